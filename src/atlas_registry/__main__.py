@@ -1,0 +1,3 @@
+from atlas_registry.cli import main
+
+main()

@@ -1,0 +1,20 @@
+"""The Typer application: one sub-command per library verb."""
+
+from __future__ import annotations
+
+import typer
+
+from atlas_registry.cli.migrate import migrate_app
+
+app = typer.Typer(
+    name="atlas-registry",
+    help="Atlas Model Registry: register, validate, promote and trace models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(migrate_app, name="migrate")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,214 @@
+"""Engine from a URL, one transaction context, and the two dialects' hooks.
+
+Everything that touches the database goes through :meth:`Database.transaction`,
+which commits or rolls back as one unit and turns driver errors into
+:mod:`atlas_registry.errors`, so no caller has to know which driver is below.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+
+from atlas_registry.errors import (
+    ConfigurationError,
+    ConstraintViolationError,
+    DatabaseNotFoundError,
+    LockTimeoutError,
+)
+
+ENV_VAR = "ATLAS_REGISTRY_DB"
+DEFAULT_URL = "sqlite:///atlas_registry.db"
+LOCK_TIMEOUT_SECONDS = 30
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def resolve_url(flag: str | None = None) -> str:
+    """The database URL: the ``--db`` flag, else ``$ATLAS_REGISTRY_DB``, else the SQLite file."""
+    return flag or os.environ.get(ENV_VAR) or DEFAULT_URL
+
+
+def utc_timestamp() -> str:
+    """Now as the registry stores time on both dialects: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
+    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+class _Backend:
+    """Dialect hooks; the base holds nothing dialect-specific."""
+
+    name = ""
+
+    def engine_options(self, url: URL) -> dict[str, Any]:
+        return {}
+
+    def install_hooks(self, engine: Engine) -> None:
+        """Attach per-connection set-up (pragmas, BEGIN mode)."""
+
+    def lock(self, conn: Connection, key: str) -> None:
+        """Serialise writers that touch ``key`` until the transaction ends."""
+
+    def is_lock_timeout(self, error: DBAPIError) -> bool:
+        return False
+
+
+class _SQLiteBackend(_Backend):
+    """SQLite: one writer at a time, taken at BEGIN so read-then-write cannot race."""
+
+    name = "sqlite"
+
+    def engine_options(self, url: URL) -> dict[str, Any]:
+        return {"connect_args": {"timeout": LOCK_TIMEOUT_SECONDS, "check_same_thread": False}}
+
+    def install_hooks(self, engine: Engine) -> None:
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # The driver's own transaction handling skips BEGIN before DDL; take control of it.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {LOCK_TIMEOUT_SECONDS * 1000}")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+    def is_lock_timeout(self, error: DBAPIError) -> bool:
+        return "database is locked" in str(error.orig)
+
+
+class _PostgresBackend(_Backend):
+    """PostgreSQL: transaction-scoped advisory locks serialise writers per key."""
+
+    name = "postgresql"
+
+    def engine_options(self, url: URL) -> dict[str, Any]:
+        return {"pool_pre_ping": True}
+
+    def install_hooks(self, engine: Engine) -> None:
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
+
+    def lock(self, conn: Connection, key: str) -> None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+    def is_lock_timeout(self, error: DBAPIError) -> bool:
+        return getattr(error.orig, "sqlstate", None) == "55P03"
+
+
+_BACKENDS: dict[str, type[_Backend]] = {"sqlite": _SQLiteBackend, "postgresql": _PostgresBackend}
+
+
+def _parse_url(raw: str) -> URL:
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"cannot parse database URL {raw!r}: expected sqlite:///PATH or postgresql://..."
+        ) from exc
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in _BACKENDS:
+        raise ConfigurationError(
+            f"unsupported database {backend!r} in URL: use sqlite:///PATH or postgresql://..."
+        )
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+class Database:
+    """One database, reached by URL; hands out transactions.
+
+    With ``must_exist`` (the default) a SQLite file that is not there is an error
+    rather than silently created: only ``migrate`` may create a database.
+    """
+
+    def __init__(self, url: str, *, must_exist: bool = True) -> None:
+        self.url = _parse_url(url)
+        self.dialect = "postgresql" if self.url.get_backend_name() == "postgresql" else "sqlite"
+        self._backend = _BACKENDS[self.dialect]()
+        if self.dialect == "sqlite":
+            self._prepare_sqlite_file(must_exist)
+        self.engine = create_engine(self.url, **self._backend.engine_options(self.url))
+        self._backend.install_hooks(self.engine)
+        self.schema_checked = False
+
+    def _prepare_sqlite_file(self, must_exist: bool) -> None:
+        database = self.url.database
+        if database in (None, "", ":memory:"):
+            return
+        path = Path(str(database))
+        if path.exists():
+            return
+        if must_exist:
+            raise DatabaseNotFoundError(
+                f"no database at {path}: run `atlas-registry migrate` to create it"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def display_url(self) -> str:
+        return self.url.render_as_string(hide_password=True).replace("+psycopg", "")
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Connection]:
+        """One unit of work: commits on success, rolls back on any error.
+
+        ``write=True`` takes SQLite's write lock at BEGIN, so a transaction that reads
+        and then writes can never be overtaken by another writer.
+        """
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(write=write)
+                with conn.begin():
+                    yield conn
+        except IntegrityError as exc:
+            raise ConstraintViolationError(
+                f"the database refused the write: {_driver_message(exc)}"
+            ) from exc
+        except OperationalError as exc:
+            raise self._translate_operational(exc) from exc
+
+    def _translate_operational(self, exc: OperationalError) -> Exception:
+        if self._backend.is_lock_timeout(exc):
+            return LockTimeoutError(
+                f"gave up after {LOCK_TIMEOUT_SECONDS}s waiting for another writer on "
+                f"{self.display_url}; retry, or find the long-running process holding it"
+            )
+        if exc.connection_invalidated or "connect" in str(exc.orig).lower():
+            return DatabaseNotFoundError(
+                f"cannot reach the database at {self.display_url}: {_driver_message(exc)}"
+            )
+        return exc
+
+    def lock(self, conn: Connection, key: str) -> None:
+        """Serialise writers on ``key`` (a model line, the migration runner) within ``conn``."""
+        self._backend.lock(conn, key)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
+
+def _driver_message(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -1,0 +1,123 @@
+"""The registry's error tree.
+
+Every error a user can cause derives from :class:`RegistryError` and carries
+its HTTP status and CLI exit code as class attributes, so each boundary (CLI,
+HTTP) translates errors in exactly one place instead of guessing per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class RegistryError(Exception):
+    """Root of every error the registry raises on purpose."""
+
+    http_status: int = 500
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": type(self).__name__, "message": self.message}
+
+
+class NotFoundError(RegistryError):
+    http_status = 404
+    exit_code = 3
+
+
+class AlreadyExistsError(RegistryError):
+    http_status = 409
+    exit_code = 4
+
+
+class ConstraintViolationError(RegistryError):
+    """The database refused a write (a CHECK, FK or unique constraint)."""
+
+    http_status = 409
+    exit_code = 4
+
+
+class ConfigurationError(RegistryError):
+    """A database URL or option the registry cannot use."""
+
+    http_status = 400
+    exit_code = 2
+
+
+class DatabaseNotFoundError(RegistryError):
+    http_status = 503
+    exit_code = 5
+
+
+class SchemaOutOfDateError(RegistryError):
+    """The database is not at the migration the code expects."""
+
+    http_status = 503
+    exit_code = 5
+
+
+class MigrationError(RegistryError):
+    """A migration could not be applied, reverted or verified."""
+
+    exit_code = 6
+
+
+class LockTimeoutError(RegistryError):
+    http_status = 503
+    exit_code = 7
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where (a dotted JSON path, ``$`` for the root) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ValidationError(RegistryError):
+    """Input that breaks one or more rules; lists every violation, not the first."""
+
+    http_status = 422
+    exit_code = 1
+
+    def __init__(self, summary: str, violations: Sequence[Violation]) -> None:
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        lines = "\n".join(f"  - {v}" for v in self.violations)
+        super().__init__(f"{summary}:\n{lines}" if lines else summary)
+        self.summary = summary
+
+    @property
+    def paths(self) -> list[str]:
+        return [v.path for v in self.violations]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "error": type(self).__name__,
+            "message": self.summary,
+            "violations": [{"path": v.path, "message": v.message} for v in self.violations],
+        }
+
+
+class MetadataValidationError(ValidationError):
+    """Model metadata that does not satisfy the model metadata JSON Schema."""
+
+
+class IllegalTransitionError(RegistryError):
+    http_status = 409
+    exit_code = 8
+
+
+class PromotionGateError(ValidationError):
+    """A promotion refused by the evaluation gate; lists every unmet condition."""
+
+    http_status = 409
+    exit_code = 8

@@ -1,0 +1,2 @@
+-- Reverts 0002_model_versions. Loses every model's version facts: back up first.
+DROP TABLE model_versions;
