@@ -1,0 +1,403 @@
+"""The catalog: the one write path for models, and the queries over them.
+
+``register_model`` and ``register_models`` validate everything that needs no
+database first, then write each model's ``artifacts`` row and ``model_versions``
+row in one transaction, after checking under a lock what only the database can
+tell (do referenced artifacts exist, which version number comes next). The
+CLI, the HTTP API and the backfill all write through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, select, text, update
+
+from atlas_registry import migration_runner
+from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
+from atlas_registry.records import (
+    Lineage,
+    LineageEntry,
+    ModelRecord,
+    ModelRegistration,
+    decode_json,
+)
+from atlas_registry.registration_checks import PreparedModel, prepare, under
+from atlas_registry.tables import artifacts, model_versions
+from atlas_registry.validation import MetadataValidator, default_validator
+
+ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
+LOOKUP_CHUNK = 500
+MAX_PAGE = 1000
+
+
+def register_model(
+    db: Database, registration: ModelRegistration, *, validator: MetadataValidator | None = None
+) -> ModelRecord:
+    """Register one model version; returns it as stored. Bad input writes nothing."""
+    prepared = _prepare_all([registration], validator, batch=False)
+    migration_runner.ensure_current(db)
+    with db.transaction(write=True) as conn:
+        write_prepared(db, conn, prepared, batch=False)
+        return fetch_model(conn, prepared[0].artifact_id)
+
+
+def register_models(
+    db: Database,
+    registrations: Iterable[ModelRegistration],
+    *,
+    validator: MetadataValidator | None = None,
+) -> list[str]:
+    """Register many model versions in one transaction: all of them, or none.
+
+    Everything is validated before the transaction opens; a later item may name
+    an earlier one as its parent or base model. Returns the ids in input order.
+    """
+    prepared = _prepare_all(list(registrations), validator, batch=True)
+    migration_runner.ensure_current(db)
+    with db.transaction(write=True) as conn:
+        write_prepared(db, conn, prepared, batch=True)
+    return [p.artifact_id for p in prepared]
+
+
+def _prepare_all(
+    registrations: Sequence[ModelRegistration], validator: MetadataValidator | None, *, batch: bool
+) -> list[PreparedModel]:
+    validator = validator or default_validator()
+    prepared, problems = [], []
+    for index, registration in enumerate(registrations):
+        item, item_problems = prepare(registration, validator)
+        if item is not None:
+            prepared.append(item)
+        problems += [under(f"[{index}]", v) for v in item_problems] if batch else item_problems
+    if problems:
+        what = f"{len(registrations)} registrations" if batch else "the registration"
+        raise ValidationError(f"{what} could not be accepted", problems)
+    return prepared
+
+
+def write_prepared(
+    db: Database, conn: Connection, prepared: Sequence[PreparedModel], *, batch: bool
+) -> None:
+    """Check references and write rows for already-validated models, inside ``conn``."""
+    known = _known_artifacts(conn, prepared)
+    _refuse_existing(prepared, known)
+    for root in sorted(
+        {known[p.parent_version_id][1] for p in prepared if p.parent_version_id in known}
+    ):
+        db.lock(conn, f"atlas_registry:lineage:{root}")
+    _check_references(prepared, known, batch)
+    artifact_rows, version_rows, moved_roots = _number_versions(conn, prepared, known)
+    now = utc_timestamp()
+    if moved_roots:
+        conn.execute(
+            update(artifacts)
+            .where(and_(ROOT.in_(sorted(moved_roots)), artifacts.c.is_latest == 1))
+            .values(is_latest=0, updated_at=now)
+        )
+    for row in artifact_rows:
+        row["created_at"] = row["updated_at"] = now
+    for row in version_rows:
+        row["created_at"] = now
+    conn.execute(artifacts.insert(), artifact_rows)
+    conn.execute(model_versions.insert(), version_rows)
+
+
+def _known_artifacts(
+    conn: Connection, prepared: Sequence[PreparedModel]
+) -> dict[str, tuple[str, str]]:
+    """id -> (artifact_type, lineage root) for every id the batch names or creates."""
+    wanted = {p.artifact_id for p in prepared}
+    wanted |= {p.parent_version_id for p in prepared if p.parent_version_id}
+    wanted |= {ref for p in prepared for ref, _type in p.references.values()}
+    ordered = sorted(wanted)
+    known: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start : start + LOOKUP_CHUNK]
+        query = select(artifacts.c.id, artifacts.c.artifact_type, ROOT.label("root")).where(
+            artifacts.c.id.in_(chunk)
+        )
+        known.update({row.id: (row.artifact_type, row.root) for row in conn.execute(query)})
+    return known
+
+
+def _refuse_existing(prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]) -> None:
+    ids = [p.artifact_id for p in prepared]
+    taken = sorted({i for i in ids if i in known} | {i for i in ids if ids.count(i) > 1})
+    if taken:
+        raise AlreadyExistsError(
+            f"artifact id{'s' if len(taken) > 1 else ''} already in use: {', '.join(taken)}; "
+            "register a new version with parent_version_id instead"
+        )
+
+
+def _check_references(
+    prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]], batch: bool
+) -> None:
+    available = dict(known)
+    problems = []
+    for index, item in enumerate(prepared):
+        checks = dict(item.references)
+        if item.parent_version_id:
+            checks["parent_version_id"] = (item.parent_version_id, "model")
+        for path, (ref, required) in checks.items():
+            found = available.get(ref)
+            prefix = f"[{index}]." if batch else ""
+            if found is None:
+                problems.append(
+                    Violation(prefix + path, f"refers to {ref}, which is not in the catalog")
+                )
+            elif found[0] != required:
+                problems.append(
+                    Violation(
+                        prefix + path, f"refers to {ref}, a {found[0]} artifact, not a {required}"
+                    )
+                )
+        parent_root = available.get(item.parent_version_id or "", (None, item.artifact_id))[1]
+        available[item.artifact_id] = ("model", parent_root)
+    if problems:
+        raise ValidationError("the registration refers to artifacts it cannot use", problems)
+
+
+def _number_versions(
+    conn: Connection, prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
+    """Give each model its lineage, version number and latest flag."""
+    roots_of: dict[str, str] = {k: root for k, (_type, root) in known.items()}
+    existing_roots = {
+        roots_of[p.parent_version_id] for p in prepared if p.parent_version_id in roots_of
+    }
+    next_number = _next_version_numbers(conn, existing_roots)
+    artifact_rows, version_rows, last_of_root = [], [], {}
+    for item in prepared:
+        root = roots_of[item.parent_version_id] if item.parent_version_id else item.artifact_id
+        roots_of[item.artifact_id] = root
+        number = next_number.get(root, 1)
+        next_number[root] = number + 1
+        row = dict(item.artifact_row)
+        row.update(version_number=number, lineage_id=None if root == item.artifact_id else root)
+        artifact_rows.append(row)
+        version_rows.append(dict(item.version_row))
+        last_of_root[root] = len(artifact_rows) - 1
+    latest = set(last_of_root.values())
+    for index, row in enumerate(artifact_rows):
+        row["is_latest"] = int(index in latest)
+    return artifact_rows, version_rows, existing_roots
+
+
+def _next_version_numbers(conn: Connection, roots: set[str]) -> dict[str, int]:
+    if not roots:
+        return {}
+    query = (
+        select(ROOT.label("root"), func.max(artifacts.c.version_number).label("top"))
+        .where(ROOT.in_(sorted(roots)))
+        .group_by(ROOT)
+    )
+    return {row.root: row.top + 1 for row in conn.execute(query)}
+
+
+# ---------------------------------------------------------------- reads
+
+_MODEL_COLUMNS = [
+    *artifacts.c,
+    ROOT.label("lineage_root"),
+    *(c for c in model_versions.c if c.name not in {"artifact_id", "created_at"}),
+    model_versions.c.created_at.label("registered_at"),
+]
+_MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
+
+
+def _record(row: Row[Any]) -> ModelRecord:
+    m = row._mapping
+    return ModelRecord(
+        id=m["id"],
+        title=m["title"],
+        description=m["description"],
+        metadata=decode_json(m["metadata"]),
+        created_by=m["created_by"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        version_number=m["version_number"],
+        parent_version_id=m["parent_version_id"],
+        version_tag=m["version_tag"],
+        changelog=m["changelog"],
+        is_latest=bool(m["is_latest"]),
+        lifecycle_state=m["lifecycle_state"],
+        superseded_by=m["superseded_by"],
+        origin_type=m["origin_type"],
+        origin_url=m["origin_url"],
+        lineage_id=m["lineage_root"],
+        is_external=bool(m["is_external"]),
+        external_source_url=m["external_source_url"],
+        external_source_version=m["external_source_version"],
+        base_model_id=m["base_model_id"],
+        code_repo_url=m["code_repo_url"],
+        code_commit_sha=m["code_commit_sha"],
+        code_entrypoint=m["code_entrypoint"],
+        training_started_at=m["training_started_at"],
+        training_completed_at=m["training_completed_at"],
+        trained_by=m["trained_by"],
+        gpu_allocation_id=m["gpu_allocation_id"],
+        training_params=decode_json(m["training_params_json"]),
+        eval_metrics=decode_json(m["eval_metrics_json"]),
+        eval_dataset_artifact_id=m["eval_dataset_artifact_id"],
+        benchmark_id=m["benchmark_id"],
+        promotion_state=m["promotion_state"],
+        promotion_notes=m["promotion_notes"],
+        registered_at=m["registered_at"],
+        model_family=m["model_family"],
+        framework=m["framework"],
+        metadata_schema_version=m["metadata_schema_version"],
+    )
+
+
+def fetch_model(conn: Connection, artifact_id: str) -> ModelRecord:
+    """One model inside an open transaction; NotFoundError says why it is not there."""
+    row = conn.execute(
+        select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == artifact_id)
+    ).first()
+    if row is not None:
+        return _record(row)
+    kind = conn.execute(
+        select(artifacts.c.artifact_type).where(artifacts.c.id == artifact_id)
+    ).scalar()
+    if kind is None:
+        raise NotFoundError(f"no model {artifact_id!r} in the catalog")
+    if kind != "model":
+        raise NotFoundError(f"{artifact_id!r} is a {kind} artifact, not a model")
+    raise NotFoundError(
+        f"model {artifact_id!r} has no registry facts yet (a legacy artifact): "
+        "run `atlas-registry backfill`"
+    )
+
+
+def get_model(db: Database, artifact_id: str) -> ModelRecord:
+    """One model version with its catalog row, version facts and decoded JSON."""
+    migration_runner.ensure_current(db)
+    with db.transaction() as conn:
+        return fetch_model(conn, artifact_id)
+
+
+FILTERS = {
+    "promotion_state": model_versions.c.promotion_state,
+    "model_family": model_versions.c.model_family,
+    "framework": model_versions.c.framework,
+    "trained_by": model_versions.c.trained_by,
+    "benchmark_id": model_versions.c.benchmark_id,
+    "base_model_id": model_versions.c.base_model_id,
+}
+
+
+def list_models(
+    db: Database,
+    *,
+    promotion_state: str | None = None,
+    model_family: str | None = None,
+    framework: str | None = None,
+    trained_by: str | None = None,
+    benchmark_id: str | None = None,
+    base_model_id: str | None = None,
+    is_external: bool | None = None,
+    latest_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[ModelRecord]:
+    """Models matching every given filter, newest first, one page at a time."""
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise ValidationError(
+            "bad page", [Violation("limit", f"must be 1..{MAX_PAGE}, with offset >= 0")]
+        )
+    values = {
+        "promotion_state": promotion_state,
+        "model_family": model_family,
+        "framework": framework,
+        "trained_by": trained_by,
+        "benchmark_id": benchmark_id,
+        "base_model_id": base_model_id,
+    }
+    query = select(*_MODEL_COLUMNS).select_from(_MODELS)
+    for name, value in values.items():
+        if value is not None:
+            query = query.where(FILTERS[name] == value)
+    if is_external is not None:
+        query = query.where(model_versions.c.is_external == int(is_external))
+    if latest_only:
+        query = query.where(artifacts.c.is_latest == 1)
+    query = (
+        query.order_by(artifacts.c.created_at.desc(), artifacts.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    migration_runner.ensure_current(db)
+    with db.transaction() as conn:
+        return [_record(row) for row in conn.execute(query)]
+
+
+_ENTRY_COLUMNS = (
+    "a.id, a.title, a.version_number, a.is_latest, mv.promotion_state, mv.base_model_id"
+)
+_VERSIONS = text(
+    f"SELECT {_ENTRY_COLUMNS}, 0 AS depth FROM artifacts a "
+    "LEFT JOIN model_versions mv ON mv.artifact_id = a.id "
+    "WHERE COALESCE(a.lineage_id, a.id) = :root ORDER BY a.version_number"
+)
+_ANCESTORS = text(
+    f"""
+WITH RECURSIVE up(id, depth) AS (
+    SELECT base_model_id, 1 FROM model_versions
+    WHERE artifact_id = :id AND base_model_id IS NOT NULL
+    UNION ALL
+    SELECT mv.base_model_id, up.depth + 1 FROM up
+    JOIN model_versions mv ON mv.artifact_id = up.id
+    WHERE mv.base_model_id IS NOT NULL AND up.depth < 10000
+)
+SELECT {_ENTRY_COLUMNS}, up.depth AS depth FROM up
+JOIN artifacts a ON a.id = up.id
+LEFT JOIN model_versions mv ON mv.artifact_id = a.id
+ORDER BY up.depth"""
+)
+_DESCENDANTS = text(
+    f"""
+WITH RECURSIVE down(id, depth) AS (
+    SELECT artifact_id, 1 FROM model_versions WHERE base_model_id = :id
+    UNION ALL
+    SELECT mv.artifact_id, down.depth + 1 FROM down
+    JOIN model_versions mv ON mv.base_model_id = down.id
+    WHERE down.depth < 10000
+)
+SELECT {_ENTRY_COLUMNS}, down.depth AS depth FROM down
+JOIN artifacts a ON a.id = down.id
+LEFT JOIN model_versions mv ON mv.artifact_id = a.id
+ORDER BY down.depth, a.id"""
+)
+
+
+def _entries(conn: Connection, query: Any, **params: str) -> list[LineageEntry]:
+    return [
+        LineageEntry(
+            id=row.id,
+            title=row.title,
+            version_number=row.version_number,
+            is_latest=bool(row.is_latest),
+            promotion_state=row.promotion_state,
+            base_model_id=row.base_model_id,
+            depth=row.depth,
+        )
+        for row in conn.execute(query, params)
+    ]
+
+
+def lineage(db: Database, artifact_id: str) -> Lineage:
+    """The version chain of a model's line, and its fine-tune ancestors and descendants."""
+    migration_runner.ensure_current(db)
+    with db.transaction() as conn:
+        model = fetch_model(conn, artifact_id)
+        return Lineage(
+            model_id=model.id,
+            lineage_id=model.lineage_id,
+            versions=_entries(conn, _VERSIONS, root=model.lineage_id),
+            ancestors=_entries(conn, _ANCESTORS, id=artifact_id),
+            descendants=_entries(conn, _DESCENDANTS, id=artifact_id),
+        )

@@ -1,0 +1,147 @@
+"""Plain frozen objects that cross the library's boundary: what goes in, what comes out."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from atlas_registry.errors import ValidationError, Violation
+
+
+@dataclass(frozen=True)
+class ModelRegistration:
+    """Everything needed to register one model version.
+
+    The facts that describe the model itself (family, data, metrics, base model,
+    external pin, benchmark) live in ``metadata`` and are validated by the JSON
+    Schema; the facts about this particular training run (code pin, who, when,
+    which GPU allocation) are fields here. ``parent_version_id`` makes this a new
+    version of an existing model line.
+    """
+
+    title: str
+    metadata: Mapping[str, Any]
+    artifact_id: str | None = None
+    description: str | None = None
+    created_by: str | None = None
+    parent_version_id: str | None = None
+    version_tag: str | None = None
+    changelog: str | None = None
+    code_repo_url: str | None = None
+    code_commit_sha: str | None = None
+    code_entrypoint: str | None = None
+    training_started_at: str | None = None
+    training_completed_at: str | None = None
+    trained_by: str | None = None
+    gpu_allocation_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ModelRegistration:
+        """Build from a decoded JSON document (CLI file, HTTP body), refusing unknown keys."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(
+                "a registration must be a JSON object", [Violation("$", "must be an object")]
+            )
+        names = {f.name for f in dataclasses.fields(cls)}
+        problems = [
+            Violation(
+                str(key), f"is not a registration field (allowed: {', '.join(sorted(names))})"
+            )
+            for key in data
+            if key not in names
+        ]
+        problems += [
+            Violation(key, "is required") for key in ("title", "metadata") if key not in data
+        ]
+        problems += [
+            Violation(key, "must be text")
+            for key, value in data.items()
+            if key in names
+            and key != "metadata"
+            and value is not None
+            and not isinstance(value, str)
+        ]
+        if problems:
+            raise ValidationError("the registration is invalid", problems)
+        return cls(**{key: data[key] for key in data})
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """One registered model version: its catalog row, its version facts, decoded JSON."""
+
+    id: str
+    title: str
+    description: str | None
+    metadata: dict[str, Any]
+    created_by: str | None
+    created_at: str
+    updated_at: str
+    version_number: int
+    parent_version_id: str | None
+    version_tag: str | None
+    changelog: str | None
+    is_latest: bool
+    lifecycle_state: str
+    superseded_by: str | None
+    origin_type: str | None
+    origin_url: str | None
+    lineage_id: str
+    is_external: bool
+    external_source_url: str | None
+    external_source_version: str | None
+    base_model_id: str | None
+    code_repo_url: str | None
+    code_commit_sha: str | None
+    code_entrypoint: str | None
+    training_started_at: str | None
+    training_completed_at: str | None
+    trained_by: str | None
+    gpu_allocation_id: str | None
+    training_params: dict[str, Any] | None
+    eval_metrics: dict[str, Any] | None
+    eval_dataset_artifact_id: str | None
+    benchmark_id: str | None
+    promotion_state: str
+    promotion_notes: str | None
+    registered_at: str
+    model_family: str | None
+    framework: str | None
+    metadata_schema_version: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class LineageEntry:
+    """One model in a lineage answer, with how far it is from the model asked about."""
+
+    id: str
+    title: str
+    version_number: int
+    is_latest: bool
+    promotion_state: str | None
+    base_model_id: str | None
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """A model's version chain and its fine-tune ancestry and descendants."""
+
+    model_id: str
+    lineage_id: str
+    versions: list[LineageEntry] = field(default_factory=list)
+    ancestors: list[LineageEntry] = field(default_factory=list)
+    descendants: list[LineageEntry] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def decode_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)

@@ -1,0 +1,228 @@
+"""What a registration must satisfy beyond the JSON Schema, checked before any write.
+
+The schema sees one metadata document; these rules see the whole registration
+(code pin, training times, text fields) and turn it into the rows to write.
+Rules that need the database (do referenced artifacts exist?) live in
+:mod:`atlas_registry.artifact_catalog`, inside the write transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from atlas_registry.db import TIMESTAMP_FORMAT
+from atlas_registry.errors import Violation
+from atlas_registry.records import ModelRegistration
+from atlas_registry.validation import MetadataValidator, format_path
+
+COMMIT_SHA = re.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
+ARTIFACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$")
+TEXT_LIMITS = {
+    "title": 500,
+    "description": 20000,
+    "created_by": 200,
+    "version_tag": 100,
+    "changelog": 20000,
+    "code_entrypoint": 500,
+    "trained_by": 200,
+    "gpu_allocation_id": 200,
+}
+
+
+@dataclass(frozen=True)
+class PreparedModel:
+    """A registration that passed every check that needs no database, as rows to write."""
+
+    artifact_id: str
+    parent_version_id: str | None
+    references: dict[str, tuple[str, str]]  # path -> (artifact id, required artifact_type)
+    artifact_row: dict[str, Any]
+    version_row: dict[str, Any]
+
+
+def dump_json(value: Any) -> str:
+    """JSON as stored: compact, ASCII-only (safe on every driver), no NaN."""
+    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+def normalise_timestamp(value: str) -> str:
+    """ISO 8601 in, UTC ``YYYY-MM-DD HH:MM:SS`` out; naive times are taken as UTC."""
+    parsed = datetime.fromisoformat(value.strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def _text_problems(registration: ModelRegistration) -> list[Violation]:
+    problems = []
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(registration, name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problems.append(Violation(name, "must be text"))
+        elif name == "title" and not value.strip():
+            problems.append(Violation(name, "must not be empty"))
+        elif len(value) > limit:
+            problems.append(
+                Violation(name, f"is too long ({len(value)} characters; at most {limit})")
+            )
+        elif "\x00" in value:
+            problems.append(Violation(name, "must not contain NUL characters"))
+        else:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                problems.append(Violation(name, "is not valid Unicode text"))
+    return problems
+
+
+def _code_pin_problems(registration: ModelRegistration) -> list[Violation]:
+    problems = []
+    sha, repo = registration.code_commit_sha, registration.code_repo_url
+    if sha is not None and not COMMIT_SHA.match(sha.lower()):
+        problems.append(
+            Violation(
+                "code_commit_sha",
+                f"must be a commit SHA (7-40 or 64 hex characters), got {sha[:60]!r}",
+            )
+        )
+    if repo is not None and not (len(repo) <= 2048 and HTTP_URL.match(repo)):
+        problems.append(Violation("code_repo_url", f"must be an http(s) URL, got {repo[:60]!r}"))
+    if sha is not None and repo is None:
+        problems.append(Violation("code_repo_url", "is required when code_commit_sha is given"))
+    return problems
+
+
+def _time_problems(registration: ModelRegistration) -> tuple[list[Violation], dict[str, str]]:
+    problems, times = [], {}
+    for name in ("training_started_at", "training_completed_at"):
+        value = getattr(registration, name)
+        if value is None:
+            continue
+        try:
+            times[name] = normalise_timestamp(value)
+        except (ValueError, TypeError, AttributeError):
+            problems.append(
+                Violation(
+                    name,
+                    f"must be an ISO 8601 date-time such as 2026-03-01T12:00:00Z, got {value!r}",
+                )
+            )
+    started, completed = times.get("training_started_at"), times.get("training_completed_at")
+    if started and completed and completed < started:
+        problems.append(
+            Violation(
+                "training_completed_at", f"is before training_started_at ({completed} < {started})"
+            )
+        )
+    return problems, times
+
+
+def _id_problems(registration: ModelRegistration) -> list[Violation]:
+    problems = []
+    for name in ("artifact_id", "parent_version_id"):
+        value = getattr(registration, name)
+        if value is not None and not (isinstance(value, str) and ARTIFACT_ID.match(value)):
+            problems.append(
+                Violation(name, "must be a catalog id (letters, digits, . _ : -, at most 200)")
+            )
+    return problems
+
+
+def under(prefix: str, violation: Violation) -> Violation:
+    """The same violation, its path taken relative to ``prefix``."""
+    path = violation.path
+    joined = (
+        prefix if path == "$" else (prefix + path if path.startswith("[") else f"{prefix}.{path}")
+    )
+    return Violation(joined, violation.message)
+
+
+def _references(metadata: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    references = {}
+    if metadata.get("base_model_id"):
+        references["metadata.base_model_id"] = (metadata["base_model_id"], "model")
+    evaluation = metadata.get("evaluation_dataset") or {}
+    if evaluation.get("artifact_id"):
+        references["metadata.evaluation_dataset.artifact_id"] = (
+            evaluation["artifact_id"],
+            "dataset",
+        )
+    for index, item in enumerate(metadata.get("training_data") or []):
+        if item.get("artifact_id"):
+            path = format_path(["metadata", "training_data", index, "artifact_id"])
+            references[path] = (item["artifact_id"], "dataset")
+    return references
+
+
+def prepare(
+    registration: ModelRegistration, validator: MetadataValidator
+) -> tuple[PreparedModel | None, list[Violation]]:
+    """Check a registration and turn it into rows, or return every violation found."""
+    problems = [under("metadata", v) for v in validator.violations(registration.metadata)]
+    problems += _text_problems(registration) + _code_pin_problems(registration)
+    problems += _id_problems(registration)
+    time_problems, times = _time_problems(registration)
+    problems += time_problems
+    if problems:
+        return None, problems
+    metadata = dict(registration.metadata)
+    artifact_id = registration.artifact_id or f"model-{uuid.uuid4()}"
+    if metadata.get("base_model_id") == artifact_id:
+        return None, [Violation("metadata.base_model_id", "must not be the model itself")]
+    is_external = metadata.get("is_external") is True
+    evaluation = metadata["evaluation_dataset"]
+    artifact_row = {
+        "id": artifact_id,
+        "artifact_type": "model",
+        "title": registration.title.strip(),
+        "description": registration.description,
+        "metadata": dump_json(metadata),
+        "created_by": registration.created_by,
+        "parent_version_id": registration.parent_version_id,
+        "version_tag": registration.version_tag,
+        "changelog": registration.changelog,
+        "lifecycle_state": "active",
+        "origin_type": "external" if is_external else "internal",
+        "origin_url": metadata.get("external_source_url") if is_external else None,
+    }
+    training_config = metadata.get("training_config")
+    version_row = {
+        "artifact_id": artifact_id,
+        "is_external": int(is_external),
+        "external_source_url": metadata.get("external_source_url"),
+        "external_source_version": metadata.get("external_source_version"),
+        "base_model_id": metadata.get("base_model_id"),
+        "code_repo_url": registration.code_repo_url,
+        "code_commit_sha": registration.code_commit_sha.lower()
+        if registration.code_commit_sha
+        else None,
+        "code_entrypoint": registration.code_entrypoint,
+        "training_started_at": times.get("training_started_at"),
+        "training_completed_at": times.get("training_completed_at"),
+        "trained_by": registration.trained_by,
+        "gpu_allocation_id": registration.gpu_allocation_id,
+        "training_params_json": dump_json(training_config) if training_config is not None else None,
+        "eval_metrics_json": dump_json(metadata["evaluation_metrics"]),
+        "eval_dataset_artifact_id": evaluation.get("artifact_id"),
+        "benchmark_id": metadata.get("benchmark_id"),
+        "promotion_state": "candidate",
+        "model_family": metadata["model_family"],
+        "framework": metadata["framework"],
+        "metadata_schema_version": validator.version,
+    }
+    prepared = PreparedModel(
+        artifact_id=artifact_id,
+        parent_version_id=registration.parent_version_id,
+        references=_references(metadata),
+        artifact_row=artifact_row,
+        version_row=version_row,
+    )
+    return prepared, []

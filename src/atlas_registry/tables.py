@@ -1,0 +1,62 @@
+"""SQLAlchemy Core descriptions of the migrated tables, for building queries.
+
+The migrations own the schema; these objects only name its columns so queries
+are composed rather than concatenated. ``tests/test_tables.py`` checks they
+match what the migrations build.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, MetaData, Table, Text
+
+metadata = MetaData()
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("artifact_type", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("metadata", Text, nullable=False),
+    Column("created_by", Text),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("version_number", Integer, nullable=False),
+    Column("parent_version_id", Text),
+    Column("version_tag", Text),
+    Column("changelog", Text),
+    Column("is_latest", Integer, nullable=False),
+    Column("lifecycle_state", Text, nullable=False),
+    Column("superseded_by", Text),
+    Column("origin_type", Text),
+    Column("origin_url", Text),
+    Column("lineage_id", Text),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("artifact_id", Text, primary_key=True),
+    Column("is_external", Integer, nullable=False),
+    Column("external_source_url", Text),
+    Column("external_source_version", Text),
+    Column("base_model_id", Text),
+    Column("code_repo_url", Text),
+    Column("code_commit_sha", Text),
+    Column("code_entrypoint", Text),
+    Column("training_started_at", Text),
+    Column("training_completed_at", Text),
+    Column("trained_by", Text),
+    Column("gpu_allocation_id", Text),
+    Column("training_params_json", Text),
+    Column("eval_metrics_json", Text),
+    Column("eval_dataset_artifact_id", Text),
+    Column("benchmark_id", Text),
+    Column("promotion_state", Text, nullable=False),
+    Column("promotion_notes", Text),
+    Column("created_at", Text, nullable=False),
+    Column("model_family", Text),
+    Column("framework", Text),
+    Column("metadata_schema_version", Text),
+)

@@ -1,0 +1,272 @@
+"""Model metadata validation: the JSON Schema, plus sentences a scientist can act on.
+
+The schema is run by ``jsonschema-rs`` (about a hundred times faster than the
+pure-Python validator, with the same full error lists). Its raw messages
+("is not valid under any of the schemas listed in the 'oneOf' keyword") are
+turned here into one violation per problem, each with its JSON path and the
+``x-hint`` the schema gives for that node. JSON Schema cannot see NaN or
+Infinity (they are not JSON), so a pre-pass finds them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema_rs
+
+from atlas_registry.errors import MetadataValidationError, Violation
+
+SCHEMA_FILE = "model_artifact_metadata.json"
+MAX_DEPTH = 16
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The packaged model metadata schema (Draft-07)."""
+    text = (resources.files("atlas_registry") / "schemas" / SCHEMA_FILE).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def schema_version(schema: Mapping[str, Any] | None = None) -> str:
+    """The version in the schema's ``$id`` (after its last ``:``), recorded per model row."""
+    return str((schema or load_schema())["$id"]).rsplit(":", 1)[-1]
+
+
+def format_path(parts: Iterable[str | int]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "$"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return json.dumps(shown)
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return json.dumps(value)
+
+
+def _type_phrase(types: Sequence[str]) -> str:
+    names = {
+        "integer": "a whole number",
+        "number": "a number",
+        "string": "text",
+        "object": "an object",
+        "array": "a list",
+        "boolean": "true or false",
+        "null": "null",
+    }
+    return " or ".join(names.get(t, t) for t in types)
+
+
+def _scan(value: Any, path: tuple[str | int, ...], depth: int, found: list[Violation]) -> None:
+    """Find what the schema cannot see: non-finite numbers and runaway nesting."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            found.append(
+                Violation(format_path(path), f"must be a finite number, got {_describe(value)}")
+            )
+        return
+    if depth > MAX_DEPTH and isinstance(value, dict | list):
+        found.append(Violation(format_path(path), f"is nested deeper than {MAX_DEPTH} levels"))
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                found.append(Violation(format_path(path), f"has a key that is not text: {key!r}"))
+                continue
+            _scan(item, (*path, key), depth + 1, found)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _scan(item, (*path, index), depth + 1, found)
+
+
+class MetadataValidator:
+    """A compiled schema that reports every violation in plain words."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
+        self.version = schema_version(schema)
+        self._validator = jsonschema_rs.Draft7Validator(dict(schema))
+
+    def violations(self, metadata: Any) -> list[Violation]:
+        if not isinstance(metadata, dict):
+            return [Violation("$", f"must be a JSON object, got {_describe(metadata)}")]
+        found: list[Violation] = []
+        _scan(metadata, (), 0, found)
+        if found:
+            deep = [v for v in found if "nested deeper" in v.message]
+            if deep:
+                return deep  # do not hand a recursion bomb to the schema validator
+        elif self._validator.is_valid(metadata):
+            return []
+        for error in self._validator.iter_errors(metadata):
+            found.extend(self._explain(error, metadata))
+        return _unique(found)
+
+    def validate(self, metadata: Any) -> None:
+        problems = self.violations(metadata)
+        if problems:
+            count = len(problems)
+            raise MetadataValidationError(
+                f"model metadata is invalid ({count} problem{'s' if count != 1 else ''}, "
+                f"schema {self.version})",
+                problems,
+            )
+
+    def _node(self, schema_path: Sequence[str | int]) -> Mapping[str, Any]:
+        node: Any = self.schema
+        for part in schema_path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return {}
+        return node if isinstance(node, Mapping) else {}
+
+    def _hint(self, schema_path: Sequence[str | int]) -> str | None:
+        """The ``x-hint`` of the schema node that holds the failing keyword."""
+        hint = self._node(schema_path[:-1]).get("x-hint")
+        return str(hint) if hint else None
+
+    def _explain(self, error: Any, metadata: Any) -> list[Violation]:
+        kind = type(error.kind).__name__
+        path = list(error.instance_path)
+        schema_path = list(error.schema_path)
+        instance = _lookup(metadata, path)
+        where = format_path(path)
+        hint = self._hint(schema_path)
+        details = error.kind.as_dict() if hasattr(error.kind, "as_dict") else {}
+
+        if kind == "OneOfNotValid" and schema_path == ["oneOf"]:
+            return self._explain_variant(details.get("context") or [], metadata)
+        if kind == "Required":
+            prop = details.get("property")
+            return [Violation(format_path([*path, str(prop)]), "is required")]
+        if kind == "AdditionalProperties":
+            allowed = ", ".join(sorted(self._node(schema_path[:-1]).get("properties", {})))
+            advice = "; put free-form data under extensions" if not path else ""
+            return [
+                Violation(
+                    format_path([*path, key]), f"is not a known field (allowed: {allowed}){advice}"
+                )
+                for key in details.get("unexpected", [])
+            ]
+        if kind == "Type":
+            if isinstance(instance, float) and not math.isfinite(instance):
+                return []  # reported by the pre-pass in its own words
+            expected = _type_phrase(details.get("types", []))
+            return [Violation(where, f"must be {expected}, got {_describe(instance)}")]
+        if kind == "PropertyNames":
+            inner = details.get("error")
+            bad = str(getattr(inner, "instance", "?"))
+            inner_path = list(getattr(inner, "schema_path", []))
+            rule = self._hint(inner_path) or self._hint(schema_path) or "a valid key"
+            return [Violation(format_path([*path, bad]), f"is not an allowed name: must be {rule}")]
+        return [Violation(where, _sentence(kind, details, instance, hint, error.message))]
+
+    def _explain_variant(
+        self, context: list[list[Any]], metadata: dict[str, Any]
+    ) -> list[Violation]:
+        """Report the oneOf branch the document meant to be, chosen by ``is_external``."""
+        branch = 0 if metadata.get("is_external") is True else 1
+        variants = self.schema.get("oneOf", [])
+        label = "external" if branch == 0 else "internal"
+        if branch >= len(context):
+            return [Violation("$", "does not match the external or internal model rules")]
+        found = []
+        for error in context[branch]:
+            kind = type(error.kind).__name__
+            details = error.kind.as_dict() if hasattr(error.kind, "as_dict") else {}
+            if kind == "Required":
+                prop = str(details.get("property"))
+                found.append(Violation(prop, f"is required for {label} models"))
+            elif kind == "Not":
+                for key in ("external_source_url", "external_source_version"):
+                    if key in metadata:
+                        found.append(
+                            Violation(
+                                key,
+                                "must not be set on an internal model; set is_external: true "
+                                "if the model was obtained from outside",
+                            )
+                        )
+            elif kind != "Constant":
+                hint = variants[branch].get("x-hint") if branch < len(variants) else None
+                found.append(
+                    Violation(format_path(list(error.instance_path)), hint or error.message)
+                )
+        return found
+
+
+def _sentence(
+    kind: str, details: Mapping[str, Any], instance: Any, hint: str | None, raw: str
+) -> str:
+    limit = details.get("limit")
+    got = _describe(instance)
+    match kind:
+        case "Pattern" | "Format" | "AnyOf" | "OneOfNotValid" | "Not":
+            return f"must be {hint}, got {got}" if hint else raw
+        case "Minimum" | "ExclusiveMinimum":
+            op = ">=" if kind == "Minimum" else ">"
+            return f"must be {op} {limit}, got {got}"
+        case "Maximum" | "ExclusiveMaximum":
+            op = "<=" if kind == "Maximum" else "<"
+            return f"must be {op} {limit}, got {got}"
+        case "MinLength":
+            return "must not be empty" if limit == 1 else f"must be at least {limit} characters"
+        case "MaxLength":
+            return f"is too long ({len(instance)} characters; at most {limit})"
+        case "MinItems":
+            return f"must list at least {limit} item{'s' if limit != 1 else ''}"
+        case "MaxItems":
+            return f"has too many items ({len(instance)}; at most {limit})"
+        case "MinProperties":
+            return f"must have at least {limit} entr{'ies' if limit != 1 else 'y'}"
+        case "MaxProperties":
+            return f"has too many entries ({len(instance)}; at most {limit})"
+        case "Enum" | "Constant":
+            return f"must be {hint or raw}, got {got}"
+    return f"must be {hint}, got {got}" if hint else raw
+
+
+def _lookup(document: Any, path: Sequence[str | int]) -> Any:
+    node = document
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _unique(violations: list[Violation]) -> list[Violation]:
+    seen: dict[tuple[str, str], Violation] = {}
+    for violation in violations:
+        seen.setdefault((violation.path, violation.message), violation)
+    return sorted(seen.values(), key=lambda v: v.path)
+
+
+@cache
+def default_validator() -> MetadataValidator:
+    return MetadataValidator(load_schema())
+
+
+def validate_metadata(metadata: Any) -> None:
+    """Raise :class:`MetadataValidationError` listing every violation, or return None."""
+    default_validator().validate(metadata)
