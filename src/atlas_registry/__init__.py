@@ -1,5 +1,12 @@
 """Atlas Model Registry: a schema-validated model catalog on SQLite or PostgreSQL."""
 
+from atlas_registry.artifact_catalog import (
+    get_model,
+    lineage,
+    list_models,
+    register_model,
+    register_models,
+)
 from atlas_registry.db import Database, resolve_url
 from atlas_registry.errors import (
     IllegalTransitionError,
@@ -11,18 +18,30 @@ from atlas_registry.errors import (
     Violation,
 )
 from atlas_registry.migration_runner import downgrade, migrate, status
+from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
+from atlas_registry.validation import validate_metadata
 
 __all__ = [
     "Database",
     "IllegalTransitionError",
+    "Lineage",
+    "LineageEntry",
     "MetadataValidationError",
+    "ModelRecord",
+    "ModelRegistration",
     "NotFoundError",
     "RegistryError",
     "SchemaOutOfDateError",
     "ValidationError",
     "Violation",
     "downgrade",
+    "get_model",
+    "lineage",
+    "list_models",
     "migrate",
+    "register_model",
+    "register_models",
     "resolve_url",
     "status",
+    "validate_metadata",
 ]

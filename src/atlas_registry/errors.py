@@ -49,6 +49,13 @@ class ConfigurationError(RegistryError):
     exit_code = 2
 
 
+class InputError(RegistryError):
+    """Input that cannot even be read: a missing file, text that is not JSON."""
+
+    http_status = 400
+    exit_code = 2
+
+
 class DatabaseNotFoundError(RegistryError):
     http_status = 503
     exit_code = 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from atlas_registry.cli import models
 from atlas_registry.cli.migrate import migrate_app
 
 app = typer.Typer(
@@ -14,6 +15,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(migrate_app, name="migrate")
+app.command("validate")(models.validate)
+app.command("register")(models.register)
+app.command("show")(models.show)
+app.command("list")(models.list_command)
+app.command("lineage")(models.lineage)
 
 
 def main() -> None:

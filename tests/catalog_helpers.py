@@ -1,0 +1,35 @@
+"""Shared set-up for catalog tests: reference artifacts and row counting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from atlas_registry import artifact_catalog
+from atlas_registry.db import Database
+from atlas_registry.records import ModelRecord, ModelRegistration
+from tests.payloads import logistic_regression
+
+
+def add_artifact(db: Database, artifact_id: str, artifact_type: str) -> None:
+    with db.transaction(write=True) as conn:
+        conn.execute(
+            text("INSERT INTO artifacts (id, artifact_type, title) VALUES (:id, :type, :id)"),
+            {"id": artifact_id, "type": artifact_type},
+        )
+
+
+def register(db: Database, metadata: dict[str, Any] | None = None, **fields: Any) -> ModelRecord:
+    fields.setdefault("title", "a model")
+    registration = ModelRegistration(metadata=metadata or logistic_regression(), **fields)
+    return artifact_catalog.register_model(db, registration)
+
+
+def table_contents(db: Database) -> dict[str, list[Any]]:
+    """Every row of the catalog tables, to prove a failed write changed nothing."""
+    with db.transaction() as conn:
+        return {
+            name: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))]
+            for name in ("artifacts", "model_versions")
+        }

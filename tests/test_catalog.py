@@ -1,0 +1,270 @@
+"""register_model, reads and lineage on both dialects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from atlas_registry import artifact_catalog
+from atlas_registry.db import Database
+from atlas_registry.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    SchemaOutOfDateError,
+    ValidationError,
+)
+from atlas_registry.records import ModelRegistration
+from atlas_registry.validation import schema_version
+from tests.catalog_helpers import add_artifact, register, table_contents
+from tests.payloads import (
+    BAD_PAYLOADS,
+    GOOD_BY_FAMILY,
+    bad_payload,
+    external_fine_tune,
+    logistic_regression,
+)
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture
+def catalog(migrated_db: Database) -> Database:
+    add_artifact(migrated_db, "dataset-sea-ad", "dataset")
+    add_artifact(migrated_db, "paper-1", "paper")
+    register(migrated_db, GOOD_BY_FAMILY["logistic_regression"](), artifact_id="model-base")
+    return migrated_db
+
+
+def test_rejects_a_bad_payload_and_accepts_a_good_one(catalog: Database) -> None:
+    before = table_contents(catalog)
+    bad = logistic_regression()
+    del bad["evaluation_metrics"]
+    with pytest.raises(ValidationError) as caught:
+        register(catalog, bad, artifact_id="model-bad")
+    assert caught.value.paths == ["metadata.evaluation_metrics"]
+    assert table_contents(catalog) == before
+    record = register(catalog, logistic_regression(), artifact_id="model-good")
+    assert artifact_catalog.get_model(catalog, "model-good") == record
+
+
+@pytest.mark.parametrize("family", GOOD_BY_FAMILY)
+def test_one_good_payload_per_family_registers(catalog: Database, family: str) -> None:
+    metadata = GOOD_BY_FAMILY[family]()
+    record = register(
+        catalog,
+        metadata,
+        title=f"a {family}",
+        code_repo_url="https://github.com/lab/models",
+        code_commit_sha=SHA.upper(),
+        code_entrypoint="forge/training/train.py",
+        training_started_at="2026-03-01T10:00:00+02:00",
+        training_completed_at="2026-03-01T12:30:00Z",
+        trained_by="agent-7",
+        gpu_allocation_id="alloc-42",
+    )
+    assert record.metadata == metadata
+    assert record.model_family == metadata["model_family"]
+    assert record.framework == metadata["framework"]
+    assert record.eval_metrics == metadata["evaluation_metrics"]
+    assert record.training_params == metadata.get("training_config")
+    assert record.benchmark_id == metadata.get("benchmark_id")
+    assert record.is_external is bool(metadata.get("is_external"))
+    assert record.origin_type == ("external" if record.is_external else "internal")
+    assert record.base_model_id == metadata.get("base_model_id")
+    assert record.eval_dataset_artifact_id == metadata["evaluation_dataset"].get("artifact_id")
+    assert record.code_commit_sha == SHA
+    assert record.training_started_at == "2026-03-01 08:00:00"
+    assert record.training_completed_at == "2026-03-01 12:30:00"
+    assert record.promotion_state == "candidate"
+    assert record.metadata_schema_version == schema_version()
+    assert (record.version_number, record.is_latest, record.lineage_id) == (1, True, record.id)
+
+
+@pytest.mark.parametrize(
+    ("mutation", "paths"), [(m, p) for _, m, p in BAD_PAYLOADS], ids=[c for c, _, _ in BAD_PAYLOADS]
+)
+def test_bad_payloads_write_nothing(
+    catalog: Database, mutation: Callable[[Any], Any], paths: set[str]
+) -> None:
+    before = table_contents(catalog)
+    with pytest.raises(ValidationError) as caught:
+        register(catalog, bad_payload(mutation))
+    expected = {"metadata" if p == "$" else f"metadata.{p}" for p in paths}
+    assert set(caught.value.paths) == expected
+    assert table_contents(catalog) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "metadata_change", "path"),
+    [
+        (
+            {"code_commit_sha": "not-a-sha", "code_repo_url": "https://g.org/r"},
+            {},
+            "code_commit_sha",
+        ),
+        ({"code_commit_sha": "abc"}, {}, "code_commit_sha"),
+        ({"code_commit_sha": SHA}, {}, "code_repo_url"),
+        ({"code_repo_url": "javascript:alert(1)"}, {}, "code_repo_url"),
+        (
+            {"training_started_at": "2026-03-02T00:00:00Z", "training_completed_at": "2026-03-01"},
+            {},
+            "training_completed_at",
+        ),
+        ({"training_started_at": "yesterday"}, {}, "training_started_at"),
+        ({"title": "   "}, {}, "title"),
+        ({"title": "x" * 501}, {}, "title"),
+        ({"description": "nul\x00byte"}, {}, "description"),
+        ({"artifact_id": "has space"}, {}, "artifact_id"),
+        ({}, {"base_model_id": "model-missing"}, "metadata.base_model_id"),
+        ({}, {"base_model_id": "dataset-sea-ad"}, "metadata.base_model_id"),
+        (
+            {},
+            {"evaluation_dataset": {"artifact_id": "paper-1", "description": "a paper"}},
+            "metadata.evaluation_dataset.artifact_id",
+        ),
+        (
+            {},
+            {"training_data": [{"artifact_id": "dataset-nope", "description": "missing"}]},
+            "metadata.training_data[0].artifact_id",
+        ),
+        ({"parent_version_id": "model-nope"}, {}, "parent_version_id"),
+        ({"parent_version_id": "dataset-sea-ad"}, {}, "parent_version_id"),
+    ],
+)
+def test_cross_checks_the_schema_cannot_make(
+    catalog: Database, fields: dict[str, Any], metadata_change: dict[str, Any], path: str
+) -> None:
+    before = table_contents(catalog)
+    with pytest.raises(ValidationError) as caught:
+        register(catalog, {**logistic_regression(), **metadata_change}, **fields)
+    assert path in caught.value.paths, caught.value
+    assert table_contents(catalog) == before
+
+
+def test_an_existing_id_is_refused(catalog: Database) -> None:
+    before = table_contents(catalog)
+    with pytest.raises(AlreadyExistsError, match="model-base"):
+        register(catalog, artifact_id="model-base")
+    assert table_contents(catalog) == before
+
+
+def test_a_new_version_links_to_its_parent_and_moves_latest(catalog: Database) -> None:
+    second = register(
+        catalog, parent_version_id="model-base", version_tag="v2", changelog="more data"
+    )
+    third = register(catalog, parent_version_id=second.id)
+    first = artifact_catalog.get_model(catalog, "model-base")
+    second = artifact_catalog.get_model(catalog, second.id)
+    assert (first.version_number, second.version_number, third.version_number) == (1, 2, 3)
+    assert (first.is_latest, second.is_latest, third.is_latest) == (False, False, True)
+    assert second.parent_version_id == "model-base"
+    assert second.version_tag == "v2"
+    assert {first.lineage_id, second.lineage_id, third.lineage_id} == {"model-base"}
+
+
+def test_a_version_branching_from_an_old_parent_gets_the_next_number(catalog: Database) -> None:
+    register(catalog, parent_version_id="model-base")
+    branch = register(catalog, parent_version_id="model-base")
+    assert branch.version_number == 3
+    assert branch.is_latest
+
+
+def test_batch_is_all_or_nothing(catalog: Database) -> None:
+    before = table_contents(catalog)
+    good = ModelRegistration(title="ok", metadata=logistic_regression(), artifact_id="model-ok")
+    broken = ModelRegistration(
+        title="bad", metadata={**logistic_regression(), "parameter_count": -1}
+    )
+    missing_ref = ModelRegistration(
+        title="ref", metadata={**logistic_regression(), "base_model_id": "model-nope"}
+    )
+    with pytest.raises(ValidationError) as caught:
+        artifact_catalog.register_models(catalog, [good, broken])
+    assert caught.value.paths == ["[1].metadata.parameter_count"]
+    with pytest.raises(ValidationError) as caught:
+        artifact_catalog.register_models(catalog, [good, missing_ref])
+    assert caught.value.paths == ["[1].metadata.base_model_id"]
+    assert table_contents(catalog) == before
+
+
+def test_batch_items_may_build_on_earlier_items(catalog: Database) -> None:
+    root = ModelRegistration(title="root", metadata=logistic_regression(), artifact_id="model-r")
+    v2 = ModelRegistration(title="v2", metadata=logistic_regression(), parent_version_id="model-r")
+    tuned = ModelRegistration(
+        title="tuned", metadata={**logistic_regression(), "base_model_id": "model-r"}
+    )
+    ids = artifact_catalog.register_models(catalog, [root, v2, tuned])
+    records = [artifact_catalog.get_model(catalog, i) for i in ids]
+    assert [r.version_number for r in records] == [1, 2, 1]
+    assert [r.is_latest for r in records] == [False, True, True]
+    assert records[2].base_model_id == "model-r"
+
+
+def test_get_model_explains_what_is_missing(catalog: Database) -> None:
+    add_artifact(catalog, "model-legacy", "model")
+    with pytest.raises(NotFoundError, match="no model 'model-nope'"):
+        artifact_catalog.get_model(catalog, "model-nope")
+    with pytest.raises(NotFoundError, match="dataset artifact, not a model"):
+        artifact_catalog.get_model(catalog, "dataset-sea-ad")
+    with pytest.raises(NotFoundError, match="backfill"):
+        artifact_catalog.get_model(catalog, "model-legacy")
+
+
+def test_list_filters_combine(catalog: Database) -> None:
+    register(catalog, GOOD_BY_FAMILY["biophysical_ode"](), trained_by="agent-ode")
+    register(catalog, GOOD_BY_FAMILY["transformer_classifier"](), trained_by="agent-7")
+    tuned = register(catalog, external_fine_tune("model-base"))
+    register(catalog, parent_version_id="model-base", trained_by="agent-7")
+
+    def ids(**filters: Any) -> set[str]:
+        return {r.id for r in artifact_catalog.list_models(catalog, **filters)}
+
+    assert len(ids()) == 5
+    assert len(ids(model_family="biophysical_ode")) == 1
+    assert len(ids(trained_by="agent-7")) == 2
+    assert len(ids(trained_by="agent-7", framework="pytorch")) == 1
+    assert ids(base_model_id="model-base") == {tuned.id}
+    assert ids(is_external=True) == {tuned.id}
+    assert len(ids(is_external=False)) == 4
+    assert len(ids(benchmark_id="adni-conversion-v1")) == 2
+    assert "model-base" not in ids(latest_only=True)
+    assert len(ids(latest_only=True)) == 4
+    assert ids(promotion_state="promoted") == set()
+    assert len(ids(promotion_state="candidate")) == 5
+
+
+def test_list_pages_without_overlap(catalog: Database) -> None:
+    for _ in range(6):
+        register(catalog)
+    pages = [
+        [r.id for r in artifact_catalog.list_models(catalog, limit=3, offset=o)] for o in (0, 3, 6)
+    ]
+    flat = [i for page in pages for i in page]
+    assert len(flat) == 7
+    assert len(set(flat)) == 7
+    with pytest.raises(ValidationError):
+        artifact_catalog.list_models(catalog, limit=0)
+
+
+def test_lineage_returns_versions_ancestors_and_descendants(catalog: Database) -> None:
+    v2 = register(catalog, parent_version_id="model-base")
+    child = register(catalog, external_fine_tune("model-base"))
+    grandchild = register(catalog, external_fine_tune(child.id))
+    result = artifact_catalog.lineage(catalog, child.id)
+    assert [(a.id, a.depth) for a in result.ancestors] == [("model-base", 1)]
+    assert [(d.id, d.depth) for d in result.descendants] == [(grandchild.id, 1)]
+    base = artifact_catalog.lineage(catalog, "model-base")
+    assert [v.id for v in base.versions] == ["model-base", v2.id]
+    assert [(d.id, d.depth) for d in base.descendants] == [(child.id, 1), (grandchild.id, 2)]
+    deep = artifact_catalog.lineage(catalog, grandchild.id)
+    assert [a.id for a in deep.ancestors] == [child.id, "model-base"]
+
+
+def test_catalog_refuses_an_unmigrated_database(db: Database) -> None:
+    from atlas_registry import migration_runner
+
+    migration_runner.migrate(db, to=1)
+    with pytest.raises(SchemaOutOfDateError, match="run `atlas-registry migrate`"):
+        artifact_catalog.list_models(db)

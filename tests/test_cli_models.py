@@ -1,0 +1,127 @@
+"""validate / register / show / list / lineage through the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from atlas_registry.cli import app
+from atlas_registry.db import Database
+from tests.catalog_helpers import add_artifact
+from tests.payloads import external_fine_tune, logistic_regression
+
+runner = CliRunner()
+
+
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, name: str, document: Any) -> str:
+    path = tmp_path / name
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    return str(path)
+
+
+def test_validate_exit_codes(tmp_path: Path) -> None:
+    assert invoke("validate", write(tmp_path, "good.json", logistic_regression()))[0] == 0
+    bad = {**logistic_regression(), "parameter_count": -1}
+    del bad["framework"]
+    code, _, err = invoke("validate", write(tmp_path, "bad.json", bad))
+    assert code == 1
+    assert "framework: is required" in err
+    assert "parameter_count: must be >= 0, got -1" in err
+    code, _, err = invoke("validate", write(tmp_path, "broken.json", "{not json"))
+    assert code == 2
+    assert "is not JSON" in err
+    assert invoke("validate", str(tmp_path / "missing.json"))[0] == 2
+
+
+def test_validate_reads_stdin_and_reports_nan_and_json(tmp_path: Path) -> None:
+    text = json.dumps(logistic_regression()).replace("0.83", "NaN")
+    code, _, err = invoke("validate", "-", "--json", stdin=text)
+    assert code == 1
+    report = json.loads(err)
+    assert report["violations"] == [
+        {"path": "evaluation_metrics.auroc", "message": "must be a finite number, got NaN"}
+    ]
+    assert invoke("validate", "-", stdin=json.dumps(logistic_regression()))[0] == 0
+
+
+def test_register_show_list_lineage(migrated_db: Database, db_url: str, tmp_path: Path) -> None:
+    base = write(
+        tmp_path,
+        "base.json",
+        {
+            "title": "AD risk",
+            "artifact_id": "model-ad",
+            "metadata": logistic_regression(),
+            "trained_by": "agent-7",
+        },
+    )
+    code, out, err = invoke("register", base, "--db", db_url, "--json")
+    assert code == 0, err
+    assert json.loads(out)["id"] == "model-ad"
+    add_artifact(migrated_db, "dataset-sea-ad", "dataset")
+    tuned = write(
+        tmp_path, "tuned.json", {"title": "tuned", "metadata": external_fine_tune("model-ad")}
+    )
+    code, out, _ = invoke("register", tuned, "--db", db_url)
+    assert code == 0
+    assert "registered model-" in out
+
+    code, out, _ = invoke("show", "model-ad", "--db", db_url, "--json")
+    assert json.loads(out)["trained_by"] == "agent-7"
+    assert invoke("show", "model-ad", "--db", db_url)[0] == 0
+    code, _, err = invoke("show", "model-nope", "--db", db_url)
+    assert code == 3
+    assert "no model" in err
+
+    code, out, _ = invoke("list", "--external", "--db", db_url, "--json")
+    assert [m["base_model_id"] for m in json.loads(out)] == ["model-ad"]
+    code, out, _ = invoke("list", "--trained-by", "agent-7", "--db", db_url)
+    assert code == 0
+    assert "model-ad" in out
+
+    code, out, _ = invoke("lineage", "model-ad", "--db", db_url, "--json")
+    assert len(json.loads(out)["descendants"]) == 1
+    assert invoke("lineage", "model-ad", "--db", db_url)[0] == 0
+
+
+def test_register_refuses_bad_files_and_writes_nothing(
+    migrated_db: Database, db_url: str, tmp_path: Path
+) -> None:
+    unknown = write(
+        tmp_path, "u.json", {"title": "x", "metadata": logistic_regression(), "colour": 1}
+    )
+    code, _, err = invoke("register", unknown, "--db", db_url)
+    assert code == 1
+    assert "colour: is not a registration field" in err
+    bad = write(
+        tmp_path,
+        "b.json",
+        {"title": "x", "metadata": {**logistic_regression(), "framework": "PyTorch"}},
+    )
+    code, _, err = invoke("register", bad, "--db", db_url)
+    assert code == 1
+    assert "metadata.framework" in err
+    code, out, _ = invoke("list", "--db", db_url, "--json")
+    assert json.loads(out) == []
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "x"], ["lineage", "x"]])
+def test_unmigrated_database_says_run_migrate(tmp_path: Path, command: list[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    code, _, err = invoke(*command, "--db", url)
+    assert code == 5
+    assert "atlas-registry migrate" in err
+    invoke("migrate", "--to", "0001", "--db", url)
+    code, _, err = invoke(*command, "--db", url)
+    assert code == 5
+    assert "schema out of date" in err
+    assert "Traceback" not in err
