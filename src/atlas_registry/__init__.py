@@ -17,6 +17,15 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
+from atlas_registry.lifecycle import (
+    PromotionEvent,
+    TransitionResult,
+    history,
+    promote,
+    promoted_version,
+    reject,
+    supersede,
+)
 from atlas_registry.migration_runner import downgrade, migrate, status
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
 from atlas_registry.validation import validate_metadata
@@ -30,18 +39,25 @@ __all__ = [
     "ModelRecord",
     "ModelRegistration",
     "NotFoundError",
+    "PromotionEvent",
     "RegistryError",
     "SchemaOutOfDateError",
+    "TransitionResult",
     "ValidationError",
     "Violation",
     "downgrade",
     "get_model",
+    "history",
     "lineage",
     "list_models",
     "migrate",
+    "promote",
+    "promoted_version",
     "register_model",
     "register_models",
+    "reject",
     "resolve_url",
     "status",
+    "supersede",
     "validate_metadata",
 ]

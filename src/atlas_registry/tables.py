@@ -60,3 +60,16 @@ model_versions = Table(
     Column("framework", Text),
     Column("metadata_schema_version", Text),
 )
+
+promotion_events = Table(
+    "model_promotion_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("artifact_id", Text, nullable=False),
+    Column("from_state", Text, nullable=False),
+    Column("to_state", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("notes", Text),
+    Column("override", Integer, nullable=False),
+    Column("created_at", Text, nullable=False),
+)

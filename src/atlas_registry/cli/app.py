@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from atlas_registry.cli import models
+from atlas_registry.cli import lifecycle, models
 from atlas_registry.cli.migrate import migrate_app
 
 app = typer.Typer(
@@ -20,6 +20,10 @@ app.command("register")(models.register)
 app.command("show")(models.show)
 app.command("list")(models.list_command)
 app.command("lineage")(models.lineage)
+app.command("promote")(lifecycle.promote)
+app.command("reject")(lifecycle.reject)
+app.command("history")(lifecycle.history)
+app.command("promoted")(lifecycle.promoted)
 
 
 def main() -> None:

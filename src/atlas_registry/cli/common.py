@@ -28,8 +28,10 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
 ]
 
-stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True, soft_wrap=True)
+# Piped output is read by people in logs and pagers: do not fold tables to 80 columns.
+_PIPED_WIDTH = None if sys.stdout.isatty() else 200
+stdout = Console(soft_wrap=True, width=_PIPED_WIDTH)
+stderr = Console(stderr=True, soft_wrap=True, width=_PIPED_WIDTH)
 
 
 def open_database(url: str | None, *, must_exist: bool = True) -> Database:

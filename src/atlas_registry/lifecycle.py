@@ -1,0 +1,257 @@
+"""The promotion lifecycle: candidate -> promoted | rejected, promoted -> superseded.
+
+Each transition is one transaction that changes ``model_versions`` and appends
+its event, under the model line's lock, so two promotions in one line cannot
+both win: the second sees the first and supersedes it, or is told the model
+is no longer a candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from atlas_registry import migration_runner
+from atlas_registry.artifact_catalog import fetch_model
+from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.errors import (
+    IllegalTransitionError,
+    PromotionGateError,
+    ValidationError,
+    Violation,
+)
+from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
+from atlas_registry.records import ModelRecord
+from atlas_registry.tables import artifacts, model_versions, promotion_events
+
+STATES = ("candidate", "promoted", "rejected", "superseded")
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "candidate": frozenset({"promoted", "rejected"}),
+    "promoted": frozenset({"superseded"}),
+    "rejected": frozenset(),
+    "superseded": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class PromotionEvent:
+    id: int
+    artifact_id: str
+    from_state: str
+    to_state: str
+    actor: str
+    notes: str | None
+    override: bool
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    """The model after the transition, and every event the transition appended."""
+
+    model: ModelRecord
+    events: list[PromotionEvent]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model.to_dict(), "events": [e.to_dict() for e in self.events]}
+
+
+def _require_text(name: str, value: str | None, why: str) -> str:
+    if value is None or not value.strip():
+        raise ValidationError(f"{name} is required", [Violation(name, why)])
+    if len(value) > 20000 or "\x00" in value:
+        raise ValidationError(
+            f"{name} is invalid", [Violation(name, "must be text under 20000 characters")]
+        )
+    return value.strip()
+
+
+def _check_transition(model: ModelRecord, to_state: str) -> None:
+    if to_state not in TRANSITIONS[model.promotion_state]:
+        allowed = sorted(TRANSITIONS[model.promotion_state])
+        onward = f"it can only become {' or '.join(allowed)}" if allowed else "that state is final"
+        raise IllegalTransitionError(
+            f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}"
+        )
+
+
+def _append(
+    conn: Connection,
+    model_id: str,
+    from_state: str,
+    to_state: str,
+    actor: str,
+    notes: str | None,
+    override: bool = False,
+) -> PromotionEvent:
+    now = utc_timestamp()
+    conn.execute(
+        update(model_versions)
+        .where(
+            model_versions.c.artifact_id == model_id, model_versions.c.promotion_state == from_state
+        )
+        .values(promotion_state=to_state, promotion_notes=notes)
+    )
+    row = conn.execute(
+        promotion_events.insert()
+        .values(
+            artifact_id=model_id,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor,
+            notes=notes,
+            override=int(override),
+            created_at=now,
+        )
+        .returning(promotion_events.c.id)
+    ).one()
+    return PromotionEvent(row.id, model_id, from_state, to_state, actor, notes, override, now)
+
+
+def _locked_model(db: Database, conn: Connection, model_id: str) -> ModelRecord:
+    """The model re-read after taking its line's lock, so its state cannot be stale."""
+    model = fetch_model(conn, model_id)
+    db.lock(conn, f"atlas_registry:lineage:{model.lineage_id}")
+    return fetch_model(conn, model_id)
+
+
+def _supersede_line(conn: Connection, model: ModelRecord, actor: str) -> list[PromotionEvent]:
+    """Retire every other promoted version of ``model``'s line in favour of ``model``."""
+    root = artifacts.c.lineage_id.is_(None) & (artifacts.c.id == model.lineage_id)
+    query = (
+        select(artifacts.c.id)
+        .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
+        .where(
+            (artifacts.c.lineage_id == model.lineage_id) | root,
+            model_versions.c.promotion_state == "promoted",
+            artifacts.c.id != model.id,
+        )
+    )
+    events = []
+    for old_id in conn.execute(query).scalars().all():
+        events.append(
+            _append(conn, old_id, "promoted", "superseded", actor, f"superseded by {model.id}")
+        )
+        conn.execute(
+            update(artifacts)
+            .where(artifacts.c.id == old_id)
+            .values(
+                superseded_by=model.id, lifecycle_state="superseded", updated_at=utc_timestamp()
+            )
+        )
+    return events
+
+
+def promote(
+    db: Database,
+    model_id: str,
+    *,
+    actor: str,
+    notes: str | None = None,
+    override: bool = False,
+    policy: GatePolicy | None = None,
+) -> TransitionResult:
+    """Promote a candidate through the evaluation gate; supersede the line's previous promotion."""
+    actor = _require_text("actor", actor, "say who is promoting")
+    if override:
+        notes = _require_text("notes", notes, "an override must say why the gate is bypassed")
+    policy = policy or load_policy()
+    migration_runner.ensure_current(db)
+    with db.transaction(write=True) as conn:
+        model = _locked_model(db, conn, model_id)
+        _check_transition(model, "promoted")
+        unmet = unmet_conditions(model, policy)
+        if unmet and not override:
+            raise PromotionGateError(
+                f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
+                f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
+                unmet,
+            )
+        events = _supersede_line(conn, model, actor)
+        events.append(
+            _append(conn, model_id, "candidate", "promoted", actor, notes, bool(unmet) and override)
+        )
+        return TransitionResult(fetch_model(conn, model_id), events)
+
+
+def _simple_transition(
+    db: Database, model_id: str, to_state: str, actor: str, notes: str
+) -> TransitionResult:
+    migration_runner.ensure_current(db)
+    with db.transaction(write=True) as conn:
+        model = _locked_model(db, conn, model_id)
+        _check_transition(model, to_state)
+        event = _append(conn, model_id, model.promotion_state, to_state, actor, notes)
+        return TransitionResult(fetch_model(conn, model_id), [event])
+
+
+def reject(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
+    """Reject a candidate for good; the notes say why."""
+    actor = _require_text("actor", actor, "say who is rejecting")
+    notes = _require_text("notes", notes, "a rejection must say why")
+    return _simple_transition(db, model_id, "rejected", actor, notes)
+
+
+def supersede(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
+    """Retire a promoted model without promoting a successor (e.g. found faulty)."""
+    actor = _require_text("actor", actor, "say who is retiring the model")
+    notes = _require_text("notes", notes, "retiring a promoted model must say why")
+    return _simple_transition(db, model_id, "superseded", actor, notes)
+
+
+def _event(row: Any) -> PromotionEvent:
+    return PromotionEvent(
+        row.id,
+        row.artifact_id,
+        row.from_state,
+        row.to_state,
+        row.actor,
+        row.notes,
+        bool(row.override),
+        row.created_at,
+    )
+
+
+def history(db: Database, model_id: str) -> list[PromotionEvent]:
+    """Every transition of one model, oldest first."""
+    migration_runner.ensure_current(db)
+    with db.transaction() as conn:
+        fetch_model(conn, model_id)
+        rows = conn.execute(
+            select(promotion_events)
+            .where(promotion_events.c.artifact_id == model_id)
+            .order_by(promotion_events.c.id)
+        )
+        return [_event(row) for row in rows]
+
+
+def recent_events(db: Database, limit: int = 50) -> list[PromotionEvent]:
+    """The latest transitions across the registry, newest first."""
+    migration_runner.ensure_current(db)
+    with db.transaction() as conn:
+        rows = conn.execute(
+            select(promotion_events)
+            .order_by(promotion_events.c.id.desc())
+            .limit(max(1, min(limit, 1000)))
+        )
+        return [_event(row) for row in rows]
+
+
+def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
+    """The currently promoted version of the line ``model_id`` belongs to, if any."""
+    migration_runner.ensure_current(db)
+    with db.transaction() as conn:
+        model = fetch_model(conn, model_id)
+        root = artifacts.c.lineage_id.is_(None) & (artifacts.c.id == model.lineage_id)
+        promoted_id = conn.execute(
+            select(artifacts.c.id)
+            .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
+            .where((artifacts.c.lineage_id == model.lineage_id) | root)
+            .where(model_versions.c.promotion_state == "promoted")
+        ).scalar()
+        return fetch_model(conn, promoted_id) if promoted_id else None

@@ -1,0 +1,132 @@
+"""The evaluation gate's policy, read from one TOML file, and the gate itself.
+
+Keeping thresholds in a file (packaged default, or ``--policy`` /
+``$ATLAS_REGISTRY_POLICY``) means the rules a reviewer signs off on are one
+readable page, not conditions scattered through code.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from atlas_registry.errors import ConfigurationError, Violation
+from atlas_registry.records import ModelRecord
+
+POLICY_ENV_VAR = "ATLAS_REGISTRY_POLICY"
+
+
+@dataclass(frozen=True)
+class BenchmarkThreshold:
+    metric: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    require_evaluation_metrics: bool = True
+    require_reproducibility_pin: bool = True
+    benchmarks: dict[str, BenchmarkThreshold] = field(default_factory=dict)
+    source: str = "built-in"
+
+
+def _threshold(name: str, spec: Any, source: str) -> BenchmarkThreshold:
+    where = f'{source}: [benchmarks."{name}"]'
+    if not isinstance(spec, dict) or not isinstance(spec.get("metric"), str):
+        raise ConfigurationError(f'{where} needs metric = "name"')
+    unknown = set(spec) - {"metric", "minimum", "maximum"}
+    if unknown:
+        raise ConfigurationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+    bounds = {k: spec.get(k) for k in ("minimum", "maximum")}
+    if all(v is None for v in bounds.values()):
+        raise ConfigurationError(f"{where} needs minimum or maximum")
+    for key, value in bounds.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ConfigurationError(f"{where} {key} must be a number")
+    return BenchmarkThreshold(spec["metric"], bounds["minimum"], bounds["maximum"])
+
+
+def parse_policy(text: str, source: str) -> GatePolicy:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{source} is not valid TOML: {exc}") from exc
+    unknown = set(document) - {"gate", "benchmarks"}
+    if unknown:
+        raise ConfigurationError(f"{source}: unknown sections {', '.join(sorted(unknown))}")
+    gate = document.get("gate", {})
+    flags = {}
+    for key in ("require_evaluation_metrics", "require_reproducibility_pin"):
+        value = gate.get(key, True)
+        if not isinstance(value, bool):
+            raise ConfigurationError(f"{source}: [gate] {key} must be true or false")
+        flags[key] = value
+    benchmarks = {
+        name: _threshold(name, spec, source)
+        for name, spec in document.get("benchmarks", {}).items()
+    }
+    return GatePolicy(benchmarks=benchmarks, source=source, **flags)
+
+
+def load_policy(path: str | None = None) -> GatePolicy:
+    """The policy from ``path``, else ``$ATLAS_REGISTRY_POLICY``, else the packaged file."""
+    chosen = path or os.environ.get(POLICY_ENV_VAR)
+    if chosen:
+        try:
+            return parse_policy(Path(chosen).read_text("utf-8"), chosen)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read promotion policy {chosen}: {exc}") from exc
+    packaged = resources.files("atlas_registry") / "policies" / "promotion_gate.toml"
+    return parse_policy(packaged.read_text("utf-8"), "promotion_gate.toml (packaged)")
+
+
+def _pin_problems(model: ModelRecord) -> list[Violation]:
+    if model.is_external:
+        needed = {
+            "external_source_url": model.external_source_url,
+            "external_source_version": model.external_source_version,
+        }
+        what = "an external model needs its source URL and pinned version"
+    else:
+        needed = {"code_repo_url": model.code_repo_url, "code_commit_sha": model.code_commit_sha}
+        what = "an internal model needs the repository and commit that trained it"
+    return [Violation(name, f"is missing: {what}") for name, value in needed.items() if not value]
+
+
+def _benchmark_problems(model: ModelRecord, policy: GatePolicy) -> list[Violation]:
+    threshold = policy.benchmarks.get(model.benchmark_id or "")
+    if threshold is None:
+        return []
+    value = (model.eval_metrics or {}).get(threshold.metric)
+    path = f"eval_metrics.{threshold.metric}"
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return [Violation(path, f"is required by benchmark {model.benchmark_id} and is missing")]
+    if threshold.minimum is not None and value < threshold.minimum:
+        return [
+            Violation(
+                path, f"= {value} is below the minimum {threshold.minimum} for {model.benchmark_id}"
+            )
+        ]
+    if threshold.maximum is not None and value > threshold.maximum:
+        return [
+            Violation(
+                path, f"= {value} is above the maximum {threshold.maximum} for {model.benchmark_id}"
+            )
+        ]
+    return []
+
+
+def unmet_conditions(model: ModelRecord, policy: GatePolicy) -> list[Violation]:
+    """Every reason the gate refuses ``model``; empty when it may be promoted."""
+    problems = []
+    if policy.require_evaluation_metrics and not model.eval_metrics:
+        problems.append(Violation("eval_metrics_json", "is empty: record evaluation metrics first"))
+    if policy.require_reproducibility_pin:
+        problems += _pin_problems(model)
+    return problems + _benchmark_problems(model, policy)
