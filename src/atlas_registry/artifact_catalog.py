@@ -9,10 +9,12 @@ CLI, the HTTP API and the backfill all write through here.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, select, text, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, select, text, update
 
 from atlas_registry import migration_runner
 from atlas_registry.db import Database, utc_timestamp
@@ -24,8 +26,14 @@ from atlas_registry.records import (
     ModelRegistration,
     decode_json,
 )
-from atlas_registry.registration_checks import PreparedModel, prepare, under
-from atlas_registry.tables import artifacts, model_versions
+from atlas_registry.registration_checks import (
+    PreparedModel,
+    code_pin_problems,
+    dump_json,
+    prepare,
+    under,
+)
+from atlas_registry.tables import artifacts, legacy_metadata, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
 ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
@@ -133,32 +141,44 @@ def _refuse_existing(prepared: Sequence[PreparedModel], known: dict[str, tuple[s
         )
 
 
-def _check_references(
-    prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]], batch: bool
-) -> None:
+def reference_problems(
+    prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]
+) -> dict[int, list[Violation]]:
+    """Per item, every reference to an artifact that is missing or of the wrong type.
+
+    Items may refer to earlier items of the same batch.
+    """
     available = dict(known)
-    problems = []
+    problems: dict[int, list[Violation]] = {}
     for index, item in enumerate(prepared):
         checks = dict(item.references)
         if item.parent_version_id:
             checks["parent_version_id"] = (item.parent_version_id, "model")
         for path, (ref, required) in checks.items():
             found = available.get(ref)
-            prefix = f"[{index}]." if batch else ""
             if found is None:
-                problems.append(
-                    Violation(prefix + path, f"refers to {ref}, which is not in the catalog")
-                )
+                reason = f"refers to {ref}, which is not in the catalog"
             elif found[0] != required:
-                problems.append(
-                    Violation(
-                        prefix + path, f"refers to {ref}, a {found[0]} artifact, not a {required}"
-                    )
-                )
+                reason = f"refers to {ref}, a {found[0]} artifact, not a {required}"
+            else:
+                continue
+            problems.setdefault(index, []).append(Violation(path, reason))
         parent_root = available.get(item.parent_version_id or "", (None, item.artifact_id))[1]
-        available[item.artifact_id] = ("model", parent_root)
-    if problems:
-        raise ValidationError("the registration refers to artifacts it cannot use", problems)
+        available.setdefault(item.artifact_id, ("model", parent_root))
+    return problems
+
+
+def _check_references(
+    prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]], batch: bool
+) -> None:
+    found = reference_problems(prepared, known)
+    if found:
+        listed = [
+            under(f"[{index}]", v) if batch else v
+            for index, items in sorted(found.items())
+            for v in items
+        ]
+        raise ValidationError("the registration refers to artifacts it cannot use", listed)
 
 
 def _number_versions(
@@ -196,6 +216,117 @@ def _next_version_numbers(conn: Connection, roots: set[str]) -> dict[str, int]:
         .group_by(ROOT)
     )
     return {row.root: row.top + 1 for row in conn.execute(query)}
+
+
+# ---------------------------------------------------------------- legacy adoption
+
+
+@dataclass(frozen=True)
+class LegacyAdoption:
+    """Model facts for an artifact that already exists, and the legacy text they replace."""
+
+    prepared: PreparedModel
+    original_metadata: str
+    mapping_trace: dict[str, Any]
+
+
+def adopt_legacy_in(
+    conn: Connection, adoptions: Sequence[LegacyAdoption]
+) -> dict[str, list[Violation]]:
+    """Give existing legacy model artifacts their ``model_versions`` rows, inside ``conn``.
+
+    The metadata was validated by :func:`prepare` like any registration; here the
+    references are checked, the legacy text is kept verbatim in
+    ``model_legacy_metadata``, and ``artifacts.metadata`` takes the valid metadata.
+    Returns, per artifact id, why it was not adopted; the others are written.
+    """
+    prepared = [a.prepared for a in adoptions]
+    known = _known_artifacts(conn, prepared)
+    has_facts = _ids_in(conn, model_versions.c.artifact_id, [p.artifact_id for p in prepared])
+    problems = {prepared[i].artifact_id: v for i, v in reference_problems(prepared, known).items()}
+    for item in prepared:
+        kind = known.get(item.artifact_id, (None, ""))[0]
+        if kind != "model":
+            why = "no longer exists" if kind is None else f"is a {kind} artifact"
+            problems.setdefault(item.artifact_id, []).append(Violation("artifact_id", why))
+        elif item.artifact_id in has_facts:
+            problems.setdefault(item.artifact_id, []).append(
+                Violation("artifact_id", "already has registry facts")
+            )
+    accepted = [a for a in adoptions if a.prepared.artifact_id not in problems]
+    if accepted:
+        _write_adoptions(conn, accepted)
+    return problems
+
+
+def _ids_in(conn: Connection, column: Any, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = list(ids[start : start + LOOKUP_CHUNK])
+        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> None:
+    now = utc_timestamp()
+    ids = [a.prepared.artifact_id for a in accepted]
+    kept = _ids_in(conn, legacy_metadata.c.artifact_id, ids)
+    legacy_rows = [
+        {
+            "artifact_id": a.prepared.artifact_id,
+            "original_metadata": a.original_metadata,
+            "original_sha256": hashlib.sha256(
+                a.original_metadata.encode("utf-8", "surrogatepass")
+            ).hexdigest(),
+            "mapping_json": dump_json(a.mapping_trace),
+            "captured_at": now,
+        }
+        for a in accepted
+        if a.prepared.artifact_id not in kept
+    ]
+    if legacy_rows:
+        conn.execute(legacy_metadata.insert(), legacy_rows)
+    conn.execute(
+        update(artifacts)
+        .where(artifacts.c.id == bindparam("target_id"))
+        .values(
+            metadata=bindparam("new_metadata"),
+            origin_type=bindparam("new_origin_type"),
+            origin_url=bindparam("new_origin_url"),
+            updated_at=now,
+        ),
+        [
+            {
+                "target_id": a.prepared.artifact_id,
+                "new_metadata": a.prepared.artifact_row["metadata"],
+                "new_origin_type": a.prepared.artifact_row["origin_type"],
+                "new_origin_url": a.prepared.artifact_row["origin_url"],
+            }
+            for a in accepted
+        ],
+    )
+    conn.execute(
+        model_versions.insert(), [{**a.prepared.version_row, "created_at": now} for a in accepted]
+    )
+
+
+def set_code_pin_in(
+    conn: Connection, model_id: str, repo_url: str, commit_sha: str, entrypoint: str | None
+) -> None:
+    """Record the code that trained a registered model (e.g. after a review), inside ``conn``."""
+    problems = code_pin_problems(repo_url, commit_sha)
+    if entrypoint is not None and (not isinstance(entrypoint, str) or len(entrypoint) > 500):
+        problems.append(Violation("code_entrypoint", "must be text of at most 500 characters"))
+    if problems:
+        raise ValidationError("the code pin is invalid", problems)
+    fetch_model(conn, model_id)
+    conn.execute(
+        update(model_versions)
+        .where(model_versions.c.artifact_id == model_id)
+        .values(
+            code_repo_url=repo_url, code_commit_sha=commit_sha.lower(), code_entrypoint=entrypoint
+        )
+    )
 
 
 # ---------------------------------------------------------------- reads

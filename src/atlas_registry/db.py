@@ -166,17 +166,20 @@ class Database:
         return self.url.render_as_string(hide_password=True).replace("+psycopg", "")
 
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[Connection]:
+    def transaction(self, *, write: bool = False, commit: bool = True) -> Iterator[Connection]:
         """One unit of work: commits on success, rolls back on any error.
 
         ``write=True`` takes SQLite's write lock at BEGIN, so a transaction that reads
-        and then writes can never be overtaken by another writer.
+        and then writes can never be overtaken by another writer. ``commit=False``
+        rolls back even on success: a dry run does the real work, then undoes it.
         """
         try:
             with self.engine.connect() as conn:
                 conn = conn.execution_options(write=write)
-                with conn.begin():
+                with conn.begin() as unit:
                     yield conn
+                    if not commit:
+                        unit.rollback()
         except IntegrityError as exc:
             raise ConstraintViolationError(
                 f"the database refused the write: {_driver_message(exc)}"

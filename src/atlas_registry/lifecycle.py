@@ -163,20 +163,37 @@ def promote(
     policy = policy or load_policy()
     migration_runner.ensure_current(db)
     with db.transaction(write=True) as conn:
-        model = _locked_model(db, conn, model_id)
-        _check_transition(model, "promoted")
-        unmet = unmet_conditions(model, policy)
-        if unmet and not override:
-            raise PromotionGateError(
-                f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
-                f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
-                unmet,
-            )
-        events = _supersede_line(conn, model, actor)
-        events.append(
-            _append(conn, model_id, "candidate", "promoted", actor, notes, bool(unmet) and override)
+        events = promote_in(
+            db, conn, model_id, actor=actor, notes=notes, override=override, policy=policy
         )
         return TransitionResult(fetch_model(conn, model_id), events)
+
+
+def promote_in(
+    db: Database,
+    conn: Connection,
+    model_id: str,
+    *,
+    actor: str,
+    notes: str | None,
+    override: bool,
+    policy: GatePolicy,
+) -> list[PromotionEvent]:
+    """:func:`promote` inside a transaction the caller owns (the backfill's)."""
+    model = _locked_model(db, conn, model_id)
+    _check_transition(model, "promoted")
+    unmet = unmet_conditions(model, policy)
+    if unmet and not override:
+        raise PromotionGateError(
+            f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
+            f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
+            unmet,
+        )
+    events = _supersede_line(conn, model, actor)
+    events.append(
+        _append(conn, model_id, "candidate", "promoted", actor, notes, bool(unmet) and override)
+    )
+    return events
 
 
 def _simple_transition(

@@ -83,18 +83,22 @@ def _text_problems(registration: ModelRegistration) -> list[Violation]:
     return problems
 
 
-def _code_pin_problems(registration: ModelRegistration) -> list[Violation]:
+def code_pin_problems(repo: str | None, sha: str | None) -> list[Violation]:
+    """A code pin is a commit SHA in an http(s) repository; a SHA alone pins nothing."""
     problems = []
-    sha, repo = registration.code_commit_sha, registration.code_repo_url
-    if sha is not None and not COMMIT_SHA.match(sha.lower()):
+    if sha is not None and not (isinstance(sha, str) and COMMIT_SHA.match(sha.lower())):
         problems.append(
             Violation(
                 "code_commit_sha",
-                f"must be a commit SHA (7-40 or 64 hex characters), got {sha[:60]!r}",
+                f"must be a commit SHA (7-40 or 64 hex characters), got {str(sha)[:60]!r}",
             )
         )
-    if repo is not None and not (len(repo) <= 2048 and HTTP_URL.match(repo)):
-        problems.append(Violation("code_repo_url", f"must be an http(s) URL, got {repo[:60]!r}"))
+    if repo is not None and not (
+        isinstance(repo, str) and len(repo) <= 2048 and HTTP_URL.match(repo)
+    ):
+        problems.append(
+            Violation("code_repo_url", f"must be an http(s) URL, got {str(repo)[:60]!r}")
+        )
     if sha is not None and repo is None:
         problems.append(Violation("code_repo_url", "is required when code_commit_sha is given"))
     return problems
@@ -167,7 +171,8 @@ def prepare(
 ) -> tuple[PreparedModel | None, list[Violation]]:
     """Check a registration and turn it into rows, or return every violation found."""
     problems = [under("metadata", v) for v in validator.violations(registration.metadata)]
-    problems += _text_problems(registration) + _code_pin_problems(registration)
+    problems += _text_problems(registration)
+    problems += code_pin_problems(registration.code_repo_url, registration.code_commit_sha)
     problems += _id_problems(registration)
     time_problems, times = _time_problems(registration)
     problems += time_problems

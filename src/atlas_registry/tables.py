@@ -73,3 +73,28 @@ promotion_events = Table(
     Column("override", Integer, nullable=False),
     Column("created_at", Text, nullable=False),
 )
+
+legacy_metadata = Table(
+    "model_legacy_metadata",
+    metadata,
+    Column("artifact_id", Text, primary_key=True),
+    Column("original_metadata", Text, nullable=False),
+    Column("original_sha256", Text, nullable=False),
+    Column("mapping_json", Text, nullable=False),
+    Column("captured_at", Text, nullable=False),
+)
+
+review_queue = Table(
+    "model_review_queue",
+    metadata,
+    Column("artifact_id", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("blocking", Integer, nullable=False),
+    Column("reasons_json", Text, nullable=False),
+    Column("proposed_json", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("resolved_at", Text),
+    Column("resolved_by", Text),
+    Column("resolution_notes", Text),
+)

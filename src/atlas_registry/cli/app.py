@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from atlas_registry.cli import lifecycle, models
+from atlas_registry.cli import backfill, lifecycle, models
 from atlas_registry.cli.migrate import migrate_app
 
 app = typer.Typer(
@@ -24,6 +24,9 @@ app.command("promote")(lifecycle.promote)
 app.command("reject")(lifecycle.reject)
 app.command("history")(lifecycle.history)
 app.command("promoted")(lifecycle.promoted)
+app.add_typer(backfill.legacy_app, name="legacy")
+app.command("backfill")(backfill.backfill_command)
+app.add_typer(backfill.review_app, name="review")
 
 
 def main() -> None:

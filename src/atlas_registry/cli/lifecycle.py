@@ -35,7 +35,7 @@ NotesOption = Annotated[
 ]
 
 
-def _actor(actor: str | None) -> str:
+def actor_name(actor: str | None) -> str:
     return actor or os.environ.get(ACTOR_ENV_VAR) or getpass.getuser()
 
 
@@ -68,7 +68,7 @@ def promote(
         result = lifecycle.promote(
             database,
             model_id,
-            actor=_actor(actor),
+            actor=actor_name(actor),
             notes=notes,
             override=override,
             policy=load_policy(policy),
@@ -85,7 +85,7 @@ def reject(
 ) -> None:
     """Reject a candidate for good (--notes says why)."""
     with error_boundary(as_json), open_database(db) as database:
-        result = lifecycle.reject(database, model_id, actor=_actor(actor), notes=notes)
+        result = lifecycle.reject(database, model_id, actor=actor_name(actor), notes=notes)
     _print_result(result, as_json)
 
 

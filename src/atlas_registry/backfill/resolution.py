@@ -1,0 +1,121 @@
+"""Finishing a review item: a person supplies the facts, the catalog validates them.
+
+A blocking item (no registry facts yet) is resolved by completing the proposed
+registration with ``field=value`` assignments; it is then adopted through the
+same validators as every registration, and the item is closed in the same
+transaction. A non-blocking item (the model is registered, one optional fact
+was held) takes the code pin, or is closed as-is with notes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from atlas_registry import migration_runner
+from atlas_registry.artifact_catalog import adopt_legacy_in, set_code_pin_in
+from atlas_registry.backfill.adoption import FACT_FIELDS, build_adoption
+from atlas_registry.backfill.review import (
+    ReviewItem,
+    get_review,
+    json_or_text,
+    mark_resolved,
+    parse_assignments,
+)
+from atlas_registry.db import Database
+from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation
+from atlas_registry.tables import artifacts
+from atlas_registry.validation import load_schema
+
+METADATA_FIELDS = frozenset(load_schema()["properties"])
+
+
+def _apply(proposed: dict[str, Any], assignments: dict[str, str]) -> dict[str, Any]:
+    """The proposal with each assignment placed by its dotted path (metadata fields by name)."""
+    completed = {
+        "metadata": dict(proposed.get("metadata") or {}),
+        "facts": dict(proposed.get("facts") or {}),
+        "trace": proposed.get("trace") or {},
+    }
+    for key, value in assignments.items():
+        parts = key.split(".")
+        if parts[0] == "metadata":
+            parts = parts[1:]
+        if parts[0] in FACT_FIELDS and len(parts) == 1:
+            completed["facts"][parts[0]] = value
+            continue
+        if parts[0] not in METADATA_FIELDS:
+            raise ValidationError(
+                "unknown field in --set",
+                [Violation(key, f"is not a metadata field or one of {', '.join(FACT_FIELDS)}")],
+            )
+        node = completed["metadata"]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ValidationError(
+                    "cannot set a field inside a value",
+                    [Violation(key, "its parent is not an object")],
+                )
+        node[parts[-1]] = json_or_text(value)
+    completed["trace"] = {**completed["trace"], "resolved_with": sorted(assignments)}
+    return completed
+
+
+def resolve(
+    db: Database, artifact_id: str, assignments: list[str], *, actor: str, notes: str | None = None
+) -> ReviewItem:
+    """Resolve one open review item; nothing changes unless everything validates."""
+    values = parse_assignments(assignments)
+    migration_runner.ensure_current(db)
+    with db.transaction(write=True) as conn:
+        item = get_review(conn, artifact_id)
+        if item.status != "open":
+            raise IllegalTransitionError(f"the review of {artifact_id} is already resolved")
+        if item.blocking:
+            _complete_registration(conn, item, values)
+        elif values:
+            _complete_code_pin(conn, artifact_id, values)
+        elif not (notes and notes.strip()):
+            raise ValidationError(
+                "nothing to resolve with",
+                [Violation("notes", "say why the held fact is accepted as it is, or --set it")],
+            )
+        mark_resolved(conn, artifact_id, actor, notes)
+        return get_review(conn, artifact_id)
+
+
+def _complete_registration(conn: Any, item: ReviewItem, values: dict[str, str]) -> None:
+    row = conn.execute(
+        select(artifacts.c.title, artifacts.c.metadata).where(artifacts.c.id == item.artifact_id)
+    ).one()
+    proposal = _apply(item.proposed, values)
+    adoption, problems = build_adoption(item.artifact_id, row.title, row.metadata, proposal)
+    if adoption is None:
+        raise ValidationError(f"{item.artifact_id} still cannot be registered", problems)
+    refused = adopt_legacy_in(conn, [adoption])
+    if refused:
+        raise ValidationError(
+            f"{item.artifact_id} still cannot be registered", refused[item.artifact_id]
+        )
+
+
+def _complete_code_pin(conn: Any, artifact_id: str, values: dict[str, str]) -> None:
+    unknown = sorted(set(values) - set(FACT_FIELDS))
+    if unknown:
+        raise ValidationError(
+            "this model is registered; only its code pin can be set here",
+            [Violation(key, f"use one of {', '.join(FACT_FIELDS)}") for key in unknown],
+        )
+    repo, sha = values.get("code_repo_url"), values.get("code_commit_sha")
+    if repo is None or sha is None:
+        raise ValidationError(
+            "a code pin needs both parts",
+            [
+                Violation(k, "is required")
+                for k in ("code_repo_url", "code_commit_sha")
+                if k not in values
+            ],
+        )
+    set_code_pin_in(conn, artifact_id, repo, sha, values.get("code_entrypoint"))

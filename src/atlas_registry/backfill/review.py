@@ -1,0 +1,140 @@
+"""The human-review queue: legacy facts the backfill would not guess, and their resolution."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from atlas_registry import migration_runner
+from atlas_registry.backfill.rules import Held
+from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.errors import NotFoundError, ValidationError, Violation
+from atlas_registry.registration_checks import dump_json
+from atlas_registry.tables import review_queue
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    artifact_id: str
+    status: str
+    blocking: bool
+    reasons: list[dict[str, str]]
+    proposed: dict[str, Any]
+    created_at: str
+    updated_at: str
+    resolved_at: str | None
+    resolved_by: str | None
+    resolution_notes: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _item(row: Any) -> ReviewItem:
+    return ReviewItem(
+        artifact_id=row.artifact_id,
+        status=row.status,
+        blocking=bool(row.blocking),
+        reasons=json.loads(row.reasons_json),
+        proposed=json.loads(row.proposed_json),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        resolution_notes=row.resolution_notes,
+    )
+
+
+def queue_in(
+    conn: Connection,
+    artifact_id: str,
+    held: list[Held],
+    proposed: dict[str, Any],
+    *,
+    blocking: bool,
+) -> bool:
+    """Open (or refresh) the review item of one artifact; False when nothing changed."""
+    reasons = dump_json([{"field": h.field, "reason": h.reason} for h in held])
+    values = {
+        "blocking": int(blocking),
+        "reasons_json": reasons,
+        "proposed_json": dump_json(proposed),
+    }
+    current = conn.execute(
+        select(review_queue).where(review_queue.c.artifact_id == artifact_id)
+    ).first()
+    if current is None:
+        now = utc_timestamp()
+        conn.execute(
+            review_queue.insert().values(
+                artifact_id=artifact_id, status="open", created_at=now, updated_at=now, **values
+            )
+        )
+        return True
+    unchanged = all(getattr(current, key) == value for key, value in values.items())
+    if current.status == "resolved" or unchanged:
+        return False
+    conn.execute(
+        update(review_queue)
+        .where(review_queue.c.artifact_id == artifact_id)
+        .values(updated_at=utc_timestamp(), **values)
+    )
+    return True
+
+
+def list_reviews(db: Database, status: str | None = "open") -> list[ReviewItem]:
+    migration_runner.ensure_current(db)
+    query = select(review_queue).order_by(review_queue.c.artifact_id)
+    if status:
+        query = query.where(review_queue.c.status == status)
+    with db.transaction() as conn:
+        return [_item(row) for row in conn.execute(query)]
+
+
+def get_review(conn: Connection, artifact_id: str) -> ReviewItem:
+    row = conn.execute(
+        select(review_queue).where(review_queue.c.artifact_id == artifact_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"{artifact_id!r} is not in the review queue")
+    return _item(row)
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, str]:
+    """``field=value`` strings, split once at the first ``=``; values stay text here."""
+    parsed: dict[str, str] = {}
+    problems = []
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        if not sep or not key.strip():
+            problems.append(Violation(assignment, "must be written field=value"))
+            continue
+        parsed[key.strip()] = raw
+    if problems:
+        raise ValidationError("cannot read --set", problems)
+    return parsed
+
+
+def json_or_text(raw: str) -> Any:
+    """A metadata value: JSON when it parses as JSON (numbers, lists, objects), else the text."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def mark_resolved(conn: Connection, artifact_id: str, actor: str, notes: str | None) -> None:
+    conn.execute(
+        update(review_queue)
+        .where(review_queue.c.artifact_id == artifact_id)
+        .values(
+            status="resolved",
+            resolved_at=utc_timestamp(),
+            resolved_by=actor,
+            resolution_notes=notes,
+            updated_at=utc_timestamp(),
+        )
+    )

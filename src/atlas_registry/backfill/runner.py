@@ -1,0 +1,211 @@
+"""The backfill: give every legacy model artifact its registry facts, or hold it for review.
+
+It streams model artifacts that have no ``model_versions`` row in id order,
+maps each legacy blob with :mod:`atlas_registry.backfill.rules`, validates the
+result exactly as a registration, and writes each chunk in one transaction
+through the catalog: the adoption, the promotion a legacy model in use earns,
+and the review items for what it would not guess. A failure anywhere in a
+chunk rolls the whole chunk back, so every artifact ends fully backfilled or
+untouched. ``dry_run`` does the same work and rolls it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from atlas_registry import lifecycle, migration_runner
+from atlas_registry.artifact_catalog import LegacyAdoption, adopt_legacy_in, fetch_model
+from atlas_registry.backfill.adoption import build_adoption
+from atlas_registry.backfill.review import queue_in
+from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
+from atlas_registry.db import Database
+from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
+from atlas_registry.tables import artifacts, model_versions
+
+ACTOR = "atlas-registry-backfill"
+CHUNK_SIZE = 500
+
+
+@dataclass(frozen=True)
+class LegacyArtifact:
+    id: str
+    title: str
+    metadata: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one legacy artifact in this run."""
+
+    artifact_id: str
+    title: str
+    result: str  # backfilled | held | still_held
+    promotion_state: str | None
+    promoted_by: str | None  # gate | override | None
+    held: list[dict[str, Any]]
+
+
+@dataclass
+class BackfillResult:
+    scanned: int = 0
+    backfilled: int = 0
+    promoted: int = 0
+    held_blocking: int = 0
+    held_for_review: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.backfilled > 0 or self.held_blocking > self.unchanged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "changed": self.changed}
+
+
+_PENDING = (
+    select(artifacts.c.id, artifacts.c.title, artifacts.c.metadata)
+    .outerjoin(model_versions, model_versions.c.artifact_id == artifacts.c.id)
+    .where(artifacts.c.artifact_type == "model", model_versions.c.artifact_id.is_(None))
+)
+
+
+def count_pending(db: Database) -> int:
+    with db.transaction() as conn:
+        return int(conn.execute(select(func.count()).select_from(_PENDING.subquery())).scalar_one())
+
+
+def _chunks(db: Database, size: int) -> Iterator[list[LegacyArtifact]]:
+    """Pending artifacts in id order, a chunk at a time (keyset paging: memory stays flat)."""
+    after = ""
+    while True:
+        with db.transaction() as conn:
+            rows = conn.execute(
+                _PENDING.where(artifacts.c.id > after).order_by(artifacts.c.id).limit(size)
+            ).all()
+        if not rows:
+            return
+        yield [LegacyArtifact(r.id, r.title, r.metadata) for r in rows]
+        after = rows[-1].id
+
+
+def _proposal(mapping: LegacyMapping) -> dict[str, Any]:
+    return {"metadata": mapping.metadata, "facts": mapping.facts, "trace": mapping.trace()}
+
+
+def _promotion_notes(mapping: LegacyMapping, unmet: list[Any]) -> str:
+    status = f"legacy status {mapping.legacy_status!r}"
+    if not unmet:
+        return f"backfill: model in use before the registry ({status}); evaluation gate met"
+    reasons = "; ".join(str(v) for v in unmet)
+    return (
+        f"backfill override: model in use before the registry ({status}), promoted so its users "
+        f"keep a promoted version; gate not met at backfill: {reasons}"
+    )
+
+
+def _promote_in_use(
+    db: Database, conn: Connection, artifact_id: str, mapping: LegacyMapping, policy: GatePolicy
+) -> str:
+    unmet = unmet_conditions(fetch_model(conn, artifact_id), policy)
+    lifecycle.promote_in(
+        db,
+        conn,
+        artifact_id,
+        actor=ACTOR,
+        notes=_promotion_notes(mapping, unmet),
+        override=bool(unmet),
+        policy=policy,
+    )
+    return "override" if unmet else "gate"
+
+
+class _Chunk:
+    """One chunk's mappings, adoptions and holds, written in one transaction."""
+
+    def __init__(self, items: Sequence[LegacyArtifact]) -> None:
+        self.items = {item.id: item for item in items}
+        self.mappings = {item.id: map_legacy(item.metadata) for item in items}
+        self.adoptions: list[LegacyAdoption] = []
+        self.holds: dict[str, list[Held]] = {}
+        for item in items:
+            mapping = self.mappings[item.id]
+            held = list(mapping.held)
+            if not mapping.blocking:
+                adoption, problems = build_adoption(
+                    item.id, item.title, item.metadata, _proposal(mapping)
+                )
+                if adoption:
+                    self.adoptions.append(adoption)
+                held += [Held(v.path, v.message, blocking=True) for v in problems]
+            self.holds[item.id] = held
+
+    def write(
+        self, db: Database, conn: Connection, policy: GatePolicy, result: BackfillResult
+    ) -> None:
+        refused = adopt_legacy_in(conn, self.adoptions)
+        for artifact_id, problems in refused.items():
+            self.holds[artifact_id] += [Held(v.path, v.message, blocking=True) for v in problems]
+        adopted = {a.prepared.artifact_id for a in self.adoptions} - set(refused)
+        for artifact_id, item in self.items.items():
+            self._record(db, conn, item, artifact_id in adopted, policy, result)
+
+    def _record(
+        self,
+        db: Database,
+        conn: Connection,
+        item: LegacyArtifact,
+        adopted: bool,
+        policy: GatePolicy,
+        result: BackfillResult,
+    ) -> None:
+        mapping, held = self.mappings[item.id], self.holds[item.id]
+        blocking = any(h.blocking for h in held)
+        changed_queue = bool(held) and queue_in(
+            conn, item.id, held, _proposal(mapping), blocking=blocking
+        )
+        promoted_by = None
+        if adopted:
+            result.backfilled += 1
+            result.held_for_review += bool(held)
+            if mapping.in_use:
+                promoted_by = _promote_in_use(db, conn, item.id, mapping, policy)
+                result.promoted += 1
+            state = fetch_model(conn, item.id).promotion_state
+            outcome = "backfilled"
+        else:
+            result.held_blocking += 1
+            result.unchanged += not changed_queue
+            state, outcome = None, "held" if changed_queue else "still_held"
+        reasons = [{"field": h.field, "reason": h.reason, "blocking": h.blocking} for h in held]
+        result.outcomes.append(Outcome(item.id, item.title, outcome, state, promoted_by, reasons))
+
+
+def backfill(
+    db: Database,
+    *,
+    dry_run: bool = False,
+    policy: GatePolicy | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    on_chunk: Callable[[int], None] | None = None,
+    keep_outcomes: bool = True,
+) -> BackfillResult:
+    """Backfill every model artifact that has no registry facts yet; see the module docstring."""
+    migration_runner.ensure_current(db)
+    policy = policy or load_policy()
+    result = BackfillResult(dry_run=dry_run)
+    for items in _chunks(db, chunk_size):
+        chunk = _Chunk(items)
+        with db.transaction(write=True, commit=not dry_run) as conn:
+            chunk.write(db, conn, policy, result)
+        result.scanned += len(items)
+        if not keep_outcomes:
+            result.outcomes.clear()
+        if on_chunk:
+            on_chunk(len(items))
+    return result
