@@ -261,11 +261,10 @@ def rule_framework(ctx: _Context) -> None:
 
 
 def rule_parameter_count(ctx: _Context) -> None:
-    explicit_keys = ("parameter_count", "n_parameters", "num_params", "n_params")
+    explicit_keys = ["parameter_count", "n_parameters", "num_params", "n_params"]
+    if not isinstance(ctx.get("params"), dict):
+        explicit_keys.append("params")  # a table of "params" is hyperparameters, not a count
     explicit = _agree(ctx, "parameter_count", explicit_keys, whole_number, blocking=True)
-    params = ctx.get("params")
-    if explicit is None and not isinstance(params, dict) and params is not None:
-        explicit = _agree(ctx, "parameter_count", ("params",), whole_number, blocking=True)
     fitted = [
         (key, value)
         for key, value in ctx.present(

@@ -1,0 +1,107 @@
+"""The mapping rules and their helpers, without a database."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from atlas_registry.backfill.extract import commit_refs, number, source_pin, urls
+from atlas_registry.backfill.rules import map_legacy
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0.81", 0.81),
+        ("1,712", 1712),
+        ("86M", 86_000_000),
+        ("1.5k", 1500),
+        (3, 3),
+        ("high", None),
+        ("NaN", None),
+        (True, None),
+        (float("inf"), None),
+        ("1.2345678M", None),
+    ],
+)
+def test_number(raw: Any, expected: Any) -> None:
+    assert number(raw) == expected
+
+
+def test_urls_and_commit_refs() -> None:
+    text = "see https://github.com/a/b/commit/ABCDEF1234 (x) and https://github.com/a/c@1234567."
+    assert urls(text) == [
+        "https://github.com/a/b/commit/ABCDEF1234",
+        "https://github.com/a/c@1234567",
+    ]
+    assert [(r.repo_url, r.sha) for r in commit_refs(text)] == [
+        ("https://github.com/a/b", "abcdef1234"),
+        ("https://github.com/a/c", "1234567"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "revision"),
+    [
+        ("https://huggingface.co/org/m/tree/abc1234", "https://huggingface.co/org/m", "abc1234"),
+        ("https://huggingface.co/org/m?revision=v1.0", "https://huggingface.co/org/m", "v1.0"),
+        ("https://github.com/org/m@v2.1.0", "https://github.com/org/m", "v2.1.0"),
+        ("https://huggingface.co/org/m", "https://huggingface.co/org/m", None),
+    ],
+)
+def test_source_pin(url: str, base: str, revision: str | None) -> None:
+    pin = source_pin(url)
+    assert pin is not None
+    assert (pin.url, pin.revision) == (base, revision)
+
+
+def _map(legacy: dict[str, Any]) -> Any:
+    return map_legacy(json.dumps(legacy))
+
+
+BASE = {
+    "model_type": "logistic regression",
+    "library": "sklearn",
+    "n_parameters": "5",
+    "training_data": "ADNI (https://adni.loni.usc.edu)",
+    "test_set": {"name": "held-out", "url": "https://adni.loni.usc.edu"},
+    "metrics": [{"name": "AUROC", "value": "0.8"}],
+    "hyperparameters": {"C": 1},
+}
+
+
+def test_a_clean_legacy_blob_maps_without_holds() -> None:
+    mapping = _map(BASE)
+    assert mapping.held == []
+    assert mapping.metadata["framework"] == "scikit-learn"
+    assert mapping.metadata["parameter_count"] == 5
+    assert mapping.metadata["evaluation_metrics"] == {"auroc": 0.8}
+    assert {a.rule for a in mapping.applied} >= {
+        "framework.alias_lowercase",
+        "parameter_count.numeric_text",
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "blocking"),
+    [
+        ({"framework": "pytorch"}, "framework", True),
+        ({"coefficients": {"a": 1, "b": 2}}, "parameter_count", True),
+        ({"training_data": "ADNI, no link"}, "training_data", True),
+        ({"training_data": "https://a.org/x and https://b.org/y"}, "training_data", True),
+        ({"metrics": {"auroc": "high"}}, "evaluation_metrics", True),
+        ({"metrics": {"auroc": 0.8, "note": "good"}}, "evaluation_metrics", False),
+        ({"metrics": {"auroc": 0.8}, "scores": {"AUROC": 0.7}}, "evaluation_metrics", True),
+        ({"commit": "zzz", "repo": "https://github.com/a/b"}, "code_commit_sha", False),
+        ({"commit": "abcdef1"}, "code_repo_url", False),
+        ({"hyperparameters": None}, "training_config", True),
+        ({"status": "mothballed"}, "promotion_state", False),
+        ({"source": "https://huggingface.co/a/b/tree/main"}, "external_source_version", True),
+    ],
+)
+def test_what_the_rules_will_not_guess(change: dict[str, Any], field: str, blocking: bool) -> None:
+    mapping = _map({**BASE, **change})
+    held = {h.field: h.blocking for h in mapping.held}
+    assert held.get(field) is blocking, mapping.held

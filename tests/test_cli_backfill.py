@@ -1,0 +1,76 @@
+"""legacy load / backfill / review through the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from atlas_registry.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_whole_story(db_url: str, tmp_path: Path) -> None:
+    assert invoke("migrate", "--to", "0001", "--db", db_url)[0] == 0
+    code, out, _ = invoke("legacy", "load", "--db", db_url, "--json")
+    assert code == 0
+    assert len(json.loads(out)["inserted"]) == 8
+    assert json.loads(invoke("legacy", "load", "--db", db_url, "--json")[1])["already_present"]
+    code, _, err = invoke("backfill", "--db", db_url)
+    assert code == 5
+    assert "run `atlas-registry migrate`" in err
+    assert invoke("migrate", "--db", db_url)[0] == 0
+
+    code, out, _ = invoke("backfill", "--dry-run", "--db", db_url, "--json")
+    assert code == 0
+    assert json.loads(out)["dry_run"] is True
+    assert json.loads(invoke("list", "--db", db_url, "--json")[1]) == []
+
+    report = tmp_path / "report.md"
+    code, out, _ = invoke("backfill", "--report", str(report), "--db", db_url, "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["backfilled"], summary["promoted"], summary["report"]) == (8, 6, str(report))
+    assert report.stat().st_size >= 2048
+
+    code, out, _ = invoke("backfill", "--db", db_url)
+    assert code == 0
+    assert "nothing to do" in out
+
+    code, out, _ = invoke("review", "list", "--db", db_url, "--json")
+    [item] = json.loads(out)
+    code, _, err = invoke("review", "resolve", item["artifact_id"], "--db", db_url)
+    assert code == 1
+    assert "notes" in err
+    code, out, _ = invoke(
+        "review",
+        "resolve",
+        item["artifact_id"],
+        "--notes",
+        "no pin can be recovered",
+        "--actor",
+        "curator",
+        "--db",
+        db_url,
+        "--json",
+    )
+    assert code == 0
+    assert json.loads(out)["status"] == "resolved"
+    assert json.loads(invoke("review", "list", "--db", db_url, "--json")[1]) == []
+    assert "resolved" in invoke("review", "list", "--all", "--db", db_url)[1]
+
+
+def test_legacy_load_refuses_a_malformed_file(db_url: str, tmp_path: Path) -> None:
+    invoke("migrate", "--to", "0001", "--db", db_url)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"artifacts": [{"id": "model-x", "artifact_type": "model"}]}))
+    code, _, err = invoke("legacy", "load", "--file", str(bad), "--db", db_url)
+    assert code == 1
+    assert "artifacts[0].title" in err
