@@ -46,7 +46,8 @@ def add_legacy(db: Database, artifact_id: str, metadata: Any) -> str:
     with db.transaction(write=True) as conn:
         conn.execute(
             text(
-                "INSERT INTO artifacts (id, artifact_type, title, metadata) VALUES (:id, 'model', :id, :m)"
+                "INSERT INTO artifacts (id, artifact_type, title, metadata) "
+                "VALUES (:id, 'model', :id, :m)"
             ),
             {"id": artifact_id, "m": text_value},
         )
@@ -114,7 +115,9 @@ def test_legacy_blobs_recover_byte_for_byte(legacy_db: Database) -> None:
             r.artifact_id: (r.original_metadata, r.original_sha256)
             for r in conn.execute(text("SELECT * FROM model_legacy_metadata"))
         }
-        current = dict(conn.execute(text("SELECT id, metadata FROM artifacts")).all())
+        current: dict[str, str] = dict(
+            conn.execute(text("SELECT id, metadata FROM artifacts")).tuples().all()
+        )
     for row in read_fixture():
         original, digest = kept[row["id"]]
         assert original == row["metadata"]
@@ -213,7 +216,9 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
     fixture = {row["id"]: row["metadata"] for row in read_fixture()}
     found = states(legacy_db)
     with legacy_db.transaction() as conn:
-        current = dict(conn.execute(text("SELECT id, metadata FROM artifacts")).all())
+        current: dict[str, str] = dict(
+            conn.execute(text("SELECT id, metadata FROM artifacts")).tuples().all()
+        )
         kept = set(conn.execute(text("SELECT artifact_id FROM model_legacy_metadata")).scalars())
     assert 0 < len(found) < 8
     for artifact_id, original in fixture.items():
@@ -286,7 +291,8 @@ def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Dat
     with legacy_db.transaction() as conn:
         kept = conn.execute(
             text(
-                "SELECT original_metadata FROM model_legacy_metadata WHERE artifact_id = 'model-contradictory'"
+                "SELECT original_metadata FROM model_legacy_metadata "
+                "WHERE artifact_id = 'model-contradictory'"
             )
         ).scalar()
     assert kept == json.dumps(CONTRADICTORY)
