@@ -115,9 +115,9 @@ def test_legacy_blobs_recover_byte_for_byte(legacy_db: Database) -> None:
             r.artifact_id: (r.original_metadata, r.original_sha256)
             for r in conn.execute(text("SELECT * FROM model_legacy_metadata"))
         }
-        current: dict[str, str] = dict(
-            conn.execute(text("SELECT id, metadata FROM artifacts")).tuples().all()
-        )
+        current = {
+            r.id: r.metadata for r in conn.execute(text("SELECT id, metadata FROM artifacts"))
+        }
     for row in read_fixture():
         original, digest = kept[row["id"]]
         assert original == row["metadata"]
@@ -216,9 +216,9 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
     fixture = {row["id"]: row["metadata"] for row in read_fixture()}
     found = states(legacy_db)
     with legacy_db.transaction() as conn:
-        current: dict[str, str] = dict(
-            conn.execute(text("SELECT id, metadata FROM artifacts")).tuples().all()
-        )
+        current = {
+            r.id: r.metadata for r in conn.execute(text("SELECT id, metadata FROM artifacts"))
+        }
         kept = set(conn.execute(text("SELECT artifact_id FROM model_legacy_metadata")).scalars())
     assert 0 < len(found) < 8
     for artifact_id, original in fixture.items():

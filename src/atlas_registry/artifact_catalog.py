@@ -9,6 +9,7 @@ CLI, the HTTP API and the backfill all write through here.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -340,48 +341,28 @@ _MODEL_COLUMNS = [
 _MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
 
 
+_DECODED = {
+    "metadata": "metadata",
+    "training_params": "training_params_json",
+    "eval_metrics": "eval_metrics_json",
+}
+_RENAMED = {"lineage_id": "lineage_root"}
+_FLAGS = {"is_latest", "is_external"}
+
+
 def _record(row: Row[Any]) -> ModelRecord:
+    """A joined artifacts + model_versions row as a record: JSON decoded, 0/1 as booleans."""
     m = row._mapping
-    return ModelRecord(
-        id=m["id"],
-        title=m["title"],
-        description=m["description"],
-        metadata=decode_json(m["metadata"]),
-        created_by=m["created_by"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        version_number=m["version_number"],
-        parent_version_id=m["parent_version_id"],
-        version_tag=m["version_tag"],
-        changelog=m["changelog"],
-        is_latest=bool(m["is_latest"]),
-        lifecycle_state=m["lifecycle_state"],
-        superseded_by=m["superseded_by"],
-        origin_type=m["origin_type"],
-        origin_url=m["origin_url"],
-        lineage_id=m["lineage_root"],
-        is_external=bool(m["is_external"]),
-        external_source_url=m["external_source_url"],
-        external_source_version=m["external_source_version"],
-        base_model_id=m["base_model_id"],
-        code_repo_url=m["code_repo_url"],
-        code_commit_sha=m["code_commit_sha"],
-        code_entrypoint=m["code_entrypoint"],
-        training_started_at=m["training_started_at"],
-        training_completed_at=m["training_completed_at"],
-        trained_by=m["trained_by"],
-        gpu_allocation_id=m["gpu_allocation_id"],
-        training_params=decode_json(m["training_params_json"]),
-        eval_metrics=decode_json(m["eval_metrics_json"]),
-        eval_dataset_artifact_id=m["eval_dataset_artifact_id"],
-        benchmark_id=m["benchmark_id"],
-        promotion_state=m["promotion_state"],
-        promotion_notes=m["promotion_notes"],
-        registered_at=m["registered_at"],
-        model_family=m["model_family"],
-        framework=m["framework"],
-        metadata_schema_version=m["metadata_schema_version"],
-    )
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(ModelRecord):
+        name = spec.name
+        if name in _DECODED:
+            values[name] = decode_json(m[_DECODED[name]])
+        elif name in _FLAGS:
+            values[name] = bool(m[name])
+        else:
+            values[name] = m[_RENAMED.get(name, name)]
+    return ModelRecord(**values)
 
 
 def fetch_model(conn: Connection, artifact_id: str) -> ModelRecord:

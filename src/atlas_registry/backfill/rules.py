@@ -361,6 +361,20 @@ def _data_refs(raw: Any) -> tuple[list[dict[str, Any]], list[str]]:
     return references, problems
 
 
+def _single_source(ctx: _Context, target: str, found: list[tuple[str, Any]], what: str) -> bool:
+    """True when exactly one legacy key describes ``target``; otherwise hold it and say why."""
+    if not found:
+        ctx.hold(target, f"no legacy key says {what}", blocking=True)
+    elif len(found) > 1:
+        listed = ", ".join(key for key, _ in found)
+        ctx.hold(
+            target,
+            f"several legacy keys say {what} ({listed}); which applies is unclear",
+            blocking=True,
+        )
+    return len(found) == 1
+
+
 def rule_training_data(ctx: _Context) -> None:
     keys = ("training_data", "train_data", "trained_on", "fit_data", "calibration_data", "input")
     found = ctx.present(keys)
@@ -368,16 +382,7 @@ def rule_training_data(ctx: _Context) -> None:
     if isinstance(training, dict) and any(k in training for k in ("dataset", "source_url", "url")):
         ctx.used.add("training")
         found.append(("training", training))
-    if not found:
-        ctx.hold("training_data", "no legacy key says what the model was trained on", blocking=True)
-        return
-    if len(found) > 1:
-        listed = ", ".join(key for key, _ in found)
-        ctx.hold(
-            "training_data",
-            f"several legacy keys describe training data ({listed}); which apply is unclear",
-            blocking=True,
-        )
+    if not _single_source(ctx, "training_data", found, "what the model was trained on"):
         return
     key, raw = found[0]
     references, problems = _data_refs(raw)
@@ -424,20 +429,7 @@ def rule_evaluation_dataset(ctx: _Context) -> None:
         if isinstance(text, str) and _evaluation_text(text)[1]:
             ctx.used.add(key)
             found.append((key, _evaluation_text(text)[1]))
-    if not found:
-        ctx.hold(
-            "evaluation_dataset",
-            "no legacy key says what the model was evaluated on",
-            blocking=True,
-        )
-        return
-    if len(found) > 1:
-        listed = ", ".join(key for key, _ in found)
-        ctx.hold(
-            "evaluation_dataset",
-            f"several legacy keys describe evaluation data ({listed})",
-            blocking=True,
-        )
+    if not _single_source(ctx, "evaluation_dataset", found, "what the model was evaluated on"):
         return
     key, raw = found[0]
     reference, problem = _data_ref(raw)
