@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, bindparam, func, select, text, update
 
 from atlas_registry import migration_runner
-from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.db import Database, insert_many, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
 from atlas_registry.records import (
     Lineage,
@@ -110,8 +111,14 @@ def write_prepared(
         row["created_at"] = row["updated_at"] = now
     for row in version_rows:
         row["created_at"] = now
-    conn.execute(artifacts.insert(), artifact_rows)
-    conn.execute(model_versions.insert(), version_rows)
+    insert_many(conn, artifacts, artifact_rows)
+    insert_many(conn, model_versions, version_rows)
+
+
+# Statements built once: composing a select costs more than running it on SQLite.
+_KNOWN = select(artifacts.c.id, artifacts.c.artifact_type, ROOT.label("root")).where(
+    artifacts.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _known_artifacts(
@@ -125,16 +132,14 @@ def _known_artifacts(
     known: dict[str, tuple[str, str]] = {}
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         chunk = ordered[start : start + LOOKUP_CHUNK]
-        query = select(artifacts.c.id, artifacts.c.artifact_type, ROOT.label("root")).where(
-            artifacts.c.id.in_(chunk)
-        )
-        known.update({row.id: (row.artifact_type, row.root) for row in conn.execute(query)})
+        rows = conn.execute(_KNOWN, {"ids": chunk})
+        known.update({row.id: (row.artifact_type, row.root) for row in rows})
     return known
 
 
 def _refuse_existing(prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]) -> None:
-    ids = [p.artifact_id for p in prepared]
-    taken = sorted({i for i in ids if i in known} | {i for i in ids if ids.count(i) > 1})
+    counts = Counter(p.artifact_id for p in prepared)
+    taken = sorted({i for i in counts if i in known} | {i for i, n in counts.items() if n > 1})
     if taken:
         raise AlreadyExistsError(
             f"artifact id{'s' if len(taken) > 1 else ''} already in use: {', '.join(taken)}; "
@@ -286,7 +291,7 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
         if a.prepared.artifact_id not in kept
     ]
     if legacy_rows:
-        conn.execute(legacy_metadata.insert(), legacy_rows)
+        insert_many(conn, legacy_metadata, legacy_rows)
     conn.execute(
         update(artifacts)
         .where(artifacts.c.id == bindparam("target_id"))
@@ -306,8 +311,8 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
             for a in accepted
         ],
     )
-    conn.execute(
-        model_versions.insert(), [{**a.prepared.version_row, "created_at": now} for a in accepted]
+    insert_many(
+        conn, model_versions, [{**a.prepared.version_row, "created_at": now} for a in accepted]
     )
 
 
@@ -350,6 +355,9 @@ _RENAMED = {"lineage_id": "lineage_root"}
 _FLAGS = {"is_latest", "is_external"}
 
 
+_FETCH = select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == bindparam("id"))
+
+
 def _record(row: Row[Any]) -> ModelRecord:
     """A joined artifacts + model_versions row as a record: JSON decoded, 0/1 as booleans."""
     m = row._mapping
@@ -367,9 +375,7 @@ def _record(row: Row[Any]) -> ModelRecord:
 
 def fetch_model(conn: Connection, artifact_id: str) -> ModelRecord:
     """One model inside an open transaction; NotFoundError says why it is not there."""
-    row = conn.execute(
-        select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == artifact_id)
-    ).first()
+    row = conn.execute(_FETCH, {"id": artifact_id}).first()
     if row is not None:
         return _record(row)
     kind = conn.execute(

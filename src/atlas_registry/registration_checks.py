@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from atlas_registry.db import TIMESTAMP_FORMAT
 from atlas_registry.errors import Violation
 from atlas_registry.records import ModelRegistration
@@ -47,8 +49,21 @@ class PreparedModel:
 
 
 def dump_json(value: Any) -> str:
-    """JSON as stored: compact, ASCII-only (safe on every driver), no NaN."""
+    """JSON as stored: compact, key order kept, NaN refused (ValueError)."""
     return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+def dump_validated_json(value: Any) -> str:
+    """:func:`dump_json` for documents the schema has already accepted, several times faster.
+
+    orjson would write NaN as null, which is why only validated documents (which
+    cannot hold NaN) come here; what orjson refuses (integers beyond 64 bits,
+    lone surrogates) falls back to the standard library.
+    """
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return dump_json(value)
 
 
 def normalise_timestamp(value: str) -> str:
@@ -170,7 +185,8 @@ def prepare(
     registration: ModelRegistration, validator: MetadataValidator
 ) -> tuple[PreparedModel | None, list[Violation]]:
     """Check a registration and turn it into rows, or return every violation found."""
-    problems = [under("metadata", v) for v in validator.violations(registration.metadata)]
+    metadata_json, metadata_problems = validator.checked_json(registration.metadata)
+    problems = [under("metadata", v) for v in metadata_problems]
     problems += _text_problems(registration)
     problems += code_pin_problems(registration.code_repo_url, registration.code_commit_sha)
     problems += _id_problems(registration)
@@ -189,7 +205,7 @@ def prepare(
         "artifact_type": "model",
         "title": registration.title.strip(),
         "description": registration.description,
-        "metadata": dump_json(metadata),
+        "metadata": metadata_json,
         "created_by": registration.created_by,
         "parent_version_id": registration.parent_version_id,
         "version_tag": registration.version_tag,
@@ -214,8 +230,10 @@ def prepare(
         "training_completed_at": times.get("training_completed_at"),
         "trained_by": registration.trained_by,
         "gpu_allocation_id": registration.gpu_allocation_id,
-        "training_params_json": dump_json(training_config) if training_config is not None else None,
-        "eval_metrics_json": dump_json(metadata["evaluation_metrics"]),
+        "training_params_json": dump_validated_json(training_config)
+        if training_config is not None
+        else None,
+        "eval_metrics_json": dump_validated_json(metadata["evaluation_metrics"]),
         "eval_dataset_artifact_id": evaluation.get("artifact_id"),
         "benchmark_id": metadata.get("benchmark_id"),
         "promotion_state": "candidate",

@@ -95,6 +95,10 @@ def _scan(value: Any, path: tuple[str | int, ...], depth: int, found: list[Viola
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _scan(item, (*path, index), depth + 1, found)
+    elif not isinstance(value, str | int | bool) and value is not None:
+        found.append(
+            Violation(format_path(path), f"must be a JSON value, got {type(value).__name__}")
+        )
 
 
 class MetadataValidator:
@@ -105,16 +109,30 @@ class MetadataValidator:
         self.version = schema_version(schema)
         self._validator = jsonschema_rs.Draft7Validator(dict(schema))
 
+    def checked_json(self, metadata: Any) -> tuple[str | None, list[Violation]]:
+        """The metadata as stored JSON text when valid, else every violation.
+
+        The fast path costs one schema check and the one serialisation storage
+        needs anyway: the schema cannot see NaN/Infinity in free-form values, and
+        the encoder refuses them, so a refusal sends the document to the slow path.
+        """
+        if isinstance(metadata, dict) and self._validator.is_valid(metadata):
+            try:
+                return json.dumps(metadata, allow_nan=False, separators=(",", ":")), []
+            except (ValueError, TypeError, RecursionError):
+                pass
+        return None, self.violations(metadata)
+
     def violations(self, metadata: Any) -> list[Violation]:
+        """Every violation in ``metadata``, sorted by path; empty when it is valid."""
         if not isinstance(metadata, dict):
             return [Violation("$", f"must be a JSON object, got {_describe(metadata)}")]
         found: list[Violation] = []
         _scan(metadata, (), 0, found)
-        if found:
-            deep = [v for v in found if "nested deeper" in v.message]
-            if deep:
-                return deep  # do not hand a recursion bomb to the schema validator
-        elif self._validator.is_valid(metadata):
+        deep = [v for v in found if "nested deeper" in v.message]
+        if deep:
+            return deep  # do not hand a recursion bomb to the schema validator
+        if not found and self._validator.is_valid(metadata):
             return []
         for error in self._validator.iter_errors(metadata):
             found.extend(self._explain(error, metadata))
