@@ -33,7 +33,8 @@ def _indexes(db: Database) -> dict[str, dict[str, Any]]:
     else:
         query = (
             "SELECT indexname, tablename, indexdef FROM pg_indexes "
-            "WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey'"
+            "WHERE schemaname = 'public' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype = 'p')"
         )
     with db.transaction() as conn:
         rows = conn.execute(text(query)).all()
@@ -69,7 +70,8 @@ def _foreign_keys(db: Database, conn: Connection, table: str) -> list[list[Any]]
 
 def _type_name(column_type: Any) -> str:
     name = str(column_type).upper()
-    return "TEXT" if name in {"TEXT", "VARCHAR"} else name
+    aliases = {"VARCHAR": "TEXT", "DOUBLE PRECISION": "REAL", "FLOAT": "REAL", "DOUBLE": "REAL"}
+    return aliases.get(name, name)
 
 
 def snapshot(db: Database) -> dict[str, Any]:

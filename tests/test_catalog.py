@@ -268,3 +268,52 @@ def test_catalog_refuses_an_unmigrated_database(db: Database) -> None:
     migration_runner.migrate(db, to=1)
     with pytest.raises(SchemaOutOfDateError, match="run `atlas-registry migrate`"):
         artifact_catalog.list_models(db)
+
+
+def test_leaderboard_ranks_models_of_one_benchmark(catalog: Database) -> None:
+    scores = {"model-a": 0.71, "model-b": 0.93, "model-c": 0.85}
+    for model_id, auroc in scores.items():
+        register(
+            catalog,
+            {**logistic_regression(), "evaluation_metrics": {"auroc": auroc}},
+            artifact_id=model_id,
+        )
+    other = {
+        **logistic_regression(),
+        "benchmark_id": "other-benchmark",
+        "evaluation_metrics": {"auroc": 0.99},
+    }
+    register(catalog, other)
+    board = artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "auroc", limit=3)
+    assert [(e.rank, e.model.id, e.value) for e in board] == [
+        (1, "model-b", 0.93),
+        (2, "model-c", 0.85),
+        (3, "model-base", 0.83),
+    ]
+    lowest = artifact_catalog.leaderboard(
+        catalog, "adni-conversion-v1", "brier", higher_is_better=False
+    )
+    assert [e.model.id for e in lowest] == ["model-base"]  # the only one that reports brier
+    assert artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "nope") == []
+
+
+def test_migration_0006_fills_metrics_of_existing_models(db: Database) -> None:
+    from atlas_registry import migration_runner
+    from tests.catalog_helpers import add_artifact
+
+    migration_runner.migrate(db, to=5)
+    add_artifact(db, "model-old", "model")
+    with db.transaction(write=True) as conn:
+        from sqlalchemy import text
+
+        conn.execute(
+            text(
+                "INSERT INTO model_versions (artifact_id, eval_metrics_json, benchmark_id) "
+                'VALUES (\'model-old\', \'{"auroc": 0.8, "note": "x", "n": 3}\', \'b1\')'
+            )
+        )
+    migration_runner.migrate(db)
+    board = artifact_catalog.leaderboard(db, "b1", "auroc")
+    assert [(e.model.id, e.value) for e in board] == [("model-old", 0.8)]
+    assert [e.value for e in artifact_catalog.leaderboard(db, "b1", "n")] == [3.0]
+    assert artifact_catalog.leaderboard(db, "b1", "note") == []

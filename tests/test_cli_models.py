@@ -88,6 +88,15 @@ def test_register_show_list_lineage(migrated_db: Database, db_url: str, tmp_path
     assert code == 0
     assert "model-ad" in out
 
+    code, out, _ = invoke("leaderboard", "adni-conversion-v1", "auroc", "--db", db_url, "--json")
+    assert [(e["rank"], e["model"]["id"]) for e in json.loads(out)] == [(1, "model-ad")]
+    assert (
+        "model-ad"
+        in invoke(
+            "leaderboard", "adni-conversion-v1", "brier", "--lower-is-better", "--db", db_url
+        )[1]
+    )
+
     code, out, _ = invoke("lineage", "model-ad", "--db", db_url, "--json")
     assert len(json.loads(out)["descendants"]) == 1
     assert invoke("lineage", "model-ad", "--db", db_url)[0] == 0

@@ -2,6 +2,7 @@
 
 from atlas_registry.artifact_catalog import (
     get_model,
+    leaderboard,
     lineage,
     list_models,
     register_model,
@@ -48,6 +49,7 @@ __all__ = [
     "downgrade",
     "get_model",
     "history",
+    "leaderboard",
     "lineage",
     "list_models",
     "migrate",

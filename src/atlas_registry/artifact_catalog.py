@@ -1,4 +1,4 @@
-"""The catalog: the one write path for models, and the queries over them.
+"""The catalog: the one write path for models (its queries live in catalog_queries).
 
 ``register_model`` and ``register_models`` validate everything that needs no
 database first, then write each model's ``artifacts`` row and ``model_versions``
@@ -9,25 +9,27 @@ CLI, the HTTP API and the backfill all write through here.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from atlas_registry import migration_runner
-from atlas_registry.db import Database, insert_many, utc_timestamp
-from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
-from atlas_registry.records import (
-    Lineage,
-    LineageEntry,
-    ModelRecord,
-    ModelRegistration,
-    decode_json,
+from atlas_registry.catalog_queries import (
+    ROOT,
+    LeaderboardEntry,
+    fetch_model,
+    get_model,
+    leaderboard,
+    lineage,
+    list_models,
 )
+from atlas_registry.db import Database, insert_many, utc_timestamp
+from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
+from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import (
     PreparedModel,
     code_pin_problems,
@@ -35,12 +37,10 @@ from atlas_registry.registration_checks import (
     prepare,
     under,
 )
-from atlas_registry.tables import artifacts, legacy_metadata, model_versions
+from atlas_registry.tables import artifacts, legacy_metadata, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
-ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
 LOOKUP_CHUNK = 500
-MAX_PAGE = 1000
 
 
 def register_model(
@@ -113,6 +113,7 @@ def write_prepared(
         row["created_at"] = now
     insert_many(conn, artifacts, artifact_rows)
     insert_many(conn, model_versions, version_rows)
+    insert_many(conn, model_metrics, [row for p in prepared for row in p.metric_rows])
 
 
 # Statements built once: composing a select costs more than running it on SQLite.
@@ -335,187 +336,16 @@ def set_code_pin_in(
     )
 
 
-# ---------------------------------------------------------------- reads
-
-_MODEL_COLUMNS = [
-    *artifacts.c,
-    ROOT.label("lineage_root"),
-    *(c for c in model_versions.c if c.name not in {"artifact_id", "created_at"}),
-    model_versions.c.created_at.label("registered_at"),
+__all__ = [
+    "LeaderboardEntry",
+    "LegacyAdoption",
+    "adopt_legacy_in",
+    "fetch_model",
+    "get_model",
+    "leaderboard",
+    "lineage",
+    "list_models",
+    "register_model",
+    "register_models",
+    "set_code_pin_in",
 ]
-_MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
-
-
-_DECODED = {
-    "metadata": "metadata",
-    "training_params": "training_params_json",
-    "eval_metrics": "eval_metrics_json",
-}
-_RENAMED = {"lineage_id": "lineage_root"}
-_FLAGS = {"is_latest", "is_external"}
-
-
-_FETCH = select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == bindparam("id"))
-
-
-def _record(row: Row[Any]) -> ModelRecord:
-    """A joined artifacts + model_versions row as a record: JSON decoded, 0/1 as booleans."""
-    m = row._mapping
-    values: dict[str, Any] = {}
-    for spec in dataclasses.fields(ModelRecord):
-        name = spec.name
-        if name in _DECODED:
-            values[name] = decode_json(m[_DECODED[name]])
-        elif name in _FLAGS:
-            values[name] = bool(m[name])
-        else:
-            values[name] = m[_RENAMED.get(name, name)]
-    return ModelRecord(**values)
-
-
-def fetch_model(conn: Connection, artifact_id: str) -> ModelRecord:
-    """One model inside an open transaction; NotFoundError says why it is not there."""
-    row = conn.execute(_FETCH, {"id": artifact_id}).first()
-    if row is not None:
-        return _record(row)
-    kind = conn.execute(
-        select(artifacts.c.artifact_type).where(artifacts.c.id == artifact_id)
-    ).scalar()
-    if kind is None:
-        raise NotFoundError(f"no model {artifact_id!r} in the catalog")
-    if kind != "model":
-        raise NotFoundError(f"{artifact_id!r} is a {kind} artifact, not a model")
-    raise NotFoundError(
-        f"model {artifact_id!r} has no registry facts yet (a legacy artifact): "
-        "run `atlas-registry backfill`"
-    )
-
-
-def get_model(db: Database, artifact_id: str) -> ModelRecord:
-    """One model version with its catalog row, version facts and decoded JSON."""
-    migration_runner.ensure_current(db)
-    with db.transaction() as conn:
-        return fetch_model(conn, artifact_id)
-
-
-FILTERS = {
-    "promotion_state": model_versions.c.promotion_state,
-    "model_family": model_versions.c.model_family,
-    "framework": model_versions.c.framework,
-    "trained_by": model_versions.c.trained_by,
-    "benchmark_id": model_versions.c.benchmark_id,
-    "base_model_id": model_versions.c.base_model_id,
-}
-
-
-def list_models(
-    db: Database,
-    *,
-    promotion_state: str | None = None,
-    model_family: str | None = None,
-    framework: str | None = None,
-    trained_by: str | None = None,
-    benchmark_id: str | None = None,
-    base_model_id: str | None = None,
-    is_external: bool | None = None,
-    latest_only: bool = False,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[ModelRecord]:
-    """Models matching every given filter, newest first, one page at a time."""
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise ValidationError(
-            "bad page", [Violation("limit", f"must be 1..{MAX_PAGE}, with offset >= 0")]
-        )
-    values = {
-        "promotion_state": promotion_state,
-        "model_family": model_family,
-        "framework": framework,
-        "trained_by": trained_by,
-        "benchmark_id": benchmark_id,
-        "base_model_id": base_model_id,
-    }
-    query = select(*_MODEL_COLUMNS).select_from(_MODELS)
-    for name, value in values.items():
-        if value is not None:
-            query = query.where(FILTERS[name] == value)
-    if is_external is not None:
-        query = query.where(model_versions.c.is_external == int(is_external))
-    if latest_only:
-        query = query.where(artifacts.c.is_latest == 1)
-    query = (
-        query.order_by(artifacts.c.created_at.desc(), artifacts.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    migration_runner.ensure_current(db)
-    with db.transaction() as conn:
-        return [_record(row) for row in conn.execute(query)]
-
-
-_ENTRY_COLUMNS = (
-    "a.id, a.title, a.version_number, a.is_latest, mv.promotion_state, mv.base_model_id"
-)
-_VERSIONS = text(
-    f"SELECT {_ENTRY_COLUMNS}, 0 AS depth FROM artifacts a "
-    "LEFT JOIN model_versions mv ON mv.artifact_id = a.id "
-    "WHERE COALESCE(a.lineage_id, a.id) = :root ORDER BY a.version_number"
-)
-_ANCESTORS = text(
-    f"""
-WITH RECURSIVE up(id, depth) AS (
-    SELECT base_model_id, 1 FROM model_versions
-    WHERE artifact_id = :id AND base_model_id IS NOT NULL
-    UNION ALL
-    SELECT mv.base_model_id, up.depth + 1 FROM up
-    JOIN model_versions mv ON mv.artifact_id = up.id
-    WHERE mv.base_model_id IS NOT NULL AND up.depth < 10000
-)
-SELECT {_ENTRY_COLUMNS}, up.depth AS depth FROM up
-JOIN artifacts a ON a.id = up.id
-LEFT JOIN model_versions mv ON mv.artifact_id = a.id
-ORDER BY up.depth"""
-)
-_DESCENDANTS = text(
-    f"""
-WITH RECURSIVE down(id, depth) AS (
-    SELECT artifact_id, 1 FROM model_versions WHERE base_model_id = :id
-    UNION ALL
-    SELECT mv.artifact_id, down.depth + 1 FROM down
-    JOIN model_versions mv ON mv.base_model_id = down.id
-    WHERE down.depth < 10000
-)
-SELECT {_ENTRY_COLUMNS}, down.depth AS depth FROM down
-JOIN artifacts a ON a.id = down.id
-LEFT JOIN model_versions mv ON mv.artifact_id = a.id
-ORDER BY down.depth, a.id"""
-)
-
-
-def _entries(conn: Connection, query: Any, **params: str) -> list[LineageEntry]:
-    return [
-        LineageEntry(
-            id=row.id,
-            title=row.title,
-            version_number=row.version_number,
-            is_latest=bool(row.is_latest),
-            promotion_state=row.promotion_state,
-            base_model_id=row.base_model_id,
-            depth=row.depth,
-        )
-        for row in conn.execute(query, params)
-    ]
-
-
-def lineage(db: Database, artifact_id: str) -> Lineage:
-    """The version chain of a model's line, and its fine-tune ancestors and descendants."""
-    migration_runner.ensure_current(db)
-    with db.transaction() as conn:
-        model = fetch_model(conn, artifact_id)
-        return Lineage(
-            model_id=model.id,
-            lineage_id=model.lineage_id,
-            versions=_entries(conn, _VERSIONS, root=model.lineage_id),
-            ancestors=_entries(conn, _ANCESTORS, id=artifact_id),
-            descendants=_entries(conn, _DESCENDANTS, id=artifact_id),
-        )

@@ -46,6 +46,7 @@ class PreparedModel:
     references: dict[str, tuple[str, str]]  # path -> (artifact id, required artifact_type)
     artifact_row: dict[str, Any]
     version_row: dict[str, Any]
+    metric_rows: list[dict[str, Any]]
 
 
 def dump_json(value: Any) -> str:
@@ -247,5 +248,14 @@ def prepare(
         references=_references(metadata),
         artifact_row=artifact_row,
         version_row=version_row,
+        metric_rows=[
+            {
+                "artifact_id": artifact_id,
+                "benchmark_id": metadata.get("benchmark_id"),
+                "metric": name,
+                "value": float(value),
+            }
+            for name, value in metadata["evaluation_metrics"].items()
+        ],
     )
     return prepared, []

@@ -7,7 +7,7 @@ match what the migrations build.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, Table, Text
+from sqlalchemy import Column, Float, Integer, MetaData, Table, Text
 
 metadata = MetaData()
 
@@ -97,4 +97,13 @@ review_queue = Table(
     Column("resolved_at", Text),
     Column("resolved_by", Text),
     Column("resolution_notes", Text),
+)
+
+model_metrics = Table(
+    "model_metrics",
+    metadata,
+    Column("artifact_id", Text, primary_key=True),
+    Column("benchmark_id", Text),
+    Column("metric", Text, primary_key=True),
+    Column("value", Float, nullable=False),
 )

@@ -160,3 +160,26 @@ def lineage(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False)
     )
     stdout.print(table("Fine-tuned from (ancestors)", columns, _entry_rows(result.ancestors)))
     stdout.print(table("Fine-tuned into (descendants)", columns, _entry_rows(result.descendants)))
+
+
+def leaderboard(
+    benchmark: Annotated[str, typer.Argument(help="The benchmark id.")],
+    metric: Annotated[str, typer.Argument(help="The metric to rank by, e.g. auroc.")],
+    lower_is_better: Annotated[
+        bool, typer.Option("--lower-is-better", help="Rank ascending (rmse, brier, ...).")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 10,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The best models of one benchmark by one evaluation metric."""
+    with error_boundary(as_json), open_database(db) as database:
+        board = artifact_catalog.leaderboard(
+            database, benchmark, metric, limit=limit, higher_is_better=not lower_is_better
+        )
+    if as_json:
+        print_json([entry.to_dict() for entry in board])
+        return
+    rows = [[e.rank, e.value, e.model.id, e.model.title, e.model.promotion_state] for e in board]
+    columns = ["rank", metric, "id", "title", "state"]
+    stdout.print(table(f"{benchmark}: top {limit} by {metric}", columns, rows))
