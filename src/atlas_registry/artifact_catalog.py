@@ -26,6 +26,7 @@ from atlas_registry.catalog_queries import (
     leaderboard,
     lineage,
     list_models,
+    record_from_rows,
 )
 from atlas_registry.db import Database, insert_many, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
@@ -50,8 +51,8 @@ def register_model(
     prepared = _prepare_all([registration], validator, batch=False)
     migration_runner.ensure_current(db)
     with db.transaction(write=True) as conn:
-        write_prepared(db, conn, prepared, batch=False)
-        return fetch_model(conn, prepared[0].artifact_id)
+        artifact_rows, version_rows = write_prepared(db, conn, prepared, batch=False)
+    return record_from_rows(artifact_rows[0], version_rows[0])
 
 
 def register_models(
@@ -90,7 +91,7 @@ def _prepare_all(
 
 def write_prepared(
     db: Database, conn: Connection, prepared: Sequence[PreparedModel], *, batch: bool
-) -> None:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Check references and write rows for already-validated models, inside ``conn``."""
     known = _known_artifacts(conn, prepared)
     _refuse_existing(prepared, known)
@@ -102,11 +103,7 @@ def write_prepared(
     artifact_rows, version_rows, moved_roots = _number_versions(conn, prepared, known)
     now = utc_timestamp()
     if moved_roots:
-        conn.execute(
-            update(artifacts)
-            .where(and_(ROOT.in_(sorted(moved_roots)), artifacts.c.is_latest == 1))
-            .values(is_latest=0, updated_at=now)
-        )
+        conn.execute(_DEMOTE, {"roots": sorted(moved_roots), "now": now})
     for row in artifact_rows:
         row["created_at"] = row["updated_at"] = now
     for row in version_rows:
@@ -114,11 +111,24 @@ def write_prepared(
     insert_many(conn, artifacts, artifact_rows)
     insert_many(conn, model_versions, version_rows)
     insert_many(conn, model_metrics, [row for p in prepared for row in p.metric_rows])
+    return artifact_rows, version_rows
 
 
 # Statements built once: composing a select costs more than running it on SQLite.
 _KNOWN = select(artifacts.c.id, artifacts.c.artifact_type, ROOT.label("root")).where(
     artifacts.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+_TOP_NUMBERS = (
+    select(ROOT.label("root"), func.max(artifacts.c.version_number).label("top"))
+    .where(ROOT.in_(bindparam("roots", expanding=True)))
+    .group_by(ROOT)
+)
+_DEMOTE = (
+    update(artifacts)
+    .where(and_(ROOT.in_(bindparam("roots", expanding=True)), artifacts.c.is_latest == 1))
+    .values(is_latest=0, updated_at=bindparam("now"))
 )
 
 
@@ -217,12 +227,7 @@ def _number_versions(
 def _next_version_numbers(conn: Connection, roots: set[str]) -> dict[str, int]:
     if not roots:
         return {}
-    query = (
-        select(ROOT.label("root"), func.max(artifacts.c.version_number).label("top"))
-        .where(ROOT.in_(sorted(roots)))
-        .group_by(ROOT)
-    )
-    return {row.root: row.top + 1 for row in conn.execute(query)}
+    return {row.root: row.top + 1 for row in conn.execute(_TOP_NUMBERS, {"roots": sorted(roots)})}
 
 
 # ---------------------------------------------------------------- legacy adoption

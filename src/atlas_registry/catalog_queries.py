@@ -8,10 +8,12 @@ serve without sorting, so a page costs the same at a thousand models or a millio
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, text
+from sqlalchemy import Connection, Select, bindparam, func, select, text
 
 from atlas_registry import migration_runner
 from atlas_registry.db import Database
@@ -31,31 +33,50 @@ _MODEL_COLUMNS = [
 _MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
 
 
-_DECODED = {
-    "metadata": "metadata",
-    "training_params": "training_params_json",
-    "eval_metrics": "eval_metrics_json",
-}
-_RENAMED = {"lineage_id": "lineage_root"}
-_FLAGS = {"is_latest", "is_external"}
-
-
 _FETCH = select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == bindparam("id"))
 
 
-def _record(row: Row[Any] | Any) -> ModelRecord:
-    """A joined artifacts + model_versions row as a record: JSON decoded, 0/1 as booleans."""
-    m = row._mapping
-    values: dict[str, Any] = {}
-    for spec in dataclasses.fields(ModelRecord):
-        name = spec.name
-        if name in _DECODED:
-            values[name] = decode_json(m[_DECODED[name]])
-        elif name in _FLAGS:
-            values[name] = bool(m[name])
-        else:
-            values[name] = m[_RENAMED.get(name, name)]
-    return ModelRecord(**values)
+def _converters() -> list[tuple[int, Callable[[Any], Any] | None]]:
+    """For each ModelRecord field in order: its position in a model row, and how to convert it."""
+    names = [str(c.key) for c in _FETCH.selected_columns]
+    source = {
+        "metadata": "metadata",
+        "training_params": "training_params_json",
+        "eval_metrics": "eval_metrics_json",
+        "lineage_id": "lineage_root",
+    }
+    convert: dict[str, Callable[[Any], Any]] = {
+        "metadata": decode_json,
+        "training_params": decode_json,
+        "eval_metrics": decode_json,
+        "is_latest": bool,
+        "is_external": bool,
+    }
+    return [
+        (names.index(source.get(f.name, f.name)), convert.get(f.name))
+        for f in dataclasses.fields(ModelRecord)
+    ]
+
+
+_CONVERTERS = _converters()
+_COLUMN_KEYS = [str(c.key) for c in _FETCH.selected_columns]
+
+
+def record_from_rows(artifact_row: dict[str, Any], version_row: dict[str, Any]) -> ModelRecord:
+    """The record of a model just written, from the rows written: no read back needed."""
+    merged = {**artifact_row, **version_row}
+    merged["lineage_root"] = artifact_row["lineage_id"] or artifact_row["id"]
+    merged["registered_at"] = version_row["created_at"]
+    return _record([merged.get(key) for key in _COLUMN_KEYS])
+
+
+def _record(row: Sequence[Any]) -> ModelRecord:
+    """A joined artifacts + model_versions row as a record: JSON decoded, 0/1 as booleans.
+
+    Positional, with converters worked out once: lists of a thousand models are
+    built at the speed the database returns them.
+    """
+    return ModelRecord(*[row[i] if f is None else f(row[i]) for i, f in _CONVERTERS])
 
 
 def fetch_model(conn: Connection, artifact_id: str) -> ModelRecord:
@@ -93,6 +114,7 @@ FILTERS = {
     "trained_by": model_versions.c.trained_by,
     "benchmark_id": model_versions.c.benchmark_id,
     "base_model_id": model_versions.c.base_model_id,
+    "is_external": model_versions.c.is_external,
 }
 
 
@@ -122,19 +144,29 @@ def list_models(
         "trained_by": trained_by,
         "benchmark_id": benchmark_id,
         "base_model_id": base_model_id,
+        "is_external": None if is_external is None else int(is_external),
     }
-    query = select(*_MODEL_COLUMNS).select_from(_MODELS)
-    for name, value in values.items():
-        if value is not None:
-            query = query.where(FILTERS[name] == value)
-    if is_external is not None:
-        query = query.where(model_versions.c.is_external == int(is_external))
-    if latest_only:
-        query = query.where(artifacts.c.is_latest == 1)
-    query = query.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
+    given = {name: value for name, value in values.items() if value is not None}
+    query = _list_query(tuple(sorted(given)), latest_only)
     migration_runner.ensure_current(db)
     with db.transaction() as conn:
-        return [_record(row) for row in conn.execute(query)]
+        rows = conn.execute(query, {**given, "page_limit": limit, "page_offset": offset})
+        return [_record(row) for row in rows]
+
+
+@functools.cache
+def _list_query(filters: tuple[str, ...], latest_only: bool) -> Select[Any]:
+    """One statement per combination of filters, built once, with bound parameters."""
+    query = select(*_MODEL_COLUMNS).select_from(_MODELS)
+    for name in filters:
+        query = query.where(FILTERS[name] == bindparam(name))
+    if latest_only:
+        query = query.where(artifacts.c.is_latest == 1)
+    return (
+        query.order_by(*NEWEST_FIRST)
+        .limit(bindparam("page_limit", literal_execute=False))
+        .offset(bindparam("page_offset", literal_execute=False))
+    )
 
 
 @dataclass(frozen=True)
@@ -153,18 +185,27 @@ def leaderboard(
     """The best models of one benchmark by one metric (an index range scan on model_metrics)."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError("bad limit", [Violation("limit", f"must be 1..{MAX_PAGE}")])
-    order = model_metrics.c.value.desc() if higher_is_better else model_metrics.c.value.asc()
-    query = (
-        select(*_MODEL_COLUMNS, model_metrics.c.value.label("metric_value"))
-        .select_from(_MODELS.join(model_metrics, model_metrics.c.artifact_id == artifacts.c.id))
-        .where(model_metrics.c.benchmark_id == benchmark_id, model_metrics.c.metric == metric)
-        .order_by(order, model_metrics.c.artifact_id)
-        .limit(limit)
-    )
+    query = _leaderboard_query(higher_is_better)
+    params = {"benchmark_id": benchmark_id, "metric": metric, "page_limit": limit}
     migration_runner.ensure_current(db)
     with db.transaction() as conn:
-        rows = conn.execute(query).all()
+        rows = conn.execute(query, params).all()
     return [LeaderboardEntry(i, row.metric_value, _record(row)) for i, row in enumerate(rows, 1)]
+
+
+@functools.cache
+def _leaderboard_query(higher_is_better: bool) -> Select[Any]:
+    order = model_metrics.c.value.desc() if higher_is_better else model_metrics.c.value.asc()
+    return (
+        select(*_MODEL_COLUMNS, model_metrics.c.value.label("metric_value"))
+        .select_from(_MODELS.join(model_metrics, model_metrics.c.artifact_id == artifacts.c.id))
+        .where(
+            model_metrics.c.benchmark_id == bindparam("benchmark_id"),
+            model_metrics.c.metric == bindparam("metric"),
+        )
+        .order_by(order, model_metrics.c.artifact_id)
+        .limit(bindparam("page_limit"))
+    )
 
 
 _ENTRY_COLUMNS = (

@@ -29,6 +29,8 @@ ENV_VAR = "ATLAS_REGISTRY_DB"
 DEFAULT_URL = "sqlite:///atlas_registry.db"
 LOCK_TIMEOUT_SECONDS = 30
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+SQLITE_CACHE_MB = 64
+SQLITE_MMAP_MB = 256
 
 
 def resolve_url(flag: str | None = None) -> str:
@@ -78,6 +80,9 @@ class _SQLiteBackend(_Backend):
             if engine.url.database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                # Index pages of a million-model catalog do not fit SQLite's 2 MB default.
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}")
+                cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_MB * 1024 * 1024}")
             cursor.close()
 
         @event.listens_for(engine, "begin")

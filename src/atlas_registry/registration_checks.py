@@ -9,7 +9,9 @@ Rules that need the database (do referenced artifacts exist?) live in
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +49,20 @@ class PreparedModel:
     artifact_row: dict[str, Any]
     version_row: dict[str, Any]
     metric_rows: list[dict[str, Any]]
+
+
+def time_ordered_uuid() -> uuid.UUID:
+    """A version-7 UUID: 48 bits of Unix milliseconds, then random bits.
+
+    New ids sort by creation time, so every index keyed by artifact id grows at
+    its right-hand edge instead of splitting pages at random: bulk registration
+    into a million-row catalog stays fast. Still a standard, unguessable UUID.
+    """
+    millis = time.time_ns() // 1_000_000
+    value = (millis & (2**48 - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return uuid.UUID(int=value)
 
 
 def dump_json(value: Any) -> str:
@@ -196,7 +212,7 @@ def prepare(
     if problems:
         return None, problems
     metadata = dict(registration.metadata)
-    artifact_id = registration.artifact_id or f"model-{uuid.uuid4()}"
+    artifact_id = registration.artifact_id or f"model-{time_ordered_uuid()}"
     if metadata.get("base_model_id") == artifact_id:
         return None, [Violation("metadata.base_model_id", "must not be the model itself")]
     is_external = metadata.get("is_external") is True
