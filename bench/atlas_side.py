@@ -1,0 +1,146 @@
+"""This registry's side of each workload."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from atlas_registry import artifact_catalog, lifecycle, migration_runner
+from atlas_registry.db import Database
+from atlas_registry.promotion_policy import GatePolicy
+from atlas_registry.records import ModelRegistration
+from bench.synthetic import SHA, facts, metadata
+from bench.timing import summary, timed
+
+OPEN_GATE = GatePolicy(benchmarks={})
+
+
+def registration(index: int, parent: str | None, **extra: Any) -> ModelRegistration:
+    return ModelRegistration(
+        title=f"model {index}",
+        metadata=metadata(index),
+        parent_version_id=parent,
+        trained_by=facts(index)["trained_by"],
+        code_repo_url="https://github.com/atlas-platform/forge",
+        code_commit_sha=SHA,
+        **extra,
+    )
+
+
+class AtlasSide:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.db = Database(url, must_exist=False)
+        migration_runner.migrate(self.db)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def register_single(self, n: int) -> dict[str, float]:
+        """N versions across N/10 model lines, one call per version."""
+        lines = max(1, n // 10)
+        latest: dict[int, str] = {}
+        latencies = []
+        start = time.perf_counter()
+        for index in range(n):
+            line = index % lines
+            began = time.perf_counter()
+            record = artifact_catalog.register_model(self.db, registration(index, latest.get(line)))
+            latencies.append(time.perf_counter() - began)
+            latest[line] = record.id
+        return summary(latencies, time.perf_counter() - start)
+
+    def register_batch(self, n: int, batch: int = 5000, offset: int = 0) -> dict[str, float]:
+        wall = 0.0
+        for first in range(offset, offset + n, batch):
+            size = min(batch, offset + n - first)
+            lines = max(1, size // 10)
+            ids = [f"model-bench-{first + i:08d}" for i in range(lines)]
+            items = [registration(first + i, None, artifact_id=ids[i]) for i in range(lines)]
+            items += [registration(first + i, ids[i % lines]) for i in range(lines, size)]
+            start = time.perf_counter()  # the registry's time only, not the generator's
+            artifact_catalog.register_models(self.db, items)
+            wall += time.perf_counter() - start
+        return {"count": n, "per_second": n / wall, "seconds": wall}
+
+    def queries(self, repeat: int) -> dict[str, dict[str, float]]:
+        f = facts(1)
+        db = self.db
+        return {
+            "state_and_family": timed(
+                lambda: artifact_catalog.list_models(
+                    db, promotion_state="candidate", model_family=f["family"], limit=50
+                ),
+                repeat,
+            ),
+            "trained_by": timed(
+                lambda: artifact_catalog.list_models(db, trained_by=f["trained_by"], limit=50),
+                repeat,
+            ),
+            "benchmark": timed(
+                lambda: artifact_catalog.list_models(db, benchmark_id=f["benchmark"], limit=50),
+                repeat,
+            ),
+            "latest_only": timed(
+                lambda: artifact_catalog.list_models(db, latest_only=True, limit=50), repeat
+            ),
+            "leaderboard": timed(
+                lambda: artifact_catalog.leaderboard(db, f["benchmark"], "auroc", limit=10), repeat
+            ),
+        }
+
+    def get_and_lineage(self, repeat: int) -> dict[str, dict[str, float]]:
+        chain: list[str] = []
+        for depth in range(50):
+            meta = metadata(depth)
+            if chain:
+                meta["base_model_id"] = chain[-1]
+            record = artifact_catalog.register_model(
+                self.db, ModelRegistration(title=f"fine-tune {depth}", metadata=meta)
+            )
+            chain.append(record.id)
+        deepest = chain[-1]
+        found = artifact_catalog.lineage(self.db, deepest)
+        assert len(found.ancestors) == 49, len(found.ancestors)
+        return {
+            "get_model": timed(lambda: artifact_catalog.get_model(self.db, deepest), repeat),
+            "lineage_50_deep": timed(lambda: artifact_catalog.lineage(self.db, deepest), repeat),
+        }
+
+    def promote(self, count: int) -> dict[str, float]:
+        first = artifact_catalog.register_model(self.db, registration(10**7, None))
+        ids = [first.id]
+        for index in range(1, count):
+            ids.append(
+                artifact_catalog.register_model(self.db, registration(10**7 + index, ids[-1])).id
+            )
+        latencies = []
+        for model_id in ids:
+            began = time.perf_counter()
+            lifecycle.promote(self.db, model_id, actor="bench", policy=OPEN_GATE)
+            latencies.append(time.perf_counter() - began)
+        assert lifecycle.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
+        return summary(latencies)
+
+    def line_numbers(self, line_id: str) -> list[int]:
+        found = artifact_catalog.lineage(self.db, line_id)
+        return [v.version_number for v in found.versions]
+
+
+def concurrent_worker(
+    url: str, line_id: str, count: int, start_at: float
+) -> tuple[int, int, float]:
+    """Register ``count`` new versions of one line; (done, errors, seconds)."""
+    db = Database(url)
+    errors = done = 0
+    time.sleep(max(0.0, start_at - time.time()))
+    began = time.perf_counter()
+    for index in range(count):
+        try:
+            artifact_catalog.register_model(db, registration(index, line_id))
+            done += 1
+        except Exception:
+            errors += 1
+    elapsed = time.perf_counter() - began
+    db.dispose()
+    return done, errors, elapsed

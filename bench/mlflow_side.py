@@ -1,0 +1,151 @@
+"""MLflow's model registry (its SQL store) running the same workloads.
+
+Each fact this registry keeps as a column or metadata field is an MLflow model
+version tag, the nearest equivalent; queries are tag filters.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from typing import Any
+
+from bench.synthetic import facts
+from bench.timing import summary, timed
+
+
+def _store(url: str) -> Any:
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
+
+    return SqlAlchemyStore(url)
+
+
+def _tags(index: int, state: str = "candidate") -> list[Any]:
+    from mlflow.entities.model_registry import ModelVersionTag
+
+    f = facts(index)
+    values = {**{k: str(v) for k, v in f.items() if k != "parameter_count"}, "state": state}
+    return [ModelVersionTag(key, value) for key, value in values.items()]
+
+
+def mlflow_version() -> str:
+    import mlflow
+
+    return str(mlflow.__version__)
+
+
+class MlflowSide:
+    def __init__(self, url: str) -> None:
+        self.store = _store(url)
+
+    def register_single(self, n: int) -> dict[str, float]:
+        lines = max(1, n // 10)
+        latencies = []
+        start = time.perf_counter()
+        for index in range(n):
+            name = f"model-{index % lines}"
+            began = time.perf_counter()
+            if index < lines:
+                self.store.create_registered_model(name)
+            self.store.create_model_version(name, source=f"s3://models/{index}", tags=_tags(index))
+            latencies.append(time.perf_counter() - began)
+        return summary(latencies, time.perf_counter() - start)
+
+    def queries(self, repeat: int) -> dict[str, dict[str, float]]:
+        f = facts(1)
+        search = self.store.search_model_versions
+
+        def leaderboard() -> list[Any]:
+            found: list[Any] = []
+            token = None
+            while True:
+                page = search(
+                    filter_string=f"tags.benchmark = '{f['benchmark']}'",
+                    max_results=1000,
+                    page_token=token,
+                )
+                found.extend(page)
+                token = page.token
+                if not token:
+                    break
+            return sorted(found, key=lambda v: float(v.tags.get("auroc", "nan")), reverse=True)[:10]
+
+        return {
+            "state_and_family": timed(
+                lambda: search(
+                    filter_string=f"tags.state = 'candidate' and tags.family = '{f['family']}'",
+                    max_results=50,
+                ),
+                repeat,
+            ),
+            "trained_by": timed(
+                lambda: search(
+                    filter_string=f"tags.trained_by = '{f['trained_by']}'", max_results=50
+                ),
+                repeat,
+            ),
+            "benchmark": timed(
+                lambda: search(
+                    filter_string=f"tags.benchmark = '{f['benchmark']}'", max_results=50
+                ),
+                repeat,
+            ),
+            "latest_only": timed(
+                lambda: self.store.search_registered_models(max_results=50), repeat
+            ),
+            "leaderboard": timed(leaderboard, max(3, repeat // 10)),
+        }
+
+    def get_one(self, repeat: int) -> dict[str, float]:
+        return timed(lambda: self.store.get_model_version("model-0", "1"), repeat)
+
+    def promote(self, count: int) -> dict[str, float]:
+        self.store.create_registered_model("promote-line")
+        for index in range(count):
+            self.store.create_model_version(
+                "promote-line", source=f"s3://p/{index}", tags=_tags(index)
+            )
+        latencies = []
+        for version in range(1, count + 1):
+            began = time.perf_counter()
+            # Aliases are MLflow 3's promotion (stages are deprecated, and the stage
+            # transition with archive_existing_versions fails on PostgreSQL + psycopg 3).
+            self.store.set_registered_model_alias("promote-line", "champion", str(version))
+            latencies.append(time.perf_counter() - began)
+        return summary(latencies)
+
+
+def concurrent_worker(url: str, name: str, count: int, start_at: float) -> tuple[int, int, float]:
+    store = _store(url)
+    errors = done = 0
+    time.sleep(max(0.0, start_at - time.time()))
+    began = time.perf_counter()
+    for index in range(count):
+        try:
+            store.create_model_version(name, source=f"s3://c/{index}", tags=_tags(index))
+            done += 1
+        except Exception:
+            errors += 1
+    return done, errors, time.perf_counter() - began
+
+
+def version_numbers(url: str, name: str) -> list[int]:
+    store = _store(url)
+    found: list[int] = []
+    token = None
+    while True:
+        page = store.search_model_versions(
+            filter_string=f"name = '{name}'", max_results=1000, page_token=token
+        )
+        found.extend(int(v.version) for v in page)
+        token = page.token
+        if not token:
+            return sorted(found)
+
+
+def create_line(url: str, name: str) -> None:
+    _store(url).create_registered_model(name)

@@ -1,0 +1,426 @@
+"""Benchmark: this registry against MLflow's model registry, same workload, same database kind.
+
+    python bench/registry_bench.py --backend sqlite --n 20000 --scale 1000000
+    python bench/registry_bench.py --backend postgresql --n 20000 --scale 1000000
+    python bench/registry_bench.py --backend sqlite --quick          # what CI runs
+
+MLflow is optional (``pip install -e '.[bench]'``); without it only this
+registry's numbers are printed. Prints a JSON document (also written with
+``--out``) and a table of ratios, then every target with "met" or "MISSED".
+CI runs --quick so the benchmark cannot rot; it does not assert timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import atlas_registry
+from atlas_registry import migration_runner
+from atlas_registry.backfill.runner import backfill
+from atlas_registry.db import Database, insert_many
+from atlas_registry.tables import artifacts
+from atlas_registry.validation import default_validator
+from bench import atlas_side, synthetic
+
+WORKERS = 4
+
+
+@contextmanager
+def fresh_database(backend: str, pg_url: str, label: str) -> Iterator[str]:
+    """A URL to a new empty database of ``backend``, removed afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"bench-{label}-") as folder:
+            yield f"sqlite:///{folder}/{label}.db"
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin_url = make_url(pg_url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(pg_url).set(database=name).render_as_string(False)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def mlflow_available() -> bool:
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def mlflow_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def run_concurrent(worker: Any, url: str, line: str, count: int) -> dict[str, Any]:
+    start_at = time.time() + 2.0
+    with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+        results = list(
+            pool.map(
+                worker, [url] * WORKERS, [line] * WORKERS, [count] * WORKERS, [start_at] * WORKERS
+            )
+        )
+    done = sum(r[0] for r in results)
+    errors = sum(r[1] for r in results)
+    wall = max(r[2] for r in results)
+    return {
+        "registered": done,
+        "errors": errors,
+        "per_second": done / wall if wall else 0.0,
+        "seconds": wall,
+    }
+
+
+def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
+    side = atlas_side.AtlasSide(url)
+    try:
+        report["register_single"] = side.register_single(args.n)
+        report["queries_same_data"] = side.queries(args.repeat)
+        report.update(side.get_and_lineage(args.repeat))
+        report["promote"] = side.promote(args.promotions)
+        line = atlas_registry.register_model(side.db, atlas_side.registration(0, None)).id
+    finally:
+        side.close()
+    report["concurrent"] = run_concurrent(
+        atlas_side.concurrent_worker, url, line, args.concurrent_each
+    )
+    side = atlas_side.AtlasSide(url)
+    numbers = side.line_numbers(line)
+    side.close()
+    report["concurrent"]["gapless_unique"] = numbers == list(range(1, len(numbers) + 1))
+    report["concurrent"]["versions"] = len(numbers)
+
+
+def mlflow_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
+    from bench import mlflow_side
+
+    side = mlflow_side.MlflowSide(mlflow_url(url))
+    report["register_single"] = side.register_single(args.n)
+    report["queries_same_data"] = side.queries(args.repeat)
+    report["get_model"] = side.get_one(args.repeat)
+    report["promote"] = side.promote(args.promotions)
+    mlflow_side.create_line(mlflow_url(url), "concurrent-line")
+    report["concurrent"] = run_concurrent(
+        mlflow_side.concurrent_worker, mlflow_url(url), "concurrent-line", args.concurrent_each
+    )
+    numbers = mlflow_side.version_numbers(mlflow_url(url), "concurrent-line")
+    report["concurrent"]["gapless_unique"] = numbers == list(range(1, len(numbers) + 1))
+    report["concurrent"]["versions"] = len(numbers)
+
+
+def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
+    side = atlas_side.AtlasSide(url)
+    try:
+        report["register_batch"] = side.register_batch(args.scale)
+        report["queries_at_scale"] = side.queries(args.repeat)
+        report["scale_versions"] = args.scale
+    finally:
+        side.close()
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def backfill_workload(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
+    db = Database(url, must_exist=False)
+    migration_runner.migrate(db, to=1)
+    for start in range(0, args.backfill, 10_000):
+        rows = synthetic.legacy_rows(min(10_000, args.backfill - start), start)
+        with db.transaction(write=True) as conn:
+            insert_many(conn, artifacts, rows)
+    migration_runner.migrate(db)
+    marks: dict[str, float] = {}
+    progress = {"done": 0}
+
+    def on_chunk(count: int) -> None:
+        progress["done"] += count
+        if "rss_at_10_percent_mb" not in marks and progress["done"] >= args.backfill / 10:
+            marks["rss_at_10_percent_mb"] = _rss_mb()
+
+    began = time.perf_counter()
+    result = backfill(db, on_chunk=on_chunk, keep_outcomes=False)
+    seconds = time.perf_counter() - began
+    db.dispose()
+    report["backfill"] = {
+        "artifacts": args.backfill,
+        "seconds": seconds,
+        "per_second": args.backfill / seconds,
+        "backfilled": result.backfilled,
+        "promoted": result.promoted,
+        "held_blocking": result.held_blocking,
+        "rss_end_mb": _rss_mb(),
+        **marks,
+    }
+
+
+def validation_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    validator = default_validator()
+    valid = [synthetic.metadata(i) for i in range(args.validations)]
+    invalid = [synthetic.invalid_metadata(i) for i in range(max(1, args.validations // 10))]
+    began = time.perf_counter()
+    for payload in valid:
+        validator.checked_json(payload)
+    valid_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    complete = all(len(validator.violations(p)) == synthetic.INVALID_PATHS for p in invalid)
+    invalid_seconds = time.perf_counter() - began
+    report["validation"] = {
+        "valid_per_second": len(valid) / valid_seconds,
+        "invalid_per_second": len(invalid) / invalid_seconds,
+        "invalid_full_violation_list": complete,
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of the issue: where its value sits in the report and the goal."""
+
+    name: str
+    path: str
+    op: str
+    goal: float
+    backend: str | None = None  # measured on this backend only
+    min_backfill: int | None = None  # only meaningful from this backfill size up
+
+
+QUERIES = ("state_and_family", "trained_by", "benchmark", "latest_only", "leaderboard")
+
+TARGETS = [
+    Target("single-call registration vs MLflow", "ratios.register_single", ">=", 10.0),
+    Target(
+        "batch registration (versions/s)",
+        "atlas.scale.register_batch.per_second",
+        ">=",
+        20_000.0,
+        backend="sqlite",
+    ),
+    *[
+        Target(f"{q} at scale p50 (ms)", f"atlas.scale.queries_at_scale.{q}.p50_ms", "<=", 5.0)
+        for q in QUERIES
+    ],
+    *[
+        Target(f"{q} at scale p95 (ms)", f"atlas.scale.queries_at_scale.{q}.p95_ms", "<=", 20.0)
+        for q in QUERIES
+    ],
+    *[
+        Target(f"{q} vs MLflow, same data (x faster at p50)", f"ratios.query.{q}", ">=", 20.0)
+        for q in QUERIES
+    ],
+    Target("lineage of a 50-deep chain p50 (ms)", "atlas.lineage_50_deep.p50_ms", "<=", 5.0),
+    Target("concurrent registration errors", "atlas.concurrent.errors", "<=", 0),
+    Target("concurrent registration gapless", "atlas.concurrent.gapless_unique", "==", True),
+    Target("concurrent throughput vs MLflow", "ratios.concurrent", ">=", 1.0),
+    Target(
+        "backfill of 100,000 legacy artifacts (s)",
+        "atlas.backfill.seconds",
+        "<=",
+        60.0,
+        backend="sqlite",
+        min_backfill=100_000,
+    ),
+    Target("backfill memory flat (end RSS / RSS at 10%)", "ratios.backfill_memory", "<=", 1.25),
+    Target(
+        "valid payloads validated per second", "atlas.validation.valid_per_second", ">=", 20_000.0
+    ),
+    Target(
+        "invalid payloads get the full violation list",
+        "atlas.validation.invalid_full_violation_list",
+        "==",
+        True,
+    ),
+]
+
+
+def _lookup(report: dict[str, Any], path: str) -> Any:
+    node: Any = report
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def ratios(report: dict[str, Any]) -> dict[str, Any]:
+    atlas, mlflow = report["atlas"], report.get("mlflow")
+    found: dict[str, Any] = {}
+    backfill_result = atlas.get("backfill", {})
+    if backfill_result.get("rss_at_10_percent_mb"):
+        found["backfill_memory"] = (
+            backfill_result["rss_end_mb"] / backfill_result["rss_at_10_percent_mb"]
+        )
+    if not mlflow:
+        return found
+    found["register_single"] = (
+        atlas["register_single"]["per_second"] / mlflow["register_single"]["per_second"]
+    )
+    found["query"] = {
+        q: mlflow["queries_same_data"][q]["p50_ms"] / atlas["queries_same_data"][q]["p50_ms"]
+        for q in atlas["queries_same_data"]
+    }
+    found["get_model"] = mlflow["get_model"]["p50_ms"] / atlas["get_model"]["p50_ms"]
+    found["promote"] = mlflow["promote"]["p50_ms"] / atlas["promote"]["p50_ms"]
+    found["concurrent"] = atlas["concurrent"]["per_second"] / max(
+        mlflow["concurrent"]["per_second"], 1e-9
+    )
+    return found
+
+
+def judge(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    verdicts = []
+    for target in TARGETS:
+        value = _lookup(report, target.path)
+        if target.backend and target.backend != args.backend:
+            status = "not measured on this backend"
+        elif target.min_backfill and args.backfill < target.min_backfill:
+            status = f"not measured at this size (run with --backfill {target.min_backfill})"
+        elif value is None:
+            status = (
+                "not measured (MLflow not installed?)"
+                if target.path.startswith("ratios")
+                else "not measured"
+            )
+        else:
+            met = {
+                ">=": value >= target.goal,
+                "<=": value <= target.goal,
+                "==": value == target.goal,
+            }[target.op]
+            status = "met" if met else "MISSED"
+        verdicts.append(
+            {
+                "target": target.name,
+                "goal": f"{target.op} {target.goal}",
+                "value": value,
+                "status": status,
+            }
+        )
+    return verdicts
+
+
+def machine() -> dict[str, Any]:
+    versions = {"python": platform.python_version(), "atlas_registry": "0.1.0"}
+    import sqlite3
+
+    import sqlalchemy
+
+    versions.update(sqlalchemy=sqlalchemy.__version__, sqlite=sqlite3.sqlite_version)
+    if mlflow_available():
+        from bench.mlflow_side import mlflow_version
+
+        versions["mlflow"] = mlflow_version()
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "versions": versions}
+
+
+def print_table(report: dict[str, Any]) -> None:
+    found = report["ratios"]
+    print("\nthis registry / MLflow (x faster):")
+    for key, value in found.items():
+        if isinstance(value, dict):
+            for sub, number in value.items():
+                print(f"  {key}.{sub:<20} {number:10.1f}x")
+        else:
+            print(f"  {key:<27} {value:10.2f}{'' if key == 'backfill_memory' else 'x'}")
+    print("\ntargets:")
+    for verdict in report["targets"]:
+        value = verdict["value"]
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"  [{verdict['status']}] {verdict['target']}: {shown} (goal {verdict['goal']})")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--n", type=int, default=20_000, help="versions both registries register one call at a time"
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1_000_000,
+        help="versions this registry holds for the scale queries",
+    )
+    parser.add_argument(
+        "--backfill", type=int, default=100_000, help="synthetic legacy artifacts to backfill"
+    )
+    parser.add_argument("--validations", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=50, help="runs of each query")
+    parser.add_argument("--promotions", type=int, default=50)
+    parser.add_argument(
+        "--concurrent-each", type=int, default=250, help="versions per concurrent process"
+    )
+    parser.add_argument("--no-mlflow", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "ATLAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument("--out", help="also write the JSON result here")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.scale, args.backfill, args.validations = 200, 5_000, 1_000, 2_000
+        args.repeat, args.promotions, args.concurrent_each = 10, 10, 20
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    report: dict[str, Any] = {
+        "backend": args.backend,
+        "command": " ".join(
+            [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]
+        ),
+        "machine": machine(),
+        "sizes": {k: getattr(args, k) for k in ("n", "scale", "backfill", "validations", "repeat")},
+        "atlas": {},
+    }
+    atlas: dict[str, Any] = report["atlas"]
+    with fresh_database(args.backend, args.pg_url, "atlas") as url:
+        atlas_workloads(args, url, atlas)
+    with fresh_database(args.backend, args.pg_url, "scale") as url:
+        atlas["scale"] = {}
+        scale_workloads(args, url, atlas["scale"])
+    with fresh_database(args.backend, args.pg_url, "backfill") as url:
+        backfill_workload(args, url, atlas)
+    validation_workload(args, atlas)
+    if mlflow_available() and not args.no_mlflow:
+        report["mlflow"] = {}
+        with fresh_database(args.backend, args.pg_url, "mlflow") as url:
+            mlflow_workloads(args, url, report["mlflow"])
+    report["ratios"] = ratios(report)
+    report["targets"] = judge(report, args)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    print_table(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
