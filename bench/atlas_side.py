@@ -9,6 +9,7 @@ from atlas_registry import artifact_catalog, lifecycle, migration_runner
 from atlas_registry.db import Database
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRegistration
+from bench.concurrency import StartSignal
 from bench.synthetic import SHA, facts, metadata
 from bench.timing import summary, timed
 
@@ -128,12 +129,12 @@ class AtlasSide:
 
 
 def concurrent_worker(
-    url: str, line_id: str, count: int, start_at: float
+    url: str, line_id: str, count: int, start: StartSignal
 ) -> tuple[int, int, float]:
     """Register ``count`` new versions of one line; (done, errors, seconds)."""
     db = Database(url)
     errors = done = 0
-    time.sleep(max(0.0, start_at - time.time()))
+    start.wait()
     began = time.perf_counter()
     for index in range(count):
         try:

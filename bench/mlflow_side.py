@@ -11,6 +11,7 @@ import time
 import warnings
 from typing import Any
 
+from bench.concurrency import StartSignal
 from bench.synthetic import facts
 from bench.timing import summary, timed
 
@@ -119,10 +120,12 @@ class MlflowSide:
         return summary(latencies)
 
 
-def concurrent_worker(url: str, name: str, count: int, start_at: float) -> tuple[int, int, float]:
+def concurrent_worker(
+    url: str, name: str, count: int, start: StartSignal
+) -> tuple[int, int, float]:
     store = _store(url)
     errors = done = 0
-    time.sleep(max(0.0, start_at - time.time()))
+    start.wait()
     began = time.perf_counter()
     for index in range(count):
         try:

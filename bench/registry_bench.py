@@ -22,7 +22,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from atlas_registry.db import Database, insert_many
 from atlas_registry.tables import artifacts
 from atlas_registry.validation import default_validator
 from bench import atlas_side, synthetic
+from bench.concurrency import run_concurrent
 
 WORKERS = 4
 
@@ -73,25 +73,6 @@ def mlflow_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def run_concurrent(worker: Any, url: str, line: str, count: int) -> dict[str, Any]:
-    start_at = time.time() + 2.0
-    with ProcessPoolExecutor(max_workers=WORKERS) as pool:
-        results = list(
-            pool.map(
-                worker, [url] * WORKERS, [line] * WORKERS, [count] * WORKERS, [start_at] * WORKERS
-            )
-        )
-    done = sum(r[0] for r in results)
-    errors = sum(r[1] for r in results)
-    wall = max(r[2] for r in results)
-    return {
-        "registered": done,
-        "errors": errors,
-        "per_second": done / wall if wall else 0.0,
-        "seconds": wall,
-    }
-
-
 def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
     side = atlas_side.AtlasSide(url)
     try:
@@ -103,7 +84,7 @@ def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
     finally:
         side.close()
     report["concurrent"] = run_concurrent(
-        atlas_side.concurrent_worker, url, line, args.concurrent_each
+        atlas_side.concurrent_worker, url, line, args.concurrent_each, WORKERS
     )
     side = atlas_side.AtlasSide(url)
     numbers = side.line_numbers(line)
@@ -122,7 +103,11 @@ def mlflow_workloads(args: argparse.Namespace, url: str, report: dict[str, Any])
     report["promote"] = side.promote(args.promotions)
     mlflow_side.create_line(mlflow_url(url), "concurrent-line")
     report["concurrent"] = run_concurrent(
-        mlflow_side.concurrent_worker, mlflow_url(url), "concurrent-line", args.concurrent_each
+        mlflow_side.concurrent_worker,
+        mlflow_url(url),
+        "concurrent-line",
+        args.concurrent_each,
+        WORKERS,
     )
     numbers = mlflow_side.version_numbers(mlflow_url(url), "concurrent-line")
     report["concurrent"]["gapless_unique"] = numbers == list(range(1, len(numbers) + 1))
