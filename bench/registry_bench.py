@@ -39,6 +39,9 @@ from bench import atlas_side, synthetic
 from bench.concurrency import run_concurrent
 
 WORKERS = 4
+# side-by-side: workloads 1-5 on both registries; scale: batch fill + queries at
+# --scale; backfill: workload 6; validation: workload 7.
+WORKLOAD_GROUPS = ("side-by-side", "scale", "backfill", "validation")
 
 
 @contextmanager
@@ -358,6 +361,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--concurrent-each", type=int, default=250, help="versions per concurrent process"
     )
     parser.add_argument("--no-mlflow", action="store_true")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=WORKLOAD_GROUPS,
+        default=list(WORKLOAD_GROUPS),
+        help="run only these workload groups (default: all)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
     parser.add_argument(
         "--pg-url",
@@ -385,15 +395,19 @@ def main(argv: list[str] | None = None) -> int:
         "atlas": {},
     }
     atlas: dict[str, Any] = report["atlas"]
-    with fresh_database(args.backend, args.pg_url, "atlas") as url:
-        atlas_workloads(args, url, atlas)
-    with fresh_database(args.backend, args.pg_url, "scale") as url:
-        atlas["scale"] = {}
-        scale_workloads(args, url, atlas["scale"])
-    with fresh_database(args.backend, args.pg_url, "backfill") as url:
-        backfill_workload(args, url, atlas)
-    validation_workload(args, atlas)
-    if mlflow_available() and not args.no_mlflow:
+    if "side-by-side" in args.only:
+        with fresh_database(args.backend, args.pg_url, "atlas") as url:
+            atlas_workloads(args, url, atlas)
+    if "scale" in args.only:
+        with fresh_database(args.backend, args.pg_url, "scale") as url:
+            atlas["scale"] = {}
+            scale_workloads(args, url, atlas["scale"])
+    if "backfill" in args.only:
+        with fresh_database(args.backend, args.pg_url, "backfill") as url:
+            backfill_workload(args, url, atlas)
+    if "validation" in args.only:
+        validation_workload(args, atlas)
+    if "side-by-side" in args.only and mlflow_available() and not args.no_mlflow:
         report["mlflow"] = {}
         with fresh_database(args.backend, args.pg_url, "mlflow") as url:
             mlflow_workloads(args, url, report["mlflow"])

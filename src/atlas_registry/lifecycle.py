@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, exists, select, update
 
 from atlas_registry import migration_runner
 from atlas_registry.artifact_catalog import fetch_model
+from atlas_registry.catalog_queries import ROOT
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import (
     IllegalTransitionError,
@@ -80,6 +81,30 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
         )
 
 
+# Statements built once: the backfill promotes thousands of models in a row, and
+# composing a statement costs more than SQLite running it.
+_MOVE_STATE = (
+    update(model_versions)
+    .where(
+        model_versions.c.artifact_id == bindparam("model_id"),
+        model_versions.c.promotion_state == bindparam("from_state"),
+    )
+    .values(promotion_state=bindparam("to_state"), promotion_notes=bindparam("notes"))
+)
+_APPEND_EVENT = promotion_events.insert().returning(promotion_events.c.id)
+# The line's promoted versions: found through the line's expression index (ROOT),
+# with the state checked per member. Written as a join, SQLite's planner (no
+# statistics on a fresh database) walked the state index instead, scanning every
+# promoted model on each promotion.
+_PROMOTED_IN_LINE = select(artifacts.c.id).where(
+    ROOT == bindparam("root"),  # noqa: SIM300 - ROOT is a column expression
+    exists().where(
+        model_versions.c.artifact_id == artifacts.c.id,
+        model_versions.c.promotion_state == "promoted",
+    ),
+)
+
+
 def _append(
     conn: Connection,
     model_id: str,
@@ -91,26 +116,22 @@ def _append(
 ) -> PromotionEvent:
     now = utc_timestamp()
     conn.execute(
-        update(model_versions)
-        .where(
-            model_versions.c.artifact_id == model_id, model_versions.c.promotion_state == from_state
-        )
-        .values(promotion_state=to_state, promotion_notes=notes)
+        _MOVE_STATE,
+        {"model_id": model_id, "from_state": from_state, "to_state": to_state, "notes": notes},
     )
-    row = conn.execute(
-        promotion_events.insert()
-        .values(
-            artifact_id=model_id,
-            from_state=from_state,
-            to_state=to_state,
-            actor=actor,
-            notes=notes,
-            override=int(override),
-            created_at=now,
-        )
-        .returning(promotion_events.c.id)
-    ).one()
-    return PromotionEvent(row.id, model_id, from_state, to_state, actor, notes, override, now)
+    event_id = conn.execute(
+        _APPEND_EVENT,
+        {
+            "artifact_id": model_id,
+            "from_state": from_state,
+            "to_state": to_state,
+            "actor": actor,
+            "notes": notes,
+            "override": int(override),
+            "created_at": now,
+        },
+    ).scalar_one()
+    return PromotionEvent(event_id, model_id, from_state, to_state, actor, notes, override, now)
 
 
 def _locked_model(db: Database, conn: Connection, model_id: str) -> ModelRecord:
@@ -122,18 +143,9 @@ def _locked_model(db: Database, conn: Connection, model_id: str) -> ModelRecord:
 
 def _supersede_line(conn: Connection, model: ModelRecord, actor: str) -> list[PromotionEvent]:
     """Retire every other promoted version of ``model``'s line in favour of ``model``."""
-    root = artifacts.c.lineage_id.is_(None) & (artifacts.c.id == model.lineage_id)
-    query = (
-        select(artifacts.c.id)
-        .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
-        .where(
-            (artifacts.c.lineage_id == model.lineage_id) | root,
-            model_versions.c.promotion_state == "promoted",
-            artifacts.c.id != model.id,
-        )
-    )
     events = []
-    for old_id in conn.execute(query).scalars().all():
+    promoted = conn.execute(_PROMOTED_IN_LINE, {"root": model.lineage_id}).scalars().all()
+    for old_id in (found for found in promoted if found != model.id):
         events.append(
             _append(conn, old_id, "promoted", "superseded", actor, f"superseded by {model.id}")
         )
@@ -264,11 +276,5 @@ def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
     migration_runner.ensure_current(db)
     with db.transaction() as conn:
         model = fetch_model(conn, model_id)
-        root = artifacts.c.lineage_id.is_(None) & (artifacts.c.id == model.lineage_id)
-        promoted_id = conn.execute(
-            select(artifacts.c.id)
-            .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
-            .where((artifacts.c.lineage_id == model.lineage_id) | root)
-            .where(model_versions.c.promotion_state == "promoted")
-        ).scalar()
+        promoted_id = conn.execute(_PROMOTED_IN_LINE, {"root": model.lineage_id}).scalar()
         return fetch_model(conn, promoted_id) if promoted_id else None
