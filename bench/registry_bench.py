@@ -35,7 +35,7 @@ from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database, insert_many
 from atlas_registry.tables import artifacts
 from atlas_registry.validation import default_validator
-from bench import atlas_side, synthetic
+from bench import atlas_side, markdown, synthetic
 from bench.concurrency import run_concurrent
 
 WORKERS = 4
@@ -76,10 +76,17 @@ def mlflow_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+def progress(message: str) -> None:
+    """A line on stderr per step: a full run takes minutes, the JSON goes to stdout."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
     side = atlas_side.AtlasSide(url)
     try:
+        progress(f"atlas: {args.n} single-call registrations")
         report["register_single"] = side.register_single(args.n)
+        progress("atlas: queries, get, lineage, promote, concurrent")
         report["queries_same_data"] = side.queries(args.repeat)
         report.update(side.get_and_lineage(args.repeat))
         report["promote"] = side.promote(args.promotions)
@@ -100,7 +107,9 @@ def mlflow_workloads(args: argparse.Namespace, url: str, report: dict[str, Any])
     from bench import mlflow_side
 
     side = mlflow_side.MlflowSide(mlflow_url(url))
+    progress(f"mlflow: {args.n} single-call registrations")
     report["register_single"] = side.register_single(args.n)
+    progress("mlflow: queries, get, promote, concurrent")
     report["queries_same_data"] = side.queries(args.repeat)
     report["get_model"] = side.get_one(args.repeat)
     report["promote"] = side.promote(args.promotions)
@@ -120,7 +129,9 @@ def mlflow_workloads(args: argparse.Namespace, url: str, report: dict[str, Any])
 def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
     side = atlas_side.AtlasSide(url)
     try:
+        progress(f"scale: {args.scale} versions through the batch path")
         report["register_batch"] = side.register_batch(args.scale)
+        progress("scale: queries")
         report["queries_at_scale"] = side.queries(args.repeat)
         report["scale_versions"] = args.scale
     finally:
@@ -135,6 +146,7 @@ def _rss_mb() -> float:
 
 
 def backfill_workload(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
+    progress(f"backfill: loading {args.backfill} legacy artifacts")
     db = Database(url, must_exist=False)
     migration_runner.migrate(db, to=1)
     for start in range(0, args.backfill, 10_000):
@@ -143,13 +155,14 @@ def backfill_workload(args: argparse.Namespace, url: str, report: dict[str, Any]
             insert_many(conn, artifacts, rows)
     migration_runner.migrate(db)
     marks: dict[str, float] = {}
-    progress = {"done": 0}
+    backfilled = {"done": 0}
 
     def on_chunk(count: int) -> None:
-        progress["done"] += count
-        if "rss_at_10_percent_mb" not in marks and progress["done"] >= args.backfill / 10:
+        backfilled["done"] += count
+        if "rss_at_10_percent_mb" not in marks and backfilled["done"] >= args.backfill / 10:
             marks["rss_at_10_percent_mb"] = _rss_mb()
 
+    progress("backfill: running")
     gc.collect()
     marks["rss_start_mb"] = _rss_mb()
     began = time.perf_counter()
@@ -169,6 +182,7 @@ def backfill_workload(args: argparse.Namespace, url: str, report: dict[str, Any]
 
 
 def validation_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    progress("validation")
     validator = default_validator()
     valid = [synthetic.metadata(i) for i in range(args.validations)]
     invalid = [synthetic.invalid_metadata(i) for i in range(max(1, args.validations // 10))]
@@ -381,6 +395,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument("--out", help="also write the JSON result here")
+    parser.add_argument("--markdown", help="also write the result as Markdown tables here")
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.scale, args.backfill, args.validations = 200, 5_000, 1_000, 2_000
@@ -422,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown.render(report) + "\n")
     print_table(report)
     return 0
 
