@@ -131,6 +131,7 @@ def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
     try:
         progress(f"scale: {args.scale} versions through the batch path")
         report["register_batch"] = side.register_batch(args.scale)
+        report["analyzed_after_fill"] = side.refresh_statistics()
         progress("scale: queries")
         report["queries_at_scale"] = side.queries(args.repeat)
         report["scale_versions"] = args.scale

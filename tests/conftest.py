@@ -84,3 +84,12 @@ def db(db_url: str) -> Iterator[Database]:
 def migrated_db(db: Database) -> Database:
     migration_runner.migrate(db)
     return db
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database, for checks of SQLite's own query plans."""
+    database = Database(f"sqlite:///{tmp_path / 'plans.db'}", must_exist=False)
+    migration_runner.migrate(database)
+    yield database
+    database.dispose()

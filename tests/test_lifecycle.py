@@ -199,11 +199,9 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
     assert get_model(migrated_db, first.id).superseded_by == second.id
 
 
-def test_finding_a_lines_promoted_version_uses_the_line_index(migrated_db: Database) -> None:
+def test_finding_a_lines_promoted_version_uses_the_line_index(sqlite_db: Database) -> None:
     """Promotion cost must not grow with the catalog: the lookup goes through the line."""
-    if migrated_db.dialect != "sqlite":
-        pytest.skip("PostgreSQL plans from statistics; the scale benchmark covers it there")
-    with migrated_db.transaction() as conn:
+    with sqlite_db.transaction() as conn:
         compiled = lifecycle._PROMOTED_IN_LINE.compile(conn)
         values = compiled.construct_params({"root": "some-root"})
         ordered = tuple(values[name] for name in compiled.positiontup or [])
