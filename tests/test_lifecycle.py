@@ -202,7 +202,7 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
 def test_finding_a_lines_promoted_version_uses_the_line_index(sqlite_db: Database) -> None:
     """Promotion cost must not grow with the catalog: the lookup goes through the line."""
     with sqlite_db.transaction() as conn:
-        compiled = lifecycle._PROMOTED_IN_LINE.compile(conn)
+        compiled = lifecycle._LINE_STATES.compile(conn)
         values = compiled.construct_params({"root": "some-root"})
         ordered = tuple(values[name] for name in compiled.positiontup or [])
         plan = " ".join(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from atlas_registry import migration_runner
 from atlas_registry.artifact_catalog import fetch_model
@@ -92,17 +92,26 @@ _MOVE_STATE = (
     .values(promotion_state=bindparam("to_state"), promotion_notes=bindparam("notes"))
 )
 _APPEND_EVENT = promotion_events.insert().returning(promotion_events.c.id)
-# The line's promoted versions: found through the line's expression index (ROOT),
-# with the state checked per member. Written as a join, SQLite's planner (no
-# statistics on a fresh database) walked the state index instead, scanning every
-# promoted model on each promotion.
-_PROMOTED_IN_LINE = select(artifacts.c.id).where(
-    ROOT == bindparam("root"),  # noqa: SIM300 - ROOT is a column expression
-    exists().where(
-        model_versions.c.artifact_id == artifacts.c.id,
-        model_versions.c.promotion_state == "promoted",
-    ),
+# Every version of a line with its state: the line's expression index (ROOT)
+# drives, and each member's state is a per-row lookup by primary key. Written as a
+# join, or with "promotion_state = 'promoted'" in the WHERE clause, planners
+# without fresh statistics (SQLite always; PostgreSQL after a bulk load or with
+# autovacuum off) read every promoted model, or all of model_versions, on each
+# promotion. A select-list subquery cannot be turned into such a join, so the
+# cost is bounded by the line's length whatever the statistics say.
+_STATE_OF_MEMBER = (
+    select(model_versions.c.promotion_state)
+    .where(model_versions.c.artifact_id == artifacts.c.id)
+    .scalar_subquery()
 )
+_LINE_STATES = select(artifacts.c.id, _STATE_OF_MEMBER.label("promotion_state")).where(
+    ROOT == bindparam("root")  # noqa: SIM300 - ROOT is a column expression
+)
+
+
+def _promoted_in_line(conn: Connection, root: str) -> list[str]:
+    rows = conn.execute(_LINE_STATES, {"root": root})
+    return [row.id for row in rows if row.promotion_state == "promoted"]
 
 
 def _append(
@@ -144,7 +153,7 @@ def _locked_model(db: Database, conn: Connection, model_id: str) -> ModelRecord:
 def _supersede_line(conn: Connection, model: ModelRecord, actor: str) -> list[PromotionEvent]:
     """Retire every other promoted version of ``model``'s line in favour of ``model``."""
     events = []
-    promoted = conn.execute(_PROMOTED_IN_LINE, {"root": model.lineage_id}).scalars().all()
+    promoted = _promoted_in_line(conn, model.lineage_id)
     for old_id in (found for found in promoted if found != model.id):
         events.append(
             _append(conn, old_id, "promoted", "superseded", actor, f"superseded by {model.id}")
@@ -276,5 +285,5 @@ def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
     migration_runner.ensure_current(db)
     with db.transaction() as conn:
         model = fetch_model(conn, model_id)
-        promoted_id = conn.execute(_PROMOTED_IN_LINE, {"root": model.lineage_id}).scalar()
-        return fetch_model(conn, promoted_id) if promoted_id else None
+        promoted = _promoted_in_line(conn, model.lineage_id)
+        return fetch_model(conn, promoted[0]) if promoted else None
