@@ -64,18 +64,6 @@ class AtlasSide:
             wall += time.perf_counter() - start
         return {"count": n, "per_second": n / wall, "seconds": wall}
 
-    def refresh_statistics(self) -> bool:
-        """After a bulk load, give PostgreSQL's planner the statistics autovacuum soon would.
-
-        Without them it plans a million-row table from defaults for the first minute
-        or so. SQLite's plans do not depend on statistics here; it is left as is.
-        """
-        if self.db.dialect != "postgresql":
-            return False
-        with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
-        return True
-
     def queries(self, repeat: int) -> dict[str, dict[str, float]]:
         f = facts(1)
         db = self.db

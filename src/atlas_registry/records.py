@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from atlas_registry.errors import ValidationError, Violation
 
 
@@ -144,4 +146,15 @@ class Lineage:
 
 
 def decode_json(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    """Stored JSON text as Python values; a listing page decodes three blobs per model.
+
+    orjson reads it several times faster; what orjson refuses and the standard
+    library accepts (integers beyond 64 bits, NaN in text written before the
+    schema) still reads the same way it always did.
+    """
+    if text is None:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
