@@ -425,13 +425,25 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def workload_command(argv: list[str]) -> str:
+    """The command that reproduces the workload: where the results were written is left out."""
+    kept: list[str] = []
+    skip_value = False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+        elif arg in ("--out", "--markdown"):
+            skip_value = True
+        elif not arg.startswith(("--out=", "--markdown=")):
+            kept.append(arg)
+    return " ".join(["python bench/registry_bench.py", *kept])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     report: dict[str, Any] = {
         "backend": args.backend,
-        "command": " ".join(
-            [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]
-        ),
+        "command": workload_command(argv if argv is not None else sys.argv[1:]),
         "machine": machine(),
         "sizes": {k: getattr(args, k) for k in ("n", "scale", "backfill", "validations", "repeat")},
         "atlas": {},
