@@ -19,6 +19,7 @@ from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database
 from atlas_registry.errors import ValidationError
+from tests.catalog_helpers import add_artifact
 
 REPORT = Path(__file__).parents[1] / "docs" / "model_artifacts" / "migration_report_ws1.md"
 ODES = {"model-56e6e50d-3f2a-4b8c-a1d7-0e9f8a7b6c52", "model-biophys-microglia-001"}
@@ -296,3 +297,26 @@ def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Dat
             )
         ).scalar()
     assert kept == json.dumps(CONTRADICTORY)
+
+
+def test_small_chunks_among_other_artifacts_find_every_pending_model(
+    legacy_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paging walks windows of the whole catalog; nothing pending may fall between them."""
+    for prefix in ("a", "model-3", "model-5", "model-9", "z"):
+        for index in range(3):
+            add_artifact(legacy_db, f"{prefix}-dataset-{index}", "dataset")
+    seen: list[list[str]] = []
+    real_chunk = runner._Chunk
+
+    def recording(items: Any) -> Any:
+        seen.append([item.id for item in items])
+        return real_chunk(items)
+
+    monkeypatch.setattr(runner, "_Chunk", recording)
+    result = backfill(legacy_db, chunk_size=2)
+    assert result.backfilled == 8
+    assert all(len(chunk) <= 2 for chunk in seen)
+    flat = [artifact_id for chunk in seen for artifact_id in chunk]
+    assert flat == sorted({row["id"] for row in read_fixture()})
+    assert len(states(legacy_db)) == 8

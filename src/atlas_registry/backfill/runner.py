@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from atlas_registry import lifecycle, migration_runner
 from atlas_registry.artifact_catalog import LegacyAdoption, adopt_legacy_in, fetch_model
@@ -80,18 +80,29 @@ def count_pending(db: Database) -> int:
         return int(conn.execute(select(func.count()).select_from(_PENDING.subquery())).scalar_one())
 
 
+# Paging walks the primary key a window at a time, then picks the pending models
+# inside the window. Asking for "the next 500 pending models in id order" in one
+# query let planners without statistics (PostgreSQL after the legacy rows were
+# loaded, or with autovacuum off) collect every pending model past the cursor
+# and sort them, per chunk: quadratic in the size of the catalog.
+_WINDOW = select(artifacts.c.id).where(artifacts.c.id > bindparam("after")).order_by(artifacts.c.id)
+_PENDING_IN = _PENDING.where(artifacts.c.id.in_(bindparam("ids", expanding=True))).order_by(
+    artifacts.c.id
+)
+
+
 def _chunks(db: Database, size: int) -> Iterator[list[LegacyArtifact]]:
-    """Pending artifacts in id order, a chunk at a time (keyset paging: memory stays flat)."""
+    """Pending artifacts in id order, at most ``size`` at a time; memory stays flat."""
     after = ""
     while True:
         with db.transaction() as conn:
-            rows = conn.execute(
-                _PENDING.where(artifacts.c.id > after).order_by(artifacts.c.id).limit(size)
-            ).all()
-        if not rows:
-            return
-        yield [LegacyArtifact(r.id, r.title, r.metadata) for r in rows]
-        after = rows[-1].id
+            window = conn.execute(_WINDOW.limit(size), {"after": after}).scalars().all()
+            if not window:
+                return
+            rows = conn.execute(_PENDING_IN, {"ids": window}).all()
+        if rows:
+            yield [LegacyArtifact(r.id, r.title, r.metadata) for r in rows]
+        after = window[-1]
 
 
 def _proposal(mapping: LegacyMapping) -> dict[str, Any]:
