@@ -345,3 +345,21 @@ def test_list_pages_come_from_an_index_walk_not_a_sort(
             str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", ordered)
         )
     assert "TEMP B-TREE" not in plan, plan
+
+
+def test_single_statement_reads_open_no_transaction(migrated_db: Database) -> None:
+    """Reads of one statement cost one round trip; a read that fails leaves nothing open."""
+    model = register(migrated_db)
+    with migrated_db.single_read() as conn:
+        assert artifact_catalog.fetch_model(conn, model.id).id == model.id
+        if migrated_db.dialect == "postgresql":
+            import psycopg
+
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert artifact_catalog.get_model(migrated_db, model.id).id == model.id
+    assert [m.id for m in artifact_catalog.list_models(migrated_db)] == [model.id]
+    with pytest.raises(NotFoundError):
+        artifact_catalog.get_model(migrated_db, "model-not-there")
+    assert artifact_catalog.get_model(migrated_db, model.id).id == model.id

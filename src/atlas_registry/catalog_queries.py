@@ -100,7 +100,7 @@ def fetch_model(conn: Connection, artifact_id: str) -> ModelRecord:
 def get_model(db: Database, artifact_id: str) -> ModelRecord:
     """One model version with its catalog row, version facts and decoded JSON."""
     migration_runner.ensure_current(db)
-    with db.transaction() as conn:
+    with db.single_read() as conn:
         return fetch_model(conn, artifact_id)
 
 
@@ -149,9 +149,9 @@ def list_models(
     given = {name: value for name, value in values.items() if value is not None}
     query = _list_query(tuple(sorted(given)), latest_only, db.dialect)
     migration_runner.ensure_current(db)
-    with db.transaction() as conn:
-        rows = conn.execute(query, {**given, "page_limit": limit, "page_offset": offset})
-        return [_record(row) for row in rows]
+    with db.single_read() as conn:
+        rows = conn.execute(query, {**given, "page_limit": limit, "page_offset": offset}).all()
+    return [_record(row) for row in rows]
 
 
 @functools.cache
@@ -196,7 +196,7 @@ def leaderboard(
     query = _leaderboard_query(higher_is_better)
     params = {"benchmark_id": benchmark_id, "metric": metric, "page_limit": limit}
     migration_runner.ensure_current(db)
-    with db.transaction() as conn:
+    with db.single_read() as conn:
         rows = conn.execute(query, params).all()
     return [LeaderboardEntry(i, row.metric_value, _record(row)) for i, row in enumerate(rows, 1)]
 

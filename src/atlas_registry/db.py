@@ -154,6 +154,8 @@ class Database:
             self._prepare_sqlite_file(must_exist)
         self.engine = create_engine(self.url, **self._backend.engine_options(self.url))
         self._backend.install_hooks(self.engine)
+        # Same pool; each checkout runs outside a transaction (see single_read).
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.schema_checked = False
 
     def _prepare_sqlite_file(self, must_exist: bool) -> None:
@@ -192,6 +194,25 @@ class Database:
             raise ConstraintViolationError(
                 f"the database refused the write: {_driver_message(exc)}"
             ) from exc
+        except OperationalError as exc:
+            raise self._translate_operational(exc) from exc
+
+    @contextmanager
+    def single_read(self) -> Iterator[Connection]:
+        """A connection for a read that is one statement (a get, a page of a listing).
+
+        One statement sees one snapshot on its own, so on PostgreSQL it runs in
+        autocommit: BEGIN and COMMIT would be two more round trips for a query
+        that needs one (measured: ~20% of a listing page). Reads of several
+        statements that must agree with each other use :meth:`transaction`.
+        """
+        if self.dialect != "postgresql":
+            with self.transaction() as conn:
+                yield conn
+            return
+        try:
+            with self._autocommit.connect() as conn:
+                yield conn
         except OperationalError as exc:
             raise self._translate_operational(exc) from exc
 
