@@ -19,6 +19,26 @@ def _get(node: Any, *path: str) -> Any:
     return node
 
 
+def _side_by_side_rows() -> list[tuple[str, tuple[str, ...], str, bool]]:
+    """(label, path in each side's report, unit, higher is better) per table row."""
+    rows: list[tuple[str, tuple[str, ...], str, bool]] = [
+        ("register, one call per version", ("register_single", "per_second"), "/s", True),
+        ("register latency p50", ("register_single", "p50_ms"), "ms", False),
+        ("register latency p95", ("register_single", "p95_ms"), "ms", False),
+    ]
+    for query in QUERIES:
+        for pct in ("p50", "p95"):
+            path = ("queries_same_data", query, f"{pct}_ms")
+            rows.append((f"query `{query}` {pct}", path, "ms", False))
+    rows += [
+        ("get one model p50", ("get_model", "p50_ms"), "ms", False),
+        ("lineage, 50-deep chain p50", ("lineage_50_deep", "p50_ms"), "ms", False),
+        ("promote (with supersession) p50", ("promote", "p50_ms"), "ms", False),
+        ("4 processes, one model line", ("concurrent", "per_second"), "/s", True),
+    ]
+    return rows
+
+
 def side_by_side(report: dict[str, Any]) -> str:
     """Workloads 1-5: this registry and MLflow on the same data, same database kind."""
     atlas, mlflow = report["atlas"], report.get("mlflow", {})
@@ -26,62 +46,15 @@ def side_by_side(report: dict[str, Any]) -> str:
         "| workload | this registry | MLflow | this registry is |",
         "|---|---|---|---|",
     ]
-
-    def row(label: str, ours: Any, theirs: Any, unit: str, higher_is_better: bool) -> None:
+    for label, path, unit, higher_is_better in _side_by_side_rows():
+        ours, theirs = _get(atlas, *path), _get(mlflow, *path)
         if ours is None:
-            return
+            continue
         ratio = "-"
         if theirs:
             ratio = f"{(ours / theirs) if higher_is_better else (theirs / ours):.1f}x faster"
         shown_theirs = "-" if theirs is None else f"{theirs:,.2f} {unit}"
         lines.append(f"| {label} | {ours:,.2f} {unit} | {shown_theirs} | {ratio} |")
-
-    row(
-        "register, one call per version",
-        _get(atlas, "register_single", "per_second"),
-        _get(mlflow, "register_single", "per_second"),
-        "/s",
-        True,
-    )
-    for pct in ("p50_ms", "p95_ms"):
-        row(
-            f"register latency {pct[:3]}",
-            _get(atlas, "register_single", pct),
-            _get(mlflow, "register_single", pct),
-            "ms",
-            False,
-        )
-    for query in QUERIES:
-        for pct in ("p50_ms", "p95_ms"):
-            row(
-                f"query `{query}` {pct[:3]}",
-                _get(atlas, "queries_same_data", query, pct),
-                _get(mlflow, "queries_same_data", query, pct),
-                "ms",
-                False,
-            )
-    row(
-        "get one model p50",
-        _get(atlas, "get_model", "p50_ms"),
-        _get(mlflow, "get_model", "p50_ms"),
-        "ms",
-        False,
-    )
-    row("lineage, 50-deep chain p50", _get(atlas, "lineage_50_deep", "p50_ms"), None, "ms", False)
-    row(
-        "promote (with supersession) p50",
-        _get(atlas, "promote", "p50_ms"),
-        _get(mlflow, "promote", "p50_ms"),
-        "ms",
-        False,
-    )
-    row(
-        "4 processes, one model line",
-        _get(atlas, "concurrent", "per_second"),
-        _get(mlflow, "concurrent", "per_second"),
-        "/s",
-        True,
-    )
     return "\n".join(lines)
 
 
