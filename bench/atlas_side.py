@@ -9,7 +9,7 @@ from atlas_registry import artifact_catalog, lifecycle, migration_runner
 from atlas_registry.db import Database
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRegistration
-from bench.concurrency import StartSignal
+from bench.concurrency import StartSignal, count_outcomes
 from bench.synthetic import SHA, facts, metadata
 from bench.timing import summary, timed
 
@@ -123,25 +123,23 @@ class AtlasSide:
         assert lifecycle.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
         return summary(latencies)
 
-    def line_numbers(self, line_id: str) -> list[int]:
-        found = artifact_catalog.lineage(self.db, line_id)
-        return [v.version_number for v in found.versions]
-
 
 def concurrent_worker(
     url: str, line_id: str, count: int, start: StartSignal
 ) -> tuple[int, int, float]:
     """Register ``count`` new versions of one line; (done, errors, seconds)."""
     db = Database(url)
-    errors = done = 0
-    start.wait()
-    began = time.perf_counter()
-    for index in range(count):
-        try:
-            artifact_catalog.register_model(db, registration(index, line_id))
-            done += 1
-        except Exception:
-            errors += 1
-    elapsed = time.perf_counter() - began
-    db.dispose()
-    return done, errors, elapsed
+    try:
+        return count_outcomes(
+            lambda index: artifact_catalog.register_model(db, registration(index, line_id)),
+            count,
+            start,
+        )
+    finally:
+        db.dispose()
+
+
+def line_numbers(url: str, line_id: str) -> list[int]:
+    """The version numbers of one line, in order."""
+    with Database(url) as db:
+        return [v.version_number for v in artifact_catalog.lineage(db, line_id).versions]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -24,6 +25,25 @@ Worker = Callable[[str, str, int, StartSignal], tuple[int, int, float]]
 WORKER_TIMEOUT_SECONDS = 600
 
 
+def count_outcomes(
+    register_one: Callable[[int], object], count: int, start: StartSignal
+) -> tuple[int, int, float]:
+    """The timed part of a worker: wait for the others, register ``count`` versions.
+
+    Every exception a caller would see counts as an error; (done, errors, seconds).
+    """
+    errors = done = 0
+    start.wait()
+    began = time.perf_counter()
+    for index in range(count):
+        try:
+            register_one(index)
+            done += 1
+        except Exception:
+            errors += 1
+    return done, errors, time.perf_counter() - began
+
+
 def _run(worker: Worker, results: Any, url: str, line: str, count: int, start: Any) -> None:
     try:
         results.put(("ok", worker(url, line, count, start)))
@@ -32,8 +52,19 @@ def _run(worker: Worker, results: Any, url: str, line: str, count: int, start: A
         results.put(("failed", f"{type(error).__name__}: {error}"))
 
 
-def run_concurrent(worker: Worker, url: str, line: str, count: int, workers: int) -> dict[str, Any]:
-    """Run ``worker`` in ``workers`` processes at once; totals and the slowest wall time."""
+def run_concurrent(
+    worker: Worker,
+    url: str,
+    line: str,
+    count: int,
+    workers: int,
+    version_numbers: Callable[[], list[int]],
+) -> dict[str, Any]:
+    """Run ``worker`` in ``workers`` processes at once on one model line.
+
+    Totals, the slowest worker's wall time, and whether the line's version
+    numbers (read by ``version_numbers`` afterwards) are unique and gapless.
+    """
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(workers)
     results = context.Queue()
@@ -60,9 +91,12 @@ def run_concurrent(worker: Worker, url: str, line: str, count: int, workers: int
     totals = [detail for _, detail in outcomes]
     done = sum(t[0] for t in totals)
     wall = max(t[2] for t in totals)
+    numbers = version_numbers()
     return {
         "registered": done,
         "errors": sum(t[1] for t in totals),
         "per_second": done / wall if wall else 0.0,
         "seconds": wall,
+        "gapless_unique": numbers == list(range(1, len(numbers) + 1)),
+        "versions": len(numbers),
     }

@@ -11,7 +11,7 @@ import time
 import warnings
 from typing import Any
 
-from bench.concurrency import StartSignal
+from bench.concurrency import StartSignal, count_outcomes
 from bench.synthetic import facts
 from bench.timing import summary, timed
 
@@ -123,17 +123,13 @@ class MlflowSide:
 def concurrent_worker(
     url: str, name: str, count: int, start: StartSignal
 ) -> tuple[int, int, float]:
+    """Create ``count`` new versions of one registered model; (done, errors, seconds)."""
     store = _store(url)
-    errors = done = 0
-    start.wait()
-    began = time.perf_counter()
-    for index in range(count):
-        try:
-            store.create_model_version(name, source=f"s3://c/{index}", tags=_tags(index))
-            done += 1
-        except Exception:
-            errors += 1
-    return done, errors, time.perf_counter() - began
+    return count_outcomes(
+        lambda index: store.create_model_version(name, source=f"s3://c/{index}", tags=_tags(index)),
+        count,
+        start,
+    )
 
 
 def version_numbers(url: str, name: str) -> list[int]:

@@ -44,6 +44,13 @@ WORKERS = 4
 WORKLOAD_GROUPS = ("side-by-side", "scale", "backfill", "validation")
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as psycopg itself takes it (no driver suffix)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(False)
+
+
 @contextmanager
 def fresh_database(backend: str, pg_url: str, label: str) -> Iterator[str]:
     """A URL to a new empty database of ``backend``, removed afterwards."""
@@ -55,8 +62,7 @@ def fresh_database(backend: str, pg_url: str, label: str) -> Iterator[str]:
     from sqlalchemy.engine import make_url
 
     name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
-    admin_url = make_url(pg_url).set(drivername="postgresql").render_as_string(False)
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+    with psycopg.connect(libpq_url(pg_url), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
             yield make_url(pg_url).set(database=name).render_as_string(False)
@@ -75,10 +81,8 @@ def refresh_statistics(url: str) -> bool:
     if not url.startswith("postgresql"):
         return False
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    plain = make_url(url).set(drivername="postgresql").render_as_string(False)
-    with psycopg.connect(plain, autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute("ANALYZE")
     return True
 
@@ -114,13 +118,13 @@ def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
     finally:
         side.close()
     report["concurrent"] = run_concurrent(
-        atlas_side.concurrent_worker, url, line, args.concurrent_each, WORKERS
+        atlas_side.concurrent_worker,
+        url,
+        line,
+        args.concurrent_each,
+        WORKERS,
+        lambda: atlas_side.line_numbers(url, line),
     )
-    side = atlas_side.AtlasSide(url)
-    numbers = side.line_numbers(line)
-    side.close()
-    report["concurrent"]["gapless_unique"] = numbers == list(range(1, len(numbers) + 1))
-    report["concurrent"]["versions"] = len(numbers)
 
 
 def mlflow_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
@@ -141,10 +145,8 @@ def mlflow_workloads(args: argparse.Namespace, url: str, report: dict[str, Any])
         "concurrent-line",
         args.concurrent_each,
         WORKERS,
+        lambda: mlflow_side.version_numbers(mlflow_url(url), "concurrent-line"),
     )
-    numbers = mlflow_side.version_numbers(mlflow_url(url), "concurrent-line")
-    report["concurrent"]["gapless_unique"] = numbers == list(range(1, len(numbers) + 1))
-    report["concurrent"]["versions"] = len(numbers)
 
 
 def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
