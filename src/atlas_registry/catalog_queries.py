@@ -36,9 +36,11 @@ _MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifac
 _FETCH = select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == bindparam("id"))
 
 
+_COLUMN_KEYS = [str(c.key) for c in _FETCH.selected_columns]
+
+
 def _converters() -> list[tuple[int, Callable[[Any], Any] | None]]:
     """For each ModelRecord field in order: its position in a model row, and how to convert it."""
-    names = [str(c.key) for c in _FETCH.selected_columns]
     source = {
         "metadata": "metadata",
         "training_params": "training_params_json",
@@ -53,13 +55,12 @@ def _converters() -> list[tuple[int, Callable[[Any], Any] | None]]:
         "is_external": bool,
     }
     return [
-        (names.index(source.get(f.name, f.name)), convert.get(f.name))
+        (_COLUMN_KEYS.index(source.get(f.name, f.name)), convert.get(f.name))
         for f in dataclasses.fields(ModelRecord)
     ]
 
 
 _CONVERTERS = _converters()
-_COLUMN_KEYS = [str(c.key) for c in _FETCH.selected_columns]
 
 
 def record_from_rows(artifact_row: dict[str, Any], version_row: dict[str, Any]) -> ModelRecord:
