@@ -33,3 +33,13 @@ def table_contents(db: Database) -> dict[str, list[Any]]:
             name: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))]
             for name in ("artifacts", "model_versions")
         }
+
+
+def sqlite_plan(db: Database, statement: Any, values: dict[str, Any]) -> str:
+    """SQLite's EXPLAIN QUERY PLAN for a Core statement with the given bound values."""
+    with db.transaction() as conn:
+        compiled = statement.compile(conn)
+        params = compiled.construct_params(values)
+        ordered = tuple(params[name] for name in compiled.positiontup or [])
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", ordered)
+        return " | ".join(str(row[-1]) for row in rows)

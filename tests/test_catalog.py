@@ -17,7 +17,7 @@ from atlas_registry.errors import (
 )
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import schema_version
-from tests.catalog_helpers import add_artifact, register, table_contents
+from tests.catalog_helpers import add_artifact, register, sqlite_plan, table_contents
 from tests.payloads import (
     BAD_PAYLOADS,
     GOOD_BY_FAMILY,
@@ -335,15 +335,11 @@ def test_list_pages_come_from_an_index_walk_not_a_sort(
     """A page costs the same at a million models: no plan sorts every match first."""
     from atlas_registry.catalog_queries import _list_query
 
-    with sqlite_db.transaction() as conn:
-        compiled = _list_query(filters, latest_only, "sqlite").compile(conn)
-        values = compiled.construct_params(
-            dict.fromkeys(filters, "x") | {"page_limit": 50, "page_offset": 0}
-        )
-        ordered = tuple(values[name] for name in compiled.positiontup or [])
-        plan = " | ".join(
-            str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", ordered)
-        )
+    plan = sqlite_plan(
+        sqlite_db,
+        _list_query(filters, latest_only, "sqlite"),
+        dict.fromkeys(filters, "x") | {"page_limit": 50, "page_offset": 0},
+    )
     assert "TEMP B-TREE" not in plan, plan
 
 

@@ -23,7 +23,7 @@ from atlas_registry.errors import (
 )
 from atlas_registry.promotion_policy import GatePolicy, load_policy, parse_policy
 from atlas_registry.records import ModelRecord
-from tests.catalog_helpers import register, table_contents
+from tests.catalog_helpers import register, sqlite_plan, table_contents
 from tests.payloads import biophysical_ode, logistic_regression
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -201,13 +201,7 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
 
 def test_finding_a_lines_promoted_version_uses_the_line_index(sqlite_db: Database) -> None:
     """Promotion cost must not grow with the catalog: the lookup goes through the line."""
-    with sqlite_db.transaction() as conn:
-        compiled = lifecycle._LINE_STATES.compile(conn)
-        values = compiled.construct_params({"root": "some-root"})
-        ordered = tuple(values[name] for name in compiled.positiontup or [])
-        plan = " ".join(
-            str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", ordered)
-        )
+    plan = sqlite_plan(sqlite_db, lifecycle._LINE_STATES, {"root": "some-root"})
     assert "ux_artifacts_lineage_version" in plan, plan
     assert "SCAN" not in plan, plan
 
