@@ -202,7 +202,7 @@ def test_unreadable_legacy_data_is_held_with_a_reason(
 def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
     legacy_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = lifecycle.promote_in
+    real = lifecycle.promote_checked_in
     calls = {"n": 0}
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -211,7 +211,7 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
             raise RuntimeError("injected failure")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(lifecycle, "promote_in", flaky)
+    monkeypatch.setattr(lifecycle, "promote_checked_in", flaky)
     with pytest.raises(RuntimeError, match="injected"):
         backfill(legacy_db, chunk_size=3)
     fixture = {row["id"]: row["metadata"] for row in read_fixture()}
@@ -229,7 +229,7 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
         else:
             assert artifact_id not in kept
             assert current[artifact_id] == original
-    monkeypatch.setattr(lifecycle, "promote_in", real)
+    monkeypatch.setattr(lifecycle, "promote_checked_in", real)
     backfill(legacy_db)
     assert len(states(legacy_db)) == 8
 
@@ -309,9 +309,9 @@ def test_small_chunks_among_other_artifacts_find_every_pending_model(
     seen: list[list[str]] = []
     real_chunk = runner._Chunk
 
-    def recording(items: Any) -> Any:
+    def recording(items: Any, *rest: Any) -> Any:
         seen.append([item.id for item in items])
-        return real_chunk(items)
+        return real_chunk(items, *rest)
 
     monkeypatch.setattr(runner, "_Chunk", recording)
     result = backfill(legacy_db, chunk_size=2)

@@ -262,12 +262,12 @@ def test_lineage_returns_versions_ancestors_and_descendants(catalog: Database) -
     assert [a.id for a in deep.ancestors] == [child.id, "model-base"]
 
 
-def test_catalog_refuses_an_unmigrated_database(db: Database) -> None:
-    from atlas_registry import migration_runner
+def test_catalog_refuses_an_unmigrated_database(db: Database, db_url: str) -> None:
+    from atlas_registry import Registry, migration_runner
 
     migration_runner.migrate(db, to=1)
     with pytest.raises(SchemaOutOfDateError, match="run `atlas-registry migrate`"):
-        artifact_catalog.list_models(db)
+        Registry.open(db_url)
 
 
 def test_leaderboard_ranks_models_of_one_benchmark(catalog: Database) -> None:

@@ -1,65 +1,82 @@
-"""Atlas Model Registry: a schema-validated model catalog on SQLite or PostgreSQL."""
+"""Atlas Model Registry: a schema-validated model catalog on SQLite or PostgreSQL.
 
-from atlas_registry.artifact_catalog import (
-    get_model,
-    leaderboard,
-    lineage,
-    list_models,
-    register_model,
-    register_models,
-)
-from atlas_registry.db import Database, resolve_url
+The public face. Open a :class:`Registry` on a database URL and call its verbs
+(register, list, promote, backfill, ...); schema work goes through
+:class:`SchemaAdmin`. Every error is a :class:`RegistryError` subclass that
+carries its HTTP status and CLI exit code. The CLI, and any other shell, import
+only what this module and :mod:`atlas_registry.errors` export.
+"""
+
+from atlas_registry.backfill.legacy_fixture import LoadResult
+from atlas_registry.backfill.review import ReviewItem
+from atlas_registry.backfill.runner import BackfillResult, Outcome
+from atlas_registry.catalog_queries import MAX_PAGE, LeaderboardEntry
+from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.errors import (
+    AlreadyExistsError,
+    ConfigurationError,
+    ConstraintViolationError,
+    DatabaseFailureError,
+    DatabaseNotFoundError,
     IllegalTransitionError,
+    InputError,
+    LockTimeoutError,
     MetadataValidationError,
+    MigrationError,
     NotFoundError,
+    PromotionGateError,
     RegistryError,
     SchemaOutOfDateError,
     ValidationError,
+    ValueRejectedError,
     Violation,
 )
-from atlas_registry.lifecycle import (
-    PromotionEvent,
-    TransitionResult,
-    history,
-    promote,
-    promoted_version,
-    reject,
-    supersede,
-)
-from atlas_registry.migration_runner import downgrade, migrate, status
+from atlas_registry.lifecycle import PromotionEvent, TransitionResult
+from atlas_registry.migration_runner import Migration, MigrationState
+from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
+from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.validation import validate_metadata
 
 __all__ = [
-    "Database",
+    "DEFAULT_URL",
+    "ENV_VAR",
+    "MAX_PAGE",
+    "POLICY_ENV_VAR",
+    "AlreadyExistsError",
+    "BackfillResult",
+    "ConfigurationError",
+    "ConstraintViolationError",
+    "DatabaseFailureError",
+    "DatabaseNotFoundError",
+    "GatePolicy",
     "IllegalTransitionError",
+    "InputError",
+    "LeaderboardEntry",
     "Lineage",
     "LineageEntry",
+    "LoadResult",
+    "LockTimeoutError",
     "MetadataValidationError",
+    "Migration",
+    "MigrationError",
+    "MigrationState",
     "ModelRecord",
     "ModelRegistration",
     "NotFoundError",
+    "Outcome",
     "PromotionEvent",
+    "PromotionGateError",
+    "Registry",
     "RegistryError",
+    "ReviewItem",
+    "SchemaAdmin",
     "SchemaOutOfDateError",
     "TransitionResult",
     "ValidationError",
+    "ValueRejectedError",
     "Violation",
-    "downgrade",
-    "get_model",
-    "history",
-    "leaderboard",
-    "lineage",
-    "list_models",
-    "migrate",
-    "promote",
-    "promoted_version",
-    "register_model",
-    "register_models",
-    "reject",
+    "load_policy",
     "resolve_url",
-    "status",
-    "supersede",
     "validate_metadata",
 ]

@@ -1,23 +1,22 @@
-"""The catalog: the one write path for models (its queries live in catalog_queries).
+"""Registering models (its queries live in catalog_queries).
 
 ``register_model`` and ``register_models`` validate everything that needs no
-database first, then write each model's ``artifacts`` row and ``model_versions``
-row in one transaction, after checking under a lock what only the database can
-tell (do referenced artifacts exist, which version number comes next). The
-CLI, the HTTP API and the backfill all write through here.
+database first, then write each model's ``artifacts`` row and its facts
+(:mod:`atlas_registry.model_facts`) in one transaction, after checking under a
+lock what only the database can tell (do referenced artifacts exist, which
+version number comes next). Legacy artifacts that already have their
+``artifacts`` row are adopted by :mod:`atlas_registry.catalog_adoption`, which
+shares the reference checks here and the facts writer.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 
-from atlas_registry import migration_runner
 from atlas_registry.catalog_queries import (
     ROOT,
     LeaderboardEntry,
@@ -30,15 +29,10 @@ from atlas_registry.catalog_queries import (
 )
 from atlas_registry.db import Database, insert_many, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
+from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
-from atlas_registry.registration_checks import (
-    PreparedModel,
-    code_pin_problems,
-    dump_json,
-    prepare,
-    under,
-)
-from atlas_registry.tables import artifacts, legacy_metadata, model_metrics, model_versions
+from atlas_registry.registration_checks import PreparedModel, prepare, under
+from atlas_registry.tables import artifacts
 from atlas_registry.validation import MetadataValidator, default_validator
 
 LOOKUP_CHUNK = 500
@@ -49,7 +43,6 @@ def register_model(
 ) -> ModelRecord:
     """Register one model version; returns it as stored. Bad input writes nothing."""
     prepared = _prepare_all([registration], validator, batch=False)
-    migration_runner.ensure_current(db)
     with db.transaction(write=True) as conn:
         artifact_rows, version_rows = write_prepared(db, conn, prepared, batch=False)
     return record_from_rows(artifact_rows[0], version_rows[0])
@@ -67,7 +60,6 @@ def register_models(
     an earlier one as its parent or base model. Returns the ids in input order.
     """
     prepared = _prepare_all(list(registrations), validator, batch=True)
-    migration_runner.ensure_current(db)
     with db.transaction(write=True) as conn:
         write_prepared(db, conn, prepared, batch=True)
     return [p.artifact_id for p in prepared]
@@ -93,24 +85,21 @@ def write_prepared(
     db: Database, conn: Connection, prepared: Sequence[PreparedModel], *, batch: bool
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Check references and write rows for already-validated models, inside ``conn``."""
-    known = _known_artifacts(conn, prepared)
+    known = known_artifacts(conn, prepared)
     _refuse_existing(prepared, known)
     for root in sorted(
         {known[p.parent_version_id][1] for p in prepared if p.parent_version_id in known}
     ):
         db.lock(conn, f"atlas_registry:lineage:{root}")
     _check_references(prepared, known, batch)
-    artifact_rows, version_rows, moved_roots = _number_versions(conn, prepared, known)
+    artifact_rows, moved_roots = _number_versions(conn, prepared, known)
     now = utc_timestamp()
     if moved_roots:
         conn.execute(_DEMOTE, {"roots": sorted(moved_roots), "now": now})
     for row in artifact_rows:
         row["created_at"] = row["updated_at"] = now
-    for row in version_rows:
-        row["created_at"] = now
     insert_many(conn, artifacts, artifact_rows)
-    insert_many(conn, model_versions, version_rows)
-    insert_many(conn, model_metrics, [row for p in prepared for row in p.metric_rows])
+    version_rows = write_model_facts(conn, prepared, now)
     return artifact_rows, version_rows
 
 
@@ -132,7 +121,7 @@ _DEMOTE = (
 )
 
 
-def _known_artifacts(
+def known_artifacts(
     conn: Connection, prepared: Sequence[PreparedModel]
 ) -> dict[str, tuple[str, str]]:
     """id -> (artifact_type, lineage root) for every id the batch names or creates."""
@@ -200,14 +189,14 @@ def _check_references(
 
 def _number_versions(
     conn: Connection, prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
-    """Give each model its lineage, version number and latest flag."""
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Give each model's artifact row its lineage, version number and latest flag."""
     roots_of: dict[str, str] = {k: root for k, (_type, root) in known.items()}
     existing_roots = {
         roots_of[p.parent_version_id] for p in prepared if p.parent_version_id in roots_of
     }
     next_number = _next_version_numbers(conn, existing_roots)
-    artifact_rows, version_rows, last_of_root = [], [], {}
+    artifact_rows, last_of_root = [], {}
     for item in prepared:
         root = roots_of[item.parent_version_id] if item.parent_version_id else item.artifact_id
         roots_of[item.artifact_id] = root
@@ -216,12 +205,11 @@ def _number_versions(
         row = dict(item.artifact_row)
         row.update(version_number=number, lineage_id=None if root == item.artifact_id else root)
         artifact_rows.append(row)
-        version_rows.append(dict(item.version_row))
         last_of_root[root] = len(artifact_rows) - 1
     latest = set(last_of_root.values())
     for index, row in enumerate(artifact_rows):
         row["is_latest"] = int(index in latest)
-    return artifact_rows, version_rows, existing_roots
+    return artifact_rows, existing_roots
 
 
 def _next_version_numbers(conn: Connection, roots: set[str]) -> dict[str, int]:
@@ -230,121 +218,8 @@ def _next_version_numbers(conn: Connection, roots: set[str]) -> dict[str, int]:
     return {row.root: row.top + 1 for row in conn.execute(_TOP_NUMBERS, {"roots": sorted(roots)})}
 
 
-# ---------------------------------------------------------------- legacy adoption
-
-
-@dataclass(frozen=True)
-class LegacyAdoption:
-    """Model facts for an artifact that already exists, and the legacy text they replace."""
-
-    prepared: PreparedModel
-    original_metadata: str
-    mapping_trace: dict[str, Any]
-
-
-def adopt_legacy_in(
-    conn: Connection, adoptions: Sequence[LegacyAdoption]
-) -> dict[str, list[Violation]]:
-    """Give existing legacy model artifacts their ``model_versions`` rows, inside ``conn``.
-
-    The metadata was validated by :func:`prepare` like any registration; here the
-    references are checked, the legacy text is kept verbatim in
-    ``model_legacy_metadata``, and ``artifacts.metadata`` takes the valid metadata.
-    Returns, per artifact id, why it was not adopted; the others are written.
-    """
-    prepared = [a.prepared for a in adoptions]
-    known = _known_artifacts(conn, prepared)
-    has_facts = _ids_in(conn, model_versions.c.artifact_id, [p.artifact_id for p in prepared])
-    problems = {prepared[i].artifact_id: v for i, v in reference_problems(prepared, known).items()}
-    for item in prepared:
-        kind = known.get(item.artifact_id, (None, ""))[0]
-        if kind != "model":
-            why = "no longer exists" if kind is None else f"is a {kind} artifact"
-            problems.setdefault(item.artifact_id, []).append(Violation("artifact_id", why))
-        elif item.artifact_id in has_facts:
-            problems.setdefault(item.artifact_id, []).append(
-                Violation("artifact_id", "already has registry facts")
-            )
-    accepted = [a for a in adoptions if a.prepared.artifact_id not in problems]
-    if accepted:
-        _write_adoptions(conn, accepted)
-    return problems
-
-
-def _ids_in(conn: Connection, column: Any, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        chunk = list(ids[start : start + LOOKUP_CHUNK])
-        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
-    return found
-
-
-def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> None:
-    now = utc_timestamp()
-    ids = [a.prepared.artifact_id for a in accepted]
-    kept = _ids_in(conn, legacy_metadata.c.artifact_id, ids)
-    legacy_rows = [
-        {
-            "artifact_id": a.prepared.artifact_id,
-            "original_metadata": a.original_metadata,
-            "original_sha256": hashlib.sha256(
-                a.original_metadata.encode("utf-8", "surrogatepass")
-            ).hexdigest(),
-            "mapping_json": dump_json(a.mapping_trace),
-            "captured_at": now,
-        }
-        for a in accepted
-        if a.prepared.artifact_id not in kept
-    ]
-    if legacy_rows:
-        insert_many(conn, legacy_metadata, legacy_rows)
-    conn.execute(
-        update(artifacts)
-        .where(artifacts.c.id == bindparam("target_id"))
-        .values(
-            metadata=bindparam("new_metadata"),
-            origin_type=bindparam("new_origin_type"),
-            origin_url=bindparam("new_origin_url"),
-            updated_at=now,
-        ),
-        [
-            {
-                "target_id": a.prepared.artifact_id,
-                "new_metadata": a.prepared.artifact_row["metadata"],
-                "new_origin_type": a.prepared.artifact_row["origin_type"],
-                "new_origin_url": a.prepared.artifact_row["origin_url"],
-            }
-            for a in accepted
-        ],
-    )
-    insert_many(
-        conn, model_versions, [{**a.prepared.version_row, "created_at": now} for a in accepted]
-    )
-
-
-def set_code_pin_in(
-    conn: Connection, model_id: str, repo_url: str, commit_sha: str, entrypoint: str | None
-) -> None:
-    """Record the code that trained a registered model (e.g. after a review), inside ``conn``."""
-    problems = code_pin_problems(repo_url, commit_sha)
-    if entrypoint is not None and (not isinstance(entrypoint, str) or len(entrypoint) > 500):
-        problems.append(Violation("code_entrypoint", "must be text of at most 500 characters"))
-    if problems:
-        raise ValidationError("the code pin is invalid", problems)
-    fetch_model(conn, model_id)
-    conn.execute(
-        update(model_versions)
-        .where(model_versions.c.artifact_id == model_id)
-        .values(
-            code_repo_url=repo_url, code_commit_sha=commit_sha.lower(), code_entrypoint=entrypoint
-        )
-    )
-
-
 __all__ = [
     "LeaderboardEntry",
-    "LegacyAdoption",
-    "adopt_legacy_in",
     "fetch_model",
     "get_model",
     "leaderboard",
@@ -352,5 +227,4 @@ __all__ = [
     "list_models",
     "register_model",
     "register_models",
-    "set_code_pin_in",
 ]

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, select, text
 
-from atlas_registry import migration_runner
 from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, decode_json
@@ -100,7 +99,6 @@ def fetch_model(conn: Connection, artifact_id: str) -> ModelRecord:
 
 def get_model(db: Database, artifact_id: str) -> ModelRecord:
     """One model version with its catalog row, version facts and decoded JSON."""
-    migration_runner.ensure_current(db)
     with db.single_read() as conn:
         return fetch_model(conn, artifact_id)
 
@@ -149,7 +147,6 @@ def list_models(
     }
     given = {name: value for name, value in values.items() if value is not None}
     query = _list_query(tuple(sorted(given)), latest_only, db.dialect)
-    migration_runner.ensure_current(db)
     with db.single_read() as conn:
         rows = conn.execute(query, {**given, "page_limit": limit, "page_offset": offset}).all()
     return [_record(row) for row in rows]
@@ -196,7 +193,6 @@ def leaderboard(
         raise ValidationError("bad limit", [Violation("limit", f"must be 1..{MAX_PAGE}")])
     query = _leaderboard_query(higher_is_better)
     params = {"benchmark_id": benchmark_id, "metric": metric, "page_limit": limit}
-    migration_runner.ensure_current(db)
     with db.single_read() as conn:
         rows = conn.execute(query, params).all()
     return [LeaderboardEntry(i, row.metric_value, _record(row)) for i, row in enumerate(rows, 1)]
@@ -273,7 +269,6 @@ def _entries(conn: Connection, query: Any, **params: str) -> list[LineageEntry]:
 
 def lineage(db: Database, artifact_id: str) -> Lineage:
     """The version chain of a model's line, and its fine-tune ancestors and descendants."""
-    migration_runner.ensure_current(db)
     with db.transaction() as conn:
         model = fetch_model(conn, artifact_id)
         return Lineage(

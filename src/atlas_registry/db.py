@@ -16,13 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
 
 from atlas_registry.errors import (
     ConfigurationError,
     ConstraintViolationError,
+    DatabaseFailureError,
     DatabaseNotFoundError,
     LockTimeoutError,
+    RegistryError,
+    ValueRejectedError,
 )
 
 ENV_VAR = "ATLAS_REGISTRY_DB"
@@ -156,7 +159,6 @@ class Database:
         self._backend.install_hooks(self.engine)
         # Same pool; each checkout runs outside a transaction (see single_read).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.schema_checked = False
 
     def _prepare_sqlite_file(self, must_exist: bool) -> None:
         database = self.url.database
@@ -190,12 +192,8 @@ class Database:
                     yield conn
                     if not commit:
                         unit.rollback()
-        except IntegrityError as exc:
-            raise ConstraintViolationError(
-                f"the database refused the write: {_driver_message(exc)}"
-            ) from exc
-        except OperationalError as exc:
-            raise self._translate_operational(exc) from exc
+        except DBAPIError as exc:
+            raise self._translate(exc) from exc
 
     @contextmanager
     def single_read(self) -> Iterator[Connection]:
@@ -213,20 +211,33 @@ class Database:
         try:
             with self._autocommit.connect() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise self._translate_operational(exc) from exc
+        except DBAPIError as exc:
+            raise self._translate(exc) from exc
 
-    def _translate_operational(self, exc: OperationalError) -> Exception:
-        if self._backend.is_lock_timeout(exc):
+    def _translate(self, exc: DBAPIError) -> RegistryError:
+        """The registry error for a driver error: every one of them gets a class of its own."""
+        if isinstance(exc, IntegrityError):
+            return ConstraintViolationError(
+                f"the database refused the write: {_driver_message(exc)}"
+            )
+        if isinstance(exc, DataError):
+            return ValueRejectedError(
+                f"the database refused a value it was given: {_driver_message(exc)}"
+            )
+        if isinstance(exc, OperationalError) and self._backend.is_lock_timeout(exc):
             return LockTimeoutError(
                 f"gave up after {LOCK_TIMEOUT_SECONDS}s waiting for another writer on "
                 f"{self.display_url}; retry, or find the long-running process holding it"
             )
-        if exc.connection_invalidated or "connect" in str(exc.orig).lower():
+        if isinstance(exc, OperationalError) and (
+            exc.connection_invalidated or "connect" in str(exc.orig).lower()
+        ):
             return DatabaseNotFoundError(
                 f"cannot reach the database at {self.display_url}: {_driver_message(exc)}"
             )
-        return exc
+        return DatabaseFailureError(
+            f"the database at {self.display_url} failed: {_driver_message(exc)}"
+        )
 
     def lock(self, conn: Connection, key: str) -> None:
         """Serialise writers on ``key`` (a model line, the migration runner) within ``conn``."""

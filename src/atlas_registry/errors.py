@@ -7,6 +7,7 @@ HTTP) translates errors in exactly one place instead of guessing per call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,16 +22,25 @@ class RegistryError(Exception):
         super().__init__(message)
         self.message = message
 
+    @classmethod
+    def code(cls) -> str:
+        """The class name in snake_case: the stable name of this error on every surface."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
     def to_dict(self) -> dict[str, object]:
-        return {"error": type(self).__name__, "message": self.message}
+        return {"error": type(self).__name__, "code": self.code(), "message": self.message}
 
 
 class NotFoundError(RegistryError):
+    """No model (or review item) by that id, or the id names another kind of artifact."""
+
     http_status = 404
     exit_code = 3
 
 
 class AlreadyExistsError(RegistryError):
+    """An id that is already taken."""
+
     http_status = 409
     exit_code = 4
 
@@ -57,6 +67,8 @@ class InputError(RegistryError):
 
 
 class DatabaseNotFoundError(RegistryError):
+    """No database at that URL, or the server cannot be reached."""
+
     http_status = 503
     exit_code = 5
 
@@ -71,12 +83,29 @@ class SchemaOutOfDateError(RegistryError):
 class MigrationError(RegistryError):
     """A migration could not be applied, reverted or verified."""
 
+    http_status = 500
     exit_code = 6
 
 
 class LockTimeoutError(RegistryError):
+    """Another writer held a lock (a model line, the migrations) for too long."""
+
     http_status = 503
     exit_code = 7
+
+
+class ValueRejectedError(RegistryError):
+    """The database refused a value the registry let through (its type or its bytes)."""
+
+    http_status = 422
+    exit_code = 9
+
+
+class DatabaseFailureError(RegistryError):
+    """The database failed in a way no other class names; the message carries its words."""
+
+    http_status = 500
+    exit_code = 10
 
 
 @dataclass(frozen=True)
@@ -109,6 +138,7 @@ class ValidationError(RegistryError):
     def to_dict(self) -> dict[str, object]:
         return {
             "error": type(self).__name__,
+            "code": self.code(),
             "message": self.summary,
             "violations": [{"path": v.path, "message": v.message} for v in self.violations],
         }
@@ -119,6 +149,8 @@ class MetadataValidationError(ValidationError):
 
 
 class IllegalTransitionError(RegistryError):
+    """A lifecycle move the state machine does not allow (e.g. out of ``rejected``)."""
+
     http_status = 409
     exit_code = 8
 
@@ -126,5 +158,5 @@ class IllegalTransitionError(RegistryError):
 class PromotionGateError(ValidationError):
     """A promotion refused by the evaluation gate; lists every unmet condition."""
 
-    http_status = 409
+    http_status = 422
     exit_code = 8

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from atlas_registry import migration_runner
 from atlas_registry.artifact_catalog import fetch_model
 from atlas_registry.catalog_queries import ROOT
 from atlas_registry.db import Database, utc_timestamp
@@ -143,11 +142,15 @@ def _append(
     return PromotionEvent(event_id, model_id, from_state, to_state, actor, notes, override, now)
 
 
+_ROOT_OF = select(ROOT).where(artifacts.c.id == bindparam("id"))
+
+
 def _locked_model(db: Database, conn: Connection, model_id: str) -> ModelRecord:
-    """The model re-read after taking its line's lock, so its state cannot be stale."""
-    model = fetch_model(conn, model_id)
-    db.lock(conn, f"atlas_registry:lineage:{model.lineage_id}")
-    return fetch_model(conn, model_id)
+    """The model read after taking its line's lock, so its state cannot be stale."""
+    root = conn.execute(_ROOT_OF, {"id": model_id}).scalar()
+    if root is not None:
+        db.lock(conn, f"atlas_registry:lineage:{root}")
+    return fetch_model(conn, model_id)  # says why when the id is not a registered model
 
 
 def _supersede_line(conn: Connection, model: ModelRecord, actor: str) -> list[PromotionEvent]:
@@ -182,12 +185,29 @@ def promote(
     if override:
         notes = _require_text("notes", notes, "an override must say why the gate is bypassed")
     policy = policy or load_policy()
-    migration_runner.ensure_current(db)
     with db.transaction(write=True) as conn:
         events = promote_in(
             db, conn, model_id, actor=actor, notes=notes, override=override, policy=policy
         )
         return TransitionResult(fetch_model(conn, model_id), events)
+
+
+def gate_in(
+    db: Database, conn: Connection, model_id: str, policy: GatePolicy
+) -> tuple[ModelRecord, list[Violation]]:
+    """The model, locked in its line and free to be promoted, with every unmet gate condition."""
+    model = _locked_model(db, conn, model_id)
+    _check_transition(model, "promoted")
+    return model, unmet_conditions(model, policy)
+
+
+def promote_checked_in(
+    conn: Connection, model: ModelRecord, *, actor: str, notes: str | None, overridden: bool
+) -> list[PromotionEvent]:
+    """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
+    events = _supersede_line(conn, model, actor)
+    events.append(_append(conn, model.id, "candidate", "promoted", actor, notes, overridden))
+    return events
 
 
 def promote_in(
@@ -200,27 +220,22 @@ def promote_in(
     override: bool,
     policy: GatePolicy,
 ) -> list[PromotionEvent]:
-    """:func:`promote` inside a transaction the caller owns (the backfill's)."""
-    model = _locked_model(db, conn, model_id)
-    _check_transition(model, "promoted")
-    unmet = unmet_conditions(model, policy)
+    """:func:`promote` inside a transaction the caller owns."""
+    model, unmet = gate_in(db, conn, model_id, policy)
     if unmet and not override:
         raise PromotionGateError(
             f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
             f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
             unmet,
         )
-    events = _supersede_line(conn, model, actor)
-    events.append(
-        _append(conn, model_id, "candidate", "promoted", actor, notes, bool(unmet) and override)
+    return promote_checked_in(
+        conn, model, actor=actor, notes=notes, overridden=bool(unmet) and override
     )
-    return events
 
 
 def _simple_transition(
     db: Database, model_id: str, to_state: str, actor: str, notes: str
 ) -> TransitionResult:
-    migration_runner.ensure_current(db)
     with db.transaction(write=True) as conn:
         model = _locked_model(db, conn, model_id)
         _check_transition(model, to_state)
@@ -257,7 +272,6 @@ def _event(row: Any) -> PromotionEvent:
 
 def history(db: Database, model_id: str) -> list[PromotionEvent]:
     """Every transition of one model, oldest first."""
-    migration_runner.ensure_current(db)
     with db.transaction() as conn:
         fetch_model(conn, model_id)
         rows = conn.execute(
@@ -270,7 +284,6 @@ def history(db: Database, model_id: str) -> list[PromotionEvent]:
 
 def recent_events(db: Database, limit: int = 50) -> list[PromotionEvent]:
     """The latest transitions across the registry, newest first."""
-    migration_runner.ensure_current(db)
     with db.transaction() as conn:
         rows = conn.execute(
             select(promotion_events)
@@ -282,7 +295,6 @@ def recent_events(db: Database, limit: int = 50) -> list[PromotionEvent]:
 
 def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
     """The currently promoted version of the line ``model_id`` belongs to, if any."""
-    migration_runner.ensure_current(db)
     with db.transaction() as conn:
         model = fetch_model(conn, model_id)
         promoted = _promoted_in_line(conn, model.lineage_id)

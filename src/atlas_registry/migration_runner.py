@@ -287,9 +287,10 @@ def downgrade(
 
 
 def ensure_current(db: Database) -> None:
-    """Refuse to work on a database that is not at this code's head migration."""
-    if db.schema_checked:
-        return
+    """Refuse to work on a database that is not at this code's head migration.
+
+    Called once per handle, by :meth:`atlas_registry.registry.Registry.open`.
+    """
     with db.transaction() as conn:
         applied = _read_applied(conn)
     _verify_checksums(db.dialect, applied)
@@ -302,4 +303,3 @@ def ensure_current(db: Database) -> None:
             f"needs {expected:04d} (pending: {', '.join(missing)}); back up the database, "
             "then run `atlas-registry migrate`"
         )
-    db.schema_checked = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from atlas_registry.artifact_catalog import LegacyAdoption
+from atlas_registry.catalog_adoption import LegacyAdoption
 from atlas_registry.errors import Violation
 from atlas_registry.records import ModelRegistration
 from atlas_registry.registration_checks import prepare

@@ -13,8 +13,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from atlas_registry import migration_runner
-from atlas_registry.artifact_catalog import adopt_legacy_in, set_code_pin_in
 from atlas_registry.backfill.adoption import FACT_FIELDS, build_adoption
 from atlas_registry.backfill.review import (
     ReviewItem,
@@ -23,10 +21,12 @@ from atlas_registry.backfill.review import (
     mark_resolved,
     parse_assignments,
 )
+from atlas_registry.catalog_adoption import adopt_legacy_in
 from atlas_registry.db import Database
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation
+from atlas_registry.model_facts import set_code_pin_in
 from atlas_registry.tables import artifacts
-from atlas_registry.validation import load_schema
+from atlas_registry.validation import MetadataValidator, load_schema
 
 METADATA_FIELDS = frozenset(load_schema()["properties"])
 
@@ -64,17 +64,22 @@ def _apply(proposed: dict[str, Any], assignments: dict[str, str]) -> dict[str, A
 
 
 def resolve(
-    db: Database, artifact_id: str, assignments: list[str], *, actor: str, notes: str | None = None
+    db: Database,
+    artifact_id: str,
+    assignments: list[str],
+    *,
+    actor: str,
+    notes: str | None = None,
+    validator: MetadataValidator | None = None,
 ) -> ReviewItem:
     """Resolve one open review item; nothing changes unless everything validates."""
     values = parse_assignments(assignments)
-    migration_runner.ensure_current(db)
     with db.transaction(write=True) as conn:
         item = get_review(conn, artifact_id)
         if item.status != "open":
             raise IllegalTransitionError(f"the review of {artifact_id} is already resolved")
         if item.blocking:
-            _complete_registration(conn, item, values)
+            _complete_registration(conn, item, values, validator)
         elif values:
             _complete_code_pin(conn, artifact_id, values)
         elif not (notes and notes.strip()):
@@ -86,12 +91,16 @@ def resolve(
         return get_review(conn, artifact_id)
 
 
-def _complete_registration(conn: Any, item: ReviewItem, values: dict[str, str]) -> None:
+def _complete_registration(
+    conn: Any, item: ReviewItem, values: dict[str, str], validator: MetadataValidator | None
+) -> None:
     row = conn.execute(
         select(artifacts.c.title, artifacts.c.metadata).where(artifacts.c.id == item.artifact_id)
     ).one()
     proposal = _apply(item.proposed, values)
-    adoption, problems = build_adoption(item.artifact_id, row.title, row.metadata, proposal)
+    adoption, problems = build_adoption(
+        item.artifact_id, row.title, row.metadata, proposal, validator
+    )
     if adoption is None:
         raise ValidationError(f"{item.artifact_id} still cannot be registered", problems)
     refused = adopt_legacy_in(conn, [adoption])

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from atlas_registry import migration_runner
 from atlas_registry.backfill.rules import Held
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
@@ -86,7 +85,6 @@ def queue_in(
 
 
 def list_reviews(db: Database, status: str | None = "open") -> list[ReviewItem]:
-    migration_runner.ensure_current(db)
     query = select(review_queue).order_by(review_queue.c.artifact_id)
     if status:
         query = query.where(review_queue.c.status == status)

@@ -17,14 +17,15 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from atlas_registry import lifecycle, migration_runner
-from atlas_registry.artifact_catalog import LegacyAdoption, adopt_legacy_in, fetch_model
+from atlas_registry import lifecycle
 from atlas_registry.backfill.adoption import build_adoption
 from atlas_registry.backfill.review import queue_in
 from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
+from atlas_registry.catalog_adoption import LegacyAdoption, adopt_legacy_in
 from atlas_registry.db import Database
-from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
+from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.tables import artifacts, model_versions
+from atlas_registry.validation import MetadataValidator, default_validator
 
 ACTOR = "atlas-registry-backfill"
 CHUNK_SIZE = 500
@@ -123,15 +124,14 @@ def _promotion_notes(mapping: LegacyMapping, unmet: list[Any]) -> str:
 def _promote_in_use(
     db: Database, conn: Connection, artifact_id: str, mapping: LegacyMapping, policy: GatePolicy
 ) -> str:
-    unmet = unmet_conditions(fetch_model(conn, artifact_id), policy)
-    lifecycle.promote_in(
-        db,
+    """Promote a legacy model that was in use: through the gate, or by a recorded override."""
+    model, unmet = lifecycle.gate_in(db, conn, artifact_id, policy)
+    lifecycle.promote_checked_in(
         conn,
-        artifact_id,
+        model,
         actor=ACTOR,
         notes=_promotion_notes(mapping, unmet),
-        override=bool(unmet),
-        policy=policy,
+        overridden=bool(unmet),
     )
     return "override" if unmet else "gate"
 
@@ -139,7 +139,7 @@ def _promote_in_use(
 class _Chunk:
     """One chunk's mappings, adoptions and holds, written in one transaction."""
 
-    def __init__(self, items: Sequence[LegacyArtifact]) -> None:
+    def __init__(self, items: Sequence[LegacyArtifact], validator: MetadataValidator) -> None:
         self.items = {item.id: item for item in items}
         self.mappings = {item.id: map_legacy(item.metadata) for item in items}
         self.adoptions: list[LegacyAdoption] = []
@@ -149,7 +149,7 @@ class _Chunk:
             held = list(mapping.held)
             if not mapping.blocking:
                 adoption, problems = build_adoption(
-                    item.id, item.title, item.metadata, _proposal(mapping)
+                    item.id, item.title, item.metadata, _proposal(mapping), validator
                 )
                 if adoption:
                     self.adoptions.append(adoption)
@@ -184,10 +184,11 @@ class _Chunk:
         if adopted:
             result.backfilled += 1
             result.held_for_review += bool(held)
+            state = "candidate"  # every adoption starts there
             if mapping.in_use:
                 promoted_by = _promote_in_use(db, conn, item.id, mapping, policy)
                 result.promoted += 1
-            state = fetch_model(conn, item.id).promotion_state
+                state = "promoted"
             outcome = "backfilled"
         else:
             result.held_blocking += 1
@@ -202,16 +203,17 @@ def backfill(
     *,
     dry_run: bool = False,
     policy: GatePolicy | None = None,
+    validator: MetadataValidator | None = None,
     chunk_size: int = CHUNK_SIZE,
     on_chunk: Callable[[int], None] | None = None,
     keep_outcomes: bool = True,
 ) -> BackfillResult:
     """Backfill every model artifact that has no registry facts yet; see the module docstring."""
-    migration_runner.ensure_current(db)
     policy = policy or load_policy()
+    validator = validator or default_validator()
     result = BackfillResult(dry_run=dry_run)
     for items in _chunks(db, chunk_size):
-        chunk = _Chunk(items)
+        chunk = _Chunk(items, validator)
         with db.transaction(write=True, commit=not dry_run) as conn:
             chunk.write(db, conn, policy, result)
         result.scanned += len(items)

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from atlas_registry.backfill import resolution
-from atlas_registry.backfill.legacy_fixture import load_legacy
-from atlas_registry.backfill.report import write_report
-from atlas_registry.backfill.review import list_reviews
-from atlas_registry.backfill.runner import BackfillResult, backfill, count_pending
+from atlas_registry import BackfillResult, LoadResult, Registry, ReviewItem
 from atlas_registry.cli.common import (
     DbOption,
     JsonOption,
-    error_boundary,
-    open_database,
-    print_json,
+    PolicyOption,
+    call,
+    call_admin,
     stderr,
     stdout,
     table,
 )
 from atlas_registry.cli.lifecycle import ActorOption, NotesOption, actor_name
 from atlas_registry.cli.models import ModelId
-from atlas_registry.db import Database
-from atlas_registry.promotion_policy import load_policy
 
 legacy_app = typer.Typer(help="The platform's legacy model artifacts.", no_args_is_help=True)
 review_app = typer.Typer(help="Legacy facts held for human review.", no_args_is_help=True)
@@ -44,29 +38,23 @@ def legacy_load(
     as_json: JsonOption = False,
 ) -> None:
     """Insert the legacy model artifacts as plain catalog rows (skips ids already present)."""
-    with error_boundary(as_json), open_database(db) as database:
-        result = load_legacy(database, file)
-    if as_json:
-        print_json({"inserted": result.inserted, "already_present": result.already_present})
-    else:
+
+    def render(result: LoadResult) -> None:
         stdout.print(
             f"loaded {len(result.inserted)} legacy artifact(s); "
             f"{len(result.already_present)} already present"
         )
 
+    call_admin(db, as_json, lambda admin: admin.load_legacy(file), render)
 
-def _run_with_progress(
-    database: Database, dry_run: bool, policy: str | None, quiet: bool
-) -> BackfillResult:
-    gate = load_policy(policy)
-    if quiet or not sys.stderr.isatty():
-        return backfill(database, dry_run=dry_run, policy=gate)
+
+def _backfill(registry: Registry, dry_run: bool, show_progress: bool) -> BackfillResult:
+    if not show_progress:
+        return registry.backfill(dry_run=dry_run)
     columns = (TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
-        task = progress.add_task("backfill", total=count_pending(database))
-        return backfill(
-            database, dry_run=dry_run, policy=gate, on_chunk=lambda n: progress.advance(task, n)
-        )
+        task = progress.add_task("backfill", total=registry.count_pending_backfill())
+        return registry.backfill(dry_run=dry_run, on_chunk=lambda n: progress.advance(task, n))
 
 
 def _print_summary(result: BackfillResult, report: str | None) -> None:
@@ -89,13 +77,8 @@ def _print_summary(result: BackfillResult, report: str | None) -> None:
     ]
     if rows:
         columns = ["artifact", "title", "result", "state", "promoted by", "held facts"]
-        stdout.print(
-            table(
-                "Backfill" + (" (dry run: nothing written)" if result.dry_run else ""),
-                columns,
-                rows,
-            )
-        )
+        title = "Backfill" + (" (dry run: nothing written)" if result.dry_run else "")
+        stdout.print(table(title, columns, rows))
     stdout.print(
         f"{result.backfilled} {verb} backfilled, {result.promoted} promoted, "
         f"{result.held_blocking} held for review (blocking), "
@@ -113,18 +96,29 @@ def backfill_command(
     report: Annotated[
         str | None, typer.Option("--report", help="Write the migration report (Markdown) here.")
     ] = None,
-    policy: Annotated[str | None, typer.Option("--policy", help="Gate policy TOML file.")] = None,
+    policy: PolicyOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Give every legacy model artifact its registry facts, or hold it for review. Idempotent."""
-    with error_boundary(as_json), open_database(db) as database:
-        result = _run_with_progress(database, dry_run, policy, quiet=as_json)
-        written = str(write_report(database, report)) if report and not dry_run else None
-    if as_json:
-        print_json({**result.to_dict(), "report": written})
-    else:
-        _print_summary(result, written)
+    show_progress = not as_json and sys.stderr.isatty()
+
+    def work(registry: Registry) -> tuple[BackfillResult, str | None]:
+        result = _backfill(registry, dry_run, show_progress)
+        written = report and not dry_run and str(registry.write_migration_report(report))
+        return result, written or None
+
+    def to_json(outcome: tuple[BackfillResult, str | None]) -> Any:
+        return {**outcome[0].to_dict(), "report": outcome[1]}
+
+    call(
+        db,
+        as_json,
+        work,
+        lambda outcome: _print_summary(*outcome),
+        policy=policy,
+        to_json=to_json,
+    )
 
 
 @review_app.command("list")
@@ -134,23 +128,22 @@ def review_list(
     as_json: JsonOption = False,
 ) -> None:
     """Open review items: each artifact, whether it blocks registration, and every reason."""
-    with error_boundary(as_json), open_database(db) as database:
-        items = list_reviews(database, status=None if all_items else "open")
-    if as_json:
-        print_json([i.to_dict() for i in items])
-        return
-    rows = [
-        [
-            i.artifact_id,
-            i.status,
-            "yes" if i.blocking else "no",
-            "\n".join(f"{r['field']}: {r['reason']}" for r in i.reasons),
+
+    def render(items: list[ReviewItem]) -> None:
+        rows = [
+            [
+                i.artifact_id,
+                i.status,
+                "yes" if i.blocking else "no",
+                "\n".join(f"{r['field']}: {r['reason']}" for r in i.reasons),
+            ]
+            for i in items
         ]
-        for i in items
-    ]
-    stdout.print(
-        table(f"{len(items)} review item(s)", ["artifact", "status", "blocking", "reasons"], rows)
-    )
+        columns = ["artifact", "status", "blocking", "reasons"]
+        stdout.print(table(f"{len(items)} review item(s)", columns, rows))
+
+    status = None if all_items else "open"
+    call(db, as_json, lambda registry: registry.list_reviews(status), render)
 
 
 @review_app.command("resolve")
@@ -169,11 +162,11 @@ def review_resolve(
     as_json: JsonOption = False,
 ) -> None:
     """Finish a held artifact with the facts a person supplies; validated like any registration."""
-    with error_boundary(as_json), open_database(db) as database:
-        item = resolution.resolve(
-            database, artifact_id, assignments or [], actor=actor_name(actor), notes=notes
-        )
-    if as_json:
-        print_json(item.to_dict())
-    else:
-        stdout.print(f"resolved {item.artifact_id}")
+    call(
+        db,
+        as_json,
+        lambda registry: registry.resolve_review(
+            artifact_id, assignments or [], actor=actor_name(actor), notes=notes
+        ),
+        lambda item: stdout.print(f"resolved {item.artifact_id}"),
+    )

@@ -1,19 +1,28 @@
-"""What every command shares: the ``--db``/``--json`` options, output, and the error boundary."""
+"""What every command shares: the ``--db``/``--json`` options, output, and one dispatch.
+
+A command parses its options, then hands :func:`call` (or :func:`call_admin`,
+or :func:`run` when no database is involved) one library verb and one
+renderer. The dispatch opens the handle, calls the verb inside the single error
+boundary, and emits either the result as JSON or the renderer's table.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from atlas_registry.db import DEFAULT_URL, ENV_VAR, Database, resolve_url
+from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin
 from atlas_registry.errors import RegistryError
+
+T = TypeVar("T")
 
 DbOption = Annotated[
     str | None,
@@ -27,6 +36,10 @@ DbOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
 ]
+PolicyOption = Annotated[
+    str | None,
+    typer.Option("--policy", help="Gate policy TOML file (default: the packaged one)."),
+]
 
 # Piped output is read by people in logs and pagers: do not fold tables to 80 columns.
 _PIPED_WIDTH = None if sys.stdout.isatty() else 200
@@ -34,12 +47,19 @@ stdout = Console(soft_wrap=True, width=_PIPED_WIDTH)
 stderr = Console(stderr=True, soft_wrap=True, width=_PIPED_WIDTH)
 
 
-def open_database(url: str | None, *, must_exist: bool = True) -> Database:
-    return Database(resolve_url(url), must_exist=must_exist)
-
-
 def print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def jsonable(result: Any) -> Any:
+    """A verb's result as JSON-ready values: records by their ``to_dict``, lists item by item."""
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    if isinstance(result, list | tuple):
+        return [jsonable(item) for item in result]
+    return result
 
 
 def fail(error: RegistryError, as_json: bool) -> NoReturn:
@@ -59,6 +79,57 @@ def error_boundary(as_json: bool = False) -> Iterator[None]:
         fail(error, as_json)
 
 
+def run(
+    as_json: bool,
+    verb: Callable[[], T],
+    render: Callable[[T], None],
+    to_json: Callable[[T], Any] = jsonable,
+) -> None:
+    """Call one verb inside the error boundary, then emit its result."""
+    with error_boundary(as_json):
+        result = verb()
+    if as_json:
+        print_json(to_json(result))
+    else:
+        render(result)
+
+
+def call(
+    db: str | None,
+    as_json: bool,
+    verb: Callable[[Registry], T],
+    render: Callable[[T], None],
+    *,
+    policy: str | None = None,
+    to_json: Callable[[T], Any] = jsonable,
+) -> None:
+    """:func:`run` one verb of a :class:`Registry` opened on ``db``."""
+
+    def opened() -> T:
+        with Registry.open(db, policy=policy) as registry:
+            return verb(registry)
+
+    run(as_json, opened, render, to_json)
+
+
+def call_admin(
+    db: str | None,
+    as_json: bool,
+    verb: Callable[[SchemaAdmin], T],
+    render: Callable[[T], None],
+    *,
+    create: bool = False,
+    to_json: Callable[[T], Any] = jsonable,
+) -> None:
+    """:func:`run` one verb of a :class:`SchemaAdmin` opened on ``db``."""
+
+    def opened() -> T:
+        with SchemaAdmin.open(db, create=create) as admin:
+            return verb(admin)
+
+    run(as_json, opened, render, to_json)
+
+
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
     grid = Table(title=title, show_lines=False, title_justify="left")
     for column in columns:
@@ -66,14 +137,3 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     return grid
-
-
-def run_verb(as_json: bool, verb: Callable[[], Any], render: Callable[[Any], None]) -> Any:
-    """Call one library verb inside the error boundary, then print its result."""
-    with error_boundary(as_json):
-        result = verb()
-    if as_json:
-        print_json(result if not hasattr(result, "to_dict") else result.to_dict())
-    else:
-        render(result)
-    return result

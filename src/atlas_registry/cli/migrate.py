@@ -7,19 +7,8 @@ from typing import Annotated
 
 import typer
 
-from atlas_registry import migration_runner
-from atlas_registry.cli.common import (
-    DbOption,
-    JsonOption,
-    error_boundary,
-    open_database,
-    print_json,
-    stderr,
-    stdout,
-    table,
-)
-from atlas_registry.errors import MigrationError
-from atlas_registry.migration_runner import Migration
+from atlas_registry import Migration, MigrationError, MigrationState, SchemaAdmin
+from atlas_registry.cli.common import DbOption, JsonOption, call_admin, stderr, stdout, table
 
 migrate_app = typer.Typer(
     help="Apply, inspect and revert the database schema migrations.",
@@ -32,14 +21,23 @@ ToOption = Annotated[
 ]
 
 
-def _report(verb: str, migrations: list[Migration], as_json: bool, db_url: str) -> None:
-    if as_json:
-        print_json({verb: [m.label for m in migrations], "database": db_url})
-    elif migrations:
-        for migration in migrations:
-            stdout.print(f"{verb} {migration.label}")
-    else:
-        stdout.print("nothing to do: the database is already there")
+class _Moved:
+    """The migrations one run applied or reverted, and the database they were run on."""
+
+    def __init__(self, verb: str, migrations: list[Migration], url: str) -> None:
+        self.verb, self.migrations, self.url = verb, migrations, url
+
+    def to_dict(self) -> dict[str, object]:
+        return {self.verb: [m.label for m in self.migrations], "database": self.url}
+
+    def render(self) -> None:
+        for migration in self.migrations:
+            stdout.print(f"{self.verb} {migration.label}")
+        if not self.migrations:
+            if self.verb == "reverted":
+                stderr.print("nothing to revert")
+            else:
+                stdout.print("nothing to do: the database is already there")
 
 
 @migrate_app.callback()
@@ -52,36 +50,39 @@ def migrate(
     """Apply every pending migration (or up to --to). Safe to re-run; forward only."""
     if ctx.invoked_subcommand is not None:
         return
-    with error_boundary(as_json), open_database(db, must_exist=False) as database:
-        applied = migration_runner.migrate(database, to=to)
-    _report("applied", applied, as_json, database.display_url)
+
+    def apply(admin: SchemaAdmin) -> _Moved:
+        return _Moved("applied", admin.migrate(to), admin.url)
+
+    call_admin(db, as_json, apply, _Moved.render, create=True)
+
+
+class _Status:
+    def __init__(self, url: str, states: list[MigrationState]) -> None:
+        self.url, self.states = url, states
+
+    def to_dict(self) -> dict[str, object]:
+        return {"database": self.url, "migrations": [asdict(s) for s in self.states]}
+
+    def render(self) -> None:
+        rows = [
+            [
+                f"{s.number:04d}",
+                s.name,
+                s.status,
+                (s.checksum or s.applied_checksum or "")[:12],
+                s.applied_at,
+            ]
+            for s in self.states
+        ]
+        columns = ["number", "name", "status", "checksum", "applied_at"]
+        stdout.print(table(f"Migrations on {self.url}", columns, rows))
 
 
 @migrate_app.command("status")
 def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show applied and pending migrations with their checksums. Reads only."""
-    with error_boundary(as_json), open_database(db) as database:
-        states = migration_runner.status(database)
-    if as_json:
-        print_json({"database": database.display_url, "migrations": [asdict(s) for s in states]})
-        return
-    rows = [
-        [
-            f"{s.number:04d}",
-            s.name,
-            s.status,
-            (s.checksum or s.applied_checksum or "")[:12],
-            s.applied_at,
-        ]
-        for s in states
-    ]
-    stdout.print(
-        table(
-            f"Migrations on {database.display_url}",
-            ["number", "name", "status", "checksum", "applied_at"],
-            rows,
-        )
-    )
+    call_admin(db, as_json, lambda admin: _Status(admin.url, admin.status()), _Status.render)
 
 
 @migrate_app.command("down")
@@ -94,15 +95,13 @@ def down(
     as_json: JsonOption = False,
 ) -> None:
     """Revert migrations above --to, newest first, by running their down files."""
-    with error_boundary(as_json):
+
+    def revert(admin: SchemaAdmin) -> _Moved:
         if not yes:
             raise MigrationError(
                 "down migrations drop tables and lose their data; back up the database, "
                 "then re-run with --yes"
             )
-        with open_database(db) as database:
-            reverted = migration_runner.downgrade(database, to=to)
-    if not as_json and not reverted:
-        stderr.print("nothing to revert")
-        return
-    _report("reverted", reverted, as_json, database.display_url)
+        return _Moved("reverted", admin.downgrade(to), admin.url)
+
+    call_admin(db, as_json, revert, _Moved.render)

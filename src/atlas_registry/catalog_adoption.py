@@ -1,0 +1,108 @@
+"""Adopting legacy model artifacts: existing ``artifacts`` rows get their registry facts.
+
+The metadata was validated by :func:`~atlas_registry.registration_checks.prepare`
+exactly like a registration; here the references are checked with the same
+rules as a registration, the legacy text is kept verbatim in
+``model_legacy_metadata``, ``artifacts.metadata`` takes the valid metadata, and
+the facts go through the same writer as a registration's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from atlas_registry.artifact_catalog import LOOKUP_CHUNK, known_artifacts, reference_problems
+from atlas_registry.db import insert_many, utc_timestamp
+from atlas_registry.errors import Violation
+from atlas_registry.model_facts import write_model_facts
+from atlas_registry.registration_checks import PreparedModel, dump_json
+from atlas_registry.tables import artifacts, legacy_metadata, model_versions
+
+
+@dataclass(frozen=True)
+class LegacyAdoption:
+    """Model facts for an artifact that already exists, and the legacy text they replace."""
+
+    prepared: PreparedModel
+    original_metadata: str
+    mapping_trace: dict[str, Any]
+
+
+def adopt_legacy_in(
+    conn: Connection, adoptions: Sequence[LegacyAdoption]
+) -> dict[str, list[Violation]]:
+    """Give existing legacy model artifacts their registry facts, inside ``conn``.
+
+    Returns, per artifact id, why it was not adopted; the others are written.
+    """
+    prepared = [a.prepared for a in adoptions]
+    known = known_artifacts(conn, prepared)
+    has_facts = _ids_in(conn, model_versions.c.artifact_id, [p.artifact_id for p in prepared])
+    problems = {prepared[i].artifact_id: v for i, v in reference_problems(prepared, known).items()}
+    for item in prepared:
+        kind = known.get(item.artifact_id, (None, ""))[0]
+        if kind != "model":
+            why = "no longer exists" if kind is None else f"is a {kind} artifact"
+            problems.setdefault(item.artifact_id, []).append(Violation("artifact_id", why))
+        elif item.artifact_id in has_facts:
+            problems.setdefault(item.artifact_id, []).append(
+                Violation("artifact_id", "already has registry facts")
+            )
+    accepted = [a for a in adoptions if a.prepared.artifact_id not in problems]
+    if accepted:
+        _write_adoptions(conn, accepted)
+    return problems
+
+
+def _ids_in(conn: Connection, column: Any, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = list(ids[start : start + LOOKUP_CHUNK])
+        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> None:
+    now = utc_timestamp()
+    ids = [a.prepared.artifact_id for a in accepted]
+    kept = _ids_in(conn, legacy_metadata.c.artifact_id, ids)
+    legacy_rows = [
+        {
+            "artifact_id": a.prepared.artifact_id,
+            "original_metadata": a.original_metadata,
+            "original_sha256": hashlib.sha256(
+                a.original_metadata.encode("utf-8", "surrogatepass")
+            ).hexdigest(),
+            "mapping_json": dump_json(a.mapping_trace),
+            "captured_at": now,
+        }
+        for a in accepted
+        if a.prepared.artifact_id not in kept
+    ]
+    if legacy_rows:
+        insert_many(conn, legacy_metadata, legacy_rows)
+    conn.execute(
+        update(artifacts)
+        .where(artifacts.c.id == bindparam("target_id"))
+        .values(
+            metadata=bindparam("new_metadata"),
+            origin_type=bindparam("new_origin_type"),
+            origin_url=bindparam("new_origin_url"),
+            updated_at=now,
+        ),
+        [
+            {
+                "target_id": a.prepared.artifact_id,
+                "new_metadata": a.prepared.artifact_row["metadata"],
+                "new_origin_type": a.prepared.artifact_row["origin_type"],
+                "new_origin_url": a.prepared.artifact_row["origin_url"],
+            }
+            for a in accepted
+        ],
+    )
+    write_model_facts(conn, [a.prepared for a in accepted], now)

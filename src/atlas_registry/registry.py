@@ -1,0 +1,211 @@
+"""The registry handle: one database, its gate policy and its validator, opened once.
+
+Every shell (the CLI, the HTTP API, the pages) holds one :class:`Registry` and
+calls its verbs; none of them touches the database, the tables or SQLAlchemy.
+Whether the database is at this code's migration head depends only on the
+database, so it is checked once, when the handle is opened, not in every verb.
+Schema work (migrate, status, down) and loading legacy rows happen on databases
+that are *not* at head by definition, so they live on a second handle,
+:class:`SchemaAdmin`, which does no such check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from atlas_registry import artifact_catalog, lifecycle, migration_runner
+from atlas_registry.backfill import resolution, review
+from atlas_registry.backfill.legacy_fixture import LoadResult, load_legacy
+from atlas_registry.backfill.report import write_report
+from atlas_registry.backfill.runner import BackfillResult, backfill, count_pending
+from atlas_registry.catalog_queries import LeaderboardEntry
+from atlas_registry.db import Database, resolve_url
+from atlas_registry.lifecycle import PromotionEvent, TransitionResult
+from atlas_registry.migration_runner import Migration, MigrationState
+from atlas_registry.promotion_policy import GatePolicy, load_policy
+from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
+from atlas_registry.validation import MetadataValidator, default_validator
+
+
+class Registry:
+    """The catalog, the lifecycle, the backfill and the review queue of one database."""
+
+    def __init__(
+        self, database: Database, policy: GatePolicy, validator: MetadataValidator
+    ) -> None:
+        self.database = database
+        self.policy = policy
+        self.validator = validator
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        policy: GatePolicy | str | None = None,
+        validator: MetadataValidator | None = None,
+    ) -> Registry:
+        """Open the database at ``url`` (else ``$ATLAS_REGISTRY_DB``, else the SQLite file).
+
+        Refuses a database that is missing or not at this code's migration head
+        (:class:`~atlas_registry.errors.SchemaOutOfDateError` names the fix).
+        ``policy`` is a :class:`GatePolicy` or the path of a policy TOML file;
+        by default ``$ATLAS_REGISTRY_POLICY`` or the packaged policy.
+        """
+        gate = policy if isinstance(policy, GatePolicy) else load_policy(policy)
+        database = Database(resolve_url(url))
+        try:
+            migration_runner.ensure_current(database)
+        except BaseException:
+            database.dispose()
+            raise
+        return cls(database, gate, validator or default_validator())
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password hidden, fit for messages and logs."""
+        return self.database.display_url
+
+    def close(self) -> None:
+        self.database.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ catalog
+
+    def validate_metadata(self, metadata: Any) -> None:
+        """Raise MetadataValidationError listing every violation, or return None."""
+        self.validator.validate(metadata)
+
+    def register_model(self, registration: ModelRegistration) -> ModelRecord:
+        return artifact_catalog.register_model(
+            self.database, registration, validator=self.validator
+        )
+
+    def register_models(self, registrations: Iterable[ModelRegistration]) -> list[str]:
+        return artifact_catalog.register_models(
+            self.database, registrations, validator=self.validator
+        )
+
+    def get_model(self, model_id: str) -> ModelRecord:
+        return artifact_catalog.get_model(self.database, model_id)
+
+    def list_models(self, **filters: Any) -> list[ModelRecord]:
+        """See :func:`atlas_registry.catalog_queries.list_models` for the filters."""
+        return artifact_catalog.list_models(self.database, **filters)
+
+    def lineage(self, model_id: str) -> Lineage:
+        return artifact_catalog.lineage(self.database, model_id)
+
+    def leaderboard(
+        self, benchmark_id: str, metric: str, *, limit: int = 10, higher_is_better: bool = True
+    ) -> list[LeaderboardEntry]:
+        return artifact_catalog.leaderboard(
+            self.database, benchmark_id, metric, limit=limit, higher_is_better=higher_is_better
+        )
+
+    # ------------------------------------------------------------ lifecycle
+
+    def promote(
+        self, model_id: str, *, actor: str, notes: str | None = None, override: bool = False
+    ) -> TransitionResult:
+        return lifecycle.promote(
+            self.database,
+            model_id,
+            actor=actor,
+            notes=notes,
+            override=override,
+            policy=self.policy,
+        )
+
+    def reject(self, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
+        return lifecycle.reject(self.database, model_id, actor=actor, notes=notes)
+
+    def supersede(self, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
+        return lifecycle.supersede(self.database, model_id, actor=actor, notes=notes)
+
+    def history(self, model_id: str) -> list[PromotionEvent]:
+        return lifecycle.history(self.database, model_id)
+
+    def recent_events(self, limit: int = 50) -> list[PromotionEvent]:
+        return lifecycle.recent_events(self.database, limit)
+
+    def promoted_version(self, model_id: str) -> ModelRecord | None:
+        return lifecycle.promoted_version(self.database, model_id)
+
+    # ------------------------------------------------------------ backfill and review
+
+    def count_pending_backfill(self) -> int:
+        return count_pending(self.database)
+
+    def backfill(
+        self, *, dry_run: bool = False, on_chunk: Callable[[int], None] | None = None
+    ) -> BackfillResult:
+        return backfill(
+            self.database,
+            dry_run=dry_run,
+            policy=self.policy,
+            validator=self.validator,
+            on_chunk=on_chunk,
+        )
+
+    def write_migration_report(self, path: str | Path) -> Path:
+        return write_report(self.database, path)
+
+    def list_reviews(self, status: str | None = "open") -> list[review.ReviewItem]:
+        return review.list_reviews(self.database, status)
+
+    def resolve_review(
+        self, artifact_id: str, assignments: list[str], *, actor: str, notes: str | None = None
+    ) -> review.ReviewItem:
+        return resolution.resolve(
+            self.database,
+            artifact_id,
+            assignments,
+            actor=actor,
+            notes=notes,
+            validator=self.validator,
+        )
+
+
+class SchemaAdmin:
+    """Schema work on a database that need not be at head: migrate, status, down, legacy load."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    def open(cls, url: str | None = None, *, create: bool = False) -> SchemaAdmin:
+        """Open the database at ``url``; only ``create=True`` (``migrate``) may make a new one."""
+        return cls(Database(resolve_url(url), must_exist=not create))
+
+    @property
+    def url(self) -> str:
+        return self.database.display_url
+
+    def close(self) -> None:
+        self.database.dispose()
+
+    def __enter__(self) -> SchemaAdmin:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def migrate(self, to: int | None = None) -> list[Migration]:
+        return migration_runner.migrate(self.database, to=to)
+
+    def downgrade(self, to: int) -> list[Migration]:
+        return migration_runner.downgrade(self.database, to=to)
+
+    def status(self) -> list[MigrationState]:
+        return migration_runner.status(self.database)
+
+    def load_legacy(self, path: str | None = None) -> LoadResult:
+        return load_legacy(self.database, path)
