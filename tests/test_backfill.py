@@ -27,6 +27,7 @@ AMBIGUOUS = "model-45e16a37-9c8b-4d7e-b6f5-a4e3d2c1b0f9"
 TABLES = (
     "artifacts",
     "model_versions",
+    "model_metrics",
     "model_promotion_events",
     "model_legacy_metadata",
     "model_review_queue",
