@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,12 +20,10 @@ import orjson
 
 from atlas_registry.db import TIMESTAMP_FORMAT
 from atlas_registry.errors import Violation
+from atlas_registry.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, matches
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import MetadataValidator, format_path
 
-COMMIT_SHA = re.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
-ARTIFACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
-HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$")
 TEXT_LIMITS = {
     "title": 500,
     "description": 20000,
@@ -118,7 +115,7 @@ def _text_problems(registration: ModelRegistration) -> list[Violation]:
 def code_pin_problems(repo: str | None, sha: str | None) -> list[Violation]:
     """A code pin is a commit SHA in an http(s) repository; a SHA alone pins nothing."""
     problems = []
-    if sha is not None and not (isinstance(sha, str) and COMMIT_SHA.match(sha.lower())):
+    if sha is not None and not (isinstance(sha, str) and matches(COMMIT_SHA, sha.lower())):
         problems.append(
             Violation(
                 "code_commit_sha",
@@ -126,7 +123,7 @@ def code_pin_problems(repo: str | None, sha: str | None) -> list[Violation]:
             )
         )
     if repo is not None and not (
-        isinstance(repo, str) and len(repo) <= 2048 and HTTP_URL.match(repo)
+        isinstance(repo, str) and len(repo) <= 2048 and matches(HTTP_URL, repo)
     ):
         problems.append(
             Violation("code_repo_url", f"must be an http(s) URL, got {str(repo)[:60]!r}")
@@ -165,7 +162,7 @@ def _id_problems(registration: ModelRegistration) -> list[Violation]:
     problems = []
     for name in ("artifact_id", "parent_version_id"):
         value = getattr(registration, name)
-        if value is not None and not (isinstance(value, str) and ARTIFACT_ID.match(value)):
+        if value is not None and not matches(ARTIFACT_ID, value):
             problems.append(
                 Violation(name, "must be a catalog id (letters, digits, . _ : -, at most 200)")
             )

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from atlas_registry.patterns import COMMIT_SHA, matches
+
 URL = re.compile(r"https?://[^\s()<>\"',;\]]+[^\s()<>\"',;.\]]")
 _NUMBER = re.compile(
     r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*([kKmMbB]?)\s*$"
@@ -23,7 +25,6 @@ _COMMIT_URL = re.compile(
 _REPO_AT_SHA = re.compile(
     r"(?P<repo>https?://(?:github\.com|gitlab\.com|bitbucket\.org)/[\w.-]+/[\w.-]+?)(?:\.git)?@(?P<sha>[0-9a-fA-F]{7,64})\b"
 )
-_HEX_SHA = re.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
 _REVISION_IN_URL = re.compile(
     r"^(?P<base>https?://(?:huggingface\.co|github\.com|gitlab\.com)/[\w.-]+/[\w.-]+)"
     r"(?:/(?:tree|commit|blob|resolve)/(?P<rev>[\w.-]+)(?:/.*)?|@(?P<at>[\w.-]+))?/?$"
@@ -92,7 +93,7 @@ def commit_refs(text: str) -> list[CommitRef]:
 
 
 def is_commit_sha(value: str) -> bool:
-    return bool(_HEX_SHA.match(value.lower()))
+    return matches(COMMIT_SHA, value.lower())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""The machinery every mapping rule shares: the document being read, agree-or-hold, the trace.
+
+A rule reads one fact from every legacy key the vocabulary lists for it. When
+the keys agree, the fact is taken and the rule says so (:class:`Applied`); when
+they disagree, or a value could only be read by choosing, the fact is held for
+a person (:class:`Held`) with the reason. That choice is made here, in
+:func:`agree` and :func:`single_source`, so no rule can guess on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A rule that produced a fact: which rule, which field, from what to what."""
+
+    rule: str
+    field: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Held:
+    """A fact the backfill would not guess. Blocking facts are required by the schema."""
+
+    field: str
+    reason: str
+    blocking: bool
+
+
+@dataclass
+class LegacyMapping:
+    """What the rules made of one legacy blob."""
+
+    metadata: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    applied: list[Applied] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
+    unmapped_keys: list[str] = field(default_factory=list)
+    legacy_status: str | None = None
+    in_use: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return any(h.blocking for h in self.held)
+
+    def trace(self) -> dict[str, Any]:
+        """The JSON-ready record of this mapping, stored beside the legacy blob."""
+        return {
+            "applied": [vars(a) for a in self.applied],
+            "held": [vars(h) for h in self.held],
+            "unmapped_keys": self.unmapped_keys,
+            "legacy_status": self.legacy_status,
+            "in_use": self.in_use,
+        }
+
+
+class Context:
+    """The legacy document being mapped, the keys used so far, and the result."""
+
+    def __init__(self, legacy: dict[str, Any]) -> None:
+        self.legacy = legacy
+        self.used: set[str] = set()
+        self.result = LegacyMapping()
+
+    def get(self, path: str) -> Any:
+        node: Any = self.legacy
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def present(self, keys: Iterable[str]) -> list[tuple[str, Any]]:
+        found = [(key, self.get(key)) for key in keys]
+        found = [(key, value) for key, value in found if value not in (None, "", [], {})]
+        self.used.update(key.split(".")[0] for key, _ in found)
+        return found
+
+    def apply(self, rule: str, target: str, detail: str) -> None:
+        self.result.applied.append(Applied(rule, target, detail))
+
+    def hold(self, target: str, reason: str, *, blocking: bool) -> None:
+        self.result.held.append(Held(target, reason, blocking))
+
+    def is_held(self, target: str) -> bool:
+        return any(h.field == target for h in self.result.held)
+
+
+def short(value: Any) -> str:
+    """A legacy value as a reason quotes it: at most about 70 characters."""
+    if not isinstance(value, str):
+        text = json.dumps(value, sort_keys=True)
+        return text if len(text) <= 70 else text[:67] + "..."
+    return repr(value if len(value) <= 70 else value[:67] + "...")
+
+
+def agree(
+    ctx: Context,
+    target: str,
+    keys: Iterable[str],
+    normalise: Callable[[Any], Any],
+    *,
+    blocking: bool,
+) -> tuple[str, Any, Any] | None:
+    """The one normalised value all ``keys`` agree on, or None (held when they disagree)."""
+    candidates = [(key, raw, normalise(raw)) for key, raw in ctx.present(keys)]
+    if not candidates:
+        return None
+    unreadable = [(key, raw) for key, raw, value in candidates if value is None]
+    if unreadable:
+        key, raw = unreadable[0]
+        ctx.hold(target, f"legacy {key}={short(raw)} cannot be read as {target}", blocking=blocking)
+        return None
+    if len({json.dumps(value, sort_keys=True) for _, _, value in candidates}) > 1:
+        listed = ", ".join(f"{key}={short(raw)}" for key, raw, _ in candidates)
+        ctx.hold(target, f"legacy keys contradict each other: {listed}", blocking=blocking)
+        return None
+    return candidates[0]
+
+
+def single_source(ctx: Context, target: str, found: list[tuple[str, Any]], what: str) -> bool:
+    """True when exactly one legacy key describes ``target``; otherwise hold it and say why."""
+    if not found:
+        ctx.hold(target, f"no legacy key says {what}", blocking=True)
+    elif len(found) > 1:
+        listed = ", ".join(key for key, _ in found)
+        ctx.hold(
+            target,
+            f"several legacy keys say {what} ({listed}); which applies is unclear",
+            blocking=True,
+        )
+    return len(found) == 1
+
+
+def is_flat(value: Any, depth: int = 0) -> bool:
+    """True for what the schema's free-form objects may hold: scalars, flat lists, one level."""
+    if isinstance(value, dict):
+        return depth < 1 and all(is_flat(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return all(not isinstance(v, dict | list) for v in value)
+    return isinstance(value, str | int | float | bool) or value is None

@@ -1,0 +1,229 @@
+"""Rules for where the model came from and how to reproduce it.
+
+Base model, external source and its pinned revision, training configuration,
+the code pin, and the legacy status that says whether the model was in use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from atlas_registry.backfill.extract import commit_refs, is_commit_sha, source_pin, whole_number
+from atlas_registry.backfill.mapping import Context, agree, is_flat, short
+from atlas_registry.backfill.vocabulary import vocabulary
+from atlas_registry.patterns import ARTIFACT_ID, SOURCE_VERSION, matches
+
+
+def rule_base_model(ctx: Context) -> None:
+    found = agree(
+        ctx,
+        "base_model_id",
+        vocabulary().keys["base_model_id"],
+        lambda r: r if matches(ARTIFACT_ID, r) else None,
+        blocking=False,
+    )
+    if found:
+        ctx.result.metadata["base_model_id"] = found[2]
+        ctx.apply("base_model_id.catalog_id", "base_model_id", f"{found[0]}={short(found[1])}")
+
+
+def _external_source(ctx: Context) -> tuple[str, str] | None:
+    """(key, URL) of a legacy source URL on a model hub or repository host, if any."""
+    for key, raw in ctx.present(vocabulary().keys["external_source_url"]):
+        if isinstance(raw, str) and source_pin(raw.strip()):
+            return key, raw.strip()
+    return None
+
+
+def rule_external(ctx: Context) -> None:
+    flag = ctx.get("is_external") if "is_external" in ctx.legacy else ctx.get("external")
+    source = _external_source(ctx)
+    if source is None:
+        if flag is True:
+            ctx.used.update({"is_external", "external"})
+            ctx.hold(
+                "external_source_url",
+                "legacy marks the model external but names no source URL",
+                blocking=True,
+            )
+        return
+    if flag is False:
+        ctx.hold(
+            "is_external", f"legacy says not external but names source {source[1]!r}", blocking=True
+        )
+        return
+    key, url = source
+    pin = source_pin(url)
+    assert pin is not None
+    explicit = agree(
+        ctx,
+        "external_source_version",
+        vocabulary().keys["external_source_version"],
+        lambda r: r if isinstance(r, str) else None,
+        blocking=True,
+    )
+    revisions = {r for r in (pin.revision, explicit[2] if explicit else None) if r}
+    ctx.result.metadata.update(is_external=True, external_source_url=pin.url)
+    ctx.apply("external.source_url", "external_source_url", f"{key}={short(url)} -> {pin.url!r}")
+    if len(revisions) != 1:
+        reason = "no pinned revision" if not revisions else f"two revisions {sorted(revisions)}"
+        ctx.hold("external_source_version", f"external source has {reason}", blocking=True)
+        return
+    revision = revisions.pop()
+    if not matches(SOURCE_VERSION, revision):
+        ctx.hold(
+            "external_source_version",
+            f"revision {revision!r} is a moving reference, not an immutable pin",
+            blocking=True,
+        )
+        return
+    ctx.result.metadata["external_source_version"] = revision
+    ctx.apply(
+        "external.revision_in_url" if pin.revision else "external.explicit_revision",
+        "external_source_version",
+        repr(revision),
+    )
+
+
+def _hyperparameters(ctx: Context) -> dict[str, Any]:
+    """Settings from every legacy place that holds them: tables, a training block, single keys."""
+    keys = vocabulary().keys
+    hyper: dict[str, Any] = {}
+    for key, raw in ctx.present(keys["hyperparameters"]):
+        if isinstance(raw, dict):
+            hyper.update(raw)
+            ctx.apply("training_config.hyperparameters", "training_config.hyperparameters", key)
+    training = ctx.get("training")
+    if isinstance(training, dict):
+        not_settings = vocabulary().data_keys["not_settings"]
+        extra = {k: v for k, v in training.items() if k not in not_settings}
+        hyper.update(extra)
+        if extra:
+            ctx.apply(
+                "training_config.from_training_block",
+                "training_config.hyperparameters",
+                f"training.{{{', '.join(sorted(extra))}}}",
+            )
+    for key, raw in ctx.present(keys["known_settings"]):
+        hyper[key] = raw
+        ctx.apply("training_config.known_setting", f"training_config.hyperparameters.{key}", key)
+    return hyper
+
+
+def rule_training_config(ctx: Context) -> None:
+    if ctx.result.metadata.get("is_external"):
+        return
+    config: dict[str, Any] = {}
+    procedure = ctx.present(vocabulary().keys["training_procedure"])
+    if procedure and isinstance(procedure[0][1], str):
+        config["procedure"] = procedure[0][1][:2000]
+        ctx.apply("training_config.procedure", "training_config.procedure", procedure[0][0])
+    hyper = _hyperparameters(ctx)
+    flat = {k: v for k, v in hyper.items() if is_flat(v)}
+    if len(flat) < len(hyper):
+        ctx.hold(
+            "training_config.hyperparameters",
+            f"nested settings kept only in the legacy blob: {sorted(set(hyper) - set(flat))}",
+            blocking=False,
+        )
+    if flat:
+        config["hyperparameters"] = flat
+    seed = ctx.present(vocabulary().keys["random_seed"])
+    if seed and (value := whole_number(seed[0][1])) is not None and value >= 0:
+        config["random_seed"] = value
+        ctx.apply("training_config.random_seed", "training_config.random_seed", seed[0][0])
+    if config:
+        ctx.result.metadata["training_config"] = config
+    else:
+        ctx.hold(
+            "training_config",
+            "legacy metadata says nothing about how the model was trained",
+            blocking=True,
+        )
+
+
+def _texts(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def rule_code_pin(ctx: Context) -> None:
+    if ctx.result.metadata.get("is_external"):
+        return
+    keys = vocabulary().keys
+    repo = ctx.present(keys["code_repo_url"])
+    sha = ctx.present(keys["code_commit_sha"])
+    entry = ctx.present(keys["code_entrypoint"])
+    mentioned = commit_refs("\n".join(_texts(ctx.legacy)))
+    explicit = None
+    if sha:
+        value = sha[0][1]
+        if not (isinstance(value, str) and is_commit_sha(value)):
+            ctx.hold(
+                "code_commit_sha",
+                f"legacy {sha[0][0]}={short(value)} is not a commit SHA",
+                blocking=False,
+            )
+            return
+        if not (repo and isinstance(repo[0][1], str)):
+            ctx.hold(
+                "code_repo_url", f"legacy gives commit {value} but no repository", blocking=False
+            )
+            return
+        explicit = (repo[0][1].rstrip("/"), value.lower())
+    pins = {(ref.repo_url, ref.sha) for ref in mentioned} | ({explicit} if explicit else set())
+    if not pins:
+        return
+    if len(pins) > 1:
+        listed = ", ".join(f"{r}@{s[:12]}" for r, s in sorted(pins))
+        ctx.used.update(
+            k for k, v in ctx.legacy.items() if any(s in json.dumps(v) for _, s in pins)
+        )
+        ctx.hold(
+            "code_commit_sha",
+            f"legacy names {len(pins)} different commits ({listed}); "
+            "which one trained this version is unclear",
+            blocking=False,
+        )
+        return
+    repo_url, commit = pins.pop()
+    ctx.result.facts.update(code_repo_url=repo_url, code_commit_sha=commit)
+    if explicit:
+        ctx.apply(
+            "code_pin.explicit_fields",
+            "code_commit_sha",
+            f"{repo[0][0]} + {sha[0][0]} -> {commit[:12]}",
+        )
+    else:
+        ctx.used.update(k for k, v in ctx.legacy.items() if commit in json.dumps(v).lower())
+        ctx.apply("code_pin.commit_in_text", "code_commit_sha", f"{repo_url} @ {commit[:12]}")
+    if entry and isinstance(entry[0][1], str):
+        ctx.result.facts["code_entrypoint"] = entry[0][1]
+        ctx.apply("code_pin.entrypoint", "code_entrypoint", entry[0][0])
+
+
+def rule_status(ctx: Context) -> None:
+    found = ctx.present(vocabulary().keys["status"])
+    if not found or not isinstance(found[0][1], str):
+        return
+    status = found[0][1].strip().lower()
+    ctx.result.legacy_status = status
+    if status in vocabulary().in_use_statuses:
+        ctx.result.in_use = True
+        ctx.apply(
+            "promotion.legacy_in_use", "promotion_state", f"{found[0][0]}={status!r} -> promote"
+        )
+    elif status not in vocabulary().not_in_use_statuses:
+        ctx.hold(
+            "promotion_state",
+            f"legacy status {status!r} is not known; left as candidate",
+            blocking=False,
+        )
