@@ -5,16 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from atlas_registry.cli import app
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from atlas_registry.errors import SchemaOutOfDateError, ValidationError
+from tests.cli_helpers import invoke
 
 
 def test_the_whole_story(db_url: str, tmp_path: Path) -> None:
@@ -24,7 +16,7 @@ def test_the_whole_story(db_url: str, tmp_path: Path) -> None:
     assert len(json.loads(out)["inserted"]) == 8
     assert json.loads(invoke("legacy", "load", "--db", db_url, "--json")[1])["already_present"]
     code, _, err = invoke("backfill", "--db", db_url)
-    assert code == 5
+    assert code == SchemaOutOfDateError.exit_code
     assert "run `atlas-registry migrate`" in err
     assert invoke("migrate", "--db", db_url)[0] == 0
 
@@ -47,7 +39,7 @@ def test_the_whole_story(db_url: str, tmp_path: Path) -> None:
     code, out, _ = invoke("review", "list", "--db", db_url, "--json")
     [item] = json.loads(out)
     code, _, err = invoke("review", "resolve", item["artifact_id"], "--db", db_url)
-    assert code == 1
+    assert code == ValidationError.exit_code
     assert "notes" in err
     code, out, _ = invoke(
         "review",
@@ -72,5 +64,5 @@ def test_legacy_load_refuses_a_malformed_file(db_url: str, tmp_path: Path) -> No
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"artifacts": [{"id": "model-x", "artifact_type": "model"}]}))
     code, _, err = invoke("legacy", "load", "--file", str(bad), "--db", db_url)
-    assert code == 1
+    assert code == ValidationError.exit_code
     assert "artifacts[0].title" in err

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
-
-from atlas_registry.cli import app
 from atlas_registry.db import Database
+from atlas_registry.errors import IllegalTransitionError, PromotionGateError, ValidationError
 from tests.catalog_helpers import register
+from tests.cli_helpers import invoke
 
-runner = CliRunner()
 SHA = "0123456789abcdef0123456789abcdef01234567"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_gate_refusal_override_and_history(migrated_db: Database, db_url: str) -> None:
     model = register(migrated_db)
     code, _, err = invoke("promote", model.id, "--actor", "agent-eval", "--db", db_url)
-    assert code == 8
+    assert code == PromotionGateError.exit_code
     assert "code_commit_sha: is missing" in err
     assert "--override" in err
     code, _, err = invoke("promote", model.id, "--override", "--db", db_url)
-    assert code == 1
+    assert code == ValidationError.exit_code
     assert "notes" in err
     code, out, _ = invoke(
         "promote",
@@ -59,11 +52,11 @@ def test_gate_refusal_override_and_history(migrated_db: Database, db_url: str) -
 def test_reject_and_illegal_transition_exit_codes(migrated_db: Database, db_url: str) -> None:
     model = register(migrated_db, code_repo_url="https://g.org/r", code_commit_sha=SHA)
     code, _, err = invoke("reject", model.id, "--db", db_url)
-    assert code == 1
+    assert code == ValidationError.exit_code
     assert "notes" in err
     assert invoke("reject", model.id, "--notes", "overfit", "--db", db_url)[0] == 0
     code, _, err = invoke("promote", model.id, "--db", db_url)
-    assert code == 8
+    assert code == IllegalTransitionError.exit_code
     assert "rejected and cannot become promoted" in err
     code, out, _ = invoke("list", "--state", "rejected", "--db", db_url, "--json")
     assert [m["id"] for m in json.loads(out)] == [model.id]

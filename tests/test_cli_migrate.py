@@ -6,19 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from atlas_registry.cli import app
 from atlas_registry.db import Database
+from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError
+from tests.cli_helpers import invoke
 from tests.conftest import fresh_url
 from tests.schema_snapshot import snapshot
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _snapshot_of(url: str) -> dict[str, object]:
@@ -81,7 +74,7 @@ def test_down_without_yes_is_refused_and_changes_nothing(db_url: str) -> None:
 
 def test_status_on_a_missing_sqlite_file_says_to_migrate(tmp_path: Path) -> None:
     code, _, err = invoke("migrate", "status", "--db", f"sqlite:///{tmp_path / 'nope.db'}")
-    assert code == 5
+    assert code == DatabaseNotFoundError.exit_code
     assert "run `atlas-registry migrate`" in err
     assert not (tmp_path / "nope.db").exists()
 
@@ -105,5 +98,5 @@ def test_default_database_is_a_sqlite_file_in_the_working_directory(
 
 def test_unsupported_url_is_a_clear_error() -> None:
     code, _, err = invoke("migrate", "--db", "mysql://root@localhost/x")
-    assert code == 2
+    assert code == ConfigurationError.exit_code
     assert "unsupported database" in err

@@ -7,19 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from atlas_registry.cli import app
 from atlas_registry.db import Database
+from atlas_registry.errors import (
+    DatabaseNotFoundError,
+    InputError,
+    MetadataValidationError,
+    NotFoundError,
+    SchemaOutOfDateError,
+    ValidationError,
+)
 from tests.catalog_helpers import add_artifact
+from tests.cli_helpers import invoke
 from tests.payloads import external_fine_tune, logistic_regression
-
-runner = CliRunner()
-
-
-def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def write(tmp_path: Path, name: str, document: Any) -> str:
@@ -33,19 +33,19 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     bad = {**logistic_regression(), "parameter_count": -1}
     del bad["framework"]
     code, _, err = invoke("validate", write(tmp_path, "bad.json", bad))
-    assert code == 1
+    assert code == MetadataValidationError.exit_code
     assert "framework: is required" in err
     assert "parameter_count: must be >= 0, got -1" in err
     code, _, err = invoke("validate", write(tmp_path, "broken.json", "{not json"))
-    assert code == 2
+    assert code == InputError.exit_code
     assert "is not JSON" in err
-    assert invoke("validate", str(tmp_path / "missing.json"))[0] == 2
+    assert invoke("validate", str(tmp_path / "missing.json"))[0] == InputError.exit_code
 
 
 def test_validate_reads_stdin_and_reports_nan_and_json(tmp_path: Path) -> None:
     text = json.dumps(logistic_regression()).replace("0.83", "NaN")
     code, _, err = invoke("validate", "-", "--json", stdin=text)
-    assert code == 1
+    assert code == MetadataValidationError.exit_code
     report = json.loads(err)
     assert report["violations"] == [
         {"path": "evaluation_metrics.auroc", "message": "must be a finite number, got NaN"}
@@ -79,7 +79,7 @@ def test_register_show_list_lineage(migrated_db: Database, db_url: str, tmp_path
     assert json.loads(out)["trained_by"] == "agent-7"
     assert invoke("show", "model-ad", "--db", db_url)[0] == 0
     code, _, err = invoke("show", "model-nope", "--db", db_url)
-    assert code == 3
+    assert code == NotFoundError.exit_code
     assert "no model" in err
 
     code, out, _ = invoke("list", "--external", "--db", db_url, "--json")
@@ -109,7 +109,7 @@ def test_register_refuses_bad_files_and_writes_nothing(
         tmp_path, "u.json", {"title": "x", "metadata": logistic_regression(), "colour": 1}
     )
     code, _, err = invoke("register", unknown, "--db", db_url)
-    assert code == 1
+    assert code == ValidationError.exit_code
     assert "colour: is not a registration field" in err
     bad = write(
         tmp_path,
@@ -117,7 +117,7 @@ def test_register_refuses_bad_files_and_writes_nothing(
         {"title": "x", "metadata": {**logistic_regression(), "framework": "PyTorch"}},
     )
     code, _, err = invoke("register", bad, "--db", db_url)
-    assert code == 1
+    assert code == ValidationError.exit_code
     assert "metadata.framework" in err
     code, out, _ = invoke("list", "--db", db_url, "--json")
     assert json.loads(out) == []
@@ -127,10 +127,10 @@ def test_register_refuses_bad_files_and_writes_nothing(
 def test_unmigrated_database_says_run_migrate(tmp_path: Path, command: list[str]) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     code, _, err = invoke(*command, "--db", url)
-    assert code == 5
+    assert code == DatabaseNotFoundError.exit_code
     assert "atlas-registry migrate" in err
     invoke("migrate", "--to", "0001", "--db", url)
     code, _, err = invoke(*command, "--db", url)
-    assert code == 5
+    assert code == SchemaOutOfDateError.exit_code
     assert "schema out of date" in err
     assert "Traceback" not in err
