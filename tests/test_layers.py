@@ -1,0 +1,50 @@
+"""The shells import only the public face: a walk over their imports keeps it so.
+
+``cli/`` (and the HTTP API and pages beside it) call library verbs through
+``atlas_registry`` and catch ``atlas_registry.errors``; reaching past them into
+the database layer, the tables or SQLAlchemy would let a shell grow its own
+queries and rules.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[1] / "src" / "atlas_registry"
+SHELLS = ("cli", "api", "web")
+ALLOWED_INTERNAL = {"atlas_registry", "atlas_registry.errors"}
+FORBIDDEN_THIRD_PARTY = ("sqlalchemy", "psycopg")
+
+
+def _imports(source: Path) -> list[str]:
+    tree = ast.parse(source.read_text("utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+SHELL_MODULES = [
+    p for shell in SHELLS if (PACKAGE / shell).is_dir() for p in (PACKAGE / shell).rglob("*.py")
+]
+
+
+def test_there_is_a_shell_to_check() -> None:
+    assert any(p.parent.name == "cli" for p in SHELL_MODULES)
+
+
+@pytest.mark.parametrize("module", SHELL_MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_shells_import_only_the_public_face(module: Path) -> None:
+    shell = f"atlas_registry.{module.relative_to(PACKAGE).parts[0]}"
+    for name in _imports(module):
+        if name.startswith("atlas_registry"):
+            assert name in ALLOWED_INTERNAL or name.startswith(shell), (
+                f"{module.name} imports {name}: use the public atlas_registry face"
+            )
+        assert not name.startswith(FORBIDDEN_THIRD_PARTY), f"{module.name} imports {name}"
