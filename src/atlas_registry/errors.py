@@ -1,8 +1,9 @@
 """The registry's error tree.
 
 Every error a user can cause derives from :class:`RegistryError` and carries
-its HTTP status and CLI exit code as class attributes, so each boundary (CLI,
-HTTP) translates errors in exactly one place instead of guessing per call.
+its CLI exit code and HTTP status as class attributes, so each boundary (the
+CLI's error boundary, and a service's when there is one) translates errors in
+exactly one place instead of guessing per call.
 """
 
 from __future__ import annotations

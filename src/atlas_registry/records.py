@@ -42,7 +42,7 @@ class ModelRegistration:
 
     @classmethod
     def from_dict(cls, data: Any) -> ModelRegistration:
-        """Build from a decoded JSON document (CLI file, HTTP body), refusing unknown keys."""
+        """Build from a decoded JSON document (a registration file), refusing unknown keys."""
         if not isinstance(data, Mapping):
             raise ValidationError(
                 "a registration must be a JSON object", [Violation("$", "must be an object")]

@@ -1,7 +1,8 @@
 """The registry handle: one database, its gate policy and its validator, opened once.
 
-Every shell (the CLI, the HTTP API, the pages) holds one :class:`Registry` and
-calls its verbs; none of them touches the database, the tables or SQLAlchemy.
+Every shell (the CLI today; any later one, such as an HTTP API) holds one
+:class:`Registry` and calls its verbs; none of them touches the database, the
+tables or SQLAlchemy.
 Whether the database is at this code's migration head depends only on the
 database, so it is checked once, when the handle is opened, not in every verb.
 Schema work (migrate, status, down) and loading legacy rows happen on databases
