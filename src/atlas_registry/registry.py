@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from atlas_registry import artifact_catalog, lifecycle, migration_runner
 from atlas_registry.backfill import resolution, review
@@ -30,13 +30,34 @@ from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.validation import MetadataValidator, default_validator
 
 
-class Registry:
+class _Handle:
+    """What both handles share: the database they hold, and closing it."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password hidden, fit for messages and logs."""
+        return self.database.display_url
+
+    def close(self) -> None:
+        self.database.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class Registry(_Handle):
     """The catalog, the lifecycle, the backfill and the review queue of one database."""
 
     def __init__(
         self, database: Database, policy: GatePolicy, validator: MetadataValidator
     ) -> None:
-        self.database = database
+        super().__init__(database)
         self.policy = policy
         self.validator = validator
 
@@ -63,20 +84,6 @@ class Registry:
             database.dispose()
             raise
         return cls(database, gate, validator or default_validator())
-
-    @property
-    def url(self) -> str:
-        """The database URL with any password hidden, fit for messages and logs."""
-        return self.database.display_url
-
-    def close(self) -> None:
-        self.database.dispose()
-
-    def __enter__(self) -> Registry:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------ catalog
 
@@ -175,29 +182,13 @@ class Registry:
         )
 
 
-class SchemaAdmin:
+class SchemaAdmin(_Handle):
     """Schema work on a database that need not be at head: migrate, status, down, legacy load."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = False) -> SchemaAdmin:
         """Open the database at ``url``; only ``create=True`` (``migrate``) may make a new one."""
         return cls(Database(resolve_url(url), must_exist=not create))
-
-    @property
-    def url(self) -> str:
-        return self.database.display_url
-
-    def close(self) -> None:
-        self.database.dispose()
-
-    def __enter__(self) -> SchemaAdmin:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def migrate(self, to: int | None = None) -> list[Migration]:
         return migration_runner.migrate(self.database, to=to)
