@@ -40,7 +40,12 @@ def test_the_schema_is_checked_once_per_handle(
         admin.migrate()
     calls: list[Any] = []
     real = runner.ensure_current
-    monkeypatch.setattr(runner, "ensure_current", lambda db: calls.append(db) or real(db))
+
+    def counting(database: Any) -> None:
+        calls.append(database)
+        real(database)
+
+    monkeypatch.setattr(runner, "ensure_current", counting)
     with Registry.open(db_url) as registry:
         record = registry.register_model(
             ModelRegistration(title="m", metadata=logistic_regression(), **PIN)
