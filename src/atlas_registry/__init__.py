@@ -12,6 +12,7 @@ from atlas_registry.backfill.review import ReviewItem
 from atlas_registry.backfill.runner import BackfillResult, Outcome
 from atlas_registry.catalog_queries import MAX_PAGE, LeaderboardEntry
 from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
+from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
 from atlas_registry.errors import (
     AlreadyExistsError,
     ConfigurationError,
@@ -41,6 +42,7 @@ from atlas_registry.validation import validate_metadata
 __all__ = [
     "DEFAULT_URL",
     "ENV_VAR",
+    "MAX_DOCUMENT_BYTES",
     "MAX_PAGE",
     "POLICY_ENV_VAR",
     "AlreadyExistsError",
@@ -77,6 +79,8 @@ __all__ = [
     "ValueRejectedError",
     "Violation",
     "load_policy",
+    "parse_json",
+    "read_document",
     "resolve_url",
     "validate_metadata",
 ]

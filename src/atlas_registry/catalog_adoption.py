@@ -19,9 +19,13 @@ from sqlalchemy import Connection, bindparam, select, update
 from atlas_registry.artifact_catalog import LOOKUP_CHUNK, known_artifacts, reference_problems
 from atlas_registry.db import insert_many, utc_timestamp
 from atlas_registry.errors import Violation
-from atlas_registry.model_facts import write_model_facts
+from atlas_registry.model_facts import closes_cycle, write_model_facts
 from atlas_registry.registration_checks import PreparedModel, dump_json
 from atlas_registry.tables import artifacts, legacy_metadata, model_versions
+
+# Every writer of adoptions (a backfill chunk, a review resolution) holds this lock
+# for its transaction, so two of them never adopt the same artifact at once.
+ADOPTION_LOCK = "atlas_registry:adoption"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,20 @@ def adopt_legacy_in(
             problems.setdefault(item.artifact_id, []).append(
                 Violation("artifact_id", "already has registry facts")
             )
+    pending: dict[str, str | None] = {}
+    for item in prepared:
+        base = item.version_row["base_model_id"]
+        if item.artifact_id in problems:
+            continue
+        if base and closes_cycle(conn, item.artifact_id, base, pending):
+            problems[item.artifact_id] = [
+                Violation(
+                    "metadata.base_model_id",
+                    f"{base} descends from {item.artifact_id}: the lineage must stay a tree",
+                )
+            ]
+            continue
+        pending[item.artifact_id] = base
     accepted = [a for a in adoptions if a.prepared.artifact_id not in problems]
     if accepted:
         _write_adoptions(conn, accepted)

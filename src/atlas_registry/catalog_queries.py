@@ -17,11 +17,18 @@ from sqlalchemy import Connection, Select, bindparam, func, select, text
 
 from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
-from atlas_registry.records import Lineage, LineageEntry, ModelRecord, decode_json
+from atlas_registry.records import (
+    MAX_LINEAGE_DEPTH,
+    Lineage,
+    LineageEntry,
+    ModelRecord,
+    decode_json,
+)
 from atlas_registry.tables import artifacts, model_metrics, model_versions
 
 ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
 MAX_PAGE = 1000
+MAX_OFFSET = 1_000_000_000
 
 _MODEL_COLUMNS = [
     *artifacts.c,
@@ -132,9 +139,12 @@ def list_models(
     offset: int = 0,
 ) -> list[ModelRecord]:
     """Models matching every given filter, newest first, one page at a time."""
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
+    if not 0 <= offset <= MAX_OFFSET:
         raise ValidationError(
-            "bad page", [Violation("limit", f"must be 1..{MAX_PAGE}, with offset >= 0")]
+            "bad page",
+            [Violation("offset", f"must be 0..{MAX_OFFSET:,}; narrow the list with filters")],
         )
     values = {
         "promotion_state": promotion_state,
@@ -229,7 +239,7 @@ WITH RECURSIVE up(id, depth) AS (
     UNION ALL
     SELECT mv.base_model_id, up.depth + 1 FROM up
     JOIN model_versions mv ON mv.artifact_id = up.id
-    WHERE mv.base_model_id IS NOT NULL AND up.depth < 10000
+    WHERE mv.base_model_id IS NOT NULL AND up.depth <= :limit
 )
 SELECT {_ENTRY_COLUMNS}, up.depth AS depth FROM up
 JOIN artifacts a ON a.id = up.id
@@ -243,7 +253,7 @@ WITH RECURSIVE down(id, depth) AS (
     UNION ALL
     SELECT mv.artifact_id, down.depth + 1 FROM down
     JOIN model_versions mv ON mv.base_model_id = down.id
-    WHERE down.depth < 10000
+    WHERE down.depth <= :limit
 )
 SELECT {_ENTRY_COLUMNS}, down.depth AS depth FROM down
 JOIN artifacts a ON a.id = down.id
@@ -252,29 +262,47 @@ ORDER BY down.depth, a.id"""
 )
 
 
-def _entries(conn: Connection, query: Any, **params: str) -> list[LineageEntry]:
-    return [
-        LineageEntry(
-            id=row.id,
-            title=row.title,
-            version_number=row.version_number,
-            is_latest=bool(row.is_latest),
-            promotion_state=row.promotion_state,
-            base_model_id=row.base_model_id,
-            depth=row.depth,
+def _entries(conn: Connection, query: Any, **params: Any) -> tuple[list[LineageEntry], bool]:
+    """Each model once, nearest first, and whether the walk went past the depth limit.
+
+    The walk fetches one level past the limit to know that there is more; a
+    model reached twice (only possible in data written before cycles were
+    refused) is listed once, at its nearest depth.
+    """
+    entries: dict[str, LineageEntry] = {}
+    truncated = False
+    for row in conn.execute(query, {**params, "limit": MAX_LINEAGE_DEPTH}):
+        if row.depth > MAX_LINEAGE_DEPTH:
+            truncated = True
+            continue
+        entries.setdefault(
+            row.id,
+            LineageEntry(
+                id=row.id,
+                title=row.title,
+                version_number=row.version_number,
+                is_latest=bool(row.is_latest),
+                promotion_state=row.promotion_state,
+                base_model_id=row.base_model_id,
+                depth=row.depth,
+            ),
         )
-        for row in conn.execute(query, params)
-    ]
+    return list(entries.values()), truncated
 
 
 def lineage(db: Database, artifact_id: str) -> Lineage:
     """The version chain of a model's line, and its fine-tune ancestors and descendants."""
     with db.transaction() as conn:
         model = fetch_model(conn, artifact_id)
+        versions, _ = _entries(conn, _VERSIONS, root=model.lineage_id)
+        ancestors, up_cut = _entries(conn, _ANCESTORS, id=artifact_id)
+        descendants, down_cut = _entries(conn, _DESCENDANTS, id=artifact_id)
         return Lineage(
             model_id=model.id,
             lineage_id=model.lineage_id,
-            versions=_entries(conn, _VERSIONS, root=model.lineage_id),
-            ancestors=_entries(conn, _ANCESTORS, id=artifact_id),
-            descendants=_entries(conn, _DESCENDANTS, id=artifact_id),
+            versions=versions,
+            ancestors=ancestors,
+            descendants=descendants,
+            depth_limit=MAX_LINEAGE_DEPTH,
+            truncated=up_cut or down_cut,
         )

@@ -14,7 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    LargeBinary,
+    Table,
+    cast,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
 
@@ -26,6 +37,7 @@ from atlas_registry.errors import (
     LockTimeoutError,
     RegistryError,
     ValueRejectedError,
+    capped,
 )
 
 ENV_VAR = "ATLAS_REGISTRY_DB"
@@ -37,8 +49,27 @@ SQLITE_MMAP_MB = 256
 
 
 def resolve_url(flag: str | None = None) -> str:
-    """The database URL: the ``--db`` flag, else ``$ATLAS_REGISTRY_DB``, else the SQLite file."""
-    return flag or os.environ.get(ENV_VAR) or DEFAULT_URL
+    """The database URL: the ``--db`` flag, else ``$ATLAS_REGISTRY_DB``, else the SQLite file.
+
+    An empty flag or variable is an error, not a request for the default: a
+    script whose variable came out empty must not write to another database.
+    """
+    if flag is not None:
+        if not flag.strip():
+            raise ConfigurationError(
+                "--db is empty: give a database URL such as sqlite:///registry.db "
+                "or postgresql://user@host/db, or leave --db out for the default"
+            )
+        return flag
+    from_env = os.environ.get(ENV_VAR)
+    if from_env is not None:
+        if not from_env.strip():
+            raise ConfigurationError(
+                f"${ENV_VAR} is set but empty: set it to a database URL, or unset it "
+                f"for the default ({DEFAULT_URL})"
+            )
+        return from_env
+    return DEFAULT_URL
 
 
 def utc_timestamp() -> str:
@@ -124,11 +155,14 @@ _BACKENDS: dict[str, type[_Backend]] = {"sqlite": _SQLiteBackend, "postgresql": 
 
 
 def _parse_url(raw: str) -> URL:
+    shown = capped(repr(raw), 200)
     try:
         url = make_url(raw)
-    except ArgumentError as exc:
+        url.port  # noqa: B018 - a port that is not a number fails here, not at connect
+    except (ArgumentError, ValueError) as exc:
         raise ConfigurationError(
-            f"cannot parse database URL {raw!r}: expected sqlite:///PATH or postgresql://..."
+            f"cannot parse database URL {shown}: expected sqlite:///PATH or "
+            f"postgresql://user@host[:port]/db ({exc})"
         ) from exc
     backend = url.get_backend_name()
     if backend == "postgres":
@@ -139,7 +173,29 @@ def _parse_url(raw: str) -> URL:
         )
     if backend == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
+    elif url.host or url.port:
+        raise ConfigurationError(
+            f"{shown} names a host: a SQLite URL is sqlite:///relative/path.db or "
+            "sqlite:////absolute/path.db (three or four slashes)"
+        )
     return url
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_non_sqlite(path: Path) -> None:
+    """A file that is neither empty nor starts with SQLite's header is not ours to open."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot open {path}: {exc.strerror or exc}") from exc
+    if header and header != SQLITE_HEADER:
+        raise ConfigurationError(
+            f"{path} is not a SQLite database (it does not start with the SQLite header); "
+            "check --db"
+        )
 
 
 class Database:
@@ -165,7 +221,10 @@ class Database:
         if database in (None, "", ":memory:"):
             return
         path = Path(str(database))
+        if path.is_dir():
+            raise ConfigurationError(f"{path} is a directory, not a SQLite database file")
         if path.exists():
+            _refuse_non_sqlite(path)
             return
         if must_exist:
             raise DatabaseNotFoundError(
@@ -229,8 +288,15 @@ class Database:
                 f"gave up after {LOCK_TIMEOUT_SECONDS}s waiting for another writer on "
                 f"{self.display_url}; retry, or find the long-running process holding it"
             )
+        if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
+            return DatabaseFailureError(
+                f"the SQLite file at {self.display_url} is damaged ({_driver_message(exc)}): "
+                "restore it from a backup"
+            )
         if isinstance(exc, OperationalError) and (
-            exc.connection_invalidated or "connect" in str(exc.orig).lower()
+            exc.connection_invalidated
+            or exc.statement is None  # raised while connecting, before any statement
+            or "connect" in str(exc.orig).lower()
         ):
             return DatabaseNotFoundError(
                 f"cannot reach the database at {self.display_url}: {_driver_message(exc)}"
@@ -272,3 +338,27 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 
 def _driver_message(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
+def legacy_text(dialect: str, column: Column[Any]) -> ColumnElement[Any]:
+    """A TEXT column read as raw bytes on SQLite, labelled with the column's name.
+
+    SQLite stores whatever bytes a platform wrote into a TEXT column, and the
+    driver raises while fetching a row that is not UTF-8, which would stop a
+    whole backfill or report at one bad legacy row. PostgreSQL never holds such
+    text, so the column is read as it is there. :func:`decoded` turns the value
+    back into text where it is text.
+    """
+    if dialect == "sqlite":
+        return cast(column, LargeBinary).label(column.name)
+    return column
+
+
+def decoded(value: str | bytes | None) -> str | bytes | None:
+    """UTF-8 bytes as text; bytes that are not UTF-8 stay bytes, for the caller to refuse."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value

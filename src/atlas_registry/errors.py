@@ -109,12 +109,31 @@ class DatabaseFailureError(RegistryError):
     exit_code = 10
 
 
+MAX_ECHO = 300
+MAX_LISTED = 50
+
+
+def capped(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut; echoed, never dumped."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: where (a dotted JSON path, ``$`` for the root) and what."""
+    """One broken rule: where (a dotted JSON path, ``$`` for the root) and what.
+
+    Both parts are capped: a message that quotes a 10 MB value says how much it
+    left out instead of sending the value back.
+    """
 
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", capped(self.path, MAX_ECHO // 2))
+        object.__setattr__(self, "message", capped(self.message))
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -128,7 +147,10 @@ class ValidationError(RegistryError):
 
     def __init__(self, summary: str, violations: Sequence[Violation]) -> None:
         self.violations: tuple[Violation, ...] = tuple(violations)
-        lines = "\n".join(f"  - {v}" for v in self.violations)
+        shown = self.violations[:MAX_LISTED]
+        lines = "\n".join(f"  - {v}" for v in shown)
+        if len(self.violations) > len(shown):
+            lines += f"\n  ... and {len(self.violations) - len(shown)} more (--json lists all)"
         super().__init__(f"{summary}:\n{lines}" if lines else summary)
         self.summary = summary
 

@@ -11,16 +11,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, text, update
 
 from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.db import insert_many
 from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.records import MAX_LINEAGE_DEPTH
 from atlas_registry.registration_checks import TEXT_LIMITS, PreparedModel, code_pin_problems
 from atlas_registry.tables import model_metrics, model_versions
 
 # The tables a model's facts live in; a test holds every write path to this set.
 FACT_TABLES = (model_versions.name, model_metrics.name)
+
+# Models among :ids that are their own fine-tune ancestor. Registration cannot make
+# one (a new id is nobody's base yet); adopting existing artifacts could.
+_SELF_ANCESTORS = text(
+    """
+WITH RECURSIVE up(start, id, depth) AS (
+    SELECT artifact_id, base_model_id, 1 FROM model_versions
+    WHERE artifact_id IN :ids AND base_model_id IS NOT NULL
+    UNION ALL
+    SELECT up.start, mv.base_model_id, up.depth + 1 FROM up
+    JOIN model_versions mv ON mv.artifact_id = up.id
+    WHERE mv.base_model_id IS NOT NULL AND up.id <> up.start AND up.depth < :limit
+)
+SELECT DISTINCT start FROM up WHERE id = start"""
+).bindparams(bindparam("ids", expanding=True))
+_BASE_OF = text("SELECT base_model_id FROM model_versions WHERE artifact_id = :id")
 
 
 def write_model_facts(
@@ -30,7 +47,42 @@ def write_model_facts(
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
     insert_many(conn, model_versions, version_rows)
     insert_many(conn, model_metrics, [row for item in prepared for row in item.metric_rows])
+    fine_tunes = [row["artifact_id"] for row in version_rows if row["base_model_id"]]
+    if fine_tunes:
+        _refuse_cycles(conn, fine_tunes)
     return version_rows
+
+
+def _refuse_cycles(conn: Connection, ids: list[str]) -> None:
+    """The safety net under every writer: no model may be its own fine-tune ancestor."""
+    found = conn.execute(_SELF_ANCESTORS, {"ids": ids, "limit": MAX_LINEAGE_DEPTH}).scalars()
+    cyclic = sorted(found)
+    if cyclic:
+        raise ValidationError(
+            "the fine-tune lineage must stay a tree",
+            [Violation("metadata.base_model_id", f"{i} would be its own ancestor") for i in cyclic],
+        )
+
+
+def closes_cycle(
+    conn: Connection, model_id: str, base_id: str, pending: dict[str, str | None]
+) -> bool:
+    """True when making ``base_id`` the base of ``model_id`` would close a cycle.
+
+    ``pending`` holds base models written in this transaction's batch but not
+    yet in the table. Walks up from ``base_id``, one row per level.
+    """
+    seen: set[str] = set()
+    current: str | None = base_id
+    while current is not None and current not in seen and len(seen) < MAX_LINEAGE_DEPTH:
+        if current == model_id:
+            return True
+        seen.add(current)
+        if current in pending:
+            current = pending[current]
+        else:
+            current = conn.execute(_BASE_OF, {"id": current}).scalar()
+    return False
 
 
 def set_code_pin_in(

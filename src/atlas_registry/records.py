@@ -118,6 +118,10 @@ class ModelRecord:
         return dataclasses.asdict(self)
 
 
+# Longest fine-tune chain the registry follows (lineage answers, cycle checks).
+MAX_LINEAGE_DEPTH = 10_000
+
+
 @dataclass(frozen=True)
 class LineageEntry:
     """One model in a lineage answer, with how far it is from the model asked about."""
@@ -133,13 +137,19 @@ class LineageEntry:
 
 @dataclass(frozen=True)
 class Lineage:
-    """A model's version chain and its fine-tune ancestry and descendants."""
+    """A model's version chain and its fine-tune ancestry and descendants.
+
+    ``truncated`` says a fine-tune chain went on past ``depth_limit`` levels and
+    was cut there.
+    """
 
     model_id: str
     lineage_id: str
     versions: list[LineageEntry] = field(default_factory=list)
     ancestors: list[LineageEntry] = field(default_factory=list)
     descendants: list[LineageEntry] = field(default_factory=list)
+    depth_limit: int = 0
+    truncated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

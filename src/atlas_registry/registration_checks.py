@@ -8,6 +8,7 @@ Rules that need the database (do referenced artifacts exist?) live in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -18,12 +19,16 @@ from typing import Any
 
 import orjson
 
-from atlas_registry.db import TIMESTAMP_FORMAT
+from atlas_registry.documents import value_problems
 from atlas_registry.errors import Violation
 from atlas_registry.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, matches
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import MetadataValidator, format_path
 
+MAX_IDENTIFIER_TEXT = 2048
+REGISTRATION_TEXT_FIELDS = tuple(
+    f.name for f in dataclasses.fields(ModelRegistration) if f.name != "metadata"
+)
 TEXT_LIMITS = {
     "title": 500,
     "description": 20000,
@@ -81,34 +86,43 @@ def dump_validated_json(value: Any) -> str:
 
 
 def normalise_timestamp(value: str) -> str:
-    """ISO 8601 in, UTC ``YYYY-MM-DD HH:MM:SS`` out; naive times are taken as UTC."""
-    parsed = datetime.fromisoformat(value.strip())
+    """ISO 8601 in, UTC ``YYYY-MM-DD HH:MM:SS`` out; naive times are taken as UTC.
+
+    Years are always written with four digits, so stored times sort as text on
+    both databases; a time whose UTC date falls outside years 1-9999 (e.g.
+    ``0001-01-01T00:00:00+14:00``) raises OverflowError.
+    """
+    parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    utc = parsed.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S}"
 
 
 def _text_problems(registration: ModelRegistration) -> list[Violation]:
+    """Every field beside the metadata: text, within its length, free of NUL and lone surrogates.
+
+    Titles and the other texts are stored exactly as written (nothing is trimmed);
+    a title must hold something other than white space.
+    """
     problems = []
-    for name, limit in TEXT_LIMITS.items():
+    for name in REGISTRATION_TEXT_FIELDS:
         value = getattr(registration, name)
         if value is None:
             continue
         if not isinstance(value, str):
             problems.append(Violation(name, "must be text"))
+            continue
+        found = value_problems(value, name)
+        if found:
+            problems += found
         elif name == "title" and not value.strip():
             problems.append(Violation(name, "must not be empty"))
-        elif len(value) > limit:
+        elif len(value) > TEXT_LIMITS.get(name, MAX_IDENTIFIER_TEXT):
+            limit = TEXT_LIMITS.get(name, MAX_IDENTIFIER_TEXT)
             problems.append(
                 Violation(name, f"is too long ({len(value)} characters; at most {limit})")
             )
-        elif "\x00" in value:
-            problems.append(Violation(name, "must not contain NUL characters"))
-        else:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                problems.append(Violation(name, "is not valid Unicode text"))
     return problems
 
 
@@ -141,11 +155,16 @@ def _time_problems(registration: ModelRegistration) -> tuple[list[Violation], di
             continue
         try:
             times[name] = normalise_timestamp(value)
+        except OverflowError:
+            problems.append(
+                Violation(name, f"falls outside years 1-9999 once converted to UTC: {value!r:.80}")
+            )
         except (ValueError, TypeError, AttributeError):
             problems.append(
                 Violation(
                     name,
-                    f"must be an ISO 8601 date-time such as 2026-03-01T12:00:00Z, got {value!r}",
+                    "must be an ISO 8601 date-time such as 2026-03-01T12:00:00Z, "
+                    f"got {value!r:.80}",
                 )
             )
     started, completed = times.get("training_started_at"), times.get("training_completed_at")
@@ -201,7 +220,9 @@ def prepare(
     """Check a registration and turn it into rows, or return every violation found."""
     metadata_json, metadata_problems = validator.checked_json(registration.metadata)
     problems = [under("metadata", v) for v in metadata_problems]
-    problems += _text_problems(registration)
+    text_problems = _text_problems(registration)
+    if text_problems:  # the field-by-field rules below assume readable text
+        return None, problems + text_problems
     problems += code_pin_problems(registration.code_repo_url, registration.code_commit_sha)
     problems += _id_problems(registration)
     time_problems, times = _time_problems(registration)
@@ -217,7 +238,7 @@ def prepare(
     artifact_row = {
         "id": artifact_id,
         "artifact_type": "model",
-        "title": registration.title.strip(),
+        "title": registration.title,
         "description": registration.description,
         "metadata": metadata_json,
         "created_by": registration.created_by,

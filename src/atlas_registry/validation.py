@@ -4,14 +4,16 @@ The schema is run by ``jsonschema-rs`` (about a hundred times faster than the
 pure-Python validator, with the same full error lists). Its raw messages
 ("is not valid under any of the schemas listed in the 'oneOf' keyword") are
 turned here into one violation per problem, each with its JSON path and the
-``x-hint`` the schema gives for that node. JSON Schema cannot see NaN or
-Infinity (they are not JSON), so a pre-pass finds them.
+``x-hint`` the schema gives for that node. JSON Schema cannot see what
+is not JSON (NaN, Infinity, integers beyond ±2^53, NUL, lone surrogates), so a
+pre-pass (:func:`atlas_registry.documents.value_problems`) finds them.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -19,10 +21,16 @@ from typing import Any
 
 import jsonschema_rs
 
+from atlas_registry.documents import value_problems
 from atlas_registry.errors import MetadataValidationError, Violation
 
 SCHEMA_FILE = "model_artifact_metadata.json"
-MAX_DEPTH = 16
+# Metadata nests at most 17 levels: the root object and 16 levels of values below it.
+MAX_METADATA_NESTING = 17
+# In stored JSON text: a NUL, a surrogate (paired or not) or a long run of digits.
+# The fast path sends a document holding any of them to the full walk, which
+# decides; most documents hold none, and the search runs at C speed.
+_SUSPECT = re.compile(r"\\u0000|\\ud[89a-f]|[0-9]{16}", re.IGNORECASE)
 
 
 @cache
@@ -75,32 +83,6 @@ def _type_phrase(types: Sequence[str]) -> str:
     return " or ".join(names.get(t, t) for t in types)
 
 
-def _scan(value: Any, path: tuple[str | int, ...], depth: int, found: list[Violation]) -> None:
-    """Find what the schema cannot see: non-finite numbers and runaway nesting."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            found.append(
-                Violation(format_path(path), f"must be a finite number, got {_describe(value)}")
-            )
-        return
-    if depth > MAX_DEPTH and isinstance(value, dict | list):
-        found.append(Violation(format_path(path), f"is nested deeper than {MAX_DEPTH} levels"))
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                found.append(Violation(format_path(path), f"has a key that is not text: {key!r}"))
-                continue
-            _scan(item, (*path, key), depth + 1, found)
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _scan(item, (*path, index), depth + 1, found)
-    elif not isinstance(value, str | int | bool) and value is not None:
-        found.append(
-            Violation(format_path(path), f"must be a JSON value, got {type(value).__name__}")
-        )
-
-
 class MetadataValidator:
     """A compiled schema that reports every violation in plain words."""
 
@@ -118,18 +100,22 @@ class MetadataValidator:
         """
         if isinstance(metadata, dict) and self._validator.is_valid(metadata):
             try:
-                return json.dumps(metadata, allow_nan=False, separators=(",", ":")), []
+                text = json.dumps(metadata, allow_nan=False, separators=(",", ":"))
             except (ValueError, TypeError, RecursionError):
-                pass
-        return None, self.violations(metadata)
+                text = None
+            if text is not None and not _SUSPECT.search(text):
+                return text, []
+        problems = self.violations(metadata)
+        if problems:
+            return None, problems
+        return json.dumps(metadata, allow_nan=False, separators=(",", ":")), []
 
     def violations(self, metadata: Any) -> list[Violation]:
         """Every violation in ``metadata``, sorted by path; empty when it is valid."""
         if not isinstance(metadata, dict):
             return [Violation("$", f"must be a JSON object, got {_describe(metadata)}")]
-        found: list[Violation] = []
-        _scan(metadata, (), 0, found)
-        deep = [v for v in found if "nested deeper" in v.message]
+        found = value_problems(metadata, max_nesting=MAX_METADATA_NESTING)
+        deep = [v for v in found if "nests deeper" in v.message]
         if deep:
             return deep  # do not hand a recursion bomb to the schema validator
         if not found and self._validator.is_valid(metadata):

@@ -9,15 +9,14 @@ loaded instead.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, select
 
 from atlas_registry.db import Database
+from atlas_registry.documents import parse_json, read_document
 from atlas_registry.errors import InputError, SchemaOutOfDateError, ValidationError, Violation
 from atlas_registry.tables import artifacts
 
@@ -43,14 +42,11 @@ class LoadResult:
 
 def read_fixture(path: str | None = None) -> list[dict[str, Any]]:
     """The artifact rows of ``path`` (default: the packaged fixture), checked for shape."""
-    try:
-        if path:
-            text = Path(path).read_text("utf-8")
-        else:
-            text = (resources.files("atlas_registry") / "data" / FIXTURE).read_text("utf-8")
-        document = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read legacy artifacts from {path or FIXTURE}: {exc}") from exc
+    if path:
+        document = read_document(path)
+    else:
+        packaged = resources.files("atlas_registry") / "data" / FIXTURE
+        document = parse_json(packaged.read_bytes(), FIXTURE)
     rows = document.get("artifacts") if isinstance(document, dict) else None
     if not isinstance(rows, list):
         raise InputError(f'{path or FIXTURE} must be an object with an "artifacts" list')

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 
 from atlas_registry import migration_runner
 from atlas_registry.backfill.rules import RULES
-from atlas_registry.db import Database
+from atlas_registry.db import Database, decoded, legacy_text
+from atlas_registry.documents import parse_json
+from atlas_registry.errors import RegistryError
 from atlas_registry.tables import (
     artifacts,
     legacy_metadata,
@@ -46,17 +48,21 @@ class ReportEntry:
     @property
     def legacy_keys(self) -> list[str] | None:
         try:
-            parsed = json.loads(self.original)
-        except json.JSONDecodeError:
+            parsed = parse_json(self.original, "legacy metadata")
+        except RegistryError:  # not JSON, or beyond the limits: the review item says why
             return None
         return sorted(parsed) if isinstance(parsed, dict) else None
+
+
+def _source(dialect: str) -> Select[Any]:
+    """Every legacy artifact the backfill has seen, with its text as the dialect can read it."""
+    return _SOURCE.add_columns(legacy_text(dialect, artifacts.c.metadata))
 
 
 _SOURCE = (
     select(
         artifacts.c.id,
         artifacts.c.title,
-        artifacts.c.metadata,
         legacy_metadata.c.original_metadata,
         legacy_metadata.c.mapping_json,
         review_queue.c.status,
@@ -103,10 +109,12 @@ def _entry(row: Any, versions: dict[str, Any], events: dict[str, Any]) -> Report
         trace = json.loads(row.mapping_json)
     else:
         trace = json.loads(row.proposed_json).get("trace", {})
+    original = row.original_metadata if row.original_metadata is not None else row.metadata
+    text = decoded(original)
     return ReportEntry(
         id=row.id,
         title=row.title,
-        original=row.original_metadata if row.original_metadata is not None else row.metadata,
+        original=text if isinstance(text, str) else (text or b"").decode("utf-8", "replace"),
         trace=trace,
         version=versions.get(row.id),
         review=review,
@@ -119,9 +127,8 @@ def entries(db: Database) -> Iterator[ReportEntry]:
     after = ""
     while True:
         with db.transaction() as conn:
-            rows = conn.execute(
-                _SOURCE.where(artifacts.c.id > after).order_by(artifacts.c.id).limit(PAGE)
-            ).all()
+            page = _source(db.dialect).where(artifacts.c.id > after)
+            rows = conn.execute(page.order_by(artifacts.c.id).limit(PAGE)).all()
             ids = [row.id for row in rows]
             versions, events = _versions(conn, ids), _events(conn, ids)
         if not rows:

@@ -21,7 +21,7 @@ from atlas_registry.backfill.review import (
     mark_resolved,
     parse_assignments,
 )
-from atlas_registry.catalog_adoption import adopt_legacy_in
+from atlas_registry.catalog_adoption import ADOPTION_LOCK, adopt_legacy_in
 from atlas_registry.db import Database
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation
 from atlas_registry.model_facts import set_code_pin_in
@@ -58,7 +58,7 @@ def _apply(proposed: dict[str, Any], assignments: dict[str, str]) -> dict[str, A
                     "cannot set a field inside a value",
                     [Violation(key, "its parent is not an object")],
                 )
-        node[parts[-1]] = json_or_text(value)
+        node[parts[-1]] = json_or_text(value, key)
     completed["trace"] = {**completed["trace"], "resolved_with": sorted(assignments)}
     return completed
 
@@ -75,6 +75,7 @@ def resolve(
     """Resolve one open review item; nothing changes unless everything validates."""
     values = parse_assignments(assignments)
     with db.transaction(write=True) as conn:
+        db.lock(conn, ADOPTION_LOCK)
         item = get_review(conn, artifact_id)
         if item.status != "open":
             raise IllegalTransitionError(f"the review of {artifact_id} is already resolved")

@@ -10,7 +10,8 @@ from sqlalchemy import Connection, select, update
 
 from atlas_registry.backfill.rules import Held
 from atlas_registry.db import Database, utc_timestamp
-from atlas_registry.errors import NotFoundError, ValidationError, Violation
+from atlas_registry.documents import parse_json
+from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
 from atlas_registry.registration_checks import dump_json
 from atlas_registry.tables import review_queue
 
@@ -116,11 +117,15 @@ def parse_assignments(assignments: list[str]) -> dict[str, str]:
     return parsed
 
 
-def json_or_text(raw: str) -> Any:
-    """A metadata value: JSON when it parses as JSON (numbers, lists, objects), else the text."""
+def json_or_text(raw: str, key: str) -> Any:
+    """A ``--set`` value: JSON when it reads as JSON (numbers, lists, objects), else the text.
+
+    JSON is read by the registry's one reader, so a value that breaks a document
+    limit (a 5,000-digit number, NaN, duplicate keys) is refused, not stored.
+    """
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return parse_json(raw, f"--set {key}")
+    except InputError:
         return raw
 
 

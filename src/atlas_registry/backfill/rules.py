@@ -15,7 +15,6 @@ how to reproduce it). ``RULES`` is the documented table, in the order applied.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +37,8 @@ from atlas_registry.backfill.rules_provenance import (
     rule_status,
     rule_training_config,
 )
+from atlas_registry.documents import parse_json
+from atlas_registry.errors import InputError, ValidationError
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,26 @@ def _refused(reason: str) -> LegacyMapping:
     return result
 
 
-def map_legacy(metadata_text: str) -> LegacyMapping:
-    """Apply every rule to one legacy metadata text."""
+def map_legacy(metadata_text: str | bytes) -> LegacyMapping:
+    """Apply every rule to one legacy metadata text.
+
+    The text is read by the registry's one JSON reader, so a legacy row that
+    breaks a document limit (nested thousands deep, a 5,000-digit number,
+    duplicate keys, bytes that are not UTF-8) is held with the reason instead
+    of stopping the backfill; duplicate keys are held showing every value.
+    """
     try:
-        legacy = json.loads(metadata_text)
-    except (json.JSONDecodeError, TypeError):
-        return _refused("legacy metadata is not JSON")
+        legacy = parse_json(metadata_text, "legacy metadata")
+    except InputError as exc:
+        not_json = exc.message.startswith("legacy metadata is not JSON")
+        return _refused("legacy metadata is not JSON" if not_json else exc.message)
+    except ValidationError as exc:
+        result = LegacyMapping()
+        result.held.extend(
+            Held("metadata", f"legacy metadata at {v.path} {v.message}", blocking=True)
+            for v in exc.violations
+        )
+        return result
     if not isinstance(legacy, dict):
         return _refused("legacy metadata is not a JSON object")
     ctx = Context(legacy)

@@ -6,23 +6,27 @@ result exactly as a registration, and writes each chunk in one transaction
 through the catalog: the adoption, the promotion a legacy model in use earns,
 and the review items for what it would not guess. A failure anywhere in a
 chunk rolls the whole chunk back, so every artifact ends fully backfilled or
-untouched. ``dry_run`` does the same work and rolls it back.
+untouched. ``dry_run`` does the same work and rolls it back. Each chunk is
+written under the adoption lock and first drops what another backfill (or a
+review resolution) finished meanwhile, so two backfills started at once end
+in the state one would have left.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from atlas_registry import lifecycle
 from atlas_registry.backfill.adoption import build_adoption
 from atlas_registry.backfill.review import queue_in
 from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
-from atlas_registry.catalog_adoption import LegacyAdoption, adopt_legacy_in
-from atlas_registry.db import Database
+from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
+from atlas_registry.db import Database, decoded, legacy_text
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.tables import artifacts, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
@@ -35,7 +39,7 @@ CHUNK_SIZE = 500
 class LegacyArtifact:
     id: str
     title: str
-    metadata: str
+    metadata: str | bytes  # bytes: the stored text is not UTF-8 (SQLite only); it is held
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class BackfillResult:
 
 
 _PENDING = (
-    select(artifacts.c.id, artifacts.c.title, artifacts.c.metadata)
+    select(artifacts.c.id)
     .outerjoin(model_versions, model_versions.c.artifact_id == artifacts.c.id)
     .where(artifacts.c.artifact_type == "model", model_versions.c.artifact_id.is_(None))
 )
@@ -86,10 +90,26 @@ def count_pending(db: Database) -> int:
 # query let planners without statistics (PostgreSQL after the legacy rows were
 # loaded, or with autovacuum off) collect every pending model past the cursor
 # and sort them, per chunk: quadratic in the size of the catalog.
-_WINDOW = select(artifacts.c.id).where(artifacts.c.id > bindparam("after")).order_by(artifacts.c.id)
-_PENDING_IN = _PENDING.where(artifacts.c.id.in_(bindparam("ids", expanding=True))).order_by(
-    artifacts.c.id
+_WITH_FACTS = select(model_versions.c.artifact_id).where(
+    model_versions.c.artifact_id.in_(bindparam("ids", expanding=True))
 )
+
+
+def _with_facts(conn: Connection, ids: list[str]) -> set[str]:
+    return set(conn.execute(_WITH_FACTS, {"ids": ids}).scalars()) if ids else set()
+
+
+_WINDOW = select(artifacts.c.id).where(artifacts.c.id > bindparam("after")).order_by(artifacts.c.id)
+
+
+@functools.cache
+def _pending_in(dialect: str) -> Select[Any]:
+    """The pending models among some ids, with their legacy text as the dialect can read it."""
+    return (
+        _PENDING.add_columns(artifacts.c.title, legacy_text(dialect, artifacts.c.metadata))
+        .where(artifacts.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(artifacts.c.id)
+    )
 
 
 def _chunks(db: Database, size: int) -> Iterator[list[LegacyArtifact]]:
@@ -100,9 +120,9 @@ def _chunks(db: Database, size: int) -> Iterator[list[LegacyArtifact]]:
             window = conn.execute(_WINDOW.limit(size), {"after": after}).scalars().all()
             if not window:
                 return
-            rows = conn.execute(_PENDING_IN, {"ids": window}).all()
+            rows = conn.execute(_pending_in(db.dialect), {"ids": window}).all()
         if rows:
-            yield [LegacyArtifact(r.id, r.title, r.metadata) for r in rows]
+            yield [LegacyArtifact(r.id, r.title, decoded(r.metadata) or "") for r in rows]
         after = window[-1]
 
 
@@ -148,6 +168,7 @@ class _Chunk:
             mapping = self.mappings[item.id]
             held = list(mapping.held)
             if not mapping.blocking:
+                assert isinstance(item.metadata, str)  # text that is not UTF-8 is held
                 adoption, problems = build_adoption(
                     item.id, item.title, item.metadata, _proposal(mapping), validator
                 )
@@ -155,6 +176,13 @@ class _Chunk:
                     self.adoptions.append(adoption)
                 held += [Held(v.path, v.message, blocking=True) for v in problems]
             self.holds[item.id] = held
+
+    def keep_pending(self, conn: Connection) -> None:
+        """Drop the artifacts another backfill gave their facts since this chunk was read."""
+        done = _with_facts(conn, list(self.items))
+        if done:
+            self.items = {i: item for i, item in self.items.items() if i not in done}
+            self.adoptions = [a for a in self.adoptions if a.prepared.artifact_id not in done]
 
     def write(
         self, db: Database, conn: Connection, policy: GatePolicy, result: BackfillResult
@@ -215,8 +243,10 @@ def backfill(
     for items in _chunks(db, chunk_size):
         chunk = _Chunk(items, validator)
         with db.transaction(write=True, commit=not dry_run) as conn:
+            db.lock(conn, ADOPTION_LOCK)
+            chunk.keep_pending(conn)
             chunk.write(db, conn, policy, result)
-        result.scanned += len(items)
+        result.scanned += len(chunk.items)
         if not keep_outcomes:
             result.outcomes.clear()
         if on_chunk:

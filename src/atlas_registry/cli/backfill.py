@@ -22,6 +22,9 @@ from atlas_registry.cli.common import (
 from atlas_registry.cli.lifecycle import ActorOption, NotesOption, actor_name
 from atlas_registry.cli.models import ModelId
 
+# Not an error: the backfill did all it could, and some artifacts wait for a person.
+HELD_EXIT_CODE = 11
+
 legacy_app = typer.Typer(help="The platform's legacy model artifacts.", no_args_is_help=True)
 review_app = typer.Typer(help="Legacy facts held for human review.", no_args_is_help=True)
 
@@ -100,7 +103,10 @@ def backfill_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Give every legacy model artifact its registry facts, or hold it for review. Idempotent."""
+    """Give every legacy model artifact its registry facts, or hold it for review. Idempotent.
+
+    Exits 11 when artifacts remain held for review (blocking), so a script can tell.
+    """
     show_progress = not as_json and sys.stderr.isatty()
 
     def work(registry: Registry) -> tuple[BackfillResult, str | None]:
@@ -111,7 +117,7 @@ def backfill_command(
     def to_json(outcome: tuple[BackfillResult, str | None]) -> Any:
         return {**outcome[0].to_dict(), "report": outcome[1]}
 
-    call(
+    result = call(
         db,
         as_json,
         work,
@@ -119,6 +125,8 @@ def backfill_command(
         policy=policy,
         to_json=to_json,
     )
+    if result[0].held_blocking:
+        raise typer.Exit(HELD_EXIT_CODE)
 
 
 @review_app.command("list")

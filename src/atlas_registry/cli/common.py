@@ -84,14 +84,15 @@ def run(
     verb: Callable[[], T],
     render: Callable[[T], None],
     to_json: Callable[[T], Any] = jsonable,
-) -> None:
-    """Call one verb inside the error boundary, then emit its result."""
+) -> T:
+    """Call one verb inside the error boundary, emit its result, and return it."""
     with error_boundary(as_json):
         result = verb()
     if as_json:
         print_json(to_json(result))
     else:
         render(result)
+    return result
 
 
 def call(
@@ -102,14 +103,14 @@ def call(
     *,
     policy: str | None = None,
     to_json: Callable[[T], Any] = jsonable,
-) -> None:
+) -> T:
     """:func:`run` one verb of a :class:`Registry` opened on ``db``."""
 
     def opened() -> T:
         with Registry.open(db, policy=policy) as registry:
             return verb(registry)
 
-    run(as_json, opened, render, to_json)
+    return run(as_json, opened, render, to_json)
 
 
 def call_admin(
@@ -120,14 +121,14 @@ def call_admin(
     *,
     create: bool = False,
     to_json: Callable[[T], Any] = jsonable,
-) -> None:
+) -> T:
     """:func:`run` one verb of a :class:`SchemaAdmin` opened on ``db``."""
 
     def opened() -> T:
         with SchemaAdmin.open(db, create=create) as admin:
             return verb(admin)
 
-    run(as_json, opened, render, to_json)
+    return run(as_json, opened, render, to_json)
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,35 +14,20 @@ from atlas_registry import (
     LineageEntry,
     ModelRecord,
     ModelRegistration,
+    read_document,
     validate_metadata,
 )
 from atlas_registry.cli.common import DbOption, JsonOption, call, run, stdout, table
-from atlas_registry.errors import InputError
 
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
 ModelId = Annotated[str, typer.Argument(help="The model's artifact id.")]
-
-
-def read_json(source: str) -> Any:
-    """A JSON document from a file or ``-`` (stdin); unreadable input is an InputError."""
-    try:
-        raw = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {source}: {exc}") from exc
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        name = "standard input" if source == "-" else source
-        raise InputError(
-            f"{name} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from exc
 
 
 def validate(file: FileArgument, as_json: JsonOption = False) -> None:
     """Check one model metadata object against the schema; list every problem."""
     run(
         as_json,
-        lambda: validate_metadata(read_json(file)),
+        lambda: validate_metadata(read_document(file)),
         lambda _: stdout.print("valid"),
         lambda _: {"valid": True},
     )
@@ -56,7 +39,7 @@ def register(file: FileArgument, db: DbOption = None, as_json: JsonOption = Fals
     call(
         db,
         as_json,
-        lambda registry: registry.register_model(registration(read_json(file))),
+        lambda registry: registry.register_model(registration(read_document(file))),
         lambda record: stdout.print(
             f"registered {record.id} (version {record.version_number} of line "
             f"{record.lineage_id}, {record.promotion_state})"
@@ -146,6 +129,11 @@ def _lineage_tables(result: Lineage) -> None:
     )
     stdout.print(table("Fine-tuned from (ancestors)", columns, _entry_rows(result.ancestors)))
     stdout.print(table("Fine-tuned into (descendants)", columns, _entry_rows(result.descendants)))
+    if result.truncated:
+        stdout.print(
+            f"the fine-tune chain goes on past {result.depth_limit:,} levels; "
+            f"shown up to {result.depth_limit:,}"
+        )
 
 
 def lineage(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) -> None:

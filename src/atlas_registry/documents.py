@@ -1,0 +1,253 @@
+"""The one reader of JSON documents, and the limits every value the registry stores obeys.
+
+Every document the registry reads (a registration file or standard input, a
+``--set`` value, a legacy artifact's metadata text, the legacy fixture file)
+goes through :func:`parse_json`, and every value a caller hands the library
+directly goes through :func:`value_problems`, so the same document is accepted
+or refused the same way on every path and on both databases. The limits, with
+the reason for each (they are listed for users in ``docs/limits.md``):
+
+- a document is at most :data:`MAX_DOCUMENT_BYTES`;
+- objects and lists nest at most :data:`MAX_NESTING` levels (the metadata
+  schema allows far fewer; this bound keeps a hostile document from exhausting
+  the parser's stack);
+- an object names each key once: JSON parsers disagree on which of two
+  duplicates wins, so the registry refuses to pick;
+- integers lie within ±2^53 (:data:`MAX_SAFE_INTEGER`), the range every JSON
+  reader, both databases and a double hold exactly;
+- numbers are finite: ``NaN``, ``Infinity`` and literals that overflow a double
+  (``1e400``) are refused;
+- text holds no NUL character (PostgreSQL cannot store one) and no unpaired
+  UTF-16 surrogate (it is not Unicode text and cannot be written as UTF-8).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from atlas_registry.errors import InputError, ValidationError, Violation
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+MAX_NESTING = 64
+MAX_SAFE_INTEGER = 2**53
+MAX_KEY_CHARACTERS = 1000
+_DIGITS_OF_SAFE_INTEGER = len(str(MAX_SAFE_INTEGER))
+
+_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Refused:
+    """A parsed value the limits refuse, kept in place so the refusal can name its path."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _DuplicateKeys(dict[str, Any]):
+    """An object that named a key more than once: every value each duplicate had."""
+
+    duplicates: dict[str, list[Any]]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, list[Any]] = {}
+    for key, value in pairs:
+        seen.setdefault(key, []).append(value)
+    duplicates = {key: values for key, values in seen.items() if len(values) > 1}
+    if not duplicates:
+        return dict(pairs)
+    found = _DuplicateKeys(pairs)
+    found.duplicates = duplicates
+    return found
+
+
+def _integer(text: str) -> int | _Refused:
+    digits = text.lstrip("-")
+    if len(digits) > _DIGITS_OF_SAFE_INTEGER or abs(int(text)) > MAX_SAFE_INTEGER:
+        shown = text if len(text) <= 24 else f"{text[:12]}...({len(digits)} digits)"
+        return _Refused(f"integer {shown} is outside ±2^53, the range stored exactly")
+    return int(text)
+
+
+def _number(text: str) -> float | _Refused:
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 24 else text[:21] + "..."
+        return _Refused(f"must be a finite number, got {shown}, which overflows a double")
+    return value
+
+
+def _constant(name: str) -> _Refused:
+    return _Refused(f"must be a finite number, got {name}")
+
+
+def _deepest_offset(text: str) -> int | None:
+    """Where the text first nests deeper than MAX_NESTING, or None; strings are skipped."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start()
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+def parse_json(raw: str | bytes, source: str) -> Any:
+    """The document in ``raw``, or an error that names where it breaks which limit.
+
+    ``source`` says what is being read (a file name, "standard input", "--set
+    parameter_count") for the messages. Text that is not JSON, or too large,
+    is an :class:`InputError`; JSON that breaks a limit is a
+    :class:`ValidationError` listing every place it does.
+    """
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InputError(
+            f"{source} is {len(raw):,} bytes; a document may be at most "
+            f"{MAX_DOCUMENT_BYTES:,} bytes"
+        )
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{source} is not UTF-8 text (byte {exc.start} cannot be decoded)"
+            ) from exc
+    offset = _deepest_offset(raw)
+    if offset is not None:
+        raise ValidationError(
+            f"{source} is nested too deeply",
+            [Violation("$", f"nests deeper than {MAX_NESTING} levels (at character {offset})")],
+        )
+    try:
+        document = json.loads(
+            raw,
+            object_pairs_hook=_object,
+            parse_int=_integer,
+            parse_float=_number,
+            parse_constant=_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{source} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    problems = value_problems(document)
+    if problems:
+        raise ValidationError(f"{source} breaks the registry's document limits", problems)
+    return document
+
+
+def value_problems(
+    value: Any, path: str = "$", *, max_nesting: int = MAX_NESTING
+) -> list[Violation]:
+    """Every place ``value`` breaks a document limit, with its JSON path; empty when none does.
+
+    For values built in Python (the library's callers) as much as for parsed
+    documents: NaN, huge integers, NUL, lone surrogates, non-text keys and
+    anything that is not a JSON value are refused here, before any write.
+    """
+    return list(_problems(value, path, 0, max_nesting))
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    shown = key if len(key) <= 60 else key[:57] + "..."
+    return shown if path == "$" else f"{path}.{shown}"
+
+
+def _problems(value: Any, path: str, depth: int, max_nesting: int) -> Iterator[Violation]:
+    if isinstance(value, str):
+        yield from _text_problems(value, path)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            yield Violation(path, "is an integer outside ±2^53, the range stored exactly")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            name = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+            yield Violation(path, f"must be a finite number, got {name}")
+    elif isinstance(value, _Refused):
+        yield Violation(path, value.reason)
+    elif isinstance(value, dict | list | tuple):
+        if depth >= max_nesting:
+            yield Violation(path, f"nests deeper than {max_nesting} levels")
+            return
+        yield from _container_problems(value, path, depth, max_nesting)
+    else:
+        yield Violation(path, f"must be a JSON value, got {type(value).__name__}")
+
+
+def _container_problems(
+    value: dict[Any, Any] | list[Any] | tuple[Any, ...], path: str, depth: int, max_nesting: int
+) -> Iterator[Violation]:
+    if isinstance(value, _DuplicateKeys):
+        for key, values in value.duplicates.items():
+            shown = ", ".join(_shown(v) for v in values)
+            yield Violation(
+                _join(path, key), f"is given {len(values)} times ({shown}); name it once"
+            )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield Violation(path, f"has a key that is not text: {key!r:.60}")
+                continue
+            if len(key) > MAX_KEY_CHARACTERS:
+                yield Violation(_join(path, key), f"is a key longer than {MAX_KEY_CHARACTERS}")
+                continue
+            yield from _text_problems(key, _join(path, key), what="key")
+            yield from _problems(item, _join(path, key), depth + 1, max_nesting)
+    else:
+        for index, item in enumerate(value):
+            yield from _problems(item, _join(path, index), depth + 1, max_nesting)
+
+
+def _text_problems(text: str, path: str, what: str = "text") -> Iterator[Violation]:
+    if "\x00" in text:
+        yield Violation(path, f"{what} must not contain a NUL character (\\u0000)")
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        code = f"U+{ord(surrogate.group()):04X}"
+        yield Violation(
+            path,
+            f"{what} holds an unpaired UTF-16 surrogate ({code} at character "
+            f"{surrogate.start()}), which is not Unicode text",
+        )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, _Refused):
+        return value.reason
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def read_document(source: str) -> Any:
+    """The JSON document in the file ``source``, or on standard input when it is ``-``.
+
+    At most :data:`MAX_DOCUMENT_BYTES` are read, so a huge file is refused
+    without being loaded whole; then :func:`parse_json` applies every limit.
+    """
+    name = "standard input" if source == "-" else source
+    try:
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    return parse_json(raw, name)
