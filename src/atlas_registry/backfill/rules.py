@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from atlas_registry.backfill.mapping import Context, Held, LegacyMapping
+from atlas_registry.backfill.mapping import Applied, Context, Held, LegacyMapping
 from atlas_registry.backfill.rules_evidence import (
     rule_benchmark,
     rule_evaluation_dataset,
@@ -39,6 +40,7 @@ from atlas_registry.backfill.rules_provenance import (
 )
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, ValidationError
+from atlas_registry.validation import MetadataValidator, default_validator
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,18 @@ def _refused(reason: str) -> LegacyMapping:
     return result
 
 
-def map_legacy(metadata_text: str | bytes) -> LegacyMapping:
+def _as_it_is(legacy: dict[str, Any], version: str) -> LegacyMapping:
+    """Metadata that already satisfies the schema is adopted unchanged, not re-derived."""
+    result = LegacyMapping(metadata=legacy)
+    result.applied.append(
+        Applied("metadata.already_valid", "metadata", f"valid under schema {version}: kept as is")
+    )
+    return result
+
+
+def map_legacy(
+    metadata_text: str | bytes, validator: MetadataValidator | None = None
+) -> LegacyMapping:
     """Apply every rule to one legacy metadata text.
 
     The text is read by the registry's one JSON reader, so a legacy row that
@@ -92,6 +105,9 @@ def map_legacy(metadata_text: str | bytes) -> LegacyMapping:
         return result
     if not isinstance(legacy, dict):
         return _refused("legacy metadata is not a JSON object")
+    validator = validator or default_validator()
+    if not validator.violations(legacy):
+        return _as_it_is(legacy, validator.version)
     ctx = Context(legacy)
     for rule in RULES:
         rule.apply(ctx)

@@ -161,7 +161,7 @@ class _Chunk:
 
     def __init__(self, items: Sequence[LegacyArtifact], validator: MetadataValidator) -> None:
         self.items = {item.id: item for item in items}
-        self.mappings = {item.id: map_legacy(item.metadata) for item in items}
+        self.mappings = {item.id: map_legacy(item.metadata, validator) for item in items}
         self.adoptions: list[LegacyAdoption] = []
         self.holds: dict[str, list[Held]] = {}
         for item in items:
