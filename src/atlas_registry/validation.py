@@ -30,6 +30,8 @@ MAX_METADATA_NESTING = 17
 # In stored JSON text: a NUL, a surrogate (paired or not) or a long run of digits.
 # The fast path sends a document holding any of them to the full walk, which
 # decides; most documents hold none, and the search runs at C speed.
+# What value_problems says of values the schema validator cannot be given.
+_UNREADABLE = ("nests deeper", "text holds an unpaired", "key holds an unpaired")
 _SUSPECT = re.compile(r"\\u0000|\\ud[89a-f]|[0-9]{16}", re.IGNORECASE)
 
 
@@ -98,7 +100,7 @@ class MetadataValidator:
         needs anyway: the schema cannot see NaN/Infinity in free-form values, and
         the encoder refuses them, so a refusal sends the document to the slow path.
         """
-        if isinstance(metadata, dict) and self._validator.is_valid(metadata):
+        if isinstance(metadata, dict) and self._fast_valid(metadata):
             try:
                 text = json.dumps(metadata, allow_nan=False, separators=(",", ":"))
             except (ValueError, TypeError, RecursionError):
@@ -115,14 +117,23 @@ class MetadataValidator:
         if not isinstance(metadata, dict):
             return [Violation("$", f"must be a JSON object, got {_describe(metadata)}")]
         found = value_problems(metadata, max_nesting=MAX_METADATA_NESTING)
-        deep = [v for v in found if "nests deeper" in v.message]
-        if deep:
-            return deep  # do not hand a recursion bomb to the schema validator
+        unreadable = [v for v in found if v.message.startswith(_UNREADABLE)]
+        if unreadable:
+            # Neither a recursion bomb nor text that is not Unicode can be handed to
+            # the schema validator; those come first, the schema's verdict after.
+            return unreadable
         if not found and self._validator.is_valid(metadata):
             return []
+        reported = {v.path for v in found}
         for error in self._validator.iter_errors(metadata):
-            found.extend(self._explain(error, metadata))
+            found.extend(v for v in self._explain(error, metadata) if v.path not in reported)
         return _unique(found)
+
+    def _fast_valid(self, metadata: dict[str, Any]) -> bool:
+        try:
+            return bool(self._validator.is_valid(metadata))
+        except UnicodeEncodeError:  # a lone surrogate; the full walk names where
+            return False
 
     def validate(self, metadata: Any) -> None:
         problems = self.violations(metadata)

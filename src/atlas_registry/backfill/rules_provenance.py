@@ -116,8 +116,13 @@ def rule_training_config(ctx: Context) -> None:
     if ctx.result.metadata.get("is_external"):
         return
     config: dict[str, Any] = {}
+    given = ctx.get("training_config")
+    if isinstance(given, dict):  # already in the schema's shape: kept, then completed
+        ctx.used.add("training_config")
+        config.update(given)
+        ctx.apply("training_config.as_given", "training_config", "training_config")
     procedure = ctx.present(vocabulary().keys["training_procedure"])
-    if procedure and isinstance(procedure[0][1], str):
+    if procedure and isinstance(procedure[0][1], str) and "procedure" not in config:
         config["procedure"] = procedure[0][1][:2000]
         ctx.apply("training_config.procedure", "training_config.procedure", procedure[0][0])
     hyper = _hyperparameters(ctx)
@@ -129,10 +134,11 @@ def rule_training_config(ctx: Context) -> None:
             blocking=False,
         )
     if flat:
-        config["hyperparameters"] = flat
+        config["hyperparameters"] = {**config.get("hyperparameters", {}), **flat}
     seed = ctx.present(vocabulary().keys["random_seed"])
-    if seed and (value := whole_number(seed[0][1])) is not None and value >= 0:
-        config["random_seed"] = value
+    found = whole_number(seed[0][1]) if seed and "random_seed" not in config else None
+    if found is not None and found >= 0:
+        config["random_seed"] = found
         ctx.apply("training_config.random_seed", "training_config.random_seed", seed[0][0])
     if config:
         ctx.result.metadata["training_config"] = config
