@@ -8,6 +8,7 @@ which commits or rolls back as one unit and turns driver errors into
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -155,7 +156,7 @@ _BACKENDS: dict[str, type[_Backend]] = {"sqlite": _SQLiteBackend, "postgresql": 
 
 
 def _parse_url(raw: str) -> URL:
-    shown = capped(repr(raw), 200)
+    shown = capped(repr(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)), 200)
     try:
         url = make_url(raw)
         url.port  # noqa: B018 - a port that is not a number fails here, not at connect
