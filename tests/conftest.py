@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -29,17 +30,52 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _postgres_unreachable() -> str | None:
+    """Why the PostgreSQL server cannot be used, or None when it can."""
+    try:
+        with psycopg.connect(_libpq(POSTGRES_SERVER_URL), connect_timeout=5):
+            return None
+    except psycopg.OperationalError as exc:
+        first_line = (str(exc).strip().splitlines() or ["no answer"])[0]
+        return f"PostgreSQL unreachable at {POSTGRES_SERVER_URL}: {first_line}"
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("backend") == "postgresql":
+        return True
+    return "postgres_url" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a server, leave the PostgreSQL half out with one line; under CI, fail."""
+    if not any(_needs_postgres(item) for item in items):
+        return
+    reason = _postgres_unreachable()
+    if reason is None:
+        return
+    if IN_CI:
+        raise pytest.UsageError(f"{reason} (CI=true: PostgreSQL tests must run)")
+    left_out = [item for item in items if _needs_postgres(item)]
+    items[:] = [item for item in items if not _needs_postgres(item)]
+    config.hook.pytest_deselected(items=left_out)
+    config.stash[_LEFT_OUT] = f"{len(left_out)} PostgreSQL tests left out: {reason}"
+
+
+_LEFT_OUT = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    message = config.stash.get(_LEFT_OUT, None)
+    if message:
+        terminalreporter.write_line(message, yellow=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A database of its own for this test run, dropped at the end."""
     name = f"atlas_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL unreachable at {POSTGRES_SERVER_URL}: {exc}".strip()
-        if IN_CI:
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(reason)
+    admin = psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True, connect_timeout=5)
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:

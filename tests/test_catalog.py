@@ -266,8 +266,9 @@ def test_catalog_refuses_an_unmigrated_database(db: Database, db_url: str) -> No
     from atlas_registry import Registry, migration_runner
 
     migration_runner.migrate(db, to=1)
-    with pytest.raises(SchemaOutOfDateError, match="run `atlas-registry migrate`"):
+    with pytest.raises(SchemaOutOfDateError) as caught:
         Registry.open(db_url)
+    assert f"run `atlas-registry migrate --db {db_url}`" in caught.value.message
 
 
 def test_leaderboard_ranks_models_of_one_benchmark(catalog: Database) -> None:
@@ -294,7 +295,10 @@ def test_leaderboard_ranks_models_of_one_benchmark(catalog: Database) -> None:
         catalog, "adni-conversion-v1", "brier", higher_is_better=False
     )
     assert [e.model.id for e in lowest] == ["model-base"]  # the only one that reports brier
-    assert artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "nope") == []
+    with pytest.raises(NotFoundError, match="its metrics: auroc, brier"):
+        artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "nope")
+    with pytest.raises(NotFoundError, match="benchmarks: adni-conversion-v1"):
+        artifact_catalog.leaderboard(catalog, "adni-conversion-v2", "auroc")
 
 
 def test_migration_0006_fills_metrics_of_existing_models(db: Database) -> None:
@@ -316,7 +320,8 @@ def test_migration_0006_fills_metrics_of_existing_models(db: Database) -> None:
     board = artifact_catalog.leaderboard(db, "b1", "auroc")
     assert [(e.model.id, e.value) for e in board] == [("model-old", 0.8)]
     assert [e.value for e in artifact_catalog.leaderboard(db, "b1", "n")] == [3.0]
-    assert artifact_catalog.leaderboard(db, "b1", "note") == []
+    with pytest.raises(NotFoundError, match="its metrics: auroc, n"):
+        artifact_catalog.leaderboard(db, "b1", "note")
 
 
 SORT_FREE_LISTINGS = [

@@ -17,13 +17,13 @@ def test_the_whole_story(db_url: str, tmp_path: Path) -> None:
     assert json.loads(invoke("legacy", "load", "--db", db_url, "--json")[1])["already_present"]
     code, _, err = invoke("backfill", "--db", db_url)
     assert code == SchemaOutOfDateError.exit_code
-    assert "run `atlas-registry migrate`" in err
+    assert f"run `atlas-registry migrate --db {db_url}`" in err
     assert invoke("migrate", "--db", db_url)[0] == 0
 
     code, out, _ = invoke("backfill", "--dry-run", "--db", db_url, "--json")
     assert code == 0
     assert json.loads(out)["dry_run"] is True
-    assert json.loads(invoke("list", "--db", db_url, "--json")[1]) == []
+    assert json.loads(invoke("list", "--db", db_url, "--json")[1])["items"] == []
 
     report = tmp_path / "report.md"
     code, out, _ = invoke("backfill", "--report", str(report), "--db", db_url, "--json")

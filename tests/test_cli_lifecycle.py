@@ -59,6 +59,6 @@ def test_reject_and_illegal_transition_exit_codes(migrated_db: Database, db_url:
     assert code == IllegalTransitionError.exit_code
     assert "rejected and cannot become promoted" in err
     code, out, _ = invoke("list", "--state", "rejected", "--db", db_url, "--json")
-    assert [m["id"] for m in json.loads(out)] == [model.id]
+    assert [m["id"] for m in json.loads(out)["items"]] == [model.id]
     code, out, _ = invoke("promoted", model.id, "--db", db_url)
     assert "no promoted version" in out

@@ -73,9 +73,10 @@ def test_down_without_yes_is_refused_and_changes_nothing(db_url: str) -> None:
 
 
 def test_status_on_a_missing_sqlite_file_says_to_migrate(tmp_path: Path) -> None:
-    code, _, err = invoke("migrate", "status", "--db", f"sqlite:///{tmp_path / 'nope.db'}")
+    url = f"sqlite:///{tmp_path / 'nope.db'}"
+    code, _, err = invoke("migrate", "status", "--db", url)
     assert code == DatabaseNotFoundError.exit_code
-    assert "run `atlas-registry migrate`" in err
+    assert f"run `atlas-registry migrate --db {url}`" in err
     assert not (tmp_path / "nope.db").exists()
 
 

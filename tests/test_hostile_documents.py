@@ -108,7 +108,7 @@ def test_validate_and_register_refuse_alike(case: str, migrated_url: str, tmp_pa
     code, _, err = invoke("register", "-", "--db", migrated_url, stdin=registration)
     assert code == ValidationError.exit_code
     assert phrase in err
-    assert json.loads(invoke("list", "--db", migrated_url, "--json")[1]) == []
+    assert json.loads(invoke("list", "--db", migrated_url, "--json")[1])["items"] == []
 
 
 def test_a_whole_file_of_brackets_is_refused_with_its_position(tmp_path: Path) -> None:

@@ -257,7 +257,7 @@ def test_migrate_refuses_to_go_backwards_and_unknown_targets(db: Database) -> No
 
 def test_unmigrated_database_is_reported_out_of_date(db: Database) -> None:
     migration_runner.migrate(db, to=1)
-    with pytest.raises(SchemaOutOfDateError, match="run `atlas-registry migrate`"):
+    with pytest.raises(SchemaOutOfDateError, match=r"run `atlas-registry migrate --db \S+`"):
         migration_runner.ensure_current(db)
     migration_runner.migrate(db)
     migration_runner.ensure_current(db)

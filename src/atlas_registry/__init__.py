@@ -10,11 +10,12 @@ only what this module and :mod:`atlas_registry.errors` export.
 from atlas_registry.backfill.legacy_fixture import LoadResult
 from atlas_registry.backfill.review import ReviewItem
 from atlas_registry.backfill.runner import BackfillResult, Outcome
-from atlas_registry.catalog_queries import MAX_PAGE, LeaderboardEntry
+from atlas_registry.catalog_queries import MAX_PAGE, LeaderboardEntry, Page
 from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
 from atlas_registry.errors import (
     AlreadyExistsError,
+    AmbiguousReferenceError,
     ConfigurationError,
     ConstraintViolationError,
     DatabaseFailureError,
@@ -33,9 +34,11 @@ from atlas_registry.errors import (
     Violation,
 )
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
+from atlas_registry.lines import LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
+from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.validation import validate_metadata
 
@@ -46,6 +49,7 @@ __all__ = [
     "MAX_PAGE",
     "POLICY_ENV_VAR",
     "AlreadyExistsError",
+    "AmbiguousReferenceError",
     "BackfillResult",
     "ConfigurationError",
     "ConstraintViolationError",
@@ -55,6 +59,7 @@ __all__ = [
     "IllegalTransitionError",
     "InputError",
     "LeaderboardEntry",
+    "LineSummary",
     "Lineage",
     "LineageEntry",
     "LoadResult",
@@ -67,6 +72,7 @@ __all__ = [
     "ModelRegistration",
     "NotFoundError",
     "Outcome",
+    "Page",
     "PromotionEvent",
     "PromotionGateError",
     "Registry",
@@ -83,4 +89,5 @@ __all__ = [
     "read_document",
     "resolve_url",
     "validate_metadata",
+    "validate_registration",
 ]

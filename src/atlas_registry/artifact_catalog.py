@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select, update
@@ -29,6 +30,7 @@ from atlas_registry.catalog_queries import (
 )
 from atlas_registry.db import Database, insert_many, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
+from atlas_registry.lines import join_lines, line_lock, line_names, name_lines_in, names_to_create
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, prepare, under
@@ -39,13 +41,21 @@ LOOKUP_CHUNK = 500
 
 
 def register_model(
-    db: Database, registration: ModelRegistration, *, validator: MetadataValidator | None = None
+    db: Database,
+    registration: ModelRegistration,
+    *,
+    validator: MetadataValidator | None = None,
+    dry_run: bool = False,
 ) -> ModelRecord:
-    """Register one model version; returns it as stored. Bad input writes nothing."""
+    """Register one model version; returns it as stored. Bad input writes nothing.
+
+    ``dry_run`` does every check, the database's included, writes the rows,
+    then rolls them back: the record returned is what would have been stored.
+    """
     prepared = _prepare_all([registration], validator, batch=False)
-    with db.transaction(write=True) as conn:
-        artifact_rows, version_rows = write_prepared(db, conn, prepared, batch=False)
-    return record_from_rows(artifact_rows[0], version_rows[0])
+    with db.transaction(write=True, commit=not dry_run) as conn:
+        written = write_prepared(db, conn, prepared, batch=False)
+    return record_from_rows(written.artifact_rows[0], written.version_rows[0], written.line_name(0))
 
 
 def register_models(
@@ -57,7 +67,8 @@ def register_models(
     """Register many model versions in one transaction: all of them, or none.
 
     Everything is validated before the transaction opens; a later item may name
-    an earlier one as its parent or base model. Returns the ids in input order.
+    an earlier one as its parent or base model, or the same line. Returns the
+    ids in input order.
     """
     prepared = _prepare_all(list(registrations), validator, batch=True)
     with db.transaction(write=True) as conn:
@@ -81,18 +92,34 @@ def _prepare_all(
     return prepared
 
 
+@dataclass(frozen=True)
+class Written:
+    """The rows a registration wrote, and the name of each row's line (if it has one)."""
+
+    artifact_rows: list[dict[str, Any]]
+    version_rows: list[dict[str, Any]]
+    names_by_root: dict[str, str]
+
+    def line_name(self, index: int) -> str | None:
+        row = self.artifact_rows[index]
+        return self.names_by_root.get(row["lineage_id"] or row["id"])
+
+
 def write_prepared(
     db: Database, conn: Connection, prepared: Sequence[PreparedModel], *, batch: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> Written:
     """Check references and write rows for already-validated models, inside ``conn``."""
+    prepared = join_lines(db, conn, prepared)
     known = known_artifacts(conn, prepared)
     _refuse_existing(prepared, known)
     for root in sorted(
         {known[p.parent_version_id][1] for p in prepared if p.parent_version_id in known}
     ):
-        db.lock(conn, f"atlas_registry:lineage:{root}")
+        db.lock(conn, line_lock(root))
     _check_references(prepared, known, batch)
     artifact_rows, moved_roots = _number_versions(conn, prepared, known)
+    roots_of = {row["id"]: row["lineage_id"] or row["id"] for row in artifact_rows}
+    new_names = names_to_create(conn, prepared, roots_of)
     now = utc_timestamp()
     if moved_roots:
         conn.execute(_DEMOTE, {"roots": sorted(moved_roots), "now": now})
@@ -100,7 +127,10 @@ def write_prepared(
         row["created_at"] = row["updated_at"] = now
     insert_many(conn, artifacts, artifact_rows)
     version_rows = write_model_facts(conn, prepared, now)
-    return artifact_rows, version_rows
+    name_lines_in(conn, new_names, now)
+    named = line_names(conn, sorted(moved_roots)) if moved_roots else {}
+    named.update({root: name for name, root in new_names.items()})
+    return Written(artifact_rows, version_rows, named)
 
 
 # Statements built once: composing a select costs more than running it on SQLite.

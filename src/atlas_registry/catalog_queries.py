@@ -7,13 +7,16 @@ serve without sorting, so a page costs the same at a thousand models or a millio
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select, text
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, text
 
 from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
@@ -24,7 +27,7 @@ from atlas_registry.records import (
     ModelRecord,
     decode_json,
 )
-from atlas_registry.tables import artifacts, model_metrics, model_versions
+from atlas_registry.tables import artifacts, model_lines, model_metrics, model_versions
 
 ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
 MAX_PAGE = 1000
@@ -35,8 +38,11 @@ _MODEL_COLUMNS = [
     ROOT.label("lineage_root"),
     *(c for c in model_versions.c if c.name not in {"artifact_id", "created_at"}),
     model_versions.c.created_at.label("registered_at"),
+    model_lines.c.name.label("line_name"),
 ]
-_MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
+_MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id).outerjoin(
+    model_lines, model_lines.c.root_id == ROOT
+)
 
 
 _FETCH = select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == bindparam("id"))
@@ -69,11 +75,14 @@ def _converters() -> list[tuple[int, Callable[[Any], Any] | None]]:
 _CONVERTERS = _converters()
 
 
-def record_from_rows(artifact_row: dict[str, Any], version_row: dict[str, Any]) -> ModelRecord:
+def record_from_rows(
+    artifact_row: dict[str, Any], version_row: dict[str, Any], line_name: str | None
+) -> ModelRecord:
     """The record of a model just written, from the rows written: no read back needed."""
     merged = {**artifact_row, **version_row}
     merged["lineage_root"] = artifact_row["lineage_id"] or artifact_row["id"]
     merged["registered_at"] = version_row["created_at"]
+    merged["line_name"] = line_name
     return _record([merged.get(key) for key in _COLUMN_KEYS])
 
 
@@ -121,7 +130,20 @@ FILTERS = {
     "benchmark_id": model_versions.c.benchmark_id,
     "base_model_id": model_versions.c.base_model_id,
     "is_external": model_versions.c.is_external,
+    "line": model_lines.c.name,
 }
+PROMOTION_STATES = ("candidate", "promoted", "rejected", "superseded")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing and the token of the next one (None on the last page)."""
+
+    items: list[ModelRecord]
+    next_page_token: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": [m.to_dict() for m in self.items], "next_page_token": self.next_page_token}
 
 
 def list_models(
@@ -134,36 +156,133 @@ def list_models(
     benchmark_id: str | None = None,
     base_model_id: str | None = None,
     is_external: bool | None = None,
+    line: str | None = None,
     latest_only: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> list[ModelRecord]:
     """Models matching every given filter, newest first, one page at a time."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
     if not 0 <= offset <= MAX_OFFSET:
         raise ValidationError(
             "bad page",
             [Violation("offset", f"must be 0..{MAX_OFFSET:,}; narrow the list with filters")],
         )
-    values = {
-        "promotion_state": promotion_state,
-        "model_family": model_family,
-        "framework": framework,
-        "trained_by": trained_by,
-        "benchmark_id": benchmark_id,
-        "base_model_id": base_model_id,
-        "is_external": None if is_external is None else int(is_external),
-    }
-    given = {name: value for name, value in values.items() if value is not None}
-    query = _list_query(tuple(sorted(given)), latest_only, db.dialect)
-    with db.single_read() as conn:
-        rows = conn.execute(query, {**given, "page_limit": limit, "page_offset": offset}).all()
+    filters = _filters(
+        {
+            "promotion_state": promotion_state,
+            "model_family": model_family,
+            "framework": framework,
+            "trained_by": trained_by,
+            "benchmark_id": benchmark_id,
+            "base_model_id": base_model_id,
+            "is_external": is_external,
+            "line": line,
+        }
+    )
+    rows = _page_rows(db, filters, latest_only, limit, offset=offset, after=None)
     return [_record(row) for row in rows]
 
 
+def list_page(
+    db: Database,
+    *,
+    page_size: int = 50,
+    page_token: str | None = None,
+    latest_only: bool = False,
+    **filters: Any,
+) -> Page:
+    """Like :func:`list_models`, paged by an opaque keyset cursor instead of an offset.
+
+    A page costs the same however deep it is, and registrations that land
+    between two pages never shift or repeat rows. A token names the last row
+    it saw and the filters it was made for; replayed with other filters it is
+    refused.
+    """
+    given = _filters({**dict.fromkeys(FILTERS), **filters})
+    fingerprint = _fingerprint(given, latest_only)
+    after = _read_token(page_token, fingerprint) if page_token else None
+    rows = _page_rows(db, given, latest_only, page_size + 1, offset=0, after=after)
+    items = [_record(row) for row in rows[:page_size]]
+    token = None
+    if len(rows) > page_size:
+        last = items[-1]
+        token = _make_token(last.registered_at, last.id, fingerprint)
+    return Page(items, token)
+
+
+def _filters(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(FILTERS)
+    if unknown:
+        raise ValidationError(
+            "unknown filter", [Violation(k, f"filters are {', '.join(FILTERS)}") for k in unknown]
+        )
+    given: dict[str, Any] = {n: values[n] for n in FILTERS if values.get(n) is not None}
+    if "is_external" in given:
+        given["is_external"] = int(given["is_external"])
+    state = given.get("promotion_state")
+    if state is not None and state not in PROMOTION_STATES:
+        raise ValidationError(
+            "unknown promotion state",
+            [
+                Violation(
+                    "promotion_state",
+                    f"must be one of {', '.join(PROMOTION_STATES)}, got {state!r:.60}",
+                )
+            ],
+        )
+    return given
+
+
+def _page_rows(
+    db: Database,
+    given: dict[str, Any],
+    latest_only: bool,
+    limit: int,
+    *,
+    offset: int,
+    after: tuple[str, str] | None,
+) -> list[Any]:
+    if not 1 <= limit <= MAX_PAGE + 1:
+        raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
+    query = _list_query(tuple(sorted(given)), latest_only, db.dialect, after is not None)
+    params = {**given, "page_limit": limit, "page_offset": offset}
+    if after is not None:
+        params.update(after_created=after[0], after_id=after[1])
+    with db.single_read() as conn:
+        return list(conn.execute(query, params).all())
+
+
+def _fingerprint(given: dict[str, Any], latest_only: bool) -> str:
+    material = json.dumps([sorted(given.items()), latest_only], default=str)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
+
+
+def _make_token(created_at: str, artifact_id: str, fingerprint: str) -> str:
+    raw = json.dumps([created_at, artifact_id, fingerprint]).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _read_token(token: str, fingerprint: str) -> tuple[str, str]:
+    problem = Violation("page_token", "is not a token this listing gave out")
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        created_at, artifact_id, made_for = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, TypeError):
+        raise ValidationError("bad page token", [problem]) from None
+    if not all(isinstance(v, str) for v in (created_at, artifact_id, made_for)):
+        raise ValidationError("bad page token", [problem])
+    if made_for != fingerprint:
+        raise ValidationError(
+            "bad page token",
+            [Violation("page_token", "was made for other filters; start again without it")],
+        )
+    return created_at, artifact_id
+
+
 @functools.cache
-def _list_query(filters: tuple[str, ...], latest_only: bool, dialect: str) -> Select[Any]:
+def _list_query(
+    filters: tuple[str, ...], latest_only: bool, dialect: str, keyset: bool = False
+) -> Select[Any]:
     """One statement per combination of filters, built once, with bound parameters."""
     query = select(*_MODEL_COLUMNS).select_from(_MODELS)
     for name in filters:
@@ -178,6 +297,14 @@ def _list_query(filters: tuple[str, ...], latest_only: bool, dialect: str) -> Se
         query = query.where((artifacts.c.is_latest + 0) == 1)
     elif latest_only:
         query = query.where(artifacts.c.is_latest == 1)
+    if keyset:
+        created, artifact_id = model_versions.c.created_at, model_versions.c.artifact_id
+        query = query.where(
+            or_(
+                created < bindparam("after_created"),
+                and_(created == bindparam("after_created"), artifact_id < bindparam("after_id")),
+            )
+        )
     return (
         query.order_by(*NEWEST_FIRST)
         .limit(bindparam("page_limit", literal_execute=False))
@@ -205,7 +332,37 @@ def leaderboard(
     params = {"benchmark_id": benchmark_id, "metric": metric, "page_limit": limit}
     with db.single_read() as conn:
         rows = conn.execute(query, params).all()
+        if not rows:
+            _refuse_unknown_board(conn, benchmark_id, metric)
     return [LeaderboardEntry(i, row.metric_value, _record(row)) for i, row in enumerate(rows, 1)]
+
+
+def _refuse_unknown_board(conn: Connection, benchmark_id: str, metric: str) -> None:
+    """An empty leaderboard says why: no such benchmark, or no such metric in it."""
+    metrics = conn.execute(
+        select(model_metrics.c.metric)
+        .where(model_metrics.c.benchmark_id == benchmark_id)
+        .distinct()
+        .order_by(model_metrics.c.metric)
+        .limit(50)
+    ).scalars()
+    known = list(metrics)
+    if known:
+        raise NotFoundError(
+            f"no model of benchmark {benchmark_id!r:.80} reports {metric!r:.80}; "
+            f"its metrics: {', '.join(known)}"
+        )
+    benchmarks = conn.execute(
+        select(model_metrics.c.benchmark_id)
+        .where(model_metrics.c.benchmark_id.is_not(None))
+        .distinct()
+        .order_by(model_metrics.c.benchmark_id)
+        .limit(50)
+    ).scalars()
+    listed = ", ".join(benchmarks) or "none yet"
+    raise NotFoundError(
+        f"no model is registered against benchmark {benchmark_id!r:.80}; benchmarks: {listed}"
+    )
 
 
 @functools.cache

@@ -228,8 +228,9 @@ class Database:
             _refuse_non_sqlite(path)
             return
         if must_exist:
+            shown = self.url.render_as_string(hide_password=True)
             raise DatabaseNotFoundError(
-                f"no database at {path}: run `atlas-registry migrate` to create it"
+                f"no database at {path}: run `atlas-registry migrate --db {shown}` to create it"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
 

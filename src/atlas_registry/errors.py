@@ -67,6 +67,13 @@ class InputError(RegistryError):
     exit_code = 2
 
 
+class AmbiguousReferenceError(InputError):
+    """An id prefix that is the start of several model ids; the message lists them."""
+
+    http_status = 400
+    exit_code = 2
+
+
 class DatabaseNotFoundError(RegistryError):
     """No database at that URL, or the server cannot be reached."""
 

@@ -1,4 +1,5 @@
-"""The promotion lifecycle: candidate -> promoted | rejected, promoted -> superseded.
+"""The promotion lifecycle: candidate -> promoted | rejected, promoted -> superseded,
+and a rollback: superseded -> promoted, retiring the line's current promotion.
 
 Each transition is one transaction that changes ``model_versions`` and appends
 its event, under the model line's lock, so two promotions in one line cannot
@@ -18,10 +19,12 @@ from atlas_registry.catalog_queries import ROOT
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import (
     IllegalTransitionError,
+    NotFoundError,
     PromotionGateError,
     ValidationError,
     Violation,
 )
+from atlas_registry.lines import line_lock
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.records import ModelRecord
 from atlas_registry.tables import artifacts, model_versions, promotion_events
@@ -149,26 +152,31 @@ def _locked_model(db: Database, conn: Connection, model_id: str) -> ModelRecord:
     """The model read after taking its line's lock, so its state cannot be stale."""
     root = conn.execute(_ROOT_OF, {"id": model_id}).scalar()
     if root is not None:
-        db.lock(conn, f"atlas_registry:lineage:{root}")
+        db.lock(conn, line_lock(root))
     return fetch_model(conn, model_id)  # says why when the id is not a registered model
+
+
+def _retire(
+    conn: Connection, old_id: str, successor: str, actor: str, notes: str
+) -> PromotionEvent:
+    """Supersede ``old_id`` in favour of ``successor``: the state, the event, the catalog row."""
+    event = _append(conn, old_id, "promoted", "superseded", actor, notes)
+    conn.execute(
+        update(artifacts)
+        .where(artifacts.c.id == old_id)
+        .values(superseded_by=successor, lifecycle_state="superseded", updated_at=utc_timestamp())
+    )
+    return event
 
 
 def _supersede_line(conn: Connection, model: ModelRecord, actor: str) -> list[PromotionEvent]:
     """Retire every other promoted version of ``model``'s line in favour of ``model``."""
-    events = []
     promoted = _promoted_in_line(conn, model.lineage_id)
-    for old_id in (found for found in promoted if found != model.id):
-        events.append(
-            _append(conn, old_id, "promoted", "superseded", actor, f"superseded by {model.id}")
-        )
-        conn.execute(
-            update(artifacts)
-            .where(artifacts.c.id == old_id)
-            .values(
-                superseded_by=model.id, lifecycle_state="superseded", updated_at=utc_timestamp()
-            )
-        )
-    return events
+    return [
+        _retire(conn, old_id, model.id, actor, f"superseded by {model.id}")
+        for old_id in promoted
+        if old_id != model.id
+    ]
 
 
 def promote(
@@ -299,3 +307,83 @@ def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
         model = fetch_model(conn, model_id)
         promoted = _promoted_in_line(conn, model.lineage_id)
         return fetch_model(conn, promoted[0]) if promoted else None
+
+
+_LINE_VERSIONS = (
+    select(artifacts.c.id, artifacts.c.version_number, _STATE_OF_MEMBER.label("promotion_state"))
+    .where(ROOT == bindparam("root"))  # noqa: SIM300 - ROOT is a column expression
+    .order_by(artifacts.c.version_number)
+)
+
+
+def _rollback_target(rows: list[Any], to_version: int | None, line: str) -> Any:
+    promoted = [r for r in rows if r.promotion_state == "promoted"]
+    if to_version is not None:
+        target = next((r for r in rows if r.version_number == to_version), None)
+        if target is None:
+            raise NotFoundError(f"model line {line} has no version {to_version}")
+    else:
+        below = promoted[0].version_number if promoted else None
+        earlier = [
+            r
+            for r in rows
+            if r.promotion_state == "superseded" and (below is None or r.version_number < below)
+        ]
+        if not earlier:
+            raise IllegalTransitionError(
+                f"model line {line} has no earlier superseded version to roll back to"
+            )
+        target = earlier[-1]
+    if target.promotion_state != "superseded":
+        raise IllegalTransitionError(
+            f"version {target.version_number} of {line} is {target.promotion_state}: a rollback "
+            "re-promotes a superseded version (promote a candidate with `promote`)"
+        )
+    return target
+
+
+def rollback(
+    db: Database,
+    model_id: str,
+    *,
+    to_version: int | None = None,
+    actor: str,
+    notes: str | None,
+    override: bool = False,
+    policy: GatePolicy | None = None,
+) -> TransitionResult:
+    """Re-promote an earlier (superseded) version of ``model_id``'s line; supersede the current one.
+
+    Without ``to_version``, the latest superseded version below the promoted one.
+    The version passes the gate again (or an override with notes is recorded);
+    both moves are one transaction under the line's lock, each with its event.
+    """
+    actor = _require_text("actor", actor, "say who is rolling back")
+    notes = _require_text("notes", notes, "a rollback must say why")
+    policy = policy or load_policy()
+    with db.transaction(write=True) as conn:
+        model = _locked_model(db, conn, model_id)
+        line = model.line_name or model.lineage_id
+        rows = list(conn.execute(_LINE_VERSIONS, {"root": model.lineage_id}))
+        target = fetch_model(conn, _rollback_target(rows, to_version, line).id)
+        unmet = unmet_conditions(target, policy)
+        if unmet and not override:
+            raise PromotionGateError(
+                f"version {target.version_number} of {line} cannot be promoted again "
+                f"({len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}; fix them, "
+                'or use --override --notes "why")',
+                unmet,
+            )
+        retired = f"rolled back to version {target.version_number}: {notes}"
+        events = [
+            _retire(conn, r.id, target.id, actor, retired)
+            for r in rows
+            if r.promotion_state == "promoted"
+        ]
+        events.append(_append(conn, target.id, "superseded", "promoted", actor, notes, bool(unmet)))
+        conn.execute(
+            update(artifacts)
+            .where(artifacts.c.id == target.id)
+            .values(superseded_by=None, lifecycle_state="active", updated_at=utc_timestamp())
+        )
+        return TransitionResult(fetch_model(conn, target.id), events)

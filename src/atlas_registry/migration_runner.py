@@ -301,5 +301,5 @@ def ensure_current(db: Database) -> None:
         raise SchemaOutOfDateError(
             f"schema out of date: the database is at {at}, this version of atlas-registry "
             f"needs {expected:04d} (pending: {', '.join(missing)}); back up the database, "
-            "then run `atlas-registry migrate`"
+            f"then run `atlas-registry migrate --db {db.display_url}`"
         )

@@ -37,6 +37,12 @@ SOURCE_VERSION = _from_schema("properties/external_source_version")
 COMMIT_SHA = re.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
 
 
+# A model line's name is the registry's own identifier (not metadata): a slug
+# such as ``ad-risk-predictor``. No ``@`` (it separates a name from a version in
+# ``name@3``), no upper case, so a name reads the same everywhere it is typed.
+LINE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
+
+
 def matches(pattern: re.Pattern[str], value: object) -> bool:
     """True when ``value`` is text that ``pattern`` matches from its first to its last character."""
     return isinstance(value, str) and pattern.fullmatch(value) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ class ModelRegistration:
     The facts that describe the model itself (family, data, metrics, base model,
     external pin, benchmark) live in ``metadata`` and are validated by the JSON
     Schema; the facts about this particular training run (code pin, who, when,
-    which GPU allocation) are fields here. ``parent_version_id`` makes this a new
-    version of an existing model line.
+    which GPU allocation) are fields here. ``line`` names the model line: the
+    registration becomes its next version, or version 1 of a new line with that
+    name. ``parent_version_id`` makes this a new version of the line of that
+    version (named or not).
     """
 
     title: str
@@ -39,6 +42,7 @@ class ModelRegistration:
     training_completed_at: str | None = None
     trained_by: str | None = None
     gpu_allocation_id: str | None = None
+    line: str | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> ModelRegistration:
@@ -49,11 +53,7 @@ class ModelRegistration:
             )
         names = {f.name for f in dataclasses.fields(cls)}
         problems = [
-            Violation(
-                str(key), f"is not a registration field (allowed: {', '.join(sorted(names))})"
-            )
-            for key in data
-            if key not in names
+            Violation(str(key), _not_a_field(str(key), names)) for key in data if key not in names
         ]
         problems += [
             Violation(key, "is required") for key in ("title", "metadata") if key not in data
@@ -69,6 +69,13 @@ class ModelRegistration:
         if problems:
             raise ValidationError("the registration is invalid", problems)
         return cls(**{key: data[key] for key in data})
+
+
+def _not_a_field(key: str, names: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(names), n=1, cutoff=0.7)
+    if close:
+        return f"is not a registration field; did you mean `{close[0]}`?"
+    return f"is not a registration field (allowed: {', '.join(sorted(names))})"
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ class ModelRecord:
     model_family: str | None
     framework: str | None
     metadata_schema_version: str | None
+    line_name: str | None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -20,10 +20,10 @@ from typing import Any
 import orjson
 
 from atlas_registry.documents import value_problems
-from atlas_registry.errors import Violation
-from atlas_registry.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, matches
+from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
 from atlas_registry.records import ModelRegistration
-from atlas_registry.validation import MetadataValidator, format_path
+from atlas_registry.validation import MetadataValidator, default_validator, format_path
 
 MAX_IDENTIFIER_TEXT = 2048
 REGISTRATION_TEXT_FIELDS = tuple(
@@ -51,6 +51,7 @@ class PreparedModel:
     artifact_row: dict[str, Any]
     version_row: dict[str, Any]
     metric_rows: list[dict[str, Any]]
+    line: str | None = None
 
 
 def time_ordered_uuid() -> uuid.UUID:
@@ -185,6 +186,15 @@ def _id_problems(registration: ModelRegistration) -> list[Violation]:
             problems.append(
                 Violation(name, "must be a catalog id (letters, digits, . _ : -, at most 200)")
             )
+    if registration.line is not None and not matches(LINE_NAME, registration.line):
+        problems.append(
+            Violation(
+                "line",
+                "must be a line name such as ad-risk-predictor (2-100 characters: lower-case "
+                "letters, digits, . _ -; starting with a letter or digit), "
+                f"got {registration.line!r:.80}",
+            )
+        )
     return problems
 
 
@@ -282,6 +292,7 @@ def prepare(
         references=_references(metadata),
         artifact_row=artifact_row,
         version_row=version_row,
+        line=registration.line,
         metric_rows=[
             {
                 "artifact_id": artifact_id,
@@ -293,3 +304,22 @@ def prepare(
         ],
     )
     return prepared, []
+
+
+def check_registration(document: Any, validator: MetadataValidator) -> ModelRegistration:
+    """A registration document checked whole, as ``register`` would, with no database.
+
+    Registration fields and metadata are checked in one pass, so every problem
+    is listed at once (references to other artifacts need the database and are
+    checked by ``register --dry-run``).
+    """
+    registration = ModelRegistration.from_dict(document)
+    _, problems = prepare(registration, validator)
+    if problems:
+        raise ValidationError("the registration is invalid", problems)
+    return registration
+
+
+def validate_registration(document: Any) -> ModelRegistration:
+    """:func:`check_registration` against the packaged schema: what ``validate`` runs."""
+    return check_registration(document, default_validator())

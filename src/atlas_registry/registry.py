@@ -16,17 +16,20 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Self
 
-from atlas_registry import artifact_catalog, lifecycle, migration_runner
+from atlas_registry import artifact_catalog, catalog_queries, lifecycle, lines, migration_runner
 from atlas_registry.backfill import resolution, review
 from atlas_registry.backfill.legacy_fixture import LoadResult, load_legacy
 from atlas_registry.backfill.report import write_report
 from atlas_registry.backfill.runner import BackfillResult, backfill, count_pending
-from atlas_registry.catalog_queries import LeaderboardEntry
+from atlas_registry.catalog_queries import LeaderboardEntry, Page
 from atlas_registry.db import Database, resolve_url
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
+from atlas_registry.lines import LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
+from atlas_registry.model_refs import resolve_model_ref
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
+from atlas_registry.registration_checks import check_registration
 from atlas_registry.validation import MetadataValidator, default_validator
 
 
@@ -91,25 +94,61 @@ class Registry(_Handle):
         """Raise MetadataValidationError listing every violation, or return None."""
         self.validator.validate(metadata)
 
-    def register_model(self, registration: ModelRegistration) -> ModelRecord:
+    def resolve(self, ref: str) -> str:
+        """The model id a reference names: an id, ``line``, ``line@3``, ``line@promoted``,
+        ``line@latest`` or a unique id prefix of 8 or more characters."""
+        with self.database.single_read() as conn:
+            return resolve_model_ref(conn, ref)
+
+    def register_model(
+        self, registration: ModelRegistration, *, dry_run: bool = False
+    ) -> ModelRecord:
+        """Register one version; ``dry_run`` checks everything and writes nothing."""
         return artifact_catalog.register_model(
-            self.database, registration, validator=self.validator
+            self.database, registration, validator=self.validator, dry_run=dry_run
         )
+
+    def validate_registration(self, document: Any) -> ModelRegistration:
+        """A registration document checked whole (fields and metadata), without the database."""
+        return check_registration(document, self.validator)
 
     def register_models(self, registrations: Iterable[ModelRegistration]) -> list[str]:
         return artifact_catalog.register_models(
             self.database, registrations, validator=self.validator
         )
 
-    def get_model(self, model_id: str) -> ModelRecord:
-        return artifact_catalog.get_model(self.database, model_id)
+    def get_model(self, model_ref: str) -> ModelRecord:
+        return artifact_catalog.get_model(self.database, self.resolve(model_ref))
 
     def list_models(self, **filters: Any) -> list[ModelRecord]:
         """See :func:`atlas_registry.catalog_queries.list_models` for the filters."""
-        return artifact_catalog.list_models(self.database, **filters)
+        return artifact_catalog.list_models(self.database, **self._resolved_filters(filters))
 
-    def lineage(self, model_id: str) -> Lineage:
-        return artifact_catalog.lineage(self.database, model_id)
+    def list_page(
+        self, *, page_size: int = 50, page_token: str | None = None, **filters: Any
+    ) -> Page:
+        """One page of models, newest first, and the token of the next page."""
+        return catalog_queries.list_page(
+            self.database,
+            page_size=page_size,
+            page_token=page_token,
+            **self._resolved_filters(filters),
+        )
+
+    def _resolved_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
+        base = filters.get("base_model_id")
+        return {**filters, "base_model_id": self.resolve(base)} if base else filters
+
+    def lineage(self, model_ref: str) -> Lineage:
+        return artifact_catalog.lineage(self.database, self.resolve(model_ref))
+
+    def lines(self, *, name: str | None = None) -> list[LineSummary]:
+        """Named model lines, each with its latest and promoted version."""
+        return lines.list_lines(self.database, name=name)
+
+    def name_line(self, model_ref: str, name: str) -> LineSummary:
+        """Name the (unnamed) line of a model, e.g. one registered before lines had names."""
+        return lines.name_line(self.database, self.resolve(model_ref), name)
 
     def leaderboard(
         self, benchmark_id: str, metric: str, *, limit: int = 10, higher_is_better: bool = True
@@ -121,31 +160,51 @@ class Registry(_Handle):
     # ------------------------------------------------------------ lifecycle
 
     def promote(
-        self, model_id: str, *, actor: str, notes: str | None = None, override: bool = False
+        self, model_ref: str, *, actor: str, notes: str | None = None, override: bool = False
     ) -> TransitionResult:
         return lifecycle.promote(
             self.database,
-            model_id,
+            self.resolve(model_ref),
             actor=actor,
             notes=notes,
             override=override,
             policy=self.policy,
         )
 
-    def reject(self, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
-        return lifecycle.reject(self.database, model_id, actor=actor, notes=notes)
+    def reject(self, model_ref: str, *, actor: str, notes: str | None) -> TransitionResult:
+        return lifecycle.reject(self.database, self.resolve(model_ref), actor=actor, notes=notes)
 
-    def supersede(self, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
-        return lifecycle.supersede(self.database, model_id, actor=actor, notes=notes)
+    def supersede(self, model_ref: str, *, actor: str, notes: str | None) -> TransitionResult:
+        return lifecycle.supersede(self.database, self.resolve(model_ref), actor=actor, notes=notes)
 
-    def history(self, model_id: str) -> list[PromotionEvent]:
-        return lifecycle.history(self.database, model_id)
+    def rollback(
+        self,
+        line_ref: str,
+        *,
+        to_version: int | None = None,
+        actor: str,
+        notes: str | None,
+        override: bool = False,
+    ) -> TransitionResult:
+        """Re-promote an earlier version of a line (through the gate, or an override)."""
+        return lifecycle.rollback(
+            self.database,
+            self.resolve(line_ref),
+            to_version=to_version,
+            actor=actor,
+            notes=notes,
+            override=override,
+            policy=self.policy,
+        )
+
+    def history(self, model_ref: str) -> list[PromotionEvent]:
+        return lifecycle.history(self.database, self.resolve(model_ref))
 
     def recent_events(self, limit: int = 50) -> list[PromotionEvent]:
         return lifecycle.recent_events(self.database, limit)
 
-    def promoted_version(self, model_id: str) -> ModelRecord | None:
-        return lifecycle.promoted_version(self.database, model_id)
+    def promoted_version(self, model_ref: str) -> ModelRecord | None:
+        return lifecycle.promoted_version(self.database, self.resolve(model_ref))
 
     # ------------------------------------------------------------ backfill and review
 
@@ -174,7 +233,7 @@ class Registry(_Handle):
     ) -> review.ReviewItem:
         return resolution.resolve(
             self.database,
-            artifact_id,
+            self.resolve(artifact_id),
             assignments,
             actor=actor,
             notes=notes,

@@ -61,6 +61,14 @@ model_versions = Table(
     Column("metadata_schema_version", Text),
 )
 
+model_lines = Table(
+    "model_lines",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("root_id", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)
+
 promotion_events = Table(
     "model_promotion_events",
     metadata,

@@ -11,6 +11,7 @@ pre-pass (:func:`atlas_registry.documents.value_problems`) finds them.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -174,12 +175,9 @@ class MetadataValidator:
             prop = details.get("property")
             return [Violation(format_path([*path, str(prop)]), "is required")]
         if kind == "AdditionalProperties":
-            allowed = ", ".join(sorted(self._node(schema_path[:-1]).get("properties", {})))
-            advice = "; put free-form data under extensions" if not path else ""
+            known = sorted(self._node(schema_path[:-1]).get("properties", {}))
             return [
-                Violation(
-                    format_path([*path, key]), f"is not a known field (allowed: {allowed}){advice}"
-                )
+                Violation(format_path([*path, key]), _unknown_field(str(key), known, not path))
                 for key in details.get("unexpected", [])
             ]
         if kind == "Type":
@@ -227,6 +225,14 @@ class MetadataValidator:
                     Violation(format_path(list(error.instance_path)), hint or error.message)
                 )
         return found
+
+
+def _unknown_field(key: str, known: list[str], at_root: bool) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
+    if close:
+        return f"is not a known field; did you mean `{close[0]}`?"
+    advice = "; put free-form data under extensions" if at_root else ""
+    return f"is not a known field (allowed: {', '.join(known)}){advice}"
 
 
 def _sentence(

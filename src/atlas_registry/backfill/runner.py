@@ -26,7 +26,8 @@ from atlas_registry.backfill.adoption import build_adoption
 from atlas_registry.backfill.review import queue_in
 from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
-from atlas_registry.db import Database, decoded, legacy_text
+from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
+from atlas_registry.lines import name_adopted_lines
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.tables import artifacts, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
@@ -191,6 +192,9 @@ class _Chunk:
         for artifact_id, problems in refused.items():
             self.holds[artifact_id] += [Held(v.path, v.message, blocking=True) for v in problems]
         adopted = {a.prepared.artifact_id for a in self.adoptions} - set(refused)
+        titles = {i: self.items[i].title for i in adopted}
+        for artifact_id, reason in name_adopted_lines(conn, titles, utc_timestamp()).items():
+            self.holds[artifact_id].append(Held("line", reason, blocking=False))
         for artifact_id, item in self.items.items():
             self._record(db, conn, item, artifact_id in adopted, policy, result)
 

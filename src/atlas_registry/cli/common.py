@@ -41,6 +41,8 @@ PolicyOption = Annotated[
     typer.Option("--policy", help="Gate policy TOML file (default: the packaged one)."),
 ]
 
+ID_COLUMNS = {"id", "artifact", "model"}
+
 # Piped output is read by people in logs and pagers: do not fold tables to 80 columns.
 _PIPED_WIDTH = None if sys.stdout.isatty() else 200
 stdout = Console(soft_wrap=True, width=_PIPED_WIDTH)
@@ -134,7 +136,9 @@ def call_admin(
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
     grid = Table(title=title, show_lines=False, title_justify="left")
     for column in columns:
-        grid.add_column(column, overflow="fold")
+        # Ids are copied and pasted: never fold one across lines.
+        whole = column in ID_COLUMNS or column.startswith("id ")
+        grid.add_column(column, overflow="ignore" if whole else "fold", no_wrap=whole)
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     return grid

@@ -106,3 +106,31 @@ def promoted(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False
             stdout.print(f"{record.id} (version {record.version_number}): {record.title}")
 
     call(db, as_json, lambda registry: registry.promoted_version(model_id), render)
+
+
+def rollback(
+    line: Annotated[str, typer.Argument(help="The line: its name, or any of its versions.")],
+    to: Annotated[
+        int | None,
+        typer.Option("--to", help="The version to re-promote (default: the one promoted before)."),
+    ] = None,
+    notes: NotesOption = None,
+    override: Annotated[
+        bool,
+        typer.Option("--override", help="Re-promote despite unmet gate conditions."),
+    ] = False,
+    actor: ActorOption = None,
+    policy: PolicyOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-promote an earlier version of a line and supersede the current one (--notes says why)."""
+    call(
+        db,
+        as_json,
+        lambda registry: registry.rollback(
+            line, to_version=to, actor=actor_name(actor), notes=notes, override=override
+        ),
+        _print_transition,
+        policy=policy,
+    )

@@ -12,39 +12,100 @@ from atlas_registry import (
     LeaderboardEntry,
     Lineage,
     LineageEntry,
+    LineSummary,
     ModelRecord,
     ModelRegistration,
+    Page,
+    Registry,
     read_document,
     validate_metadata,
+    validate_registration,
 )
 from atlas_registry.cli.common import DbOption, JsonOption, call, run, stdout, table
 
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
-ModelId = Annotated[str, typer.Argument(help="The model's artifact id.")]
+ModelId = Annotated[
+    str,
+    typer.Argument(
+        help="A model: its id, a unique id prefix (8+ characters), or a line as "
+        "NAME (latest), NAME@3 or NAME@promoted."
+    ),
+]
+
+
+def _is_registration(document: Any) -> bool:
+    """A registration file carries the metadata under "metadata"; a metadata file does not."""
+    return isinstance(document, dict) and "metadata" in document
+
+
+def _validate(source: str) -> str:
+    document = read_document(source)
+    if _is_registration(document):
+        validate_registration(document)
+        return "registration"
+    validate_metadata(document)
+    return "metadata"
 
 
 def validate(file: FileArgument, as_json: JsonOption = False) -> None:
-    """Check one model metadata object against the schema; list every problem."""
+    """Check a metadata file, or a whole registration file, without a database.
+
+    A registration (a document with a "metadata" field) is checked whole: its
+    fields and its metadata, every problem listed. References to other
+    artifacts need the database: use `register --dry-run` for those.
+    """
     run(
         as_json,
-        lambda: validate_metadata(read_document(file)),
-        lambda _: stdout.print("valid"),
-        lambda _: {"valid": True},
+        lambda: _validate(file),
+        lambda kind: stdout.print(f"valid {kind}"),
+        lambda kind: {"valid": True, "document": kind},
     )
 
 
-def register(file: FileArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
+LineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--line",
+        help="The model line's name (e.g. ad-risk-predictor): the next version of that line, "
+        'or version 1 of a new line. Overrides a "line" field in the file.',
+    ),
+]
+
+
+def register(
+    file: FileArgument,
+    line: LineOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check everything, the database included; write nothing."),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the new id (for scripts).")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Register a model version from a JSON file: artifact fields plus "metadata"."""
-    registration = ModelRegistration.from_dict
-    call(
-        db,
-        as_json,
-        lambda registry: registry.register_model(registration(read_document(file))),
-        lambda record: stdout.print(
-            f"registered {record.id} (version {record.version_number} of line "
-            f"{record.lineage_id}, {record.promotion_state})"
-        ),
-    )
+
+    def work(registry: Registry) -> ModelRecord:
+        document = read_document(file)
+        if line is not None and isinstance(document, dict):
+            document = {**document, "line": line}
+        registration = ModelRegistration.from_dict(document)
+        return registry.register_model(registration, dry_run=dry_run)
+
+    def render(record: ModelRecord) -> None:
+        if quiet:
+            print(record.id)
+            return
+        verb = "would register" if dry_run else "registered"
+        line_name = record.line_name or "an unnamed line"
+        stdout.print(
+            f"{verb} version {record.version_number} of {line_name} ({record.promotion_state}) as:"
+        )
+        print(record.id)
+
+    call(db, as_json, work, render)
 
 
 def _show(record: ModelRecord) -> None:
@@ -63,43 +124,62 @@ def show(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) ->
     call(db, as_json, lambda registry: registry.get_model(model_id), _show)
 
 
-def _list_table(records: list[ModelRecord]) -> None:
+def _list_table(page: Page) -> None:
     rows = [
         [
             r.id,
-            r.title,
+            r.line_name,
             r.version_number,
+            r.title,
             r.promotion_state,
             r.model_family,
             r.framework,
             r.benchmark_id,
             r.trained_by,
         ]
-        for r in records
+        for r in page.items
     ]
-    columns = ["id", "title", "v", "state", "family", "framework", "benchmark", "trained_by"]
-    stdout.print(table(f"{len(records)} model(s)", columns, rows))
+    columns = ["id", "line", "v", "title", "state", "family", "framework", "benchmark", "by"]
+    stdout.print(table(f"{len(page.items)} model(s)", columns, rows))
+    if page.next_page_token:
+        stdout.print(
+            f"showing {len(page.items)}; more match: use --limit (up to {MAX_PAGE}) or "
+            f"--page-token {page.next_page_token}",
+            soft_wrap=True,
+        )
 
 
 def list_command(
-    state: Annotated[str | None, typer.Option("--state", help="Promotion state.")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option("--state", help="Promotion state: candidate, promoted, rejected, superseded."),
+    ] = None,
     family: Annotated[str | None, typer.Option("--family", help="metadata.model_family")] = None,
-    framework: Annotated[str | None, typer.Option("--framework")] = None,
-    trained_by: Annotated[str | None, typer.Option("--trained-by")] = None,
-    benchmark: Annotated[str | None, typer.Option("--benchmark")] = None,
-    base_model: Annotated[str | None, typer.Option("--base-model")] = None,
+    framework: Annotated[str | None, typer.Option("--framework", help="metadata.framework")] = None,
+    trained_by: Annotated[str | None, typer.Option("--trained-by", help="Agent id.")] = None,
+    benchmark: Annotated[str | None, typer.Option("--benchmark", help="Benchmark id.")] = None,
+    base_model: Annotated[
+        str | None, typer.Option("--base-model", help="Fine-tunes of this model (id or line).")
+    ] = None,
+    line: Annotated[str | None, typer.Option("--line", help="Versions of one named line.")] = None,
     external: Annotated[
-        bool | None, typer.Option("--external/--internal", help="Only external/internal models.")
+        bool | None,
+        typer.Option("--external/--internal", help="Only external, or only internal, models."),
     ] = None,
     latest: Annotated[
         bool, typer.Option("--latest", help="Only the latest version of each line.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_PAGE)] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_PAGE, help="Page size.")] = 50,
+    page_token: Annotated[
+        str | None, typer.Option("--page-token", help="The next page, as the last page said.")
+    ] = None,
+    offset: Annotated[
+        int, typer.Option("--offset", min=0, help="Skip this many (prefer --page-token).")
+    ] = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List models, newest first, filtered by any combination of facts."""
+    """List models, newest first, filtered by any combination of facts; paged."""
     filters = {
         "promotion_state": state,
         "model_family": family,
@@ -108,11 +188,17 @@ def list_command(
         "benchmark_id": benchmark,
         "base_model_id": base_model,
         "is_external": external,
+        "line": line,
         "latest_only": latest,
-        "limit": limit,
-        "offset": offset,
     }
-    call(db, as_json, lambda registry: registry.list_models(**filters), _list_table)
+
+    def page(registry: Registry) -> Page:
+        if offset:
+            items = registry.list_models(**filters, limit=limit + 1, offset=offset)
+            return Page(items[:limit], None)
+        return registry.list_page(page_size=limit, page_token=page_token, **filters)
+
+    call(db, as_json, page, _list_table)
 
 
 def _entry_rows(entries: list[LineageEntry]) -> list[list[Any]]:
@@ -167,4 +253,43 @@ def leaderboard(
             benchmark, metric, limit=limit, higher_is_better=not lower_is_better
         ),
         render,
+    )
+
+
+def lines(
+    name: Annotated[str | None, typer.Argument(help="Only this line.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Named model lines, each with its number of versions, latest and promoted version."""
+
+    def render(found: list[LineSummary]) -> None:
+        rows = [
+            [
+                s.name,
+                s.versions,
+                f"v{s.latest_version}" if s.latest_version else "",
+                f"v{s.promoted_version}" if s.promoted_version else "",
+                s.promoted_id or s.latest_id,
+            ]
+            for s in found
+        ]
+        columns = ["line", "versions", "latest", "promoted", "id (promoted, else latest)"]
+        stdout.print(table(f"{len(found)} model line(s)", columns, rows))
+
+    call(db, as_json, lambda registry: registry.lines(name=name), render)
+
+
+def name_line(
+    model_id: ModelId,
+    name: Annotated[str, typer.Argument(help="The line's new name, e.g. ad-risk-predictor.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Name the line of a model that has no name yet (e.g. one registered before names)."""
+    call(
+        db,
+        as_json,
+        lambda registry: registry.name_line(model_id, name),
+        lambda summary: stdout.print(f"named the line of {model_id} {summary.name}"),
     )

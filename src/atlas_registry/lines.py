@@ -1,0 +1,273 @@
+"""Named model lines: a registration's ``line`` joins it to its line, and lines get names.
+
+A line is the set of versions sharing one root (``COALESCE(lineage_id, id)``);
+its name lives in ``model_lines`` against that root. Registering with
+``line="ad-risk-predictor"`` makes the registration the next version of that
+line (its parent is the line's latest version, read under the line's lock), or
+version 1 of a new line that takes the name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select
+
+from atlas_registry.catalog_queries import ROOT
+from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
+from atlas_registry.patterns import LINE_NAME, matches
+from atlas_registry.registration_checks import PreparedModel
+from atlas_registry.tables import artifacts, model_lines, model_versions
+
+_LINES_NAMED = select(model_lines.c.name, model_lines.c.root_id).where(
+    model_lines.c.name.in_(bindparam("names", expanding=True))
+)
+_NAMES_OF_ROOTS = select(model_lines.c.root_id, model_lines.c.name).where(
+    model_lines.c.root_id.in_(bindparam("roots", expanding=True))
+)
+_LATEST_OF_ROOTS = select(artifacts.c.id, ROOT.label("root")).where(
+    ROOT.in_(bindparam("roots", expanding=True)), artifacts.c.is_latest == 1
+)
+
+
+def line_lock(root: str) -> str:
+    """The lock key every writer of a line's versions takes (the catalog's and lifecycle's)."""
+    return f"atlas_registry:lineage:{root}"
+
+
+def join_lines(
+    db: Database, conn: Connection, prepared: Sequence[PreparedModel]
+) -> list[PreparedModel]:
+    """Give each registration that names an existing line the line's latest version as parent.
+
+    Within a batch, a later registration of the same line follows the earlier
+    one. Names are locked before roots, in sorted order, by every writer.
+    """
+    names = sorted({item.line for item in prepared if item.line})
+    if not names:
+        return list(prepared)
+    for name in names:
+        db.lock(conn, f"atlas_registry:line-name:{name}")
+    roots = {row.name: row.root_id for row in conn.execute(_LINES_NAMED, {"names": names})}
+    for root in sorted(set(roots.values())):
+        db.lock(conn, line_lock(root))
+    latest_of_root = {}
+    if roots:
+        rows = conn.execute(_LATEST_OF_ROOTS, {"roots": sorted(set(roots.values()))})
+        latest_of_root = {row.root: row.id for row in rows}
+    latest = {name: latest_of_root.get(root) for name, root in roots.items()}
+    joined = []
+    for item in prepared:
+        if item.line and item.parent_version_id is None and latest.get(item.line):
+            item = dataclasses.replace(item, parent_version_id=latest[item.line])
+        if item.line:
+            latest[item.line] = item.artifact_id
+        joined.append(item)
+    return joined
+
+
+def names_to_create(
+    conn: Connection, prepared: Sequence[PreparedModel], roots_of: dict[str, str]
+) -> dict[str, str]:
+    """Lines the batch names that do not exist yet: name -> root, after checking consistency.
+
+    ``roots_of`` maps every artifact id of the batch (and its parents) to its root.
+    A name already on another root, or a root that already has another name, is refused.
+    """
+    wanted: dict[str, str] = {}
+    problems = []
+    for index, item in enumerate(prepared):
+        if item.line:
+            root = roots_of[item.artifact_id]
+            if wanted.setdefault(item.line, root) != root:
+                problems.append(
+                    Violation(f"[{index}].line", f"{item.line} already names another line")
+                )
+    if problems:
+        raise ValidationError("two lines cannot share a name", problems)
+    if not wanted:
+        return {}
+    existing_names = {
+        row.name: row.root_id for row in conn.execute(_LINES_NAMED, {"names": sorted(wanted)})
+    }
+    existing_roots = line_names(conn, sorted(set(wanted.values())))
+    create = {}
+    for name, root in wanted.items():
+        if name in existing_names:
+            if existing_names[name] != root:
+                raise ValidationError(
+                    "the line name is taken",
+                    [Violation("line", f"{name} names another line; choose another name")],
+                )
+        elif root in existing_roots:
+            raise ValidationError(
+                "the line already has a name",
+                [Violation("line", f"this line is named {existing_roots[root]}, not {name}")],
+            )
+        else:
+            create[name] = root
+    return create
+
+
+def line_names(conn: Connection, roots: Sequence[str]) -> dict[str, str]:
+    """root -> name for the roots that have a name."""
+    if not roots:
+        return {}
+    return {row.root_id: row.name for row in conn.execute(_NAMES_OF_ROOTS, {"roots": roots})}
+
+
+def name_lines_in(conn: Connection, names: dict[str, str], now: str) -> None:
+    """Record new line names (name -> root) inside ``conn``."""
+    if names:
+        conn.execute(
+            model_lines.insert(),
+            [{"name": n, "root_id": r, "created_at": now} for n, r in sorted(names.items())],
+        )
+
+
+def refuse_taken_name(conn: Connection, name: str) -> None:
+    if conn.execute(_LINES_NAMED, {"names": [name]}).first() is not None:
+        raise AlreadyExistsError(f"a model line is already named {name}")
+
+
+def slug_of(title: str) -> str | None:
+    """A line name made from a title: lower case, runs of other characters as ``-``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:100].rstrip("-")
+    return slug if matches(LINE_NAME, slug) else None
+
+
+_ROOTS_OF = select(artifacts.c.id, ROOT.label("root")).where(
+    artifacts.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> dict[str, str]:
+    """Name the lines of adopted legacy models after their titles; returns why some were not.
+
+    A line that already has a name keeps it. A name that is taken, or that two
+    models of the batch would both take, is not given: the reason is returned
+    per artifact id for the review queue, never resolved by picking one.
+    """
+    roots = {row.id: row.root for row in conn.execute(_ROOTS_OF, {"ids": sorted(titles)})}
+    named = line_names(conn, sorted(set(roots.values())))
+    wanted: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
+    for artifact_id in sorted(titles):
+        root = roots[artifact_id]
+        if root in named:
+            continue
+        slug = slug_of(titles[artifact_id])
+        if slug is None:
+            reasons[artifact_id] = (
+                f"no line name can be made from the title {titles[artifact_id]!r:.80}"
+            )
+            continue
+        wanted.setdefault(slug, [])
+        if root not in wanted[slug]:
+            wanted[slug].append(root)
+    taken = {row.name: row.root_id for row in conn.execute(_LINES_NAMED, {"names": sorted(wanted)})}
+    create = {}
+    for slug, slug_roots in wanted.items():
+        claimants = sorted(a for a, r in roots.items() if r in slug_roots)
+        if slug in taken or len(slug_roots) > 1:
+            clash = (
+                f"already names the line of {taken[slug]}"
+                if slug in taken
+                else f"would name the lines of {', '.join(claimants)}"
+            )
+            for artifact_id in claimants:
+                reasons[artifact_id] = (
+                    f"line name {slug!r} (from the title) {clash}; name this line by hand "
+                    "with `atlas-registry name-line`"
+                )
+        else:
+            create[slug] = slug_roots[0]
+    name_lines_in(conn, create, now)
+    return reasons
+
+
+@dataclass(frozen=True)
+class LineSummary:
+    """A named model line: its name, root, newest version and promoted version."""
+
+    name: str
+    root_id: str
+    versions: int
+    latest_id: str | None
+    latest_version: int | None
+    promoted_id: str | None
+    promoted_version: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_MEMBERS = (
+    select(
+        model_lines.c.name,
+        model_lines.c.root_id,
+        artifacts.c.id,
+        artifacts.c.version_number,
+        artifacts.c.is_latest,
+        model_versions.c.promotion_state,
+    )
+    .select_from(model_lines)
+    .join(artifacts, model_lines.c.root_id == ROOT)
+    .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
+)
+
+
+def list_lines(db: Database, *, name: str | None = None, limit: int = 1000) -> list[LineSummary]:
+    """Named lines in name order, each with its latest and promoted version."""
+    query = _MEMBERS.order_by(model_lines.c.name, artifacts.c.version_number)
+    if name is not None:
+        query = query.where(model_lines.c.name == name)
+    else:
+        names = select(model_lines.c.name).order_by(model_lines.c.name).limit(limit)
+        query = query.where(model_lines.c.name.in_(names.scalar_subquery()))
+    with db.transaction() as conn:
+        rows = conn.execute(query).all()
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.name, []).append(row)
+    return [_summary(members) for members in grouped.values()]
+
+
+def _summary(members: list[Any]) -> LineSummary:
+    latest = next((m for m in members if m.is_latest), members[-1])
+    promoted = next((m for m in members if m.promotion_state == "promoted"), None)
+    return LineSummary(
+        name=members[0].name,
+        root_id=members[0].root_id,
+        versions=len(members),
+        latest_id=latest.id,
+        latest_version=latest.version_number,
+        promoted_id=promoted.id if promoted else None,
+        promoted_version=promoted.version_number if promoted else None,
+    )
+
+
+def name_line(db: Database, model_id: str, name: str) -> LineSummary:
+    """Give the line of ``model_id`` the name ``name`` (a line that has none yet)."""
+    if not matches(LINE_NAME, name):
+        raise ValidationError(
+            "the line name is invalid",
+            [Violation("name", f"must be a line name such as ad-risk-predictor, got {name!r:.80}")],
+        )
+    with db.transaction(write=True) as conn:
+        db.lock(conn, f"atlas_registry:line-name:{name}")
+        root = conn.execute(select(ROOT).where(artifacts.c.id == model_id)).scalar()
+        if root is None:
+            raise NotFoundError(f"no model {model_id!r} in the catalog")
+        refuse_taken_name(conn, name)
+        existing = line_names(conn, [root])
+        if root in existing:
+            raise AlreadyExistsError(f"the line of {model_id} is already named {existing[root]}")
+        name_lines_in(conn, {name: root}, utc_timestamp())
+    [summary] = list_lines(db, name=name)
+    return summary

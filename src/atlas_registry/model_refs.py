@@ -1,0 +1,88 @@
+"""Reading a reference to a model: an id, a line name (``name``, ``name@3``, ``name@promoted``)
+or a unique id prefix of at least 8 characters.
+
+Precedence, so a reference always means one thing: an exact artifact id first,
+then a line name, then an id prefix. A prefix that matches several models is
+refused with the ids it matches.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from atlas_registry.catalog_queries import ROOT
+from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
+from atlas_registry.tables import artifacts, model_lines, model_versions
+
+MIN_PREFIX = 8
+SHOWN_MATCHES = 10
+
+_EXACT = select(artifacts.c.id).where(artifacts.c.id == bindparam("ref"))
+_LINE_ROOT = select(model_lines.c.root_id).where(model_lines.c.name == bindparam("name"))
+_LATEST = select(artifacts.c.id).where(bindparam("root") == ROOT, artifacts.c.is_latest == 1)
+_VERSION = select(artifacts.c.id).where(
+    bindparam("root") == ROOT, artifacts.c.version_number == bindparam("number")
+)
+_PROMOTED = (
+    select(artifacts.c.id)
+    .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
+    .where(bindparam("root") == ROOT, model_versions.c.promotion_state == "promoted")
+)
+
+
+def resolve_model_ref(conn: Connection, ref: str) -> str:
+    """The artifact id ``ref`` names; NotFoundError or AmbiguousReferenceError say why not."""
+    if conn.execute(_EXACT, {"ref": ref}).first() is not None:
+        return ref
+    name, _, spec = ref.partition("@")
+    root = conn.execute(_LINE_ROOT, {"name": name}).scalar()
+    if root is not None:
+        return _in_line(conn, name, root, spec or "latest")
+    if "@" not in ref and len(ref) >= MIN_PREFIX:
+        return _by_prefix(conn, ref)
+    raise NotFoundError(
+        f"no model, model line or id prefix matches {ref!r}"
+        + ("" if len(ref) >= MIN_PREFIX else f" (an id prefix needs {MIN_PREFIX} characters)")
+    )
+
+
+def _in_line(conn: Connection, name: str, root: str, spec: str) -> str:
+    if spec == "latest":
+        found = conn.execute(_LATEST, {"root": root}).scalar()
+    elif spec == "promoted":
+        found = conn.execute(_PROMOTED, {"root": root}).scalar()
+        if found is None:
+            raise NotFoundError(f"model line {name} has no promoted version")
+    elif spec.isdigit() and spec.isascii():
+        found = conn.execute(_VERSION, {"root": root, "number": int(spec)}).scalar()
+        if found is None:
+            raise NotFoundError(f"model line {name} has no version {spec}")
+    else:
+        raise NotFoundError(
+            f"{name}@{spec[:40]}: after @ comes a version number, promoted or latest"
+        )
+    if found is None:
+        raise NotFoundError(f"model line {name} has no versions")
+    return str(found)
+
+
+def _by_prefix(conn: Connection, prefix: str) -> str:
+    query = (
+        select(artifacts.c.id)
+        .where(
+            artifacts.c.artifact_type == "model",
+            func.substr(artifacts.c.id, 1, len(prefix)) == prefix,
+        )
+        .order_by(artifacts.c.id)
+        .limit(SHOWN_MATCHES + 1)
+    )
+    matches = list(conn.execute(query).scalars())
+    if not matches:
+        raise NotFoundError(f"no model, model line or id prefix matches {prefix!r}")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:SHOWN_MATCHES])
+        more = " and more" if len(matches) > SHOWN_MATCHES else ""
+        raise AmbiguousReferenceError(
+            f"{prefix!r} is the start of several model ids ({shown}{more}): give more characters"
+        )
+    return str(matches[0])
