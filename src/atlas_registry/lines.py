@@ -63,8 +63,10 @@ def join_lines(
     latest = {name: latest_of_root.get(root) for name, root in roots.items()}
     joined = []
     for item in prepared:
-        if item.line and item.parent_version_id is None and latest.get(item.line):
-            item = dataclasses.replace(item, parent_version_id=latest[item.line])
+        parent = latest.get(item.line) if item.line else None
+        if parent and item.parent_version_id is None:
+            row = {**item.artifact_row, "parent_version_id": parent}
+            item = dataclasses.replace(item, parent_version_id=parent, artifact_row=row)
         if item.line:
             latest[item.line] = item.artifact_id
         joined.append(item)

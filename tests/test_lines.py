@@ -1,0 +1,195 @@
+"""Named model lines: registering into a line, reading NAME / NAME@N / NAME@promoted, prefixes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from atlas_registry import (
+    AlreadyExistsError,
+    AmbiguousReferenceError,
+    ModelRegistration,
+    NotFoundError,
+    Registry,
+    SchemaAdmin,
+    ValidationError,
+)
+from atlas_registry.backfill.legacy_fixture import load_legacy
+from atlas_registry.backfill.review import list_reviews
+from atlas_registry.backfill.runner import backfill
+from atlas_registry.db import Database
+from tests.cli_helpers import invoke
+from tests.payloads import logistic_regression
+from tests.test_backfill import add_legacy
+
+PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    with SchemaAdmin.open(db_url, create=True) as admin:
+        admin.migrate()
+    with Registry.open(db_url) as opened:
+        yield opened
+
+
+def _register(registry: Registry, line: str | None = None, **fields: Any) -> str:
+    registration = ModelRegistration(
+        title="AD risk", metadata=logistic_regression(), line=line, **{**PIN, **fields}
+    )
+    return registry.register_model(registration).id
+
+
+def test_a_line_name_makes_versions_of_one_line(registry: Registry) -> None:
+    first = _register(registry, "ad-risk")
+    second = _register(registry, "ad-risk")
+    other = _register(registry, "other-line")
+    v1, v2 = registry.get_model(first), registry.get_model(second)
+    assert (v1.version_number, v2.version_number) == (1, 2)
+    assert v2.parent_version_id == first
+    assert v2.lineage_id == first
+    assert (v1.line_name, v2.line_name) == ("ad-risk", "ad-risk")
+    assert not registry.get_model(first).is_latest
+    assert registry.get_model(other).version_number == 1
+    assert [s.name for s in registry.lines()] == ["ad-risk", "other-line"]
+    [summary] = registry.lines(name="ad-risk")
+    assert (summary.versions, summary.latest_id, summary.promoted_id) == (2, second, None)
+
+
+def test_a_version_by_parent_joins_its_lines_name(registry: Registry) -> None:
+    first = _register(registry, "ad-risk")
+    by_parent = _register(registry, parent_version_id=first)
+    assert registry.get_model(by_parent).line_name == "ad-risk"
+    assert registry.get_model("ad-risk").id == by_parent
+
+
+def test_references_name_versions_promoted_and_prefixes(registry: Registry) -> None:
+    first = _register(registry, "ad-risk")
+    second = _register(registry, "ad-risk")
+    registry.promote(first, actor="a")
+    assert registry.resolve("ad-risk") == second
+    assert registry.resolve("ad-risk@latest") == second
+    assert registry.resolve("ad-risk@1") == first
+    assert registry.resolve("ad-risk@promoted") == first
+    assert registry.resolve(first) == first
+    unique = _register(registry, artifact_id="model-zz-unique-1")
+    assert registry.resolve("model-zz-uni") == unique
+    with pytest.raises(NotFoundError, match="has no version 9"):
+        registry.resolve("ad-risk@9")
+    with pytest.raises(NotFoundError, match="after @ comes"):
+        registry.resolve("ad-risk@newest")
+    with pytest.raises(NotFoundError, match="needs 8 characters"):
+        registry.resolve("model-")
+    _register(registry, artifact_id="model-zz-twin-1")
+    _register(registry, artifact_id="model-zz-twin-2")
+    with pytest.raises(AmbiguousReferenceError, match="model-zz-twin-1, model-zz-twin-2"):
+        registry.resolve("model-zz-twin")
+
+
+def test_a_line_without_a_promoted_version_says_so(registry: Registry) -> None:
+    _register(registry, "ad-risk")
+    with pytest.raises(NotFoundError, match="ad-risk has no promoted version"):
+        registry.get_model("ad-risk@promoted")
+
+
+@pytest.mark.parametrize("name", ["AD-Risk", "a", "ad risk", "ad@risk", "-ad", "x" * 101, "ad\n"])
+def test_a_bad_line_name_is_refused(registry: Registry, name: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _register(registry, name)
+    assert caught.value.paths == ["line"]
+
+
+def test_one_line_has_one_name(registry: Registry) -> None:
+    first = _register(registry, "ad-risk")
+    with pytest.raises(ValidationError, match="this line is named ad-risk"):
+        _register(registry, "renamed", parent_version_id=first)
+    other = _register(registry)
+    with pytest.raises(AlreadyExistsError, match="already named ad-risk"):
+        registry.name_line(other, "ad-risk")
+    assert registry.name_line(other, "second").latest_id == other
+    with pytest.raises(AlreadyExistsError):
+        registry.name_line(other, "third")
+
+
+def test_a_batch_may_start_and_extend_a_line(registry: Registry) -> None:
+    registration = ModelRegistration(
+        title="t", metadata=logistic_regression(), line="batch-line", **PIN
+    )
+    ids = registry.register_models([registration, registration, registration])
+    assert [registry.get_model(i).version_number for i in ids] == [1, 2, 3]
+    assert registry.get_model("batch-line").id == ids[-1]
+
+
+def test_racing_registrations_into_a_new_line_number_it_gaplessly(db_url: str) -> None:
+    with SchemaAdmin.open(db_url, create=True) as admin:
+        admin.migrate()
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        with Registry.open(db_url) as registry:
+            barrier.wait()
+            try:
+                for _ in range(5):
+                    _register(registry, "raced")
+            except BaseException as exc:  # collected and re-raised below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with Registry.open(db_url) as registry:
+        versions = sorted(m.version_number for m in registry.list_models(line="raced"))
+        assert versions == list(range(1, 21))
+        assert len(registry.lines()) == 1
+
+
+def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Database) -> None:
+    from atlas_registry import migration_runner
+
+    migration_runner.migrate(db, to=1)
+    load_legacy(db)
+    migration_runner.migrate(db)
+    add_legacy(db, "legacy-twin-a", {**logistic_regression()})
+    add_legacy(db, "legacy-twin-b", {**logistic_regression()})
+    with db.transaction(write=True) as conn:
+        conn.execute(
+            text("UPDATE artifacts SET title = 'Twin Model' WHERE id IN (:a, :b)"),
+            {"a": "legacy-twin-a", "b": "legacy-twin-b"},
+        )
+    backfill(db)
+    with Registry.open(str(db.url)) as registry:
+        names = {s.name for s in registry.lines()}
+        assert "ad-risk-prediction-model" in names
+        assert "twin-model" not in names
+        assert registry.get_model("ad-risk-prediction-model").title == "AD Risk Prediction Model"
+    held = {item.artifact_id: item for item in list_reviews(db)}
+    for twin in ("legacy-twin-a", "legacy-twin-b"):
+        assert not held[twin].blocking
+        assert "'twin-model'" in held[twin].reasons[0]["reason"]
+
+
+def test_the_cli_registers_into_a_line_and_reads_it_back(
+    registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"title": "t", **PIN, "metadata": logistic_regression()}))
+    for expected in (1, 2):
+        code, out, _ = invoke("register", str(path), "--line", "cli-line", "--db", db_url)
+        assert code == 0
+        assert f"version {expected} of cli-line" in out
+    code, out, _ = invoke("show", "cli-line@1", "--db", db_url, "--json")
+    assert json.loads(out)["version_number"] == 1
+    code, out, _ = invoke("lines", "--db", db_url, "--json")
+    assert [line["versions"] for line in json.loads(out)] == [2]
+    code, out, _ = invoke("list", "--line", "cli-line", "--db", db_url, "--json")
+    assert [m["line_name"] for m in json.loads(out)["items"]] == ["cli-line", "cli-line"]

@@ -1,0 +1,119 @@
+"""Rollback: an earlier version of a line is promoted again, through the gate, in one move."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas_registry import (
+    IllegalTransitionError,
+    ModelRegistration,
+    NotFoundError,
+    PromotionGateError,
+    Registry,
+    SchemaAdmin,
+    ValidationError,
+)
+from tests.cli_helpers import invoke
+from tests.payloads import logistic_regression
+
+PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    with SchemaAdmin.open(db_url, create=True) as admin:
+        admin.migrate()
+    with Registry.open(db_url) as opened:
+        yield opened
+
+
+def _version(registry: Registry, auroc: float = 0.83, **fields: Any) -> str:
+    metadata = logistic_regression()
+    metadata["evaluation_metrics"]["auroc"] = auroc
+    registration = ModelRegistration(
+        title="AD risk", metadata=metadata, line="ad-risk", **{**PIN, **fields}
+    )
+    return registry.register_model(registration).id
+
+
+def _states(registry: Registry) -> list[str]:
+    return [
+        m.promotion_state
+        for m in sorted(registry.list_models(line="ad-risk"), key=lambda m: m.version_number)
+    ]
+
+
+def test_rollback_re_promotes_the_previous_version_and_records_both_moves(
+    registry: Registry,
+) -> None:
+    v1, v2 = _version(registry), _version(registry)
+    registry.promote(v1, actor="eval")
+    registry.promote(v2, actor="eval")
+    assert _states(registry) == ["superseded", "promoted"]
+    result = registry.rollback("ad-risk", actor="oncall", notes="v2 miscalibrated")
+    assert result.model.id == v1
+    assert _states(registry) == ["promoted", "superseded"]
+    assert [(e.artifact_id, e.from_state, e.to_state) for e in result.events] == [
+        (v2, "promoted", "superseded"),
+        (v1, "superseded", "promoted"),
+    ]
+    assert registry.get_model(v1).superseded_by is None
+    assert registry.get_model(v1).lifecycle_state == "active"
+    assert registry.get_model(v2).superseded_by == v1
+    assert [e.to_state for e in registry.history(v1)] == ["promoted", "superseded", "promoted"]
+    assert registry.history(v1)[-1].notes == "v2 miscalibrated"
+    assert registry.promoted_version("ad-risk") == registry.get_model(v1)
+
+
+def test_rollback_to_a_named_version(registry: Registry) -> None:
+    ids = [_version(registry) for _ in range(3)]
+    for model_id in ids:
+        registry.promote(model_id, actor="eval")
+    registry.rollback("ad-risk@3", to_version=1, actor="oncall", notes="back to the first")
+    assert _states(registry) == ["promoted", "superseded", "superseded"]
+
+
+def test_rollback_goes_through_the_gate_or_an_override(registry: Registry) -> None:
+    v1 = _version(registry, auroc=0.6)  # below the benchmark's minimum of 0.75
+    registry.promote(v1, actor="eval", override=True, notes="pilot")
+    registry.promote(_version(registry), actor="eval")
+    with pytest.raises(PromotionGateError, match="below the minimum"):
+        registry.rollback("ad-risk", actor="oncall", notes="why")
+    assert _states(registry) == ["superseded", "promoted"]
+    result = registry.rollback("ad-risk", actor="oncall", notes="known risk", override=True)
+    assert result.events[-1].override
+    assert _states(registry) == ["promoted", "superseded"]
+
+
+def test_what_a_rollback_cannot_do(registry: Registry) -> None:
+    v1 = _version(registry)
+    with pytest.raises(IllegalTransitionError, match="no earlier superseded version"):
+        registry.rollback("ad-risk", actor="a", notes="n")
+    registry.reject(v1, actor="a", notes="bad")
+    with pytest.raises(IllegalTransitionError, match="is rejected"):
+        registry.rollback("ad-risk", to_version=1, actor="a", notes="n")
+    with pytest.raises(NotFoundError, match="no version 7"):
+        registry.rollback("ad-risk", to_version=7, actor="a", notes="n")
+    with pytest.raises(ValidationError, match="notes"):
+        registry.rollback("ad-risk", actor="a", notes=" ")
+
+
+def test_rollback_from_the_cli(registry: Registry, db_url: str, tmp_path: Path) -> None:
+    v1, v2 = _version(registry), _version(registry)
+    registry.promote(v1, actor="eval")
+    registry.promote(v2, actor="eval")
+    code, _, err = invoke("rollback", "ad-risk", "--db", db_url)
+    assert code == ValidationError.exit_code
+    assert "notes" in err
+    code, out, _ = invoke(
+        "rollback", "ad-risk", "--to", "1", "--notes", "oops", "--db", db_url, "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["model"]["id"] == v1
+    code, out, _ = invoke("promoted", "ad-risk", "--db", db_url, "--json")
+    assert json.loads(out)["version_number"] == 1
