@@ -7,6 +7,8 @@ carries its HTTP status and CLI exit code. The CLI, and any other shell, import
 only what this module and :mod:`atlas_registry.errors` export.
 """
 
+__version__ = "0.1.0"
+
 from atlas_registry.backfill.legacy_fixture import LoadResult
 from atlas_registry.backfill.review import ReviewItem
 from atlas_registry.backfill.runner import BackfillResult, Outcome
@@ -16,6 +18,7 @@ from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_docume
 from atlas_registry.errors import (
     AlreadyExistsError,
     AmbiguousReferenceError,
+    AuthenticationError,
     ConfigurationError,
     ConstraintViolationError,
     DatabaseFailureError,
@@ -26,6 +29,7 @@ from atlas_registry.errors import (
     MetadataValidationError,
     MigrationError,
     NotFoundError,
+    PermissionDeniedError,
     PromotionGateError,
     RegistryError,
     SchemaOutOfDateError,
@@ -40,6 +44,7 @@ from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_pol
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
+from atlas_registry.tokens import ApiToken, NewToken
 from atlas_registry.validation import validate_metadata
 
 __all__ = [
@@ -50,6 +55,8 @@ __all__ = [
     "POLICY_ENV_VAR",
     "AlreadyExistsError",
     "AmbiguousReferenceError",
+    "ApiToken",
+    "AuthenticationError",
     "BackfillResult",
     "ConfigurationError",
     "ConstraintViolationError",
@@ -70,9 +77,11 @@ __all__ = [
     "MigrationState",
     "ModelRecord",
     "ModelRegistration",
+    "NewToken",
     "NotFoundError",
     "Outcome",
     "Page",
+    "PermissionDeniedError",
     "PromotionEvent",
     "PromotionGateError",
     "Registry",

@@ -463,3 +463,31 @@ def lineage(db: Database, artifact_id: str) -> Lineage:
             depth_limit=MAX_LINEAGE_DEPTH,
             truncated=up_cut or down_cut,
         )
+
+
+def benchmarks(db: Database, policy: Any) -> list[dict[str, Any]]:
+    """Benchmarks with at least one registered model: metrics, and the gate's threshold if any."""
+    query = (
+        select(model_metrics.c.benchmark_id, model_metrics.c.metric)
+        .where(model_metrics.c.benchmark_id.is_not(None))
+        .distinct()
+        .order_by(model_metrics.c.benchmark_id, model_metrics.c.metric)
+    )
+    with db.single_read() as conn:
+        rows = conn.execute(query).all()
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.benchmark_id, []).append(row.metric)
+    result = []
+    for benchmark_id, metrics in found.items():
+        threshold = policy.benchmarks.get(benchmark_id)
+        gate = None
+        if threshold is not None:
+            gate = {
+                "metric": threshold.metric,
+                "minimum": threshold.minimum,
+                "maximum": threshold.maximum,
+                "higher_is_better": threshold.maximum is None,
+            }
+        result.append({"benchmark_id": benchmark_id, "metrics": metrics, "gate": gate})
+    return result

@@ -74,6 +74,20 @@ class AmbiguousReferenceError(InputError):
     exit_code = 2
 
 
+class AuthenticationError(RegistryError):
+    """A missing, malformed, unknown, expired or revoked bearer token (HTTP only)."""
+
+    http_status = 401
+    exit_code = 12
+
+
+class PermissionDeniedError(RegistryError):
+    """A token without the scope an operation needs, or a write to a read-only service."""
+
+    http_status = 403
+    exit_code = 13
+
+
 class DatabaseNotFoundError(RegistryError):
     """No database at that URL, or the server cannot be reached."""
 

@@ -290,14 +290,17 @@ def history(db: Database, model_id: str) -> list[PromotionEvent]:
         return [_event(row) for row in rows]
 
 
-def recent_events(db: Database, limit: int = 50) -> list[PromotionEvent]:
-    """The latest transitions across the registry, newest first."""
+def recent_events(
+    db: Database, limit: int = 50, *, before_id: int | None = None, actor: str | None = None
+) -> list[PromotionEvent]:
+    """Transitions across the registry, newest first; ``before_id`` pages back in time."""
+    query = select(promotion_events).order_by(promotion_events.c.id.desc())
+    if before_id is not None:
+        query = query.where(promotion_events.c.id < before_id)
+    if actor is not None:
+        query = query.where(promotion_events.c.actor == actor)
     with db.transaction() as conn:
-        rows = conn.execute(
-            select(promotion_events)
-            .order_by(promotion_events.c.id.desc())
-            .limit(max(1, min(limit, 1000)))
-        )
+        rows = conn.execute(query.limit(max(1, min(limit, 1000))))
         return [_event(row) for row in rows]
 
 

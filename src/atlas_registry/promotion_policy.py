@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ class GatePolicy:
     require_reproducibility_pin: bool = True
     benchmarks: dict[str, BenchmarkThreshold] = field(default_factory=dict)
     source: str = "built-in"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _threshold(name: str, spec: Any, source: str) -> BenchmarkThreshold:

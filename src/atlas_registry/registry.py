@@ -16,7 +16,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Self
 
-from atlas_registry import artifact_catalog, catalog_queries, lifecycle, lines, migration_runner
+from atlas_registry import (
+    __version__,
+    artifact_catalog,
+    catalog_queries,
+    lifecycle,
+    lines,
+    migration_runner,
+    tokens,
+)
 from atlas_registry.backfill import resolution, review
 from atlas_registry.backfill.legacy_fixture import LoadResult, load_legacy
 from atlas_registry.backfill.report import write_report
@@ -200,8 +208,11 @@ class Registry(_Handle):
     def history(self, model_ref: str) -> list[PromotionEvent]:
         return lifecycle.history(self.database, self.resolve(model_ref))
 
-    def recent_events(self, limit: int = 50) -> list[PromotionEvent]:
-        return lifecycle.recent_events(self.database, limit)
+    def recent_events(
+        self, limit: int = 50, *, before_id: int | None = None, actor: str | None = None
+    ) -> list[PromotionEvent]:
+        """Transitions across the registry, newest first; ``before_id`` pages back."""
+        return lifecycle.recent_events(self.database, limit, before_id=before_id, actor=actor)
 
     def promoted_version(self, model_ref: str) -> ModelRecord | None:
         return lifecycle.promoted_version(self.database, self.resolve(model_ref))
@@ -228,6 +239,10 @@ class Registry(_Handle):
     def list_reviews(self, status: str | None = "open") -> list[review.ReviewItem]:
         return review.list_reviews(self.database, status)
 
+    def get_review(self, artifact_ref: str) -> review.ReviewItem:
+        with self.database.single_read() as conn:
+            return review.get_review(conn, resolve_model_ref(conn, artifact_ref))
+
     def resolve_review(
         self, artifact_id: str, assignments: list[str], *, actor: str, notes: str | None = None
     ) -> review.ReviewItem:
@@ -239,6 +254,49 @@ class Registry(_Handle):
             notes=notes,
             validator=self.validator,
         )
+
+    # ------------------------------------------------------------ the registry itself
+
+    def benchmarks(self) -> list[dict[str, Any]]:
+        """Every benchmark with a registered model: its metrics and the gate's threshold."""
+        return catalog_queries.benchmarks(self.database, self.policy)
+
+    def schema(self) -> dict[str, Any]:
+        """The model metadata JSON Schema in force."""
+        return dict(self.validator.schema)
+
+    def check_ready(self) -> None:
+        """Raise unless the database answers and is at this version's migration head."""
+        migration_runner.ensure_current(self.database)
+
+    def about(self) -> dict[str, Any]:
+        """The version, the schema's id and the migration head this registry runs."""
+        return {
+            "version": __version__,
+            "schema_id": self.validator.schema.get("$id"),
+            "schema_version": self.validator.version,
+            "migration_head": migration_runner.head(self.database.dialect),
+        }
+
+    # ------------------------------------------------------------ API tokens
+
+    def create_token(
+        self, name: str, scopes: list[str], *, expires_days: int | None = None
+    ) -> tokens.NewToken:
+        """A new bearer token; its text is in the result and nowhere else."""
+        return tokens.create_token(self.database, name, scopes, expires_days)
+
+    def list_tokens(self) -> list[tokens.ApiToken]:
+        return tokens.list_tokens(self.database)
+
+    def revoke_token(self, name: str) -> tokens.ApiToken:
+        return tokens.revoke_token(self.database, name)
+
+    def verify_token(self, presented: str) -> tokens.ApiToken:
+        return tokens.verify_token(self.database, presented)
+
+    def has_tokens(self) -> bool:
+        return tokens.any_token(self.database)
 
 
 class SchemaAdmin(_Handle):

@@ -69,6 +69,19 @@ model_lines = Table(
     Column("created_at", Text, nullable=False),
 )
 
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("secret_sha256", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text),
+    Column("last_used_at", Text),
+    Column("revoked_at", Text),
+)
+
 promotion_events = Table(
     "model_promotion_events",
     metadata,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from atlas_registry.cli import backfill, lifecycle, models
+from atlas_registry.cli import backfill, lifecycle, models, service
 from atlas_registry.cli.migrate import migrate_app
 
 app = typer.Typer(
@@ -31,6 +31,8 @@ app.command("promoted")(lifecycle.promoted)
 app.add_typer(backfill.legacy_app, name="legacy")
 app.command("backfill")(backfill.backfill_command)
 app.add_typer(backfill.review_app, name="review")
+app.command("serve")(service.serve)
+app.add_typer(service.token_app, name="token")
 
 
 def main() -> None:

@@ -1,0 +1,51 @@
+"""The FastAPI application: routes, the error boundary, the request guards.
+
+The HTTP layer holds no SQL and no business rule: each route reads its
+parameters, calls one verb of the :class:`~atlas_registry.Registry` it was
+given, and returns the verb's result as JSON; every ``RegistryError`` becomes a
+problem with the status its class carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from atlas_registry import Registry, RegistryError, __version__
+from atlas_registry.api import problems, routes_models, routes_registry
+from atlas_registry.api.deps import Settings
+from atlas_registry.api.guards import Guards
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def create_app(
+    registry: Registry,
+    *,
+    read_only: bool = False,
+    anonymous_read: bool = True,
+    allowed_hosts: Iterable[str] = LOCAL_HOSTS,
+) -> Guards:
+    """The service over ``registry``; ``allowed_hosts`` are the Host names it answers to."""
+    app = FastAPI(
+        title="Atlas Model Registry",
+        version=__version__,
+        description="Model registry API: models, lines, promotion lifecycle, lineage, review.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.registry = registry
+    app.state.settings = Settings(read_only=read_only, anonymous_read=anonymous_read)
+    app.add_exception_handler(RegistryError, problems.on_registry_error)
+    app.add_exception_handler(RequestValidationError, problems.on_request_invalid)
+    app.add_exception_handler(HTTPException, problems.on_http_error)
+    app.add_exception_handler(Exception, problems.on_unexpected)
+    app.include_router(routes_registry.health_router)
+    app.include_router(routes_models.router)
+    app.include_router(routes_registry.router)
+    guarded = Guards(app, frozenset(host.lower() for host in allowed_hosts))
+    guarded.fastapi = app  # type: ignore[attr-defined]
+    return guarded

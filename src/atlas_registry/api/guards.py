@@ -1,0 +1,116 @@
+"""What every request passes before a route sees it: the host, the body, the headers.
+
+- ``Host`` must be one of the allowed hosts (a DNS-rebinding page cannot talk
+  to a registry on 127.0.0.1 through a name it controls);
+- a write must say ``Content-Type: application/json`` (a ``text/plain`` POST
+  skips the browser's CORS preflight), and its body is at most 1 MiB;
+- every answer carries ``nosniff``, a same-origin referrer policy and a
+  Content-Security-Policy; no CORS header is ever sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+MAX_BODY_BYTES = 1024 * 1024
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyTooLargeError(Exception):
+    """Raised inside the app when a streamed body passes the limit."""
+
+
+async def _refuse(send: Send, status: int, code: str, detail: str) -> None:
+    body = json.dumps(
+        {
+            "type": f"/problems/{code}",
+            "title": code.replace("_", " "),
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
+    ).encode("utf-8")
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        *SECURITY_HEADERS,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Guards:
+    """ASGI middleware applying the rules in the module docstring."""
+
+    def __init__(self, app: App, allowed_hosts: frozenset[str]) -> None:
+        self.app = app
+        self.allowed_hosts = allowed_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "").rsplit(":", 1)[0].strip("[]").lower()
+        if host not in self.allowed_hosts:
+            await _refuse(send, 400, "host_not_allowed", f"host {host[:100]!r} is not served here")
+            return
+        if scope["method"] in WRITE_METHODS:
+            media = headers.get("content-type", "").split(";")[0].strip().lower()
+            if media != "application/json":
+                await _refuse(
+                    send,
+                    415,
+                    "unsupported_media_type",
+                    "a write must be Content-Type: application/json",
+                )
+                return
+            declared = headers.get("content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+                await _refuse(
+                    send, 413, "payload_too_large", f"a body may be at most {MAX_BODY_BYTES} bytes"
+                )
+                return
+            receive = _capped(receive)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except BodyTooLargeError:
+            await _refuse(
+                send, 413, "payload_too_large", f"a body may be at most {MAX_BODY_BYTES} bytes"
+            )
+
+
+def _capped(receive: Receive) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY_BYTES:
+            raise BodyTooLargeError
+        return message
+
+    return counted

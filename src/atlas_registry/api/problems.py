@@ -1,0 +1,96 @@
+"""Every non-2xx answer is an RFC 9457 problem with the same ``code`` the CLI prints.
+
+The registry's errors carry their HTTP status; this module only shapes them.
+FastAPI's own answers (an unknown route, a wrong method, a bad query
+parameter) and unexpected failures get the same shape, so a client reads one
+kind of error body.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from atlas_registry.errors import (
+    AuthenticationError,
+    LockTimeoutError,
+    PromotionGateError,
+    RegistryError,
+    SchemaOutOfDateError,
+    ValidationError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("atlas_registry.api")
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"/problems/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="atlas-registry"'
+    if status == 503:
+        headers["Retry-After"] = "5"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _violations(error: ValidationError) -> list[dict[str, str]]:
+    return [{"path": v.path, "message": v.message} for v in error.violations]
+
+
+def registry_problem(error: RegistryError) -> JSONResponse:
+    extra: dict[str, Any] = {}
+    if isinstance(error, PromotionGateError):
+        extra["unmet_conditions"] = _violations(error)
+        detail = error.summary
+    elif isinstance(error, ValidationError):
+        extra["violations"] = _violations(error)
+        detail = error.summary
+    else:
+        detail = error.message
+    return problem(error.http_status, error.code(), detail, **extra)
+
+
+async def on_registry_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RegistryError)
+    if isinstance(error, SchemaOutOfDateError | LockTimeoutError | AuthenticationError):
+        log.info("%s: %s", error.code(), error.message)
+    return registry_problem(error)
+
+
+async def on_request_invalid(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    violations = [
+        {
+            "path": ".".join(str(part) for part in item.get("loc", ()) if part != "query"),
+            "message": str(item.get("msg", "is invalid")),
+        }
+        for item in error.errors()
+    ]
+    return problem(
+        400, "bad_request", "the request's parameters are invalid", violations=violations
+    )
+
+
+async def on_http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    code = codes.get(error.status_code, f"http_{error.status_code}")
+    return problem(error.status_code, code, str(error.detail))
+
+
+async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=error)
+    return problem(500, "internal_error", "the server failed; the error is logged")

@@ -1,0 +1,154 @@
+"""The registry as a whole: health, version, events, benchmarks, leaderboards, review, schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from atlas_registry import MAX_PAGE, Registry, RegistryError, ValidationError, Violation
+from atlas_registry.api.deps import Caller, Settings, json_body, reader, registry, settings, writer
+from atlas_registry.api.openapi import JSON_BODY, responses
+from atlas_registry.api.problems import registry_problem
+
+health_router = APIRouter()
+router = APIRouter(prefix="/api/v1")
+
+
+@health_router.get("/-/health", responses=responses())
+def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@health_router.get("/-/ready", responses=responses(503))
+def ready(found: Registry = Depends(registry)) -> JSONResponse:
+    """Readiness: the database answers and is at this version's migration head."""
+    try:
+        found.check_ready()
+    except RegistryError as error:
+        response = registry_problem(error)
+        response.status_code = 503
+        return response
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/version", responses=responses(401))
+def version(
+    found: Registry = Depends(registry),
+    config: Settings = Depends(settings),
+    _caller: Caller = Depends(reader),
+) -> dict[str, Any]:
+    """The server's version, the metadata schema's id, the migration head, read-only or not."""
+    return {**found.about(), "read_only": config.read_only}
+
+
+@router.get("/events", responses=responses(400, 401, 503))
+def events(
+    request: Request,
+    actor: str | None = None,
+    page_size: int = Query(50, ge=1, le=MAX_PAGE),
+    before_id: int | None = Query(None, ge=1),
+    found: Registry = Depends(registry),
+    _caller: Caller = Depends(reader),
+) -> JSONResponse:
+    """Every promotion transition in the registry, newest first; ``before_id`` pages back."""
+    items = found.recent_events(page_size, before_id=before_id, actor=actor)
+    response = JSONResponse({"items": [event.to_dict() for event in items]})
+    if len(items) == page_size:
+        query = dict(request.query_params)
+        query["before_id"] = str(items[-1].id)
+        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    return response
+
+
+@router.get("/benchmarks", responses=responses(401, 503))
+def benchmarks(
+    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
+) -> dict[str, Any]:
+    """Every benchmark with registered models: its metrics and the gate's threshold."""
+    return {"items": found.benchmarks()}
+
+
+@router.get("/leaderboards/{benchmark_id}", responses=responses(400, 401, 404, 503))
+def leaderboard(
+    benchmark_id: str,
+    metric: str,
+    limit: int = Query(10, ge=1, le=MAX_PAGE),
+    lower_is_better: bool = False,
+    found: Registry = Depends(registry),
+    _caller: Caller = Depends(reader),
+) -> dict[str, Any]:
+    """The best models of one benchmark by one metric."""
+    board = found.leaderboard(
+        benchmark_id, metric, limit=limit, higher_is_better=not lower_is_better
+    )
+    return {"items": [entry.to_dict() for entry in board]}
+
+
+@router.get("/review-queue", responses=responses(400, 401, 503))
+def review_queue(
+    status: str | None = Query("open", pattern="^(open|resolved)$"),
+    found: Registry = Depends(registry),
+    _caller: Caller = Depends(reader),
+) -> dict[str, Any]:
+    """Legacy facts held for review, with each reason."""
+    return {"items": [item.to_dict() for item in found.list_reviews(status)]}
+
+
+@router.get("/review-queue/{artifact_ref}", responses=responses(400, 401, 404, 503))
+def review_item(
+    artifact_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
+) -> dict[str, Any]:
+    """One review item."""
+    return found.get_review(artifact_ref).to_dict()
+
+
+@router.post(
+    "/review-queue/{artifact_ref}/resolve",
+    responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    openapi_extra=JSON_BODY,
+)
+def resolve(
+    artifact_ref: str,
+    body: Any = Depends(json_body),
+    found: Registry = Depends(registry),
+    caller: Caller = Depends(writer("review")),
+) -> dict[str, Any]:
+    """Finish a held artifact: ``set`` maps fields to values (validated like a registration)."""
+    if not isinstance(body, dict) or set(body) - {"set", "notes"}:
+        raise ValidationError(
+            "the body is invalid", [Violation("$", 'must be {"set": {...}, "notes": "..."}')]
+        )
+    assignments = body.get("set") or {}
+    notes = body.get("notes")
+    if not isinstance(assignments, dict) or (notes is not None and not isinstance(notes, str)):
+        raise ValidationError(
+            "the body is invalid", [Violation("set", "must map field names to values")]
+        )
+    pairs = [f"{key}={_as_text(value)}" for key, value in assignments.items()]
+    assert caller.name is not None
+    return found.resolve_review(artifact_ref, pairs, actor=caller.name, notes=notes).to_dict()
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@router.get("/schemas/model-metadata", responses=responses(401))
+def schema(
+    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
+) -> dict[str, Any]:
+    """The model metadata JSON Schema in force."""
+    return found.schema()
+
+
+@router.get("/policy/promotion-gate", responses=responses(401))
+def gate_policy(
+    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
+) -> dict[str, Any]:
+    """The promotion gate's policy in force."""
+    return found.policy.to_dict()

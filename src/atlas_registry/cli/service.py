@@ -1,0 +1,119 @@
+"""``serve`` (the HTTP API) and ``token`` (its bearer tokens, managed only from here)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from atlas_registry import ApiToken, ConfigurationError, NewToken, Registry
+from atlas_registry.cli.common import DbOption, JsonOption, call, error_boundary, stdout, table
+
+token_app = typer.Typer(help="Bearer tokens for the HTTP API.", no_args_is_help=True)
+SCOPES = ("register", "promote", "override", "review", "admin")  # as tokens.SCOPES
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", help="Who uses it; recorded as the actor.")],
+    scope: Annotated[
+        list[str],
+        typer.Option("--scope", help=f"One or more of: {', '.join(SCOPES)} (repeat --scope)."),
+    ],
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", help="Stops working after this many days.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a token; it is printed once and only its hash is stored."""
+
+    def render(created: NewToken) -> None:
+        info = created.info
+        stdout.print(f"token {info.name} ({', '.join(info.scopes)}); shown once, keep it safe:")
+        print(created.token)
+
+    call(
+        db,
+        as_json,
+        lambda registry: registry.create_token(name, scope, expires_days=expires_days),
+        render,
+    )
+
+
+@token_app.command("list")
+def token_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Every token: name, scopes, created, expires, last used, revoked (never the secret)."""
+
+    def render(found: list[ApiToken]) -> None:
+        rows = [
+            [t.name, ",".join(t.scopes), t.created_at, t.expires_at, t.last_used_at, t.revoked_at]
+            for t in found
+        ]
+        columns = ["name", "scopes", "created", "expires", "last used", "revoked"]
+        stdout.print(table(f"{len(found)} token(s)", columns, rows))
+
+    call(db, as_json, lambda registry: registry.list_tokens(), render)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name: Annotated[str, typer.Argument(help="The token's name.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a token: every later request with it is refused."""
+    call(
+        db,
+        as_json,
+        lambda registry: registry.revoke_token(name),
+        lambda revoked: stdout.print(f"revoked {revoked.name}"),
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Refuse every write (403).")
+    ] = False,
+    no_anonymous_read: Annotated[
+        bool, typer.Option("--no-anonymous-read", help="Reads need a token too.")
+    ] = False,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option("--allowed-host", help="A Host name clients use (repeat); default: local."),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Processes.")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Serve the HTTP API (JSON under /api/v1, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from atlas_registry.api import APP_FACTORY, configure
+
+    with error_boundary():
+        with Registry.open(db) as registry:
+            writes_open = not read_only and not registry.has_tokens()
+            url = registry.url
+        if not _is_loopback(host) and writes_open:
+            raise ConfigurationError(
+                f"refusing to serve writes on {host} while no API token exists: create one with "
+                "`atlas-registry token create --name NAME --scope register`, or pass --read-only"
+            )
+        hosts = [*(allowed_host or []), "127.0.0.1", "localhost", "::1"]
+        if not _is_loopback(host) and host != "0.0.0.0":
+            hosts.append(host)
+        configure(db, read_only=read_only, anonymous_read=not no_anonymous_read, hosts=hosts)
+    stdout.print(f"serving {url} on http://{host}:{port} (OpenAPI: /openapi.json)")
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
