@@ -274,7 +274,7 @@ def test_auth_and_browser_guards(svc: Service) -> None:
         content=json.dumps(body),
         headers={**svc.auth("register"), "Content-Type": "text/plain"},
     )
-    assert_problem(plain, 415, "unsupported_media_type")
+    assert_problem(plain, 415, "unsupported_media_type_error")
     huge = {"title": "m", "description": "x" * (1024 * 1024), "metadata": {}}
     assert_problem(svc.post("/api/v1/models", huge, "register"), 413, "payload_too_large")
     foreign = svc.client.get("/api/v1/models", headers={"Host": "evil.example"})

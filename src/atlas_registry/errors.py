@@ -67,6 +67,13 @@ class InputError(RegistryError):
     exit_code = 2
 
 
+class UnsupportedMediaTypeError(InputError):
+    """An HTTP write whose body is not declared ``Content-Type: application/json``."""
+
+    http_status = 415
+    exit_code = 2
+
+
 class AmbiguousReferenceError(InputError):
     """An id prefix that is the start of several model ids; the message lists them."""
 

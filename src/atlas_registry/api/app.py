@@ -9,6 +9,7 @@ problem with the status its class carries.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,7 @@ from atlas_registry import Registry, RegistryError, __version__
 from atlas_registry.api import problems, routes_models, routes_registry
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.guards import Guards
+from atlas_registry.api.openapi import with_problem_schema
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -46,6 +48,14 @@ def create_app(
     app.include_router(routes_registry.health_router)
     app.include_router(routes_models.router)
     app.include_router(routes_registry.router)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_problem_schema(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     guarded = Guards(app, frozenset(host.lower() for host in allowed_hosts))
     guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded

@@ -14,7 +14,11 @@ from typing import Any
 from fastapi import Depends, Request
 
 from atlas_registry import Registry, parse_json
-from atlas_registry.errors import AuthenticationError, PermissionDeniedError
+from atlas_registry.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    UnsupportedMediaTypeError,
+)
 
 # Marks a route's dependency as the write guard, for the route audit test.
 WRITE_GUARD = "atlas_write_guard"
@@ -88,7 +92,14 @@ def writer(scope: str) -> Callable[..., Caller]:
 
 
 async def json_body(request: Request) -> Any:
-    """The request body, read by the registry's one JSON reader (limits and all)."""
+    """The request body, read by the registry's one JSON reader (limits and all).
+
+    Only a body declared ``application/json`` is read: a ``text/plain`` POST is
+    what a foreign page can send without a CORS preflight.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise UnsupportedMediaTypeError("a write must be Content-Type: application/json")
     return parse_json(await request.body(), "the request body")
 
 

@@ -30,6 +30,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
 }
 
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
 _MEANING = {
     304: "Not modified (ETag matched)",
     400: "Bad input, parameter or page token",
@@ -44,13 +46,84 @@ _MEANING = {
     503: "Database unreachable or not at the migration head",
 }
 
-# Routes that read their JSON body through the registry's own reader declare it here.
-JSON_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
+
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` for a route that reads its JSON body through the registry's reader."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+_TEXT = {"type": "string"}
+_REGISTRATION_FIELDS = (
+    "artifact_id",
+    "description",
+    "created_by",
+    "parent_version_id",
+    "version_tag",
+    "changelog",
+    "code_repo_url",
+    "code_commit_sha",
+    "code_entrypoint",
+    "training_started_at",
+    "training_completed_at",
+    "trained_by",
+    "gpu_allocation_id",
+    "line",
+)
+REGISTRATION = {
+    "type": "object",
+    "required": ["title", "metadata"],
+    "additionalProperties": False,
+    "properties": {
+        "title": _TEXT,
+        # The full rules: GET /api/v1/schemas/model-metadata (JSON Schema Draft-07).
+        "metadata": {"type": "object"},
+        **{name: {"type": ["string", "null"]} for name in _REGISTRATION_FIELDS},
+    },
 }
+REGISTRATION_BODY = json_body(REGISTRATION)
+BATCH_BODY = json_body(
+    {
+        "type": "object",
+        "required": ["items"],
+        "additionalProperties": False,
+        "properties": {"items": {"type": "array", "minItems": 1, "items": REGISTRATION}},
+    }
+)
+ANY_DOCUMENT_BODY = json_body({})
+PROMOTE_BODY = json_body(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"notes": _TEXT, "override": {"type": "boolean"}},
+    }
+)
+NOTES_BODY = json_body(
+    {
+        "type": "object",
+        "required": ["notes"],
+        "additionalProperties": False,
+        "properties": {"notes": _TEXT},
+    }
+)
+ROLLBACK_BODY = json_body(
+    {
+        "type": "object",
+        "required": ["notes"],
+        "additionalProperties": False,
+        "properties": {
+            "notes": _TEXT,
+            "override": {"type": "boolean"},
+            "to_version": {"type": "integer", "minimum": 1},
+        },
+    }
+)
+RESOLVE_BODY = json_body(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"set": {"type": "object"}, "notes": _TEXT},
+    }
+)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -58,7 +131,13 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "description": _MEANING[status],
-            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+            "content": {"application/problem+json": {"schema": PROBLEM_REF}},
         }
         for status in sorted({*statuses, 500})
     }
+
+
+def with_problem_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """The generated document with the Problem schema every error response refers to."""
+    document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    return document

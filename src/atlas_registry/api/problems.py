@@ -9,12 +9,14 @@ kind of error body.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from atlas_registry.errors import (
     AuthenticationError,
@@ -84,11 +86,43 @@ async def on_request_invalid(_request: Request, error: Exception) -> JSONRespons
     )
 
 
-async def on_http_error(_request: Request, error: Exception) -> JSONResponse:
+def _routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """Every route, through included routers however the framework nests them."""
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from _routes(nested.routes)
+        else:
+            yield route
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path: what a 405's ``Allow`` must list."""
+    matching = [
+        route
+        for route in _routes(request.app.routes)
+        if route.matches({**request.scope, "method": "GET"})[0] != Match.NONE
+    ]
+    # /models/batch is also /models/{model_ref} with ref "batch": the literal path wins.
+    fewest = min((route.path.count("{") for route in matching), default=0)
+    methods = {
+        method
+        for route in matching
+        if route.path.count("{") == fewest
+        for method in getattr(route, "methods", None) or ()
+    }
+    return ", ".join(sorted(methods))
+
+
+async def on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = codes.get(error.status_code, f"http_{error.status_code}")
-    return problem(error.status_code, code, str(error.detail))
+    response = problem(error.status_code, code, str(error.detail))
+    response.headers.update(error.headers or {})
+    if error.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request)
+    return response
 
 
 async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:

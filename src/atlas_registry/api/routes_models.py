@@ -26,7 +26,15 @@ from atlas_registry.api.deps import (
     require_scope,
     writer,
 )
-from atlas_registry.api.openapi import JSON_BODY, responses
+from atlas_registry.api.openapi import (
+    ANY_DOCUMENT_BODY,
+    BATCH_BODY,
+    NOTES_BODY,
+    PROMOTE_BODY,
+    REGISTRATION_BODY,
+    ROLLBACK_BODY,
+    responses,
+)
 
 router = APIRouter(prefix="/api/v1")
 
@@ -63,7 +71,7 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     return value
 
 
-@router.get("/models", responses=responses(400, 401, 422, 503))
+@router.get("/models", responses=responses(400, 401, 404, 422, 503))
 def list_models(
     request: Request,
     promotion_state: str | None = None,
@@ -101,7 +109,7 @@ def list_models(
     "/models",
     status_code=201,
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-    openapi_extra=JSON_BODY,
+    openapi_extra=REGISTRATION_BODY,
 )
 def register_model(
     response: Response,
@@ -121,7 +129,7 @@ def register_model(
     "/models/batch",
     status_code=201,
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-    openapi_extra=JSON_BODY,
+    openapi_extra=BATCH_BODY,
 )
 def register_models(
     body: Any = Depends(json_body),
@@ -138,7 +146,9 @@ def register_models(
     return {"ids": found.register_models(registrations)}
 
 
-@router.post("/validate", responses=responses(400, 401, 413, 415, 503), openapi_extra=JSON_BODY)
+@router.post(
+    "/validate", responses=responses(400, 401, 413, 415, 503), openapi_extra=ANY_DOCUMENT_BODY
+)
 def validate(
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
@@ -214,7 +224,7 @@ def _override(fields: dict[str, Any], caller: Caller) -> bool:
 @router.post(
     "/models/{model_ref}/promote",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-    openapi_extra=JSON_BODY,
+    openapi_extra=PROMOTE_BODY,
 )
 def promote(
     model_ref: str,
@@ -234,7 +244,7 @@ def promote(
 @router.post(
     "/models/{model_ref}/reject",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-    openapi_extra=JSON_BODY,
+    openapi_extra=NOTES_BODY,
 )
 def reject(
     model_ref: str,
@@ -251,7 +261,7 @@ def reject(
 @router.post(
     "/models/{model_ref}/supersede",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-    openapi_extra=JSON_BODY,
+    openapi_extra=NOTES_BODY,
 )
 def supersede(
     model_ref: str,
@@ -291,7 +301,7 @@ def line(
 @router.post(
     "/lines/{name}/rollback",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-    openapi_extra=JSON_BODY,
+    openapi_extra=ROLLBACK_BODY,
 )
 def rollback(
     name: str,

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from atlas_registry import MAX_PAGE, Registry, RegistryError, ValidationError, Violation
 from atlas_registry.api.deps import Caller, Settings, json_body, reader, registry, settings, writer
-from atlas_registry.api.openapi import JSON_BODY, responses
+from atlas_registry.api.openapi import RESOLVE_BODY, responses
 from atlas_registry.api.problems import registry_problem
 
 health_router = APIRouter()
@@ -110,7 +110,7 @@ def review_item(
 @router.post(
     "/review-queue/{artifact_ref}/resolve",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-    openapi_extra=JSON_BODY,
+    openapi_extra=RESOLVE_BODY,
 )
 def resolve(
     artifact_ref: str,
