@@ -7,81 +7,19 @@ serve`` started as a subprocess on a free loopback port.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from atlas_registry import Registry, SchemaAdmin
 from tests.payloads import logistic_regression
+from tests.server_helpers import call as _call
+from tests.server_helpers import served
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 CLIENTS = 16
 ROUNDS = 3
 CLI = str(Path(sys.executable).parent / "atlas-registry")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _call(base: str, method: str, path: str, body: Any = None, token: str = "") -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-@contextmanager
-def served(url: str) -> Iterator[str]:
-    """``atlas-registry serve`` on a free port, until the block ends; yields its base URL."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            [CLI, "serve", "--db", url, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            _wait_ready(base, log)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def _wait_ready(base: str, log: Any) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _call(base, "GET", "/-/ready")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    log.seek(0)
-    pytest.fail(f"the server did not become ready in 60 s: {log.read()[-2000:]!r}")
 
 
 def _prepared(url: str) -> str:

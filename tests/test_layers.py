@@ -17,7 +17,12 @@ PACKAGE = Path(__file__).parents[1] / "src" / "atlas_registry"
 SHELLS = ("cli", "api", "web")
 ALLOWED_INTERNAL = {"atlas_registry", "atlas_registry.errors"}
 # `serve` starts the API: the CLI may import the API package's entry point, nothing inside it.
-ALLOWED_BETWEEN_SHELLS = {"atlas_registry.cli": {"atlas_registry.api"}}
+ALLOWED_BETWEEN_SHELLS = {
+    "atlas_registry.cli": {"atlas_registry.api"},
+    # The pages are served by the API app and share its caller check.
+    "atlas_registry.web": {"atlas_registry.api.deps"},
+    "atlas_registry.api": {"atlas_registry.web"},
+}
 FORBIDDEN_THIRD_PARTY = ("sqlalchemy", "psycopg")
 
 

@@ -10,7 +10,7 @@ only what this module and :mod:`atlas_registry.errors` export.
 __version__ = "0.1.0"
 
 from atlas_registry.backfill.legacy_fixture import LoadResult
-from atlas_registry.backfill.review import ReviewItem
+from atlas_registry.backfill.review import Provenance, ReviewItem
 from atlas_registry.backfill.runner import BackfillResult, Outcome
 from atlas_registry.catalog_queries import MAX_PAGE, LeaderboardEntry, Page
 from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
@@ -85,6 +85,7 @@ __all__ = [
     "PermissionDeniedError",
     "PromotionEvent",
     "PromotionGateError",
+    "Provenance",
     "Registry",
     "RegistryError",
     "ReviewItem",

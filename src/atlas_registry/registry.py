@@ -239,6 +239,10 @@ class Registry(_Handle):
     def list_reviews(self, status: str | None = "open") -> list[review.ReviewItem]:
         return review.list_reviews(self.database, status)
 
+    def provenance(self, artifact_ref: str) -> review.Provenance | None:
+        """A backfilled model's legacy origin (hash, rules applied, excerpt), else None."""
+        return review.provenance(self.database, self.resolve(artifact_ref))
+
     def get_review(self, artifact_ref: str) -> review.ReviewItem:
         with self.database.single_read() as conn:
             return review.get_review(conn, resolve_model_ref(conn, artifact_ref))

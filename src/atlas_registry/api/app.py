@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from atlas_registry import Registry, RegistryError, __version__
+from atlas_registry import Registry, RegistryError, __version__, web
 from atlas_registry.api import problems, routes_models, routes_registry
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.guards import Guards
@@ -48,6 +48,8 @@ def create_app(
     app.include_router(routes_registry.health_router)
     app.include_router(routes_models.router)
     app.include_router(routes_registry.router)
+    app.include_router(web.router)
+    app.mount("/static", web.static_files(), name="static")
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from atlas_registry.backfill.rules import Held
-from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
 from atlas_registry.registration_checks import dump_json
-from atlas_registry.tables import review_queue
+from atlas_registry.tables import artifacts, legacy_metadata, review_queue
 
 
 @dataclass(frozen=True)
@@ -140,4 +140,54 @@ def mark_resolved(conn: Connection, artifact_id: str, actor: str, notes: str | N
             resolution_notes=notes,
             updated_at=utc_timestamp(),
         )
+    )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a backfilled model came from: its legacy text's hash, the rules applied, an excerpt."""
+
+    artifact_id: str
+    original_sha256: str | None
+    applied: list[dict[str, str]]
+    held: list[dict[str, Any]]
+    excerpt: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+EXCERPT_CHARACTERS = 600
+
+
+def provenance(db: Database, artifact_id: str) -> Provenance | None:
+    """The legacy provenance of a backfilled (or held) artifact; None for a registered model."""
+    with db.transaction() as conn:
+        kept = conn.execute(
+            select(legacy_metadata).where(legacy_metadata.c.artifact_id == artifact_id)
+        ).first()
+        if kept is not None:
+            trace = json.loads(kept.mapping_json)
+            text, sha = kept.original_metadata, kept.original_sha256
+        else:
+            item = conn.execute(
+                select(review_queue).where(review_queue.c.artifact_id == artifact_id)
+            ).first()
+            if item is None:
+                return None
+            trace = json.loads(item.proposed_json).get("trace", {})
+            row = conn.execute(
+                select(legacy_text(db.dialect, artifacts.c.metadata)).where(
+                    artifacts.c.id == artifact_id
+                )
+            ).first()
+            raw = decoded(row[0]) if row is not None else ""
+            text = raw if isinstance(raw, str) else (raw or b"").decode("utf-8", "replace")
+            sha = None
+    return Provenance(
+        artifact_id=artifact_id,
+        original_sha256=sha,
+        applied=list(trace.get("applied", [])),
+        held=list(trace.get("held", [])),
+        excerpt=text[:EXCERPT_CHARACTERS],
     )

@@ -1,0 +1,173 @@
+"""The pages in a real Chromium against a real server: what a person clicking around sees.
+
+Chromium is Debian's package (``./scripts/test`` installs it on a fresh
+machine); Playwright drives it through ``executable_path``, so no browser is
+downloaded. Every page load runs behind a guard that fails the test on any
+request leaving localhost, and any JavaScript dialog fails it too (a stored
+``<img onerror=alert(1)>`` must stay text).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from tests.conftest import IN_CI
+from tests.payloads import logistic_regression
+from tests.server_helpers import served
+from tests.test_backfill import add_legacy
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = os.environ.get("ATLAS_REGISTRY_SCREENSHOTS")  # a folder: README screenshots
+HOSTILE = "<img src=x onerror=alert(1)>"
+PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+
+if CHROMIUM is None:
+    if IN_CI:
+        raise RuntimeError("CI=true: Debian's chromium package must be installed for page tests")
+    pytest.skip("chromium is not installed (./scripts/test installs it)", allow_module_level=True)
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server over a database with the legacy models, a line of three, hostile text."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('site') / 'site.db'}"
+    with SchemaAdmin.open(url, create=True) as admin:
+        admin.migrate()
+        admin.load_legacy()
+    with Registry.open(url) as registry:
+        registry.backfill()
+        for auroc in (0.78, 0.86, 0.81):
+            metadata = {**logistic_regression(), "evaluation_metrics": {"auroc": auroc}}
+            model = registry.register_model(
+                ModelRegistration(title="AD risk", line="ad-risk", metadata=metadata, **PIN)
+            )
+            registry.promote(model.id, actor="agent-eval")
+        registry.register_model(
+            ModelRegistration(
+                title=HOSTILE, description="javascript:alert(1)", metadata=logistic_regression()
+            )
+        )
+        add_legacy(
+            registry.database,
+            "legacy-hostile",
+            {"model_type": HOSTILE, "repo": "javascript:alert(1)"},
+        )
+        registry.backfill()
+    with served(url) as base:
+        yield base
+
+
+@pytest.fixture
+def guarded_page(page: Any, site: str) -> Iterator[Any]:
+    """A page that fails the test on a dialog or on any request that leaves localhost."""
+    left: list[str] = []
+    dialogs: list[str] = []
+
+    def route(request_route: Any) -> None:
+        host = urlparse(request_route.request.url).hostname
+        if host not in {"127.0.0.1", "localhost"}:
+            left.append(request_route.request.url)
+            request_route.abort()
+        else:
+            request_route.continue_()
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.route("**/*", route)
+    page.on("dialog", on_dialog)
+    yield page
+    assert left == [], f"requests left localhost: {left}"
+    assert dialogs == [], f"a dialog opened: {dialogs}"
+
+
+def test_filtering_updates_the_url_and_back_restores_it(guarded_page: Any, site: str) -> None:
+    page = guarded_page
+    page.goto(site + "/")
+    everything = page.locator("table.models tbody tr").count()
+    page.select_option("select[name=promotion_state]", "candidate")
+    page.click("button[type=submit]")
+    page.wait_for_url("**promotion_state=candidate**")
+    candidates = page.locator("table.models tbody tr").count()
+    assert 0 < candidates < everything
+    page.go_back()
+    page.wait_for_url(site + "/")
+    assert page.locator("table.models tbody tr").count() == everything
+    page.go_forward()
+    assert page.locator("select[name=promotion_state]").input_value() == "candidate"
+
+
+def test_lineage_nodes_navigate(guarded_page: Any, site: str) -> None:
+    page = guarded_page
+    page.goto(site + "/models/ad-risk@2")
+    assert page.locator("svg.lineage a.node-link").count() == 3
+    first = page.locator("svg.lineage a.node-link").first
+    target = first.get_attribute("data-id")
+    first.click()
+    page.wait_for_url(f"**/models/{target}")
+    assert "ad-risk@1" in page.locator("p.subtitle").inner_text()
+    if SCREENSHOTS:
+        page.goto(site + "/models/ad-risk@2")
+        page.set_viewport_size({"width": 1280, "height": 1100})
+        page.screenshot(path=str(Path(SCREENSHOTS) / "model-page.png"))
+
+
+def test_the_leaderboard_is_ranked_with_the_gate_drawn(guarded_page: Any, site: str) -> None:
+    page = guarded_page
+    page.goto(site + "/leaderboards?benchmark=adni-conversion-v1&metric=auroc")
+    values = [float(v) for v in page.locator("tr.entry td:nth-child(2)").all_inner_texts()]
+    assert values == sorted(values, reverse=True)
+    assert values[0] == 0.86
+    rows = page.locator("tbody tr").evaluate_all("rows => rows.map(r => r.className)")
+    assert "threshold" in rows
+    if SCREENSHOTS:
+        page.set_viewport_size({"width": 1280, "height": 500})
+        page.screenshot(path=str(Path(SCREENSHOTS) / "leaderboard.png"))
+
+
+def test_an_override_stands_out_in_history(guarded_page: Any, site: str) -> None:
+    page = guarded_page
+    page.goto(site + "/history?overrides=1")
+    override = page.locator("tr.override").first
+    assert "gate overridden" in override.inner_text()
+    colour = override.locator("td").first.evaluate("cell => getComputedStyle(cell).backgroundColor")
+    assert colour not in {"rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"}
+
+
+def test_hostile_text_is_inert(guarded_page: Any, site: str) -> None:
+    page = guarded_page
+    page.goto(site + "/")
+    page.get_by_text(HOSTILE).first.click()
+    assert page.locator("h1").inner_text() == HOSTILE
+    assert page.locator("img").count() == 0
+    assert page.locator("a[href^='javascript:']").count() == 0
+    page.goto(site + "/review")
+    page.locator("details summary").first.click()
+    assert page.locator("a[href^='javascript:']").count() == 0
+    assert page.locator("img").count() == 0

@@ -1,0 +1,131 @@
+"""The pages in-process on both backends: structure, state in the URL, hostile text inert."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry.api import create_app
+from tests.payloads import logistic_regression
+from tests.test_backfill import add_legacy
+
+PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def site(db_url: str) -> Iterator[tuple[Registry, TestClient]]:
+    with SchemaAdmin.open(db_url, create=True) as admin:
+        admin.migrate()
+        admin.load_legacy()
+    registry = Registry.open(db_url)
+    registry.backfill()
+    client = TestClient(create_app(registry), base_url="http://127.0.0.1")
+    yield registry, client
+    client.close()
+    registry.close()
+
+
+def _register(registry: Registry, **fields: Any) -> str:
+    registration = ModelRegistration(
+        metadata=logistic_regression(), **{"title": "AD risk", **PIN, **fields}
+    )
+    return registry.register_model(registration).id
+
+
+def test_the_models_page_filters_by_the_query_string(site: tuple[Registry, TestClient]) -> None:
+    _, client = site
+    page = client.get("/", params={"promotion_state": "candidate"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    rows = re.findall(r'<tr>\s*<td><a href="/models/([^"]+)"', page.text)
+    assert len(rows) == 2  # the two biophysical ODEs stay candidates
+    assert '<option value="candidate" selected>' in page.text
+    assert 'href="/api/v1/models?promotion_state=candidate"' in page.text
+    assert "code-pinned" in client.get("/").text
+
+
+def test_the_model_page_shows_every_panel(site: tuple[Registry, TestClient]) -> None:
+    registry, client = site
+    first = _register(registry, line="web-line")
+    second = _register(registry, line="web-line")
+    registry.promote(first, actor="eval")
+    registry.promote(second, actor="eval")
+    registry.rollback("web-line", actor="oncall", notes="bad calibration", override=False)
+    page = client.get("/models/web-line@1").text
+    for expected in (
+        "Reproducibility",
+        "Metrics",
+        "Lineage",
+        "Versions of this line",
+        "Promotion timeline",
+        "Metadata",
+    ):
+        assert expected in page
+    assert '<svg class="lineage"' in page
+    assert f'href="/models/{second}"' in page
+    assert '<svg class="trend"' in page
+    assert "bad calibration" in page
+    assert 'href="https://github.com/lab/ad-risk/commit/3f1c2a9"' in page
+    legacy = client.get("/models/ad-risk-prediction-model").text
+    assert "Backfill provenance" in legacy
+    assert "Legacy text SHA-256" in legacy
+
+
+def test_hostile_text_is_escaped_and_never_a_link(site: tuple[Registry, TestClient]) -> None:
+    registry, client = site
+    model = _register(registry, title=HOSTILE, description="javascript:alert(1)")
+    add_legacy(
+        registry.database, "legacy-hostile", {"model_type": HOSTILE, "repo": "javascript:alert(1)"}
+    )
+    registry.backfill()
+    for path in (f"/models/{model}", "/", "/review", f"/compare?ids={model}", "/history"):
+        html = client.get(path).text
+        assert "<img src=x" not in html, path
+        assert 'href="javascript:' not in html, path
+    assert "&lt;img src=x onerror=alert(1)&gt;" in client.get(f"/models/{model}").text
+
+
+def test_compare_highlights_the_best_and_shows_only_differences(
+    site: tuple[Registry, TestClient],
+) -> None:
+    registry, client = site
+    metadata = {**logistic_regression(), "evaluation_metrics": {"auroc": 0.91, "brier": 0.162}}
+    better = registry.register_model(ModelRegistration(title="better", metadata=metadata, **PIN)).id
+    worse = _register(registry)
+    page = client.get("/compare", params={"ids": f"{better},{worse}"}).text
+    assert '<td class="best">0.91</td>' in page
+    assert "framework" in page
+    only = client.get("/compare", params={"ids": f"{better},{worse}", "diff": "1"}).text
+    assert "<th>framework</th>" not in only
+    assert "<th>auroc</th>" in only
+
+
+def test_leaderboard_draws_the_gate(site: tuple[Registry, TestClient]) -> None:
+    registry, client = site
+    low = {**logistic_regression(), "evaluation_metrics": {"auroc": 0.6}}
+    registry.register_model(ModelRegistration(title="low", metadata=low))
+    page = client.get(
+        "/leaderboards", params={"benchmark": "adni-conversion-v1", "metric": "auroc"}
+    ).text
+    order = re.findall(r'<tr class="(entry|threshold)">', page)
+    assert order == ["entry", "threshold", "entry"]
+    assert "gate: auroc ≥ 0.75" in page
+
+
+def test_history_marks_overrides_and_errors_say_what_to_do(
+    site: tuple[Registry, TestClient],
+) -> None:
+    _, client = site
+    page = client.get("/history").text
+    assert 'class="override"' in page
+    assert "gate overridden" in page
+    missing = client.get("/models/no-such-model-here")
+    assert missing.status_code == 404
+    assert "list of models" in missing.text
+    assert "Content-Security-Policy" in missing.headers
