@@ -193,7 +193,8 @@ def test_promotion_gate_override_and_actor(svc: Service) -> None:
     assert event["actor"] == "agent-override"
     assert event["override"] is True
     illegal = svc.post(f"/api/v1/models/{unpinned}/reject", {"notes": "n"}, "promote")
-    assert_problem(illegal, 409, "illegal_transition_error")
+    body = assert_problem(illegal, 409, "illegal_transition_error")
+    assert (body["from_state"], body["to_state"]) == ("promoted", "rejected")
     assert svc.client.get(f"/api/v1/models/{unpinned}/promoted").json()["id"] == unpinned
 
 
@@ -359,3 +360,14 @@ def test_every_operation_declares_its_problem_statuses(svc: Service) -> None:
                 assert {"401", "413", "415"} <= declared, (method, path)
             if method == "post" and path not in READS_BY_POST:
                 assert "403" in declared, (method, path)
+
+
+def test_serve_refuses_open_writes_on_a_public_address(svc: Service, db_url: str) -> None:
+    from atlas_registry import ConfigurationError
+    from tests.cli_helpers import invoke
+
+    for name in list(svc.tokens):
+        svc.registry.revoke_token(f"agent-{name}")
+    code, _, err = invoke("serve", "--host", "0.0.0.0", "--db", db_url)
+    assert code == ConfigurationError.exit_code
+    assert "no API token exists" in err

@@ -205,6 +205,15 @@ class IllegalTransitionError(RegistryError):
     http_status = 409
     exit_code = 8
 
+    def __init__(
+        self, message: str, from_state: str | None = None, to_state: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.from_state, self.to_state = from_state, to_state
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "from_state": self.from_state, "to_state": self.to_state}
+
 
 class PromotionGateError(ValidationError):
     """A promotion refused by the evaluation gate; lists every unmet condition."""

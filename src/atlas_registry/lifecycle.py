@@ -79,7 +79,9 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
         allowed = sorted(TRANSITIONS[model.promotion_state])
         onward = f"it can only become {' or '.join(allowed)}" if allowed else "that state is final"
         raise IllegalTransitionError(
-            f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}"
+            f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}",
+            from_state=model.promotion_state,
+            to_state=to_state,
         )
 
 

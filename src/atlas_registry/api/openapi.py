@@ -20,6 +20,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
             },
         },
+        "from_state": {"type": "string"},
+        "to_state": {"type": "string"},
         "unmet_conditions": {
             "type": "array",
             "items": {

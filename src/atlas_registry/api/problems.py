@@ -20,6 +20,7 @@ from starlette.routing import Match
 
 from atlas_registry.errors import (
     AuthenticationError,
+    IllegalTransitionError,
     LockTimeoutError,
     PromotionGateError,
     RegistryError,
@@ -62,6 +63,8 @@ def registry_problem(error: RegistryError) -> JSONResponse:
         detail = error.summary
     else:
         detail = error.message
+    if isinstance(error, IllegalTransitionError) and error.from_state is not None:
+        extra.update(from_state=error.from_state, to_state=error.to_state)
     return problem(error.http_status, error.code(), detail, **extra)
 
 
