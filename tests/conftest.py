@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from atlas_registry import migration_runner
+from atlas_registry import Registry, SchemaAdmin, migration_runner
 from atlas_registry.db import Database
 
 POSTGRES_SERVER_URL = os.environ.get(
@@ -129,3 +129,12 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     migration_runner.migrate(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    """A Registry handle on a freshly migrated database of the parametrised backend."""
+    with SchemaAdmin.open(db_url, create=True) as admin:
+        admin.migrate()
+    with Registry.open(db_url) as opened:
+        yield opened

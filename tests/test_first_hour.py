@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from atlas_registry import (
     ModelRegistration,
     NotFoundError,
     Registry,
-    SchemaAdmin,
     ValidationError,
 )
 from atlas_registry.cli.common import table
@@ -25,14 +23,6 @@ from tests.payloads import logistic_regression
 
 ROOT = Path(__file__).parents[1]
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
-
-
-@pytest.fixture
-def registry(db_url: str) -> Iterator[Registry]:
-    with SchemaAdmin.open(db_url, create=True) as admin:
-        admin.migrate()
-    with Registry.open(db_url) as opened:
-        yield opened
 
 
 def _write(tmp_path: Path, document: Any) -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin, ValidationError
+from atlas_registry import ModelRegistration, Registry, ValidationError
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.resolution import resolve
 from atlas_registry.backfill.review import list_reviews
@@ -20,14 +19,6 @@ from tests.test_backfill import add_legacy
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 PADDED = ["{}\n", "{} ", " {}", "{}\t", "{}\r\n"]
-
-
-@pytest.fixture
-def registry(db_url: str) -> Iterator[Registry]:
-    with SchemaAdmin.open(db_url, create=True) as admin:
-        admin.migrate()
-    with Registry.open(db_url) as opened:
-        yield opened
 
 
 def _registration(**fields: str) -> dict[str, object]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,6 @@ from tests.payloads import logistic_regression
 from tests.test_backfill import add_legacy
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
-
-
-@pytest.fixture
-def registry(db_url: str) -> Iterator[Registry]:
-    with SchemaAdmin.open(db_url, create=True) as admin:
-        admin.migrate()
-    with Registry.open(db_url) as opened:
-        yield opened
 
 
 def _register(registry: Registry, line: str | None = None, **fields: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +14,12 @@ from atlas_registry import (
     NotFoundError,
     PromotionGateError,
     Registry,
-    SchemaAdmin,
     ValidationError,
 )
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
-
-
-@pytest.fixture
-def registry(db_url: str) -> Iterator[Registry]:
-    with SchemaAdmin.open(db_url, create=True) as admin:
-        admin.migrate()
-    with Registry.open(db_url) as opened:
-        yield opened
 
 
 def _version(registry: Registry, auroc: float = 0.83, **fields: Any) -> str:
