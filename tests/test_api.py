@@ -211,6 +211,13 @@ def test_lines_and_rollback(svc: Service) -> None:
     rolled = svc.post("/api/v1/lines/roll/rollback", {"notes": "v2 bad"}, "promote")
     assert rolled.json()["model"]["id"] == v1
     assert_problem(svc.client.get("/api/v1/lines/nope"), 404, "not_found_error")
+    unnamed = svc.register()["id"]
+    named = svc.post("/api/v1/lines/late-name", {"model": unnamed}, "register")
+    assert named.status_code == 201
+    assert named.headers["Location"] == "/api/v1/lines/late-name"
+    assert svc.client.get("/api/v1/models/late-name").json()["id"] == unnamed
+    taken = svc.post("/api/v1/lines/late-name", {"model": v1}, "register")
+    assert_problem(taken, 409, "already_exists_error")
     assert_problem(svc.post("/api/v1/lines/roll/rollback", {}, "promote"), 422, "validation_error")
 
 

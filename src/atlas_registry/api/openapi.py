@@ -119,6 +119,14 @@ ROLLBACK_BODY = json_body(
         },
     }
 )
+NAME_LINE_BODY = json_body(
+    {
+        "type": "object",
+        "required": ["model"],
+        "additionalProperties": False,
+        "properties": {"model": _TEXT},
+    }
+)
 RESOLVE_BODY = json_body(
     {
         "type": "object",

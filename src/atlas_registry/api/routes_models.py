@@ -29,6 +29,7 @@ from atlas_registry.api.deps import (
 from atlas_registry.api.openapi import (
     ANY_DOCUMENT_BODY,
     BATCH_BODY,
+    NAME_LINE_BODY,
     NOTES_BODY,
     PROMOTE_BODY,
     REGISTRATION_BODY,
@@ -296,6 +297,29 @@ def line(
         raise NotFoundError(f"no model line named {name!r:.100}")
     page = found.list_page(page_size=page_size, page_token=page_token, line=name)
     return _page_response(request, page, {"line": summaries[0].to_dict()})
+
+
+@router.post(
+    "/lines/{name}",
+    status_code=201,
+    responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    openapi_extra=NAME_LINE_BODY,
+)
+def name_line(
+    name: str,
+    response: Response,
+    body: Any = Depends(json_body),
+    found: Registry = Depends(registry),
+    _caller: Caller = Depends(writer("register")),
+) -> dict[str, Any]:
+    """Name the line of ``model`` (a line registered before it had a name)."""
+    fields = _object(body, {"model"})
+    model = _text(fields, "model")
+    if not model:
+        raise ValidationError("the body is invalid", [Violation("model", "is required")])
+    summary = found.name_line(model, name)
+    response.headers["Location"] = f"/api/v1/lines/{summary.name}"
+    return summary.to_dict()
 
 
 @router.post(

@@ -21,7 +21,15 @@ from atlas_registry.web.graph import lineage_svg, trend_svg
 from atlas_registry.web.render import page
 
 router = APIRouter(include_in_schema=False)
-FILTERS = ("promotion_state", "model_family", "framework", "trained_by", "benchmark_id", "line")
+FILTERS = (
+    "promotion_state",
+    "model_family",
+    "framework",
+    "trained_by",
+    "benchmark_id",
+    "base_model_id",
+    "line",
+)
 STATES = ("candidate", "promoted", "rejected", "superseded")
 
 
