@@ -56,3 +56,19 @@ def test_shells_import_only_the_public_face(module: Path) -> None:
                 f"{module.name} imports {name}: use the public atlas_registry face"
             )
         assert not name.startswith(FORBIDDEN_THIRD_PARTY), f"{module.name} imports {name}"
+
+
+def test_the_command_line_loads_no_server_stack_until_serve() -> None:
+    """``atlas-registry --help`` and every command but ``serve`` start without the web stack."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from atlas_registry.cli import app; "
+        "heavy = sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'jinja2') if m in sys.modules); "
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == ""

@@ -77,6 +77,10 @@ def test_references_name_versions_promoted_and_prefixes(registry: Registry) -> N
         registry.resolve("ad-risk@newest")
     with pytest.raises(NotFoundError, match="needs 8 characters"):
         registry.resolve("model-")
+    with pytest.raises(NotFoundError, match="similar names: ad-risk"):
+        registry.resolve("ad-rsk")
+    with pytest.raises(NotFoundError, match="similar names: ad-risk"):
+        registry.resolve("ad")
     _register(registry, artifact_id="model-zz-twin-1")
     _register(registry, artifact_id="model-zz-twin-2")
     with pytest.raises(AmbiguousReferenceError, match="model-zz-twin-1, model-zz-twin-2"):

@@ -8,6 +8,8 @@ refused with the ids it matches.
 
 from __future__ import annotations
 
+import difflib
+
 from sqlalchemy import Connection, bindparam, func, select
 
 from atlas_registry.catalog_queries import ROOT
@@ -40,10 +42,23 @@ def resolve_model_ref(conn: Connection, ref: str) -> str:
         return _in_line(conn, name, root, spec or "latest")
     if "@" not in ref and len(ref) >= MIN_PREFIX:
         return _by_prefix(conn, ref)
-    raise NotFoundError(
-        f"no model, model line or id prefix matches {ref!r}"
-        + ("" if len(ref) >= MIN_PREFIX else f" (an id prefix needs {MIN_PREFIX} characters)")
+    hint = "" if len(ref) >= MIN_PREFIX else f" (an id prefix needs {MIN_PREFIX} characters)"
+    similar = _lines_like(conn, name)
+    if similar:
+        hint += f"; model lines with similar names: {', '.join(similar)}"
+    raise NotFoundError(f"no model, model line or id prefix matches {ref!r:.100}{hint}")
+
+
+def _lines_like(conn: Connection, name: str) -> list[str]:
+    """Line names that start with ``name``, or are close to it: what the user may have meant."""
+    starting = select(model_lines.c.name).where(
+        func.substr(model_lines.c.name, 1, len(name)) == name
     )
+    found = list(conn.execute(starting.order_by(model_lines.c.name).limit(5)).scalars())
+    if found or len(name) < 3:
+        return found
+    names = list(conn.execute(select(model_lines.c.name).limit(10_000)).scalars())
+    return difflib.get_close_matches(name, names, n=3, cutoff=0.75)
 
 
 def _in_line(conn: Connection, name: str, root: str, spec: str) -> str:
