@@ -65,8 +65,8 @@ def test_the_command_line_loads_no_server_stack_until_serve() -> None:
 
     probe = (
         "import sys; from atlas_registry.cli import app; "
-        "heavy = sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'jinja2') if m in sys.modules); "
-        "print(','.join(heavy))"
+        "web = ('fastapi', 'uvicorn', 'starlette', 'jinja2'); "
+        "print(','.join(sorted(m for m in web if m in sys.modules)))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
