@@ -225,6 +225,8 @@ def test_events_benchmarks_leaderboards_schema_policy(svc: Service) -> None:
     model = svc.register()["id"]
     svc.post(f"/api/v1/models/{model}/promote", {}, "promote")
     events = svc.client.get("/api/v1/events", params={"page_size": 1}).json()["items"]
+    huge = svc.client.get("/api/v1/events", params={"before_id": "9" * 30})
+    assert_problem(huge, 400, "bad_request")
     assert events[0]["artifact_id"] == model
     [bench] = [
         b

@@ -51,7 +51,7 @@ def events(
     request: Request,
     actor: str | None = None,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
-    before_id: int | None = Query(None, ge=1),
+    before_id: int | None = Query(None, ge=1, le=2**63 - 1),
     found: Registry = Depends(registry),
     _caller: Caller = Depends(reader),
 ) -> JSONResponse:

@@ -260,7 +260,7 @@ def history_page(
     def build() -> HTMLResponse:
         actor = request.query_params.get("actor") or None
         before = request.query_params.get("before_id")
-        before_id = int(before) if before and before.isdigit() else None
+        before_id = int(before) if before and before.isdigit() and len(before) < 19 else None
         events = found.recent_events(50, before_id=before_id, actor=actor)
         overrides_only = request.query_params.get("overrides") == "1"
         if overrides_only:
