@@ -100,6 +100,7 @@ def test_compare_highlights_the_best_and_shows_only_differences(
     worse = _register(registry)
     page = client.get("/compare", params={"ids": f"{better},{worse}"}).text
     assert '<td class="best">0.91</td>' in page
+    assert f'href="/api/v1/models/{better}"' in page
     assert "framework" in page
     only = client.get("/compare", params={"ids": f"{better},{worse}", "diff": "1"}).text
     assert "<th>framework</th>" not in only

@@ -31,6 +31,8 @@ FILTERS = (
     "line",
 )
 STATES = ("candidate", "promoted", "rejected", "superseded")
+# Error measures, where the best value is the smallest (for highlighting only).
+LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "brier", "log_loss", "loss", "error_rate"})
 
 
 def static_files() -> StaticFiles:
@@ -175,7 +177,7 @@ def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
     ]
     if not values:
         return None
-    lower = any(
+    lower = metric in LOWER_IS_BETTER or any(
         t.metric == metric and t.maximum is not None for t in found.policy.benchmarks.values()
     )
     return min(values) if lower else max(values)
