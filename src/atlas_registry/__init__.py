@@ -12,7 +12,8 @@ __version__ = "0.1.0"
 from atlas_registry.backfill.legacy_fixture import LoadResult
 from atlas_registry.backfill.review import Provenance, ReviewItem
 from atlas_registry.backfill.runner import BackfillResult, Outcome
-from atlas_registry.catalog_queries import MAX_PAGE, LeaderboardEntry, Page
+from atlas_registry.catalog_boards import LeaderboardEntry
+from atlas_registry.catalog_queries import MAX_PAGE, Page
 from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
 from atlas_registry.errors import (
@@ -45,6 +46,7 @@ from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_pol
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
+from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
 from atlas_registry.validation import validate_metadata
 
@@ -54,6 +56,7 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_PAGE",
     "POLICY_ENV_VAR",
+    "TOKEN_SCOPES",
     "AlreadyExistsError",
     "AmbiguousReferenceError",
     "ApiToken",

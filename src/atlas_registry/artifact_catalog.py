@@ -18,12 +18,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 
+from atlas_registry.catalog_boards import LeaderboardEntry, leaderboard
 from atlas_registry.catalog_queries import (
     ROOT,
-    LeaderboardEntry,
     fetch_model,
     get_model,
-    leaderboard,
     lineage,
     list_models,
     record_from_rows,

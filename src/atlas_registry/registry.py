@@ -19,6 +19,7 @@ from typing import Any, Self
 from atlas_registry import (
     __version__,
     artifact_catalog,
+    catalog_boards,
     catalog_queries,
     lifecycle,
     lines,
@@ -29,7 +30,8 @@ from atlas_registry.backfill import resolution, review
 from atlas_registry.backfill.legacy_fixture import LoadResult, load_legacy
 from atlas_registry.backfill.report import write_report
 from atlas_registry.backfill.runner import BackfillResult, backfill, count_pending
-from atlas_registry.catalog_queries import LeaderboardEntry, Page
+from atlas_registry.catalog_boards import LeaderboardEntry
+from atlas_registry.catalog_queries import Page
 from atlas_registry.db import Database, resolve_url
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LineSummary
@@ -263,7 +265,7 @@ class Registry(_Handle):
 
     def benchmarks(self) -> list[dict[str, Any]]:
         """Every benchmark with a registered model: its metrics and the gate's threshold."""
-        return catalog_queries.benchmarks(self.database, self.policy)
+        return catalog_boards.benchmarks(self.database, self.policy)
 
     def schema(self) -> dict[str, Any]:
         """The model metadata JSON Schema in force."""

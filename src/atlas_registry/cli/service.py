@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from atlas_registry import ApiToken, ConfigurationError, NewToken, Registry
+from atlas_registry import TOKEN_SCOPES, ApiToken, ConfigurationError, NewToken, Registry
 from atlas_registry.cli.common import DbOption, JsonOption, call, error_boundary, stdout, table
 
 token_app = typer.Typer(help="Bearer tokens for the HTTP API.", no_args_is_help=True)
-SCOPES = ("register", "promote", "override", "review", "admin")  # as tokens.SCOPES
 
 
 @token_app.command("create")
@@ -19,7 +18,9 @@ def token_create(
     name: Annotated[str, typer.Option("--name", help="Who uses it; recorded as the actor.")],
     scope: Annotated[
         list[str],
-        typer.Option("--scope", help=f"One or more of: {', '.join(SCOPES)} (repeat --scope)."),
+        typer.Option(
+            "--scope", help=f"One or more of: {', '.join(TOKEN_SCOPES)} (repeat --scope)."
+        ),
     ],
     expires_days: Annotated[
         int | None, typer.Option("--expires-days", help="Stops working after this many days.")

@@ -1,0 +1,116 @@
+"""Leaderboards: the best models of a benchmark by one metric, and the benchmarks there are.
+
+A leaderboard is an index range scan on ``model_metrics``; an empty one says
+why (no such benchmark, or no such metric in it) instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select, bindparam, select
+
+from atlas_registry.catalog_queries import _MODEL_COLUMNS, _MODELS, MAX_PAGE, _record
+from atlas_registry.db import Database
+from atlas_registry.errors import NotFoundError, ValidationError, Violation
+from atlas_registry.records import ModelRecord
+from atlas_registry.tables import artifacts, model_metrics
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    rank: int
+    value: float
+    model: ModelRecord
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def leaderboard(
+    db: Database, benchmark_id: str, metric: str, *, limit: int = 10, higher_is_better: bool = True
+) -> list[LeaderboardEntry]:
+    """The best models of one benchmark by one metric (an index range scan on model_metrics)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError("bad limit", [Violation("limit", f"must be 1..{MAX_PAGE}")])
+    query = _leaderboard_query(higher_is_better)
+    params = {"benchmark_id": benchmark_id, "metric": metric, "page_limit": limit}
+    with db.single_read() as conn:
+        rows = conn.execute(query, params).all()
+        if not rows:
+            _refuse_unknown_board(conn, benchmark_id, metric)
+    return [LeaderboardEntry(i, row.metric_value, _record(row)) for i, row in enumerate(rows, 1)]
+
+
+def _refuse_unknown_board(conn: Connection, benchmark_id: str, metric: str) -> None:
+    """An empty leaderboard says why: no such benchmark, or no such metric in it."""
+    metrics = conn.execute(
+        select(model_metrics.c.metric)
+        .where(model_metrics.c.benchmark_id == benchmark_id)
+        .distinct()
+        .order_by(model_metrics.c.metric)
+        .limit(50)
+    ).scalars()
+    known = list(metrics)
+    if known:
+        raise NotFoundError(
+            f"no model of benchmark {benchmark_id!r:.80} reports {metric!r:.80}; "
+            f"its metrics: {', '.join(known)}"
+        )
+    benchmarks = conn.execute(
+        select(model_metrics.c.benchmark_id)
+        .where(model_metrics.c.benchmark_id.is_not(None))
+        .distinct()
+        .order_by(model_metrics.c.benchmark_id)
+        .limit(50)
+    ).scalars()
+    listed = ", ".join(benchmarks) or "none yet"
+    raise NotFoundError(
+        f"no model is registered against benchmark {benchmark_id!r:.80}; benchmarks: {listed}"
+    )
+
+
+@functools.cache
+def _leaderboard_query(higher_is_better: bool) -> Select[Any]:
+    order = model_metrics.c.value.desc() if higher_is_better else model_metrics.c.value.asc()
+    return (
+        select(*_MODEL_COLUMNS, model_metrics.c.value.label("metric_value"))
+        .select_from(_MODELS.join(model_metrics, model_metrics.c.artifact_id == artifacts.c.id))
+        .where(
+            model_metrics.c.benchmark_id == bindparam("benchmark_id"),
+            model_metrics.c.metric == bindparam("metric"),
+        )
+        .order_by(order, model_metrics.c.artifact_id)
+        .limit(bindparam("page_limit"))
+    )
+
+
+def benchmarks(db: Database, policy: Any) -> list[dict[str, Any]]:
+    """Benchmarks with at least one registered model: metrics, and the gate's threshold if any."""
+    query = (
+        select(model_metrics.c.benchmark_id, model_metrics.c.metric)
+        .where(model_metrics.c.benchmark_id.is_not(None))
+        .distinct()
+        .order_by(model_metrics.c.benchmark_id, model_metrics.c.metric)
+    )
+    with db.single_read() as conn:
+        rows = conn.execute(query).all()
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.benchmark_id, []).append(row.metric)
+    result = []
+    for benchmark_id, metrics in found.items():
+        threshold = policy.benchmarks.get(benchmark_id)
+        gate = None
+        if threshold is not None:
+            gate = {
+                "metric": threshold.metric,
+                "minimum": threshold.minimum,
+                "maximum": threshold.maximum,
+                "higher_is_better": threshold.maximum is None,
+            }
+        result.append({"benchmark_id": benchmark_id, "metrics": metrics, "gate": gate})
+    return result
