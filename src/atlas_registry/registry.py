@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from atlas_registry import (
     __version__,
@@ -33,6 +33,7 @@ from atlas_registry.backfill.runner import BackfillResult, backfill, count_pendi
 from atlas_registry.catalog_boards import LeaderboardEntry
 from atlas_registry.catalog_queries import Page
 from atlas_registry.db import Database, resolve_url
+from atlas_registry.errors import NotFoundError
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
@@ -41,6 +42,8 @@ from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import check_registration
 from atlas_registry.validation import MetadataValidator, default_validator
+
+T = TypeVar("T")
 
 
 class _Handle:
@@ -127,8 +130,22 @@ class Registry(_Handle):
             self.database, registrations, validator=self.validator
         )
 
+    def _read(self, verb: Callable[[Database, str], T], model_ref: str) -> T:
+        """``verb`` on the model ``model_ref`` names, in one query when it is an exact id.
+
+        Most reads name a model by its id; only when that finds nothing is the
+        reference resolved (line name, ``NAME@N``, id prefix) and the read repeated.
+        """
+        try:
+            return verb(self.database, model_ref)
+        except NotFoundError:
+            resolved = self.resolve(model_ref)
+            if resolved == model_ref:
+                raise
+        return verb(self.database, resolved)
+
     def get_model(self, model_ref: str) -> ModelRecord:
-        return artifact_catalog.get_model(self.database, self.resolve(model_ref))
+        return self._read(artifact_catalog.get_model, model_ref)
 
     def list_models(self, **filters: Any) -> list[ModelRecord]:
         """See :func:`atlas_registry.catalog_queries.list_models` for the filters."""
@@ -150,7 +167,7 @@ class Registry(_Handle):
         return {**filters, "base_model_id": self.resolve(base)} if base else filters
 
     def lineage(self, model_ref: str) -> Lineage:
-        return artifact_catalog.lineage(self.database, self.resolve(model_ref))
+        return self._read(artifact_catalog.lineage, model_ref)
 
     def lines(self, *, name: str | None = None) -> list[LineSummary]:
         """Named model lines, each with its latest and promoted version."""
@@ -208,7 +225,7 @@ class Registry(_Handle):
         )
 
     def history(self, model_ref: str) -> list[PromotionEvent]:
-        return lifecycle.history(self.database, self.resolve(model_ref))
+        return self._read(lifecycle.history, model_ref)
 
     def recent_events(
         self, limit: int = 50, *, before_id: int | None = None, actor: str | None = None
@@ -217,7 +234,7 @@ class Registry(_Handle):
         return lifecycle.recent_events(self.database, limit, before_id=before_id, actor=actor)
 
     def promoted_version(self, model_ref: str) -> ModelRecord | None:
-        return lifecycle.promoted_version(self.database, self.resolve(model_ref))
+        return self._read(lifecycle.promoted_version, model_ref)
 
     # ------------------------------------------------------------ backfill and review
 
