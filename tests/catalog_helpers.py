@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -35,11 +36,20 @@ def table_contents(db: Database) -> dict[str, list[Any]]:
         }
 
 
-def sqlite_plan(db: Database, statement: Any, values: dict[str, Any]) -> str:
-    """SQLite's EXPLAIN QUERY PLAN for a Core statement with the given bound values."""
+def sqlite_plan(db: Database, statement: Any, values: dict[str, Any] | Sequence[Any]) -> str:
+    """SQLite's EXPLAIN QUERY PLAN for a statement with the given bound values.
+
+    ``statement`` is a Core statement (``values`` by name) or the write path's
+    plain SQL with ``?`` marks (``values`` in order).
+    """
     with db.transaction() as conn:
-        compiled = statement.compile(conn)
-        params = compiled.construct_params(values)
-        ordered = tuple(params[name] for name in compiled.positiontup or [])
-        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", ordered)
+        if isinstance(statement, str):
+            sql, ordered = statement, tuple(values)
+        else:
+            assert isinstance(values, dict)
+            compiled = statement.compile(conn)
+            params = compiled.construct_params(values)
+            sql = str(compiled)
+            ordered = tuple(params[name] for name in compiled.positiontup or [])
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ordered)
         return " | ".join(str(row[-1]) for row in rows)

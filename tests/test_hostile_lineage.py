@@ -43,10 +43,10 @@ def test_a_stored_cycle_is_listed_once_per_model(migrated_db: Database) -> None:
 
 def test_the_writer_refuses_a_model_that_would_be_its_own_ancestor(migrated_db: Database) -> None:
     a, b = _chain(migrated_db, 2)
-    with migrated_db.transaction() as conn:
-        assert closes_cycle(conn, a, b, {})
-        assert not closes_cycle(conn, b, a, {})
-        assert closes_cycle(conn, "new", "x", {"x": "new"})
+    with migrated_db.session() as session:
+        assert closes_cycle(session, a, b, {})
+        assert not closes_cycle(session, b, a, {})
+        assert closes_cycle(session, "new", "x", {"x": "new"})
 
 
 def test_a_chain_past_the_depth_limit_says_so(

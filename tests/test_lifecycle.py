@@ -201,7 +201,7 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
 
 def test_finding_a_lines_promoted_version_uses_the_line_index(sqlite_db: Database) -> None:
     """Promotion cost must not grow with the catalog: the lookup goes through the line."""
-    plan = sqlite_plan(sqlite_db, lifecycle._LINE_STATES, {"root": "some-root"})
+    plan = sqlite_plan(sqlite_db, lifecycle.LINE_STATES, ["some-root"])
     assert "ux_artifacts_lineage_version" in plan, plan
     assert "SCAN" not in plan, plan
 

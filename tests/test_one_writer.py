@@ -23,27 +23,43 @@ from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database
 from atlas_registry.model_facts import FACT_TABLES
+from atlas_registry.sql_session import SqlSession
 from tests.catalog_helpers import register
 from tests.test_backfill import add_legacy
 
-_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
+_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|COPY)\s+\"?(\w+)", re.IGNORECASE)
 
 
 @contextmanager
 def tables_written(db: Database) -> Iterator[set[str]]:
-    """The names of the tables every INSERT or UPDATE in the block wrote to."""
+    """The names of the tables every INSERT, UPDATE or COPY in the block wrote to.
+
+    Watched at both places SQL leaves the registry: SQLAlchemy's cursor events
+    and the write path's plain statements (:class:`SqlSession`).
+    """
     written: set[str] = set()
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    def record(statement: str) -> None:
         match = _WRITE.match(statement)
         if match:
             written.add(match[1].lower())
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    def on_cursor(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        record(statement)
+
+    rendered = SqlSession._sql
+
+    def watched(session: SqlSession, sql: str) -> str:
+        record(sql)
+        return rendered(session, sql)
+
+    SqlSession._sql = watched  # type: ignore[method-assign,assignment]
+    event.listen(db.engine, "before_cursor_execute", on_cursor)
     try:
         yield written
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(db.engine, "before_cursor_execute", on_cursor)
+        SqlSession._sql = rendered  # type: ignore[method-assign]
 
 
 def metric_rows(db: Database) -> dict[str, dict[str, float]]:

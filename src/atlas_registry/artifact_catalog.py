@@ -12,28 +12,26 @@ shares the reference checks here and the facts writer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+from typing import Any, NamedTuple
 
 from atlas_registry.catalog_boards import LeaderboardEntry, leaderboard
 from atlas_registry.catalog_queries import (
-    ROOT,
     fetch_model,
     get_model,
     lineage,
     list_models,
     record_from_rows,
 )
-from atlas_registry.db import Database, insert_many, utc_timestamp
+from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
-from atlas_registry.lines import join_lines, line_lock, line_names, name_lines_in, names_to_create
+from atlas_registry.lines import join_lines, line_lock, name_lines_in, names_to_create
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, prepare, under
-from atlas_registry.tables import artifacts
+from atlas_registry.sql_session import SqlSession, marks
+from atlas_registry.tables import artifacts, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
 LOOKUP_CHUNK = 500
@@ -52,8 +50,8 @@ def register_model(
     then rolls them back: the record returned is what would have been stored.
     """
     prepared = _prepare_all([registration], validator, batch=False)
-    with db.transaction(write=True, commit=not dry_run) as conn:
-        written = write_prepared(db, conn, prepared, batch=False)
+    with db.session(write=True, commit=not dry_run) as session:
+        written = write_prepared(db, session, prepared, batch=False)
     return record_from_rows(written.artifact_rows[0], written.version_rows[0], written.line_name(0))
 
 
@@ -67,11 +65,13 @@ def register_models(
 
     Everything is validated before the transaction opens; a later item may name
     an earlier one as its parent or base model, or the same line. Returns the
-    ids in input order.
+    ids in input order. A batch large enough to change the planner's picture of
+    the tables is followed by fresh planner statistics (:meth:`Database.refresh_statistics`).
     """
     prepared = _prepare_all(list(registrations), validator, batch=True)
-    with db.transaction(write=True) as conn:
-        write_prepared(db, conn, prepared, batch=True)
+    with db.session(write=True) as session:
+        write_prepared(db, session, prepared, batch=True)
+    db.refresh_statistics(_WRITTEN_TABLES, grown_by=len(prepared))
     return [p.artifact_id for p in prepared]
 
 
@@ -104,69 +104,93 @@ class Written:
         return self.names_by_root.get(row["lineage_id"] or row["id"])
 
 
+class Known(NamedTuple):
+    """An artifact a registration names, and the line it belongs to as last read."""
+
+    artifact_type: str
+    root: str
+    top_version: int
+    line_name: str | None
+
+
 def write_prepared(
-    db: Database, conn: Connection, prepared: Sequence[PreparedModel], *, batch: bool
+    db: Database, session: SqlSession, prepared: Sequence[PreparedModel], *, batch: bool
 ) -> Written:
-    """Check references and write rows for already-validated models, inside ``conn``."""
-    prepared = join_lines(db, conn, prepared)
-    known = known_artifacts(conn, prepared)
+    """Check references and write rows for already-validated models, in ``session``.
+
+    The statements are the fewest a checked registration needs: one read of
+    every artifact the batch names (with each one's line: its newest version
+    number and name), the line locks, a re-read of those lines where the lock
+    came after the read (PostgreSQL), then the inserts.
+    """
+    prepared = join_lines(db, session, prepared)
+    known = known_artifacts(session, prepared)
     _refuse_existing(prepared, known)
-    for root in sorted(
-        {known[p.parent_version_id][1] for p in prepared if p.parent_version_id in known}
-    ):
-        db.lock(conn, line_lock(root))
+    parents = {p.parent_version_id for p in prepared if p.parent_version_id in known}
+    roots = sorted({known[parent].root for parent in parents if parent})
+    for root in roots:
+        db.lock(session, line_lock(root))
     _check_references(prepared, known, batch)
-    artifact_rows, moved_roots = _number_versions(conn, prepared, known)
+    lines = {k.root: (k.top_version, k.line_name) for k in known.values()}
+    if roots and not db.locks_at_begin:
+        lines.update(_lines_now(session, roots))
+    artifact_rows, moved_roots = _number_versions(prepared, known, lines)
     roots_of = {row["id"]: row["lineage_id"] or row["id"] for row in artifact_rows}
-    new_names = names_to_create(conn, prepared, roots_of)
+    new_names = names_to_create(session, prepared, roots_of)
     now = utc_timestamp()
     if moved_roots:
-        conn.execute(_DEMOTE, {"roots": sorted(moved_roots), "now": now})
+        ordered = sorted(moved_roots)
+        session.run(_DEMOTE.format(marks=marks(len(ordered))), [now, *ordered])
     for row in artifact_rows:
         row["created_at"] = row["updated_at"] = now
-    insert_many(conn, artifacts, artifact_rows)
-    version_rows = write_model_facts(conn, prepared, now)
-    name_lines_in(conn, new_names, now)
-    named = line_names(conn, sorted(moved_roots)) if moved_roots else {}
+    session.insert(artifacts.name, artifact_rows)
+    version_rows = write_model_facts(session, prepared, now)
+    name_lines_in(session, new_names, now)
+    named = {root: name for root in moved_roots if (name := lines[root][1])}
     named.update({root: name for name, root in new_names.items()})
     return Written(artifact_rows, version_rows, named)
 
 
-# Statements built once: composing a select costs more than running it on SQLite.
-_KNOWN = select(artifacts.c.id, artifacts.c.artifact_type, ROOT.label("root")).where(
-    artifacts.c.id.in_(bindparam("ids", expanding=True))
-)
+# Each named artifact with its line: the line's top version number (from the end of
+# ux_artifacts_lineage_version) and its name; one round trip for what took three.
+_KNOWN = """
+SELECT a.id, a.artifact_type, COALESCE(a.lineage_id, a.id),
+    (SELECT max(b.version_number) FROM artifacts b
+     WHERE COALESCE(b.lineage_id, b.id) = COALESCE(a.lineage_id, a.id)),
+    (SELECT l.name FROM model_lines l WHERE l.root_id = COALESCE(a.lineage_id, a.id))
+FROM artifacts a WHERE a.id IN ({marks})"""
+_LINES_NOW = """
+SELECT t.root, t.top, l.name FROM (
+    SELECT COALESCE(lineage_id, id) AS root, max(version_number) AS top FROM artifacts
+    WHERE COALESCE(lineage_id, id) IN ({marks}) GROUP BY COALESCE(lineage_id, id)
+) t LEFT JOIN model_lines l ON l.root_id = t.root"""
+_DEMOTE = """
+UPDATE artifacts SET is_latest = 0, updated_at = ?
+WHERE COALESCE(lineage_id, id) IN ({marks}) AND is_latest = 1"""
+_WRITTEN_TABLES = (artifacts.name, model_versions.name, model_metrics.name)
 
 
-_TOP_NUMBERS = (
-    select(ROOT.label("root"), func.max(artifacts.c.version_number).label("top"))
-    .where(ROOT.in_(bindparam("roots", expanding=True)))
-    .group_by(ROOT)
-)
-_DEMOTE = (
-    update(artifacts)
-    .where(and_(ROOT.in_(bindparam("roots", expanding=True)), artifacts.c.is_latest == 1))
-    .values(is_latest=0, updated_at=bindparam("now"))
-)
-
-
-def known_artifacts(
-    conn: Connection, prepared: Sequence[PreparedModel]
-) -> dict[str, tuple[str, str]]:
-    """id -> (artifact_type, lineage root) for every id the batch names or creates."""
+def known_artifacts(session: SqlSession, prepared: Sequence[PreparedModel]) -> dict[str, Known]:
+    """id -> what is known of it, for every id the batch names or creates that exists."""
     wanted = {p.artifact_id for p in prepared}
     wanted |= {p.parent_version_id for p in prepared if p.parent_version_id}
     wanted |= {ref for p in prepared for ref, _type in p.references.values()}
     ordered = sorted(wanted)
-    known: dict[str, tuple[str, str]] = {}
+    known: dict[str, Known] = {}
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         chunk = ordered[start : start + LOOKUP_CHUNK]
-        rows = conn.execute(_KNOWN, {"ids": chunk})
-        known.update({row.id: (row.artifact_type, row.root) for row in rows})
+        for row in session.rows(_KNOWN.format(marks=marks(len(chunk))), chunk):
+            known[row[0]] = Known(row[1], row[2], row[3], row[4])
     return known
 
 
-def _refuse_existing(prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]) -> None:
+def _lines_now(session: SqlSession, roots: list[str]) -> dict[str, tuple[int, str | None]]:
+    """root -> (top version, name), read under the lines' locks."""
+    rows = session.rows(_LINES_NOW.format(marks=marks(len(roots))), roots)
+    return {root: (top, name) for root, top, name in rows}
+
+
+def _refuse_existing(prepared: Sequence[PreparedModel], known: Mapping[str, Known]) -> None:
     counts = Counter(p.artifact_id for p in prepared)
     taken = sorted({i for i in counts if i in known} | {i for i, n in counts.items() if n > 1})
     if taken:
@@ -177,13 +201,13 @@ def _refuse_existing(prepared: Sequence[PreparedModel], known: dict[str, tuple[s
 
 
 def reference_problems(
-    prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]
+    prepared: Sequence[PreparedModel], known: Mapping[str, Known]
 ) -> dict[int, list[Violation]]:
     """Per item, every reference to an artifact that is missing or of the wrong type.
 
     Items may refer to earlier items of the same batch.
     """
-    available = dict(known)
+    available: dict[str, tuple[str, str]] = {k: (v.artifact_type, v.root) for k, v in known.items()}
     problems: dict[int, list[Violation]] = {}
     for index, item in enumerate(prepared):
         checks = dict(item.references)
@@ -204,7 +228,7 @@ def reference_problems(
 
 
 def _check_references(
-    prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]], batch: bool
+    prepared: Sequence[PreparedModel], known: Mapping[str, Known], batch: bool
 ) -> None:
     found = reference_problems(prepared, known)
     if found:
@@ -217,14 +241,16 @@ def _check_references(
 
 
 def _number_versions(
-    conn: Connection, prepared: Sequence[PreparedModel], known: dict[str, tuple[str, str]]
+    prepared: Sequence[PreparedModel],
+    known: dict[str, Known],
+    lines: dict[str, tuple[int, str | None]],
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """Give each model's artifact row its lineage, version number and latest flag."""
-    roots_of: dict[str, str] = {k: root for k, (_type, root) in known.items()}
+    roots_of: dict[str, str] = {k: found.root for k, found in known.items()}
     existing_roots = {
         roots_of[p.parent_version_id] for p in prepared if p.parent_version_id in roots_of
     }
-    next_number = _next_version_numbers(conn, existing_roots)
+    next_number = {root: lines[root][0] + 1 for root in existing_roots}
     artifact_rows, last_of_root = [], {}
     for item in prepared:
         root = roots_of[item.parent_version_id] if item.parent_version_id else item.artifact_id
@@ -239,12 +265,6 @@ def _number_versions(
     for index, row in enumerate(artifact_rows):
         row["is_latest"] = int(index in latest)
     return artifact_rows, existing_roots
-
-
-def _next_version_numbers(conn: Connection, roots: set[str]) -> dict[str, int]:
-    if not roots:
-        return {}
-    return {row.root: row.top + 1 for row in conn.execute(_TOP_NUMBERS, {"roots": sorted(roots)})}
 
 
 __all__ = [

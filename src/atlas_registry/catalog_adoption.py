@@ -21,6 +21,7 @@ from atlas_registry.db import insert_many, utc_timestamp
 from atlas_registry.errors import Violation
 from atlas_registry.model_facts import closes_cycle, write_model_facts
 from atlas_registry.registration_checks import PreparedModel, dump_json
+from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts, legacy_metadata, model_versions
 
 # Every writer of adoptions (a backfill chunk, a review resolution) holds this lock
@@ -44,8 +45,9 @@ def adopt_legacy_in(
 
     Returns, per artifact id, why it was not adopted; the others are written.
     """
+    session = SqlSession.of(conn)
     prepared = [a.prepared for a in adoptions]
-    known = known_artifacts(conn, prepared)
+    known = known_artifacts(session, prepared)
     has_facts = _ids_in(conn, model_versions.c.artifact_id, [p.artifact_id for p in prepared])
     problems = {prepared[i].artifact_id: v for i, v in reference_problems(prepared, known).items()}
     for item in prepared:
@@ -62,7 +64,7 @@ def adopt_legacy_in(
         base = item.version_row["base_model_id"]
         if item.artifact_id in problems:
             continue
-        if base and closes_cycle(conn, item.artifact_id, base, pending):
+        if base and closes_cycle(session, item.artifact_id, base, pending):
             problems[item.artifact_id] = [
                 Violation(
                     "metadata.base_model_id",
@@ -123,4 +125,4 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
             for a in accepted
         ],
     )
-    write_model_facts(conn, [a.prepared for a in accepted], now)
+    write_model_facts(SqlSession.of(conn), [a.prepared for a in accepted], now)

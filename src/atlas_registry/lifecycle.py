@@ -9,13 +9,13 @@ is no longer a candidate.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import select
 
 from atlas_registry.artifact_catalog import fetch_model
-from atlas_registry.catalog_queries import ROOT
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import (
     IllegalTransitionError,
@@ -24,10 +24,14 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
-from atlas_registry.lines import line_lock
+from atlas_registry.lines import lock_line_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.records import ModelRecord
-from atlas_registry.tables import artifacts, model_versions, promotion_events
+from atlas_registry.sql_session import SqlSession, marks
+from atlas_registry.tables import promotion_events
+
+# A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
+CatalogChange = tuple[str | None, str]
 
 STATES = ("candidate", "promoted", "rejected", "superseded")
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -85,100 +89,122 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
         )
 
 
-# Statements built once: the backfill promotes thousands of models in a row, and
-# composing a statement costs more than SQLite running it.
-_MOVE_STATE = (
-    update(model_versions)
-    .where(
-        model_versions.c.artifact_id == bindparam("model_id"),
-        model_versions.c.promotion_state == bindparam("from_state"),
-    )
-    .values(promotion_state=bindparam("to_state"), promotion_notes=bindparam("notes"))
-)
-_APPEND_EVENT = promotion_events.insert().returning(promotion_events.c.id)
-# Every version of a line with its state: the line's expression index (ROOT)
-# drives, and each member's state is a per-row lookup by primary key. Written as a
-# join, or with "promotion_state = 'promoted'" in the WHERE clause, planners
-# without fresh statistics (SQLite always; PostgreSQL after a bulk load or with
-# autovacuum off) read every promoted model, or all of model_versions, on each
-# promotion. A select-list subquery cannot be turned into such a join, so the
-# cost is bounded by the line's length whatever the statistics say.
-_STATE_OF_MEMBER = (
-    select(model_versions.c.promotion_state)
-    .where(model_versions.c.artifact_id == artifacts.c.id)
-    .scalar_subquery()
-)
-_LINE_STATES = select(artifacts.c.id, _STATE_OF_MEMBER.label("promotion_state")).where(
-    ROOT == bindparam("root")  # noqa: SIM300 - ROOT is a column expression
-)
+# Every version of a line with its state, in version order. The line's expression
+# index (ux_artifacts_lineage_version) drives, and each member's state is a
+# per-row lookup by primary key. Written as a join, or with "promotion_state =
+# 'promoted'" in the WHERE clause, planners without fresh statistics (SQLite
+# always; PostgreSQL after a bulk load or with autovacuum off) read every
+# promoted model, or all of model_versions, on each promotion. A select-list
+# subquery cannot be turned into such a join, so the cost is bounded by the
+# line's length whatever the statistics say.
+LINE_STATES = """
+SELECT a.id, a.version_number,
+    (SELECT mv.promotion_state FROM model_versions mv WHERE mv.artifact_id = a.id)
+FROM artifacts a WHERE COALESCE(a.lineage_id, a.id) = ? ORDER BY a.version_number"""
 
 
-def _promoted_in_line(conn: Connection, root: str) -> list[str]:
-    rows = conn.execute(_LINE_STATES, {"root": root})
-    return [row.id for row in rows if row.promotion_state == "promoted"]
+@dataclass(frozen=True)
+class _Member:
+    id: str
+    version_number: int
+    promotion_state: str | None
 
 
-def _append(
-    conn: Connection,
-    model_id: str,
-    from_state: str,
-    to_state: str,
+def _line_members(session: SqlSession, root: str) -> list[_Member]:
+    return [_Member(*row) for row in session.rows(LINE_STATES, (root,))]
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One model's state change and the event that records it."""
+
+    model_id: str
+    from_state: str
+    to_state: str
+    notes: str | None
+    override: bool = False
+
+
+def _apply(
+    session: SqlSession,
+    moves: list[_Move],
     actor: str,
-    notes: str | None,
-    override: bool = False,
-) -> PromotionEvent:
+    catalog: dict[str, CatalogChange] | None = None,
+) -> list[PromotionEvent]:
+    """Every move of one transition in three statements, however many rows it touches.
+
+    One UPDATE of the models' states (each guarded by the state it was read in),
+    one of their catalog rows (``catalog``: id -> (superseded_by, lifecycle_state)),
+    and one INSERT of all the events, whose ids come back with RETURNING.
+    """
     now = utc_timestamp()
-    conn.execute(
-        _MOVE_STATE,
-        {"model_id": model_id, "from_state": from_state, "to_state": to_state, "notes": notes},
+    states = " ".join("WHEN ? THEN ?" for _ in moves)
+    guards = " OR ".join("(artifact_id = ? AND promotion_state = ?)" for _ in moves)
+    changed = session.run(
+        f"UPDATE model_versions SET promotion_state = CASE artifact_id {states} END, "
+        f"promotion_notes = CASE artifact_id {states} END WHERE {guards}",
+        [
+            *(v for m in moves for v in (m.model_id, m.to_state)),
+            *(v for m in moves for v in (m.model_id, m.notes)),
+            *(v for m in moves for v in (m.model_id, m.from_state)),
+        ],
     )
-    event_id = conn.execute(
-        _APPEND_EVENT,
-        {
-            "artifact_id": model_id,
-            "from_state": from_state,
-            "to_state": to_state,
-            "actor": actor,
-            "notes": notes,
-            "override": int(override),
-            "created_at": now,
-        },
-    ).scalar_one()
-    return PromotionEvent(event_id, model_id, from_state, to_state, actor, notes, override, now)
-
-
-_ROOT_OF = select(ROOT).where(artifacts.c.id == bindparam("id"))
-
-
-def _locked_model(db: Database, conn: Connection, model_id: str) -> ModelRecord:
-    """The model read after taking its line's lock, so its state cannot be stale."""
-    root = conn.execute(_ROOT_OF, {"id": model_id}).scalar()
-    if root is not None:
-        db.lock(conn, line_lock(root))
-    return fetch_model(conn, model_id)  # says why when the id is not a registered model
-
-
-def _retire(
-    conn: Connection, old_id: str, successor: str, actor: str, notes: str
-) -> PromotionEvent:
-    """Supersede ``old_id`` in favour of ``successor``: the state, the event, the catalog row."""
-    event = _append(conn, old_id, "promoted", "superseded", actor, notes)
-    conn.execute(
-        update(artifacts)
-        .where(artifacts.c.id == old_id)
-        .values(superseded_by=successor, lifecycle_state="superseded", updated_at=utc_timestamp())
+    if changed != len(moves):  # the line lock makes this unreachable; never half-apply
+        raise IllegalTransitionError(
+            "the model changed state while this transition ran; read it again and retry"
+        )
+    if catalog:
+        whens = " ".join("WHEN ? THEN ?" for _ in catalog)
+        session.run(
+            f"UPDATE artifacts SET superseded_by = CASE id {whens} END, "
+            f"lifecycle_state = CASE id {whens} END, updated_at = ? "
+            f"WHERE id IN ({marks(len(catalog))})",
+            [
+                *(v for i, (by, _s) in catalog.items() for v in (i, by)),
+                *(v for i, (_by, state) in catalog.items() for v in (i, state)),
+                now,
+                *catalog,
+            ],
+        )
+    rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in moves)
+    ids = session.rows(
+        "INSERT INTO model_promotion_events "
+        "(artifact_id, from_state, to_state, actor, notes, override, created_at) "
+        f"VALUES {rows} RETURNING id",
+        [
+            v
+            for m in moves
+            for v in (m.model_id, m.from_state, m.to_state, actor, m.notes, int(m.override), now)
+        ],
     )
-    return event
-
-
-def _supersede_line(conn: Connection, model: ModelRecord, actor: str) -> list[PromotionEvent]:
-    """Retire every other promoted version of ``model``'s line in favour of ``model``."""
-    promoted = _promoted_in_line(conn, model.lineage_id)
     return [
-        _retire(conn, old_id, model.id, actor, f"superseded by {model.id}")
-        for old_id in promoted
-        if old_id != model.id
+        PromotionEvent(
+            event_id, m.model_id, m.from_state, m.to_state, actor, m.notes, m.override, now
+        )
+        for (event_id,), m in zip(sorted(ids), moves, strict=True)
     ]
+
+
+def _locked_model(db: Database, session: SqlSession, model_id: str) -> ModelRecord:
+    """The model read after taking its line's lock, so its state cannot be stale."""
+    lock_line_of(db, session, model_id)
+    return fetch_model(session, model_id)  # says why when the id is not a registered model
+
+
+def _after(
+    model: ModelRecord, events: list[PromotionEvent], catalog: CatalogChange | None = None
+) -> ModelRecord:
+    """``model`` as the transition left it: the last event's state, without a re-read."""
+    mine = [e for e in events if e.artifact_id == model.id][-1]
+    changed = dataclasses.replace(model, promotion_state=mine.to_state, promotion_notes=mine.notes)
+    if catalog is not None:
+        changed = dataclasses.replace(
+            changed,
+            superseded_by=catalog[0],
+            lifecycle_state=catalog[1],
+            updated_at=mine.created_at,
+        )
+    return changed
 
 
 def promote(
@@ -195,62 +221,51 @@ def promote(
     if override:
         notes = _require_text("notes", notes, "an override must say why the gate is bypassed")
     policy = policy or load_policy()
-    with db.transaction(write=True) as conn:
-        events = promote_in(
-            db, conn, model_id, actor=actor, notes=notes, override=override, policy=policy
+    with db.session(write=True) as session:
+        model, unmet = gate_in(db, session, model_id, policy)
+        if unmet and not override:
+            raise PromotionGateError(
+                f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
+                f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
+                unmet,
+            )
+        events = promote_checked_in(
+            session, model, actor=actor, notes=notes, overridden=bool(unmet) and override
         )
-        return TransitionResult(fetch_model(conn, model_id), events)
+    return TransitionResult(_after(model, events), events)
 
 
 def gate_in(
-    db: Database, conn: Connection, model_id: str, policy: GatePolicy
+    db: Database, session: SqlSession, model_id: str, policy: GatePolicy
 ) -> tuple[ModelRecord, list[Violation]]:
     """The model, locked in its line and free to be promoted, with every unmet gate condition."""
-    model = _locked_model(db, conn, model_id)
+    model = _locked_model(db, session, model_id)
     _check_transition(model, "promoted")
     return model, unmet_conditions(model, policy)
 
 
 def promote_checked_in(
-    conn: Connection, model: ModelRecord, *, actor: str, notes: str | None, overridden: bool
+    session: SqlSession, model: ModelRecord, *, actor: str, notes: str | None, overridden: bool
 ) -> list[PromotionEvent]:
     """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
-    events = _supersede_line(conn, model, actor)
-    events.append(_append(conn, model.id, "candidate", "promoted", actor, notes, overridden))
-    return events
-
-
-def promote_in(
-    db: Database,
-    conn: Connection,
-    model_id: str,
-    *,
-    actor: str,
-    notes: str | None,
-    override: bool,
-    policy: GatePolicy,
-) -> list[PromotionEvent]:
-    """:func:`promote` inside a transaction the caller owns."""
-    model, unmet = gate_in(db, conn, model_id, policy)
-    if unmet and not override:
-        raise PromotionGateError(
-            f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
-            f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
-            unmet,
-        )
-    return promote_checked_in(
-        conn, model, actor=actor, notes=notes, overridden=bool(unmet) and override
-    )
+    retired = [
+        m.id
+        for m in _line_members(session, model.lineage_id)
+        if m.promotion_state == "promoted" and m.id != model.id
+    ]
+    moves = [_Move(old, "promoted", "superseded", f"superseded by {model.id}") for old in retired]
+    moves.append(_Move(model.id, "candidate", "promoted", notes, overridden))
+    return _apply(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
 
 
 def _simple_transition(
     db: Database, model_id: str, to_state: str, actor: str, notes: str
 ) -> TransitionResult:
-    with db.transaction(write=True) as conn:
-        model = _locked_model(db, conn, model_id)
+    with db.session(write=True) as session:
+        model = _locked_model(db, session, model_id)
         _check_transition(model, to_state)
-        event = _append(conn, model_id, model.promotion_state, to_state, actor, notes)
-        return TransitionResult(fetch_model(conn, model_id), [event])
+        events = _apply(session, [_Move(model_id, model.promotion_state, to_state, notes)], actor)
+    return TransitionResult(_after(model, events), events)
 
 
 def reject(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
@@ -308,20 +323,14 @@ def recent_events(
 
 def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
     """The currently promoted version of the line ``model_id`` belongs to, if any."""
-    with db.transaction() as conn:
-        model = fetch_model(conn, model_id)
-        promoted = _promoted_in_line(conn, model.lineage_id)
-        return fetch_model(conn, promoted[0]) if promoted else None
+    with db.session() as session:
+        model = fetch_model(session, model_id)
+        members = _line_members(session, model.lineage_id)
+        promoted = [m.id for m in members if m.promotion_state == "promoted"]
+        return fetch_model(session, promoted[0]) if promoted else None
 
 
-_LINE_VERSIONS = (
-    select(artifacts.c.id, artifacts.c.version_number, _STATE_OF_MEMBER.label("promotion_state"))
-    .where(ROOT == bindparam("root"))  # noqa: SIM300 - ROOT is a column expression
-    .order_by(artifacts.c.version_number)
-)
-
-
-def _rollback_target(rows: list[Any], to_version: int | None, line: str) -> Any:
+def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> _Member:
     promoted = [r for r in rows if r.promotion_state == "promoted"]
     if to_version is not None:
         target = next((r for r in rows if r.version_number == to_version), None)
@@ -366,11 +375,11 @@ def rollback(
     actor = _require_text("actor", actor, "say who is rolling back")
     notes = _require_text("notes", notes, "a rollback must say why")
     policy = policy or load_policy()
-    with db.transaction(write=True) as conn:
-        model = _locked_model(db, conn, model_id)
+    with db.session(write=True) as session:
+        model = _locked_model(db, session, model_id)
         line = model.line_name or model.lineage_id
-        rows = list(conn.execute(_LINE_VERSIONS, {"root": model.lineage_id}))
-        target = fetch_model(conn, _rollback_target(rows, to_version, line).id)
+        rows = _line_members(session, model.lineage_id)
+        target = fetch_model(session, _rollback_target(rows, to_version, line).id)
         unmet = unmet_conditions(target, policy)
         if unmet and not override:
             raise PromotionGateError(
@@ -379,16 +388,11 @@ def rollback(
                 'or use --override --notes "why")',
                 unmet,
             )
-        retired = f"rolled back to version {target.version_number}: {notes}"
-        events = [
-            _retire(conn, r.id, target.id, actor, retired)
-            for r in rows
-            if r.promotion_state == "promoted"
-        ]
-        events.append(_append(conn, target.id, "superseded", "promoted", actor, notes, bool(unmet)))
-        conn.execute(
-            update(artifacts)
-            .where(artifacts.c.id == target.id)
-            .values(superseded_by=None, lifecycle_state="active", updated_at=utc_timestamp())
-        )
-        return TransitionResult(fetch_model(conn, target.id), events)
+        retired_notes = f"rolled back to version {target.version_number}: {notes}"
+        retired = [r.id for r in rows if r.promotion_state == "promoted"]
+        moves = [_Move(old, "promoted", "superseded", retired_notes) for old in retired]
+        moves.append(_Move(target.id, "superseded", "promoted", notes, bool(unmet)))
+        catalog: dict[str, CatalogChange] = dict.fromkeys(retired, (target.id, "superseded"))
+        catalog[target.id] = (None, "active")
+        events = _apply(session, moves, actor, catalog)
+    return TransitionResult(_after(target, events, catalog[target.id]), events)

@@ -22,17 +22,16 @@ from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
 from atlas_registry.patterns import LINE_NAME, matches
 from atlas_registry.registration_checks import PreparedModel
+from atlas_registry.sql_session import SqlSession, marks
 from atlas_registry.tables import artifacts, model_lines, model_versions
 
-_LINES_NAMED = select(model_lines.c.name, model_lines.c.root_id).where(
-    model_lines.c.name.in_(bindparam("names", expanding=True))
-)
-_NAMES_OF_ROOTS = select(model_lines.c.root_id, model_lines.c.name).where(
-    model_lines.c.root_id.in_(bindparam("roots", expanding=True))
-)
-_LATEST_OF_ROOTS = select(artifacts.c.id, ROOT.label("root")).where(
-    ROOT.in_(bindparam("roots", expanding=True)), artifacts.c.is_latest == 1
-)
+_ROOT_SQL = "COALESCE(lineage_id, id)"
+
+
+def _lines_named(session: SqlSession, names: Sequence[str]) -> dict[str, str]:
+    """name -> root for the names that exist."""
+    sql = f"SELECT name, root_id FROM model_lines WHERE name IN ({marks(len(names))})"
+    return dict(session.rows(sql, names)) if names else {}
 
 
 def line_lock(root: str) -> str:
@@ -40,8 +39,22 @@ def line_lock(root: str) -> str:
     return f"atlas_registry:lineage:{root}"
 
 
+def lock_line_of(db: Database, session: SqlSession, model_id: str) -> None:
+    """Take the lock of the line ``model_id`` belongs to, in one statement (none on SQLite).
+
+    The same key as :func:`line_lock`, computed by the database from the row, so
+    finding the line and locking it is one round trip.
+    """
+    db.lock_keyed_by(
+        session,
+        f"? || {_ROOT_SQL}",
+        "artifacts WHERE id = ?",
+        (line_lock(""), model_id),
+    )
+
+
 def join_lines(
-    db: Database, conn: Connection, prepared: Sequence[PreparedModel]
+    db: Database, session: SqlSession, prepared: Sequence[PreparedModel]
 ) -> list[PreparedModel]:
     """Give each registration that names an existing line the line's latest version as parent.
 
@@ -52,14 +65,18 @@ def join_lines(
     if not names:
         return list(prepared)
     for name in names:
-        db.lock(conn, f"atlas_registry:line-name:{name}")
-    roots = {row.name: row.root_id for row in conn.execute(_LINES_NAMED, {"names": names})}
+        db.lock(session, f"atlas_registry:line-name:{name}")
+    roots = _lines_named(session, names)
     for root in sorted(set(roots.values())):
-        db.lock(conn, line_lock(root))
+        db.lock(session, line_lock(root))
     latest_of_root = {}
     if roots:
-        rows = conn.execute(_LATEST_OF_ROOTS, {"roots": sorted(set(roots.values()))})
-        latest_of_root = {row.root: row.id for row in rows}
+        wanted = sorted(set(roots.values()))
+        sql = (
+            f"SELECT {_ROOT_SQL}, id FROM artifacts "
+            f"WHERE {_ROOT_SQL} IN ({marks(len(wanted))}) AND is_latest = 1"
+        )
+        latest_of_root = dict(session.rows(sql, wanted))
     latest = {name: latest_of_root.get(root) for name, root in roots.items()}
     joined = []
     for item in prepared:
@@ -74,7 +91,7 @@ def join_lines(
 
 
 def names_to_create(
-    conn: Connection, prepared: Sequence[PreparedModel], roots_of: dict[str, str]
+    session: SqlSession, prepared: Sequence[PreparedModel], roots_of: dict[str, str]
 ) -> dict[str, str]:
     """Lines the batch names that do not exist yet: name -> root, after checking consistency.
 
@@ -94,10 +111,8 @@ def names_to_create(
         raise ValidationError("two lines cannot share a name", problems)
     if not wanted:
         return {}
-    existing_names = {
-        row.name: row.root_id for row in conn.execute(_LINES_NAMED, {"names": sorted(wanted)})
-    }
-    existing_roots = line_names(conn, sorted(set(wanted.values())))
+    existing_names = _lines_named(session, sorted(wanted))
+    existing_roots = line_names(session, sorted(set(wanted.values())))
     create = {}
     for name, root in wanted.items():
         if name in existing_names:
@@ -116,25 +131,20 @@ def names_to_create(
     return create
 
 
-def line_names(conn: Connection, roots: Sequence[str]) -> dict[str, str]:
+def line_names(session: SqlSession, roots: Sequence[str]) -> dict[str, str]:
     """root -> name for the roots that have a name."""
     if not roots:
         return {}
-    return {row.root_id: row.name for row in conn.execute(_NAMES_OF_ROOTS, {"roots": roots})}
+    sql = f"SELECT root_id, name FROM model_lines WHERE root_id IN ({marks(len(roots))})"
+    return dict(session.rows(sql, roots))
 
 
-def name_lines_in(conn: Connection, names: dict[str, str], now: str) -> None:
-    """Record new line names (name -> root) inside ``conn``."""
-    if names:
-        conn.execute(
-            model_lines.insert(),
-            [{"name": n, "root_id": r, "created_at": now} for n, r in sorted(names.items())],
-        )
-
-
-def refuse_taken_name(conn: Connection, name: str) -> None:
-    if conn.execute(_LINES_NAMED, {"names": [name]}).first() is not None:
-        raise AlreadyExistsError(f"a model line is already named {name}")
+def name_lines_in(session: SqlSession, names: dict[str, str], now: str) -> None:
+    """Record new line names (name -> root) inside the session's transaction."""
+    session.insert(
+        "model_lines",
+        [{"name": n, "root_id": r, "created_at": now} for n, r in sorted(names.items())],
+    )
 
 
 def slug_of(title: str) -> str | None:
@@ -155,8 +165,9 @@ def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> di
     models of the batch would both take, is not given: the reason is returned
     per artifact id for the review queue, never resolved by picking one.
     """
+    session = SqlSession.of(conn)
     roots = {row.id: row.root for row in conn.execute(_ROOTS_OF, {"ids": sorted(titles)})}
-    named = line_names(conn, sorted(set(roots.values())))
+    named = line_names(session, sorted(set(roots.values())))
     wanted: dict[str, list[str]] = {}
     reasons: dict[str, str] = {}
     for artifact_id in sorted(titles):
@@ -172,7 +183,7 @@ def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> di
         wanted.setdefault(slug, [])
         if root not in wanted[slug]:
             wanted[slug].append(root)
-    taken = {row.name: row.root_id for row in conn.execute(_LINES_NAMED, {"names": sorted(wanted)})}
+    taken = _lines_named(session, sorted(wanted))
     create = {}
     for slug, slug_roots in wanted.items():
         claimants = sorted(a for a, r in roots.items() if r in slug_roots)
@@ -189,7 +200,7 @@ def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> di
                 )
         else:
             create[slug] = slug_roots[0]
-    name_lines_in(conn, create, now)
+    name_lines_in(session, create, now)
     return reasons
 
 
@@ -261,15 +272,17 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
             "the line name is invalid",
             [Violation("name", f"must be a line name such as ad-risk-predictor, got {name!r:.80}")],
         )
-    with db.transaction(write=True) as conn:
-        db.lock(conn, f"atlas_registry:line-name:{name}")
-        root = conn.execute(select(ROOT).where(artifacts.c.id == model_id)).scalar()
-        if root is None:
+    with db.session(write=True) as session:
+        db.lock(session, f"atlas_registry:line-name:{name}")
+        found = session.first(f"SELECT {_ROOT_SQL} FROM artifacts WHERE id = ?", (model_id,))
+        if found is None:
             raise NotFoundError(f"no model {model_id!r} in the catalog")
-        refuse_taken_name(conn, name)
-        existing = line_names(conn, [root])
+        if _lines_named(session, [name]):
+            raise AlreadyExistsError(f"a model line is already named {name}")
+        root = found[0]
+        existing = line_names(session, [root])
         if root in existing:
             raise AlreadyExistsError(f"the line of {model_id} is already named {existing[root]}")
-        name_lines_in(conn, {name: root}, utc_timestamp())
+        name_lines_in(session, {name: root}, utc_timestamp())
     [summary] = list_lines(db, name=name)
     return summary

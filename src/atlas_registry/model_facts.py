@@ -11,52 +11,54 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text, update
+from sqlalchemy import Connection, update
 
 from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.db import insert_many
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import MAX_LINEAGE_DEPTH
 from atlas_registry.registration_checks import TEXT_LIMITS, PreparedModel, code_pin_problems
+from atlas_registry.sql_session import SqlSession, marks
 from atlas_registry.tables import model_metrics, model_versions
 
 # The tables a model's facts live in; a test holds every write path to this set.
 FACT_TABLES = (model_versions.name, model_metrics.name)
 
+
 # Models among :ids that are their own fine-tune ancestor. Registration cannot make
 # one (a new id is nobody's base yet); adopting existing artifacts could.
-_SELF_ANCESTORS = text(
-    """
+def _self_ancestors_sql(count: int) -> str:
+    return f"""
 WITH RECURSIVE up(start, id, depth) AS (
     SELECT artifact_id, base_model_id, 1 FROM model_versions
-    WHERE artifact_id IN :ids AND base_model_id IS NOT NULL
+    WHERE artifact_id IN ({marks(count)}) AND base_model_id IS NOT NULL
     UNION ALL
     SELECT up.start, mv.base_model_id, up.depth + 1 FROM up
     JOIN model_versions mv ON mv.artifact_id = up.id
-    WHERE mv.base_model_id IS NOT NULL AND up.id <> up.start AND up.depth < :limit
+    WHERE mv.base_model_id IS NOT NULL AND up.id <> up.start AND up.depth < ?
 )
 SELECT DISTINCT start FROM up WHERE id = start"""
-).bindparams(bindparam("ids", expanding=True))
-_BASE_OF = text("SELECT base_model_id FROM model_versions WHERE artifact_id = :id")
+
+
+_BASE_OF = "SELECT base_model_id FROM model_versions WHERE artifact_id = ?"
 
 
 def write_model_facts(
-    conn: Connection, prepared: Sequence[PreparedModel], now: str
+    session: SqlSession, prepared: Sequence[PreparedModel], now: str
 ) -> list[dict[str, Any]]:
     """Insert the facts of models whose ``artifacts`` rows exist; returns the version rows."""
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
-    insert_many(conn, model_versions, version_rows)
-    insert_many(conn, model_metrics, [row for item in prepared for row in item.metric_rows])
+    session.insert(model_versions.name, version_rows)
+    session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
     fine_tunes = [row["artifact_id"] for row in version_rows if row["base_model_id"]]
     if fine_tunes:
-        _refuse_cycles(conn, fine_tunes)
+        _refuse_cycles(session, fine_tunes)
     return version_rows
 
 
-def _refuse_cycles(conn: Connection, ids: list[str]) -> None:
+def _refuse_cycles(session: SqlSession, ids: list[str]) -> None:
     """The safety net under every writer: no model may be its own fine-tune ancestor."""
-    found = conn.execute(_SELF_ANCESTORS, {"ids": ids, "limit": MAX_LINEAGE_DEPTH}).scalars()
-    cyclic = sorted(found)
+    found = session.rows(_self_ancestors_sql(len(ids)), [*ids, MAX_LINEAGE_DEPTH])
+    cyclic = sorted(row[0] for row in found)
     if cyclic:
         raise ValidationError(
             "the fine-tune lineage must stay a tree",
@@ -65,7 +67,7 @@ def _refuse_cycles(conn: Connection, ids: list[str]) -> None:
 
 
 def closes_cycle(
-    conn: Connection, model_id: str, base_id: str, pending: dict[str, str | None]
+    session: SqlSession, model_id: str, base_id: str, pending: dict[str, str | None]
 ) -> bool:
     """True when making ``base_id`` the base of ``model_id`` would close a cycle.
 
@@ -81,7 +83,8 @@ def closes_cycle(
         if current in pending:
             current = pending[current]
         else:
-            current = conn.execute(_BASE_OF, {"id": current}).scalar()
+            row = session.first(_BASE_OF, (current,))
+            current = row[0] if row else None
     return False
 
 

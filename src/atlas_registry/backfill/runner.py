@@ -29,6 +29,7 @@ from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt
 from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.lines import name_adopted_lines
 from atlas_registry.promotion_policy import GatePolicy, load_policy
+from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
@@ -146,9 +147,10 @@ def _promote_in_use(
     db: Database, conn: Connection, artifact_id: str, mapping: LegacyMapping, policy: GatePolicy
 ) -> str:
     """Promote a legacy model that was in use: through the gate, or by a recorded override."""
-    model, unmet = lifecycle.gate_in(db, conn, artifact_id, policy)
+    session = SqlSession.of(conn)
+    model, unmet = lifecycle.gate_in(db, session, artifact_id, policy)
     lifecycle.promote_checked_in(
-        conn,
+        session,
         model,
         actor=ACTOR,
         notes=_promotion_notes(mapping, unmet),
