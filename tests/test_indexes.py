@@ -1,0 +1,138 @@
+"""Every index earns its place: some query the registry runs uses it.
+
+Each index is written on every registration and makes its commit touch more
+pages, so an index no query uses only slows the write path. This test runs
+every read and write verb over a small catalog, records each statement the
+registry sends (through SQLAlchemy or the write path's plain SQL), asks SQLite
+for each one's query plan, and requires every index of the schema to appear in
+some plan. Unique indexes are constraints and need no query; a new index needs
+the query that uses it, and dropping a filter shows up here as an idle index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from atlas_registry import Registry, SchemaAdmin
+from atlas_registry.records import ModelRegistration
+from atlas_registry.sql_session import SqlSession
+from tests.payloads import logistic_regression
+
+Statement = tuple[str, Sequence[Any]]
+_EXPLAINABLE = ("SELECT", "WITH", "UPDATE", "DELETE")
+
+
+@contextmanager
+def statements_sent(registry: Registry) -> Iterator[list[Statement]]:
+    """Every statement (with its first parameter row) sent while the block runs."""
+    sent: list[Statement] = []
+    engine = registry.database.engine
+
+    def on_cursor(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, many: bool) -> None:
+        sent.append((sql, params[0] if many and params else params or ()))
+
+    run, run_many = SqlSession._run, SqlSession.run_many
+
+    def watched_run(session: SqlSession, sql: str, params: Sequence[Any]) -> Any:
+        sent.append((sql, params))
+        return run(session, sql, params)
+
+    def watched_many(session: SqlSession, sql: str, rows: Any) -> None:
+        rows = list(rows)
+        sent.append((sql, rows[0] if rows else ()))
+        run_many(session, sql, rows)
+
+    event.listen(engine, "before_cursor_execute", on_cursor)
+    SqlSession._run = watched_run  # type: ignore[method-assign,assignment]
+    SqlSession.run_many = watched_many  # type: ignore[method-assign,assignment]
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", on_cursor)
+        SqlSession._run = run  # type: ignore[method-assign]
+        SqlSession.run_many = run_many  # type: ignore[method-assign]
+
+
+def exercise(registry: Registry) -> None:
+    """Every verb a user has, over a catalog with lines, fine-tunes, metrics and history."""
+    registry.count_pending_backfill()
+    registry.backfill()
+    base = registry.register_model(
+        ModelRegistration(title="base", metadata=logistic_regression(), line="idx-line")
+    )
+    tuned_metadata = logistic_regression()
+    tuned_metadata["base_model_id"] = base.id
+    tuned = registry.register_model(
+        ModelRegistration(title="tuned", metadata=tuned_metadata, line="idx-line")
+    )
+    registry.promote(base.id, actor="me", override=True, notes="test")
+    registry.promote(tuned.id, actor="me", override=True, notes="test")
+    registry.rollback("idx-line", actor="me", notes="back", override=True)
+    registry.history(base.id)
+    registry.recent_events(limit=5)
+    registry.recent_events(limit=5, actor="me")
+    registry.lineage(tuned.id)
+    registry.promoted_version("idx-line")
+    registry.lines()
+    registry.get_model("idx-line@1")
+    for filters in (
+        {},
+        {"latest_only": True},
+        {"promotion_state": "candidate"},
+        {"promotion_state": "candidate", "model_family": "logistic_regression"},
+        {"model_family": "logistic_regression"},
+        {"trained_by": "agent-x"},
+        {"benchmark_id": "adni-conversion-v1"},
+        {"base_model_id": base.id},
+        {"line": "idx-line"},
+    ):
+        registry.list_models(**filters)
+    board = registry.benchmarks()
+    for entry in board:
+        registry.leaderboard(entry["benchmark_id"], entry["metrics"][0])
+    registry.list_reviews()
+    registry.list_reviews(status=None)
+
+
+def plan_of(registry: Registry, statement: Statement) -> str:
+    sql, params = statement
+    driver = registry.database.engine.raw_connection()
+    try:
+        rows = driver.cursor().execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    finally:
+        driver.close()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def test_every_index_is_used_by_a_query_the_registry_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'indexes.db'}"
+    with SchemaAdmin.open(url, create=True) as admin:
+        admin.migrate(to=1)
+        admin.load_legacy()
+        admin.migrate()
+    with Registry.open(url) as registry:
+        with statements_sent(registry) as sent:
+            exercise(registry)
+        driver = registry.database.engine.raw_connection()
+        try:
+            indexes = {
+                name
+                for (name,) in driver.cursor().execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                    "AND sql NOT LIKE 'CREATE UNIQUE%'"
+                )
+            }
+        finally:
+            driver.close()
+        explainable = [s for s in sent if s[0].lstrip().upper().startswith(_EXPLAINABLE)]
+        plans = {s[0]: plan_of(registry, s) for s in explainable}
+    used = {name for name in indexes if any(f"INDEX {name} " in f"{p} " for p in plans.values())}
+    assert indexes - used == set(), (
+        f"indexes no query uses: {sorted(indexes - used)}; drop them in a migration, "
+        "or add the query that needs them to exercise()"
+    )
