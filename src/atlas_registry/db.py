@@ -89,6 +89,11 @@ class _Backend:
     def install_hooks(self, engine: Engine) -> None:
         """Attach per-connection set-up (pragmas, BEGIN mode)."""
 
+    @contextmanager
+    def unit(self, driver: Any, *, write: bool) -> Iterator[None]:
+        """Open a plain-SQL session's transaction on the driver connection."""
+        yield
+
     def lock(self, session: SqlSession, key: str) -> None:
         """Serialise writers that touch ``key`` until the transaction ends."""
 
@@ -130,6 +135,11 @@ class _SQLiteBackend(_Backend):
             mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
             conn.exec_driver_sql(f"BEGIN {mode}")
 
+    @contextmanager
+    def unit(self, driver: Any, *, write: bool) -> Iterator[None]:
+        driver.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+        yield
+
     def is_lock_timeout(self, error: DBAPIError) -> bool:
         return "database is locked" in str(error.orig)
 
@@ -150,13 +160,19 @@ class _PostgresBackend(_Backend):
                 cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
             dbapi_connection.commit()
 
+    @contextmanager
+    def unit(self, driver: Any, *, write: bool) -> Iterator[None]:
+        # psycopg opens the transaction itself (BEGIN goes out with the first query).
+        with driver.pipeline():
+            yield
+
     def lock(self, session: SqlSession, key: str) -> None:
-        session.rows("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
+        session.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
     def lock_keyed_by(
         self, session: SqlSession, key_sql: str, source_sql: str, params: Sequence[Any]
     ) -> None:
-        session.rows(
+        session.run(
             f"SELECT pg_advisory_xact_lock(hashtextextended({key_sql}, 0)) FROM {source_sql}",
             params,
         )
@@ -336,28 +352,27 @@ class Database:
         """:meth:`transaction` for the write path's plain SQL (:mod:`atlas_registry.sql_session`).
 
         The same pool, BEGIN mode, commit-or-rollback and error translation as
-        :meth:`transaction`, without SQLAlchemy's per-statement work.
+        :meth:`transaction`, without SQLAlchemy's per-statement work; on
+        PostgreSQL the whole unit is one pipeline (see :mod:`atlas_registry.sql_session`).
         """
         pooled = self.engine.raw_connection()
+        driver: Any = pooled.driver_connection
+        driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
-            driver: Any = pooled.driver_connection
-            if self.dialect == "sqlite":
-                driver.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
-            session = SqlSession(driver, self.dialect, self.engine.dialect.loaded_dbapi.Error)
-            try:
-                yield session
-            except BaseException:
-                driver.rollback()
-                raise
-            if commit:
-                driver.commit()
-            else:
-                driver.rollback()
+            with self._backend.unit(driver, write=write):
+                try:
+                    yield SqlSession(driver, self.dialect, driver_error)
+                except BaseException:
+                    driver.rollback()
+                    raise
+                if commit:
+                    driver.commit()
+                else:
+                    driver.rollback()
         except DBAPIError as exc:
             raise self._translate(exc) from exc
-        except self.engine.dialect.loaded_dbapi.Error as exc:
-            error = wrapped(None, exc, self.engine.dialect.loaded_dbapi.Error)
-            raise self._translate(error) from exc
+        except driver_error as exc:
+            raise self._translate(wrapped(None, exc, driver_error)) from exc
         finally:
             pooled.close()
 

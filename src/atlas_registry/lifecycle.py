@@ -140,16 +140,16 @@ def _apply(
     now = utc_timestamp()
     states = " ".join("WHEN ? THEN ?" for _ in moves)
     guards = " OR ".join("(artifact_id = ? AND promotion_state = ?)" for _ in moves)
-    changed = session.run(
+    changed = session.rows(
         f"UPDATE model_versions SET promotion_state = CASE artifact_id {states} END, "
-        f"promotion_notes = CASE artifact_id {states} END WHERE {guards}",
+        f"promotion_notes = CASE artifact_id {states} END WHERE {guards} RETURNING artifact_id",
         [
             *(v for m in moves for v in (m.model_id, m.to_state)),
             *(v for m in moves for v in (m.model_id, m.notes)),
             *(v for m in moves for v in (m.model_id, m.from_state)),
         ],
     )
-    if changed != len(moves):  # the line lock makes this unreachable; never half-apply
+    if len(changed) != len(moves):  # the line lock makes this unreachable; never half-apply
         raise IllegalTransitionError(
             "the model changed state while this transition ran; read it again and retry"
         )

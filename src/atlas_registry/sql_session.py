@@ -57,10 +57,12 @@ class SqlSession:
         return rendered
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        """Every row a query returns."""
+        """Every row a query returns (in a pipeline, this is where the round trip happens)."""
         cursor = self._run(sql, params)
         try:
             return list(cursor.fetchall())
+        except self._driver_error as exc:
+            raise wrapped(sql, exc, self._driver_error) from exc
         finally:
             cursor.close()
 
@@ -68,12 +70,12 @@ class SqlSession:
         found = self.rows(sql, params)
         return found[0] if found else None
 
-    def run(self, sql: str, params: Params = ()) -> int:
-        """A statement that returns no rows; the number of rows it changed."""
-        cursor = self._run(sql, params)
-        count = int(cursor.rowcount)
-        cursor.close()
-        return count
+    def run(self, sql: str, params: Params = ()) -> None:
+        """A statement whose result nobody reads: in a pipeline it costs no round trip.
+
+        A statement whose outcome matters says so with RETURNING and :meth:`rows`.
+        """
+        self._run(sql, params).close()
 
     def run_many(self, sql: str, rows: Iterable[Params]) -> None:
         """One statement for many parameter rows (psycopg pipelines them in one round trip)."""
@@ -94,7 +96,7 @@ class SqlSession:
             return
         columns = list(rows[0])
         values = [tuple(row[c] for c in columns) for row in rows]
-        if self.dialect == "postgresql" and len(values) >= COPY_FROM_ROWS:
+        if self.dialect == "postgresql" and len(values) >= COPY_FROM_ROWS and not self._pipelined:
             self._copy(table, columns, values)
             return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})"
@@ -102,6 +104,12 @@ class SqlSession:
             self.run(sql, values[0])
         else:
             self.run_many(sql, values)
+
+    @property
+    def _pipelined(self) -> bool:
+        """True inside a psycopg pipeline, where COPY cannot run."""
+        info = getattr(self._connection, "info", None)
+        return bool(info is not None and getattr(info, "pipeline_status", 0))
 
     def _copy(self, table: str, columns: list[str], values: list[tuple[Any, ...]]) -> None:
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
