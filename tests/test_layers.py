@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from atlas_registry import SchemaAdmin
+
 PACKAGE = Path(__file__).parents[1] / "src" / "atlas_registry"
 SHELLS = ("cli", "api", "web")
 ALLOWED_INTERNAL = {"atlas_registry", "atlas_registry.errors"}
@@ -72,3 +74,40 @@ def test_the_command_line_loads_no_server_stack_until_serve() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None:
+    """``list`` and ``show`` on SQLite load no web stack, driver, backfill or SQL parser.
+
+    Each of these costs tens of milliseconds of start-up on every command; they
+    are imported by the commands that use them (serve, PostgreSQL URLs,
+    backfill and review, migrate).
+    """
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'startup.db'}"
+    with SchemaAdmin.open(url, create=True) as admin:
+        admin.migrate()
+    unwanted = (
+        "fastapi",
+        "uvicorn",
+        "jinja2",
+        "psycopg",
+        "sqlparse",
+        "rich.progress",
+        "atlas_registry.backfill.runner",
+        "atlas_registry.backfill.rules",
+    )
+    for command in (["list"], ["show", "model-none"]):
+        probe = (
+            "import sys; from atlas_registry.cli import app\n"
+            f"sys.argv = ['atlas-registry', *{command!r}, '--db', {url!r}]\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            f"print('LOADED', ','.join(m for m in {unwanted!r} if m in sys.modules))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+        )
+        loaded = result.stdout.rsplit("LOADED", 1)[1].strip()
+        assert loaded == "", (command, loaded)

@@ -15,7 +15,7 @@ from sqlalchemy import inspect, text
 from atlas_registry import migration_runner
 from atlas_registry.db import Database
 from atlas_registry.errors import ConstraintViolationError, MigrationError, SchemaOutOfDateError
-from atlas_registry.migration_runner import Migration, split_statements
+from atlas_registry.migration_runner import Migration
 from tests.schema_snapshot import SNAPSHOT, snapshot
 
 # SPEC 2.2: column -> (type, nullable, default as the database reports it, normalised)
@@ -232,10 +232,8 @@ def test_a_failing_migration_leaves_the_previous_state(
         number=99,
         name="broken",
         filename="migrations/test/0099_broken.sql",
-        statements=split_statements(
-            "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);"
-        ),
-        down_statements=("DROP TABLE half_done",),
+        sql="CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);",
+        down_sql="DROP TABLE half_done",
         checksum="1" * 64,
     )
     monkeypatch.setattr(migration_runner, "load_migrations", lambda _d: (*original, broken))
@@ -247,7 +245,7 @@ def test_a_failing_migration_leaves_the_previous_state(
     with db.transaction() as conn:
         assert not inspect(conn).has_table("half_done")
 
-    fixed = dataclasses.replace(broken, statements=("CREATE TABLE half_done (x INTEGER)",))
+    fixed = dataclasses.replace(broken, sql="CREATE TABLE half_done (x INTEGER)")
     monkeypatch.setattr(migration_runner, "load_migrations", lambda _d: (*original, fixed))
     assert [m.number for m in migration_runner.migrate(db)] == [99]
     with db.transaction() as conn:

@@ -9,9 +9,8 @@ only what this module and :mod:`atlas_registry.errors` export.
 
 __version__ = "0.1.0"
 
-from atlas_registry.backfill.legacy_fixture import LoadResult
-from atlas_registry.backfill.review import Provenance, ReviewItem
-from atlas_registry.backfill.runner import BackfillResult, Outcome
+from typing import TYPE_CHECKING, Any
+
 from atlas_registry.catalog_boards import LeaderboardEntry
 from atlas_registry.catalog_queries import MAX_PAGE, Page
 from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
@@ -49,6 +48,32 @@ from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
 from atlas_registry.validation import validate_metadata
+
+if TYPE_CHECKING:
+    from atlas_registry.backfill.legacy_fixture import LoadResult
+    from atlas_registry.backfill.review import Provenance, ReviewItem
+    from atlas_registry.backfill.runner import BackfillResult, Outcome
+
+# The backfill's records are imported on first use: a CLI `list` or `show` does
+# not load the backfill's rules (start-up time is part of every command).
+_LAZY = {
+    "LoadResult": "atlas_registry.backfill.legacy_fixture",
+    "Provenance": "atlas_registry.backfill.review",
+    "ReviewItem": "atlas_registry.backfill.review",
+    "BackfillResult": "atlas_registry.backfill.runner",
+    "Outcome": "atlas_registry.backfill.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'atlas_registry' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_URL",

@@ -30,7 +30,7 @@ from atlas_registry.lines import join_lines, line_lock, name_lines_in, names_to_
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, prepare, under
-from atlas_registry.sql_session import SqlSession, marks
+from atlas_registry.sql_session import COPY_FROM_ROWS, SqlSession, marks
 from atlas_registry.tables import artifacts, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
@@ -69,7 +69,7 @@ def register_models(
     the tables is followed by fresh planner statistics (:meth:`Database.refresh_statistics`).
     """
     prepared = _prepare_all(list(registrations), validator, batch=True)
-    with db.session(write=True) as session:
+    with db.session(write=True, bulk=len(prepared) >= COPY_FROM_ROWS) as session:
         write_prepared(db, session, prepared, batch=True)
     db.refresh_statistics(_WRITTEN_TABLES, grown_by=len(prepared))
     return [p.artifact_id for p in prepared]

@@ -90,7 +90,7 @@ class _Backend:
         """Attach per-connection set-up (pragmas, BEGIN mode)."""
 
     @contextmanager
-    def unit(self, driver: Any, *, write: bool) -> Iterator[None]:
+    def unit(self, driver: Any, *, write: bool, pipelined: bool) -> Iterator[None]:
         """Open a plain-SQL session's transaction on the driver connection."""
         yield
 
@@ -136,7 +136,7 @@ class _SQLiteBackend(_Backend):
             conn.exec_driver_sql(f"BEGIN {mode}")
 
     @contextmanager
-    def unit(self, driver: Any, *, write: bool) -> Iterator[None]:
+    def unit(self, driver: Any, *, write: bool, pipelined: bool) -> Iterator[None]:
         driver.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         yield
 
@@ -161,8 +161,11 @@ class _PostgresBackend(_Backend):
             dbapi_connection.commit()
 
     @contextmanager
-    def unit(self, driver: Any, *, write: bool) -> Iterator[None]:
+    def unit(self, driver: Any, *, write: bool, pipelined: bool) -> Iterator[None]:
         # psycopg opens the transaction itself (BEGIN goes out with the first query).
+        if not pipelined:
+            yield
+            return
         with driver.pipeline():
             yield
 
@@ -348,18 +351,22 @@ class Database:
         self._backend.lock_keyed_by(session, key_sql, source_sql, params)
 
     @contextmanager
-    def session(self, *, write: bool = False, commit: bool = True) -> Iterator[SqlSession]:
+    def session(
+        self, *, write: bool = False, commit: bool = True, bulk: bool = False
+    ) -> Iterator[SqlSession]:
         """:meth:`transaction` for the write path's plain SQL (:mod:`atlas_registry.sql_session`).
 
         The same pool, BEGIN mode, commit-or-rollback and error translation as
-        :meth:`transaction`, without SQLAlchemy's per-statement work; on
-        PostgreSQL the whole unit is one pipeline (see :mod:`atlas_registry.sql_session`).
+        :meth:`transaction`, without SQLAlchemy's per-statement work. On
+        PostgreSQL the whole unit is one pipeline (see :mod:`atlas_registry.sql_session`),
+        unless it is ``bulk``: large inserts then go through COPY, which a
+        pipeline cannot carry.
         """
         pooled = self.engine.raw_connection()
         driver: Any = pooled.driver_connection
         driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
-            with self._backend.unit(driver, write=write):
+            with self._backend.unit(driver, write=write, pipelined=not bulk):
                 try:
                     yield SqlSession(driver, self.dialect, driver_error)
                 except BaseException:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import sqlparse
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -40,16 +39,31 @@ CREATE TABLE IF NOT EXISTS {BOOKKEEPING_TABLE} (
 
 @dataclass(frozen=True)
 class Migration:
+    """A packaged migration: its SQL text, split into statements only when it runs.
+
+    Every command checks the checksums of the applied migrations when it opens
+    the database; splitting two dozen files with sqlparse took longer than the
+    rest of a CLI `list`, so that happens only for a migration being applied.
+    """
+
     number: int
     name: str
     filename: str
-    statements: tuple[str, ...]
-    down_statements: tuple[str, ...] | None
+    sql: str
+    down_sql: str | None
     checksum: str
 
     @property
     def label(self) -> str:
         return f"{self.number:04d}_{self.name}"
+
+    @property
+    def statements(self) -> tuple[str, ...]:
+        return split_statements(self.sql)
+
+    @property
+    def down_statements(self) -> tuple[str, ...] | None:
+        return None if self.down_sql is None else split_statements(self.down_sql)
 
 
 @dataclass(frozen=True)
@@ -72,8 +86,11 @@ class MigrationState:
     applied_at: str | None
 
 
+@cache
 def split_statements(sql: str) -> tuple[str, ...]:
     """Split a SQL script into statements, so a failure can name the one that failed."""
+    import sqlparse  # only commands that apply migrations pay for its import
+
     statements = []
     for chunk in sqlparse.split(sql):
         if sqlparse.format(chunk, strip_comments=True).strip():
@@ -97,10 +114,8 @@ def load_migrations(dialect: str) -> tuple[Migration, ...]:
                 number=int(match["number"]),
                 name=match["name"],
                 filename=f"migrations/{dialect}/{entry.name}",
-                statements=split_statements(raw.decode("utf-8")),
-                down_statements=split_statements(down.read_text("utf-8"))
-                if down.is_file()
-                else None,
+                sql=raw.decode("utf-8"),
+                down_sql=down.read_text("utf-8") if down.is_file() else None,
                 checksum=hashlib.sha256(raw).hexdigest(),
             )
         )

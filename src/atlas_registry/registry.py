@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from atlas_registry import (
     __version__,
@@ -26,10 +26,6 @@ from atlas_registry import (
     migration_runner,
     tokens,
 )
-from atlas_registry.backfill import resolution, review
-from atlas_registry.backfill.legacy_fixture import LoadResult, load_legacy
-from atlas_registry.backfill.report import write_report
-from atlas_registry.backfill.runner import BackfillResult, backfill, count_pending
 from atlas_registry.catalog_boards import LeaderboardEntry
 from atlas_registry.catalog_queries import Page
 from atlas_registry.db import Database, resolve_url
@@ -42,6 +38,11 @@ from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import check_registration
 from atlas_registry.validation import MetadataValidator, default_validator
+
+if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
+    from atlas_registry.backfill import review
+    from atlas_registry.backfill.legacy_fixture import LoadResult
+    from atlas_registry.backfill.runner import BackfillResult
 
 T = TypeVar("T")
 
@@ -239,11 +240,15 @@ class Registry(_Handle):
     # ------------------------------------------------------------ backfill and review
 
     def count_pending_backfill(self) -> int:
+        from atlas_registry.backfill.runner import count_pending
+
         return count_pending(self.database)
 
     def backfill(
         self, *, dry_run: bool = False, on_chunk: Callable[[int], None] | None = None
     ) -> BackfillResult:
+        from atlas_registry.backfill.runner import backfill
+
         return backfill(
             self.database,
             dry_run=dry_run,
@@ -253,22 +258,32 @@ class Registry(_Handle):
         )
 
     def write_migration_report(self, path: str | Path) -> Path:
+        from atlas_registry.backfill.report import write_report
+
         return write_report(self.database, path)
 
     def list_reviews(self, status: str | None = "open") -> list[review.ReviewItem]:
+        from atlas_registry.backfill import review
+
         return review.list_reviews(self.database, status)
 
     def provenance(self, artifact_ref: str) -> review.Provenance | None:
         """A backfilled model's legacy origin (hash, rules applied, excerpt), else None."""
+        from atlas_registry.backfill import review
+
         return review.provenance(self.database, self.resolve(artifact_ref))
 
     def get_review(self, artifact_ref: str) -> review.ReviewItem:
         with self.database.single_read() as conn:
+            from atlas_registry.backfill import review
+
             return review.get_review(conn, resolve_model_ref(conn, artifact_ref))
 
     def resolve_review(
         self, artifact_id: str, assignments: list[str], *, actor: str, notes: str | None = None
     ) -> review.ReviewItem:
+        from atlas_registry.backfill import resolution
+
         return resolution.resolve(
             self.database,
             self.resolve(artifact_id),
@@ -340,4 +355,6 @@ class SchemaAdmin(_Handle):
         return migration_runner.status(self.database)
 
     def load_legacy(self, path: str | None = None) -> LoadResult:
+        from atlas_registry.backfill.legacy_fixture import load_legacy
+
         return load_legacy(self.database, path)

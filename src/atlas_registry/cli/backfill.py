@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from atlas_registry import BackfillResult, LoadResult, Registry, ReviewItem
+from atlas_registry import Registry
 from atlas_registry.cli.common import (
     DbOption,
     JsonOption,
@@ -21,6 +20,9 @@ from atlas_registry.cli.common import (
 )
 from atlas_registry.cli.lifecycle import ActorOption, NotesOption, actor_name
 from atlas_registry.cli.models import ModelId
+
+if TYPE_CHECKING:
+    from atlas_registry import BackfillResult, LoadResult, ReviewItem
 
 # Not an error: the backfill did all it could, and some artifacts wait for a person.
 HELD_EXIT_CODE = 11
@@ -54,6 +56,14 @@ def legacy_load(
 def _backfill(registry: Registry, dry_run: bool, show_progress: bool) -> BackfillResult:
     if not show_progress:
         return registry.backfill(dry_run=dry_run)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         task = progress.add_task("backfill", total=registry.count_pending_backfill())
