@@ -22,7 +22,31 @@ def _store(url: str) -> Any:
     warnings.filterwarnings("ignore")
     from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
 
-    return SqlAlchemyStore(url)
+    store = SqlAlchemyStore(url)
+    if url.startswith("sqlite"):
+        _equal_durability(store.engine)
+    return store
+
+
+def _equal_durability(engine: Any) -> None:
+    """MLflow's SQLite with the registry's settings: WAL and synchronous=NORMAL.
+
+    MLflow's own defaults (rollback journal, synchronous=FULL) sync the disk on
+    every commit; comparing against them would compare durability, not code.
+    """
+    from sqlalchemy import event
+
+    if event.contains(engine, "connect", _wal_normal):
+        return
+    event.listen(engine, "connect", _wal_normal)
+    engine.dispose()  # connections opened before the listener reconnect with it
+
+
+def _wal_normal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
 
 
 def _tags(index: int, state: str = "candidate") -> list[Any]:

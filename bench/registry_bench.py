@@ -36,13 +36,28 @@ from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database, insert_many
 from atlas_registry.tables import artifacts
 from atlas_registry.validation import default_validator
-from bench import atlas_side, markdown, synthetic
+from bench import atlas_side, markdown, synthetic, write_path
 from bench.concurrency import run_concurrent
 
 WORKERS = 4
-# side-by-side: workloads 1-5 on both registries; scale: batch fill + queries at
-# --scale; backfill: workload 6; validation: workload 7.
-WORKLOAD_GROUPS = ("side-by-side", "scale", "backfill", "validation")
+# side-by-side: workloads 1-5 on both registries (with the database's bare floor);
+# scale: batch fill + queries at --scale; backfill: workload 6; validation: 7;
+# write-path: one big batch, and a batch as the tables grow; http: the service
+# with 1, 4 and 16 clients; startup: CLI processes.
+WORKLOAD_GROUPS = (
+    "side-by-side",
+    "scale",
+    "backfill",
+    "validation",
+    "write-path",
+    "http",
+    "startup",
+)
+BASELINE = Path(__file__).with_name("baseline.json")
+# Figures a --quick run compares with bench/baseline.json: each is a time divided
+# by the bare floor measured in the same run, so a slower machine does not move it.
+REGRESSION_FIGURES = ("register_over_floor", "promote_over_floor", "batch_item_over_floor")
+REGRESSION_FACTOR = 2.0
 
 
 def libpq_url(url: str) -> str:
@@ -110,6 +125,8 @@ def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
     try:
         progress(f"atlas: {args.n} single-call registrations")
         report["register_single"] = side.register_single(args.n)
+        progress("atlas: the bare floor (3 INSERTs + COMMIT) on the same database")
+        report["floor"] = write_path.floor(side.db, args.n)
         report["analyzed_after_fill"] = refresh_statistics(url)
         progress("atlas: queries, get, lineage, promote, concurrent")
         report["queries_same_data"] = side.queries(args.repeat)
@@ -163,6 +180,40 @@ def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
         report["scale_versions"] = args.scale
     finally:
         side.close()
+
+
+def write_path_workloads(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    with fresh_database(args.backend, args.pg_url, "batch") as url:
+        progress(f"write path: one register_models call of {args.batch} versions")
+        side = atlas_side.AtlasSide(url)
+        try:
+            report["register_batch_one_call"] = write_path.batch_of(side, args.batch, offset=0)
+            report["floor"] = write_path.floor(side.db, min(args.n, 2000))
+        finally:
+            side.close()
+    with fresh_database(args.backend, args.pg_url, "grow") as url:
+        progress(f"write path: a {args.grow_batch} batch empty, then at {args.grow_to} versions")
+        report["batch_as_tables_grow"] = write_path.batch_as_tables_grow(
+            url, args.grow_batch, args.grow_to
+        )
+
+
+def http_workloads(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    from bench.http_side import http_workloads as run_http
+
+    workers = args.http_workers or (4 if args.backend == "postgresql" else 1)
+    with fresh_database(args.backend, args.pg_url, "http") as url:
+        migration_runner.migrate(Database(url, must_exist=False))
+        progress(f"http: register, get, list with 1/4/16 clients, {workers} server workers")
+        report.update(run_http(url, args.http_each, workers))
+
+
+def startup_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    from bench.startup import startup
+
+    progress("startup: CLI processes")
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder:
+        report.update(startup(Path(folder), args.startup_runs))
 
 
 def _rss_mb() -> float:
@@ -243,6 +294,42 @@ QUERIES = ("state_and_family", "trained_by", "benchmark", "latest_only", "leader
 
 TARGETS = [
     Target("single-call registration vs MLflow", "ratios.register_single", ">=", 10.0),
+    Target("register p50 / floor p50", "ratios.register_over_floor", "<=", 3.0, backend="sqlite"),
+    Target(
+        "register p50 / floor p50", "ratios.register_over_floor", "<=", 2.0, backend="postgresql"
+    ),
+    Target(
+        "batch register, one call of --batch versions (versions/s)",
+        "atlas.write_path.register_batch_one_call.per_second",
+        ">=",
+        50_000.0,
+        backend="sqlite",
+    ),
+    Target(
+        "batch register, one call of --batch versions (versions/s)",
+        "atlas.write_path.register_batch_one_call.per_second",
+        ">=",
+        20_000.0,
+        backend="postgresql",
+    ),
+    Target("promote vs MLflow set_registered_model_alias (x faster)", "ratios.promote", ">=", 2.0),
+    Target(
+        "batch at --grow-to versions / same batch on an empty catalog",
+        "atlas.write_path.batch_as_tables_grow.slowdown",
+        "<=",
+        1.5,
+        backend="postgresql",
+    ),
+    Target("service overhead on register p50 (ms)", "atlas.http.register_overhead_ms", "<=", 0.5),
+    Target(
+        "16 clients / 1 client, register throughput",
+        "atlas.http.register_scaling_16",
+        ">=",
+        3.0,
+        backend="postgresql",
+    ),
+    Target("CLI `list` start-up (s)", "atlas.startup.list_s", "<=", 0.15),
+    Target("CLI `show` start-up (s)", "atlas.startup.show_s", "<=", 0.15),
     Target(
         "batch registration (versions/s)",
         "atlas.scale.register_batch.per_second",
@@ -299,6 +386,16 @@ def _lookup(report: dict[str, Any], path: str) -> Any:
 def ratios(report: dict[str, Any]) -> dict[str, Any]:
     atlas, mlflow = report["atlas"], report.get("mlflow")
     found: dict[str, Any] = {}
+    floor = atlas.get("floor") or atlas.get("write_path", {}).get("floor")
+    if floor and atlas.get("register_single"):
+        found["register_over_floor"] = atlas["register_single"]["p50_ms"] / floor["p50_ms"]
+    if floor and atlas.get("promote"):
+        found["promote_over_floor"] = atlas["promote"]["p50_ms"] / floor["p50_ms"]
+    batch = atlas.get("write_path", {}).get("register_batch_one_call")
+    write_floor = atlas.get("write_path", {}).get("floor")
+    if batch and write_floor:
+        per_item_ms = batch["seconds"] / batch["count"] * 1000
+        found["batch_item_over_floor"] = per_item_ms / write_floor["p50_ms"]
     backfill_result = atlas.get("backfill", {})
     if backfill_result.get("rss_at_10_percent_mb"):
         found["backfill_memory"] = (
@@ -329,7 +426,7 @@ def judge(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, An
             status = "not measured on this backend"
         elif target.min_backfill and args.backfill < target.min_backfill:
             status = f"not measured at this size (run with --backfill {target.min_backfill})"
-        elif value is not None and args.quick and target.op != "==":
+        elif value is not None and args.quick and target.op != "==" and target.goal != 0:
             # Timings and ratios are targets for full-size runs; a quick run only
             # judges the correctness targets (errors, gapless numbering).
             status = "not judged at --quick sizes (run without --quick)"
@@ -418,7 +515,22 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=list(WORKLOAD_GROUPS),
         help="run only these workload groups (default: all)",
     )
+    parser.add_argument(
+        "--batch", type=int, default=10_000, help="versions in one register_models call"
+    )
+    parser.add_argument("--grow-batch", type=int, default=25_000)
+    parser.add_argument(
+        "--grow-to", type=int, default=300_000, help="versions held before the second batch"
+    )
+    parser.add_argument("--http-each", type=int, default=300, help="requests per HTTP client")
+    parser.add_argument("--http-workers", type=int, help="server processes (default 4 on PG, 1)")
+    parser.add_argument("--startup-runs", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    parser.add_argument(
+        "--save-baseline",
+        action="store_true",
+        help="write this run's floor ratios to bench/baseline.json (what --quick compares with)",
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(
@@ -431,6 +543,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.n, args.scale, args.backfill, args.validations = 200, 5_000, 1_000, 2_000
         args.repeat, args.promotions, args.concurrent_each = 10, 10, 20
+        args.batch, args.grow_batch, args.grow_to = 1_000, 500, 2_000
+        args.http_each, args.startup_runs = 20, 2
     return args
 
 
@@ -470,6 +584,15 @@ def main(argv: list[str] | None = None) -> int:
             backfill_workload(args, url, atlas)
     if "validation" in args.only:
         validation_workload(args, atlas)
+    if "write-path" in args.only:
+        atlas["write_path"] = {}
+        write_path_workloads(args, atlas["write_path"])
+    if "http" in args.only:
+        atlas["http"] = {}
+        http_workloads(args, atlas["http"])
+    if "startup" in args.only:
+        atlas["startup"] = {}
+        startup_workload(args, atlas["startup"])
     if "side-by-side" in args.only and mlflow_available() and not args.no_mlflow:
         report["mlflow"] = {}
         with fresh_database(args.backend, args.pg_url, "mlflow") as url:
@@ -483,7 +606,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         Path(args.markdown).write_text(markdown.render(report) + "\n")
     print_table(report)
+    if args.save_baseline:
+        save_baseline(report)
+    if args.quick:
+        return check_regressions(report)
     return 0
+
+
+def save_baseline(report: dict[str, Any]) -> None:
+    saved = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    saved[report["backend"]] = {
+        k: report["ratios"][k] for k in REGRESSION_FIGURES if k in report["ratios"]
+    }
+    BASELINE.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n")
+
+
+def check_regressions(report: dict[str, Any]) -> int:
+    """Exit status 1 when a floor ratio is more than REGRESSION_FACTOR x its baseline."""
+    baseline = json.loads(BASELINE.read_text()).get(report["backend"], {})
+    worse = []
+    for figure in REGRESSION_FIGURES:
+        now, then = report["ratios"].get(figure), baseline.get(figure)
+        if now is not None and then and now > REGRESSION_FACTOR * then:
+            worse.append(f"{figure}: {now:.1f} now, {then:.1f} in bench/baseline.json")
+    for line in worse:
+        print(f"REGRESSION (more than {REGRESSION_FACTOR:g}x the baseline) {line}")
+    return 1 if worse else 0
 
 
 if __name__ == "__main__":

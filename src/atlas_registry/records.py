@@ -123,8 +123,15 @@ class ModelRecord:
     line_name: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The record as a plain dict; nested JSON values are shared, not copied.
 
+        ``dataclasses.asdict`` deep-copies every metadata document, which was
+        most of the time of an API listing page.
+        """
+        return {name: getattr(self, name) for name in _MODEL_FIELDS}
+
+
+_MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelRecord))
 
 # Longest fine-tune chain the registry follows (lineage answers, cycle checks).
 MAX_LINEAGE_DEPTH = 10_000

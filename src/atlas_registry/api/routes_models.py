@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -20,6 +20,7 @@ from atlas_registry import (
 )
 from atlas_registry.api.deps import (
     Caller,
+    blocking,
     json_body,
     reader,
     registry,
@@ -40,10 +41,9 @@ from atlas_registry.api.openapi import (
 router = APIRouter(prefix="/api/v1")
 
 
-def _page_response(
-    request: Request, page: Any, extra: dict[str, Any] | None = None
-) -> JSONResponse:
-    response = JSONResponse({**(extra or {}), **page.to_dict()})
+def _page_response(request: Request, page: Any, extra: dict[str, Any] | None = None) -> Response:
+    body = orjson.dumps({**(extra or {}), **page.to_dict()})
+    response = Response(body, media_type="application/json")
     if page.next_page_token:
         query = dict(request.query_params)
         query["page_token"] = page.next_page_token
@@ -73,7 +73,7 @@ def _text(body: dict[str, Any], key: str) -> str | None:
 
 
 @router.get("/models", responses=responses(400, 401, 404, 422, 503))
-def list_models(
+async def list_models(
     request: Request,
     promotion_state: str | None = None,
     model_family: str | None = None,
@@ -88,9 +88,10 @@ def list_models(
     page_token: str | None = None,
     found: Registry = Depends(registry),
     _caller: Caller = Depends(reader),
-) -> JSONResponse:
+) -> Response:
     """Models matching every filter, newest first, paged by an opaque keyset cursor."""
-    page = found.list_page(
+    page = await blocking(
+        found.list_page,
         page_size=page_size,
         page_token=page_token,
         promotion_state=promotion_state,
@@ -112,7 +113,7 @@ def list_models(
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=REGISTRATION_BODY,
 )
-def register_model(
+async def register_model(
     response: Response,
     dry_run: bool = False,
     body: Any = Depends(json_body),
@@ -120,7 +121,8 @@ def register_model(
     _caller: Caller = Depends(writer("register")),
 ) -> dict[str, Any]:
     """Register one model version: artifact fields plus "metadata" (and "line")."""
-    record = found.register_model(ModelRegistration.from_dict(body), dry_run=dry_run)
+    registration = ModelRegistration.from_dict(body)
+    record = await blocking(found.register_model, registration, dry_run=dry_run)
     if not dry_run:
         response.headers["Location"] = f"/api/v1/models/{record.id}"
     return record.to_dict()
@@ -132,7 +134,7 @@ def register_model(
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=BATCH_BODY,
 )
-def register_models(
+async def register_models(
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
     _caller: Caller = Depends(writer("register")),
@@ -144,13 +146,13 @@ def register_models(
             "the body is invalid", [Violation("items", "must be a non-empty list of registrations")]
         )
     registrations = [ModelRegistration.from_dict(item) for item in items]
-    return {"ids": found.register_models(registrations)}
+    return {"ids": await blocking(found.register_models, registrations)}
 
 
 @router.post(
     "/validate", responses=responses(400, 401, 413, 415, 503), openapi_extra=ANY_DOCUMENT_BODY
 )
-def validate(
+async def validate(
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
     _caller: Caller = Depends(reader),
@@ -158,9 +160,9 @@ def validate(
     """Check a metadata document, or a whole registration (one with "metadata"); writes nothing."""
     try:
         if isinstance(body, dict) and "metadata" in body:
-            found.validate_registration(body)
+            await blocking(found.validate_registration, body)
         else:
-            found.validate_metadata(body)
+            await blocking(found.validate_metadata, body)
     except ValidationError as error:
         violations = [{"path": v.path, "message": v.message} for v in error.violations]
         return {"valid": False, "violations": violations}
@@ -168,43 +170,43 @@ def validate(
 
 
 @router.get("/models/{model_ref}", responses=responses(400, 401, 404, 503))
-def get_model(
+async def get_model(
     model_ref: str,
     request: Request,
     found: Registry = Depends(registry),
     _caller: Caller = Depends(reader),
 ) -> Response:
     """One model version; ``model_ref`` is an id, an id prefix, NAME, NAME@N or NAME@promoted."""
-    record = found.get_model(model_ref).to_dict()
-    text = json.dumps(record, sort_keys=True, default=str)
-    etag = '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
+    record = (await blocking(found.get_model, model_ref)).to_dict()
+    body = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    return JSONResponse(record, headers={"ETag": etag})
+    return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
 @router.get("/models/{model_ref}/lineage", responses=responses(400, 401, 404, 503))
-def lineage(
+async def lineage(
     model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
 ) -> dict[str, Any]:
     """The version chain, fine-tune ancestors and descendants (with the depth limit)."""
-    return found.lineage(model_ref).to_dict()
+    return (await blocking(found.lineage, model_ref)).to_dict()
 
 
 @router.get("/models/{model_ref}/history", responses=responses(400, 401, 404, 503))
-def history(
+async def history(
     model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
 ) -> dict[str, Any]:
     """Every transition of one model, oldest first."""
-    return {"items": [event.to_dict() for event in found.history(model_ref)]}
+    return {"items": [event.to_dict() for event in await blocking(found.history, model_ref)]}
 
 
 @router.get("/models/{model_ref}/promoted", responses=responses(400, 401, 404, 503))
-def promoted(
+async def promoted(
     model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
 ) -> Response:
     """The promoted version of the model's line (404 when none is)."""
-    record = found.promoted_version(model_ref)
+    record = await blocking(found.promoted_version, model_ref)
     if record is None:
         raise NotFoundError(f"the line of {model_ref!r:.100} has no promoted version")
     return JSONResponse(record.to_dict())
@@ -227,7 +229,7 @@ def _override(fields: dict[str, Any], caller: Caller) -> bool:
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=PROMOTE_BODY,
 )
-def promote(
+async def promote(
     model_ref: str,
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
@@ -237,9 +239,10 @@ def promote(
     fields = _object(body, {"notes", "override"})
     override = _override(fields, caller)
     assert caller.name is not None
-    return found.promote(
-        model_ref, actor=caller.name, notes=_text(fields, "notes"), override=override
-    ).to_dict()
+    result = await blocking(
+        found.promote, model_ref, actor=caller.name, notes=_text(fields, "notes"), override=override
+    )
+    return result.to_dict()
 
 
 @router.post(
@@ -247,7 +250,7 @@ def promote(
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=NOTES_BODY,
 )
-def reject(
+async def reject(
     model_ref: str,
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
@@ -256,7 +259,8 @@ def reject(
     """Reject a candidate for good; the notes say why."""
     fields = _object(body, {"notes"})
     assert caller.name is not None
-    return found.reject(model_ref, actor=caller.name, notes=_text(fields, "notes")).to_dict()
+    notes = _text(fields, "notes")
+    return (await blocking(found.reject, model_ref, actor=caller.name, notes=notes)).to_dict()
 
 
 @router.post(
@@ -264,7 +268,7 @@ def reject(
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=NOTES_BODY,
 )
-def supersede(
+async def supersede(
     model_ref: str,
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
@@ -273,29 +277,32 @@ def supersede(
     """Retire a promoted model without a successor; the notes say why."""
     fields = _object(body, {"notes"})
     assert caller.name is not None
-    return found.supersede(model_ref, actor=caller.name, notes=_text(fields, "notes")).to_dict()
+    notes = _text(fields, "notes")
+    return (await blocking(found.supersede, model_ref, actor=caller.name, notes=notes)).to_dict()
 
 
 @router.get("/lines", responses=responses(400, 401, 503))
-def lines(found: Registry = Depends(registry), _caller: Caller = Depends(reader)) -> dict[str, Any]:
+async def lines(
+    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
+) -> dict[str, Any]:
     """Every named line with its latest and promoted version."""
-    return {"items": [summary.to_dict() for summary in found.lines()]}
+    return {"items": [summary.to_dict() for summary in await blocking(found.lines)]}
 
 
 @router.get("/lines/{name}", responses=responses(400, 401, 404, 503))
-def line(
+async def line(
     name: str,
     request: Request,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
     page_token: str | None = None,
     found: Registry = Depends(registry),
     _caller: Caller = Depends(reader),
-) -> JSONResponse:
+) -> Response:
     """One line: its summary and its versions, newest first, paged."""
-    summaries = found.lines(name=name)
+    summaries = await blocking(found.lines, name=name)
     if not summaries:
         raise NotFoundError(f"no model line named {name!r:.100}")
-    page = found.list_page(page_size=page_size, page_token=page_token, line=name)
+    page = await blocking(found.list_page, page_size=page_size, page_token=page_token, line=name)
     return _page_response(request, page, {"line": summaries[0].to_dict()})
 
 
@@ -305,7 +312,7 @@ def line(
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=NAME_LINE_BODY,
 )
-def name_line(
+async def name_line(
     name: str,
     response: Response,
     body: Any = Depends(json_body),
@@ -317,7 +324,7 @@ def name_line(
     model = _text(fields, "model")
     if not model:
         raise ValidationError("the body is invalid", [Violation("model", "is required")])
-    summary = found.name_line(model, name)
+    summary = await blocking(found.name_line, model, name)
     response.headers["Location"] = f"/api/v1/lines/{summary.name}"
     return summary.to_dict()
 
@@ -327,7 +334,7 @@ def name_line(
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=ROLLBACK_BODY,
 )
-def rollback(
+async def rollback(
     name: str,
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
@@ -340,10 +347,12 @@ def rollback(
         raise ValidationError("the body is invalid", [Violation("to_version", "must be a number")])
     override = _override(fields, caller)
     assert caller.name is not None
-    return found.rollback(
+    result = await blocking(
+        found.rollback,
         name,
         to_version=to_version,
         actor=caller.name,
         notes=_text(fields, "notes"),
         override=override,
-    ).to_dict()
+    )
+    return result.to_dict()

@@ -10,7 +10,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from atlas_registry import MAX_PAGE, Registry, RegistryError, ValidationError, Violation
-from atlas_registry.api.deps import Caller, Settings, json_body, reader, registry, settings, writer
+from atlas_registry.api.deps import (
+    Caller,
+    Settings,
+    blocking,
+    json_body,
+    reader,
+    registry,
+    settings,
+    writer,
+)
 from atlas_registry.api.openapi import RESOLVE_BODY, responses
 from atlas_registry.api.problems import registry_problem
 
@@ -19,16 +28,16 @@ router = APIRouter(prefix="/api/v1")
 
 
 @health_router.get("/-/health", responses=responses())
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
 @health_router.get("/-/ready", responses=responses(503))
-def ready(found: Registry = Depends(registry)) -> JSONResponse:
+async def ready(found: Registry = Depends(registry)) -> JSONResponse:
     """Readiness: the database answers and is at this version's migration head."""
     try:
-        found.check_ready()
+        await blocking(found.check_ready)
     except RegistryError as error:
         response = registry_problem(error)
         response.status_code = 503
@@ -37,17 +46,17 @@ def ready(found: Registry = Depends(registry)) -> JSONResponse:
 
 
 @router.get("/version", responses=responses(401))
-def version(
+async def version(
     found: Registry = Depends(registry),
     config: Settings = Depends(settings),
     _caller: Caller = Depends(reader),
 ) -> dict[str, Any]:
     """The server's version, the metadata schema's id, the migration head, read-only or not."""
-    return {**found.about(), "read_only": config.read_only}
+    return {**(await blocking(found.about)), "read_only": config.read_only}
 
 
 @router.get("/events", responses=responses(400, 401, 503))
-def events(
+async def events(
     request: Request,
     actor: str | None = None,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
@@ -56,7 +65,7 @@ def events(
     _caller: Caller = Depends(reader),
 ) -> JSONResponse:
     """Every promotion transition in the registry, newest first; ``before_id`` pages back."""
-    items = found.recent_events(page_size, before_id=before_id, actor=actor)
+    items = await blocking(found.recent_events, page_size, before_id=before_id, actor=actor)
     response = JSONResponse({"items": [event.to_dict() for event in items]})
     if len(items) == page_size:
         query = dict(request.query_params)
@@ -66,15 +75,15 @@ def events(
 
 
 @router.get("/benchmarks", responses=responses(401, 503))
-def benchmarks(
+async def benchmarks(
     found: Registry = Depends(registry), _caller: Caller = Depends(reader)
 ) -> dict[str, Any]:
     """Every benchmark with registered models: its metrics and the gate's threshold."""
-    return {"items": found.benchmarks()}
+    return {"items": await blocking(found.benchmarks)}
 
 
 @router.get("/leaderboards/{benchmark_id}", responses=responses(400, 401, 404, 503))
-def leaderboard(
+async def leaderboard(
     benchmark_id: str,
     metric: str,
     limit: int = Query(10, ge=1, le=MAX_PAGE),
@@ -83,28 +92,28 @@ def leaderboard(
     _caller: Caller = Depends(reader),
 ) -> dict[str, Any]:
     """The best models of one benchmark by one metric."""
-    board = found.leaderboard(
-        benchmark_id, metric, limit=limit, higher_is_better=not lower_is_better
+    board = await blocking(
+        found.leaderboard, benchmark_id, metric, limit=limit, higher_is_better=not lower_is_better
     )
     return {"items": [entry.to_dict() for entry in board]}
 
 
 @router.get("/review-queue", responses=responses(400, 401, 503))
-def review_queue(
+async def review_queue(
     status: str | None = Query("open", pattern="^(open|resolved)$"),
     found: Registry = Depends(registry),
     _caller: Caller = Depends(reader),
 ) -> dict[str, Any]:
     """Legacy facts held for review, with each reason."""
-    return {"items": [item.to_dict() for item in found.list_reviews(status)]}
+    return {"items": [item.to_dict() for item in await blocking(found.list_reviews, status)]}
 
 
 @router.get("/review-queue/{artifact_ref}", responses=responses(400, 401, 404, 503))
-def review_item(
+async def review_item(
     artifact_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
 ) -> dict[str, Any]:
     """One review item."""
-    return found.get_review(artifact_ref).to_dict()
+    return (await blocking(found.get_review, artifact_ref)).to_dict()
 
 
 @router.post(
@@ -112,7 +121,7 @@ def review_item(
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=RESOLVE_BODY,
 )
-def resolve(
+async def resolve(
     artifact_ref: str,
     body: Any = Depends(json_body),
     found: Registry = Depends(registry),
@@ -131,7 +140,10 @@ def resolve(
         )
     pairs = [f"{key}={_as_text(value)}" for key, value in assignments.items()]
     assert caller.name is not None
-    return found.resolve_review(artifact_ref, pairs, actor=caller.name, notes=notes).to_dict()
+    resolved = await blocking(
+        found.resolve_review, artifact_ref, pairs, actor=caller.name, notes=notes
+    )
+    return resolved.to_dict()
 
 
 def _as_text(value: Any) -> str:
@@ -139,7 +151,7 @@ def _as_text(value: Any) -> str:
 
 
 @router.get("/schemas/model-metadata", responses=responses(401))
-def schema(
+async def schema(
     found: Registry = Depends(registry), _caller: Caller = Depends(reader)
 ) -> dict[str, Any]:
     """The model metadata JSON Schema in force."""
@@ -147,7 +159,7 @@ def schema(
 
 
 @router.get("/policy/promotion-gate", responses=responses(401))
-def gate_policy(
+async def gate_policy(
     found: Registry = Depends(registry), _caller: Caller = Depends(reader)
 ) -> dict[str, Any]:
     """The promotion gate's policy in force."""
