@@ -44,12 +44,43 @@ def count_outcomes(
     return done, errors, time.perf_counter() - began
 
 
-def _run(worker: Worker, results: Any, url: str, line: str, count: int, start: Any) -> None:
+def _run(target: Callable[..., Any], results: Any, start: Any, args: tuple[Any, ...]) -> None:
     try:
-        results.put(("ok", worker(url, line, count, start)))
+        results.put(("ok", target(*args, start)))
     except BaseException as error:  # reported to the parent, which raises it
         start.abort()
         results.put(("failed", f"{type(error).__name__}: {error}"))
+
+
+def at_barrier(target: Callable[..., Any], arguments: list[tuple[Any, ...]]) -> list[Any]:
+    """``target(*args, start)`` in one spawned process per ``args``, started together.
+
+    Each process calls ``start.wait()`` when it is ready; the results come back
+    in completion order. A failure in any process is raised here.
+    """
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(len(arguments))
+    results = context.Queue()
+    processes = [
+        context.Process(target=_run, args=(target, results, start, args)) for args in arguments
+    ]
+    for process in processes:
+        process.start()
+    try:
+        outcomes = [results.get(timeout=WORKER_TIMEOUT_SECONDS) for _ in processes]
+    except queue.Empty as silence:
+        raise RuntimeError(
+            f"a worker process gave no result in {WORKER_TIMEOUT_SECONDS} s"
+        ) from silence
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+    failures = [detail for status, detail in outcomes if status == "failed"]
+    if failures:
+        raise RuntimeError(f"a worker process failed: {failures[0]}")
+    return [detail for _, detail in outcomes]
 
 
 def run_concurrent(
@@ -65,30 +96,7 @@ def run_concurrent(
     Totals, the slowest worker's wall time, and whether the line's version
     numbers (read by ``version_numbers`` afterwards) are unique and gapless.
     """
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(workers)
-    results = context.Queue()
-    processes = [
-        context.Process(target=_run, args=(worker, results, url, line, count, start))
-        for _ in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    try:
-        outcomes = [results.get(timeout=WORKER_TIMEOUT_SECONDS) for _ in processes]
-    except queue.Empty as silence:
-        raise RuntimeError(
-            f"a concurrent worker gave no result in {WORKER_TIMEOUT_SECONDS} s"
-        ) from silence
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
-    failures = [detail for status, detail in outcomes if status == "failed"]
-    if failures:
-        raise RuntimeError(f"concurrent worker failed: {failures[0]}")
-    totals = [detail for _, detail in outcomes]
+    totals = at_barrier(worker, [(url, line, count)] * workers)
     done = sum(t[0] for t in totals)
     wall = max(t[2] for t in totals)
     numbers = version_numbers()

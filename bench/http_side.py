@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import multiprocessing
 import os
 import socket
 import subprocess
@@ -23,6 +22,7 @@ from typing import Any
 
 from atlas_registry import Registry
 from bench import atlas_side
+from bench.concurrency import at_barrier
 from bench.timing import summary
 
 CLIENTS = (1, 4, 16)
@@ -107,44 +107,17 @@ def _client(
     return errors, latencies, time.perf_counter() - began
 
 
-def _run_client(results: Any, *args: Any) -> None:
-    try:
-        results.put(("ok", _client(*args)))
-    except BaseException as error:  # reported to the parent, which raises it
-        args[-1].abort()
-        results.put(("failed", f"{type(error).__name__}: {error}"))
-
-
 def run_clients(
     port: int, token: str, operation: str, clients: int, each: int, model_id: str, first: int
 ) -> dict[str, Any]:
     """``clients`` processes, ``each`` requests apiece, started together."""
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(clients)
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=_run_client,
-            args=(results, port, token, operation, first + n * each, each, model_id, start),
-        )
-        for n in range(clients)
-    ]
-    for process in processes:
-        process.start()
-    try:
-        outcomes = [results.get(timeout=600) for _ in processes]
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
-    failures = [detail for status, detail in outcomes if status == "failed"]
-    if failures:
-        raise RuntimeError(f"an HTTP client failed: {failures[0]}")
-    latencies = [latency for _status, (_e, found, _w) in outcomes for latency in found]
-    wall = max(wall for _status, (_e, _l, wall) in outcomes)
-    measured = summary(latencies, wall)
-    measured["errors"] = sum(errors for _status, (errors, _l, _w) in outcomes)
+    outcomes = at_barrier(
+        _client,
+        [(port, token, operation, first + n * each, each, model_id) for n in range(clients)],
+    )
+    latencies = [latency for _errors, found, _wall in outcomes for latency in found]
+    measured = summary(latencies, max(wall for _e, _l, wall in outcomes))
+    measured["errors"] = sum(errors for errors, _l, _w in outcomes)
     return measured
 
 

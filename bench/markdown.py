@@ -74,6 +74,82 @@ def scale(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write_path(report: dict[str, Any]) -> str:
+    """The write rows: this registry, MLflow at equal durability, and the bare floor."""
+    atlas, mlflow = report["atlas"], report.get("mlflow", {})
+    floor = _get(atlas, "floor", "p50_ms")
+    lines = [
+        "| write | this registry | MLflow | floor (3 INSERTs + COMMIT) | / floor | vs MLflow |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, path in (
+        ("register p50", ("register_single", "p50_ms")),
+        ("promote p50", ("promote", "p50_ms")),
+    ):
+        ours, theirs = _get(atlas, *path), _get(mlflow, *path)
+        if ours is None:
+            continue
+        over = f"{ours / floor:.1f}x" if floor else "-"
+        versus = f"{theirs / ours:.1f}x faster" if theirs else "-"
+        lines.append(
+            f"| {label} | {ours:.3f} ms | {_ms(theirs)} ms | {_ms(floor)} ms | {over} | {versus} |"
+        )
+    batch = _get(atlas, "write_path", "register_batch_one_call")
+    if batch:
+        lines.append(
+            f"| `register_models`, {batch['count']:,} in one call | "
+            f"{batch['per_second']:,.0f} /s | - | - | - | - |"
+        )
+    grow = _get(atlas, "write_path", "batch_as_tables_grow")
+    if grow:
+        lines.append(
+            f"| a {grow['batch']:,} batch at {grow['existing']:,} versions vs on an empty "
+            f"catalog | {grow['grown_seconds']:.2f} s vs {grow['empty_seconds']:.2f} s "
+            f"({grow['slowdown']:.2f}x) | - | - | - | - |"
+        )
+    return "\n".join(lines)
+
+
+def service(report: dict[str, Any]) -> str:
+    """Register, get and list over HTTP with 1, 4 and 16 clients."""
+    found = _get(report, "atlas", "http")
+    if not found:
+        return ""
+    lines = [
+        f"Service: `atlas-registry serve` with {found['workers']} worker process(es); the "
+        f"library's register p50 in the same run is {found['library_register']['p50_ms']:.2f} ms, "
+        f"so the service adds {found['register_overhead_ms']:.2f} ms to it.",
+        "",
+        "| request | clients | p50 ms | p95 ms | requests/s | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for operation in ("register", "get", "list"):
+        for clients in (1, 4, 16):
+            row = found.get(f"{operation}_{clients}")
+            if row:
+                lines.append(
+                    f"| {operation} | {clients} | {row['p50_ms']:.2f} | {row['p95_ms']:.2f} | "
+                    f"{row['per_second']:,.0f} | {row['errors']} |"
+                )
+    return "\n".join(lines)
+
+
+def startup(report: dict[str, Any]) -> str:
+    found = _get(report, "atlas", "startup")
+    if not found:
+        return ""
+    rows = [
+        ("`python -c pass`", "python_only_s"),
+        ("`atlas-registry --help`", "help_s"),
+        ("`atlas-registry list` (SQLite)", "list_s"),
+        ("`atlas-registry show ID` (SQLite)", "show_s"),
+        ("`mlflow --help`", "mlflow_help_s"),
+    ]
+    lines = ["| process | seconds (median) |", "|---|---|"]
+    lines += [f"| {label} | {found[key]:.3f} |" for label, key in rows if key in found]
+    return "\n".join(lines)
+
+
 def targets(report: dict[str, Any]) -> str:
     lines = ["| target | goal | value | status |", "|---|---|---|---|"]
     for verdict in report["targets"]:
@@ -88,7 +164,10 @@ def render(report: dict[str, Any]) -> str:
         [
             f"### {report['backend']}: `{report['command']}`",
             side_by_side(report),
+            write_path(report),
             scale(report),
+            service(report),
+            startup(report),
             targets(report),
         ]
     )

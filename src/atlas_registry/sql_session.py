@@ -15,6 +15,7 @@ errors exactly as it does for Core statements.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,9 +23,15 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 Params = Sequence[Any]
-# From this many rows, PostgreSQL inserts go through COPY: one stream instead of
-# a statement per row (measured: ~3x the rows per second of a pipelined executemany).
+# From this many rows, PostgreSQL inserts go through COPY: one stream of rows
+# instead of one statement per row.
 COPY_FROM_ROWS = 200
+
+
+@functools.lru_cache(maxsize=1024)
+def _psycopg_marks(sql: str) -> str:
+    """``?`` marks as psycopg's ``%s`` (a literal ``%`` doubled); our SQL holds no literal ``?``."""
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def marks(count: int) -> str:
@@ -39,7 +46,6 @@ class SqlSession:
         self.dialect = dialect
         self._connection = driver_connection
         self._driver_error = driver_error
-        self._rendered: dict[str, str] = {}
 
     @classmethod
     def of(cls, conn: Connection) -> SqlSession:
@@ -48,13 +54,7 @@ class SqlSession:
         return cls(driver, conn.dialect.name, conn.dialect.loaded_dbapi.Error)
 
     def _sql(self, sql: str) -> str:
-        if self.dialect != "postgresql":
-            return sql
-        rendered = self._rendered.get(sql)
-        if rendered is None:
-            # Our statements hold no literal '?' or '%'; psycopg's mark is %s.
-            rendered = self._rendered[sql] = sql.replace("%", "%%").replace("?", "%s")
-        return rendered
+        return sql if self.dialect != "postgresql" else _psycopg_marks(sql)
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         """Every row a query returns (in a pipeline, this is where the round trip happens)."""

@@ -232,6 +232,9 @@ class _Chunk:
         result.outcomes.append(Outcome(item.id, item.title, outcome, state, promoted_by, reasons))
 
 
+STATISTICS_TABLES = ("model_versions", "model_metrics", "model_legacy_metadata")
+
+
 def backfill(
     db: Database,
     *,
@@ -246,13 +249,20 @@ def backfill(
     policy = policy or load_policy()
     validator = validator or default_validator()
     result = BackfillResult(dry_run=dry_run)
+    adopted_since_statistics = 0
     for items in _chunks(db, chunk_size):
         chunk = _Chunk(items, validator)
+        before = result.backfilled
         with db.transaction(write=True, commit=not dry_run) as conn:
             db.lock(conn, ADOPTION_LOCK)
             chunk.keep_pending(conn)
             chunk.write(db, conn, policy, result)
         result.scanned += len(chunk.items)
+        if not dry_run:
+            # The planner must see the fact tables grow, or later chunks' plans degrade.
+            adopted_since_statistics += result.backfilled - before
+            if db.refresh_statistics(STATISTICS_TABLES, grown_by=adopted_since_statistics):
+                adopted_since_statistics = 0
         if not keep_outcomes:
             result.outcomes.clear()
         if on_chunk:
