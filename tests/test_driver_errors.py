@@ -65,3 +65,51 @@ def test_every_error_class_has_its_own_exit_code_and_status() -> None:
         ), f"{cls.__name__} inherits its exit code without saying so"
         assert 1 <= cls.exit_code <= 125
         assert 400 <= cls.http_status <= 599
+
+
+def _refuse_metric_rows(db: Database) -> None:
+    """A database-side refusal of the last insert a registration sends."""
+    with db.transaction(write=True) as conn:
+        if db.dialect == "sqlite":
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_metrics BEFORE INSERT ON model_metrics "
+                    "BEGIN SELECT RAISE(ABORT, 'metrics refused'); END"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_metrics() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'metrics refused'; END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_metrics BEFORE INSERT ON model_metrics "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_metrics()"
+                )
+            )
+
+
+def test_a_refusal_late_in_a_registration_leaves_nothing_written(migrated_db: Database) -> None:
+    """The write path's plain SQL (a pipeline on PostgreSQL, where the error arrives only
+    at the next sync) still raises a registry error and rolls the whole registration back."""
+    from tests.catalog_helpers import register, table_contents
+
+    first = register(migrated_db)
+    before = table_contents(migrated_db)
+    _refuse_metric_rows(migrated_db)
+    with pytest.raises(RegistryError, match="metrics refused") as caught:
+        register(migrated_db, parent_version_id=first.id)
+    assert type(caught.value) in (ConstraintViolationError, DatabaseFailureError)
+    assert table_contents(migrated_db) == before
+    from atlas_registry import artifact_catalog
+    from atlas_registry.records import ModelRegistration
+    from tests.payloads import logistic_regression
+
+    batch = [ModelRegistration(title=f"m{i}", metadata=logistic_regression()) for i in range(300)]
+    with pytest.raises(RegistryError, match="metrics refused"):
+        artifact_catalog.register_models(migrated_db, batch)  # through COPY on PostgreSQL
+    assert table_contents(migrated_db) == before
+    assert artifact_catalog.get_model(migrated_db, first.id).is_latest

@@ -7,6 +7,7 @@ which commits or rolls back as one unit and turns driver errors into
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -366,20 +367,24 @@ class Database:
         driver: Any = pooled.driver_connection
         driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
-            with self._backend.unit(driver, write=write, pipelined=not bulk):
-                try:
+            try:
+                # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
+                # that a failed statement aborted, a rollback would fail and hide
+                # the statement's own error behind "pipeline aborted".
+                with self._backend.unit(driver, write=write, pipelined=not bulk):
                     yield SqlSession(driver, self.dialect, driver_error)
-                except BaseException:
+                    if commit:
+                        driver.commit()
+            except BaseException:
+                with contextlib.suppress(driver_error):
                     driver.rollback()
-                    raise
-                if commit:
-                    driver.commit()
-                else:
-                    driver.rollback()
+                raise
+            if not commit:
+                driver.rollback()
         except DBAPIError as exc:
             raise self._translate(exc) from exc
         except driver_error as exc:
-            raise self._translate(wrapped(None, exc, driver_error)) from exc
+            raise self._translate(wrapped("COMMIT", exc, driver_error)) from exc
         finally:
             pooled.close()
 
