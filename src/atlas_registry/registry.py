@@ -24,6 +24,7 @@ from atlas_registry import (
     lifecycle,
     lines,
     migration_runner,
+    schema_check,
     tokens,
 )
 from atlas_registry.catalog_boards import LeaderboardEntry
@@ -294,6 +295,16 @@ class Registry(_Handle):
         )
 
     # ------------------------------------------------------------ the registry itself
+
+    def check_schema(
+        self, proposed: Any = None, *, on_page: Callable[[int], None] | None = None
+    ) -> schema_check.SchemaCheck:
+        """Every stored model's metadata against ``proposed`` (a schema), or the one in force."""
+        validator = self.validator if proposed is None else schema_check.validator_for(proposed)
+        return schema_check.check_stored(self.database, validator, on_page)
+
+    def count_models(self) -> int:
+        return schema_check.count_models(self.database)
 
     def benchmarks(self) -> list[dict[str, Any]]:
         """Every benchmark with a registered model: its metrics and the gate's threshold."""

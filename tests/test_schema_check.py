@@ -1,0 +1,85 @@
+"""`schema check`: what a schema change would break among stored models, before it ships."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from atlas_registry import InputError, ModelRegistration, Registry, schema_check
+from atlas_registry.validation import load_schema
+from tests.cli_helpers import invoke
+from tests.payloads import logistic_regression
+
+
+def _stored(registry: Registry) -> tuple[str, str]:
+    """Two models: 24 parameters and 5,000 parameters."""
+    larger = {**logistic_regression(), "parameter_count": 5000}
+    small = registry.register_model(
+        ModelRegistration(title="small", metadata=logistic_regression())
+    )
+    large = registry.register_model(ModelRegistration(title="large", metadata=larger))
+    return small.id, large.id
+
+
+def _capped_parameters(limit: int) -> dict[str, object]:
+    """A proposed schema that refuses models with more than ``limit`` parameters."""
+    proposed = copy.deepcopy(load_schema())
+    proposed["$id"] = proposed["$id"].rsplit(":", 1)[0] + ":2.0.0"
+    proposed["properties"]["parameter_count"]["maximum"] = limit
+    return proposed
+
+
+def test_the_schema_in_force_accepts_every_stored_model(registry: Registry) -> None:
+    _stored(registry)
+    result = registry.check_schema()
+    assert (result.ok, result.checked, result.breaking) == (True, 2, 0)
+
+
+def test_a_proposed_schema_names_each_model_and_path_it_would_refuse(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small, large = _stored(registry)
+    monkeypatch.setattr(schema_check, "PAGE", 1)  # every model on its own page
+    pages: list[int] = []
+    result = registry.check_schema(_capped_parameters(1000), on_page=pages.append)
+    assert (result.ok, result.checked, result.breaking) == (False, 2, 1)
+    assert pages == [1, 1]
+    [refused] = result.shown
+    assert refused.model_id == large
+    assert refused.validated_by == "1.0.0"
+    assert [v.path for v in refused.violations] == ["parameter_count"]
+    assert small not in {item.model_id for item in result.shown}
+
+
+def test_an_unusable_proposed_schema_is_refused(registry: Registry) -> None:
+    with pytest.raises(InputError, match=r"\$id"):
+        registry.check_schema(["not", "a", "schema"])
+    with pytest.raises(InputError, match="not a usable JSON Schema"):
+        registry.check_schema({"$id": "x:1", "type": 12})
+
+
+def test_the_command_exits_1_when_anything_would_break(
+    registry: Registry, tmp_path: Path, db_url: str
+) -> None:
+    _, large = _stored(registry)
+    proposed = tmp_path / "proposed.json"
+    proposed.write_text(json.dumps(_capped_parameters(1000)))
+    code, out, _ = invoke("schema", "check", "--db", db_url)
+    assert code == 0
+    assert "all 2 stored models satisfy" in out
+    code, out, _ = invoke("schema", "check", "--schema", str(proposed), "--db", db_url, "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert (report["checked"], report["breaking"], report["ok"]) == (2, 1, False)
+    assert report["models"][0]["model_id"] == large
+    assert report["models"][0]["violations"][0]["path"] == "parameter_count"
+    code, out, _ = invoke("schema", "check", "--schema", str(proposed), "--db", db_url)
+    assert code == 1
+    assert "1 of 2 stored models would be refused" in out
+    proposed.write_text("[1, 2]")
+    code, _, err = invoke("schema", "check", "--schema", str(proposed), "--db", db_url)
+    assert code == InputError.exit_code
+    assert "$id" in err
