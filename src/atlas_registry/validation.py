@@ -25,7 +25,9 @@ import jsonschema_rs
 from atlas_registry.documents import value_problems
 from atlas_registry.errors import MetadataValidationError, Violation
 
-SCHEMA_FILE = "model_artifact_metadata.json"
+# Every released version of the schema is kept, as SCHEMA_FOLDER/VERSION.json;
+# the newest is in force (docs/schema_governance.md).
+SCHEMA_FOLDER = "model_artifact_metadata"
 # Metadata nests at most 17 levels: the root object and 16 levels of values below it.
 MAX_METADATA_NESTING = 17
 # In stored JSON text: a NUL, a surrogate (paired or not) or a long run of digits.
@@ -36,11 +38,27 @@ _UNREADABLE = ("nests deeper", "text holds an unpaired", "key holds an unpaired"
 _SUSPECT = re.compile(r"\\u0000|\\ud[89a-f]|[0-9]{16}", re.IGNORECASE)
 
 
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def released_versions() -> list[str]:
+    """Every packaged schema version, oldest first (semantic version order)."""
+    folder = resources.files("atlas_registry") / "schemas" / SCHEMA_FOLDER
+    found = [
+        entry.name.removesuffix(".json")
+        for entry in folder.iterdir()
+        if re.fullmatch(r"\d+\.\d+\.\d+\.json", entry.name)
+    ]
+    return sorted(found, key=_version_key)
+
+
 @cache
-def load_schema() -> dict[str, Any]:
-    """The packaged model metadata schema (Draft-07)."""
-    text = (resources.files("atlas_registry") / "schemas" / SCHEMA_FILE).read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+def load_schema(version: str | None = None) -> dict[str, Any]:
+    """A packaged model metadata schema (Draft-07): ``version``, or the newest, in force."""
+    chosen = version or released_versions()[-1]
+    folder = resources.files("atlas_registry") / "schemas" / SCHEMA_FOLDER
+    schema: dict[str, Any] = json.loads((folder / f"{chosen}.json").read_text("utf-8"))
     return schema
 
 
