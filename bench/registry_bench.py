@@ -543,7 +543,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.scale, args.backfill, args.validations = 200, 5_000, 1_000, 2_000
-        args.repeat, args.promotions, args.concurrent_each = 10, 10, 20
+        args.repeat, args.promotions, args.concurrent_each = 10, 30, 20
         args.batch, args.grow_batch, args.grow_to = 1_000, 500, 2_000
         args.http_each, args.startup_runs = 20, 2
     return args
@@ -610,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.save_baseline:
         save_baseline(report)
     if args.quick:
-        return check_regressions(report)
+        return check_regressions(report, args)
     return 0
 
 
@@ -622,14 +622,45 @@ def save_baseline(report: dict[str, Any]) -> None:
     BASELINE.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n")
 
 
-def check_regressions(report: dict[str, Any]) -> int:
-    """Exit status 1 when a floor ratio is more than REGRESSION_FACTOR x its baseline."""
-    baseline = json.loads(BASELINE.read_text()).get(report["backend"], {})
+def _over_baseline(ratios_now: dict[str, Any], backend: str) -> list[str]:
+    baseline = json.loads(BASELINE.read_text()).get(backend, {})
     worse = []
     for figure in REGRESSION_FIGURES:
-        now, then = report["ratios"].get(figure), baseline.get(figure)
+        now, then = ratios_now.get(figure), baseline.get(figure)
         if now is not None and then and now > REGRESSION_FACTOR * then:
             worse.append(f"{figure}: {now:.1f} now, {then:.1f} in bench/baseline.json")
+    return worse
+
+
+def write_ratios(args: argparse.Namespace) -> dict[str, Any]:
+    """The floor ratios alone, measured again (side-by-side without MLflow, write path)."""
+    report: dict[str, Any] = {"atlas": {}}
+    with fresh_database(args.backend, args.pg_url, "again") as url:
+        side = atlas_side.AtlasSide(url)
+        try:
+            report["atlas"]["register_single"] = side.register_single(args.n)
+            report["atlas"]["floor"] = write_path.floor(side.db, args.n)
+            report["atlas"]["promote"] = side.promote(args.promotions)
+        finally:
+            side.close()
+    report["atlas"]["write_path"] = {}
+    write_path_workloads(args, report["atlas"]["write_path"])
+    return ratios(report)
+
+
+def check_regressions(report: dict[str, Any], args: argparse.Namespace) -> int:
+    """Exit status 1 when a floor ratio is over REGRESSION_FACTOR x its baseline, twice.
+
+    A figure over the line is measured once more before it counts: on a shared
+    machine another process can slow one run's writes for a moment, and a
+    regression in the code shows in both runs.
+    """
+    worse = _over_baseline(report["ratios"], report["backend"])
+    if worse:
+        progress("a write looks slower than bench/baseline.json allows: measuring again")
+        again = write_ratios(args)
+        best = {k: min(v, again.get(k, v)) for k, v in report["ratios"].items() if k in again}
+        worse = _over_baseline(best, report["backend"])
     for line in worse:
         print(f"REGRESSION (more than {REGRESSION_FACTOR:g}x the baseline) {line}", file=sys.stderr)
     return 1 if worse else 0
