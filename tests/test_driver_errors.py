@@ -113,3 +113,11 @@ def test_a_refusal_late_in_a_registration_leaves_nothing_written(migrated_db: Da
         artifact_catalog.register_models(migrated_db, batch)  # through COPY on PostgreSQL
     assert table_contents(migrated_db) == before
     assert artifact_catalog.get_model(migrated_db, first.id).is_latest
+
+
+def test_a_session_on_a_server_that_is_gone_says_so(postgres_url: str) -> None:
+    """A database that disappears after it was opened is a registry error, not a traceback."""
+    gone = Database(postgres_url.rsplit("/", 1)[0] + "/no_such_database_here")
+    with pytest.raises(RegistryError, match="cannot reach"), gone.session(write=True):
+        pass
+    gone.dispose()

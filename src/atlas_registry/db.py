@@ -363,9 +363,14 @@ class Database:
         unless it is ``bulk``: large inserts then go through COPY, which a
         pipeline cannot carry.
         """
-        pooled = self.engine.raw_connection()
-        driver: Any = pooled.driver_connection
         driver_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            pooled = self.engine.raw_connection()
+        except DBAPIError as exc:  # the server went away since the handle was opened
+            raise self._translate(exc) from exc
+        except driver_error as exc:  # the pool lets the driver's own connect error through
+            raise self._translate(wrapped(None, exc, driver_error)) from exc
+        driver: Any = pooled.driver_connection
         try:
             try:
                 # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
