@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from atlas_registry import Registry, SchemaAdmin
+from atlas_registry import Registry, RepositoryLocations, SchemaAdmin
 from atlas_registry.records import ModelRegistration
 from atlas_registry.sql_session import SqlSession
 from tests.payloads import logistic_regression
@@ -97,6 +97,9 @@ def exercise(registry: Registry) -> None:
         registry.leaderboard(entry["benchmark_id"], entry["metrics"][0])
     registry.list_reviews()
     registry.list_reviews(status=None)
+    registry.verify_pins([base.id], locations=RepositoryLocations(), actor="me")
+    registry.pin_checks(base.id)
+    registry.pin_report(status="missing", promoted_only=True)
 
 
 def plan_of(registry: Registry, statement: Statement) -> str:

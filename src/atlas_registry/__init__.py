@@ -41,6 +41,10 @@ from atlas_registry.errors import (
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
+from atlas_registry.pins.checks import FAILING as PIN_FAILING
+from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
+from atlas_registry.pins.checks import PinCheck
+from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
 from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import validate_registration
@@ -53,6 +57,8 @@ if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.review import Provenance, ReviewItem
     from atlas_registry.backfill.runner import BackfillResult, Outcome
+    from atlas_registry.pins.git_history import CommitSummary
+    from atlas_registry.pins.suggestion import PinSuggestion
 
 # The backfill's records are imported on first use: a CLI `list` or `show` does
 # not load the backfill's rules (start-up time is part of every command).
@@ -62,6 +68,8 @@ _LAZY = {
     "ReviewItem": "atlas_registry.backfill.review",
     "BackfillResult": "atlas_registry.backfill.runner",
     "Outcome": "atlas_registry.backfill.runner",
+    "CommitSummary": "atlas_registry.pins.git_history",
+    "PinSuggestion": "atlas_registry.pins.suggestion",
 }
 
 
@@ -80,13 +88,18 @@ __all__ = [
     "ENV_VAR",
     "MAX_DOCUMENT_BYTES",
     "MAX_PAGE",
+    "MIRRORS_ENV_VAR",
+    "PIN_FAILING",
+    "PIN_STATUSES",
     "POLICY_ENV_VAR",
+    "REPOS_ENV_VAR",
     "TOKEN_SCOPES",
     "AlreadyExistsError",
     "AmbiguousReferenceError",
     "ApiToken",
     "AuthenticationError",
     "BackfillResult",
+    "CommitSummary",
     "ConfigurationError",
     "ConstraintViolationError",
     "DatabaseFailureError",
@@ -111,11 +124,14 @@ __all__ = [
     "Outcome",
     "Page",
     "PermissionDeniedError",
+    "PinCheck",
+    "PinSuggestion",
     "PromotionEvent",
     "PromotionGateError",
     "Provenance",
     "Registry",
     "RegistryError",
+    "RepositoryLocations",
     "ReviewItem",
     "SchemaAdmin",
     "SchemaOutOfDateError",

@@ -25,6 +25,7 @@ from atlas_registry.errors import (
     Violation,
 )
 from atlas_registry.lines import lock_line_of
+from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.records import ModelRecord
 from atlas_registry.sql_session import SqlSession, marks
@@ -241,7 +242,15 @@ def gate_in(
     """The model, locked in its line and free to be promoted, with every unmet gate condition."""
     model = _locked_model(db, session, model_id)
     _check_transition(model, "promoted")
-    return model, unmet_conditions(model, policy)
+    return model, _gate(session, model, policy)
+
+
+def _gate(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[Violation]:
+    """The gate's unmet conditions, with the newest pin check when the policy asks for one."""
+    newest = None
+    if policy.require_verified_code_pin and not model.is_external:
+        newest = next(iter(checks_of(session, model.id, limit=1)), None)
+    return unmet_conditions(model, policy, newest)
 
 
 def promote_checked_in(
@@ -380,7 +389,7 @@ def rollback(
         line = model.line_name or model.lineage_id
         rows = _line_members(session, model.lineage_id)
         target = fetch_model(session, _rollback_target(rows, to_version, line).id)
-        unmet = unmet_conditions(target, policy)
+        unmet = _gate(session, target, policy)
         if unmet and not override:
             raise PromotionGateError(
                 f"version {target.version_number} of {line} cannot be promoted again "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from atlas_registry.errors import ConfigurationError, Violation
+from atlas_registry.pins.checks import PinCheck
 from atlas_registry.records import ModelRecord
 
 POLICY_ENV_VAR = "ATLAS_REGISTRY_POLICY"
@@ -32,6 +33,8 @@ class BenchmarkThreshold:
 class GatePolicy:
     require_evaluation_metrics: bool = True
     require_reproducibility_pin: bool = True
+    # Internal models only: the newest `pins verify` of the model's current pin passed.
+    require_verified_code_pin: bool = False
     benchmarks: dict[str, BenchmarkThreshold] = field(default_factory=dict)
     source: str = "built-in"
 
@@ -55,6 +58,13 @@ def _threshold(name: str, spec: Any, source: str) -> BenchmarkThreshold:
     return BenchmarkThreshold(spec["metric"], bounds["minimum"], bounds["maximum"])
 
 
+_GATE_FLAGS = {
+    "require_evaluation_metrics": True,
+    "require_reproducibility_pin": True,
+    "require_verified_code_pin": False,
+}
+
+
 def parse_policy(text: str, source: str) -> GatePolicy:
     try:
         document = tomllib.loads(text)
@@ -64,9 +74,13 @@ def parse_policy(text: str, source: str) -> GatePolicy:
     if unknown:
         raise ConfigurationError(f"{source}: unknown sections {', '.join(sorted(unknown))}")
     gate = document.get("gate", {})
+    unknown_flags = set(gate) - set(_GATE_FLAGS)
+    if unknown_flags:
+        names = ", ".join(sorted(unknown_flags))
+        raise ConfigurationError(f"{source}: [gate] has unknown keys {names}")
     flags = {}
-    for key in ("require_evaluation_metrics", "require_reproducibility_pin"):
-        value = gate.get(key, True)
+    for key, default in _GATE_FLAGS.items():
+        value = gate.get(key, default)
         if not isinstance(value, bool):
             raise ConfigurationError(f"{source}: [gate] {key} must be true or false")
         flags[key] = value
@@ -125,11 +139,39 @@ def _benchmark_problems(model: ModelRecord, policy: GatePolicy) -> list[Violatio
     return []
 
 
-def unmet_conditions(model: ModelRecord, policy: GatePolicy) -> list[Violation]:
-    """Every reason the gate refuses ``model``; empty when it may be promoted."""
+def _unverified_pin(model: ModelRecord, newest: PinCheck | None) -> list[Violation]:
+    """Why the model's current code pin is not proven by its newest check, if it is not."""
+    if model.is_external or not model.code_commit_sha:
+        return []  # external pins are not code pins; a missing pin is reported above
+    run = f"run `atlas-registry pins verify {model.id}`"
+    if newest is None:
+        return [Violation("code_commit_sha", f"has never been verified against git: {run}")]
+    if (newest.repo_url, newest.pinned) != (model.code_repo_url, model.code_commit_sha):
+        changed = f"changed since its last check ({newest.checked_at}): {run}"
+        return [Violation("code_commit_sha", changed)]
+    if newest.status != "verified":
+        return [
+            Violation(
+                "code_commit_sha",
+                f"failed its last check ({newest.checked_at}, {newest.status}): {newest.detail}",
+            )
+        ]
+    return []
+
+
+def unmet_conditions(
+    model: ModelRecord, policy: GatePolicy, newest_pin_check: PinCheck | None = None
+) -> list[Violation]:
+    """Every reason the gate refuses ``model``; empty when it may be promoted.
+
+    ``newest_pin_check`` is the model's newest recorded pin check; it is read
+    only when the policy has ``require_verified_code_pin``.
+    """
     problems = []
     if policy.require_evaluation_metrics and not model.eval_metrics:
         problems.append(Violation("eval_metrics_json", "is empty: record evaluation metrics first"))
     if policy.require_reproducibility_pin:
         problems += _pin_problems(model)
+    if policy.require_verified_code_pin:
+        problems += _unverified_pin(model, newest_pin_check)
     return problems + _benchmark_problems(model, policy)

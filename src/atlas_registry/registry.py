@@ -35,6 +35,8 @@ from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import resolve_model_ref
+from atlas_registry.pins.checks import PinCheck, checks_of, latest_checks
+from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import check_registration
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.backfill import review
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.runner import BackfillResult
+    from atlas_registry.pins.suggestion import PinSuggestion
 
 T = TypeVar("T")
 
@@ -292,6 +295,69 @@ class Registry(_Handle):
             actor=actor,
             notes=notes,
             validator=self.validator,
+        )
+
+    # ------------------------------------------------------------ code pins
+
+    def verify_pins(
+        self,
+        model_refs: Iterable[str] = (),
+        *,
+        promoted_only: bool = False,
+        locations: RepositoryLocations | None = None,
+        actor: str,
+        on_checked: Callable[[int], None] | None = None,
+    ) -> list[PinCheck]:
+        """Check the pins of the named models (else every model, or every promoted one).
+
+        Each outcome is appended to the pin-check record; see
+        :mod:`atlas_registry.pins.verification` for what is checked.
+        """
+        from atlas_registry.pins import verification
+
+        where = locations or RepositoryLocations.configured()
+        refs = list(model_refs)
+        if refs:
+            ids = list(dict.fromkeys(self.resolve(ref) for ref in refs))
+            with self.database.session() as session:
+                pages: Iterable[list[verification.PinTarget]] = [
+                    verification.targets_named(session, ids)
+                ]
+        else:
+            pages = verification.targets_paged(self.database, promoted_only)
+        return verification.verify_and_record(self.database, pages, where, actor, on_checked)
+
+    def pin_checks(self, model_ref: str, limit: int = 20) -> list[PinCheck]:
+        """A model's recorded pin checks, newest first."""
+        model_id = self.resolve(model_ref)
+        with self.database.session() as session:
+            return checks_of(session, model_id, limit)
+
+    def pin_report(
+        self, *, status: str | None = None, promoted_only: bool = False, limit: int = 1000
+    ) -> list[PinCheck]:
+        """The newest check of every checked model, by model id."""
+        return latest_checks(self.database, status, promoted_only, limit)
+
+    def suggest_pin(
+        self,
+        model_ref: str,
+        repo_url: str | None = None,
+        *,
+        locations: RepositoryLocations | None = None,
+        limit: int = 10,
+        paths: list[str] | None = None,
+    ) -> PinSuggestion:
+        """Candidate commits for an unpinned model, put in its review item (nothing is pinned)."""
+        from atlas_registry.pins.suggestion import suggest_pin
+
+        return suggest_pin(
+            self.database,
+            self.resolve(model_ref),
+            repo_url,
+            locations or RepositoryLocations.configured(),
+            limit=limit,
+            paths=paths,
         )
 
     # ------------------------------------------------------------ the registry itself

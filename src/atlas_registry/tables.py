@@ -128,3 +128,19 @@ model_metrics = Table(
     Column("metric", Text, primary_key=True),
     Column("value", Float, nullable=False),
 )
+
+code_pin_checks = Table(
+    "code_pin_checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("artifact_id", Text, nullable=False),
+    Column("checked_at", Text, nullable=False),
+    Column("pin_kind", Text, nullable=False),
+    Column("repo_url", Text),
+    Column("pinned", Text),
+    Column("commit_found", Text),
+    Column("entrypoint_found", Integer),
+    Column("status", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("checked_by", Text, nullable=False),
+)

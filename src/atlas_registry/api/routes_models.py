@@ -201,6 +201,14 @@ async def history(
     return {"items": [event.to_dict() for event in await blocking(found.history, model_ref)]}
 
 
+@router.get("/models/{model_ref}/pin-checks", responses=responses(400, 401, 404, 503))
+async def pin_checks(
+    model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
+) -> dict[str, Any]:
+    """The model's recorded code-pin checks (`pins verify`), newest first."""
+    return {"items": [check.to_dict() for check in await blocking(found.pin_checks, model_ref)]}
+
+
 @router.get("/models/{model_ref}/promoted", responses=responses(400, 401, 404, 503))
 async def promoted(
     model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)

@@ -9,7 +9,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from atlas_registry import MAX_PAGE, Registry, RegistryError, ValidationError, Violation
+from atlas_registry import (
+    MAX_PAGE,
+    PIN_STATUSES,
+    Registry,
+    RegistryError,
+    ValidationError,
+    Violation,
+)
 from atlas_registry.api.deps import (
     Caller,
     Settings,
@@ -106,6 +113,18 @@ async def review_queue(
 ) -> dict[str, Any]:
     """Legacy facts held for review, with each reason."""
     return {"items": [item.to_dict() for item in await blocking(found.list_reviews, status)]}
+
+
+@router.get("/pin-checks", responses=responses(400, 401, 503))
+async def pin_checks(
+    status: str | None = Query(None, pattern=f"^({'|'.join(PIN_STATUSES)})$"),
+    promoted: bool = False,
+    found: Registry = Depends(registry),
+    _caller: Caller = Depends(reader),
+) -> dict[str, Any]:
+    """The newest code-pin check of every checked model (`pins report`)."""
+    report = await blocking(found.pin_report, status=status, promoted_only=promoted)
+    return {"items": [check.to_dict() for check in report]}
 
 
 @router.get("/review-queue/{artifact_ref}", responses=responses(400, 401, 404, 503))

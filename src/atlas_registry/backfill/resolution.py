@@ -22,6 +22,7 @@ from atlas_registry.backfill.review import (
     parse_assignments,
 )
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, adopt_legacy_in
+from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.db import Database
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation
 from atlas_registry.model_facts import set_code_pin_in
@@ -82,7 +83,7 @@ def resolve(
         if item.blocking:
             _complete_registration(conn, item, values, validator)
         elif values:
-            _complete_code_pin(conn, artifact_id, values)
+            _complete_code_pin(conn, item, values)
         elif not (notes and notes.strip()):
             raise ValidationError(
                 "nothing to resolve with",
@@ -111,13 +112,27 @@ def _complete_registration(
         )
 
 
-def _complete_code_pin(conn: Any, artifact_id: str, values: dict[str, str]) -> None:
+def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> None:
+    """Set the code pin of a registered model; from a `pins suggest` item, one it listed."""
+    artifact_id = item.artifact_id
     unknown = sorted(set(values) - set(FACT_FIELDS))
     if unknown:
         raise ValidationError(
             "this model is registered; only its code pin can be set here",
             [Violation(key, f"use one of {', '.join(FACT_FIELDS)}") for key in unknown],
         )
+    if "pin_candidates" in item.proposed:
+        from atlas_registry.pins.suggestion import accepted_commit
+
+        model = fetch_model(conn, artifact_id)
+        facts = item.proposed.get("facts", {})
+        values = {
+            "code_repo_url": facts.get("code_repo_url", ""),
+            "code_entrypoint": model.code_entrypoint or "",
+            **values,
+        }
+        if "code_commit_sha" in values:
+            values["code_commit_sha"] = accepted_commit(item, values["code_commit_sha"])
     repo, sha = values.get("code_repo_url"), values.get("code_commit_sha")
     if repo is None or sha is None:
         raise ValidationError(
@@ -128,4 +143,4 @@ def _complete_code_pin(conn: Any, artifact_id: str, values: dict[str, str]) -> N
                 if k not in values
             ],
         )
-    set_code_pin_in(conn, artifact_id, repo, sha, values.get("code_entrypoint"))
+    set_code_pin_in(conn, artifact_id, repo, sha, values.get("code_entrypoint") or None)

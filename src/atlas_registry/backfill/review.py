@@ -85,6 +85,24 @@ def queue_in(
     return True
 
 
+def reopen(conn: Connection, artifact_id: str, held: list[Held], proposed: dict[str, Any]) -> None:
+    """Open a resolved item again with new reasons; ``proposed`` should carry the old one."""
+    conn.execute(
+        update(review_queue)
+        .where(review_queue.c.artifact_id == artifact_id)
+        .values(
+            status="open",
+            blocking=0,
+            reasons_json=dump_json([{"field": h.field, "reason": h.reason} for h in held]),
+            proposed_json=dump_json(proposed),
+            updated_at=utc_timestamp(),
+            resolved_at=None,
+            resolved_by=None,
+            resolution_notes=None,
+        )
+    )
+
+
 def list_reviews(db: Database, status: str | None = "open") -> list[ReviewItem]:
     query = select(review_queue).order_by(review_queue.c.artifact_id)
     if status:

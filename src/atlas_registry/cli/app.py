@@ -6,6 +6,7 @@ import typer
 
 from atlas_registry.cli import backfill, lifecycle, models, service
 from atlas_registry.cli.migrate import migrate_app
+from atlas_registry.cli.pins import pins_app
 from atlas_registry.cli.schema import schema_app
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(backfill.review_app, name="review")
 app.command("serve")(service.serve)
 app.add_typer(service.token_app, name="token")
 app.add_typer(schema_app, name="schema")
+app.add_typer(pins_app, name="pins")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin
 from atlas_registry.errors import RegistryError
@@ -45,8 +47,33 @@ ID_COLUMNS = {"id", "artifact", "model"}
 
 # Piped output is read by people in logs and pagers: do not fold tables to 80 columns.
 _PIPED_WIDTH = None if sys.stdout.isatty() else 200
-stdout = Console(soft_wrap=True, width=_PIPED_WIDTH)
-stderr = Console(stderr=True, soft_wrap=True, width=_PIPED_WIDTH)
+# C0 and C1 control characters other than tab and newline: a registered title
+# holding ESC [ ... could recolour, retitle or rewrite a reader's terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text fit for a terminal: every control character written as a ``\\xNN`` escape."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+class SafeConsole(Console):
+    """A console for stored text: no Rich markup is read, control characters are shown.
+
+    Registered text reaches the terminal through every command, so the guard is
+    here once rather than at each print: ``[link=...]`` in a title stays text.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(markup=False, **options)
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        shown = [visible(item) if isinstance(item, str) else item for item in objects]
+        super().print(*shown, **options)
+
+
+stdout = SafeConsole(soft_wrap=True, width=_PIPED_WIDTH)
+stderr = SafeConsole(stderr=True, soft_wrap=True, width=_PIPED_WIDTH)
 
 
 def print_json(payload: Any) -> None:
@@ -68,7 +95,7 @@ def fail(error: RegistryError, as_json: bool) -> NoReturn:
     if as_json:
         sys.stderr.write(json.dumps(error.to_dict(), indent=2) + "\n")
     else:
-        stderr.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
+        stderr.print(Text.assemble(("error:", "bold red"), " ", visible(error.message)))
     raise typer.Exit(error.exit_code)
 
 
@@ -134,11 +161,11 @@ def call_admin(
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
-    grid = Table(title=title, show_lines=False, title_justify="left")
+    grid = Table(title=visible(title) if title else None, show_lines=False, title_justify="left")
     for column in columns:
         # Ids are copied and pasted: never fold one across lines.
         whole = column in ID_COLUMNS or column.startswith("id ")
         grid.add_column(column, overflow="ignore" if whole else "fold", no_wrap=whole)
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+        grid.add_row(*(Text("" if cell is None else visible(str(cell))) for cell in row))
     return grid

@@ -16,6 +16,7 @@ from atlas_registry import (
     ModelRecord,
     ModelRegistration,
     Page,
+    PinCheck,
     Registry,
     read_document,
     validate_metadata,
@@ -108,20 +109,37 @@ def register(
     call(db, as_json, work, render)
 
 
-def _show(record: ModelRecord) -> None:
+ShownModel = tuple[ModelRecord, PinCheck | None]
+
+
+def _show(shown_model: ShownModel) -> None:
+    record, pin_check = shown_model
     shown = record.to_dict()
     shown.pop("metadata")
     rows = [
         [key, json.dumps(value) if isinstance(value, dict) else value]
         for key, value in shown.items()
     ]
+    if pin_check is not None:
+        outcome = f"{pin_check.status} ({pin_check.checked_at}): {pin_check.detail}"
+        rows.append(["code_pin_check", outcome])
     stdout.print(table(record.title, ["field", "value"], rows))
     stdout.print_json(json.dumps(record.metadata))
 
 
+def _shown_json(shown_model: ShownModel) -> dict[str, Any]:
+    record, pin_check = shown_model
+    return {**record.to_dict(), "code_pin_check": pin_check.to_dict() if pin_check else None}
+
+
 def show(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show one model version: catalog row, version facts and metadata."""
-    call(db, as_json, lambda registry: registry.get_model(model_id), _show)
+
+    def work(registry: Registry) -> ShownModel:
+        record = registry.get_model(model_id)
+        return record, next(iter(registry.pin_checks(record.id, limit=1)), None)
+
+    call(db, as_json, work, _show, to_json=_shown_json)
 
 
 def _list_table(page: Page) -> None:

@@ -1,0 +1,3 @@
+-- Reverts 0013_code_pin_checks. The record of every pin check is lost.
+DROP TABLE code_pin_checks;
+DROP FUNCTION code_pin_checks_append_only();

@@ -1,0 +1,1 @@
+"""Code pins checked against git: verification, candidate commits, and their records."""

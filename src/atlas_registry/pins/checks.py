@@ -1,0 +1,102 @@
+"""Recorded pin-check outcomes (``code_pin_checks``), as `show`, the API and the gate read them.
+
+Kept apart from the checking itself so that reading a model's newest check
+(every promotion under ``require_verified_code_pin`` does) loads no git library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from atlas_registry.db import Database
+from atlas_registry.sql_session import SqlSession
+
+# Outcomes that mean the pin is not proven; `pins verify` exits non-zero on them.
+FAILING = frozenset({"failed", "missing", "unreachable"})
+STATUSES = ("verified", "failed", "missing", "unreachable", "not_checkable")
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """One recorded outcome of checking a model's pin."""
+
+    model_id: str
+    checked_at: str
+    pin_kind: str
+    repo_url: str | None
+    pinned: str | None
+    commit_found: str | None
+    entrypoint_found: bool | None
+    status: str
+    detail: str
+    checked_by: str
+
+    @property
+    def failing(self) -> bool:
+        return self.status in FAILING
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "checked_at": self.checked_at,
+            "pin_kind": self.pin_kind,
+            "repo_url": self.repo_url,
+            "pinned": self.pinned,
+            "commit_found": self.commit_found,
+            "entrypoint_found": self.entrypoint_found,
+            "status": self.status,
+            "detail": self.detail,
+            "checked_by": self.checked_by,
+        }
+
+
+_CHECK_COLUMNS = (
+    "c.artifact_id, c.checked_at, c.pin_kind, c.repo_url, c.pinned, c.commit_found, "
+    "c.entrypoint_found, c.status, c.detail, c.checked_by"
+)
+
+
+def _check(row: Any) -> PinCheck:
+    return PinCheck(
+        model_id=row[0],
+        checked_at=row[1],
+        pin_kind=row[2],
+        repo_url=row[3],
+        pinned=row[4],
+        commit_found=row[5],
+        entrypoint_found=None if row[6] is None else bool(row[6]),
+        status=row[7],
+        detail=row[8],
+        checked_by=row[9],
+    )
+
+
+def checks_of(session: SqlSession, model_id: str, limit: int = 20) -> list[PinCheck]:
+    """A model's pin checks, newest first."""
+    sql = (
+        f"SELECT {_CHECK_COLUMNS} FROM code_pin_checks c WHERE c.artifact_id = ? "
+        "ORDER BY c.id DESC LIMIT ?"
+    )
+    return [_check(row) for row in session.rows(sql, (model_id, limit))]
+
+
+def latest_checks(
+    db: Database, status: str | None = None, promoted_only: bool = False, limit: int = 1000
+) -> list[PinCheck]:
+    """The newest check of each checked model (optionally of one status), by model id."""
+    conditions = ["c.id = (SELECT max(id) FROM code_pin_checks WHERE artifact_id = c.artifact_id)"]
+    params: list[Any] = []
+    if status is not None:
+        conditions.append("c.status = ?")
+        params.append(status)
+    join = ""
+    if promoted_only:
+        join = "JOIN model_versions mv ON mv.artifact_id = c.artifact_id "
+        conditions.append("mv.promotion_state = 'promoted'")
+    sql = (
+        f"SELECT {_CHECK_COLUMNS} FROM code_pin_checks c {join}"
+        f"WHERE {' AND '.join(conditions)} ORDER BY c.artifact_id LIMIT ?"
+    )
+    with db.session() as session:
+        return [_check(row) for row in session.rows(sql, (*params, limit))]

@@ -1,0 +1,242 @@
+"""Proving a pin is real: the commit exists, a branch or tag holds it, the entrypoint is there.
+
+A pin that was typed, copied from the wrong repository or force-pushed away
+still looks like a SHA. This module opens the repository the operator mirrors
+for the pin's URL (:mod:`atlas_registry.pins.locations`) and says, per model,
+what it found. Every outcome is appended to ``code_pin_checks``, so `show`,
+the API and the gate see the newest and an audit sees all of them.
+
+An outcome is never "verified" for what could not be looked at: a source with
+no local copy is "unreachable" (code pins) or "not_checkable" (external
+sources, such as a Hugging Face revision, which need the network).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.pins.checks import PinCheck
+from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
+from atlas_registry.pins.locations import RepositoryLocations, url_key
+from atlas_registry.sql_session import SqlSession
+
+CHUNK = 500
+_COMMIT_PIN = re.compile(r"[0-9a-f]{7,64}")
+_DOI = re.compile(r"10\.[0-9]{4,9}/.+")
+
+
+@dataclass(frozen=True)
+class PinTarget:
+    """The pin facts of one model, as stored."""
+
+    model_id: str
+    is_external: bool
+    repo_url: str | None
+    pinned: str | None
+    entrypoint: str | None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    detail: str
+    commit_found: str | None = None
+    entrypoint_found: bool | None = None
+
+
+class RepositoryCache:
+    """Each repository opened once per run, however many models pin it."""
+
+    def __init__(self, locations: RepositoryLocations) -> None:
+        self.locations = locations
+        self._open: dict[str, GitRepository | str] = {}
+
+    def open(self, url: str) -> GitRepository | str:
+        """The repository for ``url``, or the sentence saying why there is none."""
+        key = url_key(url)
+        if key is None:
+            return f"{url[:200]!r} cannot name a local mirror (an http(s) URL of plain path names)"
+        if key not in self._open:
+            path = self.locations.locate(url)
+            if path is None:
+                self._open[key] = f"no local copy of {key}: looked in {self.locations.describe()}"
+            else:
+                try:
+                    self._open[key] = GitRepository(path)
+                except RepositoryUnreadableError as exc:
+                    self._open[key] = str(exc)
+        return self._open[key]
+
+
+def _code_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
+    if not target.pinned or not target.repo_url:
+        missing = "code_commit_sha" if not target.pinned else "code_repo_url"
+        return _Outcome(
+            "missing",
+            f"no code pin: {missing} is not recorded "
+            "(`atlas-registry pins suggest MODEL --repo URL` lists candidate commits)",
+        )
+    repo = repos.open(target.repo_url)
+    if isinstance(repo, str):
+        return _Outcome("unreachable", repo)
+    resolution = repo.resolve(target.pinned)
+    if resolution.commit is None:
+        return _Outcome("failed", resolution.problem or "the commit was not found")
+    commit = resolution.commit
+    sha = str(commit.id)
+    on = repo.reachable_from(commit)
+    if on is None:
+        return _Outcome(
+            "failed",
+            f"commit {sha} exists only as an unreachable object: no branch or tag holds it "
+            "(was the history rewritten or force-pushed?)",
+            sha,
+        )
+    where = f"commit {sha} ({commit_time(commit)}) is on {on}"
+    if not target.entrypoint:
+        return _Outcome("verified", f"{where}; no code_entrypoint is recorded to look for", sha)
+    if repo.has_entrypoint(commit, target.entrypoint):
+        return _Outcome("verified", f"{where}; {target.entrypoint} is there", sha, True)
+    elsewhere = repo.entrypoint_at_tips(target.entrypoint)
+    hint = f" (it is at the tip of {', '.join(elsewhere[:3])})" if elsewhere else ""
+    return _Outcome(
+        "failed",
+        f"{where}, but code_entrypoint {target.entrypoint} does not exist at that commit{hint}",
+        sha,
+        False,
+    )
+
+
+def _external_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
+    if not target.pinned or not target.repo_url:
+        return _Outcome("missing", "no external pin: external_source_version is not recorded")
+    if _DOI.fullmatch(target.pinned):
+        return _Outcome("not_checkable", f"not checkable offline: {target.pinned} is a DOI")
+    repo = repos.open(target.repo_url)
+    if isinstance(repo, str):
+        return _Outcome("not_checkable", f"not checkable offline: {repo}")
+    if _COMMIT_PIN.fullmatch(target.pinned.lower()):
+        resolution = repo.resolve(target.pinned)
+        if resolution.commit is not None:
+            sha = str(resolution.commit.id)
+            on = repo.reachable_from(resolution.commit)
+            if on is None:
+                return _Outcome("failed", f"commit {sha} is on no branch or tag of the mirror", sha)
+            return _Outcome("verified", f"commit {sha} is on {on} of the mirror", sha)
+    tagged = repo.tag_commit(target.pinned)
+    if tagged is not None:
+        sha = str(tagged.id)
+        return _Outcome("verified", f"tag {target.pinned} names commit {sha} in the mirror", sha)
+    return _Outcome("failed", f"the mirror has no commit or tag named {target.pinned[:80]!r}")
+
+
+def check_target(target: PinTarget, repos: RepositoryCache) -> _Outcome:
+    """The outcome for one model; never raises for what a repository holds."""
+    if target.is_external:
+        return _external_outcome(target, repos)
+    return _code_outcome(target, repos)
+
+
+# ------------------------------------------------------------ reading and recording
+
+_TARGET_COLUMNS = (
+    "artifact_id, is_external, code_repo_url, code_commit_sha, code_entrypoint, "
+    "external_source_url, external_source_version"
+)
+_TARGETS_BY_ID = f"SELECT {_TARGET_COLUMNS} FROM model_versions WHERE artifact_id = ?"
+
+
+def _target(row: Any) -> PinTarget:
+    external = bool(row[1])
+    return PinTarget(
+        model_id=row[0],
+        is_external=external,
+        repo_url=row[5] if external else row[2],
+        pinned=row[6] if external else row[3],
+        entrypoint=None if external else row[4],
+    )
+
+
+def targets_named(session: SqlSession, model_ids: Iterable[str]) -> list[PinTarget]:
+    return [_target(session.first(_TARGETS_BY_ID, (model_id,))) for model_id in model_ids]
+
+
+def targets_paged(db: Database, promoted_only: bool) -> Iterator[list[PinTarget]]:
+    """Every model (or every promoted one) in pages by id, so memory stays flat."""
+    where = "promotion_state = 'promoted' AND " if promoted_only else ""
+    sql = (
+        f"SELECT {_TARGET_COLUMNS} FROM model_versions "
+        f"WHERE {where}artifact_id > ? ORDER BY artifact_id LIMIT ?"
+    )
+    after = ""
+    while True:
+        with db.session() as session:
+            page = [_target(row) for row in session.rows(sql, (after, CHUNK))]
+        if not page:
+            return
+        yield page
+        after = page[-1].model_id
+
+
+_INSERT = (
+    "INSERT INTO code_pin_checks (artifact_id, checked_at, pin_kind, repo_url, pinned, "
+    "commit_found, entrypoint_found, status, detail, checked_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def verify_and_record(
+    db: Database,
+    pages: Iterable[list[PinTarget]],
+    locations: RepositoryLocations,
+    actor: str,
+    on_checked: Callable[[int], None] | None = None,
+) -> list[PinCheck]:
+    """Check every target and append each outcome; one transaction per page."""
+    repos = RepositoryCache(locations)
+    recorded: list[PinCheck] = []
+    for page in pages:
+        now = utc_timestamp()
+        checks = []
+        for target in page:
+            outcome = check_target(target, repos)
+            checks.append(
+                PinCheck(
+                    model_id=target.model_id,
+                    checked_at=now,
+                    pin_kind="external" if target.is_external else "code",
+                    repo_url=target.repo_url,
+                    pinned=target.pinned,
+                    commit_found=outcome.commit_found,
+                    entrypoint_found=outcome.entrypoint_found,
+                    status=outcome.status,
+                    detail=outcome.detail,
+                    checked_by=actor,
+                )
+            )
+        with db.session(write=True) as session:
+            session.run_many(_INSERT, [_row(check) for check in checks])
+        recorded += checks
+        if on_checked is not None:
+            on_checked(len(checks))
+    return recorded
+
+
+def _row(check: PinCheck) -> tuple[Any, ...]:
+    found = None if check.entrypoint_found is None else int(check.entrypoint_found)
+    return (
+        check.model_id,
+        check.checked_at,
+        check.pin_kind,
+        check.repo_url,
+        check.pinned,
+        check.commit_found,
+        found,
+        check.status,
+        check.detail,
+        check.checked_by,
+    )

@@ -1,0 +1,433 @@
+"""Code pins checked against real git repositories, on both database backends.
+
+The lab's repository (built in a temporary mirror folder) has the cases a pin
+meets in the wild: a tag, a side branch, an entrypoint renamed after early
+commits, a short SHA two commits share, a commit force-pushed away, and
+commits made after training finished.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from atlas_registry import ModelRegistration, Registry
+from atlas_registry.api import create_app
+from atlas_registry.errors import (
+    ConfigurationError,
+    IllegalTransitionError,
+    PromotionGateError,
+    ValidationError,
+)
+from atlas_registry.pins.locations import RepositoryLocations, url_key
+from atlas_registry.promotion_policy import GatePolicy
+from tests.cli_helpers import invoke
+from tests.git_repos import BASE_TIME, RepoBuilder
+from tests.payloads import external_fine_tune, logistic_regression
+
+DAY = 86_400
+REPO_URL = "https://github.com/lab/ad-risk"
+ENTRY = "training/train.py"
+
+
+@dataclass
+class LabRepo:
+    mirrors: Path
+    first: str  # training/train_old.py only
+    before_rename: str  # still train_old.py
+    renamed: str  # train_old.py -> train.py
+    released: str  # tagged v1.0
+    experiment: str  # on branch experiment
+    force_pushed: str  # was hotfix's tip, then hotfix was forced back
+    twins: list[str]  # share their first 7 characters
+    after_training: str  # on main, after every model's training finished
+
+    @property
+    def locations(self) -> RepositoryLocations:
+        return RepositoryLocations(mirrors=self.mirrors)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> LabRepo:
+    mirrors = tmp_path / "mirrors"
+    build = RepoBuilder(mirrors / "github.com" / "lab" / "ad-risk.git")
+    readme = {"README.md": "ad risk\n"}
+    first = build.commit({**readme, "training/train_old.py": "v1\n"}, "start", at=BASE_TIME)
+    before = build.commit(
+        {**readme, "training/train_old.py": "v2\n"}, "tune the old script", at=BASE_TIME + DAY
+    )
+    renamed = build.commit(
+        {**readme, "training/train.py": "v2\n"}, "rename the entrypoint", at=BASE_TIME + 2 * DAY
+    )
+    released_files = {**readme, "training/train.py": "v3\n"}
+    released = build.commit(released_files, "release 1.0", at=BASE_TIME + 3 * DAY)
+    build.tag("v1.0", released)
+    experiment = build.commit(
+        {**readme, "training/train.py": "v4-experiment\n"},
+        "try a wider model",
+        at=BASE_TIME + 4 * DAY,
+        branch="experiment",
+        parents=[released],
+    )
+    pushed = build.commit(
+        {**readme, "training/train.py": "hotfix\n"},
+        "hotfix, later rewritten",
+        at=BASE_TIME + 5 * DAY,
+        branch="hotfix",
+        parents=[released],
+    )
+    build.force_branch("hotfix", released)
+    twins = build.twins_sharing_short_sha(released_files, released, BASE_TIME + 3 * DAY + 60)
+    after = build.commit(
+        {**readme, "training/train.py": "v5\n", "src/util.py": "x\n"},
+        "after training",
+        at=BASE_TIME + 10 * DAY,
+    )
+    return LabRepo(mirrors, first, before, renamed, released, experiment, pushed, twins, after)
+
+
+def _internal(registry: Registry, sha: str | None, **fields: Any) -> str:
+    registration = ModelRegistration(
+        title="ad risk",
+        metadata=logistic_regression(),
+        code_repo_url=fields.pop("repo", REPO_URL),
+        code_commit_sha=sha,
+        code_entrypoint=fields.pop("entrypoint", ENTRY),
+        **fields,
+    )
+    return registry.register_model(registration).id
+
+
+def _external(registry: Registry, url: str, version: str) -> str:
+    metadata = external_fine_tune()
+    metadata.pop("base_model_id")
+    local = logistic_regression()  # data named by URL: no catalog artifacts needed
+    metadata.update(
+        training_data=local["training_data"], evaluation_dataset=local["evaluation_dataset"]
+    )
+    metadata.update(external_source_url=url, external_source_version=version)
+    return registry.register_model(ModelRegistration(title="hub model", metadata=metadata)).id
+
+
+def _verify(registry: Registry, lab: LabRepo, *ids: str) -> list[Any]:
+    return registry.verify_pins(ids, locations=lab.locations, actor="ci")
+
+
+# ------------------------------------------------------------ verify
+
+
+def test_a_pin_on_a_branch_with_its_entrypoint_is_verified_and_recorded(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.released)
+    [check] = _verify(registry, lab, model)
+    assert (check.status, check.commit_found, check.entrypoint_found) == (
+        "verified",
+        lab.released,
+        True,
+    )
+    assert "refs/heads/main" in check.detail or "refs/tags/v1.0" in check.detail
+    assert registry.pin_checks(model) == [check]
+
+
+def test_a_unique_short_sha_resolves_to_its_full_commit(registry: Registry, lab: LabRepo) -> None:
+    model = _internal(registry, lab.experiment[:9])
+    [check] = _verify(registry, lab, model)
+    assert (check.status, check.pinned, check.commit_found) == (
+        "verified",
+        lab.experiment[:9],
+        lab.experiment,
+    )
+    assert "refs/heads/experiment" in check.detail
+
+
+def test_a_short_sha_two_commits_share_fails_naming_both(registry: Registry, lab: LabRepo) -> None:
+    shared = lab.twins[0][:7]
+    model = _internal(registry, shared)
+    [check] = _verify(registry, lab, model)
+    assert check.status == "failed"
+    assert check.commit_found is None
+    assert f"short SHA {shared} is ambiguous" in check.detail
+    assert lab.twins[0] in check.detail
+    assert lab.twins[1] in check.detail
+
+
+def test_an_entrypoint_renamed_after_the_pinned_commit_fails(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.before_rename)
+    [check] = _verify(registry, lab, model)
+    assert (check.status, check.commit_found, check.entrypoint_found) == (
+        "failed",
+        lab.before_rename,
+        False,
+    )
+    assert f"code_entrypoint {ENTRY} does not exist at that commit" in check.detail
+    assert "refs/heads/main" in check.detail  # where it does exist
+
+
+def test_a_commit_force_pushed_away_fails_though_its_object_remains(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.force_pushed)
+    [check] = _verify(registry, lab, model)
+    assert check.status == "failed"
+    assert check.commit_found == lab.force_pushed
+    assert "unreachable object" in check.detail
+
+
+def test_an_unknown_commit_or_unmirrored_repository_is_never_ok(
+    registry: Registry, lab: LabRepo
+) -> None:
+    unknown = _internal(registry, "0123456789abcdef0123")
+    elsewhere = _internal(registry, lab.released, repo="https://github.com/other/tool")
+    unpinned = _internal(registry, None)
+    checks = {c.model_id: c for c in _verify(registry, lab, unknown, elsewhere, unpinned)}
+    assert checks[unknown].status == "failed"
+    assert "is not in the repository" in checks[unknown].detail
+    assert checks[elsewhere].status == "unreachable"
+    assert "no local copy of github.com/other/tool" in checks[elsewhere].detail
+    assert checks[unpinned].status == "missing"
+    assert all(c.failing for c in checks.values())
+
+
+def test_external_pins_are_checked_offline_only_where_a_mirror_exists(
+    registry: Registry, lab: LabRepo
+) -> None:
+    hub = _external(registry, "https://huggingface.co/lab/bert", "3f1c2a9b7d4e5f60718293a4b5c6d7e8")
+    tagged = _external(registry, REPO_URL, "v1.0")
+    pinned = _external(registry, REPO_URL, lab.released)
+    gone = _external(registry, REPO_URL, "v9.9")
+    doi = _external(registry, REPO_URL, "10.5281/zenodo.1234567")
+    checks = {c.model_id: c for c in _verify(registry, lab, hub, tagged, pinned, gone, doi)}
+    assert checks[hub].status == "not_checkable"
+    assert checks[hub].detail.startswith("not checkable offline")
+    assert (checks[tagged].status, checks[tagged].commit_found) == ("verified", lab.released)
+    assert checks[pinned].status == "verified"
+    assert checks[gone].status == "failed"
+    assert checks[doi].status == "not_checkable"
+    assert not checks[hub].failing
+    assert checks[gone].failing
+
+
+def test_checks_are_append_only(registry: Registry, lab: LabRepo) -> None:
+    model = _internal(registry, lab.released)
+    _verify(registry, lab, model)
+    _verify(registry, lab, model)
+    assert len(registry.pin_checks(model)) == 2
+    for statement in ("UPDATE code_pin_checks SET status = 'x'", "DELETE FROM code_pin_checks"):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            registry.database.transaction(write=True) as conn,
+        ):
+            conn.execute(text(statement))
+    assert len(registry.pin_checks(model)) == 2
+
+
+def test_hostile_entrypoints_and_urls_are_keys_never_paths(
+    registry: Registry, lab: LabRepo, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.txt").write_text("x")
+    model = _internal(registry, lab.released, entrypoint="../../secret.txt")
+    [check] = _verify(registry, lab, model)
+    assert (check.status, check.entrypoint_found) == ("failed", False)
+    for url in (
+        "https://github.com/../../etc",
+        "https://github.com/lab/%2e%2e",
+        "https://user:secret@github.com/lab/ad-risk",
+        "https://github.com:8443/lab/ad-risk",
+        "https://github.com/lab/.hidden",
+        "https://github.com/lab/ad-risk?x=1",
+        "ftp://github.com/lab/ad-risk",
+    ):
+        assert url_key(url) is None, url
+    assert url_key("HTTPS://GitHub.com/lab/ad-risk.git/") == "github.com/lab/ad-risk"
+
+
+def test_a_repository_map_names_clones_by_url(lab: LabRepo, tmp_path: Path) -> None:
+    clone = lab.mirrors / "github.com" / "lab" / "ad-risk.git"
+    mapped = tmp_path / "repos.toml"
+    mapped.write_text(f'[repositories]\n"https://example.org/lab/risk.git" = "file://{clone}"\n')
+    locations = RepositoryLocations.configured(repos_file=str(mapped))
+    assert locations.locate("https://example.org/lab/risk") == clone
+    for body, problem in (
+        ('[repositories]\n"https://x.org/a" = "https://y.org/a"\n', "nothing is fetched"),
+        ('[repositories]\n"file:///a" = "/a"\n', "not an http"),
+        ("[repos]\n", "expected one"),
+        ("[repositories\n", "not valid TOML"),
+    ):
+        mapped.write_text(body)
+        with pytest.raises(ConfigurationError, match=problem):
+            RepositoryLocations.configured(repos_file=str(mapped))
+
+
+# ------------------------------------------------------------ CLI: verify, report, show
+
+
+def test_the_nightly_check_fails_when_a_promoted_pin_fails(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    good = _internal(registry, lab.released)
+    bad = _internal(registry, lab.force_pushed)
+    candidate = _internal(registry, "0123456789abcdef0123")  # not promoted: not checked
+    registry.promote(good, actor="lead")
+    mirrors = ["--mirrors", str(lab.mirrors), "--db", db_url]
+    code, out, _ = invoke("pins", "verify", "--promoted", "--json", *mirrors)
+    assert code == 0, out
+    assert [c["model_id"] for c in json.loads(out)] == [good]
+    registry.promote(bad, actor="lead", override=True, notes="urgent fix")
+    code, out, _ = invoke("pins", "verify", "--promoted", "--json", *mirrors)
+    assert code == 1
+    statuses = {c["model_id"]: c["status"] for c in json.loads(out)}
+    assert statuses == {good: "verified", bad: "failed"}  # each its own line, both promoted
+    assert candidate not in statuses
+
+
+def test_report_and_show_give_the_newest_check(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    verified = _internal(registry, lab.released)
+    failing = _internal(registry, lab.force_pushed)
+    db = ["--db", db_url]
+    code, out, _ = invoke("pins", "verify", verified, failing, "--mirrors", str(lab.mirrors), *db)
+    assert code == 1
+    assert "1 of 2 pins are not proven" in out
+    code, out, _ = invoke("pins", "report", "--status", "failed", "--json", *db)
+    assert code == 0
+    assert [c["model_id"] for c in json.loads(out)] == [failing]
+    code, out, _ = invoke("show", verified, "--json", *db)
+    assert json.loads(out)["code_pin_check"]["status"] == "verified"
+    code, out, _ = invoke("show", failing, *db)
+    assert "code_pin_check" in out
+    assert "failed" in out
+    code, _, err = invoke("pins", "verify", "--all", "--promoted", *db)
+    assert code == 1
+    assert "exactly one of --all and --promoted" in err
+    code, _, err = invoke("pins", "report", "--status", "fine", *db)
+    assert code == 1
+    assert "must be one of" in err
+
+
+# ------------------------------------------------------------ the gate
+
+
+def _strict(registry: Registry) -> Registry:
+    registry.policy = GatePolicy(require_verified_code_pin=True)
+    return registry
+
+
+def test_the_gate_can_require_a_verified_pin(registry: Registry, lab: LabRepo) -> None:
+    _strict(registry)
+    model = _internal(registry, lab.released)
+    with pytest.raises(PromotionGateError) as never:
+        registry.promote(model, actor="lead")
+    [problem] = never.value.violations
+    assert problem.path == "code_commit_sha"
+    assert "never been verified" in problem.message
+    _verify(registry, lab, model)
+    assert registry.promote(model, actor="lead").model.promotion_state == "promoted"
+
+
+def test_the_gate_names_the_failed_check(registry: Registry, lab: LabRepo) -> None:
+    _strict(registry)
+    model = _internal(registry, lab.before_rename)
+    _verify(registry, lab, model)
+    with pytest.raises(PromotionGateError) as refused:
+        registry.promote(model, actor="lead")
+    [problem] = refused.value.violations
+    assert "failed its last check" in problem.message
+    assert "does not exist at that commit" in problem.message
+
+
+def test_external_models_are_not_held_by_the_code_pin_rule(registry: Registry) -> None:
+    _strict(registry)
+    model = _external(registry, "https://huggingface.co/lab/bert", "3f1c2a9b7d4e5f6071")
+    assert registry.promote(model, actor="lead").model.promotion_state == "promoted"
+
+
+# ------------------------------------------------------------ suggest
+
+
+def _unpinned_trained(registry: Registry) -> str:
+    return _internal(
+        registry, None, training_completed_at="2026-01-05T12:00:00Z"
+    )  # after `experiment` (Jan 5 00:00), before the hotfix and `after_training`
+
+
+def test_suggest_lists_commits_before_training_and_pins_only_what_a_person_accepts(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _unpinned_trained(registry)
+    suggestion = registry.suggest_pin(model, locations=lab.locations)
+    shas = [c.sha for c in suggestion.candidates]
+    assert shas == [lab.experiment, lab.released, lab.renamed, lab.before_rename, lab.first]
+    assert lab.after_training not in shas
+    assert lab.force_pushed not in shas
+    assert suggestion.review.status == "open"
+    assert not suggestion.review.blocking
+    assert registry.get_model(model).code_commit_sha is None  # nothing pinned yet
+
+    with pytest.raises(ValidationError, match="cannot accept"):
+        registry.resolve_review(model, [f"code_commit_sha={lab.after_training}"], actor="rev")
+    assert registry.get_model(model).code_commit_sha is None
+
+    resolved = registry.resolve_review(
+        model, [f"code_commit_sha={lab.released[:8]}"], actor="reviewer", notes="release build"
+    )
+    assert (resolved.status, resolved.resolved_by) == ("resolved", "reviewer")
+    pinned = registry.get_model(model)
+    assert (pinned.code_repo_url, pinned.code_commit_sha, pinned.code_entrypoint) == (
+        REPO_URL,
+        lab.released,
+        ENTRY,
+    )
+    with pytest.raises(IllegalTransitionError, match="already pinned"):
+        registry.suggest_pin(model, locations=lab.locations)
+    [check] = _verify(registry, lab, model)
+    assert check.status == "verified"
+
+
+def test_a_suggestion_reopens_a_closed_review_and_keeps_the_earlier_one(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _unpinned_trained(registry)
+    registry.suggest_pin(model, locations=lab.locations, limit=2)
+    registry.resolve_review(model, [], actor="reviewer", notes="no pin for now")
+    again = registry.suggest_pin(model, locations=lab.locations, limit=2)
+    assert again.review.status == "open"
+    assert again.review.proposed["earlier_review"]["resolution_notes"] == "no pin for now"
+
+
+def test_suggest_over_the_cli(registry: Registry, lab: LabRepo, db_url: str) -> None:
+    model = _unpinned_trained(registry)
+    db = ["--db", db_url, "--mirrors", str(lab.mirrors)]
+    code, out, _ = invoke("pins", "suggest", model, "--limit", "3", *db)
+    assert code == 0, out
+    assert lab.experiment[:12] in out
+    assert "review resolve" in out
+    code, _, err = invoke("pins", "suggest", model, "--repo", "https://github.com/none/x", *db)
+    assert code == 2
+    assert "no local copy of github.com/none/x" in err
+
+
+def test_the_api_serves_each_model_s_checks_and_the_report(
+    registry: Registry, lab: LabRepo
+) -> None:
+    verified = _internal(registry, lab.released)
+    failing = _internal(registry, lab.force_pushed)
+    _verify(registry, lab, verified, failing)
+    _verify(registry, lab, verified)
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        items = client.get(f"/api/v1/models/{verified}/pin-checks").json()["items"]
+        assert [item["status"] for item in items] == ["verified", "verified"]
+        assert items[0]["commit_found"] == lab.released
+        report = client.get("/api/v1/pin-checks", params={"status": "failed"}).json()["items"]
+        assert [item["model_id"] for item in report] == [failing]
+        assert client.get("/api/v1/pin-checks", params={"status": "fine"}).status_code == 400
+        assert client.get("/api/v1/models/nope/pin-checks").status_code == 404
