@@ -9,6 +9,9 @@ from atlas_registry import artifact_catalog, lifecycle, migration_runner
 from atlas_registry.db import Database
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRegistration
+from atlas_registry.schema_check import check_stored
+from atlas_registry.schema_upgrade import upgrade_stored
+from atlas_registry.validation import MetadataValidator, default_validator
 from bench.concurrency import StartSignal, count_outcomes
 from bench.synthetic import SHA, facts, metadata
 from bench.timing import summary, timed
@@ -63,6 +66,42 @@ class AtlasSide:
             artifact_catalog.register_models(self.db, items)
             wall += time.perf_counter() - start
         return {"count": n, "per_second": n / wall, "seconds": wall}
+
+    def schema_governance(self) -> dict[str, dict[str, float]]:
+        """`schema check` over every stored model, then `schema upgrade` to a new stamp.
+
+        The upgrade's target is the schema in force under a new version, so
+        every model passes and is re-stamped: the whole write, page by page.
+        Memory is sampled after every page; its growth over the start is the
+        figure (flat means the pages are not kept).
+        """
+        import psutil
+
+        process = psutil.Process()
+
+        def measured(run: Any) -> dict[str, float]:
+            start_rss = process.memory_info().rss
+            peak = [start_rss]
+
+            def sampled(_count: int) -> None:
+                peak[0] = max(peak[0], process.memory_info().rss)
+
+            began = time.perf_counter()
+            result = run(sampled)
+            seconds = time.perf_counter() - began
+            return {
+                "models": float(result.checked),
+                "seconds": seconds,
+                "per_second": result.checked / seconds,
+                "rss_growth_mb": (peak[0] - start_rss) / 2**20,
+            }
+
+        in_force = default_validator()
+        later = MetadataValidator({**in_force.schema, "$id": f"{in_force.schema['$id']}.1"})
+        return {
+            "check": measured(lambda on_page: check_stored(self.db, in_force, on_page)),
+            "upgrade": measured(lambda on_page: upgrade_stored(self.db, later, on_page)),
+        }
 
     def queries(self, repeat: int) -> dict[str, dict[str, float]]:
         f = facts(1)

@@ -179,6 +179,8 @@ def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
         progress("scale: queries")
         report["queries_at_scale"] = side.queries(args.repeat)
         report["scale_versions"] = args.scale
+        progress("scale: schema check and upgrade over every stored model")
+        report["schema_at_scale"] = side.schema_governance()
     finally:
         side.close()
 

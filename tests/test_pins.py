@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pygit2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -25,6 +26,7 @@ from atlas_registry.errors import (
     PromotionGateError,
     ValidationError,
 )
+from atlas_registry.pins import fetching
 from atlas_registry.pins.locations import RepositoryLocations, url_key
 from atlas_registry.promotion_policy import GatePolicy
 from tests.cli_helpers import invoke
@@ -431,3 +433,55 @@ def test_the_api_serves_each_model_s_checks_and_the_report(
         assert [item["model_id"] for item in report] == [failing]
         assert client.get("/api/v1/pin-checks", params={"status": "fine"}).status_code == 400
         assert client.get("/api/v1/models/nope/pin-checks").status_code == 404
+
+
+# ------------------------------------------------------------ fetching into a cache
+
+
+@pytest.fixture
+def served(lab: LabRepo, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The lab repository as the "remote" of github.com/lab/ad-risk (no network here).
+
+    Only the transport address is redirected to the local bare repository;
+    cloning, fetching, pruning and the cache layout are the real ones.
+    """
+    remote = lab.mirrors / "github.com" / "lab" / "ad-risk.git"
+    monkeypatch.setattr(fetching, "remote_for", lambda key: remote.as_uri())
+    return remote
+
+
+def test_allowed_hosts_are_fetched_into_the_cache_and_refetched_each_run(
+    registry: Registry, lab: LabRepo, served: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    fetching_on = RepositoryLocations(cache=cache, fetch_hosts=frozenset({"github.com"}))
+    model = _internal(registry, lab.experiment)
+    [first] = registry.verify_pins([model], locations=fetching_on, actor="ci")
+    assert first.status == "verified"
+    assert "fetched from" in first.detail
+    assert (cache / "github.com" / "lab" / "ad-risk.git" / "HEAD").is_file()
+
+    # The branch is force-pushed away upstream; the next run fetches, prunes, and fails.
+    pygit2.Repository(str(served)).references.create(
+        "refs/heads/experiment", pygit2.Oid(hex=lab.released), force=True
+    )
+    [second] = registry.verify_pins([model], locations=fetching_on, actor="ci")
+    assert second.status == "failed"
+    assert "unreachable object" in second.detail
+
+    # Offline, the cached copy is still checked, and the detail says so.
+    served.rename(served.with_name("gone.git"))
+    [third] = registry.verify_pins([model], locations=fetching_on, actor="ci")
+    assert "checked the cached copy" in third.detail
+
+
+def test_only_allowed_hosts_are_fetched(
+    registry: Registry, lab: LabRepo, served: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATLAS_GIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ATLAS_GIT_FETCH_HOSTS", "gitlab.com")
+    model = _internal(registry, lab.released)
+    [check] = registry.verify_pins([model], actor="ci")
+    assert check.status == "unreachable"
+    assert "github.com is not among the hosts fetching is allowed from" in check.detail
+    assert not (tmp_path / "cache").exists()

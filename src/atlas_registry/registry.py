@@ -30,7 +30,7 @@ from atlas_registry import (
 from atlas_registry.catalog_boards import LeaderboardEntry
 from atlas_registry.catalog_queries import Page
 from atlas_registry.db import Database, resolve_url
-from atlas_registry.errors import NotFoundError
+from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
@@ -40,13 +40,19 @@ from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import check_registration
-from atlas_registry.validation import MetadataValidator, default_validator
+from atlas_registry.validation import (
+    MetadataValidator,
+    default_validator,
+    load_schema,
+    released_versions,
+)
 
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
     from atlas_registry.backfill import review
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.runner import BackfillResult
     from atlas_registry.pins.suggestion import PinSuggestion
+    from atlas_registry.schema_upgrade import SchemaUpgrade
 
 T = TypeVar("T")
 
@@ -368,6 +374,19 @@ class Registry(_Handle):
         """Every stored model's metadata against ``proposed`` (a schema), or the one in force."""
         validator = self.validator if proposed is None else schema_check.validator_for(proposed)
         return schema_check.check_stored(self.database, validator, on_page)
+
+    def upgrade_schema(
+        self, to: str, *, on_page: Callable[[int], None] | None = None
+    ) -> SchemaUpgrade:
+        """Re-stamp stored models that satisfy released version ``to``; hold the rest for review."""
+        from atlas_registry.schema_upgrade import upgrade_stored
+
+        released = released_versions()
+        if to not in released:
+            raise InputError(
+                f"{to!r} is not a released schema version (released: {', '.join(released)})"
+            )
+        return upgrade_stored(self.database, MetadataValidator(load_schema(to)), on_page)
 
     def count_models(self) -> int:
         return schema_check.count_models(self.database)

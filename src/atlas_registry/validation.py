@@ -38,7 +38,8 @@ _UNREADABLE = ("nests deeper", "text holds an unpaired", "key holds an unpaired"
 _SUSPECT = re.compile(r"\\u0000|\\ud[89a-f]|[0-9]{16}", re.IGNORECASE)
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
+    """``1.10.0`` sorts after ``1.9.0``; raises ValueError for a version that is not numbers."""
     return tuple(int(part) for part in version.split("."))
 
 
@@ -50,7 +51,7 @@ def released_versions() -> list[str]:
         for entry in folder.iterdir()
         if re.fullmatch(r"\d+\.\d+\.\d+\.json", entry.name)
     ]
-    return sorted(found, key=_version_key)
+    return sorted(found, key=version_key)
 
 
 @cache

@@ -1,4 +1,4 @@
-"""`schema check`: what the schema in force, or a proposed one, would refuse among stored models."""
+"""`schema check` and `schema upgrade`: stored models against a schema, and re-stamping them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import typer
 from atlas_registry import Registry, read_document
 from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
 
-schema_app = typer.Typer(help="Schema governance: check stored models against a schema.")
+schema_app = typer.Typer(
+    help="Schema governance: check stored models against a schema, re-stamp them."
+)
 
 SHOWN_ROWS = 200
 
@@ -61,3 +63,45 @@ def check(
     result = call(db, as_json, verb, render)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@schema_app.command("upgrade")
+def upgrade(
+    to: Annotated[str, typer.Option("--to", help="A released schema version, e.g. 1.1.0.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-stamp stored models that satisfy version TO; hold the others for review.
+
+    One transaction per page of models; running it again finishes what an
+    interrupted run left. Held models keep the version that validated them.
+    """
+
+    def verb(registry: Registry) -> Any:
+        if not sys.stderr.isatty():
+            return registry.upgrade_schema(to)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        columns = (TextColumn("schema upgrade"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("upgrade", total=registry.count_models())
+            return registry.upgrade_schema(to, on_page=lambda n: progress.advance(task, n))
+
+    def render(result: Any) -> None:
+        if result.shown:
+            rows = [
+                [item.model_id, item.validated_by, violation.path, violation.message]
+                for item in result.shown
+                for violation in item.violations
+            ]
+            columns = ["model", "stamped", "path", "problem"]
+            stdout.print(table("held for review", columns, rows[:SHOWN_ROWS]))
+        stdout.print(
+            f"{result.restamped} re-stamped with {result.target}, {result.current} already "
+            f"there, {result.newer} newer left alone, {result.held} held for review "
+            f"(of {result.checked} stored models)"
+        )
+        if result.held:
+            stdout.print("held models are in `atlas-registry review list`")
+
+    call(db, as_json, verb, render)

@@ -27,6 +27,8 @@ from atlas_registry.errors import ConfigurationError
 
 MIRRORS_ENV_VAR = "ATLAS_GIT_MIRRORS"
 REPOS_ENV_VAR = "ATLAS_GIT_REPOS"
+CACHE_ENV_VAR = "ATLAS_GIT_CACHE"
+FETCH_HOSTS_ENV_VAR = "ATLAS_GIT_FETCH_HOSTS"
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
@@ -84,22 +86,33 @@ class RepositoryLocations:
 
     mirrors: Path | None = None
     mapped: dict[str, Path] = field(default_factory=dict)
+    # Where repositories of the allowed hosts are fetched to (pins/fetching.py).
+    cache: Path | None = None
+    fetch_hosts: frozenset[str] = frozenset()
 
     @classmethod
     def configured(
         cls, mirrors: str | None = None, repos_file: str | None = None
     ) -> RepositoryLocations:
-        """From the arguments, else ``$ATLAS_GIT_MIRRORS`` and ``$ATLAS_GIT_REPOS``."""
+        """From the arguments, else ``$ATLAS_GIT_MIRRORS`` and ``$ATLAS_GIT_REPOS``.
+
+        Fetching is configured by ``$ATLAS_GIT_CACHE`` and ``$ATLAS_GIT_FETCH_HOSTS``
+        together: both, or it is off.
+        """
         mirrors = mirrors or os.environ.get(MIRRORS_ENV_VAR) or None
         repos_file = repos_file or os.environ.get(REPOS_ENV_VAR) or None
+        cache = os.environ.get(CACHE_ENV_VAR) or None
+        hosts = os.environ.get(FETCH_HOSTS_ENV_VAR, "")
         return cls(
             Path(mirrors).expanduser() if mirrors else None,
             read_repository_map(repos_file) if repos_file else {},
+            Path(cache).expanduser() if cache else None,
+            frozenset(h.strip().lower() for h in hosts.split(",") if h.strip()),
         )
 
     @property
-    def empty(self) -> bool:
-        return self.mirrors is None and not self.mapped
+    def fetches(self) -> bool:
+        return self.cache is not None and bool(self.fetch_hosts)
 
     def locate(self, url: str) -> Path | None:
         """The local repository for ``url``: the map first, then the mirror folder."""
@@ -123,6 +136,8 @@ class RepositoryLocations:
             places.append(f"the mirror folder {self.mirrors}")
         if self.mapped:
             places.append(f"{len(self.mapped)} mapped repositories")
+        if self.fetches:
+            places.append(f"the fetch cache {self.cache}")
         if not places:
             return f"no repositories are configured (set ${MIRRORS_ENV_VAR} or ${REPOS_ENV_VAR})"
         return " or ".join(places)

@@ -13,6 +13,7 @@ sources, such as a Hugging Face revision, which need the network).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.pins.checks import PinCheck
+from atlas_registry.pins.fetching import fetch_into_cache
 from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
 from atlas_registry.pins.locations import RepositoryLocations, url_key
 from atlas_registry.sql_session import SqlSession
@@ -49,11 +51,12 @@ class _Outcome:
 
 
 class RepositoryCache:
-    """Each repository opened once per run, however many models pin it."""
+    """Each repository opened (and fetched, where allowed) once per run, however many pin it."""
 
     def __init__(self, locations: RepositoryLocations) -> None:
         self.locations = locations
         self._open: dict[str, GitRepository | str] = {}
+        self.notes: dict[str, str] = {}
 
     def open(self, url: str) -> GitRepository | str:
         """The repository for ``url``, or the sentence saying why there is none."""
@@ -61,15 +64,31 @@ class RepositoryCache:
         if key is None:
             return f"{url[:200]!r} cannot name a local mirror (an http(s) URL of plain path names)"
         if key not in self._open:
-            path = self.locations.locate(url)
-            if path is None:
-                self._open[key] = f"no local copy of {key}: looked in {self.locations.describe()}"
-            else:
-                try:
-                    self._open[key] = GitRepository(path)
-                except RepositoryUnreadableError as exc:
-                    self._open[key] = str(exc)
+            self._open[key] = self._opened(url, key)
         return self._open[key]
+
+    def _opened(self, url: str, key: str) -> GitRepository | str:
+        path = self.locations.locate(url)
+        why = f"no local copy of {key}: looked in {self.locations.describe()}"
+        if path is None and self.locations.fetches:
+            assert self.locations.cache is not None
+            fetched = fetch_into_cache(url, self.locations.cache, self.locations.fetch_hosts)
+            path = fetched.path
+            if fetched.note:
+                self.notes[key] = fetched.note
+                why = f"{why}; {fetched.note}"
+        if path is None:
+            return why
+        try:
+            return GitRepository(path)
+        except RepositoryUnreadableError as exc:
+            return str(exc)
+
+    def note(self, url: str) -> str:
+        """What the reader should know about where ``url``'s repository came from, if anything."""
+        key = url_key(url)
+        found = self.notes.get(key) if key else None
+        return f" ({found})" if found else ""
 
 
 def _code_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
@@ -137,8 +156,13 @@ def _external_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
 def check_target(target: PinTarget, repos: RepositoryCache) -> _Outcome:
     """The outcome for one model; never raises for what a repository holds."""
     if target.is_external:
-        return _external_outcome(target, repos)
-    return _code_outcome(target, repos)
+        outcome = _external_outcome(target, repos)
+    else:
+        outcome = _code_outcome(target, repos)
+    note = repos.note(target.repo_url) if target.repo_url else ""
+    if note and outcome.status in {"verified", "failed"}:
+        return dataclasses.replace(outcome, detail=outcome.detail + note)
+    return outcome
 
 
 # ------------------------------------------------------------ reading and recording
