@@ -366,6 +366,52 @@ class Registry(_Handle):
             paths=paths,
         )
 
+    # ------------------------------------------------------------ model cards
+
+    def model_card(self, model_ref: str) -> str:
+        """The model as a Hugging Face model card (README.md text with YAML front matter)."""
+        from atlas_registry.interop.card_out import CardFacts, model_card_text
+
+        model = self.get_model(model_ref)
+        base = self.get_model(model.base_model_id) if model.base_model_id else None
+        facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base)
+        return model_card_text(facts)
+
+    def import_card(
+        self,
+        path: str,
+        *,
+        revision: str | None = None,
+        source_url: str | None = None,
+        assignments: list[str] | None = None,
+        line: str | None = None,
+        dry_run: bool = False,
+    ) -> ModelRecord:
+        """Register the external model a model card describes; ``dry_run`` writes nothing."""
+        from atlas_registry.interop.card_in import (
+            card_registration,
+            model_from_source,
+            read_card_text,
+        )
+
+        content, source = read_card_text(path)
+
+        def base_lookup(url: str) -> str | None:
+            with self.database.session() as session:
+                return model_from_source(session, url)
+
+        registration = card_registration(
+            content,
+            source,
+            revision=revision,
+            source_url=source_url,
+            assignments=assignments or [],
+            line=line,
+            base_lookup=base_lookup,
+            validator=self.validator,
+        )
+        return self.register_model(registration, dry_run=dry_run)
+
     # ------------------------------------------------------------ the registry itself
 
     def check_schema(

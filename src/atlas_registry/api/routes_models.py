@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from atlas_registry import (
     MAX_PAGE,
@@ -207,6 +207,19 @@ async def pin_checks(
 ) -> dict[str, Any]:
     """The model's recorded code-pin checks (`pins verify`), newest first."""
     return {"items": [check.to_dict() for check in await blocking(found.pin_checks, model_ref)]}
+
+
+@router.get(
+    "/models/{model_ref}/card",
+    responses=responses(400, 401, 404, 503),
+    response_class=PlainTextResponse,
+)
+async def model_card(
+    model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
+) -> PlainTextResponse:
+    """The model as a Hugging Face model card: README.md text with YAML front matter."""
+    card = await blocking(found.model_card, model_ref)
+    return PlainTextResponse(card, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/models/{model_ref}/promoted", responses=responses(400, 401, 404, 503))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from atlas_registry.cli import backfill, lifecycle, models, service
+from atlas_registry.cli import backfill, interop, lifecycle, models, service
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.pins import pins_app
 from atlas_registry.cli.schema import schema_app
@@ -37,6 +37,8 @@ app.command("serve")(service.serve)
 app.add_typer(service.token_app, name="token")
 app.add_typer(schema_app, name="schema")
 app.add_typer(pins_app, name="pins")
+app.command("card")(interop.card)
+app.add_typer(interop.import_app, name="import")
 
 
 def main() -> None:

@@ -144,6 +144,7 @@ def model_page(
             versions=versions,
             trend=trend,
             history=found.history(model.id),
+            pin_check=next(iter(found.pin_checks(model.id, limit=1)), None),
             provenance=found.provenance(model.id),
             reviews=reviews,
             json_url=f"/api/v1/models/{model.id}",

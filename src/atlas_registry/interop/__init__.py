@@ -1,0 +1,1 @@
+"""Other registries' formats in and out: Hugging Face model cards."""

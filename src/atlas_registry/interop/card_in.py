@@ -1,0 +1,214 @@
+"""A Hugging Face model card read into a registration of an external model, never guessed.
+
+The card's front matter says some of what a registration needs: evaluation
+results (``model-index``), data sets, the library, the base model. It does not
+say the model's family or parameter count, and never its own immutable
+revision. What the card says is mapped; what a person supplies (``--revision``,
+``--source-url``, ``--set field=value``) is added; anything still missing is
+listed, every field at once, in one error. Nothing is filled in by guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from atlas_registry.backfill.review import json_or_text, parse_assignments
+from atlas_registry.documents import MAX_DOCUMENT_BYTES
+from atlas_registry.errors import InputError, ValidationError, Violation
+from atlas_registry.interop.card_out import HUB_HOST, HUB_LIBRARY
+from atlas_registry.records import ModelRegistration
+from atlas_registry.validation import MetadataValidator
+
+# The Hub's library names and the registry's framework names, where they differ.
+FRAMEWORK_OF = {hub: ours for ours, hub in HUB_LIBRARY.items()} | {"sklearn": "scikit-learn"}
+# A card is a README.md, or a folder holding one.
+CARD_FILE = "README.md"
+_BRANCH_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9._/-]*")
+_IMMUTABLE = re.compile(r"[0-9a-f]{7,40}|[0-9a-f]{64}")
+_RELEASE = re.compile(r"v?[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?")
+
+
+def read_card_text(path: str) -> tuple[str, str]:
+    """The card's text and the name to report it by; a folder means its README.md."""
+    location = Path(path)
+    if location.is_dir():
+        location = location / CARD_FILE
+    try:
+        if location.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise InputError(f"{location} is larger than {MAX_DOCUMENT_BYTES} bytes")
+        return location.read_text("utf-8"), str(location)
+    except FileNotFoundError as exc:
+        raise InputError(f"no model card at {location}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the model card {location}: {exc}") from exc
+
+
+def _parsed(content: str, source: str) -> Any:
+    from huggingface_hub import ModelCard
+
+    if not content.lstrip().startswith("---"):
+        return ModelCard(content, ignore_metadata_errors=True).data
+    try:
+        return ModelCard(content).data
+    except Exception as exc:  # huggingface_hub raises ValueError and yaml's own errors
+        raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
+
+
+def _hub_url(identifier: str, kind: str = "") -> str:
+    if identifier.startswith(("https://", "http://")):
+        return identifier
+    prefix = f"{kind}/" if kind else ""
+    return f"https://{HUB_HOST}/{prefix}{identifier}"
+
+
+def _own(data: Any) -> Mapping[str, Any]:
+    """What a card this registry wrote says under its own ``atlas_registry`` key."""
+    found = data.to_dict().get("atlas_registry")
+    return found if isinstance(found, Mapping) else {}
+
+
+def _evaluation(data: Any) -> tuple[dict[str, Any] | None, dict[str, Any], list[Violation]]:
+    """The evaluation data set and metrics of the card's ``model-index``."""
+    results = data.eval_results or []
+    metrics: dict[str, Any] = {}
+    problems = []
+    for result in results:
+        value = result.metric_value
+        name = str(result.metric_type)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(Violation(f"model-index metric {name}", f"is {value!r}, not a number"))
+            continue
+        metrics[name] = value
+    if not results:
+        return None, metrics, problems
+    first = results[0]
+    dataset = {
+        "url": _hub_url(str(first.dataset_type), "datasets"),
+        "description": str(first.dataset_name or first.dataset_type),
+    }
+    return dataset, metrics, problems
+
+
+def _revision_problems(revision: str | None) -> list[Violation]:
+    if not revision:
+        return [
+            Violation(
+                "revision",
+                "is required: give --revision with the commit SHA of the card's repository "
+                "(a card does not pin itself)",
+            )
+        ]
+    immutable = _IMMUTABLE.fullmatch(revision) or _RELEASE.fullmatch(revision)
+    if not immutable and _BRANCH_LIKE.fullmatch(revision):
+        return [
+            Violation(
+                "revision",
+                f"{revision[:80]!r} looks like a branch name, which moves; "
+                "pin an immutable revision (a commit SHA or a release tag)",
+            )
+        ]
+    return []
+
+
+def card_registration(
+    content: str,
+    source: str,
+    *,
+    revision: str | None,
+    source_url: str | None,
+    assignments: list[str],
+    line: str | None,
+    base_lookup: Any,
+    validator: MetadataValidator,
+) -> ModelRegistration:
+    """The registration a card and a person's additions make; every gap in one error.
+
+    ``base_lookup(url)`` returns the catalog id of a model whose source is
+    ``url``, or None: a card's ``base_model`` becomes ``base_model_id`` only
+    when the base is registered, else it is kept as ``extensions.hf_base_model``.
+    """
+    data = _parsed(content, source)
+    own = _own(data)
+    problems = _revision_problems(revision)
+    if not source_url:
+        problems.append(
+            Violation("source_url", "is required: give --source-url, where the model is published")
+        )
+    metadata: dict[str, Any] = {"is_external": True}
+    if source_url:
+        metadata["external_source_url"] = source_url
+    if revision:
+        metadata["external_source_version"] = revision
+    for key in ("model_family", "parameter_count", "benchmark_id"):
+        if own.get(key) is not None:
+            metadata[key] = own[key]
+    library = data.library_name or own.get("framework")
+    if library:
+        metadata["framework"] = FRAMEWORK_OF.get(str(library), str(library).lower())
+    datasets = data.datasets or []
+    if isinstance(datasets, str):
+        datasets = [datasets]
+    if datasets:
+        metadata["training_data"] = [
+            {"url": _hub_url(str(d), "datasets"), "description": str(d)} for d in datasets
+        ]
+    dataset, metrics, metric_problems = _evaluation(data)
+    problems += metric_problems
+    if dataset is not None:
+        metadata["evaluation_dataset"] = dataset
+    if metrics:
+        metadata["evaluation_metrics"] = metrics
+    extensions: dict[str, Any] = {}
+    base = data.base_model
+    if isinstance(base, list):
+        base = base[0] if len(base) == 1 else None
+    if isinstance(base, str) and base:
+        found = base_lookup(_hub_url(base))
+        if found:
+            metadata["base_model_id"] = found
+        else:
+            extensions["hf_base_model"] = base
+    if data.pipeline_tag:
+        extensions["hf_task"] = str(data.pipeline_tag)
+    if extensions:
+        metadata["extensions"] = extensions
+    _apply(metadata, parse_assignments(assignments))
+    problems += validator.violations(metadata)
+    if problems:
+        raise ValidationError(
+            f"{source} cannot be registered as it is; give what the card does not say "
+            "with --set field=value",
+            problems,
+        )
+    title = str(data.model_name or own.get("title") or Path(source).parent.name or "model")
+    return ModelRegistration(title=title[:200], metadata=metadata, line=line)
+
+
+def _apply(metadata: dict[str, Any], values: dict[str, str]) -> None:
+    """``--set`` assignments placed by dotted path; they win over what the card says."""
+    for key, raw in values.items():
+        parts = key.removeprefix("metadata.").split(".")
+        node = metadata
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                parent = [Violation(key, "its parent is not an object")]
+                raise ValidationError("cannot set a field inside a value", parent)
+            node = child
+        node[parts[-1]] = json_or_text(raw, key)
+
+
+_BY_SOURCE = (
+    "SELECT artifact_id FROM model_versions WHERE external_source_url IN (?, ?) "
+    "ORDER BY created_at DESC, artifact_id DESC LIMIT 1"
+)
+
+
+def model_from_source(session: Any, url: str) -> str | None:
+    """The newest registered model published at ``url`` (with or without a trailing slash)."""
+    bare = url.rstrip("/")
+    found = session.first(_BY_SOURCE, (bare, bare + "/"))
+    return str(found[0]) if found else None

@@ -1,0 +1,292 @@
+"""Hugging Face model cards: every model out as a card the Hub's parser reads back; cards in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from huggingface_hub import ModelCard
+
+from atlas_registry import ModelRecord, ModelRegistration, Registry, SchemaAdmin, ValidationError
+from atlas_registry.api import create_app
+from atlas_registry.validation import load_schema
+from tests.catalog_helpers import add_artifact
+from tests.cli_helpers import invoke
+from tests.payloads import GOOD_BY_FAMILY, logistic_regression
+
+REVISION = "0123456789abcdef0123456789abcdef01234567"
+HUB = "https://huggingface.co/example-lab/celltype-bert"
+
+
+def _parsed(registry: Registry, model_id: str, tmp_path: Path) -> Any:
+    folder = tmp_path / model_id
+    folder.mkdir()
+    (folder / "README.md").write_text(registry.model_card(model_id), "utf-8")
+    return ModelCard.load(folder / "README.md")
+
+
+def _expected_base(registry: Registry, model: ModelRecord) -> str | None:
+    if model.base_model_id is None:
+        return None
+    base = registry.get_model(model.base_model_id)
+    url = base.external_source_url or ""
+    return url.removeprefix("https://huggingface.co/") if "huggingface.co" in url else base.id
+
+
+def _catalog(registry: Registry, db_url: str) -> list[str]:
+    """The schema's examples, the test payloads and the 8 backfilled legacy models."""
+    for dataset in ("dataset-sea-ad", "dataset-sea-ad-mtg-2024"):
+        add_artifact(registry.database, dataset, "dataset")
+    ids = []
+    for base in ("model-14307274-0d2b-4f55-9a43-6a0f3b1c2e8d", "model-base"):
+        record = registry.register_model(
+            ModelRegistration(title="base", metadata=logistic_regression(), artifact_id=base)
+        )
+        ids.append(record.id)
+    for index, example in enumerate(load_schema()["examples"]):
+        ids.append(
+            registry.register_model(
+                ModelRegistration(title=f"example {index}", metadata=example)
+            ).id
+        )
+    for family, payload in GOOD_BY_FAMILY.items():
+        ids.append(registry.register_model(ModelRegistration(title=family, metadata=payload())).id)
+    with SchemaAdmin.open(db_url) as admin:
+        admin.load_legacy()
+    registry.backfill()
+    ids += [m.id for m in registry.list_models(limit=500) if m.id not in ids]
+    return ids
+
+
+def test_every_model_makes_a_card_the_hub_parser_reads_back(
+    registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    ids = _catalog(registry, db_url)
+    assert len(ids) >= 17
+    for model_id in ids:
+        model = registry.get_model(model_id)
+        data = _parsed(registry, model_id, tmp_path).data
+        results = data.eval_results or []
+        assert {r.metric_type: r.metric_value for r in results} == (model.eval_metrics or {})
+        evaluation = model.metadata["evaluation_dataset"]
+        expected_dataset = (
+            evaluation.get("url", "").removeprefix("https://huggingface.co/datasets/")
+            or evaluation["artifact_id"]
+        )
+        assert {r.dataset_type for r in results} <= {expected_dataset}
+        assert {r.task_name for r in results} <= {model.benchmark_id}
+        assert data.base_model == _expected_base(registry, model)
+        assert data.to_dict()["atlas_registry"]["id"] == model.id
+
+
+def test_a_card_carries_provenance_and_escapes_what_was_registered(
+    registry: Registry, tmp_path: Path
+) -> None:
+    hostile = "AD <script>alert(1)</script> [click](javascript:alert(1)) `x` \x1b[2J"
+    model = registry.register_model(
+        ModelRegistration(
+            title=hostile,
+            metadata=logistic_regression(),
+            code_repo_url="https://github.com/example-lab/ad-risk",
+            code_commit_sha="ca805a0e57cf09a543ee743d5220dfc4bb87b36c",
+            code_entrypoint="training/train_ad_risk.py",
+            trained_by="agent-7",
+            line="ad-risk",
+        )
+    )
+    registry.promote(model.id, actor="lead <b>x</b>")
+    card = registry.model_card(model.id)
+    body = card.split("---", 2)[2]
+    assert "<script>" not in body
+    assert "](javascript:" not in body
+    assert "\x1b" not in card
+    assert (
+        "(<https://github.com/example-lab/ad-risk/commit/ca805a0e57cf09a543ee743d5220dfc4bb87b36c>)"
+        in body
+    )
+    assert "candidate → promoted by lead \\<b\\>x\\</b\\>" in body
+    assert ModelCard(card).data.model_name == "ad-risk"
+
+
+def test_a_card_written_out_is_imported_back_with_the_same_facts(
+    registry: Registry, tmp_path: Path
+) -> None:
+    payload = GOOD_BY_FAMILY["external_fine_tune"]()
+    payload.pop("base_model_id")
+    payload.update(
+        training_data=[
+            {"url": "https://huggingface.co/datasets/lab/cells", "description": "cells"}
+        ],
+        evaluation_dataset={
+            "url": "https://huggingface.co/datasets/lab/cells",
+            "description": "test",
+        },
+        benchmark_id="sea-ad-celltype-v1",
+    )
+    original = registry.register_model(ModelRegistration(title="hub model", metadata=payload))
+    folder = tmp_path / "card"
+    folder.mkdir()
+    (folder / "README.md").write_text(registry.model_card(original.id), "utf-8")
+    imported = registry.import_card(str(folder), revision=REVISION, source_url=HUB)
+    for key in (
+        "model_family",
+        "framework",
+        "parameter_count",
+        "evaluation_metrics",
+        "benchmark_id",
+    ):
+        assert imported.metadata[key] == original.metadata[key], key
+    assert (
+        imported.metadata["training_data"][0]["url"] == "https://huggingface.co/datasets/lab/cells"
+    )
+    assert imported.external_source_version == REVISION
+
+
+WILD_WITH_INDEX = """---
+language: en
+license: apache-2.0
+library_name: transformers
+base_model: bert-base-uncased
+datasets:
+- glue
+tags:
+- text-classification
+pipeline_tag: text-classification
+model-index:
+- name: bert-finetuned-sst2
+  results:
+  - task:
+      type: text-classification
+      name: Text Classification
+    dataset:
+      name: GLUE SST2
+      type: glue
+      config: sst2
+      split: validation
+    metrics:
+    - type: accuracy
+      value: 0.9243
+    - type: f1
+      value: 0.9251
+---
+
+# bert-finetuned-sst2
+
+Fine-tuned for sentiment.
+"""
+
+ONLY_BASE = """---
+base_model: meta-llama/Llama-3.1-8B
+---
+# A LoRA adapter
+"""
+
+NO_FRONT_MATTER = "# my model\n\nIt classifies cells.\n"
+
+
+def _card(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "README.md"
+    path.write_text(text, "utf-8")
+    return str(path)
+
+
+def test_a_wild_card_with_a_model_index_is_registered_with_what_a_person_adds(
+    registry: Registry, tmp_path: Path
+) -> None:
+    sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
+    model = registry.import_card(
+        _card(tmp_path, WILD_WITH_INDEX), revision=REVISION, source_url=HUB, assignments=sets
+    )
+    metadata = model.metadata
+    assert metadata["framework"] == "huggingface-transformers"
+    assert metadata["evaluation_metrics"] == {"accuracy": 0.9243, "f1": 0.9251}
+    assert metadata["evaluation_dataset"]["url"] == "https://huggingface.co/datasets/glue"
+    assert metadata["training_data"] == [
+        {"url": "https://huggingface.co/datasets/glue", "description": "glue"}
+    ]
+    assert metadata["extensions"] == {
+        "hf_base_model": "bert-base-uncased",
+        "hf_task": "text-classification",
+    }
+    assert model.title == "bert-finetuned-sst2"
+
+
+def test_a_registered_base_model_becomes_the_base_model_id(
+    registry: Registry, tmp_path: Path
+) -> None:
+    payload = GOOD_BY_FAMILY["external_fine_tune"]()
+    payload.pop("base_model_id")
+    payload.update(
+        training_data=logistic_regression()["training_data"],
+        evaluation_dataset=logistic_regression()["evaluation_dataset"],
+        external_source_url="https://huggingface.co/bert-base-uncased",
+    )
+    base = registry.register_model(ModelRegistration(title="bert", metadata=payload))
+    sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
+    model = registry.import_card(
+        _card(tmp_path, WILD_WITH_INDEX), revision=REVISION, source_url=HUB, assignments=sets
+    )
+    assert model.base_model_id == base.id
+    assert "hf_base_model" not in model.metadata["extensions"]
+
+
+@pytest.mark.parametrize("text", [ONLY_BASE, NO_FRONT_MATTER], ids=["only-base", "no-front-matter"])
+def test_what_a_card_does_not_say_is_listed_in_one_error(
+    registry: Registry, tmp_path: Path, text: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        registry.import_card(_card(tmp_path, text), revision=REVISION, source_url=HUB)
+    paths = {v.path for v in refused.value.violations}
+    assert {
+        "model_family",
+        "parameter_count",
+        "training_data",
+        "evaluation_dataset",
+        "evaluation_metrics",
+    } <= paths
+    assert "--set field=value" in refused.value.message
+    assert registry.list_models() == []
+
+
+def test_a_branch_is_not_a_revision_and_a_card_does_not_pin_itself(
+    registry: Registry, tmp_path: Path
+) -> None:
+    path = _card(tmp_path, WILD_WITH_INDEX)
+    with pytest.raises(ValidationError) as branch:
+        registry.import_card(path, revision="main", source_url=HUB)
+    [problem] = [v for v in branch.value.violations if v.path == "revision"]
+    assert "looks like a branch name" in problem.message
+    with pytest.raises(ValidationError) as unpinned:
+        registry.import_card(path)
+    assert {"revision", "source_url"} <= {v.path for v in unpinned.value.violations}
+
+
+def test_cards_over_the_cli_and_the_api(registry: Registry, db_url: str, tmp_path: Path) -> None:
+    model = registry.register_model(ModelRegistration(title="ad", metadata=logistic_regression()))
+    out = tmp_path / "out"
+    code, printed, _ = invoke("card", model.id, "--out", str(out), "--db", db_url)
+    assert code == 0, printed
+    assert ModelCard.load(out / "README.md").data.to_dict()["atlas_registry"]["id"] == model.id
+    card = str(tmp_path / "wild.md")
+    Path(card).write_text(WILD_WITH_INDEX, "utf-8")
+    args = ["import", "card", card, "--revision", REVISION, "--source-url", HUB, "--db", db_url]
+    sets = ["--set", "model_family=transformer_classifier", "--set", "parameter_count=110000000"]
+    code, printed, _ = invoke(*args, *sets, "--check", "--json")
+    assert code == 0, printed
+    assert json.loads(printed)["metadata"]["evaluation_metrics"]["accuracy"] == 0.9243
+    assert len(registry.list_models()) == 1  # --check wrote nothing
+    code, _, err = invoke(*args, "--json")
+    assert code == 1
+    assert {"model_family", "parameter_count"} <= {v["path"] for v in json.loads(err)["violations"]}
+    code, printed, _ = invoke(*args, *sets)
+    assert code == 0
+    assert len(registry.list_models()) == 2
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        response = client.get(f"/api/v1/models/{model.id}/card")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/markdown")
+        assert ModelCard(response.text).data.to_dict()["atlas_registry"]["id"] == model.id
+        assert client.get("/api/v1/models/nope/card").status_code == 404
