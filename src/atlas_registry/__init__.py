@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.review import Provenance, ReviewItem
     from atlas_registry.backfill.runner import BackfillResult, Outcome
+    from atlas_registry.interop.mlflow_import import MlflowImport
     from atlas_registry.pins.git_history import CommitSummary
     from atlas_registry.pins.suggestion import PinSuggestion
 
@@ -70,6 +71,7 @@ _LAZY = {
     "Outcome": "atlas_registry.backfill.runner",
     "CommitSummary": "atlas_registry.pins.git_history",
     "PinSuggestion": "atlas_registry.pins.suggestion",
+    "MlflowImport": "atlas_registry.interop.mlflow_import",
 }
 
 
@@ -117,6 +119,7 @@ __all__ = [
     "Migration",
     "MigrationError",
     "MigrationState",
+    "MlflowImport",
     "ModelRecord",
     "ModelRegistration",
     "NewToken",

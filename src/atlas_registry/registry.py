@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.backfill import review
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.runner import BackfillResult
+    from atlas_registry.interop.mlflow_import import MlflowImport
     from atlas_registry.pins.suggestion import PinSuggestion
     from atlas_registry.schema_upgrade import SchemaUpgrade
 
@@ -411,6 +412,27 @@ class Registry(_Handle):
             validator=self.validator,
         )
         return self.register_model(registration, dry_run=dry_run)
+
+    def import_mlflow(
+        self,
+        tracking_uri: str,
+        *,
+        models: list[str] | None = None,
+        assignments: list[str] | None = None,
+        dry_run: bool = False,
+    ) -> MlflowImport:
+        """Register an MLflow registry's models as lines, in version order; see the report."""
+        from atlas_registry.interop.mlflow_import import import_mlflow
+
+        return import_mlflow(
+            self.database,
+            tracking_uri,
+            names=models,
+            assignments=assignments or [],
+            policy=self.policy,
+            validator=self.validator,
+            dry_run=dry_run,
+        )
 
     # ------------------------------------------------------------ the registry itself
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from atlas_registry import InputError, ModelRecord, Registry
-from atlas_registry.cli.common import DbOption, JsonOption, call, stdout
+from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
 from atlas_registry.cli.models import LineOption, ModelId
 
-import_app = typer.Typer(help="Register models described elsewhere: Hugging Face model cards.")
+if TYPE_CHECKING:  # loaded by the import itself: `list` and `show` should not pay for it
+    from atlas_registry import MlflowImport
+
+import_app = typer.Typer(
+    help="Register models described elsewhere: Hugging Face model cards, MLflow registries."
+)
 
 
 def card(
@@ -90,3 +95,58 @@ def import_card(
             stdout.print_json(data=record.metadata)
 
     call(db, as_json, work, render)
+
+
+@import_app.command("mlflow")
+def import_mlflow(
+    tracking_uri: Annotated[
+        str,
+        typer.Option("--tracking-uri", help="The MLflow store, e.g. sqlite:///mlflow.db."),
+    ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="Import only this registered model (repeatable)."),
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="field=value for every version imported (repeatable)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Report what it would do; write nothing.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register an MLflow registry's models as lines, in version order; exit 1 if any is held.
+
+    Aliases champion/production (or the Production stage) are promoted through
+    the gate. A second import changes nothing.
+    """
+
+    def work(registry: Registry) -> MlflowImport:
+        return registry.import_mlflow(
+            tracking_uri, models=model, assignments=assignments or [], dry_run=check
+        )
+
+    def render(report: MlflowImport) -> None:
+        rows = [
+            [
+                v.model,
+                v.version,
+                v.status,
+                v.model_id,
+                f"{v.line}@{v.atlas_version}" if v.atlas_version else v.line,
+                v.promotion,
+                "; ".join(f"{p.path}: {p.message}" for p in v.problems[:3])
+                + (f" (+{len(v.problems) - 3} more)" if len(v.problems) > 3 else ""),
+            ]
+            for v in report.versions
+        ]
+        columns = ["mlflow model", "v", "status", "id", "line", "promotion", "problems"]
+        stdout.print(table(f"MLflow import from {report.source}", columns, rows))
+        counts = report.to_dict()["counts"]
+        stdout.print(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+
+    report = call(db, as_json, work, render)
+    if report.count("held") or report.count("waiting"):
+        raise typer.Exit(1)

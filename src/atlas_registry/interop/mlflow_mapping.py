@@ -1,0 +1,172 @@
+"""One MLflow model version as an Atlas registration: what MLflow records, mapped, nothing invented.
+
+MLflow records metrics, params, tags, the run's git commit and repository,
+who ran it and when. It does not record what the registry's schema requires
+about the model itself (family, parameter count, training and evaluation
+data). Those come from ``atlas.FIELD`` tags on the registered model or the
+version (a version's tag wins; values are JSON where they read as JSON), or
+from ``--set FIELD=VALUE`` on the import (which wins over both). A version
+still missing a required fact is held, with every gap listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from atlas_registry.backfill.review import json_or_text
+from atlas_registry.errors import Violation
+from atlas_registry.interop.mlflow_source import MlflowVersion
+from atlas_registry.lines import slug_of
+from atlas_registry.records import ModelRegistration
+from atlas_registry.registration_checks import prepare
+from atlas_registry.validation import MetadataValidator
+
+TAG_PREFIX = "atlas."
+IMPORT_ACTOR = "mlflow-import"
+# MLflow flavors and the registry's framework names, where they differ.
+FRAMEWORK_OF_FLAVOR = {"sklearn": "scikit-learn", "transformers": "huggingface-transformers"}
+_SSH_REMOTE = re.compile(r"(?:ssh://)?git@([A-Za-z0-9.-]+)[:/](.+?)(?:\.git)?/?")
+
+
+def model_id_for(source: str, model: str, version: int) -> str:
+    """The Atlas id of an imported version, the same on every import of the same store.
+
+    A second import finds its earlier work by id, so nothing is registered
+    twice even if an import stopped between a registration and its report.
+    """
+    digest = hashlib.sha256(f"{source}\n{model}\n{version}".encode()).hexdigest()[:32]
+    return f"model-mlflow-{digest}"
+
+
+def repo_url(remote: str | None) -> str | None:
+    """An https URL for a git remote: ``git@host:org/repo.git`` is ``https://host/org/repo``."""
+    if not remote:
+        return None
+    ssh = _SSH_REMOTE.fullmatch(remote.strip())
+    if ssh:
+        return f"https://{ssh.group(1)}/{ssh.group(2)}"
+    return remote.strip()
+
+
+def _iso(millis: int | None) -> str | None:
+    if millis is None:
+        return None
+    return datetime.fromtimestamp(millis / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _framework(version: MlflowVersion) -> str | None:
+    """The logged model's flavor, from the run's log-model history, if it was recorded."""
+    history = version.run_tags.get("mlflow.log-model.history")
+    if not history:
+        return None
+    try:
+        logged = json.loads(history)
+    except ValueError:
+        return None
+    for entry in logged if isinstance(logged, list) else []:
+        flavors = [str(f) for f in (entry.get("flavors") or {}) if f != "python_function"]
+        if flavors:
+            return FRAMEWORK_OF_FLAVOR.get(flavors[0], flavors[0])
+    return None
+
+
+def _tagged(version: MlflowVersion) -> dict[str, Any]:
+    """``atlas.FIELD`` tags of the model, then of the version (which win)."""
+    facts: dict[str, Any] = {}
+    for tags in (version.model_tags, version.tags):
+        for key, value in tags.items():
+            if key.startswith(TAG_PREFIX) and len(key) > len(TAG_PREFIX):
+                facts[key[len(TAG_PREFIX) :]] = json_or_text(value, key)
+    return facts
+
+
+def _kept_tags(version: MlflowVersion) -> dict[str, str]:
+    kept = {}
+    for tags in (version.model_tags, version.tags):
+        for key, value in tags.items():
+            if not key.startswith(("mlflow.", TAG_PREFIX)):
+                kept[key] = value
+    return kept
+
+
+# Tags and --set keys that are registration fields, not metadata.
+REGISTRATION_FIELDS = (
+    "code_repo_url",
+    "code_commit_sha",
+    "code_entrypoint",
+    "trained_by",
+    "gpu_allocation_id",
+    "version_tag",
+)
+
+
+def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[str, Any]:
+    """The metadata MLflow's records, the ``atlas.`` tags and the person's ``--set`` make."""
+    metadata: dict[str, Any] = {}
+    metrics = {
+        name: value
+        for name, value in version.metrics.items()
+        if isinstance(value, int | float) and math.isfinite(value)
+    }
+    if metrics:
+        metadata["evaluation_metrics"] = metrics
+    framework = _framework(version)
+    if framework:
+        metadata["framework"] = framework
+    if version.run_id:
+        config: dict[str, Any] = {"procedure": f"MLflow run {version.run_id}"}
+        if version.params:
+            config["hyperparameters"] = dict(version.params)
+        metadata["training_config"] = config
+    metadata["extensions"] = {
+        "mlflow": {"model": version.model, "version": version.version, "run_id": version.run_id},
+        **({"mlflow_tags": _kept_tags(version)} if _kept_tags(version) else {}),
+    }
+    tagged = _tagged(version)
+    for key, value in {**tagged, **assignments}.items():
+        if key not in REGISTRATION_FIELDS:
+            metadata[key] = value
+    return metadata
+
+
+def registration_for(
+    version: MlflowVersion, source: str, line: str, assignments: dict[str, Any]
+) -> ModelRegistration:
+    tagged = {**_tagged(version), **assignments}
+    return ModelRegistration(
+        artifact_id=model_id_for(source, version.model, version.version),
+        title=f"{version.model} v{version.version}"[:200],
+        description=version.description,
+        metadata=metadata_for(version, assignments),
+        line=line,
+        version_tag=str(tagged.get("version_tag") or f"mlflow-{version.version}"),
+        code_repo_url=_text_or_none(tagged.get("code_repo_url"))
+        or repo_url(version.run_tags.get("mlflow.source.git.repoURL")),
+        code_commit_sha=_text_or_none(tagged.get("code_commit_sha"))
+        or version.run_tags.get("mlflow.source.git.commit"),
+        code_entrypoint=_text_or_none(tagged.get("code_entrypoint")),
+        training_started_at=_iso(version.started_ms),
+        training_completed_at=_iso(version.ended_ms),
+        trained_by=_text_or_none(tagged.get("trained_by")) or version.user,
+        gpu_allocation_id=_text_or_none(tagged.get("gpu_allocation_id")),
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def line_for(model: str) -> str | None:
+    """The Atlas line an MLflow model becomes: its name, lower-cased, other runs as ``-``."""
+    return slug_of(model)
+
+
+def problems_of(registration: ModelRegistration, validator: MetadataValidator) -> list[Violation]:
+    """Everything the registry would refuse, checked exactly as a registration is."""
+    _, problems = prepare(registration, validator)
+    return problems

@@ -1,0 +1,137 @@
+"""Reading an MLflow Model Registry through MLflow's own client (the ``mlflow`` extra).
+
+Only reads: registered models, their versions in order, each version's run
+(metrics, params, tags, times, user) and the model's aliases. A SQLite
+tracking URI must name an existing file: MLflow's client would otherwise
+create an empty store there, and an import from a typo would silently find
+nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from atlas_registry.errors import ConfigurationError, InputError, NotFoundError
+
+PAGE = 1000
+
+
+@dataclass(frozen=True)
+class MlflowVersion:
+    """One registered model version and what its run recorded."""
+
+    model: str
+    version: int
+    run_id: str | None
+    description: str | None
+    stage: str | None
+    tags: dict[str, str]
+    model_tags: dict[str, str]
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    run_tags: dict[str, str] = field(default_factory=dict)
+    started_ms: int | None = None
+    ended_ms: int | None = None
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class MlflowModel:
+    name: str
+    aliases: dict[str, int]
+    versions: list[MlflowVersion]
+
+
+def source_key(uri: str) -> str:
+    """The tracking store as one stable text: an absolute SQLite path, or the URL sans password."""
+    if uri.startswith("sqlite:///"):
+        return "sqlite:///" + str(Path(uri.removeprefix("sqlite:///")).resolve())
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except Exception:  # not a database URL: keep the text, without any credentials part
+        return uri.split("@")[-1]
+
+
+def _client(uri: str) -> Any:
+    try:
+        from mlflow import MlflowClient
+    except ImportError as exc:
+        raise ConfigurationError(
+            "reading MLflow needs the mlflow extra: pip install 'atlas-registry[mlflow]'"
+        ) from exc
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
+        raise NotFoundError(f"no MLflow tracking database at {uri.removeprefix('sqlite:///')}")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    try:
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    except Exception as exc:  # MLflow raises its own exceptions for a store it cannot open
+        raise InputError(f"cannot open the MLflow store {source_key(uri)}: {exc}") from exc
+
+
+def _paged(search: Any, **options: Any) -> Iterator[Any]:
+    token = None
+    while True:
+        page = search(max_results=PAGE, page_token=token, **options)
+        yield from page
+        token = page.token
+        if not token:
+            return
+
+
+def read_models(uri: str, names: list[str] | None = None) -> list[MlflowModel]:
+    """Every registered model (or the named ones), each with its versions, oldest first."""
+    client = _client(uri)
+    try:
+        found = list(_paged(client.search_registered_models))
+    except Exception as exc:
+        raise InputError(f"cannot read registered models from {source_key(uri)}: {exc}") from exc
+    by_name = {model.name: model for model in found}
+    missing = [n for n in names or [] if n not in by_name]
+    if missing:
+        raise NotFoundError(f"{source_key(uri)} has no registered model {', '.join(missing)}")
+    chosen = [by_name[n] for n in names] if names else sorted(found, key=lambda m: m.name)
+    return [_model(client, model) for model in chosen]
+
+
+def _model(client: Any, model: Any) -> MlflowModel:
+    escaped = model.name.replace("'", "\\'")
+    versions = list(_paged(client.search_model_versions, filter_string=f"name='{escaped}'"))
+    runs: dict[str, Any] = {}
+    read = []
+    for version in sorted(versions, key=lambda v: int(v.version)):
+        run = None
+        if version.run_id:
+            if version.run_id not in runs:
+                try:
+                    runs[version.run_id] = client.get_run(version.run_id)
+                except Exception:  # a deleted run: the version keeps what it says itself
+                    runs[version.run_id] = None
+            run = runs[version.run_id]
+        read.append(_version(model, version, run))
+    aliases = {str(a): int(v) for a, v in (model.aliases or {}).items()}
+    return MlflowModel(model.name, aliases, read)
+
+
+def _version(model: Any, version: Any, run: Any) -> MlflowVersion:
+    info, data = (run.info, run.data) if run is not None else (None, None)
+    return MlflowVersion(
+        model=model.name,
+        version=int(version.version),
+        run_id=version.run_id,
+        description=version.description or None,
+        stage=version.current_stage or None,
+        tags=dict(version.tags or {}),
+        model_tags=dict(model.tags or {}),
+        metrics=dict(data.metrics) if data else {},
+        params=dict(data.params) if data else {},
+        run_tags=dict(data.tags) if data else {},
+        started_ms=info.start_time if info else None,
+        ended_ms=info.end_time if info else None,
+        user=info.user_id if info else None,
+    )

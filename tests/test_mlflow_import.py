@@ -1,0 +1,179 @@
+"""Importing a real MLflow registry (SQLite tracking store) on both Atlas backends.
+
+The MLflow side has what teams bring: a model whose versions carry the facts
+as ``atlas.`` tags, runs with git commits and an SSH remote, a champion alias,
+a model that says too little (held, and the version after it waits), and a
+production alias the gate refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas_registry import NotFoundError, Registry
+from tests.cli_helpers import invoke
+
+mlflow = pytest.importorskip("mlflow")
+
+COMMITS = [
+    "ca805a0e57cf09a543ee743d5220dfc4bb87b36c",
+    "06d4a1f164beb6c7e2a88fd1e5649c8e7447fa33",
+    "aa501ce4f2dddbb4bb56a1e0009e3d8160cbb1f0",
+]
+DATA = {"url": "https://adni.loni.usc.edu", "description": "ADNI baseline visits"}
+FACTS = {
+    "atlas.model_family": "logistic_regression",
+    "atlas.framework": "scikit-learn",
+    "atlas.parameter_count": "24",
+    "atlas.training_data": json.dumps([DATA]),
+    "atlas.evaluation_dataset": json.dumps({**DATA, "description": "held-out 20%"}),
+    "atlas.benchmark_id": "adni-conversion-v1",
+}
+
+
+def _run(client: Any, experiment: str, auroc: float, commit: str) -> str:
+    run = client.create_run(
+        experiment,
+        tags={
+            "mlflow.source.git.commit": commit,
+            "mlflow.source.git.repoURL": "git@github.com:example-lab/ad-risk.git",
+            "mlflow.user": "ada",
+        },
+    )
+    run_id: str = run.info.run_id
+    client.log_metric(run_id, "auroc", auroc)
+    client.log_param(run_id, "C", "0.5")
+    client.set_terminated(run_id)
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("ad", artifact_location=str(folder / "artifacts"))
+    client.create_registered_model("AD Risk", tags={**FACTS, "team": "neuro"})
+    for auroc, commit in zip((0.81, 0.84, 0.79), COMMITS, strict=True):
+        run_id = _run(client, experiment, auroc, commit)
+        client.create_model_version("AD Risk", source=str(folder / "m"), run_id=run_id)
+    client.set_registered_model_alias("AD Risk", "champion", "2")
+
+    client.create_registered_model("celltype-net", tags={"atlas.framework": "pytorch"})
+    for auroc in (0.9, 0.91):
+        run_id = _run(client, experiment, auroc, COMMITS[0])
+        client.create_model_version("celltype-net", source=str(folder / "m"), run_id=run_id)
+    client.set_registered_model_alias("celltype-net", "champion", "1")
+
+    client.create_registered_model("Weak Model", tags=FACTS)
+    run_id = _run(client, experiment, 0.6, COMMITS[1])
+    client.create_model_version("Weak Model", source=str(folder / "m"), run_id=run_id)
+    client.set_registered_model_alias("Weak Model", "production", "1")
+    return uri
+
+
+def _by_model(report: Any) -> dict[tuple[str, int], Any]:
+    return {(v.model, v.version): v for v in report.versions}
+
+
+def test_models_become_lines_in_version_order_with_pins_tags_and_promotions(
+    registry: Registry, tracking_uri: str
+) -> None:
+    report = registry.import_mlflow(tracking_uri)
+    found = _by_model(report)
+    for version in (1, 2, 3):
+        entry = found[("AD Risk", version)]
+        assert (entry.status, entry.line, entry.atlas_version) == ("imported", "ad-risk", version)
+        model = registry.get_model(entry.model_id)
+        assert model.code_repo_url == "https://github.com/example-lab/ad-risk"
+        assert model.code_commit_sha == COMMITS[version - 1]
+        assert model.trained_by == "ada"
+        assert model.metadata["extensions"]["mlflow_tags"] == {"team": "neuro"}
+        assert model.metadata["extensions"]["mlflow"]["version"] == version
+        assert model.metadata["training_config"]["hyperparameters"] == {"C": "0.5"}
+    assert found[("AD Risk", 2)].promotion == "promoted"
+    promoted = registry.promoted_version("ad-risk")
+    assert promoted is not None
+    assert promoted.version_number == 2
+
+
+def test_what_mlflow_does_not_say_is_held_and_later_versions_wait(
+    registry: Registry, tracking_uri: str
+) -> None:
+    report = registry.import_mlflow(tracking_uri, models=["celltype-net"])
+    found = _by_model(report)
+    held, waiting = found[("celltype-net", 1)], found[("celltype-net", 2)]
+    assert held.status == "held"
+    assert {
+        "metadata.model_family",
+        "metadata.parameter_count",
+        "metadata.training_data",
+        "metadata.evaluation_dataset",
+    } <= {p.path for p in held.problems}
+    assert waiting.status == "waiting"
+    assert "waits for version 1" in waiting.problems[0].message
+    assert registry.list_models() == []
+    sets = [
+        "model_family=cnn_classifier",
+        "parameter_count=1200000",
+        f"training_data={json.dumps([DATA])}",
+        f"evaluation_dataset={json.dumps(DATA)}",
+    ]
+    fixed = _by_model(
+        registry.import_mlflow(tracking_uri, models=["celltype-net"], assignments=sets)
+    )
+    assert [fixed[("celltype-net", v)].atlas_version for v in (1, 2)] == [1, 2]
+    assert fixed[("celltype-net", 1)].promotion == "promoted"
+
+
+def test_a_promotion_the_gate_refuses_goes_to_the_review_queue(
+    registry: Registry, tracking_uri: str
+) -> None:
+    [entry] = registry.import_mlflow(tracking_uri, models=["Weak Model"]).versions
+    assert (entry.status, entry.promotion) == ("imported", "refused")
+    assert entry.model_id is not None
+    assert registry.get_model(entry.model_id).promotion_state == "candidate"
+    item = registry.get_review(entry.model_id)
+    assert item.status == "open"
+    assert item.reasons[0]["field"] == "promotion"
+    assert "MLflow alias 'production'" in item.reasons[0]["reason"]
+    assert "below the minimum" in item.reasons[0]["reason"]
+
+
+def test_a_second_import_changes_nothing(registry: Registry, tracking_uri: str) -> None:
+    registry.import_mlflow(tracking_uri)
+    before = _state(registry)
+    again = registry.import_mlflow(tracking_uri)
+    assert {v.status for v in again.versions} == {"already_imported", "held", "waiting"}
+    assert all(v.promotion in {None, "left_as_is"} for v in again.versions)
+    assert _state(registry) == before
+
+
+def _state(registry: Registry) -> Any:
+    models = sorted((m.id, m.promotion_state, m.version_number) for m in registry.list_models())
+    reviews = [(i.artifact_id, i.status, i.reasons) for i in registry.list_reviews(None)]
+    return models, reviews, [e.id for e in registry.recent_events(limit=100)]
+
+
+def test_the_cli_checks_without_writing_and_reports_held_versions(
+    registry: Registry, tracking_uri: str, db_url: str, tmp_path: Path
+) -> None:
+    args = ["import", "mlflow", "--tracking-uri", tracking_uri, "--db", db_url]
+    code, out, _ = invoke(*args, "--check", "--json")
+    assert code == 1  # celltype-net is held
+    report = json.loads(out)
+    assert report["dry_run"] is True
+    assert report["counts"]["would_import"] == 4
+    assert registry.list_models() == []
+    code, out, _ = invoke(*args, "--model", "AD Risk")
+    assert code == 0, out
+    assert "3 imported" in out
+    missing = f"sqlite:///{tmp_path / 'nope.db'}"
+    code, _, err = invoke("import", "mlflow", "--tracking-uri", missing, "--db", db_url)
+    assert code == NotFoundError.exit_code
+    assert "no MLflow tracking database" in err
+    assert not (tmp_path / "nope.db").exists()
