@@ -77,9 +77,10 @@ def test_the_command_line_loads_no_server_stack_until_serve() -> None:
 
 
 def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None:
-    """``list`` and ``show`` on SQLite load no web stack, driver, backfill or SQL parser.
+    """``list`` and ``show`` on SQLite load only what reading needs.
 
-    Each of these costs tens of milliseconds of start-up on every command; they
+    No web stack, driver, backfill, SQL parser, git, Hugging Face or MLflow
+    library: each of these costs tens of milliseconds of start-up on every command; they
     are imported by the commands that use them (serve, PostgreSQL URLs,
     backfill and review, migrate).
     """
@@ -98,6 +99,10 @@ def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None
         "rich.progress",
         "atlas_registry.backfill.runner",
         "atlas_registry.backfill.rules",
+        "pygit2",
+        "huggingface_hub",
+        "mlflow",
+        "atlas_registry.backfill.review",
     )
     for command in (["list"], ["show", "model-none"]):
         probe = (
