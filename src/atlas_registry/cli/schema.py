@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -17,15 +18,16 @@ schema_app = typer.Typer(
 SHOWN_ROWS = 200
 
 
-def _checked(registry: Registry, proposed: Any) -> Any:
+def _over_every_model(registry: Registry, label: str, verb: Callable[..., Any]) -> Any:
+    """``verb(on_page=...)`` with a progress bar over the stored models, on a terminal only."""
     if not sys.stderr.isatty():
-        return registry.check_schema(proposed)
+        return verb(on_page=None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    columns = (TextColumn("schema check"), BarColumn(), MofNCompleteColumn())
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, transient=True) as progress:
-        task = progress.add_task("check", total=registry.count_models())
-        return registry.check_schema(proposed, on_page=lambda count: progress.advance(task, count))
+        task = progress.add_task(label, total=registry.count_models())
+        return verb(on_page=lambda count: progress.advance(task, count))
 
 
 @schema_app.command("check")
@@ -41,7 +43,11 @@ def check(
 
     def verb(registry: Registry) -> Any:
         proposed = read_document(schema) if schema is not None else None
-        return _checked(registry, proposed)
+        return _over_every_model(
+            registry,
+            "schema check",
+            lambda on_page: registry.check_schema(proposed, on_page=on_page),
+        )
 
     def render(result: Any) -> None:
         if result.ok:
@@ -78,14 +84,9 @@ def upgrade(
     """
 
     def verb(registry: Registry) -> Any:
-        if not sys.stderr.isatty():
-            return registry.upgrade_schema(to)
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        columns = (TextColumn("schema upgrade"), BarColumn(), MofNCompleteColumn())
-        with Progress(*columns, transient=True) as progress:
-            task = progress.add_task("upgrade", total=registry.count_models())
-            return registry.upgrade_schema(to, on_page=lambda n: progress.advance(task, n))
+        return _over_every_model(
+            registry, "schema upgrade", lambda on_page: registry.upgrade_schema(to, on_page=on_page)
+        )
 
     def render(result: Any) -> None:
         if result.shown:
