@@ -10,7 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 from huggingface_hub import ModelCard
 
-from atlas_registry import ModelRecord, ModelRegistration, Registry, SchemaAdmin, ValidationError
+from atlas_registry import (
+    InputError,
+    ModelRecord,
+    ModelRegistration,
+    Registry,
+    SchemaAdmin,
+    ValidationError,
+)
 from atlas_registry.api import create_app
 from atlas_registry.validation import load_schema
 from tests.catalog_helpers import add_artifact
@@ -297,3 +304,19 @@ def test_cards_over_the_cli_and_the_api(registry: Registry, db_url: str, tmp_pat
         assert response.headers["content-type"].startswith("text/markdown")
         assert _front(response.text)["atlas_registry"]["id"] == model.id
         assert client.get("/api/v1/models/nope/card").status_code == 404
+
+
+def test_hostile_front_matter_is_refused_before_it_is_expanded(
+    registry: Registry, tmp_path: Path
+) -> None:
+    layers = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for index, name in enumerate("bcdef"):
+        below = "abcdef"[index]
+        layers.append(f"{name}: &{name} [{', '.join([f'*{below}'] * 10)}]")
+    bomb = "---\n" + "\n".join(layers) + "\ndatasets: [*f, *f, *f]\n---\n# x\n"
+    with pytest.raises(InputError, match="YAML alias"):
+        registry.import_card(_card(tmp_path, bomb), revision=REVISION, source_url=HUB)
+    broken = "---\nmodel-index: [\n---\n# x\n"
+    with pytest.raises(InputError, match="cannot be read"):
+        registry.import_card(_card(tmp_path, broken), revision=REVISION, source_url=HUB)
+    assert registry.list_models() == []

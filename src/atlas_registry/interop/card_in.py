@@ -46,11 +46,28 @@ def read_card_text(path: str) -> tuple[str, str]:
         raise InputError(f"cannot read the model card {location}: {exc}") from exc
 
 
+def _refuse_aliases(content: str, source: str) -> None:
+    """YAML aliases let a few lines stand for millions of values; no card needs one."""
+    import yaml
+
+    front = content.lstrip()
+    if not front.startswith("---"):
+        return
+    text = front[3:].split("\n---", 1)[0]
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise InputError(f"the front matter of {source} uses a YAML alias (*name)")
+    except yaml.YAMLError as exc:
+        raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
+
+
 def _parsed(content: str, source: str) -> Any:
     from huggingface_hub import ModelCard
 
     if not content.lstrip().startswith("---"):
         return ModelCard(content, ignore_metadata_errors=True).data
+    _refuse_aliases(content, source)
     try:
         return ModelCard(content).data
     except Exception as exc:  # huggingface_hub raises ValueError and yaml's own errors
