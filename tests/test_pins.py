@@ -23,12 +23,14 @@ from atlas_registry.api import create_app
 from atlas_registry.errors import (
     ConfigurationError,
     IllegalTransitionError,
+    NotFoundError,
     PromotionGateError,
     ValidationError,
 )
 from atlas_registry.pins import fetching
 from atlas_registry.pins.locations import RepositoryLocations, url_key
 from atlas_registry.promotion_policy import GatePolicy
+from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.git_repos import BASE_TIME, RepoBuilder
 from tests.payloads import external_fine_tune, logistic_regression
@@ -216,6 +218,14 @@ def test_external_pins_are_checked_offline_only_where_a_mirror_exists(
     assert checks[doi].status == "not_checkable"
     assert not checks[hub].failing
     assert checks[gone].failing
+
+
+def test_an_artifact_without_registry_facts_has_no_pin_to_check(
+    registry: Registry, lab: LabRepo
+) -> None:
+    add_artifact(registry.database, "model-held", "model")  # e.g. a legacy model held for review
+    with pytest.raises(NotFoundError, match="not a registered model"):
+        _verify(registry, lab, "model-held")
 
 
 def test_checks_are_append_only(registry: Registry, lab: LabRepo) -> None:

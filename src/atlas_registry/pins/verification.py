@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.errors import NotFoundError
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.fetching import fetch_into_cache
 from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
@@ -186,7 +187,13 @@ def _target(row: Any) -> PinTarget:
 
 
 def targets_named(session: SqlSession, model_ids: Iterable[str]) -> list[PinTarget]:
-    return [_target(session.first(_TARGETS_BY_ID, (model_id,))) for model_id in model_ids]
+    targets = []
+    for model_id in model_ids:
+        row = session.first(_TARGETS_BY_ID, (model_id,))
+        if row is None:  # an artifact without registry facts, e.g. one held for review
+            raise NotFoundError(f"{model_id} is not a registered model: it has no pin to check")
+        targets.append(_target(row))
+    return targets
 
 
 def targets_paged(db: Database, promoted_only: bool) -> Iterator[list[PinTarget]]:
