@@ -495,3 +495,15 @@ def test_only_allowed_hosts_are_fetched(
     assert check.status == "unreachable"
     assert "github.com is not among the hosts fetching is allowed from" in check.detail
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_model_page_shows_the_newest_check_escaped(registry: Registry, lab: LabRepo) -> None:
+    model = _internal(registry, lab.released, entrypoint="<img src=x onerror=alert(1)>.py")
+    _verify(registry, lab, model)
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        page = client.get(f"/models/{model}").text
+    assert "Pin check" in page
+    assert 'class="badge check-failed">failed</span>' in page
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;.py does not exist at that commit" in page
+    assert f'href="/api/v1/models/{model}/card"' in page
