@@ -22,7 +22,7 @@ from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, Violation
 from atlas_registry.records import decode_json
 from atlas_registry.schema_check import MAX_SHOWN, ModelBreak
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.sql_session import SqlSession, marks
 from atlas_registry.validation import MetadataValidator, version_key
 
 PAGE = 1000
@@ -31,7 +31,14 @@ _PAGE_SQL = (
     "SELECT a.id, a.metadata, mv.metadata_schema_version FROM artifacts a "
     "JOIN model_versions mv ON mv.artifact_id = a.id WHERE a.id > ? ORDER BY a.id LIMIT ?"
 )
-_RESTAMP = "UPDATE model_versions SET metadata_schema_version = ? WHERE artifact_id = ?"
+
+
+def _restamp_sql(count: int) -> str:
+    """One statement re-stamps a page's accepted models (not one statement per model)."""
+    return (
+        "UPDATE model_versions SET metadata_schema_version = ? "
+        f"WHERE artifact_id IN ({marks(count)})"
+    )
 
 
 @dataclass
@@ -81,7 +88,7 @@ def upgrade_stored(
             rows = session.rows(_PAGE_SQL, (after, PAGE))
             if not rows:
                 return result
-            restamp = []
+            restamp: list[str] = []
             for model_id, text, stamped in rows:
                 result.checked += 1
                 if stamped == validator.version:
@@ -91,13 +98,14 @@ def upgrade_stored(
                 else:
                     problems = _violations(validator, text)
                     if not problems:
-                        restamp.append((validator.version, model_id))
+                        restamp.append(model_id)
                         continue
                     _hold(conn, model_id, stamped, validator.version, problems)
                     result.held += 1
                     if len(result.shown) < MAX_SHOWN:
                         result.shown.append(ModelBreak(model_id, stamped, problems))
-            session.run_many(_RESTAMP, restamp)
+            if restamp:
+                session.run(_restamp_sql(len(restamp)), [validator.version, *restamp])
             result.restamped += len(restamp)
         after = rows[-1][0]
         if on_page:
