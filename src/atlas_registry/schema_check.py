@@ -21,10 +21,22 @@ from atlas_registry.validation import MetadataValidator
 PAGE = 1000
 MAX_SHOWN = 1000
 
-_PAGE_SQL = (
-    "SELECT a.id, a.metadata, mv.metadata_schema_version FROM artifacts a "
-    "JOIN model_versions mv ON mv.artifact_id = a.id WHERE a.id > ? ORDER BY a.id LIMIT ?"
-)
+
+def page_sql(size: int) -> str:
+    """One page of stored models after an id: id, metadata, the version that validated it.
+
+    It is driven from model_versions' primary key, with each model's metadata
+    read by primary key. Written as a join, PostgreSQL's generic plan (psycopg
+    prepares a statement that runs repeatedly) merge-joined from the first
+    row of model_versions for every page: 1 s per page halfway through
+    1,000,000 models. The page size is written into the statement so the
+    planner knows how few rows it reads.
+    """
+    return (
+        "SELECT mv.artifact_id, (SELECT a.metadata FROM artifacts a WHERE a.id = mv.artifact_id), "
+        "mv.metadata_schema_version FROM model_versions mv "
+        f"WHERE mv.artifact_id > ? ORDER BY mv.artifact_id LIMIT {int(size)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,7 @@ def _pages(db: Database) -> Iterator[list[tuple[Any, ...]]]:
     after = ""
     while True:
         with db.single_read() as conn:
-            rows = SqlSession.of(conn).rows(_PAGE_SQL, (after, PAGE))
+            rows = SqlSession.of(conn).rows(page_sql(PAGE), (after,))
         if not rows:
             return
         yield rows

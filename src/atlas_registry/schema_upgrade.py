@@ -21,16 +21,11 @@ from atlas_registry.catalog_adoption import ADOPTION_LOCK
 from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, Violation
 from atlas_registry.records import decode_json
-from atlas_registry.schema_check import MAX_SHOWN, ModelBreak
+from atlas_registry.schema_check import MAX_SHOWN, ModelBreak, page_sql
 from atlas_registry.sql_session import SqlSession, marks
 from atlas_registry.validation import MetadataValidator, version_key
 
 PAGE = 1000
-
-_PAGE_SQL = (
-    "SELECT a.id, a.metadata, mv.metadata_schema_version FROM artifacts a "
-    "JOIN model_versions mv ON mv.artifact_id = a.id WHERE a.id > ? ORDER BY a.id LIMIT ?"
-)
 
 
 def _restamp_sql(count: int) -> str:
@@ -85,7 +80,7 @@ def upgrade_stored(
         with db.transaction(write=True) as conn:
             db.lock(conn, ADOPTION_LOCK)  # the review queue's writers take this lock
             session = SqlSession.of(conn)
-            rows = session.rows(_PAGE_SQL, (after, PAGE))
+            rows = session.rows(page_sql(PAGE), (after,))
             if not rows:
                 return result
             restamp: list[str] = []
