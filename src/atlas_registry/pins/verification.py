@@ -201,12 +201,12 @@ def targets_paged(db: Database, promoted_only: bool) -> Iterator[list[PinTarget]
     where = "promotion_state = 'promoted' AND " if promoted_only else ""
     sql = (
         f"SELECT {_TARGET_COLUMNS} FROM model_versions "
-        f"WHERE {where}artifact_id > ? ORDER BY artifact_id LIMIT ?"
-    )
+        f"WHERE {where}artifact_id > ? ORDER BY artifact_id LIMIT {int(CHUNK)}"
+    )  # the page size is in the statement, so a prepared (generic) plan knows it
     after = ""
     while True:
         with db.session() as session:
-            page = [_target(row) for row in session.rows(sql, (after, CHUNK))]
+            page = [_target(row) for row in session.rows(sql, (after,))]
         if not page:
             return
         yield page
