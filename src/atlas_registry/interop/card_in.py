@@ -19,6 +19,7 @@ from atlas_registry.backfill.review import json_or_text, parse_assignments
 from atlas_registry.documents import MAX_DOCUMENT_BYTES
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_HOST, HUB_LIBRARY
+from atlas_registry.patterns import SOURCE_VERSION, matches
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import MetadataValidator
 
@@ -27,8 +28,6 @@ FRAMEWORK_OF = {hub: ours for ours, hub in HUB_LIBRARY.items()} | {"sklearn": "s
 # A card is a README.md, or a folder holding one.
 CARD_FILE = "README.md"
 _BRANCH_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9._/-]*")
-_IMMUTABLE = re.compile(r"[0-9a-f]{7,40}|[0-9a-f]{64}")
-_RELEASE = re.compile(r"v?[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?")
 
 
 def read_card_text(path: str) -> tuple[str, str]:
@@ -118,8 +117,9 @@ def _revision_problems(revision: str | None) -> list[Violation]:
                 "(a card does not pin itself)",
             )
         ]
-    immutable = _IMMUTABLE.fullmatch(revision) or _RELEASE.fullmatch(revision)
-    if not immutable and _BRANCH_LIKE.fullmatch(revision):
+    # The schema's own rule for an external pin (a SHA, a release tag or a DOI);
+    # what it refuses and reads like a ref name gets the reason, not just "no match".
+    if not matches(SOURCE_VERSION, revision) and _BRANCH_LIKE.fullmatch(revision):
         return [
             Violation(
                 "revision",

@@ -21,6 +21,7 @@ from typing import Any
 
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import NotFoundError
+from atlas_registry.patterns import COMMIT_SHA, matches
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.fetching import fetch_into_cache
 from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
@@ -28,7 +29,6 @@ from atlas_registry.pins.locations import RepositoryLocations, url_key
 from atlas_registry.sql_session import SqlSession
 
 CHUNK = 500
-_COMMIT_PIN = re.compile(r"[0-9a-f]{7,64}")
 _DOI = re.compile(r"10\.[0-9]{4,9}/.+")
 
 
@@ -139,7 +139,7 @@ def _external_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
     repo = repos.open(target.repo_url)
     if isinstance(repo, str):
         return _Outcome("not_checkable", f"not checkable offline: {repo}")
-    if _COMMIT_PIN.fullmatch(target.pinned.lower()):
+    if matches(COMMIT_SHA, target.pinned.lower()):
         resolution = repo.resolve(target.pinned)
         if resolution.commit is not None:
             sha = str(resolution.commit.id)
