@@ -20,6 +20,7 @@ from atlas_registry.backfill.review import (
     json_or_text,
     mark_resolved,
     parse_assignments,
+    place,
 )
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, adopt_legacy_in
 from atlas_registry.catalog_queries import fetch_model
@@ -51,15 +52,7 @@ def _apply(proposed: dict[str, Any], assignments: dict[str, str]) -> dict[str, A
                 "unknown field in --set",
                 [Violation(key, f"is not a metadata field or one of {', '.join(FACT_FIELDS)}")],
             )
-        node = completed["metadata"]
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ValidationError(
-                    "cannot set a field inside a value",
-                    [Violation(key, "its parent is not an object")],
-                )
-        node[parts[-1]] = json_or_text(value, key)
+        place(completed["metadata"], parts, json_or_text(value, key), key)
     completed["trace"] = {**completed["trace"], "resolved_with": sorted(assignments)}
     return completed
 

@@ -147,6 +147,23 @@ def json_or_text(raw: str, key: str) -> Any:
         return raw
 
 
+def place(root: dict[str, Any], path: list[str], value: Any, key: str) -> None:
+    """Set ``value`` at ``path`` inside ``root``, making objects on the way (``--set a.b=1``).
+
+    ``key`` is the assignment as written, for the error when the path would
+    step inside a value that is not an object.
+    """
+    node = root
+    for part in path[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ValidationError(
+                "cannot set a field inside a value", [Violation(key, "its parent is not an object")]
+            )
+        node = child
+    node[path[-1]] = value
+
+
 def mark_resolved(conn: Connection, artifact_id: str, actor: str, notes: str | None) -> None:
     conn.execute(
         update(review_queue)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from atlas_registry.backfill.review import json_or_text, parse_assignments
+from atlas_registry.backfill.review import json_or_text, parse_assignments, place
 from atlas_registry.documents import MAX_DOCUMENT_BYTES
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_HOST, HUB_LIBRARY
@@ -207,15 +207,7 @@ def card_registration(
 def _apply(metadata: dict[str, Any], values: dict[str, str]) -> None:
     """``--set`` assignments placed by dotted path; they win over what the card says."""
     for key, raw in values.items():
-        parts = key.removeprefix("metadata.").split(".")
-        node = metadata
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                parent = [Violation(key, "its parent is not an object")]
-                raise ValidationError("cannot set a field inside a value", parent)
-            node = child
-        node[parts[-1]] = json_or_text(raw, key)
+        place(metadata, key.removeprefix("metadata.").split("."), json_or_text(raw, key), key)
 
 
 _BY_SOURCE = (

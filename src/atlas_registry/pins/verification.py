@@ -71,9 +71,9 @@ class RepositoryCache:
     def _opened(self, url: str, key: str) -> GitRepository | str:
         path = self.locations.locate(url)
         why = f"no local copy of {key}: looked in {self.locations.describe()}"
-        if path is None and self.locations.fetches:
-            assert self.locations.cache is not None
-            fetched = fetch_into_cache(url, self.locations.cache, self.locations.fetch_hosts)
+        cache = self.locations.cache
+        if path is None and cache is not None and self.locations.fetch_hosts:
+            fetched = fetch_into_cache(url, cache, self.locations.fetch_hosts)
             path = fetched.path
             if fetched.note:
                 self.notes[key] = fetched.note
