@@ -246,6 +246,12 @@ def test_policy_file_errors_are_clear(tmp_path: Path) -> None:
         parse_policy('[benchmarks.x]\nmetric = "auroc"\n', "p.toml")
     with pytest.raises(ConfigurationError, match="not valid TOML"):
         parse_policy("[[[", "p.toml")
+    # A misspelt rule must not silently leave the gate open.
+    with pytest.raises(ConfigurationError, match="unknown keys require_verified_pin"):
+        parse_policy("[gate]\nrequire_verified_pin = true\n", "p.toml")
+    assert parse_policy(
+        "[gate]\nrequire_verified_code_pin = true\n", "p.toml"
+    ).require_verified_code_pin
     with pytest.raises(ConfigurationError, match="cannot read"):
         load_policy(str(tmp_path / "missing.toml"))
     custom = tmp_path / "gate.toml"
