@@ -58,6 +58,8 @@ BASELINE = Path(__file__).with_name("baseline.json")
 # Figures a --quick run compares with bench/baseline.json: each is a time divided
 # by the bare floor measured in the same run, so a slower machine does not move it.
 REGRESSION_FIGURES = ("register_over_floor", "promote_over_floor", "batch_item_over_floor")
+# Runs of the floor ratios after the first, before a figure over the line counts.
+REMEASURES = 2
 REGRESSION_FACTOR = 2.0
 
 
@@ -651,17 +653,21 @@ def write_ratios(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def check_regressions(report: dict[str, Any], args: argparse.Namespace) -> int:
-    """Exit status 1 when a floor ratio is over REGRESSION_FACTOR x its baseline, twice.
+    """Exit status 1 when a floor ratio is over REGRESSION_FACTOR x its baseline in every run.
 
-    A figure over the line is measured once more before it counts: on a shared
-    machine another process can slow one run's writes for a moment, and a
-    regression in the code shows in both runs.
+    A figure over the line is measured again, up to REMEASURES times, and its
+    best run counts: on a shared machine the ratio of a PostgreSQL promotion to
+    the bare commit moved between 2.8x and 5.6x from run to run with the same
+    code, while a regression in the code shows in every run.
     """
-    worse = _over_baseline(report["ratios"], report["backend"])
-    if worse:
+    best = dict(report["ratios"])
+    worse = _over_baseline(best, report["backend"])
+    for _ in range(REMEASURES):
+        if not worse:
+            break
         progress("a write looks slower than bench/baseline.json allows: measuring again")
         again = write_ratios(args)
-        best = {k: min(v, again.get(k, v)) for k, v in report["ratios"].items() if k in again}
+        best = {k: min(v, again.get(k, v)) if k in again else v for k, v in best.items()}
         worse = _over_baseline(best, report["backend"])
     for line in worse:
         print(f"REGRESSION (more than {REGRESSION_FACTOR:g}x the baseline) {line}", file=sys.stderr)
