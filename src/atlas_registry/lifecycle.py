@@ -90,7 +90,9 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
         )
 
 
-# Every version of a line with its state, in version order. The line's expression
+# Every version of the line of the model ``?`` names (any member, the root
+# included), with its state, in version order. Keyed by a member rather than the
+# root, it can be sent together with the model's own read. The line's expression
 # index (ux_artifacts_lineage_version) drives, and each member's state is a
 # per-row lookup by primary key. Written as a join, or with "promotion_state =
 # 'promoted'" in the WHERE clause, planners without fresh statistics (SQLite
@@ -101,7 +103,10 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
 LINE_STATES = """
 SELECT a.id, a.version_number,
     (SELECT mv.promotion_state FROM model_versions mv WHERE mv.artifact_id = a.id)
-FROM artifacts a WHERE COALESCE(a.lineage_id, a.id) = ? ORDER BY a.version_number"""
+FROM artifacts a
+WHERE COALESCE(a.lineage_id, a.id) =
+    (SELECT COALESCE(m.lineage_id, m.id) FROM artifacts m WHERE m.id = ?)
+ORDER BY a.version_number"""
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,17 @@ class _Member:
     promotion_state: str | None
 
 
-def _line_members(session: SqlSession, root: str) -> list[_Member]:
-    return [_Member(*row) for row in session.rows(LINE_STATES, (root,))]
+def _line_members(session: SqlSession, member_id: str) -> list[_Member]:
+    return [_Member(*row) for row in session.rows(LINE_STATES, (member_id,))]
+
+
+@dataclass(frozen=True)
+class Gated:
+    """A candidate read under its line's lock, its line's states, and the gate's verdict."""
+
+    model: ModelRecord
+    line: list[_Member]
+    unmet: list[Violation]
 
 
 @dataclass(frozen=True)
@@ -136,12 +150,13 @@ def _apply(
 
     One UPDATE of the models' states (each guarded by the state it was read in),
     one of their catalog rows (``catalog``: id -> (superseded_by, lifecycle_state)),
-    and one INSERT of all the events, whose ids come back with RETURNING.
+    and one INSERT of all the events, whose ids come back with RETURNING. All
+    three are sent before either result is read: one round trip in a pipeline.
     """
     now = utc_timestamp()
     states = " ".join("WHEN ? THEN ?" for _ in moves)
     guards = " OR ".join("(artifact_id = ? AND promotion_state = ?)" for _ in moves)
-    changed = session.rows(
+    changed = session.later(
         f"UPDATE model_versions SET promotion_state = CASE artifact_id {states} END, "
         f"promotion_notes = CASE artifact_id {states} END WHERE {guards} RETURNING artifact_id",
         [
@@ -150,10 +165,6 @@ def _apply(
             *(v for m in moves for v in (m.model_id, m.from_state)),
         ],
     )
-    if len(changed) != len(moves):  # the line lock makes this unreachable; never half-apply
-        raise IllegalTransitionError(
-            "the model changed state while this transition ran; read it again and retry"
-        )
     if catalog:
         whens = " ".join("WHEN ? THEN ?" for _ in catalog)
         session.run(
@@ -168,7 +179,7 @@ def _apply(
             ],
         )
     rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in moves)
-    ids = session.rows(
+    ids = session.later(
         "INSERT INTO model_promotion_events "
         "(artifact_id, from_state, to_state, actor, notes, override, created_at) "
         f"VALUES {rows} RETURNING id",
@@ -178,11 +189,15 @@ def _apply(
             for v in (m.model_id, m.from_state, m.to_state, actor, m.notes, int(m.override), now)
         ],
     )
+    if len(changed.rows()) != len(moves):  # unreachable under the line lock; never half-apply
+        raise IllegalTransitionError(
+            "the model changed state while this transition ran; read it again and retry"
+        )
     return [
         PromotionEvent(
             event_id, m.model_id, m.from_state, m.to_state, actor, m.notes, m.override, now
         )
-        for (event_id,), m in zip(sorted(ids), moves, strict=True)
+        for (event_id,), m in zip(sorted(ids.rows()), moves, strict=True)
     ]
 
 
@@ -190,6 +205,16 @@ def _locked_model(db: Database, session: SqlSession, model_id: str) -> ModelReco
     """The model read after taking its line's lock, so its state cannot be stale."""
     lock_line_of(db, session, model_id)
     return fetch_model(session, model_id)  # says why when the id is not a registered model
+
+
+def _locked_line(
+    db: Database, session: SqlSession, model_id: str
+) -> tuple[ModelRecord, list[_Member]]:
+    """:func:`_locked_model` and its line's states: the lock and both reads in one round trip."""
+    lock_line_of(db, session, model_id)
+    line = session.later(LINE_STATES, (model_id,))
+    model = fetch_model(session, model_id)
+    return model, [_Member(*row) for row in line.rows()]
 
 
 def _after(
@@ -223,7 +248,8 @@ def promote(
         notes = _require_text("notes", notes, "an override must say why the gate is bypassed")
     policy = policy or load_policy()
     with db.session(write=True) as session:
-        model, unmet = gate_in(db, session, model_id, policy)
+        gated = gate_in(db, session, model_id, policy)
+        unmet = gated.unmet
         if unmet and not override:
             raise PromotionGateError(
                 f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
@@ -231,18 +257,16 @@ def promote(
                 unmet,
             )
         events = promote_checked_in(
-            session, model, actor=actor, notes=notes, overridden=bool(unmet) and override
+            session, gated, actor=actor, notes=notes, overridden=bool(unmet) and override
         )
-    return TransitionResult(_after(model, events), events)
+    return TransitionResult(_after(gated.model, events), events)
 
 
-def gate_in(
-    db: Database, session: SqlSession, model_id: str, policy: GatePolicy
-) -> tuple[ModelRecord, list[Violation]]:
+def gate_in(db: Database, session: SqlSession, model_id: str, policy: GatePolicy) -> Gated:
     """The model, locked in its line and free to be promoted, with every unmet gate condition."""
-    model = _locked_model(db, session, model_id)
+    model, line = _locked_line(db, session, model_id)
     _check_transition(model, "promoted")
-    return model, _gate(session, model, policy)
+    return Gated(model, line, _gate(session, model, policy))
 
 
 def _gate(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[Violation]:
@@ -254,14 +278,11 @@ def _gate(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[V
 
 
 def promote_checked_in(
-    session: SqlSession, model: ModelRecord, *, actor: str, notes: str | None, overridden: bool
+    session: SqlSession, gated: Gated, *, actor: str, notes: str | None, overridden: bool
 ) -> list[PromotionEvent]:
     """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
-    retired = [
-        m.id
-        for m in _line_members(session, model.lineage_id)
-        if m.promotion_state == "promoted" and m.id != model.id
-    ]
+    model = gated.model
+    retired = [m.id for m in gated.line if m.promotion_state == "promoted" and m.id != model.id]
     moves = [_Move(old, "promoted", "superseded", f"superseded by {model.id}") for old in retired]
     moves.append(_Move(model.id, "candidate", "promoted", notes, overridden))
     return _apply(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
@@ -385,9 +406,8 @@ def rollback(
     notes = _require_text("notes", notes, "a rollback must say why")
     policy = policy or load_policy()
     with db.session(write=True) as session:
-        model = _locked_model(db, session, model_id)
+        model, rows = _locked_line(db, session, model_id)
         line = model.line_name or model.lineage_id
-        rows = _line_members(session, model.lineage_id)
         target = fetch_model(session, _rollback_target(rows, to_version, line).id)
         unmet = _gate(session, target, policy)
         if unmet and not override:

@@ -16,7 +16,7 @@ errors exactly as it does for Core statements.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -39,6 +39,18 @@ def marks(count: int) -> str:
     return ", ".join(["?"] * count)
 
 
+class Pending:
+    """The rows of a query sent with :meth:`SqlSession.later`, read on first use."""
+
+    def __init__(self, source: list[tuple[Any, ...]] | Callable[[], list[tuple[Any, ...]]]) -> None:
+        self._source = source
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
+
+
 class SqlSession:
     """Statements with ``?`` marks on one DBAPI connection, inside its open transaction."""
 
@@ -58,7 +70,21 @@ class SqlSession:
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         """Every row a query returns (in a pipeline, this is where the round trip happens)."""
+        return self._fetched(sql, self._run(sql, params))
+
+    def later(self, sql: str, params: Params = ()) -> Pending:
+        """Send a query now and read its rows when they are needed.
+
+        In a pipeline, queries sent before the first read share that read's
+        round trip; elsewhere the rows are read at once. Either way the query
+        runs at this point of the transaction, after everything sent before it.
+        """
+        if not self._pipelined:
+            return Pending(self.rows(sql, params))
         cursor = self._run(sql, params)
+        return Pending(lambda: self._fetched(sql, cursor))
+
+    def _fetched(self, sql: str, cursor: Any) -> list[tuple[Any, ...]]:
         try:
             return list(cursor.fetchall())
         except self._driver_error as exc:

@@ -148,15 +148,15 @@ def _promote_in_use(
 ) -> str:
     """Promote a legacy model that was in use: through the gate, or by a recorded override."""
     session = SqlSession.of(conn)
-    model, unmet = lifecycle.gate_in(db, session, artifact_id, policy)
+    gated = lifecycle.gate_in(db, session, artifact_id, policy)
     lifecycle.promote_checked_in(
         session,
-        model,
+        gated,
         actor=ACTOR,
-        notes=_promotion_notes(mapping, unmet),
-        overridden=bool(unmet),
+        notes=_promotion_notes(mapping, gated.unmet),
+        overridden=bool(gated.unmet),
     )
-    return "override" if unmet else "gate"
+    return "override" if gated.unmet else "gate"
 
 
 class _Chunk:
