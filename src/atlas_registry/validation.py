@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from atlas_registry.documents import value_problems
 from atlas_registry.errors import MetadataValidationError, Violation
@@ -30,12 +31,19 @@ from atlas_registry.errors import MetadataValidationError, Violation
 SCHEMA_FOLDER = "model_artifact_metadata"
 # Metadata nests at most 17 levels: the root object and 16 levels of values below it.
 MAX_METADATA_NESTING = 17
-# In stored JSON text: a NUL, a surrogate (paired or not) or a long run of digits.
-# The fast path sends a document holding any of them to the full walk, which
-# decides; most documents hold none, and the search runs at C speed.
 # What value_problems says of values the schema validator cannot be given.
-_UNREADABLE = ("nests deeper", "text holds an unpaired", "key holds an unpaired")
-_SUSPECT = re.compile(r"\\u0000|\\ud[89a-f]|[0-9]{16}", re.IGNORECASE)
+_UNREADABLE = (
+    "nests deeper",
+    "text holds an unpaired",
+    "key holds an unpaired",
+    "has a key that is not text",
+    "must be a JSON value",
+)
+# In stored JSON text (non-ASCII is written as \uXXXX): a NUL or a surrogate,
+# paired or not. The fast path sends a document holding one to the full walk,
+# which decides; it is looked for only in text that holds an escape at all.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -116,21 +124,26 @@ class MetadataValidator:
     def checked_json(self, metadata: Any) -> tuple[str | None, list[Violation]]:
         """The metadata as stored JSON text when valid, else every violation.
 
-        The fast path costs one schema check and the one serialisation storage
-        needs anyway: the schema cannot see NaN/Infinity in free-form values, and
-        the encoder refuses them, so a refusal sends the document to the slow path.
+        The fast path costs one schema check, the one serialisation storage needs
+        anyway, and one pass of orjson, all at C speed. The schema cannot see what
+        is not JSON in free-form values; the two encoders refuse all of it between
+        them (the standard one: NaN, Infinity, objects that are not JSON values;
+        orjson, in strict-integer mode: integers beyond ±(2^53 - 1), keys that are
+        not text, lone surrogates), and a refusal sends the document to the full
+        walk, which names every problem. A NUL is looked for in the text.
         """
         if isinstance(metadata, dict) and self._fast_valid(metadata):
             try:
-                text = json.dumps(metadata, allow_nan=False, separators=(",", ":"))
-            except (ValueError, TypeError, RecursionError):
+                orjson.dumps(metadata, option=orjson.OPT_STRICT_INTEGER)
+                text = _ENCODER.encode(metadata)
+            except (ValueError, TypeError, RecursionError):  # orjson's error is a TypeError
                 text = None
-            if text is not None and not _SUSPECT.search(text):
+            if text is not None and not ("\\u" in text and _SUSPECT_ESCAPE.search(text)):
                 return text, []
         problems = self.violations(metadata)
         if problems:
             return None, problems
-        return json.dumps(metadata, allow_nan=False, separators=(",", ":")), []
+        return _ENCODER.encode(metadata), []
 
     def violations(self, metadata: Any) -> list[Violation]:
         """Every violation in ``metadata``, sorted by path; empty when it is valid."""
@@ -152,8 +165,8 @@ class MetadataValidator:
     def _fast_valid(self, metadata: dict[str, Any]) -> bool:
         try:
             return bool(self._validator.is_valid(metadata))
-        except UnicodeEncodeError:  # a lone surrogate; the full walk names where
-            return False
+        except (UnicodeEncodeError, ValueError):  # a lone surrogate, a key that is not text:
+            return False  # the full walk names where
 
     def validate(self, metadata: Any) -> None:
         problems = self.violations(metadata)
