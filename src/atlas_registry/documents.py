@@ -41,6 +41,8 @@ _DIGITS_OF_SAFE_INTEGER = len(str(MAX_SAFE_INTEGER))
 
 _BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# In a Python string every surrogate is unpaired (a pair from JSON is decoded to one character).
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
 class _Refused:
@@ -156,6 +158,11 @@ def value_problems(
     anything that is not a JSON value are refused here, before any write.
     """
     return list(_problems(value, path, 0, max_nesting))
+
+
+def is_storable_text(text: str) -> bool:
+    """True when ``text`` breaks none of the limits on text: the common case, in one search."""
+    return _UNSTORABLE_CHARACTER.search(text) is None
 
 
 def _join(path: str, key: str | int) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from atlas_registry.documents import value_problems
+from atlas_registry.documents import is_storable_text, value_problems
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
 from atlas_registry.records import ModelRegistration
@@ -114,7 +114,7 @@ def _text_problems(registration: ModelRegistration) -> list[Violation]:
         if not isinstance(value, str):
             problems.append(Violation(name, "must be text"))
             continue
-        found = value_problems(value, name)
+        found = [] if is_storable_text(value) else value_problems(value, name)
         if found:
             problems += found
         elif name == "title" and not value.strip():
