@@ -26,7 +26,12 @@ from atlas_registry.catalog_queries import (
 )
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
-from atlas_registry.lines import join_lines, line_lock, name_lines_in, names_to_create
+from atlas_registry.lines import (
+    join_lines,
+    lock_lines_of_parents,
+    name_lines_in,
+    names_to_create,
+)
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, prepare, under
@@ -118,22 +123,20 @@ def write_prepared(
 ) -> Written:
     """Check references and write rows for already-validated models, in ``session``.
 
-    The statements are the fewest a checked registration needs: one read of
-    every artifact the batch names (with each one's line: its newest version
-    number and name), the line locks, a re-read of those lines where the lock
-    came after the read (PostgreSQL), then the inserts.
+    The statements are the fewest a checked registration needs: the locks of
+    the parents' lines, then one read of every artifact the batch names (with
+    each one's line: its newest version number and name), then the inserts. On
+    PostgreSQL the locks and the read go out together, the read after the
+    locks, so what it says of a locked line is current: one round trip.
     """
     prepared = join_lines(db, session, prepared)
+    lock_lines_of_parents(
+        db, session, sorted({p.parent_version_id for p in prepared if p.parent_version_id})
+    )
     known = known_artifacts(session, prepared)
     _refuse_existing(prepared, known)
-    parents = {p.parent_version_id for p in prepared if p.parent_version_id in known}
-    roots = sorted({known[parent].root for parent in parents if parent})
-    for root in roots:
-        db.lock(session, line_lock(root))
     _check_references(prepared, known, batch)
     lines = {k.root: (k.top_version, k.line_name) for k in known.values()}
-    if roots and not db.locks_at_begin:
-        lines.update(_lines_now(session, roots))
     artifact_rows, moved_roots = _number_versions(prepared, known, lines)
     roots_of = {row["id"]: row["lineage_id"] or row["id"] for row in artifact_rows}
     new_names = names_to_create(session, prepared, roots_of)
@@ -159,11 +162,6 @@ SELECT a.id, a.artifact_type, COALESCE(a.lineage_id, a.id),
      WHERE COALESCE(b.lineage_id, b.id) = COALESCE(a.lineage_id, a.id)),
     (SELECT l.name FROM model_lines l WHERE l.root_id = COALESCE(a.lineage_id, a.id))
 FROM artifacts a WHERE a.id IN ({marks})"""
-_LINES_NOW = """
-SELECT t.root, t.top, l.name FROM (
-    SELECT COALESCE(lineage_id, id) AS root, max(version_number) AS top FROM artifacts
-    WHERE COALESCE(lineage_id, id) IN ({marks}) GROUP BY COALESCE(lineage_id, id)
-) t LEFT JOIN model_lines l ON l.root_id = t.root"""
 _DEMOTE = """
 UPDATE artifacts SET is_latest = 0, updated_at = ?
 WHERE COALESCE(lineage_id, id) IN ({marks}) AND is_latest = 1"""
@@ -182,12 +180,6 @@ def known_artifacts(session: SqlSession, prepared: Sequence[PreparedModel]) -> d
         for row in session.rows(_KNOWN.format(marks=marks(len(chunk))), chunk):
             known[row[0]] = Known(row[1], row[2], row[3], row[4])
     return known
-
-
-def _lines_now(session: SqlSession, roots: list[str]) -> dict[str, tuple[int, str | None]]:
-    """root -> (top version, name), read under the lines' locks."""
-    rows = session.rows(_LINES_NOW.format(marks=marks(len(roots))), roots)
-    return {root: (top, name) for root, top, name in rows}
 
 
 def _refuse_existing(prepared: Sequence[PreparedModel], known: Mapping[str, Known]) -> None:

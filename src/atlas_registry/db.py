@@ -422,15 +422,6 @@ class Database:
             conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
         return True
 
-    @property
-    def locks_at_begin(self) -> bool:
-        """True when a write transaction holds the database's only write lock from BEGIN.
-
-        SQLite's BEGIN IMMEDIATE serialises writers, so what a writer reads is
-        current until it commits; PostgreSQL writers must re-read after a lock.
-        """
-        return self.dialect == "sqlite"
-
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -53,6 +53,26 @@ def lock_line_of(db: Database, session: SqlSession, model_id: str) -> None:
     )
 
 
+def lock_lines_of_parents(db: Database, session: SqlSession, parent_ids: Sequence[str]) -> None:
+    """Take the locks of the lines ``parent_ids`` belong to, without a round trip of its own.
+
+    The database finds each line from its member and locks the lines in the
+    order every writer takes them (sorted by root, byte order, as
+    :func:`join_lines` sorts), so a read sent after this sees the lines current.
+    The locks exist only where writers are not serialised at BEGIN (PostgreSQL,
+    whose ``= ANY`` takes the whole list as one parameter).
+    """
+    if not parent_ids:
+        return
+    db.lock_keyed_by(
+        session,
+        "? || root",
+        f'(SELECT DISTINCT {_ROOT_SQL} COLLATE "C" AS root FROM artifacts '
+        "WHERE id = ANY(?) ORDER BY root) AS roots",
+        (line_lock(""), list(parent_ids)),
+    )
+
+
 def join_lines(
     db: Database, session: SqlSession, prepared: Sequence[PreparedModel]
 ) -> list[PreparedModel]:
