@@ -19,4 +19,8 @@ if [ ! -f "$STAMP" ]; then
     rm -f "$VENV"/.installed-*
     touch "$STAMP"
 fi
+# The package's own modules, compiled once: where Python is told not to write
+# bytecode (PYTHONDONTWRITEBYTECODE, common in containers) every command would
+# compile them again, about 0.08 s of each CLI start-up. Up-to-date files are skipped.
+"$VENV/bin/python" -m compileall -q "$ROOT/src" >/dev/null
 export PATH="$VENV/bin:$PATH"
