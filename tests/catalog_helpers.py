@@ -47,9 +47,9 @@ def sqlite_plan(db: Database, statement: Any, values: dict[str, Any] | Sequence[
             sql, ordered = statement, tuple(values)
         else:
             assert isinstance(values, dict)
-            compiled = statement.compile(conn)
-            params = compiled.construct_params(values)
-            sql = str(compiled)
-            ordered = tuple(params[name] for name in compiled.positiontup or [])
+            # A LIMIT written into the text (catalog_queries.inline_count) is rendered here.
+            expanded = statement.compile(conn).construct_expanded_state(values)
+            sql = expanded.statement
+            ordered = tuple(expanded.parameters[name] for name in expanded.positiontup or [])
         rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ordered)
         return " | ".join(str(row[-1]) for row in rows)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import artifact_catalog
+from atlas_registry import artifact_catalog, catalog_queries
 from atlas_registry.db import Database
 from atlas_registry.errors import (
     AlreadyExistsError,
@@ -346,6 +346,33 @@ def test_list_pages_come_from_an_index_walk_not_a_sort(
         dict.fromkeys(filters, "x") | {"page_limit": 50, "page_offset": 0},
     )
     assert "TEMP B-TREE" not in plan, plan
+
+
+def test_a_repeated_page_is_planned_once_not_per_request(catalog: Database) -> None:
+    """PostgreSQL plans a prepared page whose LIMIT is a parameter on every run.
+
+    Planning the catalog's joins took longer than running them, so the newest
+    page and a leaderboard carry their count in the statement's text: after
+    psycopg prepares them, PostgreSQL runs its one (generic) plan.
+    """
+    if catalog.dialect != "postgresql":
+        pytest.skip("SQLite prepares statements without planning per run")
+    # Enough models that a plan for an unknown LIMIT costs more than one for 51 rows.
+    many = [
+        ModelRegistration(title=f"model {i}", metadata=logistic_regression()) for i in range(1500)
+    ]
+    artifact_catalog.register_models(catalog, many)
+    for _ in range(20):
+        catalog_queries.list_page(catalog, page_size=50)
+        artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "auroc")
+    with catalog.single_read() as conn:
+        plans = conn.exec_driver_sql(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+        ).all()
+    for marker in ("ORDER BY model_versions.created_at DESC", "model_metrics.metric ="):
+        [(statement, generic, custom)] = [p for p in plans if marker in p[0]]
+        assert generic > 0, (statement, generic, custom)
+        assert custom <= 5, (statement, generic, custom)
 
 
 def test_single_statement_reads_open_no_transaction(migrated_db: Database) -> None:

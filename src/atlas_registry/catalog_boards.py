@@ -13,7 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, select
 
-from atlas_registry.catalog_queries import _MODEL_COLUMNS, _MODELS, MAX_PAGE, _record
+from atlas_registry.catalog_queries import (
+    _MODEL_COLUMNS,
+    _MODELS,
+    MAX_PAGE,
+    _record,
+    inline_count,
+)
 from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.records import ModelRecord
@@ -84,7 +90,7 @@ def _leaderboard_query(higher_is_better: bool) -> Select[Any]:
             model_metrics.c.metric == bindparam("metric"),
         )
         .order_by(order, model_metrics.c.artifact_id)
-        .limit(bindparam("page_limit"))
+        .limit(inline_count("page_limit"))
     )
 
 

@@ -16,7 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, text
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from atlas_registry.db import Database
@@ -32,6 +43,21 @@ from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts, model_lines, model_versions
 
 ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
+
+
+def inline_count(name: str | None = None, value: int | None = None) -> BindParameter[int]:
+    """A LIMIT or OFFSET written into the statement's text instead of bound as a parameter.
+
+    psycopg prepares a statement it sees repeatedly, and PostgreSQL plans a
+    prepared statement whose LIMIT is a parameter afresh on every run: a
+    generic plan cannot know how many rows are wanted. Planning the catalog's
+    joins took longer than running them (0.8 ms against 0.1 ms for a page of
+    one model). With the count in the text, each page size is one statement
+    that PostgreSQL plans once; SQLite is indifferent.
+    """
+    return bindparam(name, value, type_=Integer, literal_execute=True)
+
+
 MAX_PAGE = 1000
 MAX_OFFSET = 1_000_000_000
 
@@ -312,11 +338,15 @@ def _list_query(
                 and_(created == bindparam("after_created"), artifact_id < bindparam("after_id")),
             )
         )
-    return (
-        query.order_by(*NEWEST_FIRST)
-        .limit(bindparam("page_limit", literal_execute=False))
-        .offset(bindparam("page_offset", literal_execute=False))
-    )
+    if filters:
+        # The best plan for a filter can depend on its value (a rare family is
+        # found through its index, a common one by walking the newest-first
+        # index), so a bound LIMIT keeps PostgreSQL planning for the value given.
+        limit: BindParameter[int] = bindparam("page_limit", type_=Integer)
+        offset: BindParameter[int] = bindparam("page_offset", type_=Integer)
+    else:
+        limit, offset = inline_count("page_limit"), inline_count("page_offset")
+    return query.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
 
 
 _ENTRY_COLUMNS = (

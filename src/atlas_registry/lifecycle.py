@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from atlas_registry.artifact_catalog import fetch_model
+from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import (
     IllegalTransitionError,
@@ -347,7 +348,7 @@ def recent_events(
     if actor is not None:
         query = query.where(promotion_events.c.actor == actor)
     with db.transaction() as conn:
-        rows = conn.execute(query.limit(max(1, min(limit, 1000))))
+        rows = conn.execute(query.limit(inline_count(value=max(1, min(limit, 1000)))))
         return [_event(row) for row in rows]
 
 

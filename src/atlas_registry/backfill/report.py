@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Select, func, or_, select
 
 from atlas_registry import migration_runner
 from atlas_registry.backfill.rules import RULES
+from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, decoded, legacy_text
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import RegistryError
@@ -128,7 +129,7 @@ def entries(db: Database) -> Iterator[ReportEntry]:
     while True:
         with db.transaction() as conn:
             page = _source(db.dialect).where(artifacts.c.id > after)
-            rows = conn.execute(page.order_by(artifacts.c.id).limit(PAGE)).all()
+            rows = conn.execute(page.order_by(artifacts.c.id).limit(inline_count(value=PAGE))).all()
             ids = [row.id for row in rows]
             versions, events = _versions(conn, ids), _events(conn, ids)
         if not rows:

@@ -26,6 +26,7 @@ from atlas_registry.backfill.adoption import build_adoption
 from atlas_registry.backfill.review import queue_in
 from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
+from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.lines import name_adopted_lines
 from atlas_registry.promotion_policy import GatePolicy, load_policy
@@ -119,7 +120,8 @@ def _chunks(db: Database, size: int) -> Iterator[list[LegacyArtifact]]:
     after = ""
     while True:
         with db.transaction() as conn:
-            window = conn.execute(_WINDOW.limit(size), {"after": after}).scalars().all()
+            query = _WINDOW.limit(inline_count(value=size))
+            window = conn.execute(query, {"after": after}).scalars().all()
             if not window:
                 return
             rows = conn.execute(_pending_in(db.dialect), {"ids": window}).all()

@@ -76,9 +76,9 @@ def checks_of(session: SqlSession, model_id: str, limit: int = 20) -> list[PinCh
     """A model's pin checks, newest first."""
     sql = (
         f"SELECT {_CHECK_COLUMNS} FROM code_pin_checks c WHERE c.artifact_id = ? "
-        "ORDER BY c.id DESC LIMIT ?"
+        f"ORDER BY c.id DESC LIMIT {int(limit)}"  # in the text: see catalog_queries.inline_count
     )
-    return [_check(row) for row in session.rows(sql, (model_id, limit))]
+    return [_check(row) for row in session.rows(sql, (model_id,))]
 
 
 def latest_checks(
@@ -96,7 +96,7 @@ def latest_checks(
         conditions.append("mv.promotion_state = 'promoted'")
     sql = (
         f"SELECT {_CHECK_COLUMNS} FROM code_pin_checks c {join}"
-        f"WHERE {' AND '.join(conditions)} ORDER BY c.artifact_id LIMIT ?"
+        f"WHERE {' AND '.join(conditions)} ORDER BY c.artifact_id LIMIT {int(limit)}"
     )
     with db.session() as session:
-        return [_check(row) for row in session.rows(sql, (*params, limit))]
+        return [_check(row) for row in session.rows(sql, params)]
