@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import artifact_catalog
+from atlas_registry import artifact_catalog, lines
 from atlas_registry.db import Database
 from atlas_registry.records import ModelRegistration
 from tests.catalog_helpers import register
@@ -55,3 +57,51 @@ def test_concurrent_new_versions_are_gapless_with_one_latest(
     assert [r.version_number for r in rows] == list(range(1, WORKERS * VERSIONS_EACH + 2))
     assert sum(r.is_latest for r in rows) == 1
     assert rows[-1].is_latest == 1
+
+
+def test_batches_that_cross_two_lines_do_not_deadlock(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch names one line and adds to the other by parent id, both at once.
+
+    Both writers hold their name locks and have read the names' lines when the
+    barrier lets them on; were the lines locked in two passes (the named ones,
+    then the parents'), each would hold its named line and wait for the
+    other's. Every writer takes all its lines' locks in one sorted pass.
+    """
+    if migrated_db.dialect != "postgresql":
+        pytest.skip("SQLite serialises writers at BEGIN")
+    first = register(migrated_db, artifact_id="model-line-a", line="line-a")
+    second = register(migrated_db, artifact_id="model-line-b", line="line-b")
+    both_read = threading.Barrier(2, timeout=10)
+    named = lines._lines_named
+    waited: set[int] = set()
+
+    def then_wait(*args: Any) -> dict[str, str]:
+        found = named(*args)
+        me = threading.get_ident()
+        if threading.current_thread() is not threading.main_thread() and me not in waited:
+            waited.add(me)  # only the first read, in join_lines
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(lines, "_lines_named", then_wait)
+
+    def batch(named_line: str, other_parent: str) -> list[str]:
+        return artifact_catalog.register_models(
+            migrated_db,
+            [
+                ModelRegistration(title="t", metadata=logistic_regression(), line=named_line),
+                ModelRegistration(
+                    title="t", metadata=logistic_regression(), parent_version_id=other_parent
+                ),
+            ],
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        one = pool.submit(batch, "line-b", first.id)
+        two = pool.submit(batch, "line-a", second.id)
+        assert len(one.result(timeout=60)) == len(two.result(timeout=60)) == 2
+    for line in ("line-a", "line-b"):
+        [summary] = lines.list_lines(migrated_db, name=line)
+        assert summary.latest_version == 3

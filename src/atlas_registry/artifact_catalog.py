@@ -26,12 +26,7 @@ from atlas_registry.catalog_queries import (
 )
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
-from atlas_registry.lines import (
-    join_lines,
-    lock_lines_of_parents,
-    name_lines_in,
-    names_to_create,
-)
+from atlas_registry.lines import join_lines, name_lines_in, names_to_create
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, prepare, under
@@ -124,15 +119,13 @@ def write_prepared(
     """Check references and write rows for already-validated models, in ``session``.
 
     The statements are the fewest a checked registration needs: the locks of
-    the parents' lines, then one read of every artifact the batch names (with
-    each one's line: its newest version number and name), then the inserts. On
-    PostgreSQL the locks and the read go out together, the read after the
-    locks, so what it says of a locked line is current: one round trip.
+    the lines it writes to (:func:`join_lines`), then one read of every artifact
+    the batch names (with each one's line: its newest version number and name),
+    then the inserts. On PostgreSQL the locks and the read go out together, the
+    read after the locks, so what it says of a locked line is current: one
+    round trip.
     """
     prepared = join_lines(db, session, prepared)
-    lock_lines_of_parents(
-        db, session, sorted({p.parent_version_id for p in prepared if p.parent_version_id})
-    )
     known = known_artifacts(session, prepared)
     _refuse_existing(prepared, known)
     _check_references(prepared, known, batch)

@@ -53,42 +53,48 @@ def lock_line_of(db: Database, session: SqlSession, model_id: str) -> None:
     )
 
 
-def lock_lines_of_parents(db: Database, session: SqlSession, parent_ids: Sequence[str]) -> None:
-    """Take the locks of the lines ``parent_ids`` belong to, without a round trip of its own.
+def lock_lines(
+    db: Database, session: SqlSession, member_ids: Sequence[str], roots: Sequence[str] = ()
+) -> None:
+    """Take the locks of the lines ``member_ids`` belong to and of ``roots``, in one pass.
 
-    The database finds each line from its member and locks the lines in the
-    order every writer takes them (sorted by root, byte order, as
-    :func:`join_lines` sorts), so a read sent after this sees the lines current.
-    The locks exist only where writers are not serialised at BEGIN (PostgreSQL,
-    whose ``= ANY`` takes the whole list as one parameter).
+    The database finds each member's line and takes every lock in byte order
+    of the root, so two writers never wait for each other's lines in opposite
+    orders, and the statement costs no round trip of its own: a read sent after
+    it sees the lines current. The locks exist only where writers are not
+    serialised at BEGIN (PostgreSQL, whose ``= ANY`` and ``unnest`` take each
+    list as one parameter).
     """
-    if not parent_ids:
+    if not member_ids and not roots:
         return
     db.lock_keyed_by(
         session,
         "? || root",
-        f'(SELECT DISTINCT {_ROOT_SQL} COLLATE "C" AS root FROM artifacts '
-        "WHERE id = ANY(?) ORDER BY root) AS roots",
-        (line_lock(""), list(parent_ids)),
+        '(SELECT DISTINCT root COLLATE "C" AS root FROM ('
+        f"SELECT {_ROOT_SQL} AS root FROM artifacts WHERE id = ANY(?) "
+        "UNION ALL SELECT unnest(?::text[])) AS found ORDER BY root) AS roots",
+        (line_lock(""), list(member_ids), list(roots)),
     )
 
 
 def join_lines(
     db: Database, session: SqlSession, prepared: Sequence[PreparedModel]
 ) -> list[PreparedModel]:
-    """Give each registration that names an existing line the line's latest version as parent.
+    """Lock every line the batch writes to; give each registration that names a line its parent.
 
-    Within a batch, a later registration of the same line follows the earlier
-    one. Names are locked before roots, in sorted order, by every writer.
+    A registration that names an existing line gets the line's latest version
+    as parent; within a batch, a later registration of the same line follows
+    the earlier one. Every writer locks the names it uses first (sorted), then
+    all its lines in one sorted pass: the named lines and its parents' lines.
     """
     names = sorted({item.line for item in prepared if item.line})
-    if not names:
-        return list(prepared)
     for name in names:
         db.lock(session, f"atlas_registry:line-name:{name}")
     roots = _lines_named(session, names)
-    for root in sorted(set(roots.values())):
-        db.lock(session, line_lock(root))
+    parents = sorted({item.parent_version_id for item in prepared if item.parent_version_id})
+    lock_lines(db, session, parents, sorted(set(roots.values())))
+    if not names:
+        return list(prepared)
     latest_of_root = {}
     if roots:
         wanted = sorted(set(roots.values()))
