@@ -25,7 +25,7 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
-from atlas_registry.lines import lock_line_of
+from atlas_registry.lines import lock_lines
 from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.records import ModelRecord
@@ -204,7 +204,7 @@ def _apply(
 
 def _locked_model(db: Database, session: SqlSession, model_id: str) -> ModelRecord:
     """The model read after taking its line's lock, so its state cannot be stale."""
-    lock_line_of(db, session, model_id)
+    lock_lines(db, session, [model_id])
     return fetch_model(session, model_id)  # says why when the id is not a registered model
 
 
@@ -212,7 +212,7 @@ def _locked_line(
     db: Database, session: SqlSession, model_id: str
 ) -> tuple[ModelRecord, list[_Member]]:
     """:func:`_locked_model` and its line's states: the lock and both reads in one round trip."""
-    lock_line_of(db, session, model_id)
+    lock_lines(db, session, [model_id])
     line = session.later(LINE_STATES, (model_id,))
     model = fetch_model(session, model_id)
     return model, [_Member(*row) for row in line.rows()]

@@ -39,20 +39,6 @@ def line_lock(root: str) -> str:
     return f"atlas_registry:lineage:{root}"
 
 
-def lock_line_of(db: Database, session: SqlSession, model_id: str) -> None:
-    """Take the lock of the line ``model_id`` belongs to, in one statement (none on SQLite).
-
-    The same key as :func:`line_lock`, computed by the database from the row, so
-    finding the line and locking it is one round trip.
-    """
-    db.lock_keyed_by(
-        session,
-        f"? || {_ROOT_SQL}",
-        "artifacts WHERE id = ?",
-        (line_lock(""), model_id),
-    )
-
-
 def lock_lines(
     db: Database, session: SqlSession, member_ids: Sequence[str], roots: Sequence[str] = ()
 ) -> None:
