@@ -199,9 +199,12 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
     assert get_model(migrated_db, first.id).superseded_by == second.id
 
 
-def test_finding_a_lines_promoted_version_uses_the_line_index(sqlite_db: Database) -> None:
+@pytest.mark.parametrize("statement", ["LINE_STATES", "PROMOTED_IN_LINE"])
+def test_finding_a_lines_promoted_version_uses_the_line_index(
+    sqlite_db: Database, statement: str
+) -> None:
     """Promotion cost must not grow with the catalog: the lookup goes through the line."""
-    plan = sqlite_plan(sqlite_db, lifecycle.LINE_STATES, ["some-root"])
+    plan = sqlite_plan(sqlite_db, getattr(lifecycle, statement), ["some-root"])
     assert "ux_artifacts_lineage_version" in plan, plan
     assert "SCAN" not in plan, plan
 

@@ -101,12 +101,20 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
 # promoted model, or all of model_versions, on each promotion. A select-list
 # subquery cannot be turned into such a join, so the cost is bounded by the
 # line's length whatever the statistics say.
-LINE_STATES = """
-SELECT a.id, a.version_number,
-    (SELECT mv.promotion_state FROM model_versions mv WHERE mv.artifact_id = a.id)
+_STATE_OF_A = "(SELECT mv.promotion_state FROM model_versions mv WHERE mv.artifact_id = a.id)"
+_LINE_OF_MEMBER = """
 FROM artifacts a
 WHERE COALESCE(a.lineage_id, a.id) =
-    (SELECT COALESCE(m.lineage_id, m.id) FROM artifacts m WHERE m.id = ?)
+    (SELECT COALESCE(m.lineage_id, m.id) FROM artifacts m WHERE m.id = ?)"""
+LINE_STATES = f"""
+SELECT a.id, a.version_number, {_STATE_OF_A}{_LINE_OF_MEMBER}
+ORDER BY a.version_number"""
+# The same walk, returning only the line's promoted version (the one a promotion
+# supersedes): the state is still looked up member by member, but a long line
+# no longer comes back whole to be filtered here.
+PROMOTED_IN_LINE = f"""
+SELECT a.id, a.version_number, {_STATE_OF_A}{_LINE_OF_MEMBER}
+    AND {_STATE_OF_A} = 'promoted'
 ORDER BY a.version_number"""
 
 
@@ -123,10 +131,10 @@ def _line_members(session: SqlSession, member_id: str) -> list[_Member]:
 
 @dataclass(frozen=True)
 class Gated:
-    """A candidate read under its line's lock, its line's states, and the gate's verdict."""
+    """A candidate read under its line's lock, its line's promoted version, the gate's verdict."""
 
     model: ModelRecord
-    line: list[_Member]
+    promoted: list[_Member]
     unmet: list[Violation]
 
 
@@ -209,11 +217,12 @@ def _locked_model(db: Database, session: SqlSession, model_id: str) -> ModelReco
 
 
 def _locked_line(
-    db: Database, session: SqlSession, model_id: str
+    db: Database, session: SqlSession, model_id: str, members: str = LINE_STATES
 ) -> tuple[ModelRecord, list[_Member]]:
-    """:func:`_locked_model` and its line's states: the lock and both reads in one round trip."""
+    """:func:`_locked_model` and members of its line (``members``: :data:`LINE_STATES`
+    or :data:`PROMOTED_IN_LINE`): the lock and both reads in one round trip."""
     lock_lines(db, session, [model_id])
-    line = session.later(LINE_STATES, (model_id,))
+    line = session.later(members, (model_id,))
     model = fetch_model(session, model_id)
     return model, [_Member(*row) for row in line.rows()]
 
@@ -265,9 +274,9 @@ def promote(
 
 def gate_in(db: Database, session: SqlSession, model_id: str, policy: GatePolicy) -> Gated:
     """The model, locked in its line and free to be promoted, with every unmet gate condition."""
-    model, line = _locked_line(db, session, model_id)
+    model, promoted = _locked_line(db, session, model_id, PROMOTED_IN_LINE)
     _check_transition(model, "promoted")
-    return Gated(model, line, _gate(session, model, policy))
+    return Gated(model, promoted, _gate(session, model, policy))
 
 
 def _gate(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[Violation]:
@@ -283,7 +292,7 @@ def promote_checked_in(
 ) -> list[PromotionEvent]:
     """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
     model = gated.model
-    retired = [m.id for m in gated.line if m.promotion_state == "promoted" and m.id != model.id]
+    retired = [m.id for m in gated.promoted if m.id != model.id]
     moves = [_Move(old, "promoted", "superseded", f"superseded by {model.id}") for old in retired]
     moves.append(_Move(model.id, "candidate", "promoted", notes, overridden))
     return _apply(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
