@@ -125,10 +125,6 @@ class _Member:
     promotion_state: str | None
 
 
-def _line_members(session: SqlSession, member_id: str) -> list[_Member]:
-    return [_Member(*row) for row in session.rows(LINE_STATES, (member_id,))]
-
-
 @dataclass(frozen=True)
 class Gated:
     """A candidate read under its line's lock, its line's promoted version, the gate's verdict."""
@@ -364,10 +360,9 @@ def recent_events(
 def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
     """The currently promoted version of the line ``model_id`` belongs to, if any."""
     with db.session() as session:
-        model = fetch_model(session, model_id)
-        members = _line_members(session, model.lineage_id)
-        promoted = [m.id for m in members if m.promotion_state == "promoted"]
-        return fetch_model(session, promoted[0]) if promoted else None
+        fetch_model(session, model_id)  # says why when the id is not a registered model
+        promoted = session.rows(PROMOTED_IN_LINE, (model_id,))
+        return fetch_model(session, promoted[0][0]) if promoted else None
 
 
 def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> _Member:
