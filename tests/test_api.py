@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from atlas_registry import Registry, SchemaAdmin
-from atlas_registry.api import create_app
+from atlas_registry.api import create_app, deps
 from atlas_registry.api.deps import WRITE_GUARD
 from tests.payloads import logistic_regression
 
@@ -298,6 +298,21 @@ def test_auth_and_browser_guards(svc: Service) -> None:
     assert "revoked" in assert_problem(revoked, 401, "authentication_error")["detail"]
 
 
+def test_a_caller_is_refused_before_the_body_is_read(svc: Service) -> None:
+    """A refused caller learns nothing from the body: 401/403 even when it is not JSON."""
+    json_type = {"Content-Type": "application/json"}
+
+    def post(path: str, headers: dict[str, str]) -> Any:
+        return svc.client.post(path, content=b"{not json", headers={**json_type, **headers})
+
+    assert_problem(post("/api/v1/models", {}), 401, "authentication_error")
+    bad_token = {"Authorization": "Bearer atl_nope"}
+    assert_problem(post("/api/v1/models", bad_token), 401, "authentication_error")
+    register = svc.auth("register")
+    assert_problem(post("/api/v1/lines/x/rollback", register), 403, "permission_denied_error")
+    assert_problem(post("/api/v1/models", register), 400, "input_error")
+
+
 def test_tokens_are_stored_only_as_hashes(svc: Service) -> None:
     with svc.registry.database.transaction() as conn:
         stored = json.dumps([list(r) for r in conn.execute(text("SELECT * FROM api_tokens"))])
@@ -355,8 +370,10 @@ def test_every_write_route_is_guarded(svc: Service) -> None:
     ]
     assert len(writes) >= 7
     for route in writes:
-        guards = [d.call for d in route.dependant.dependencies if hasattr(d.call, WRITE_GUARD)]
-        assert guards, f"{route.path} has no write guard"
+        calls = [d.call for d in route.dependant.dependencies]
+        assert [c for c in calls if hasattr(c, WRITE_GUARD)], f"{route.path} has no write guard"
+        # The guard's Access is the only way to the registry: no route takes it around the check.
+        assert deps.registry not in calls, f"{route.path} reaches the registry past its guard"
 
 
 def test_every_operation_declares_its_problem_statuses(svc: Service) -> None:

@@ -1,17 +1,19 @@
-"""What routes depend on: the registry, who is calling (and may they), and the JSON body.
+"""What routes depend on: who is calling (and may they), and the raw JSON body.
 
-Every write route declares ``Depends(writer(scope))``; it is the one place a
-write is authorised, and ``tests/test_api_security.py`` lists the routes to
-prove none is missing it. The actor recorded in history is the token's name.
+A route reaches the registry only through an :class:`Access`, the value of
+its guard: ``Depends(writer(scope))`` on every write route, ``Depends(reader)``
+on every read. ``tests/test_api.py`` lists the routes to prove no write route
+lacks its guard or reaches the registry another way. The actor recorded in
+history is the token's name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from atlas_registry import Registry, parse_json
@@ -40,11 +42,98 @@ class Caller:
     name: str | None
     scopes: tuple[str, ...] = ()
 
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes and "admin" not in self.scopes:
+            raise PermissionDeniedError(f"the token {self.name} lacks the {scope} scope")
 
-# The two lookups below are ``async`` on purpose: FastAPI runs a plain ``def``
-# dependency in its thread pool, and each such hop cost a request ~0.2 ms.
-# Anything that touches the database stays a plain ``def``.
+    @property
+    def actor(self) -> str:
+        """The name history records; only writes ask, and no write passes its guard untokened."""
+        assert self.name is not None
+        return self.name
+
+
+@dataclass(frozen=True)
+class Access:
+    """A request's way to the registry: its token is checked in the same hop as the verb.
+
+    A verb does database I/O, so it runs in the thread pool; each hop there
+    costs ~0.1 ms, and checking the token in a hop of its own cost a second
+    one on every authenticated request. :meth:`run` checks the token (and the
+    write's scope) and then calls the verb in one hop, so the verb, the body's
+    parsing included, runs only for a caller who may.
+    """
+
+    registry: Registry
+    presented: str | None
+    scope: str | None
+    anonymous_read: bool
+
+    async def run(self, verb: Callable[[Registry, Caller], T]) -> T:
+        """``verb(registry, caller)`` in the thread pool, once the caller is allowed."""
+        return await run_in_threadpool(self.checked, verb)
+
+    def checked(self, verb: Callable[[Registry, Caller], T]) -> T:
+        """:meth:`run` for code already off the event loop (the pages)."""
+        return verb(self.registry, self._caller())
+
+    def _caller(self) -> Caller:
+        if self.presented is None:
+            if self.scope is not None:
+                raise AuthenticationError(
+                    "a write needs a bearer token: Authorization: Bearer atl_..."
+                )
+            if not self.anonymous_read:
+                raise AuthenticationError("reads need a bearer token on this server")
+            return Caller(None)
+        token = self.registry.verify_token(self.presented)
+        caller = Caller(token.name, token.scopes)
+        if self.scope is not None:
+            caller.require(self.scope)
+        return caller
+
+
+def _presented(request: Request) -> str | None:
+    """The bearer token's text, or None when no Authorization header is sent."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise AuthenticationError("send the token as: Authorization: Bearer atl_...")
+    return presented.strip()
+
+
+def _access(request: Request, scope: str | None) -> Access:
+    config: Settings = request.app.state.settings
+    if scope is not None and config.read_only:
+        raise PermissionDeniedError("this server is read-only")
+    presented = _presented(request)
+    if scope is not None and presented is None:
+        raise AuthenticationError("a write needs a bearer token: Authorization: Bearer atl_...")
+    return Access(request.app.state.registry, presented, scope, config.anonymous_read)
+
+
+# The guards are ``async`` on purpose: FastAPI runs a plain ``def`` dependency
+# in its thread pool, a hop of its own. They do no I/O; the token is checked
+# by ``Access.run``, in the verb's hop.
+async def reader(request: Request) -> Access:
+    """The guard of a read: anonymous unless the server says otherwise; a token sent is checked."""
+    return _access(request, None)
+
+
+def writer(scope: str) -> Callable[[Request], Any]:
+    """The guard of a write route: a valid token holding ``scope`` (or admin), not read-only."""
+
+    async def guard(request: Request) -> Access:
+        return _access(request, scope)
+
+    setattr(guard, WRITE_GUARD, scope)
+    return guard
+
+
 async def registry(request: Request) -> Registry:
+    """The registry itself, for the one route that must answer without a caller: readiness."""
     found: Registry = request.app.state.registry
     return found
 
@@ -54,67 +143,8 @@ async def settings(request: Request) -> Settings:
     return found
 
 
-def _bearer(request: Request, found: Registry) -> Caller | None:
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, presented = header.partition(" ")
-    if scheme.lower() != "bearer" or not presented.strip():
-        raise AuthenticationError("send the token as: Authorization: Bearer atl_...")
-    token = found.verify_token(presented.strip())
-    return Caller(token.name, token.scopes)
-
-
-async def blocking(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a registry verb (database I/O) in the thread pool, off the event loop.
-
-    Routes are ``async`` and hand only their blocking calls to the pool: a plain
-    ``def`` route costs a pool hop for the route, one per ``def`` dependency and
-    one more for FastAPI's check of the response (~0.3 ms each, measured).
-    """
-    return await run_in_threadpool(call, *args, **kwargs)
-
-
-async def _caller_of(request: Request, found: Registry) -> Caller | None:
-    if request.headers.get("authorization") is None:
-        return None
-    return await blocking(_bearer, request, found)
-
-
-async def reader(
-    request: Request,
-    found: Registry = Depends(registry),
-    config: Settings = Depends(settings),
-) -> Caller:
-    caller = await _caller_of(request, found)
-    if caller is None and not config.anonymous_read:
-        raise AuthenticationError("reads need a bearer token on this server")
-    return caller or Caller(None)
-
-
-def writer(scope: str) -> Callable[..., Awaitable[Caller]]:
-    """The guard of a write route: a valid token holding ``scope`` (or admin), not read-only."""
-
-    async def guard(
-        request: Request,
-        found: Registry = Depends(registry),
-        config: Settings = Depends(settings),
-    ) -> Caller:
-        if config.read_only:
-            raise PermissionDeniedError("this server is read-only")
-        caller = await _caller_of(request, found)
-        if caller is None:
-            raise AuthenticationError("a write needs a bearer token: Authorization: Bearer atl_...")
-        if scope not in caller.scopes and "admin" not in caller.scopes:
-            raise PermissionDeniedError(f"the token {caller.name} lacks the {scope} scope")
-        return caller
-
-    setattr(guard, WRITE_GUARD, scope)
-    return guard
-
-
-async def json_body(request: Request) -> Any:
-    """The request body, read by the registry's one JSON reader (limits and all).
+async def json_body(request: Request) -> bytes:
+    """The request body, unparsed: the verb parses it, once the caller is allowed.
 
     Only a body declared ``application/json`` is read: a ``text/plain`` POST is
     what a foreign page can send without a CORS preflight.
@@ -122,9 +152,9 @@ async def json_body(request: Request) -> Any:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json":
         raise UnsupportedMediaTypeError("a write must be Content-Type: application/json")
-    return parse_json(await request.body(), "the request body")
+    return await request.body()
 
 
-def require_scope(caller: Caller, scope: str) -> None:
-    if scope not in caller.scopes and "admin" not in caller.scopes:
-        raise PermissionDeniedError(f"the token {caller.name} lacks the {scope} scope")
+def parsed(raw: bytes) -> Any:
+    """The body, read by the registry's one JSON reader (limits and all)."""
+    return parse_json(raw, "the request body")

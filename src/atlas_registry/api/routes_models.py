@@ -8,25 +8,18 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 
 from atlas_registry import (
     MAX_PAGE,
+    ModelRecord,
     ModelRegistration,
     NotFoundError,
     Registry,
     ValidationError,
     Violation,
 )
-from atlas_registry.api.deps import (
-    Caller,
-    blocking,
-    json_body,
-    reader,
-    registry,
-    require_scope,
-    writer,
-)
+from atlas_registry.api.deps import Access, Caller, json_body, parsed, reader, writer
 from atlas_registry.api.openapi import (
     ANY_DOCUMENT_BODY,
     BATCH_BODY,
@@ -39,11 +32,17 @@ from atlas_registry.api.openapi import (
 )
 
 router = APIRouter(prefix="/api/v1")
+# What routes that answer with a prepared Response declare they answer: a JSON object.
+OBJECT = dict[str, Any]
+
+
+def _json(document: Any, status_code: int = 200) -> Response:
+    """The document as JSON, serialised once by orjson (FastAPI's encoder would walk it again)."""
+    return Response(orjson.dumps(document), status_code=status_code, media_type="application/json")
 
 
 def _page_response(request: Request, page: Any, extra: dict[str, Any] | None = None) -> Response:
-    body = orjson.dumps({**(extra or {}), **page.to_dict()})
-    response = Response(body, media_type="application/json")
+    response = _json({**(extra or {}), **page.to_dict()})
     if page.next_page_token:
         query = dict(request.query_params)
         query["page_token"] = page.next_page_token
@@ -86,23 +85,23 @@ async def list_models(
     latest_only: bool = False,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
     page_token: str | None = None,
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
+    access: Access = Depends(reader),
 ) -> Response:
     """Models matching every filter, newest first, paged by an opaque keyset cursor."""
-    page = await blocking(
-        found.list_page,
-        page_size=page_size,
-        page_token=page_token,
-        promotion_state=promotion_state,
-        model_family=model_family,
-        framework=framework,
-        trained_by=trained_by,
-        benchmark_id=benchmark_id,
-        base_model_id=base_model_id,
-        is_external=is_external,
-        line=line,
-        latest_only=latest_only,
+    page = await access.run(
+        lambda found, _caller: found.list_page(
+            page_size=page_size,
+            page_token=page_token,
+            promotion_state=promotion_state,
+            model_family=model_family,
+            framework=framework,
+            trained_by=trained_by,
+            benchmark_id=benchmark_id,
+            base_model_id=base_model_id,
+            is_external=is_external,
+            line=line,
+            latest_only=latest_only,
+        )
     )
     return _page_response(request, page)
 
@@ -112,20 +111,24 @@ async def list_models(
     status_code=201,
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=REGISTRATION_BODY,
+    response_model=OBJECT,
 )
 async def register_model(
-    response: Response,
     dry_run: bool = False,
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(writer("register")),
-) -> dict[str, Any]:
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("register")),
+) -> Response:
     """Register one model version: artifact fields plus "metadata" (and "line")."""
-    registration = ModelRegistration.from_dict(body)
-    record = await blocking(found.register_model, registration, dry_run=dry_run)
+
+    def register(found: Registry, _caller: Caller) -> ModelRecord:
+        registration = ModelRegistration.from_dict(parsed(raw))
+        return found.register_model(registration, dry_run=dry_run)
+
+    record = await access.run(register)
+    response = _json(record.to_dict(), status_code=201)
     if not dry_run:
         response.headers["Location"] = f"/api/v1/models/{record.id}"
-    return record.to_dict()
+    return response
 
 
 @router.post(
@@ -133,51 +136,55 @@ async def register_model(
     status_code=201,
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=BATCH_BODY,
+    response_model=OBJECT,
 )
 async def register_models(
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(writer("register")),
-) -> dict[str, Any]:
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("register")),
+) -> Response:
     """Register many versions in one transaction: all of them, or none."""
-    items = body.get("items") if isinstance(body, dict) else None
-    if not isinstance(items, list) or not items:
-        raise ValidationError(
-            "the body is invalid", [Violation("items", "must be a non-empty list of registrations")]
-        )
-    registrations = [ModelRegistration.from_dict(item) for item in items]
-    return {"ids": await blocking(found.register_models, registrations)}
+
+    def register(found: Registry, _caller: Caller) -> list[str]:
+        body = parsed(raw)
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not items:
+            raise ValidationError(
+                "the body is invalid",
+                [Violation("items", "must be a non-empty list of registrations")],
+            )
+        return found.register_models([ModelRegistration.from_dict(item) for item in items])
+
+    return _json({"ids": await access.run(register)}, status_code=201)
 
 
 @router.post(
-    "/validate", responses=responses(400, 401, 413, 415, 503), openapi_extra=ANY_DOCUMENT_BODY
+    "/validate",
+    responses=responses(400, 401, 413, 415, 503),
+    openapi_extra=ANY_DOCUMENT_BODY,
+    response_model=OBJECT,
 )
-async def validate(
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
-) -> dict[str, Any]:
+async def validate(raw: bytes = Depends(json_body), access: Access = Depends(reader)) -> Response:
     """Check a metadata document, or a whole registration (one with "metadata"); writes nothing."""
-    try:
-        if isinstance(body, dict) and "metadata" in body:
-            await blocking(found.validate_registration, body)
-        else:
-            await blocking(found.validate_metadata, body)
-    except ValidationError as error:
-        violations = [{"path": v.path, "message": v.message} for v in error.violations]
-        return {"valid": False, "violations": violations}
-    return {"valid": True, "violations": []}
+
+    def check(found: Registry, _caller: Caller) -> dict[str, Any]:
+        body = parsed(raw)
+        try:
+            if isinstance(body, dict) and "metadata" in body:
+                found.validate_registration(body)
+            else:
+                found.validate_metadata(body)
+        except ValidationError as error:
+            violations = [{"path": v.path, "message": v.message} for v in error.violations]
+            return {"valid": False, "violations": violations}
+        return {"valid": True, "violations": []}
+
+    return _json(await access.run(check))
 
 
 @router.get("/models/{model_ref}", responses=responses(400, 401, 404, 503))
-async def get_model(
-    model_ref: str,
-    request: Request,
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
-) -> Response:
+async def get_model(model_ref: str, request: Request, access: Access = Depends(reader)) -> Response:
     """One model version; ``model_ref`` is an id, an id prefix, NAME, NAME@N or NAME@promoted."""
-    record = (await blocking(found.get_model, model_ref)).to_dict()
+    record = (await access.run(lambda found, _caller: found.get_model(model_ref))).to_dict()
     body = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if request.headers.get("if-none-match") == etag:
@@ -185,28 +192,30 @@ async def get_model(
     return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
-@router.get("/models/{model_ref}/lineage", responses=responses(400, 401, 404, 503))
-async def lineage(
-    model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+@router.get(
+    "/models/{model_ref}/lineage", responses=responses(400, 401, 404, 503), response_model=OBJECT
+)
+async def lineage(model_ref: str, access: Access = Depends(reader)) -> Response:
     """The version chain, fine-tune ancestors and descendants (with the depth limit)."""
-    return (await blocking(found.lineage, model_ref)).to_dict()
+    return _json((await access.run(lambda found, _caller: found.lineage(model_ref))).to_dict())
 
 
-@router.get("/models/{model_ref}/history", responses=responses(400, 401, 404, 503))
-async def history(
-    model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+@router.get(
+    "/models/{model_ref}/history", responses=responses(400, 401, 404, 503), response_model=OBJECT
+)
+async def history(model_ref: str, access: Access = Depends(reader)) -> Response:
     """Every transition of one model, oldest first."""
-    return {"items": [event.to_dict() for event in await blocking(found.history, model_ref)]}
+    events = await access.run(lambda found, _caller: found.history(model_ref))
+    return _json({"items": [event.to_dict() for event in events]})
 
 
-@router.get("/models/{model_ref}/pin-checks", responses=responses(400, 401, 404, 503))
-async def pin_checks(
-    model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+@router.get(
+    "/models/{model_ref}/pin-checks", responses=responses(400, 401, 404, 503), response_model=OBJECT
+)
+async def pin_checks(model_ref: str, access: Access = Depends(reader)) -> Response:
     """The model's recorded code-pin checks (`pins verify`), newest first."""
-    return {"items": [check.to_dict() for check in await blocking(found.pin_checks, model_ref)]}
+    checks = await access.run(lambda found, _caller: found.pin_checks(model_ref))
+    return _json({"items": [check.to_dict() for check in checks]})
 
 
 @router.get(
@@ -214,23 +223,24 @@ async def pin_checks(
     responses=responses(400, 401, 404, 503),
     response_class=PlainTextResponse,
 )
-async def model_card(
-    model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> PlainTextResponse:
+async def model_card(model_ref: str, access: Access = Depends(reader)) -> PlainTextResponse:
     """The model as a Hugging Face model card: README.md text with YAML front matter."""
-    card = await blocking(found.model_card, model_ref)
+    card = await access.run(lambda found, _caller: found.model_card(model_ref))
     return PlainTextResponse(card, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/models/{model_ref}/promoted", responses=responses(400, 401, 404, 503))
-async def promoted(
-    model_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> Response:
+async def promoted(model_ref: str, access: Access = Depends(reader)) -> Response:
     """The promoted version of the model's line (404 when none is)."""
-    record = await blocking(found.promoted_version, model_ref)
+    record = await access.run(lambda found, _caller: found.promoted_version(model_ref))
     if record is None:
         raise NotFoundError(f"the line of {model_ref!r:.100} has no promoted version")
-    return JSONResponse(record.to_dict())
+    return _json(record.to_dict())
+
+
+def _fields(raw: bytes, allowed: set[str]) -> dict[str, Any]:
+    """The body as an object holding only ``allowed`` fields."""
+    return _object(parsed(raw), allowed)
 
 
 def _override(fields: dict[str, Any], caller: Caller) -> bool:
@@ -241,7 +251,7 @@ def _override(fields: dict[str, Any], caller: Caller) -> bool:
             "the body is invalid", [Violation("override", "must be true or false")]
         )
     if override:
-        require_scope(caller, "override")
+        caller.require("override")
     return override
 
 
@@ -249,65 +259,72 @@ def _override(fields: dict[str, Any], caller: Caller) -> bool:
     "/models/{model_ref}/promote",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=PROMOTE_BODY,
+    response_model=OBJECT,
 )
 async def promote(
     model_ref: str,
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    caller: Caller = Depends(writer("promote")),
-) -> dict[str, Any]:
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("promote")),
+) -> Response:
     """Promote through the gate (422 lists unmet conditions); an override needs its scope."""
-    fields = _object(body, {"notes", "override"})
-    override = _override(fields, caller)
-    assert caller.name is not None
-    result = await blocking(
-        found.promote, model_ref, actor=caller.name, notes=_text(fields, "notes"), override=override
-    )
-    return result.to_dict()
+
+    def promote(found: Registry, caller: Caller) -> Any:
+        fields = _fields(raw, {"notes", "override"})
+        return found.promote(
+            model_ref,
+            actor=caller.actor,
+            notes=_text(fields, "notes"),
+            override=_override(fields, caller),
+        )
+
+    return _json((await access.run(promote)).to_dict())
 
 
 @router.post(
     "/models/{model_ref}/reject",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=NOTES_BODY,
+    response_model=OBJECT,
 )
 async def reject(
     model_ref: str,
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    caller: Caller = Depends(writer("promote")),
-) -> dict[str, Any]:
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("promote")),
+) -> Response:
     """Reject a candidate for good; the notes say why."""
-    fields = _object(body, {"notes"})
-    assert caller.name is not None
-    notes = _text(fields, "notes")
-    return (await blocking(found.reject, model_ref, actor=caller.name, notes=notes)).to_dict()
+
+    def reject(found: Registry, caller: Caller) -> Any:
+        notes = _text(_fields(raw, {"notes"}), "notes")
+        return found.reject(model_ref, actor=caller.actor, notes=notes)
+
+    return _json((await access.run(reject)).to_dict())
 
 
 @router.post(
     "/models/{model_ref}/supersede",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=NOTES_BODY,
+    response_model=OBJECT,
 )
 async def supersede(
     model_ref: str,
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    caller: Caller = Depends(writer("admin")),
-) -> dict[str, Any]:
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("admin")),
+) -> Response:
     """Retire a promoted model without a successor; the notes say why."""
-    fields = _object(body, {"notes"})
-    assert caller.name is not None
-    notes = _text(fields, "notes")
-    return (await blocking(found.supersede, model_ref, actor=caller.name, notes=notes)).to_dict()
+
+    def supersede(found: Registry, caller: Caller) -> Any:
+        notes = _text(_fields(raw, {"notes"}), "notes")
+        return found.supersede(model_ref, actor=caller.actor, notes=notes)
+
+    return _json((await access.run(supersede)).to_dict())
 
 
-@router.get("/lines", responses=responses(400, 401, 503))
-async def lines(
-    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+@router.get("/lines", responses=responses(400, 401, 503), response_model=OBJECT)
+async def lines(access: Access = Depends(reader)) -> Response:
     """Every named line with its latest and promoted version."""
-    return {"items": [summary.to_dict() for summary in await blocking(found.lines)]}
+    summaries = await access.run(lambda found, _caller: found.lines())
+    return _json({"items": [summary.to_dict() for summary in summaries]})
 
 
 @router.get("/lines/{name}", responses=responses(400, 401, 404, 503))
@@ -316,15 +333,19 @@ async def line(
     request: Request,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
     page_token: str | None = None,
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
+    access: Access = Depends(reader),
 ) -> Response:
     """One line: its summary and its versions, newest first, paged."""
-    summaries = await blocking(found.lines, name=name)
-    if not summaries:
-        raise NotFoundError(f"no model line named {name!r:.100}")
-    page = await blocking(found.list_page, page_size=page_size, page_token=page_token, line=name)
-    return _page_response(request, page, {"line": summaries[0].to_dict()})
+
+    def read(found: Registry, _caller: Caller) -> tuple[Any, Any]:
+        summaries = found.lines(name=name)
+        if not summaries:
+            raise NotFoundError(f"no model line named {name!r:.100}")
+        page = found.list_page(page_size=page_size, page_token=page_token, line=name)
+        return summaries[0], page
+
+    summary, page = await access.run(read)
+    return _page_response(request, page, {"line": summary.to_dict()})
 
 
 @router.post(
@@ -332,48 +353,55 @@ async def line(
     status_code=201,
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=NAME_LINE_BODY,
+    response_model=OBJECT,
 )
 async def name_line(
     name: str,
-    response: Response,
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(writer("register")),
-) -> dict[str, Any]:
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("register")),
+) -> Response:
     """Name the line of ``model`` (a line registered before it had a name)."""
-    fields = _object(body, {"model"})
-    model = _text(fields, "model")
-    if not model:
-        raise ValidationError("the body is invalid", [Violation("model", "is required")])
-    summary = await blocking(found.name_line, model, name)
+
+    def name_it(found: Registry, _caller: Caller) -> Any:
+        model = _text(_fields(raw, {"model"}), "model")
+        if not model:
+            raise ValidationError("the body is invalid", [Violation("model", "is required")])
+        return found.name_line(model, name)
+
+    summary = await access.run(name_it)
+    response = _json(summary.to_dict(), status_code=201)
     response.headers["Location"] = f"/api/v1/lines/{summary.name}"
-    return summary.to_dict()
+    return response
 
 
 @router.post(
     "/lines/{name}/rollback",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=ROLLBACK_BODY,
+    response_model=OBJECT,
 )
 async def rollback(
     name: str,
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    caller: Caller = Depends(writer("promote")),
-) -> dict[str, Any]:
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("promote")),
+) -> Response:
     """Re-promote an earlier version of the line (``to_version``), superseding the current one."""
-    fields = _object(body, {"notes", "override", "to_version"})
-    to_version = fields.get("to_version")
-    if to_version is not None and (isinstance(to_version, bool) or not isinstance(to_version, int)):
-        raise ValidationError("the body is invalid", [Violation("to_version", "must be a number")])
-    override = _override(fields, caller)
-    assert caller.name is not None
-    result = await blocking(
-        found.rollback,
-        name,
-        to_version=to_version,
-        actor=caller.name,
-        notes=_text(fields, "notes"),
-        override=override,
-    )
-    return result.to_dict()
+
+    def roll_back(found: Registry, caller: Caller) -> Any:
+        fields = _fields(raw, {"notes", "override", "to_version"})
+        to_version = fields.get("to_version")
+        if to_version is not None and (
+            isinstance(to_version, bool) or not isinstance(to_version, int)
+        ):
+            raise ValidationError(
+                "the body is invalid", [Violation("to_version", "must be a number")]
+            )
+        return found.rollback(
+            name,
+            to_version=to_version,
+            actor=caller.actor,
+            notes=_text(fields, "notes"),
+            override=_override(fields, caller),
+        )
+
+    return _json((await access.run(roll_back)).to_dict())

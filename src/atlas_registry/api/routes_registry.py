@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from atlas_registry import (
     MAX_PAGE,
@@ -18,10 +19,11 @@ from atlas_registry import (
     Violation,
 )
 from atlas_registry.api.deps import (
+    Access,
     Caller,
     Settings,
-    blocking,
     json_body,
+    parsed,
     reader,
     registry,
     settings,
@@ -29,6 +31,9 @@ from atlas_registry.api.deps import (
 )
 from atlas_registry.api.openapi import RESOLVE_BODY, responses
 from atlas_registry.api.problems import registry_problem
+
+if TYPE_CHECKING:
+    from atlas_registry import ReviewItem
 
 health_router = APIRouter()
 router = APIRouter(prefix="/api/v1")
@@ -44,7 +49,7 @@ async def health() -> dict[str, str]:
 async def ready(found: Registry = Depends(registry)) -> JSONResponse:
     """Readiness: the database answers and is at this version's migration head."""
     try:
-        await blocking(found.check_ready)
+        await run_in_threadpool(found.check_ready)
     except RegistryError as error:
         response = registry_problem(error)
         response.status_code = 503
@@ -54,12 +59,11 @@ async def ready(found: Registry = Depends(registry)) -> JSONResponse:
 
 @router.get("/version", responses=responses(401))
 async def version(
-    found: Registry = Depends(registry),
-    config: Settings = Depends(settings),
-    _caller: Caller = Depends(reader),
+    config: Settings = Depends(settings), access: Access = Depends(reader)
 ) -> dict[str, Any]:
     """The server's version, the metadata schema's id, the migration head, read-only or not."""
-    return {**(await blocking(found.about)), "read_only": config.read_only}
+    about = await access.run(lambda found, _caller: found.about())
+    return {**about, "read_only": config.read_only}
 
 
 @router.get("/events", responses=responses(400, 401, 503))
@@ -68,11 +72,12 @@ async def events(
     actor: str | None = None,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
     before_id: int | None = Query(None, ge=1, le=2**63 - 1),
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
+    access: Access = Depends(reader),
 ) -> JSONResponse:
     """Every promotion transition in the registry, newest first; ``before_id`` pages back."""
-    items = await blocking(found.recent_events, page_size, before_id=before_id, actor=actor)
+    items = await access.run(
+        lambda found, _caller: found.recent_events(page_size, before_id=before_id, actor=actor)
+    )
     response = JSONResponse({"items": [event.to_dict() for event in items]})
     if len(items) == page_size:
         query = dict(request.query_params)
@@ -82,11 +87,9 @@ async def events(
 
 
 @router.get("/benchmarks", responses=responses(401, 503))
-async def benchmarks(
-    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+async def benchmarks(access: Access = Depends(reader)) -> dict[str, Any]:
     """Every benchmark with registered models: its metrics and the gate's threshold."""
-    return {"items": await blocking(found.benchmarks)}
+    return {"items": await access.run(lambda found, _caller: found.benchmarks())}
 
 
 @router.get("/leaderboards/{benchmark_id}", responses=responses(400, 401, 404, 503))
@@ -95,12 +98,13 @@ async def leaderboard(
     metric: str,
     limit: int = Query(10, ge=1, le=MAX_PAGE),
     lower_is_better: bool = False,
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
+    access: Access = Depends(reader),
 ) -> dict[str, Any]:
     """The best models of one benchmark by one metric."""
-    board = await blocking(
-        found.leaderboard, benchmark_id, metric, limit=limit, higher_is_better=not lower_is_better
+    board = await access.run(
+        lambda found, _caller: found.leaderboard(
+            benchmark_id, metric, limit=limit, higher_is_better=not lower_is_better
+        )
     )
     return {"items": [entry.to_dict() for entry in board]}
 
@@ -108,31 +112,30 @@ async def leaderboard(
 @router.get("/review-queue", responses=responses(400, 401, 503))
 async def review_queue(
     status: str | None = Query("open", pattern="^(open|resolved)$"),
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
+    access: Access = Depends(reader),
 ) -> dict[str, Any]:
     """Legacy facts held for review, with each reason."""
-    return {"items": [item.to_dict() for item in await blocking(found.list_reviews, status)]}
+    items = await access.run(lambda found, _caller: found.list_reviews(status))
+    return {"items": [item.to_dict() for item in items]}
 
 
 @router.get("/pin-checks", responses=responses(400, 401, 503))
 async def pin_checks(
     status: str | None = Query(None, pattern=f"^({'|'.join(PIN_STATUSES)})$"),
     promoted: bool = False,
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
+    access: Access = Depends(reader),
 ) -> dict[str, Any]:
     """The newest code-pin check of every checked model (`pins report`)."""
-    report = await blocking(found.pin_report, status=status, promoted_only=promoted)
+    report = await access.run(
+        lambda found, _caller: found.pin_report(status=status, promoted_only=promoted)
+    )
     return {"items": [check.to_dict() for check in report]}
 
 
 @router.get("/review-queue/{artifact_ref}", responses=responses(400, 401, 404, 503))
-async def review_item(
-    artifact_ref: str, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+async def review_item(artifact_ref: str, access: Access = Depends(reader)) -> dict[str, Any]:
     """One review item."""
-    return (await blocking(found.get_review, artifact_ref)).to_dict()
+    return (await access.run(lambda found, _caller: found.get_review(artifact_ref))).to_dict()
 
 
 @router.post(
@@ -142,27 +145,27 @@ async def review_item(
 )
 async def resolve(
     artifact_ref: str,
-    body: Any = Depends(json_body),
-    found: Registry = Depends(registry),
-    caller: Caller = Depends(writer("review")),
+    raw: bytes = Depends(json_body),
+    access: Access = Depends(writer("review")),
 ) -> dict[str, Any]:
     """Finish a held artifact: ``set`` maps fields to values (validated like a registration)."""
-    if not isinstance(body, dict) or set(body) - {"set", "notes"}:
-        raise ValidationError(
-            "the body is invalid", [Violation("$", 'must be {"set": {...}, "notes": "..."}')]
-        )
-    assignments = body.get("set") or {}
-    notes = body.get("notes")
-    if not isinstance(assignments, dict) or (notes is not None and not isinstance(notes, str)):
-        raise ValidationError(
-            "the body is invalid", [Violation("set", "must map field names to values")]
-        )
-    pairs = [f"{key}={_as_text(value)}" for key, value in assignments.items()]
-    assert caller.name is not None
-    resolved = await blocking(
-        found.resolve_review, artifact_ref, pairs, actor=caller.name, notes=notes
-    )
-    return resolved.to_dict()
+
+    def resolve(found: Registry, caller: Caller) -> ReviewItem:
+        body = parsed(raw)
+        if not isinstance(body, dict) or set(body) - {"set", "notes"}:
+            raise ValidationError(
+                "the body is invalid", [Violation("$", 'must be {"set": {...}, "notes": "..."}')]
+            )
+        assignments = body.get("set") or {}
+        notes = body.get("notes")
+        if not isinstance(assignments, dict) or (notes is not None and not isinstance(notes, str)):
+            raise ValidationError(
+                "the body is invalid", [Violation("set", "must map field names to values")]
+            )
+        pairs = [f"{key}={_as_text(value)}" for key, value in assignments.items()]
+        return found.resolve_review(artifact_ref, pairs, actor=caller.actor, notes=notes)
+
+    return (await access.run(resolve)).to_dict()
 
 
 def _as_text(value: Any) -> str:
@@ -170,16 +173,12 @@ def _as_text(value: Any) -> str:
 
 
 @router.get("/schemas/model-metadata", responses=responses(401))
-async def schema(
-    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+async def schema(access: Access = Depends(reader)) -> dict[str, Any]:
     """The model metadata JSON Schema in force."""
-    return found.schema()
+    return await access.run(lambda found, _caller: found.schema())
 
 
 @router.get("/policy/promotion-gate", responses=responses(401))
-async def gate_policy(
-    found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> dict[str, Any]:
+async def gate_policy(access: Access = Depends(reader)) -> dict[str, Any]:
     """The promotion gate's policy in force."""
-    return found.policy.to_dict()
+    return await access.run(lambda found, _caller: found.policy.to_dict())

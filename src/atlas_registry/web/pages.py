@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from atlas_registry import MAX_PAGE, ModelRecord, Registry, RegistryError
-from atlas_registry.api.deps import Caller, reader, registry
+from atlas_registry.api.deps import Access, Caller, reader
 from atlas_registry.web.graph import lineage_svg, trend_svg
 from atlas_registry.web.render import page
 
@@ -40,12 +40,22 @@ def static_files() -> StaticFiles:
     return StaticFiles(packages=[("atlas_registry.web", "static")])
 
 
-def _guarded(request: Request, build: Callable[[], HTMLResponse]) -> HTMLResponse:
-    """A page, or the error page that says what went wrong and what to do."""
-    try:
-        return build()
-    except RegistryError as error:
-        return page(request, "error.html", error.http_status, error=error, title="Error")
+def _guarded(
+    request: Request, access: Access, build: Callable[[Registry], HTMLResponse]
+) -> HTMLResponse:
+    """A page, or the error page that says what went wrong and what to do.
+
+    A caller the server refuses gets the API's 401 problem (with its
+    ``WWW-Authenticate``), not a page: the check is outside the page's own.
+    """
+
+    def rendered(found: Registry, _caller: Caller) -> HTMLResponse:
+        try:
+            return build(found)
+        except RegistryError as error:
+            return page(request, "error.html", error.http_status, error=error, title="Error")
+
+    return access.checked(rendered)
 
 
 def _pin(model: ModelRecord) -> str:
@@ -63,10 +73,8 @@ def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | No
 
 
 @router.get("/", response_class=HTMLResponse)
-def models_page(
-    request: Request, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> HTMLResponse:
-    def build() -> HTMLResponse:
+def models_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
+    def build(found: Registry) -> HTMLResponse:
         query = request.query_params
         filters = {name: query.get(name) or None for name in FILTERS}
         external = {"yes": True, "no": False}.get(query.get("external", ""))
@@ -101,7 +109,7 @@ def models_page(
             json_url="/api/v1/models?" + urlencode(api),
         )
 
-    return _guarded(request, build)
+    return _guarded(request, access, build)
 
 
 def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]:
@@ -125,10 +133,9 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
 def model_page(
     model_ref: str,
     request: Request,
-    found: Registry = Depends(registry),
-    _caller: Caller = Depends(reader),
+    access: Access = Depends(reader),
 ) -> HTMLResponse:
-    def build() -> HTMLResponse:
+    def build(found: Registry) -> HTMLResponse:
         model = found.get_model(model_ref)
         lineage = found.lineage(model.id)
         versions, trend = _trend(found, model)
@@ -150,7 +157,7 @@ def model_page(
             json_url=f"/api/v1/models/{model.id}",
         )
 
-    return _guarded(request, build)
+    return _guarded(request, access, build)
 
 
 COMPARED_FIELDS = (
@@ -185,10 +192,8 @@ def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def compare_page(
-    request: Request, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> HTMLResponse:
-    def build() -> HTMLResponse:
+def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
+    def build(found: Registry) -> HTMLResponse:
         refs = [r for r in (request.query_params.get("ids") or "").split(",") if r][:6]
         only_differences = request.query_params.get("diff") == "1"
         models = [found.get_model(ref) for ref in refs]
@@ -216,14 +221,12 @@ def compare_page(
             ids=",".join(refs),
         )
 
-    return _guarded(request, build)
+    return _guarded(request, access, build)
 
 
 @router.get("/leaderboards", response_class=HTMLResponse)
-def leaderboards_page(
-    request: Request, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> HTMLResponse:
-    def build() -> HTMLResponse:
+def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
+    def build(found: Registry) -> HTMLResponse:
         benchmarks = found.benchmarks()
         chosen = request.query_params.get("benchmark") or (
             benchmarks[0]["benchmark_id"] if benchmarks else None
@@ -253,14 +256,12 @@ def leaderboards_page(
             json_url=f"/api/v1/leaderboards/{chosen}?" + urlencode({"metric": metric or ""}),
         )
 
-    return _guarded(request, build)
+    return _guarded(request, access, build)
 
 
 @router.get("/history", response_class=HTMLResponse)
-def history_page(
-    request: Request, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> HTMLResponse:
-    def build() -> HTMLResponse:
+def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
+    def build(found: Registry) -> HTMLResponse:
         actor = request.query_params.get("actor") or None
         before = request.query_params.get("before_id")
         before_id = int(before) if before and before.isdigit() and len(before) < 19 else None
@@ -283,14 +284,12 @@ def history_page(
             json_url="/api/v1/events?" + urlencode({k: v for k, v in kept.items() if k == "actor"}),
         )
 
-    return _guarded(request, build)
+    return _guarded(request, access, build)
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_page(
-    request: Request, found: Registry = Depends(registry), _caller: Caller = Depends(reader)
-) -> HTMLResponse:
-    def build() -> HTMLResponse:
+def review_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
+    def build(found: Registry) -> HTMLResponse:
         status = "resolved" if request.query_params.get("status") == "resolved" else "open"
         items = found.list_reviews(status)
         excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in items[:100]}
@@ -304,4 +303,4 @@ def review_page(
             json_url=f"/api/v1/review-queue?status={status}",
         )
 
-    return _guarded(request, build)
+    return _guarded(request, access, build)
