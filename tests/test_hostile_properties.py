@@ -20,7 +20,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from atlas_registry import ModelRegistration, Registry, RegistryError, SchemaAdmin, parse_json
+from atlas_registry import (
+    ModelRegistration,
+    Registry,
+    RegistryError,
+    SchemaAdmin,
+    documents,
+    parse_json,
+)
 from tests.conftest import reset_postgres
 from tests.payloads import logistic_regression
 
@@ -135,3 +142,79 @@ def test_the_property_module_reaches_both_backends(registries: tuple[Registry, R
     assert lite.database.dialect == "sqlite"
     assert pg.database.dialect == "postgresql"
     assert Path(str(lite.database.url.database)).is_file()
+
+
+# Raw JSON texts, written token by token so that what only text can carry is
+# reachable: a key named twice, a key spaced from its colon, an integer literal
+# past 2^64 (which orjson reads as a float), ``\":`` inside a string.
+LITERALS = st.sampled_from(
+    [
+        "0", "-0", "1", "-1", "0.5", "-0.0", "1e16", "1E300", "1e400", "1.0e-400", "NaN",
+        str(2**53), str(2**53 + 1), str(-(2**53) - 1), str(2**64 + 1), "9" * 30,
+        "9007199254740993.0", "true", "false", "null",
+    ]
+)  # fmt: skip
+STRINGS = st.one_of(
+    st.text(max_size=6).map(json.dumps),
+    st.sampled_from(['"\\u0000"', '"\\ud800"', '"a\\":b"', '"\\":"', '"\\\\"', '"é"', '""']),
+)
+KEY_ENDS = st.sampled_from([":", ":", ": ", ": ", ":\n", " :", "\t: "])
+
+
+def _object_text(pairs: list[tuple[str, str, str]]) -> str:
+    return "{" + ", ".join(json.dumps(key) + end + value for key, end, value in pairs) + "}"
+
+
+JSON_TEXTS = st.recursive(
+    st.one_of(LITERALS, STRINGS),
+    lambda children: (
+        st.lists(children, max_size=4).map(lambda items: "[" + ",".join(items) + "]")
+        | st.lists(
+            st.tuples(
+                st.sampled_from(["a", "b", "c", "a", "b", "a\\", 'a"', "k" * 1001]),
+                KEY_ENDS,
+                children,
+            ),
+            max_size=4,
+        ).map(_object_text)
+    ),
+    max_leaves=10,
+)
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> str:
+    text = draw(JSON_TEXTS)
+    levels = draw(st.sampled_from([0, 0, 0, 1, 62, 63, 64, 70]))
+    return "[" * levels + text + "]" * levels
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(text=json_texts())
+def test_the_fast_reader_accepts_only_what_the_full_reader_accepts_alike(text: str) -> None:
+    """The fast path may decline anything, but what it accepts the full reader accepts, equal."""
+    fast = documents._plainly_within_limits(text)
+    if fast is None:
+        return
+    full = documents._read_fully(text, "generated")  # raises if the fast path was wrong
+    assert json.dumps(fast[0]) == json.dumps(full)  # same values, same int/float kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "a": 2}',
+        '{"a" : 1, "a" : 2}',
+        '{"s": "x\\": 1", "a": 1, "a": 2}',
+        '[{"a": 1}, {"b": {"c": 1, "c": 1}}]',
+        str(2**64 + 1),
+        "[" + "9" * 30 + "]",
+        '{"a": "\\u0000"}',
+        "[" * 65 + "]" * 65,
+        json.dumps({"k" * 1001: 1}),
+    ],
+)
+def test_the_fast_reader_leaves_every_broken_limit_to_the_full_reader(text: str) -> None:
+    assert documents._plainly_within_limits(text) is None
+    with pytest.raises(RegistryError):
+        parse_json(text, "x")

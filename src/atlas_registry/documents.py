@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from atlas_registry.errors import InputError, ValidationError, Violation
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
@@ -43,6 +45,8 @@ _BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # In a Python string every surrogate is unpaired (a pair from JSON is decoded to one character).
 _UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+# For the fast reader: a key whose closing quote is spaced from its colon.
+_SPACED_KEY_END = re.compile(r'"\s+:')
 
 
 class _Refused:
@@ -117,6 +121,14 @@ def parse_json(raw: str | bytes, source: str) -> Any:
             f"{source} is {len(raw):,} bytes; a document may be at most "
             f"{MAX_DOCUMENT_BYTES:,} bytes"
         )
+    fast = _plainly_within_limits(raw)
+    if fast is not None:
+        return fast[0]
+    return _read_fully(raw, source)
+
+
+def _read_fully(raw: str | bytes, source: str) -> Any:
+    """The reader that finds every broken limit and names where: for what the fast one declines."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -146,6 +158,61 @@ def parse_json(raw: str | bytes, source: str) -> Any:
     if problems:
         raise ValidationError(f"{source} breaks the registry's document limits", problems)
     return document
+
+
+def _plainly_within_limits(raw: str | bytes) -> tuple[Any] | None:
+    """``(document,)`` when ``raw`` is JSON that plainly keeps every limit, else None.
+
+    The common case, read by orjson in a few µs instead of ~60 (a request body
+    is read on every write). It answers only when it can prove the document
+    keeps the limits; anything else (an error, a duplicate key, a NUL, a large
+    number, even a harmless look-alike) goes to the full reader, which names
+    what is wrong and where. Duplicate keys are ruled out by counting: every
+    key ends in ``":`` when no key is spaced from its colon, so when the text
+    holds exactly as many ``":`` as the parsed objects hold keys, no key was
+    named twice (orjson keeps only the last of two).
+    """
+    try:
+        document = orjson.loads(raw)
+        orjson.dumps(document, option=orjson.OPT_STRICT_INTEGER)  # no integer past ±2^53
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    if "\\u0000" in text or _SPACED_KEY_END.search(text):
+        return None
+    keys = _plain_key_count(document, long_keys=len(text) > MAX_KEY_CHARACTERS)
+    if keys is None or keys != text.count('":'):
+        return None
+    return (document,)
+
+
+def _plain_key_count(document: Any, *, long_keys: bool) -> int | None:
+    """How many keys the document's objects hold; None when a value may break a limit.
+
+    That is: nesting past the limit, a key past its length (looked for only
+    when the text is long enough to hold one), or a float of magnitude 2^53 or
+    more, which orjson also makes of an integer literal past 2^64.
+    """
+    keys = 0
+    pending: list[tuple[Any, int]] = [([document], 0)]  # the root is checked as a child
+    while pending:
+        value, depth = pending.pop()
+        if type(value) is dict:
+            keys += len(value)
+            if long_keys and max(map(len, value), default=0) > MAX_KEY_CHARACTERS:
+                return None
+            value = value.values()
+        elif type(value) is not list:
+            continue
+        if depth > MAX_NESTING:
+            return None
+        for child in value:
+            kind = type(child)
+            if kind is dict or kind is list:
+                pending.append((child, depth + 1))
+            elif kind is float and not -MAX_SAFE_INTEGER < child < MAX_SAFE_INTEGER:
+                return None
+    return keys
 
 
 def value_problems(
