@@ -19,7 +19,7 @@ from atlas_registry import (
     ValidationError,
     Violation,
 )
-from atlas_registry.api.deps import Access, Caller, json_body, parsed, reader, writer
+from atlas_registry.api.deps import Access, Caller, body_reader, reader, writer
 from atlas_registry.api.openapi import (
     ANY_DOCUMENT_BODY,
     BATCH_BODY,
@@ -115,13 +115,12 @@ async def list_models(
 )
 async def register_model(
     dry_run: bool = False,
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("register")),
 ) -> Response:
     """Register one model version: artifact fields plus "metadata" (and "line")."""
 
     def register(found: Registry, _caller: Caller) -> ModelRecord:
-        registration = ModelRegistration.from_dict(parsed(raw))
+        registration = ModelRegistration.from_dict(access.document())
         return found.register_model(registration, dry_run=dry_run)
 
     record = await access.run(register)
@@ -139,13 +138,12 @@ async def register_model(
     response_model=OBJECT,
 )
 async def register_models(
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("register")),
 ) -> Response:
     """Register many versions in one transaction: all of them, or none."""
 
     def register(found: Registry, _caller: Caller) -> list[str]:
-        body = parsed(raw)
+        body = access.document()
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
             raise ValidationError(
@@ -163,11 +161,11 @@ async def register_models(
     openapi_extra=ANY_DOCUMENT_BODY,
     response_model=OBJECT,
 )
-async def validate(raw: bytes = Depends(json_body), access: Access = Depends(reader)) -> Response:
+async def validate(access: Access = Depends(body_reader)) -> Response:
     """Check a metadata document, or a whole registration (one with "metadata"); writes nothing."""
 
     def check(found: Registry, _caller: Caller) -> dict[str, Any]:
-        body = parsed(raw)
+        body = access.document()
         try:
             if isinstance(body, dict) and "metadata" in body:
                 found.validate_registration(body)
@@ -238,9 +236,9 @@ async def promoted(model_ref: str, access: Access = Depends(reader)) -> Response
     return _json(record.to_dict())
 
 
-def _fields(raw: bytes, allowed: set[str]) -> dict[str, Any]:
+def _fields(access: Access, allowed: set[str]) -> dict[str, Any]:
     """The body as an object holding only ``allowed`` fields."""
-    return _object(parsed(raw), allowed)
+    return _object(access.document(), allowed)
 
 
 def _override(fields: dict[str, Any], caller: Caller) -> bool:
@@ -263,13 +261,12 @@ def _override(fields: dict[str, Any], caller: Caller) -> bool:
 )
 async def promote(
     model_ref: str,
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("promote")),
 ) -> Response:
     """Promote through the gate (422 lists unmet conditions); an override needs its scope."""
 
     def promote(found: Registry, caller: Caller) -> Any:
-        fields = _fields(raw, {"notes", "override"})
+        fields = _fields(access, {"notes", "override"})
         return found.promote(
             model_ref,
             actor=caller.actor,
@@ -288,13 +285,12 @@ async def promote(
 )
 async def reject(
     model_ref: str,
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("promote")),
 ) -> Response:
     """Reject a candidate for good; the notes say why."""
 
     def reject(found: Registry, caller: Caller) -> Any:
-        notes = _text(_fields(raw, {"notes"}), "notes")
+        notes = _text(_fields(access, {"notes"}), "notes")
         return found.reject(model_ref, actor=caller.actor, notes=notes)
 
     return _json((await access.run(reject)).to_dict())
@@ -308,13 +304,12 @@ async def reject(
 )
 async def supersede(
     model_ref: str,
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("admin")),
 ) -> Response:
     """Retire a promoted model without a successor; the notes say why."""
 
     def supersede(found: Registry, caller: Caller) -> Any:
-        notes = _text(_fields(raw, {"notes"}), "notes")
+        notes = _text(_fields(access, {"notes"}), "notes")
         return found.supersede(model_ref, actor=caller.actor, notes=notes)
 
     return _json((await access.run(supersede)).to_dict())
@@ -357,13 +352,12 @@ async def line(
 )
 async def name_line(
     name: str,
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("register")),
 ) -> Response:
     """Name the line of ``model`` (a line registered before it had a name)."""
 
     def name_it(found: Registry, _caller: Caller) -> Any:
-        model = _text(_fields(raw, {"model"}), "model")
+        model = _text(_fields(access, {"model"}), "model")
         if not model:
             raise ValidationError("the body is invalid", [Violation("model", "is required")])
         return found.name_line(model, name)
@@ -382,13 +376,12 @@ async def name_line(
 )
 async def rollback(
     name: str,
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("promote")),
 ) -> Response:
     """Re-promote an earlier version of the line (``to_version``), superseding the current one."""
 
     def roll_back(found: Registry, caller: Caller) -> Any:
-        fields = _fields(raw, {"notes", "override", "to_version"})
+        fields = _fields(access, {"notes", "override", "to_version"})
         to_version = fields.get("to_version")
         if to_version is not None and (
             isinstance(to_version, bool) or not isinstance(to_version, int)

@@ -22,8 +22,6 @@ from atlas_registry.api.deps import (
     Access,
     Caller,
     Settings,
-    json_body,
-    parsed,
     reader,
     registry,
     settings,
@@ -145,13 +143,12 @@ async def review_item(artifact_ref: str, access: Access = Depends(reader)) -> di
 )
 async def resolve(
     artifact_ref: str,
-    raw: bytes = Depends(json_body),
     access: Access = Depends(writer("review")),
 ) -> dict[str, Any]:
     """Finish a held artifact: ``set`` maps fields to values (validated like a registration)."""
 
     def resolve(found: Registry, caller: Caller) -> ReviewItem:
-        body = parsed(raw)
+        body = access.document()
         if not isinstance(body, dict) or set(body) - {"set", "notes"}:
             raise ValidationError(
                 "the body is invalid", [Violation("$", 'must be {"set": {...}, "notes": "..."}')]
