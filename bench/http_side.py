@@ -88,7 +88,7 @@ def _client(
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     bodies = [json.dumps(registration_body(first + i)) for i in range(count)]
-    paths = {"get": f"/api/v1/models/{model_id}", "list": "/api/v1/models?limit=50"}
+    paths = {"get": f"/api/v1/models/{model_id}", "list": "/api/v1/models?page_size=50"}
     errors, latencies = 0, []
     start.wait()
     began = time.perf_counter()
