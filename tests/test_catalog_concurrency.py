@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry import artifact_catalog, lines
+from atlas_registry.backfill import runner
+from atlas_registry.backfill.legacy_fixture import read_fixture
 from atlas_registry.db import Database
 from atlas_registry.records import ModelRegistration
 from tests.catalog_helpers import register
@@ -18,6 +20,8 @@ from tests.payloads import logistic_regression
 
 WORKERS = 4
 VERSIONS_EACH = 10
+# A legacy model of the platform's fixture that adopts cleanly and was in use.
+IN_USE_LEGACY = "model-8479a365-5b1e-4c2d-9f3a-1e2d3c4b5a69"
 
 
 def _register_versions(url: str, start_at: float) -> int:
@@ -105,3 +109,63 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
     for line in ("line-a", "line-b"):
         [summary] = lines.list_lines(migrated_db, name=line)
         assert summary.latest_version == 3
+
+
+def test_a_backfill_and_a_batch_on_the_same_lines_do_not_deadlock(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backfill chunk promotes two in-use legacy models while a batch adds to both lines.
+
+    The legacy model first by id belongs to the line whose root sorts last.
+    Were the chunk to lock each line as it promotes (artifact order), it would
+    hold that line and wait for the other, which the batch (locking in root
+    order) holds while it waits for the first. The chunk locks all its
+    promotions' lines in one sorted pass, before the first promotion.
+    """
+    if migrated_db.dialect != "postgresql":
+        pytest.skip("SQLite serialises writers at BEGIN")
+    first_root = register(migrated_db, artifact_id="line-1-root")
+    last_root = register(migrated_db, artifact_id="line-2-root")
+    in_use = next(row for row in read_fixture() if row["id"] == IN_USE_LEGACY)["metadata"]
+    with migrated_db.transaction(write=True) as conn:
+        for artifact_id, root in (
+            ("model-a-legacy", last_root.id),
+            ("model-b-legacy", first_root.id),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO artifacts (id, artifact_type, title, metadata, lineage_id, "
+                    "version_number, is_latest) VALUES (:id, 'model', :id, :metadata, :root, 2, 0)"
+                ),
+                {"id": artifact_id, "metadata": in_use, "root": root},
+            )
+    one_promoted = threading.Barrier(2, timeout=10)
+    promote = runner._promote_in_use
+    promoted: list[str] = []
+
+    def promote_then_wait(*args: Any) -> str:
+        how = promote(*args)
+        promoted.append(args[2])
+        if len(promoted) == 1:
+            one_promoted.wait()
+            time.sleep(1)  # the batch now holds the first line and waits for the last
+        return how
+
+    monkeypatch.setattr(runner, "_promote_in_use", promote_then_wait)
+
+    def batch() -> list[str]:
+        one_promoted.wait()
+        return artifact_catalog.register_models(
+            migrated_db,
+            [
+                ModelRegistration(title="t", metadata=logistic_regression(), parent_version_id=root)
+                for root in (first_root.id, last_root.id)
+            ],
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        backfilled = pool.submit(runner.backfill, migrated_db)
+        added = pool.submit(batch)
+        assert backfilled.result(timeout=60).promoted == 2
+        assert len(added.result(timeout=60)) == 2
+    assert promoted == ["model-a-legacy", "model-b-legacy"]

@@ -28,7 +28,7 @@ from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
-from atlas_registry.lines import name_adopted_lines
+from atlas_registry.lines import lock_lines, name_adopted_lines
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts, model_versions
@@ -199,6 +199,11 @@ class _Chunk:
         titles = {i: self.items[i].title for i in adopted}
         for artifact_id, reason in name_adopted_lines(conn, titles, utc_timestamp()).items():
             self.holds[artifact_id].append(Held("line", reason, blocking=False))
+        # The promotions below go in artifact order; their lines are locked first,
+        # in one sorted pass like every writer's, or a batch writing to two of
+        # them could hold one while the chunk holds the other (a deadlock).
+        in_use = [i for i in self.items if i in adopted and self.mappings[i].in_use]
+        lock_lines(db, SqlSession.of(conn), in_use)
         for artifact_id, item in self.items.items():
             self._record(db, conn, item, artifact_id in adopted, policy, result)
 
