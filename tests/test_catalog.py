@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 
 from atlas_registry import artifact_catalog, catalog_queries
@@ -246,6 +248,18 @@ def test_list_pages_without_overlap(catalog: Database) -> None:
     assert len(set(flat)) == 7
     with pytest.raises(ValidationError):
         artifact_catalog.list_models(catalog, limit=0)
+
+
+def test_a_page_as_json_is_its_dict_written_out(catalog: Database) -> None:
+    """The API serves to_json; it must be to_dict's document, byte for byte, every field."""
+    register(catalog, external_fine_tune("model-base"), line="tuned", description="é\n<b>")
+    register(catalog, parent_version_id="model-base")
+    page = catalog_queries.list_page(catalog, page_size=2)
+    assert page.next_page_token is not None
+    assert page.to_json() == orjson.dumps(page.to_dict())
+    extra = {"line": {"name": "tuned"}}
+    assert page.to_json(**extra) == orjson.dumps({**extra, **page.to_dict()})
+    assert json.loads(page.to_json())["items"][0] == page.items[0].to_dict()
 
 
 def test_lineage_returns_versions_ancestors_and_descendants(catalog: Database) -> None:

@@ -15,6 +15,7 @@ from atlas_registry import (
     ModelRecord,
     ModelRegistration,
     NotFoundError,
+    Page,
     Registry,
     ValidationError,
     Violation,
@@ -41,8 +42,8 @@ def _json(document: Any, status_code: int = 200) -> Response:
     return Response(orjson.dumps(document), status_code=status_code, media_type="application/json")
 
 
-def _page_response(request: Request, page: Any, extra: dict[str, Any] | None = None) -> Response:
-    response = _json({**(extra or {}), **page.to_dict()})
+def _page_response(request: Request, page: Page, **extra: Any) -> Response:
+    response = Response(page.to_json(**extra), media_type="application/json")
     if page.next_page_token:
         query = dict(request.query_params)
         query["page_token"] = page.next_page_token
@@ -340,7 +341,7 @@ async def line(
         return summaries[0], page
 
     summary, page = await access.run(read)
-    return _page_response(request, page, {"line": summary.to_dict()})
+    return _page_response(request, page, line=summary.to_dict())
 
 
 @router.post(
