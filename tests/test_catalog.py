@@ -214,6 +214,20 @@ def test_get_model_explains_what_is_missing(catalog: Database) -> None:
         artifact_catalog.get_model(catalog, "model-legacy")
 
 
+def test_a_single_read_leaves_its_connection_transactional(catalog: Database) -> None:
+    """A get runs outside a transaction; the pooled connection must not stay that way.
+
+    Were it returned in autocommit, the next write would commit statement by
+    statement, and a failure half way would leave the first half written.
+    """
+    for _ in range(3):  # every connection the pool holds has served a get
+        artifact_catalog.get_model(catalog, "model-base")
+    with pytest.raises(RuntimeError), catalog.session(write=True) as session:
+        session.run("UPDATE artifacts SET title = ? WHERE id = ?", ("half", "model-base"))
+        raise RuntimeError("fails half way")
+    assert artifact_catalog.get_model(catalog, "model-base").title != "half"
+
+
 def test_list_filters_combine(catalog: Database) -> None:
     register(catalog, GOOD_BY_FAMILY["biophysical_ode"](), trained_by="agent-ode")
     register(catalog, GOOD_BY_FAMILY["transformer_classifier"](), trained_by="agent-7")

@@ -149,8 +149,8 @@ def fetch_model(conn: Connection | SqlSession, artifact_id: str) -> ModelRecord:
 
 def get_model(db: Database, artifact_id: str) -> ModelRecord:
     """One model version with its catalog row, version facts and decoded JSON."""
-    with db.single_read() as conn:
-        return fetch_model(conn, artifact_id)
+    with db.single_read_session() as session:
+        return fetch_model(session, artifact_id)
 
 
 # Registration order, served by the (..., created_at, artifact_id) indexes of migration 0006.

@@ -95,6 +95,11 @@ class _Backend:
         """Open a plain-SQL session's transaction on the driver connection."""
         yield
 
+    @contextmanager
+    def autocommit(self, driver: Any) -> Iterator[None]:
+        """Statements on ``driver`` commit one by one while this lasts (SQLite's always do)."""
+        yield
+
     def lock(self, session: SqlSession, key: str) -> None:
         """Serialise writers that touch ``key`` until the transaction ends."""
 
@@ -169,6 +174,17 @@ class _PostgresBackend(_Backend):
             return
         with driver.pipeline():
             yield
+
+    @contextmanager
+    def autocommit(self, driver: Any) -> Iterator[None]:
+        driver.autocommit = True
+        try:
+            yield
+        finally:
+            # Fails only on a broken connection, which the pool discards when its
+            # reset fails; the read's own error is the one to report.
+            with contextlib.suppress(Exception):
+                driver.autocommit = False
 
     def lock(self, session: SqlSession, key: str) -> None:
         session.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
@@ -352,6 +368,25 @@ class Database:
         self._backend.lock_keyed_by(session, key_sql, source_sql, params)
 
     @contextmanager
+    def _driver(self) -> Iterator[tuple[Any, type[Exception]]]:
+        """A pooled driver connection and its error class; its errors become registry errors."""
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            pooled = self.engine.raw_connection()
+        except DBAPIError as exc:  # the server went away since the handle was opened
+            raise self._translate(exc) from exc
+        except driver_error as exc:  # the pool lets the driver's own connect error through
+            raise self._translate(wrapped(None, exc, driver_error)) from exc
+        try:
+            yield pooled.driver_connection, driver_error
+        except DBAPIError as exc:
+            raise self._translate(exc) from exc
+        except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
+            raise self._translate(wrapped("COMMIT", exc, driver_error)) from exc
+        finally:
+            pooled.close()
+
+    @contextmanager
     def session(
         self, *, write: bool = False, commit: bool = True, bulk: bool = False
     ) -> Iterator[SqlSession]:
@@ -363,15 +398,7 @@ class Database:
         unless it is ``bulk``: large inserts then go through COPY, which a
         pipeline cannot carry.
         """
-        driver_error = self.engine.dialect.loaded_dbapi.Error
-        try:
-            pooled = self.engine.raw_connection()
-        except DBAPIError as exc:  # the server went away since the handle was opened
-            raise self._translate(exc) from exc
-        except driver_error as exc:  # the pool lets the driver's own connect error through
-            raise self._translate(wrapped(None, exc, driver_error)) from exc
-        driver: Any = pooled.driver_connection
-        try:
+        with self._driver() as (driver, driver_error):
             try:
                 # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
                 # that a failed statement aborted, a rollback would fail and hide
@@ -386,12 +413,19 @@ class Database:
                 raise
             if not commit:
                 driver.rollback()
-        except DBAPIError as exc:
-            raise self._translate(exc) from exc
-        except driver_error as exc:
-            raise self._translate(wrapped("COMMIT", exc, driver_error)) from exc
-        finally:
-            pooled.close()
+
+    @contextmanager
+    def single_read_session(self) -> Iterator[SqlSession]:
+        """:meth:`single_read` for plain SQL: one statement, no transaction around it.
+
+        A single statement sees one snapshot on its own on both databases, so it
+        runs without BEGIN and COMMIT (SQLite's driver is in autocommit here;
+        PostgreSQL's connection is put in autocommit for the read). The token
+        check of every authenticated request and every get run here: 16 µs
+        against 42 µs through a SQLAlchemy connection on SQLite.
+        """
+        with self._driver() as (driver, driver_error), self._backend.autocommit(driver):
+            yield SqlSession(driver, self.dialect, driver_error)
 
     def lock(self, conn: Connection | SqlSession, key: str) -> None:
         """Serialise writers on ``key`` (a model line, the migration runner) within ``conn``."""

@@ -26,7 +26,6 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
-from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import api_tokens
 
 SCOPES = ("register", "promote", "override", "review", "admin")
@@ -168,10 +167,10 @@ def verify_token(db: Database, presented: str) -> ApiToken:
     refused = AuthenticationError("the bearer token is not valid")
     if match is None:
         raise refused
-    with db.single_read() as conn:
-        # Plain SQL: every authenticated request runs this, and building it
-        # through Core cost more than the lookup itself.
-        found = SqlSession.of(conn).first(_VERIFY_SQL, (match["id"],))
+    with db.single_read_session() as session:
+        # Plain SQL on the driver: every authenticated request runs this, and
+        # building it through Core cost more than the lookup itself.
+        found = session.first(_VERIFY_SQL, (match["id"],))
     row = _Stored(*found) if found is not None else None
     stored = row.secret_sha256 if row is not None else _hash("x" * 43)
     genuine = hmac.compare_digest(stored, _hash(match["secret"]))
