@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -278,6 +279,16 @@ async def promote(
     return _json((await access.run(promote)).to_dict())
 
 
+async def _noted(access: Access, transition: Callable[..., Any], model_ref: str) -> Response:
+    """A transition whose body is only ``{"notes": ...}`` (reject, supersede)."""
+
+    def run(found: Registry, caller: Caller) -> Any:
+        notes = _text(_fields(access, {"notes"}), "notes")
+        return transition(found, model_ref, actor=caller.actor, notes=notes)
+
+    return _json((await access.run(run)).to_dict())
+
+
 @router.post(
     "/models/{model_ref}/reject",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
@@ -289,12 +300,7 @@ async def reject(
     access: Access = Depends(writer("promote")),
 ) -> Response:
     """Reject a candidate for good; the notes say why."""
-
-    def reject(found: Registry, caller: Caller) -> Any:
-        notes = _text(_fields(access, {"notes"}), "notes")
-        return found.reject(model_ref, actor=caller.actor, notes=notes)
-
-    return _json((await access.run(reject)).to_dict())
+    return await _noted(access, Registry.reject, model_ref)
 
 
 @router.post(
@@ -308,12 +314,7 @@ async def supersede(
     access: Access = Depends(writer("admin")),
 ) -> Response:
     """Retire a promoted model without a successor; the notes say why."""
-
-    def supersede(found: Registry, caller: Caller) -> Any:
-        notes = _text(_fields(access, {"notes"}), "notes")
-        return found.supersede(model_ref, actor=caller.actor, notes=notes)
-
-    return _json((await access.run(supersede)).to_dict())
+    return await _noted(access, Registry.supersede, model_ref)
 
 
 @router.get("/lines", responses=responses(400, 401, 503), response_model=OBJECT)
