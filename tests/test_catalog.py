@@ -222,9 +222,14 @@ def test_a_single_read_leaves_its_connection_transactional(catalog: Database) ->
     """
     for _ in range(3):  # every connection the pool holds has served a get
         artifact_catalog.get_model(catalog, "model-base")
-    with pytest.raises(RuntimeError), catalog.session(write=True) as session:
-        session.run("UPDATE artifacts SET title = ? WHERE id = ?", ("half", "model-base"))
-        raise RuntimeError("fails half way")
+
+    def write_then_fail() -> None:
+        with catalog.session(write=True) as session:
+            session.run("UPDATE artifacts SET title = ? WHERE id = ?", ("half", "model-base"))
+            raise RuntimeError("fails half way")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert artifact_catalog.get_model(catalog, "model-base").title != "half"
 
 
