@@ -66,7 +66,7 @@ class Access:
     parsing included, runs only for a caller who may.
     """
 
-    registry: Registry
+    _registry: Registry  # reached only through run and checked, after the check
     presented: str | None
     scope: str | None
     anonymous_read: bool
@@ -78,7 +78,7 @@ class Access:
 
     def checked(self, verb: Callable[[Registry, Caller], T]) -> T:
         """:meth:`run` for code already off the event loop (the pages)."""
-        return verb(self.registry, self._caller())
+        return verb(self._registry, self._caller())
 
     def document(self) -> Any:
         """The body, read by the registry's one JSON reader (limits and all), in the verb."""
@@ -93,7 +93,7 @@ class Access:
             if not self.anonymous_read:
                 raise AuthenticationError("reads need a bearer token on this server")
             return Caller(None)
-        token = self.registry.verify_token(self.presented)
+        token = self._registry.verify_token(self.presented)
         caller = Caller(token.name, token.scopes)
         if self.scope is not None:
             caller.require(self.scope)
