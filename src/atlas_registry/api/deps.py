@@ -29,6 +29,8 @@ T = TypeVar("T")
 
 # Marks a route's dependency as the write guard, for the route audit test.
 WRITE_GUARD = "atlas_write_guard"
+# Said by the write guard (before the body is read) and by Access, which checks again.
+NO_WRITE_TOKEN = "a write needs a bearer token: Authorization: Bearer atl_..."
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,7 @@ class Access:
     def _caller(self) -> Caller:
         if self.presented is None:
             if self.scope is not None:
-                raise AuthenticationError(
-                    "a write needs a bearer token: Authorization: Bearer atl_..."
-                )
+                raise AuthenticationError(NO_WRITE_TOKEN)
             if not self.anonymous_read:
                 raise AuthenticationError("reads need a bearer token on this server")
             return Caller(None)
@@ -153,7 +153,7 @@ def writer(scope: str) -> Callable[[Request], Any]:
         if request.app.state.settings.read_only:
             raise PermissionDeniedError("this server is read-only")
         if _presented(request) is None:
-            raise AuthenticationError("a write needs a bearer token: Authorization: Bearer atl_...")
+            raise AuthenticationError(NO_WRITE_TOKEN)
         return _access(request, scope, await _json_body(request))
 
     setattr(guard, WRITE_GUARD, scope)
