@@ -41,6 +41,7 @@ from atlas_registry.errors import (
     capped,
 )
 from atlas_registry.sql_session import SqlSession, wrapped
+from atlas_registry.sqlite_file import prepare_sqlite_file
 
 ENV_VAR = "ATLAS_REGISTRY_DB"
 DEFAULT_URL = "sqlite:///atlas_registry.db"
@@ -231,23 +232,6 @@ def _parse_url(raw: str) -> URL:
     return url
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _refuse_non_sqlite(path: Path) -> None:
-    """A file that is neither empty nor starts with SQLite's header is not ours to open."""
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise ConfigurationError(f"cannot open {path}: {exc.strerror or exc}") from exc
-    if header and header != SQLITE_HEADER:
-        raise ConfigurationError(
-            f"{path} is not a SQLite database (it does not start with the SQLite header); "
-            "check --db"
-        )
-
-
 class Database:
     """One database, reached by URL; hands out transactions.
 
@@ -270,18 +254,8 @@ class Database:
         database = self.url.database
         if database in (None, "", ":memory:"):
             return
-        path = Path(str(database))
-        if path.is_dir():
-            raise ConfigurationError(f"{path} is a directory, not a SQLite database file")
-        if path.exists():
-            _refuse_non_sqlite(path)
-            return
-        if must_exist:
-            shown = self.url.render_as_string(hide_password=True)
-            raise DatabaseNotFoundError(
-                f"no database at {path}: run `atlas-registry migrate --db {shown}` to create it"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        shown = self.url.render_as_string(hide_password=True)
+        prepare_sqlite_file(Path(str(database)), must_exist=must_exist, shown_url=shown)
 
     @property
     def display_url(self) -> str:
