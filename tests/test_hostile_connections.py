@@ -72,6 +72,7 @@ def test_a_damaged_sqlite_file_says_restore_it(tmp_path: Path, demo: str) -> Non
     code, _, err = invoke("list", "--db", _damaged(tmp_path, demo))
     assert code == DatabaseFailureError.exit_code
     assert "damaged" in err
+    assert "stop every process that uses it" in err  # before a backup replaces a healthy file
     assert "backup" in err
 
 

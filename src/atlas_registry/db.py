@@ -315,8 +315,9 @@ class Database:
             )
         if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
             return DatabaseFailureError(
-                f"the SQLite file at {self.display_url} is damaged ({_driver_message(exc)}): "
-                "restore it from a backup"
+                f"the SQLite file at {self.display_url} reads as damaged "
+                f"({_driver_message(exc)}): stop every process that uses it and try again; "
+                "if it still reads as damaged, restore it from a backup"
             )
         if isinstance(exc, OperationalError) and (
             exc.connection_invalidated
