@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -232,6 +233,27 @@ def _parse_url(raw: str) -> URL:
     return url
 
 
+# Every Database of this process, so a forked child can give each a pool of its own.
+_OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child, every Database starts an empty pool; the parent's is left untouched.
+
+    A pooled connection inherited across fork() belongs to the parent: a child
+    using it shares one PostgreSQL socket with the parent (and with its
+    siblings), so their statements and replies interleave and the parent's
+    session dies; on SQLite it breaks the file's locking. The inherited
+    connections are dropped, not closed: closing would end the parent's
+    session (SQLAlchemy's ``dispose(close=False)``, meant for this).
+    """
+    for database in list(_OPEN):
+        database.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 class Database:
     """One database, reached by URL; hands out transactions.
 
@@ -249,6 +271,7 @@ class Database:
         self._backend.install_hooks(self.engine)
         # Same pool; each checkout runs outside a transaction (see single_read).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        _OPEN.add(self)
 
     def _prepare_sqlite_file(self, must_exist: bool) -> None:
         database = self.url.database

@@ -1,0 +1,51 @@
+"""A registry opened before fork() works in the children and stays whole in the parent.
+
+``multiprocessing`` forks on Linux by default, so a notebook that opens a
+registry and then maps work over a process pool hands every child the
+parent's pooled connections. Sharing one would interleave several processes
+on one PostgreSQL socket (the parent's session then dies) and break SQLite's
+locking; each child must open connections of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from atlas_registry import ModelRegistration, Registry
+from tests.payloads import logistic_regression
+
+CHILDREN = 3
+EACH = 15
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
+
+
+def _in_child(registry: Registry, child: int) -> int:
+    """The child's work; its exit status (0 when every call gave the expected answer)."""
+    try:
+        prefix = f"child {child} "
+        for index in range(EACH):
+            title = f"{prefix}model {index}"
+            registry.register_model(ModelRegistration(title=title, metadata=logistic_regression()))
+        mine = [m for m in registry.list_models(limit=1000) if m.title.startswith(prefix)]
+        return 0 if len(mine) == EACH else 2
+    except BaseException as error:  # the parent sees only the exit status
+        print(f"child {child}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def test_children_of_a_fork_use_connections_of_their_own(registry: Registry) -> None:
+    registry.list_models()  # the parent's pool now holds an open connection
+    children = []
+    for child in range(CHILDREN):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_in_child(registry, child))
+        children.append(pid)
+    statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+    assert statuses == [0] * CHILDREN
+    # The parent's own connections were not touched: its session still answers.
+    assert len(registry.list_models(limit=1000)) == CHILDREN * EACH
