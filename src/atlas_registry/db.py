@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.errors import (
     ConfigurationError,
@@ -378,11 +379,27 @@ class Database:
         try:
             yield pooled.driver_connection, driver_error
         except DBAPIError as exc:
+            self._forget_if_disconnected(pooled, exc)
             raise self._translate(exc) from exc
         except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
-            raise self._translate(wrapped("COMMIT", exc, driver_error)) from exc
+            error = wrapped("COMMIT", exc, driver_error)
+            self._forget_if_disconnected(pooled, error)
+            raise self._translate(error) from exc
         finally:
             pooled.close()
+
+    def _forget_if_disconnected(self, pooled: PoolProxiedConnection, error: DBAPIError) -> None:
+        """After a lost connection, start a new pool: the server's restart lost the others too.
+
+        A restart or failover of PostgreSQL ends every session at once. Pooled
+        again, each dead connection would fail one more call (up to the pool's
+        size, each logging a failed reset); SQLAlchemy's own statements start a
+        new pool when they meet one, and so does the plain-SQL path here, so an
+        outage fails the one call that found it.
+        """
+        if self.engine.dialect.is_disconnect(error.orig, pooled.driver_connection, None):
+            pooled.invalidate(error.orig)
+            self.engine.dispose()
 
     @contextmanager
     def session(
