@@ -397,8 +397,10 @@ class Database:
         new pool when they meet one, and so does the plain-SQL path here, so an
         outage fails the one call that found it.
         """
-        if self.engine.dialect.is_disconnect(error.orig, pooled.driver_connection, None):
-            pooled.invalidate(error.orig)
+        lost: Any = error.orig  # the driver's own error, which is what the dialect reads
+        dialect = self.engine.dialect
+        if lost is not None and dialect.is_disconnect(lost, pooled.driver_connection, None):
+            pooled.invalidate(lost)
             self.engine.dispose()
 
     @contextmanager
