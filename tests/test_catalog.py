@@ -8,11 +8,13 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import text
 
 from atlas_registry import artifact_catalog, catalog_queries
 from atlas_registry.db import Database
 from atlas_registry.errors import (
     AlreadyExistsError,
+    ConstraintViolationError,
     NotFoundError,
     SchemaOutOfDateError,
     ValidationError,
@@ -231,6 +233,46 @@ def test_a_single_read_leaves_its_connection_transactional(catalog: Database) ->
     with pytest.raises(RuntimeError):
         write_then_fail()
     assert artifact_catalog.get_model(catalog, "model-base").title != "half"
+
+
+def test_a_write_session_leaves_its_connection_transactional(catalog: Database) -> None:
+    """On PostgreSQL a write session runs in autocommit with BEGIN and COMMIT of its own.
+
+    Whether it commits, fails in Python or fails in the database (the error
+    surfacing only when the pipeline closes), the connection must go back to
+    the pool transactional, or the next SQLAlchemy transaction would commit
+    statement by statement.
+    """
+    register(catalog, title="committed")
+
+    def fail_in_python() -> None:
+        with catalog.session(write=True) as session:
+            session.run("UPDATE artifacts SET title = ? WHERE id = ?", ("half", "model-base"))
+            raise RuntimeError("fails half way")
+
+    def fail_in_the_database() -> None:
+        with catalog.session(write=True) as session:
+            session.run("UPDATE artifacts SET title = ? WHERE id = ?", ("half", "model-base"))
+            session.run(
+                "INSERT INTO artifacts (id, artifact_type, title) VALUES (?, ?, ?)",
+                ("model-base", "model", "a second model-base"),
+            )
+
+    def fail_in_a_transaction() -> None:
+        with catalog.transaction(write=True) as conn:
+            conn.execute(text("UPDATE artifacts SET title = 'half' WHERE id = 'model-base'"))
+            raise RuntimeError("fails half way")
+
+    with pytest.raises(RuntimeError):
+        fail_in_python()
+    with pytest.raises(ConstraintViolationError):
+        fail_in_the_database()
+    with pytest.raises(RuntimeError):
+        fail_in_a_transaction()
+    assert artifact_catalog.get_model(catalog, "model-base").title != "half"
+    assert [m.title for m in artifact_catalog.list_models(catalog, limit=10)].count(
+        "committed"
+    ) == 1
 
 
 def test_list_filters_combine(catalog: Database) -> None:
