@@ -79,10 +79,10 @@ def test_the_command_line_loads_no_server_stack_until_serve() -> None:
 def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None:
     """``list`` and ``show`` on SQLite load only what reading needs.
 
-    No web stack, driver, backfill, SQL parser, git, Hugging Face or MLflow
-    library: each of these costs tens of milliseconds of start-up on every command; they
-    are imported by the commands that use them (serve, PostgreSQL URLs,
-    backfill and review, migrate).
+    No web stack, pydantic, driver, backfill, SQL parser, git, Hugging Face or
+    MLflow library: each of these costs tens of milliseconds of start-up on every
+    command; they are imported by the commands that use them (serve, PostgreSQL
+    URLs, backfill and review, migrate).
     """
     import subprocess
     import sys
@@ -94,6 +94,7 @@ def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None
         "fastapi",
         "uvicorn",
         "jinja2",
+        "pydantic",
         "psycopg",
         "sqlparse",
         "rich.progress",
