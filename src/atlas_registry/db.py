@@ -81,6 +81,11 @@ def resolve_url(flag: str | None = None) -> str:
 UnitEnd = Callable[[bool], object]
 
 
+def _driver_ends(driver: Any) -> UnitEnd:
+    """The end of a unit the driver opened: its own commit() or rollback()."""
+    return lambda commit: driver.commit() if commit else driver.rollback()
+
+
 def utc_timestamp() -> str:
     """Now as the registry stores time on both dialects: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
@@ -103,7 +108,7 @@ class _Backend:
 
         Yields what ends it well: ``end(True)`` commits, ``end(False)`` rolls back.
         """
-        yield lambda commit: driver.commit() if commit else driver.rollback()
+        yield _driver_ends(driver)
 
     @contextmanager
     def autocommit(self, driver: Any) -> Iterator[None]:
@@ -154,7 +159,7 @@ class _SQLiteBackend(_Backend):
     @contextmanager
     def unit(self, driver: Any, *, write: bool, pipelined: bool) -> Iterator[UnitEnd]:
         driver.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
-        yield lambda commit: driver.commit() if commit else driver.rollback()
+        yield _driver_ends(driver)
 
     def is_lock_timeout(self, error: DBAPIError) -> bool:
         return "database is locked" in str(error.orig)
@@ -188,7 +193,7 @@ class _PostgresBackend(_Backend):
         trips fewer per write. The transaction is the same one either way.
         """
         if not pipelined:  # COPY: psycopg opens the transaction with the first query
-            yield lambda commit: driver.commit() if commit else driver.rollback()
+            yield _driver_ends(driver)
             return
         driver.autocommit = True
         try:
