@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry
+from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from tests.lock_table import LOCK_TABLE, locks_of_this_process
 from tests.payloads import logistic_regression
 
 CHILDREN = 3
@@ -49,3 +51,27 @@ def test_children_of_a_fork_use_connections_of_their_own(registry: Registry) -> 
     assert statuses == [0] * CHILDREN
     # The parent's own connections were not touched: its session still answers.
     assert len(registry.list_models(limit=1000)) == CHILDREN * EACH
+
+
+@pytest.mark.skipif(not LOCK_TABLE.exists(), reason="reads the lock table of Linux")
+def test_a_forked_child_holds_its_own_lock_on_the_sqlite_file(tmp_path: Path) -> None:
+    """SQLite's record of the files a process has open is inherited by a child.
+
+    Were the parent's connections open at the fork, the child's new ones would
+    take the parent's locks for theirs and hold none, and the parent, closing
+    last, could remove the write-ahead log under the child.
+    """
+    path = tmp_path / "forked.db"
+    url = f"sqlite:///{path}"
+    with SchemaAdmin.open(url, create=True) as admin:
+        admin.migrate()
+    with Registry.open(url) as registry:
+        registry.list_models()
+        assert locks_of_this_process(path), "an open connection holds a shared lock"
+        pid = os.fork()
+        if pid == 0:
+            registry.list_models()
+            os._exit(0 if locks_of_this_process(path) else 3)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        registry.list_models()
+        assert locks_of_this_process(path), "the parent's next call opens a connection again"

@@ -10,7 +10,6 @@ from under them.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ import pytest
 
 from atlas_registry import ConfigurationError, Registry, SchemaAdmin
 from atlas_registry.db import Database
+from tests.lock_table import LOCK_TABLE, locks_of_this_process
 from tests.payloads import logistic_regression
 
 # Enough registrations to fill SQLite's write-ahead log past its automatic
@@ -62,32 +62,17 @@ def _register_in_another_process(url: str, path: Path, count: int) -> None:
     )
 
 
-LOCK_TABLE = Path("/proc/locks")
-
-
-def _locks_of_this_process(path: Path) -> list[tuple[str, ...]]:
-    """(kind, mode, range) of each lock the kernel says this process holds on ``path``."""
-    inode, mine = str(path.stat().st_ino), str(os.getpid())
-    held = []
-    for line in LOCK_TABLE.read_text().splitlines():
-        # "1: POSIX  ADVISORY  READ 7630 fe:00:1234 1073741826 1073742335"
-        fields = line.split()
-        if len(fields) >= 8 and fields[4] == mine and fields[5].rsplit(":", 1)[-1] == inode:
-            held.append((fields[1], fields[3], fields[6], fields[7]))
-    return sorted(held)
-
-
 @pytest.mark.skipif(not LOCK_TABLE.exists(), reason="reads the lock table of Linux")
 def test_opening_a_second_registry_keeps_the_first_ones_locks(tmp_path: Path) -> None:
     url, path = _registry_file(tmp_path)
     with Registry.open(url) as first:
         first.list_models()
-        held = _locks_of_this_process(path)
+        held = locks_of_this_process(path)
         assert held, "an open SQLite connection in WAL mode holds a shared lock on its file"
         with Registry.open(url) as second:
             second.list_models()
         Database(url).dispose()
-        assert _locks_of_this_process(path) == held
+        assert locks_of_this_process(path) == held
 
 
 def test_registries_open_in_one_process_read_what_another_process_wrote(tmp_path: Path) -> None:

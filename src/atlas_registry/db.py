@@ -273,6 +273,22 @@ def _parse_url(raw: str) -> URL:
 _OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
+def _close_sqlite_connections() -> None:
+    """Before fork(), close this process's idle SQLite connections.
+
+    SQLite keeps, per process, what it knows of each open file and the locks
+    held on it. A child inherits that record: its own new connections to a file
+    the parent had open would take the parent's locks for theirs and hold none
+    (the kernel's lock table shows it), so the parent, closing last, could
+    checkpoint and remove the write-ahead log under the child. With no SQLite
+    connection open at the fork, the child's record is empty; the parent opens
+    new connections as it needs them.
+    """
+    for database in list(_OPEN):
+        if database.dialect == "sqlite":
+            database.engine.dispose()
+
+
 def _forget_inherited_connections() -> None:
     """In a forked child, every Database starts an empty pool; the parent's is left untouched.
 
@@ -287,7 +303,7 @@ def _forget_inherited_connections() -> None:
         database.engine.dispose(close=False)
 
 
-os.register_at_fork(after_in_child=_forget_inherited_connections)
+os.register_at_fork(before=_close_sqlite_connections, after_in_child=_forget_inherited_connections)
 
 
 class Database:
