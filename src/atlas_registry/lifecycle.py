@@ -352,7 +352,7 @@ def recent_events(
         query = query.where(promotion_events.c.id < before_id)
     if actor is not None:
         query = query.where(promotion_events.c.actor == actor)
-    with db.transaction() as conn:
+    with db.single_read() as conn:
         rows = conn.execute(query.limit(inline_count(value=max(1, min(limit, 1000)))))
         return [_event(row) for row in rows]
 

@@ -255,7 +255,7 @@ def list_lines(db: Database, *, name: str | None = None, limit: int = 1000) -> l
     else:
         names = select(model_lines.c.name).order_by(model_lines.c.name).limit(limit)
         query = query.where(model_lines.c.name.in_(names.scalar_subquery()))
-    with db.transaction() as conn:
+    with db.single_read() as conn:
         rows = conn.execute(query).all()
     grouped: dict[str, list[Any]] = {}
     for row in rows:
