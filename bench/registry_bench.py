@@ -208,7 +208,8 @@ def http_workloads(args: argparse.Namespace, report: dict[str, Any]) -> None:
 
     workers = args.http_workers or (4 if args.backend == "postgresql" else 1)
     with fresh_database(args.backend, args.pg_url, "http") as url:
-        migration_runner.migrate(Database(url, must_exist=False))
+        with Database(url, must_exist=False) as created:
+            migration_runner.migrate(created)
         progress(f"http: register, get, list with 1/4/16 clients, {workers} server workers")
         report.update(run_http(url, args.http_each, workers))
 
