@@ -14,8 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry, SchemaAdmin, migration_runner
+from atlas_registry.db import Database
+from tests.catalog_helpers import add_artifact
 from tests.lock_table import LOCK_TABLE, locks_of_this_process
 from tests.payloads import logistic_regression
 
@@ -75,3 +78,20 @@ def test_a_forked_child_holds_its_own_lock_on_the_sqlite_file(tmp_path: Path) ->
         assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
         registry.list_models()
         assert locks_of_this_process(path), "the parent's next call opens a connection again"
+
+
+def test_an_in_memory_database_keeps_its_rows_across_a_fork() -> None:
+    """Closing connections before a fork is for files: closing an in-memory one empties it."""
+    database = Database("sqlite:///:memory:", must_exist=False)
+    try:
+        migration_runner.migrate(database)
+        add_artifact(database, "dataset-kept", "dataset")
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        with database.transaction() as conn:
+            kept = conn.execute(text("SELECT id FROM artifacts")).scalars().all()
+        assert kept == ["dataset-kept"]
+    finally:
+        database.dispose()

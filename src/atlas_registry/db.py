@@ -282,10 +282,11 @@ def _close_sqlite_connections() -> None:
     (the kernel's lock table shows it), so the parent, closing last, could
     checkpoint and remove the write-ahead log under the child. With no SQLite
     connection open at the fork, the child's record is empty; the parent opens
-    new connections as it needs them.
+    new connections as it needs them. An in-memory database is left alone:
+    it has no file to lock, and closing its connection would empty it.
     """
     for database in list(_OPEN):
-        if database.dialect == "sqlite":
+        if database.sqlite_file is not None:
             database.engine.dispose()
 
 
@@ -325,12 +326,18 @@ class Database:
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         _OPEN.add(self)
 
-    def _prepare_sqlite_file(self, must_exist: bool) -> None:
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The file a SQLite database lives in; None on PostgreSQL and in memory."""
         database = self.url.database
-        if database in (None, "", ":memory:"):
-            return
-        shown = self.url.render_as_string(hide_password=True)
-        prepare_sqlite_file(Path(str(database)), must_exist=must_exist, shown_url=shown)
+        if self.dialect != "sqlite" or database in (None, "", ":memory:"):
+            return None
+        return Path(str(database))
+
+    def _prepare_sqlite_file(self, must_exist: bool) -> None:
+        if self.sqlite_file is not None:
+            shown = self.url.render_as_string(hide_password=True)
+            prepare_sqlite_file(self.sqlite_file, must_exist=must_exist, shown_url=shown)
 
     @property
     def display_url(self) -> str:
