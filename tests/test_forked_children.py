@@ -81,17 +81,21 @@ def test_a_forked_child_holds_its_own_lock_on_the_sqlite_file(tmp_path: Path) ->
 
 
 def test_an_in_memory_database_keeps_its_rows_across_a_fork() -> None:
-    """Closing connections before a fork is for files: closing an in-memory one empties it."""
+    """Fresh connections around a fork are for files and servers: an in-memory database
+    would come back empty, in the parent and in the child."""
     database = Database("sqlite:///:memory:", must_exist=False)
     try:
         migration_runner.migrate(database)
         add_artifact(database, "dataset-kept", "dataset")
+
+        def rows() -> list[str]:
+            with database.transaction() as conn:
+                return list(conn.execute(text("SELECT id FROM artifacts")).scalars())
+
         pid = os.fork()
-        if pid == 0:
-            os._exit(0)
+        if pid == 0:  # the child works on its own copy, rows and all
+            os._exit(0 if rows() == ["dataset-kept"] else 3)
         assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
-        with database.transaction() as conn:
-            kept = conn.execute(text("SELECT id FROM artifacts")).scalars().all()
-        assert kept == ["dataset-kept"]
+        assert rows() == ["dataset-kept"]
     finally:
         database.dispose()

@@ -298,10 +298,13 @@ def _forget_inherited_connections() -> None:
     siblings), so their statements and replies interleave and the parent's
     session dies; on SQLite it breaks the file's locking. The inherited
     connections are dropped, not closed: closing would end the parent's
-    session (SQLAlchemy's ``dispose(close=False)``, meant for this).
+    session (SQLAlchemy's ``dispose(close=False)``, meant for this). An
+    in-memory database keeps its connection: it is the child's own copy, and a
+    new connection would find it empty.
     """
     for database in list(_OPEN):
-        database.engine.dispose(close=False)
+        if database.dialect == "postgresql" or database.sqlite_file is not None:
+            database.engine.dispose(close=False)
 
 
 os.register_at_fork(before=_close_sqlite_connections, after_in_child=_forget_inherited_connections)
