@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -28,18 +30,28 @@ EACH = 15
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
 
 
-def _in_child(registry: Registry, child: int) -> int:
-    """The child's work; its exit status (0 when every call gave the expected answer)."""
+def _registers_and_lists(registry: Registry, child: int) -> bool:
+    """A child's work through the inherited handle: every call gives the expected answer."""
+    prefix = f"child {child} "
+    for index in range(EACH):
+        title = f"{prefix}model {index}"
+        registry.register_model(ModelRegistration(title=title, metadata=logistic_regression()))
+    mine = [m for m in registry.list_models(limit=1000) if m.title.startswith(prefix)]
+    return len(mine) == EACH
+
+
+def _exit_with(check: Callable[[], bool]) -> None:
+    """End a forked child: 0 when ``check`` holds, 3 when not, 1 when it raised.
+
+    The child must never return into the test run it was forked from.
+    """
+    code = 1
     try:
-        prefix = f"child {child} "
-        for index in range(EACH):
-            title = f"{prefix}model {index}"
-            registry.register_model(ModelRegistration(title=title, metadata=logistic_regression()))
-        mine = [m for m in registry.list_models(limit=1000) if m.title.startswith(prefix)]
-        return 0 if len(mine) == EACH else 2
-    except BaseException as error:  # the parent sees only the exit status
-        print(f"child {child}: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
+        code = 0 if check() else 3
+    except BaseException as error:
+        print(f"forked child: {type(error).__name__}: {error}", file=sys.stderr)
+    finally:
+        os._exit(code)
 
 
 def test_children_of_a_fork_use_connections_of_their_own(registry: Registry) -> None:
@@ -48,7 +60,7 @@ def test_children_of_a_fork_use_connections_of_their_own(registry: Registry) -> 
     for child in range(CHILDREN):
         pid = os.fork()
         if pid == 0:
-            os._exit(_in_child(registry, child))
+            _exit_with(partial(_registers_and_lists, registry, child))
         children.append(pid)
     statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
     assert statuses == [0] * CHILDREN
@@ -72,9 +84,13 @@ def test_a_forked_child_holds_its_own_lock_on_the_sqlite_file(tmp_path: Path) ->
         registry.list_models()
         assert locks_of_this_process(path), "an open connection holds a shared lock"
         pid = os.fork()
-        if pid == 0:
+
+        def reads_holding_a_lock() -> bool:
             registry.list_models()
-            os._exit(0 if locks_of_this_process(path) else 3)
+            return bool(locks_of_this_process(path))
+
+        if pid == 0:
+            _exit_with(reads_holding_a_lock)
         assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
         registry.list_models()
         assert locks_of_this_process(path), "the parent's next call opens a connection again"
@@ -94,7 +110,7 @@ def test_an_in_memory_database_keeps_its_rows_across_a_fork() -> None:
 
         pid = os.fork()
         if pid == 0:  # the child works on its own copy, rows and all
-            os._exit(0 if rows() == ["dataset-kept"] else 3)
+            _exit_with(lambda: rows() == ["dataset-kept"])
         assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
         assert rows() == ["dataset-kept"]
     finally:
