@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
 
+from atlas_registry import fork_safety
 from atlas_registry.errors import (
     ConfigurationError,
     ConstraintViolationError,
@@ -269,47 +269,6 @@ def _parse_url(raw: str) -> URL:
     return url
 
 
-# Every Database of this process, so a forked child can give each a pool of its own.
-_OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
-
-
-def _close_sqlite_connections() -> None:
-    """Before fork(), close this process's idle SQLite connections.
-
-    SQLite keeps, per process, what it knows of each open file and the locks
-    held on it. A child inherits that record: its own new connections to a file
-    the parent had open would take the parent's locks for theirs and hold none
-    (the kernel's lock table shows it), so the parent, closing last, could
-    checkpoint and remove the write-ahead log under the child. With no SQLite
-    connection open at the fork, the child's record is empty; the parent opens
-    new connections as it needs them. An in-memory database is left alone:
-    it has no file to lock, and closing its connection would empty it.
-    """
-    for database in list(_OPEN):
-        if database.sqlite_file is not None:
-            database.engine.dispose()
-
-
-def _forget_inherited_connections() -> None:
-    """In a forked child, every Database starts an empty pool; the parent's is left untouched.
-
-    A pooled connection inherited across fork() belongs to the parent: a child
-    using it shares one PostgreSQL socket with the parent (and with its
-    siblings), so their statements and replies interleave and the parent's
-    session dies; on SQLite it breaks the file's locking. The inherited
-    connections are dropped, not closed: closing would end the parent's
-    session (SQLAlchemy's ``dispose(close=False)``, meant for this). An
-    in-memory database keeps its connection: it is the child's own copy, and a
-    new connection would find it empty.
-    """
-    for database in list(_OPEN):
-        if database.dialect == "postgresql" or database.sqlite_file is not None:
-            database.engine.dispose(close=False)
-
-
-os.register_at_fork(before=_close_sqlite_connections, after_in_child=_forget_inherited_connections)
-
-
 class Database:
     """One database, reached by URL; hands out transactions.
 
@@ -327,7 +286,7 @@ class Database:
         self._backend.install_hooks(self.engine)
         # Same pool; each checkout runs outside a transaction (see single_read).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        _OPEN.add(self)
+        fork_safety.track(self)
 
     @property
     def sqlite_file(self) -> Path | None:
