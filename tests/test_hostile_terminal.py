@@ -29,3 +29,16 @@ def test_titles_reach_the_terminal_as_inert_text(registry: Registry, db_url: str
     assert code == 3
     assert "\x1b" not in err
     assert "\\x1b[31m" in err
+
+
+def test_bidirectional_overrides_reach_the_terminal_as_escapes(
+    registry: Registry, db_url: str
+) -> None:
+    model = registry.register_model(
+        ModelRegistration(title="report\u202egnp.exe", metadata=logistic_regression())
+    )
+    for command in (["show", model.id], ["list"]):
+        code, out, _ = invoke(*command, "--db", db_url)
+        assert code == 0
+        assert "\u202e" not in out
+        assert "report\\u202egnp.exe" in out

@@ -98,12 +98,12 @@ def test_every_model_makes_a_card_the_hub_parser_reads_back(
 def test_a_card_carries_provenance_and_escapes_what_was_registered(
     registry: Registry, tmp_path: Path
 ) -> None:
-    hostile = "AD <script>alert(1)</script> [click](javascript:alert(1)) `x` \x1b[2J"
+    hostile = "AD <script>alert(1)</script> [click](javascript:alert(1)) `x` \x1b[2J \u202egnp"
     model = registry.register_model(
         ModelRegistration(
             title=hostile,
             metadata=logistic_regression(),
-            code_repo_url="https://github.com/example-lab/ad-risk",
+            code_repo_url="https://github.com/example-lab/ad-risk\u202e",
             code_commit_sha="ca805a0e57cf09a543ee743d5220dfc4bb87b36c",
             code_entrypoint="training/train_ad_risk.py",
             trained_by="agent-7",
@@ -116,8 +116,11 @@ def test_a_card_carries_provenance_and_escapes_what_was_registered(
     assert "<script>" not in body
     assert "](javascript:" not in body
     assert "\x1b" not in card
+    assert "\u202e" not in body
+    assert "\\\\u202egnp" in body  # shown as the escape, itself escaped for Markdown
     commit = (
-        "https://github.com/example-lab/ad-risk/commit/ca805a0e57cf09a543ee743d5220dfc4bb87b36c"
+        "https://github.com/example-lab/ad-risk%E2%80%AE/commit/"
+        "ca805a0e57cf09a543ee743d5220dfc4bb87b36c"
     )
     assert f"(<{commit}>)" in body
     assert "candidate → promoted by lead \\<b\\>x\\</b\\>" in body

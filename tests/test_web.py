@@ -91,6 +91,24 @@ def test_hostile_text_is_escaped_and_never_a_link(site: tuple[Registry, TestClie
     assert "&lt;img src=x onerror=alert(1)&gt;" in client.get(f"/models/{model}").text
 
 
+def test_bidirectional_overrides_are_shown_not_obeyed(site: tuple[Registry, TestClient]) -> None:
+    """A right-to-left override would make "report\u202egnp.exe" read as "reportexe.png"."""
+    registry, client = site
+    spoof = "report\u202egnp.exe \u2066isolated\u2069 \x1b[2J"
+    hebrew = "\u05de\u05d5\u05d3\u05dc \u200f(RLM kept)"
+    model = _register(
+        registry, title=spoof, description=hebrew, code_repo_url="https://x.example/\u202erepo"
+    )
+    pages = [client.get(path).text for path in (f"/models/{model}", "/", f"/compare?ids={model}")]
+    for html in pages:
+        for character in ("\u202e", "\u2066", "\u2069", "\x1b"):
+            assert character not in html
+        assert "report\\u202egnp.exe \\u2066isolated\\u2069 \\x1b[2J" in html
+    assert hebrew in pages[0]
+    assert 'href="https://x.example/' not in pages[0]  # a URL that reorders itself is no link
+    assert registry.get_model(model).title == spoof  # stored as registered
+
+
 def test_compare_highlights_the_best_and_shows_only_differences(
     site: tuple[Registry, TestClient],
 ) -> None:

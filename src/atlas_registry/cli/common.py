@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from rich.text import Text
 
 from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin
 from atlas_registry.errors import RegistryError
+from atlas_registry.shown_text import visible
 
 T = TypeVar("T")
 
@@ -47,14 +47,6 @@ ID_COLUMNS = {"id", "artifact", "model"}
 
 # Piped output is read by people in logs and pagers: do not fold tables to 80 columns.
 _PIPED_WIDTH = None if sys.stdout.isatty() else 200
-# C0 and C1 control characters other than tab and newline: a registered title
-# holding ESC [ ... could recolour, retitle or rewrite a reader's terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """Text fit for a terminal: every control character written as a ``\\xNN`` escape."""
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 class SafeConsole(Console):

@@ -5,7 +5,8 @@ The front matter is built with ``huggingface_hub``'s own ``ModelCardData`` and
 and the benchmark), so the Hub's parser reads back what was written. Facts the
 card format has no field for (family, parameter count, the registry id) go
 under one ``atlas_registry`` key, which `import card` reads back. Every text a
-user registered is escaped for Markdown and HTML in the body.
+user registered is escaped for Markdown and HTML in the body, its
+bidirectional overrides written as escapes (:mod:`atlas_registry.shown_text`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from atlas_registry.lifecycle import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord
+from atlas_registry.shown_text import BIDI_CONTROLS, visible
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -25,20 +27,25 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~<&])")
 
 
+def _one_line(value: Any) -> str:
+    """Control characters as spaces, runs of space as one, overrides as visible escapes."""
+    return visible(" ".join(_CONTROL.sub(" ", str(value)).split()))
+
+
 def text(value: Any) -> str:
     """User text as inert Markdown: every character Markdown or HTML gives meaning escaped."""
-    flat = " ".join(_CONTROL.sub(" ", str(value)).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _one_line(value))
 
 
 def code(value: Any) -> str:
     """User text as a code span (no Markdown or HTML inside one); backticks cannot end it."""
-    return "`" + " ".join(_CONTROL.sub(" ", str(value)).replace("`", "'").split()) + "`"
+    return "`" + _one_line(value).replace("`", "'") + "`"
 
 
 def link(url: str) -> str:
-    """An http(s) URL as a Markdown link target that nothing in it can break out of."""
-    return "<" + re.sub(r"[<>\s\\]", lambda m: f"%{ord(m.group()):02X}", url) + ">"
+    """An http(s) URL as a Markdown link target that nothing in it can break out of or reorder."""
+    unsafe = f"[<>\\s\\\\{BIDI_CONTROLS}]"
+    return "<" + re.sub(unsafe, lambda m: quote(m.group(), safe=""), url) + ">"
 
 
 def hub_id(url: str | None, kind: str = "") -> str | None:

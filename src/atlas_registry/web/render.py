@@ -3,6 +3,10 @@
 Stored text is hostile: it is escaped wherever it is shown, never used as a
 template, and only an ``http(s)`` URL ever becomes a link (with
 ``rel="noopener noreferrer nofollow"``); a ``javascript:`` URL stays text.
+Every value a template prints passes :func:`shown`, which writes control
+characters and bidirectional overrides as visible escapes
+(:mod:`atlas_registry.shown_text`), so a title cannot reorder itself into
+another one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,23 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from atlas_registry.shown_text import visible
+
 _HTTP = re.compile(r"^https?://[^\s<>\"']+$")
+
+
+def shown(value: Any) -> Any:
+    """Every printed value, before escaping: its unshowable characters made visible.
+
+    Markup (a link, a drawing) is built from escaped text and stays Markup: an
+    escape adds only a backslash and letters and digits, which HTML reads as text.
+    """
+    if isinstance(value, Markup):
+        return Markup(visible(str(value)))
+    if isinstance(value, str):
+        return visible(value)
+    return value
+
 
 ENV = Environment(
     loader=PackageLoader("atlas_registry.web", "templates"),
@@ -24,13 +44,14 @@ ENV = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=shown,
 )
 
 
 def link(url: Any, text: Any = None) -> Markup:
-    """An ``http(s)`` URL as a link; anything else as plain, escaped text."""
+    """An ``http(s)`` URL as a link; anything else (one holding an override too) as text."""
     shown = escape(url if text is None else text)
-    if isinstance(url, str) and _HTTP.fullmatch(url):
+    if isinstance(url, str) and _HTTP.fullmatch(url) and visible(url) == url:
         return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(url, shown)
     return Markup(shown)
 
