@@ -123,6 +123,21 @@ def test_register_refuses_bad_files_and_writes_nothing(
     assert json.loads(out)["items"] == []
 
 
+def test_an_input_file_is_read_before_the_registry_opens(tmp_path: Path) -> None:
+    """A bad input file is the error to report, even where the database is out of reach too.
+
+    The file is read first, so it is never opened and closed while the
+    registry holds a SQLite file (which would drop this process's locks).
+    """
+    unreachable = f"sqlite:///{tmp_path / 'missing.db'}"
+    missing = str(tmp_path / "nope.json")
+    for command in (["register", missing], ["schema", "check", "--schema", missing]):
+        code, _, err = invoke(*command, "--db", unreachable)
+        assert code == InputError.exit_code, (command, err)
+        assert "cannot read" in err
+        assert "nope.json" in err
+
+
 @pytest.mark.parametrize("command", [["list"], ["show", "x"], ["lineage", "x"]])
 def test_unmigrated_database_says_run_migrate(tmp_path: Path, command: list[str]) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"

@@ -25,6 +25,7 @@ from atlas_registry.errors import RegistryError
 from atlas_registry.shown_text import visible
 
 T = TypeVar("T")
+Given = TypeVar("Given")
 
 DbOption = Annotated[
     str | None,
@@ -126,10 +127,39 @@ def call(
     to_json: Callable[[T], Any] = jsonable,
 ) -> T:
     """:func:`run` one verb of a :class:`Registry` opened on ``db``."""
+    return call_reading(
+        db,
+        as_json,
+        lambda: None,
+        lambda registry, _: verb(registry),
+        render,
+        policy=policy,
+        to_json=to_json,
+    )
+
+
+def call_reading(
+    db: str | None,
+    as_json: bool,
+    read: Callable[[], Given],
+    verb: Callable[[Registry, Given], T],
+    render: Callable[[T], None],
+    *,
+    policy: str | None = None,
+    to_json: Callable[[T], Any] = jsonable,
+) -> T:
+    """:func:`call` for a command with an input file: ``read`` runs before the registry opens.
+
+    A file that cannot be read or parsed then fails without touching the
+    database; and a file is never opened and closed while a SQLite registry is
+    open, which would drop this process's locks on it if the file named were
+    the registry's own.
+    """
 
     def opened() -> T:
+        given = read()
         with Registry.open(db, policy=policy) as registry:
-            return verb(registry)
+            return verb(registry, given)
 
     return run(as_json, opened, render, to_json)
 

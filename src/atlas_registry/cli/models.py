@@ -22,7 +22,15 @@ from atlas_registry import (
     validate_metadata,
     validate_registration,
 )
-from atlas_registry.cli.common import DbOption, JsonOption, call, run, stdout, table
+from atlas_registry.cli.common import (
+    DbOption,
+    JsonOption,
+    call,
+    call_reading,
+    run,
+    stdout,
+    table,
+)
 
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
 ModelId = Annotated[
@@ -88,11 +96,13 @@ def register(
 ) -> None:
     """Register a model version from a JSON file: artifact fields plus "metadata"."""
 
-    def work(registry: Registry) -> ModelRecord:
+    def read() -> ModelRegistration:
         document = read_document(file)
         if line is not None and isinstance(document, dict):
             document = {**document, "line": line}
-        registration = ModelRegistration.from_dict(document)
+        return ModelRegistration.from_dict(document)
+
+    def work(registry: Registry, registration: ModelRegistration) -> ModelRecord:
         return registry.register_model(registration, dry_run=dry_run)
 
     def render(record: ModelRecord) -> None:
@@ -106,7 +116,7 @@ def register(
         )
         print(record.id)
 
-    call(db, as_json, work, render)
+    call_reading(db, as_json, read, work, render)
 
 
 ShownModel = tuple[ModelRecord, PinCheck | None]

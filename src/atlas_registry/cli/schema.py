@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from atlas_registry import Registry, read_document
-from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
+from atlas_registry.cli.common import DbOption, JsonOption, call, call_reading, stdout, table
 
 schema_app = typer.Typer(
     help="Schema governance: check stored models against a schema, re-stamp them."
@@ -41,8 +41,10 @@ def check(
 ) -> None:
     """Validate every stored model's metadata; exit 1 when any would be refused."""
 
-    def verb(registry: Registry) -> Any:
-        proposed = read_document(schema) if schema is not None else None
+    def read() -> Any:
+        return read_document(schema) if schema is not None else None
+
+    def verb(registry: Registry, proposed: Any) -> Any:
         return _over_every_model(
             registry,
             "schema check",
@@ -66,7 +68,7 @@ def check(
             f"{result.schema_id}"
         )
 
-    result = call(db, as_json, verb, render)
+    result = call_reading(db, as_json, read, verb, render)
     if not result.ok:
         raise typer.Exit(1)
 
