@@ -312,10 +312,18 @@ class Database:
         ``write=True`` takes SQLite's write lock at BEGIN, so a transaction that reads
         and then writes can never be overtaken by another writer. ``commit=False``
         rolls back even on success: a dry run does the real work, then undoes it.
+
+        A read (``write=False``) sees one snapshot on both databases: SQLite gives
+        every transaction one, and on PostgreSQL it runs in REPEATABLE READ
+        (psycopg names the level in its BEGIN: no round trip more), so the parts
+        of a lineage or a history agree with each other.
         """
+        options: dict[str, Any] = {"write": write}
+        if not write and self.dialect == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
         try:
             with self.engine.connect() as conn:
-                conn = conn.execution_options(write=write)
+                conn = conn.execution_options(**options)
                 with conn.begin() as unit:
                     yield conn
                     if not commit:
