@@ -114,6 +114,44 @@ def test_illegal_transitions_change_nothing(
     assert lifecycle.history(migrated_db, model.id) == events
 
 
+def test_a_transition_that_read_a_stale_state_writes_nothing(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unreachable under the line's lock; if the state moved anyway, nothing is half-applied."""
+    old, new = pinned(migrated_db, line="stale"), pinned(migrated_db, line="stale")
+    lifecycle.promote(migrated_db, old.id, actor="lead")
+    snapshot = table_contents(migrated_db)
+    read = lifecycle.fetch_model
+
+    def read_then_moved(session: Any, model_id: str) -> ModelRecord:
+        model = read(session, model_id)
+        session.run(  # what a writer that skipped the lock would do, after the read
+            "UPDATE model_versions SET promotion_state = 'rejected' WHERE artifact_id = ?",
+            (old.id,),
+        )
+        return model
+
+    monkeypatch.setattr(lifecycle, "fetch_model", read_then_moved)
+    with pytest.raises(IllegalTransitionError, match="changed while this transition ran"):
+        lifecycle.promote(migrated_db, new.id, actor="lead")
+    assert table_contents(migrated_db) == snapshot
+
+
+def test_an_actor_or_notes_past_their_limits_are_refused_by_name(migrated_db: Database) -> None:
+    model = pinned(migrated_db)
+    snapshot = table_contents(migrated_db)
+    with pytest.raises(ValidationError) as refused:
+        lifecycle.reject(migrated_db, model.id, actor="a" * 201, notes="why")
+    assert [v.path for v in refused.value.violations] == ["actor"]
+    assert "at most 200 characters" in refused.value.violations[0].message
+    with pytest.raises(ValidationError) as refused:
+        lifecycle.reject(migrated_db, model.id, actor="lead", notes="why \ud800")
+    assert [v.path for v in refused.value.violations] == ["notes"]
+    assert table_contents(migrated_db) == snapshot
+    lifecycle.reject(migrated_db, model.id, actor="a" * 200, notes="why")
+    assert state(migrated_db, model.id) == "rejected"
+
+
 def test_gate_lists_every_unmet_condition(migrated_db: Database) -> None:
     model = register(migrated_db)  # benchmark adni-conversion-v1, no code pin
     with migrated_db.transaction(write=True) as conn:

@@ -10,6 +10,8 @@ is no longer a candidate.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,7 +20,9 @@ from sqlalchemy import select
 from atlas_registry.artifact_catalog import fetch_model
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import (
+    ConstraintViolationError,
     IllegalTransitionError,
     NotFoundError,
     PromotionGateError,
@@ -29,7 +33,7 @@ from atlas_registry.lines import lock_lines
 from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.records import ModelRecord
-from atlas_registry.sql_session import SqlSession, marks
+from atlas_registry.sql_session import Pending, SqlSession, marks
 from atlas_registry.tables import promotion_events
 
 # A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
@@ -70,14 +74,25 @@ class TransitionResult:
         return {"model": self.model.to_dict(), "events": [e.to_dict() for e in self.events]}
 
 
+# The most an actor or notes may hold; an actor's limit is the events table's own CHECK.
+TEXT_LIMITS = {"actor": 200, "notes": 20000}
+
+
 def _require_text(name: str, value: str | None, why: str) -> str:
+    """``value`` stripped, or a ValidationError naming the field and what is wrong with it."""
     if value is None or not value.strip():
         raise ValidationError(f"{name} is required", [Violation(name, why)])
-    if len(value) > 20000 or "\x00" in value:
+    text, limit = value.strip(), TEXT_LIMITS[name]
+    if len(text) > limit or not is_storable_text(text):
         raise ValidationError(
-            f"{name} is invalid", [Violation(name, "must be text under 20000 characters")]
+            f"{name} is invalid",
+            [
+                Violation(
+                    name, f"must be text of at most {limit} characters (no NUL, no lone surrogate)"
+                )
+            ],
         )
-    return value.strip()
+    return text
 
 
 def _check_transition(model: ModelRecord, to_state: str) -> None:
@@ -145,29 +160,62 @@ class _Move:
     override: bool = False
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """The events a transition appended; their ids are read when first asked for.
+
+    On PostgreSQL the ids arrive with the COMMIT's round trip: asked for after
+    the transaction ends, they cost no round trip of their own.
+    """
+
+    moves: list[_Move]
+    actor: str
+    created_at: str
+    ids: Pending
+
+    def events(self) -> list[PromotionEvent]:
+        return [
+            PromotionEvent(
+                event_id,
+                m.model_id,
+                m.from_state,
+                m.to_state,
+                self.actor,
+                m.notes,
+                m.override,
+                self.created_at,
+            )
+            for (event_id,), m in zip(sorted(self.ids.rows()), self.moves, strict=True)
+        ]
+
+
 def _apply(
     session: SqlSession,
     moves: list[_Move],
     actor: str,
     catalog: dict[str, CatalogChange] | None = None,
-) -> list[PromotionEvent]:
+) -> Recorded:
     """Every move of one transition in three statements, however many rows it touches.
 
-    One UPDATE of the models' states (each guarded by the state it was read in),
-    one of their catalog rows (``catalog``: id -> (superseded_by, lifecycle_state)),
-    and one INSERT of all the events, whose ids come back with RETURNING. All
-    three are sent before either result is read: one round trip in a pipeline.
+    One UPDATE of the models' states, one of their catalog rows (``catalog``:
+    id -> (superseded_by, lifecycle_state)), and one INSERT of all the events,
+    whose ids come back with RETURNING. Nothing is read back before the COMMIT,
+    which therefore leaves with them: one round trip in a pipeline. A model no
+    longer in the state it was read in (unreachable under the line's lock) gets
+    no new state (the CASE has no ELSE), which the column's NOT NULL refuses:
+    the whole transaction fails, and :func:`_transition` says why.
     """
     now = utc_timestamp()
-    states = " ".join("WHEN ? THEN ?" for _ in moves)
-    guards = " OR ".join("(artifact_id = ? AND promotion_state = ?)" for _ in moves)
-    changed = session.later(
-        f"UPDATE model_versions SET promotion_state = CASE artifact_id {states} END, "
-        f"promotion_notes = CASE artifact_id {states} END WHERE {guards} RETURNING artifact_id",
+    states = " ".join("WHEN artifact_id = ? AND promotion_state = ? THEN ?" for _ in moves)
+    notes = " ".join("WHEN ? THEN ?" for _ in moves)
+    session.run(
+        f"UPDATE model_versions SET promotion_state = CASE {states} END, "
+        f"promotion_notes = CASE artifact_id {notes} END "
+        f"WHERE artifact_id IN ({marks(len(moves))})",
         [
-            *(v for m in moves for v in (m.model_id, m.to_state)),
+            *(v for m in moves for v in (m.model_id, m.from_state, m.to_state)),
             *(v for m in moves for v in (m.model_id, m.notes)),
-            *(v for m in moves for v in (m.model_id, m.from_state)),
+            *(m.model_id for m in moves),
         ],
     )
     if catalog:
@@ -194,16 +242,27 @@ def _apply(
             for v in (m.model_id, m.from_state, m.to_state, actor, m.notes, int(m.override), now)
         ],
     )
-    if len(changed.rows()) != len(moves):  # unreachable under the line lock; never half-apply
+    return Recorded(moves, actor, now, ids)
+
+
+@contextmanager
+def _transition(db: Database) -> Iterator[SqlSession]:
+    """A transition's write session. A write the database refuses means the rows moved.
+
+    Under the line's lock nothing else changes a model's state, so this is a
+    guard, not a path: :func:`_apply` writes nothing when a model is not in the
+    state it was read in, and the caller is told to read again.
+    """
+    try:
+        with db.session(write=True) as session:
+            yield session
+    except ConstraintViolationError as error:
+        if "promotion_state" not in error.message:  # another rule, which says what it is
+            raise
         raise IllegalTransitionError(
-            "the model changed state while this transition ran; read it again and retry"
-        )
-    return [
-        PromotionEvent(
-            event_id, m.model_id, m.from_state, m.to_state, actor, m.notes, m.override, now
-        )
-        for (event_id,), m in zip(sorted(ids.rows()), moves, strict=True)
-    ]
+            f"the model changed while this transition ran ({error.message}); "
+            "read it again and retry"
+        ) from error
 
 
 def _locked_model(db: Database, session: SqlSession, model_id: str) -> ModelRecord:
@@ -253,7 +312,7 @@ def promote(
     if override:
         notes = _require_text("notes", notes, "an override must say why the gate is bypassed")
     policy = policy or load_policy()
-    with db.session(write=True) as session:
+    with _transition(db) as session:
         gated = gate_in(db, session, model_id, policy)
         unmet = gated.unmet
         if unmet and not override:
@@ -262,9 +321,10 @@ def promote(
                 f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
                 unmet,
             )
-        events = promote_checked_in(
+        recorded = promote_checked_in(
             session, gated, actor=actor, notes=notes, overridden=bool(unmet) and override
         )
+    events = recorded.events()
     return TransitionResult(_after(gated.model, events), events)
 
 
@@ -285,7 +345,7 @@ def _gate(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[V
 
 def promote_checked_in(
     session: SqlSession, gated: Gated, *, actor: str, notes: str | None, overridden: bool
-) -> list[PromotionEvent]:
+) -> Recorded:
     """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
     model = gated.model
     retired = [m.id for m in gated.promoted if m.id != model.id]
@@ -297,10 +357,11 @@ def promote_checked_in(
 def _simple_transition(
     db: Database, model_id: str, to_state: str, actor: str, notes: str
 ) -> TransitionResult:
-    with db.session(write=True) as session:
+    with _transition(db) as session:
         model = _locked_model(db, session, model_id)
         _check_transition(model, to_state)
-        events = _apply(session, [_Move(model_id, model.promotion_state, to_state, notes)], actor)
+        recorded = _apply(session, [_Move(model_id, model.promotion_state, to_state, notes)], actor)
+    events = recorded.events()
     return TransitionResult(_after(model, events), events)
 
 
@@ -410,7 +471,7 @@ def rollback(
     actor = _require_text("actor", actor, "say who is rolling back")
     notes = _require_text("notes", notes, "a rollback must say why")
     policy = policy or load_policy()
-    with db.session(write=True) as session:
+    with _transition(db) as session:
         model, rows = _locked_line(db, session, model_id)
         line = model.line_name or model.lineage_id
         target = fetch_model(session, _rollback_target(rows, to_version, line).id)
@@ -428,5 +489,6 @@ def rollback(
         moves.append(_Move(target.id, "superseded", "promoted", notes, bool(unmet)))
         catalog: dict[str, CatalogChange] = dict.fromkeys(retired, (target.id, "superseded"))
         catalog[target.id] = (None, "active")
-        events = _apply(session, moves, actor, catalog)
+        recorded = _apply(session, moves, actor, catalog)
+    events = recorded.events()
     return TransitionResult(_after(target, events, catalog[target.id]), events)

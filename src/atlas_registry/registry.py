@@ -143,18 +143,23 @@ class Registry(_Handle):
         )
 
     def _read(self, verb: Callable[[Database, str], T], model_ref: str) -> T:
-        """``verb`` on the model ``model_ref`` names, in one query when it is an exact id.
+        return self._on_model(lambda model_id: verb(self.database, model_id), model_ref)
 
-        Most reads name a model by its id; only when that finds nothing is the
-        reference resolved (line name, ``NAME@N``, id prefix) and the read repeated.
+    def _on_model(self, verb: Callable[[str], T], model_ref: str) -> T:
+        """``verb`` on the model ``model_ref`` names, with no lookup first when it is an exact id.
+
+        Most calls name a model by its id; only when that finds nothing is the
+        reference resolved (line name, ``NAME@N``, id prefix) and the call
+        repeated. A transition that finds no model has written nothing (it
+        reads the model before any write), so repeating it is safe.
         """
         try:
-            return verb(self.database, model_ref)
+            return verb(model_ref)
         except NotFoundError:
             resolved = self.resolve(model_ref)
             if resolved == model_ref:
                 raise
-        return verb(self.database, resolved)
+        return verb(resolved)
 
     def get_model(self, model_ref: str) -> ModelRecord:
         return self._read(artifact_catalog.get_model, model_ref)
@@ -201,20 +206,29 @@ class Registry(_Handle):
     def promote(
         self, model_ref: str, *, actor: str, notes: str | None = None, override: bool = False
     ) -> TransitionResult:
-        return lifecycle.promote(
-            self.database,
-            self.resolve(model_ref),
-            actor=actor,
-            notes=notes,
-            override=override,
-            policy=self.policy,
+        return self._on_model(
+            lambda model_id: lifecycle.promote(
+                self.database,
+                model_id,
+                actor=actor,
+                notes=notes,
+                override=override,
+                policy=self.policy,
+            ),
+            model_ref,
         )
 
     def reject(self, model_ref: str, *, actor: str, notes: str | None) -> TransitionResult:
-        return lifecycle.reject(self.database, self.resolve(model_ref), actor=actor, notes=notes)
+        return self._on_model(
+            lambda model_id: lifecycle.reject(self.database, model_id, actor=actor, notes=notes),
+            model_ref,
+        )
 
     def supersede(self, model_ref: str, *, actor: str, notes: str | None) -> TransitionResult:
-        return lifecycle.supersede(self.database, self.resolve(model_ref), actor=actor, notes=notes)
+        return self._on_model(
+            lambda model_id: lifecycle.supersede(self.database, model_id, actor=actor, notes=notes),
+            model_ref,
+        )
 
     def rollback(
         self,

@@ -1,0 +1,79 @@
+"""How many times a write waits for PostgreSQL: counted on the wire, by libpq's own trace.
+
+On a network every round trip is the server's latency again, so the write
+path sends what it can before it waits: a registration or a transition waits
+once for what it reads (locks included) and once for its writes and COMMIT.
+The trace records every message the client sends: the client waits after a
+Flush (psycopg sends one in a pipeline before it reads results) and after a
+Sync that no Flush follows (a statement outside a pipeline).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from tests.conftest import reset_postgres
+from tests.payloads import logistic_regression
+
+PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+
+
+@pytest.fixture
+def pg_registry(postgres_url: str) -> Iterator[Registry]:
+    reset_postgres(postgres_url)
+    with SchemaAdmin.open(postgres_url, create=True) as admin:
+        admin.migrate()
+    with Registry.open(postgres_url) as registry:
+        yield registry
+
+
+def _register(registry: Registry, **fields: object) -> str:
+    registration = ModelRegistration(title="t", metadata=logistic_regression(), **PIN, **fields)  # type: ignore[arg-type]
+    return registry.register_model(registration).id
+
+
+def round_trips(registry: Registry, call: Callable[[], object]) -> int:
+    """The waits of ``call``, made on the registry's one pooled connection."""
+    pooled = registry.database.engine.raw_connection()
+    pgconn = pooled.driver_connection.pgconn  # type: ignore[union-attr]
+    pooled.close()
+    assert registry.database.engine.pool.checkedin() == 1  # the connection ``call`` will use
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "trace"
+        with path.open("w") as trace:
+            pgconn.trace(trace.fileno())
+            pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+            try:
+                call()
+            finally:
+                pgconn.untrace()
+        sent = path.read_text()
+    sent_by_client = re.findall(r"^F\t\d+\t(\w+)", sent, re.MULTILINE)
+    assert "Execute" in sent_by_client  # the trace saw the statements
+    following = [*sent_by_client[1:], None]
+    return sum(
+        message == "Flush" or (message == "Sync" and after != "Flush")
+        for message, after in zip(sent_by_client, following, strict=True)
+    )
+
+
+def test_a_registration_waits_twice(pg_registry: Registry) -> None:
+    first = _register(pg_registry)
+    assert round_trips(pg_registry, lambda: _register(pg_registry, parent_version_id=first)) == 2
+
+
+def test_a_transition_by_id_waits_twice(pg_registry: Registry) -> None:
+    first = _register(pg_registry, line="ad-risk")
+    second = _register(pg_registry, line="ad-risk")
+    third = _register(pg_registry, line="ad-risk")
+    pg_registry.promote(first, actor="lead")
+    # superseding the line's promoted version; the model named by its id, not looked up first
+    assert round_trips(pg_registry, lambda: pg_registry.promote(second, actor="lead")) == 2
+    assert round_trips(pg_registry, lambda: pg_registry.reject(third, actor="lead", notes="n")) == 2
