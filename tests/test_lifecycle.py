@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry import lifecycle
+from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.db import Database
 from atlas_registry.errors import (
     ConfigurationError,
@@ -121,10 +122,9 @@ def test_a_transition_that_read_a_stale_state_writes_nothing(
     old, new = pinned(migrated_db, line="stale"), pinned(migrated_db, line="stale")
     lifecycle.promote(migrated_db, old.id, actor="lead")
     snapshot = table_contents(migrated_db)
-    read = lifecycle.fetch_model
 
     def read_then_moved(session: Any, model_id: str) -> ModelRecord:
-        model = read(session, model_id)
+        model = fetch_model(session, model_id)
         session.run(  # what a writer that skipped the lock would do, after the read
             "UPDATE model_versions SET promotion_state = 'rejected' WHERE artifact_id = ?",
             (old.id,),

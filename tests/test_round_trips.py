@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.pool import QueuePool
 
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
 from tests.conftest import reset_postgres
@@ -44,7 +45,9 @@ def round_trips(registry: Registry, call: Callable[[], object]) -> int:
     pooled = registry.database.engine.raw_connection()
     pgconn = pooled.driver_connection.pgconn  # type: ignore[union-attr]
     pooled.close()
-    assert registry.database.engine.pool.checkedin() == 1  # the connection ``call`` will use
+    pool = registry.database.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedin() == 1  # the connection ``call`` will use
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "trace"
         with path.open("w") as trace:
