@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from atlas_registry import (
     AlreadyExistsError,
@@ -23,6 +23,7 @@ from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database
+from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 from tests.test_backfill import add_legacy
@@ -188,3 +189,24 @@ def test_the_cli_registers_into_a_line_and_reads_it_back(
     assert [line["versions"] for line in json.loads(out)] == [2]
     code, out, _ = invoke("list", "--line", "cli-line", "--db", db_url, "--json")
     assert [m["line_name"] for m in json.loads(out)["items"]] == ["cli-line", "cli-line"]
+
+
+def test_reading_a_named_line_for_a_registration_scans_no_table(sqlite_db: Database) -> None:
+    """Registering into a line costs the same at any catalog size: every lookup is by index."""
+    from atlas_registry import lines
+
+    plan = sqlite_plan(sqlite_db, lines._NAMED_LINES.format(marks="?, ?"), ["a-line", "b-line"])
+    assert "ux_artifacts_latest_per_lineage" in plan, plan
+    assert "ux_artifacts_lineage_version" in plan, plan
+    assert "SCAN" not in plan, plan
+
+
+def test_listing_one_line_scans_no_table(sqlite_db: Database) -> None:
+    """`lines --name X` and naming a line read that line's versions, not the whole catalog."""
+    from atlas_registry import lines
+    from atlas_registry.tables import model_lines
+
+    query = lines._MEMBERS.where(model_lines.c.name == bindparam("name"))
+    plan = sqlite_plan(sqlite_db, query, {"name": "a-line"})
+    assert "ux_artifacts_lineage_version" in plan, plan
+    assert "SCAN" not in plan, plan

@@ -72,6 +72,13 @@ def test_a_registration_waits_twice(pg_registry: Registry) -> None:
     assert round_trips(pg_registry, lambda: _register(pg_registry, parent_version_id=first)) == 2
 
 
+def test_a_registration_into_a_named_line_waits_twice(pg_registry: Registry) -> None:
+    """``register --line``: the line's lock, its name and latest version come in the first wait."""
+    assert round_trips(pg_registry, lambda: _register(pg_registry, line="ad-risk")) == 2
+    assert round_trips(pg_registry, lambda: _register(pg_registry, line="ad-risk")) == 2
+    assert pg_registry.get_model("ad-risk@2").line_name == "ad-risk"
+
+
 def test_a_transition_by_id_waits_twice(pg_registry: Registry) -> None:
     first = _register(pg_registry, line="ad-risk")
     second = _register(pg_registry, line="ad-risk")

@@ -26,11 +26,17 @@ from atlas_registry.catalog_queries import (
 )
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
-from atlas_registry.lines import join_lines, name_lines_in, names_to_create
+from atlas_registry.lines import (
+    NamedLine,
+    join_lines,
+    lock_lines_of,
+    name_lines_in,
+    names_to_create,
+)
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, prepare, under
-from atlas_registry.sql_session import COPY_FROM_ROWS, SqlSession, marks
+from atlas_registry.sql_session import COPY_FROM_ROWS, Pending, SqlSession, marks
 from atlas_registry.tables import artifacts, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
@@ -119,20 +125,26 @@ def write_prepared(
     """Check references and write rows for already-validated models, in ``session``.
 
     The statements are the fewest a checked registration needs: the locks of
-    the lines it writes to (:func:`join_lines`), then one read of every artifact
-    the batch names (with each one's line: its newest version number and name),
-    then the inserts. On PostgreSQL the locks and the read go out together, the
-    read after the locks, so what it says of a locked line is current: one
-    round trip.
+    the lines it writes to (:func:`lock_lines_of`), then one read of every
+    artifact the batch names or whose line it names (with each one's line: its
+    newest version number and name), then the inserts. On PostgreSQL the locks
+    and the reads go out together, the reads after the locks, so what they say
+    of a locked line is current: one round trip, and one more for the writes
+    and the COMMIT.
     """
-    prepared = join_lines(db, session, prepared)
-    known = known_artifacts(session, prepared)
+    named = lock_lines_of(db, session, prepared, chunk=LOOKUP_CHUNK)
+    lookup = KnownLookup.send(session, prepared)
+    existing = named.lines()
+    known = lookup.read() | _latest_versions(existing)
+    prepared = join_lines(prepared, {n.name: n.latest_id for n in existing if n.latest_id})
+    existing_names = {line.name: line.root for line in existing}
     _refuse_existing(prepared, known)
     _check_references(prepared, known, batch)
     lines = {k.root: (k.top_version, k.line_name) for k in known.values()}
     artifact_rows, moved_roots = _number_versions(prepared, known, lines)
     roots_of = {row["id"]: row["lineage_id"] or row["id"] for row in artifact_rows}
-    new_names = names_to_create(session, prepared, roots_of)
+    existing_roots = {k.root: k.line_name for k in known.values() if k.line_name}
+    new_names = names_to_create(prepared, roots_of, existing_names, existing_roots)
     now = utc_timestamp()
     if moved_roots:
         ordered = sorted(moved_roots)
@@ -142,9 +154,9 @@ def write_prepared(
     session.insert(artifacts.name, artifact_rows)
     version_rows = write_model_facts(session, prepared, now)
     name_lines_in(session, new_names, now)
-    named = {root: name for root in moved_roots if (name := lines[root][1])}
-    named.update({root: name for name, root in new_names.items()})
-    return Written(artifact_rows, version_rows, named)
+    named_roots = {root: name for root in moved_roots if (name := lines[root][1])}
+    named_roots.update({root: name for name, root in new_names.items()})
+    return Written(artifact_rows, version_rows, named_roots)
 
 
 # Each named artifact with its line: the line's top version number (from the end of
@@ -161,18 +173,45 @@ WHERE COALESCE(lineage_id, id) IN ({marks}) AND is_latest = 1"""
 _WRITTEN_TABLES = (artifacts.name, model_versions.name, model_metrics.name)
 
 
+@dataclass(frozen=True)
+class KnownLookup:
+    """The reads of the artifacts a batch names, sent at once and read when needed."""
+
+    pending: list[Pending]
+
+    @classmethod
+    def send(cls, session: SqlSession, prepared: Sequence[PreparedModel]) -> KnownLookup:
+        """Send the reads of every id the batch names or creates, :data:`LOOKUP_CHUNK` at a time."""
+        wanted = {p.artifact_id for p in prepared}
+        wanted |= {p.parent_version_id for p in prepared if p.parent_version_id}
+        wanted |= {ref for p in prepared for ref, _type in p.references.values()}
+        ordered = sorted(wanted)
+        chunks = [
+            ordered[start : start + LOOKUP_CHUNK] for start in range(0, len(ordered), LOOKUP_CHUNK)
+        ]
+        return cls([session.later(_KNOWN.format(marks=marks(len(c))), c) for c in chunks])
+
+    def read(self) -> dict[str, Known]:
+        """id -> what is known of it, for every id sent that exists."""
+        return {
+            row[0]: Known(row[1], row[2], row[3], row[4])
+            for pending in self.pending
+            for row in pending.rows()
+        }
+
+
+def _latest_versions(lines: Sequence[NamedLine]) -> dict[str, Known]:
+    """The latest version of each named line, as known: a registration naming it follows it."""
+    return {
+        line.latest_id: Known(line.latest_type, line.root, line.top_version or 0, line.name)
+        for line in lines
+        if line.latest_id is not None and line.latest_type is not None
+    }
+
+
 def known_artifacts(session: SqlSession, prepared: Sequence[PreparedModel]) -> dict[str, Known]:
     """id -> what is known of it, for every id the batch names or creates that exists."""
-    wanted = {p.artifact_id for p in prepared}
-    wanted |= {p.parent_version_id for p in prepared if p.parent_version_id}
-    wanted |= {ref for p in prepared for ref, _type in p.references.values()}
-    ordered = sorted(wanted)
-    known: dict[str, Known] = {}
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        chunk = ordered[start : start + LOOKUP_CHUNK]
-        for row in session.rows(_KNOWN.format(marks=marks(len(chunk))), chunk):
-            known[row[0]] = Known(row[1], row[2], row[3], row[4])
-    return known
+    return KnownLookup.send(session, prepared).read()
 
 
 def _refuse_existing(prepared: Sequence[PreparedModel], known: Mapping[str, Known]) -> None:

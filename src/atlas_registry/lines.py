@@ -22,7 +22,7 @@ from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
 from atlas_registry.patterns import LINE_NAME, matches
 from atlas_registry.registration_checks import PreparedModel
-from atlas_registry.sql_session import SqlSession, marks
+from atlas_registry.sql_session import Pending, SqlSession, marks
 from atlas_registry.tables import artifacts, model_lines, model_versions
 
 _ROOT_SQL = "COALESCE(lineage_id, id)"
@@ -40,56 +40,103 @@ def line_lock(root: str) -> str:
 
 
 def lock_lines(
-    db: Database, session: SqlSession, member_ids: Sequence[str], roots: Sequence[str] = ()
+    db: Database, session: SqlSession, member_ids: Sequence[str], names: Sequence[str] = ()
 ) -> None:
-    """Take the locks of the lines ``member_ids`` belong to and of ``roots``, in one pass.
+    """Take the locks of the lines ``member_ids`` belong to and of the lines named ``names``,
+    in one pass.
 
-    The database finds each member's line and takes every lock in byte order
-    of the root, so two writers never wait for each other's lines in opposite
-    orders, and the statement costs no round trip of its own: a read sent after
-    it sees the lines current. The locks exist only where writers are not
-    serialised at BEGIN (PostgreSQL, whose ``= ANY`` and ``unnest`` take each
+    The database finds each member's and each name's line and takes every lock
+    in byte order of the root, so two writers never wait for each other's lines
+    in opposite orders, and the statement costs no round trip of its own: a read
+    sent after it sees the lines current. The locks exist only where writers are
+    not serialised at BEGIN (PostgreSQL, whose ``= ANY`` and ``unnest`` take each
     list as one parameter).
     """
-    if not member_ids and not roots:
+    if not member_ids and not names:
         return
     db.lock_keyed_by(
         session,
         "? || root",
         '(SELECT DISTINCT root COLLATE "C" AS root FROM ('
         f"SELECT {_ROOT_SQL} AS root FROM artifacts WHERE id = ANY(?) "
-        "UNION ALL SELECT unnest(?::text[])) AS found ORDER BY root) AS roots",
-        (line_lock(""), list(member_ids), list(roots)),
+        "UNION ALL SELECT root_id FROM model_lines WHERE name = ANY(?)"
+        ") AS found ORDER BY root) AS roots",
+        (line_lock(""), list(member_ids), list(names)),
     )
 
 
-def join_lines(
-    db: Database, session: SqlSession, prepared: Sequence[PreparedModel]
-) -> list[PreparedModel]:
-    """Lock every line the batch writes to; give each registration that names a line its parent.
+# A model_lines root as SQLite can search an expression index with: compared with
+# the bare column, whose TEXT affinity the index's COALESCE lacks, SQLite scans the
+# whole index instead. ``|| ''`` drops the affinity and changes no value.
+ROOT_ID_OF_N = "(n.root_id || '')"
+# Each named line: its root, its latest version (id and type) and its top version
+# number. Select-list subqueries, each an index lookup (ux_artifacts_latest_per_lineage,
+# ux_artifacts_lineage_version) that no planner can turn into a scan of artifacts.
+_LINE_OF = f"FROM artifacts b WHERE COALESCE(b.lineage_id, b.id) = {ROOT_ID_OF_N}"
+_NAMED_LINES = f"""
+SELECT n.name, n.root_id,
+    (SELECT b.id {_LINE_OF} AND b.is_latest = 1),
+    (SELECT b.artifact_type {_LINE_OF} AND b.is_latest = 1),
+    (SELECT max(b.version_number) {_LINE_OF})
+FROM model_lines n WHERE n.name IN ({{marks}})"""
 
-    A registration that names an existing line gets the line's latest version
-    as parent; within a batch, a later registration of the same line follows
-    the earlier one. Every writer locks the names it uses first (sorted), then
-    all its lines in one sorted pass: the named lines and its parents' lines.
+
+@dataclass(frozen=True)
+class NamedLine:
+    """An existing named line, as read under its lock."""
+
+    name: str
+    root: str
+    latest_id: str | None
+    latest_type: str | None
+    top_version: int | None
+
+
+@dataclass(frozen=True)
+class NamedLinesRead:
+    """The read of a batch's named lines, sent after their locks and read when needed."""
+
+    pending: list[Pending]
+
+    def lines(self) -> list[NamedLine]:
+        return [NamedLine(*row) for pending in self.pending for row in pending.rows()]
+
+
+def lock_lines_of(
+    db: Database, session: SqlSession, prepared: Sequence[PreparedModel], chunk: int = 500
+) -> NamedLinesRead:
+    """Lock every line the batch writes to, and send the read of its named lines.
+
+    Every writer locks the names it uses first (sorted), then all its lines in
+    one sorted pass: the named lines and its parents' lines. Nothing is waited
+    for yet: the caller sends its own reads after these and waits once for all.
     """
-    names = sorted({item.line for item in prepared if item.line})
+    names = line_names_in(prepared)
     for name in names:
         db.lock(session, f"atlas_registry:line-name:{name}")
-    roots = _lines_named(session, names)
     parents = sorted({item.parent_version_id for item in prepared if item.parent_version_id})
-    lock_lines(db, session, parents, sorted(set(roots.values())))
-    if not names:
-        return list(prepared)
-    latest_of_root = {}
-    if roots:
-        wanted = sorted(set(roots.values()))
-        sql = (
-            f"SELECT {_ROOT_SQL}, id FROM artifacts "
-            f"WHERE {_ROOT_SQL} IN ({marks(len(wanted))}) AND is_latest = 1"
-        )
-        latest_of_root = dict(session.rows(sql, wanted))
-    latest = {name: latest_of_root.get(root) for name, root in roots.items()}
+    lock_lines(db, session, parents, names=names)
+    chunks = [names[start : start + chunk] for start in range(0, len(names), chunk)]
+    return NamedLinesRead(
+        [session.later(_NAMED_LINES.format(marks=marks(len(c))), c) for c in chunks]
+    )
+
+
+def line_names_in(prepared: Sequence[PreparedModel]) -> list[str]:
+    """The line names a batch uses, sorted."""
+    return sorted({item.line for item in prepared if item.line})
+
+
+def join_lines(
+    prepared: Sequence[PreparedModel], latest_of_line: dict[str, str]
+) -> list[PreparedModel]:
+    """Give each registration that names a line its parent: the line's latest version.
+
+    ``latest_of_line`` is name -> latest version id of the existing lines, read
+    under their locks. Within a batch, a later registration of the same line
+    follows the earlier one; an explicit ``parent_version_id`` is kept.
+    """
+    latest = dict(latest_of_line)
     joined = []
     for item in prepared:
         parent = latest.get(item.line) if item.line else None
@@ -103,12 +150,17 @@ def join_lines(
 
 
 def names_to_create(
-    session: SqlSession, prepared: Sequence[PreparedModel], roots_of: dict[str, str]
+    prepared: Sequence[PreparedModel],
+    roots_of: dict[str, str],
+    existing_names: dict[str, str],
+    existing_roots: dict[str, str],
 ) -> dict[str, str]:
     """Lines the batch names that do not exist yet: name -> root, after checking consistency.
 
-    ``roots_of`` maps every artifact id of the batch (and its parents) to its root.
-    A name already on another root, or a root that already has another name, is refused.
+    ``roots_of`` maps every artifact id of the batch (and its parents) to its
+    root; ``existing_names`` is name -> root and ``existing_roots`` root -> name
+    for the lines as read under their locks. A name already on another root,
+    or a root that already has another name, is refused.
     """
     wanted: dict[str, str] = {}
     problems = []
@@ -121,10 +173,6 @@ def names_to_create(
                 )
     if problems:
         raise ValidationError("two lines cannot share a name", problems)
-    if not wanted:
-        return {}
-    existing_names = _lines_named(session, sorted(wanted))
-    existing_roots = line_names(session, sorted(set(wanted.values())))
     create = {}
     for name, root in wanted.items():
         if name in existing_names:
@@ -242,7 +290,9 @@ _MEMBERS = (
         model_versions.c.promotion_state,
     )
     .select_from(model_lines)
-    .join(artifacts, model_lines.c.root_id == ROOT)
+    # ``|| ''``: see ROOT_ID_OF_N; compared with the bare column, SQLite read every
+    # artifact for each line listed.
+    .join(artifacts, model_lines.c.root_id.concat("") == ROOT)
     .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
 )
 
