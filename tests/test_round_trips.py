@@ -72,6 +72,13 @@ def test_a_registration_waits_twice(pg_registry: Registry) -> None:
     assert round_trips(pg_registry, lambda: _register(pg_registry, parent_version_id=first)) == 2
 
 
+def test_a_fine_tune_registration_waits_twice(pg_registry: Registry) -> None:
+    base = _register(pg_registry)
+    metadata = {**logistic_regression(), "base_model_id": base}
+    registration = ModelRegistration(title="tuned", metadata=metadata, **PIN)
+    assert round_trips(pg_registry, lambda: pg_registry.register_model(registration)) == 2
+
+
 def test_a_registration_into_a_named_line_waits_twice(pg_registry: Registry) -> None:
     """``register --line``: the line's lock, its name and latest version come in the first wait."""
     assert round_trips(pg_registry, lambda: _register(pg_registry, line="ad-risk")) == 2

@@ -152,7 +152,7 @@ def write_prepared(
     for row in artifact_rows:
         row["created_at"] = row["updated_at"] = now
     session.insert(artifacts.name, artifact_rows)
-    version_rows = write_model_facts(session, prepared, now)
+    version_rows = write_model_facts(session, prepared, now, new_models=True)
     name_lines_in(session, new_names, now)
     named_roots = {root: name for root in moved_roots if (name := lines[root][1])}
     named_roots.update({root: name for name, root in new_names.items()})

@@ -125,4 +125,4 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
             for a in accepted
         ],
     )
-    write_model_facts(SqlSession.of(conn), [a.prepared for a in accepted], now)
+    write_model_facts(SqlSession.of(conn), [a.prepared for a in accepted], now, new_models=False)

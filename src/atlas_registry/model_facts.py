@@ -43,14 +43,22 @@ _BASE_OF = "SELECT base_model_id FROM model_versions WHERE artifact_id = ?"
 
 
 def write_model_facts(
-    session: SqlSession, prepared: Sequence[PreparedModel], now: str
+    session: SqlSession, prepared: Sequence[PreparedModel], now: str, *, new_models: bool
 ) -> list[dict[str, Any]]:
-    """Insert the facts of models whose ``artifacts`` rows exist; returns the version rows."""
+    """Insert the facts of models whose ``artifacts`` rows exist; returns the version rows.
+
+    Facts given to existing artifacts (``new_models=False``: an adoption) are
+    checked for a fine-tune cycle after they are written. Models registered
+    just now (``new_models=True``) cannot close one: their ids are new, so no
+    stored model names them as its base (``base_model_id`` is a foreign key),
+    and a batch item may name only earlier items; the check, a round trip on
+    PostgreSQL, is left out.
+    """
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
     session.insert(model_versions.name, version_rows)
     session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
     fine_tunes = [row["artifact_id"] for row in version_rows if row["base_model_id"]]
-    if fine_tunes:
+    if fine_tunes and not new_models:
         _refuse_cycles(session, fine_tunes)
     return version_rows
 
