@@ -49,6 +49,7 @@ from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_pol
 from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
+from atlas_registry.shown_text import visible_text
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
 from atlas_registry.validation import validate_metadata
@@ -149,4 +150,5 @@ __all__ = [
     "resolve_url",
     "validate_metadata",
     "validate_registration",
+    "visible_text",
 ]

@@ -25,6 +25,6 @@ def _escape(found: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def visible(text: str) -> str:
+def visible_text(text: str) -> str:
     """``text`` with every control and bidirectional override written as an escape."""
     return _UNSHOWABLE.sub(_escape, text)

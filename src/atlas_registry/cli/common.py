@@ -20,9 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin
+from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin, visible_text
 from atlas_registry.errors import RegistryError
-from atlas_registry.shown_text import visible
 
 T = TypeVar("T")
 Given = TypeVar("Given")
@@ -61,7 +60,7 @@ class SafeConsole(Console):
         super().__init__(markup=False, **options)
 
     def print(self, *objects: Any, **options: Any) -> None:
-        shown = [visible(item) if isinstance(item, str) else item for item in objects]
+        shown = [visible_text(item) if isinstance(item, str) else item for item in objects]
         super().print(*shown, **options)
 
 
@@ -88,7 +87,7 @@ def fail(error: RegistryError, as_json: bool) -> NoReturn:
     if as_json:
         sys.stderr.write(json.dumps(error.to_dict(), indent=2) + "\n")
     else:
-        stderr.print(Text.assemble(("error:", "bold red"), " ", visible(error.message)))
+        stderr.print(Text.assemble(("error:", "bold red"), " ", visible_text(error.message)))
     raise typer.Exit(error.exit_code)
 
 
@@ -183,11 +182,13 @@ def call_admin(
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
-    grid = Table(title=visible(title) if title else None, show_lines=False, title_justify="left")
+    grid = Table(
+        title=visible_text(title) if title else None, show_lines=False, title_justify="left"
+    )
     for column in columns:
         # Ids are copied and pasted: never fold one across lines.
         whole = column in ID_COLUMNS or column.startswith("id ")
         grid.add_column(column, overflow="ignore" if whole else "fold", no_wrap=whole)
     for row in rows:
-        grid.add_row(*(Text("" if cell is None else visible(str(cell))) for cell in row))
+        grid.add_row(*(Text("" if cell is None else visible_text(str(cell))) for cell in row))
     return grid

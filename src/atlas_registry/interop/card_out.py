@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from atlas_registry.lifecycle import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord
-from atlas_registry.shown_text import BIDI_CONTROLS, visible
+from atlas_registry.shown_text import BIDI_CONTROLS, visible_text
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -29,7 +29,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~<&])")
 
 def _one_line(value: Any) -> str:
     """Control characters as spaces, runs of space as one, overrides as visible escapes."""
-    return visible(" ".join(_CONTROL.sub(" ", str(value)).split()))
+    return visible_text(" ".join(_CONTROL.sub(" ", str(value)).split()))
 
 
 def text(value: Any) -> str:

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from atlas_registry.shown_text import visible
+from atlas_registry import visible_text
 
 _HTTP = re.compile(r"^https?://[^\s<>\"']+$")
 
@@ -32,9 +32,9 @@ def shown(value: Any) -> Any:
     escape adds only a backslash and letters and digits, which HTML reads as text.
     """
     if isinstance(value, Markup):
-        return Markup(visible(str(value)))
+        return Markup(visible_text(str(value)))
     if isinstance(value, str):
-        return visible(value)
+        return visible_text(value)
     return value
 
 
@@ -51,7 +51,7 @@ ENV = Environment(
 def link(url: Any, text: Any = None) -> Markup:
     """An ``http(s)`` URL as a link; anything else (one holding an override too) as text."""
     shown = escape(url if text is None else text)
-    if isinstance(url, str) and _HTTP.fullmatch(url) and visible(url) == url:
+    if isinstance(url, str) and _HTTP.fullmatch(url) and visible_text(url) == url:
         return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(url, shown)
     return Markup(shown)
 
