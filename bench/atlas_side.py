@@ -41,7 +41,7 @@ class AtlasSide:
         self.db.dispose()
 
     def register_single(self, n: int) -> dict[str, float]:
-        """N versions across N/10 model lines, one call per version."""
+        """N versions across N/10 model lines, one call per version, each naming its parent."""
         lines = max(1, n // 10)
         latest: dict[int, str] = {}
         latencies = []
@@ -52,6 +52,22 @@ class AtlasSide:
             record = artifact_catalog.register_model(self.db, registration(index, latest.get(line)))
             latencies.append(time.perf_counter() - began)
             latest[line] = record.id
+        return summary(latencies, time.perf_counter() - start)
+
+    def register_named(self, n: int, *, offset: int = 0) -> dict[str, float]:
+        """N versions across N/10 named lines, one call per version: ``register --line``.
+
+        The registry finds each line's latest version itself, as MLflow finds a
+        registered model by name.
+        """
+        lines = max(1, n // 10)
+        latencies = []
+        start = time.perf_counter()
+        for index in range(offset, offset + n):
+            item = registration(index, None, line=f"bench-line-{index % lines}")
+            began = time.perf_counter()
+            artifact_catalog.register_model(self.db, item)
+            latencies.append(time.perf_counter() - began)
         return summary(latencies, time.perf_counter() - start)
 
     def register_batch(self, n: int, batch: int = 5000, offset: int = 0) -> dict[str, float]:

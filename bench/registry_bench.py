@@ -128,6 +128,8 @@ def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
     try:
         progress(f"atlas: {args.n} single-call registrations")
         report["register_single"] = side.register_single(args.n)
+        progress(f"atlas: {args.n} single-call registrations into named lines")
+        report["register_named"] = side.register_named(args.n, offset=args.n)
         progress("atlas: the bare floor (3 INSERTs + COMMIT) on the same database")
         report["floor"] = write_path.floor(side.db, args.n)
         report["analyzed_after_fill"] = refresh_statistics(url)
