@@ -105,6 +105,7 @@ def test_bidirectional_overrides_are_shown_not_obeyed(site: tuple[Registry, Test
             assert character not in html
         assert "report\\u202egnp.exe \\u2066isolated\\u2069 \\x1b[2J" in html
     assert hebrew in pages[0]
+    assert "v1 · report\\u202egnp.exe \\u206…</text>" in pages[0]  # cut to its box as shown
     assert 'href="https://x.example/' not in pages[0]  # a URL that reorders itself is no link
     assert registry.get_model(model).title == spoof  # stored as registered
 

@@ -11,14 +11,16 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from atlas_registry import Lineage, LineageEntry
+from atlas_registry import Lineage, LineageEntry, visible_text
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 230, 44, 70, 18, 12
 MAX_NODES = 40
 
 
 def _label(entry: LineageEntry) -> str:
-    title = entry.title if len(entry.title) <= 26 else entry.title[:25] + "…"
+    """The node's text, cut to fit its box after control characters became escapes."""
+    shown = visible_text(entry.title)
+    title = shown if len(shown) <= 26 else shown[:25] + "…"
     return f"v{entry.version_number} · {title}"
 
 
