@@ -52,6 +52,16 @@ def test_a_line_name_makes_versions_of_one_line(registry: Registry) -> None:
     assert [s.name for s in registry.lines()] == ["ad-risk", "other-line"]
     [summary] = registry.lines(name="ad-risk")
     assert (summary.versions, summary.latest_id, summary.promoted_id) == (2, second, None)
+    lineage = registry.lineage("ad-risk")
+    assert (lineage.line_name, lineage.lineage_id) == ("ad-risk", first)
+    assert registry.lineage(other).line_name == "other-line"
+
+
+def test_the_cli_lineage_names_the_line(registry: Registry, db_url: str) -> None:
+    _register(registry, "ad-risk")
+    code, out, _ = invoke("lineage", "ad-risk", "--db", db_url)
+    assert code == 0
+    assert "Versions of line ad-risk" in out
 
 
 def test_a_version_by_parent_joins_its_lines_name(registry: Registry) -> None:

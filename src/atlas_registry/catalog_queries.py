@@ -441,4 +441,5 @@ def lineage(db: Database, artifact_id: str) -> Lineage:
             descendants=descendants,
             depth_limit=MAX_LINEAGE_DEPTH,
             truncated=up_cut or down_cut,
+            line_name=model.line_name,
         )

@@ -165,6 +165,7 @@ class Lineage:
     descendants: list[LineageEntry] = field(default_factory=list)
     depth_limit: int = 0
     truncated: bool = False
+    line_name: str | None = None  # the line's name, when it has one
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -239,7 +239,11 @@ def _entry_rows(entries: list[LineageEntry]) -> list[list[Any]]:
 def _lineage_tables(result: Lineage) -> None:
     columns = ["depth", "id", "title", "version", "latest", "state"]
     stdout.print(
-        table(f"Versions of line {result.lineage_id}", columns, _entry_rows(result.versions))
+        table(
+            f"Versions of line {result.line_name or result.lineage_id}",
+            columns,
+            _entry_rows(result.versions),
+        )
     )
     stdout.print(table("Fine-tuned from (ancestors)", columns, _entry_rows(result.ancestors)))
     stdout.print(table("Fine-tuned into (descendants)", columns, _entry_rows(result.descendants)))
