@@ -423,6 +423,22 @@ def test_list_pages_come_from_an_index_walk_not_a_sort(
     assert "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.parametrize("latest_only", [False, True])
+def test_a_lines_page_reads_that_line_not_the_catalog(
+    sqlite_db: Database, latest_only: bool
+) -> None:
+    """`list --line X` sorts X's versions, never walks every version looking for them."""
+    from atlas_registry.catalog_queries import _list_query
+
+    plan = sqlite_plan(
+        sqlite_db,
+        _list_query(("line",), latest_only, "sqlite"),
+        {"line": "x", "page_limit": 50, "page_offset": 0},
+    )
+    assert "USING INDEX ux_artifacts_lineage_version (<expr>=?)" in plan, plan
+    assert "SCAN" not in plan, plan
+
+
 def test_a_repeated_page_is_planned_once_not_per_request(catalog: Database) -> None:
     """PostgreSQL plans a prepared page whose LIMIT is a parameter on every run.
 
