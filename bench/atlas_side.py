@@ -145,6 +145,17 @@ class AtlasSide:
             ),
         }
 
+    def line_query(self, repeat: int) -> dict[str, float]:
+        """A page of one named line (``list --line``); the fill names none, so one is named."""
+        from atlas_registry.lines import name_line
+
+        named = name_line(self.db, "model-bench-00000000", "bench-named-line")
+        assert named.versions > 1, named
+        return timed(
+            lambda: artifact_catalog.list_models(self.db, line="bench-named-line", limit=50),
+            repeat,
+        )
+
     def get_and_lineage(self, repeat: int) -> dict[str, dict[str, float]]:
         chain: list[str] = []
         for depth in range(50):

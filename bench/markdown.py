@@ -68,7 +68,7 @@ def scale(report: dict[str, Any]) -> str:
         "| query | p50 ms | p95 ms |",
         "|---|---|---|",
     ]
-    for query in QUERIES:
+    for query in (*QUERIES, "line"):
         numbers = _get(found, "queries_at_scale", query) or {}
         lines.append(f"| `{query}` | {_ms(numbers.get('p50_ms'))} | {_ms(numbers.get('p95_ms'))} |")
     return "\n".join(lines)
