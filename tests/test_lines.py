@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 
 from atlas_registry import (
     AlreadyExistsError,
@@ -62,6 +62,22 @@ def test_the_cli_lineage_names_the_line(registry: Registry, db_url: str) -> None
     code, out, _ = invoke("lineage", "ad-risk", "--db", db_url)
     assert code == 0
     assert "Versions of line ad-risk" in out
+
+
+def test_a_line_summary_counts_the_versions_with_facts(registry: Registry) -> None:
+    """A flagged latest version without registry facts (a held legacy one) is not shown."""
+    first = _register(registry, "ad-risk")
+    second = _register(registry, "ad-risk")
+    third = _register(registry, "ad-risk")
+    registry.promote(second, actor="lead")
+    [summary] = registry.lines(name="ad-risk")
+    assert (summary.versions, summary.latest_id, summary.latest_version) == (3, third, 3)
+    assert (summary.promoted_id, summary.promoted_version) == (second, 2)
+    with registry.database.transaction(write=True) as conn:
+        conn.execute(text("DELETE FROM model_versions WHERE artifact_id = :id"), {"id": third})
+    [summary] = registry.lines(name="ad-risk")
+    assert (summary.versions, summary.latest_id, summary.latest_version) == (2, second, 2)
+    assert [s.root_id for s in registry.lines()] == [first]
 
 
 def test_a_version_by_parent_joins_its_lines_name(registry: Registry) -> None:
@@ -211,12 +227,17 @@ def test_reading_a_named_line_for_a_registration_scans_no_table(sqlite_db: Datab
     assert "SCAN" not in plan, plan
 
 
-def test_listing_one_line_scans_no_table(sqlite_db: Database) -> None:
-    """`lines --name X` and naming a line read that line's versions, not the whole catalog."""
+@pytest.mark.parametrize(
+    "where",
+    ["n.name = 'a-line'", "n.name IN (SELECT name FROM model_lines ORDER BY name LIMIT 1000)"],
+)
+def test_listing_lines_reads_their_versions_not_the_catalog(
+    sqlite_db: Database, where: str
+) -> None:
+    """`lines`, `lines X` and naming a line read those lines' versions through their index."""
     from atlas_registry import lines
-    from atlas_registry.tables import model_lines
 
-    query = lines._MEMBERS.where(model_lines.c.name == bindparam("name"))
-    plan = sqlite_plan(sqlite_db, query, {"name": "a-line"})
-    assert "ux_artifacts_lineage_version" in plan, plan
-    assert "SCAN" not in plan, plan
+    plan = sqlite_plan(sqlite_db, lines._SUMMARIES.format(where=where), [])
+    assert "SEARCH a USING INDEX ux_artifacts_lineage_version (<expr>=?)" in plan, plan
+    assert "SCAN a" not in plan, plan
+    assert "SCAN mv" not in plan, plan

@@ -23,7 +23,7 @@ from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationE
 from atlas_registry.patterns import LINE_NAME, matches
 from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.sql_session import Pending, SqlSession, marks
-from atlas_registry.tables import artifacts, model_lines, model_versions
+from atlas_registry.tables import artifacts
 
 _ROOT_SQL = "COALESCE(lineage_id, id)"
 
@@ -280,51 +280,51 @@ class LineSummary:
         return dataclasses.asdict(self)
 
 
-_MEMBERS = (
-    select(
-        model_lines.c.name,
-        model_lines.c.root_id,
-        artifacts.c.id,
-        artifacts.c.version_number,
-        artifacts.c.is_latest,
-        model_versions.c.promotion_state,
-    )
-    .select_from(model_lines)
-    # ``|| ''``: see ROOT_ID_OF_N; compared with the bare column, SQLite read every
-    # artifact for each line listed.
-    .join(artifacts, model_lines.c.root_id.concat("") == ROOT)
-    .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
-)
+# One row per named line, aggregated in the database over the versions that have
+# registry facts: the line's versions come from its own index (ROOT_ID_OF_N), so
+# a page of lines costs the versions of those lines, not the catalog's, and no
+# version row travels to Python. A line has at most one promoted version.
+_SUMMARIES = f"""
+SELECT n.name, n.root_id, count(*),
+    max(CASE WHEN a.is_latest = 1 THEN a.id END),
+    max(CASE WHEN a.is_latest = 1 THEN a.version_number END),
+    max(a.version_number),
+    min(CASE WHEN mv.promotion_state = 'promoted' THEN a.id END),
+    min(CASE WHEN mv.promotion_state = 'promoted' THEN a.version_number END)
+FROM model_lines n
+JOIN artifacts a ON COALESCE(a.lineage_id, a.id) = {ROOT_ID_OF_N}
+JOIN model_versions mv ON mv.artifact_id = a.id
+WHERE {{where}}
+GROUP BY n.name, n.root_id
+ORDER BY n.name"""
+# The newest version with facts of a line whose flagged latest has none (a held
+# legacy version): what the summary shows as latest then.
+_NEWEST_WITH_FACTS = f"""
+SELECT a.id FROM model_lines n
+JOIN artifacts a ON COALESCE(a.lineage_id, a.id) = {ROOT_ID_OF_N}
+JOIN model_versions mv ON mv.artifact_id = a.id
+WHERE n.name = ? AND a.version_number = ?"""
 
 
 def list_lines(db: Database, *, name: str | None = None, limit: int = 1000) -> list[LineSummary]:
     """Named lines in name order, each with its latest and promoted version."""
-    query = _MEMBERS.order_by(model_lines.c.name, artifacts.c.version_number)
     if name is not None:
-        query = query.where(model_lines.c.name == name)
-    else:
-        names = select(model_lines.c.name).order_by(model_lines.c.name).limit(limit)
-        query = query.where(model_lines.c.name.in_(names.scalar_subquery()))
-    with db.single_read() as conn:
-        rows = conn.execute(query).all()
-    grouped: dict[str, list[Any]] = {}
-    for row in rows:
-        grouped.setdefault(row.name, []).append(row)
-    return [_summary(members) for members in grouped.values()]
-
-
-def _summary(members: list[Any]) -> LineSummary:
-    latest = next((m for m in members if m.is_latest), members[-1])
-    promoted = next((m for m in members if m.promotion_state == "promoted"), None)
-    return LineSummary(
-        name=members[0].name,
-        root_id=members[0].root_id,
-        versions=len(members),
-        latest_id=latest.id,
-        latest_version=latest.version_number,
-        promoted_id=promoted.id if promoted else None,
-        promoted_version=promoted.version_number if promoted else None,
-    )
+        where, params = "n.name = ?", [name]
+    else:  # the limit in the text: see catalog_queries.inline_count
+        where, params = (
+            f"n.name IN (SELECT name FROM model_lines ORDER BY name LIMIT {int(limit)})",
+            [],
+        )
+    summaries = []
+    with db.single_read_session() as session:
+        for row in session.rows(_SUMMARIES.format(where=where), params):
+            line, root, versions, latest_id, latest_version, top, promoted_id, promoted = row
+            if latest_id is None:
+                latest_id, latest_version = session.rows(_NEWEST_WITH_FACTS, [line, top])[0][0], top
+            summaries.append(
+                LineSummary(line, root, versions, latest_id, latest_version, promoted_id, promoted)
+            )
+    return summaries
 
 
 def name_line(db: Database, model_id: str, name: str) -> LineSummary:
