@@ -112,6 +112,31 @@ def test_references_name_versions_promoted_and_prefixes(registry: Registry) -> N
     _register(registry, artifact_id="model-zz-twin-2")
     with pytest.raises(AmbiguousReferenceError, match="model-zz-twin-1, model-zz-twin-2"):
         registry.resolve("model-zz-twin")
+    for wildcard in ("model-zz-twin-?", "model-zz-t*", "model-zz-twin-[12]"):
+        with pytest.raises(NotFoundError):  # wildcards are characters of the prefix
+            registry.resolve(wildcard)
+    with registry.database.transaction(write=True) as conn:
+        conn.execute(  # a dataset sharing the prefix is not a model
+            text("INSERT INTO artifacts (id, artifact_type, title) VALUES (:id, 'dataset', 'd')"),
+            {"id": "model-zz-uni-dataset"},
+        )
+    assert registry.resolve("model-zz-uni") == unique
+
+
+def test_an_id_prefix_is_found_through_the_key(sqlite_db: Database) -> None:
+    """`show model-01a2...` costs the same at any catalog size on SQLite."""
+    from sqlalchemy import select
+
+    from atlas_registry.model_refs import _models_starting_with
+    from atlas_registry.tables import artifacts
+
+    with sqlite_db.single_read() as conn:
+        query = select(artifacts.c.id).where(_models_starting_with(conn, "model-01a2"))
+    plan = sqlite_plan(sqlite_db, query, {})
+    assert "USING COVERING INDEX sqlite_autoindex_artifacts_1 (id>? AND id<?)" in plan or (
+        "USING INDEX sqlite_autoindex_artifacts_1 (id>? AND id<?)" in plan
+    ), plan
+    assert "SCAN" not in plan, plan
 
 
 def test_a_line_without_a_promoted_version_says_so(registry: Registry) -> None:

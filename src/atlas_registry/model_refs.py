@@ -9,8 +9,9 @@ refused with the ids it matches.
 from __future__ import annotations
 
 import difflib
+import re
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select
 
 from atlas_registry.catalog_queries import ROOT
 from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
@@ -81,13 +82,31 @@ def _in_line(conn: Connection, name: str, root: str, spec: str) -> str:
     return str(found)
 
 
+def _models_starting_with(conn: Connection, prefix: str) -> ColumnElement[bool]:
+    """Models whose id starts with ``prefix``, found through the key where the database can.
+
+    SQLite compares text byte by byte, so a GLOB pattern with the prefix's
+    wildcards bracketed is an exact prefix match that it answers from the
+    primary key; the type test is kept off its index (``|| ''``), which SQLite
+    would otherwise pick and read every model (19 ms at 100,000). A PostgreSQL
+    key is ordered by the database's collation, in which ids sharing a prefix
+    need not sit together, so the test there stays exact and unindexed.
+    """
+    if conn.dialect.name == "sqlite":
+        pattern = re.sub(r"([*?\[])", r"[\1]", prefix) + "*"
+        return and_(
+            artifacts.c.id.op("GLOB")(pattern), artifacts.c.artifact_type.concat("") == "model"
+        )
+    return and_(
+        artifacts.c.artifact_type == "model",
+        func.substr(artifacts.c.id, 1, len(prefix)) == prefix,
+    )
+
+
 def _by_prefix(conn: Connection, prefix: str) -> str:
     query = (
         select(artifacts.c.id)
-        .where(
-            artifacts.c.artifact_type == "model",
-            func.substr(artifacts.c.id, 1, len(prefix)) == prefix,
-        )
+        .where(_models_starting_with(conn, prefix))
         .order_by(artifacts.c.id)
         .limit(SHOWN_MATCHES + 1)
     )
