@@ -10,7 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import artifact_catalog, catalog_queries
+from atlas_registry import Registry, artifact_catalog, catalog_queries
 from atlas_registry.db import Database
 from atlas_registry.errors import (
     AlreadyExistsError,
@@ -437,6 +437,34 @@ def test_a_lines_page_reads_that_line_not_the_catalog(
     )
     assert "USING INDEX ux_artifacts_lineage_version (<expr>=?)" in plan, plan
     assert "SCAN" not in plan, plan
+
+
+def test_benchmarks_list_every_metric_once_in_order(registry: Registry) -> None:
+    assert registry.benchmarks() == []
+    for benchmark, metrics in (
+        ("b-two", {"f1": 0.5}),
+        ("a-one", {"brier": 0.2, "auroc": 0.8}),
+        (None, {"rmse": 1.0}),
+        ("a-one", {"ece": 0.1, "auroc": 0.7}),
+    ):
+        metadata = {**logistic_regression(), "evaluation_metrics": metrics}
+        if benchmark is None:
+            del metadata["benchmark_id"]
+        else:
+            metadata["benchmark_id"] = benchmark
+        registry.register_model(ModelRegistration(title="m", metadata=metadata))
+    listed = [(b["benchmark_id"], b["metrics"]) for b in registry.benchmarks()]
+    assert listed == [("a-one", ["auroc", "brier", "ece"]), ("b-two", ["f1"])]
+
+
+def test_listing_benchmarks_seeks_through_the_leaderboard_index(sqlite_db: Database) -> None:
+    """The leaderboards page lists benchmarks without reading every metric of the catalog."""
+    from atlas_registry.catalog_boards import _PAIRS
+
+    plan = sqlite_plan(sqlite_db, _PAIRS, [])
+    assert "idx_model_metrics_leaderboard" in plan, plan
+    assert "SCAN model_metrics" not in plan, plan
+    assert "SCAN x" not in plan, plan
 
 
 def test_a_repeated_page_is_planned_once_not_per_request(catalog: Database) -> None:

@@ -94,19 +94,40 @@ def _leaderboard_query(higher_is_better: bool) -> Select[Any]:
     )
 
 
+# Every (benchmark, metric) pair in model_metrics, in order, found by seeking from
+# one pair to the next in idx_model_metrics_leaderboard: a few index lookups per
+# pair. A DISTINCT read every metric row of the catalog (12 ms on SQLite and 22 ms
+# on PostgreSQL at 100,000 models, for the leaderboards page). A pair's successor
+# is the next metric of its benchmark, else the first metric of the next benchmark.
+_NEXT_METRIC = (
+    "(SELECT min(x.metric) FROM model_metrics x "
+    "WHERE x.benchmark_id = p.benchmark_id AND x.metric > p.metric)"
+)
+_NEXT_BENCHMARK = (
+    "(SELECT min(y.benchmark_id) FROM model_metrics y WHERE y.benchmark_id > p.benchmark_id)"
+)
+_PAIRS = f"""
+WITH RECURSIVE pairs(benchmark_id, metric) AS (
+    SELECT b, (SELECT min(x.metric) FROM model_metrics x WHERE x.benchmark_id = b)
+    FROM (SELECT min(benchmark_id) AS b FROM model_metrics) AS first_benchmark
+    UNION ALL
+    SELECT CASE WHEN {_NEXT_METRIC} IS NULL THEN {_NEXT_BENCHMARK} ELSE p.benchmark_id END,
+        COALESCE(
+            {_NEXT_METRIC},
+            (SELECT min(x.metric) FROM model_metrics x WHERE x.benchmark_id = {_NEXT_BENCHMARK})
+        )
+    FROM pairs p WHERE p.benchmark_id IS NOT NULL
+)
+SELECT benchmark_id, metric FROM pairs WHERE benchmark_id IS NOT NULL"""
+
+
 def benchmarks(db: Database, policy: Any) -> list[dict[str, Any]]:
     """Benchmarks with at least one registered model: metrics, and the gate's threshold if any."""
-    query = (
-        select(model_metrics.c.benchmark_id, model_metrics.c.metric)
-        .where(model_metrics.c.benchmark_id.is_not(None))
-        .distinct()
-        .order_by(model_metrics.c.benchmark_id, model_metrics.c.metric)
-    )
-    with db.single_read() as conn:
-        rows = conn.execute(query).all()
+    with db.single_read_session() as session:
+        rows = session.rows(_PAIRS)
     found: dict[str, list[str]] = {}
-    for row in rows:
-        found.setdefault(row.benchmark_id, []).append(row.metric)
+    for benchmark_id, metric in rows:
+        found.setdefault(benchmark_id, []).append(metric)
     result = []
     for benchmark_id, metrics in found.items():
         threshold = policy.benchmarks.get(benchmark_id)
