@@ -423,6 +423,19 @@ def test_list_pages_come_from_an_index_walk_not_a_sort(
     assert "TEMP B-TREE" not in plan, plan
 
 
+def test_a_page_of_external_models_walks_only_external_ones(sqlite_db: Database) -> None:
+    """`list --external yes` costs a page however few external models the catalog holds."""
+    from atlas_registry.catalog_queries import _list_query
+
+    plan = sqlite_plan(
+        sqlite_db,
+        _list_query(("is_external",), False, "sqlite", external=1),
+        {"page_limit": 50, "page_offset": 0},
+    )
+    assert "idx_model_versions_external_recent" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
 @pytest.mark.parametrize("latest_only", [False, True])
 def test_a_lines_page_reads_that_line_not_the_catalog(
     sqlite_db: Database, latest_only: bool

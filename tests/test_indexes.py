@@ -90,6 +90,7 @@ def exercise(registry: Registry) -> None:
         {"benchmark_id": "adni-conversion-v1"},
         {"base_model_id": base.id},
         {"line": "idx-line"},
+        {"is_external": True},
     ):
         registry.list_models(**filters)
     board = registry.benchmarks()

@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -297,7 +298,9 @@ def _page_rows(
 ) -> list[Any]:
     if not 1 <= limit <= MAX_PAGE + 1:
         raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
-    query = _list_query(tuple(sorted(given)), latest_only, db.dialect, after is not None)
+    query = _list_query(
+        tuple(sorted(given)), latest_only, db.dialect, after is not None, given.get("is_external")
+    )
     params = {**given, "page_limit": limit, "page_offset": offset}
     if after is not None:
         params.update(after_created=after[0], after_id=after[1])
@@ -334,12 +337,28 @@ def _read_token(token: str, fingerprint: str) -> tuple[str, str]:
 
 @functools.cache
 def _list_query(
-    filters: tuple[str, ...], latest_only: bool, dialect: str, keyset: bool = False
+    filters: tuple[str, ...],
+    latest_only: bool,
+    dialect: str,
+    keyset: bool = False,
+    external: int | None = None,
 ) -> Select[Any]:
-    """One statement per combination of filters, built once, with bound parameters."""
+    """One statement per combination of filters, built once, with bound parameters.
+
+    ``external`` (0 or 1) is written into the text: only a literal
+    ``is_external = 1`` lets either database use the partial index of external
+    models (migration 0014); internal ones are most of the catalog.
+    """
     query = select(*_MODEL_COLUMNS).select_from(_MODELS)
     for name in filters:
-        query = query.where(_LINE_FILTER if name == "line" else FILTERS[name] == bindparam(name))
+        if name == "line":
+            query = query.where(_LINE_FILTER)
+        elif name == "is_external":
+            query = query.where(
+                model_versions.c.is_external == literal_column(str(int(external or 0)))
+            )
+        else:
+            query = query.where(FILTERS[name] == bindparam(name))
     if latest_only and dialect == "sqlite":
         # "+ 0" on purpose: it keeps SQLite's planner (no statistics) off the partial
         # index of latest rows, from which it would fetch every line's latest version
