@@ -36,11 +36,9 @@ from atlas_registry.lines import (
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, prepare, under
-from atlas_registry.sql_session import COPY_FROM_ROWS, Pending, SqlSession, marks
+from atlas_registry.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
 from atlas_registry.tables import artifacts, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
-
-LOOKUP_CHUNK = 500
 
 
 def register_model(
@@ -132,7 +130,7 @@ def write_prepared(
     of a locked line is current: one round trip, and one more for the writes
     and the COMMIT.
     """
-    named = lock_lines_of(db, session, prepared, chunk=LOOKUP_CHUNK)
+    named = lock_lines_of(db, session, prepared)
     lookup = KnownLookup.send(session, prepared)
     existing = named.lines()
     known = lookup.read() | _latest_versions(existing)
@@ -181,15 +179,13 @@ class KnownLookup:
 
     @classmethod
     def send(cls, session: SqlSession, prepared: Sequence[PreparedModel]) -> KnownLookup:
-        """Send the reads of every id the batch names or creates, :data:`LOOKUP_CHUNK` at a time."""
+        """Send the reads of every id the batch names or creates, a chunk at a time."""
         wanted = {p.artifact_id for p in prepared}
         wanted |= {p.parent_version_id for p in prepared if p.parent_version_id}
         wanted |= {ref for p in prepared for ref, _type in p.references.values()}
-        ordered = sorted(wanted)
-        chunks = [
-            ordered[start : start + LOOKUP_CHUNK] for start in range(0, len(ordered), LOOKUP_CHUNK)
-        ]
-        return cls([session.later(_KNOWN.format(marks=marks(len(c))), c) for c in chunks])
+        return cls(
+            [session.later(_KNOWN.format(marks=marks(len(c))), c) for c in chunked(sorted(wanted))]
+        )
 
     def read(self) -> dict[str, Known]:
         """id -> what is known of it, for every id sent that exists."""

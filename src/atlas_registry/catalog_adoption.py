@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from atlas_registry.artifact_catalog import LOOKUP_CHUNK, known_artifacts, reference_problems
+from atlas_registry.artifact_catalog import known_artifacts, reference_problems
 from atlas_registry.db import insert_many, utc_timestamp
 from atlas_registry.errors import Violation
 from atlas_registry.model_facts import closes_cycle, write_model_facts
 from atlas_registry.registration_checks import PreparedModel, dump_json
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.sql_session import SqlSession, chunked
 from atlas_registry.tables import artifacts, legacy_metadata, model_versions
 
 # Every writer of adoptions (a backfill chunk, a review resolution) holds this lock
@@ -81,8 +81,7 @@ def adopt_legacy_in(
 
 def _ids_in(conn: Connection, column: Any, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        chunk = list(ids[start : start + LOOKUP_CHUNK])
+    for chunk in chunked(ids):
         found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
     return found
 

@@ -22,7 +22,7 @@ from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
 from atlas_registry.patterns import LINE_NAME, matches
 from atlas_registry.registration_checks import PreparedModel
-from atlas_registry.sql_session import Pending, SqlSession, marks
+from atlas_registry.sql_session import Pending, SqlSession, chunked, marks
 from atlas_registry.tables import artifacts
 
 _ROOT_SQL = "COALESCE(lineage_id, id)"
@@ -103,7 +103,7 @@ class NamedLinesRead:
 
 
 def lock_lines_of(
-    db: Database, session: SqlSession, prepared: Sequence[PreparedModel], chunk: int = 500
+    db: Database, session: SqlSession, prepared: Sequence[PreparedModel]
 ) -> NamedLinesRead:
     """Lock every line the batch writes to, and send the read of its named lines.
 
@@ -111,20 +111,14 @@ def lock_lines_of(
     one sorted pass: the named lines and its parents' lines. Nothing is waited
     for yet: the caller sends its own reads after these and waits once for all.
     """
-    names = line_names_in(prepared)
+    names = sorted({item.line for item in prepared if item.line})
     for name in names:
         db.lock(session, f"atlas_registry:line-name:{name}")
     parents = sorted({item.parent_version_id for item in prepared if item.parent_version_id})
     lock_lines(db, session, parents, names=names)
-    chunks = [names[start : start + chunk] for start in range(0, len(names), chunk)]
     return NamedLinesRead(
-        [session.later(_NAMED_LINES.format(marks=marks(len(c))), c) for c in chunks]
+        [session.later(_NAMED_LINES.format(marks=marks(len(c))), c) for c in chunked(names)]
     )
-
-
-def line_names_in(prepared: Sequence[PreparedModel]) -> list[str]:
-    """The line names a batch uses, sorted."""
-    return sorted({item.line for item in prepared if item.line})
 
 
 def join_lines(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -34,9 +34,19 @@ def _psycopg_marks(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+# The most values one ``IN (...)`` list carries; longer lists go as several statements.
+IN_LIST_CHUNK = 500
+T = TypeVar("T")
+
+
 def marks(count: int) -> str:
     """``?, ?, ?`` for an ``IN (...)`` list of ``count`` values."""
     return ", ".join(["?"] * count)
+
+
+def chunked(values: Sequence[T], size: int = IN_LIST_CHUNK) -> list[list[T]]:
+    """``values`` in lists of at most ``size``, for ``IN (...)`` lists."""
+    return [list(values[start : start + size]) for start in range(0, len(values), size)]
 
 
 class Pending:
