@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from atlas_registry import (
     AlreadyExistsError,
@@ -25,6 +28,7 @@ from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database
 from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
+from tests.conftest import POSTGRES_SERVER_URL, _libpq
 from tests.payloads import logistic_regression
 from tests.test_backfill import add_legacy
 
@@ -266,3 +270,50 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
     assert "SEARCH a USING INDEX ux_artifacts_lineage_version (<expr>=?)" in plan, plan
     assert "SCAN a" not in plan, plan
     assert "SCAN mv" not in plan, plan
+
+
+def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(postgres_url: str) -> None:
+    """Where the database orders text by bytes, the prefix bounds a range of the primary key."""
+    from atlas_registry.model_refs import _models_starting_with
+    from atlas_registry.tables import artifacts
+
+    database = Database(postgres_url)
+    try:
+        with database.single_read() as conn:
+            condition = _models_starting_with(conn, "model-01a2")
+            query = select(artifacts.c.id).where(condition).order_by(artifacts.c.id).limit(11)
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = "\n".join(
+                row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql.replace("%%", "%"))
+            )
+    finally:
+        database.dispose()
+    assert "Index Cond: ((id >= 'model-01a2'::text) AND (id <" in plan, plan
+
+
+def test_an_id_prefix_in_a_linguistic_collation_is_matched_exactly(postgres_url: str) -> None:
+    """Under an ICU collation ids sharing a prefix need not sit together: no range is used."""
+    name = f"atlas_icu_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True) as admin:
+        admin.execute(
+            f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
+            "ICU_LOCALE 'en' LOCALE 'C.UTF-8'"
+        )
+        try:
+            url = make_url(postgres_url).set(database=name).render_as_string(False)
+            with SchemaAdmin.open(url, create=True) as schema:
+                schema.migrate()
+            with Registry.open(url) as registry:
+                ids = [
+                    _register(registry, artifact_id=f"model-{s}") for s in ("ab-1", "a-b2", "ab-3x")
+                ]
+                with registry.database.single_read() as conn:
+                    from atlas_registry.model_refs import _key_in_byte_order
+
+                    assert not _key_in_byte_order(conn)
+                assert registry.resolve("model-a-b2") == ids[1]
+                with pytest.raises(AmbiguousReferenceError, match="model-ab-1, model-ab-3x"):
+                    registry.resolve("model-ab-")
+                assert registry.resolve("model-ab-3") == ids[2]
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, text
 
 from atlas_registry.catalog_queries import ROOT
 from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
@@ -88,19 +88,48 @@ def _models_starting_with(conn: Connection, prefix: str) -> ColumnElement[bool]:
     SQLite compares text byte by byte, so a GLOB pattern with the prefix's
     wildcards bracketed is an exact prefix match that it answers from the
     primary key; the type test is kept off its index (``|| ''``), which SQLite
-    would otherwise pick and read every model (19 ms at 100,000). A PostgreSQL
-    key is ordered by the database's collation, in which ids sharing a prefix
-    need not sit together, so the test there stays exact and unindexed.
+    would otherwise pick and read every model (19 ms at 100,000). PostgreSQL
+    orders its key by the database's collation: where that is byte order, the
+    ids sharing a prefix sit in one range of the key, which bounds the search;
+    in a linguistic collation they need not, and only the exact test remains
+    (60 ms at 100,000).
     """
     if conn.dialect.name == "sqlite":
         pattern = re.sub(r"([*?\[])", r"[\1]", prefix) + "*"
         return and_(
             artifacts.c.id.op("GLOB")(pattern), artifacts.c.artifact_type.concat("") == "model"
         )
-    return and_(
+    exact = and_(
         artifacts.c.artifact_type == "model",
         func.substr(artifacts.c.id, 1, len(prefix)) == prefix,
     )
+    if not _key_in_byte_order(conn):
+        return exact
+    # Every id that starts with the prefix lies in [prefix, prefix + the last code point).
+    return and_(artifacts.c.id >= prefix, artifacts.c.id < prefix + "\U0010ffff", exact)
+
+
+# Collations (libc) in which PostgreSQL compares text byte by byte, as UTF-8 code points.
+_BYTE_ORDER_COLLATIONS = frozenset({"C", "POSIX", "C.UTF-8", "C.utf8"})
+_byte_order_by_database: dict[str, bool] = {}
+
+
+def _key_in_byte_order(conn: Connection) -> bool:
+    """True when this PostgreSQL database orders text, the artifacts key included, by bytes."""
+    database = conn.engine.url.render_as_string(hide_password=True)
+    if database not in _byte_order_by_database:
+        # datlocprovider (PostgreSQL 15+) is read through to_jsonb so that an older
+        # server, whose databases all use libc, answers NULL instead of failing.
+        provider, collation = conn.execute(
+            text(
+                "SELECT to_jsonb(d) ->> 'datlocprovider', d.datcollate FROM pg_database d "
+                "WHERE d.datname = current_database()"
+            )
+        ).one()
+        _byte_order_by_database[database] = (
+            provider in (None, "c") and collation in _BYTE_ORDER_COLLATIONS
+        )
+    return _byte_order_by_database[database]
 
 
 def _by_prefix(conn: Connection, prefix: str) -> str:
