@@ -291,14 +291,20 @@ def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(postgres_url: str) -> 
     assert "Index Cond: ((id >= 'model-01a2'::text) AND (id <" in plan, plan
 
 
-def test_an_id_prefix_in_a_linguistic_collation_is_matched_exactly(postgres_url: str) -> None:
-    """Under an ICU collation ids sharing a prefix need not sit together: no range is used."""
+@pytest.mark.parametrize(
+    "options",
+    [
+        "LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C.UTF-8'",  # ids need not sit together
+        "ENCODING 'LATIN1' LOCALE 'C'",  # byte order, but no U+10FFFF to bound the range
+    ],
+)
+def test_an_id_prefix_without_a_usable_key_order_is_matched_exactly(
+    postgres_url: str, options: str
+) -> None:
+    """Where the key's order cannot bound a prefix, the exact test alone finds it."""
     name = f"atlas_icu_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True) as admin:
-        admin.execute(
-            f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
-            "ICU_LOCALE 'en' LOCALE 'C.UTF-8'"
-        )
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 {options}')
         try:
             url = make_url(postgres_url).set(database=name).render_as_string(False)
             with SchemaAdmin.open(url, create=True) as schema:

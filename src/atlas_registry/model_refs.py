@@ -115,19 +115,21 @@ _byte_order_by_database: dict[str, bool] = {}
 
 
 def _key_in_byte_order(conn: Connection) -> bool:
-    """True when this PostgreSQL database orders text, the artifacts key included, by bytes."""
+    """True when this PostgreSQL database orders its UTF-8 text, the artifacts key included,
+    by bytes (the range's upper bound, U+10FFFF, exists only in UTF-8)."""
     database = conn.engine.url.render_as_string(hide_password=True)
     if database not in _byte_order_by_database:
         # datlocprovider (PostgreSQL 15+) is read through to_jsonb so that an older
         # server, whose databases all use libc, answers NULL instead of failing.
-        provider, collation = conn.execute(
+        provider, collation, encoding = conn.execute(
             text(
-                "SELECT to_jsonb(d) ->> 'datlocprovider', d.datcollate FROM pg_database d "
+                "SELECT to_jsonb(d) ->> 'datlocprovider', d.datcollate, "
+                "pg_encoding_to_char(d.encoding) FROM pg_database d "
                 "WHERE d.datname = current_database()"
             )
         ).one()
         _byte_order_by_database[database] = (
-            provider in (None, "c") and collation in _BYTE_ORDER_COLLATIONS
+            provider in (None, "c") and collation in _BYTE_ORDER_COLLATIONS and encoding == "UTF8"
         )
     return _byte_order_by_database[database]
 
