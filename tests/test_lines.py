@@ -104,6 +104,11 @@ def test_references_name_versions_promoted_and_prefixes(registry: Registry) -> N
     assert registry.resolve("model-zz-uni") == unique
     with pytest.raises(NotFoundError, match="has no version 9"):
         registry.resolve("ad-risk@9")
+    assert registry.resolve("ad-risk@001") == first
+    # Beyond the column's range (and SQLite's 64-bit bind), beyond int()'s digit limit.
+    for huge in ("2147483648", "9223372036854775808", "9" * 30, "9" * 5000):
+        with pytest.raises(NotFoundError, match=f"has no version {huge[:40]}$"):
+            registry.resolve(f"ad-risk@{huge}")
     with pytest.raises(NotFoundError, match="after @ comes"):
         registry.resolve("ad-risk@newest")
     with pytest.raises(NotFoundError, match="needs 8 characters"):

@@ -19,6 +19,9 @@ from atlas_registry.tables import artifacts, model_lines, model_versions
 
 MIN_PREFIX = 8
 SHOWN_MATCHES = 10
+# Version numbers are 32-bit INTEGERs on PostgreSQL; a larger number names no
+# version, and SQLite's driver cannot even bind one beyond 64 bits.
+MAX_VERSION_NUMBER = 2**31 - 1
 
 _EXACT = select(artifacts.c.id).where(artifacts.c.id == bindparam("ref"))
 _LINE_ROOT = select(model_lines.c.root_id).where(model_lines.c.name == bindparam("name"))
@@ -70,9 +73,14 @@ def _in_line(conn: Connection, name: str, root: str, spec: str) -> str:
         if found is None:
             raise NotFoundError(f"model line {name} has no promoted version")
     elif spec.isdigit() and spec.isascii():
-        found = conn.execute(_VERSION, {"root": root, "number": int(spec)}).scalar()
+        number = int(spec) if len(spec.lstrip("0")) <= 10 else MAX_VERSION_NUMBER + 1
+        found = (
+            conn.execute(_VERSION, {"root": root, "number": number}).scalar()
+            if number <= MAX_VERSION_NUMBER
+            else None
+        )
         if found is None:
-            raise NotFoundError(f"model line {name} has no version {spec}")
+            raise NotFoundError(f"model line {name} has no version {spec:.40}")
     else:
         raise NotFoundError(
             f"{name}@{spec[:40]}: after @ comes a version number, promoted or latest"
