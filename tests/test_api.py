@@ -139,6 +139,37 @@ def test_paging_with_a_link_header_and_refused_foreign_tokens(svc: Service) -> N
     assert_problem(other, 422, "validation_error")
 
 
+def test_an_unknown_query_parameter_is_refused_not_ignored(svc: Service) -> None:
+    svc.register()
+    # ?state= is not the filter (promotion_state is): ignored, it would list every model.
+    misspelt = svc.client.get("/api/v1/models", params={"state": "promoted", "limit": 5})
+    body = assert_problem(misspelt, 400, "bad_request")
+    assert [v["path"] for v in body["violations"]] == ["state", "limit"]
+    message = body["violations"][0]["message"]
+    assert message.startswith("is not a parameter of this route; it takes ")
+    assert "promotion_state" in message
+    assert "page_size" in message
+    filtered = svc.client.get("/api/v1/models", params={"promotion_state": "promoted"})
+    assert filtered.status_code == 200
+    assert filtered.json()["items"] == []
+    for path in ("/api/v1/models/anything", "/api/v1/lines", "/api/v1/version"):
+        refused = assert_problem(svc.client.get(path, params={"x": "1"}), 400, "bad_request")
+        assert refused["violations"] == [
+            {"path": "x", "message": "is not a parameter of this route; it takes none"}
+        ]
+    # A write too, before anything is written.
+    before = len(svc.client.get("/api/v1/models").json()["items"])
+    write = svc.client.post(
+        "/api/v1/models?dryrun=true",
+        json={"title": "AD risk", "metadata": logistic_regression(), **PIN},
+        headers=svc.auth("register"),
+    )
+    assert assert_problem(write, 400, "bad_request")["violations"][0]["path"] == "dryrun"
+    assert len(svc.client.get("/api/v1/models").json()["items"]) == before
+    # The pages are not the API: a link may carry what a mail client adds.
+    assert svc.client.get("/", params={"utm_source": "mail"}).status_code == 200
+
+
 def test_validation_problems_list_every_violation(svc: Service) -> None:
     bad = {**logistic_regression(), "parameter_count": -1}
     del bad["framework"]
@@ -382,6 +413,8 @@ def test_every_operation_declares_its_problem_statuses(svc: Service) -> None:
         for method, operation in operations.items():
             declared = set(operation["responses"])
             assert "500" in declared, (method, path)
+            if path.startswith("/api/"):  # an unknown query parameter
+                assert "400" in declared, (method, path)
             if method == "post":
                 assert {"401", "413", "415"} <= declared, (method, path)
             if method == "post" and path not in READS_BY_POST:

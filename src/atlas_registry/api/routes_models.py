@@ -32,8 +32,9 @@ from atlas_registry.api.openapi import (
     ROLLBACK_BODY,
     responses,
 )
+from atlas_registry.api.strict_query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=StrictQueryRoute)
 # What routes that answer with a prepared Response declare they answer: a JSON object.
 OBJECT = dict[str, Any]
 

@@ -29,12 +29,13 @@ from atlas_registry.api.deps import (
 )
 from atlas_registry.api.openapi import RESOLVE_BODY, responses
 from atlas_registry.api.problems import registry_problem
+from atlas_registry.api.strict_query import StrictQueryRoute
 
 if TYPE_CHECKING:
     from atlas_registry import ReviewItem
 
 health_router = APIRouter()
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=StrictQueryRoute)
 
 
 @health_router.get("/-/health", responses=responses())
