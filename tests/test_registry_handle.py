@@ -33,6 +33,15 @@ def test_open_refuses_a_database_below_head(db_url: str) -> None:
         Registry.open(db_url)
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_not_sent_to_migrate(url: str) -> None:
+    """`migrate --db sqlite://` would migrate a database of its own, then lose it."""
+    with pytest.raises(SchemaOutOfDateError, match="in-memory") as refused:
+        Registry.open(url)
+    assert "migrate --db sqlite:///scratch.db" in str(refused.value)
+    assert "memory%3A" not in str(refused.value)
+
+
 def test_the_schema_is_checked_once_per_handle(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

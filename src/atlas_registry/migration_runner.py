@@ -313,8 +313,14 @@ def ensure_current(db: Database) -> None:
     missing = [m.label for m in load_migrations(db.dialect) if m.number not in applied]
     if missing:
         at = f"{max(applied):04d}" if applied else "no migration"
+        remedy = f"back up the database, then run `atlas-registry migrate --db {db.display_url}`"
+        if db.dialect == "sqlite" and db.sqlite_file is None:
+            # A `migrate` in another process would migrate a database of its own.
+            remedy = (
+                "an in-memory database starts empty in every process, so no `migrate` can "
+                "reach it: use a file, e.g. `atlas-registry migrate --db sqlite:///scratch.db`"
+            )
         raise SchemaOutOfDateError(
             f"schema out of date: the database is at {at}, this version of atlas-registry "
-            f"needs {expected:04d} (pending: {', '.join(missing)}); back up the database, "
-            f"then run `atlas-registry migrate --db {db.display_url}`"
+            f"needs {expected:04d} (pending: {', '.join(missing)}); {remedy}"
         )
