@@ -243,6 +243,24 @@ def test_text_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     assert "not UTF-8" in err
 
 
+def test_a_byte_order_mark_before_the_document_is_ignored(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    """What some editors save as "UTF-8": RFC 8259 lets a reader ignore the mark."""
+    path = tmp_path / "bom.json"
+    registration = {"title": "Saved with a BOM", "metadata": logistic_regression(), **PIN}
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(registration).encode())
+    code, out, err = invoke("register", str(path), "--db", migrated_url, "--quiet")
+    assert code == 0, err
+    with Registry.open(migrated_url) as registry:
+        assert registry.get_model(out.strip()).title == "Saved with a BOM"
+    assert parse_json("\ufeff[1]", "x") == [1]
+    # Only before the document: inside a value the character is kept as written.
+    assert parse_json('"\ufeffa"', "x") == "\ufeffa"
+    with pytest.raises(InputError):
+        parse_json("\ufeff\ufeff[1]", "x")
+
+
 REFUSALS: dict[str, Callable[[], Any]] = {
     "not JSON": lambda: parse_json("{", "x"),
     "a lone surrogate escape": lambda: parse_json('{"a": "\\ud800"}', "x"),

@@ -19,6 +19,8 @@ the reason for each (they are listed for users in ``docs/limits.md``):
   (``1e400``) are refused;
 - text holds no NUL character (PostgreSQL cannot store one) and no unpaired
   UTF-16 surrogate (it is not Unicode text and cannot be written as UTF-8).
+
+A byte order mark before the document is ignored, as RFC 8259 allows.
 """
 
 from __future__ import annotations
@@ -136,6 +138,8 @@ def _read_fully(raw: str | bytes, source: str) -> Any:
             raise InputError(
                 f"{source} is not UTF-8 text (byte {exc.start} cannot be decoded)"
             ) from exc
+    # Windows editors save UTF-8 with a byte order mark; RFC 8259 lets a reader ignore it.
+    raw = raw.removeprefix("\ufeff")
     offset = _deepest_offset(raw)
     if offset is not None:
         raise ValidationError(
