@@ -235,6 +235,12 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
     from atlas_registry.artifact_catalog import get_model
 
     assert get_model(migrated_db, first.id).superseded_by == second.id
+    # Promoting it again is refused with the one way back, and that way works.
+    advice = f"only a rollback of its line promotes it again (rollback {first.id} --to 1)"
+    with pytest.raises(IllegalTransitionError, match=re.escape(advice)):
+        lifecycle.promote(migrated_db, first.id, actor="me")
+    lifecycle.rollback(migrated_db, first.id, to_version=1, actor="me", notes="back")
+    assert state(migrated_db, first.id) == "promoted"
 
 
 @pytest.mark.parametrize("statement", ["LINE_STATES", "PROMOTED_IN_LINE"])

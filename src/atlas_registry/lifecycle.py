@@ -99,6 +99,11 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
     if to_state not in TRANSITIONS[model.promotion_state]:
         allowed = sorted(TRANSITIONS[model.promotion_state])
         onward = f"it can only become {' or '.join(allowed)}" if allowed else "that state is final"
+        if model.promotion_state == "superseded" and to_state == "promoted":
+            onward = (
+                "only a rollback of its line promotes it again "
+                f"(rollback {model.id} --to {model.version_number})"
+            )
         raise IllegalTransitionError(
             f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}",
             from_state=model.promotion_state,
