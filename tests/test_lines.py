@@ -105,6 +105,10 @@ def test_references_name_versions_promoted_and_prefixes(registry: Registry) -> N
     with pytest.raises(NotFoundError, match="has no version 9"):
         registry.resolve("ad-risk@9")
     assert registry.resolve("ad-risk@001") == first
+    for long_ref in ("x" * 5000, "model-" + "y" * 5000):  # a line's length, a prefix's
+        with pytest.raises(NotFoundError, match=r"\.\.\. \(5,\d{3} characters\)") as refused:
+            registry.resolve(long_ref)
+        assert len(str(refused.value)) < 300
     # Beyond the column's range (and SQLite's 64-bit bind), beyond int()'s digit limit.
     for huge in ("2147483648", "9223372036854775808", "9" * 30, "9" * 5000):
         with pytest.raises(NotFoundError, match=f"has no version {huge[:40]}$"):

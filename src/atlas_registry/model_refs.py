@@ -19,6 +19,7 @@ from atlas_registry.tables import artifacts, model_lines, model_versions
 
 MIN_PREFIX = 8
 SHOWN_MATCHES = 10
+SHOWN_CHARACTERS = 100
 # Version numbers are 32-bit INTEGERs on PostgreSQL; a larger number names no
 # version, and SQLite's driver cannot even bind one beyond 64 bits.
 MAX_VERSION_NUMBER = 2**31 - 1
@@ -50,7 +51,14 @@ def resolve_model_ref(conn: Connection, ref: str) -> str:
     similar = _lines_like(conn, name)
     if similar:
         hint += f"; model lines with similar names: {', '.join(similar)}"
-    raise NotFoundError(f"no model, model line or id prefix matches {ref!r:.100}{hint}")
+    raise NotFoundError(f"no model, model line or id prefix matches {_quoted(ref)}{hint}")
+
+
+def _quoted(ref: str) -> str:
+    """``ref`` as a message quotes it: a reference can be anything a URL or a shell carries."""
+    if len(ref) <= SHOWN_CHARACTERS:
+        return repr(ref)
+    return f"{ref[:SHOWN_CHARACTERS]!r}... ({len(ref):,} characters)"
 
 
 def _lines_like(conn: Connection, name: str) -> list[str]:
@@ -151,11 +159,12 @@ def _by_prefix(conn: Connection, prefix: str) -> str:
     )
     matches = list(conn.execute(query).scalars())
     if not matches:
-        raise NotFoundError(f"no model, model line or id prefix matches {prefix!r}")
+        raise NotFoundError(f"no model, model line or id prefix matches {_quoted(prefix)}")
     if len(matches) > 1:
         shown = ", ".join(matches[:SHOWN_MATCHES])
         more = " and more" if len(matches) > SHOWN_MATCHES else ""
         raise AmbiguousReferenceError(
-            f"{prefix!r} is the start of several model ids ({shown}{more}): give more characters"
+            f"{_quoted(prefix)} is the start of several model ids ({shown}{more}): "
+            "give more characters"
         )
     return str(matches[0])
