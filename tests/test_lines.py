@@ -221,6 +221,7 @@ def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Databas
     migration_runner.migrate(db)
     add_legacy(db, "legacy-twin-a", {**logistic_regression()})
     add_legacy(db, "legacy-twin-b", {**logistic_regression()})
+    add_legacy(db, "legacy-self-named", {**logistic_regression()})  # its title is its id
     with db.transaction(write=True) as conn:
         conn.execute(
             text("UPDATE artifacts SET title = 'Twin Model' WHERE id IN (:a, :b)"),
@@ -231,11 +232,40 @@ def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Databas
         names = {s.name for s in registry.lines()}
         assert "ad-risk-prediction-model" in names
         assert "twin-model" not in names
+        assert "legacy-self-named" not in names
         assert registry.get_model("ad-risk-prediction-model").title == "AD Risk Prediction Model"
     held = {item.artifact_id: item for item in list_reviews(db)}
     for twin in ("legacy-twin-a", "legacy-twin-b"):
         assert not held[twin].blocking
         assert "'twin-model'" in held[twin].reasons[0]["reason"]
+    assert "is also an artifact id" in held["legacy-self-named"].reasons[0]["reason"]
+
+
+def test_a_line_name_and_an_artifact_id_are_never_the_same(registry: Registry) -> None:
+    """An exact id is tried before a line name: ``promote X`` must not mean a stale version."""
+    with pytest.raises(ValidationError) as refused:  # version 1 would take the line's name
+        _register(registry, "ad-risk", artifact_id="ad-risk")
+    assert [v.path for v in refused.value.violations] == ["line"]
+    first = _register(registry, artifact_id="model-named-by-hand")
+    with pytest.raises(ValidationError, match="is also an artifact id"):
+        _register(registry, "model-named-by-hand")
+    with pytest.raises(ValidationError, match="is also an artifact id"):
+        registry.name_line(first, "model-named-by-hand")
+    _register(registry, "ad-risk")
+    with pytest.raises(ValidationError, match="ad-risk is the name of a model line"):
+        _register(registry, artifact_id="ad-risk")
+    batch = [
+        ModelRegistration(title="t", metadata=logistic_regression(), **PIN, **fields)
+        for fields in ({}, {"artifact_id": "ad-risk"}, {"line": "fresh", "artifact_id": "fresh"})
+    ]
+    with pytest.raises(ValidationError) as refused:
+        registry.register_models(batch)
+    assert [v.path for v in refused.value.violations] == ["[1].artifact_id", "[2].line"]
+    # Nothing was written by the refusals; the line still reads as its latest version.
+    assert [s.name for s in registry.lines()] == ["ad-risk"]
+    second = _register(registry, "ad-risk")
+    assert registry.resolve("ad-risk") == second
+    assert registry.get_model(second).version_number == 2
 
 
 def test_the_cli_registers_into_a_line_and_reads_it_back(

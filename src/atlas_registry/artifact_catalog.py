@@ -32,6 +32,7 @@ from atlas_registry.lines import (
     lock_lines_of,
     name_lines_in,
     names_to_create,
+    refuse_id_names,
 )
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
@@ -143,6 +144,7 @@ def write_prepared(
     roots_of = {row["id"]: row["lineage_id"] or row["id"] for row in artifact_rows}
     existing_roots = {k.root: k.line_name for k in known.values() if k.line_name}
     new_names = names_to_create(prepared, roots_of, existing_names, existing_roots)
+    refuse_id_names(prepared, new_names, existing, known, batch=batch)
     now = utc_timestamp()
     if moved_roots:
         ordered = sorted(moved_roots)
@@ -181,6 +183,7 @@ class KnownLookup:
     def send(cls, session: SqlSession, prepared: Sequence[PreparedModel]) -> KnownLookup:
         """Send the reads of every id the batch names or creates, a chunk at a time."""
         wanted = {p.artifact_id for p in prepared}
+        wanted |= {p.line for p in prepared if p.line}  # a new line's name must not be an id
         wanted |= {p.parent_version_id for p in prepared if p.parent_version_id}
         wanted |= {ref for p in prepared for ref, _type in p.references.values()}
         return cls(

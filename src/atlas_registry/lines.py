@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,8 @@ from atlas_registry.sql_session import Pending, SqlSession, chunked, marks
 from atlas_registry.tables import artifacts
 
 _ROOT_SQL = "COALESCE(lineage_id, id)"
+# Why a line may not take an artifact's id as its name (a reference tries ids first).
+_ALSO_AN_ID = "is also an artifact id, which a reference would mean instead of the line"
 
 
 def _lines_named(session: SqlSession, names: Sequence[str]) -> dict[str, str]:
@@ -116,9 +118,47 @@ def lock_lines_of(
         db.lock(session, f"atlas_registry:line-name:{name}")
     parents = sorted({item.parent_version_id for item in prepared if item.parent_version_id})
     lock_lines(db, session, parents, names=names)
+    # A chosen artifact id is read as a name too: it must not be one (see refuse_id_names).
+    read = sorted(set(names) | {item.artifact_id for item in prepared if item.chosen_id})
     return NamedLinesRead(
-        [session.later(_NAMED_LINES.format(marks=marks(len(c))), c) for c in chunked(names)]
+        [session.later(_NAMED_LINES.format(marks=marks(len(c))), c) for c in chunked(read)]
     )
+
+
+def refuse_id_names(
+    prepared: Sequence[PreparedModel],
+    new_names: Collection[str],
+    existing: Sequence[NamedLine],
+    known_ids: Collection[str],
+    *,
+    batch: bool,
+) -> None:
+    """Refuse a new line name that is an artifact id, and a chosen artifact id that is a line name.
+
+    A reference tries an exact id before a line name, so a line named like an
+    artifact could not be reached by its name: ``show X`` and ``promote X``
+    would mean the artifact X, not the line's latest version. ``known_ids``
+    are the ids the batch's reads found (its line names were among those read).
+    """
+    ids = {item.artifact_id for item in prepared}
+    line_names_taken = {line.name for line in existing}
+    problems = []
+    for index, item in enumerate(prepared):
+        where = f"[{index}]." if batch else ""
+        if item.line in new_names and (item.line in known_ids or item.line in ids):
+            problems.append(
+                Violation(f"{where}line", f"{item.line} {_ALSO_AN_ID}; choose another name")
+            )
+        if item.chosen_id and item.artifact_id in line_names_taken:
+            problems.append(
+                Violation(
+                    f"{where}artifact_id",
+                    f"{item.artifact_id} is the name of a model line, which a reference to it "
+                    "would no longer reach; choose another id, or leave it out",
+                )
+            )
+    if problems:
+        raise ValidationError("a line name and an artifact id would be the same", problems)
 
 
 def join_lines(
@@ -207,6 +247,7 @@ def slug_of(title: str) -> str | None:
     return slug if matches(LINE_NAME, slug) else None
 
 
+_IDS_AMONG = select(artifacts.c.id).where(artifacts.c.id.in_(bindparam("ids", expanding=True)))
 _ROOTS_OF = select(artifacts.c.id, ROOT.label("root")).where(
     artifacts.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -238,15 +279,17 @@ def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> di
         if root not in wanted[slug]:
             wanted[slug].append(root)
     taken = _lines_named(session, sorted(wanted))
+    ids = set(conn.execute(_IDS_AMONG, {"ids": sorted(wanted)}).scalars())
     create = {}
     for slug, slug_roots in wanted.items():
         claimants = sorted(a for a, r in roots.items() if r in slug_roots)
-        if slug in taken or len(slug_roots) > 1:
-            clash = (
-                f"already names the line of {taken[slug]}"
-                if slug in taken
-                else f"would name the lines of {', '.join(claimants)}"
-            )
+        if slug in taken or slug in ids or len(slug_roots) > 1:
+            if slug in taken:
+                clash = f"already names the line of {taken[slug]}"
+            elif slug in ids:
+                clash = _ALSO_AN_ID
+            else:
+                clash = f"would name the lines of {', '.join(claimants)}"
             for artifact_id in claimants:
                 reasons[artifact_id] = (
                     f"line name {slug!r} (from the title) {clash}; name this line by hand "
@@ -335,6 +378,11 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
             raise NotFoundError(f"no model {model_id!r} in the catalog")
         if _lines_named(session, [name]):
             raise AlreadyExistsError(f"a model line is already named {name}")
+        if session.first("SELECT 1 FROM artifacts WHERE id = ?", (name,)) is not None:
+            raise ValidationError(  # see refuse_id_names
+                "the line name is an artifact id",
+                [Violation("name", f"{name} {_ALSO_AN_ID}; choose another name")],
+            )
         root = found[0]
         existing = line_names(session, [root])
         if root in existing:

@@ -3,7 +3,8 @@ or a unique id prefix of at least 8 characters.
 
 Precedence, so a reference always means one thing: an exact artifact id first,
 then a line name, then an id prefix. A prefix that matches several models is
-refused with the ids it matches.
+refused with the ids it matches. Writers keep line names and artifact ids
+apart (``lines.refuse_id_names``), so the first two never compete.
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ class PreparedModel:
     version_row: dict[str, Any]
     metric_rows: list[dict[str, Any]]
     line: str | None = None
+    chosen_id: bool = False  # the caller gave the artifact id (it was not generated)
 
 
 def time_ordered_uuid() -> uuid.UUID:
@@ -293,6 +294,7 @@ def prepare(
         artifact_row=artifact_row,
         version_row=version_row,
         line=registration.line,
+        chosen_id=registration.artifact_id is not None,
         metric_rows=[
             {
                 "artifact_id": artifact_id,
