@@ -21,6 +21,8 @@ from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.payloads import external_fine_tune, logistic_regression
 
+PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+
 
 def write(tmp_path: Path, name: str, document: Any) -> str:
     path = tmp_path / name
@@ -149,3 +151,44 @@ def test_unmigrated_database_says_run_migrate(tmp_path: Path, command: list[str]
     assert code == SchemaOutOfDateError.exit_code
     assert "schema out of date" in err
     assert "Traceback" not in err
+
+
+def test_a_narrow_terminal_leaves_columns_out_instead_of_folding_them(
+    migrated_db: Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80 columns the whole list once folded to a letter a line in every column but the id."""
+    from atlas_registry.cli import common
+
+    registration = {"title": "AD risk predictor", **PIN, "metadata": logistic_regression()}
+    path = write(tmp_path, "r.json", registration)
+    ids = [invoke("register", path, "--line", "ad-risk", "--quiet", "--db", db_url)[1].strip()]
+    ids.append(invoke("register", path, "--line", "ad-risk", "--quiet", "--db", db_url)[1].strip())
+    for width, left_out in ((80, "title, family, framework, benchmark, by"), (200, None)):
+        monkeypatch.setattr(common.stdout, "width", width)
+        code, out, _ = invoke("list", "--db", db_url)
+        assert code == 0
+        lines = out.splitlines()
+        assert max(len(line) for line in lines) <= width
+        for model_id in ids:  # whole, on one line, to copy
+            assert any(model_id in line for line in lines)
+        header = next(line for line in lines if "id" in line and "state" in line)
+        assert [cell.strip() for cell in header.strip("┃").split("┃")][:4] == [
+            "id",
+            "line",
+            "v",
+            "state",
+        ]
+        if left_out is None:
+            assert "not shown" not in out
+            assert "AD risk predictor" in out
+        else:
+            assert f"to fit, not shown: {left_out} (--json shows all)" in out
+
+
+def test_a_table_never_leaves_out_its_first_column_or_an_id() -> None:
+    from atlas_registry.cli.common import table
+
+    rows = [["a" * 30, "model-" + "0" * 36, "x" * 40, "y" * 40]]
+    grid = table(None, ["name", "id", "note", "more"], rows, width=40)
+    assert [column.header for column in grid.columns] == ["name", "id"]
+    assert grid.caption == "to fit, not shown: note, more (--json shows all)"

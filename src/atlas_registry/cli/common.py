@@ -181,14 +181,61 @@ def call_admin(
     return run(as_json, opened, render, to_json)
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
+# Folded narrower than this, a column is a letter a line: unreadable. Such a
+# column is left out instead, and the table says so.
+MIN_COLUMN_WIDTH = 8
+SHORT_COLUMN_WIDTH = 12
+
+
+def table(
+    title: str | None, columns: list[str], rows: list[list[Any]], *, width: int | None = None
+) -> Table:
+    """The rows as a table that fits ``width`` (the terminal's, by default).
+
+    Columns are listed most important first: when the terminal cannot give
+    every column :data:`MIN_COLUMN_WIDTH`, the last ones are left out (never
+    the first, never an id) and the table's caption names them.
+    """
+    cells = [["" if cell is None else visible_text(str(cell)) for cell in row] for row in rows]
+    widest = [
+        max([len(column), *(len(row[index]) for row in cells)])
+        for index, column in enumerate(columns)
+    ]
+    whole = [column in ID_COLUMNS or column.startswith("id ") for column in columns]
+    # Short values (a state, a version number) are never folded; longer ones down to the minimum.
+    least = [
+        w if keep or w <= SHORT_COLUMN_WIDTH else MIN_COLUMN_WIDTH
+        for w, keep in zip(widest, whole, strict=True)
+    ]
+    shown = list(range(len(columns)))
+    available = width or stdout.width
+    while _table_width([least[i] for i in shown]) > available:
+        droppable = [i for i in shown[1:] if not whole[i]]
+        if not droppable:
+            break
+        shown.remove(droppable[-1])
     grid = Table(
-        title=visible_text(title) if title else None, show_lines=False, title_justify="left"
+        title=visible_text(title) if title else None,
+        show_lines=False,
+        title_justify="left",
+        caption_justify="left",
     )
-    for column in columns:
+    for index in shown:
         # Ids are copied and pasted: never fold one across lines.
-        whole = column in ID_COLUMNS or column.startswith("id ")
-        grid.add_column(column, overflow="ignore" if whole else "fold", no_wrap=whole)
-    for row in rows:
-        grid.add_row(*(Text("" if cell is None else visible_text(str(cell))) for cell in row))
+        grid.add_column(
+            columns[index],
+            overflow="ignore" if whole[index] else "fold",
+            no_wrap=whole[index],
+            min_width=None if whole[index] else least[index],
+        )
+    for row in cells:
+        grid.add_row(*(Text(row[index]) for index in shown))
+    if len(shown) < len(columns):
+        left_out = ", ".join(c for i, c in enumerate(columns) if i not in shown)
+        grid.caption = f"to fit, not shown: {left_out} (--json shows all)"
     return grid
+
+
+def _table_width(column_widths: list[int]) -> int:
+    """A boxed table's width: each column padded by a space each side, and the rules."""
+    return sum(column_widths) + 3 * len(column_widths) + 1

@@ -82,16 +82,18 @@ def history(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False)
         rows = [
             [
                 e.created_at,
-                e.artifact_id,
                 f"{e.from_state} -> {e.to_state}",
                 e.actor,
-                "yes" if e.override else "",
                 e.notes,
+                "yes" if e.override else "",
             ]
             for e in events
         ]
-        columns = ["when (UTC)", "model", "transition", "actor", "override", "notes"]
-        stdout.print(table(f"History of {model_id}", columns, rows))
+        # Every event is the one model's: its id goes in the title, not in a column.
+        named = events[0].artifact_id if events else model_id
+        title = f"History of {model_id}" + (f" ({named})" if named != model_id else "")
+        columns = ["when (UTC)", "transition", "actor", "notes", "override"]
+        stdout.print(table(title, columns, rows))
 
     call(db, as_json, lambda registry: registry.history(model_id), render)
 

@@ -158,8 +158,8 @@ def _list_table(page: Page) -> None:
             r.id,
             r.line_name,
             r.version_number,
-            r.title,
             r.promotion_state,
+            r.title,
             r.model_family,
             r.framework,
             r.benchmark_id,
@@ -167,7 +167,8 @@ def _list_table(page: Page) -> None:
         ]
         for r in page.items
     ]
-    columns = ["id", "line", "v", "title", "state", "family", "framework", "benchmark", "by"]
+    # Most important first: a narrow terminal leaves out the last columns.
+    columns = ["id", "line", "v", "state", "title", "family", "framework", "benchmark", "by"]
     stdout.print(table(f"{len(page.items)} model(s)", columns, rows))
     if page.next_page_token:
         stdout.print(
