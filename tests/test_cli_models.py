@@ -44,6 +44,17 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     assert invoke("validate", str(tmp_path / "missing.json"))[0] == InputError.exit_code
 
 
+def test_validate_lists_field_and_metadata_problems_together(tmp_path: Path) -> None:
+    """A misspelt field must not hide the metadata's problems: every one is listed at once."""
+    metadata = logistic_regression()
+    metadata["model_famly"] = metadata.pop("model_family")
+    document = {"titel": "AD risk", **PIN, "metadata": metadata}
+    code, _, err = invoke("validate", write(tmp_path, "r.json", document), "--json")
+    assert code == ValidationError.exit_code
+    paths = [v["path"] for v in json.loads(err)["violations"]]
+    assert paths == ["titel", "title", "metadata.model_family", "metadata.model_famly"]
+
+
 def test_validate_reads_stdin_and_reports_nan_and_json(tmp_path: Path) -> None:
     text = json.dumps(logistic_regression()).replace("0.83", "NaN")
     code, _, err = invoke("validate", "-", "--json", stdin=text)

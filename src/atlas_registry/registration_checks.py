@@ -13,6 +13,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -315,7 +316,14 @@ def check_registration(document: Any, validator: MetadataValidator) -> ModelRegi
     is listed at once (references to other artifacts need the database and are
     checked by ``register --dry-run``).
     """
-    registration = ModelRegistration.from_dict(document)
+    try:
+        registration = ModelRegistration.from_dict(document)
+    except ValidationError as refused:  # the fields are wrong: the metadata is still checked
+        problems = list(refused.violations)
+        if isinstance(document, Mapping) and "metadata" in document:
+            _, metadata_problems = validator.checked_json(document["metadata"])
+            problems += [under("metadata", v) for v in metadata_problems]
+        raise ValidationError("the registration is invalid", problems) from None
     _, problems = prepare(registration, validator)
     if problems:
         raise ValidationError("the registration is invalid", problems)
