@@ -93,6 +93,18 @@ def test_what_a_rollback_cannot_do(registry: Registry) -> None:
         registry.rollback("ad-risk", actor="a", notes=" ")
 
 
+def test_after_a_withdrawal_a_rollback_must_name_its_version(registry: Registry) -> None:
+    """With v2 withdrawn, "back" is v2 or v1: the rollback does not guess which to promote."""
+    v1, v2 = _version(registry), _version(registry)
+    registry.promote(v1, actor="eval")
+    registry.promote(v2, actor="eval")
+    registry.supersede(v2, actor="ops", notes="withdrawn: leaks labels")
+    with pytest.raises(IllegalTransitionError, match=r"rollback --to N; superseded: 1, 2\)"):
+        registry.rollback("ad-risk", actor="ops", notes="back")
+    assert _states(registry) == ["superseded", "superseded"]
+    assert registry.rollback("ad-risk", to_version=1, actor="ops", notes="back").model.id == v1
+
+
 def test_rollback_from_the_cli(registry: Registry, db_url: str, tmp_path: Path) -> None:
     v1, v2 = _version(registry), _version(registry)
     registry.promote(v1, actor="eval")

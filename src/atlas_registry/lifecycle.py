@@ -448,6 +448,14 @@ def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> 
             raise IllegalTransitionError(
                 f"model line {line} has no earlier superseded version to roll back to"
             )
+        if below is None:
+            # Its promotion was withdrawn: "back" could mean the withdrawn version
+            # itself or the one before it, and guessing would put either in production.
+            versions = ", ".join(str(r.version_number) for r in earlier)
+            raise IllegalTransitionError(
+                f"model line {line} has no promoted version to roll back from; say which "
+                f"version to promote again (rollback --to N; superseded: {versions})"
+            )
         target = earlier[-1]
     if target.promotion_state != "superseded":
         raise IllegalTransitionError(
@@ -469,7 +477,8 @@ def rollback(
 ) -> TransitionResult:
     """Re-promote an earlier (superseded) version of ``model_id``'s line; supersede the current one.
 
-    Without ``to_version``, the latest superseded version below the promoted one.
+    Without ``to_version``, the latest superseded version below the promoted one
+    (a line with no promoted version needs ``to_version``).
     The version passes the gate again (or an override with notes is recorded);
     both moves are one transaction under the line's lock, each with its event.
     """
