@@ -61,6 +61,18 @@ def test_an_unusable_proposed_schema_is_refused(registry: Registry) -> None:
         registry.check_schema({"$id": "x:1", "type": 12})
 
 
+@pytest.mark.parametrize("ref", ["file:///etc/hostname", "https://schemas.example.org/model.json"])
+def test_a_proposed_schema_is_never_let_read_a_file_or_a_url(registry: Registry, ref: str) -> None:
+    """The validator library follows a ``$ref`` to a file or a URL unless told not to:
+    the refusal must come from the registry's retriever, before anything is read."""
+    with pytest.raises(InputError, match="is not read: a schema must hold every definition"):
+        registry.check_schema({"$id": "x:1", "properties": {"a": {"$ref": ref}}})
+    # One line: jsonschema-rs's own account of where is not passed on.
+    with pytest.raises(InputError) as refused:
+        registry.check_schema({"$id": "x:1", "$ref": ref})
+    assert "\n" not in str(refused.value)
+
+
 def test_the_command_exits_1_when_anything_would_break(
     registry: Registry, tmp_path: Path, db_url: str
 ) -> None:

@@ -86,7 +86,8 @@ def validator_for(schema: Any) -> MetadataValidator:
     try:
         return MetadataValidator(schema)
     except Exception as exc:  # jsonschema-rs raises its own error class for a bad schema
-        raise InputError(f"the proposed schema is not a usable JSON Schema: {exc}") from exc
+        reason = str(exc).split("\n\n")[0]  # jsonschema-rs appends where, at length
+        raise InputError(f"the proposed schema is not a usable JSON Schema: {reason}") from exc
 
 
 def count_models(db: Database) -> int:

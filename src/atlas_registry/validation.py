@@ -113,13 +113,19 @@ def _type_phrase(types: Sequence[str]) -> str:
     return " or ".join(names.get(t, t) for t in types)
 
 
+def _refuse_retrieval(uri: str) -> Any:
+    """A ``$ref`` outside the schema is never followed: by default the validator
+    would read a local file or fetch a URL that a proposed schema names."""
+    raise ValueError(f"{uri} is not read: a schema must hold every definition it refers to")
+
+
 class MetadataValidator:
     """A compiled schema that reports every violation in plain words."""
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self.version = schema_version(schema)
-        self._validator = jsonschema_rs.Draft7Validator(dict(schema))
+        self._validator = jsonschema_rs.Draft7Validator(dict(schema), retriever=_refuse_retrieval)
 
     def checked_json(self, metadata: Any) -> tuple[str | None, list[Violation]]:
         """The metadata as stored JSON text when valid, else every violation.
