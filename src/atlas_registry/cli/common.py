@@ -53,11 +53,13 @@ class SafeConsole(Console):
     """A console for stored text: no Rich markup is read, control characters are shown.
 
     Registered text reaches the terminal through every command, so the guard is
-    here once rather than at each print: ``[link=...]`` in a title stays text.
+    here once rather than at each print: ``[link=...]`` in a title stays text,
+    and so does ``:warning:``.
     """
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(markup=False, **options)
+        # No emoji codes either: a title or an id holding ":x:" is printed as typed.
+        super().__init__(markup=False, emoji=False, **options)
 
     def print(self, *objects: Any, **options: Any) -> None:
         shown = [visible_text(item) if isinstance(item, str) else item for item in objects]
