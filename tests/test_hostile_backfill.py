@@ -143,6 +143,8 @@ def test_metadata_that_already_satisfies_the_schema_is_adopted_as_it_is(
     metadata.pop("base_model_id", None)
     add_artifact(legacy_db, "dataset-sea-ad", "dataset")
     add_legacy(legacy_db, "legacy-valid", metadata)
+    with legacy_db.transaction(write=True) as conn:  # a title that does not name the line as its id
+        conn.execute(text("UPDATE artifacts SET title = 'Valid model' WHERE id = 'legacy-valid'"))
     backfill(legacy_db)
     with legacy_db.transaction() as conn:
         stored = conn.execute(text("SELECT metadata FROM artifacts WHERE id = 'legacy-valid'"))
