@@ -430,3 +430,20 @@ def test_serve_refuses_open_writes_on_a_public_address(svc: Service, db_url: str
     code, _, err = invoke("serve", "--host", "0.0.0.0", "--db", db_url)
     assert code == ConfigurationError.exit_code
     assert "no API token exists" in err
+
+
+def test_serve_on_a_port_in_use_says_so_before_serving(svc: Service, db_url: str) -> None:
+    """uvicorn alone logged the failure after the "serving" line and exited 3 (not found)."""
+    import socket
+
+    from atlas_registry import ConfigurationError
+    from tests.cli_helpers import invoke
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, out, err = invoke("serve", "--port", port, "--read-only", "--db", db_url)
+    assert code == ConfigurationError.exit_code
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in err
+    assert "serving" not in out

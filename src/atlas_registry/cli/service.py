@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Annotated
 
 import typer
@@ -73,6 +74,23 @@ def token_revoke(
     )
 
 
+def _check_can_listen(host: str, port: int) -> None:
+    """Refuse, before saying "serving", an address this process cannot listen on.
+
+    Left to uvicorn, a port in use is logged after the "serving" line and the
+    command exits 3, which here means "not found". The probe binds as uvicorn
+    does (address reuse on, so a port in TIME_WAIT is not refused).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigurationError(f"cannot listen on {host}:{port}: {reason}") from exc
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -116,5 +134,6 @@ def serve(
         if not _is_loopback(host) and host != "0.0.0.0":
             hosts.append(host)
         configure(db, read_only=read_only, anonymous_read=not no_anonymous_read, hosts=hosts)
+        _check_can_listen(host, port)
     stdout.print(f"serving {url} on http://{host}:{port} (OpenAPI: /openapi.json)")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
