@@ -149,6 +149,8 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(svc: Service) -> None
     assert message.startswith("is not a parameter of this route; it takes ")
     assert "promotion_state" in message
     assert "page_size" in message
+    typo = svc.client.get("/api/v1/models", params={"line": "no-such-line"})
+    assert "no model line named" in assert_problem(typo, 404, "not_found_error")["detail"]
     filtered = svc.client.get("/api/v1/models", params={"promotion_state": "promoted"})
     assert filtered.status_code == 200
     assert filtered.json()["items"] == []

@@ -241,6 +241,18 @@ def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Databas
     assert "is also an artifact id" in held["legacy-self-named"].reasons[0]["reason"]
 
 
+def test_listing_an_unknown_line_names_it_instead_of_an_empty_list(registry: Registry) -> None:
+    _register(registry, "ad-risk")
+    similar = r"no model line named 'ad-rsk'; model lines with similar names: ad-risk"
+    with pytest.raises(NotFoundError, match=similar):
+        registry.list_models(line="ad-rsk")
+    with pytest.raises(NotFoundError, match="no model line named 'ad-rsk'"):
+        registry.list_page(line="ad-rsk", page_size=5)
+    # A line that exists and matches nothing is an empty list, as any filter is.
+    assert registry.list_models(line="ad-risk", promotion_state="rejected") == []
+    assert registry.list_page(line="ad-risk", promotion_state="rejected").items == []
+
+
 def test_a_line_name_and_an_artifact_id_are_never_the_same(registry: Registry) -> None:
     """An exact id is tried before a line name: ``promote X`` must not mean a stale version."""
     with pytest.raises(ValidationError) as refused:  # version 1 would take the line's name

@@ -62,6 +62,14 @@ def _quoted(ref: str) -> str:
     return f"{ref[:SHOWN_CHARACTERS]!r}... ({len(ref):,} characters)"
 
 
+def require_line(conn: Connection, name: str) -> None:
+    """NotFoundError, naming lines spelt alike, when no model line is named ``name``."""
+    if conn.execute(_LINE_ROOT, {"name": name}).first() is None:
+        similar = _lines_like(conn, name)
+        hint = f"; model lines with similar names: {', '.join(similar)}" if similar else ""
+        raise NotFoundError(f"no model line named {_quoted(name)}{hint}")
+
+
 def _lines_like(conn: Connection, name: str) -> list[str]:
     """Line names that start with ``name``, or are close to it: what the user may have meant."""
     starting = select(model_lines.c.name).where(

@@ -34,7 +34,7 @@ from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
-from atlas_registry.model_refs import resolve_model_ref
+from atlas_registry.model_refs import require_line, resolve_model_ref
 from atlas_registry.pins.checks import PinCheck, checks_of, latest_checks
 from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.promotion_policy import GatePolicy, load_policy
@@ -166,22 +166,37 @@ class Registry(_Handle):
 
     def list_models(self, **filters: Any) -> list[ModelRecord]:
         """See :func:`atlas_registry.catalog_queries.list_models` for the filters."""
-        return artifact_catalog.list_models(self.database, **self._resolved_filters(filters))
+        found = artifact_catalog.list_models(self.database, **self._resolved_filters(filters))
+        if not found:
+            self._require_line(filters.get("line"))
+        return found
 
     def list_page(
         self, *, page_size: int = 50, page_token: str | None = None, **filters: Any
     ) -> Page:
         """One page of models, newest first, and the token of the next page."""
-        return catalog_queries.list_page(
+        page = catalog_queries.list_page(
             self.database,
             page_size=page_size,
             page_token=page_token,
             **self._resolved_filters(filters),
         )
+        if not page.items:
+            self._require_line(filters.get("line"))
+        return page
 
     def _resolved_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
         base = filters.get("base_model_id")
         return {**filters, "base_model_id": self.resolve(base)} if base else filters
+
+    def _require_line(self, name: str | None) -> None:
+        """A misspelt line is not an empty line: an empty list names it, and lines spelt alike.
+
+        Asked only when nothing matched, so a list that finds models pays nothing.
+        """
+        if name:
+            with self.database.single_read() as conn:
+                require_line(conn, name)
 
     def lineage(self, model_ref: str) -> Lineage:
         return self._read(artifact_catalog.lineage, model_ref)
