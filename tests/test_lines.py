@@ -241,6 +241,30 @@ def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Databas
     assert "is also an artifact id" in held["legacy-self-named"].reasons[0]["reason"]
 
 
+def test_only_a_registered_models_line_can_be_named(db: Database, db_url: str) -> None:
+    """Naming a held legacy model's line wrote the name, then failed with a traceback."""
+    from atlas_registry import migration_runner
+
+    migration_runner.migrate(db)
+    add_legacy(db, "legacy-held", '{"model_type": "ode"}')  # too little to backfill
+    backfill(db)
+    add_artifact_row = (
+        "INSERT INTO artifacts (id, artifact_type, title) VALUES (:id, 'dataset', 'd')"
+    )
+    with db.transaction(write=True) as conn:
+        conn.execute(text(add_artifact_row), {"id": "dataset-1"})
+    for model, why in (("legacy-held", "has no registry facts yet"), ("dataset-1", "not a model")):
+        code, _, err = invoke("name-line", model, "some-line", "--db", db_url)
+        assert code == NotFoundError.exit_code
+        assert why in err
+    with Registry.open(db_url) as registry:
+        assert registry.lines() == []
+        with pytest.raises(NotFoundError, match="no model line named 'some-line'"):
+            registry.lines(name="some-line")
+    code, _, err = invoke("lines", "some-line", "--db", db_url)
+    assert code == NotFoundError.exit_code
+
+
 def test_listing_an_unknown_line_names_it_instead_of_an_empty_list(registry: Registry) -> None:
     _register(registry, "ad-risk")
     similar = r"no model line named 'ad-rsk'; model lines with similar names: ad-risk"

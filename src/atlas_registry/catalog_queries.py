@@ -144,7 +144,8 @@ def fetch_model(conn: Connection | SqlSession, artifact_id: str) -> ModelRecord:
         raise NotFoundError(f"{artifact_id!r} is a {found[0]} artifact, not a model")
     raise NotFoundError(
         f"model {artifact_id!r} has no registry facts yet (a legacy artifact): "
-        "run `atlas-registry backfill`"
+        "run `atlas-registry backfill`, or resolve it if the backfill held it "
+        "(`atlas-registry review list`)"
     )
 
 

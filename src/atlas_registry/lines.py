@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from atlas_registry.catalog_queries import ROOT
+from atlas_registry.catalog_queries import ROOT, fetch_model
 from atlas_registry.db import Database, utc_timestamp
-from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError, Violation
+from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.patterns import LINE_NAME, matches
 from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.sql_session import Pending, SqlSession, chunked, marks
@@ -373,9 +373,9 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
         )
     with db.session(write=True) as session:
         db.lock(session, f"atlas_registry:line-name:{name}")
-        found = session.first(f"SELECT {_ROOT_SQL} FROM artifacts WHERE id = ?", (model_id,))
-        if found is None:
-            raise NotFoundError(f"no model {model_id!r} in the catalog")
+        # A registered model only (not a dataset, not a legacy model still held): a
+        # named line must list its versions.
+        model = fetch_model(session, model_id)
         if _lines_named(session, [name]):
             raise AlreadyExistsError(f"a model line is already named {name}")
         if session.first("SELECT 1 FROM artifacts WHERE id = ?", (name,)) is not None:
@@ -383,7 +383,7 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
                 "the line name is an artifact id",
                 [Violation("name", f"{name} {_ALSO_AN_ID}; choose another name")],
             )
-        root = found[0]
+        root = model.lineage_id or model.id
         existing = line_names(session, [root])
         if root in existing:
             raise AlreadyExistsError(f"the line of {model_id} is already named {existing[root]}")

@@ -202,8 +202,14 @@ class Registry(_Handle):
         return self._read(artifact_catalog.lineage, model_ref)
 
     def lines(self, *, name: str | None = None) -> list[LineSummary]:
-        """Named model lines, each with its latest and promoted version."""
-        return lines.list_lines(self.database, name=name)
+        """Named model lines, each with its latest and promoted version.
+
+        With ``name``, that one line; NotFoundError (naming lines spelt alike) if none is.
+        """
+        found = lines.list_lines(self.database, name=name)
+        if not found:
+            self._require_line(name)
+        return found
 
     def name_line(self, model_ref: str, name: str) -> LineSummary:
         """Name the (unnamed) line of a model, e.g. one registered before lines had names."""

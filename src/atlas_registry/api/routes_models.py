@@ -336,9 +336,9 @@ async def line(
     """One line: its summary and its versions, newest first, paged."""
 
     def read(found: Registry, _caller: Caller) -> tuple[Any, Any]:
-        summaries = found.lines(name=name)
-        if not summaries:
-            raise NotFoundError(f"no model line named {name!r:.100}")
+        summaries = found.lines(name=name)  # NotFoundError when there is no such line
+        if not summaries:  # named, but none of its versions is registered yet
+            raise NotFoundError(f"model line {name} has no registered version")
         page = found.list_page(page_size=page_size, page_token=page_token, line=name)
         return summaries[0], page
 
