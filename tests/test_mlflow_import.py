@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import NotFoundError, Registry
+from atlas_registry import ModelRegistration, NotFoundError, Registry
 from tests.cli_helpers import invoke
 
 mlflow = pytest.importorskip("mlflow")
@@ -177,3 +177,33 @@ def test_the_cli_checks_without_writing_and_reports_held_versions(
     assert code == NotFoundError.exit_code
     assert "no MLflow tracking database" in err
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_a_line_that_holds_another_models_versions_is_not_imported_into(
+    registry: Registry, tracking_uri: str, tmp_path: Path
+) -> None:
+    """ "AD Risk" and "ad-risk" make one line name: the second must not continue the first."""
+    from tests.payloads import logistic_regression
+
+    registry.import_mlflow(tracking_uri, models=["AD Risk"])
+    other_uri = f"sqlite:///{tmp_path / 'other.db'}"
+    client = mlflow.MlflowClient(tracking_uri=other_uri, registry_uri=other_uri)
+    experiment = client.create_experiment("other", artifact_location=str(tmp_path / "a"))
+    client.create_registered_model("ad-risk", tags=FACTS)
+    run_id = _run(client, experiment, 0.9, COMMITS[0])
+    client.create_model_version("ad-risk", source=str(tmp_path / "m"), run_id=run_id)
+    [entry] = registry.import_mlflow(other_uri).versions
+    assert entry.status == "held"
+    assert [p.path for p in entry.problems] == ["line"]
+    assert "already holds 3 version(s) that are not versions of MLflow model 'ad-risk'" in (
+        entry.problems[0].message
+    )
+    versions = sorted(registry.list_models(line="ad-risk"), key=lambda m: m.version_number)
+    assert [m.title for m in versions] == ["AD Risk v1", "AD Risk v2", "AD Risk v3"]
+    # A line registered in Atlas itself is not continued by an import either.
+    registry.register_model(
+        ModelRegistration(title="native", metadata=logistic_regression(), line="weak-model")
+    )
+    [weak] = registry.import_mlflow(tracking_uri, models=["Weak Model"]).versions
+    assert (weak.status, weak.problems[0].path) == ("held", "line")
+    assert len(registry.list_models(line="weak-model")) == 1

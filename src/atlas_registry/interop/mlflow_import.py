@@ -39,6 +39,7 @@ from atlas_registry.interop.mlflow_mapping import (
     registration_for,
 )
 from atlas_registry.interop.mlflow_source import MlflowModel, read_models, source_key
+from atlas_registry.lines import ROOT_ID_OF_N
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRecord
 from atlas_registry.validation import MetadataValidator
@@ -130,6 +131,7 @@ def _import_versions(
     line = line_for(model.name)
     entries: list[ImportedVersion] = []
     held_at: int | None = None
+    foreign = _foreign_versions(db, line, model, source) if line else []
     for version in model.versions:
         entry = ImportedVersion(model.name, version.version, "held", line=line)
         entries.append(entry)
@@ -145,6 +147,15 @@ def _import_versions(
             continue
         if line is None:
             entry.problems = [Violation("line", f"{model.name!r} makes no line name")]
+        elif foreign:
+            entry.problems = [
+                Violation(
+                    "line",
+                    f"the Atlas line {line} already holds {len(foreign)} version(s) that are not "
+                    f"versions of MLflow model {model.name!r} in this store (such as "
+                    f"{foreign[0]}); rename the model in MLflow so its line is its own",
+                )
+            ]
         else:
             registration = registration_for(version, source, line, values)
             entry.problems = problems_of(registration, validator)
@@ -153,6 +164,30 @@ def _import_versions(
         if entry.problems:
             held_at = version.version
     return entries
+
+
+# Every version of the line named ``?``, by id.
+_LINE_VERSIONS = f"""
+SELECT b.id FROM model_lines n JOIN artifacts b
+    ON COALESCE(b.lineage_id, b.id) = {ROOT_ID_OF_N}
+WHERE n.name = ? ORDER BY b.version_number"""
+
+
+def _foreign_versions(db: Database, line: str, model: MlflowModel, source: str) -> list[str]:
+    """The versions of Atlas line ``line`` that are not imports of ``model`` from ``source``.
+
+    Two MLflow models can make one line name ("AD Risk" and "ad-risk"), and a
+    line of that name may have been registered in Atlas itself: importing into
+    it would make another model's versions the next versions of that line.
+    Imported versions are known by their ids, which only this store, model and
+    version number make (numbers up to the highest, so a version deleted in
+    MLflow since still counts as its own).
+    """
+    top = max((v.version for v in model.versions), default=0)
+    own = {model_id_for(source, model.name, number) for number in range(1, top + 1)}
+    with db.session() as session:
+        ids = [row[0] for row in session.rows(_LINE_VERSIONS, (line,))]
+    return [artifact_id for artifact_id in ids if artifact_id not in own]
 
 
 def _register(
