@@ -449,3 +449,14 @@ def test_serve_on_a_port_in_use_says_so_before_serving(svc: Service, db_url: str
     assert code == ConfigurationError.exit_code
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in err
     assert "serving" not in out
+
+
+def test_a_revoked_tokens_name_is_not_reused_and_the_refusal_says_so(svc: Service) -> None:
+    """The refusal once said "revoke it or pick another": revoking never frees a name."""
+    from atlas_registry import AlreadyExistsError
+
+    svc.registry.revoke_token("agent-register")
+    with pytest.raises(AlreadyExistsError, match="never reused") as refused:
+        svc.registry.create_token("agent-register", ["register"])
+    suggested = str(refused.value).rsplit("such as ", 1)[1]
+    assert svc.registry.create_token(suggested, ["register"]).info.name == suggested

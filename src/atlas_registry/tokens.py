@@ -115,7 +115,12 @@ def create_token(
     with db.transaction(write=True) as conn:
         taken = conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first()
         if taken is not None:
-            raise AlreadyExistsError(f"a token is already named {name}; revoke it or pick another")
+            # Revoking does not free a name: history records it as the actor of its writes.
+            raise AlreadyExistsError(
+                f"a token is already named {name} (revoked or not, a name is never reused: "
+                "history records it as the actor); pick another, such as "
+                f"{name[:90]}-{now:%Y%m%d}"
+            )
         conn.execute(api_tokens.insert().values(**row))
         stored = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).one()
     return NewToken(f"atl_{token_id}_{secret}", _row(stored))
