@@ -62,3 +62,15 @@ def test_reject_and_illegal_transition_exit_codes(migrated_db: Database, db_url:
     assert [m["id"] for m in json.loads(out)["items"]] == [model.id]
     code, out, _ = invoke("promoted", model.id, "--db", db_url)
     assert "no promoted version" in out
+
+
+def test_an_empty_actor_is_refused_not_recorded_as_the_login_name(
+    migrated_db: Database, db_url: str
+) -> None:
+    """`--actor "$AGENT"` with the variable unset once recorded the login name instead."""
+    model = register(migrated_db, code_repo_url="https://g.org/r", code_commit_sha=SHA)
+    code, _, err = invoke("reject", model.id, "--notes", "overfit", "--actor", "", "--db", db_url)
+    assert code == ValidationError.exit_code
+    assert "actor: say who is rejecting" in err
+    code, out, _ = invoke("history", model.id, "--db", db_url, "--json")
+    assert json.loads(out) == []

@@ -341,3 +341,14 @@ def test_racing_promotions_leave_one_promoted_per_line(migrated_db: Database, db
         outcomes = list(pool.map(_promote_at, [db_url] * 2, [same.id] * 2, [start_at] * 2))
     assert sorted(outcomes) == ["IllegalTransitionError", "promoted"]
     assert len(lifecycle.history(migrated_db, same.id)) == 1
+
+
+def test_notes_of_a_plain_promotion_obey_the_notes_limits(migrated_db: Database) -> None:
+    """Only an override's notes were checked: a plain promotion stored any text it was given."""
+    model = pinned(migrated_db)
+    for bad in ("x" * 20_001, "a\x00b"):
+        with pytest.raises(ValidationError, match="notes is invalid"):
+            lifecycle.promote(migrated_db, model.id, actor="me", notes=bad)
+    assert state(migrated_db, model.id) == "candidate"
+    result = lifecycle.promote(migrated_db, model.id, actor="me", notes="  ")
+    assert result.events[-1].notes is None

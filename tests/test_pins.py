@@ -507,3 +507,16 @@ def test_the_model_page_shows_the_newest_check_escaped(registry: Registry, lab: 
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;.py does not exist at that commit" in page
     assert f'href="/api/v1/models/{model}/card"' in page
+
+
+def test_every_recorded_action_refuses_a_blank_actor(registry: Registry) -> None:
+    """Pin checks and review resolutions once stored an empty actor; transitions refused it."""
+    from atlas_registry import ValidationError
+    from atlas_registry.backfill import resolution
+
+    with pytest.raises(ValidationError, match="actor is required"):
+        registry.verify_pins(promoted_only=True, actor=" ")
+    with pytest.raises(ValidationError, match="actor is required"):
+        resolution.resolve(registry.database, "anything", [], actor="", notes="n")
+    with pytest.raises(ValidationError, match="notes is invalid"):
+        resolution.resolve(registry.database, "anything", [], actor="ops", notes="x" * 20_001)

@@ -20,18 +20,17 @@ from sqlalchemy import select
 from atlas_registry.artifact_catalog import fetch_model
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, utc_timestamp
-from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import (
     ConstraintViolationError,
     IllegalTransitionError,
     NotFoundError,
     PromotionGateError,
-    ValidationError,
     Violation,
 )
 from atlas_registry.lines import lock_lines
 from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
+from atlas_registry.recorded_text import optional_notes, required_text
 from atlas_registry.records import ModelRecord
 from atlas_registry.sql_session import Pending, SqlSession, marks
 from atlas_registry.tables import promotion_events
@@ -72,27 +71,6 @@ class TransitionResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model.to_dict(), "events": [e.to_dict() for e in self.events]}
-
-
-# The most an actor or notes may hold; an actor's limit is the events table's own CHECK.
-TEXT_LIMITS = {"actor": 200, "notes": 20000}
-
-
-def _require_text(name: str, value: str | None, why: str) -> str:
-    """``value`` stripped, or a ValidationError naming the field and what is wrong with it."""
-    if value is None or not value.strip():
-        raise ValidationError(f"{name} is required", [Violation(name, why)])
-    text, limit = value.strip(), TEXT_LIMITS[name]
-    if len(text) > limit or not is_storable_text(text):
-        raise ValidationError(
-            f"{name} is invalid",
-            [
-                Violation(
-                    name, f"must be text of at most {limit} characters (no NUL, no lone surrogate)"
-                )
-            ],
-        )
-    return text
 
 
 def _check_transition(model: ModelRecord, to_state: str) -> None:
@@ -313,9 +291,11 @@ def promote(
     policy: GatePolicy | None = None,
 ) -> TransitionResult:
     """Promote a candidate through the evaluation gate; supersede the line's previous promotion."""
-    actor = _require_text("actor", actor, "say who is promoting")
+    actor = required_text("actor", actor, "say who is promoting")
     if override:
-        notes = _require_text("notes", notes, "an override must say why the gate is bypassed")
+        notes = required_text("notes", notes, "an override must say why the gate is bypassed")
+    else:
+        notes = optional_notes(notes)
     policy = policy or load_policy()
     with _transition(db) as session:
         gated = gate_in(db, session, model_id, policy)
@@ -372,15 +352,15 @@ def _simple_transition(
 
 def reject(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
     """Reject a candidate for good; the notes say why."""
-    actor = _require_text("actor", actor, "say who is rejecting")
-    notes = _require_text("notes", notes, "a rejection must say why")
+    actor = required_text("actor", actor, "say who is rejecting")
+    notes = required_text("notes", notes, "a rejection must say why")
     return _simple_transition(db, model_id, "rejected", actor, notes)
 
 
 def supersede(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
     """Retire a promoted model without promoting a successor (e.g. found faulty)."""
-    actor = _require_text("actor", actor, "say who is retiring the model")
-    notes = _require_text("notes", notes, "retiring a promoted model must say why")
+    actor = required_text("actor", actor, "say who is retiring the model")
+    notes = required_text("notes", notes, "retiring a promoted model must say why")
     return _simple_transition(db, model_id, "superseded", actor, notes)
 
 
@@ -482,8 +462,8 @@ def rollback(
     The version passes the gate again (or an override with notes is recorded);
     both moves are one transaction under the line's lock, each with its event.
     """
-    actor = _require_text("actor", actor, "say who is rolling back")
-    notes = _require_text("notes", notes, "a rollback must say why")
+    actor = required_text("actor", actor, "say who is rolling back")
+    notes = required_text("notes", notes, "a rollback must say why")
     policy = policy or load_policy()
     with _transition(db) as session:
         model, rows = _locked_line(db, session, model_id)

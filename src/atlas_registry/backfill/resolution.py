@@ -27,6 +27,7 @@ from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.db import Database
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation
 from atlas_registry.model_facts import set_code_pin_in
+from atlas_registry.recorded_text import optional_notes, required_text
 from atlas_registry.tables import artifacts
 from atlas_registry.validation import MetadataValidator, load_schema
 
@@ -67,6 +68,8 @@ def resolve(
     validator: MetadataValidator | None = None,
 ) -> ReviewItem:
     """Resolve one open review item; nothing changes unless everything validates."""
+    actor = required_text("actor", actor, "say who is resolving the review")
+    notes = optional_notes(notes)
     values = parse_assignments(assignments)
     with db.transaction(write=True) as conn:
         db.lock(conn, ADOPTION_LOCK)

@@ -26,7 +26,11 @@ NotesOption = Annotated[
 
 
 def actor_name(actor: str | None) -> str:
-    return actor or os.environ.get(ACTOR_ENV_VAR) or getpass.getuser()
+    """The actor history records. An ``--actor`` given empty (``--actor "$UNSET"``) is kept,
+    for the registry to refuse, rather than silently recorded as the login name."""
+    if actor is not None:
+        return actor
+    return os.environ.get(ACTOR_ENV_VAR) or getpass.getuser()
 
 
 def _print_transition(result: TransitionResult) -> None:

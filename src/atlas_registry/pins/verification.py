@@ -26,6 +26,7 @@ from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.fetching import fetch_into_cache
 from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
 from atlas_registry.pins.locations import RepositoryLocations, url_key
+from atlas_registry.recorded_text import required_text
 from atlas_registry.sql_session import SqlSession
 
 CHUNK = 500
@@ -228,6 +229,7 @@ def verify_and_record(
     on_checked: Callable[[int], None] | None = None,
 ) -> list[PinCheck]:
     """Check every target and append each outcome; one transaction per page."""
+    actor = required_text("actor", actor, "say who is checking the pins")
     repos = RepositoryCache(locations)
     recorded: list[PinCheck] = []
     for page in pages:
