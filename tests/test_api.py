@@ -252,6 +252,14 @@ def test_lines_and_rollback(svc: Service) -> None:
     taken = svc.post("/api/v1/lines/late-name", {"model": v1}, "register")
     assert_problem(taken, 409, "already_exists_error")
     assert_problem(svc.post("/api/v1/lines/roll/rollback", {}, "promote"), 422, "validation_error")
+    fractional = svc.post(
+        "/api/v1/lines/roll/rollback", {"notes": "n", "to_version": 1.5}, "promote"
+    )
+    [violation] = assert_problem(fractional, 422, "validation_error")["violations"]
+    assert violation == {
+        "path": "to_version",
+        "message": "must be a whole version number, such as 2",
+    }
 
 
 def test_events_benchmarks_leaderboards_schema_policy(svc: Service) -> None:

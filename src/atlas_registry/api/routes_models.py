@@ -390,7 +390,8 @@ async def rollback(
             isinstance(to_version, bool) or not isinstance(to_version, int)
         ):
             raise ValidationError(
-                "the body is invalid", [Violation("to_version", "must be a number")]
+                "the body is invalid",
+                [Violation("to_version", "must be a whole version number, such as 2")],
             )
         return found.rollback(
             name,
