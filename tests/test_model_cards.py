@@ -309,6 +309,28 @@ def test_cards_over_the_cli_and_the_api(registry: Registry, db_url: str, tmp_pat
         assert client.get("/api/v1/models/nope/card").status_code == 404
 
 
+def test_a_card_written_out_replaces_only_a_card(
+    registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    """`card X --out .` in a project's folder replaced its README with no word."""
+    first = registry.register_model(ModelRegistration(title="a", metadata=logistic_regression()))
+    second = registry.register_model(ModelRegistration(title="b", metadata=logistic_regression()))
+    project = tmp_path / "project"
+    project.mkdir()
+    readme = project / "README.md"
+    readme.write_text("# My project\n\nKeep me.\n", "utf-8")
+    code, _, err = invoke("card", first.id, "--out", str(project), "--db", db_url)
+    assert code == InputError.exit_code
+    assert "is not a model card this registry wrote; pass --force" in err
+    assert readme.read_text("utf-8") == "# My project\n\nKeep me.\n"
+    assert [p.name for p in project.iterdir()] == ["README.md"]  # no temporary file left
+    assert invoke("card", first.id, "--out", str(project), "--force", "--db", db_url)[0] == 0
+    # A card written before is replaced: the card of another version goes where it was.
+    assert invoke("card", second.id, "--out", str(project), "--db", db_url)[0] == 0
+    assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == second.id
+    assert readme.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
 def test_hostile_front_matter_is_refused_before_it_is_expanded(
     registry: Registry, tmp_path: Path
 ) -> None:
@@ -323,3 +345,11 @@ def test_hostile_front_matter_is_refused_before_it_is_expanded(
     with pytest.raises(InputError, match="cannot be read"):
         registry.import_card(_card(tmp_path, broken), revision=REVISION, source_url=HUB)
     assert registry.list_models() == []
+
+
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,6 +28,10 @@ def card(
         str | None,
         typer.Option("--out", help="Write DIR/README.md instead of printing the card."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace DIR/README.md even if it is not a model card."),
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -33,12 +40,7 @@ def card(
     def work(registry: Registry) -> str:
         written = registry.model_card(model_id)
         if out is not None:
-            folder = Path(out)
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / "README.md").write_text(written, "utf-8")
-            except OSError as exc:
-                raise InputError(f"cannot write the card to {folder}: {exc}") from exc
+            _write_card(Path(out), written, force=force)
         return written
 
     def render(written: str) -> None:
@@ -48,6 +50,48 @@ def card(
             stdout.print(f"wrote {Path(out) / 'README.md'}")
 
     call(db, as_json, work, render, to_json=lambda written: {"card": written})
+
+
+# A card this command wrote: front matter that opens with "---" and holds the registry's block.
+_ATLAS_CARD = re.compile(r"\A---\n(?:(?!---\n).*\n)*?atlas_registry:\n  id: ")
+
+
+def _write_card(folder: Path, text: str, *, force: bool) -> None:
+    """Write ``folder/README.md`` whole, replacing only a card written before (or ``force``).
+
+    ``--out .`` in a project's own folder would otherwise replace its README
+    with no word; and the file is written beside and moved into place, so an
+    interrupted write leaves the old file, not half of the new one.
+    """
+    target = folder / "README.md"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if target.exists() and not force:
+            existing = target.read_text("utf-8", errors="replace")
+            if not _ATLAS_CARD.match(existing):
+                raise InputError(
+                    f"{target} exists and is not a model card this registry wrote; "
+                    "pass --force to replace it, or choose another --out"
+                )
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, prefix=".README.", suffix=".tmp", delete=False
+        ) as handle:
+            written = Path(handle.name)
+            try:
+                handle.write(text)
+                written.chmod(0o666 & ~_umask())  # as a plain write would make it, not 0600
+            except BaseException:
+                written.unlink()
+                raise
+        written.replace(target)
+    except OSError as exc:
+        raise InputError(f"cannot write the card to {folder}: {exc}") from exc
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 @import_app.command("card")
