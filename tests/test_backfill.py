@@ -249,6 +249,32 @@ def test_report_is_deterministic_and_the_committed_one_is_current(
     )
 
 
+def test_a_report_that_fails_half_way_leaves_the_previous_one(
+    legacy_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is streamed from the database: a failure once left a truncated file."""
+    from atlas_registry.backfill import report
+
+    backfill(legacy_db)
+    target = write_report(legacy_db, tmp_path / "reports" / "report.md")
+    complete = target.read_bytes()
+    written = 0
+
+    def fails_on_the_third(*args: Any) -> None:
+        nonlocal written
+        written += 1
+        if written == 3:
+            raise RuntimeError("the database went away")
+        real_entry(*args)
+
+    real_entry = report._write_entry
+    monkeypatch.setattr(report, "_write_entry", fails_on_the_third)
+    with pytest.raises(RuntimeError, match="went away"):
+        write_report(legacy_db, target)
+    assert target.read_bytes() == complete
+    assert [p.name for p in target.parent.iterdir()] == ["report.md"]
+
+
 def test_resolving_a_held_code_pin(legacy_db: Database) -> None:
     backfill(legacy_db)
     sha = "7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f"

@@ -413,6 +413,18 @@ class Registry(_Handle):
         facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base)
         return model_card_text(facts)
 
+    def write_model_card(self, model_ref: str, folder: Path, *, force: bool = False) -> str:
+        """:meth:`model_card` written to ``folder/README.md``; returns the card.
+
+        A README.md there is replaced only when it is a card this registry wrote
+        (of any version), unless ``force``; the file appears whole or not at all.
+        """
+        from atlas_registry.interop.card_out import write_card_file
+
+        card = self.model_card(model_ref)
+        write_card_file(folder, card, force=force)
+        return card
+
     def import_card(
         self,
         path: str,

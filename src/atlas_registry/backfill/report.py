@@ -30,6 +30,7 @@ from atlas_registry.tables import (
     review_queue,
 )
 from atlas_registry.validation import schema_version
+from atlas_registry.whole_files import written_whole
 
 PAGE = 500
 
@@ -330,11 +331,13 @@ def _write_promotion(out: TextIO, entry: ReportEntry) -> None:
 
 
 def write_report(db: Database, path: str | Path) -> Path:
-    """Write the report for ``db`` to ``path`` (its folder is created); returns the path."""
+    """Write the report for ``db`` to ``path`` (its folder is created); returns the path.
+
+    The previous report stays until the new one is complete.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     counts = _counts(db)
-    with target.open("w", encoding="utf-8", newline="\n") as out:
+    with written_whole(target) as out:
         _write_header(out, db, counts)
         _write_summary_table(out, db)
         _write_rules(out)

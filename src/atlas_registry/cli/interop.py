@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from atlas_registry import InputError, ModelRecord, Registry
+from atlas_registry import ModelRecord, Registry
 from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
 from atlas_registry.cli.models import LineOption, ModelId
 
@@ -38,10 +35,9 @@ def card(
     """A model as a Hugging Face model card (README.md with YAML front matter)."""
 
     def work(registry: Registry) -> str:
-        written = registry.model_card(model_id)
         if out is not None:
-            _write_card(Path(out), written, force=force)
-        return written
+            return registry.write_model_card(model_id, Path(out), force=force)
+        return registry.model_card(model_id)
 
     def render(written: str) -> None:
         if out is None:
@@ -50,48 +46,6 @@ def card(
             stdout.print(f"wrote {Path(out) / 'README.md'}")
 
     call(db, as_json, work, render, to_json=lambda written: {"card": written})
-
-
-# A card this command wrote: front matter that opens with "---" and holds the registry's block.
-_ATLAS_CARD = re.compile(r"\A---\n(?:(?!---\n).*\n)*?atlas_registry:\n  id: ")
-
-
-def _write_card(folder: Path, text: str, *, force: bool) -> None:
-    """Write ``folder/README.md`` whole, replacing only a card written before (or ``force``).
-
-    ``--out .`` in a project's own folder would otherwise replace its README
-    with no word; and the file is written beside and moved into place, so an
-    interrupted write leaves the old file, not half of the new one.
-    """
-    target = folder / "README.md"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if target.exists() and not force:
-            existing = target.read_text("utf-8", errors="replace")
-            if not _ATLAS_CARD.match(existing):
-                raise InputError(
-                    f"{target} exists and is not a model card this registry wrote; "
-                    "pass --force to replace it, or choose another --out"
-                )
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=folder, prefix=".README.", suffix=".tmp", delete=False
-        ) as handle:
-            written = Path(handle.name)
-            try:
-                handle.write(text)
-                written.chmod(0o666 & ~_umask())  # as a plain write would make it, not 0600
-            except BaseException:
-                written.unlink()
-                raise
-        written.replace(target)
-    except OSError as exc:
-        raise InputError(f"cannot write the card to {folder}: {exc}") from exc
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 @import_app.command("card")

@@ -7,18 +7,22 @@ card format has no field for (family, parameter count, the registry id) go
 under one ``atlas_registry`` key, which `import card` reads back. Every text a
 user registered is escaped for Markdown and HTML in the body, its
 bidirectional overrides written as escapes (:mod:`atlas_registry.shown_text`).
+Written to a folder, a card replaces a README.md only when it is a card too.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from atlas_registry.errors import InputError
 from atlas_registry.lifecycle import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord
 from atlas_registry.shown_text import BIDI_CONTROLS, visible_text
+from atlas_registry.whole_files import written_whole
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -207,3 +211,29 @@ def model_card_text(facts: CardFacts) -> str:
     ]
     front = card_data(facts).to_yaml()
     return str(ModelCard(f"---\n{front}\n---\n\n" + "\n".join(body) + "\n").content)
+
+
+# A card this registry wrote: front matter that opens with "---" and holds the registry's block.
+_ATLAS_CARD = re.compile(r"\A---\n(?:(?!---\n).*\n)*?atlas_registry:\n  id: ")
+
+
+def write_card_file(folder: Path, text: str, *, force: bool) -> None:
+    """Write ``folder/README.md`` whole, replacing only a card written before (or ``force``).
+
+    ``--out .`` in a project's own folder would otherwise replace its README
+    with no word.
+    """
+    target = folder / "README.md"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if target.exists() and not force:
+            existing = target.read_text("utf-8", errors="replace")
+            if not _ATLAS_CARD.match(existing):
+                raise InputError(
+                    f"{target} exists and is not a model card this registry wrote; "
+                    "pass --force to replace it, or choose another --out"
+                )
+        with written_whole(target) as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot write the card to {folder}: {exc}") from exc
