@@ -203,3 +203,19 @@ def test_a_table_never_leaves_out_its_first_column_or_an_id() -> None:
     grid = table(None, ["name", "id", "note", "more"], rows, width=40)
     assert [column.header for column in grid.columns] == ["name", "id"]
     assert grid.caption == "to fit, not shown: note, more (--json shows all)"
+
+
+def test_offset_paging_says_what_is_left_and_is_not_mixed_with_a_token(
+    migrated_db: Database, db_url: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "r.json", {"title": "t", **PIN, "metadata": logistic_regression()})
+    for _ in range(3):
+        assert invoke("register", path, "--quiet", "--db", db_url)[0] == 0
+    code, out, _ = invoke("list", "--limit", "1", "--offset", "1", "--db", db_url)
+    assert code == 0
+    assert "showing 1; more match: use --offset 2" in out  # once dropped: more was read, not said
+    code, out, _ = invoke("list", "--limit", "1", "--offset", "2", "--db", db_url)
+    assert "more match" not in out
+    code, _, err = invoke("list", "--offset", "1", "--page-token", "abc", "--db", db_url)
+    assert code == ValidationError.exit_code
+    assert "two ways to page: use one" in err

@@ -18,6 +18,8 @@ from atlas_registry import (
     Page,
     PinCheck,
     Registry,
+    ValidationError,
+    Violation,
     read_document,
     validate_metadata,
     validate_registration,
@@ -221,13 +223,27 @@ def list_command(
         "latest_only": latest,
     }
 
+    more_after_offset = False
+
     def page(registry: Registry) -> Page:
+        nonlocal more_after_offset
+        if offset and page_token:
+            raise ValidationError(
+                "bad page",
+                [Violation("offset", "--offset and --page-token are two ways to page: use one")],
+            )
         if offset:
             items = registry.list_models(**filters, limit=limit + 1, offset=offset)
+            more_after_offset = len(items) > limit
             return Page(items[:limit], None)
         return registry.list_page(page_size=limit, page_token=page_token, **filters)
 
-    call(db, as_json, page, _list_table)
+    def render(found: Page) -> None:
+        _list_table(found)
+        if more_after_offset:
+            stdout.print(f"showing {len(found.items)}; more match: use --offset {offset + limit}")
+
+    call(db, as_json, page, render)
 
 
 def _entry_rows(entries: list[LineageEntry]) -> list[list[Any]]:
