@@ -48,6 +48,13 @@ def test_the_models_page_filters_by_the_query_string(site: tuple[Registry, TestC
     assert '<option value="candidate" selected>' in page.text
     assert 'href="/api/v1/models?promotion_state=candidate"' in page.text
     assert "code-pinned" in client.get("/").text
+    # A link from a mail carries its own parameters: the page's JSON link keeps to the API's.
+    tracked = client.get("/", params={"external": "yes", "latest_only": "1", "utm_source": "m"})
+    json_link = re.search(r'<a class="json" href="([^"]+)"', tracked.text)
+    assert json_link is not None
+    api_url = json_link.group(1).replace("&amp;", "&")
+    assert api_url == "/api/v1/models?latest_only=1&is_external=true"
+    assert client.get(api_url).status_code == 200
 
 
 def test_the_model_page_shows_every_panel(site: tuple[Registry, TestClient]) -> None:

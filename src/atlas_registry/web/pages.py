@@ -95,7 +95,8 @@ def models_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         next_url = None
         if result.next_page_token:
             next_url = "/?" + urlencode({**kept, "page_token": result.next_page_token})
-        api = {k: v for k, v in kept.items() if k != "external"}
+        # Only what the API takes: it refuses a parameter it does not know (a link's utm_...).
+        api = {k: v for k, v in kept.items() if k in FILTERS or k == "latest_only"}
         if external is not None:
             api["is_external"] = str(external).lower()
         return page(
