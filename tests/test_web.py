@@ -143,6 +143,10 @@ def test_leaderboard_draws_the_gate(site: tuple[Registry, TestClient]) -> None:
     order = re.findall(r'<tr class="(entry|threshold)">', page)
     assert order == ["entry", "threshold", "entry"]
     assert "gate: auroc ≥ 0.75" in page
+    json_link = re.search(r'<a class="json" href="([^"]+)"', page)
+    assert json_link is not None
+    assert json_link.group(1) == "/api/v1/leaderboards/adni-conversion-v1?metric=auroc"
+    assert client.get(json_link.group(1)).status_code == 200
 
 
 def test_history_marks_overrides_and_errors_say_what_to_do(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -254,7 +254,11 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             board=board,
             threshold=threshold,
             lower=lower,
-            json_url=f"/api/v1/leaderboards/{chosen}?" + urlencode({"metric": metric or ""}),
+            json_url=(
+                f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode({"metric": metric})
+                if chosen and metric
+                else "/api/v1/benchmarks"
+            ),
         )
 
     return _guarded(request, access, build)
