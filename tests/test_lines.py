@@ -241,6 +241,33 @@ def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Databas
     assert "is also an artifact id" in held["legacy-self-named"].reasons[0]["reason"]
 
 
+def test_a_legacy_line_whose_versions_have_different_titles_takes_the_first(
+    db: Database,
+) -> None:
+    """ "Foo Model" and "Foo Model v2" of one line once made two names for it: the whole
+    backfill failed on the one-name-per-line constraint."""
+    from atlas_registry import migration_runner
+
+    migration_runner.migrate(db)
+    add_legacy(db, "foo-v1", {**logistic_regression()})
+    add_legacy(db, "foo-v2", {**logistic_regression()})
+    with db.transaction(write=True) as conn:
+        conn.execute(
+            text("UPDATE artifacts SET title = 'Foo Model', is_latest = 0 WHERE id = 'foo-v1'")
+        )
+        conn.execute(
+            text(
+                "UPDATE artifacts SET title = 'Foo Model v2', version_number = 2, "
+                "parent_version_id = 'foo-v1', lineage_id = 'foo-v1' WHERE id = 'foo-v2'"
+            )
+        )
+    result = backfill(db)
+    assert result.backfilled == 2
+    with Registry.open(str(db.url)) as registry:
+        assert [(s.name, s.versions) for s in registry.lines()] == [("foo-model", 2)]
+        assert registry.resolve("foo-model") == "foo-v2"
+
+
 def test_only_a_registered_models_line_can_be_named(db: Database, db_url: str) -> None:
     """Naming a held legacy model's line wrote the name, then failed with a traceback."""
     from atlas_registry import migration_runner

@@ -248,7 +248,7 @@ def slug_of(title: str) -> str | None:
 
 
 _IDS_AMONG = select(artifacts.c.id).where(artifacts.c.id.in_(bindparam("ids", expanding=True)))
-_ROOTS_OF = select(artifacts.c.id, ROOT.label("root")).where(
+_ROOTS_OF = select(artifacts.c.id, ROOT.label("root"), artifacts.c.version_number).where(
     artifacts.c.id.in_(bindparam("ids", expanding=True))
 )
 
@@ -256,28 +256,30 @@ _ROOTS_OF = select(artifacts.c.id, ROOT.label("root")).where(
 def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> dict[str, str]:
     """Name the lines of adopted legacy models after their titles; returns why some were not.
 
-    A line that already has a name keeps it. A name that is taken, or that two
-    models of the batch would both take, is not given: the reason is returned
-    per artifact id for the review queue, never resolved by picking one.
+    A line that already has a name keeps it. A line takes one name, from the
+    title of its oldest version in the batch (versions of one line may carry
+    different titles: "Foo Model", "Foo Model v2"). A name that is taken, or
+    that two lines of the batch would both take, is not given: the reason is
+    returned per artifact id for the review queue, never resolved by picking one.
     """
     session = SqlSession.of(conn)
-    roots = {row.id: row.root for row in conn.execute(_ROOTS_OF, {"ids": sorted(titles)})}
-    named = line_names(session, sorted(set(roots.values())))
+    found = conn.execute(_ROOTS_OF, {"ids": sorted(titles)}).all()
+    roots = {row.id: row.root for row in found}
+    oldest: dict[str, str] = {}  # root -> the artifact whose title names the line
+    for row in sorted(found, key=lambda r: (r.version_number, r.id)):
+        oldest.setdefault(row.root, row.id)
+    named = line_names(session, sorted(oldest))
     wanted: dict[str, list[str]] = {}
     reasons: dict[str, str] = {}
-    for artifact_id in sorted(titles):
-        root = roots[artifact_id]
+    for root, artifact_id in sorted(oldest.items()):
         if root in named:
             continue
         slug = slug_of(titles[artifact_id])
         if slug is None:
-            reasons[artifact_id] = (
-                f"no line name can be made from the title {titles[artifact_id]!r:.80}"
-            )
+            reason = f"no line name can be made from the title {titles[artifact_id]!r:.80}"
+            reasons.update({a: reason for a, r in roots.items() if r == root})
             continue
-        wanted.setdefault(slug, [])
-        if root not in wanted[slug]:
-            wanted[slug].append(root)
+        wanted.setdefault(slug, []).append(root)
     taken = _lines_named(session, sorted(wanted))
     ids = set(conn.execute(_IDS_AMONG, {"ids": sorted(wanted)}).scalars())
     create = {}
