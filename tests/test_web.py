@@ -147,6 +147,9 @@ def test_leaderboard_draws_the_gate(site: tuple[Registry, TestClient]) -> None:
     assert json_link is not None
     assert json_link.group(1) == "/api/v1/leaderboards/adni-conversion-v1?metric=auroc"
     assert client.get(json_link.group(1)).status_code == 200
+    unknown = client.get("/leaderboards", params={"benchmark": "<b>adni-v9</b>"}).text
+    assert "No model is registered against benchmark &lt;b&gt;adni-v9&lt;/b&gt;" in unknown
+    assert "against a benchmark yet" not in unknown
 
 
 def test_history_marks_overrides_and_errors_say_what_to_do(
