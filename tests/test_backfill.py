@@ -301,6 +301,11 @@ def test_resolving_a_held_code_pin(legacy_db: Database) -> None:
 
 def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Database) -> None:
     add_legacy(legacy_db, "model-contradictory", CONTRADICTORY)
+    with legacy_db.transaction(write=True) as conn:
+        conn.execute(
+            text("UPDATE artifacts SET title = 'Contradictory Model' WHERE id = :id"),
+            {"id": "model-contradictory"},
+        )
     backfill(legacy_db)
     before = everything(legacy_db)
     with pytest.raises(ValidationError) as caught:
@@ -316,6 +321,7 @@ def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Dat
     record = artifact_catalog.get_model(legacy_db, "model-contradictory")
     assert (record.framework, record.metadata["parameter_count"]) == ("scikit-learn", 12)
     assert record.promotion_state == "candidate"
+    assert record.line_name == "contradictory-model"  # named after its title, as the backfill does
     with legacy_db.transaction() as conn:
         kept = conn.execute(
             text(

@@ -24,8 +24,9 @@ from atlas_registry.backfill.review import (
 )
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, adopt_legacy_in
 from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.db import Database
+from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation
+from atlas_registry.lines import name_adopted_lines
 from atlas_registry.model_facts import set_code_pin_in
 from atlas_registry.recorded_text import optional_notes, required_text
 from atlas_registry.tables import artifacts
@@ -106,6 +107,9 @@ def _complete_registration(
         raise ValidationError(
             f"{item.artifact_id} still cannot be registered", refused[item.artifact_id]
         )
+    # Its line is named after its title, as the backfill names the lines it adopts;
+    # a name that cannot be given leaves the line unnamed (`name-line` names it).
+    name_adopted_lines(conn, {item.artifact_id: row.title}, utc_timestamp())
 
 
 def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> None:
