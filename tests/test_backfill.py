@@ -320,7 +320,7 @@ def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Dat
     )
     record = artifact_catalog.get_model(legacy_db, "model-contradictory")
     assert (record.framework, record.metadata["parameter_count"]) == ("scikit-learn", 12)
-    assert record.promotion_state == "candidate"
+    assert record.promotion_state == "promoted"  # its legacy status says it was in use
     assert record.line_name == "contradictory-model"  # named after its title, as the backfill does
     with legacy_db.transaction() as conn:
         kept = conn.execute(
@@ -330,6 +330,29 @@ def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Dat
             )
         ).scalar()
     assert kept == json.dumps(CONTRADICTORY)
+
+
+def test_a_held_model_in_use_is_promoted_once_review_resolve_registers_it(
+    legacy_db: Database,
+) -> None:
+    """The backfill promotes the in-use models it adopts; one it held stayed a candidate."""
+    add_legacy(legacy_db, "model-in-use", {"model_type": "ode", "status": "production"})
+    backfill(legacy_db)
+    facts = [
+        "framework=scipy",
+        "parameter_count=6",
+        'training_data=[{"url": "https://x.org/d", "description": "d"}]',
+        'evaluation_dataset={"url": "https://x.org/d", "description": "d"}',
+        'evaluation_metrics={"r2": 0.9}',
+        'training_config={"procedure": "least squares"}',
+    ]
+    resolve(legacy_db, "model-in-use", facts, actor="curator", notes="checked")
+    record = artifact_catalog.get_model(legacy_db, "model-in-use")
+    assert record.promotion_state == "promoted"
+    [event] = lifecycle.history(legacy_db, "model-in-use")
+    assert (event.actor, event.override) == ("curator", True)  # no code pin: past the gate
+    assert event.notes is not None
+    assert event.notes.startswith("review resolve override: model in use before the registry")
 
 
 def test_small_chunks_among_other_artifacts_find_every_pending_model(

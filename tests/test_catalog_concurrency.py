@@ -140,18 +140,18 @@ def test_a_backfill_and_a_batch_on_the_same_lines_do_not_deadlock(
                 {"id": artifact_id, "metadata": in_use, "root": root},
             )
     one_promoted = threading.Barrier(2, timeout=10)
-    promote = runner._promote_in_use
+    promote = runner.promote_in_use
     promoted: list[str] = []
 
     def promote_then_wait(*args: Any) -> str:
-        how = promote(*args)
+        how: str = promote(*args)
         promoted.append(args[2])
         if len(promoted) == 1:
             one_promoted.wait()
             time.sleep(1)  # the batch now holds the first line and waits for the last
         return how
 
-    monkeypatch.setattr(runner, "_promote_in_use", promote_then_wait)
+    monkeypatch.setattr(runner, "promote_in_use", promote_then_wait)
 
     def batch() -> list[str]:
         one_promoted.wait()

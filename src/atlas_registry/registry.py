@@ -337,6 +337,7 @@ class Registry(_Handle):
             actor=actor,
             notes=notes,
             validator=self.validator,
+            policy=self.policy,
         )
 
     # ------------------------------------------------------------ code pins

@@ -22,13 +22,16 @@ from atlas_registry.backfill.review import (
     parse_assignments,
     place,
 )
+from atlas_registry.backfill.runner import promote_in_use
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, adopt_legacy_in
 from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation
-from atlas_registry.lines import name_adopted_lines
+from atlas_registry.lines import lock_lines, name_adopted_lines
 from atlas_registry.model_facts import set_code_pin_in
+from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.recorded_text import optional_notes, required_text
+from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts
 from atlas_registry.validation import MetadataValidator, load_schema
 
@@ -67,8 +70,14 @@ def resolve(
     actor: str,
     notes: str | None = None,
     validator: MetadataValidator | None = None,
+    policy: GatePolicy | None = None,
 ) -> ReviewItem:
-    """Resolve one open review item; nothing changes unless everything validates."""
+    """Resolve one open review item; nothing changes unless everything validates.
+
+    A blocked model that was in use before the registry is promoted once it is
+    registered, as the backfill promotes the in-use models it adopts (through
+    ``policy``'s gate, or by an override whose notes say why).
+    """
     actor = required_text("actor", actor, "say who is resolving the review")
     notes = optional_notes(notes)
     values = parse_assignments(assignments)
@@ -79,6 +88,18 @@ def resolve(
             raise IllegalTransitionError(f"the review of {artifact_id} is already resolved")
         if item.blocking:
             _complete_registration(conn, item, values, validator)
+            trace = item.proposed.get("trace") or {}
+            if trace.get("in_use"):
+                lock_lines(db, SqlSession.of(conn), [artifact_id])
+                promote_in_use(
+                    db,
+                    conn,
+                    artifact_id,
+                    trace.get("legacy_status"),
+                    policy or load_policy(),
+                    actor=actor,
+                    by="review resolve",
+                )
         elif values:
             _complete_code_pin(conn, item, values)
         elif not (notes and notes.strip()):

@@ -134,28 +134,40 @@ def _proposal(mapping: LegacyMapping) -> dict[str, Any]:
     return {"metadata": mapping.metadata, "facts": mapping.facts, "trace": mapping.trace()}
 
 
-def _promotion_notes(mapping: LegacyMapping, unmet: list[Any]) -> str:
-    status = f"legacy status {mapping.legacy_status!r}"
+def _promotion_notes(legacy_status: str | None, unmet: list[Any], by: str) -> str:
+    status = f"legacy status {legacy_status!r}"
     if not unmet:
-        return f"backfill: model in use before the registry ({status}); evaluation gate met"
+        return f"{by}: model in use before the registry ({status}); evaluation gate met"
     reasons = "; ".join(str(v) for v in unmet)
     return (
-        f"backfill override: model in use before the registry ({status}), promoted so its users "
-        f"keep a promoted version; gate not met at backfill: {reasons}"
+        f"{by} override: model in use before the registry ({status}), promoted so its users "
+        f"keep a promoted version; gate not met at {by}: {reasons}"
     )
 
 
-def _promote_in_use(
-    db: Database, conn: Connection, artifact_id: str, mapping: LegacyMapping, policy: GatePolicy
+def promote_in_use(
+    db: Database,
+    conn: Connection,
+    artifact_id: str,
+    legacy_status: str | None,
+    policy: GatePolicy,
+    *,
+    actor: str = ACTOR,
+    by: str = "backfill",
 ) -> str:
-    """Promote a legacy model that was in use: through the gate, or by a recorded override."""
+    """Promote a legacy model that was in use: through the gate, or by a recorded override.
+
+    The backfill calls it for what it adopts, and ``review resolve`` for a held
+    model it completes, so an in-use model ends promoted whichever way it came.
+    The caller holds the model's line lock.
+    """
     session = SqlSession.of(conn)
     gated = lifecycle.gate_in(db, session, artifact_id, policy)
     lifecycle.promote_checked_in(
         session,
         gated,
-        actor=ACTOR,
-        notes=_promotion_notes(mapping, gated.unmet),
+        actor=actor,
+        notes=_promotion_notes(legacy_status, gated.unmet, by),
         overridden=bool(gated.unmet),
     )
     return "override" if gated.unmet else "gate"
@@ -227,7 +239,7 @@ class _Chunk:
             result.held_for_review += bool(held)
             state = "candidate"  # every adoption starts there
             if mapping.in_use:
-                promoted_by = _promote_in_use(db, conn, item.id, mapping, policy)
+                promoted_by = promote_in_use(db, conn, item.id, mapping.legacy_status, policy)
                 result.promoted += 1
                 state = "promoted"
             outcome = "backfilled"
