@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, update
 
 from atlas_registry.artifact_catalog import known_artifacts, reference_problems
+from atlas_registry.catalog_queries import ids_in
 from atlas_registry.db import insert_many, utc_timestamp
 from atlas_registry.errors import Violation
 from atlas_registry.model_facts import closes_cycle, write_model_facts
 from atlas_registry.registration_checks import PreparedModel, dump_json
-from atlas_registry.sql_session import SqlSession, chunked
+from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts, legacy_metadata, model_versions
 
 # Every writer of adoptions (a backfill chunk, a review resolution) holds this lock
@@ -48,7 +49,7 @@ def adopt_legacy_in(
     session = SqlSession.of(conn)
     prepared = [a.prepared for a in adoptions]
     known = known_artifacts(session, prepared)
-    has_facts = _ids_in(conn, model_versions.c.artifact_id, [p.artifact_id for p in prepared])
+    has_facts = ids_in(conn, model_versions.c.artifact_id, [p.artifact_id for p in prepared])
     problems = {prepared[i].artifact_id: v for i, v in reference_problems(prepared, known).items()}
     for item in prepared:
         kind = known.get(item.artifact_id, (None, ""))[0]
@@ -79,17 +80,10 @@ def adopt_legacy_in(
     return problems
 
 
-def _ids_in(conn: Connection, column: Any, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in chunked(ids):
-        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
-    return found
-
-
 def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> None:
     now = utc_timestamp()
     ids = [a.prepared.artifact_id for a in accepted]
-    kept = _ids_in(conn, legacy_metadata.c.artifact_id, ids)
+    kept = ids_in(conn, legacy_metadata.c.artifact_id, ids)
     legacy_rows = [
         {
             "artifact_id": a.prepared.artifact_id,

@@ -41,7 +41,7 @@ from atlas_registry.records import (
     ModelRecord,
     decode_json,
 )
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.sql_session import SqlSession, chunked
 from atlas_registry.tables import artifacts, model_lines, model_versions
 
 ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
@@ -129,6 +129,14 @@ def _record(row: Sequence[Any]) -> ModelRecord:
 # lifecycle transition read one model, and Core's per-statement work cost more
 # than the read.
 _FETCH_SQL = str(_FETCH.compile(dialect=sqlite_dialect()))
+
+
+def ids_in(conn: Connection, column: Any, ids: Sequence[str]) -> set[str]:
+    """The ``ids`` that ``column`` holds, read a chunk of the IN list at a time."""
+    found: set[str] = set()
+    for chunk in chunked(ids):
+        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
 
 
 def fetch_model(conn: Connection | SqlSession, artifact_id: str) -> ModelRecord:

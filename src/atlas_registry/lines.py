@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from atlas_registry.catalog_queries import ROOT, fetch_model
+from atlas_registry.catalog_queries import ROOT, fetch_model, ids_in
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.patterns import LINE_NAME, matches
@@ -247,7 +247,6 @@ def slug_of(title: str) -> str | None:
     return slug if matches(LINE_NAME, slug) else None
 
 
-_IDS_AMONG = select(artifacts.c.id).where(artifacts.c.id.in_(bindparam("ids", expanding=True)))
 _ROOTS_OF = select(artifacts.c.id, ROOT.label("root"), artifacts.c.version_number).where(
     artifacts.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -281,7 +280,7 @@ def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> di
             continue
         wanted.setdefault(slug, []).append(root)
     taken = _lines_named(session, sorted(wanted))
-    ids = set(conn.execute(_IDS_AMONG, {"ids": sorted(wanted)}).scalars())
+    ids = ids_in(conn, artifacts.c.id, sorted(wanted))
     create = {}
     for slug, slug_roots in wanted.items():
         claimants = sorted(a for a, r in roots.items() if r in slug_roots)
