@@ -49,9 +49,7 @@ def resolve_model_ref(conn: Connection, ref: str) -> str:
     if "@" not in ref and len(ref) >= MIN_PREFIX:
         return _by_prefix(conn, ref)
     hint = "" if len(ref) >= MIN_PREFIX else f" (an id prefix needs {MIN_PREFIX} characters)"
-    similar = _lines_like(conn, name)
-    if similar:
-        hint += f"; model lines with similar names: {', '.join(similar)}"
+    hint += _similar_lines(conn, name)
     raise NotFoundError(f"no model, model line or id prefix matches {_quoted(ref)}{hint}")
 
 
@@ -65,9 +63,13 @@ def _quoted(ref: str) -> str:
 def require_line(conn: Connection, name: str) -> None:
     """NotFoundError, naming lines spelt alike, when no model line is named ``name``."""
     if conn.execute(_LINE_ROOT, {"name": name}).first() is None:
-        similar = _lines_like(conn, name)
-        hint = f"; model lines with similar names: {', '.join(similar)}" if similar else ""
-        raise NotFoundError(f"no model line named {_quoted(name)}{hint}")
+        raise NotFoundError(f"no model line named {_quoted(name)}{_similar_lines(conn, name)}")
+
+
+def _similar_lines(conn: Connection, name: str) -> str:
+    """The hint a not-found message ends with: lines spelt like ``name``, if any."""
+    similar = _lines_like(conn, name)
+    return f"; model lines with similar names: {', '.join(similar)}" if similar else ""
 
 
 def _lines_like(conn: Connection, name: str) -> list[str]:
