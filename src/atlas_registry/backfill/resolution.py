@@ -102,7 +102,7 @@ def resolve(
                 )
         elif values:
             _complete_code_pin(conn, item, values)
-        elif not (notes and notes.strip()):
+        elif notes is None:  # optional_notes made blank notes None
             raise ValidationError(
                 "nothing to resolve with",
                 [Violation("notes", "say why the held fact is accepted as it is, or --set it")],

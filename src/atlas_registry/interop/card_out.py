@@ -225,7 +225,6 @@ def write_card_file(folder: Path, text: str, *, force: bool) -> None:
     """
     target = folder / "README.md"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         if target.exists() and not force:
             existing = target.read_text("utf-8", errors="replace")
             if not _ATLAS_CARD.match(existing):
