@@ -287,6 +287,9 @@ def test_resolving_a_held_code_pin(legacy_db: Database) -> None:
             ["code_commit_sha=nope", "code_repo_url=https://g.org/r"],
             actor="c",
         )
+    for blank in (None, "   "):  # accepting the held fact as it is needs a reason
+        with pytest.raises(ValidationError, match="nothing to resolve with"):
+            resolve(legacy_db, AMBIGUOUS, [], actor="c", notes=blank)
     item = resolve(
         legacy_db,
         AMBIGUOUS,
