@@ -354,11 +354,11 @@ class Database:
         """The registry error for a driver error: every one of them gets a class of its own."""
         if isinstance(exc, IntegrityError):
             return ConstraintViolationError(
-                f"the database refused the write: {_driver_message(exc)}"
+                f"the database refused the write: {driver_message(exc)}"
             )
         if isinstance(exc, DataError):
             return ValueRejectedError(
-                f"the database refused a value it was given: {_driver_message(exc)}"
+                f"the database refused a value it was given: {driver_message(exc)}"
             )
         if isinstance(exc, OperationalError) and self._backend.is_lock_timeout(exc):
             return LockTimeoutError(
@@ -368,7 +368,7 @@ class Database:
         if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
             return DatabaseFailureError(
                 f"the SQLite file at {self.display_url} reads as damaged "
-                f"({_driver_message(exc)}): stop every process that uses it and try again; "
+                f"({driver_message(exc)}): stop every process that uses it and try again; "
                 "if it still reads as damaged, restore it from a backup"
             )
         if isinstance(exc, OperationalError) and (
@@ -377,10 +377,10 @@ class Database:
             or "connect" in str(exc.orig).lower()
         ):
             return DatabaseNotFoundError(
-                f"cannot reach the database at {self.display_url}: {_driver_message(exc)}"
+                f"cannot reach the database at {self.display_url}: {driver_message(exc)}"
             )
         return DatabaseFailureError(
-            f"the database at {self.display_url} failed: {_driver_message(exc)}"
+            f"the database at {self.display_url} failed: {driver_message(exc)}"
         )
 
     def lock_keyed_by(
@@ -517,7 +517,8 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     SqlSession.of(conn).insert(table.name, rows)
 
 
-def _driver_message(exc: DBAPIError) -> str:
+def driver_message(exc: DBAPIError) -> str:
+    """The driver's own first line, without SQLAlchemy's statement and parameters."""
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
 
 

@@ -36,7 +36,8 @@ def legacy_load(
     file: Annotated[
         str | None,
         typer.Option(
-            "--file", help="A legacy artifacts JSON file (default: the packaged fixture)."
+            "--file",
+            help='A JSON file {"artifacts": [catalog rows]} (default: the packaged fixture).',
         ),
     ] = None,
     db: DbOption = None,
