@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from atlas_registry.artifact_catalog import known_artifacts, reference_problems
 from atlas_registry.catalog_queries import ids_in
@@ -22,7 +22,7 @@ from atlas_registry.db import insert_many, utc_timestamp
 from atlas_registry.errors import Violation
 from atlas_registry.model_facts import closes_cycle, write_model_facts
 from atlas_registry.registration_checks import PreparedModel, dump_json
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.sql_session import SqlSession, chunked
 from atlas_registry.tables import artifacts, legacy_metadata, model_versions
 
 # Every writer of adoptions (a backfill chunk, a review resolution) holds this lock
@@ -60,6 +60,8 @@ def adopt_legacy_in(
             problems.setdefault(item.artifact_id, []).append(
                 Violation("artifact_id", "already has registry facts")
             )
+    for artifact_id, found in lineage_problems(conn, [p.artifact_id for p in prepared]).items():
+        problems.setdefault(artifact_id, []).extend(found)
     pending: dict[str, str | None] = {}
     for item in prepared:
         base = item.version_row["base_model_id"]
@@ -77,6 +79,49 @@ def adopt_legacy_in(
     accepted = [a for a in adoptions if a.prepared.artifact_id not in problems]
     if accepted:
         _write_adoptions(conn, accepted)
+    return problems
+
+
+LINK_COLUMNS = ("parent_version_id", "lineage_id")
+_PARENT, _ROOT = artifacts.alias("parent"), artifacts.alias("root")
+_LINKS = (
+    select(
+        artifacts.c.id,
+        artifacts.c.parent_version_id,
+        _PARENT.c.artifact_type,
+        artifacts.c.lineage_id,
+        _ROOT.c.artifact_type,
+    )
+    .outerjoin(_PARENT, _PARENT.c.id == artifacts.c.parent_version_id)
+    .outerjoin(_ROOT, _ROOT.c.id == artifacts.c.lineage_id)
+    .where(artifacts.c.id.in_(bindparam("ids", expanding=True)))
+    .where((artifacts.c.parent_version_id.is_not(None)) | (artifacts.c.lineage_id.is_not(None)))
+)
+
+
+def lineage_problems(conn: Connection, ids: Sequence[str]) -> dict[str, list[Violation]]:
+    """Per legacy artifact, the version links of its catalog row that a model line cannot take.
+
+    A registration only ever links a model to a model. A legacy catalog may
+    have linked one to a dataset (or to a row since deleted, where foreign keys
+    were not enforced), and adopting it would make a line whose first version
+    is not a model: ``NAME@1`` would name a dataset. Such a model is held: the
+    catalog row is corrected first, then the backfill adopts it.
+    """
+    problems: dict[str, list[Violation]] = {}
+    for chunk in chunked(ids):
+        for artifact_id, *links in conn.execute(_LINKS, {"ids": chunk}):
+            for column, (ref, kind) in zip(LINK_COLUMNS, (links[:2], links[2:]), strict=True):
+                if ref is None or kind == "model":
+                    continue
+                found = "which is not in the catalog" if kind is None else f"a {kind} artifact"
+                problems.setdefault(artifact_id, []).append(
+                    Violation(
+                        column,
+                        f"the catalog row links this model to {ref}, {found}; a model line "
+                        "holds only models: correct the row, then run the backfill again",
+                    )
+                )
     return problems
 
 

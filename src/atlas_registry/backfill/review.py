@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
 from atlas_registry.registration_checks import dump_json
+from atlas_registry.sql_session import chunked
 from atlas_registry.tables import artifacts, legacy_metadata, review_queue
 
 
@@ -176,6 +178,29 @@ def mark_resolved(conn: Connection, artifact_id: str, actor: str, notes: str | N
             updated_at=utc_timestamp(),
         )
     )
+
+
+def close_settled(conn: Connection, artifact_ids: Sequence[str], actor: str, notes: str) -> None:
+    """Resolve the open items of artifacts a later run adopted with nothing held.
+
+    A blocking item stays open until someone resolves it, but its reasons can
+    also go away at the source: the catalog row or its legacy text corrected,
+    or the vocabulary taught a word. Left open, the item would still say the
+    model cannot be registered after it was.
+    """
+    for chunk in chunked(artifact_ids):
+        now = utc_timestamp()
+        conn.execute(
+            update(review_queue)
+            .where(review_queue.c.artifact_id.in_(chunk), review_queue.c.status == "open")
+            .values(
+                status="resolved",
+                resolved_at=now,
+                resolved_by=actor,
+                resolution_notes=notes,
+                updated_at=now,
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 
 from atlas_registry import lifecycle
 from atlas_registry.backfill.adoption import build_adoption
-from atlas_registry.backfill.review import queue_in
+from atlas_registry.backfill.review import close_settled, queue_in
 from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
 from atlas_registry.catalog_queries import inline_count
@@ -35,6 +35,7 @@ from atlas_registry.tables import artifacts, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
 ACTOR = "atlas-registry-backfill"
+SETTLED_NOTES = "registered by a later backfill run with nothing held: the reasons went away"
 CHUNK_SIZE = 500
 
 
@@ -208,6 +209,8 @@ class _Chunk:
         for artifact_id, problems in refused.items():
             self.holds[artifact_id] += [Held(v.path, v.message, blocking=True) for v in problems]
         adopted = {a.prepared.artifact_id for a in self.adoptions} - set(refused)
+        settled = sorted(i for i in adopted if not self.holds[i])
+        close_settled(conn, settled, ACTOR, SETTLED_NOTES)
         titles = {i: self.items[i].title for i in adopted}
         for artifact_id, reason in name_adopted_lines(conn, titles, utc_timestamp()).items():
             self.holds[artifact_id].append(Held("line", reason, blocking=False))
