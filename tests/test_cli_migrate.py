@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from atlas_registry.db import Database
-from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError
+from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError, InputError
 from tests.cli_helpers import invoke
 from tests.conftest import fresh_url
 from tests.schema_snapshot import snapshot
@@ -67,9 +67,18 @@ def test_down_without_yes_is_refused_and_changes_nothing(db_url: str) -> None:
     invoke("migrate", "--db", db_url)
     before = _snapshot_of(db_url)
     code, _, err = invoke("migrate", "down", "--to", "0001", "--db", db_url)
-    assert code != 0
+    assert code == InputError.exit_code  # a usage error, not a failed migration
     assert "--yes" in err
     assert _snapshot_of(db_url) == before
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["migrate", "down", "--yes"]])
+def test_a_negative_migration_number_is_refused_as_written(db_url: str, command: list[str]) -> None:
+    invoke("migrate", "--db", db_url)
+    code, _, err = invoke(*command, "--to", "-1", "--db", db_url)
+    assert code == InputError.exit_code
+    assert "-1" in err
+    assert "-001" not in err
 
 
 def test_status_on_a_missing_sqlite_file_says_to_migrate(tmp_path: Path) -> None:

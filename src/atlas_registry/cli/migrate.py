@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from atlas_registry import Migration, MigrationError, MigrationState, SchemaAdmin
+from atlas_registry import InputError, Migration, MigrationState, SchemaAdmin
 from atlas_registry.cli.common import DbOption, JsonOption, call_admin, stderr, stdout, table
 
 migrate_app = typer.Typer(
@@ -17,7 +17,7 @@ migrate_app = typer.Typer(
 )
 
 ToOption = Annotated[
-    int | None, typer.Option("--to", help="Stop at this migration number, e.g. 0001.")
+    int | None, typer.Option("--to", min=1, help="Stop at this migration number, e.g. 0001.")
 ]
 
 
@@ -87,7 +87,9 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @migrate_app.command("down")
 def down(
-    to: Annotated[int, typer.Option("--to", help="Revert every migration above this number.")],
+    to: Annotated[
+        int, typer.Option("--to", min=0, help="Revert every migration above this number.")
+    ],
     yes: Annotated[
         bool, typer.Option("--yes", help="Confirm: down migrations drop tables and lose data.")
     ] = False,
@@ -97,8 +99,8 @@ def down(
     """Revert migrations above --to, newest first, by running their down files."""
 
     def revert(admin: SchemaAdmin) -> _Moved:
-        if not yes:
-            raise MigrationError(
+        if not yes:  # a missing confirmation is a usage error, not a failed migration
+            raise InputError(
                 "down migrations drop tables and lose their data; back up the database, "
                 "then re-run with --yes"
             )
