@@ -335,6 +335,27 @@ def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Dat
     assert kept == json.dumps(CONTRADICTORY)
 
 
+def test_every_unusable_set_is_named_at_once_by_its_field(legacy_db: Database) -> None:
+    add_legacy(legacy_db, "model-contradictory", CONTRADICTORY)
+    backfill(legacy_db)
+    before = everything(legacy_db)
+    assignments = [
+        "parameter_count=1e400",
+        'training_config={"optimizer": {"lr": NaN}}',
+        "training_data=[1e999]",
+        "modelfamily=logistic_regression",
+    ]
+    with pytest.raises(ValidationError) as caught:
+        resolve(legacy_db, "model-contradictory", assignments, actor="curator")
+    assert caught.value.paths == [
+        "parameter_count",
+        "training_config.optimizer.lr",
+        "training_data[0]",
+        "modelfamily",
+    ]
+    assert everything(legacy_db) == before
+
+
 def test_a_held_model_in_use_is_promoted_once_review_resolve_registers_it(
     legacy_db: Database,
 ) -> None:

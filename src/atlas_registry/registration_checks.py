@@ -202,10 +202,8 @@ def _id_problems(registration: ModelRegistration) -> list[Violation]:
 
 def under(prefix: str, violation: Violation) -> Violation:
     """The same violation, its path taken relative to ``prefix``."""
-    path = violation.path
-    joined = (
-        prefix if path == "$" else (prefix + path if path.startswith("[") else f"{prefix}.{path}")
-    )
+    path = violation.path.removeprefix("$")  # "$" is the root, "$[0]" a root list's item
+    joined = prefix if not path else (prefix + path if path.startswith("[") else f"{prefix}.{path}")
     return Violation(joined, violation.message)
 
 

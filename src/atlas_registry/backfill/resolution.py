@@ -31,6 +31,7 @@ from atlas_registry.lines import lock_lines, name_adopted_lines
 from atlas_registry.model_facts import set_code_pin_in
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.recorded_text import optional_notes, required_text
+from atlas_registry.registration_checks import under
 from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts
 from atlas_registry.validation import MetadataValidator, load_schema
@@ -45,19 +46,28 @@ def _apply(proposed: dict[str, Any], assignments: dict[str, str]) -> dict[str, A
         "facts": dict(proposed.get("facts") or {}),
         "trace": proposed.get("trace") or {},
     }
+    problems: list[Violation] = []
     for key, value in assignments.items():
         parts = key.split(".")
         if parts[0] == "metadata":
             parts = parts[1:]
         if parts[0] in FACT_FIELDS and len(parts) == 1:
             completed["facts"][parts[0]] = value
-            continue
-        if parts[0] not in METADATA_FIELDS:
-            raise ValidationError(
-                "unknown field in --set",
-                [Violation(key, f"is not a metadata field or one of {', '.join(FACT_FIELDS)}")],
-            )
-        place(completed["metadata"], parts, json_or_text(value, key), key)
+        elif parts[0] not in METADATA_FIELDS:
+            why = f"is not a metadata field or one of {', '.join(FACT_FIELDS)}"
+            problems.append(Violation(key, why))
+        else:
+            try:
+                parsed = json_or_text(value, key)
+            except ValidationError as refused:  # a limit broken inside the value: say where
+                problems += [under(key, v) for v in refused.violations]
+                continue
+            try:
+                place(completed["metadata"], parts, parsed, key)
+            except ValidationError as refused:
+                problems += refused.violations
+    if problems:
+        raise ValidationError("cannot use --set", problems)
     completed["trace"] = {**completed["trace"], "resolved_with": sorted(assignments)}
     return completed
 
