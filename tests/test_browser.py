@@ -27,6 +27,14 @@ from tests.test_backfill import add_legacy
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = os.environ.get("ATLAS_REGISTRY_SCREENSHOTS")  # a folder: README screenshots
 HOSTILE = "<img src=x onerror=alert(1)>"
+WIDE_PAGES = (
+    "/",
+    "/models/long-words@1",
+    "/history",
+    "/review",
+    "/compare?ids=long-words@1,ad-risk@1",
+    "/leaderboards?benchmark=adni-conversion-v1",
+)
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 
 if CHROMIUM is None:
@@ -72,6 +80,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 title=HOSTILE, description="javascript:alert(1)", metadata=logistic_regression()
             )
         )
+        unbroken = registry.register_model(
+            ModelRegistration(
+                title="W" * 500,
+                line="long-words",
+                description="d" * 2000,
+                metadata=logistic_regression(),
+            )
+        )
+        registry.promote(unbroken.id, actor="a" * 200, notes="n" * 2000, override=True)
         add_legacy(
             registry.database,
             "legacy-hostile",
@@ -171,3 +188,17 @@ def test_hostile_text_is_inert(guarded_page: Any, site: str) -> None:
     page.locator("details summary").first.click()
     assert page.locator("a[href^='javascript:']").count() == 0
     assert page.locator("img").count() == 0
+
+
+@pytest.mark.parametrize("width", [1024, 390])
+def test_no_page_scrolls_sideways_even_with_unbroken_stored_text(
+    guarded_page: Any, site: str, width: int
+) -> None:
+    # A wide table scrolls inside its own box, and a 500-character word wraps;
+    # the page around them (header, filters, the table's heading) keeps the
+    # window's width, on a laptop and on a phone.
+    page = guarded_page
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in WIDE_PAGES:
+        page.goto(site + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
