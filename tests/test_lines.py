@@ -26,6 +26,7 @@ from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database
+from atlas_registry.lines import slug_of
 from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
 from tests.conftest import POSTGRES_SERVER_URL, _libpq
@@ -425,3 +426,17 @@ def test_an_id_prefix_without_a_usable_key_order_is_matched_exactly(
                 assert registry.resolve("model-ab-3") == ids[2]
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("AD Risk Prediction Model", "ad-risk-prediction-model"),
+        ("Ünïcödé model", "unicode-model"),
+        ("Straße-Modell Ærø", "strasse-modell-aero"),
+        ("\uff21\uff24 Risk (full width)", "ad-risk-full-width"),
+        ("模型", None),  # no ASCII spelling: the caller asks for a name
+    ],
+)
+def test_a_title_makes_a_line_name_keeping_accented_letters(title: str, name: str | None) -> None:
+    assert slug_of(title) == name

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from atlas_registry import ModelRegistration, NotFoundError, Registry
 from tests.cli_helpers import invoke
@@ -207,3 +208,29 @@ def test_a_line_that_holds_another_models_versions_is_not_imported_into(
     [weak] = registry.import_mlflow(tracking_uri, models=["Weak Model"]).versions
     assert (weak.status, weak.problems[0].path) == ("held", "line")
     assert len(registry.list_models(line="weak-model")) == 1
+
+
+def test_an_accented_name_keeps_its_letters_and_an_imported_model_keeps_its_line(
+    registry: Registry, tmp_path: Path
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'accents.db'}"
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("accents", artifact_location=str(tmp_path / "a"))
+    client.create_registered_model("Modèle Ünïcödé", tags=FACTS)
+    run_id = _run(client, experiment, 0.8, COMMITS[0])
+    client.create_model_version("Modèle Ünïcödé", source=str(tmp_path / "m"), run_id=run_id)
+    [first] = registry.import_mlflow(uri).versions
+    assert (first.status, first.line) == ("imported", "modele-unicode")
+
+    # A line named by an earlier rule (accents dropped with their letters) stays
+    # the model's line: its next version follows it instead of starting another.
+    with registry.database.transaction(write=True) as conn:
+        conn.execute(
+            text("UPDATE model_lines SET name = 'mod-le-n-c-d' WHERE name = 'modele-unicode'")
+        )
+    run_id = _run(client, experiment, 0.85, COMMITS[1])
+    client.create_model_version("Modèle Ünïcödé", source=str(tmp_path / "m"), run_id=run_id)
+    entries = _by_model(registry.import_mlflow(uri))
+    second = entries[("Modèle Ünïcödé", 2)]
+    assert (second.status, second.line, second.atlas_version) == ("imported", "mod-le-n-c-d", 2)
+    assert sorted(m.version_number for m in registry.list_models(line="mod-le-n-c-d")) == [1, 2]

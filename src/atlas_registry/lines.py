@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -241,9 +242,32 @@ def name_lines_in(session: SqlSession, names: dict[str, str], now: str) -> None:
     )
 
 
+# Latin letters that no Unicode decomposition turns into ASCII ones.
+_LATIN_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "\u0131": "i",
+    }
+)
+
+
 def slug_of(title: str) -> str | None:
-    """A line name made from a title: lower case, runs of other characters as ``-``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:100].rstrip("-")
+    """A line name made from a title: ASCII lower case, runs of other characters as ``-``.
+
+    Accented Latin letters keep their base letter (``Ünïcödé`` becomes
+    ``unicode``), rather than being dropped with the punctuation. Scripts with
+    no ASCII spelling make no name, and the caller asks for one.
+    """
+    decomposed = unicodedata.normalize("NFKD", title).lower().translate(_LATIN_LETTERS)
+    ascii_title = "".join(c for c in decomposed if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:100].rstrip("-")
     return slug if matches(LINE_NAME, slug) else None
 
 

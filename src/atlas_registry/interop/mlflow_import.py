@@ -128,15 +128,20 @@ def _import_versions(
     validator: MetadataValidator,
     dry_run: bool,
 ) -> list[ImportedVersion]:
-    line = line_for(model.name)
+    imported = {
+        version.version: _existing(db, model_id_for(source, model.name, version.version))
+        for version in model.versions
+    }
+    # A model imported before keeps its line, whatever name the rule would give it today.
+    earlier_lines = [found.line_name for found in imported.values() if found and found.line_name]
+    line = earlier_lines[0] if earlier_lines else line_for(model.name)
     entries: list[ImportedVersion] = []
     held_at: int | None = None
     foreign = _foreign_versions(db, line, model, source) if line else []
     for version in model.versions:
         entry = ImportedVersion(model.name, version.version, "held", line=line)
         entries.append(entry)
-        model_id = model_id_for(source, model.name, version.version)
-        found = _existing(db, model_id)
+        found = imported[version.version]
         if found is not None:
             entry.status, entry.model_id = "already_imported", found.id
             entry.atlas_version, entry.line = found.version_number, found.line_name

@@ -162,7 +162,7 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def line_for(model: str) -> str | None:
-    """The Atlas line an MLflow model becomes: its name, lower-cased, other runs as ``-``."""
+    """The Atlas line a new MLflow model becomes: its name made a slug (:func:`slug_of`)."""
     return slug_of(model)
 
 
