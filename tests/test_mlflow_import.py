@@ -77,6 +77,17 @@ def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     return uri
 
 
+def _store_of_one(tmp_path: Path, name: str) -> tuple[str, Any, str]:
+    """A second MLflow store holding model ``name`` at one version: URI, client, experiment."""
+    uri = f"sqlite:///{tmp_path / 'other.db'}"
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("other", artifact_location=str(tmp_path / "a"))
+    client.create_registered_model(name, tags=FACTS)
+    run_id = _run(client, experiment, 0.9, COMMITS[0])
+    client.create_model_version(name, source=str(tmp_path / "m"), run_id=run_id)
+    return uri, client, experiment
+
+
 def _by_model(report: Any) -> dict[tuple[str, int], Any]:
     return {(v.model, v.version): v for v in report.versions}
 
@@ -187,12 +198,7 @@ def test_a_line_that_holds_another_models_versions_is_not_imported_into(
     from tests.payloads import logistic_regression
 
     registry.import_mlflow(tracking_uri, models=["AD Risk"])
-    other_uri = f"sqlite:///{tmp_path / 'other.db'}"
-    client = mlflow.MlflowClient(tracking_uri=other_uri, registry_uri=other_uri)
-    experiment = client.create_experiment("other", artifact_location=str(tmp_path / "a"))
-    client.create_registered_model("ad-risk", tags=FACTS)
-    run_id = _run(client, experiment, 0.9, COMMITS[0])
-    client.create_model_version("ad-risk", source=str(tmp_path / "m"), run_id=run_id)
+    other_uri, _, _ = _store_of_one(tmp_path, "ad-risk")
     [entry] = registry.import_mlflow(other_uri).versions
     assert entry.status == "held"
     assert [p.path for p in entry.problems] == ["line"]
@@ -213,12 +219,7 @@ def test_a_line_that_holds_another_models_versions_is_not_imported_into(
 def test_an_accented_name_keeps_its_letters_and_an_imported_model_keeps_its_line(
     registry: Registry, tmp_path: Path
 ) -> None:
-    uri = f"sqlite:///{tmp_path / 'accents.db'}"
-    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment("accents", artifact_location=str(tmp_path / "a"))
-    client.create_registered_model("Modèle Ünïcödé", tags=FACTS)
-    run_id = _run(client, experiment, 0.8, COMMITS[0])
-    client.create_model_version("Modèle Ünïcödé", source=str(tmp_path / "m"), run_id=run_id)
+    uri, client, experiment = _store_of_one(tmp_path, "Modèle Ünïcödé")
     [first] = registry.import_mlflow(uri).versions
     assert (first.status, first.line) == ("imported", "modele-unicode")
 
