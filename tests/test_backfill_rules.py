@@ -105,3 +105,27 @@ def test_what_the_rules_will_not_guess(change: dict[str, Any], field: str, block
     mapping = _map({**BASE, **change})
     held = {h.field: h.blocking for h in mapping.held}
     assert held.get(field) is blocking, mapping.held
+
+
+def test_keys_written_by_hand_are_read_whatever_their_case_or_separators() -> None:
+    respelt = {
+        "Model Type": "logistic regression",
+        "Library": "sklearn",
+        "nParameters": "5",
+        "Training-Data": "ADNI (https://adni.loni.usc.edu)",
+        "Test Set": {"Name": "held-out", "URL": "https://adni.loni.usc.edu"},
+        "METRICS": [{"name": "AUROC", "value": "0.8"}],
+        "Hyperparameters": {"C": 1},
+    }
+    mapping = _map(respelt)
+    assert mapping.held == []
+    assert mapping.metadata == _map(BASE).metadata  # hyperparameter names keep their case
+    assert mapping.unmapped_keys == []
+
+
+def test_two_keys_spelt_alike_are_both_evidence() -> None:
+    agreeing = _map({**BASE, "Library": "scikit-learn"})
+    assert agreeing.metadata["framework"] == "scikit-learn"
+    clashing = _map({**BASE, "LIBRARY": "pytorch"})
+    [held] = [h for h in clashing.held if h.field == "framework"]
+    assert "library='sklearn', LIBRARY='pytorch'" in held.reason

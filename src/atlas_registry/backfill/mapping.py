@@ -10,6 +10,7 @@ a person (:class:`Held`) with the reason. That choice is made here, in
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,29 @@ class LegacyMapping:
         }
 
 
+def spelling(key: str) -> str:
+    """A legacy key as the vocabulary spells it.
+
+    ``Model Type``, ``model-type`` and ``modelType`` all read as ``model_type``:
+    platforms wrote keys by hand, and a fact under ``Framework`` is still the
+    framework. Two keys spelt alike are both read, so if they disagree the
+    fact is held like any other contradiction.
+    """
+    separated = _CAMEL_HUMP.sub("_", key.strip())
+    return _SEPARATORS.sub("_", separated).lower()
+
+
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def spelt_like(node: Any, key: str) -> list[tuple[str, Any]]:
+    """Every ``(legacy key, value)`` of ``node`` that spells the vocabulary's ``key``."""
+    if not isinstance(node, dict):
+        return []
+    return [(k, v) for k, v in node.items() if k == key or spelling(k) == key]
+
+
 class Context:
     """The legacy document being mapped, the keys used so far, and the result."""
 
@@ -67,17 +91,27 @@ class Context:
         self.legacy = legacy
         self.used: set[str] = set()
         self.result = LegacyMapping()
+        # The top level is read once per vocabulary key: its spellings are worked out once.
+        self._top: dict[str, list[str]] = {}
+        for k in legacy:
+            self._top.setdefault(spelling(k), []).append(k)
+
+    def lookup(self, path: str) -> list[tuple[str, Any]]:
+        """Every legacy value at the dotted vocabulary ``path``, with the path as spelt there."""
+        first, *rest = path.split(".") if "." in path else (path,)
+        found = [(k, self.legacy[k]) for k in self._top.get(first, ())]
+        for part in rest:
+            found = [(f"{at}.{k}", v) for at, node in found for k, v in spelt_like(node, part)]
+        return found
 
     def get(self, path: str) -> Any:
-        node: Any = self.legacy
-        for part in path.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
-        return node
+        """The one value at ``path``; None when there is none, or several spelt alike."""
+        found = self.lookup(path)
+        return found[0][1] if len(found) == 1 else None
 
     def present(self, keys: Iterable[str]) -> list[tuple[str, Any]]:
-        found = [(key, self.get(key)) for key in keys]
+        found = [item for key in keys for item in self.lookup(key)]
+        found = list(dict(found).items())  # a key spelt like two vocabulary keys counts once
         found = [(key, value) for key, value in found if value not in (None, "", [], {})]
         self.used.update(key.split(".")[0] for key, _ in found)
         return found

@@ -6,13 +6,14 @@ import re
 from typing import Any
 
 from atlas_registry.backfill.extract import number, urls, whole_number, without_urls
-from atlas_registry.backfill.mapping import Context, agree, short, single_source
+from atlas_registry.backfill.mapping import Context, agree, short, single_source, spelt_like
 from atlas_registry.backfill.vocabulary import vocabulary
 from atlas_registry.patterns import ARTIFACT_ID, BENCHMARK_ID, METRIC_NAME, matches
 
 
 def _first_text(raw: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    return next((raw[k] for k in keys if isinstance(raw.get(k), str)), None)
+    found = (value for key in keys for _, value in spelt_like(raw, key))
+    return next((value for value in found if isinstance(value, str)), None)
 
 
 def _data_ref(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
