@@ -168,6 +168,15 @@ class MetadataValidator:
             found.extend(v for v in self._explain(error, metadata) if v.path not in reported)
         return _unique(found)
 
+    def is_valid(self, metadata: Any) -> bool:
+        """Whether ``metadata`` is valid, without explaining why not (a backfill asks it of
+        every legacy blob, nearly all invalid, and only the valid ones are taken as they are)."""
+        if not isinstance(metadata, dict):
+            return False
+        return not value_problems(metadata, max_nesting=MAX_METADATA_NESTING) and (
+            self._fast_valid(metadata)
+        )
+
     def _fast_valid(self, metadata: dict[str, Any]) -> bool:
         try:
             return bool(self._validator.is_valid(metadata))

@@ -106,7 +106,7 @@ def map_legacy(
     if not isinstance(legacy, dict):
         return _refused("legacy metadata is not a JSON object")
     validator = validator or default_validator()
-    if not validator.violations(legacy):
+    if validator.is_valid(legacy):
         return _as_it_is(legacy, validator.version)
     ctx = Context(legacy)
     for rule in RULES:
