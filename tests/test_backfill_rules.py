@@ -49,12 +49,30 @@ def test_urls_and_commit_refs() -> None:
         ("https://huggingface.co/org/m?revision=v1.0", "https://huggingface.co/org/m", "v1.0"),
         ("https://github.com/org/m@v2.1.0", "https://github.com/org/m", "v2.1.0"),
         ("https://huggingface.co/org/m", "https://huggingface.co/org/m", None),
+        ("https://huggingface.co/gpt2/tree/607a30d", "https://huggingface.co/gpt2", "607a30d"),
+        (
+            "https://huggingface.co/bert-base-uncased",
+            "https://huggingface.co/bert-base-uncased",
+            None,
+        ),
     ],
 )
 def test_source_pin(url: str, base: str, revision: str | None) -> None:
     pin = source_pin(url)
     assert pin is not None
     assert (pin.url, pin.revision) == (base, revision)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://huggingface.co/datasets/org/d",
+        "https://github.com/org",
+        "https://zenodo.org/record/1",
+    ],
+)
+def test_what_is_not_a_model_source(url: str) -> None:
+    assert source_pin(url) is None
 
 
 def _map(legacy: dict[str, Any]) -> Any:
@@ -99,6 +117,7 @@ def test_a_clean_legacy_blob_maps_without_holds() -> None:
         ({"hyperparameters": None}, "training_config", True),
         ({"status": "mothballed"}, "promotion_state", False),
         ({"source": "https://huggingface.co/a/b/tree/main"}, "external_source_version", True),
+        ({"source": "https://zenodo.org/record/7"}, "external_source_url", True),
     ],
 )
 def test_what_the_rules_will_not_guess(change: dict[str, Any], field: str, blocking: bool) -> None:

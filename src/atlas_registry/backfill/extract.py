@@ -25,8 +25,12 @@ _COMMIT_URL = re.compile(
 _REPO_AT_SHA = re.compile(
     r"(?P<repo>https?://(?:github\.com|gitlab\.com|bitbucket\.org)/[\w.-]+/[\w.-]+?)(?:\.git)?@(?P<sha>[0-9a-fA-F]{7,64})\b"
 )
+# A model on the Hugging Face Hub may have no owner (bert-base-uncased, gpt2);
+# its datasets and spaces are not models. Repository hosts always name an owner.
 _REVISION_IN_URL = re.compile(
-    r"^(?P<base>https?://(?:huggingface\.co|github\.com|gitlab\.com)/[\w.-]+/[\w.-]+)"
+    r"^(?P<base>https?://(?:"
+    r"huggingface\.co/(?!(?:datasets|spaces|docs|models)/)[\w.-]+(?:/[\w.-]+)?"
+    r"|(?:github\.com|gitlab\.com)/[\w.-]+/[\w.-]+))"
     r"(?:/(?:tree|commit|blob|resolve)/(?P<rev>[\w.-]+)(?:/.*)?|@(?P<at>[\w.-]+))?/?$"
 )
 _QUERY_REVISION = re.compile(r"[?&]revision=(?P<rev>[\w.-]+)")

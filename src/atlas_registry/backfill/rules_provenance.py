@@ -10,7 +10,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from atlas_registry.backfill.extract import commit_refs, is_commit_sha, source_pin, whole_number
+from atlas_registry.backfill.extract import (
+    commit_refs,
+    is_commit_sha,
+    source_pin,
+    urls,
+    whole_number,
+)
 from atlas_registry.backfill.mapping import Context, agree, is_flat, short
 from atlas_registry.backfill.vocabulary import vocabulary
 from atlas_registry.patterns import ARTIFACT_ID, SOURCE_VERSION, matches
@@ -29,17 +35,32 @@ def rule_base_model(ctx: Context) -> None:
         ctx.apply("base_model_id.catalog_id", "base_model_id", f"{found[0]}={short(found[1])}")
 
 
-def _external_source(ctx: Context) -> tuple[str, str] | None:
-    """(key, URL) of a legacy source URL on a model hub or repository host, if any."""
+def _external_source(ctx: Context) -> tuple[tuple[str, str] | None, list[tuple[str, str]]]:
+    """(key, URL) of a legacy source URL on a model hub or repository host, if any,
+    and the source URLs no pin can be read from."""
+    unreadable = []
     for key, raw in ctx.present(vocabulary().keys["external_source_url"]):
         if isinstance(raw, str) and source_pin(raw.strip()):
-            return key, raw.strip()
-    return None
+            return (key, raw.strip()), []
+        if isinstance(raw, str) and urls(raw):
+            unreadable.append((key, raw))
+    return None, unreadable
 
 
 def rule_external(ctx: Context) -> None:
     flag = ctx.get("is_external") if "is_external" in ctx.legacy else ctx.get("external")
-    source = _external_source(ctx)
+    source, unreadable = _external_source(ctx)
+    if source is None and unreadable and flag is not False:
+        # A source the rules cannot pin is still a source: registering the model
+        # as internal would drop where it came from.
+        key, raw = unreadable[0]
+        ctx.hold(
+            "external_source_url",
+            f"legacy {key}={short(raw)} names a source that is not a Hugging Face model or "
+            "a GitHub or GitLab repository; set is_external and the source's URL and version",
+            blocking=True,
+        )
+        return
     if source is None:
         if flag is True:
             ctx.used.update({"is_external", "external"})
