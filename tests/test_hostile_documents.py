@@ -232,7 +232,16 @@ def test_a_document_over_the_size_limit_is_refused_before_it_is_read(tmp_path: P
         handle.write('{"a": "' + "x" * (MAX_DOCUMENT_BYTES + 10) + '"}')
     code, _, err = invoke("validate", str(path))
     assert code == InputError.exit_code
-    assert f"at most {MAX_DOCUMENT_BYTES:,} bytes" in err
+    assert f"is over {MAX_DOCUMENT_BYTES:,} bytes, the most a document may be" in err
+
+
+def test_an_endless_file_and_an_empty_path_are_refused_with_what_they_are() -> None:
+    code, _, err = invoke("validate", "/dev/zero")
+    assert code == InputError.exit_code
+    assert "/dev/zero is over" in err  # read one byte past the limit, never measured whole
+    code, _, err = invoke("validate", "")
+    assert code == InputError.exit_code
+    assert "no file named" in err
 
 
 def test_text_that_is_not_utf8_is_refused(tmp_path: Path) -> None:

@@ -119,9 +119,9 @@ def parse_json(raw: str | bytes, source: str) -> Any:
     :class:`ValidationError` listing every place it does.
     """
     if len(raw) > MAX_DOCUMENT_BYTES:
+        # A file is read one byte past the limit, never whole: its size is not known.
         raise InputError(
-            f"{source} is {len(raw):,} bytes; a document may be at most "
-            f"{MAX_DOCUMENT_BYTES:,} bytes"
+            f"{source} is over {MAX_DOCUMENT_BYTES:,} bytes, the most a document may be"
         )
     fast = _plainly_within_limits(raw)
     if fast is not None:
@@ -320,6 +320,8 @@ def read_document(source: str) -> Any:
     without being loaded whole; then :func:`parse_json` applies every limit.
     """
     name = "standard input" if source == "-" else source
+    if not source.strip():
+        raise InputError("no file named: give a path, or - for standard input")
     try:
         if source == "-":
             raw = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
