@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from atlas_registry.errors import SchemaOutOfDateError, ValidationError
+import pytest
+
+from atlas_registry.errors import InputError, SchemaOutOfDateError, ValidationError
 from tests.cli_helpers import invoke
 
 
@@ -66,3 +68,17 @@ def test_legacy_load_refuses_a_malformed_file(db_url: str, tmp_path: Path) -> No
     code, _, err = invoke("legacy", "load", "--file", str(bad), "--db", db_url)
     assert code == ValidationError.exit_code
     assert "artifacts[0].title" in err
+
+
+@pytest.mark.parametrize("report", ["", "{folder}", "/dev/null"])
+def test_a_report_path_that_is_no_file_is_refused_before_the_backfill(
+    db_url: str, tmp_path: Path, report: str
+) -> None:
+    invoke("migrate", "--to", "0001", "--db", db_url)
+    invoke("legacy", "load", "--db", db_url)
+    invoke("migrate", "--db", db_url)
+    code, _, err = invoke("backfill", "--report", report.format(folder=tmp_path), "--db", db_url)
+    assert code == InputError.exit_code
+    assert "give the path of a file to write" in err
+    assert json.loads(invoke("list", "--db", db_url, "--json")[1])["items"] == []  # nothing ran
+    assert Path("/dev/null").is_char_device()  # never replaced by a file

@@ -331,6 +331,19 @@ def test_a_card_written_out_replaces_only_a_card(
     assert readme.stat().st_mode & 0o777 == 0o666 & ~_umask()
 
 
+def test_an_empty_out_writes_nothing_into_the_current_folder(
+    registry: Registry, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = registry.register_model(ModelRegistration(title="a", metadata=logistic_regression()))
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    code, _, err = invoke("card", model.id, "--out", "", "--db", db_url)
+    assert code == InputError.exit_code
+    assert "--out names no folder" in err
+    assert list(here.iterdir()) == []
+
+
 def test_hostile_front_matter_is_refused_before_it_is_expanded(
     registry: Registry, tmp_path: Path
 ) -> None:

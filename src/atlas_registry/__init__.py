@@ -53,6 +53,7 @@ from atlas_registry.shown_text import visible_text
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
 from atlas_registry.validation import validate_metadata
+from atlas_registry.whole_files import target_file
 
 if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult
@@ -148,6 +149,7 @@ __all__ = [
     "parse_json",
     "read_document",
     "resolve_url",
+    "target_file",
     "validate_metadata",
     "validate_registration",
     "visible_text",

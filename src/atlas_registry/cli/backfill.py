@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from atlas_registry import Registry
+from atlas_registry import Registry, target_file
 from atlas_registry.cli.common import (
     DbOption,
     JsonOption,
@@ -121,6 +121,8 @@ def backfill_command(
     show_progress = not as_json and sys.stderr.isatty()
 
     def work(registry: Registry) -> tuple[BackfillResult, str | None]:
+        if report is not None and not dry_run:
+            target_file(report)  # refused before the backfill, not after it
         result = _backfill(registry, dry_run, show_progress)
         written = report and not dry_run and str(registry.write_migration_report(report))
         return result, written or None

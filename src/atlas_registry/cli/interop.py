@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from atlas_registry import ModelRecord, Registry
+from atlas_registry import InputError, ModelRecord, Registry
 from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
 from atlas_registry.cli.models import LineOption, ModelId
 
@@ -36,6 +36,8 @@ def card(
 
     def work(registry: Registry) -> str:
         if out is not None:
+            if not out.strip():  # an unset variable would write into the current folder
+                raise InputError("--out names no folder: give the folder to write README.md in")
             return registry.write_model_card(model_id, Path(out), force=force)
         return registry.model_card(model_id)
 
