@@ -309,6 +309,18 @@ def test_policy_file_errors_are_clear(tmp_path: Path) -> None:
     policy = load_policy(str(custom))
     assert policy.require_reproducibility_pin is False
     assert policy.benchmarks["b"].maximum == 0.1
+    # A path that names no policy is refused, never read forever or taken as the default.
+    for named, why in [
+        ("", "no file named"),
+        ("/dev/zero", "is over"),
+        (str(tmp_path), "Is a directory"),
+    ]:
+        with pytest.raises(ConfigurationError, match=why):
+            load_policy(named)
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(b'[gate]\nnote = "caf\xe9"\n')
+    with pytest.raises(ConfigurationError, match="not UTF-8 text"):
+        load_policy(str(latin1))
 
 
 def _promote_at(url: str, model_id: str, start_at: float) -> str:

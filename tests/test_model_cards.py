@@ -366,3 +366,17 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_a_path_that_names_no_readable_card_is_refused(registry: Registry, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1"
+    latin1.mkdir()
+    (latin1 / "README.md").write_bytes(b"---\nlicense: caf\xe9\n---\n# x\n")
+    for path, why in [
+        ("", "no model card named"),
+        ("/dev/zero", "is over"),  # read to the limit, never forever
+        (str(tmp_path / "empty-folder"), "no model card at"),
+        (str(latin1), "not UTF-8 text"),
+    ]:
+        with pytest.raises(InputError, match=why):
+            registry.import_card(path, revision=REVISION, source_url=HUB)

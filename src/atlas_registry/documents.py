@@ -319,15 +319,45 @@ def read_document(source: str) -> Any:
     At most :data:`MAX_DOCUMENT_BYTES` are read, so a huge file is refused
     without being loaded whole; then :func:`parse_json` applies every limit.
     """
-    name = "standard input" if source == "-" else source
     if not source.strip():
         raise InputError("no file named: give a path, or - for standard input")
+    if source != "-":
+        return parse_json(read_bounded(source), source)
     try:
-        if source == "-":
-            raw = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-        else:
-            with Path(source).open("rb") as handle:
-                raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+        raw = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
-    return parse_json(raw, name)
+        raise InputError(f"cannot read standard input: {exc.strerror or exc}") from exc
+    return parse_json(raw, "standard input")
+
+
+def read_bounded(source: str) -> bytes:
+    """The bytes of the file ``source``: at most :data:`MAX_DOCUMENT_BYTES`, else an error.
+
+    Every file the registry is pointed at (a document, a policy, a model card)
+    is read through here, so ``/dev/zero`` or a file of gigabytes is refused
+    after the limit instead of filling memory, and an empty path (an unset
+    variable) is refused rather than read as the current folder.
+    """
+    if not source.strip():
+        raise InputError("no file named: give the path of one")
+    try:
+        with Path(source).open("rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InputError(
+            f"{source} is over {MAX_DOCUMENT_BYTES:,} bytes, the most a document may be"
+        )
+    return raw
+
+
+def read_text(source: str) -> str:
+    """The UTF-8 text of the file ``source`` (a leading byte order mark dropped), bounded."""
+    raw = read_bounded(source)
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source} is not UTF-8 text (byte {exc.start} cannot be decoded)"
+        ) from exc

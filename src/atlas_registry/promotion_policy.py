@@ -12,10 +12,10 @@ import os
 import tomllib
 from dataclasses import asdict, dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from atlas_registry.errors import ConfigurationError, Violation
+from atlas_registry.documents import read_text
+from atlas_registry.errors import ConfigurationError, InputError, Violation
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.records import ModelRecord
 
@@ -93,12 +93,12 @@ def parse_policy(text: str, source: str) -> GatePolicy:
 
 def load_policy(path: str | None = None) -> GatePolicy:
     """The policy from ``path``, else ``$ATLAS_REGISTRY_POLICY``, else the packaged file."""
-    chosen = path or os.environ.get(POLICY_ENV_VAR)
-    if chosen:
+    chosen = path if path is not None else os.environ.get(POLICY_ENV_VAR) or None
+    if chosen is not None:  # an explicit empty path is refused, not taken as the default
         try:
-            return parse_policy(Path(chosen).read_text("utf-8"), chosen)
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read promotion policy {chosen}: {exc}") from exc
+            return parse_policy(read_text(chosen), chosen)
+        except InputError as exc:
+            raise ConfigurationError(f"promotion policy: {exc}") from exc
     packaged = resources.files("atlas_registry") / "policies" / "promotion_gate.toml"
     return parse_policy(packaged.read_text("utf-8"), "promotion_gate.toml (packaged)")
 

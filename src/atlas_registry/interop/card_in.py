@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from atlas_registry.backfill.review import json_or_text, parse_assignments, place
-from atlas_registry.documents import MAX_DOCUMENT_BYTES
+from atlas_registry.documents import read_text
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_HOST, HUB_LIBRARY
 from atlas_registry.patterns import SOURCE_VERSION, matches
@@ -32,17 +32,17 @@ _BRANCH_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9._/-]*")
 
 def read_card_text(path: str) -> tuple[str, str]:
     """The card's text and the name to report it by; a folder means its README.md."""
+    if not path.strip():
+        raise InputError("no model card named: give a README.md or the folder holding one")
     location = Path(path)
     if location.is_dir():
         location = location / CARD_FILE
+    if not location.exists():
+        raise InputError(f"no model card at {location}")
     try:
-        if location.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise InputError(f"{location} is larger than {MAX_DOCUMENT_BYTES} bytes")
-        return location.read_text("utf-8"), str(location)
-    except FileNotFoundError as exc:
-        raise InputError(f"no model card at {location}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the model card {location}: {exc}") from exc
+        return read_text(str(location)), str(location)
+    except InputError as exc:
+        raise InputError(f"model card: {exc}") from exc
 
 
 def _refuse_aliases(content: str, source: str) -> None:
