@@ -38,6 +38,7 @@ def _damaged(tmp_path: Path, demo: str) -> str:
     [
         (lambda d: f"sqlite:///{d / 'notes.txt'}", ConfigurationError, "not a SQLite database"),
         (lambda d: f"sqlite:///{d}", ConfigurationError, "is a directory"),
+        (lambda d: "sqlite:////dev/null", ConfigurationError, "is not a regular file"),
         (lambda d: "sqlite://relative.db", ConfigurationError, "three or four slashes"),
         (lambda d: "postgresql://postgres@127.0.0.1:abc/x", ConfigurationError, "cannot parse"),
         (lambda d: "mysql://root@localhost/x", ConfigurationError, "unsupported database"),

@@ -24,6 +24,13 @@ def prepare_sqlite_file(path: Path, *, must_exist: bool, shown_url: str) -> None
     """Refuse a path that cannot hold the registry; create its folder when it may be created."""
     if path.is_dir():
         raise ConfigurationError(f"{path} is a directory, not a SQLite database file")
+    if path.exists() and not path.is_file():
+        # /dev/null reads as an empty database and swallows every write; SQLite
+        # would also create its journal beside it, in /dev.
+        raise ConfigurationError(
+            f"{path} is not a regular file (a device, a pipe or a socket), "
+            "so it cannot hold a SQLite database"
+        )
     if path.exists():
         refuse_non_sqlite(path)
         return
