@@ -172,6 +172,20 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(svc: Service) -> None
     assert svc.client.get("/", params={"utm_source": "mail"}).status_code == 200
 
 
+def test_a_parameter_given_twice_is_refused_not_read_as_its_last_value(svc: Service) -> None:
+    svc.register()
+    # It reads like "promoted or candidate"; the framework would keep "candidate" only.
+    twice = svc.client.get(
+        "/api/v1/models?promotion_state=promoted&promotion_state=candidate&page_size=5"
+    )
+    body = assert_problem(twice, 400, "bad_request")
+    assert body["violations"] == [
+        {"path": "promotion_state", "message": "is given 2 times; it takes one value"}
+    ]
+    once = svc.client.get("/api/v1/models?promotion_state=candidate&page_size=5")
+    assert once.status_code == 200 and len(once.json()["items"]) == 1
+
+
 def test_validation_problems_list_every_violation(svc: Service) -> None:
     bad = {**logistic_regression(), "parameter_count": -1}
     del bad["framework"]

@@ -4,14 +4,16 @@ A misspelt filter is otherwise ignored: ``GET /api/v1/models?state=promoted``
 (the parameter is ``promotion_state``) would answer with every model, and the
 answer looks like a filtered one. A request body already refuses unknown
 fields; the query now does too, with a 400 that names the parameter and lists
-the ones the route takes. Only the API is strict: the pages' links may carry
+the ones the route takes, and a parameter given twice that takes one value
+is refused rather than read as its last value. Only the API is strict: the pages' links may carry
 what a browser or a mail client adds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -38,22 +40,56 @@ class StrictQueryRoute(APIRoute):
         allowed = frozenset(taken)
         takes = f"it takes {', '.join(taken)}" if taken else "it takes none"
 
+        single = frozenset(_single_valued(self.dependant))
+
         async def strict(request: Request) -> Response:
-            unknown = [name for name in request.query_params if name not in allowed]
-            if unknown:
-                raise RequestValidationError(
-                    [
-                        {
-                            "loc": ("query", name),
-                            "msg": f"is not a parameter of this route; {takes}",
-                            "type": "extra_forbidden",
-                        }
-                        for name in dict.fromkeys(unknown)
-                    ]
-                )
+            given = request.query_params
+            problems = [
+                {
+                    "loc": ("query", name),
+                    "msg": f"is not a parameter of this route; {takes}",
+                    "type": "extra_forbidden",
+                }
+                for name in dict.fromkeys(given)
+                if name not in allowed
+            ]
+            problems += [
+                {
+                    "loc": ("query", name),
+                    "msg": f"is given {count} times; it takes one value",
+                    "type": "extra_forbidden",
+                }
+                for name in dict.fromkeys(given)
+                if name in single and (count := len(given.getlist(name))) > 1
+            ]
+            if problems:
+                raise RequestValidationError(problems)
             return await handler(request)
 
         return strict
+
+
+def _single_valued(dependant: Dependant) -> set[str]:
+    """The query parameters that take one value: a repeated one would lose all but the last.
+
+    ``?promotion_state=promoted&promotion_state=candidate`` reads like "either",
+    but the framework keeps the last and lists the candidates only.
+    """
+    names = {
+        param.alias
+        for param in dependant.query_params
+        if not _takes_many(param.field_info.annotation)
+    }
+    for dependency in dependant.dependencies:
+        names |= _single_valued(dependency)
+    return names
+
+
+def _takes_many(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return any(_takes_many(arg) for arg in get_args(annotation))
+    return (origin or annotation) in (list, tuple, set, frozenset)
 
 
 def _query_names(dependant: Dependant) -> set[str]:
