@@ -120,12 +120,18 @@ def _access(request: Request, scope: str | None, body: bytes = b"") -> Access:
 async def _json_body(request: Request) -> bytes:
     """The request body, unparsed: the verb parses it, once the caller is allowed.
 
-    Only a body declared ``application/json`` is read: a ``text/plain`` POST is
-    what a foreign page can send without a CORS preflight.
+    Only a body declared ``application/json`` and not compressed is read: a
+    ``text/plain`` POST is what a foreign page can send without a CORS preflight.
     """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json":
         raise UnsupportedMediaTypeError("a write must be Content-Type: application/json")
+    # A compressed body would be read as its compressed bytes and refused as "not UTF-8".
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise UnsupportedMediaTypeError(
+            f"a write's body must be sent as is, not as Content-Encoding: {encoding[:40]!r}"
+        )
     return await request.body()
 
 

@@ -42,7 +42,7 @@ _MEANING = {
     404: "Not found",
     409: "Already exists, a constraint, or an illegal transition",
     413: "Body over 1 MiB",
-    415: "A write without Content-Type: application/json",
+    415: "A write without Content-Type: application/json, or with a compressed body",
     422: "Validation failed, or the promotion gate refused",
     500: "The server failed",
     503: "Database unreachable or not at the migration head",
