@@ -277,6 +277,11 @@ def test_a_repository_map_names_clones_by_url(lab: LabRepo, tmp_path: Path) -> N
         mapped.write_text(body)
         with pytest.raises(ConfigurationError, match=problem):
             RepositoryLocations.configured(repos_file=str(mapped))
+    mapped.write_bytes(b'[repositories]\n"https://x.org/caf\xe9" = "/a"\n')
+    with pytest.raises(ConfigurationError, match="not UTF-8 text"):
+        RepositoryLocations.configured(repos_file=str(mapped))
+    with pytest.raises(ConfigurationError, match="is over"):  # read to the limit, not forever
+        RepositoryLocations.configured(repos_file="/dev/zero")
 
 
 # ------------------------------------------------------------ CLI: verify, report, show

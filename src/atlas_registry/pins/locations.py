@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from atlas_registry.errors import ConfigurationError
+from atlas_registry.documents import read_text
+from atlas_registry.errors import ConfigurationError, InputError
 
 MIRRORS_ENV_VAR = "ATLAS_GIT_MIRRORS"
 REPOS_ENV_VAR = "ATLAS_GIT_REPOS"
@@ -146,9 +147,9 @@ class RepositoryLocations:
 def read_repository_map(path: str) -> dict[str, Path]:
     """The ``[repositories]`` table of an operator's TOML file, keyed by :func:`url_key`."""
     try:
-        document = tomllib.loads(Path(path).read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read the repository map {path}: {exc}") from exc
+        document = tomllib.loads(read_text(path))
+    except InputError as exc:
+        raise ConfigurationError(f"repository map: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
     unknown = set(document) - {"repositories"}
