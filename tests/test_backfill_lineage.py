@@ -11,8 +11,9 @@ from sqlalchemy import text, update
 
 from atlas_registry import migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
+from atlas_registry.backfill.report import write_report
 from atlas_registry.backfill.review import list_reviews
-from atlas_registry.backfill.runner import ACTOR, backfill
+from atlas_registry.backfill.runner import ACTOR, SETTLED_NOTES, backfill
 from atlas_registry.db import Database
 from atlas_registry.lines import list_lines
 from atlas_registry.tables import artifacts
@@ -74,6 +75,11 @@ def test_a_model_linked_to_a_dataset_is_held_not_made_a_line_of_a_dataset(
     [closed] = list_reviews(db, status="resolved")
     assert (closed.artifact_id, closed.resolved_by) == ("m-child", ACTOR)
     assert [line.name for line in list_lines(db)] == ["child-model"]
+    # The report tells the story: a blocking hold, settled, and by whom.
+    report = write_report(db, tmp_path / "report.md").read_text("utf-8")
+    assert "| `m-child` | Child model | backfilled, after review |" in report
+    assert "- `parent_version_id` (blocking, resolved): the catalog row links" in report
+    assert f"Resolved by `{ACTOR}`: {SETTLED_NOTES}." in report
 
 
 @pytest.mark.parametrize("order", ["parents first", "children first"])

@@ -159,13 +159,19 @@ def _pin_status(entry: ReportEntry) -> str:
 
 def _held(entry: ReportEntry) -> list[dict[str, Any]]:
     if entry.review is not None:
-        return [{**r, "status": entry.review["status"]} for r in entry.review["reasons"]]
+        review = entry.review
+        return [
+            {**r, "status": review["status"], "blocking": review["blocking"]}
+            for r in review["reasons"]
+        ]
     return [{**h, "status": "noted"} for h in entry.trace.get("held", [])]
 
 
 def _outcome(entry: ReportEntry) -> str:
     if entry.version is None:
         return "held (blocking)"
+    if entry.review is not None and entry.review["status"] == "resolved":
+        return "backfilled, after review"
     return "backfilled, with held facts" if _held(entry) else "backfilled"
 
 
@@ -304,6 +310,12 @@ def _write_entry(out: TextIO, entry: ReportEntry) -> None:
     for h in held:
         kind = "blocking" if h.get("blocking") else "non-blocking"
         out.write(f"- `{h['field']}` ({kind}, {h['status']}): {_cell(h['reason'])}\n")
+    if entry.review is not None and entry.review["status"] == "resolved":
+        notes = entry.review["resolution_notes"]
+        out.write(
+            f"\nResolved by `{_cell(entry.review['resolved_by'] or '')}`"
+            + (f": {_cell(notes)}.\n" if notes else ".\n")
+        )
     out.write(f"\n**Code pin.** {_pin_status(entry)}.\n\n")
     _write_promotion(out, entry)
     unmapped = entry.trace.get("unmapped_keys", [])
