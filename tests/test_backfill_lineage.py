@@ -98,3 +98,37 @@ def test_a_legacy_line_of_models_is_adopted_as_one_line(
     assert _facts(db) == {"m-a1": ("m-a1", 1, None), "m-a2": ("m-a2", 2, "m-a1")}
     [line] = list_lines(db)
     assert (line.name, line.versions) == ("line-model", 2)
+
+
+@pytest.mark.parametrize("chunk_size", [500, 1])
+@pytest.mark.parametrize(("old_id", "new_id"), [("m-b", "m-a"), ("m-a", "m-b")])
+def test_a_stale_in_use_status_never_promotes_an_older_version_over_a_newer(
+    db: Database, tmp_path: Path, chunk_size: int, old_id: str, new_id: str
+) -> None:
+    # Both versions still say "production": the platform replaced v1 without
+    # updating its metadata. Whatever order the ids (and chunks) put them in,
+    # the line ends with v2 promoted.
+    rows = [
+        _model(old_id, "Line", is_latest=0, lifecycle_state="superseded", superseded_by=new_id),
+        _model(new_id, "Line v2", parent_version_id=old_id, lineage_id=old_id, version_number=2),
+    ]
+    _platform(db, tmp_path, rows)
+
+    backfill(db, chunk_size=chunk_size)
+
+    [line] = list_lines(db)
+    assert (line.promoted_id, line.promoted_version) == (new_id, 2)
+    with db.transaction() as conn:
+        old_state = conn.execute(
+            text("SELECT promotion_state FROM model_versions WHERE artifact_id = :id"),
+            {"id": old_id},
+        ).scalar_one()
+    # Promoted first in an earlier chunk, it was superseded; otherwise it was
+    # left a candidate, with a note saying why.
+    assert old_state in {"candidate", "superseded"}
+    if old_state == "candidate":
+        [item] = list_reviews(db)
+        assert (item.artifact_id, item.blocking) == (old_id, False)
+        assert (
+            f"version 2 of its line ({new_id}) is newer and promoted" in item.reasons[0]["reason"]
+        )

@@ -30,7 +30,7 @@ from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.lines import lock_lines, name_adopted_lines
 from atlas_registry.promotion_policy import GatePolicy, load_policy
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.sql_session import SqlSession, chunked
 from atlas_registry.tables import artifacts, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
@@ -146,6 +146,25 @@ def _promotion_notes(legacy_status: str | None, unmet: list[Any], by: str) -> st
     )
 
 
+@dataclass(frozen=True)
+class InUsePromotion:
+    """What became of a legacy model that was in use: promoted, or left a candidate."""
+
+    legacy_status: str | None
+    promoted_by: str | None  # gate | override; None when a newer version is promoted
+    newer: tuple[str, int] | None = None  # that version's id and number
+
+    def left_as_candidate(self) -> Held:
+        """The review note of a model not promoted because its line has moved on."""
+        newer_id, number = self.newer or ("", 0)
+        return Held(
+            "promotion_state",
+            f"in use before the registry (legacy status {self.legacy_status!r}), but version "
+            f"{number} of its line ({newer_id}) is newer and promoted; left a candidate",
+            blocking=False,
+        )
+
+
 def promote_in_use(
     db: Database,
     conn: Connection,
@@ -155,14 +174,20 @@ def promote_in_use(
     *,
     actor: str = ACTOR,
     by: str = "backfill",
-) -> str:
+) -> InUsePromotion:
     """Promote a legacy model that was in use: through the gate, or by a recorded override.
 
     The backfill calls it for what it adopts, and ``review resolve`` for a held
     model it completes, so an in-use model ends promoted whichever way it came.
-    The caller holds the model's line lock.
+    A legacy status is often stale: a version the platform replaced may still
+    say ``production``. So a model whose line already has a newer promoted
+    version is left a candidate rather than promoted over it. The caller holds
+    the model's line lock.
     """
     session = SqlSession.of(conn)
+    newer = session.first(_NEWER_PROMOTED, (artifact_id,))
+    if newer is not None:
+        return InUsePromotion(legacy_status, None, (newer[0], newer[1]))
     gated = lifecycle.gate_in(db, session, artifact_id, policy)
     lifecycle.promote_checked_in(
         session,
@@ -171,7 +196,27 @@ def promote_in_use(
         notes=_promotion_notes(legacy_status, gated.unmet, by),
         overridden=bool(gated.unmet),
     )
-    return "override" if gated.unmet else "gate"
+    return InUsePromotion(legacy_status, "override" if gated.unmet else "gate")
+
+
+# The promoted version of a model's line, when it is newer than the model.
+_NEWER_PROMOTED = """
+SELECT p.id, p.version_number FROM artifacts a
+JOIN artifacts p ON COALESCE(p.lineage_id, p.id) = COALESCE(a.lineage_id, a.id)
+JOIN model_versions v ON v.artifact_id = p.id AND v.promotion_state = 'promoted'
+WHERE a.id = ? AND p.version_number > a.version_number"""
+
+
+def newest_first(conn: Connection, artifact_ids: Sequence[str]) -> list[str]:
+    """``artifact_ids`` by version number, highest first (then by id)."""
+    numbers = {
+        row.id: row.version_number
+        for chunk in chunked(artifact_ids)
+        for row in conn.execute(
+            select(artifacts.c.id, artifacts.c.version_number).where(artifacts.c.id.in_(chunk))
+        )
+    }
+    return sorted(artifact_ids, key=lambda i: (-numbers.get(i, 0), i))
 
 
 class _Chunk:
@@ -209,26 +254,44 @@ class _Chunk:
         for artifact_id, problems in refused.items():
             self.holds[artifact_id] += [Held(v.path, v.message, blocking=True) for v in problems]
         adopted = {a.prepared.artifact_id for a in self.adoptions} - set(refused)
-        settled = sorted(i for i in adopted if not self.holds[i])
-        close_settled(conn, settled, ACTOR, SETTLED_NOTES)
         titles = {i: self.items[i].title for i in adopted}
         for artifact_id, reason in name_adopted_lines(conn, titles, utc_timestamp()).items():
             self.holds[artifact_id].append(Held("line", reason, blocking=False))
-        # The promotions below go in artifact order; their lines are locked first,
-        # in one sorted pass like every writer's, or a batch writing to two of
-        # them could hold one while the chunk holds the other (a deadlock).
-        in_use = [i for i in self.items if i in adopted and self.mappings[i].in_use]
-        lock_lines(db, SqlSession.of(conn), in_use)
+        promoted = self._promote_in_use(db, conn, adopted, policy)
+        settled = sorted(i for i in adopted if not self.holds[i])
+        close_settled(conn, settled, ACTOR, SETTLED_NOTES)
         for artifact_id, item in self.items.items():
-            self._record(db, conn, item, artifact_id in adopted, policy, result)
+            self._record(conn, item, artifact_id in adopted, promoted.get(artifact_id), result)
+
+    def _promote_in_use(
+        self, db: Database, conn: Connection, adopted: set[str], policy: GatePolicy
+    ) -> dict[str, str]:
+        """Promote the adopted models that were in use; id -> by whom (gate or override).
+
+        Their lines are locked first, in one sorted pass like every writer's, or
+        a batch writing to two of them could hold one while the chunk holds the
+        other (a deadlock). Within a line the newest version goes first, so an
+        older one in use as well does not supersede it (see :func:`promote_in_use`).
+        """
+        session = SqlSession.of(conn)
+        in_use = [i for i in self.items if i in adopted and self.mappings[i].in_use]
+        lock_lines(db, session, in_use)
+        promoted = {}
+        for artifact_id in newest_first(conn, in_use):
+            mapping = self.mappings[artifact_id]
+            outcome = promote_in_use(db, conn, artifact_id, mapping.legacy_status, policy)
+            if outcome.promoted_by:
+                promoted[artifact_id] = outcome.promoted_by
+            else:
+                self.holds[artifact_id].append(outcome.left_as_candidate())
+        return promoted
 
     def _record(
         self,
-        db: Database,
         conn: Connection,
         item: LegacyArtifact,
         adopted: bool,
-        policy: GatePolicy,
+        promoted_by: str | None,
         result: BackfillResult,
     ) -> None:
         mapping, held = self.mappings[item.id], self.holds[item.id]
@@ -236,15 +299,11 @@ class _Chunk:
         changed_queue = bool(held) and queue_in(
             conn, item.id, held, _proposal(mapping), blocking=blocking
         )
-        promoted_by = None
         if adopted:
             result.backfilled += 1
             result.held_for_review += bool(held)
-            state = "candidate"  # every adoption starts there
-            if mapping.in_use:
-                promoted_by = promote_in_use(db, conn, item.id, mapping.legacy_status, policy)
-                result.promoted += 1
-                state = "promoted"
+            result.promoted += bool(promoted_by)
+            state = "promoted" if promoted_by else "candidate"  # every adoption starts a candidate
             outcome = "backfilled"
         else:
             result.held_blocking += 1
