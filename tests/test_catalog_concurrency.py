@@ -143,8 +143,8 @@ def test_a_backfill_and_a_batch_on_the_same_lines_do_not_deadlock(
     promote = runner.promote_in_use
     promoted: list[str] = []
 
-    def promote_then_wait(*args: Any) -> str:
-        how: str = promote(*args)
+    def promote_then_wait(*args: Any) -> runner.InUsePromotion:
+        how = promote(*args)
         promoted.append(args[2])
         if len(promoted) == 1:
             one_promoted.wait()
