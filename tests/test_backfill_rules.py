@@ -148,3 +148,35 @@ def test_two_keys_spelt_alike_are_both_evidence() -> None:
     clashing = _map({**BASE, "LIBRARY": "pytorch"})
     [held] = [h for h in clashing.held if h.field == "framework"]
     assert "library='sklearn', LIBRARY='pytorch'" in held.reason
+
+
+@pytest.mark.parametrize(
+    ("framework", "name", "version"),
+    [
+        ("scikit-learn==1.3.2", "scikit-learn", "1.3.2"),  # a pip pin
+        ("xgboost@1.7.6", "xgboost", "1.7.6"),
+        ("PyTorch 2.1", "pytorch", "2.1"),
+        ("torch v2.1", "pytorch", "2.1"),
+    ],
+)
+def test_a_framework_is_read_with_its_version_however_pinned(
+    framework: str, name: str, version: str
+) -> None:
+    mapping = _map({**BASE, "library": framework})
+    assert mapping.metadata["framework"] == name
+    assert mapping.metadata["extensions"]["framework_version"] == version
+
+
+@pytest.mark.parametrize("status", ["deprecated", "Archived", "retired"])
+def test_a_retired_status_is_not_in_use_and_not_held(status: str) -> None:
+    mapping = _map({**BASE, "status": status})
+    assert mapping.in_use is False
+    assert mapping.held == []
+
+
+def test_an_ssh_remote_is_stored_as_its_https_url_and_a_path_holds_only_the_pin() -> None:
+    ssh = _map({**BASE, "repo": "git@github.com:lab/ad-risk.git", "commit": "abc1234def"})
+    assert ssh.facts["code_repo_url"] == "https://github.com/lab/ad-risk"
+    local = _map({**BASE, "repo": "/home/ada/ad-risk", "commit": "abc1234def"})
+    assert "code_repo_url" not in local.facts
+    assert [(h.field, h.blocking) for h in local.held] == [("code_repo_url", False)]

@@ -115,3 +115,20 @@ def source_pin(url: str) -> SourcePin | None:
         return None
     revision = match["rev"] or match["at"] or (query["rev"] if query else None)
     return SourcePin(match["base"], revision)
+
+
+_SSH_REMOTE = re.compile(r"(?:ssh://)?git@([A-Za-z0-9.-]+)[:/](.+?)(?:\.git)?/?")
+
+
+def repository_url(remote: str | None) -> str | None:
+    """An https URL for a git remote: ``git@host:org/repo.git`` is ``https://host/org/repo``.
+
+    Legacy metadata and MLflow runs record the remote a clone was made from,
+    often its SSH form; the registry stores repositories as http(s) URLs.
+    """
+    if not remote:
+        return None
+    ssh = _SSH_REMOTE.fullmatch(remote.strip())
+    if ssh:
+        return f"https://{ssh.group(1)}/{ssh.group(2)}"
+    return remote.strip()

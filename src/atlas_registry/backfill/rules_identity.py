@@ -50,7 +50,10 @@ def rule_model_family(ctx: Context) -> None:
 def _framework_parts(raw: Any) -> tuple[str, str | None] | None:
     if not isinstance(raw, str):
         return None
-    match = re.fullmatch(r"\s*([A-Za-z][A-Za-z0-9_.+ -]*?)\s*(?:v?(\d+(?:\.\d+)*))?\s*", raw)
+    # "PyTorch 2.1", "torch v2.1", "scikit-learn==1.3.2" (a pip pin), "xgboost@1.7.6"
+    match = re.fullmatch(
+        r"\s*([A-Za-z][A-Za-z0-9_.+ -]*?)\s*(?:(?:==|@)?\s*v?(\d+(?:\.\d+)*))?\s*", raw
+    )
     if not match:
         return None
     aliases = vocabulary().framework_aliases

@@ -13,13 +13,14 @@ from typing import Any
 from atlas_registry.backfill.extract import (
     commit_refs,
     is_commit_sha,
+    repository_url,
     source_pin,
     urls,
     whole_number,
 )
 from atlas_registry.backfill.mapping import Context, agree, is_flat, short
 from atlas_registry.backfill.vocabulary import vocabulary
-from atlas_registry.patterns import ARTIFACT_ID, SOURCE_VERSION, matches
+from atlas_registry.patterns import ARTIFACT_ID, HTTP_URL, SOURCE_VERSION, matches
 
 
 def rule_base_model(ctx: Context) -> None:
@@ -205,7 +206,16 @@ def rule_code_pin(ctx: Context) -> None:
                 "code_repo_url", f"legacy gives commit {value} but no repository", blocking=False
             )
             return
-        explicit = (repo[0][1].rstrip("/"), value.lower())
+        url = (repository_url(repo[0][1]) or "").rstrip("/")
+        if not matches(HTTP_URL, url):
+            # The pin is optional: a repository it cannot name holds the pin, not the model.
+            ctx.hold(
+                "code_repo_url",
+                f"legacy {repo[0][0]}={short(repo[0][1])} is not an http(s) repository URL",
+                blocking=False,
+            )
+            return
+        explicit = (url, value.lower())
     pins = {(ref.repo_url, ref.sha) for ref in mentioned} | ({explicit} if explicit else set())
     if not pins:
         return

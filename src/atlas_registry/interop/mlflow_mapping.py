@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from datetime import UTC, datetime
 from typing import Any
 
+from atlas_registry.backfill.extract import repository_url
 from atlas_registry.backfill.review import json_or_text
 from atlas_registry.errors import Violation
 from atlas_registry.interop.mlflow_source import MlflowVersion
@@ -30,7 +30,6 @@ TAG_PREFIX = "atlas."
 IMPORT_ACTOR = "mlflow-import"
 # MLflow flavors and the registry's framework names, where they differ.
 FRAMEWORK_OF_FLAVOR = {"sklearn": "scikit-learn", "transformers": "huggingface-transformers"}
-_SSH_REMOTE = re.compile(r"(?:ssh://)?git@([A-Za-z0-9.-]+)[:/](.+?)(?:\.git)?/?")
 
 
 def model_id_for(source: str, model: str, version: int) -> str:
@@ -41,16 +40,6 @@ def model_id_for(source: str, model: str, version: int) -> str:
     """
     digest = hashlib.sha256(f"{source}\n{model}\n{version}".encode()).hexdigest()[:32]
     return f"model-mlflow-{digest}"
-
-
-def repo_url(remote: str | None) -> str | None:
-    """An https URL for a git remote: ``git@host:org/repo.git`` is ``https://host/org/repo``."""
-    if not remote:
-        return None
-    ssh = _SSH_REMOTE.fullmatch(remote.strip())
-    if ssh:
-        return f"https://{ssh.group(1)}/{ssh.group(2)}"
-    return remote.strip()
 
 
 def _iso(millis: int | None) -> str | None:
@@ -146,7 +135,7 @@ def registration_for(
         line=line,
         version_tag=str(tagged.get("version_tag") or f"mlflow-{version.version}"),
         code_repo_url=_text_or_none(tagged.get("code_repo_url"))
-        or repo_url(version.run_tags.get("mlflow.source.git.repoURL")),
+        or repository_url(version.run_tags.get("mlflow.source.git.repoURL")),
         code_commit_sha=_text_or_none(tagged.get("code_commit_sha"))
         or version.run_tags.get("mlflow.source.git.commit"),
         code_entrypoint=_text_or_none(tagged.get("code_entrypoint")),
