@@ -27,7 +27,7 @@ BOOKKEEPING_TABLE = "schema_migrations"
 LOCK_KEY = "atlas_registry:migrations"
 _FILENAME = re.compile(r"^(?P<number>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 
-_CREATE_BOOKKEEPING = f"""
+CREATE_BOOKKEEPING = f"""
 CREATE TABLE IF NOT EXISTS {BOOKKEEPING_TABLE} (
     number INTEGER NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,
@@ -130,7 +130,7 @@ def head(dialect: str) -> int:
     return migrations[-1].number if migrations else 0
 
 
-def _read_applied(conn: Connection) -> dict[int, AppliedMigration]:
+def read_applied(conn: Connection) -> dict[int, AppliedMigration]:
     if not inspect(conn).has_table(BOOKKEEPING_TABLE):
         return {}
     rows = conn.execute(
@@ -139,7 +139,7 @@ def _read_applied(conn: Connection) -> dict[int, AppliedMigration]:
     return {row.number: AppliedMigration(*row) for row in rows}
 
 
-def _verify_checksums(dialect: str, applied: dict[int, AppliedMigration]) -> None:
+def verify_checksums(dialect: str, applied: dict[int, AppliedMigration]) -> None:
     packaged = {m.number: m for m in load_migrations(dialect)}
     for number, row in applied.items():
         migration = packaged.get(number)
@@ -159,7 +159,7 @@ def _verify_checksums(dialect: str, applied: dict[int, AppliedMigration]) -> Non
 def status(db: Database) -> list[MigrationState]:
     """Every packaged and applied migration with its state; reads only."""
     with db.transaction() as conn:
-        applied = _read_applied(conn)
+        applied = read_applied(conn)
     packaged = {m.number: m for m in load_migrations(db.dialect)}
     states = []
     for number in sorted(packaged.keys() | applied.keys()):
@@ -182,7 +182,7 @@ def status(db: Database) -> list[MigrationState]:
 
 def current_version(db: Database) -> int:
     with db.transaction() as conn:
-        applied = _read_applied(conn)
+        applied = read_applied(conn)
     return max(applied, default=0)
 
 
@@ -212,25 +212,30 @@ def _execute_all(conn: Connection, migration: Migration, statements: tuple[str, 
 def _apply_one(db: Database, migration: Migration) -> bool:
     with db.transaction(write=True) as conn:
         db.lock(conn, LOCK_KEY)
-        conn.exec_driver_sql(_CREATE_BOOKKEEPING)
-        applied = _read_applied(conn)
-        _verify_checksums(db.dialect, applied)
+        conn.exec_driver_sql(CREATE_BOOKKEEPING)
+        applied = read_applied(conn)
+        verify_checksums(db.dialect, applied)
         if migration.number in applied:
             return False
         _execute_all(conn, migration, migration.statements)
-        conn.execute(
-            text(
-                f"INSERT INTO {BOOKKEEPING_TABLE} (number, name, checksum, applied_at) "
-                "VALUES (:number, :name, :checksum, :applied_at)"
-            ),
-            {
-                "number": migration.number,
-                "name": migration.name,
-                "checksum": migration.checksum,
-                "applied_at": utc_timestamp(),
-            },
-        )
+        record_applied(conn, migration)
     return True
+
+
+def record_applied(conn: Connection, migration: Migration) -> None:
+    """The bookkeeping row of ``migration``, written in the transaction that applied it."""
+    conn.execute(
+        text(
+            f"INSERT INTO {BOOKKEEPING_TABLE} (number, name, checksum, applied_at) "
+            "VALUES (:number, :name, :checksum, :applied_at)"
+        ),
+        {
+            "number": migration.number,
+            "name": migration.name,
+            "checksum": migration.checksum,
+            "applied_at": utc_timestamp(),
+        },
+    )
 
 
 def migrate(
@@ -244,8 +249,16 @@ def migrate(
     """
     target = _target(db.dialect, to)
     with db.transaction() as conn:
-        applied = _read_applied(conn)
-    _verify_checksums(db.dialect, applied)
+        applied = read_applied(conn)
+        foreign_catalog = not applied and inspect(conn).has_table("artifacts")
+    verify_checksums(db.dialect, applied)
+    if foreign_catalog and target >= 1:
+        # A platform's own catalog: 0001 would fail on "artifacts already exists".
+        raise MigrationError(
+            "the database already has an artifacts table that no migration made; if it is "
+            f"the platform's catalog, adopt it with `atlas-registry migrate baseline --db "
+            f"{db.display_url}`, then run `migrate` again"
+        )
     current = max(applied, default=0)
     if target < current:
         raise MigrationError(
@@ -269,8 +282,8 @@ def _revert_one(db: Database, migration: Migration) -> bool:
         )
     with db.transaction(write=True) as conn:
         db.lock(conn, LOCK_KEY)
-        applied = _read_applied(conn)
-        _verify_checksums(db.dialect, applied)
+        applied = read_applied(conn)
+        verify_checksums(db.dialect, applied)
         if migration.number not in applied:
             return False
         _execute_all(conn, migration, migration.down_statements)
@@ -290,8 +303,8 @@ def downgrade(
     """
     target = _target(db.dialect, to)
     with db.transaction() as conn:
-        applied = _read_applied(conn)
-    _verify_checksums(db.dialect, applied)
+        applied = read_applied(conn)
+    verify_checksums(db.dialect, applied)
     done = []
     for migration in reversed(load_migrations(db.dialect)):
         if migration.number > target and migration.number in applied and _revert_one(db, migration):
@@ -307,8 +320,8 @@ def ensure_current(db: Database) -> None:
     Called once per handle, by :meth:`atlas_registry.registry.Registry.open`.
     """
     with db.transaction() as conn:
-        applied = _read_applied(conn)
-    _verify_checksums(db.dialect, applied)
+        applied = read_applied(conn)
+    verify_checksums(db.dialect, applied)
     expected = head(db.dialect)
     missing = [m.label for m in load_migrations(db.dialect) if m.number not in applied]
     if missing:

@@ -85,6 +85,16 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     call_admin(db, as_json, lambda admin: _Status(admin.url, admin.status()), _Status.render)
 
 
+@migrate_app.command("baseline")
+def baseline(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Adopt the platform's existing artifacts table as 0001, checked, with 0001's indexes."""
+
+    def adopt(admin: SchemaAdmin) -> _Moved:
+        return _Moved("adopted", [admin.baseline()], admin.url)
+
+    call_admin(db, as_json, adopt, _Moved.render)
+
+
 @migrate_app.command("down")
 def down(
     to: Annotated[

@@ -1,0 +1,144 @@
+"""Adopting a platform's existing ``artifacts`` table as migration 0001.
+
+The catalog exists before the registry: a platform database already holds an
+``artifacts`` table, made by its own code, and 0001 (which creates one) cannot
+run there. ``baseline`` checks that the table has every column 0001 defines,
+with the types the registry reads (timestamps as text, for one), that the
+columns 0001 makes NOT NULL hold no NULL, and that ``id`` is its key; it then
+builds 0001's indexes where they are missing (the unique ones are what keeps
+version numbering race-safe) and records 0001 as applied, all in one
+transaction. Anything it would have to change in the table itself is refused
+with the list, and nothing is written: the platform's table is the platform's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import Integer, String
+
+from atlas_registry.db import Database, driver_message
+from atlas_registry.errors import MigrationError, ValidationError, Violation
+from atlas_registry.migration_runner import (
+    CREATE_BOOKKEEPING,
+    LOCK_KEY,
+    Migration,
+    load_migrations,
+    read_applied,
+    record_applied,
+    split_statements,
+    verify_checksums,
+)
+from atlas_registry.tables import artifacts
+
+CATALOG_MIGRATION = 1
+_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+", re.IGNORECASE | re.MULTILINE)
+
+
+def baseline(db: Database) -> Migration:
+    """Record the existing ``artifacts`` table as migration 0001; see the module docstring."""
+    catalog = next(m for m in load_migrations(db.dialect) if m.number == CATALOG_MIGRATION)
+    with db.transaction(write=True) as conn:
+        db.lock(conn, LOCK_KEY)
+        conn.exec_driver_sql(CREATE_BOOKKEEPING)
+        applied = read_applied(conn)
+        verify_checksums(db.dialect, applied)
+        if applied:
+            raise MigrationError(
+                f"migrations are already recorded here (up to {max(applied):04d}): "
+                "a baseline is only for a catalog the registry has never migrated"
+            )
+        if not inspect(conn).has_table(artifacts.name):
+            raise MigrationError(
+                "there is no artifacts table to adopt: run `atlas-registry migrate`, "
+                "which creates one"
+            )
+        problems = table_problems(conn)
+        if problems:
+            raise ValidationError(
+                "the existing artifacts table cannot stand for 0001_artifacts as it is", problems
+            )
+        for statement in _index_statements(catalog):
+            try:
+                conn.exec_driver_sql(statement)
+            except DBAPIError as exc:
+                raise MigrationError(
+                    f"the catalog's rows break an index 0001 builds ({statement.strip()[:80]}...): "
+                    f"{driver_message(exc)}; nothing was recorded"
+                ) from exc
+        record_applied(conn, catalog)
+    return catalog
+
+
+def table_problems(conn: Connection) -> list[Violation]:
+    """Every way the existing table differs from what the registry reads and writes."""
+    inspector = inspect(conn)
+    found = {column["name"]: column for column in inspector.get_columns(artifacts.name)}
+    problems = []
+    for column in artifacts.columns:
+        existing = found.get(column.name)
+        where = f"artifacts.{column.name}"
+        if existing is None:
+            wanted = _family(column.type)
+            problems.append(
+                Violation(
+                    where,
+                    f"is missing: add it as {wanted}"
+                    f"{'' if column.nullable else ', NOT NULL with a default'} "
+                    "(0001_artifacts.sql has its default and checks)",
+                )
+            )
+            continue
+        wanted = _family(column.type)
+        if _family(existing["type"]) != wanted:
+            problems.append(
+                Violation(
+                    where, f"is {existing['type']}; the registry reads and writes it as {wanted}"
+                )
+            )
+    key = inspector.get_pk_constraint(artifacts.name).get("constrained_columns") or []
+    if key != ["id"]:
+        problems.append(
+            Violation("artifacts.id", f"must be the primary key (the key is {key or 'none'})")
+        )
+    if not problems:
+        problems += _null_problems(conn)
+    return problems
+
+
+def _family(column_type: Any) -> str:
+    if isinstance(column_type, Integer):
+        return "an integer"
+    if isinstance(column_type, String):  # TEXT, VARCHAR, CHAR
+        return "text"
+    return str(column_type)
+
+
+def _null_problems(conn: Connection) -> list[Violation]:
+    """NULLs where 0001 has NOT NULL: the registry reads those columns as always set."""
+    required = [c for c in artifacts.columns if not c.nullable]
+    counts = conn.execute(
+        select(*(func.count().filter(c.is_(None)) for c in required)).select_from(artifacts)
+    ).one()
+    return [
+        Violation(f"artifacts.{column.name}", f"is NULL in {count} row(s); 0001 makes it NOT NULL")
+        for column, count in zip(required, counts, strict=True)
+        if count
+    ]
+
+
+def _index_statements(catalog: Migration) -> list[str]:
+    """0001's CREATE INDEX statements, each made a no-op where the index exists."""
+    return [
+        _INDEX.sub(lambda m: f"CREATE {m[1] or ''}INDEX IF NOT EXISTS ", statement, count=1)
+        for statement in split_statements(catalog.sql)
+        if _INDEX.match(_without_comments(statement))
+    ]
+
+
+def _without_comments(statement: str) -> str:
+    lines = [line for line in statement.splitlines() if not line.strip().startswith("--")]
+    return "\n".join(lines)

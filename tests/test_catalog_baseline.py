@@ -1,0 +1,133 @@
+"""A platform's own artifacts table, adopted as migration 0001 instead of created by it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from atlas_registry import migration_runner
+from atlas_registry.backfill.legacy_fixture import load_legacy
+from atlas_registry.backfill.runner import backfill
+from atlas_registry.catalog_baseline import baseline
+from atlas_registry.db import Database
+from atlas_registry.errors import MigrationError, ValidationError
+from atlas_registry.tables import artifacts
+from tests.cli_helpers import invoke
+
+UNIQUE_INDEXES = {"ux_artifacts_latest_per_lineage", "ux_artifacts_lineage_version"}
+DEFAULTS = {
+    "metadata": "'{}'",
+    "created_at": "'2024-01-01 00:00:00'",
+    "updated_at": "'2024-01-01 00:00:00'",
+    "version_number": "1",
+    "is_latest": "1",
+    "lifecycle_state": "'active'",
+}
+
+
+def _platform_table(
+    db: Database, *, leave_out: tuple[str, ...] = (), types: dict[str, str] | None = None
+) -> None:
+    """The catalog as a platform made it: its own DDL, no 0001 indexes or checks, a column more."""
+    columns = []
+    for column in artifacts.columns:
+        if column.name in leave_out:
+            continue
+        kind = (types or {}).get(column.name) or (
+            "INTEGER" if column.name in {"version_number", "is_latest"} else "TEXT"
+        )
+        kind = "VARCHAR(200)" if column.name == "id" else kind
+        default = f" DEFAULT {DEFAULTS[column.name]}" if column.name in DEFAULTS else ""
+        key = " PRIMARY KEY" if column.name == "id" else ""
+        columns.append(f"{column.name} {kind}{key}{default}")
+    columns.append("platform_notes TEXT")
+    with db.transaction(write=True) as conn:
+        conn.exec_driver_sql(f"CREATE TABLE artifacts ({', '.join(columns)})")
+
+
+def _indexes(db: Database) -> set[str]:
+    # By name from the catalog: reflection skips (and warns of) expression indexes.
+    query = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'artifacts'"
+        if db.dialect == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'artifacts'"
+    )
+    with db.transaction() as conn:
+        return set(conn.exec_driver_sql(query).scalars())
+
+
+def _recorded(db: Database) -> list[int]:
+    with db.transaction() as conn:
+        return sorted(migration_runner.read_applied(conn))
+
+
+def test_a_platform_catalog_is_adopted_then_migrated_and_backfilled(db: Database) -> None:
+    _platform_table(db)
+    load_legacy(db)
+    with pytest.raises(MigrationError, match="atlas-registry migrate baseline"):
+        migration_runner.migrate(db)
+
+    adopted = baseline(db)
+
+    assert adopted.number == 1
+    assert _recorded(db) == [1]
+    assert _indexes(db) >= UNIQUE_INDEXES  # what keeps version numbering race-safe
+    migration_runner.migrate(db)
+    result = backfill(db)
+    assert (result.backfilled, result.promoted) == (8, 6)
+    with db.transaction() as conn:  # the platform's own column is untouched
+        assert conn.execute(text("SELECT count(platform_notes) FROM artifacts")).scalar() == 0
+
+
+def test_a_table_the_registry_cannot_read_is_refused_whole(db: Database) -> None:
+    timestamp = "TIMESTAMP" if db.dialect == "postgresql" else "DATETIME"
+    _platform_table(db, leave_out=("lineage_id", "is_latest"), types={"created_at": timestamp})
+    with pytest.raises(ValidationError) as refused:
+        baseline(db)
+    found = {v.path: v.message for v in refused.value.violations}
+    assert set(found) == {"artifacts.lineage_id", "artifacts.is_latest", "artifacts.created_at"}
+    assert found["artifacts.is_latest"].startswith("is missing: add it as an integer, NOT NULL")
+    assert "the registry reads and writes it as text" in found["artifacts.created_at"]
+    assert _recorded(db) == []
+    assert not UNIQUE_INDEXES & _indexes(db)  # nothing was built either
+
+
+def test_nulls_and_rows_that_break_0001_s_indexes_are_refused(db: Database) -> None:
+    _platform_table(db)
+    with db.transaction(write=True) as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO artifacts (id, artifact_type, title, version_number) "
+            "VALUES ('a', 'model', 'a', NULL)"
+        )
+    with pytest.raises(ValidationError, match="cannot stand for 0001") as nulls:
+        baseline(db)
+    assert [v.path for v in nulls.value.violations] == ["artifacts.version_number"]
+    with db.transaction(write=True) as conn:
+        conn.exec_driver_sql("UPDATE artifacts SET version_number = 1")
+        conn.exec_driver_sql(  # a second version 1, and a second latest, of lineage a
+            "INSERT INTO artifacts (id, artifact_type, title, lineage_id) "
+            "VALUES ('b', 'model', 'b', 'a')"
+        )
+    with pytest.raises(MigrationError, match="break an index 0001 builds"):
+        baseline(db)
+    assert _recorded(db) == []
+
+
+def test_a_baseline_is_only_for_a_catalog_never_migrated(db: Database) -> None:
+    with pytest.raises(MigrationError, match="no artifacts table to adopt"):
+        baseline(db)
+    migration_runner.migrate(db, to=1)
+    with pytest.raises(MigrationError, match="already recorded here"):
+        baseline(db)
+
+
+def test_the_cli_adopts_the_catalog(db: Database, db_url: str, tmp_path: Path) -> None:
+    _platform_table(db)
+    code, _, err = invoke("migrate", "--db", db_url)
+    assert code == MigrationError.exit_code
+    assert "migrate baseline" in err
+    code, out, _ = invoke("migrate", "baseline", "--db", db_url)
+    assert (code, out.strip()) == (0, "adopted 0001_artifacts")
+    assert invoke("migrate", "--db", db_url)[0] == 0
