@@ -12,6 +12,7 @@ from sqlalchemy import text, update
 from atlas_registry import migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
 from atlas_registry.backfill.report import write_report
+from atlas_registry.backfill.resolution import resolve
 from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import ACTOR, SETTLED_NOTES, backfill
 from atlas_registry.db import Database
@@ -132,3 +133,25 @@ def test_a_stale_in_use_status_never_promotes_an_older_version_over_a_newer(
         assert (
             f"version 2 of its line ({new_id}) is newer and promoted" in item.reasons[0]["reason"]
         )
+
+
+def test_resolving_an_older_in_use_version_leaves_the_newer_promoted(
+    db: Database, tmp_path: Path
+) -> None:
+    blocked = json.loads(IN_USE["metadata"])
+    del blocked["n_parameters"]  # held: the parameter count is required
+    rows = [
+        _model("m-old", "Line", metadata=json.dumps(blocked), is_latest=0),
+        _model("m-new", "Line v2", parent_version_id="m-old", lineage_id="m-old", version_number=2),
+    ]
+    _platform(db, tmp_path, rows)
+    backfill(db)
+
+    item = resolve(db, "m-old", ["parameter_count=3200"], actor="curator", notes="counted")
+
+    [line] = list_lines(db)
+    assert (line.promoted_id, line.promoted_version) == ("m-new", 2)
+    assert (item.status, item.resolved_by) == ("resolved", "curator")
+    notes = item.resolution_notes or ""
+    assert notes.startswith("counted; in use before the registry")
+    assert "version 2 of its line (m-new) is newer and promoted" in notes

@@ -96,12 +96,13 @@ def resolve(
         item = get_review(conn, artifact_id)
         if item.status != "open":
             raise IllegalTransitionError(f"the review of {artifact_id} is already resolved")
+        left_as_candidate = None
         if item.blocking:
             _complete_registration(conn, item, values, validator)
             trace = item.proposed.get("trace") or {}
             if trace.get("in_use"):
                 lock_lines(db, SqlSession.of(conn), [artifact_id])
-                promote_in_use(
+                outcome = promote_in_use(
                     db,
                     conn,
                     artifact_id,
@@ -110,6 +111,7 @@ def resolve(
                     actor=actor,
                     by="review resolve",
                 )
+                left_as_candidate = None if outcome.promoted_by else outcome.left_as_candidate()
         elif values:
             _complete_code_pin(conn, item, values)
         elif notes is None:  # optional_notes made blank notes None
@@ -117,6 +119,9 @@ def resolve(
                 "nothing to resolve with",
                 [Violation("notes", "say why the held fact is accepted as it is, or --set it")],
             )
+        if left_as_candidate is not None:  # registered, not promoted: the record says why
+            said = f"{notes}; " if notes else ""
+            notes = f"{said}{left_as_candidate.reason}"
         mark_resolved(conn, artifact_id, actor, notes)
         return get_review(conn, artifact_id)
 
