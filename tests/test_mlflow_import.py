@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
-from atlas_registry import ModelRegistration, NotFoundError, Registry
+from atlas_registry import InputError, ModelRegistration, NotFoundError, Registry
 from tests.cli_helpers import invoke
 
 mlflow = pytest.importorskip("mlflow")
@@ -235,3 +235,18 @@ def test_an_accented_name_keeps_its_letters_and_an_imported_model_keeps_its_line
     second = entries[("Modèle Ünïcödé", 2)]
     assert (second.status, second.line, second.atlas_version) == ("imported", "mod-le-n-c-d", 2)
     assert sorted(m.version_number for m in registry.list_models(line="mod-le-n-c-d")) == [1, 2]
+
+
+def test_a_database_that_is_not_an_mlflow_store_is_refused_untouched(
+    registry: Registry, db_url: str
+) -> None:
+    # MLflow's client would create its fifteen tables in the registry's own database.
+    def tables() -> set[str]:
+        with registry.database.transaction() as conn:
+            return set(inspect(conn).get_table_names())
+
+    before = tables()
+    with pytest.raises(InputError, match="is not an MLflow tracking database") as refused:
+        registry.import_mlflow(db_url, dry_run=True)
+    assert "nothing was read or written" in str(refused.value)
+    assert tables() == before

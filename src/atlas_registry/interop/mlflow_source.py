@@ -4,12 +4,14 @@ Only reads: registered models, their versions in order, each version's run
 (metrics, params, tags, times, user) and the model's aliases. A SQLite
 tracking URI must name an existing file: MLflow's client would otherwise
 create an empty store there, and an import from a typo would silently find
-nothing.
+nothing. A database URI must hold MLflow's tables already, for the same
+reason: see :func:`refuse_foreign_database`.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,11 +69,52 @@ def _client(uri: str) -> Any:
         ) from exc
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
         raise NotFoundError(f"no MLflow tracking database at {uri.removeprefix('sqlite:///')}")
+    refuse_foreign_database(uri)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     try:
         return MlflowClient(tracking_uri=uri, registry_uri=uri)
     except Exception as exc:  # MLflow raises its own exceptions for a store it cannot open
         raise InputError(f"cannot open the MLflow store {source_key(uri)}: {exc}") from exc
+
+
+# Tables every MLflow tracking database has; MLflow creates them in any database it opens.
+MLFLOW_TABLES = frozenset({"alembic_version", "experiments", "registered_models"})
+_DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+
+
+def refuse_foreign_database(uri: str) -> None:
+    """Refuse a database URI that does not hold an MLflow tracking store, before MLflow opens it.
+
+    MLflow's client creates its tables in any database it is pointed at, so
+    an import (even ``--check``) pointed at the registry's own database or
+    another project's would write fifteen tables into it. The tables are
+    looked up read-only first; a server URL or a folder is MLflow's to read.
+    """
+    if uri.split(":", 1)[0].split("+", 1)[0] not in _DATABASE_SCHEMES:
+        return
+    from sqlalchemy import create_engine, inspect
+
+    try:
+        if uri.startswith("sqlite:///"):
+            read_only = f"{Path(uri.removeprefix('sqlite:///')).resolve().as_uri()}?mode=ro"
+            engine = create_engine(
+                "sqlite://", creator=lambda: sqlite3.connect(read_only, uri=True)
+            )
+        else:
+            engine = create_engine(uri)
+        try:
+            with engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+        finally:
+            engine.dispose()
+    except Exception as exc:  # any driver's refusal: say which store, not a traceback
+        raise InputError(f"cannot open the MLflow store {source_key(uri)}: {exc}") from exc
+    missing = sorted(MLFLOW_TABLES - tables)
+    if missing:
+        raise InputError(
+            f"{source_key(uri)} is not an MLflow tracking database (it has no "
+            f"{', '.join(missing)} table); nothing was read or written"
+        )
 
 
 def _paged(search: Any, **options: Any) -> Iterator[Any]:
