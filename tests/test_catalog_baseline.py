@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from atlas_registry import migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy
@@ -88,7 +89,7 @@ def test_a_table_the_registry_cannot_read_is_refused_whole(db: Database) -> None
         baseline(db)
     found = {v.path: v.message for v in refused.value.violations}
     assert set(found) == {"artifacts.lineage_id", "artifacts.is_latest", "artifacts.created_at"}
-    assert found["artifacts.is_latest"].startswith("is missing: add it as an integer, NOT NULL")
+    assert found["artifacts.is_latest"].startswith("is missing: `migrate baseline --add-columns`")
     assert "the registry reads and writes it as text" in found["artifacts.created_at"]
     assert _recorded(db) == []
     assert not UNIQUE_INDEXES & _indexes(db)  # nothing was built either
@@ -131,3 +132,53 @@ def test_the_cli_adopts_the_catalog(db: Database, db_url: str, tmp_path: Path) -
     code, out, _ = invoke("migrate", "baseline", "--db", db_url)
     assert (code, out.strip()) == (0, "adopted 0001_artifacts")
     assert invoke("migrate", "--db", db_url)[0] == 0
+
+
+LINEAGE_COLUMNS = (
+    "version_number",
+    "parent_version_id",
+    "version_tag",
+    "changelog",
+    "is_latest",
+    "lifecycle_state",
+    "superseded_by",
+    "origin_type",
+    "origin_url",
+    "lineage_id",
+)
+
+
+def test_add_columns_gives_a_minimal_catalog_0001_s_columns(db: Database) -> None:
+    # A platform whose catalog has no versioning columns at all, with rows in it.
+    _platform_table(db, leave_out=LINEAGE_COLUMNS)
+    load_legacy(db)
+    with pytest.raises(ValidationError) as refused:
+        baseline(db)
+    assert len(refused.value.violations) == len(LINEAGE_COLUMNS)
+    assert all("--add-columns" in v.message for v in refused.value.violations)
+
+    baseline(db, add_columns=True)
+
+    with db.transaction() as conn:
+        rows = conn.execute(
+            text("SELECT version_number, is_latest, lifecycle_state, origin_type FROM artifacts")
+        ).all()
+    assert set(rows) == {(1, 1, "active", "internal")}  # 0001's defaults for every row
+    migration_runner.migrate(db)
+    assert backfill(db).backfilled == 8
+    with (
+        db.transaction(write=True) as conn,
+        pytest.raises(IntegrityError, match="ck_artifacts_is_latest"),
+    ):
+        conn.exec_driver_sql("UPDATE artifacts SET is_latest = 7")  # the added column's check
+
+
+def test_add_columns_leaves_nothing_changed_when_the_table_is_still_refused(db: Database) -> None:
+    timestamp = "TIMESTAMP" if db.dialect == "postgresql" else "DATETIME"
+    _platform_table(db, leave_out=LINEAGE_COLUMNS, types={"created_at": timestamp})
+    with pytest.raises(ValidationError) as refused:
+        baseline(db, add_columns=True)
+    assert [v.path for v in refused.value.violations] == ["artifacts.created_at"]
+    with db.transaction() as conn:
+        columns = {column["name"] for column in inspect(conn).get_columns("artifacts")}
+    assert not columns & set(LINEAGE_COLUMNS)  # the added columns were rolled back

@@ -38,8 +38,14 @@ CATALOG_MIGRATION = 1
 _INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+", re.IGNORECASE | re.MULTILINE)
 
 
-def baseline(db: Database) -> Migration:
-    """Record the existing ``artifacts`` table as migration 0001; see the module docstring."""
+def baseline(db: Database, *, add_columns: bool = False) -> Migration:
+    """Record the existing ``artifacts`` table as migration 0001; see the module docstring.
+
+    With ``add_columns``, the columns 0001 defines that the table lacks are
+    added first, each as 0001 defines it (``ALTER TABLE ... ADD COLUMN``): the
+    only change a baseline makes to the table, and one the platform's code
+    cannot notice.
+    """
     catalog = next(m for m in load_migrations(db.dialect) if m.number == CATALOG_MIGRATION)
     with db.transaction(write=True) as conn:
         db.lock(conn, LOCK_KEY)
@@ -56,7 +62,9 @@ def baseline(db: Database) -> Migration:
                 "there is no artifacts table to adopt: run `atlas-registry migrate`, "
                 "which creates one"
             )
-        problems = table_problems(conn)
+        if add_columns:
+            _add_missing_columns(conn, catalog, db.dialect)
+        problems = table_problems(conn, suggest_adding=not add_columns)
         if problems:
             raise ValidationError(
                 "the existing artifacts table cannot stand for 0001_artifacts as it is", problems
@@ -73,7 +81,7 @@ def baseline(db: Database) -> Migration:
     return catalog
 
 
-def table_problems(conn: Connection) -> list[Violation]:
+def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Violation]:
     """Every way the existing table differs from what the registry reads and writes."""
     inspector = inspect(conn)
     found = {column["name"]: column for column in inspector.get_columns(artifacts.name)}
@@ -82,15 +90,8 @@ def table_problems(conn: Connection) -> list[Violation]:
         existing = found.get(column.name)
         where = f"artifacts.{column.name}"
         if existing is None:
-            wanted = _family(column.type)
-            problems.append(
-                Violation(
-                    where,
-                    f"is missing: add it as {wanted}"
-                    f"{'' if column.nullable else ', NOT NULL with a default'} "
-                    "(0001_artifacts.sql has its default and checks)",
-                )
-            )
+            how = "`migrate baseline --add-columns` adds it" if suggest_adding else "add it"
+            problems.append(Violation(where, f"is missing: {how} as 0001_artifacts.sql defines it"))
             continue
         wanted = _family(column.type)
         if _family(existing["type"]) != wanted:
@@ -107,6 +108,53 @@ def table_problems(conn: Connection) -> list[Violation]:
     if not problems:
         problems += _null_problems(conn)
     return problems
+
+
+def _add_missing_columns(conn: Connection, catalog: Migration, dialect: str) -> None:
+    present = {column["name"] for column in inspect(conn).get_columns(artifacts.name)}
+    for name, definition in column_definitions(catalog).items():
+        if name in present:
+            continue
+        if _NOT_NULL.search(definition) and "DEFAULT" not in definition.upper():
+            continue  # no value for the rows already there: left to the report
+        if dialect == "sqlite" and _EXPRESSION_DEFAULT.search(definition):
+            continue  # SQLite adds no column whose default is an expression: left to report
+        try:
+            conn.exec_driver_sql(f"ALTER TABLE {artifacts.name} ADD COLUMN {definition}")
+        except DBAPIError as exc:
+            raise MigrationError(
+                f"cannot add artifacts.{name} as 0001 defines it: {driver_message(exc)}; "
+                "nothing was changed"
+            ) from exc
+
+
+# A column's definition in 0001: from its name at four spaces' indent to the next one.
+_COLUMN_START = re.compile(r"^    (?P<name>[a-z_]+) (?P<rest>.*)$")
+_EXPRESSION_DEFAULT = re.compile(r"DEFAULT\s*\(", re.IGNORECASE)
+_NOT_NULL = re.compile(r"\bNOT NULL\b|\bPRIMARY KEY\b", re.IGNORECASE)
+
+
+_TABLE_CONSTRAINT = "CONSTRAINT ck_artifacts_parent_not_self"  # the table's, not a column's
+
+
+def column_definitions(catalog: Migration) -> dict[str, str]:
+    """Each column of 0001's CREATE TABLE with its whole definition (type, default, checks)."""
+    body = catalog.sql.split("CREATE TABLE artifacts (", 1)[1].split("\n);", 1)[0]
+    definitions: dict[str, list[str]] = {}
+    current = None
+    for line in body.splitlines():
+        text = line.split("--", 1)[0].rstrip() if line.lstrip().startswith("--") else line.rstrip()
+        if not text.strip():
+            continue
+        start = _COLUMN_START.match(text)
+        if start and start["name"] != "constraint":
+            current = start["name"]
+            definitions[current] = [f"{current} {start['rest']}"]
+        elif current is not None and not text.strip().upper().startswith(
+            "CONSTRAINT CK_ARTIFACTS_PARENT_NOT_SELF"
+        ):
+            definitions[current].append(text.strip())
+    return {name: " ".join(parts).rstrip(",") for name, parts in definitions.items()}
 
 
 def _family(column_type: Any) -> str:

@@ -566,11 +566,11 @@ class SchemaAdmin(_Handle):
     def status(self) -> list[MigrationState]:
         return migration_runner.status(self.database)
 
-    def baseline(self) -> Migration:
+    def baseline(self, *, add_columns: bool = False) -> Migration:
         """Adopt the platform's existing ``artifacts`` table as migration 0001."""
         from atlas_registry.catalog_baseline import baseline
 
-        return baseline(self.database)
+        return baseline(self.database, add_columns=add_columns)
 
     def load_legacy(self, path: str | None = None) -> LoadResult:
         from atlas_registry.backfill.legacy_fixture import load_legacy

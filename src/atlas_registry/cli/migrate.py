@@ -86,11 +86,20 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @migrate_app.command("baseline")
-def baseline(db: DbOption = None, as_json: JsonOption = False) -> None:
+def baseline(
+    add_columns: Annotated[
+        bool,
+        typer.Option(
+            "--add-columns", help="First add the columns 0001 defines that the table lacks."
+        ),
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Adopt the platform's existing artifacts table as 0001, checked, with 0001's indexes."""
 
     def adopt(admin: SchemaAdmin) -> _Moved:
-        return _Moved("adopted", [admin.baseline()], admin.url)
+        return _Moved("adopted", [admin.baseline(add_columns=add_columns)], admin.url)
 
     call_admin(db, as_json, adopt, _Moved.render)
 
