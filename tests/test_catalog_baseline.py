@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from atlas_registry import migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.catalog_baseline import baseline
+from atlas_registry.catalog_baseline import baseline, column_definitions
 from atlas_registry.db import Database
 from atlas_registry.errors import MigrationError, ValidationError
 from atlas_registry.tables import artifacts
@@ -182,3 +182,15 @@ def test_add_columns_leaves_nothing_changed_when_the_table_is_still_refused(db: 
     with db.transaction() as conn:
         columns = {column["name"] for column in inspect(conn).get_columns("artifacts")}
     assert not columns & set(LINEAGE_COLUMNS)  # the added columns were rolled back
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_every_column_of_0001_is_read_whole_from_its_file(dialect: str) -> None:
+    catalog = migration_runner.load_migrations(dialect)[0]
+    definitions = column_definitions(catalog)
+    assert list(definitions) == [column.name for column in artifacts.columns]
+    assert definitions["is_latest"] == (
+        "is_latest INTEGER NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_artifacts_is_latest CHECK (is_latest IN (0, 1))"
+    )
+    assert not any("parent_not_self" in d for d in definitions.values())  # the table's own

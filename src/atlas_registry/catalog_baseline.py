@@ -9,6 +9,8 @@ builds 0001's indexes where they are missing (the unique ones are what keeps
 version numbering race-safe) and records 0001 as applied, all in one
 transaction. Anything it would have to change in the table itself is refused
 with the list, and nothing is written: the platform's table is the platform's.
+The one change it makes when asked (``add_columns``) is to add the columns
+of 0001 the table lacks, as 0001 defines them.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ def baseline(db: Database, *, add_columns: bool = False) -> Migration:
                 conn.exec_driver_sql(statement)
             except DBAPIError as exc:
                 raise MigrationError(
-                    f"the catalog's rows break an index 0001 builds ({statement.strip()[:80]}...): "
+                    f"the catalog's rows break an index 0001 builds "
+                    f"({_without_comments(statement).strip()[:80]}...): "
                     f"{driver_message(exc)}; nothing was recorded"
                 ) from exc
         record_applied(conn, catalog)
@@ -130,30 +133,29 @@ def _add_missing_columns(conn: Connection, catalog: Migration, dialect: str) -> 
 
 # A column's definition in 0001: from its name at four spaces' indent to the next one.
 _COLUMN_START = re.compile(r"^    (?P<name>[a-z_]+) (?P<rest>.*)$")
+_TABLE_CONSTRAINT = "CONSTRAINT ck_artifacts_parent_not_self"  # the table's, not a column's
 _EXPRESSION_DEFAULT = re.compile(r"DEFAULT\s*\(", re.IGNORECASE)
 _NOT_NULL = re.compile(r"\bNOT NULL\b|\bPRIMARY KEY\b", re.IGNORECASE)
 
 
-_TABLE_CONSTRAINT = "CONSTRAINT ck_artifacts_parent_not_self"  # the table's, not a column's
-
-
 def column_definitions(catalog: Migration) -> dict[str, str]:
-    """Each column of 0001's CREATE TABLE with its whole definition (type, default, checks)."""
+    """Each column of 0001's CREATE TABLE with its whole definition (type, default, checks).
+
+    Read from the dialect's own 0001 file, so a column is added exactly as a
+    fresh database has it; the file cannot change once applied (its checksum).
+    """
     body = catalog.sql.split("CREATE TABLE artifacts (", 1)[1].split("\n);", 1)[0]
     definitions: dict[str, list[str]] = {}
     current = None
     for line in body.splitlines():
-        text = line.split("--", 1)[0].rstrip() if line.lstrip().startswith("--") else line.rstrip()
-        if not text.strip():
+        if not line.strip() or line.lstrip().startswith("--"):
             continue
-        start = _COLUMN_START.match(text)
-        if start and start["name"] != "constraint":
+        start = _COLUMN_START.match(line)
+        if start:
             current = start["name"]
-            definitions[current] = [f"{current} {start['rest']}"]
-        elif current is not None and not text.strip().upper().startswith(
-            "CONSTRAINT CK_ARTIFACTS_PARENT_NOT_SELF"
-        ):
-            definitions[current].append(text.strip())
+            definitions[current] = [f"{current} {start['rest'].strip()}"]
+        elif current is not None and not line.strip().startswith(_TABLE_CONSTRAINT):
+            definitions[current].append(line.strip())
     return {name: " ".join(parts).rstrip(",") for name, parts in definitions.items()}
 
 
