@@ -400,3 +400,21 @@ def test_small_chunks_among_other_artifacts_find_every_pending_model(
     flat = [artifact_id for chunk in seen for artifact_id in chunk]
     assert flat == sorted({row["id"] for row in read_fixture()})
     assert len(states(legacy_db)) == 8
+
+
+def test_a_code_pin_the_checks_refuse_holds_only_the_pin(legacy_db: Database) -> None:
+    # The entrypoint is a whole command line, past its 500 characters: the model
+    # is still registered, with the repository and commit, and the entrypoint held.
+    pinned = "model-14307274-0d2b-4f55-9a43-6a0f3b1c2e8d"  # repo, commit and entrypoint
+    clean = json.loads(next(r for r in read_fixture() if r["id"] == pinned)["metadata"])
+    command = "python train.py " + "--flag value " * 60
+    add_legacy(legacy_db, "model-long-command", {**clean, "entrypoint": command})
+    backfill(legacy_db)
+    model = artifact_catalog.get_model(legacy_db, "model-long-command")
+    assert (model.code_commit_sha, model.code_entrypoint) == (
+        artifact_catalog.get_model(legacy_db, pinned).code_commit_sha,
+        None,
+    )
+    [item] = [i for i in list_reviews(legacy_db) if i.artifact_id == "model-long-command"]
+    assert not item.blocking
+    assert "code_entrypoint" in [r["field"] for r in item.reasons]

@@ -233,11 +233,17 @@ class _Chunk:
             if not mapping.blocking:
                 assert isinstance(item.metadata, str)  # text that is not UTF-8 is held
                 adoption, problems = build_adoption(
-                    item.id, item.title, item.metadata, _proposal(mapping), validator
+                    item.id,
+                    item.title,
+                    item.metadata,
+                    _proposal(mapping),
+                    validator,
+                    optional_facts=True,
                 )
                 if adoption:
                     self.adoptions.append(adoption)
-                held += [Held(v.path, v.message, blocking=True) for v in problems]
+                blocks = adoption is None  # else only the optional code pin was refused
+                held += [Held(v.path, v.message, blocking=blocks) for v in problems]
             self.holds[item.id] = held
 
     def keep_pending(self, conn: Connection) -> None:
