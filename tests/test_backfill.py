@@ -418,3 +418,10 @@ def test_a_code_pin_the_checks_refuse_holds_only_the_pin(legacy_db: Database) ->
     [item] = [i for i in list_reviews(legacy_db) if i.artifact_id == "model-long-command"]
     assert not item.blocking
     assert "code_entrypoint" in [r["field"] for r in item.reasons]
+    # The person resolving it names the entrypoint alone: the rest of the pin stays.
+    resolve(legacy_db, "model-long-command", ["code_entrypoint=train.py"], actor="curator")
+    resolved = artifact_catalog.get_model(legacy_db, "model-long-command")
+    assert (resolved.code_commit_sha, resolved.code_entrypoint) == (
+        model.code_commit_sha,
+        "train.py",
+    )

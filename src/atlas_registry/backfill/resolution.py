@@ -157,10 +157,10 @@ def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> N
             "this model is registered; only its code pin can be set here",
             [Violation(key, f"use one of {', '.join(FACT_FIELDS)}") for key in unknown],
         )
+    model = fetch_model(conn, artifact_id)
     if "pin_candidates" in item.proposed:
         from atlas_registry.pins.suggestion import accepted_commit
 
-        model = fetch_model(conn, artifact_id)
         facts = item.proposed.get("facts", {})
         values = {
             "code_repo_url": facts.get("code_repo_url", ""),
@@ -169,6 +169,13 @@ def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> N
         }
         if "code_commit_sha" in values:
             values["code_commit_sha"] = accepted_commit(item, values["code_commit_sha"])
+    else:  # the parts of the model's pin not set here stay as they are
+        current = {
+            "code_repo_url": model.code_repo_url,
+            "code_commit_sha": model.code_commit_sha,
+            "code_entrypoint": model.code_entrypoint,
+        }
+        values = {**{k: v for k, v in current.items() if v}, **values}
     repo, sha = values.get("code_repo_url"), values.get("code_commit_sha")
     if repo is None or sha is None:
         raise ValidationError(
