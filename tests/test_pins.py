@@ -525,3 +525,11 @@ def test_every_recorded_action_refuses_a_blank_actor(registry: Registry) -> None
         resolution.resolve(registry.database, "anything", [], actor="", notes="n")
     with pytest.raises(ValidationError, match="notes is invalid"):
         resolution.resolve(registry.database, "anything", [], actor="ops", notes="x" * 20_001)
+
+
+def test_the_reason_for_no_local_copy_reads_as_a_sentence(tmp_path: Path) -> None:
+    assert RepositoryLocations().describe() == (
+        "no repositories are configured (set $ATLAS_GIT_MIRRORS or $ATLAS_GIT_REPOS)"
+    )
+    mirrors = RepositoryLocations(mirrors=tmp_path).describe()
+    assert mirrors == f"looked in the mirror folder {tmp_path}"

@@ -131,7 +131,7 @@ class RepositoryLocations:
         return None
 
     def describe(self) -> str:
-        """Where this configuration looks, for a message that says why nothing was found."""
+        """Where this configuration looked, for a message that says why nothing was found."""
         places = []
         if self.mirrors is not None:
             places.append(f"the mirror folder {self.mirrors}")
@@ -141,7 +141,7 @@ class RepositoryLocations:
             places.append(f"the fetch cache {self.cache}")
         if not places:
             return f"no repositories are configured (set ${MIRRORS_ENV_VAR} or ${REPOS_ENV_VAR})"
-        return " or ".join(places)
+        return "looked in " + " or ".join(places)
 
 
 def read_repository_map(path: str) -> dict[str, Path]:

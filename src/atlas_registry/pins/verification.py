@@ -71,7 +71,7 @@ class RepositoryCache:
 
     def _opened(self, url: str, key: str) -> GitRepository | str:
         path = self.locations.locate(url)
-        why = f"no local copy of {key}: looked in {self.locations.describe()}"
+        why = f"no local copy of {key}: {self.locations.describe()}"
         cache = self.locations.cache
         if path is None and cache is not None and self.locations.fetch_hosts:
             fetched = fetch_into_cache(url, cache, self.locations.fetch_hosts)
