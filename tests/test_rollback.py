@@ -119,3 +119,14 @@ def test_rollback_from_the_cli(registry: Registry, db_url: str, tmp_path: Path) 
     assert json.loads(out)["model"]["id"] == v1
     code, out, _ = invoke("promoted", "ad-risk", "--db", db_url, "--json")
     assert json.loads(out)["version_number"] == 1
+
+
+def test_a_rollback_past_a_never_promoted_version_says_how_to_promote_it(
+    registry: Registry,
+) -> None:
+    _version(registry)  # v1: registered, never promoted
+    registry.promote(_version(registry), actor="eval")  # v2 straight to production
+    with pytest.raises(IllegalTransitionError) as refused:
+        registry.rollback("ad-risk", actor="oncall", notes="v2 regressed")
+    assert "version 1 is a candidate, never promoted" in str(refused.value)
+    assert "`promote ad-risk@1`" in str(refused.value)

@@ -425,8 +425,20 @@ def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> 
             if r.promotion_state == "superseded" and (below is None or r.version_number < below)
         ]
         if not earlier:
+            # A first-hour trap: v2 promoted straight over a v1 that never was.
+            candidates = [
+                r
+                for r in rows
+                if r.promotion_state == "candidate" and (below is None or r.version_number < below)
+            ]
+            hint = (
+                f"; version {candidates[-1].version_number} is a candidate, never promoted: "
+                f"promote it with `promote {line}@{candidates[-1].version_number}`"
+                if candidates
+                else ""
+            )
             raise IllegalTransitionError(
-                f"model line {line} has no earlier superseded version to roll back to"
+                f"model line {line} has no earlier superseded version to roll back to{hint}"
             )
         if below is None:
             # Its promotion was withdrawn: "back" could mean the withdrawn version
