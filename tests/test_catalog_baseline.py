@@ -194,3 +194,14 @@ def test_every_column_of_0001_is_read_whole_from_its_file(dialect: str) -> None:
         "CONSTRAINT ck_artifacts_is_latest CHECK (is_latest IN (0, 1))"
     )
     assert not any("parent_not_self" in d for d in definitions.values())  # the table's own
+
+
+def test_json_metadata_is_refused_with_the_lossless_change(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has no JSON column type")
+    _platform_table(db, types={"metadata": "JSONB"})
+    with pytest.raises(ValidationError) as refused:
+        baseline(db)
+    [problem] = refused.value.violations
+    assert problem.path == "artifacts.metadata"
+    assert "ALTER COLUMN metadata TYPE text keeps every value" in problem.message

@@ -98,9 +98,16 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
             continue
         wanted = _family(column.type)
         if _family(existing["type"]) != wanted:
+            hint = ""
+            if str(existing["type"]).upper() in {"JSON", "JSONB"}:  # a lossless change
+                hint = (
+                    f" (ALTER TABLE artifacts ALTER COLUMN {column.name} TYPE text "
+                    "keeps every value)"
+                )
             problems.append(
                 Violation(
-                    where, f"is {existing['type']}; the registry reads and writes it as {wanted}"
+                    where,
+                    f"is {existing['type']}; the registry reads and writes it as {wanted}{hint}",
                 )
             )
     key = inspector.get_pk_constraint(artifacts.name).get("constrained_columns") or []
