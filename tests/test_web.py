@@ -163,3 +163,19 @@ def test_history_marks_overrides_and_errors_say_what_to_do(
     assert missing.status_code == 404
     assert "list of models" in missing.text
     assert "Content-Security-Policy" in missing.headers
+
+
+def test_a_resolved_review_item_shows_who_resolved_it_not_how_to(
+    site: tuple[Registry, TestClient],
+) -> None:
+    registry, client = site
+    [item] = registry.list_reviews()  # an ambiguous code pin: the model is registered
+    open_page = client.get("/review").text
+    assert f"review resolve {item.artifact_id} --notes" in open_page
+    assert "--set field=value" not in open_page  # that is for a model not registered yet
+    registry.resolve_review(item.artifact_id, [], actor="curator", notes="<b>kept</b> as it is")
+    page = client.get("/review", params={"status": "resolved"}).text
+    assert "Resolved by curator at " in page
+    assert ": &lt;b&gt;kept&lt;/b&gt; as it is" in page
+    assert "review resolve" not in page  # no advice to resolve what is resolved
+    assert "blocks registration" not in page
