@@ -133,6 +133,20 @@ def test_compare_highlights_the_best_and_shows_only_differences(
     assert "<th>auroc</th>" in only
 
 
+def test_compare_reads_ids_as_typed_and_says_what_it_left_out(
+    site: tuple[Registry, TestClient],
+) -> None:
+    registry, client = site
+    ids = [_register(registry) for _ in range(8)]
+    typed = ", ".join([ids[0], ids[0], *ids[1:]])  # spaces after commas, one named twice
+    page = client.get("/compare", params={"ids": typed}).text
+    assert page.count('<a class="json" href="/api/v1/models/') == 6
+    assert "Showing the first 6 of the 8 models named" in page
+    two = client.get("/compare", params={"ids": f"{ids[0]} , {ids[1]}"}).text
+    assert two.count('<a class="json" href="/api/v1/models/') == 2
+    assert "Showing the first" not in two
+
+
 def test_leaderboard_draws_the_gate(site: tuple[Registry, TestClient]) -> None:
     registry, client = site
     low = {**logistic_regression(), "evaluation_metrics": {"auroc": 0.6}}

@@ -192,10 +192,16 @@ def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
     return min(values) if lower else max(values)
 
 
+COMPARED_AT_MOST = 6  # columns a screen can hold side by side
+
+
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
-        refs = [r for r in (request.query_params.get("ids") or "").split(",") if r][:6]
+        # "a, b" as people type it; a model named twice is shown once.
+        asked = request.query_params.get("ids") or ""
+        named = list(dict.fromkeys(r.strip() for r in asked.split(",") if r.strip()))
+        refs = named[:COMPARED_AT_MOST]
         only_differences = request.query_params.get("diff") == "1"
         models = [found.get_model(ref) for ref in refs]
         fields = []
@@ -220,6 +226,7 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             only_differences=only_differences,
             toggle_url="/compare?" + urlencode(toggle),
             ids=",".join(refs),
+            named=len(named),
         )
 
     return _guarded(request, access, build)
