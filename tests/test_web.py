@@ -57,6 +57,16 @@ def test_the_models_page_filters_by_the_query_string(site: tuple[Registry, TestC
     assert client.get(api_url).status_code == 200
 
 
+def test_a_filter_typed_with_spaces_around_it_means_the_word(
+    site: tuple[Registry, TestClient],
+) -> None:
+    registry, client = site
+    model = _register(registry, trained_by="agent-7")
+    page = client.get("/", params={"trained_by": " agent-7 "}).text
+    assert re.findall(r'<tr>\s*<td><a href="/models/([^"]+)"', page) == [model]
+    assert 'href="/api/v1/models?trained_by=agent-7"' in page  # its JSON twin agrees
+
+
 def test_the_model_page_shows_every_panel(site: tuple[Registry, TestClient]) -> None:
     registry, client = site
     first = _register(registry, line="web-line")

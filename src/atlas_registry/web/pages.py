@@ -75,7 +75,9 @@ def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | No
 @router.get("/", response_class=HTMLResponse)
 def models_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
-        query = request.query_params
+        # A filter typed with a space around it ("agent-7 ") means the word, as a
+        # person reads it; the API's own filters stay exact.
+        query = {name: value.strip() for name, value in request.query_params.items()}
         filters = {name: query.get(name) or None for name in FILTERS}
         external = {"yes": True, "no": False}.get(query.get("external", ""))
         latest = query.get("latest_only") == "1"
