@@ -157,6 +157,23 @@ def test_compare_reads_ids_as_typed_and_says_what_it_left_out(
     assert "Showing the first" not in two
 
 
+def test_overrides_only_finds_an_override_older_than_the_last_50_events(
+    site: tuple[Registry, TestClient],
+) -> None:
+    registry, client = site
+    unpinned = _register(registry, line="early", code_repo_url=None, code_commit_sha=None)
+    registry.promote(unpinned, actor="a", notes="pilot", override=True)  # past the pin gate
+    for _ in range(26):  # 51 plain transitions after it: a promotion and a supersession each
+        registry.promote(_register(registry, line="busy"), actor="eval")
+    page = client.get("/history", params={"overrides": "1"}).text
+    assert "<td>pilot</td>" in page
+    assert page.count('<tr class="">') == 0  # nothing but overrides
+    assert 'href="/api/v1/events?overrides_only=true"' in page
+    api = client.get("/api/v1/events", params={"overrides_only": "true"}).json()["items"]
+    assert api[0]["notes"] == "pilot"
+    assert all(event["override"] for event in api)
+
+
 def test_leaderboard_draws_the_gate(site: tuple[Registry, TestClient]) -> None:
     registry, client = site
     low = {**logistic_regression(), "evaluation_metrics": {"auroc": 0.6}}

@@ -390,14 +390,25 @@ def history(db: Database, model_id: str) -> list[PromotionEvent]:
 
 
 def recent_events(
-    db: Database, limit: int = 50, *, before_id: int | None = None, actor: str | None = None
+    db: Database,
+    limit: int = 50,
+    *,
+    before_id: int | None = None,
+    actor: str | None = None,
+    overrides_only: bool = False,
 ) -> list[PromotionEvent]:
-    """Transitions across the registry, newest first; ``before_id`` pages back in time."""
+    """Transitions across the registry, newest first; ``before_id`` pages back in time.
+
+    ``overrides_only`` filters in the query, not after it: a page of 50
+    overrides is 50 overrides, however many plain promotions came between.
+    """
     query = select(promotion_events).order_by(promotion_events.c.id.desc())
     if before_id is not None:
         query = query.where(promotion_events.c.id < before_id)
     if actor is not None:
         query = query.where(promotion_events.c.actor == actor)
+    if overrides_only:
+        query = query.where(promotion_events.c.override == 1)
     with db.single_read() as conn:
         rows = conn.execute(query.limit(inline_count(value=max(1, min(limit, 1000)))))
         return [_event(row) for row in rows]

@@ -275,10 +275,17 @@ class Registry(_Handle):
         return self._read(lifecycle.history, model_ref)
 
     def recent_events(
-        self, limit: int = 50, *, before_id: int | None = None, actor: str | None = None
+        self,
+        limit: int = 50,
+        *,
+        before_id: int | None = None,
+        actor: str | None = None,
+        overrides_only: bool = False,
     ) -> list[PromotionEvent]:
         """Transitions across the registry, newest first; ``before_id`` pages back."""
-        return lifecycle.recent_events(self.database, limit, before_id=before_id, actor=actor)
+        return lifecycle.recent_events(
+            self.database, limit, before_id=before_id, actor=actor, overrides_only=overrides_only
+        )
 
     def promoted_version(self, model_ref: str) -> ModelRecord | None:
         return self._read(lifecycle.promoted_version, model_ref)

@@ -71,11 +71,14 @@ async def events(
     actor: str | None = None,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
     before_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    overrides_only: bool = False,
     access: Access = Depends(reader),
 ) -> JSONResponse:
     """Every promotion transition in the registry, newest first; ``before_id`` pages back."""
     items = await access.run(
-        lambda found, _caller: found.recent_events(page_size, before_id=before_id, actor=actor)
+        lambda found, _caller: found.recent_events(
+            page_size, before_id=before_id, actor=actor, overrides_only=overrides_only
+        )
     )
     response = JSONResponse({"items": [event.to_dict() for event in items]})
     if len(items) == page_size:

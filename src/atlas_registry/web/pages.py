@@ -279,10 +279,10 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
         actor = request.query_params.get("actor") or None
         before = request.query_params.get("before_id")
         before_id = int(before) if before and before.isdigit() and len(before) < 19 else None
-        events = found.recent_events(50, before_id=before_id, actor=actor)
         overrides_only = request.query_params.get("overrides") == "1"
-        if overrides_only:
-            events = [e for e in events if e.override]
+        events = found.recent_events(
+            50, before_id=before_id, actor=actor, overrides_only=overrides_only
+        )
         kept = {k: v for k, v in request.query_params.items() if v and k != "before_id"}
         older = None
         if events and len(events) == 50:
@@ -295,7 +295,13 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             actor=actor or "",
             overrides_only=overrides_only,
             older_url=older,
-            json_url="/api/v1/events?" + urlencode({k: v for k, v in kept.items() if k == "actor"}),
+            json_url="/api/v1/events?"
+            + urlencode(
+                {
+                    **({"actor": actor} if actor else {}),
+                    **({"overrides_only": "true"} if overrides_only else {}),
+                }
+            ),
         )
 
     return _guarded(request, access, build)
