@@ -425,3 +425,28 @@ def test_a_code_pin_the_checks_refuse_holds_only_the_pin(legacy_db: Database) ->
         model.code_commit_sha,
         "train.py",
     )
+
+
+def test_legacy_data_named_by_catalog_id_becomes_a_reference_the_catalog_checks(
+    legacy_db: Database,
+) -> None:
+    with legacy_db.transaction(write=True) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO artifacts (id, artifact_type, title, metadata) "
+                "VALUES ('dataset-ukb-2021', 'dataset', 'UK Biobank 2021', '{}')"
+            )
+        )
+    clean = json.loads(read_fixture()[0]["metadata"])
+    add_legacy(legacy_db, "model-by-id", {**clean, "trained_on": "dataset-ukb-2021"})
+    add_legacy(legacy_db, "model-by-missing-id", {**clean, "trained_on": "dataset-gone-2020"})
+    backfill(legacy_db)
+    model = artifact_catalog.get_model(legacy_db, "model-by-id")
+    assert model.metadata["training_data"] == [
+        {"artifact_id": "dataset-ukb-2021", "description": "dataset-ukb-2021"}
+    ]
+    [held] = [i for i in list_reviews(legacy_db) if i.artifact_id == "model-by-missing-id"]
+    assert held.blocking
+    assert any(
+        "dataset-gone-2020, which is not in the catalog" in r["reason"] for r in held.reasons
+    )

@@ -16,10 +16,27 @@ def _first_text(raw: dict[str, Any], keys: tuple[str, ...]) -> str | None:
     return next((value for value in found if isinstance(value, str)), None)
 
 
+def _catalog_id(text: str) -> bool:
+    """Text that reads as a catalog id (``dataset-29ce54ef``), not a name (``ADNI``).
+
+    An id pattern alone would take any single word; ids have a digit and a
+    separator, names of data mostly do not.
+    """
+    return (
+        matches(ARTIFACT_ID, text)
+        and any(c.isdigit() for c in text)
+        and any(c in "-_:." for c in text)
+    )
+
+
 def _data_ref(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     """A schema data reference from a legacy value, or the reason it cannot be made."""
     if isinstance(raw, str):
         found = urls(raw)
+        if not found and _catalog_id(raw):
+            # A platform names its own dataset artifacts by id; the adoption checks
+            # that the id is in the catalog and is a dataset, like any reference.
+            return {"artifact_id": raw, "description": raw}, None
         if len(found) != 1:
             why = "names no URL or artifact id" if not found else f"names {len(found)} URLs"
             return None, f"{short(raw)} {why}"
