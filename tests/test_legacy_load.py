@@ -41,10 +41,11 @@ def test_a_platform_line_keeps_its_versions_parents_and_supersession(
     catalog: Database, tmp_path: Path
 ) -> None:
     # The child comes first in the file, and the old version names the new one
-    # as its replacement: both directions of the foreign keys hold as loaded.
+    # as its replacement: both directions of the foreign keys hold as loaded. The
+    # latest flag may be a boolean, as a PostgreSQL export writes it.
     rows = [
         _row("m2", parent_version_id="m1", lineage_id="m1", version_number=2, version_tag="v2"),
-        _row("m1", is_latest=0, lifecycle_state="superseded", superseded_by="m2"),
+        _row("m1", is_latest=False, lifecycle_state="superseded", superseded_by="m2"),
     ]
     result = load_legacy(catalog, _file(tmp_path, rows))
     assert result.inserted == ["m2", "m1"]

@@ -56,7 +56,15 @@ def read_fixture(path: str | None = None) -> list[dict[str, Any]]:
     problems = [v for index, row in enumerate(rows) for v in _row_problems(index, row)]
     if problems:
         raise ValidationError("the legacy artifact file is malformed", problems)
-    return [{key: value for key, value in row.items() if value is not None} for row in rows]
+    return [
+        {key: _stored(key, value) for key, value in row.items() if value is not None}
+        for row in rows
+    ]
+
+
+def _stored(key: str, value: Any) -> Any:
+    """The value as the column holds it: a platform's boolean latest flag as 1 or 0."""
+    return int(value) if key == "is_latest" and isinstance(value, bool) else value
 
 
 def _row_problems(index: int, row: Any) -> list[Violation]:
@@ -77,6 +85,8 @@ def _row_problems(index: int, row: Any) -> list[Violation]:
             )
         elif value is None or key in REQUIRED:
             continue
+        elif key == "is_latest" and isinstance(value, bool):
+            continue  # true and false, as a PostgreSQL export writes a boolean flag
         elif key in WHOLE_NUMBER_COLUMNS:
             if not isinstance(value, int) or isinstance(value, bool):
                 problems.append(Violation(f"{where}.{key}", "must be a whole number"))
