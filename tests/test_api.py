@@ -497,3 +497,24 @@ def test_a_revoked_tokens_name_is_not_reused_and_the_refusal_says_so(svc: Servic
         svc.registry.create_token("agent-register", ["register"])
     suggested = str(refused.value).rsplit("such as ", 1)[1]
     assert svc.registry.create_token(suggested, ["register"]).info.name == suggested
+
+
+def test_a_batch_is_all_or_nothing_and_names_each_bad_item(svc: Service) -> None:
+    good = {"title": "AD risk", "metadata": logistic_regression(), "line": "batch-line", **PIN}
+    before = len(svc.client.get("/api/v1/models", params={"page_size": 1000}).json()["items"])
+    refused = svc.post(
+        "/api/v1/models/batch",
+        {"items": [good, 1, {"titel": "x", "metadata": {}}]},
+        "register",
+    )
+    body = assert_problem(refused, 422, "validation_error")
+    assert [v["path"] for v in body["violations"]] == ["[1]", "[2].titel", "[2].title"]
+    after = svc.client.get("/api/v1/models", params={"page_size": 1000}).json()["items"]
+    assert len(after) == before  # nothing was written, the good item included
+    created = svc.post("/api/v1/models/batch", {"items": [good, good]}, "register")
+    assert created.status_code == 201, created.text
+    [first, second] = created.json()["ids"]
+    versions = [
+        svc.client.get(f"/api/v1/models/{i}").json()["version_number"] for i in (first, second)
+    ]
+    assert versions == [1, 2]

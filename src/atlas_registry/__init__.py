@@ -46,7 +46,13 @@ from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
 from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
-from atlas_registry.records import Lineage, LineageEntry, ModelRecord, ModelRegistration
+from atlas_registry.records import (
+    Lineage,
+    LineageEntry,
+    ModelRecord,
+    ModelRegistration,
+    batch_registrations,
+)
 from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.shown_text import visible_text
@@ -145,6 +151,7 @@ __all__ = [
     "ValidationError",
     "ValueRejectedError",
     "Violation",
+    "batch_registrations",
     "load_policy",
     "parse_json",
     "read_document",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,27 @@ class ModelRegistration:
         if problems:
             raise ValidationError("the registration is invalid", problems)
         return cls(**{key: data[key] for key in data})
+
+
+def batch_registrations(items: Sequence[Any]) -> list[ModelRegistration]:
+    """Every item of a batch body as a registration, or every item's problems at once.
+
+    Each problem is placed under its item (``[3].title``), as the batch's own
+    checks place theirs, so a 500-item batch says which items to fix.
+    """
+    registrations: list[ModelRegistration] = []
+    problems: list[Violation] = []
+    for index, item in enumerate(items):
+        try:
+            registrations.append(ModelRegistration.from_dict(item))
+        except ValidationError as refused:
+            problems += [
+                Violation(f"[{index}]" if v.path == "$" else f"[{index}].{v.path}", v.message)
+                for v in refused.violations
+            ]
+    if problems:
+        raise ValidationError("the batch has items that are not registrations", problems)
+    return registrations
 
 
 def _not_a_field(key: str, names: set[str]) -> str:

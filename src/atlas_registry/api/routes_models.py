@@ -20,6 +20,7 @@ from atlas_registry import (
     Registry,
     ValidationError,
     Violation,
+    batch_registrations,
 )
 from atlas_registry.api.deps import Access, Caller, body_reader, reader, writer
 from atlas_registry.api.openapi import (
@@ -153,7 +154,7 @@ async def register_models(
                 "the body is invalid",
                 [Violation("items", "must be a non-empty list of registrations")],
             )
-        return found.register_models([ModelRegistration.from_dict(item) for item in items])
+        return found.register_models(batch_registrations(items))
 
     return _json({"ids": await access.run(register)}, status_code=201)
 
