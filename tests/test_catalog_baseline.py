@@ -36,10 +36,9 @@ def _platform_table(
     for column in artifacts.columns:
         if column.name in leave_out:
             continue
-        kind = (types or {}).get(column.name) or (
-            "INTEGER" if column.name in {"version_number", "is_latest"} else "TEXT"
-        )
+        kind = "INTEGER" if column.name in {"version_number", "is_latest"} else "TEXT"
         kind = "VARCHAR(200)" if column.name == "id" else kind
+        kind = (types or {}).get(column.name) or kind
         default = f" DEFAULT {DEFAULTS[column.name]}" if column.name in DEFAULTS else ""
         key = " PRIMARY KEY" if column.name == "id" else ""
         columns.append(f"{column.name} {kind}{key}{default}")
@@ -205,3 +204,15 @@ def test_json_metadata_is_refused_with_the_lossless_change(db: Database) -> None
     [problem] = refused.value.violations
     assert problem.path == "artifacts.metadata"
     assert "ALTER COLUMN metadata TYPE text keeps every value" in problem.message
+
+
+def test_a_column_too_short_for_what_the_registry_writes_is_refused(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite keeps text of any length whatever VARCHAR(n) says")
+    _platform_table(db, types={"id": "VARCHAR(36)", "metadata": "VARCHAR(4000)", "title": "UUID"})
+    with pytest.raises(ValidationError) as refused:
+        baseline(db)
+    found = {v.path: v.message for v in refused.value.violations}
+    assert found["artifacts.id"].endswith("the registry writes up to 200 characters here")
+    assert found["artifacts.metadata"].endswith("the registry writes text of any length here")
+    assert "TYPE text keeps every value" in found["artifacts.title"]

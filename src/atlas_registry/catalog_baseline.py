@@ -34,9 +34,25 @@ from atlas_registry.migration_runner import (
     split_statements,
     verify_checksums,
 )
+from atlas_registry.registration_checks import TEXT_LIMITS
 from atlas_registry.tables import artifacts
 
 CATALOG_MIGRATION = 1
+# The longest text the registry writes to each bounded column; a VARCHAR(n) with
+# a smaller n would refuse a registration later, mid-transaction. Columns not
+# listed (metadata, origin_url) hold text of any length.
+WRITTEN_LENGTHS = {
+    **{name: limit for name, limit in TEXT_LIMITS.items() if name in artifacts.columns},
+    "id": 200,
+    "parent_version_id": 200,
+    "superseded_by": 200,
+    "lineage_id": 200,
+    "artifact_type": 64,
+    "lifecycle_state": len("superseded"),
+    "origin_type": len("internal"),
+    "created_at": len("YYYY-MM-DD HH:MM:SS"),
+    "updated_at": len("YYYY-MM-DD HH:MM:SS"),
+}
 _INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+", re.IGNORECASE | re.MULTILINE)
 
 
@@ -97,9 +113,18 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
             problems.append(Violation(where, f"is missing: {how} as 0001_artifacts.sql defines it"))
             continue
         wanted = _family(column.type)
-        if _family(existing["type"]) != wanted:
+        # SQLite keeps text of any length whatever VARCHAR(n) says; PostgreSQL refuses.
+        enforced = conn.dialect.name != "sqlite"
+        length = getattr(existing["type"], "length", None) if enforced else None
+        needed = WRITTEN_LENGTHS.get(column.name)
+        if wanted == "text" and length is not None and (needed is None or length < needed):
+            at_most = f"up to {needed:,} characters" if needed else "text of any length"
+            problems.append(
+                Violation(where, f"is {existing['type']}; the registry writes {at_most} here")
+            )
+        elif _family(existing["type"]) != wanted:
             hint = ""
-            if str(existing["type"]).upper() in {"JSON", "JSONB"}:  # a lossless change
+            if str(existing["type"]).upper() in {"JSON", "JSONB", "UUID"}:  # a lossless change
                 hint = (
                     f" (ALTER TABLE artifacts ALTER COLUMN {column.name} TYPE text "
                     "keeps every value)"
