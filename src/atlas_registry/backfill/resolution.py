@@ -122,7 +122,7 @@ def resolve(
         if left_as_candidate is not None:  # registered, not promoted: the record says why
             said = f"{notes}; " if notes else ""
             notes = f"{said}{left_as_candidate.reason}"
-        mark_resolved(conn, artifact_id, actor, notes)
+        mark_resolved(conn, [artifact_id], actor, notes)
         return get_review(conn, artifact_id)
 
 

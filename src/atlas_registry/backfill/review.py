@@ -166,28 +166,10 @@ def place(root: dict[str, Any], path: list[str], value: Any, key: str) -> None:
     node[path[-1]] = value
 
 
-def mark_resolved(conn: Connection, artifact_id: str, actor: str, notes: str | None) -> None:
-    conn.execute(
-        update(review_queue)
-        .where(review_queue.c.artifact_id == artifact_id)
-        .values(
-            status="resolved",
-            resolved_at=utc_timestamp(),
-            resolved_by=actor,
-            resolution_notes=notes,
-            updated_at=utc_timestamp(),
-        )
-    )
-
-
-def close_settled(conn: Connection, artifact_ids: Sequence[str], actor: str, notes: str) -> None:
-    """Resolve the open items of artifacts a later run adopted with nothing held.
-
-    A blocking item stays open until someone resolves it, but its reasons can
-    also go away at the source: the catalog row or its legacy text corrected,
-    or the vocabulary taught a word. Left open, the item would still say the
-    model cannot be registered after it was.
-    """
+def mark_resolved(
+    conn: Connection, artifact_ids: Sequence[str], actor: str, notes: str | None
+) -> None:
+    """Resolve the open items of ``artifact_ids``, recording who resolved them and why."""
     for chunk in chunked(artifact_ids):
         now = utc_timestamp()
         conn.execute(

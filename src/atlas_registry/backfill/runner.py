@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 
 from atlas_registry import lifecycle
 from atlas_registry.backfill.adoption import build_adoption
-from atlas_registry.backfill.review import close_settled, queue_in
+from atlas_registry.backfill.review import mark_resolved, queue_in
 from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
 from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
 from atlas_registry.catalog_queries import inline_count
@@ -264,8 +264,11 @@ class _Chunk:
         for artifact_id, reason in name_adopted_lines(conn, titles, utc_timestamp()).items():
             self.holds[artifact_id].append(Held("line", reason, blocking=False))
         promoted = self._promote_in_use(db, conn, adopted, policy)
+        # A blocking item's reasons can go away at the source (the catalog row or its
+        # legacy text corrected, the vocabulary taught a word): left open, it would
+        # still say the model cannot be registered after it was.
         settled = sorted(i for i in adopted if not self.holds[i])
-        close_settled(conn, settled, ACTOR, SETTLED_NOTES)
+        mark_resolved(conn, settled, ACTOR, SETTLED_NOTES)
         for artifact_id, item in self.items.items():
             self._record(conn, item, artifact_id in adopted, promoted.get(artifact_id), result)
 
