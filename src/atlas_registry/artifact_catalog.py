@@ -25,7 +25,7 @@ from atlas_registry.catalog_queries import (
     record_from_rows,
 )
 from atlas_registry.db import Database, utc_timestamp
-from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
+from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation, under
 from atlas_registry.lines import (
     NamedLine,
     join_lines,
@@ -36,7 +36,7 @@ from atlas_registry.lines import (
 )
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.records import ModelRecord, ModelRegistration
-from atlas_registry.registration_checks import PreparedModel, prepare, under
+from atlas_registry.registration_checks import PreparedModel, prepare
 from atlas_registry.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
 from atlas_registry.tables import artifacts, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator

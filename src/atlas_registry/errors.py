@@ -167,6 +167,13 @@ class Violation:
         return f"{self.path}: {self.message}"
 
 
+def under(prefix: str, violation: Violation) -> Violation:
+    """The same violation, its path taken relative to ``prefix``."""
+    path = violation.path.removeprefix("$")  # "$" is the root, "$[0]" a root list's item
+    joined = prefix if not path else (prefix + path if path.startswith("[") else f"{prefix}.{path}")
+    return Violation(joined, violation.message)
+
+
 class ValidationError(RegistryError):
     """Input that breaks one or more rules; lists every violation, not the first."""
 

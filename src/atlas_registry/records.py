@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.errors import ValidationError, Violation, under
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,7 @@ def batch_registrations(items: Sequence[Any]) -> list[ModelRegistration]:
         try:
             registrations.append(ModelRegistration.from_dict(item))
         except ValidationError as refused:
-            problems += [
-                Violation(f"[{index}]" if v.path == "$" else f"[{index}].{v.path}", v.message)
-                for v in refused.violations
-            ]
+            problems += [under(f"[{index}]", v) for v in refused.violations]
     if problems:
         raise ValidationError("the batch has items that are not registrations", problems)
     return registrations

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from atlas_registry.documents import is_storable_text, value_problems
-from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.errors import ValidationError, Violation, under
 from atlas_registry.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import MetadataValidator, default_validator, format_path
@@ -198,13 +198,6 @@ def _id_problems(registration: ModelRegistration) -> list[Violation]:
             )
         )
     return problems
-
-
-def under(prefix: str, violation: Violation) -> Violation:
-    """The same violation, its path taken relative to ``prefix``."""
-    path = violation.path.removeprefix("$")  # "$" is the root, "$[0]" a root list's item
-    joined = prefix if not path else (prefix + path if path.startswith("[") else f"{prefix}.{path}")
-    return Violation(joined, violation.message)
 
 
 def _references(metadata: dict[str, Any]) -> dict[str, tuple[str, str]]:
