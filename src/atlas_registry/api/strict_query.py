@@ -5,8 +5,8 @@ A misspelt filter is otherwise ignored: ``GET /api/v1/models?state=promoted``
 answer looks like a filtered one. A request body already refuses unknown
 fields; the query now does too, with a 400 that names the parameter and lists
 the ones the route takes, and a parameter given twice that takes one value
-is refused rather than read as its last value. Only the API is strict: the pages' links may carry
-what a browser or a mail client adds.
+is refused rather than read as its last value. Only the API is strict: the
+pages' links may carry what a browser or a mail client adds.
 """
 
 from __future__ import annotations
@@ -44,24 +44,15 @@ class StrictQueryRoute(APIRoute):
 
         async def strict(request: Request) -> Response:
             given = request.query_params
-            problems = [
-                {
-                    "loc": ("query", name),
-                    "msg": f"is not a parameter of this route; {takes}",
-                    "type": "extra_forbidden",
-                }
-                for name in dict.fromkeys(given)
-                if name not in allowed
-            ]
-            problems += [
-                {
-                    "loc": ("query", name),
-                    "msg": f"is given {count} times; it takes one value",
-                    "type": "extra_forbidden",
-                }
-                for name in dict.fromkeys(given)
-                if name in single and (count := len(given.getlist(name))) > 1
-            ]
+            problems = []
+            for name in dict.fromkeys(given):
+                if name not in allowed:
+                    why = f"is not a parameter of this route; {takes}"
+                elif name in single and (count := len(given.getlist(name))) > 1:
+                    why = f"is given {count} times; it takes one value"
+                else:
+                    continue
+                problems.append({"loc": ("query", name), "msg": why, "type": "extra_forbidden"})
             if problems:
                 raise RequestValidationError(problems)
             return await handler(request)
