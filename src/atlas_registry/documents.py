@@ -119,10 +119,7 @@ def parse_json(raw: str | bytes, source: str) -> Any:
     :class:`ValidationError` listing every place it does.
     """
     if len(raw) > MAX_DOCUMENT_BYTES:
-        # A file is read one byte past the limit, never whole: its size is not known.
-        raise InputError(
-            f"{source} is over {MAX_DOCUMENT_BYTES:,} bytes, the most a document may be"
-        )
+        raise _too_large(source)
     fast = _plainly_within_limits(raw)
     if fast is not None:
         return fast[0]
@@ -346,10 +343,13 @@ def read_bounded(source: str) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from exc
     if len(raw) > MAX_DOCUMENT_BYTES:
-        raise InputError(
-            f"{source} is over {MAX_DOCUMENT_BYTES:,} bytes, the most a document may be"
-        )
+        raise _too_large(source)
     return raw
+
+
+def _too_large(source: str) -> InputError:
+    # A file is read one byte past the limit, never whole: its size is not known.
+    return InputError(f"{source} is over {MAX_DOCUMENT_BYTES:,} bytes, the most a document may be")
 
 
 def read_text(source: str) -> str:
