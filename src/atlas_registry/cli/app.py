@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import typer
-
 from atlas_registry.cli import backfill, interop, lifecycle, models, service
 from atlas_registry.cli.migrate import migrate_app
+from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
 from atlas_registry.cli.schema import schema_app
 
-app = typer.Typer(
+app = CommandApp(
     name="atlas-registry",
     help="Atlas Model Registry: register, validate, promote and trace models.",
     no_args_is_help=True,

@@ -20,6 +20,7 @@ from atlas_registry.cli.common import (
 )
 from atlas_registry.cli.lifecycle import ActorOption, NotesOption, actor_name
 from atlas_registry.cli.models import ModelId
+from atlas_registry.cli.one_value import CommandApp
 
 if TYPE_CHECKING:
     from atlas_registry import BackfillResult, LoadResult, ReviewItem
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
 # Not an error: the backfill did all it could, and some artifacts wait for a person.
 HELD_EXIT_CODE = 11
 
-legacy_app = typer.Typer(help="The platform's legacy model artifacts.", no_args_is_help=True)
-review_app = typer.Typer(help="Legacy facts held for human review.", no_args_is_help=True)
+legacy_app = CommandApp(help="The platform's legacy model artifacts.", no_args_is_help=True)
+review_app = CommandApp(help="Legacy facts held for human review.", no_args_is_help=True)
 
 
 @legacy_app.command("load")

@@ -10,11 +10,12 @@ import typer
 from atlas_registry import InputError, ModelRecord, Registry
 from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
 from atlas_registry.cli.models import LineOption, ModelId
+from atlas_registry.cli.one_value import CommandApp
 
 if TYPE_CHECKING:  # loaded by the import itself: `list` and `show` should not pay for it
     from atlas_registry import MlflowImport
 
-import_app = typer.Typer(
+import_app = CommandApp(
     help="Register models described elsewhere: Hugging Face model cards, MLflow registries."
 )
 

@@ -9,8 +9,9 @@ import typer
 
 from atlas_registry import InputError, Migration, MigrationState, SchemaAdmin
 from atlas_registry.cli.common import DbOption, JsonOption, call_admin, stderr, stdout, table
+from atlas_registry.cli.one_value import CommandApp
 
-migrate_app = typer.Typer(
+migrate_app = CommandApp(
     help="Apply, inspect and revert the database schema migrations.",
     invoke_without_command=True,
     no_args_is_help=False,

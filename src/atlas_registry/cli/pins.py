@@ -18,9 +18,10 @@ from atlas_registry import (
 from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
 from atlas_registry.cli.lifecycle import ActorOption, actor_name
 from atlas_registry.cli.models import ModelId
+from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.errors import ValidationError, Violation
 
-pins_app = typer.Typer(help="Code pins: verify them against git, report them, suggest new ones.")
+pins_app = CommandApp(help="Code pins: verify them against git, report them, suggest new ones.")
 
 _LISTED = ", ".join(PIN_STATUSES)
 

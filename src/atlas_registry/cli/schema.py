@@ -10,8 +10,9 @@ import typer
 
 from atlas_registry import Registry, read_document
 from atlas_registry.cli.common import DbOption, JsonOption, call, call_reading, stdout, table
+from atlas_registry.cli.one_value import CommandApp
 
-schema_app = typer.Typer(
+schema_app = CommandApp(
     help="Schema governance: check stored models against a schema, re-stamp them."
 )
 

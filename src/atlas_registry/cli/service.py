@@ -10,8 +10,9 @@ import typer
 
 from atlas_registry import TOKEN_SCOPES, ApiToken, ConfigurationError, NewToken, Registry
 from atlas_registry.cli.common import DbOption, JsonOption, call, error_boundary, stdout, table
+from atlas_registry.cli.one_value import CommandApp
 
-token_app = typer.Typer(help="Bearer tokens for the HTTP API.", no_args_is_help=True)
+token_app = CommandApp(help="Bearer tokens for the HTTP API.", no_args_is_help=True)
 
 
 @token_app.command("create")
