@@ -26,10 +26,10 @@ from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database
-from atlas_registry.lines import slug_of
+from atlas_registry.lines import line_name_lock, slug_of
 from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
-from tests.conftest import POSTGRES_SERVER_URL, _libpq
+from tests.conftest import POSTGRES_SERVER_URL, _libpq, reset_postgres
 from tests.payloads import logistic_regression
 from tests.test_backfill import add_legacy
 
@@ -440,3 +440,42 @@ def test_an_id_prefix_without_a_usable_key_order_is_matched_exactly(
 )
 def test_a_title_makes_a_line_name_keeping_accented_letters(title: str, name: str | None) -> None:
     assert slug_of(title) == name
+
+
+def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str) -> None:
+    """Registering with ``artifact_id`` X while another writer names a line X: one is refused.
+
+    Each read the other's table before it wrote; without a shared lock both
+    saw nothing and both committed, and ``show X`` then meant the artifact.
+    """
+    reset_postgres(postgres_url)
+    with SchemaAdmin.open(postgres_url, create=True) as admin:
+        admin.migrate()
+    outcome: list[BaseException | str] = []
+    with Registry.open(postgres_url) as registry:
+        root = _register(registry)
+
+        def choose_the_id() -> None:
+            try:
+                outcome.append(_register(registry, artifact_id="clash"))
+            except BaseException as exc:  # collected and checked below
+                outcome.append(exc)
+
+        with psycopg.connect(_libpq(postgres_url)) as naming:  # a writer naming a line "clash"
+            naming.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (line_name_lock("clash"),)
+            )
+            naming.execute(
+                "INSERT INTO model_lines (name, root_id, created_at) VALUES (%s, %s, %s)",
+                ("clash", root, "2026-01-01 00:00:00"),
+            )
+            chooser = threading.Thread(target=choose_the_id)
+            chooser.start()
+            chooser.join(0.5)
+            assert chooser.is_alive(), outcome  # it waits for the name's writer
+            naming.commit()
+        chooser.join(30)
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], ValidationError), outcome
+        assert "clash is the name of a model line" in str(outcome[0].violations)
+        assert registry.resolve("clash") == root

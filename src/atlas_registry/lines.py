@@ -42,6 +42,32 @@ def line_lock(root: str) -> str:
     return f"atlas_registry:lineage:{root}"
 
 
+def line_name_lock(name: str) -> str:
+    """The lock key of a line name, and of an artifact id chosen by a registration.
+
+    A writer that names a line and one that chooses an id take the key of the
+    text they are about to make: each then reads what the other committed, so a
+    line is never named like an artifact id (see :func:`refuse_id_names`).
+    """
+    return f"atlas_registry:line-name:{name}"
+
+
+def lock_line_names(db: Database, session: SqlSession, names: Sequence[str]) -> None:
+    """Take the locks of ``names`` (:func:`line_name_lock`) in one statement, in byte order.
+
+    Every writer takes these before its lines' locks (:func:`lock_lines`), so two
+    writers never wait for each other in opposite orders.
+    """
+    if names:
+        db.lock_keyed_by(
+            session,
+            "? || name",
+            '(SELECT DISTINCT name COLLATE "C" AS name FROM unnest(?::text[]) AS given(name) '
+            "ORDER BY name) AS names",
+            (line_name_lock(""), list(names)),
+        )
+
+
 def lock_lines(
     db: Database, session: SqlSession, member_ids: Sequence[str], names: Sequence[str] = ()
 ) -> None:
@@ -110,17 +136,18 @@ def lock_lines_of(
 ) -> NamedLinesRead:
     """Lock every line the batch writes to, and send the read of its named lines.
 
-    Every writer locks the names it uses first (sorted), then all its lines in
-    one sorted pass: the named lines and its parents' lines. Nothing is waited
+    Every writer locks the names it uses and the ids it chooses first, in one
+    sorted pass, then all its lines in another: the named lines and its
+    parents' lines. Nothing is waited
     for yet: the caller sends its own reads after these and waits once for all.
     """
     names = sorted({item.line for item in prepared if item.line})
-    for name in names:
-        db.lock(session, f"atlas_registry:line-name:{name}")
+    # A chosen artifact id must not be a line name (see refuse_id_names): it takes that
+    # name's lock and is read as a name, so a writer naming a line so is waited for.
+    read = sorted(set(names) | {item.artifact_id for item in prepared if item.chosen_id})
+    lock_line_names(db, session, read)
     parents = sorted({item.parent_version_id for item in prepared if item.parent_version_id})
     lock_lines(db, session, parents, names=names)
-    # A chosen artifact id is read as a name too: it must not be one (see refuse_id_names).
-    read = sorted(set(names) | {item.artifact_id for item in prepared if item.chosen_id})
     return NamedLinesRead(
         [session.later(_NAMED_LINES.format(marks=marks(len(c))), c) for c in chunked(read)]
     )
@@ -397,7 +424,7 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
             [Violation("name", f"must be a line name such as ad-risk-predictor, got {name!r:.80}")],
         )
     with db.session(write=True) as session:
-        db.lock(session, f"atlas_registry:line-name:{name}")
+        lock_line_names(db, session, [name])
         # A registered model only (not a dataset, not a legacy model still held): a
         # named line must list its versions.
         model = fetch_model(session, model_id)
