@@ -60,7 +60,9 @@ def side_by_side(report: dict[str, Any]) -> str:
 
 def scale(report: dict[str, Any]) -> str:
     """The batch fill and the filter queries at ``--scale`` versions."""
-    found = _get(report, "atlas", "scale") or {}
+    found = _get(report, "atlas", "scale")
+    if not found:
+        return ""
     lines = [
         f"Batch registration: {_get(found, 'register_batch', 'per_second') or 0:,.0f} "
         f"versions/s filling {found.get('scale_versions', 0):,} versions.",
@@ -157,8 +159,11 @@ def startup(report: dict[str, Any]) -> str:
 
 
 def targets(report: dict[str, Any]) -> str:
+    """Every target this run measured (a workload left out with --only has no verdict)."""
     lines = ["| target | goal | value | status |", "|---|---|---|---|"]
     for verdict in report["targets"]:
+        if verdict["status"].startswith("not measured"):
+            continue
         value = verdict["value"]
         shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
         lines.append(f"| {verdict['target']} | {verdict['goal']} | {shown} | {verdict['status']} |")
@@ -166,14 +171,13 @@ def targets(report: dict[str, Any]) -> str:
 
 
 def render(report: dict[str, Any]) -> str:
-    return "\n\n".join(
-        [
-            f"### {report['backend']}: `{report['command']}`",
-            side_by_side(report),
-            write_path(report),
-            scale(report),
-            service(report),
-            startup(report),
-            targets(report),
-        ]
-    )
+    parts = [
+        f"### {report['backend']}: `{report['command']}`",
+        side_by_side(report),
+        write_path(report),
+        scale(report),
+        service(report),
+        startup(report),
+        targets(report),
+    ]
+    return "\n\n".join(part for part in parts if part)
