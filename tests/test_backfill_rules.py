@@ -9,6 +9,7 @@ import pytest
 
 from atlas_registry.backfill.extract import commit_refs, number, source_pin, urls
 from atlas_registry.backfill.rules import map_legacy
+from tests.payloads import logistic_regression
 
 
 @pytest.mark.parametrize(
@@ -180,3 +181,39 @@ def test_an_ssh_remote_is_stored_as_its_https_url_and_a_path_holds_only_the_pin(
     local = _map({**BASE, "repo": "/home/ada/ad-risk", "commit": "abc1234def"})
     assert "code_repo_url" not in local.facts
     assert [(h.field, h.blocking) for h in local.held] == [("code_repo_url", False)]
+
+
+def test_metadata_encoded_twice_is_read_once_more() -> None:
+    """A platform that stored its JSON as a JSON string loses no fact, and no model is held."""
+    valid = logistic_regression()
+    once, twice = map_legacy(json.dumps(valid)), map_legacy(json.dumps(json.dumps(valid)))
+    assert twice.metadata == once.metadata == valid
+    assert twice.held == once.held == []
+    assert [a.rule for a in twice.applied] == ["metadata.encoded_twice", "metadata.already_valid"]
+    messy = {"Framework": "sklearn", "nParameters": "1.2M", "status": "production"}
+    once, twice = map_legacy(json.dumps(messy)), map_legacy(json.dumps(json.dumps(messy)))
+    assert twice.metadata == once.metadata
+    assert twice.held == once.held
+    assert twice.in_use
+    assert once.in_use
+    assert twice.applied[1:] == once.applied
+    assert twice.applied[0].rule == "metadata.encoded_twice"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (json.dumps("a note, not metadata"), "a JSON string"),
+        (json.dumps(json.dumps(json.dumps({"framework": "pytorch"}))), "a JSON string"),
+        (json.dumps(json.dumps([1, 2])), "a JSON string"),
+        ("[1, 2]", "a JSON list"),
+        ("null", "JSON null"),
+        ("true", "JSON true"),
+        ("12", "a number"),
+    ],
+)
+def test_metadata_that_holds_no_object_is_held_naming_what_it_is(text: str, kind: str) -> None:
+    held = map_legacy(text).held
+    assert [(h.field, h.reason, h.blocking) for h in held] == [
+        ("metadata", f"legacy metadata is {kind}, not a JSON object", True)
+    ]

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Select, func, or_, select
 
 from atlas_registry import migration_runner
-from atlas_registry.backfill.rules import RULES
+from atlas_registry.backfill.rules import RULES, read_once_more
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, decoded, legacy_text
 from atlas_registry.documents import parse_json
@@ -53,6 +53,7 @@ class ReportEntry:
             parsed = parse_json(self.original, "legacy metadata")
         except RegistryError:  # not JSON, or beyond the limits: the review item says why
             return None
+        parsed, _encoded_twice = read_once_more(parsed)  # its rule is listed with the others
         return sorted(parsed) if isinstance(parsed, dict) else None
 
 

@@ -15,6 +15,7 @@ how to reproduce it). ``RULES`` is the documented table, in the order applied.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -103,16 +104,52 @@ def map_legacy(
             for v in exc.violations
         )
         return result
+    legacy, encoded_twice = read_once_more(legacy)
     if not isinstance(legacy, dict):
-        return _refused("legacy metadata is not a JSON object")
+        return _refused(f"legacy metadata is {_json_kind(legacy)}, not a JSON object")
     validator = validator or default_validator()
     if validator.is_valid(legacy):
-        return _as_it_is(legacy, validator.version)
-    ctx = Context(legacy)
-    for rule in RULES:
-        rule.apply(ctx)
-    ctx.result.unmapped_keys = sorted(set(legacy) - ctx.used)
-    return ctx.result
+        result = _as_it_is(legacy, validator.version)
+    else:
+        ctx = Context(legacy)
+        for rule in RULES:
+            rule.apply(ctx)
+        ctx.result.unmapped_keys = sorted(set(legacy) - ctx.used)
+        result = ctx.result
+    if encoded_twice:
+        result.applied.insert(0, Applied("metadata.encoded_twice", "metadata", _ENCODED_TWICE))
+    return result
+
+
+_ENCODED_TWICE = "the legacy text is a JSON string holding a JSON object: that object was read"
+
+
+def read_once_more(legacy: Any) -> tuple[Any, bool]:
+    """The object a JSON string holds, when the platform encoded its metadata twice.
+
+    An exporter that serialises a column already holding JSON text stores
+    ``"{\\"framework\\": ...}"``: every fact is there, one decoding away, and
+    holding every such model for review would ask a person to retype them.
+    The inner text goes through the same reader and limits; anything but an
+    object inside is held as the string it is.
+    """
+    if not isinstance(legacy, str):
+        return legacy, False
+    try:
+        inner = parse_json(legacy, "legacy metadata")
+    except (InputError, ValidationError):
+        return legacy, False
+    return (inner, True) if isinstance(inner, dict) else (legacy, False)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "a JSON string"
+    if isinstance(value, list):
+        return "a JSON list"
+    if isinstance(value, bool) or value is None:
+        return f"JSON {json.dumps(value)}"
+    return "a number"
 
 
 __all__ = ["RULES", "Held", "LegacyMapping", "MappingRule", "map_legacy"]
