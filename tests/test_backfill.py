@@ -427,6 +427,35 @@ def test_a_code_pin_the_checks_refuse_holds_only_the_pin(legacy_db: Database) ->
     )
 
 
+def test_the_training_run_is_read_and_a_refused_part_of_it_is_held_alone(
+    legacy_db: Database,
+) -> None:
+    """Who trained a model and when: a backfilled model is found by ``list --trained-by``."""
+    clean = json.loads(read_fixture()[0]["metadata"])
+    run = {"trained_by": "agent-glia", "training_start": "2026-03-01T10:00:00+02:00"}
+    add_legacy(legacy_db, "model-with-run", {**clean, **run, "trained_at": "2026-03-01T12:00Z"})
+    # It ended before it started: the end is left out and held; the rest is registered.
+    backwards = {**clean, **run, "trained_at": "2026-02-28"}
+    add_legacy(legacy_db, "model-backwards-run", backwards)
+    backfill(legacy_db)
+    model = artifact_catalog.get_model(legacy_db, "model-with-run")
+    assert (model.trained_by, model.training_started_at, model.training_completed_at) == (
+        "agent-glia",
+        "2026-03-01 08:00:00",
+        "2026-03-01 12:00:00",
+    )
+    backward = artifact_catalog.get_model(legacy_db, "model-backwards-run")
+    assert (backward.training_started_at, backward.training_completed_at) == (
+        "2026-03-01 08:00:00",
+        None,
+    )
+    found = artifact_catalog.list_models(legacy_db, trained_by="agent-glia")
+    assert sorted(m.id for m in found) == ["model-backwards-run", "model-with-run"]
+    [item] = [i for i in list_reviews(legacy_db) if i.artifact_id == "model-backwards-run"]
+    assert not item.blocking
+    assert [r["field"] for r in item.reasons if r["field"] != "line"] == ["training_completed_at"]
+
+
 def test_legacy_data_named_by_catalog_id_becomes_a_reference_the_catalog_checks(
     legacy_db: Database,
 ) -> None:

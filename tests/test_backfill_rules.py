@@ -217,3 +217,36 @@ def test_metadata_that_holds_no_object_is_held_naming_what_it_is(text: str, kind
     assert [(h.field, h.reason, h.blocking) for h in held] == [
         ("metadata", f"legacy metadata is {kind}, not a JSON object", True)
     ]
+
+
+def test_the_training_run_is_read_only_where_it_is_stated_plainly() -> None:
+    stated = {
+        "Trained By": "agent-7",
+        "train_start": "2026-03-01T10:00:00Z",
+        "trained_at": "2026-03-01",
+    }
+    mapped = map_legacy(json.dumps(stated))
+    assert {k: v for k, v in mapped.facts.items() if k.startswith("train")} == {
+        "trained_by": "agent-7",
+        "training_started_at": "2026-03-01T10:00:00Z",
+        "training_completed_at": "2026-03-01",
+    }
+    run = {"trained_by", "training_started_at", "training_completed_at"}
+    assert [h for h in mapped.held if h.field in run] == []
+
+
+@pytest.mark.parametrize(
+    ("stated", "field"),
+    [
+        ({"trained_at": "03/01/2026"}, "training_completed_at"),  # March or January
+        ({"trained_at": 1700000000}, "training_completed_at"),  # seconds or milliseconds
+        ({"author": ["agent-1", "agent-2"]}, "trained_by"),  # no one trainer
+        ({"author": "agent-1", "trainer": "agent-2"}, "trained_by"),  # contradiction
+    ],
+)
+def test_a_training_run_it_could_only_read_by_choosing_is_held_not_blocking(
+    stated: dict[str, Any], field: str
+) -> None:
+    mapped = map_legacy(json.dumps(stated))
+    assert field not in mapped.facts
+    assert [(h.field, h.blocking) for h in mapped.held if h.field == field] == [(field, False)]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from atlas_registry.backfill.rules_training_run import RUN_FIELDS
 from atlas_registry.catalog_adoption import LegacyAdoption
 from atlas_registry.errors import Violation
 from atlas_registry.records import ModelRegistration
 from atlas_registry.registration_checks import prepare
 from atlas_registry.validation import MetadataValidator, default_validator
 
-FACT_FIELDS = ("code_repo_url", "code_commit_sha", "code_entrypoint")
+# The version's own facts a legacy artifact may carry beside its metadata.
+PIN_FIELDS = ("code_repo_url", "code_commit_sha", "code_entrypoint")
+FACT_FIELDS = PIN_FIELDS + RUN_FIELDS
 
 
 def build_adoption(
@@ -26,10 +29,11 @@ def build_adoption(
     """Validate a proposed ``{"metadata", "facts", "trace"}`` exactly as a registration.
 
     Returns the adoption, or None, and the problems. With ``optional_facts``
-    (the backfill's reading of legacy text), a code pin the checks refuse (an
-    entrypoint of a whole command line, past its length) is left out rather
-    than holding the model: the adoption comes back with the pin's problems,
-    which the caller records as held, not blocking.
+    (the backfill's reading of legacy text), a fact the checks refuse (an
+    entrypoint of a whole command line, past its length; a training that ends
+    before it starts) is left out rather than holding the model: the adoption
+    comes back with the facts' problems, which the caller records as held, not
+    blocking.
     """
     validator = validator or default_validator()
     facts = {k: v for k, v in (proposed.get("facts") or {}).items() if k in FACT_FIELDS}
@@ -39,15 +43,11 @@ def build_adoption(
     prepared, problems = prepare(registration, validator)
     refused = {v.path for v in problems}
     if prepared is None and optional_facts and facts and refused <= set(FACT_FIELDS):
-        # The refused parts of the pin go first; if the rest cannot stand alone
+        # The refused facts go first; if the rest of the pin cannot stand alone
         # (a commit without its repository), the whole pin does.
-        for drop in (refused, set(FACT_FIELDS)):
-            kept = dataclasses.replace(
-                registration,
-                code_repo_url=None if "code_repo_url" in drop else registration.code_repo_url,
-                code_commit_sha=None if "code_commit_sha" in drop else registration.code_commit_sha,
-                code_entrypoint=None if "code_entrypoint" in drop else registration.code_entrypoint,
-            )
+        for drop in (refused, refused | set(PIN_FIELDS)):
+            left_out: dict[str, Any] = dict.fromkeys(drop)
+            kept = dataclasses.replace(registration, **left_out)
             prepared, _ = prepare(kept, validator)
             if prepared is not None:
                 break

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from atlas_registry.backfill.adoption import FACT_FIELDS, build_adoption
+from atlas_registry.backfill.adoption import FACT_FIELDS, PIN_FIELDS, build_adoption
 from atlas_registry.backfill.review import (
     ReviewItem,
     get_review,
@@ -150,11 +150,11 @@ def _complete_registration(
 def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> None:
     """Set the code pin of a registered model; from a `pins suggest` item, one it listed."""
     artifact_id = item.artifact_id
-    unknown = sorted(set(values) - set(FACT_FIELDS))
+    unknown = sorted(set(values) - set(PIN_FIELDS))
     if unknown:
         raise ValidationError(
             "this model is registered; only its code pin can be set here",
-            [Violation(key, f"use one of {', '.join(FACT_FIELDS)}") for key in unknown],
+            [Violation(key, f"use one of {', '.join(PIN_FIELDS)}") for key in unknown],
         )
     model = fetch_model(conn, artifact_id)
     if "pin_candidates" in item.proposed:

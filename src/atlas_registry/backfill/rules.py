@@ -39,6 +39,7 @@ from atlas_registry.backfill.rules_provenance import (
     rule_status,
     rule_training_config,
 )
+from atlas_registry.backfill.rules_training_run import rule_training_run
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, ValidationError
 from atlas_registry.validation import MetadataValidator, default_validator
@@ -63,6 +64,11 @@ RULES: tuple[MappingRule, ...] = (
     MappingRule("external", "is_external, external_source_url/version", rule_external),
     MappingRule("training_config", "training_config", rule_training_config),
     MappingRule("code_pin", "code_repo_url, code_commit_sha, code_entrypoint", rule_code_pin),
+    MappingRule(
+        "training_run",
+        "trained_by, training_started_at, training_completed_at",
+        rule_training_run,
+    ),
     MappingRule("status", "promotion intent", rule_status),
 )
 

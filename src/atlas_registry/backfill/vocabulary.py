@@ -37,6 +37,9 @@ FACT_KEYS = (
     "code_repo_url",
     "code_commit_sha",
     "code_entrypoint",
+    "trained_by",
+    "training_started_at",
+    "training_completed_at",
     "status",
 )
 DATA_KEYS = ("description", "url", "sample_count", "not_settings", "not_metrics")
