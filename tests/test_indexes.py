@@ -21,6 +21,7 @@ from sqlalchemy import event
 from atlas_registry import Registry, RepositoryLocations, SchemaAdmin
 from atlas_registry.records import ModelRegistration
 from atlas_registry.sql_session import SqlSession
+from tests.conftest import reset_postgres
 from tests.payloads import logistic_regression
 
 Statement = tuple[str, Sequence[Any]]
@@ -76,6 +77,7 @@ def exercise(registry: Registry) -> None:
     registry.history(base.id)
     registry.recent_events(limit=5)
     registry.recent_events(limit=5, actor="me")
+    registry.recent_events(limit=5, overrides_only=True)
     registry.lineage(tuned.id)
     registry.promoted_version("idx-line")
     registry.lines()
@@ -140,3 +142,45 @@ def test_every_index_is_used_by_a_query_the_registry_runs(tmp_path: Path) -> Non
         f"indexes no query uses: {sorted(indexes - used)}; drop them in a migration, "
         "or add the query that needs them to exercise()"
     )
+
+
+def test_the_history_filters_read_their_indexes_on_postgresql(postgres_url: str) -> None:
+    """Overrides only and by actor, as psycopg runs them once prepared (a generic plan).
+
+    A partial index serves only a query whose text says ``override = 1``: a
+    parameter there would leave PostgreSQL's generic plan walking the history.
+    """
+    reset_postgres(postgres_url)
+    with SchemaAdmin.open(postgres_url, create=True) as admin:
+        admin.migrate()
+    with Registry.open(postgres_url) as registry:
+        model = registry.register_model(
+            ModelRegistration(title="m", metadata=logistic_regression(), line="events-line")
+        )
+        with registry.database.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO model_promotion_events (artifact_id, from_state, to_state, actor) "
+                "SELECT %(id)s, 'candidate', 'rejected', 'agent-' || (i %% 50) "
+                "FROM generate_series(1, 20000) AS i",
+                {"id": model.id},
+            )
+            conn.exec_driver_sql("ANALYZE model_promotion_events")
+        for _ in range(8):  # past psycopg's prepare threshold and PostgreSQL's custom plans
+            assert registry.recent_events(limit=5, overrides_only=True) == []
+            assert registry.recent_events(limit=5, actor="nobody") == []
+        with registry.database.single_read() as conn:
+            prepared = conn.exec_driver_sql(
+                "SELECT name, statement, parameter_types FROM pg_prepared_statements "
+                "WHERE statement LIKE '%%model_promotion_events%%'"
+            ).all()
+            plans = {}
+            for name, statement, types in prepared:
+                # A parameter the statement may carry: the actor, or (were it bound) the flag.
+                arguments = ", ".join("1" if "int" in str(t) else "'nobody'" for t in types)
+                call = f'EXECUTE "{name}"' + (f"({arguments})" if types else "")
+                rows = conn.exec_driver_sql(f"EXPLAIN {call}").all()
+                plans[statement] = " ".join(row[0] for row in rows)
+    [overrides] = [p for s, p in plans.items() if "override = 1" in s]
+    [by_actor] = [p for s, p in plans.items() if "actor =" in s]
+    assert "idx_promotion_events_overrides" in overrides, overrides
+    assert "idx_promotion_events_actor" in by_actor, by_actor

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 
 from atlas_registry.artifact_catalog import fetch_model
 from atlas_registry.catalog_queries import inline_count
@@ -401,14 +401,15 @@ def recent_events(
 
     ``overrides_only`` filters in the query, not after it: a page of 50
     overrides is 50 overrides, however many plain promotions came between.
+    Each filter reads its own index (migration 0015), not the whole history.
     """
     query = select(promotion_events).order_by(promotion_events.c.id.desc())
     if before_id is not None:
         query = query.where(promotion_events.c.id < before_id)
     if actor is not None:
         query = query.where(promotion_events.c.actor == actor)
-    if overrides_only:
-        query = query.where(promotion_events.c.override == 1)
+    if overrides_only:  # a literal 1: only that lets either database use the partial index
+        query = query.where(promotion_events.c.override == literal_column("1"))
     with db.single_read() as conn:
         rows = conn.execute(query.limit(inline_count(value=max(1, min(limit, 1000)))))
         return [_event(row) for row in rows]
