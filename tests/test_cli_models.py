@@ -112,7 +112,10 @@ def test_register_show_list_lineage(migrated_db: Database, db_url: str, tmp_path
 
     code, out, _ = invoke("lineage", "model-ad", "--db", db_url, "--json")
     assert len(json.loads(out)["descendants"]) == 1
-    assert invoke("lineage", "model-ad", "--db", db_url)[0] == 0
+    code, out, _ = invoke("lineage", "model-ad", "--db", db_url)
+    assert code == 0
+    assert "Fine-tuned from (ancestors): none" in out  # model-ad is no fine-tune
+    assert "Fine-tuned into (descendants): none" not in out
 
 
 def test_register_refuses_bad_files_and_writes_nothing(

@@ -262,8 +262,14 @@ def _lineage_tables(result: Lineage) -> None:
             _entry_rows(result.versions),
         )
     )
-    stdout.print(table("Fine-tuned from (ancestors)", columns, _entry_rows(result.ancestors)))
-    stdout.print(table("Fine-tuned into (descendants)", columns, _entry_rows(result.descendants)))
+    for title, entries in (
+        ("Fine-tuned from (ancestors)", result.ancestors),
+        ("Fine-tuned into (descendants)", result.descendants),
+    ):  # an empty table's frame reads like a failed lookup: say there are none
+        if entries:
+            stdout.print(table(title, columns, _entry_rows(entries)))
+        else:
+            stdout.print(f"{title}: none")
     if result.truncated:
         stdout.print(
             f"the fine-tune chain goes on past {result.depth_limit:,} levels; "
