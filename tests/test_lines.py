@@ -479,3 +479,51 @@ def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str)
         assert isinstance(outcome[0], ValidationError), outcome
         assert "clash is the name of a model line" in str(outcome[0].violations)
         assert registry.resolve("clash") == root
+
+
+def test_a_backfill_naming_a_line_waits_for_a_writer_choosing_that_id(postgres_url: str) -> None:
+    """The backfill names a line after a title; a registration may be choosing that id meanwhile."""
+    from atlas_registry import migration_runner
+
+    reset_postgres(postgres_url)
+    db = Database(postgres_url)
+    try:
+        migration_runner.migrate(db, to=1)
+        add_legacy(db, "legacy-clash", logistic_regression())
+        with db.transaction(write=True) as conn:
+            conn.execute(
+                text("UPDATE artifacts SET title = 'Clash Model' WHERE id = 'legacy-clash'")
+            )
+        migration_runner.migrate(db)
+        outcome: list[BaseException | None] = []
+
+        def run_backfill() -> None:
+            try:
+                backfill(db)
+                outcome.append(None)
+            except BaseException as exc:  # collected and checked below
+                outcome.append(exc)
+
+        with psycopg.connect(_libpq(postgres_url)) as choosing:  # registering id clash-model
+            choosing.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (line_name_lock("clash-model"),),
+            )
+            choosing.execute(
+                "INSERT INTO artifacts (id, artifact_type, title, metadata) "
+                "VALUES ('clash-model', 'dataset', 'a dataset', '{}')"
+            )
+            backfilling = threading.Thread(target=run_backfill)
+            backfilling.start()
+            backfilling.join(0.5)
+            assert backfilling.is_alive(), outcome  # it waits for the id's writer
+            choosing.commit()
+        backfilling.join(30)
+        assert outcome == [None]
+        with Registry.open(postgres_url) as registry:
+            assert registry.lines() == []  # the line was not named like the artifact
+            assert registry.resolve("clash-model") == "clash-model"
+        [item] = list_reviews(db)
+        assert "is also an artifact id" in item.reasons[0]["reason"]
+    finally:
+        db.dispose()

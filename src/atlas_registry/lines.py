@@ -303,7 +303,9 @@ _ROOTS_OF = select(artifacts.c.id, ROOT.label("root"), artifacts.c.version_numbe
 )
 
 
-def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> dict[str, str]:
+def name_adopted_lines(
+    db: Database, conn: Connection, titles: dict[str, str], now: str
+) -> dict[str, str]:
     """Name the lines of adopted legacy models after their titles; returns why some were not.
 
     A line that already has a name keeps it. A line takes one name, from the
@@ -311,6 +313,9 @@ def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> di
     different titles: "Foo Model", "Foo Model v2"). A name that is taken, or
     that two lines of the batch would both take, is not given: the reason is
     returned per artifact id for the review queue, never resolved by picking one.
+    The names' locks are taken before they are looked up, as every writer of a
+    name or a chosen artifact id does (:func:`line_name_lock`), and before any
+    line's lock.
     """
     session = SqlSession.of(conn)
     found = conn.execute(_ROOTS_OF, {"ids": sorted(titles)}).all()
@@ -330,6 +335,7 @@ def name_adopted_lines(conn: Connection, titles: dict[str, str], now: str) -> di
             reasons.update({a: reason for a, r in roots.items() if r == root})
             continue
         wanted.setdefault(slug, []).append(root)
+    lock_line_names(db, session, sorted(wanted))
     taken = _lines_named(session, sorted(wanted))
     ids = ids_in(conn, artifacts.c.id, sorted(wanted))
     create = {}

@@ -97,7 +97,7 @@ def resolve(
             raise IllegalTransitionError(f"the review of {artifact_id} is already resolved")
         left_as_candidate = None
         if item.blocking:
-            _complete_registration(conn, item, values, validator)
+            _complete_registration(db, conn, item, values, validator)
             trace = item.proposed.get("trace") or {}
             if trace.get("in_use"):
                 lock_lines(db, SqlSession.of(conn), [artifact_id])
@@ -126,7 +126,11 @@ def resolve(
 
 
 def _complete_registration(
-    conn: Any, item: ReviewItem, values: dict[str, str], validator: MetadataValidator | None
+    db: Database,
+    conn: Any,
+    item: ReviewItem,
+    values: dict[str, str],
+    validator: MetadataValidator | None,
 ) -> None:
     row = conn.execute(
         select(artifacts.c.title, artifacts.c.metadata).where(artifacts.c.id == item.artifact_id)
@@ -144,7 +148,7 @@ def _complete_registration(
         )
     # Its line is named after its title, as the backfill names the lines it adopts;
     # a name that cannot be given leaves the line unnamed (`name-line` names it).
-    name_adopted_lines(conn, {item.artifact_id: row.title}, utc_timestamp())
+    name_adopted_lines(db, conn, {item.artifact_id: row.title}, utc_timestamp())
 
 
 def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> None:

@@ -261,7 +261,7 @@ class _Chunk:
             self.holds[artifact_id] += [Held(v.path, v.message, blocking=True) for v in problems]
         adopted = {a.prepared.artifact_id for a in self.adoptions} - set(refused)
         titles = {i: self.items[i].title for i in adopted}
-        for artifact_id, reason in name_adopted_lines(conn, titles, utc_timestamp()).items():
+        for artifact_id, reason in name_adopted_lines(db, conn, titles, utc_timestamp()).items():
             self.holds[artifact_id].append(Held("line", reason, blocking=False))
         promoted = self._promote_in_use(db, conn, adopted, policy)
         # A blocking item's reasons can go away at the source (the catalog row or its
