@@ -250,3 +250,36 @@ def test_a_training_run_it_could_only_read_by_choosing_is_held_not_blocking(
     mapped = map_legacy(json.dumps(stated))
     assert field not in mapped.facts
     assert [(h.field, h.blocking) for h in mapped.held if h.field == field] == [(field, False)]
+
+
+def test_a_code_pin_in_a_block_of_its_own_is_read() -> None:
+    """``{"code": {"repo": ..., "commit": ...}}`` was reported as no pin at all."""
+    blob = {
+        "code": {"repo": "git@github.com:lab/x.git", "commit": "ABCDEF1", "entrypoint": "fit.py"}
+    }
+    mapped = map_legacy(json.dumps(blob))
+    assert {k: v for k, v in mapped.facts.items() if k.startswith("code_")} == {
+        "code_repo_url": "https://github.com/lab/x",
+        "code_commit_sha": "abcdef1",
+        "code_entrypoint": "fit.py",
+    }
+    assert "code" not in mapped.unmapped_keys
+    # The same pin written twice, in two spellings, is one pin.
+    twice = {**blob, "repository": "https://github.com/lab/x/", "sha": "abcdef1"}
+    assert map_legacy(json.dumps(twice)).facts["code_commit_sha"] == "abcdef1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"commit": "1234567"}, "code_commit_sha"),
+        ({"repository": "https://github.com/lab/other"}, "code_repo_url"),
+    ],
+)
+def test_two_keys_naming_different_pins_hold_the_pin(extra: dict[str, str], field: str) -> None:
+    blob = {"code": {"repo": "https://github.com/lab/x", "commit": "abcdef1"}, **extra}
+    mapped = map_legacy(json.dumps(blob))
+    assert not any(k.startswith("code_") for k in mapped.facts)
+    [held] = [h for h in mapped.held if h.field.startswith("code_")]
+    assert (held.field, held.blocking) == (field, False)
+    assert "contradict" in held.reason

@@ -183,6 +183,15 @@ def _texts(value: Any) -> Iterable[str]:
             yield from _texts(item)
 
 
+def _pin_part(value: Any) -> str:
+    """A repository or commit as two keys may both write it: an SSH remote and its https
+    URL, or a SHA in capitals and in lower case, are the same pin."""
+    if not isinstance(value, str):
+        return json.dumps(value, sort_keys=True)
+    url = repository_url(value) or value
+    return url.strip().rstrip("/").removesuffix(".git").lower()
+
+
 def rule_code_pin(ctx: Context) -> None:
     if ctx.result.metadata.get("is_external"):
         return
@@ -190,6 +199,11 @@ def rule_code_pin(ctx: Context) -> None:
     repo = ctx.present(keys["code_repo_url"])
     sha = ctx.present(keys["code_commit_sha"])
     entry = ctx.present(keys["code_entrypoint"])
+    for target, found in (("code_repo_url", repo), ("code_commit_sha", sha)):
+        if len({_pin_part(value) for _, value in found}) > 1:
+            listed = ", ".join(f"{key}={short(value)}" for key, value in found)
+            ctx.hold(target, f"legacy keys contradict each other: {listed}", blocking=False)
+            return
     mentioned = commit_refs("\n".join(_texts(ctx.legacy)))
     explicit = None
     if sha:
