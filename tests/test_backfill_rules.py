@@ -283,3 +283,16 @@ def test_two_keys_naming_different_pins_hold_the_pin(extra: dict[str, str], fiel
     [held] = [h for h in mapped.held if h.field.startswith("code_")]
     assert (held.field, held.blocking) == (field, False)
     assert "contradict" in held.reason
+
+
+def test_two_entrypoints_hold_the_entrypoint_only() -> None:
+    blob = {
+        "code": {"repo": "https://github.com/lab/x", "commit": "abcdef1", "script": "a.py"},
+        "entrypoint": "b.py",
+    }
+    mapped = map_legacy(json.dumps(blob))
+    assert mapped.facts["code_commit_sha"] == "abcdef1"
+    assert "code_entrypoint" not in mapped.facts
+    assert [(h.field, h.blocking) for h in mapped.held if h.field.startswith("code_")] == [
+        ("code_entrypoint", False)
+    ]

@@ -204,6 +204,10 @@ def rule_code_pin(ctx: Context) -> None:
             listed = ", ".join(f"{key}={short(value)}" for key, value in found)
             ctx.hold(target, f"legacy keys contradict each other: {listed}", blocking=False)
             return
+    if len({json.dumps(value, sort_keys=True) for _, value in entry}) > 1:
+        listed = ", ".join(f"{key}={short(value)}" for key, value in entry)
+        ctx.hold("code_entrypoint", f"legacy keys contradict each other: {listed}", blocking=False)
+        entry = []  # the repository and commit still pin the code
     mentioned = commit_refs("\n".join(_texts(ctx.legacy)))
     explicit = None
     if sha:
