@@ -21,6 +21,8 @@ from typer.core import TyperCommand, TyperGroup
 
 def refuse_repeats(command: TyperCommand | TyperGroup, ctx: Any, args: list[str]) -> None:
     """Fail ``ctx`` if ``args`` give one of ``command``'s single-valued options twice."""
+    if ctx.resilient_parsing:  # completing a command line, not running it
+        return
     # Click's parser lists each parameter once per appearance, in order.
     _values, _rest, order = command.make_parser(ctx).parse_args(args=list(args))
     repeated = [
