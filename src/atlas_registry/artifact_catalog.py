@@ -166,7 +166,7 @@ SELECT a.id, a.artifact_type, COALESCE(a.lineage_id, a.id),
     (SELECT max(b.version_number) FROM artifacts b
      WHERE COALESCE(b.lineage_id, b.id) = COALESCE(a.lineage_id, a.id)),
     (SELECT l.name FROM model_lines l WHERE l.root_id = COALESCE(a.lineage_id, a.id))
-FROM artifacts a WHERE a.id IN ({marks})"""
+FROM artifacts a WHERE a.id {matches}"""
 _DEMOTE = """
 UPDATE artifacts SET is_latest = 0, updated_at = ?
 WHERE COALESCE(lineage_id, id) IN ({marks}) AND is_latest = 1"""
@@ -186,8 +186,13 @@ class KnownLookup:
         wanted |= {p.line for p in prepared if p.line}  # a new line's name must not be an id
         wanted |= {p.parent_version_id for p in prepared if p.parent_version_id}
         wanted |= {ref for p in prepared for ref, _type in p.references.values()}
+        if session.dialect == "postgresql":  # one array, not thousands of marks to convert
+            return cls([session.later(_KNOWN.format(matches="= ANY(?)"), [sorted(wanted)])])
         return cls(
-            [session.later(_KNOWN.format(marks=marks(len(c))), c) for c in chunked(sorted(wanted))]
+            [
+                session.later(_KNOWN.format(matches=f"IN ({marks(len(c))})"), c)
+                for c in chunked(sorted(wanted))
+            ]
         )
 
     def read(self) -> dict[str, Known]:

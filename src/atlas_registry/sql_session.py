@@ -131,7 +131,7 @@ class SqlSession:
         if not rows:
             return
         columns = list(rows[0])
-        values = [tuple(row[c] for c in columns) for row in rows]
+        values = [tuple(map(row.__getitem__, columns)) for row in rows]
         if self.dialect == "postgresql" and len(values) >= COPY_FROM_ROWS and not self._pipelined:
             self._copy(table, columns, values)
             return
