@@ -442,6 +442,35 @@ def test_a_title_makes_a_line_name_keeping_accented_letters(title: str, name: st
     assert slug_of(title) == name
 
 
+def _while_a_writer_holds(url: str, name: str, write: str, params: Any, work: Any) -> Any:
+    """Run ``work`` while another writer holds the lock of ``name`` and has run ``write``.
+
+    ``work`` must wait for that writer (it is checked), then runs on with the
+    writer's row committed. Returns what ``work`` returned or raised.
+    """
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # collected and returned
+            outcome.append(exc)
+
+    with psycopg.connect(_libpq(url)) as writer:
+        writer.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (line_name_lock(name),)
+        )
+        writer.execute(write, params)
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), outcome  # it waits for the other writer
+        writer.commit()
+    worker.join(30)
+    [result] = outcome
+    return result
+
+
 def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str) -> None:
     """Registering with ``artifact_id`` X while another writer names a line X: one is refused.
 
@@ -451,33 +480,17 @@ def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str)
     reset_postgres(postgres_url)
     with SchemaAdmin.open(postgres_url, create=True) as admin:
         admin.migrate()
-    outcome: list[BaseException | str] = []
     with Registry.open(postgres_url) as registry:
         root = _register(registry)
-
-        def choose_the_id() -> None:
-            try:
-                outcome.append(_register(registry, artifact_id="clash"))
-            except BaseException as exc:  # collected and checked below
-                outcome.append(exc)
-
-        with psycopg.connect(_libpq(postgres_url)) as naming:  # a writer naming a line "clash"
-            naming.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (line_name_lock("clash"),)
-            )
-            naming.execute(
-                "INSERT INTO model_lines (name, root_id, created_at) VALUES (%s, %s, %s)",
-                ("clash", root, "2026-01-01 00:00:00"),
-            )
-            chooser = threading.Thread(target=choose_the_id)
-            chooser.start()
-            chooser.join(0.5)
-            assert chooser.is_alive(), outcome  # it waits for the name's writer
-            naming.commit()
-        chooser.join(30)
-        assert len(outcome) == 1
-        assert isinstance(outcome[0], ValidationError), outcome
-        assert "clash is the name of a model line" in str(outcome[0].violations)
+        refused = _while_a_writer_holds(
+            postgres_url,
+            "clash",
+            "INSERT INTO model_lines (name, root_id, created_at) VALUES (%s, %s, %s)",
+            ("clash", root, "2026-01-01 00:00:00"),
+            lambda: _register(registry, artifact_id="clash"),
+        )
+        assert isinstance(refused, ValidationError), refused
+        assert "clash is the name of a model line" in str(refused.violations)
         assert registry.resolve("clash") == root
 
 
@@ -495,31 +508,15 @@ def test_a_backfill_naming_a_line_waits_for_a_writer_choosing_that_id(postgres_u
                 text("UPDATE artifacts SET title = 'Clash Model' WHERE id = 'legacy-clash'")
             )
         migration_runner.migrate(db)
-        outcome: list[BaseException | None] = []
-
-        def run_backfill() -> None:
-            try:
-                backfill(db)
-                outcome.append(None)
-            except BaseException as exc:  # collected and checked below
-                outcome.append(exc)
-
-        with psycopg.connect(_libpq(postgres_url)) as choosing:  # registering id clash-model
-            choosing.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (line_name_lock("clash-model"),),
-            )
-            choosing.execute(
-                "INSERT INTO artifacts (id, artifact_type, title, metadata) "
-                "VALUES ('clash-model', 'dataset', 'a dataset', '{}')"
-            )
-            backfilling = threading.Thread(target=run_backfill)
-            backfilling.start()
-            backfilling.join(0.5)
-            assert backfilling.is_alive(), outcome  # it waits for the id's writer
-            choosing.commit()
-        backfilling.join(30)
-        assert outcome == [None]
+        result = _while_a_writer_holds(
+            postgres_url,
+            "clash-model",
+            "INSERT INTO artifacts (id, artifact_type, title, metadata) "
+            "VALUES ('clash-model', 'dataset', 'a dataset', '{}')",
+            (),
+            lambda: backfill(db),
+        )
+        assert not isinstance(result, BaseException), result
         with Registry.open(postgres_url) as registry:
             assert registry.lines() == []  # the line was not named like the artifact
             assert registry.resolve("clash-model") == "clash-model"
