@@ -220,3 +220,22 @@ def test_a_resolved_review_item_shows_who_resolved_it_not_how_to(
     assert ": &lt;b&gt;kept&lt;/b&gt; as it is" in page
     assert "review resolve" not in page  # no advice to resolve what is resolved
     assert "blocks registration" not in page
+
+
+def test_a_legacy_row_the_registry_cannot_serve_says_to_correct_the_row(
+    site: tuple[Registry, TestClient],
+) -> None:
+    """No ``--set`` changes a catalog row's id: the page must not advise one."""
+    registry, client = site
+    add_legacy(registry.database, "model id with spaces", logistic_regression())
+    registry.backfill()
+    [item] = [i for i in registry.list_reviews() if i.artifact_id == "model id with spaces"]
+    assert item.blocking
+    assert item.row_to_correct
+    assert [r["field"] for r in item.reasons] == ["artifact_id"]
+    assert "it is the catalog row's id; correct it in the catalog" in item.reasons[0]["reason"]
+    page = client.get("/review").text
+    section = page[page.index("model id with spaces") :]
+    section = section[: section.index("</section>")]
+    assert "Correct the catalog row as the reasons say" in section
+    assert "--set field=value" not in section

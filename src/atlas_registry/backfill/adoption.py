@@ -51,7 +51,25 @@ def build_adoption(
             prepared, _ = prepare(kept, validator)
             if prepared is not None:
                 break
+    problems = [_from_the_row(v) for v in problems]
     if prepared is None:
         return None, problems
     trace = proposed.get("trace") or {}
     return LegacyAdoption(prepared, original_metadata, trace), problems
+
+
+# Fields a legacy artifact brings in its catalog row, not in its metadata: no
+# `review resolve --set` can change them, since other platform code refers to them.
+_ROW_FIELDS = {"artifact_id": "id", "title": "title"}
+
+
+def _from_the_row(violation: Violation) -> Violation:
+    """A problem with the catalog row's own id or title, saying where it is fixed."""
+    column = _ROW_FIELDS.get(violation.path)
+    if column is None:
+        return violation
+    return Violation(
+        violation.path,
+        f"{violation.message}: it is the catalog row's {column}; correct it in the catalog "
+        "(with whatever refers to it), then run the backfill again",
+    )

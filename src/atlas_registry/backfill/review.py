@@ -17,6 +17,11 @@ from atlas_registry.registration_checks import dump_json
 from atlas_registry.sql_session import chunked
 from atlas_registry.tables import artifacts, legacy_metadata, review_queue
 
+# A legacy artifact's own catalog row: its id, title and version links. Other
+# platform code refers to them, so they are corrected at the source, then the
+# backfill is run again; `review resolve --set` supplies facts, never the row.
+ROW_FIELDS = frozenset({"artifact_id", "title", "parent_version_id", "lineage_id"})
+
 
 @dataclass(frozen=True)
 class ReviewItem:
@@ -33,6 +38,11 @@ class ReviewItem:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def row_to_correct(self) -> bool:
+        """Whether a reason is about the catalog row itself, which no ``--set`` changes."""
+        return any(reason.get("field") in ROW_FIELDS for reason in self.reasons)
 
 
 def _item(row: Any) -> ReviewItem:
