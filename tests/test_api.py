@@ -254,6 +254,16 @@ def test_lines_and_rollback(svc: Service) -> None:
         assert svc.post(f"/api/v1/models/{model_id}/promote", {}, "promote").status_code == 200
     lines = svc.client.get("/api/v1/lines").json()["items"]
     assert [line["name"] for line in lines if line["name"] == "roll"] == ["roll"]
+    svc.register(line="second")
+    first = svc.client.get("/api/v1/lines", params={"page_size": 1})
+    assert [line["name"] for line in first.json()["items"]] == ["roll"]
+    token = first.json()["next_page_token"]
+    assert first.headers["Link"] == f'</api/v1/lines?page_size=1&page_token={token}>; rel="next"'
+    last = svc.client.get("/api/v1/lines", params={"page_size": 1, "page_token": token}).json()
+    assert ([line["name"] for line in last["items"]], last["next_page_token"]) == (["second"], None)
+    assert_problem(
+        svc.client.get("/api/v1/lines", params={"page_token": "x"}), 422, "validation_error"
+    )
     line = svc.client.get("/api/v1/lines/roll").json()
     assert line["line"]["promoted_id"] == v2
     assert [m["id"] for m in line["items"]] == [v2, v1]

@@ -524,3 +524,60 @@ def test_a_backfill_naming_a_line_waits_for_a_writer_choosing_that_id(postgres_u
         assert "is also an artifact id" in item.reasons[0]["reason"]
     finally:
         db.dispose()
+
+
+def test_lines_are_listed_whole_a_page_at_a_time(registry: Registry) -> None:
+    """More lines than a page: every one is listed, none twice, and the last page says so."""
+    names = [f"line-{i:04d}" for i in range(7)]
+    registry.register_models(
+        [
+            ModelRegistration(title="t", metadata=logistic_regression(), line=name, **PIN)
+            for name in names
+        ]
+    )
+    with registry.database.transaction(write=True) as conn:  # a name with no version yet
+        conn.execute(
+            text(
+                "INSERT INTO artifacts (id, artifact_type, title, metadata) "
+                "VALUES ('legacy-held', 'model', 'held', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO model_lines (name, root_id, created_at) "
+                "VALUES ('line-0002a', 'legacy-held', '2026-01-01 00:00:00')"
+            )
+        )
+    seen, token, pages = [], None, 0
+    while True:
+        page = registry.lines_page(page_size=3, page_token=token)
+        seen += [line.name for line in page.items]
+        pages, token = pages + 1, page.next_page_token
+        if token is None:
+            break
+    assert seen == names
+    assert pages == 3  # 8 names, 3 a page; the held line's page shows 2 lines
+    assert [line.name for line in registry.lines()] == names
+    with pytest.raises(ValidationError, match="bad page token"):
+        registry.lines_page(page_token="not-a-token")
+    models_token = registry.list_page(page_size=1).next_page_token
+    assert models_token is not None
+    with pytest.raises(ValidationError, match="bad page token"):
+        registry.lines_page(page_token=models_token)
+
+
+def test_lines_are_not_cut_at_a_thousand(registry: Registry) -> None:
+    """``lines`` used to stop at the first 1,000 names without a word."""
+    registry.register_models(
+        [
+            ModelRegistration(title="t", metadata=logistic_regression(), line=f"l-{i:04d}", **PIN)
+            for i in range(1003)
+        ]
+    )
+    assert len(registry.lines()) == 1003
+    first = registry.lines_page()
+    assert len(first.items) == 1000
+    assert first.next_page_token is not None
+    rest = registry.lines_page(page_token=first.next_page_token)
+    assert [line.name for line in rest.items] == ["l-1000", "l-1001", "l-1002"]
+    assert rest.next_page_token is None

@@ -39,7 +39,7 @@ from atlas_registry.errors import (
     Violation,
 )
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
-from atlas_registry.lines import LineSummary
+from atlas_registry.lines import LinePage, LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
@@ -118,6 +118,7 @@ __all__ = [
     "IllegalTransitionError",
     "InputError",
     "LeaderboardEntry",
+    "LinePage",
     "LineSummary",
     "Lineage",
     "LineageEntry",

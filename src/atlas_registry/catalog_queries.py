@@ -263,13 +263,16 @@ def list_page(
     """
     given = _filters({**dict.fromkeys(FILTERS), **filters})
     fingerprint = _fingerprint(given, latest_only)
-    after = _read_token(page_token, fingerprint) if page_token else None
+    after = None
+    if page_token:
+        registered_at, artifact_id = read_page_token(page_token, fingerprint, 2)
+        after = (registered_at, artifact_id)
     rows = _page_rows(db, given, latest_only, page_size + 1, offset=0, after=after)
     items = [_record(row) for row in rows[:page_size]]
     token = None
     if len(rows) > page_size:
         last = items[-1]
-        token = _make_token(last.registered_at, last.id, fingerprint)
+        token = make_page_token(fingerprint, last.registered_at, last.id)
     return Page(items, token)
 
 
@@ -322,26 +325,28 @@ def _fingerprint(given: dict[str, Any], latest_only: bool) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
 
-def _make_token(created_at: str, artifact_id: str, fingerprint: str) -> str:
-    raw = json.dumps([created_at, artifact_id, fingerprint]).encode("utf-8")
+def make_page_token(fingerprint: str, *position: str) -> str:
+    """An opaque cursor: where a listing's page ended, and which listing it was."""
+    raw = json.dumps([*position, fingerprint]).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _read_token(token: str, fingerprint: str) -> tuple[str, str]:
+def read_page_token(token: str, fingerprint: str, parts: int) -> tuple[str, ...]:
+    """The position a :func:`make_page_token` cursor holds; a clear error for any other text."""
     problem = Violation("page_token", "is not a token this listing gave out")
     try:
         padded = token + "=" * (-len(token) % 4)
-        created_at, artifact_id, made_for = json.loads(base64.urlsafe_b64decode(padded))
+        *position, made_for = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, TypeError):
         raise ValidationError("bad page token", [problem]) from None
-    if not all(isinstance(v, str) for v in (created_at, artifact_id, made_for)):
+    if len(position) != parts or not all(isinstance(v, str) for v in (*position, made_for)):
         raise ValidationError("bad page token", [problem])
     if made_for != fingerprint:
         raise ValidationError(
             "bad page token",
             [Violation("page_token", "was made for other filters; start again without it")],
         )
-    return created_at, artifact_id
+    return tuple(position)
 
 
 @functools.cache

@@ -18,7 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from atlas_registry.catalog_queries import ROOT, fetch_model, ids_in
+from atlas_registry.catalog_queries import (
+    ROOT,
+    fetch_model,
+    ids_in,
+    make_page_token,
+    read_page_token,
+)
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.patterns import LINE_NAME, matches
@@ -401,15 +407,55 @@ JOIN model_versions mv ON mv.artifact_id = a.id
 WHERE n.name = ? AND a.version_number = ?"""
 
 
-def list_lines(db: Database, *, name: str | None = None, limit: int = 1000) -> list[LineSummary]:
-    """Named lines in name order, each with its latest and promoted version."""
+@dataclass(frozen=True)
+class LinePage:
+    """One page of named lines, in name order, and the token of the next (None on the last)."""
+
+    items: list[LineSummary]
+    next_page_token: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [line.to_dict() for line in self.items],
+            "next_page_token": self.next_page_token,
+        }
+
+
+_LINES_LISTING = "lines"
+
+
+def page_of_lines(
+    db: Database, *, page_size: int = 1000, page_token: str | None = None
+) -> LinePage:
+    """Named lines in name order, ``page_size`` names at a time; the token names the
+    page's last name. A named line with no registered version yet is left out, so a
+    page may hold fewer lines than names; the next page still starts after them."""
+    after = read_page_token(page_token, _LINES_LISTING, 1)[0] if page_token else None
+    query = "SELECT name FROM model_lines"
+    query += " WHERE name > ?" if after is not None else ""
+    query += f" ORDER BY name LIMIT {int(page_size) + 1}"  # see catalog_queries.inline_count
+    with db.single_read_session() as session:
+        names = [row[0] for row in session.rows(query, [after] if after is not None else [])]
+    more, names = len(names) > page_size, names[:page_size]
+    items = _summaries(db, f"n.name IN ({marks(len(names))})", names) if names else []
+    return LinePage(items, make_page_token(_LINES_LISTING, names[-1]) if more else None)
+
+
+def list_lines(db: Database, *, name: str | None = None) -> list[LineSummary]:
+    """Every named line in name order (or the one named ``name``), with its latest and
+    promoted version. A page at a time: a catalog of many lines is read whole, not cut."""
     if name is not None:
-        where, params = "n.name = ?", [name]
-    else:  # the limit in the text: see catalog_queries.inline_count
-        where, params = (
-            f"n.name IN (SELECT name FROM model_lines ORDER BY name LIMIT {int(limit)})",
-            [],
-        )
+        return _summaries(db, "n.name = ?", [name])
+    lines, token = [], None
+    while True:
+        page = page_of_lines(db, page_size=1000, page_token=token)
+        lines += page.items
+        token = page.next_page_token
+        if token is None:
+            return lines
+
+
+def _summaries(db: Database, where: str, params: list[Any]) -> list[LineSummary]:
     summaries = []
     with db.single_read_session() as session:
         for row in session.rows(_SUMMARIES.format(where=where), params):

@@ -32,7 +32,7 @@ from atlas_registry.catalog_queries import Page
 from atlas_registry.db import Database, resolve_url
 from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
-from atlas_registry.lines import LineSummary
+from atlas_registry.lines import LinePage, LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
 from atlas_registry.pins.checks import PinCheck, checks_of, latest_checks
@@ -202,7 +202,7 @@ class Registry(_Handle):
         return self._read(artifact_catalog.lineage, model_ref)
 
     def lines(self, *, name: str | None = None) -> list[LineSummary]:
-        """Named model lines, each with its latest and promoted version.
+        """Every named model line, each with its latest and promoted version.
 
         With ``name``, that one line; NotFoundError (naming lines spelt alike) if none is.
         """
@@ -210,6 +210,10 @@ class Registry(_Handle):
         if not found:
             self._require_line(name)
         return found
+
+    def lines_page(self, *, page_size: int = 1000, page_token: str | None = None) -> LinePage:
+        """One page of named lines in name order, and the token of the next page."""
+        return lines.page_of_lines(self.database, page_size=page_size, page_token=page_token)
 
     def name_line(self, model_ref: str, name: str) -> LineSummary:
         """Name the (unnamed) line of a model, e.g. one registered before lines had names."""

@@ -47,9 +47,13 @@ def _json(document: Any, status_code: int = 200) -> Response:
 
 def _page_response(request: Request, page: Page, **extra: Any) -> Response:
     response = Response(page.to_json(**extra), media_type="application/json")
-    if page.next_page_token:
+    return _with_next_link(request, response, page.next_page_token)
+
+
+def _with_next_link(request: Request, response: Response, token: str | None) -> Response:
+    if token:
         query = dict(request.query_params)
-        query["page_token"] = page.next_page_token
+        query["page_token"] = token
         response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
     return response
 
@@ -319,11 +323,18 @@ async def supersede(
     return await _noted(access, Registry.supersede, model_ref)
 
 
-@router.get("/lines", responses=responses(400, 401, 503), response_model=OBJECT)
-async def lines(access: Access = Depends(reader)) -> Response:
-    """Every named line with its latest and promoted version."""
-    summaries = await access.run(lambda found, _caller: found.lines())
-    return _json({"items": [summary.to_dict() for summary in summaries]})
+@router.get("/lines", responses=responses(400, 401, 422, 503), response_model=OBJECT)
+async def lines(
+    request: Request,
+    page_size: int = Query(MAX_PAGE, ge=1, le=MAX_PAGE),
+    page_token: str | None = None,
+    access: Access = Depends(reader),
+) -> Response:
+    """Named lines in name order, each with its latest and promoted version, paged."""
+    page = await access.run(
+        lambda found, _caller: found.lines_page(page_size=page_size, page_token=page_token)
+    )
+    return _with_next_link(request, _json(page.to_dict()), page.next_page_token)
 
 
 @router.get("/lines/{name}", responses=responses(400, 401, 404, 503))
