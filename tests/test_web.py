@@ -239,3 +239,33 @@ def test_a_legacy_row_the_registry_cannot_serve_says_to_correct_the_row(
     section = section[: section.index("</section>")]
     assert "Correct the catalog row as the reasons say" in section
     assert "--set field=value" not in section
+
+
+def test_pages_read_the_review_items_of_the_models_they_show(
+    site: tuple[Registry, TestClient],
+) -> None:
+    """The models page marks a model with an open review; neither page reads the whole queue."""
+    registry, client = site
+    [item] = registry.list_reviews()  # the legacy model whose code pin is ambiguous
+    for number in range(3):  # more open items, of models no page below shows
+        add_legacy(registry.database, f"legacy-unshown-{number}", {"framework": "pytorch"})
+    registry.backfill()
+    assert len(registry.list_reviews()) == 4
+    assert [i.artifact_id for i in registry.list_reviews(artifact_ids=[item.artifact_id])] == [
+        item.artifact_id
+    ]
+    asked: list[Any] = []
+    listed = registry.list_reviews
+
+    def recording(status: str | None = "open", *, artifact_ids: Any = None) -> Any:
+        asked.append(artifact_ids)
+        return listed(status, artifact_ids=artifact_ids)
+
+    registry.list_reviews = recording  # type: ignore[method-assign]
+    models_page = client.get("/").text
+    row = models_page[models_page.index(item.artifact_id) :]
+    assert "open review" in row[: row.index("</tr>")]
+    model_page = client.get(f"/models/{item.artifact_id}").text
+    assert f"{item.reasons[0]['field']}: " in model_page  # its open item is shown
+    assert len(asked) == 2
+    assert all(ids is not None and len(ids) <= 50 for ids in asked)

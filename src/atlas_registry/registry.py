@@ -12,7 +12,7 @@ that are *not* at head by definition, so they live on a second handle,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -319,10 +319,13 @@ class Registry(_Handle):
 
         return write_report(self.database, path)
 
-    def list_reviews(self, status: str | None = "open") -> list[review.ReviewItem]:
+    def list_reviews(
+        self, status: str | None = "open", *, artifact_ids: Sequence[str] | None = None
+    ) -> list[review.ReviewItem]:
+        """Review items of one status (None: any), of the artifacts ``artifact_ids`` if given."""
         from atlas_registry.backfill import review
 
-        return review.list_reviews(self.database, status)
+        return review.list_reviews(self.database, status, artifact_ids)
 
     def provenance(self, artifact_ref: str) -> review.Provenance | None:
         """A backfilled model's legacy origin (hash, rules applied, excerpt), else None."""

@@ -88,7 +88,8 @@ def models_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             latest_only=latest,
             **filters,
         )
-        held = {item.artifact_id for item in found.list_reviews("open")}
+        shown = [m.id for m in result.items]
+        held = {item.artifact_id for item in found.list_reviews("open", artifact_ids=shown)}
         rows = [
             {"model": m, "pin": _pin(m), "metric": _primary_metric(m, found), "held": m.id in held}
             for m in result.items
@@ -142,7 +143,7 @@ def model_page(
         model = found.get_model(model_ref)
         lineage = found.lineage(model.id)
         versions, trend = _trend(found, model)
-        reviews = [i for i in found.list_reviews(None) if i.artifact_id == model.id]
+        reviews = found.list_reviews(None, artifact_ids=[model.id])
         return page(
             request,
             "model.html",
