@@ -448,6 +448,22 @@ def test_the_api_serves_each_model_s_checks_and_the_report(
         assert [item["model_id"] for item in report] == [failing]
         assert client.get("/api/v1/pin-checks", params={"status": "fine"}).status_code == 400
         assert client.get("/api/v1/models/nope/pin-checks").status_code == 404
+        # A page at a time, by model id, the next page linked; a report is never cut.
+        first = client.get("/api/v1/pin-checks", params={"page_size": 1})
+        token = first.json()["next_page_token"]
+        assert first.headers["Link"] == (
+            f'</api/v1/pin-checks?page_size=1&page_token={token}>; rel="next"'
+        )
+        second = client.get("/api/v1/pin-checks", params={"page_size": 1, "page_token": token})
+        paged = [first.json()["items"][0], *second.json()["items"]]
+        assert [item["model_id"] for item in paged] == sorted([verified, failing])
+        assert second.json()["next_page_token"] is None
+        elsewhere = client.get(
+            "/api/v1/pin-checks", params={"status": "failed", "page_token": token}
+        )
+        assert elsewhere.status_code == 422  # a token is for the filters it was made for
+    assert [c.model_id for c in registry.pin_report()] == sorted([verified, failing])
+    assert registry.pin_report_page(page_size=1).next_page_token == token
 
 
 # ------------------------------------------------------------ fetching into a cache
@@ -533,3 +549,25 @@ def test_the_reason_for_no_local_copy_reads_as_a_sentence(tmp_path: Path) -> Non
     )
     mirrors = RepositoryLocations(mirrors=tmp_path).describe()
     assert mirrors == f"looked in the mirror folder {tmp_path}"
+
+
+def test_the_report_is_not_cut_at_a_thousand_models(registry: Registry) -> None:
+    """``pins report`` used to stop at the first 1,000 checked models without a word."""
+    from atlas_registry import ModelRegistration
+    from atlas_registry.pins.verification import _INSERT
+
+    ids = registry.register_models(
+        [ModelRegistration(title="t", metadata=logistic_regression()) for _ in range(1002)]
+    )
+    with registry.database.session(write=True) as session:
+        session.run_many(
+            _INSERT,
+            [
+                (i, "2026-01-01 00:00:00", "code", None, None, None, None, "missing", "-", "me")
+                for i in ids
+            ],
+        )
+    assert [c.model_id for c in registry.pin_report()] == sorted(ids)
+    assert len(registry.pin_report(status="missing")) == 1002
+    first = registry.pin_report_page()
+    assert (len(first.items), first.next_page_token is not None) == (1000, True)

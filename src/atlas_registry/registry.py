@@ -35,7 +35,13 @@ from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LinePage, LineSummary
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
-from atlas_registry.pins.checks import PinCheck, checks_of, latest_checks
+from atlas_registry.pins.checks import (
+    CheckPage,
+    PinCheck,
+    checks_of,
+    every_latest_check,
+    page_of_latest_checks,
+)
 from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
@@ -391,10 +397,23 @@ class Registry(_Handle):
             return checks_of(session, model_id, limit)
 
     def pin_report(
-        self, *, status: str | None = None, promoted_only: bool = False, limit: int = 1000
+        self, *, status: str | None = None, promoted_only: bool = False
     ) -> list[PinCheck]:
         """The newest check of every checked model, by model id."""
-        return latest_checks(self.database, status, promoted_only, limit)
+        return every_latest_check(self.database, status, promoted_only)
+
+    def pin_report_page(
+        self,
+        *,
+        status: str | None = None,
+        promoted_only: bool = False,
+        page_size: int = 1000,
+        page_token: str | None = None,
+    ) -> CheckPage:
+        """One page of :meth:`pin_report`, and the token of the next page."""
+        return page_of_latest_checks(
+            self.database, status, promoted_only, page_size=page_size, page_token=page_token
+        )
 
     def suggest_pin(
         self,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -33,6 +32,7 @@ from atlas_registry.api.openapi import (
     ROLLBACK_BODY,
     responses,
 )
+from atlas_registry.api.paging import link_next
 from atlas_registry.api.strict_query import StrictQueryRoute
 
 router = APIRouter(prefix="/api/v1", route_class=StrictQueryRoute)
@@ -47,15 +47,7 @@ def _json(document: Any, status_code: int = 200) -> Response:
 
 def _page_response(request: Request, page: Page, **extra: Any) -> Response:
     response = Response(page.to_json(**extra), media_type="application/json")
-    return _with_next_link(request, response, page.next_page_token)
-
-
-def _with_next_link(request: Request, response: Response, token: str | None) -> Response:
-    if token:
-        query = dict(request.query_params)
-        query["page_token"] = token
-        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-    return response
+    return link_next(request, response, "page_token", page.next_page_token)
 
 
 def _object(body: Any, fields: set[str]) -> dict[str, Any]:
@@ -334,7 +326,7 @@ async def lines(
     page = await access.run(
         lambda found, _caller: found.lines_page(page_size=page_size, page_token=page_token)
     )
-    return _with_next_link(request, _json(page.to_dict()), page.next_page_token)
+    return link_next(request, _json(page.to_dict()), "page_token", page.next_page_token)
 
 
 @router.get("/lines/{name}", responses=responses(400, 401, 404, 503))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -28,6 +27,7 @@ from atlas_registry.api.deps import (
     writer,
 )
 from atlas_registry.api.openapi import RESOLVE_BODY, responses
+from atlas_registry.api.paging import link_next
 from atlas_registry.api.problems import registry_problem
 from atlas_registry.api.strict_query import StrictQueryRoute
 
@@ -81,11 +81,8 @@ async def events(
         )
     )
     response = JSONResponse({"items": [event.to_dict() for event in items]})
-    if len(items) == page_size:
-        query = dict(request.query_params)
-        query["before_id"] = str(items[-1].id)
-        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-    return response
+    more = len(items) == page_size
+    return link_next(request, response, "before_id", str(items[-1].id) if more else None)
 
 
 @router.get("/benchmarks", responses=responses(401, 503))
@@ -121,17 +118,22 @@ async def review_queue(
     return {"items": [item.to_dict() for item in items]}
 
 
-@router.get("/pin-checks", responses=responses(400, 401, 503))
+@router.get("/pin-checks", responses=responses(400, 401, 422, 503))
 async def pin_checks(
+    request: Request,
     status: str | None = Query(None, pattern=f"^({'|'.join(PIN_STATUSES)})$"),
     promoted: bool = False,
+    page_size: int = Query(MAX_PAGE, ge=1, le=MAX_PAGE),
+    page_token: str | None = None,
     access: Access = Depends(reader),
-) -> dict[str, Any]:
-    """The newest code-pin check of every checked model (`pins report`)."""
-    report = await access.run(
-        lambda found, _caller: found.pin_report(status=status, promoted_only=promoted)
+) -> JSONResponse:
+    """The newest code-pin check of every checked model (`pins report`), by model id, paged."""
+    page = await access.run(
+        lambda found, _caller: found.pin_report_page(
+            status=status, promoted_only=promoted, page_size=page_size, page_token=page_token
+        )
     )
-    return {"items": [check.to_dict() for check in report]}
+    return link_next(request, JSONResponse(page.to_dict()), "page_token", page.next_page_token)
 
 
 @router.get("/review-queue/{artifact_ref}", responses=responses(400, 401, 404, 503))

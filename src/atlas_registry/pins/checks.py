@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from atlas_registry.catalog_queries import make_page_token, read_page_token
 from atlas_registry.db import Database
 from atlas_registry.sql_session import SqlSession
 
@@ -81,12 +82,64 @@ def checks_of(session: SqlSession, model_id: str, limit: int = 20) -> list[PinCh
     return [_check(row) for row in session.rows(sql, (model_id,))]
 
 
-def latest_checks(
-    db: Database, status: str | None = None, promoted_only: bool = False, limit: int = 1000
+@dataclass(frozen=True)
+class CheckPage:
+    """One page of the pin report, by model id, and the token of the next (None on the last)."""
+
+    items: list[PinCheck]
+    next_page_token: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [check.to_dict() for check in self.items],
+            "next_page_token": self.next_page_token,
+        }
+
+
+def page_of_latest_checks(
+    db: Database,
+    status: str | None = None,
+    promoted_only: bool = False,
+    *,
+    page_size: int = 1000,
+    page_token: str | None = None,
+) -> CheckPage:
+    """:func:`latest_checks` a page at a time; a token is refused for other filters."""
+    fingerprint = f"pin-report:{status}:{int(promoted_only)}"
+    after = read_page_token(page_token, fingerprint, 1)[0] if page_token else None
+    found = latest_checks(db, status, promoted_only, limit=page_size + 1, after=after)
+    items = found[:page_size]
+    more = len(found) > page_size
+    return CheckPage(items, make_page_token(fingerprint, items[-1].model_id) if more else None)
+
+
+def every_latest_check(
+    db: Database, status: str | None = None, promoted_only: bool = False
 ) -> list[PinCheck]:
-    """The newest check of each checked model (optionally of one status), by model id."""
+    """The whole report, read a page at a time (a catalog of many checked models is not cut)."""
+    checks, token = [], None
+    while True:
+        page = page_of_latest_checks(db, status, promoted_only, page_token=token)
+        checks += page.items
+        token = page.next_page_token
+        if token is None:
+            return checks
+
+
+def latest_checks(
+    db: Database,
+    status: str | None = None,
+    promoted_only: bool = False,
+    limit: int = 1000,
+    after: str | None = None,
+) -> list[PinCheck]:
+    """The newest check of each checked model (optionally of one status), by model id,
+    at most ``limit`` of them, of models after ``after``."""
     conditions = ["c.id = (SELECT max(id) FROM code_pin_checks WHERE artifact_id = c.artifact_id)"]
     params: list[Any] = []
+    if after is not None:
+        conditions.append("c.artifact_id > ?")
+        params.append(after)
     if status is not None:
         conditions.append("c.status = ?")
         params.append(status)
