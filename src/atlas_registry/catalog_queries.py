@@ -7,7 +7,6 @@ serve without sorting, so a page costs the same at a thousand models or a millio
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
 import hashlib
@@ -34,6 +33,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
+from atlas_registry.listing_pages import make_page_token, read_page_token
 from atlas_registry.records import (
     MAX_LINEAGE_DEPTH,
     Lineage,
@@ -323,30 +323,6 @@ def _page_rows(
 def _fingerprint(given: dict[str, Any], latest_only: bool) -> str:
     material = json.dumps([sorted(given.items()), latest_only], default=str)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
-
-
-def make_page_token(fingerprint: str, *position: str) -> str:
-    """An opaque cursor: where a listing's page ended, and which listing it was."""
-    raw = json.dumps([*position, fingerprint]).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def read_page_token(token: str, fingerprint: str, parts: int) -> tuple[str, ...]:
-    """The position a :func:`make_page_token` cursor holds; a clear error for any other text."""
-    problem = Violation("page_token", "is not a token this listing gave out")
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        *position, made_for = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError):
-        raise ValidationError("bad page token", [problem]) from None
-    if len(position) != parts or not all(isinstance(v, str) for v in (*position, made_for)):
-        raise ValidationError("bad page token", [problem])
-    if made_for != fingerprint:
-        raise ValidationError(
-            "bad page token",
-            [Violation("page_token", "was made for other filters; start again without it")],
-        )
-    return tuple(position)
 
 
 @functools.cache

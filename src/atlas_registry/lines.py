@@ -18,15 +18,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from atlas_registry.catalog_queries import (
-    ROOT,
-    fetch_model,
-    ids_in,
-    make_page_token,
-    read_page_token,
-)
+from atlas_registry.catalog_queries import ROOT, fetch_model, ids_in
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
+from atlas_registry.listing_pages import ListingPage, every_page, make_page_token, read_page_token
 from atlas_registry.patterns import LINE_NAME, matches
 from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.sql_session import Pending, SqlSession, chunked, marks
@@ -407,19 +402,8 @@ JOIN model_versions mv ON mv.artifact_id = a.id
 WHERE n.name = ? AND a.version_number = ?"""
 
 
-@dataclass(frozen=True)
-class LinePage:
-    """One page of named lines, in name order, and the token of the next (None on the last)."""
-
-    items: list[LineSummary]
-    next_page_token: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "items": [line.to_dict() for line in self.items],
-            "next_page_token": self.next_page_token,
-        }
-
+LinePage = ListingPage[LineSummary]
+"""One page of named lines, in name order, and the token of the next (None on the last)."""
 
 _LINES_LISTING = "lines"
 
@@ -446,13 +430,7 @@ def list_lines(db: Database, *, name: str | None = None) -> list[LineSummary]:
     promoted version. A page at a time: a catalog of many lines is read whole, not cut."""
     if name is not None:
         return _summaries(db, "n.name = ?", [name])
-    lines, token = [], None
-    while True:
-        page = page_of_lines(db, page_size=1000, page_token=token)
-        lines += page.items
-        token = page.next_page_token
-        if token is None:
-            return lines
+    return every_page(lambda token: page_of_lines(db, page_token=token))
 
 
 def _summaries(db: Database, where: str, params: list[Any]) -> list[LineSummary]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.catalog_queries import make_page_token, read_page_token
 from atlas_registry.db import Database
+from atlas_registry.listing_pages import ListingPage, every_page, make_page_token, read_page_token
 from atlas_registry.sql_session import SqlSession
 
 # Outcomes that mean the pin is not proven; `pins verify` exits non-zero on them.
@@ -82,18 +82,8 @@ def checks_of(session: SqlSession, model_id: str, limit: int = 20) -> list[PinCh
     return [_check(row) for row in session.rows(sql, (model_id,))]
 
 
-@dataclass(frozen=True)
-class CheckPage:
-    """One page of the pin report, by model id, and the token of the next (None on the last)."""
-
-    items: list[PinCheck]
-    next_page_token: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "items": [check.to_dict() for check in self.items],
-            "next_page_token": self.next_page_token,
-        }
+CheckPage = ListingPage[PinCheck]
+"""One page of the pin report, by model id, and the token of the next (None on the last)."""
 
 
 def page_of_latest_checks(
@@ -117,13 +107,9 @@ def every_latest_check(
     db: Database, status: str | None = None, promoted_only: bool = False
 ) -> list[PinCheck]:
     """The whole report, read a page at a time (a catalog of many checked models is not cut)."""
-    checks, token = [], None
-    while True:
-        page = page_of_latest_checks(db, status, promoted_only, page_token=token)
-        checks += page.items
-        token = page.next_page_token
-        if token is None:
-            return checks
+    return every_page(
+        lambda token: page_of_latest_checks(db, status, promoted_only, page_token=token)
+    )
 
 
 def latest_checks(

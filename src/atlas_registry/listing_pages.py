@@ -1,0 +1,74 @@
+"""Paging a listing by keyset: the opaque token, one page, and reading every page.
+
+A token holds where the last page ended (a model's registration time and
+id, a line's name, a checked model's id) and which listing and filters it was
+made for, so a page costs the same however deep it is, and a token replayed
+on another listing is refused instead of read as a position there.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from atlas_registry.errors import ValidationError, Violation
+
+
+class _Listed(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+T = TypeVar("T", bound=_Listed)
+
+
+def make_page_token(fingerprint: str, *position: str) -> str:
+    """An opaque cursor: where a listing's page ended, and which listing it was."""
+    raw = json.dumps([*position, fingerprint]).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def read_page_token(token: str, fingerprint: str, parts: int) -> tuple[str, ...]:
+    """The position a :func:`make_page_token` cursor holds; a clear error for any other text."""
+    problem = Violation("page_token", "is not a token this listing gave out")
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        *position, made_for = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, TypeError):
+        raise ValidationError("bad page token", [problem]) from None
+    if len(position) != parts or not all(isinstance(v, str) for v in (*position, made_for)):
+        raise ValidationError("bad page token", [problem])
+    if made_for != fingerprint:
+        raise ValidationError(
+            "bad page token",
+            [Violation("page_token", "was made for other filters; start again without it")],
+        )
+    return tuple(position)
+
+
+@dataclass(frozen=True)
+class ListingPage(Generic[T]):
+    """One page of a listing and the token of the next one (None on the last page)."""
+
+    items: list[T]
+    next_page_token: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [item.to_dict() for item in self.items],
+            "next_page_token": self.next_page_token,
+        }
+
+
+def every_page(page_after: Callable[[str | None], ListingPage[T]]) -> list[T]:
+    """Every item of a listing, read a page at a time from the first: never cut short."""
+    items: list[T] = []
+    token = None
+    while True:
+        page = page_after(token)
+        items += page.items
+        token = page.next_page_token
+        if token is None:
+            return items
