@@ -269,3 +269,39 @@ def test_pages_read_the_review_items_of_the_models_they_show(
     assert f"{item.reasons[0]['field']}: " in model_page  # its open item is shown
     assert len(asked) == 2
     assert all(ids is not None and len(ids) <= 50 for ids in asked)
+
+
+def test_a_long_review_queue_is_shown_and_served_a_page_at_a_time(
+    site: tuple[Registry, TestClient],
+) -> None:
+    """A large legacy catalog holds an item per held model: no page holds them all."""
+    registry, client = site
+    for number in range(60):
+        add_legacy(registry.database, f"legacy-held-{number:02d}", {"framework": "pytorch"})
+    registry.backfill()
+    every = [item.artifact_id for item in registry.list_reviews()]
+    assert len(every) == 61
+    first = client.get("/review").text
+    assert first.count('class="panel review-item"') == 50
+    next_url = re.search(r'<a class="next" href="([^"]+)"', first)
+    assert next_url is not None
+    second = client.get(next_url.group(1).replace("&amp;", "&")).text
+    assert second.count('class="panel review-item"') == 11
+    assert 'class="next"' not in second
+    served, token = [], None
+    while True:
+        params = {"page_size": 25, **({"page_token": token} if token else {})}
+        response = client.get("/api/v1/review-queue", params=params)
+        served += [item["artifact_id"] for item in response.json()["items"]]
+        token = response.json()["next_page_token"]
+        assert ("Link" in response.headers) == (token is not None)
+        if token is None:
+            break
+    assert served == every
+    open_token = client.get("/api/v1/review-queue", params={"page_size": 1}).json()[
+        "next_page_token"
+    ]
+    elsewhere = client.get(
+        "/api/v1/review-queue", params={"status": "resolved", "page_token": open_token}
+    )
+    assert elsewhere.status_code == 422  # a token is for the view it was made for

@@ -33,6 +33,7 @@ from atlas_registry.db import Database, resolve_url
 from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LinePage, LineSummary
+from atlas_registry.listing_pages import ListingPage
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
 from atlas_registry.pins.checks import (
@@ -332,6 +333,14 @@ class Registry(_Handle):
         from atlas_registry.backfill import review
 
         return review.list_reviews(self.database, status, artifact_ids)
+
+    def review_page(
+        self, status: str | None = "open", *, page_size: int = 1000, page_token: str | None = None
+    ) -> ListingPage[review.ReviewItem]:
+        """One page of review items by artifact id, and the token of the next page."""
+        from atlas_registry.backfill import review
+
+        return review.review_page(self.database, status, page_size=page_size, page_token=page_token)
 
     def provenance(self, artifact_ref: str) -> review.Provenance | None:
         """A backfilled model's legacy origin (hash, rules applied, excerpt), else None."""

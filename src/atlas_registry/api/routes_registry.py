@@ -108,14 +108,19 @@ async def leaderboard(
     return {"items": [entry.to_dict() for entry in board]}
 
 
-@router.get("/review-queue", responses=responses(400, 401, 503))
+@router.get("/review-queue", responses=responses(400, 401, 422, 503))
 async def review_queue(
+    request: Request,
     status: str | None = Query("open", pattern="^(open|resolved)$"),
+    page_size: int = Query(MAX_PAGE, ge=1, le=MAX_PAGE),
+    page_token: str | None = None,
     access: Access = Depends(reader),
-) -> dict[str, Any]:
-    """Legacy facts held for review, with each reason."""
-    items = await access.run(lambda found, _caller: found.list_reviews(status))
-    return {"items": [item.to_dict() for item in items]}
+) -> JSONResponse:
+    """Legacy facts held for review, with each reason, by artifact id, paged."""
+    page = await access.run(
+        lambda found, _caller: found.review_page(status, page_size=page_size, page_token=page_token)
+    )
+    return link_next(request, JSONResponse(page.to_dict()), "page_token", page.next_page_token)
 
 
 @router.get("/pin-checks", responses=responses(400, 401, 422, 503))

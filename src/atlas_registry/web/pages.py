@@ -33,6 +33,8 @@ FILTERS = (
 STATES = ("candidate", "promoted", "rejected", "superseded")
 # Error measures, where the best value is the smallest (for highlighting only).
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "brier", "log_loss", "loss", "error_rate"})
+# A large legacy catalog holds an item per held model: the page shows them 50 at a time.
+REVIEWS_PER_PAGE = 50
 
 
 def static_files() -> StaticFiles:
@@ -312,15 +314,22 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
 def review_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
         status = "resolved" if request.query_params.get("status") == "resolved" else "open"
-        items = found.list_reviews(status)
-        excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in items[:100]}
+        token = request.query_params.get("page_token") or None
+        shown = found.review_page(status, page_size=REVIEWS_PER_PAGE, page_token=token)
+        excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in shown.items}
+        next_url = None
+        if shown.next_page_token:
+            next_url = "/review?" + urlencode(
+                {"status": status, "page_token": shown.next_page_token}
+            )
         return page(
             request,
             "review.html",
             title="Review queue",
-            items=items,
+            items=shown.items,
             excerpts=excerpts,
             queue_status=status,
+            next_url=next_url,
             json_url=f"/api/v1/review-queue?status={status}",
         )
 
