@@ -27,6 +27,7 @@ from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.db import Database
 from atlas_registry.lines import line_name_lock, slug_of
+from atlas_registry.listing_pages import make_page_token
 from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
 from tests.conftest import POSTGRES_SERVER_URL, _libpq, reset_postgres
@@ -560,6 +561,8 @@ def test_lines_are_listed_whole_a_page_at_a_time(registry: Registry) -> None:
     assert [line.name for line in registry.lines()] == names
     with pytest.raises(ValidationError, match="bad page token"):
         registry.lines_page(page_token="not-a-token")
+    with pytest.raises(ValidationError, match="bad page token"):  # not a database error
+        registry.lines_page(page_token=make_page_token("lines", "line-\x00"))
     models_token = registry.list_page(page_size=1).next_page_token
     assert models_token is not None
     with pytest.raises(ValidationError, match="bad page token"):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import ValidationError, Violation
 
 
@@ -38,7 +39,10 @@ def read_page_token(token: str, fingerprint: str, parts: int) -> tuple[str, ...]
         *position, made_for = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, TypeError):
         raise ValidationError("bad page token", [problem]) from None
-    if len(position) != parts or not all(isinstance(v, str) for v in (*position, made_for)):
+    values = (*position, made_for)
+    if len(position) != parts or not all(isinstance(v, str) for v in values):
+        raise ValidationError("bad page token", [problem])
+    if not all(is_storable_text(v) for v in values):  # a NUL no database would compare
         raise ValidationError("bad page token", [problem])
     if made_for != fingerprint:
         raise ValidationError(
