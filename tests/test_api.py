@@ -528,3 +528,24 @@ def test_a_batch_is_all_or_nothing_and_names_each_bad_item(svc: Service) -> None
         svc.client.get(f"/api/v1/models/{i}").json()["version_number"] for i in (first, second)
     ]
     assert versions == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/v1/models?trained_by=a%00", 422, "validation_error"),
+        ("/api/v1/models?line=a%00", 422, "validation_error"),
+        ("/api/v1/events?actor=a%00", 422, "validation_error"),
+        ("/api/v1/leaderboards/a%00?metric=auroc", 422, "validation_error"),
+        ("/api/v1/lines/a%00", 404, "not_found_error"),
+        ("/api/v1/models/a%00", 404, "not_found_error"),
+        ("/api/v1/models/a%00/card", 404, "not_found_error"),
+        ("/api/v1/review-queue/a%00", 404, "not_found_error"),
+    ],
+)
+def test_a_lookup_holding_a_nul_answers_alike_on_both_databases(
+    svc: Service, path: str, status: int, code: str
+) -> None:
+    """Nothing stored holds a NUL: PostgreSQL refused it as a value, SQLite matched nothing."""
+    problem = assert_problem(svc.client.get(path), status, code)
+    assert "PostgreSQL" not in problem["detail"]

@@ -21,6 +21,7 @@ from atlas_registry.catalog_queries import (
     inline_count,
 )
 from atlas_registry.db import Database
+from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.records import ModelRecord
 from atlas_registry.tables import artifacts, model_metrics
@@ -42,6 +43,7 @@ def leaderboard(
     """The best models of one benchmark by one metric (an index range scan on model_metrics)."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError("bad limit", [Violation("limit", f"must be 1..{MAX_PAGE}")])
+    refuse_unstorable("the leaderboard", {"benchmark_id": benchmark_id, "metric": metric})
     query = _leaderboard_query(higher_is_better)
     params = {"benchmark_id": benchmark_id, "metric": metric, "page_limit": limit}
     with db.single_read() as conn:

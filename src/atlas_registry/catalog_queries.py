@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from atlas_registry.db import Database
+from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.listing_pages import make_page_token, read_page_token
 from atlas_registry.records import (
@@ -283,6 +284,7 @@ def _filters(values: dict[str, Any]) -> dict[str, Any]:
             "unknown filter", [Violation(k, f"filters are {', '.join(FILTERS)}") for k in unknown]
         )
     given: dict[str, Any] = {n: values[n] for n in FILTERS if values.get(n) is not None}
+    refuse_unstorable("the filter", given)
     if "is_external" in given:
         given["is_external"] = int(given["is_external"])
     state = given.get("promotion_state")

@@ -233,6 +233,25 @@ def is_storable_text(text: str) -> bool:
     return _UNSTORABLE_CHARACTER.search(text) is None
 
 
+UNSTORABLE = "holds a character no registered text holds (a NUL or a lone surrogate)"
+
+
+def refuse_unstorable(what: str, values: dict[str, Any]) -> None:
+    """A ValidationError naming each value a lookup was given that no stored text can hold.
+
+    Nothing registered holds a NUL, so such a value matches nothing; but
+    PostgreSQL refuses it as a value while SQLite compares it, and the same
+    lookup would answer differently on each. It is refused before either.
+    """
+    problems = [
+        Violation(name, UNSTORABLE)
+        for name, value in values.items()
+        if isinstance(value, str) and not is_storable_text(value)
+    ]
+    if problems:
+        raise ValidationError(f"{what} cannot match anything", problems)
+
+
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"

@@ -20,6 +20,7 @@ from sqlalchemy import literal_column, select
 from atlas_registry.artifact_catalog import fetch_model
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import (
     ConstraintViolationError,
     IllegalTransitionError,
@@ -403,6 +404,7 @@ def recent_events(
     overrides is 50 overrides, however many plain promotions came between.
     Each filter reads its own index (migration 0015), not the whole history.
     """
+    refuse_unstorable("the filter", {"actor": actor})
     query = select(promotion_events).order_by(promotion_events.c.id.desc())
     if before_id is not None:
         query = query.where(promotion_events.c.id < before_id)

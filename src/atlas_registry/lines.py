@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from atlas_registry.catalog_queries import ROOT, fetch_model, ids_in
 from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.listing_pages import ListingPage, every_page, make_page_token, read_page_token
 from atlas_registry.patterns import LINE_NAME, matches
@@ -429,7 +430,8 @@ def list_lines(db: Database, *, name: str | None = None) -> list[LineSummary]:
     """Every named line in name order (or the one named ``name``), with its latest and
     promoted version. A page at a time: a catalog of many lines is read whole, not cut."""
     if name is not None:
-        return _summaries(db, "n.name = ?", [name])
+        # No line name holds a NUL; PostgreSQL would refuse one as a value (refuse_unstorable).
+        return _summaries(db, "n.name = ?", [name]) if is_storable_text(name) else []
     return every_page(lambda token: page_of_lines(db, page_token=token))
 
 

@@ -15,6 +15,7 @@ import re
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, text
 
 from atlas_registry.catalog_queries import ROOT
+from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
 from atlas_registry.tables import artifacts, model_lines, model_versions
 
@@ -40,6 +41,8 @@ _PROMOTED = (
 
 def resolve_model_ref(conn: Connection, ref: str) -> str:
     """The artifact id ``ref`` names; NotFoundError or AmbiguousReferenceError say why not."""
+    if not is_storable_text(ref):  # no stored id or name holds it (see refuse_unstorable)
+        raise NotFoundError(f"no model, model line or id prefix matches {_quoted(ref)}")
     if conn.execute(_EXACT, {"ref": ref}).first() is not None:
         return ref
     name, _, spec = ref.partition("@")
@@ -62,6 +65,8 @@ def _quoted(ref: str) -> str:
 
 def require_line(conn: Connection, name: str) -> None:
     """NotFoundError, naming lines spelt alike, when no model line is named ``name``."""
+    if not is_storable_text(name):
+        raise NotFoundError(f"no model line named {_quoted(name)}")
     if conn.execute(_LINE_ROOT, {"name": name}).first() is None:
         raise NotFoundError(f"no model line named {_quoted(name)}{_similar_lines(conn, name)}")
 

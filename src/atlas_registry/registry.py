@@ -30,6 +30,7 @@ from atlas_registry import (
 from atlas_registry.catalog_boards import LeaderboardEntry
 from atlas_registry.catalog_queries import Page
 from atlas_registry.db import Database, resolve_url
+from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LinePage, LineSummary
@@ -160,6 +161,8 @@ class Registry(_Handle):
         repeated. A transition that finds no model has written nothing (it
         reads the model before any write), so repeating it is safe.
         """
+        if not is_storable_text(model_ref):
+            self.resolve(model_ref)  # names nothing: NotFoundError, on either database
         try:
             return verb(model_ref)
         except NotFoundError:
