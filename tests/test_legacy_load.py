@@ -103,3 +103,22 @@ def test_a_long_line_is_ordered_without_recursion() -> None:
     rows = [_row(f"m{n}", parent_version_id=f"m{n - 1}" if n else None) for n in range(20_000)]
     order = insertion_order(list(reversed(rows)))
     assert order == list(reversed(range(20_000)))
+
+
+def test_metadata_exported_as_a_json_value_is_stored_as_its_text(
+    catalog: Database, tmp_path: Path
+) -> None:
+    """An export of a JSONB column writes the metadata as an object, not as text."""
+    exported = {"Framework": "sklearn", "metrics": [{"name": "auroc", "value": 0.8}]}
+    rows = [_row("as-object", metadata=exported), _row("as-list", metadata=[1, 2])]
+    load_legacy(catalog, _file(tmp_path, rows))
+    with catalog.transaction() as conn:
+        stored = dict(conn.execute(select(artifacts.c.id, artifacts.c.metadata)).all())
+    assert json.loads(stored["as-object"]) == exported
+    assert list(json.loads(stored["as-object"])) == ["Framework", "metrics"]  # order kept
+    assert stored["as-list"] == "[1,2]"
+    with pytest.raises(ValidationError) as refused:
+        load_legacy(catalog, _file(tmp_path, [_row("as-number", metadata=5)]))
+    [problem] = refused.value.violations
+    assert problem.path == "artifacts[0].metadata"
+    assert "a JSON object or list" in problem.message

@@ -7,7 +7,8 @@ the backfill can be exercised end to end. Another file of the same shape can be
 loaded instead, with any of the catalog's columns (a platform's versions, their
 parents and lineages): a key that is not a column is refused rather than
 dropped, since a load that lost a fact would make the backfill look lossless
-when it was not.
+when it was not. Metadata is the stored text, or a JSON object or list (as an
+export of a JSONB column writes it), which is stored as its JSON text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from atlas_registry.catalog_queries import ids_in
 from atlas_registry.db import Database, driver_message
 from atlas_registry.documents import parse_json, read_document
 from atlas_registry.errors import InputError, SchemaOutOfDateError, ValidationError, Violation
+from atlas_registry.registration_checks import dump_json
 from atlas_registry.tables import artifacts
 
 FIXTURE = "legacy_model_artifacts.json"
@@ -63,8 +65,13 @@ def read_fixture(path: str | None = None) -> list[dict[str, Any]]:
 
 
 def _stored(key: str, value: Any) -> Any:
-    """The value as the column holds it: a platform's boolean latest flag as 1 or 0."""
-    return int(value) if key == "is_latest" and isinstance(value, bool) else value
+    """The value as the column holds it: a platform's boolean latest flag as 1 or 0, and
+    metadata exported as a JSON value (a JSONB column's export) as its JSON text."""
+    if key == "is_latest" and isinstance(value, bool):
+        return int(value)
+    if key == "metadata" and not isinstance(value, str):
+        return dump_json(value)
+    return value
 
 
 def _row_problems(index: int, row: Any) -> list[Violation]:
@@ -74,8 +81,12 @@ def _row_problems(index: int, row: Any) -> list[Violation]:
     problems = [
         Violation(f"{where}.{key}", "is required text")
         for key in REQUIRED
-        if not isinstance(row.get(key), str)
+        if key != "metadata" and not isinstance(row.get(key), str)
     ]
+    if not isinstance(row.get("metadata"), str | dict | list):
+        problems.append(
+            Violation(f"{where}.metadata", "is required: the stored text, or a JSON object or list")
+        )
     for key, value in row.items():
         if key not in COLUMNS:
             problems.append(
