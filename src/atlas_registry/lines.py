@@ -22,7 +22,7 @@ from atlas_registry.catalog_queries import ROOT, fetch_model, ids_in
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
-from atlas_registry.listing_pages import ListingPage, every_page, make_page_token, read_page_token
+from atlas_registry.listing_pages import ListingPage, every_page, keyset_page
 from atlas_registry.patterns import LINE_NAME, matches
 from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.sql_session import Pending, SqlSession, chunked, marks
@@ -415,15 +415,17 @@ def page_of_lines(
     """Named lines in name order, ``page_size`` names at a time; the token names the
     page's last name. A named line with no registered version yet is left out, so a
     page may hold fewer lines than names; the next page still starts after them."""
-    after = read_page_token(page_token, _LINES_LISTING, 1)[0] if page_token else None
-    query = "SELECT name FROM model_lines"
-    query += " WHERE name > ?" if after is not None else ""
-    query += f" ORDER BY name LIMIT {int(page_size) + 1}"  # see catalog_queries.inline_count
-    with db.single_read_session() as session:
-        names = [row[0] for row in session.rows(query, [after] if after is not None else [])]
-    more, names = len(names) > page_size, names[:page_size]
+
+    def names_after(after: str | None, count: int) -> list[str]:
+        query = "SELECT name FROM model_lines"
+        query += " WHERE name > ?" if after is not None else ""
+        query += f" ORDER BY name LIMIT {int(count)}"  # see catalog_queries.inline_count
+        with db.single_read_session() as session:
+            return [row[0] for row in session.rows(query, [after] if after is not None else [])]
+
+    names, token = keyset_page(_LINES_LISTING, page_size, page_token, names_after, str)
     items = _summaries(db, f"n.name IN ({marks(len(names))})", names) if names else []
-    return LinePage(items, make_page_token(_LINES_LISTING, names[-1]) if more else None)
+    return LinePage(items, token)
 
 
 def list_lines(db: Database, *, name: str | None = None) -> list[LineSummary]:

@@ -66,6 +66,29 @@ class ListingPage(Generic[T]):
         }
 
 
+K = TypeVar("K")
+
+
+def keyset_page(
+    fingerprint: str,
+    page_size: int,
+    page_token: str | None,
+    rows_after: Callable[[str | None, int], list[K]],
+    key: Callable[[K], str],
+) -> tuple[list[K], str | None]:
+    """One page of a listing ordered by one text key, and the token of the next.
+
+    ``rows_after(after, count)`` reads up to ``count`` rows whose key follows
+    ``after`` (None: from the first); one row past the page says a next page
+    exists without counting them all.
+    """
+    after = read_page_token(page_token, fingerprint, 1)[0] if page_token else None
+    found = rows_after(after, page_size + 1)
+    rows = found[:page_size]
+    more = len(found) > page_size
+    return rows, make_page_token(fingerprint, key(rows[-1])) if more else None
+
+
 def every_page(page_after: Callable[[str | None], ListingPage[T]]) -> list[T]:
     """Every item of a listing, read a page at a time from the first: never cut short."""
     items: list[T] = []

@@ -13,7 +13,7 @@ from atlas_registry.backfill.rules import Held
 from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
-from atlas_registry.listing_pages import ListingPage, make_page_token, read_page_token
+from atlas_registry.listing_pages import ListingPage, keyset_page
 from atlas_registry.registration_checks import dump_json
 from atlas_registry.sql_session import chunked
 from atlas_registry.tables import artifacts, legacy_metadata, review_queue
@@ -147,17 +147,20 @@ def review_page(
 ) -> ListingPage[ReviewItem]:
     """Review items by artifact id, ``page_size`` at a time: a large legacy catalog's queue
     (an item per held model) is shown and served a page at a time, not all at once."""
-    fingerprint = f"review-queue:{status}"
-    query = select(review_queue).order_by(review_queue.c.artifact_id).limit(page_size + 1)
-    if status:
-        query = query.where(review_queue.c.status == status)
-    if page_token:
-        [after] = read_page_token(page_token, fingerprint, 1)
-        query = query.where(review_queue.c.artifact_id > after)
-    with db.single_read() as conn:
-        found = [_item(row) for row in conn.execute(query)]
-    items, more = found[:page_size], len(found) > page_size
-    return ListingPage(items, make_page_token(fingerprint, items[-1].artifact_id) if more else None)
+
+    def items_after(after: str | None, count: int) -> list[ReviewItem]:
+        query = select(review_queue).order_by(review_queue.c.artifact_id).limit(count)
+        if status:
+            query = query.where(review_queue.c.status == status)
+        if after is not None:
+            query = query.where(review_queue.c.artifact_id > after)
+        with db.single_read() as conn:
+            return [_item(row) for row in conn.execute(query)]
+
+    items, token = keyset_page(
+        f"review-queue:{status}", page_size, page_token, items_after, lambda i: i.artifact_id
+    )
+    return ListingPage(items, token)
 
 
 def get_review(conn: Connection, artifact_id: str) -> ReviewItem:

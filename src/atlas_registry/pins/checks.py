@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.db import Database
-from atlas_registry.listing_pages import ListingPage, every_page, make_page_token, read_page_token
+from atlas_registry.listing_pages import ListingPage, every_page, keyset_page
 from atlas_registry.sql_session import SqlSession
 
 # Outcomes that mean the pin is not proven; `pins verify` exits non-zero on them.
@@ -95,12 +95,14 @@ def page_of_latest_checks(
     page_token: str | None = None,
 ) -> CheckPage:
     """:func:`latest_checks` a page at a time; a token is refused for other filters."""
-    fingerprint = f"pin-report:{status}:{int(promoted_only)}"
-    after = read_page_token(page_token, fingerprint, 1)[0] if page_token else None
-    found = latest_checks(db, status, promoted_only, limit=page_size + 1, after=after)
-    items = found[:page_size]
-    more = len(found) > page_size
-    return CheckPage(items, make_page_token(fingerprint, items[-1].model_id) if more else None)
+    items, token = keyset_page(
+        f"pin-report:{status}:{int(promoted_only)}",
+        page_size,
+        page_token,
+        lambda after, count: latest_checks(db, status, promoted_only, limit=count, after=after),
+        lambda check: check.model_id,
+    )
+    return CheckPage(items, token)
 
 
 def every_latest_check(
