@@ -151,11 +151,27 @@ def agree(
         key, raw = unreadable[0]
         ctx.hold(target, f"legacy {key}={short(raw)} cannot be read as {target}", blocking=blocking)
         return None
-    if len({json.dumps(value, sort_keys=True) for _, _, value in candidates}) > 1:
-        listed = ", ".join(f"{key}={short(raw)}" for key, raw, _ in candidates)
-        ctx.hold(target, f"legacy keys contradict each other: {listed}", blocking=blocking)
+    found = [(key, raw) for key, raw, _ in candidates]
+    if held_if_they_disagree(ctx, target, found, [v for *_, v in candidates], blocking=blocking):
         return None
     return candidates[0]
+
+
+def held_if_they_disagree(
+    ctx: Context,
+    target: str,
+    found: list[tuple[str, Any]],
+    compared: list[Any],
+    *,
+    blocking: bool,
+) -> bool:
+    """Hold ``target`` when the legacy keys ``found`` say different things (as ``compared``,
+    their values read alike); True when they do. Never resolved by picking one."""
+    if len({json.dumps(value, sort_keys=True) for value in compared}) <= 1:
+        return False
+    listed = ", ".join(f"{key}={short(raw)}" for key, raw in found)
+    ctx.hold(target, f"legacy keys contradict each other: {listed}", blocking=blocking)
+    return True
 
 
 def single_source(ctx: Context, target: str, found: list[tuple[str, Any]], what: str) -> bool:

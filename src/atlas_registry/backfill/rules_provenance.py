@@ -18,7 +18,7 @@ from atlas_registry.backfill.extract import (
     urls,
     whole_number,
 )
-from atlas_registry.backfill.mapping import Context, agree, is_flat, short
+from atlas_registry.backfill.mapping import Context, agree, held_if_they_disagree, is_flat, short
 from atlas_registry.backfill.vocabulary import vocabulary
 from atlas_registry.patterns import ARTIFACT_ID, HTTP_URL, SOURCE_VERSION, matches
 
@@ -183,11 +183,11 @@ def _texts(value: Any) -> Iterable[str]:
             yield from _texts(item)
 
 
-def _pin_part(value: Any) -> str:
+def _pin_part(value: Any) -> Any:
     """A repository or commit as two keys may both write it: an SSH remote and its https
     URL, or a SHA in capitals and in lower case, are the same pin."""
     if not isinstance(value, str):
-        return json.dumps(value, sort_keys=True)
+        return value
     url = repository_url(value) or value
     return url.strip().rstrip("/").removesuffix(".git").lower()
 
@@ -200,13 +200,10 @@ def rule_code_pin(ctx: Context) -> None:
     sha = ctx.present(keys["code_commit_sha"])
     entry = ctx.present(keys["code_entrypoint"])
     for target, found in (("code_repo_url", repo), ("code_commit_sha", sha)):
-        if len({_pin_part(value) for _, value in found}) > 1:
-            listed = ", ".join(f"{key}={short(value)}" for key, value in found)
-            ctx.hold(target, f"legacy keys contradict each other: {listed}", blocking=False)
+        compared = [_pin_part(value) for _, value in found]
+        if held_if_they_disagree(ctx, target, found, compared, blocking=False):
             return
-    if len({json.dumps(value, sort_keys=True) for _, value in entry}) > 1:
-        listed = ", ".join(f"{key}={short(value)}" for key, value in entry)
-        ctx.hold("code_entrypoint", f"legacy keys contradict each other: {listed}", blocking=False)
+    if held_if_they_disagree(ctx, "code_entrypoint", entry, [v for _, v in entry], blocking=False):
         entry = []  # the repository and commit still pin the code
     mentioned = commit_refs("\n".join(_texts(ctx.legacy)))
     explicit = None
