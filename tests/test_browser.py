@@ -86,6 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 line="long-words",
                 description="d" * 2000,
                 metadata=logistic_regression(),
+                artifact_id="i" * 200,  # the longest id a catalog row may have
             )
         )
         registry.promote(unbroken.id, actor="a" * 200, notes="n" * 2000, override=True)
