@@ -437,3 +437,17 @@ def test_the_trend_says_which_way_is_better(registry: Registry) -> None:
 def test_directions_without_a_policy_are_the_vocabulary() -> None:
     assert MetricDirections().name("brier") == "lower"
     assert MetricDirections({"odd_score": "higher"}).name("odd_score") == "higher"
+
+
+def test_a_policy_built_in_code_is_held_to_the_same_rules() -> None:
+    from atlas_registry.promotion_policy import BenchmarkThreshold, GatePolicy
+
+    with pytest.raises(ConfigurationError, match="its threshold is a maximum, not a minimum"):
+        GatePolicy(benchmarks={"b": BenchmarkThreshold("rmse", minimum=0.1)})
+    with pytest.raises(ConfigurationError, match="contradicts the metric vocabulary"):
+        GatePolicy(metrics={"brier": "higher"})
+    declared = GatePolicy(
+        metrics={"odd_score": "lower"},
+        benchmarks={"b": BenchmarkThreshold("odd_score", maximum=4)},
+    )
+    assert declared.directions.name("odd_score") == "lower"

@@ -44,6 +44,12 @@ class GatePolicy:
     metrics: dict[str, Direction] = field(default_factory=dict)
     source: str = "built-in"
 
+    def __post_init__(self) -> None:
+        """A policy built in code is held to the rules a policy file is."""
+        parse_declared(dict(self.metrics), self.source)
+        for name, threshold in self.benchmarks.items():
+            _check_bound(f'{self.source}: [benchmarks."{name}"]', threshold, self.directions)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -118,11 +124,11 @@ def parse_policy(text: str, source: str) -> GatePolicy:
             raise ConfigurationError(f"{source}: [gate] {key} must be true or false")
         flags[key] = value
     declared = parse_declared(document.get("metrics", {}), source)
-    directions = MetricDirections(declared, source)
-    benchmarks = {}
-    for name, spec in document.get("benchmarks", {}).items():
-        benchmarks[name] = _threshold(name, spec, source)
-        _check_bound(f'{source}: [benchmarks."{name}"]', benchmarks[name], directions)
+    benchmarks = {
+        name: _threshold(name, spec, source)
+        for name, spec in document.get("benchmarks", {}).items()
+    }
+    # GatePolicy checks each threshold against its metric's direction.
     return GatePolicy(benchmarks=benchmarks, metrics=declared, source=source, **flags)
 
 
