@@ -241,6 +241,20 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
     return _guarded(request, access, build)
 
 
+def _board(
+    found: Registry, benchmark: str, metric: str, given: str | None
+) -> tuple[list[Any], str | None, str | None]:
+    """The ranked board and its direction, or the registry's question for a direction."""
+    try:
+        board = found.leaderboard(benchmark, metric, limit=50, direction=given)
+    except ValidationError as error:
+        asked = asking_how(error, "choose a Direction above and press Show")
+        if asked is error or not isinstance(asked, ValidationError):
+            raise
+        return [], None, asked.violations[0].message
+    return board, given or found.metric_direction(metric), None
+
+
 @router.get("/leaderboards", response_class=HTMLResponse)
 def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
@@ -249,24 +263,17 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             benchmarks[0]["benchmark_id"] if benchmarks else None
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
-        board, metric, gate, direction, question = [], None, None, None, None
+        board: list[Any] = []
+        metric, gate, direction, question = None, None, None, None
         unknown = False
         if spec is not None:
             gate = spec["gate"]
             default = gate["metric"] if gate else spec["metrics"][0]
             metric = request.query_params.get("metric") or default
-            direction = found.metric_direction(metric)
+            unknown = found.metric_direction(metric) == "unknown"
             # The form offers a direction only for a metric of unknown direction.
-            unknown = direction == "unknown"
             given = (request.query_params.get("direction") or None) if unknown else None
-            direction = given if unknown else direction
-            try:
-                board = found.leaderboard(chosen or "", metric, limit=50, direction=given)
-            except ValidationError as error:
-                asked = asking_how(error, "choose a Direction above and press Show")
-                if asked is error or not isinstance(asked, ValidationError):
-                    raise
-                question = asked.violations[0].message
+            board, direction, question = _board(found, chosen or "", metric, given)
         lower = direction == "lower"
         threshold = None
         if gate and gate["metric"] == metric:
@@ -283,7 +290,7 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             board=board,
             threshold=threshold,
             lower=lower,
-            direction=None if question else direction,
+            direction=direction,
             unknown_direction=unknown,
             question=question,
             json_url=(
