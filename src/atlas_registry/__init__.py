@@ -40,6 +40,8 @@ from atlas_registry.errors import (
 )
 from atlas_registry.lifecycle import PromotionEvent, TransitionResult
 from atlas_registry.lines import LinePage, LineSummary
+from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
+from atlas_registry.metric_directions import MetricDirections, asking_how
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
@@ -98,6 +100,7 @@ __all__ = [
     "ENV_VAR",
     "MAX_DOCUMENT_BYTES",
     "MAX_PAGE",
+    "METRIC_DIRECTIONS",
     "MIRRORS_ENV_VAR",
     "PIN_FAILING",
     "PIN_STATUSES",
@@ -125,6 +128,7 @@ __all__ = [
     "LoadResult",
     "LockTimeoutError",
     "MetadataValidationError",
+    "MetricDirections",
     "Migration",
     "MigrationError",
     "MigrationState",
@@ -152,6 +156,7 @@ __all__ = [
     "ValidationError",
     "ValueRejectedError",
     "Violation",
+    "asking_how",
     "batch_registrations",
     "load_policy",
     "parse_json",

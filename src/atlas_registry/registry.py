@@ -230,11 +230,30 @@ class Registry(_Handle):
         return lines.name_line(self.database, self.resolve(model_ref), name)
 
     def leaderboard(
-        self, benchmark_id: str, metric: str, *, limit: int = 10, higher_is_better: bool = True
+        self, benchmark_id: str, metric: str, *, limit: int = 10, direction: str | None = None
     ) -> list[LeaderboardEntry]:
+        """The best models of a benchmark by one metric, best first by the metric's direction.
+
+        ``direction`` (``higher`` or ``lower``) answers only for a metric whose
+        direction is unknown (see :meth:`metric_direction`); a known one is never
+        reversed, and an unknown one is never guessed.
+        """
         return artifact_catalog.leaderboard(
-            self.database, benchmark_id, metric, limit=limit, higher_is_better=higher_is_better
+            self.database,
+            benchmark_id,
+            metric,
+            limit=limit,
+            direction=direction,
+            directions=self.policy.directions,
         )
+
+    def metric_direction(self, metric: str) -> str:
+        """``higher``, ``lower`` or ``unknown``: which way is better for ``metric``.
+
+        From the metric vocabulary shipped with the schema, then the ``[metrics]``
+        the policy declares; every ranking, highlight and trend asks here.
+        """
+        return self.policy.directions.name(metric)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -553,7 +572,7 @@ class Registry(_Handle):
         return schema_check.count_models(self.database)
 
     def benchmarks(self) -> list[dict[str, Any]]:
-        """Every benchmark with a registered model: its metrics and the gate's threshold."""
+        """Every benchmark with a registered model: its metrics, their directions, the gate."""
         return catalog_boards.benchmarks(self.database, self.policy)
 
     def schema(self) -> dict[str, Any]:

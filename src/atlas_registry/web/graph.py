@@ -97,8 +97,12 @@ def lineage_svg(lineage: Lineage) -> Markup:
     ).format(w=width, h=height, body=body)
 
 
-def trend_svg(points: list[tuple[int, float]], metric: str) -> Markup:
-    """A small line chart of one metric across a line's versions."""
+def trend_svg(points: list[tuple[int, float]], metric: str, direction: str = "unknown") -> Markup:
+    """A small line chart of one metric across a line's versions.
+
+    ``direction`` (``higher``, ``lower`` or ``unknown``, from the registry) is
+    said in the heading, so a falling line reads as better or worse as it is.
+    """
     if len(points) < 2:
         return Markup("")
     width, height, pad = 420, 140, 28
@@ -123,6 +127,14 @@ def trend_svg(points: list[tuple[int, float]], metric: str) -> Markup:
     return Markup(
         '<svg class="trend" role="img" aria-label="{m} by version" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">'
-        '<text class="heading" x="{pad}" y="14">{m} by version</text>'
+        '<text class="heading" x="{pad}" y="14">{m} by version{better}</text>'
         '<polyline points="{c}"/>{dots}</svg>'
-    ).format(m=escape(metric), w=width, h=height, pad=pad, c=coords, dots=dots)
+    ).format(
+        m=escape(metric),
+        better="" if direction == "unknown" else f" ({direction} is better)",
+        w=width,
+        h=height,
+        pad=pad,
+        c=coords,
+        dots=dots,
+    )

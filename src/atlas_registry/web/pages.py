@@ -15,7 +15,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from atlas_registry import MAX_PAGE, ModelRecord, Registry, RegistryError
+from atlas_registry import (
+    MAX_PAGE,
+    ModelRecord,
+    Registry,
+    RegistryError,
+    ValidationError,
+    asking_how,
+)
 from atlas_registry.api.deps import Access, Caller, reader
 from atlas_registry.web.graph import lineage_svg, trend_svg
 from atlas_registry.web.render import page
@@ -31,8 +38,6 @@ FILTERS = (
     "line",
 )
 STATES = ("candidate", "promoted", "rejected", "superseded")
-# Error measures, where the best value is the smallest (for highlighting only).
-LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "brier", "log_loss", "loss", "error_rate"})
 # A large legacy catalog holds an item per held model: the page shows them 50 at a time.
 REVIEWS_PER_PAGE = 50
 
@@ -132,7 +137,7 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
         for m in versions
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric[0]), int | float)
     ]
-    return versions, trend_svg(points, metric[0])
+    return versions, trend_svg(points, metric[0], found.metric_direction(metric[0]))
 
 
 @router.get("/models/{model_ref}", response_class=HTMLResponse)
@@ -184,17 +189,16 @@ COMPARED_FIELDS = (
 
 
 def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
+    """The best value of ``metric`` by its direction; none for a metric of unknown direction."""
     values = [
         m.eval_metrics[metric]
         for m in models
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric), int | float)
     ]
-    if not values:
+    direction = found.metric_direction(metric)
+    if not values or direction == "unknown":
         return None
-    lower = metric in LOWER_IS_BETTER or any(
-        t.metric == metric and t.maximum is not None for t in found.policy.benchmarks.values()
-    )
-    return min(values) if lower else max(values)
+    return min(values) if direction == "lower" else max(values)
 
 
 COMPARED_AT_MOST = 6  # columns a screen can hold side by side
@@ -237,6 +241,20 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
     return _guarded(request, access, build)
 
 
+def _board(
+    found: Registry, benchmark: str, metric: str, given: str | None
+) -> tuple[list[Any], str | None, str | None]:
+    """The ranked board and its direction, or the registry's question for a direction."""
+    try:
+        board = found.leaderboard(benchmark, metric, limit=50, direction=given)
+    except ValidationError as error:
+        asked = asking_how(error, "choose a Direction above and press Show")
+        if asked is error or not isinstance(asked, ValidationError):
+            raise
+        return [], None, asked.violations[0].message
+    return board, given or found.metric_direction(metric), None
+
+
 @router.get("/leaderboards", response_class=HTMLResponse)
 def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
@@ -245,16 +263,22 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             benchmarks[0]["benchmark_id"] if benchmarks else None
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
-        board, metric, gate, lower = [], None, None, False
+        board: list[Any] = []
+        metric, gate, direction, question = None, None, None, None
+        unknown = False
         if spec is not None:
             gate = spec["gate"]
             default = gate["metric"] if gate else spec["metrics"][0]
             metric = request.query_params.get("metric") or default
-            lower = bool(gate and gate["metric"] == metric and not gate["higher_is_better"])
-            board = found.leaderboard(chosen or "", metric, limit=50, higher_is_better=not lower)
+            unknown = found.metric_direction(metric) == "unknown"
+            # The form offers a direction only for a metric of unknown direction.
+            given = (request.query_params.get("direction") or None) if unknown else None
+            board, direction, question = _board(found, chosen or "", metric, given)
+        lower = direction == "lower"
         threshold = None
         if gate and gate["metric"] == metric:
             threshold = gate["maximum"] if lower else gate["minimum"]
+        api = {"metric": metric, **({"direction": direction} if unknown and direction else {})}
         return page(
             request,
             "leaderboards.html",
@@ -266,8 +290,11 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             board=board,
             threshold=threshold,
             lower=lower,
+            direction=direction,
+            unknown_direction=unknown,
+            question=question,
             json_url=(
-                f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode({"metric": metric})
+                f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode(api)
                 if chosen and metric
                 else "/api/v1/benchmarks"
             ),
