@@ -350,6 +350,22 @@ async def line(
     return _page_response(request, page, line=summary.to_dict())
 
 
+@router.get("/lines/{name}/history", responses=responses(400, 401, 404, 503), response_model=OBJECT)
+async def line_history(name: str, access: Access = Depends(reader)) -> Response:
+    """Every transition of every version of the line, oldest first, each naming ``line@N``.
+
+    A rollback shows whole: the version put back and the one it retired.
+    """
+
+    def read(found: Registry, _caller: Caller) -> Any:
+        if not found.lines(name=name):  # NotFoundError when there is no such line
+            raise NotFoundError(f"model line {name} has no registered version")
+        return found.line_history(name)
+
+    events = await access.run(read)
+    return _json({"items": [event.to_dict() for event in events]})
+
+
 @router.post(
     "/lines/{name}",
     status_code=201,
