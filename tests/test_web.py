@@ -137,9 +137,9 @@ def test_compare_highlights_the_best_and_shows_only_differences(
     page = client.get("/compare", params={"ids": f"{better},{worse}"}).text
     assert '<td class="best">0.91</td>' in page
     assert f'href="/api/v1/models/{better}"' in page
-    assert "framework" in page
+    assert "<th>Framework</th>" in page
     only = client.get("/compare", params={"ids": f"{better},{worse}", "diff": "1"}).text
-    assert "<th>framework</th>" not in only
+    assert "<th>Framework</th>" not in only
     assert "<th>auroc</th>" in only
 
 
@@ -237,7 +237,7 @@ def test_a_legacy_row_the_registry_cannot_serve_says_to_correct_the_row(
     page = client.get("/review").text
     section = page[page.index("model id with spaces") :]
     section = section[: section.index("</section>")]
-    assert "Correct the catalog row as the reasons say" in section
+    assert "correct the catalog row as the reasons say" in section
     assert "--set field=value" not in section
 
 
@@ -305,3 +305,124 @@ def test_a_long_review_queue_is_shown_and_served_a_page_at_a_time(
         "/api/v1/review-queue", params={"status": "resolved", "page_token": open_token}
     )
     assert elsewhere.status_code == 422  # a token is for the view it was made for
+
+
+def test_a_metric_the_chosen_benchmark_does_not_report_falls_back_to_its_primary(
+    site: tuple[Registry, TestClient],
+) -> None:
+    """The form sends the metric of the benchmark shown before: the page still lands."""
+    registry, client = site
+    other = {
+        **logistic_regression(),
+        "evaluation_metrics": {"rmse": 0.4, "mae": 0.3},
+        "benchmark_id": "sites-regression-v2",
+    }
+    registry.register_model(ModelRegistration(title="regressor", metadata=other, **PIN))
+    page = client.get(
+        "/leaderboards", params={"benchmark": "sites-regression-v2", "metric": "auroc"}
+    )
+    assert page.status_code == 200
+    # Its first metric in name order: the benchmark has no gate naming one.
+    assert "No model of sites-regression-v2 reports auroc: ranked by mae" in page.text
+    assert '<option value="mae" selected>' in page.text
+    assert page.text.count('<tr class="entry">') == 1
+    json_link = re.search(r'<a class="json" href="([^"]+)"', page.text)
+    assert json_link is not None
+    assert json_link.group(1) == "/api/v1/leaderboards/sites-regression-v2?metric=mae"
+    # The gate's metric is the primary one, when the benchmark's models report it.
+    gated = client.get("/leaderboards", params={"benchmark": "adni-conversion-v1", "metric": "mae"})
+    assert gated.status_code == 200
+    assert "ranked by auroc, its primary metric" in gated.text
+    asked = client.get(
+        "/leaderboards", params={"benchmark": "adni-conversion-v1", "metric": "auroc"}
+    )
+    assert "its primary metric" not in asked.text
+
+
+def test_pages_name_versions_line_at_n(site: tuple[Registry, TestClient]) -> None:
+    """Titles repeat across versions; ``line@N`` does not. Outside a line, the id."""
+    registry, client = site
+    first = _register(registry, line="named-line")
+    second = _register(registry, line="named-line")
+    lone = _register(registry, title="lone model")
+    registry.promote(first, actor="eval")
+    registry.promote(second, actor="eval")
+    registry.rollback("named-line", actor="oncall", notes="second one drifted")
+    registry.promote(lone, actor="eval")
+    history = client.get("/history").text
+    assert f'<a href="/models/{second}">named-line@2</a>' in history
+    assert f'<a href="/models/{lone}">{lone}</a>' in history
+    board = client.get("/leaderboards", params={"benchmark": "adni-conversion-v1"}).text
+    assert f'<a href="/models/{first}">named-line@1</a>' in board
+    compare = client.get("/compare", params={"ids": f"named-line@1,{lone}"}).text
+    assert f'<a href="/models/{first}">named-line@1</a>' in compare
+    model = client.get("/models/named-line@2").text
+    timeline = model[model.index("Promotion timeline") :]
+    timeline = timeline[: timeline.index("</ol>")]
+    # The whole line's timeline: the rollback shows the version put back too.
+    assert re.findall(r"(named-line@\d)</(?:a|strong)> <strong>(\w+) → (\w+)", timeline) == [
+        ("named-line@1", "candidate", "promoted"),
+        ("named-line@1", "promoted", "superseded"),
+        ("named-line@2", "candidate", "promoted"),
+        ("named-line@2", "promoted", "superseded"),
+        ("named-line@1", "superseded", "promoted"),
+    ]
+    assert 'href="/history?line=named-line"' in model
+
+
+def test_the_history_page_shows_a_lines_whole_history(site: tuple[Registry, TestClient]) -> None:
+    registry, client = site
+    first = _register(registry, line="whole-line")
+    second = _register(registry, line="whole-line")
+    registry.promote(first, actor="eval")
+    registry.promote(second, actor="eval")
+    registry.rollback("whole-line", actor="oncall", notes="second one drifted")
+    _register(registry, line="elsewhere")
+    registry.promote("elsewhere", actor="eval")
+    for line in ("whole-line", "whole-line@2", second):
+        page = client.get("/history", params={"line": line})
+        assert page.status_code == 200
+        assert "<h1>History of line whole-line</h1>" in page.text
+        shown = re.findall(r">(whole-line@\d)</a> .*?<td>(\w+) → (\w+)", page.text)
+        assert [s[0] for s in shown] == ["whole-line@1"] * 2 + ["whole-line@2"] * 2 + [
+            "whole-line@1"
+        ]
+        assert "elsewhere" not in page.text.split("<tbody>")[1]
+        assert 'href="/api/v1/lines/whole-line/history"' in page.text
+    assert client.get("/api/v1/lines/whole-line/history").status_code == 200
+    missing = client.get("/history", params={"line": "whole-l"})
+    assert missing.status_code == 404
+    assert "similar names: whole-line" in missing.text
+
+
+def test_pages_speak_to_people(site: tuple[Registry, TestClient]) -> None:
+    """Labels, not column names; unknown times in words; review items by title and what to do."""
+    registry, client = site
+    model = _register(registry, training_started_at=None, training_completed_at=None)
+    page = client.get(f"/models/{model}").text
+    assert "?" not in re.sub(r"<[^>]+>", "", page.split("<dt>Training</dt>")[1].split("</dd>")[0])
+    assert "<dt>Training</dt><dd>not recorded" in page
+    assert "<dt>Code commit</dt>" in page
+    compare = client.get("/compare", params={"ids": model}).text
+    for column in ("code_commit_sha", "training_completed_at", "promotion_state"):
+        assert f"<th>{column}</th>" not in compare
+    assert "<th>Code commit</th>" in compare
+    assert "<th>Training completed</th><td>not recorded</td>" in compare
+    [item] = registry.list_reviews()
+    held = registry.get_model(item.artifact_id)
+    review = client.get("/review").text
+    heading = re.search(r'<section class="panel review-item"><h2>(.*?)</h2>', review)
+    assert heading is not None
+    assert f">{held.title}</a>" in heading.group(1)
+    assert "POST /api/v1" not in review
+    assert "What to do:" in review
+    assert f'href="/api/v1/review-queue/{item.artifact_id}"' in review
+
+
+def test_every_field_a_page_names_has_a_label(site: tuple[Registry, TestClient]) -> None:
+    from dataclasses import fields
+
+    from atlas_registry import ModelRecord
+    from atlas_registry.web.labels import FIELD_LABELS
+
+    assert {f.name for f in fields(ModelRecord)} <= set(FIELD_LABELS)

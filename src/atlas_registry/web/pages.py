@@ -7,6 +7,7 @@ twin under /api/v1. Pages work without JavaScript; none is served.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -17,10 +18,15 @@ from fastapi.staticfiles import StaticFiles
 
 from atlas_registry import MAX_PAGE, ModelRecord, Registry, RegistryError
 from atlas_registry.api.deps import Access, Caller, reader
+from atlas_registry.lines import VersionName
 from atlas_registry.web.graph import lineage_svg, trend_svg
-from atlas_registry.web.render import page
+from atlas_registry.web.labels import field_label, model_version, training_window, when
+from atlas_registry.web.render import ENV, page
 
 router = APIRouter(include_in_schema=False)
+# A person's words on every page: a field's label, a version's line@N, a time or "not recorded".
+ENV.filters.update(label=field_label, version=model_version, when=when, shell_quote=shlex.quote)
+ENV.globals.update(training_window=training_window)
 FILTERS = (
     "promotion_state",
     "model_family",
@@ -156,19 +162,23 @@ def model_page(
             lineage=lineage,
             versions=versions,
             trend=trend,
-            history=found.history(model.id),
+            history=found.line_history(model.id),
             pin_check=next(iter(found.pin_checks(model.id, limit=1)), None),
             provenance=found.provenance(model.id),
             reviews=reviews,
+            base_name=_name_of(found, model.base_model_id),
             json_url=f"/api/v1/models/{model.id}",
         )
 
     return _guarded(request, access, build)
 
 
+def _name_of(found: Registry, model_id: str | None) -> VersionName | None:
+    """How a person names the version ``model_id`` (None: no such version, or none given)."""
+    return found.version_names([model_id]).get(model_id) if model_id else None
+
+
 COMPARED_FIELDS = (
-    "line_name",
-    "version_number",
     "promotion_state",
     "model_family",
     "framework",
@@ -209,11 +219,14 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
         refs = named[:COMPARED_AT_MOST]
         only_differences = request.query_params.get("diff") == "1"
         models = [found.get_model(ref) for ref in refs]
+        bases = found.version_names(m.base_model_id for m in models if m.base_model_id)
         fields = []
         for name in COMPARED_FIELDS:
             values = [getattr(m, name) for m in models]
+            if name == "base_model_id":  # the version a person knows, not its id
+                values = [bases[v].label if v in bases else v for v in values]
             if not only_differences or len({str(v) for v in values}) > 1:
-                fields.append((name, values))
+                fields.append((field_label(name), values))
         names = sorted({k for m in models for k in (m.eval_metrics or {})})
         metrics = []
         for name in names:
@@ -237,6 +250,25 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
     return _guarded(request, access, build)
 
 
+def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
+    """The metric a leaderboard ranks by, and a note when it is not the one asked for.
+
+    A form sends the metric chosen for the benchmark shown before; the new
+    benchmark may not report it. The page then ranks by the benchmark's primary
+    metric (the gate's, when its models report it; else the first) and says so,
+    rather than answering that no model reports the metric asked for.
+    """
+    gate = spec["gate"]
+    primary = gate["metric"] if gate and gate["metric"] in spec["metrics"] else spec["metrics"][0]
+    if not asked or asked in spec["metrics"]:
+        return asked or primary, None
+    note = (
+        f"No model of {spec['benchmark_id']} reports {asked}: "
+        f"ranked by {primary}, its primary metric, instead."
+    )
+    return primary, note
+
+
 @router.get("/leaderboards", response_class=HTMLResponse)
 def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
@@ -245,11 +277,10 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             benchmarks[0]["benchmark_id"] if benchmarks else None
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
-        board, metric, gate, lower = [], None, None, False
+        board, metric, gate, lower, note = [], None, None, False, None
         if spec is not None:
             gate = spec["gate"]
-            default = gate["metric"] if gate else spec["metrics"][0]
-            metric = request.query_params.get("metric") or default
+            metric, note = _board_metric(spec, request.query_params.get("metric"))
             lower = bool(gate and gate["metric"] == metric and not gate["higher_is_better"])
             board = found.leaderboard(chosen or "", metric, limit=50, higher_is_better=not lower)
         threshold = None
@@ -263,6 +294,7 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             chosen=chosen,
             spec=spec,
             metric=metric,
+            note=note,
             board=board,
             threshold=threshold,
             lower=lower,
@@ -279,6 +311,9 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
 @router.get("/history", response_class=HTMLResponse)
 def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
+        line = (request.query_params.get("line") or "").strip()
+        if line:
+            return _line_history_page(request, found, line)
         actor = request.query_params.get("actor") or None
         before = request.query_params.get("before_id")
         before_id = int(before) if before and before.isdigit() and len(before) < 19 else None
@@ -286,6 +321,7 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
         events = found.recent_events(
             50, before_id=before_id, actor=actor, overrides_only=overrides_only
         )
+        names = found.version_names(e.artifact_id for e in events)
         kept = {k: v for k, v in request.query_params.items() if v and k != "before_id"}
         older = None
         if events and len(events) == 50:
@@ -294,7 +330,8 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             request,
             "history.html",
             title="History",
-            events=events,
+            events=[(e, names.get(e.artifact_id)) for e in events],
+            line="",
             actor=actor or "",
             overrides_only=overrides_only,
             older_url=older,
@@ -310,6 +347,32 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
     return _guarded(request, access, build)
 
 
+def _line_history_page(request: Request, found: Registry, line: str) -> HTMLResponse:
+    """One line's whole history, oldest first: a rollback shows as the moves of both versions.
+
+    ``line`` is the line's name or any of its versions (``NAME@N``, an id), as
+    everywhere else a model is named.
+    """
+    events = found.line_history(line)
+    named = events[0].version.line_name if events else found.get_model(line).line_name
+    return page(
+        request,
+        "history.html",
+        title=f"History of {named or line}",
+        events=[(e.event, e.version) for e in events],
+        line=line,
+        line_name=named,
+        actor="",
+        overrides_only=False,
+        older_url=None,
+        json_url=(
+            f"/api/v1/lines/{quote(named, safe='')}/history"
+            if named
+            else f"/api/v1/models/{quote(found.resolve(line), safe='')}/history"
+        ),
+    )
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
@@ -317,6 +380,7 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         token = request.query_params.get("page_token") or None
         shown = found.review_page(status, page_size=REVIEWS_PER_PAGE, page_token=token)
         excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in shown.items}
+        names = found.version_names(i.artifact_id for i in shown.items)
         next_url = None
         if shown.next_page_token:
             next_url = "/review?" + urlencode(
@@ -328,6 +392,7 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             title="Review queue",
             items=shown.items,
             excerpts=excerpts,
+            names=names,
             queue_status=status,
             next_url=next_url,
             json_url=f"/api/v1/review-queue?status={status}",
