@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,8 @@ from tests.test_backfill import add_legacy
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 HOSTILE = "<img src=x onerror=alert(1)>"
+# A row of the list of every version: its tick box to compare by, then its link.
+VERSION_ROW = r'<tr>\s*<td><label class="tick">.*?</label><a href="/models/([^"]+)"'
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def test_the_models_page_filters_by_the_query_string(site: tuple[Registry, TestC
     page = client.get("/", params={"promotion_state": "candidate"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    rows = re.findall(r'<tr>\s*<td><a href="/models/([^"]+)"', page.text)
+    rows = re.findall(VERSION_ROW, page.text)
     assert len(rows) == 2  # the two biophysical ODEs stay candidates
     assert '<option value="candidate" selected>' in page.text
     assert 'href="/api/v1/models?promotion_state=candidate"' in page.text
@@ -63,7 +66,7 @@ def test_a_filter_typed_with_spaces_around_it_means_the_word(
     registry, client = site
     model = _register(registry, trained_by="agent-7")
     page = client.get("/", params={"trained_by": " agent-7 "}).text
-    assert re.findall(r'<tr>\s*<td><a href="/models/([^"]+)"', page) == [model]
+    assert re.findall(VERSION_ROW, page) == [model]
     assert 'href="/api/v1/models?trained_by=agent-7"' in page  # its JSON twin agrees
 
 
@@ -426,3 +429,105 @@ def test_every_field_a_page_names_has_a_label(site: tuple[Registry, TestClient])
     from atlas_registry.web.labels import FIELD_LABELS
 
     assert {f.name for f in fields(ModelRecord)} <= set(FIELD_LABELS)
+
+
+def _line_rows(html: str) -> list[str]:
+    table = html.split('<table class="models lines">')[1].split("</table>")[0]
+    return re.findall(r'<a class="line" href="/models/([^"]+)"', table)
+
+
+def _outside_rows(html: str) -> list[str]:
+    table = html.split('<table class="models outside">')[1].split("</table>")[0]
+    return re.findall(r'</label><a href="/models/([^"]+)"', table)
+
+
+def test_the_home_page_lists_one_row_per_line(site: tuple[Registry, TestClient]) -> None:
+    """Like a registered-models list: newest and promoted version, its metric, state."""
+    registry, client = site
+    first = _register(registry, line="row-line")
+    second = _register(registry, line="row-line")
+    third = _register(registry, line="row-line")
+    registry.promote(first, actor="eval")
+    registry.promote(second, actor="eval")
+    registry.reject(third, actor="eval", notes="leaked labels")
+    lone = _register(registry, title="lone model")
+    html = client.get("/").text
+    assert _line_rows(html).count("row-line") == 1
+    row = html[html.index('href="/models/row-line"') :]
+    row = row[: row.index("</tr>")]
+    assert f'<a href="/models/{third}">row-line@3</a> <span class="badge state-rejected">' in row
+    assert f'<a href="/models/{second}">row-line@2</a>' in row  # promoted
+    assert "auroc 0.83" in row  # the promoted version's primary metric
+    assert 'href="/versions?line=row-line">3 versions</a>' in row  # versions one click away
+    assert 'href="/history?line=row-line"' in row
+    assert f'value="{third}" form="compare"' in row
+    assert f'value="{second}" form="compare"' in row
+    assert lone in _outside_rows(html)  # outside any named line, still listed
+    assert first not in _outside_rows(html)
+    assert 'href="/api/v1/lines"' in html
+
+
+def test_ticked_rows_are_compared_without_javascript(site: tuple[Registry, TestClient]) -> None:
+    """The tick boxes belong to a plain GET form: ids=a&ids=b, as a browser sends them."""
+    registry, client = site
+    first, second = _register(registry, line="ticked"), _register(registry, line="ticked")
+    html = client.get("/").text
+    assert '<form id="compare" method="get" action="/compare">' in html
+    compare = client.get(f"/compare?ids={first}&ids={second}").text
+    assert compare.count('<a class="json" href="/api/v1/models/') == 2
+    assert f'<a href="/models/{second}">ticked@2</a>' in compare
+
+
+def test_the_home_page_searches_line_names_and_titles(site: tuple[Registry, TestClient]) -> None:
+    registry, client = site
+    _register(registry, line="vision-encoder", title="Retina Scan 100%")
+    _register(registry, line="speech-model", title="Whisper Tuned")
+    lone = _register(registry, title="Retina outlier")
+    for search, lines in (
+        ("vision", ["vision-encoder"]),  # a line's name
+        ("RETINA", ["vision-encoder"]),  # a title, in either case
+        ("100%", ["vision-encoder"]),  # % is a character, not a wildcard
+        ("_", []),
+        ("whisper", ["speech-model"]),
+        ("\x00", []),
+    ):
+        html = client.get("/", params={"search": search}).text
+        assert _line_rows(html) == lines, search
+        assert f'href="/api/v1/lines?{urlencode({"search": search})}"' in html
+        api = client.get("/api/v1/lines", params={"search": search}).json()["items"]
+        assert [line["name"] for line in api] == lines, search
+    html = client.get("/", params={"search": "retina"}).text
+    assert _outside_rows(html) == [lone]
+    assert _outside_rows(client.get("/", params={"search": "whisper"}).text) == []
+    hostile = client.get("/", params={"search": HOSTILE}).text
+    assert "<img src=x" not in hostile
+
+
+def test_the_home_pages_lists_are_paged_and_survive_back(
+    site: tuple[Registry, TestClient],
+) -> None:
+    """Each list pages by keyset in the query string; a token is for its own search."""
+    registry, client = site
+    for number in range(53):
+        _register(registry, line=f"paged-{number:02d}")
+    first = client.get("/", params={"search": "paged"}).text
+    assert len(_line_rows(first)) == 50
+    next_url = re.search(r'<a class="next" href="([^"]+)">More lines', first)
+    assert next_url is not None
+    url = next_url.group(1).replace("&amp;", "&")
+    assert "search=paged" in url
+    second = client.get(url).text
+    assert _line_rows(second) == ["paged-50", "paged-51", "paged-52"]
+    assert client.get(url).text == second  # the same address, the same page
+    token = re.search(r"page_token=([^&]+)", url)
+    assert token is not None
+    other = client.get("/", params={"search": "other", "page_token": token.group(1)})
+    assert other.status_code == 422
+    assert "made for other filters" in other.text
+
+
+def test_a_link_to_the_old_list_of_versions_still_lands(site: tuple[Registry, TestClient]) -> None:
+    _, client = site
+    moved = client.get("/", params={"promotion_state": "candidate"}, follow_redirects=False)
+    assert moved.status_code == 307
+    assert moved.headers["location"] == "/versions?promotion_state=candidate"

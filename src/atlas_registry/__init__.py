@@ -38,8 +38,14 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
-from atlas_registry.lifecycle import PromotionEvent, TransitionResult
-from atlas_registry.lines import LinePage, LineSummary
+from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lines import (
+    LineOverview,
+    LinePage,
+    LineSummary,
+    VersionName,
+    version_label,
+)
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
@@ -118,6 +124,8 @@ __all__ = [
     "IllegalTransitionError",
     "InputError",
     "LeaderboardEntry",
+    "LineEvent",
+    "LineOverview",
     "LinePage",
     "LineSummary",
     "Lineage",
@@ -151,6 +159,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "ValidationError",
     "ValueRejectedError",
+    "VersionName",
     "Violation",
     "batch_registrations",
     "load_policy",
@@ -160,5 +169,6 @@ __all__ = [
     "target_file",
     "validate_metadata",
     "validate_registration",
+    "version_label",
     "visible_text",
 ]

@@ -33,7 +33,7 @@ from atlas_registry.db import Database, resolve_url
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
-from atlas_registry.lines import LinePage, LineSummary, VersionName
+from atlas_registry.lines import LineOverview, LinePage, LineSummary, VersionName
 from atlas_registry.listing_pages import ListingPage
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
@@ -221,9 +221,36 @@ class Registry(_Handle):
             self._require_line(name)
         return found
 
-    def lines_page(self, *, page_size: int = 1000, page_token: str | None = None) -> LinePage:
-        """One page of named lines in name order, and the token of the next page."""
+    def lines_page(
+        self, *, page_size: int = 1000, page_token: str | None = None, search: str | None = None
+    ) -> LinePage:
+        """One page of named lines in name order, and the token of the next page.
+
+        With ``search``, the lines whose name or one of whose versions' titles
+        holds it (ASCII letters in either case).
+        """
+        if search:
+            return lines.page_of_lines_matching(
+                self.database, search, page_size=page_size, page_token=page_token
+            )
         return lines.page_of_lines(self.database, page_size=page_size, page_token=page_token)
+
+    def lines_overview(
+        self, *, page_size: int = 50, page_token: str | None = None, search: str | None = None
+    ) -> ListingPage[LineOverview]:
+        """:meth:`lines_page` with each line's newest and promoted version records:
+        what a list of lines shows, one row per line."""
+        found = self.lines_page(page_size=page_size, page_token=page_token, search=search)
+        return ListingPage(lines.overviews(self.database, found.items), found.next_page_token)
+
+    def unnamed_page(
+        self, *, page_size: int = 50, page_token: str | None = None, search: str | None = None
+    ) -> ListingPage[ModelRecord]:
+        """The newest version of each line without a name, in id order (``search``: in
+        its title): where a list of lines shows the models outside any named line."""
+        return lines.page_of_unnamed(
+            self.database, search, page_size=page_size, page_token=page_token
+        )
 
     def name_line(self, model_ref: str, name: str) -> LineSummary:
         """Name the (unnamed) line of a model, e.g. one registered before lines had names."""

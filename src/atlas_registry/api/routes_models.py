@@ -320,11 +320,18 @@ async def lines(
     request: Request,
     page_size: int = Query(MAX_PAGE, ge=1, le=MAX_PAGE),
     page_token: str | None = None,
+    search: str | None = None,
     access: Access = Depends(reader),
 ) -> Response:
-    """Named lines in name order, each with its latest and promoted version, paged."""
+    """Named lines in name order, each with its latest and promoted version, paged.
+
+    ``search``: only the lines whose name, or a version's title, holds it
+    (ASCII letters in either case).
+    """
     page = await access.run(
-        lambda found, _caller: found.lines_page(page_size=page_size, page_token=page_token)
+        lambda found, _caller: found.lines_page(
+            page_size=page_size, page_token=page_token, search=search
+        )
     )
     return link_next(request, _json(page.to_dict()), "page_token", page.next_page_token)
 

@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from atlas_registry import ModelRecord, TransitionResult
+from atlas_registry import LineEvent, ModelRecord, TransitionResult
 from atlas_registry.cli.common import DbOption, JsonOption, PolicyOption, call, stdout, table
 from atlas_registry.cli.models import ModelId
-from atlas_registry.lifecycle import LineEvent
 
 ACTOR_ENV_VAR = "ATLAS_REGISTRY_ACTOR"
 

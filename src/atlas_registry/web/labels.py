@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from atlas_registry.lines import version_label
+from atlas_registry import version_label
 
 FIELD_LABELS = {
     "id": "Id",

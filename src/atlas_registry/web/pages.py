@@ -13,12 +13,18 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from atlas_registry import MAX_PAGE, ModelRecord, Registry, RegistryError
+from atlas_registry import (
+    MAX_PAGE,
+    LineOverview,
+    ModelRecord,
+    Registry,
+    RegistryError,
+    VersionName,
+)
 from atlas_registry.api.deps import Access, Caller, reader
-from atlas_registry.lines import VersionName
 from atlas_registry.web.graph import lineage_svg, trend_svg
 from atlas_registry.web.labels import field_label, model_version, training_window, when
 from atlas_registry.web.render import ENV, page
@@ -80,8 +86,76 @@ def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | No
     return next(iter(metrics.items()), None)
 
 
+LINES_PER_PAGE = 50
+# The query string of the list of every version: a link made for it before lines
+# had a page of their own still lands on it.
+VERSION_QUERY = frozenset({*FILTERS, "external", "latest_only"})
+
+
 @router.get("/", response_class=HTMLResponse)
-def models_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
+def models_page(request: Request, access: Access = Depends(reader)) -> Response:
+    """One row per model line (like a registered-models list), versions one click away;
+    a search box; the models outside any named line below, each paged on its own."""
+    if VERSION_QUERY & set(request.query_params):
+        return RedirectResponse("/versions?" + request.url.query, status_code=307)
+
+    def build(found: Registry) -> HTMLResponse:
+        query = {name: value.strip() for name, value in request.query_params.items()}
+        search = query.get("search") or None
+        lines = found.lines_overview(
+            page_size=LINES_PER_PAGE, page_token=query.get("page_token") or None, search=search
+        )
+        outside = found.unnamed_page(
+            page_size=LINES_PER_PAGE, page_token=query.get("outside_token") or None, search=search
+        )
+        shown = [m.id for row in lines.items for m in (row.latest, row.promoted) if m]
+        shown += [m.id for m in outside.items]
+        held = {item.artifact_id for item in found.list_reviews("open", artifact_ids=shown)}
+        kept = {k: v for k, v in query.items() if v}
+        return page(
+            request,
+            "models.html",
+            title="Models",
+            rows=[_line_row(found, row, held) for row in lines.items],
+            outside=[_version_row(found, m, held) for m in outside.items],
+            search=search or "",
+            next_url=_next(kept, "page_token", lines.next_page_token),
+            outside_next_url=_next(kept, "outside_token", outside.next_page_token),
+            json_url="/api/v1/lines" + (f"?{urlencode({'search': search})}" if search else ""),
+        )
+
+    return _guarded(request, access, build)
+
+
+def _next(kept: dict[str, str], token_name: str, token: str | None) -> str | None:
+    """The link to the next page of one listing, every other state of the page kept."""
+    return "/?" + urlencode({**kept, token_name: token}) if token else None
+
+
+def _version_row(found: Registry, model: ModelRecord, held: set[str]) -> dict[str, Any]:
+    return {
+        "model": model,
+        "pin": _pin(model),
+        "metric": _primary_metric(model, found),
+        "held": model.id in held,
+    }
+
+
+def _line_row(found: Registry, line: LineOverview, held: set[str]) -> dict[str, Any]:
+    """A line as its row shows it: the promoted version's metric and pin, else the newest's."""
+    shown = line.promoted or line.latest
+    return {
+        "line": line.summary,
+        "latest": line.latest,
+        "promoted": line.promoted,
+        "metric": _primary_metric(shown, found) if shown else None,
+        "pin": _pin(shown) if shown else None,
+        "held": any(m.id in held for m in (line.latest, line.promoted) if m),
+    }
+
+
+@router.get("/versions", response_class=HTMLResponse)
+def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
         # A filter typed with a space around it ("agent-7 ") means the word, as a
         # person reads it; the API's own filters stay exact.
@@ -105,15 +179,15 @@ def models_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         kept = {k: v for k, v in query.items() if v and k != "page_token"}
         next_url = None
         if result.next_page_token:
-            next_url = "/?" + urlencode({**kept, "page_token": result.next_page_token})
+            next_url = "/versions?" + urlencode({**kept, "page_token": result.next_page_token})
         # Only what the API takes: it refuses a parameter it does not know (a link's utm_...).
         api = {k: v for k, v in kept.items() if k in FILTERS or k == "latest_only"}
         if external is not None:
             api["is_external"] = str(external).lower()
         return page(
             request,
-            "models.html",
-            title="Models",
+            "versions.html",
+            title="Versions",
             rows=rows,
             query=query,
             states=STATES,
@@ -214,7 +288,8 @@ COMPARED_AT_MOST = 6  # columns a screen can hold side by side
 def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
         # "a, b" as people type it; a model named twice is shown once.
-        asked = request.query_params.get("ids") or ""
+        # A ticked list sends ids=a&ids=b; a typed one "a, b": both are read.
+        asked = ",".join(request.query_params.getlist("ids"))
         named = list(dict.fromkeys(r.strip() for r in asked.split(",") if r.strip()))
         refs = named[:COMPARED_AT_MOST]
         only_differences = request.query_params.get("diff") == "1"
