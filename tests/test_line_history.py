@@ -59,6 +59,8 @@ def test_a_lines_history_holds_every_version_and_the_rollback(registry: Registry
         )
     assert [e.event.artifact_id for e in registry.line_history("ad-risk")][-2:] == [v1, v3]
     assert registry.line_history(v2)[4].to_dict()["version"] == "ad-risk@1"
+    # A supersession's note names its successor as a person does, not by its id.
+    assert registry.line_history(v2)[1].event.notes == "superseded by ad-risk@2"
     # `history LINE` is the whole line; `history LINE@N` and an id one version.
     assert len(registry.history_of("ad-risk")) == 6
     assert [e.version.label for e in registry.history_of("ad-risk@2")] == ["ad-risk@2"] * 2

@@ -28,7 +28,7 @@ from atlas_registry.errors import (
     PromotionGateError,
     Violation,
 )
-from atlas_registry.lines import VersionName, line_names, lock_lines
+from atlas_registry.lines import VersionName, line_names, lock_lines, version_label
 from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.recorded_text import optional_notes, required_text
@@ -353,7 +353,9 @@ def promote_checked_in(
     """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
     model = gated.model
     retired = [m.id for m in gated.promoted if m.id != model.id]
-    moves = [_Move(old, "promoted", "superseded", f"superseded by {model.id}") for old in retired]
+    # Named as a person names the version (line@N), as a rollback's note names its version.
+    successor = version_label(model.line_name, model.version_number, model.id)
+    moves = [_Move(old, "promoted", "superseded", f"superseded by {successor}") for old in retired]
     moves.append(_Move(model.id, "candidate", "promoted", notes, overridden))
     return _apply(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
 
