@@ -618,10 +618,12 @@ def overviews(db: Database, summaries: Sequence[LineSummary]) -> list[LineOvervi
 
 
 # The newest version of each line that has no name: what a list of lines shows for
-# models outside any named line, in id order.
+# models outside any named line, in id order. "|| ''" keeps SQLite off the type
+# index, from which it would read every model and sort them: walking the key in
+# id order stops once a page is found.
 _UNNAMED_LATEST = """
 SELECT a.id FROM artifacts a JOIN model_versions mv ON mv.artifact_id = a.id
-WHERE a.is_latest = 1 AND a.artifact_type = 'model'
+WHERE a.is_latest = 1 AND a.artifact_type || '' = 'model'
 AND NOT EXISTS (SELECT 1 FROM model_lines n WHERE n.root_id = COALESCE(a.lineage_id, a.id))"""
 
 
