@@ -127,7 +127,7 @@ def guarded_page(page: Any, site: str) -> Iterator[Any]:
 
 def test_filtering_updates_the_url_and_back_restores_it(guarded_page: Any, site: str) -> None:
     page = guarded_page
-    page.goto(site + "/")
+    page.goto(site + "/versions")
     everything = page.locator("table.models tbody tr").count()
     page.select_option("select[name=promotion_state]", "candidate")
     page.click("button[type=submit]")
@@ -135,7 +135,7 @@ def test_filtering_updates_the_url_and_back_restores_it(guarded_page: Any, site:
     candidates = page.locator("table.models tbody tr").count()
     assert 0 < candidates < everything
     page.go_back()
-    page.wait_for_url(site + "/")
+    page.wait_for_url(site + "/versions")
     assert page.locator("table.models tbody tr").count() == everything
     page.go_forward()
     assert page.locator("select[name=promotion_state]").input_value() == "candidate"

@@ -93,7 +93,7 @@ def local_page(page: Any) -> Iterator[Any]:
 
 
 def _ranked(page: Any) -> list[str]:
-    titles: list[str] = page.locator("tr.entry td:nth-child(3)").all_inner_texts()
+    titles: list[str] = page.locator("tr.entry td:nth-child(3) .title").all_inner_texts()
     return [t.strip() for t in titles]
 
 

@@ -38,8 +38,14 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
-from atlas_registry.lifecycle import PromotionEvent, TransitionResult
-from atlas_registry.lines import LinePage, LineSummary
+from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lines import (
+    LineOverview,
+    LinePage,
+    LineSummary,
+    VersionName,
+    version_label,
+)
 from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
 from atlas_registry.metric_directions import MetricDirections, asking_how
 from atlas_registry.migration_runner import Migration, MigrationState
@@ -121,6 +127,8 @@ __all__ = [
     "IllegalTransitionError",
     "InputError",
     "LeaderboardEntry",
+    "LineEvent",
+    "LineOverview",
     "LinePage",
     "LineSummary",
     "Lineage",
@@ -155,6 +163,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "ValidationError",
     "ValueRejectedError",
+    "VersionName",
     "Violation",
     "asking_how",
     "batch_registrations",
@@ -165,5 +174,6 @@ __all__ = [
     "target_file",
     "validate_metadata",
     "validate_registration",
+    "version_label",
     "visible_text",
 ]
