@@ -150,7 +150,11 @@ def import_mlflow(
     ] = None,
     assignments: Annotated[
         list[str] | None,
-        typer.Option("--set", help="field=value for every version imported (repeatable)."),
+        typer.Option(
+            "--set",
+            help="field=value, a default for every version imported; a model's own atlas. "
+            "tags win over it (repeatable).",
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Report what it would do; write nothing.")
@@ -161,7 +165,8 @@ def import_mlflow(
     """Register an MLflow registry's models as lines, in version order; exit 1 if any is held.
 
     Aliases champion/production (or the Production stage) are promoted through
-    the gate. A second import changes nothing.
+    the gate. --set fills in what a model's atlas. tags do not say. A second
+    import changes nothing.
     """
 
     def work(registry: Registry) -> MlflowImport:

@@ -5,8 +5,15 @@ who ran it and when. It does not record what the registry's schema requires
 about the model itself (family, parameter count, training and evaluation
 data). Those come from ``atlas.FIELD`` tags on the registered model or the
 version (a version's tag wins; values are JSON where they read as JSON), or
-from ``--set FIELD=VALUE`` on the import (which wins over both). A version
-still missing a required fact is held, with every gap listed.
+from ``--set FIELD=VALUE`` on the import: a default for every model of the
+run, so a model's own tags win over it. A version still missing a required
+fact is held, with every gap listed.
+
+What MLflow users rely on and the registry has no field for yet (the
+version's source URI, the aliases naming it, the registered model's
+description, the run's ``mlflow.source.name``) is kept under
+``extensions.mlflow``. Params, which MLflow stores as text, become numbers or
+booleans only where the text says so unambiguously (:func:`param_value`).
 """
 
 from __future__ import annotations
@@ -14,7 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
 from atlas_registry.backfill.extract import repository_url
@@ -94,6 +104,70 @@ REGISTRATION_FIELDS = (
 )
 
 
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+# Integers beyond this lose digits in JavaScript and other doubles-only JSON readers.
+_EXACT_INTEGER = 2**53 - 1
+_BOOLEANS = {"true": True, "True": True, "false": False, "False": False}
+
+
+def param_value(text: str) -> Any:
+    """An MLflow param (always text) as the value it unambiguously writes, else the text.
+
+    An integer without leading zeros (up to 2**53 - 1), a finite decimal or
+    exponent number that reads back exactly as a double, and ``true``/``false``
+    (``True``/``False`` as Python logs them) are converted; ``007``, ``1_000``,
+    ``nan``, ``0.1000000000000000001``, ``None`` and the rest stay text.
+    """
+    if text in _BOOLEANS:
+        return _BOOLEANS[text]
+    if _INTEGER.fullmatch(text):
+        number = int(text)
+        return number if abs(number) <= _EXACT_INTEGER else text
+    if _DECIMAL.fullmatch(text):
+        value = float(text)
+        if math.isfinite(value) and Decimal(repr(value)) == Decimal(text):
+            return value
+    return text
+
+
+# A relative path of file names (``train.py``, ``./src/fit.R``): no scheme, drive, ``~`` or
+# ``-c``/``<stdin>`` as Python reports a script it was not given as a file.
+_RELATIVE_FILE = re.compile(
+    r"(?:\./)?[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*"
+)
+
+
+def entrypoint_of(source_name: str | None) -> str | None:
+    """``mlflow.source.name`` as a code entrypoint, when it is a path inside a repository.
+
+    MLflow records the script as it was started: ``train.py`` is a path in
+    the checkout; an absolute path, a notebook path, a ``file://`` or git URL
+    names a place on one machine or elsewhere, not a file at the commit. The
+    text is kept as ``extensions.mlflow.source_name`` either way.
+    """
+    if not source_name or len(source_name) > 500 or not _RELATIVE_FILE.fullmatch(source_name):
+        return None
+    return None if ".." in PurePosixPath(source_name).parts else source_name
+
+
+def _mlflow_facts(version: MlflowVersion) -> dict[str, Any]:
+    """What MLflow says about the version that has no registry field yet, under ``mlflow``."""
+    facts: dict[str, Any] = {
+        "model": version.model,
+        "version": version.version,
+        "run_id": version.run_id,
+    }
+    optional = {
+        "source": version.source,
+        "aliases": list(version.aliases),
+        "model_description": version.model_description,
+        "source_name": version.run_tags.get("mlflow.source.name"),
+    }
+    facts.update({key: value for key, value in optional.items() if value})
+    return facts
+
+
 def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[str, Any]:
     """The metadata MLflow's records, the ``atlas.`` tags and the person's ``--set`` make."""
     metadata: dict[str, Any] = {}
@@ -110,14 +184,14 @@ def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[st
     if version.run_id:
         config: dict[str, Any] = {"procedure": f"MLflow run {version.run_id}"}
         if version.params:
-            config["hyperparameters"] = dict(version.params)
+            config["hyperparameters"] = {k: param_value(v) for k, v in version.params.items()}
         metadata["training_config"] = config
     metadata["extensions"] = {
-        "mlflow": {"model": version.model, "version": version.version, "run_id": version.run_id},
+        "mlflow": _mlflow_facts(version),
         **({"mlflow_tags": _kept_tags(version)} if _kept_tags(version) else {}),
     }
-    tagged = _tagged(version)
-    for key, value in {**tagged, **assignments}.items():
+    # --set is a default for every model of the run: a model's own tags win over it.
+    for key, value in {**assignments, **_tagged(version)}.items():
         if key not in REGISTRATION_FIELDS:
             metadata[key] = value
     return metadata
@@ -126,7 +200,7 @@ def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[st
 def registration_for(
     version: MlflowVersion, source: str, line: str, assignments: dict[str, Any]
 ) -> ModelRegistration:
-    tagged = {**_tagged(version), **assignments}
+    tagged = {**assignments, **_tagged(version)}
     return ModelRegistration(
         artifact_id=model_id_for(source, version.model, version.version),
         title=f"{version.model} v{version.version}"[:200],
@@ -138,7 +212,8 @@ def registration_for(
         or repository_url(version.run_tags.get("mlflow.source.git.repoURL")),
         code_commit_sha=_text_or_none(tagged.get("code_commit_sha"))
         or version.run_tags.get("mlflow.source.git.commit"),
-        code_entrypoint=_text_or_none(tagged.get("code_entrypoint")),
+        code_entrypoint=_text_or_none(tagged.get("code_entrypoint"))
+        or entrypoint_of(version.run_tags.get("mlflow.source.name")),
         training_started_at=_iso(version.started_ms),
         training_completed_at=_iso(version.ended_ms),
         trained_by=_text_or_none(tagged.get("trained_by")) or version.user,
