@@ -587,6 +587,13 @@ def test_a_card_with_several_results_is_refused_naming_each(
         )
     assert f"but the card reports results 1 to {count}" in str(beyond.value)
     assert registry.list_models() == []
+    # Once one result is imported, the card still names them all when none is chosen.
+    registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS, result=1)
+    with pytest.raises(ValidationError) as again:
+        registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS)
+    assert "result" in again.value.paths
+    # Neither a result not chosen nor its absent metrics are listed as missing facts.
+    assert not {"evaluation_dataset", "evaluation_metrics"} & set(again.value.paths)
 
 
 def test_each_result_keeps_its_own_data_set_split_and_values(
@@ -624,7 +631,8 @@ def test_each_result_keeps_its_own_data_set_split_and_values(
     kept = test_split.metadata["extensions"]["hf_eval"]
     assert (kept["verified"], kept["metric_name.wer"]) == (["wer"], "Test WER")
     # Written out again, the card says the same split, config and revision.
-    [written] = ModelCard(registry.model_card(test_split.id)).data.eval_results
+    data: Any = ModelCard(registry.model_card(test_split.id)).data
+    [written] = data.eval_results
     assert (written.dataset_split, written.dataset_config, written.metric_value) == (
         "test",
         "nl",

@@ -129,11 +129,14 @@ def _again(
 
     The card is read again so the report names the result it holds and any
     fact this run's additions would have given otherwise; a run that gives
-    too little (no ``--set``) still finds the version it made before.
+    too little (no ``--set``) still finds the version it made before, but a
+    card of several results still needs ``--result``.
     """
     try:
         reading = _reading(db, content, source, request, validator)
-    except ValidationError:
+    except ValidationError as refused:
+        if "result" in refused.paths:  # which result is meant is the person's to say, every time
+            raise
         return CardImport(earlier, "already_imported", request.result, None)
     wanted, stored = _comparable(reading.registration.metadata), _comparable(earlier.metadata)
     differs = sorted(k for k in set(wanted) | set(stored) if wanted.get(k) != stored.get(k))

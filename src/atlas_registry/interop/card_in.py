@@ -163,7 +163,8 @@ def card_registration(
     if extensions:
         metadata["extensions"] = extensions
     _apply(metadata, values)
-    problems += validator.violations(metadata)
+    unchosen = {"evaluation_dataset", "evaluation_metrics"} if result_problems else set()
+    problems += [v for v in validator.violations(metadata) if v.path not in unchosen]
     if problems:
         raise ValidationError(
             f"{source} cannot be registered as it is; give what the card does not say "
