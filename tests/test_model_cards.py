@@ -354,6 +354,15 @@ def test_a_card_written_out_replaces_only_a_card_of_the_same_line(
     assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == other.id
 
 
+def test_a_device_where_the_card_goes_is_refused_unread(registry: Registry, tmp_path: Path) -> None:
+    """The README.md read to find whose card it is may be a link to ``/dev/zero``."""
+    model = registry.register_model(ModelRegistration(title="a", metadata=logistic_regression()))
+    (tmp_path / "README.md").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="not a regular file"):
+        registry.export_card(model.id, tmp_path)
+    assert (tmp_path / "README.md").is_symlink()
+
+
 def test_the_card_of_a_rejected_or_superseded_version_says_so(
     registry: Registry, db_url: str, tmp_path: Path
 ) -> None:

@@ -23,7 +23,7 @@ from atlas_registry.errors import InputError
 from atlas_registry.lifecycle import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord
 from atlas_registry.shown_text import BIDI_CONTROLS, visible_text
-from atlas_registry.whole_files import written_whole
+from atlas_registry.whole_files import target_file, written_whole
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -291,6 +291,11 @@ def export_card(facts: CardFacts, folder: Path | None, *, force: bool) -> CardEx
 _ATLAS_CARD = re.compile(r"\A---\n(?:(?!---\n).*\n)*?atlas_registry:\n  id: ([^\n]*)\n")
 
 
+# How much of an existing README.md is read to find the card's id: more than the front
+# matter of a card with the schema's 100 metrics, never a whole large file.
+_FRONT_MATTER_BYTES = 1 << 20
+
+
 def card_model_of(existing: str) -> str | None:
     """The registry id a card this registry wrote names, or None for any other file."""
     found = _ATLAS_CARD.match(existing)
@@ -303,8 +308,8 @@ def write_card_file(folder: Path, facts: CardFacts, text: str, *, force: bool) -
     ``--out .`` in a project's own folder would otherwise replace its README
     with no word, and ``--out cards/`` another model's card.
     """
-    target = folder / "README.md"
     try:
+        target = target_file(folder / "README.md")  # a device is refused before it is read
         if target.exists() and not force:
             _refuse_foreign(target, facts)
         with written_whole(target) as handle:
@@ -315,7 +320,8 @@ def write_card_file(folder: Path, facts: CardFacts, text: str, *, force: bool) -
 
 def _refuse_foreign(target: Path, facts: CardFacts) -> None:
     """Refuse to replace a file that is not a card of one of this line's versions."""
-    named = card_model_of(target.read_text("utf-8", errors="replace"))
+    with target.open("rb") as handle:  # the registry's block is in the front matter, near the top
+        named = card_model_of(handle.read(_FRONT_MATTER_BYTES).decode("utf-8", errors="replace"))
     if named is None:
         raise InputError(
             f"{target} exists and is not a model card this registry wrote; "
