@@ -335,3 +335,85 @@ def test_a_database_that_is_not_an_mlflow_store_is_refused_untouched(
         registry.import_mlflow(db_url, dry_run=True)
     assert "nothing was read or written" in str(refused.value)
     assert tables() == before
+
+
+def test_what_mlflow_allows_and_the_schema_cannot_hold_is_named_not_held(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """A run with `optimizer/lr`, 200+ params or a long description was held with no way out."""
+    uri, client, _ = _store_of_one(tmp_path, "autologged")
+    [version] = client.search_model_versions("name='autologged'")
+    run_id = version.run_id
+    client.log_param(run_id, "optimizer/lr", "0.001")
+    client.log_param(run_id, "prompt", "x" * 3000)
+    for index in range(200):
+        client.log_param(run_id, f"p{index:03d}", str(index))
+    client.update_registered_model("autologged", description="d" * 2500)
+    client.set_registered_model_tag("autologged", "notes", "n" * 2500)
+    [entry] = registry.import_mlflow(uri).versions
+    assert entry.status == "imported", entry.problems
+    model = registry.get_model(entry.model_id or "")
+    kept = model.metadata["training_config"]["hyperparameters"]
+    assert len(kept) == 200
+    assert (kept["C"], kept["max_iter"], kept["p000"]) == (0.5, 100, 0)
+    facts = model.metadata["extensions"]["mlflow"]
+    logged = len(PARAMS) + 202
+    assert facts["params_logged"] == logged
+    assert {"optimizer/lr", "prompt"} <= set(facts["params_not_kept"])
+    assert len(facts["params_not_kept"]) == logged - 200
+    described = facts["model_description"]
+    assert len(described) == 2000
+    assert described.startswith("ddd")
+    assert described.endswith("[cut here: 2,500 characters in MLflow]")
+    assert model.metadata["extensions"]["mlflow_tags"]["notes"].endswith(
+        "2,500 characters in MLflow]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("-3", -3),
+        ("9007199254740991", 9007199254740991),
+        ("9007199254740992", "9007199254740992"),
+        ("1E5", 100000.0),
+        ("0.30000000000000004", 0.30000000000000004),
+        ("1_000", "1_000"),
+        (" 5", " 5"),
+        (".5", ".5"),
+        ("1.", "1."),
+        ("inf", "inf"),
+        ("1e999", "1e999"),
+        ("TRUE", "TRUE"),
+        ("[1, 2]", "[1, 2]"),
+        ("", ""),
+    ],
+)
+def test_a_param_is_typed_only_where_its_text_is_unambiguous(text: str, value: Any) -> None:
+    from atlas_registry.interop.mlflow_values import param_value
+
+    converted = param_value(text)
+    assert (converted, type(converted)) == (value, type(value))
+
+
+@pytest.mark.parametrize(
+    ("name", "entrypoint"),
+    [
+        ("train.py", "train.py"),
+        ("./src/fit.R", "./src/fit.R"),
+        ("/home/ada/ad-risk/train.py", None),
+        ("file:///home/ada/ad-risk", None),
+        ("https://github.com/example-lab/ad-risk#training", None),
+        ("C:\\Users\\ada\\train.py", None),
+        ("../train.py", None),
+        ("~/train.py", None),
+        ("-c", None),
+        ("<stdin>", None),
+    ],
+)
+def test_only_a_path_inside_the_checkout_is_an_entrypoint(
+    name: str, entrypoint: str | None
+) -> None:
+    from atlas_registry.interop.mlflow_mapping import entrypoint_of
+
+    assert entrypoint_of(name) == entrypoint

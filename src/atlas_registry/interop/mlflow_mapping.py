@@ -13,7 +13,8 @@ What MLflow users rely on and the registry has no field for yet (the
 version's source URI, the aliases naming it, the registered model's
 description, the run's ``mlflow.source.name``) is kept under
 ``extensions.mlflow``. Params, which MLflow stores as text, become numbers or
-booleans only where the text says so unambiguously (:func:`param_value`).
+booleans only where the text says so unambiguously; what the schema cannot
+hold as MLflow wrote it is named, not bent (:mod:`mlflow_values`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import json
 import math
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -31,6 +31,7 @@ from atlas_registry.backfill.extract import repository_url
 from atlas_registry.backfill.review import json_or_text
 from atlas_registry.errors import Violation
 from atlas_registry.interop.mlflow_source import MlflowVersion
+from atlas_registry.interop.mlflow_values import fitted_text, hyperparameters
 from atlas_registry.lines import slug_of
 from atlas_registry.records import ModelRegistration
 from atlas_registry.registration_checks import prepare
@@ -89,7 +90,7 @@ def _kept_tags(version: MlflowVersion) -> dict[str, str]:
     for tags in (version.model_tags, version.tags):
         for key, value in tags.items():
             if not key.startswith(("mlflow.", TAG_PREFIX)):
-                kept[key] = value
+                kept[key] = fitted_text(value)
     return kept
 
 
@@ -102,33 +103,6 @@ REGISTRATION_FIELDS = (
     "gpu_allocation_id",
     "version_tag",
 )
-
-
-_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-# Integers beyond this lose digits in JavaScript and other doubles-only JSON readers.
-_EXACT_INTEGER = 2**53 - 1
-_BOOLEANS = {"true": True, "True": True, "false": False, "False": False}
-
-
-def param_value(text: str) -> Any:
-    """An MLflow param (always text) as the value it unambiguously writes, else the text.
-
-    An integer without leading zeros (up to 2**53 - 1), a finite decimal or
-    exponent number that reads back exactly as a double, and ``true``/``false``
-    (``True``/``False`` as Python logs them) are converted; ``007``, ``1_000``,
-    ``nan``, ``0.1000000000000000001``, ``None`` and the rest stay text.
-    """
-    if text in _BOOLEANS:
-        return _BOOLEANS[text]
-    if _INTEGER.fullmatch(text):
-        number = int(text)
-        return number if abs(number) <= _EXACT_INTEGER else text
-    if _DECIMAL.fullmatch(text):
-        value = float(text)
-        if math.isfinite(value) and Decimal(repr(value)) == Decimal(text):
-            return value
-    return text
 
 
 # A relative path of file names (``train.py``, ``./src/fit.R``): no scheme, drive, ``~`` or
@@ -164,7 +138,12 @@ def _mlflow_facts(version: MlflowVersion) -> dict[str, Any]:
         "model_description": version.model_description,
         "source_name": version.run_tags.get("mlflow.source.name"),
     }
-    facts.update({key: value for key, value in optional.items() if value})
+    facts.update(
+        {key: fitted_text(v) if isinstance(v, str) else v for key, v in optional.items() if v}
+    )
+    _, left = hyperparameters(version.params)
+    if left:
+        facts.update(params_not_kept=left, params_logged=len(version.params))
     return facts
 
 
@@ -184,7 +163,9 @@ def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[st
     if version.run_id:
         config: dict[str, Any] = {"procedure": f"MLflow run {version.run_id}"}
         if version.params:
-            config["hyperparameters"] = {k: param_value(v) for k, v in version.params.items()}
+            kept, _ = hyperparameters(version.params)
+            if kept:
+                config["hyperparameters"] = kept
         metadata["training_config"] = config
     metadata["extensions"] = {
         "mlflow": _mlflow_facts(version),
