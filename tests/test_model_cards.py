@@ -620,6 +620,9 @@ def test_each_result_keeps_its_own_data_set_split_and_values(
         "description": "HellaSwag (10-Shot) (split validation)",
     }
     assert metadata["extensions"]["hf_eval"]["dataset_args"] == '{"num_few_shot": 10}'
+    [written] = _front(registry.model_card(hellaswag.model.id))["model-index"][0]["results"]
+    assert written["dataset"]["args"] == {"num_few_shot": 10}
+    assert written["dataset"]["split"] == "validation"
     mmlu = registry.import_card(
         board, revision=REVISION, source_url=HUB, assignments=SETS, result=3
     ).model.metadata

@@ -107,10 +107,11 @@ def _evaluated(metadata: dict[str, Any], dataset: str) -> dict[str, Any]:
     return kept
 
 
-def _metric_args(evaluated: dict[str, Any], name: str) -> Any:
+def _json_kept(evaluated: dict[str, Any], key: str) -> Any:
+    """A structured value ``card_results`` kept as JSON text (``args``), read back."""
     import json
 
-    raw = evaluated.get(f"metric_args.{name}")
+    raw = evaluated.get(key)
     if not isinstance(raw, str):
         return None
     try:
@@ -140,10 +141,11 @@ def card_data(facts: CardFacts) -> Any:
             ),
             dataset_config=evaluated.get("dataset_config"),
             dataset_split=evaluated.get("dataset_split"),
-            dataset_revision=evaluation.get("version"),
+            dataset_revision=evaluated.get("dataset_revision"),
             metric_type=name,
             metric_value=value,
-            metric_args=_metric_args(evaluated, name),
+            dataset_args=_json_kept(evaluated, "dataset_args"),
+            metric_args=_json_kept(evaluated, f"metric_args.{name}"),
         )
         for name, value in sorted((model.eval_metrics or {}).items())
     ]
