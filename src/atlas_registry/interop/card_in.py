@@ -166,9 +166,10 @@ def card_registration(
     unchosen = {"evaluation_dataset", "evaluation_metrics"} if result_problems else set()
     problems += [v for v in validator.violations(metadata) if v.path not in unchosen]
     if problems:
+        choose = "choose one of its results with --result N; " if result_problems else ""
         raise ValidationError(
-            f"{source} cannot be registered as it is; give what the card does not say "
-            "with --set field=value",
+            f"{source} cannot be registered as it is; {choose}give what the card does not "
+            "say with --set field=value",
             problems,
         )
     title = str(data.model_name or own.get("title") or Path(source).parent.name or "model")
