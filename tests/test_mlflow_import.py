@@ -164,9 +164,9 @@ def test_what_mlflow_users_rely_on_is_kept_under_extensions(
         kept[number] = model.metadata["extensions"]["mlflow"]
         assert kept[number]["source"] == f"runs:/{kept[number]['run_id']}/model"
         assert kept[number]["model_description"] == "Conversion to AD within 3 years."
-    assert "aliases" not in kept[1]
-    assert kept[2]["aliases"] == ["champion"]
-    assert kept[3]["aliases"] == ["shadow", "staging"]
+    assert "aliases_at_import" not in kept[1]
+    assert kept[2]["aliases_at_import"] == ["champion"]
+    assert kept[3]["aliases_at_import"] == ["shadow", "staging"]
     assert [kept[n]["source_name"] for n in (1, 2, 3)] == [
         "train.py",
         "/home/ada/ad-risk/train.py",
@@ -348,6 +348,8 @@ def test_what_mlflow_allows_and_the_schema_cannot_hold_is_named_not_held(
     client.log_param(run_id, "prompt", "x" * 3000)
     for index in range(200):
         client.log_param(run_id, f"p{index:03d}", str(index))
+    client.log_metric(run_id, "val/AUROC", 0.91)
+    client.log_metric(run_id, "brier", float("nan"))
     client.update_registered_model("autologged", description="d" * 2500)
     client.set_registered_model_tag("autologged", "notes", "n" * 2500)
     [entry] = registry.import_mlflow(uri).versions
@@ -361,6 +363,8 @@ def test_what_mlflow_allows_and_the_schema_cannot_hold_is_named_not_held(
     assert facts["params_logged"] == logged
     assert {"optimizer/lr", "prompt"} <= set(facts["params_not_kept"])
     assert len(facts["params_not_kept"]) == logged - 200
+    assert model.metadata["evaluation_metrics"] == {"auroc": 0.9}
+    assert facts["metrics_not_kept"] == ["brier", "val/AUROC"]
     described = facts["model_description"]
     assert len(described) == 2000
     assert described.startswith("ddd")

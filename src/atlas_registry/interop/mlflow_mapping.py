@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -31,7 +30,7 @@ from atlas_registry.backfill.extract import repository_url
 from atlas_registry.backfill.review import json_or_text
 from atlas_registry.errors import Violation
 from atlas_registry.interop.mlflow_source import MlflowVersion
-from atlas_registry.interop.mlflow_values import fitted_text, hyperparameters
+from atlas_registry.interop.mlflow_values import evaluation_metrics, fitted_text, hyperparameters
 from atlas_registry.lines import slug_of
 from atlas_registry.records import ModelRegistration
 from atlas_registry.registration_checks import prepare
@@ -134,7 +133,7 @@ def _mlflow_facts(version: MlflowVersion) -> dict[str, Any]:
     }
     optional = {
         "source": version.source,
-        "aliases": list(version.aliases),
+        "aliases_at_import": list(version.aliases),
         "model_description": version.model_description,
         "source_name": version.run_tags.get("mlflow.source.name"),
     }
@@ -144,17 +143,16 @@ def _mlflow_facts(version: MlflowVersion) -> dict[str, Any]:
     _, left = hyperparameters(version.params)
     if left:
         facts.update(params_not_kept=left, params_logged=len(version.params))
+    _, unfit = evaluation_metrics(version.metrics)
+    if unfit:
+        facts.update(metrics_not_kept=unfit)
     return facts
 
 
 def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[str, Any]:
     """The metadata MLflow's records, the ``atlas.`` tags and the person's ``--set`` make."""
     metadata: dict[str, Any] = {}
-    metrics = {
-        name: value
-        for name, value in version.metrics.items()
-        if isinstance(value, int | float) and math.isfinite(value)
-    }
+    metrics, _ = evaluation_metrics(version.metrics)
     if metrics:
         metadata["evaluation_metrics"] = metrics
     framework = _framework(version)

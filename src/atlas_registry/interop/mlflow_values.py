@@ -12,7 +12,8 @@ what MLflow allows, with no way to change a finished run; instead:
 - a param the schema cannot hold as it is (its name, its length, past the
   200th) is not altered: its name is listed under
   ``extensions.mlflow.params_not_kept``, so the version says what it lacks
-  (the run id says where to find it);
+  (the run id says where to find it); so is a metric (``val/AUROC``, a NaN)
+  under ``metrics_not_kept``;
 - a note (a tag, a description) longer than a text may be is kept cut, and
   says where it was cut and how long it is (:func:`fitted_text`).
 
@@ -26,10 +27,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from atlas_registry.patterns import EXTENSION_KEY
+from atlas_registry.patterns import EXTENSION_KEY, METRIC_NAME
 from atlas_registry.validation import load_schema
 
-_DEFINITIONS = load_schema()["definitions"]
+_SCHEMA = load_schema()
+_DEFINITIONS = _SCHEMA["definitions"]
+METRICS_LIMIT: int = _SCHEMA["properties"]["evaluation_metrics"]["maxProperties"]
 TEXT_LIMIT: int = _DEFINITIONS["scalar"]["anyOf"][0]["maxLength"]
 ENTRIES_LIMIT: int = _DEFINITIONS["free_object"]["maxProperties"]
 LIST_LIMIT: int = _DEFINITIONS["flat_value"]["anyOf"][1]["maxItems"]
@@ -70,6 +73,26 @@ def hyperparameters(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         fits = EXTENSION_KEY.fullmatch(name) and len(value) <= TEXT_LIMIT
         if fits and len(kept) < ENTRIES_LIMIT:
             kept[name] = param_value(value)
+        else:
+            left.append(fitted_text(name))
+    return kept, left[:LIST_LIMIT]
+
+
+def evaluation_metrics(metrics: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
+    """The run's metrics the schema holds (a metric name, a finite number), and the others' names.
+
+    ``val/AUROC`` or a NaN is not renamed or dropped without a word: it is
+    named, and a version whose every metric is unfit is held for want of
+    evaluation metrics (an ``atlas.evaluation_metrics`` tag supplies them).
+    """
+    kept: dict[str, float] = {}
+    left: list[str] = []
+    for name in sorted(metrics):
+        value = metrics[name]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        fits = METRIC_NAME.fullmatch(name) and number and math.isfinite(value)
+        if fits and len(kept) < METRICS_LIMIT:
+            kept[name] = value
         else:
             left.append(fitted_text(name))
     return kept, left[:LIST_LIMIT]
