@@ -29,7 +29,9 @@ def card(
     ] = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Replace DIR/README.md even if it is not a model card."),
+        typer.Option(
+            "--force", help="Replace DIR/README.md even if it is not a card of this model's line."
+        ),
     ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
