@@ -696,3 +696,15 @@ def test_the_same_card_imported_again_registers_nothing(
     newer = registry.import_card(path, revision="v2.0.0", source_url=HUB, assignments=sets)
     assert newer.status == "registered"
     assert len(registry.list_models()) == 2
+
+
+def test_a_result_asked_of_a_card_without_results_is_refused(
+    registry: Registry, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        registry.import_card(
+            _card(tmp_path, ONLY_BASE), revision=REVISION, source_url=HUB, result=1
+        )
+    [problem] = [v for v in refused.value.violations if v.path == "result"]
+    assert problem.message == "is 1, but the card reports no model-index results"
+    assert registry.list_models() == []

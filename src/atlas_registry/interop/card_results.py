@@ -147,8 +147,8 @@ def chosen_result(
     if number is not None:
         if 1 <= number <= len(results):
             return results[number - 1], []
-        reported = f"1 to {len(results)}" if results else "none"
-        return None, [Violation("result", f"is {number}, but the card reports results {reported}")]
+        reported = f"results 1 to {len(results)}" if results else "no model-index results"
+        return None, [Violation("result", f"is {number}, but the card reports {reported}")]
     if len(results) <= 1:
         return (results[0] if results else None), []
     problems = [
