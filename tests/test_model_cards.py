@@ -708,3 +708,40 @@ def test_a_result_asked_of_a_card_without_results_is_refused(
     [problem] = [v for v in refused.value.violations if v.path == "result"]
     assert problem.message == "is 1, but the card reports no model-index results"
     assert registry.list_models() == []
+
+
+MALFORMED_INDEX = """---
+model-index:
+- name: m
+  results:
+  - task:
+      type: text-classification
+    dataset:
+      type: imdb
+    metrics:
+    - type: accuracy
+      value: 0.9
+  - task: {}
+    dataset: {type: imdb, name: IMDb}
+    metrics:
+    - type: f1
+    - just text
+---
+"""
+
+
+def test_a_model_index_the_hub_cannot_parse_names_every_gap(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """The Hub's parser said only `KeyError 'name'` and to pass a Python argument."""
+    with pytest.raises(ValidationError) as refused:
+        registry.import_card(_card(tmp_path, MALFORMED_INDEX), revision=REVISION, source_url=HUB)
+    assert "is not in the Hub's format" in refused.value.message
+    assert refused.value.paths == [
+        "model-index[0].results[0].dataset.name",
+        "model-index[0].results[1].task.type",
+        "model-index[0].results[1].metrics[0].value",
+        "model-index[0].results[1].metrics[1]",
+    ]
+    assert "ignore_metadata_errors" not in str(refused.value)
+    assert registry.list_models() == []

@@ -22,7 +22,13 @@ from atlas_registry.backfill.review import json_or_text, parse_assignments, plac
 from atlas_registry.documents import read_text
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_LIBRARY
-from atlas_registry.interop.card_results import CardResult, card_results, chosen_result, hub_url
+from atlas_registry.interop.card_results import (
+    CardResult,
+    card_results,
+    chosen_result,
+    hub_url,
+    refuse_malformed_index,
+)
 from atlas_registry.patterns import SOURCE_VERSION, matches
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import MetadataValidator
@@ -65,12 +71,24 @@ def _refuse_aliases(content: str, source: str) -> None:
         raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
 
 
+def _front_matter(content: str, source: str) -> Any:
+    """The front matter as plain YAML values (aliases were refused before it is loaded)."""
+    import yaml
+
+    text = content.lstrip()[3:].split("\n---", 1)[0]
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
+
+
 def _parsed(content: str, source: str) -> Any:
     from huggingface_hub import ModelCard
 
     if not content.lstrip().startswith("---"):
         return ModelCard(content, ignore_metadata_errors=True).data
     _refuse_aliases(content, source)
+    refuse_malformed_index(_front_matter(content, source), source)
     try:
         return ModelCard(content).data
     except Exception as exc:  # huggingface_hub raises ValueError and yaml's own errors

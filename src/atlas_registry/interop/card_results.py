@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry.errors import Violation
+from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_HOST
 
 # The fields of an EvalResult that say what was evaluated (not which metric).
@@ -161,3 +161,61 @@ def chosen_result(
     ]
     problems += [Violation(f"result {r.number}", r.label()) for r in results]
     return None, problems
+
+
+# What the Hub's model-index format requires, where (the parser fails on the first gap).
+_REQUIRED = {
+    "": ("name", "results"),
+    "result": ("task", "dataset", "metrics"),
+    "task": ("type",),
+    "dataset": ("type", "name"),
+    "metric": ("type", "value"),
+}
+
+
+def refuse_malformed_index(front: Any, source: str) -> None:
+    """Every gap in a ``model-index`` the Hub's parser would stop at, with its path, at once.
+
+    The parser reports only ``KeyError 'name'`` for the first one, and a
+    Python argument to pass; a person needs to know which result lacks what.
+    """
+    index = front.get("model-index") if isinstance(front, dict) else None
+    if index is None:
+        return
+    problems = _missing(index, "model-index", "", list)
+    if not problems:
+        for i, entry in enumerate(index):
+            problems += _entry_problems(entry, f"model-index[{i}]")
+    if problems:
+        raise ValidationError(f"the model-index of {source} is not in the Hub's format", problems)
+
+
+def _entry_problems(entry: Any, where: str) -> list[Violation]:
+    problems = _missing(entry, where, "", dict)
+    if problems or not isinstance(entry["results"], list):
+        return problems or [Violation(f"{where}.results", "must be a list of results")]
+    for j, result in enumerate(entry["results"]):
+        at = f"{where}.results[{j}]"
+        found = _missing(result, at, "result", dict)
+        if found:
+            problems += found
+            continue
+        problems += _missing(result["task"], f"{at}.task", "task", dict)
+        problems += _missing(result["dataset"], f"{at}.dataset", "dataset", dict)
+        metrics = result["metrics"]
+        if not isinstance(metrics, list):
+            problems.append(Violation(f"{at}.metrics", "must be a list of metrics"))
+            continue
+        for k, metric in enumerate(metrics):
+            problems += _missing(metric, f"{at}.metrics[{k}]", "metric", dict)
+    return problems
+
+
+def _missing(node: Any, where: str, kind: str, shape: type) -> list[Violation]:
+    if not isinstance(node, shape):
+        return [Violation(where, f"must be a {'list' if shape is list else 'mapping'}")]
+    if shape is list:
+        return []
+    return [
+        Violation(f"{where}.{key}", "is required") for key in _REQUIRED[kind] if key not in node
+    ]
