@@ -212,9 +212,10 @@ def _entry_problems(entry: Any, where: str) -> list[Violation]:
 
 
 def _missing(node: Any, where: str, kind: str, shape: type) -> list[Violation]:
+    """``node`` is not a ``shape``, or a mapping lacks what a ``kind`` requires."""
     if not isinstance(node, shape):
         return [Violation(where, f"must be a {'list' if shape is list else 'mapping'}")]
-    if shape is list:
+    if not isinstance(node, dict):
         return []
     return [
         Violation(f"{where}.{key}", "is required") for key in _REQUIRED[kind] if key not in node
