@@ -186,6 +186,9 @@ def test_a_models_own_tags_win_over_the_command_lines_defaults(
         "parameter_count=1200000",
         f"training_data={json.dumps([DATA])}",
         f"evaluation_dataset={json.dumps(DATA)}",
+        "code_commit_sha=" + "f" * 40,
+        "code_entrypoint=fit.py",
+        "gpu_allocation_id=alloc-7",
     ]
     found = _by_model(
         registry.import_mlflow(tracking_uri, models=["AD Risk", "celltype-net"], assignments=sets)
@@ -196,6 +199,11 @@ def test_a_models_own_tags_win_over_the_command_lines_defaults(
     untagged = registry.get_model(found[("celltype-net", 1)].model_id or "")
     assert (untagged.model_family, untagged.framework) == ("cnn_classifier", "pytorch")
     assert untagged.metadata["parameter_count"] == 1200000
+    # What MLflow recorded wins too; the default fills only what it did not record.
+    recorded = [registry.get_model(found[("AD Risk", n)].model_id or "") for n in (1, 2)]
+    assert [m.code_commit_sha for m in recorded] == COMMITS[:2]
+    assert [m.code_entrypoint for m in recorded] == ["train.py", "fit.py"]
+    assert {m.gpu_allocation_id for m in recorded} == {"alloc-7"}
 
 
 def test_what_mlflow_does_not_say_is_held_and_later_versions_wait(

@@ -154,8 +154,8 @@ def import_mlflow(
         list[str] | None,
         typer.Option(
             "--set",
-            help="field=value, a default for every version imported; a model's own atlas. "
-            "tags win over it (repeatable).",
+            help="field=value, a default for every version imported: it fills only what a "
+            "model's atlas. tags and MLflow's records do not say (repeatable).",
         ),
     ] = None,
     check: Annotated[
@@ -167,8 +167,8 @@ def import_mlflow(
     """Register an MLflow registry's models as lines, in version order; exit 1 if any is held.
 
     Aliases champion/production (or the Production stage) are promoted through
-    the gate. --set fills in what a model's atlas. tags do not say. A second
-    import changes nothing.
+    the gate. --set fills in only what a model's atlas. tags and MLflow's
+    records do not say. A second import changes nothing.
     """
 
     def work(registry: Registry) -> MlflowImport:

@@ -6,8 +6,8 @@ about the model itself (family, parameter count, training and evaluation
 data). Those come from ``atlas.FIELD`` tags on the registered model or the
 version (a version's tag wins; values are JSON where they read as JSON), or
 from ``--set FIELD=VALUE`` on the import: a default for every model of the
-run, so a model's own tags win over it. A version still missing a required
-fact is held, with every gap listed.
+run, which fills only what neither the model's tags nor MLflow's records say.
+A version still missing a required fact is held, with every gap listed.
 
 What MLflow users rely on and the registry has no field for yet (the
 version's source URI, the aliases naming it, the registered model's
@@ -169,39 +169,49 @@ def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[st
         "mlflow": _mlflow_facts(version),
         **({"mlflow_tags": _kept_tags(version)} if _kept_tags(version) else {}),
     }
-    # --set is a default for every model of the run: a model's own tags win over it.
-    for key, value in {**assignments, **_tagged(version)}.items():
+    for key, value in _tagged(version).items():
         if key not in REGISTRATION_FIELDS:
             metadata[key] = value
+    # --set is a default for every model of the run: it fills only what the model does not say.
+    for key, value in assignments.items():
+        if key not in REGISTRATION_FIELDS:
+            metadata.setdefault(key, value)
     return metadata
 
 
 def registration_for(
     version: MlflowVersion, source: str, line: str, assignments: dict[str, Any]
 ) -> ModelRegistration:
-    tagged = {**assignments, **_tagged(version)}
+    tagged = _tagged(version)
+    recorded = {
+        "code_repo_url": repository_url(version.run_tags.get("mlflow.source.git.repoURL")),
+        "code_commit_sha": version.run_tags.get("mlflow.source.git.commit"),
+        "code_entrypoint": entrypoint_of(version.run_tags.get("mlflow.source.name")),
+        "trained_by": version.user,
+    }
+
+    def field(name: str) -> str | None:
+        """A model's own tag, else what MLflow recorded, else the person's ``--set`` default."""
+        for said in (tagged, recorded, assignments):
+            if said.get(name) not in (None, ""):
+                return str(said[name])
+        return None
+
     return ModelRegistration(
         artifact_id=model_id_for(source, version.model, version.version),
         title=f"{version.model} v{version.version}"[:200],
         description=version.description,
         metadata=metadata_for(version, assignments),
         line=line,
-        version_tag=str(tagged.get("version_tag") or f"mlflow-{version.version}"),
-        code_repo_url=_text_or_none(tagged.get("code_repo_url"))
-        or repository_url(version.run_tags.get("mlflow.source.git.repoURL")),
-        code_commit_sha=_text_or_none(tagged.get("code_commit_sha"))
-        or version.run_tags.get("mlflow.source.git.commit"),
-        code_entrypoint=_text_or_none(tagged.get("code_entrypoint"))
-        or entrypoint_of(version.run_tags.get("mlflow.source.name")),
+        version_tag=field("version_tag") or f"mlflow-{version.version}",
+        code_repo_url=field("code_repo_url"),
+        code_commit_sha=field("code_commit_sha"),
+        code_entrypoint=field("code_entrypoint"),
         training_started_at=_iso(version.started_ms),
         training_completed_at=_iso(version.ended_ms),
-        trained_by=_text_or_none(tagged.get("trained_by")) or version.user,
-        gpu_allocation_id=_text_or_none(tagged.get("gpu_allocation_id")),
+        trained_by=field("trained_by"),
+        gpu_allocation_id=field("gpu_allocation_id"),
     )
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def line_for(model: str) -> str | None:
