@@ -36,18 +36,38 @@ FACTS = {
 }
 
 
-def _run(client: Any, experiment: str, auroc: float, commit: str) -> str:
+# Params as MLflow stores them: text, whatever the script logged.
+PARAMS = {
+    "C": "0.5",
+    "max_iter": "100",
+    "tol": "1e-4",
+    "fit_intercept": "True",
+    "warm_start": "false",
+    "solver": "lbfgs",
+    "cohort_id": "007",
+    "class_weight": "None",
+    "l1_ratio": "nan",
+    "seed_bits": "123456789012345678901",
+    "alpha": "0.1000000000000000001",
+}
+
+
+def _run(
+    client: Any, experiment: str, auroc: float, commit: str, source_name: str = "train.py"
+) -> str:
     run = client.create_run(
         experiment,
         tags={
             "mlflow.source.git.commit": commit,
             "mlflow.source.git.repoURL": "git@github.com:example-lab/ad-risk.git",
+            "mlflow.source.name": source_name,
             "mlflow.user": "ada",
         },
     )
     run_id: str = run.info.run_id
     client.log_metric(run_id, "auroc", auroc)
-    client.log_param(run_id, "C", "0.5")
+    for name, value in PARAMS.items():
+        client.log_param(run_id, name, value)
     client.set_terminated(run_id)
     return run_id
 
@@ -58,11 +78,16 @@ def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.create_experiment("ad", artifact_location=str(folder / "artifacts"))
-    client.create_registered_model("AD Risk", tags={**FACTS, "team": "neuro"})
-    for auroc, commit in zip((0.81, 0.84, 0.79), COMMITS, strict=True):
-        run_id = _run(client, experiment, auroc, commit)
-        client.create_model_version("AD Risk", source=str(folder / "m"), run_id=run_id)
+    client.create_registered_model(
+        "AD Risk", tags={**FACTS, "team": "neuro"}, description="Conversion to AD within 3 years."
+    )
+    entrypoints = ("train.py", "/home/ada/ad-risk/train.py", "src/train.py")
+    for auroc, commit, entry in zip((0.81, 0.84, 0.79), COMMITS, entrypoints, strict=True):
+        run_id = _run(client, experiment, auroc, commit, entry)
+        client.create_model_version("AD Risk", source=f"runs:/{run_id}/model", run_id=run_id)
     client.set_registered_model_alias("AD Risk", "champion", "2")
+    client.set_registered_model_alias("AD Risk", "staging", "3")
+    client.set_registered_model_alias("AD Risk", "shadow", "3")
 
     client.create_registered_model("celltype-net", tags={"atlas.framework": "pytorch"})
     for auroc in (0.9, 0.91):
@@ -106,11 +131,79 @@ def test_models_become_lines_in_version_order_with_pins_tags_and_promotions(
         assert model.trained_by == "ada"
         assert model.metadata["extensions"]["mlflow_tags"] == {"team": "neuro"}
         assert model.metadata["extensions"]["mlflow"]["version"] == version
-        assert model.metadata["training_config"]["hyperparameters"] == {"C": "0.5"}
+        assert model.metadata["training_config"]["hyperparameters"] == TYPED_PARAMS
     assert found[("AD Risk", 2)].promotion == "promoted"
     promoted = registry.promoted_version("ad-risk")
     assert promoted is not None
     assert promoted.version_number == 2
+
+
+TYPED_PARAMS = {
+    "C": 0.5,
+    "max_iter": 100,
+    "tol": 0.0001,
+    "fit_intercept": True,
+    "warm_start": False,
+    "solver": "lbfgs",
+    "cohort_id": "007",  # a leading zero: an identifier, not a number
+    "class_weight": "None",
+    "l1_ratio": "nan",
+    "seed_bits": "123456789012345678901",  # beyond what a double holds exactly
+    "alpha": "0.1000000000000000001",  # a double would round it
+}
+
+
+def test_what_mlflow_users_rely_on_is_kept_under_extensions(
+    registry: Registry, tracking_uri: str
+) -> None:
+    """The source URI, every alias, the model's description and the entrypoint were dropped."""
+    found = _by_model(registry.import_mlflow(tracking_uri, models=["AD Risk"]))
+    kept = {}
+    for number in (1, 2, 3):
+        model = registry.get_model(found[("AD Risk", number)].model_id or "")
+        kept[number] = model.metadata["extensions"]["mlflow"]
+        assert kept[number]["source"] == f"runs:/{kept[number]['run_id']}/model"
+        assert kept[number]["model_description"] == "Conversion to AD within 3 years."
+    assert "aliases_at_import" not in kept[1]
+    assert kept[2]["aliases_at_import"] == ["champion"]
+    assert kept[3]["aliases_at_import"] == ["shadow", "staging"]
+    assert [kept[n]["source_name"] for n in (1, 2, 3)] == [
+        "train.py",
+        "/home/ada/ad-risk/train.py",
+        "src/train.py",
+    ]
+    # A path inside the checkout is the entrypoint; a path on one machine is not.
+    entrypoints = [registry.get_model(f"ad-risk@{n}").code_entrypoint for n in (1, 2, 3)]
+    assert entrypoints == ["train.py", None, "src/train.py"]
+
+
+def test_a_models_own_tags_win_over_the_command_lines_defaults(
+    registry: Registry, tracking_uri: str
+) -> None:
+    """`--set model_family=...` replaced the family every model's tags gave."""
+    sets = [
+        "model_family=cnn_classifier",
+        "parameter_count=1200000",
+        f"training_data={json.dumps([DATA])}",
+        f"evaluation_dataset={json.dumps(DATA)}",
+        "code_commit_sha=" + "f" * 40,
+        "code_entrypoint=fit.py",
+        "gpu_allocation_id=alloc-7",
+    ]
+    found = _by_model(
+        registry.import_mlflow(tracking_uri, models=["AD Risk", "celltype-net"], assignments=sets)
+    )
+    tagged = registry.get_model(found[("AD Risk", 1)].model_id or "")
+    assert (tagged.model_family, tagged.metadata["parameter_count"]) == ("logistic_regression", 24)
+    assert tagged.framework == "scikit-learn"
+    untagged = registry.get_model(found[("celltype-net", 1)].model_id or "")
+    assert (untagged.model_family, untagged.framework) == ("cnn_classifier", "pytorch")
+    assert untagged.metadata["parameter_count"] == 1200000
+    # What MLflow recorded wins too; the default fills only what it did not record.
+    recorded = [registry.get_model(found[("AD Risk", n)].model_id or "") for n in (1, 2)]
+    assert [m.code_commit_sha for m in recorded] == COMMITS[:2]
+    assert [m.code_entrypoint for m in recorded] == ["train.py", "fit.py"]
+    assert {m.gpu_allocation_id for m in recorded} == {"alloc-7"}
 
 
 def test_what_mlflow_does_not_say_is_held_and_later_versions_wait(
@@ -250,3 +343,89 @@ def test_a_database_that_is_not_an_mlflow_store_is_refused_untouched(
         registry.import_mlflow(db_url, dry_run=True)
     assert "nothing was read or written" in str(refused.value)
     assert tables() == before
+
+
+def test_what_mlflow_allows_and_the_schema_cannot_hold_is_named_not_held(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """A run with `optimizer/lr`, 200+ params or a long description was held with no way out."""
+    uri, client, _ = _store_of_one(tmp_path, "autologged")
+    [version] = client.search_model_versions("name='autologged'")
+    run_id = version.run_id
+    client.log_param(run_id, "optimizer/lr", "0.001")
+    client.log_param(run_id, "prompt", "x" * 3000)
+    for index in range(200):
+        client.log_param(run_id, f"p{index:03d}", str(index))
+    client.log_metric(run_id, "val/AUROC", 0.91)
+    client.log_metric(run_id, "brier", float("nan"))
+    client.update_registered_model("autologged", description="d" * 2500)
+    client.set_registered_model_tag("autologged", "notes", "n" * 2500)
+    [entry] = registry.import_mlflow(uri).versions
+    assert entry.status == "imported", entry.problems
+    model = registry.get_model(entry.model_id or "")
+    kept = model.metadata["training_config"]["hyperparameters"]
+    assert len(kept) == 200
+    assert (kept["C"], kept["max_iter"], kept["p000"]) == (0.5, 100, 0)
+    facts = model.metadata["extensions"]["mlflow"]
+    logged = len(PARAMS) + 202
+    assert facts["params_logged"] == logged
+    assert {"optimizer/lr", "prompt"} <= set(facts["params_not_kept"])
+    assert len(facts["params_not_kept"]) == logged - 200
+    assert model.metadata["evaluation_metrics"] == {"auroc": 0.9}
+    assert facts["metrics_not_kept"] == ["brier", "val/AUROC"]
+    described = facts["model_description"]
+    assert len(described) == 2000
+    assert described.startswith("ddd")
+    assert described.endswith("[cut here: 2,500 characters in MLflow]")
+    assert model.metadata["extensions"]["mlflow_tags"]["notes"].endswith(
+        "2,500 characters in MLflow]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("-3", -3),
+        ("9007199254740991", 9007199254740991),
+        ("9007199254740992", "9007199254740992"),
+        ("1E5", 100000.0),
+        ("0.30000000000000004", 0.30000000000000004),
+        ("1_000", "1_000"),
+        (" 5", " 5"),
+        (".5", ".5"),
+        ("1.", "1."),
+        ("inf", "inf"),
+        ("1e999", "1e999"),
+        ("TRUE", "TRUE"),
+        ("[1, 2]", "[1, 2]"),
+        ("", ""),
+    ],
+)
+def test_a_param_is_typed_only_where_its_text_is_unambiguous(text: str, value: Any) -> None:
+    from atlas_registry.interop.mlflow_values import param_value
+
+    converted = param_value(text)
+    assert (converted, type(converted)) == (value, type(value))
+
+
+@pytest.mark.parametrize(
+    ("name", "entrypoint"),
+    [
+        ("train.py", "train.py"),
+        ("./src/fit.R", "./src/fit.R"),
+        ("/home/ada/ad-risk/train.py", None),
+        ("file:///home/ada/ad-risk", None),
+        ("https://github.com/example-lab/ad-risk#training", None),
+        ("C:\\Users\\ada\\train.py", None),
+        ("../train.py", None),
+        ("~/train.py", None),
+        ("-c", None),
+        ("<stdin>", None),
+    ],
+)
+def test_only_a_path_inside_the_checkout_is_an_entrypoint(
+    name: str, entrypoint: str | None
+) -> None:
+    from atlas_registry.interop.mlflow_mapping import entrypoint_of
+
+    assert entrypoint_of(name) == entrypoint

@@ -147,7 +147,7 @@ def test_a_card_written_out_is_imported_back_with_the_same_facts(
     folder = tmp_path / "card"
     folder.mkdir()
     (folder / "README.md").write_text(registry.model_card(original.id), "utf-8")
-    imported = registry.import_card(str(folder), revision=REVISION, source_url=HUB)
+    imported = registry.import_card(str(folder), revision=REVISION, source_url=HUB).model
     for key in (
         "model_family",
         "framework",
@@ -216,17 +216,28 @@ def test_a_wild_card_with_a_model_index_is_registered_with_what_a_person_adds(
     sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
     model = registry.import_card(
         _card(tmp_path, WILD_WITH_INDEX), revision=REVISION, source_url=HUB, assignments=sets
-    )
+    ).model
     metadata = model.metadata
     assert metadata["framework"] == "huggingface-transformers"
     assert metadata["evaluation_metrics"] == {"accuracy": 0.9243, "f1": 0.9251}
-    assert metadata["evaluation_dataset"]["url"] == "https://huggingface.co/datasets/glue"
+    assert metadata["evaluation_dataset"] == {
+        "url": "https://huggingface.co/datasets/glue",
+        "description": "GLUE SST2 (config sst2, split validation)",
+    }
     assert metadata["training_data"] == [
         {"url": "https://huggingface.co/datasets/glue", "description": "glue"}
     ]
     assert metadata["extensions"] == {
         "hf_base_model": "bert-base-uncased",
         "hf_task": "text-classification",
+        "hf_eval": {
+            "task_type": "text-classification",
+            "task_name": "Text Classification",
+            "dataset_type": "glue",
+            "dataset_name": "GLUE SST2",
+            "dataset_config": "sst2",
+            "dataset_split": "validation",
+        },
     }
     assert model.title == "bert-finetuned-sst2"
 
@@ -245,7 +256,7 @@ def test_a_registered_base_model_becomes_the_base_model_id(
     sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
     model = registry.import_card(
         _card(tmp_path, WILD_WITH_INDEX), revision=REVISION, source_url=HUB, assignments=sets
-    )
+    ).model
     assert model.base_model_id == base.id
     assert "hf_base_model" not in model.metadata["extensions"]
 
@@ -293,7 +304,7 @@ def test_cards_over_the_cli_and_the_api(registry: Registry, db_url: str, tmp_pat
     sets = ["--set", "model_family=transformer_classifier", "--set", "parameter_count=110000000"]
     code, printed, _ = invoke(*args, *sets, "--check", "--json")
     assert code == 0, printed
-    assert json.loads(printed)["metadata"]["evaluation_metrics"]["accuracy"] == 0.9243
+    assert json.loads(printed)["model"]["metadata"]["evaluation_metrics"]["accuracy"] == 0.9243
     assert len(registry.list_models()) == 1  # --check wrote nothing
     code, _, err = invoke(*args, "--json")
     assert code == 1
@@ -309,12 +320,17 @@ def test_cards_over_the_cli_and_the_api(registry: Registry, db_url: str, tmp_pat
         assert client.get("/api/v1/models/nope/card").status_code == 404
 
 
-def test_a_card_written_out_replaces_only_a_card(
+def test_a_card_written_out_replaces_only_a_card_of_the_same_line(
     registry: Registry, db_url: str, tmp_path: Path
 ) -> None:
-    """`card X --out .` in a project's folder replaced its README with no word."""
-    first = registry.register_model(ModelRegistration(title="a", metadata=logistic_regression()))
-    second = registry.register_model(ModelRegistration(title="b", metadata=logistic_regression()))
+    """`card X --out .` replaced a project's README, and `--out cards/` another model's card."""
+    first = registry.register_model(
+        ModelRegistration(title="a", metadata=logistic_regression(), line="ad-risk")
+    )
+    second = registry.register_model(
+        ModelRegistration(title="a", metadata=logistic_regression(), line="ad-risk")
+    )
+    other = registry.register_model(ModelRegistration(title="b", metadata=logistic_regression()))
     project = tmp_path / "project"
     project.mkdir()
     readme = project / "README.md"
@@ -325,10 +341,59 @@ def test_a_card_written_out_replaces_only_a_card(
     assert readme.read_text("utf-8") == "# My project\n\nKeep me.\n"
     assert [p.name for p in project.iterdir()] == ["README.md"]  # no temporary file left
     assert invoke("card", first.id, "--out", str(project), "--force", "--db", db_url)[0] == 0
-    # A card written before is replaced: the card of another version goes where it was.
-    assert invoke("card", second.id, "--out", str(project), "--db", db_url)[0] == 0
+    # A card of another version of the same line is replaced: the newer card goes where it was.
+    assert invoke("card", "ad-risk@2", "--out", str(project), "--db", db_url)[0] == 0
     assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == second.id
     assert readme.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    # Another model's card stays, unless --force.
+    code, _, err = invoke("card", other.id, "--out", str(project), "--db", db_url)
+    assert code == InputError.exit_code
+    assert f"is the card of another model ({second.id})" in err
+    assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == second.id
+    assert invoke("card", other.id, "--out", str(project), "--force", "--db", db_url)[0] == 0
+    assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == other.id
+
+
+def test_a_device_where_the_card_goes_is_refused_unread(registry: Registry, tmp_path: Path) -> None:
+    """The README.md read to find whose card it is may be a link to ``/dev/zero``."""
+    model = registry.register_model(ModelRegistration(title="a", metadata=logistic_regression()))
+    (tmp_path / "README.md").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="not a regular file"):
+        registry.export_card(model.id, tmp_path)
+    assert (tmp_path / "README.md").is_symlink()
+
+
+def test_the_card_of_a_rejected_or_superseded_version_says_so(
+    registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    """`card NAME` exported a rejected latest version without a word."""
+    first = registry.register_model(
+        ModelRegistration(title="a", metadata=logistic_regression(), line="ad-risk")
+    )
+    registry.promote(first.id, actor="lead", override=True, notes="baseline")
+    assert "Not the version to use" not in registry.model_card("ad-risk")
+    latest = registry.register_model(
+        ModelRegistration(title="a", metadata=logistic_regression(), line="ad-risk")
+    )
+    registry.reject(latest.id, actor="lead", notes="leaks the test set")
+    code, printed, err = invoke("card", "ad-risk", "--db", db_url)
+    assert code == 0
+    notice = "This card describes ad-risk@2, which is rejected; the promoted version is ad-risk@1."
+    assert notice in err
+    assert f"> **Not the version to use.** {notice}" in printed
+    code, printed, _ = invoke("card", "ad-risk", "--db", db_url, "--json")
+    assert json.loads(printed)["notice"] == notice
+    exported = registry.export_card("ad-risk", tmp_path)
+    assert exported.notice == notice
+    assert "**Not the version to use.**" in (tmp_path / "README.md").read_text("utf-8")
+    third = registry.register_model(
+        ModelRegistration(title="a", metadata=logistic_regression(), line="ad-risk")
+    )
+    registry.promote(third.id, actor="lead", override=True, notes="better")
+    assert registry.export_card("ad-risk@1").notice == (
+        "This card describes ad-risk@1, which is superseded; the promoted version is ad-risk@3."
+    )
+    assert registry.export_card("ad-risk").notice is None
 
 
 def test_an_empty_out_writes_nothing_into_the_current_folder(
@@ -380,3 +445,303 @@ def test_a_path_that_names_no_readable_card_is_refused(registry: Registry, tmp_p
     ]:
         with pytest.raises(InputError, match=why):
             registry.import_card(path, revision=REVISION, source_url=HUB)
+
+
+# The shape of an Open LLM Leaderboard card: one result per benchmark data set,
+# each with few-shot args and a source, some with several metrics.
+LEADERBOARD = """---
+library_name: transformers
+license: apache-2.0
+model-index:
+- name: tiny-llm-7b
+  results:
+  - task:
+      type: text-generation
+      name: Text Generation
+    dataset:
+      name: AI2 Reasoning Challenge (25-Shot)
+      type: ai2_arc
+      config: ARC-Challenge
+      split: test
+      args:
+        num_few_shot: 25
+    metrics:
+    - type: acc_norm
+      value: 61.09
+      name: normalized accuracy
+    source:
+      url: https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard
+      name: Open LLM Leaderboard
+  - task:
+      type: text-generation
+      name: Text Generation
+    dataset:
+      name: HellaSwag (10-Shot)
+      type: hellaswag
+      split: validation
+      args:
+        num_few_shot: 10
+    metrics:
+    - type: acc_norm
+      value: 83.71
+      name: normalized accuracy
+  - task:
+      type: text-generation
+      name: Text Generation
+    dataset:
+      name: MMLU (5-Shot)
+      type: cais/mmlu
+      config: all
+      split: test
+      args:
+        num_few_shot: 5
+    metrics:
+    - type: acc
+      value: 64.16
+      name: accuracy
+---
+# tiny-llm-7b
+"""
+
+# Speech recognition: one data set, two splits, the same metric on each. The
+# old import stored the first split with the last split's value.
+SPLITS = """---
+library_name: transformers
+model-index:
+- name: whisper-small-nl
+  results:
+  - task:
+      type: automatic-speech-recognition
+      name: Speech Recognition
+    dataset:
+      name: Common Voice 11.0
+      type: mozilla-foundation/common_voice_11_0
+      config: nl
+      split: test
+      revision: 0cb3d67b1b25e1c8e2d3c1dd8d9f0e6a8b5c4d3e
+    metrics:
+    - type: wer
+      value: 12.6
+      name: Test WER
+      verified: true
+  - task:
+      type: automatic-speech-recognition
+      name: Speech Recognition
+    dataset:
+      name: Common Voice 11.0
+      type: mozilla-foundation/common_voice_11_0
+      config: nl
+      split: validation
+    metrics:
+    - type: wer
+      value: 9.8
+      name: Validation WER
+---
+# whisper-small-nl
+"""
+
+# One result, several metrics, one of them reported twice with different args.
+TWICE = """---
+model-index:
+- name: sentiment
+  results:
+  - task:
+      type: text-classification
+    dataset:
+      name: IMDb
+      type: imdb
+      split: test
+    metrics:
+    - type: accuracy
+      value: 0.93
+      verified: true
+    - type: f1
+      value: 0.91
+      args:
+        average: macro
+    - type: f1
+      value: 0.93
+      args:
+        average: micro
+---
+"""
+
+SETS = [
+    "model_family=transformer_lm",
+    "parameter_count=7000000000",
+    "framework=pytorch",
+    "training_data=" + json.dumps([{"url": f"{HUB}/corpus", "description": "corpus"}]),
+]
+
+
+@pytest.mark.parametrize(
+    ("card", "count"), [(LEADERBOARD, 3), (SPLITS, 2)], ids=["datasets", "splits"]
+)
+def test_a_card_with_several_results_is_refused_naming_each(
+    registry: Registry, tmp_path: Path, card: str, count: int
+) -> None:
+    path = _card(tmp_path, card)
+    with pytest.raises(ValidationError) as refused:
+        registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS)
+    problems = {v.path: v.message for v in refused.value.violations}
+    assert f"reports {count} results" in problems["result"]
+    assert "--result N" in problems["result"]
+    assert [f"result {n}" for n in range(1, count + 1)] == [
+        p for p in problems if p.startswith("result ")
+    ]
+    assert registry.list_models() == []
+    with pytest.raises(ValidationError) as beyond:
+        registry.import_card(
+            path, revision=REVISION, source_url=HUB, assignments=SETS, result=count + 1
+        )
+    assert f"but the card reports results 1 to {count}" in str(beyond.value)
+    assert registry.list_models() == []
+    # Once one result is imported, the card still names them all when none is chosen.
+    registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS, result=1)
+    with pytest.raises(ValidationError) as again:
+        registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS)
+    assert "result" in again.value.paths
+    # Neither a result not chosen nor its absent metrics are listed as missing facts.
+    assert not {"evaluation_dataset", "evaluation_metrics"} & set(again.value.paths)
+
+
+def test_each_result_keeps_its_own_data_set_split_and_values(
+    registry: Registry, tmp_path: Path
+) -> None:
+    board = _card(tmp_path, LEADERBOARD)
+    hellaswag = registry.import_card(
+        board, revision=REVISION, source_url=HUB, assignments=SETS, result=2
+    )
+    assert (hellaswag.status, hellaswag.result, hellaswag.results) == ("registered", 2, 3)
+    metadata = hellaswag.model.metadata
+    assert metadata["evaluation_metrics"] == {"acc_norm": 83.71}
+    assert metadata["evaluation_dataset"] == {
+        "url": "https://huggingface.co/datasets/hellaswag",
+        "description": "HellaSwag (10-Shot) (split validation)",
+    }
+    assert metadata["extensions"]["hf_eval"]["dataset_args"] == '{"num_few_shot": 10}'
+    [written] = _front(registry.model_card(hellaswag.model.id))["model-index"][0]["results"]
+    assert written["dataset"]["args"] == {"num_few_shot": 10}
+    assert written["dataset"]["split"] == "validation"
+    mmlu = registry.import_card(
+        board, revision=REVISION, source_url=HUB, assignments=SETS, result=3
+    ).model.metadata
+    assert mmlu["evaluation_metrics"] == {"acc": 64.16}
+    assert mmlu["evaluation_dataset"]["url"] == "https://huggingface.co/datasets/cais/mmlu"
+
+    folder = tmp_path / "splits"
+    folder.mkdir()
+    test_split = registry.import_card(
+        _card(folder, SPLITS), revision=REVISION, source_url=HUB, assignments=SETS, result=1
+    ).model
+    assert test_split.metadata["evaluation_metrics"] == {"wer": 12.6}
+    assert test_split.metadata["evaluation_dataset"] == {
+        "url": "https://huggingface.co/datasets/mozilla-foundation/common_voice_11_0",
+        "description": "Common Voice 11.0 (config nl, split test)",
+        "version": "0cb3d67b1b25e1c8e2d3c1dd8d9f0e6a8b5c4d3e",
+    }
+    kept = test_split.metadata["extensions"]["hf_eval"]
+    assert (kept["verified"], kept["metric_name.wer"]) == (["wer"], "Test WER")
+    # Written out again, the card says the same split, config and revision.
+    data: Any = ModelCard(registry.model_card(test_split.id)).data
+    [written] = data.eval_results
+    assert (written.dataset_split, written.dataset_config, written.metric_value) == (
+        "test",
+        "nl",
+        12.6,
+    )
+    assert written.dataset_revision == "0cb3d67b1b25e1c8e2d3c1dd8d9f0e6a8b5c4d3e"
+
+
+def test_a_metric_reported_twice_in_one_result_is_not_picked_silently(
+    registry: Registry, tmp_path: Path
+) -> None:
+    path = _card(tmp_path, TWICE)
+    sets = SETS
+    with pytest.raises(ValidationError) as refused:
+        registry.import_card(path, revision=REVISION, source_url=HUB, assignments=sets)
+    [twice] = [v for v in refused.value.violations if "twice" in v.message]
+    assert twice.path == "model-index result 1 metric f1"
+    chosen = [*sets, 'evaluation_metrics={"accuracy": 0.93, "f1_macro": 0.91}']
+    model = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=chosen).model
+    assert model.metadata["evaluation_metrics"] == {"accuracy": 0.93, "f1_macro": 0.91}
+    assert model.metadata["extensions"]["hf_eval"]["verified"] == ["accuracy"]
+
+
+def test_the_same_card_imported_again_registers_nothing(
+    registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    path = _card(tmp_path, WILD_WITH_INDEX)
+    sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
+    first = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=sets)
+    again = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=sets)
+    assert (again.status, again.model.id, again.differs) == ("already_imported", first.model.id, [])
+    checked = registry.import_card(
+        path, revision=REVISION, source_url=HUB, assignments=sets, dry_run=True
+    )
+    assert checked.status == "already_imported"
+    assert len(registry.list_models()) == 1
+    # Too little said, or something said otherwise: still nothing new, and the difference named.
+    assert registry.import_card(path, revision=REVISION, source_url=HUB).model.id == first.model.id
+    other = ["model_family=transformer_classifier", "parameter_count=66000000"]
+    differing = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=other)
+    assert (differing.status, differing.differs) == ("already_imported", ["parameter_count"])
+    args = ["import", "card", path, "--revision", REVISION, "--source-url", HUB, "--db", db_url]
+    code, printed, _ = invoke(*args, "--set", sets[0], "--set", sets[1])
+    assert code == 0
+    assert "already imported" in printed
+    assert "nothing new was registered" in printed
+    assert len(registry.list_models()) == 1
+    # Another revision of the same card is another version.
+    newer = registry.import_card(path, revision="v2.0.0", source_url=HUB, assignments=sets)
+    assert newer.status == "registered"
+    assert len(registry.list_models()) == 2
+
+
+def test_a_result_asked_of_a_card_without_results_is_refused(
+    registry: Registry, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        registry.import_card(
+            _card(tmp_path, ONLY_BASE), revision=REVISION, source_url=HUB, result=1
+        )
+    [problem] = [v for v in refused.value.violations if v.path == "result"]
+    assert problem.message == "is 1, but the card reports no model-index results"
+    assert registry.list_models() == []
+
+
+MALFORMED_INDEX = """---
+model-index:
+- name: m
+  results:
+  - task:
+      type: text-classification
+    dataset:
+      type: imdb
+    metrics:
+    - type: accuracy
+      value: 0.9
+  - task: {}
+    dataset: {type: imdb, name: IMDb}
+    metrics:
+    - type: f1
+    - just text
+---
+"""
+
+
+def test_a_model_index_the_hub_cannot_parse_names_every_gap(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """The Hub's parser said only `KeyError 'name'` and to pass a Python argument."""
+    with pytest.raises(ValidationError) as refused:
+        registry.import_card(_card(tmp_path, MALFORMED_INDEX), revision=REVISION, source_url=HUB)
+    assert "is not in the Hub's format" in refused.value.message
+    assert refused.value.paths == [
+        "model-index[0].results[0].dataset.name",
+        "model-index[0].results[1].task.type",
+        "model-index[0].results[1].metrics[0].value",
+        "model-index[0].results[1].metrics[1]",
+    ]
+    assert "ignore_metadata_errors" not in str(refused.value)
+    assert registry.list_models() == []

@@ -73,6 +73,8 @@ if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.review import Provenance, ReviewItem
     from atlas_registry.backfill.runner import BackfillResult, Outcome
+    from atlas_registry.interop.card_import import CardImport
+    from atlas_registry.interop.card_out import CardExport
     from atlas_registry.interop.mlflow_import import MlflowImport
     from atlas_registry.pins.git_history import CommitSummary
     from atlas_registry.pins.suggestion import PinSuggestion
@@ -88,6 +90,8 @@ _LAZY = {
     "CommitSummary": "atlas_registry.pins.git_history",
     "PinSuggestion": "atlas_registry.pins.suggestion",
     "MlflowImport": "atlas_registry.interop.mlflow_import",
+    "CardImport": "atlas_registry.interop.card_import",
+    "CardExport": "atlas_registry.interop.card_out",
 }
 
 
@@ -118,6 +122,8 @@ __all__ = [
     "ApiToken",
     "AuthenticationError",
     "BackfillResult",
+    "CardExport",
+    "CardImport",
     "CommitSummary",
     "ConfigurationError",
     "ConstraintViolationError",

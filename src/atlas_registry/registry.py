@@ -59,6 +59,8 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.backfill import review
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.runner import BackfillResult
+    from atlas_registry.interop.card_import import CardImport
+    from atlas_registry.interop.card_out import CardExport
     from atlas_registry.interop.mlflow_import import MlflowImport
     from atlas_registry.pins.suggestion import PinSuggestion
     from atlas_registry.schema_upgrade import SchemaUpgrade
@@ -521,24 +523,27 @@ class Registry(_Handle):
 
     def model_card(self, model_ref: str) -> str:
         """The model as a Hugging Face model card (README.md text with YAML front matter)."""
-        from atlas_registry.interop.card_out import CardFacts, model_card_text
+        return self.export_card(model_ref).text
+
+    def write_model_card(self, model_ref: str, folder: Path, *, force: bool = False) -> str:
+        """:meth:`model_card` written to ``folder/README.md``; returns the card."""
+        return self.export_card(model_ref, folder, force=force).text
+
+    def export_card(
+        self, model_ref: str, folder: Path | None = None, *, force: bool = False
+    ) -> CardExport:
+        """The model's card, written to ``folder/README.md`` when a folder is given.
+
+        A README.md there is replaced only when it is a card this registry wrote
+        of a version of the same line, unless ``force``; the file appears whole
+        or not at all. ``notice`` says when the version is rejected or superseded.
+        """
+        from atlas_registry.interop.card_out import CardFacts, export_card
 
         model = self.get_model(model_ref)
         base = self.get_model(model.base_model_id) if model.base_model_id else None
         facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base)
-        return model_card_text(facts)
-
-    def write_model_card(self, model_ref: str, folder: Path, *, force: bool = False) -> str:
-        """:meth:`model_card` written to ``folder/README.md``; returns the card.
-
-        A README.md there is replaced only when it is a card this registry wrote
-        (of any version), unless ``force``; the file appears whole or not at all.
-        """
-        from atlas_registry.interop.card_out import write_card_file
-
-        card = self.model_card(model_ref)
-        write_card_file(folder, card, force=force)
-        return card
+        return export_card(facts, folder, force=force)
 
     def import_card(
         self,
@@ -548,32 +553,19 @@ class Registry(_Handle):
         source_url: str | None = None,
         assignments: list[str] | None = None,
         line: str | None = None,
+        result: int | None = None,
         dry_run: bool = False,
-    ) -> ModelRecord:
-        """Register the external model a model card describes; ``dry_run`` writes nothing."""
-        from atlas_registry.interop.card_in import (
-            card_registration,
-            model_from_source,
-            read_card_text,
-        )
+    ) -> CardImport:
+        """Register the external model a model card describes, once; ``dry_run`` writes nothing.
 
-        content, source = read_card_text(path)
+        ``result`` picks one result of a card whose ``model-index`` reports
+        several; the same card, revision, source and result imported again
+        registers nothing (see :class:`CardImport`).
+        """
+        from atlas_registry.interop.card_import import CardRequest, import_card
 
-        def base_lookup(url: str) -> str | None:
-            with self.database.session() as session:
-                return model_from_source(session, url)
-
-        registration = card_registration(
-            content,
-            source,
-            revision=revision,
-            source_url=source_url,
-            assignments=assignments or [],
-            line=line,
-            base_lookup=base_lookup,
-            validator=self.validator,
-        )
-        return self.register_model(registration, dry_run=dry_run)
+        request = CardRequest(revision, source_url, assignments or [], line, result)
+        return import_card(self.database, path, request, validator=self.validator, dry_run=dry_run)
 
     def import_mlflow(
         self,

@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
-from atlas_registry import InputError, ModelRecord, Registry
-from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
+from atlas_registry import InputError, Registry, visible_text
+from atlas_registry.cli.common import DbOption, JsonOption, call, stderr, stdout, table
 from atlas_registry.cli.models import LineOption, ModelId
 from atlas_registry.cli.one_value import CommandApp
 
 if TYPE_CHECKING:  # loaded by the import itself: `list` and `show` should not pay for it
-    from atlas_registry import MlflowImport
+    from atlas_registry import CardExport, CardImport, MlflowImport
 
 import_app = CommandApp(
     help="Register models described elsewhere: Hugging Face model cards, MLflow registries."
@@ -28,27 +29,38 @@ def card(
     ] = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Replace DIR/README.md even if it is not a model card."),
+        typer.Option(
+            "--force", help="Replace DIR/README.md even if it is not a card of this model's line."
+        ),
     ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A model as a Hugging Face model card (README.md with YAML front matter)."""
+    """A model as a Hugging Face model card (README.md with YAML front matter).
 
-    def work(registry: Registry) -> str:
+    A README.md in --out is replaced only when it is a card of this model's
+    line. A rejected or superseded version's card says so, and so does the
+    command (on stderr).
+    """
+
+    def work(registry: Registry) -> CardExport:
         if out is not None:
             if not out.strip():  # an unset variable would write into the current folder
                 raise InputError("--out names no folder: give the folder to write README.md in")
-            return registry.write_model_card(model_id, Path(out), force=force)
-        return registry.model_card(model_id)
+            return registry.export_card(model_id, Path(out), force=force)
+        return registry.export_card(model_id)
 
-    def render(written: str) -> None:
+    def render(exported: CardExport) -> None:
         if out is None:
-            print(written, end="")
+            print(exported.text, end="")
         else:
             stdout.print(f"wrote {Path(out) / 'README.md'}")
+        if exported.notice:
+            stderr.print(
+                Text.assemble(("note:", "bold yellow"), " ", visible_text(exported.notice))
+            )
 
-    call(db, as_json, work, render, to_json=lambda written: {"card": written})
+    call(db, as_json, work, render)
 
 
 @import_app.command("card")
@@ -69,33 +81,63 @@ def import_card(
         typer.Option("--set", help="field=value for what the card does not say (repeatable)."),
     ] = None,
     line: LineOption = None,
+    result: Annotated[
+        int | None,
+        typer.Option(
+            "--result",
+            min=1,
+            help="Import result N of a model-index that reports several (numbered from 1).",
+        ),
+    ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Show the registration it would write; write nothing.")
     ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Register the external model a model card describes; what it lacks is listed at once."""
+    """Register the external model a model card describes, once; what it lacks is listed at once.
 
-    def work(registry: Registry) -> ModelRecord:
+    A card whose model-index reports several results (data sets, splits) is
+    imported one result at a time: --result N. The same card, revision and
+    source imported again registers nothing.
+    """
+
+    def work(registry: Registry) -> CardImport:
         return registry.import_card(
             path,
             revision=revision,
             source_url=source_url,
             assignments=assignments or [],
             line=line,
+            result=result,
             dry_run=check,
         )
 
-    def render(record: ModelRecord) -> None:
-        verb = "would register" if check else "registered"
-        line_name = record.line_name or "an unnamed line"
-        stdout.print(f"{verb} version {record.version_number} of {line_name} as:")
-        print(record.id)
-        if check:
-            stdout.print_json(data=record.metadata)
+    call(db, as_json, work, _render_card_import)
 
-    call(db, as_json, work, render)
+
+def _render_card_import(report: CardImport) -> None:
+    record = report.model
+    line_name = record.line_name or "an unnamed line"
+    if report.status == "already_imported":
+        stdout.print(
+            f"already imported: this card, revision and source are version "
+            f"{record.version_number} of {line_name}; nothing new was registered:"
+        )
+        print(record.id)
+        if report.differs:
+            stdout.print(
+                "this import would have given other values for "
+                + ", ".join(report.differs)
+                + "; the version registered before keeps its own"
+            )
+        return
+    verb = "would register" if report.status == "would_register" else "registered"
+    of = f" (result {report.result} of {report.results})" if (report.results or 0) > 1 else ""
+    stdout.print(f"{verb} version {record.version_number} of {line_name}{of} as:")
+    print(record.id)
+    if report.status == "would_register":
+        stdout.print_json(data=record.metadata)
 
 
 @import_app.command("mlflow")
@@ -110,7 +152,11 @@ def import_mlflow(
     ] = None,
     assignments: Annotated[
         list[str] | None,
-        typer.Option("--set", help="field=value for every version imported (repeatable)."),
+        typer.Option(
+            "--set",
+            help="field=value, a default for every version imported: it fills only what a "
+            "model's atlas. tags and MLflow's records do not say (repeatable).",
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Report what it would do; write nothing.")
@@ -121,7 +167,8 @@ def import_mlflow(
     """Register an MLflow registry's models as lines, in version order; exit 1 if any is held.
 
     Aliases champion/production (or the Production stage) are promoted through
-    the gate. A second import changes nothing.
+    the gate. --set fills in only what a model's atlas. tags and MLflow's
+    records do not say. A second import changes nothing.
     """
 
     def work(registry: Registry) -> MlflowImport:

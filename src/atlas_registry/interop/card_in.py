@@ -6,19 +6,29 @@ say the model's family or parameter count, and never its own immutable
 revision. What the card says is mapped; what a person supplies (``--revision``,
 ``--source-url``, ``--set field=value``) is added; anything still missing is
 listed, every field at once, in one error. Nothing is filled in by guessing.
+The metrics come from one result of the card's ``model-index``, kept with the
+data set, config and split they were measured on (:mod:`card_results`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from atlas_registry.backfill.review import json_or_text, parse_assignments, place
 from atlas_registry.documents import read_text
 from atlas_registry.errors import InputError, ValidationError, Violation
-from atlas_registry.interop.card_out import HUB_HOST, HUB_LIBRARY
+from atlas_registry.interop.card_out import HUB_LIBRARY
+from atlas_registry.interop.card_results import (
+    CardResult,
+    card_results,
+    chosen_result,
+    hub_url,
+    refuse_malformed_index,
+)
 from atlas_registry.patterns import SOURCE_VERSION, matches
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import MetadataValidator
@@ -61,23 +71,28 @@ def _refuse_aliases(content: str, source: str) -> None:
         raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
 
 
+def _front_matter(content: str, source: str) -> Any:
+    """The front matter as plain YAML values (aliases were refused before it is loaded)."""
+    import yaml
+
+    text = content.lstrip()[3:].split("\n---", 1)[0]
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
+
+
 def _parsed(content: str, source: str) -> Any:
     from huggingface_hub import ModelCard
 
     if not content.lstrip().startswith("---"):
         return ModelCard(content, ignore_metadata_errors=True).data
     _refuse_aliases(content, source)
+    refuse_malformed_index(_front_matter(content, source), source)
     try:
         return ModelCard(content).data
     except Exception as exc:  # huggingface_hub raises ValueError and yaml's own errors
         raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
-
-
-def _hub_url(identifier: str, kind: str = "") -> str:
-    if identifier.startswith(("https://", "http://")):
-        return identifier
-    prefix = f"{kind}/" if kind else ""
-    return f"https://{HUB_HOST}/{prefix}{identifier}"
 
 
 def _own(data: Any) -> Mapping[str, Any]:
@@ -86,26 +101,11 @@ def _own(data: Any) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-def _evaluation(data: Any) -> tuple[dict[str, Any] | None, dict[str, Any], list[Violation]]:
-    """The evaluation data set and metrics of the card's ``model-index``."""
-    results = data.eval_results or []
-    metrics: dict[str, Any] = {}
-    problems = []
-    for result in results:
-        value = result.metric_value
-        name = str(result.metric_type)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Violation(f"model-index metric {name}", f"is {value!r}, not a number"))
-            continue
-        metrics[name] = value
-    if not results:
-        return None, metrics, problems
-    first = results[0]
-    dataset = {
-        "url": _hub_url(str(first.dataset_type), "datasets"),
-        "description": str(first.dataset_name or first.dataset_type),
-    }
-    return dataset, metrics, problems
+def _evaluation(data: Any, number: int | None) -> tuple[CardResult | None, int, list[Violation]]:
+    """The result to import, how many the card reports, and the problems with either."""
+    results = card_results(list(data.eval_results or []))
+    chosen, problems = chosen_result(results, number)
+    return chosen, len(results), problems
 
 
 def _revision_problems(revision: str | None) -> list[Violation]:
@@ -130,6 +130,15 @@ def _revision_problems(revision: str | None) -> list[Violation]:
     return []
 
 
+@dataclass(frozen=True)
+class CardReading:
+    """The registration a card makes, and which of the card's results it holds."""
+
+    registration: ModelRegistration
+    result: int | None  # the result imported, numbered from 1; None when the card has none
+    results: int  # how many results the card reports
+
+
 def card_registration(
     content: str,
     source: str,
@@ -140,20 +149,56 @@ def card_registration(
     line: str | None,
     base_lookup: Any,
     validator: MetadataValidator,
-) -> ModelRegistration:
+    result: int | None = None,
+) -> CardReading:
     """The registration a card and a person's additions make; every gap in one error.
 
     ``base_lookup(url)`` returns the catalog id of a model whose source is
     ``url``, or None: a card's ``base_model`` becomes ``base_model_id`` only
     when the base is registered, else it is kept as ``extensions.hf_base_model``.
+    The metrics and evaluation data set come from one result of the card's
+    ``model-index``: the only one, or ``result`` (see :mod:`card_results`).
     """
     data = _parsed(content, source)
     own = _own(data)
+    values = parse_assignments(assignments)
     problems = _revision_problems(revision)
     if not source_url:
         problems.append(
             Violation("source_url", "is required: give --source-url, where the model is published")
         )
+    metadata = _described(data, own, revision, source_url)
+    chosen, reported, result_problems = _evaluation(data, result)
+    problems += result_problems
+    extensions = _extensions(data, base_lookup, metadata)
+    if chosen is not None:
+        metrics, metric_problems = chosen.metric_values()
+        problems += [p for p in metric_problems if not _set_by_person(p, values)]
+        metadata["evaluation_dataset"] = chosen.evaluation_dataset()
+        if metrics:
+            metadata["evaluation_metrics"] = metrics
+        extensions["hf_eval"] = chosen.extension()
+    if extensions:
+        metadata["extensions"] = extensions
+    _apply(metadata, values)
+    unchosen = {"evaluation_dataset", "evaluation_metrics"} if result_problems else set()
+    problems += [v for v in validator.violations(metadata) if v.path not in unchosen]
+    if problems:
+        choose = "choose one of its results with --result N; " if result_problems else ""
+        raise ValidationError(
+            f"{source} cannot be registered as it is; {choose}give what the card does not "
+            "say with --set field=value",
+            problems,
+        )
+    title = str(data.model_name or own.get("title") or Path(source).parent.name or "model")
+    registration = ModelRegistration(title=title[:200], metadata=metadata, line=line)
+    return CardReading(registration, chosen.number if chosen else None, reported)
+
+
+def _described(
+    data: Any, own: Mapping[str, Any], revision: str | None, source_url: str | None
+) -> dict[str, Any]:
+    """The facts the card states about the model itself, and the person's pin."""
     metadata: dict[str, Any] = {"is_external": True}
     if source_url:
         metadata["external_source_url"] = source_url
@@ -170,38 +215,33 @@ def card_registration(
         datasets = [datasets]
     if datasets:
         metadata["training_data"] = [
-            {"url": _hub_url(str(d), "datasets"), "description": str(d)} for d in datasets
+            {"url": hub_url(str(d), "datasets"), "description": str(d)} for d in datasets
         ]
-    dataset, metrics, metric_problems = _evaluation(data)
-    problems += metric_problems
-    if dataset is not None:
-        metadata["evaluation_dataset"] = dataset
-    if metrics:
-        metadata["evaluation_metrics"] = metrics
+    return metadata
+
+
+def _extensions(data: Any, base_lookup: Any, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The base model (as ``base_model_id`` when it is registered) and the Hub's task."""
     extensions: dict[str, Any] = {}
     base = data.base_model
     if isinstance(base, list):
         base = base[0] if len(base) == 1 else None
     if isinstance(base, str) and base:
-        found = base_lookup(_hub_url(base))
+        found = base_lookup(hub_url(base))
         if found:
             metadata["base_model_id"] = found
         else:
             extensions["hf_base_model"] = base
     if data.pipeline_tag:
         extensions["hf_task"] = str(data.pipeline_tag)
-    if extensions:
-        metadata["extensions"] = extensions
-    _apply(metadata, parse_assignments(assignments))
-    problems += validator.violations(metadata)
-    if problems:
-        raise ValidationError(
-            f"{source} cannot be registered as it is; give what the card does not say "
-            "with --set field=value",
-            problems,
-        )
-    title = str(data.model_name or own.get("title") or Path(source).parent.name or "model")
-    return ModelRegistration(title=title[:200], metadata=metadata, line=line)
+    return extensions
+
+
+def _set_by_person(problem: Violation, values: dict[str, str]) -> bool:
+    """A metric problem the person resolved with ``--set evaluation_metrics[.NAME]=``."""
+    metric = problem.path.rsplit(" metric ", 1)[-1]
+    keys = {key.removeprefix("metadata.") for key in values}
+    return bool(keys & {"evaluation_metrics", f"evaluation_metrics.{metric}"})
 
 
 def _apply(metadata: dict[str, Any], values: dict[str, str]) -> None:

@@ -7,7 +7,8 @@ card format has no field for (family, parameter count, the registry id) go
 under one ``atlas_registry`` key, which `import card` reads back. Every text a
 user registered is escaped for Markdown and HTML in the body, its
 bidirectional overrides written as escapes (:mod:`atlas_registry.shown_text`).
-Written to a folder, a card replaces a README.md only when it is a card too.
+Written to a folder, a card replaces a README.md only when it is a card of the
+same line. A rejected or superseded version's card says so under its title.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from atlas_registry.errors import InputError
 from atlas_registry.lifecycle import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord
 from atlas_registry.shown_text import BIDI_CONTROLS, visible_text
-from atlas_registry.whole_files import written_whole
+from atlas_registry.whole_files import target_file, written_whole
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -94,6 +95,31 @@ def _base_model(facts: CardFacts) -> str | None:
     return hub_id(facts.base.external_source_url) or facts.base.id
 
 
+def _evaluated(metadata: dict[str, Any], dataset: str) -> dict[str, Any]:
+    """What an imported card said about its result (``extensions.hf_eval``), to write it back.
+
+    Only while it still describes the evaluation data set: a person may have
+    registered another one over the card's.
+    """
+    kept = (metadata.get("extensions") or {}).get("hf_eval")
+    if not isinstance(kept, dict) or kept.get("dataset_type") != dataset:
+        return {}
+    return kept
+
+
+def _json_kept(evaluated: dict[str, Any], key: str) -> Any:
+    """A structured value ``card_results`` kept as JSON text (``args``), read back."""
+    import json
+
+    raw = evaluated.get(key)
+    if not isinstance(raw, str):
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
 def card_data(facts: CardFacts) -> Any:
     from huggingface_hub import EvalResult, ModelCardData
 
@@ -103,15 +129,23 @@ def card_data(facts: CardFacts) -> Any:
     dataset = _data_id(evaluation) or "unnamed"
     benchmark = model.benchmark_id
     extensions = metadata.get("extensions") or {}
-    task = str(extensions.get("hf_task") or "other")
+    evaluated = _evaluated(metadata, dataset)
+    task = str(evaluated.get("task_type") or extensions.get("hf_task") or "other")
     results = [
         EvalResult(
             task_type=task,
-            task_name=benchmark,
+            task_name=benchmark or evaluated.get("task_name"),
             dataset_type=dataset,
-            dataset_name=str(evaluation.get("description") or dataset),
+            dataset_name=str(
+                evaluated.get("dataset_name") or evaluation.get("description") or dataset
+            ),
+            dataset_config=evaluated.get("dataset_config"),
+            dataset_split=evaluated.get("dataset_split"),
+            dataset_revision=evaluated.get("dataset_revision"),
             metric_type=name,
             metric_value=value,
+            dataset_args=_json_kept(evaluated, "dataset_args"),
+            metric_args=_json_kept(evaluated, f"metric_args.{name}"),
         )
         for name, value in sorted((model.eval_metrics or {}).items())
     ]
@@ -188,14 +222,36 @@ def _line_of(model: ModelRecord) -> str:
     return f", version {model.version_number} of line {code(model.line_name)}"
 
 
+def card_notice(facts: CardFacts) -> str | None:
+    """Why a card's version is not the one to use, when it is rejected or superseded.
+
+    ``card NAME`` exports the line's latest version, which may have been
+    rejected; a card passed on without a word would present it as the model.
+    """
+    model = facts.model
+    if model.promotion_state not in ("rejected", "superseded"):
+        return None
+    name = model.line_name
+    this = f"{name}@{model.version_number}" if name else f"version {model.version_number}"
+    promoted = [e for e in facts.lineage.versions if e.promotion_state == "promoted"]
+    then = (
+        f"; the promoted version is {name}@{promoted[0].version_number}"
+        if promoted and name
+        else (f"; the promoted version is {promoted[0].id}" if promoted else "")
+    )
+    return f"This card describes {this}, which is {model.promotion_state}{then}."
+
+
 def model_card_text(facts: CardFacts) -> str:
     """The card as README.md text: front matter, then a body of escaped facts."""
     from huggingface_hub import ModelCard
 
     model = facts.model
+    notice = card_notice(facts)
     body = [
         f"# {text(model.title)}",
         "",
+        *([f"> **Not the version to use.** {text(notice)}", ""] if notice else []),
         text(model.description) if model.description else "",
         "",
         f"Registered in Atlas Model Registry as {code(model.id)}"
@@ -213,26 +269,69 @@ def model_card_text(facts: CardFacts) -> str:
     return str(ModelCard(f"---\n{front}\n---\n\n" + "\n".join(body) + "\n").content)
 
 
+@dataclass(frozen=True)
+class CardExport:
+    """A card as exported: its text, the version it describes, and any notice about it."""
+
+    text: str
+    model_id: str
+    notice: str | None  # set when the version is rejected or superseded
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"card": self.text, "model_id": self.model_id, "notice": self.notice}
+
+
+def export_card(facts: CardFacts, folder: Path | None, *, force: bool) -> CardExport:
+    """The card of ``facts``, written to ``folder/README.md`` when a folder is given."""
+    card = model_card_text(facts)
+    if folder is not None:
+        write_card_file(folder, facts, card, force=force)
+    return CardExport(card, facts.model.id, card_notice(facts))
+
+
 # A card this registry wrote: front matter that opens with "---" and holds the registry's block.
-_ATLAS_CARD = re.compile(r"\A---\n(?:(?!---\n).*\n)*?atlas_registry:\n  id: ")
+_ATLAS_CARD = re.compile(r"\A---\n(?:(?!---\n).*\n)*?atlas_registry:\n  id: ([^\n]*)\n")
 
 
-def write_card_file(folder: Path, text: str, *, force: bool) -> None:
-    """Write ``folder/README.md`` whole, replacing only a card written before (or ``force``).
+# How much of an existing README.md is read to find the card's id: more than the front
+# matter of a card with the schema's 100 metrics, never a whole large file.
+_FRONT_MATTER_BYTES = 1 << 20
+
+
+def card_model_of(existing: str) -> str | None:
+    """The registry id a card this registry wrote names, or None for any other file."""
+    found = _ATLAS_CARD.match(existing)
+    return found.group(1).strip().strip("'\"") if found else None
+
+
+def write_card_file(folder: Path, facts: CardFacts, text: str, *, force: bool) -> None:
+    """Write ``folder/README.md`` whole, replacing only a card of the same line (or ``force``).
 
     ``--out .`` in a project's own folder would otherwise replace its README
-    with no word.
+    with no word, and ``--out cards/`` another model's card.
     """
-    target = folder / "README.md"
     try:
+        target = target_file(folder / "README.md")  # a device is refused before it is read
         if target.exists() and not force:
-            existing = target.read_text("utf-8", errors="replace")
-            if not _ATLAS_CARD.match(existing):
-                raise InputError(
-                    f"{target} exists and is not a model card this registry wrote; "
-                    "pass --force to replace it, or choose another --out"
-                )
+            _refuse_foreign(target, facts)
         with written_whole(target) as handle:
             handle.write(text)
     except OSError as exc:
         raise InputError(f"cannot write the card to {folder}: {exc}") from exc
+
+
+def _refuse_foreign(target: Path, facts: CardFacts) -> None:
+    """Refuse to replace a file that is not a card of one of this line's versions."""
+    with target.open("rb") as handle:  # the registry's block is in the front matter, near the top
+        named = card_model_of(handle.read(_FRONT_MATTER_BYTES).decode("utf-8", errors="replace"))
+    if named is None:
+        raise InputError(
+            f"{target} exists and is not a model card this registry wrote; "
+            "pass --force to replace it, or choose another --out"
+        )
+    own = {entry.id for entry in facts.lineage.versions} | {facts.model.id}
+    if named not in own:
+        raise InputError(
+            f"{target} is the card of another model ({visible_text(named)[:200]}), not of a "
+            "version of this one; pass --force to replace it, or choose another --out"
+        )

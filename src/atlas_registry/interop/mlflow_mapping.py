@@ -5,22 +5,32 @@ who ran it and when. It does not record what the registry's schema requires
 about the model itself (family, parameter count, training and evaluation
 data). Those come from ``atlas.FIELD`` tags on the registered model or the
 version (a version's tag wins; values are JSON where they read as JSON), or
-from ``--set FIELD=VALUE`` on the import (which wins over both). A version
-still missing a required fact is held, with every gap listed.
+from ``--set FIELD=VALUE`` on the import: a default for every model of the
+run, which fills only what neither the model's tags nor MLflow's records say.
+A version still missing a required fact is held, with every gap listed.
+
+What MLflow users rely on and the registry has no field for yet (the
+version's source URI, the aliases naming it, the registered model's
+description, the run's ``mlflow.source.name``) is kept under
+``extensions.mlflow``. Params, which MLflow stores as text, become numbers or
+booleans only where the text says so unambiguously; what the schema cannot
+hold as MLflow wrote it is named, not bent (:mod:`mlflow_values`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
+import re
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from atlas_registry.backfill.extract import repository_url
 from atlas_registry.backfill.review import json_or_text
 from atlas_registry.errors import Violation
 from atlas_registry.interop.mlflow_source import MlflowVersion
+from atlas_registry.interop.mlflow_values import evaluation_metrics, fitted_text, hyperparameters
 from atlas_registry.lines import slug_of
 from atlas_registry.records import ModelRegistration
 from atlas_registry.registration_checks import prepare
@@ -79,7 +89,7 @@ def _kept_tags(version: MlflowVersion) -> dict[str, str]:
     for tags in (version.model_tags, version.tags):
         for key, value in tags.items():
             if not key.startswith(("mlflow.", TAG_PREFIX)):
-                kept[key] = value
+                kept[key] = fitted_text(value)
     return kept
 
 
@@ -94,14 +104,55 @@ REGISTRATION_FIELDS = (
 )
 
 
+# A relative path of file names (``train.py``, ``./src/fit.R``): no scheme, drive, ``~`` or
+# ``-c``/``<stdin>`` as Python reports a script it was not given as a file.
+_RELATIVE_FILE = re.compile(
+    r"(?:\./)?[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*"
+)
+
+
+def entrypoint_of(source_name: str | None) -> str | None:
+    """``mlflow.source.name`` as a code entrypoint, when it is a path inside a repository.
+
+    MLflow records the script as it was started: ``train.py`` is a path in
+    the checkout; an absolute path, a notebook path, a ``file://`` or git URL
+    names a place on one machine or elsewhere, not a file at the commit. The
+    text is kept as ``extensions.mlflow.source_name`` either way.
+    """
+    if not source_name or len(source_name) > 500 or not _RELATIVE_FILE.fullmatch(source_name):
+        return None
+    return None if ".." in PurePosixPath(source_name).parts else source_name
+
+
+def _mlflow_facts(version: MlflowVersion) -> dict[str, Any]:
+    """What MLflow says about the version that has no registry field yet, under ``mlflow``."""
+    facts: dict[str, Any] = {
+        "model": version.model,
+        "version": version.version,
+        "run_id": version.run_id,
+    }
+    optional = {
+        "source": version.source,
+        "aliases_at_import": list(version.aliases),
+        "model_description": version.model_description,
+        "source_name": version.run_tags.get("mlflow.source.name"),
+    }
+    facts.update(
+        {key: fitted_text(v) if isinstance(v, str) else v for key, v in optional.items() if v}
+    )
+    _, left = hyperparameters(version.params)
+    if left:
+        facts.update(params_not_kept=left, params_logged=len(version.params))
+    _, unfit = evaluation_metrics(version.metrics)
+    if unfit:
+        facts.update(metrics_not_kept=unfit)
+    return facts
+
+
 def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[str, Any]:
     """The metadata MLflow's records, the ``atlas.`` tags and the person's ``--set`` make."""
     metadata: dict[str, Any] = {}
-    metrics = {
-        name: value
-        for name, value in version.metrics.items()
-        if isinstance(value, int | float) and math.isfinite(value)
-    }
+    metrics, _ = evaluation_metrics(version.metrics)
     if metrics:
         metadata["evaluation_metrics"] = metrics
     framework = _framework(version)
@@ -110,44 +161,57 @@ def metadata_for(version: MlflowVersion, assignments: dict[str, Any]) -> dict[st
     if version.run_id:
         config: dict[str, Any] = {"procedure": f"MLflow run {version.run_id}"}
         if version.params:
-            config["hyperparameters"] = dict(version.params)
+            kept, _ = hyperparameters(version.params)
+            if kept:
+                config["hyperparameters"] = kept
         metadata["training_config"] = config
     metadata["extensions"] = {
-        "mlflow": {"model": version.model, "version": version.version, "run_id": version.run_id},
+        "mlflow": _mlflow_facts(version),
         **({"mlflow_tags": _kept_tags(version)} if _kept_tags(version) else {}),
     }
-    tagged = _tagged(version)
-    for key, value in {**tagged, **assignments}.items():
+    for key, value in _tagged(version).items():
         if key not in REGISTRATION_FIELDS:
             metadata[key] = value
+    # --set is a default for every model of the run: it fills only what the model does not say.
+    for key, value in assignments.items():
+        if key not in REGISTRATION_FIELDS:
+            metadata.setdefault(key, value)
     return metadata
 
 
 def registration_for(
     version: MlflowVersion, source: str, line: str, assignments: dict[str, Any]
 ) -> ModelRegistration:
-    tagged = {**_tagged(version), **assignments}
+    tagged = _tagged(version)
+    recorded = {
+        "code_repo_url": repository_url(version.run_tags.get("mlflow.source.git.repoURL")),
+        "code_commit_sha": version.run_tags.get("mlflow.source.git.commit"),
+        "code_entrypoint": entrypoint_of(version.run_tags.get("mlflow.source.name")),
+        "trained_by": version.user,
+    }
+
+    def field(name: str) -> str | None:
+        """A model's own tag, else what MLflow recorded, else the person's ``--set`` default."""
+        for said in (tagged, recorded, assignments):
+            if said.get(name) not in (None, ""):
+                return str(said[name])
+        return None
+
     return ModelRegistration(
         artifact_id=model_id_for(source, version.model, version.version),
         title=f"{version.model} v{version.version}"[:200],
         description=version.description,
         metadata=metadata_for(version, assignments),
         line=line,
-        version_tag=str(tagged.get("version_tag") or f"mlflow-{version.version}"),
-        code_repo_url=_text_or_none(tagged.get("code_repo_url"))
-        or repository_url(version.run_tags.get("mlflow.source.git.repoURL")),
-        code_commit_sha=_text_or_none(tagged.get("code_commit_sha"))
-        or version.run_tags.get("mlflow.source.git.commit"),
-        code_entrypoint=_text_or_none(tagged.get("code_entrypoint")),
+        version_tag=field("version_tag") or f"mlflow-{version.version}",
+        code_repo_url=field("code_repo_url"),
+        code_commit_sha=field("code_commit_sha"),
+        code_entrypoint=field("code_entrypoint"),
         training_started_at=_iso(version.started_ms),
         training_completed_at=_iso(version.ended_ms),
-        trained_by=_text_or_none(tagged.get("trained_by")) or version.user,
-        gpu_allocation_id=_text_or_none(tagged.get("gpu_allocation_id")),
+        trained_by=field("trained_by"),
+        gpu_allocation_id=field("gpu_allocation_id"),
     )
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def line_for(model: str) -> str | None:

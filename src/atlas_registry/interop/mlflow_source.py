@@ -1,7 +1,8 @@
 """Reading an MLflow Model Registry through MLflow's own client (the ``mlflow`` extra).
 
-Only reads: registered models, their versions in order, each version's run
-(metrics, params, tags, times, user) and the model's aliases. A SQLite
+Only reads: registered models (their tags, description and aliases), their
+versions in order (tags, description, source URI), and each version's run
+(metrics, params, tags, times, user). A SQLite
 tracking URI must name an existing file: MLflow's client would otherwise
 create an empty store there, and an import from a typo would silently find
 nothing. A database URI must hold MLflow's tables already, for the same
@@ -39,6 +40,9 @@ class MlflowVersion:
     started_ms: int | None = None
     ended_ms: int | None = None
     user: str | None = None
+    source: str | None = None  # where MLflow says the version's files are (runs:/, s3://, ...)
+    aliases: tuple[str, ...] = ()  # every alias of the model that names this version
+    model_description: str | None = None  # the registered model's own description
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,10 @@ def _model(client: Any, model: Any) -> MlflowModel:
     return MlflowModel(model.name, aliases, read)
 
 
+def _aliases_of(model: Any, number: int) -> tuple[str, ...]:
+    return tuple(sorted(str(a) for a, v in (model.aliases or {}).items() if int(v) == number))
+
+
 def _version(model: Any, version: Any, run: Any) -> MlflowVersion:
     info, data = (run.info, run.data) if run is not None else (None, None)
     return MlflowVersion(
@@ -177,4 +185,7 @@ def _version(model: Any, version: Any, run: Any) -> MlflowVersion:
         started_ms=info.start_time if info else None,
         ended_ms=info.end_time if info else None,
         user=info.user_id if info else None,
+        source=version.source or None,
+        aliases=_aliases_of(model, int(version.version)),
+        model_description=model.description or None,
     )

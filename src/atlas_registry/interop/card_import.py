@@ -1,0 +1,154 @@
+"""Importing a model card: one version per card, revision, source and result, however often run.
+
+The imported version's id is derived from the card's exact text, the revision,
+the source URL and the result imported, as an MLflow import derives its ids
+from the store, model and version. Importing the same card again finds that
+version and registers nothing; the report says so, and names any fact this
+import would have given differently (a changed ``--set``, another ``--line``),
+because the earlier version is what stays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from atlas_registry import artifact_catalog
+from atlas_registry.db import Database
+from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError
+from atlas_registry.interop.card_in import (
+    CardReading,
+    card_registration,
+    model_from_source,
+    read_card_text,
+)
+from atlas_registry.records import ModelRecord
+from atlas_registry.validation import MetadataValidator
+
+
+def card_model_id(content: str, revision: str, source_url: str, result: int | None) -> str:
+    """The id of the version a card makes: the same for the same card, revision, source, result."""
+    key = f"{content}\0{revision}\0{source_url}\0{result or 1}"
+    return f"model-card-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+@dataclass(frozen=True)
+class CardImport:
+    """What an import of a card did: the version, and whether it was new."""
+
+    model: ModelRecord
+    status: str  # registered, would_register, already_imported
+    result: int | None  # the model-index result imported, numbered from 1
+    results: int | None  # how many results the card reports (None: not read again)
+    differs: list[str] = field(default_factory=list)  # facts this import would have changed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "result": self.result,
+            "results": self.results,
+            "differs": self.differs,
+            "model": self.model.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    """What a person gives with a card: its pin, additions, line and the result to import."""
+
+    revision: str | None = None
+    source_url: str | None = None
+    assignments: list[str] = field(default_factory=list)
+    line: str | None = None
+    result: int | None = None
+
+
+def import_card(
+    db: Database, path: str, request: CardRequest, *, validator: MetadataValidator, dry_run: bool
+) -> CardImport:
+    """Register the external model a card describes, once; see :class:`CardImport`."""
+    content, source = read_card_text(path)
+    model_id = None
+    if request.revision and request.source_url:
+        model_id = card_model_id(content, request.revision, request.source_url, request.result)
+        earlier = _existing(db, model_id)
+        if earlier is not None:
+            return _again(db, earlier, content, source, request, validator)
+    reading = _reading(db, content, source, request, validator)
+    registration = dataclasses.replace(reading.registration, artifact_id=model_id)
+    try:
+        record = artifact_catalog.register_model(
+            db, registration, validator=validator, dry_run=dry_run
+        )
+    except AlreadyExistsError:  # the same card, imported by another process since the look-up
+        if model_id is None or (earlier := _existing(db, model_id)) is None:
+            raise
+        return _again(db, earlier, content, source, request, validator)
+    status = "would_register" if dry_run else "registered"
+    return CardImport(record, status, reading.result, reading.results)
+
+
+def _reading(
+    db: Database, content: str, source: str, request: CardRequest, validator: MetadataValidator
+) -> CardReading:
+    def base_lookup(url: str) -> str | None:
+        with db.session() as session:
+            return model_from_source(session, url)
+
+    return card_registration(
+        content,
+        source,
+        revision=request.revision,
+        source_url=request.source_url,
+        assignments=request.assignments,
+        line=request.line,
+        base_lookup=base_lookup,
+        validator=validator,
+        result=request.result,
+    )
+
+
+def _existing(db: Database, model_id: str) -> ModelRecord | None:
+    try:
+        return artifact_catalog.get_model(db, model_id)
+    except NotFoundError:
+        return None
+
+
+def _again(
+    db: Database,
+    earlier: ModelRecord,
+    content: str,
+    source: str,
+    request: CardRequest,
+    validator: MetadataValidator,
+) -> CardImport:
+    """The report of an import that finds its version: nothing new, and what would differ.
+
+    The card is read again so the report names the result it holds and any
+    fact this run's additions would have given otherwise; a run that gives
+    too little (no ``--set``) still finds the version it made before, but a
+    card of several results still needs ``--result``.
+    """
+    try:
+        reading = _reading(db, content, source, request, validator)
+    except ValidationError as refused:
+        if "result" in refused.paths:  # which result is meant is the person's to say, every time
+            raise
+        return CardImport(earlier, "already_imported", request.result, None)
+    wanted, stored = _comparable(reading.registration.metadata), _comparable(earlier.metadata)
+    differs = sorted(k for k in set(wanted) | set(stored) if wanted.get(k) != stored.get(k))
+    line = reading.registration.line
+    if line and line != earlier.line_name:
+        differs.append("line")
+    return CardImport(earlier, "already_imported", reading.result, reading.results, differs)
+
+
+def _comparable(metadata: Any) -> dict[str, Any]:
+    """Metadata without what changes while the card does not: a base model registered since."""
+    kept = {k: v for k, v in metadata.items() if k != "base_model_id"}
+    extensions = {k: v for k, v in (kept.get("extensions") or {}).items() if k != "hf_base_model"}
+    kept["extensions"] = extensions or None
+    return kept
