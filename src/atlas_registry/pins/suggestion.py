@@ -1,11 +1,14 @@
-"""Candidate code pins for a model that has none, put in front of a person, never applied.
+"""Candidate code pins for a model that has none, or whose pin failed, put before a person.
 
 A model registered without its commit can often be pinned from history: the
 commits that changed its entrypoint (or the folder around it) before its
-training finished. Guessing the newest would be wrong as often as right, so
-`pins suggest` lists them in the model's review item; a reviewer accepts one
-with ``review resolve MODEL --set code_commit_sha=SHA`` (a unique prefix of a
-listed commit is enough), and the resolution records who chose it.
+training finished. So can a model whose pin failed its check (the commit was
+force-pushed away, the entrypoint is not at that commit). Guessing the newest
+would be wrong as often as right, so `pins suggest` lists them in the model's
+review item; a reviewer accepts one with ``review resolve MODEL --set
+code_commit_sha=SHA`` (a unique prefix of a listed commit is enough). The
+resolution appends the change to the pin's history (:mod:`.changes`): the old
+pin, the new one, who chose it and why. Nothing is applied without a person.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
+from atlas_registry.pins.checks import PinCheck, checks_of
 from atlas_registry.pins.git_history import CommitSummary
 from atlas_registry.pins.locations import RepositoryLocations
+from atlas_registry.pins.status import pin_status
 from atlas_registry.pins.verification import RepositoryCache
 from atlas_registry.records import ModelRecord
 from atlas_registry.registration_checks import code_pin_problems
+from atlas_registry.sql_session import SqlSession
 
 DEFAULT_CANDIDATES = 10
 MAX_CANDIDATES = 100
@@ -67,16 +73,28 @@ def _history_paths(model: ModelRecord, extra: list[str]) -> list[str]:
     return list(dict.fromkeys([*paths, *extra]))
 
 
-def _unpinned(model: ModelRecord) -> None:
+def _repairable(session: SqlSession, model: ModelRecord) -> PinCheck | None:
+    """The failed check that makes the model's pin open to repair; None when it has no pin.
+
+    A pin that verified, or was never checked, is not replaced on a guess:
+    only a recorded check that failed (a force-push took the commit away, the
+    entrypoint is not at that commit) says the pin is wrong.
+    """
     if model.is_external:
         raise IllegalTransitionError(
             f"{model.id} is an external model: its pin is external_source_version, not a commit"
         )
-    if model.code_commit_sha:
-        raise IllegalTransitionError(
-            f"{model.id} is already pinned to {model.code_commit_sha}; "
-            "`atlas-registry pins verify` checks that pin"
-        )
+    if not model.code_commit_sha:
+        return None
+    status = pin_status(model, next(iter(checks_of(session, model.id, limit=1)), None))
+    if status.check is not None and status.check.failing:
+        return status.check
+    pinned = f"{model.id} is already pinned to {model.code_commit_sha}"
+    if status.check is None:
+        why = "which has not been checked: run `atlas-registry pins verify` on it first"
+    else:
+        why = f"which passed its last check ({status.check.checked_at}, {status.check.status})"
+    raise IllegalTransitionError(f"{pinned}, {why}; only a pin whose check failed is re-pinned")
 
 
 def suggest_pin(
@@ -96,7 +114,7 @@ def suggest_pin(
         )
     with db.session() as session:
         model = fetch_model(session, model_id)
-    _unpinned(model)
+        failed = _repairable(session, model)
     url = repo_url or model.code_repo_url
     if not url:
         raise ValidationError(
@@ -111,46 +129,106 @@ def suggest_pin(
         raise ConfigurationError(f"cannot search {url}: {repo}")
     searched = _history_paths(model, paths or [])
     before = model.training_completed_at
-    candidates = repo.commits_touching(searched, before, limit)
+    candidates = [
+        c
+        for c in repo.commits_touching(searched, before, limit + 1)
+        if not (failed is not None and url == model.code_repo_url and _is_pin(c.sha, failed))
+    ][:limit]  # the failed pin itself is no candidate to repair it with
     if not candidates:
         touched = f" touching {', '.join(searched)}" if searched else ""
         until = f" before {before}" if before else ""
         raise NotFoundError(f"{url} has no commit{touched}{until}: nothing to suggest")
-    review = _open_review(db, model, url, searched, before, candidates)
+    review = _open_review(db, model, url, Search(searched, before, candidates), failed)
     return PinSuggestion(model.id, url, searched, before, candidates, review)
 
 
-def _open_review(
-    db: Database,
-    model: ModelRecord,
-    url: str,
-    searched: list[str],
-    before: str | None,
-    candidates: list[CommitSummary],
-) -> ReviewItem:
+def _is_pin(sha: str, check: PinCheck) -> bool:
+    """Whether ``sha`` is the commit the failed check was of (its full SHA or the pinned prefix)."""
+    pinned = (check.pinned or "").lower()
+    return sha == check.commit_found or (bool(pinned) and sha.startswith(pinned))
+
+
+@dataclass(frozen=True)
+class Search:
+    """Where candidates were looked for, and what was found, newest first."""
+
+    paths: list[str]
+    before: str | None
+    candidates: list[CommitSummary]
+
+
+def _reason(model: ModelRecord, url: str, found: Search, failed: PinCheck | None) -> str:
+    candidates = found.candidates
     listed = "; ".join(f"{c.sha[:12]} {c.committed_at} {c.subject[:60]}" for c in candidates)
-    reason = (
-        f"no code pin; {len(candidates)} candidate commits from {url}, newest first: {listed}. "
+    if failed is None:
+        why = "no code pin"
+    else:
+        why = (
+            f"the code pin {model.code_commit_sha} failed its check of {failed.checked_at}: "
+            f"{failed.detail[:300]}"
+        )
+    return (
+        f"{why}; {len(candidates)} candidate commits from {url}, newest first: {listed}. "
         "Accept one with --set code_commit_sha=SHA"
     )
+
+
+def _open_review(
+    db: Database, model: ModelRecord, url: str, found: Search, failed: PinCheck | None
+) -> ReviewItem:
     proposed: dict[str, Any] = {
         "facts": {"code_repo_url": url},
-        "pin_candidates": [c.to_dict() for c in candidates],
-        "pin_search": {"paths": searched, "before": before},
+        "pin_candidates": [c.to_dict() for c in found.candidates],
+        "pin_search": {"paths": found.paths, "before": found.before},
     }
+    if failed is not None:  # the repair keeps what it replaces, and why
+        proposed["replaces"] = {
+            "code_repo_url": model.code_repo_url,
+            "code_commit_sha": model.code_commit_sha,
+            "code_entrypoint": model.code_entrypoint,
+            "check": failed.to_dict(),
+        }
     with db.transaction(write=True) as conn:
         db.lock(conn, ADOPTION_LOCK)
-        _unpinned(fetch_model(conn, model.id))  # still unpinned, now that the lock is held
+        # The pin and its newest check as they are now that the lock is held.
+        now = _repairable(SqlSession.of(conn), fetch_model(conn, model.id))
+        if (now.id if now else None) != (failed.id if failed else None):
+            raise IllegalTransitionError(
+                f"the code pin of {model.id} was changed or checked meanwhile: suggest again"
+            )
         try:
             earlier = get_review(conn, model.id)
         except NotFoundError:
             earlier = None
-        held = [Held("code_commit_sha", reason, blocking=False)]
+        held = [Held("code_commit_sha", _reason(model, url, found, failed), blocking=False)]
         if earlier is not None and earlier.status == "resolved":
             reopen(conn, model.id, held, {**proposed, "earlier_review": earlier.to_dict()})
         else:
             queue_in(conn, model.id, held, proposed, blocking=False)
         return get_review(conn, model.id)
+
+
+def still_repairable(session: SqlSession, model: ModelRecord, item: ReviewItem) -> PinCheck | None:
+    """At resolution: the failed check of the pin the suggestion would replace (None: no pin).
+
+    The reviewer chose among candidates listed for the pin the model held
+    then; if that pin changed, or has verified since, the choice is refused.
+    """
+    replaces = item.proposed.get("replaces")
+    if replaces is None:
+        if model.code_commit_sha:
+            raise IllegalTransitionError(
+                f"{model.id} was pinned to {model.code_commit_sha} after these candidates were "
+                "listed; `atlas-registry pins suggest` again if that pin fails its check"
+            )
+        return None
+    then = (replaces.get("code_repo_url"), replaces.get("code_commit_sha"))
+    if (model.code_repo_url, model.code_commit_sha) != then:
+        raise IllegalTransitionError(
+            f"the code pin of {model.id} changed after these candidates were listed "
+            f"(to {model.code_commit_sha}): `atlas-registry pins suggest` again"
+        )
+    return _repairable(session, model)
 
 
 def accepted_commit(item: ReviewItem, chosen: str) -> str:

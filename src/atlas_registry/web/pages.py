@@ -60,12 +60,6 @@ def _guarded(
     return access.checked(rendered)
 
 
-def _pin(model: ModelRecord) -> str:
-    if model.is_external:
-        return "source-pinned" if model.external_source_version else "unpinned"
-    return "code-pinned" if model.code_commit_sha else "unpinned"
-
-
 def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | None:
     metrics = model.eval_metrics or {}
     threshold = found.policy.benchmarks.get(model.benchmark_id or "")
@@ -92,8 +86,14 @@ def models_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         )
         shown = [m.id for m in result.items]
         held = {item.artifact_id for item in found.list_reviews("open", artifact_ids=shown)}
+        pins = found.pin_statuses(result.items)
         rows = [
-            {"model": m, "pin": _pin(m), "metric": _primary_metric(m, found), "held": m.id in held}
+            {
+                "model": m,
+                "pin": pins[m.id],
+                "metric": _primary_metric(m, found),
+                "held": m.id in held,
+            }
             for m in result.items
         ]
         kept = {k: v for k, v in query.items() if v and k != "page_token"}
@@ -151,7 +151,8 @@ def model_page(
             "model.html",
             title=model.title,
             model=model,
-            pin=_pin(model),
+            pin=found.pin_statuses([model])[model.id],
+            pin_changes=found.pin_changes(model.id),
             graph=lineage_svg(lineage),
             lineage=lineage,
             versions=versions,
