@@ -714,12 +714,15 @@ def test_a_force_pushed_pin_is_repaired_through_the_review_queue_and_kept_in_its
     assert (change.old_repo_url, change.new_repo_url) == (REPO_URL, REPO_URL)
     assert (change.changed_by, change.notes) == ("rev", notes)
     assert change.replaced_check_id == registry.pin_checks(model)[0].id
-    # The failed check was of the old pin: the new one is not checked yet, for badge and gate.
+    # The failed check was of the old pin: the new one is not checked yet, for badge, report
+    # and gate.
     assert registry.pin_status(model).state == "not_checked"
+    assert model not in [c.model_id for c in registry.pin_report()]
     with pytest.raises(PromotionGateError, match="changed since its last check"):
         registry.promote(model, actor="lead")
     [after] = _verify(registry, lab, model)
     assert after.status == "verified"
+    assert [c.status for c in registry.pin_report() if c.model_id == model] == ["verified"]
     assert registry.promote(model, actor="lead").model.promotion_state == "promoted"
     code, out, _ = invoke("show", model, "--json", *db)
     assert json.loads(out)["code_pin_changes"][0]["notes"] == notes

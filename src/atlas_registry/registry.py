@@ -435,7 +435,7 @@ class Registry(_Handle):
     def pin_report(
         self, *, status: str | None = None, promoted_only: bool = False
     ) -> list[PinCheck]:
-        """The newest check of every checked model, by model id."""
+        """The newest check of every model whose current pin was checked, by model id."""
         return every_latest_check(self.database, status, promoted_only)
 
     def pin_report_page(

@@ -128,7 +128,7 @@ def report(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The newest pin check of every checked model."""
+    """The newest pin check of every model whose current pin was checked."""
 
     def work(registry: Registry) -> list[PinCheck]:
         if status is not None and status not in PIN_STATUSES:

@@ -118,6 +118,15 @@ def every_latest_check(
     )
 
 
+# The check was of the pin the model holds now (no URL or pin is stored as '').
+_OF_CURRENT_PIN = (
+    "COALESCE(c.repo_url, '') = COALESCE(CASE WHEN mv.is_external = 1 "
+    "THEN mv.external_source_url ELSE mv.code_repo_url END, '') "
+    "AND COALESCE(c.pinned, '') = COALESCE(CASE WHEN mv.is_external = 1 "
+    "THEN mv.external_source_version ELSE mv.code_commit_sha END, '')"
+)
+
+
 def latest_checks(
     db: Database,
     status: str | None = None,
@@ -126,8 +135,16 @@ def latest_checks(
     after: str | None = None,
 ) -> list[PinCheck]:
     """The newest check of each checked model (optionally of one status), by model id,
-    at most ``limit`` of them, of models after ``after``."""
-    conditions = ["c.id = (SELECT max(id) FROM code_pin_checks WHERE artifact_id = c.artifact_id)"]
+    at most ``limit`` of them, of models after ``after``.
+
+    A model whose newest check was of a pin it no longer holds (it was
+    re-pinned through the review queue since) is left out: that check says
+    nothing about its current pin, which is not checked yet.
+    """
+    conditions = [
+        "c.id = (SELECT max(id) FROM code_pin_checks WHERE artifact_id = c.artifact_id)",
+        _OF_CURRENT_PIN,
+    ]
     params: list[Any] = []
     if after is not None:
         conditions.append("c.artifact_id > ?")
@@ -135,9 +152,8 @@ def latest_checks(
     if status is not None:
         conditions.append("c.status = ?")
         params.append(status)
-    join = ""
+    join = "JOIN model_versions mv ON mv.artifact_id = c.artifact_id "
     if promoted_only:
-        join = "JOIN model_versions mv ON mv.artifact_id = c.artifact_id "
         conditions.append("mv.promotion_state = 'promoted'")
     sql = (
         f"SELECT {CHECK_COLUMNS} FROM code_pin_checks c {join}"
