@@ -824,3 +824,35 @@ def test_a_mirror_that_is_no_repository_is_an_error_of_the_run(
     with pytest.raises(ConfigurationError, match="is not a git repository"):
         _verify(registry, lab, model)
     assert registry.pin_checks(model) == []
+
+
+def test_a_re_pin_s_notes_and_a_check_s_detail_are_shown_escaped(
+    registry: Registry, lab: LabRepo
+) -> None:
+    hostile = '"><script>alert(1)</script>'
+    model = _internal(registry, lab.before_rename, entrypoint=f"{hostile}.py")
+    _verify(registry, lab, model)
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        listed = client.get("/").text
+    assert "<script>alert(1)" not in listed
+    assert "&#34;&gt;&lt;script&gt;" in _badge(listed, model)  # inside the title attribute
+    registry.suggest_pin(model, locations=lab.locations, paths=["README.md"])
+    registry.resolve_review(model, [f"code_commit_sha={lab.first}"], actor="rev", notes=hostile)
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        page = client.get(f"/models/{model}").text
+    assert "<script>alert(1)" not in page
+    assert "by rev: &#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</li>" in page
+
+
+def test_the_cli_names_what_it_could_not_check_and_records_the_rest(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    good = _internal(registry, lab.released)
+    elsewhere = _internal(registry, lab.released, repo="https://gitlab.com/other/tool")
+    args = ["pins", "verify", good, elsewhere, "--mirrors", str(lab.mirrors), "--db", db_url]
+    code, _, err = invoke(*args)
+    assert code == 2
+    assert f"{elsewhere}: no local copy of gitlab.com/other/tool" in err
+    assert "1 other check(s) were recorded" in err
+    assert [c.status for c in registry.pin_checks(good)] == ["verified"]
+    assert registry.pin_checks(elsewhere) == []
