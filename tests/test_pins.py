@@ -856,3 +856,28 @@ def test_the_cli_names_what_it_could_not_check_and_records_the_rest(
     assert "1 other check(s) were recorded" in err
     assert [c.status for c in registry.pin_checks(good)] == ["verified"]
     assert registry.pin_checks(elsewhere) == []
+
+
+def test_a_pin_whose_repository_is_nowhere_is_repaired_with_another_repository(
+    registry: Registry, lab: LabRepo
+) -> None:
+    """A URL mistyped at registration cannot be checked, so no check can fail it: no dead end."""
+    typo = "https://github.com/lab/ad-rsik"
+    model = _internal(registry, lab.released, repo=typo)
+    with pytest.raises(ConfigurationError, match=r"no local copy of github\.com/lab/ad-rsik"):
+        _verify(registry, lab, model)
+    suggestion = registry.suggest_pin(model, REPO_URL, locations=lab.locations)
+    replaces = suggestion.review.proposed["replaces"]
+    assert (replaces["code_repo_url"], replaces["check"]) == (typo, None)
+    assert "cannot be checked: no local copy of github.com/lab/ad-rsik" in replaces["why"]
+    with pytest.raises(ValidationError, match="without saying why"):
+        registry.resolve_review(model, [f"code_commit_sha={lab.released}"], actor="rev")
+    registry.resolve_review(
+        model, [f"code_commit_sha={lab.released}"], actor="rev", notes="the URL had a typo"
+    )
+    [change] = registry.pin_changes(model)
+    assert (change.old_repo_url, change.new_repo_url) == (typo, REPO_URL)
+    assert (change.old_commit_sha, change.new_commit_sha) == (lab.released, lab.released)
+    assert change.replaced_check_id is None
+    [check] = _verify(registry, lab, model)
+    assert (check.status, registry.pin_status(model).state) == ("verified", "verified")

@@ -31,7 +31,7 @@ from atlas_registry.errors import (
 from atlas_registry.pins.checks import PinCheck, checks_of
 from atlas_registry.pins.git_history import CommitSummary
 from atlas_registry.pins.locations import RepositoryLocations
-from atlas_registry.pins.status import pin_status
+from atlas_registry.pins.status import PinStatus, pin_status
 from atlas_registry.pins.verification import RepositoryCache
 from atlas_registry.records import ModelRecord
 from atlas_registry.registration_checks import code_pin_problems
@@ -73,28 +73,77 @@ def _history_paths(model: ModelRecord, extra: list[str]) -> list[str]:
     return list(dict.fromkeys([*paths, *extra]))
 
 
-def _repairable(session: SqlSession, model: ModelRecord) -> PinCheck | None:
-    """The failed check that makes the model's pin open to repair; None when it has no pin.
+@dataclass(frozen=True)
+class Repair:
+    """Why the pin a model holds may be replaced: the check it failed, in a sentence."""
 
-    A pin that verified, or was never checked, is not replaced on a guess:
-    only a recorded check that failed (a force-push took the commit away, the
-    entrypoint is not at that commit) says the pin is wrong.
-    """
+    check: PinCheck | None  # None when its repository cannot be opened to check it at all
+    why: str
+
+
+def _status(session: SqlSession, model: ModelRecord) -> PinStatus | None:
+    """The state of the model's code pin; None when it has none (an external model is refused)."""
     if model.is_external:
         raise IllegalTransitionError(
             f"{model.id} is an external model: its pin is external_source_version, not a commit"
         )
     if not model.code_commit_sha:
         return None
-    status = pin_status(model, next(iter(checks_of(session, model.id, limit=1)), None))
-    if status.check is not None and status.check.failing:
-        return status.check
-    pinned = f"{model.id} is already pinned to {model.code_commit_sha}"
-    if status.check is None:
-        why = "which has not been checked: run `atlas-registry pins verify` on it first"
+    return pin_status(model, next(iter(checks_of(session, model.id, limit=1)), None))
+
+
+def _repair(model: ModelRecord, status: PinStatus, repos: RepositoryCache) -> Repair:
+    """Why the model's pin may be replaced, or the refusal that says why it may not.
+
+    A pin is not replaced on a guess: its newest check failed, or it cannot
+    be checked at all because its repository is nowhere to be found (a URL
+    mistyped at registration, a repository deleted). A verified pin, or one
+    that was never checked but could be, is refused.
+    """
+    sha = model.code_commit_sha
+    check = status.check
+    if check is not None and check.failing:
+        why = f"the code pin {sha} failed its check of {check.checked_at}: {check.detail[:300]}"
+        return Repair(check, why)
+    pinned = f"{model.id} is already pinned to {sha}"
+    if check is not None:
+        raise IllegalTransitionError(
+            f"{pinned}, which passed its last check ({check.checked_at}, {check.status}); "
+            "only a pin that failed its check is re-pinned"
+        )
+    found = repos.open(model.code_repo_url or "")
+    if isinstance(found, str):
+        return Repair(None, f"the code pin {sha} cannot be checked: {found[:300]}")
+    raise IllegalTransitionError(
+        f"{pinned}, which has not been checked: run `atlas-registry pins verify {model.id}` "
+        "first; only a pin that failed its check is re-pinned"
+    )
+
+
+def _still_open(
+    session: SqlSession, then: ModelRecord | dict[str, Any], model: ModelRecord
+) -> None:
+    """Refuse when the model's pin is no longer the one ``then`` held, or has verified since.
+
+    ``then`` is the model as the candidates were listed for it, or the pin a
+    review item says it replaces (an empty one for a model that had none).
+    """
+    if isinstance(then, ModelRecord):
+        pin = (then.code_repo_url, then.code_commit_sha)
     else:
-        why = f"which passed its last check ({status.check.checked_at}, {status.check.status})"
-    raise IllegalTransitionError(f"{pinned}, {why}; only a pin whose check failed is re-pinned")
+        pin = (then.get("code_repo_url"), then.get("code_commit_sha"))
+    unchanged = (model.code_repo_url, model.code_commit_sha) == pin
+    if not unchanged and (pin[1] or model.code_commit_sha):
+        raise IllegalTransitionError(
+            f"the code pin of {model.id} changed after these candidates were listed "
+            f"(to {model.code_commit_sha or 'none'}): `atlas-registry pins suggest` again"
+        )
+    status = _status(session, model)
+    if status is not None and status.state == "verified" and status.check is not None:
+        raise IllegalTransitionError(
+            f"the code pin {model.code_commit_sha} of {model.id} passed its last check "
+            f"({status.check.checked_at}) after these candidates were listed: nothing to repair"
+        )
 
 
 def suggest_pin(
@@ -112,9 +161,11 @@ def suggest_pin(
             "too many or too few candidates asked for",
             [Violation("limit", f"must be between 1 and {MAX_CANDIDATES}")],
         )
+    repos = RepositoryCache(locations)
     with db.session() as session:
         model = fetch_model(session, model_id)
-        failed = _repairable(session, model)
+        status = _status(session, model)
+    repair = None if status is None else _repair(model, status, repos)
     url = repo_url or model.code_repo_url
     if not url:
         raise ValidationError(
@@ -124,7 +175,7 @@ def suggest_pin(
     problems = code_pin_problems(url, None)
     if problems:
         raise ValidationError("the repository URL is invalid", problems)
-    repo = RepositoryCache(locations).open(url)
+    repo = repos.open(url)
     if isinstance(repo, str):
         raise ConfigurationError(f"cannot search {url}: {repo}")
     searched = _history_paths(model, paths or [])
@@ -132,20 +183,22 @@ def suggest_pin(
     candidates = [
         c
         for c in repo.commits_touching(searched, before, limit + 1)
-        if not (failed is not None and url == model.code_repo_url and _is_pin(c.sha, failed))
+        if not (repair and url == model.code_repo_url and _is_pin(c.sha, model, repair.check))
     ][:limit]  # the failed pin itself is no candidate to repair it with
     if not candidates:
         touched = f" touching {', '.join(searched)}" if searched else ""
         until = f" before {before}" if before else ""
         raise NotFoundError(f"{url} has no commit{touched}{until}: nothing to suggest")
-    review = _open_review(db, model, url, Search(searched, before, candidates), failed)
+    review = _open_review(db, model, url, Search(searched, before, candidates), repair)
     return PinSuggestion(model.id, url, searched, before, candidates, review)
 
 
-def _is_pin(sha: str, check: PinCheck) -> bool:
-    """Whether ``sha`` is the commit the failed check was of (its full SHA or the pinned prefix)."""
-    pinned = (check.pinned or "").lower()
-    return sha == check.commit_found or (bool(pinned) and sha.startswith(pinned))
+def _is_pin(sha: str, model: ModelRecord, check: PinCheck | None) -> bool:
+    """Whether ``sha`` is the commit the model is pinned to (in full, or by its pinned prefix)."""
+    pinned = (model.code_commit_sha or "").lower()
+    return (check is not None and sha == check.commit_found) or (
+        bool(pinned) and sha.startswith(pinned)
+    )
 
 
 @dataclass(frozen=True)
@@ -157,16 +210,10 @@ class Search:
     candidates: list[CommitSummary]
 
 
-def _reason(model: ModelRecord, url: str, found: Search, failed: PinCheck | None) -> str:
+def _reason(url: str, found: Search, repair: Repair | None) -> str:
     candidates = found.candidates
     listed = "; ".join(f"{c.sha[:12]} {c.committed_at} {c.subject[:60]}" for c in candidates)
-    if failed is None:
-        why = "no code pin"
-    else:
-        why = (
-            f"the code pin {model.code_commit_sha} failed its check of {failed.checked_at}: "
-            f"{failed.detail[:300]}"
-        )
+    why = "no code pin" if repair is None else repair.why
     return (
         f"{why}; {len(candidates)} candidate commits from {url}, newest first: {listed}. "
         "Accept one with --set code_commit_sha=SHA"
@@ -174,33 +221,30 @@ def _reason(model: ModelRecord, url: str, found: Search, failed: PinCheck | None
 
 
 def _open_review(
-    db: Database, model: ModelRecord, url: str, found: Search, failed: PinCheck | None
+    db: Database, model: ModelRecord, url: str, found: Search, repair: Repair | None
 ) -> ReviewItem:
     proposed: dict[str, Any] = {
         "facts": {"code_repo_url": url},
         "pin_candidates": [c.to_dict() for c in found.candidates],
         "pin_search": {"paths": found.paths, "before": found.before},
     }
-    if failed is not None:  # the repair keeps what it replaces, and why
+    if repair is not None:  # the repair keeps what it replaces, and why
         proposed["replaces"] = {
             "code_repo_url": model.code_repo_url,
             "code_commit_sha": model.code_commit_sha,
             "code_entrypoint": model.code_entrypoint,
-            "check": failed.to_dict(),
+            "check": repair.check.to_dict() if repair.check else None,
+            "why": repair.why,
         }
     with db.transaction(write=True) as conn:
         db.lock(conn, ADOPTION_LOCK)
         # The pin and its newest check as they are now that the lock is held.
-        now = _repairable(SqlSession.of(conn), fetch_model(conn, model.id))
-        if (now.id if now else None) != (failed.id if failed else None):
-            raise IllegalTransitionError(
-                f"the code pin of {model.id} was changed or checked meanwhile: suggest again"
-            )
+        _still_open(SqlSession.of(conn), model, fetch_model(conn, model.id))
         try:
             earlier = get_review(conn, model.id)
         except NotFoundError:
             earlier = None
-        held = [Held("code_commit_sha", _reason(model, url, found, failed), blocking=False)]
+        held = [Held("code_commit_sha", _reason(url, found, repair), blocking=False)]
         if earlier is not None and earlier.status == "resolved":
             reopen(conn, model.id, held, {**proposed, "earlier_review": earlier.to_dict()})
         else:
@@ -209,26 +253,16 @@ def _open_review(
 
 
 def still_repairable(session: SqlSession, model: ModelRecord, item: ReviewItem) -> PinCheck | None:
-    """At resolution: the failed check of the pin the suggestion would replace (None: no pin).
+    """At resolution: the failed check of the pin being replaced (None: no pin, or no check).
 
     The reviewer chose among candidates listed for the pin the model held
     then; if that pin changed, or has verified since, the choice is refused.
     """
-    replaces = item.proposed.get("replaces")
-    if replaces is None:
-        if model.code_commit_sha:
-            raise IllegalTransitionError(
-                f"{model.id} was pinned to {model.code_commit_sha} after these candidates were "
-                "listed; `atlas-registry pins suggest` again if that pin fails its check"
-            )
-        return None
-    then = (replaces.get("code_repo_url"), replaces.get("code_commit_sha"))
-    if (model.code_repo_url, model.code_commit_sha) != then:
-        raise IllegalTransitionError(
-            f"the code pin of {model.id} changed after these candidates were listed "
-            f"(to {model.code_commit_sha}): `atlas-registry pins suggest` again"
-        )
-    return _repairable(session, model)
+    _still_open(session, item.proposed.get("replaces") or {}, model)
+    status = _status(session, model)
+    if status is not None and status.check is not None and status.check.failing:
+        return status.check
+    return None
 
 
 def accepted_commit(item: ReviewItem, chosen: str) -> str:
