@@ -686,6 +686,8 @@ def test_a_force_pushed_pin_is_repaired_through_the_review_queue_and_kept_in_its
     code, out, err = invoke("pins", "suggest", model, "--mirrors", str(lab.mirrors), *db)
     assert code == 0, err
     assert lab.released[:12] in out
+    assert f"replacing the pin {lab.experiment}: the code pin {lab.experiment} failed" in out
+    assert '--set code_commit_sha=SHA --notes "why"' in out
     item = registry.get_review(model)
     assert item.status == "open"
     assert item.proposed["replaces"]["code_commit_sha"] == lab.experiment
