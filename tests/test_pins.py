@@ -883,3 +883,25 @@ def test_a_pin_whose_repository_is_nowhere_is_repaired_with_another_repository(
     assert change.replaced_check_id is None
     [check] = _verify(registry, lab, model)
     assert (check.status, registry.pin_status(model).state) == ("verified", "verified")
+
+
+def test_a_re_pin_over_http_is_attributed_to_the_token_and_needs_notes(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.force_pushed, training_completed_at="2026-01-05T12:00:00Z")
+    _verify(registry, lab, model)
+    registry.suggest_pin(model, locations=lab.locations)
+    token = registry.create_token("curator-bot", ["review"]).token
+    auth = {"Authorization": f"Bearer {token}"}
+    path = f"/api/v1/review-queue/{model}/resolve"
+    chosen = {"set": {"code_commit_sha": lab.released}}
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        refused = client.post(path, json=chosen, headers=auth)
+        assert refused.status_code == 422
+        assert [v["path"] for v in refused.json()["violations"]] == ["notes"]
+        assert registry.get_model(model).code_commit_sha == lab.force_pushed
+        done = client.post(path, json={**chosen, "notes": "hotfix was rewritten"}, headers=auth)
+        assert done.status_code == 200, done.text
+        [change] = client.get(f"/api/v1/models/{model}/pin-changes").json()["items"]
+    assert (change["old_commit_sha"], change["new_commit_sha"]) == (lab.force_pushed, lab.released)
+    assert (change["changed_by"], change["notes"]) == ("curator-bot", "hotfix was rewritten")
