@@ -905,3 +905,19 @@ def test_a_re_pin_over_http_is_attributed_to_the_token_and_needs_notes(
         [change] = client.get(f"/api/v1/models/{model}/pin-changes").json()["items"]
     assert (change["old_commit_sha"], change["new_commit_sha"]) == (lab.force_pushed, lab.released)
     assert (change["changed_by"], change["notes"]) == ("curator-bot", "hotfix was rewritten")
+
+
+def test_an_ambiguous_short_pin_is_repaired_with_one_of_the_commits_it_matched(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.twins[0][:7], entrypoint=None)  # every commit counts
+    [check] = _verify(registry, lab, model)
+    assert (check.status, check.commit_found) == ("failed", None)
+    suggestion = registry.suggest_pin(model, locations=lab.locations)
+    shas = [c.sha for c in suggestion.candidates]
+    assert set(lab.twins) <= set(shas)  # the commits the short SHA matched stay choosable
+    registry.resolve_review(
+        model, [f"code_commit_sha={lab.twins[1]}"], actor="rev", notes="the tuned one"
+    )
+    assert registry.get_model(model).code_commit_sha == lab.twins[1]
+    assert _verify(registry, lab, model)[0].status == "verified"

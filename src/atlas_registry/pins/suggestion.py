@@ -183,7 +183,7 @@ def suggest_pin(
     candidates = [
         c
         for c in repo.commits_touching(searched, before, limit + 1)
-        if not (repair and url == model.code_repo_url and _is_pin(c.sha, model, repair.check))
+        if not (repair and url == model.code_repo_url and _is_failed_commit(c.sha, repair.check))
     ][:limit]  # the failed pin itself is no candidate to repair it with
     if not candidates:
         touched = f" touching {', '.join(searched)}" if searched else ""
@@ -193,12 +193,10 @@ def suggest_pin(
     return PinSuggestion(model.id, url, searched, before, candidates, review)
 
 
-def _is_pin(sha: str, model: ModelRecord, check: PinCheck | None) -> bool:
-    """Whether ``sha`` is the commit the model is pinned to (in full, or by its pinned prefix)."""
-    pinned = (model.code_commit_sha or "").lower()
-    return (check is not None and sha == check.commit_found) or (
-        bool(pinned) and sha.startswith(pinned)
-    )
+def _is_failed_commit(sha: str, check: PinCheck | None) -> bool:
+    """Whether ``sha`` is the commit the failed check found (an ambiguous short SHA found none:
+    the commits it matched are exactly the ones to choose from)."""
+    return check is not None and sha == check.commit_found
 
 
 @dataclass(frozen=True)
