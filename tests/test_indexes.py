@@ -102,8 +102,12 @@ def exercise(registry: Registry) -> None:
         registry.leaderboard(entry["benchmark_id"], metric, direction=asked)
     registry.list_reviews()
     registry.list_reviews(status=None)
-    registry.verify_pins([base.id], locations=RepositoryLocations(), actor="me")
+    # A model without a pin needs no repository, but a check needs one configured.
+    mirrors = RepositoryLocations(mirrors=Path(__file__).parent)
+    registry.verify_pins([base.id], locations=mirrors, actor="me")
     registry.pin_checks(base.id)
+    registry.pin_statuses([base, tuned])
+    registry.pin_changes(base.id)
     registry.pin_report(status="missing", promoted_only=True)
 
 

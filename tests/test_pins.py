@@ -186,19 +186,36 @@ def test_a_commit_force_pushed_away_fails_though_its_object_remains(
     assert "unreachable object" in check.detail
 
 
-def test_an_unknown_commit_or_unmirrored_repository_is_never_ok(
+def test_an_unknown_commit_or_an_uncheckable_url_is_never_ok(
     registry: Registry, lab: LabRepo
 ) -> None:
     unknown = _internal(registry, "0123456789abcdef0123")
-    elsewhere = _internal(registry, lab.released, repo="https://github.com/other/tool")
+    ported = _internal(registry, lab.released, repo="https://github.com:8443/lab/ad-risk")
     unpinned = _internal(registry, None)
-    checks = {c.model_id: c for c in _verify(registry, lab, unknown, elsewhere, unpinned)}
+    checks = {c.model_id: c for c in _verify(registry, lab, unknown, ported, unpinned)}
     assert checks[unknown].status == "failed"
     assert "is not in the repository" in checks[unknown].detail
-    assert checks[elsewhere].status == "unreachable"
-    assert "no local copy of github.com/other/tool" in checks[elsewhere].detail
+    # A stored URL that can name no repository is a fact about the model, recorded.
+    assert checks[ported].status == "unreachable"
+    assert "cannot name a repository" in checks[ported].detail
     assert checks[unpinned].status == "missing"
     assert all(c.failing for c in checks.values())
+
+
+def test_a_repository_this_run_cannot_reach_is_an_error_that_records_nothing(
+    registry: Registry, lab: LabRepo
+) -> None:
+    """No mirror of it here says something about the run, not the model: its record stands."""
+    elsewhere = _internal(registry, lab.released, repo="https://github.com/other/tool")
+    good = _internal(registry, lab.released)
+    with pytest.raises(ConfigurationError) as unchecked:
+        _verify(registry, lab, elsewhere, good)
+    message = unchecked.value.message
+    assert "could not check 1 pin(s) here, and recorded nothing for them" in message
+    assert "1 other check(s) were recorded" in message
+    assert f"{elsewhere}: no local copy of github.com/other/tool" in message
+    assert registry.pin_checks(elsewhere) == []
+    assert [c.status for c in registry.pin_checks(good)] == ["verified"]
 
 
 def test_external_pins_are_checked_offline_only_where_a_mirror_exists(
@@ -512,9 +529,9 @@ def test_only_allowed_hosts_are_fetched(
     monkeypatch.setenv("ATLAS_GIT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("ATLAS_GIT_FETCH_HOSTS", "gitlab.com")
     model = _internal(registry, lab.released)
-    [check] = registry.verify_pins([model], actor="ci")
-    assert check.status == "unreachable"
-    assert "github.com is not among the hosts fetching is allowed from" in check.detail
+    with pytest.raises(ConfigurationError, match=r"github\.com is not among the hosts fetching"):
+        registry.verify_pins([model], actor="ci")
+    assert registry.pin_checks(model) == []  # the run's configuration, not a fact of the model
     assert not (tmp_path / "cache").exists()
 
 
@@ -524,7 +541,7 @@ def test_the_model_page_shows_the_newest_check_escaped(registry: Registry, lab: 
     with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
         page = client.get(f"/models/{model}").text
     assert "Pin check" in page
-    assert 'class="badge check-failed">failed</span>' in page
+    assert '<a class="badge pin-failed" href="#pin">pin failed</a>' in page
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;.py does not exist at that commit" in page
     assert f'href="/api/v1/models/{model}/card"' in page
@@ -571,3 +588,336 @@ def test_the_report_is_not_cut_at_a_thousand_models(registry: Registry) -> None:
     assert len(registry.pin_report(status="missing")) == 1002
     first = registry.pin_report_page()
     assert (len(first.items), first.next_page_token is not None) == (1000, True)
+
+
+# ------------------------------------------------------------ what a person reads of a pin
+
+
+def _force_push_away(lab: LabRepo, branch: str, to: str) -> None:
+    """Move ``branch`` back to ``to``, as a force-push does: its commits stay only as objects."""
+    mirror = lab.mirrors / "github.com" / "lab" / "ad-risk.git"
+    pygit2.Repository(str(mirror)).references.create(
+        f"refs/heads/{branch}", pygit2.Oid(hex=to), force=True
+    )
+
+
+def _badge(page: str, model_id: str) -> str:
+    """The pin badge of ``model_id``'s row on the models list."""
+    row = page[page.index(f'<div class="id">{model_id}</div>') :]
+    start = row.index('<a class="badge pin-')
+    return row[start : row.index("</a>", start) + 4]
+
+
+def test_the_pin_badge_says_what_the_newest_check_of_the_current_pin_found(
+    registry: Registry, lab: LabRepo
+) -> None:
+    """A failed pin once wore the same green "code-pinned" badge as a verified one."""
+    verified = _internal(registry, lab.released)
+    failed = _internal(registry, lab.force_pushed)
+    unchecked = _internal(registry, lab.renamed)
+    unpinned = _internal(registry, None)
+    uncheckable = _internal(registry, lab.released, repo="https://github.com:8443/lab/ad-risk")
+    hub = _external(registry, "https://huggingface.co/lab/bert", "3f1c2a9b7d4e5f60718293a4b5c6d7e8")
+    _verify(registry, lab, verified, failed, unpinned, uncheckable, hub)
+    states = {i: s.state for i, s in registry.pin_statuses(registry.list_models()).items()}
+    assert states == {
+        verified: "verified",
+        failed: "failed",
+        unchecked: "not_checked",
+        unpinned: "unpinned",
+        uncheckable: "unreachable",
+        hub: "not_checkable",
+    }
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        listed = client.get("/").text
+        model_page = client.get(f"/models/{failed}").text
+    assert "code-pinned" not in listed
+    red = _badge(listed, failed)
+    assert red.startswith(f'<a class="badge pin-failed" href="/models/{failed}#pin"')
+    assert "exists only as an unreachable object" in red  # the detail, on the badge's title
+    assert red.endswith(">pin failed</a>")
+    assert ">pin verified</a>" in _badge(listed, verified)
+    assert ">pin not checked</a>" in _badge(listed, unchecked)
+    assert ">no pin</a>" in _badge(listed, unpinned)
+    assert ">pin unreachable</a>" in _badge(listed, uncheckable)
+    assert ">not checkable offline</a>" in _badge(listed, hub)
+    # The badge's link lands on the check's detail, on the model page.
+    assert '<a class="badge pin-failed" href="#pin">pin failed</a>' in model_page
+    detail = model_page[model_page.index('<dt id="pin">') :]
+    assert "exists only as an unreachable object" in detail[: detail.index("</dd>")]
+    assert f'href="/api/v1/models/{failed}/pin-checks">every check</a>' in detail
+
+
+def test_show_gives_the_pin_state_the_badge_shows(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    failed = _internal(registry, lab.force_pushed)
+    unchecked = _internal(registry, lab.released)
+    _verify(registry, lab, failed)
+    code, out, _ = invoke("show", failed, "--json", "--db", db_url)
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["code_pin_status"]["state"] == "failed"
+    assert shown["code_pin_status"]["check"]["status"] == "failed"
+    assert shown["code_pin_changes"] == []
+    _, out, _ = invoke("show", unchecked, "--db", db_url)
+    assert "code_pin_status" in out
+    assert "pin not checked" in out
+
+
+# ------------------------------------------------------------ repairing a failed pin
+
+
+def test_a_force_pushed_pin_is_repaired_through_the_review_queue_and_kept_in_its_history(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    """After a force-push the only way out was a new version; now the review queue re-pins."""
+    _strict(registry)
+    model = _internal(registry, lab.experiment, training_completed_at="2026-01-05T12:00:00Z")
+    [first] = _verify(registry, lab, model)
+    assert first.status == "verified"
+    _force_push_away(lab, "experiment", lab.released)
+    [broken] = _verify(registry, lab, model)
+    assert (broken.status, registry.pin_status(model).state) == ("failed", "failed")
+    with pytest.raises(PromotionGateError, match="failed its last check"):
+        registry.promote(model, actor="lead")
+
+    db = ["--db", db_url]
+    code, out, err = invoke("pins", "suggest", model, "--mirrors", str(lab.mirrors), *db)
+    assert code == 0, err
+    assert lab.released[:12] in out
+    assert f"replacing the pin {lab.experiment}: the code pin {lab.experiment} failed" in out
+    assert '--set code_commit_sha=SHA --notes "why"' in out
+    item = registry.get_review(model)
+    assert item.status == "open"
+    assert item.proposed["replaces"]["code_commit_sha"] == lab.experiment
+    assert item.proposed["replaces"]["check"]["status"] == "failed"
+    assert lab.experiment not in [c["sha"] for c in item.proposed["pin_candidates"]]
+    assert "failed its check" in item.reasons[0]["reason"]
+
+    # Replacing provenance needs a reason; nothing changes without one.
+    set_pin = ["review", "resolve", model, "--set", f"code_commit_sha={lab.released[:8]}"]
+    code, _, err = invoke(*set_pin, "--actor", "rev", *db)
+    assert code != 0
+    assert f"say why this commit replaces the pin {lab.experiment}" in err
+    assert registry.get_model(model).code_commit_sha == lab.experiment
+    notes = "experiment branch was force-pushed; v1.0 trained it"
+    code, _, err = invoke(*set_pin, "--actor", "rev", "--notes", notes, *db)
+    assert code == 0, err
+
+    repinned = registry.get_model(model)
+    assert (repinned.code_repo_url, repinned.code_commit_sha, repinned.code_entrypoint) == (
+        REPO_URL,
+        lab.released,
+        ENTRY,
+    )
+    [change] = registry.pin_changes(model)
+    assert (change.old_commit_sha, change.new_commit_sha) == (lab.experiment, lab.released)
+    assert (change.old_repo_url, change.new_repo_url) == (REPO_URL, REPO_URL)
+    assert (change.changed_by, change.notes) == ("rev", notes)
+    assert change.replaced_check_id == registry.pin_checks(model)[0].id
+    # The failed check was of the old pin: the new one is not checked yet, for badge, report
+    # and gate.
+    assert registry.pin_status(model).state == "not_checked"
+    assert model not in [c.model_id for c in registry.pin_report()]
+    with pytest.raises(PromotionGateError, match="changed since its last check"):
+        registry.promote(model, actor="lead")
+    [after] = _verify(registry, lab, model)
+    assert after.status == "verified"
+    assert [c.status for c in registry.pin_report() if c.model_id == model] == ["verified"]
+    assert registry.promote(model, actor="lead").model.promotion_state == "promoted"
+    code, out, _ = invoke("show", model, "--json", *db)
+    assert json.loads(out)["code_pin_changes"][0]["notes"] == notes
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        page = client.get(f"/models/{model}").text
+        served = client.get(f"/api/v1/models/{model}/pin-changes").json()["items"]
+        assert client.get("/api/v1/models/nope/pin-changes").status_code == 404
+    assert [(c["old_commit_sha"], c["new_commit_sha"], c["changed_by"]) for c in served] == [
+        (lab.experiment, lab.released, "rev")
+    ]
+    assert "Pin history" in page
+    assert f"{lab.experiment} → <strong>{lab.released}</strong> by rev: {notes}" in page
+
+
+def test_the_pin_history_is_append_only(registry: Registry, lab: LabRepo) -> None:
+    model = _unpinned_trained(registry)
+    registry.suggest_pin(model, locations=lab.locations)
+    registry.resolve_review(model, [f"code_commit_sha={lab.released}"], actor="rev")
+    [change] = registry.pin_changes(model)
+    assert (change.old_commit_sha, change.new_commit_sha, change.notes) == (
+        None,
+        lab.released,
+        None,
+    )
+    for statement in ("UPDATE code_pin_changes SET notes = 'x'", "DELETE FROM code_pin_changes"):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            registry.database.transaction(write=True) as conn,
+        ):
+            conn.execute(text(statement))
+    assert registry.pin_changes(model) == [change]
+
+
+def test_only_a_pin_whose_check_failed_is_re_pinned(registry: Registry, lab: LabRepo) -> None:
+    model = _internal(registry, lab.experiment, training_completed_at="2026-01-05T12:00:00Z")
+    with pytest.raises(IllegalTransitionError, match="has not been checked"):
+        registry.suggest_pin(model, locations=lab.locations)
+    _verify(registry, lab, model)
+    with pytest.raises(IllegalTransitionError, match="passed its last check"):
+        registry.suggest_pin(model, locations=lab.locations)
+    assert registry.list_reviews("open", artifact_ids=[model]) == []
+
+
+def test_a_repair_is_refused_once_the_pin_verified_again_or_changed(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.experiment, training_completed_at="2026-01-05T12:00:00Z")
+    _force_push_away(lab, "experiment", lab.released)
+    _verify(registry, lab, model)
+    registry.suggest_pin(model, locations=lab.locations)
+    _force_push_away(lab, "experiment", lab.experiment)  # the branch was restored
+    _verify(registry, lab, model)
+    accept = [f"code_commit_sha={lab.released}"]
+    with pytest.raises(IllegalTransitionError, match="passed its last check"):
+        registry.resolve_review(model, accept, actor="rev", notes="n")
+    assert registry.get_model(model).code_commit_sha == lab.experiment
+    assert registry.pin_changes(model) == []
+
+
+# ------------------------------------------------------------ errors of the run, not the model
+
+
+def test_a_check_with_no_repositories_configured_records_nothing(
+    registry: Registry, lab: LabRepo, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mistyped `pins verify` once recorded "unreachable", which then failed the gate."""
+    for name in ("ATLAS_GIT_MIRRORS", "ATLAS_GIT_REPOS", "ATLAS_GIT_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    _strict(registry)
+    model = _internal(registry, lab.released)
+    _verify(registry, lab, model)
+    with pytest.raises(ConfigurationError, match="no repositories are configured"):
+        registry.verify_pins([model], locations=RepositoryLocations(), actor="ci")
+    code, _, err = invoke("pins", "verify", model, "--db", db_url)
+    assert code == 2
+    assert "no repositories are configured" in err
+    code, _, err = invoke(
+        "pins", "verify", model, "--mirrors", str(lab.mirrors) + "x", "--db", db_url
+    )
+    assert code == 2
+    assert "is not a folder" in err
+    assert [c.status for c in registry.pin_checks(model)] == ["verified"]
+    assert registry.promote(model, actor="lead").model.promotion_state == "promoted"
+
+
+def test_a_repository_map_entry_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    mapped = tmp_path / "repos.toml"
+    mapped.write_text(f'[repositories]\n"https://github.com/lab/x" = "{tmp_path / "none.git"}"\n')
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        RepositoryLocations.configured(repos_file=str(mapped))
+
+
+def test_a_mirror_that_is_no_repository_is_an_error_of_the_run(
+    registry: Registry, lab: LabRepo
+) -> None:
+    broken = lab.mirrors / "github.com" / "lab" / "broken.git"
+    broken.mkdir(parents=True)
+    model = _internal(registry, lab.released, repo="https://github.com/lab/broken")
+    with pytest.raises(ConfigurationError, match="is not a git repository"):
+        _verify(registry, lab, model)
+    assert registry.pin_checks(model) == []
+
+
+def test_a_re_pin_s_notes_and_a_check_s_detail_are_shown_escaped(
+    registry: Registry, lab: LabRepo
+) -> None:
+    hostile = '"><script>alert(1)</script>'
+    model = _internal(registry, lab.before_rename, entrypoint=f"{hostile}.py")
+    _verify(registry, lab, model)
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        listed = client.get("/").text
+    assert "<script>alert(1)" not in listed
+    assert "&#34;&gt;&lt;script&gt;" in _badge(listed, model)  # inside the title attribute
+    registry.suggest_pin(model, locations=lab.locations, paths=["README.md"])
+    registry.resolve_review(model, [f"code_commit_sha={lab.first}"], actor="rev", notes=hostile)
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        page = client.get(f"/models/{model}").text
+    assert "<script>alert(1)" not in page
+    assert "by rev: &#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</li>" in page
+
+
+def test_the_cli_names_what_it_could_not_check_and_records_the_rest(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    good = _internal(registry, lab.released)
+    elsewhere = _internal(registry, lab.released, repo="https://gitlab.com/other/tool")
+    args = ["pins", "verify", good, elsewhere, "--mirrors", str(lab.mirrors), "--db", db_url]
+    code, _, err = invoke(*args)
+    assert code == 2
+    assert f"{elsewhere}: no local copy of gitlab.com/other/tool" in err
+    assert "1 other check(s) were recorded" in err
+    assert [c.status for c in registry.pin_checks(good)] == ["verified"]
+    assert registry.pin_checks(elsewhere) == []
+
+
+def test_a_pin_whose_repository_is_nowhere_is_repaired_with_another_repository(
+    registry: Registry, lab: LabRepo
+) -> None:
+    """A URL mistyped at registration cannot be checked, so no check can fail it: no dead end."""
+    typo = "https://github.com/lab/ad-rsik"
+    model = _internal(registry, lab.released, repo=typo)
+    with pytest.raises(ConfigurationError, match=r"no local copy of github\.com/lab/ad-rsik"):
+        _verify(registry, lab, model)
+    suggestion = registry.suggest_pin(model, REPO_URL, locations=lab.locations)
+    replaces = suggestion.review.proposed["replaces"]
+    assert (replaces["code_repo_url"], replaces["check"]) == (typo, None)
+    assert "cannot be checked: no local copy of github.com/lab/ad-rsik" in replaces["why"]
+    with pytest.raises(ValidationError, match="without saying why"):
+        registry.resolve_review(model, [f"code_commit_sha={lab.released}"], actor="rev")
+    registry.resolve_review(
+        model, [f"code_commit_sha={lab.released}"], actor="rev", notes="the URL had a typo"
+    )
+    [change] = registry.pin_changes(model)
+    assert (change.old_repo_url, change.new_repo_url) == (typo, REPO_URL)
+    assert (change.old_commit_sha, change.new_commit_sha) == (lab.released, lab.released)
+    assert change.replaced_check_id is None
+    [check] = _verify(registry, lab, model)
+    assert (check.status, registry.pin_status(model).state) == ("verified", "verified")
+
+
+def test_a_re_pin_over_http_is_attributed_to_the_token_and_needs_notes(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.force_pushed, training_completed_at="2026-01-05T12:00:00Z")
+    _verify(registry, lab, model)
+    registry.suggest_pin(model, locations=lab.locations)
+    token = registry.create_token("curator-bot", ["review"]).token
+    auth = {"Authorization": f"Bearer {token}"}
+    path = f"/api/v1/review-queue/{model}/resolve"
+    chosen = {"set": {"code_commit_sha": lab.released}}
+    with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
+        refused = client.post(path, json=chosen, headers=auth)
+        assert refused.status_code == 422
+        assert [v["path"] for v in refused.json()["violations"]] == ["notes"]
+        assert registry.get_model(model).code_commit_sha == lab.force_pushed
+        done = client.post(path, json={**chosen, "notes": "hotfix was rewritten"}, headers=auth)
+        assert done.status_code == 200, done.text
+        [change] = client.get(f"/api/v1/models/{model}/pin-changes").json()["items"]
+    assert (change["old_commit_sha"], change["new_commit_sha"]) == (lab.force_pushed, lab.released)
+    assert (change["changed_by"], change["notes"]) == ("curator-bot", "hotfix was rewritten")
+
+
+def test_an_ambiguous_short_pin_is_repaired_with_one_of_the_commits_it_matched(
+    registry: Registry, lab: LabRepo
+) -> None:
+    model = _internal(registry, lab.twins[0][:7], entrypoint=None)  # every commit counts
+    [check] = _verify(registry, lab, model)
+    assert (check.status, check.commit_found) == ("failed", None)
+    suggestion = registry.suggest_pin(model, locations=lab.locations)
+    shas = [c.sha for c in suggestion.candidates]
+    assert set(lab.twins) <= set(shas)  # the commits the short SHA matched stay choosable
+    registry.resolve_review(
+        model, [f"code_commit_sha={lab.twins[1]}"], actor="rev", notes="the tuned one"
+    )
+    assert registry.get_model(model).code_commit_sha == lab.twins[1]
+    assert _verify(registry, lab, model)[0].status == "verified"

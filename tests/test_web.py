@@ -50,7 +50,7 @@ def test_the_models_page_filters_by_the_query_string(site: tuple[Registry, TestC
     assert len(rows) == 2  # the two biophysical ODEs stay candidates
     assert '<option value="candidate" selected>' in page.text
     assert 'href="/api/v1/models?promotion_state=candidate"' in page.text
-    assert "code-pinned" in client.get("/").text
+    assert ">pin not checked</a>" in client.get("/").text  # pinned, never checked
     # A link from a mail carries its own parameters: the page's JSON link keeps to the API's.
     tracked = client.get("/", params={"external": "yes", "latest_only": "1", "utm_source": "m"})
     json_link = re.search(r'<a class="json" href="([^"]+)"', tracked.text)

@@ -53,6 +53,7 @@ from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
+from atlas_registry.pins.status import PIN_STATES, PinStatus
 from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
 from atlas_registry.records import (
     Lineage,
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from atlas_registry.interop.card_import import CardImport
     from atlas_registry.interop.card_out import CardExport
     from atlas_registry.interop.mlflow_import import MlflowImport
+    from atlas_registry.pins.changes import PinChange
     from atlas_registry.pins.git_history import CommitSummary
     from atlas_registry.pins.suggestion import PinSuggestion
 
@@ -89,6 +91,7 @@ _LAZY = {
     "Outcome": "atlas_registry.backfill.runner",
     "CommitSummary": "atlas_registry.pins.git_history",
     "PinSuggestion": "atlas_registry.pins.suggestion",
+    "PinChange": "atlas_registry.pins.changes",
     "MlflowImport": "atlas_registry.interop.mlflow_import",
     "CardImport": "atlas_registry.interop.card_import",
     "CardExport": "atlas_registry.interop.card_out",
@@ -113,6 +116,7 @@ __all__ = [
     "METRIC_DIRECTIONS",
     "MIRRORS_ENV_VAR",
     "PIN_FAILING",
+    "PIN_STATES",
     "PIN_STATUSES",
     "POLICY_ENV_VAR",
     "REPOS_ENV_VAR",
@@ -154,7 +158,9 @@ __all__ = [
     "Outcome",
     "Page",
     "PermissionDeniedError",
+    "PinChange",
     "PinCheck",
+    "PinStatus",
     "PinSuggestion",
     "PromotionEvent",
     "PromotionGateError",

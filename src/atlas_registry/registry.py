@@ -45,6 +45,7 @@ from atlas_registry.pins.checks import (
     page_of_latest_checks,
 )
 from atlas_registry.pins.locations import RepositoryLocations
+from atlas_registry.pins.status import PinStatus, pin_statuses
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import check_registration
@@ -62,6 +63,7 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.interop.card_import import CardImport
     from atlas_registry.interop.card_out import CardExport
     from atlas_registry.interop.mlflow_import import MlflowImport
+    from atlas_registry.pins.changes import PinChange
     from atlas_registry.pins.suggestion import PinSuggestion
     from atlas_registry.schema_upgrade import SchemaUpgrade
 
@@ -479,10 +481,32 @@ class Registry(_Handle):
         with self.database.session() as session:
             return checks_of(session, model_id, limit)
 
+    def pin_statuses(self, models: Sequence[ModelRecord]) -> dict[str, PinStatus]:
+        """The state of each model's pin (what its badge shows), keyed by model id.
+
+        One read for a page of models: the newest check of each, compared with
+        the pin the model holds now.
+        """
+        with self.database.session() as session:
+            return pin_statuses(session, models)
+
+    def pin_status(self, model_ref: str) -> PinStatus:
+        """The state of one model's pin: verified, not checked, failed, unreachable ..."""
+        model = self.get_model(model_ref)
+        return self.pin_statuses([model])[model.id]
+
+    def pin_changes(self, model_ref: str) -> list[PinChange]:
+        """Every change of the model's code pin through the review queue, newest first."""
+        from atlas_registry.pins.changes import changes_of
+
+        model_id = self.resolve(model_ref)
+        with self.database.session() as session:
+            return changes_of(session, model_id)
+
     def pin_report(
         self, *, status: str | None = None, promoted_only: bool = False
     ) -> list[PinCheck]:
-        """The newest check of every checked model, by model id."""
+        """The newest check of every model whose current pin was checked, by model id."""
         return every_latest_check(self.database, status, promoted_only)
 
     def pin_report_page(
@@ -507,7 +531,8 @@ class Registry(_Handle):
         limit: int = 10,
         paths: list[str] | None = None,
     ) -> PinSuggestion:
-        """Candidate commits for an unpinned model, put in its review item (nothing is pinned)."""
+        """Candidate commits for a model with no pin, or whose pin failed its check, put in its
+        review item (nothing is pinned until a reviewer accepts one)."""
         from atlas_registry.pins.suggestion import suggest_pin
 
         return suggest_pin(

@@ -217,6 +217,17 @@ async def pin_checks(model_ref: str, access: Access = Depends(reader)) -> Respon
 
 
 @router.get(
+    "/models/{model_ref}/pin-changes",
+    responses=responses(400, 401, 404, 503),
+    response_model=OBJECT,
+)
+async def pin_changes(model_ref: str, access: Access = Depends(reader)) -> Response:
+    """The model's code-pin history: each change through the review queue, newest first."""
+    changes = await access.run(lambda found, _caller: found.pin_changes(model_ref))
+    return _json({"items": [change.to_dict() for change in changes]})
+
+
+@router.get(
     "/models/{model_ref}/card",
     responses=responses(400, 401, 404, 503),
     response_class=PlainTextResponse,

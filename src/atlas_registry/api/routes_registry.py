@@ -159,7 +159,7 @@ async def pin_checks(
     page_token: str | None = None,
     access: Access = Depends(reader),
 ) -> JSONResponse:
-    """The newest code-pin check of every checked model (`pins report`), by model id, paged."""
+    """The newest check of each model's current code pin (`pins report`), by model id, paged."""
     page = await access.run(
         lambda found, _caller: found.pin_report_page(
             status=status, promoted_only=promoted, page_size=page_size, page_token=page_token

@@ -4,7 +4,9 @@ A blocking item (no registry facts yet) is resolved by completing the proposed
 registration with ``field=value`` assignments; it is then adopted through the
 same validators as every registration, and the item is closed in the same
 transaction. A non-blocking item (the model is registered, one optional fact
-was held) takes the code pin, or is closed as-is with notes.
+was held, or `pins suggest` listed candidate commits) takes the code pin, or
+is closed as-is with notes. A code pin set here is appended to the pin's
+history (:mod:`atlas_registry.pins.changes`) with the pin it replaced.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation, under
 from atlas_registry.lines import lock_lines, name_adopted_lines
-from atlas_registry.model_facts import set_code_pin_in
+from atlas_registry.pins.changes import NewPin, change_code_pin_in
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.recorded_text import optional_notes, required_text
+from atlas_registry.records import ModelRecord
 from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts
 from atlas_registry.validation import MetadataValidator, load_schema
@@ -112,7 +115,7 @@ def resolve(
                 )
                 left_as_candidate = None if outcome.promoted_by else outcome.left_as_candidate()
         elif values:
-            _complete_code_pin(conn, item, values)
+            _complete_code_pin(conn, item, values, actor, notes)
         elif notes is None:  # optional_notes made blank notes None
             raise ValidationError(
                 "nothing to resolve with",
@@ -151,16 +154,34 @@ def _complete_registration(
     name_adopted_lines(db, conn, {item.artifact_id: row.title}, utc_timestamp())
 
 
-def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> None:
-    """Set the code pin of a registered model; from a `pins suggest` item, one it listed."""
-    artifact_id = item.artifact_id
+def _complete_code_pin(
+    conn: Any, item: ReviewItem, values: dict[str, str], actor: str, notes: str | None
+) -> None:
+    """Set the code pin of a registered model; from a `pins suggest` item, one it listed.
+
+    The change is appended to the pin's history with the pin it replaced; a
+    pin is replaced only with notes saying why.
+    """
     unknown = sorted(set(values) - set(PIN_FIELDS))
     if unknown:
         raise ValidationError(
             "this model is registered; only its code pin can be set here",
             [Violation(key, f"use one of {', '.join(PIN_FIELDS)}") for key in unknown],
         )
-    model = fetch_model(conn, artifact_id)
+    model = fetch_model(conn, item.artifact_id)
+    replaced = None
+    if "pin_candidates" in item.proposed:
+        from atlas_registry.pins.suggestion import still_repairable
+
+        replaced = still_repairable(SqlSession.of(conn), model, item)
+    pin = _chosen_pin(item, model, values)
+    _require_reason(model, pin, notes)
+    replaced_id = replaced.id if replaced else None
+    change_code_pin_in(conn, model.id, pin, actor=actor, notes=notes, replaced_check_id=replaced_id)
+
+
+def _chosen_pin(item: ReviewItem, model: ModelRecord, values: dict[str, str]) -> NewPin:
+    """The whole pin the assignments make: a listed candidate, or the model's pin with changes."""
     if "pin_candidates" in item.proposed:
         from atlas_registry.pins.suggestion import accepted_commit
 
@@ -189,4 +210,14 @@ def _complete_code_pin(conn: Any, item: ReviewItem, values: dict[str, str]) -> N
                 if k not in values
             ],
         )
-    set_code_pin_in(conn, artifact_id, repo, sha, values.get("code_entrypoint") or None)
+    return NewPin(repo, sha, values.get("code_entrypoint") or None)
+
+
+def _require_reason(model: ModelRecord, pin: NewPin, notes: str | None) -> None:
+    """Replacing a pin rewrites what says which code trained the model: say why."""
+    old = (model.code_repo_url, (model.code_commit_sha or "").lower())
+    if model.code_commit_sha and (pin.repo_url, pin.commit_sha.lower()) != old and notes is None:
+        raise ValidationError(
+            f"cannot re-pin {model.id} without saying why",
+            [Violation("notes", f"say why this commit replaces the pin {model.code_commit_sha}")],
+        )

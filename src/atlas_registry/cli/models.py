@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +18,7 @@ from atlas_registry import (
     ModelRegistration,
     Page,
     PinCheck,
+    PinStatus,
     Registry,
     RegistryError,
     ValidationError,
@@ -37,6 +39,9 @@ from atlas_registry.cli.common import (
     stdout,
     table,
 )
+
+if TYPE_CHECKING:
+    from atlas_registry import PinChange
 
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
 ModelId = Annotated[
@@ -125,35 +130,58 @@ def register(
     call_reading(db, as_json, read, work, render)
 
 
-ShownModel = tuple[ModelRecord, PinCheck | None]
+@dataclass(frozen=True)
+class ShownModel:
+    """A model as `show` prints it: its record, newest pin check, pin state and pin history."""
+
+    record: ModelRecord
+    pin_check: PinCheck | None
+    pin_status: PinStatus
+    pin_changes: list[PinChange]
 
 
 def _show(shown_model: ShownModel) -> None:
-    record, pin_check = shown_model
+    record, pin_check = shown_model.record, shown_model.pin_check
     shown = record.to_dict()
     shown.pop("metadata")
     rows = [
         [key, json.dumps(value) if isinstance(value, dict) else value]
         for key, value in shown.items()
     ]
+    status = shown_model.pin_status
+    rows.append(["code_pin_status", f"{status.label}: {status.detail}"])
     if pin_check is not None:
         outcome = f"{pin_check.status} ({pin_check.checked_at}): {pin_check.detail}"
         rows.append(["code_pin_check", outcome])
+    for change in shown_model.pin_changes:
+        what = f"{change.old_commit_sha or 'no pin'} -> {change.new_commit_sha}"
+        why = f": {change.notes}" if change.notes else ""
+        rows.append(["code_pin_change", f"{change.changed_at} {what} by {change.changed_by}{why}"])
     stdout.print(table(record.title, ["field", "value"], rows))
     stdout.print_json(json.dumps(record.metadata))
 
 
 def _shown_json(shown_model: ShownModel) -> dict[str, Any]:
-    record, pin_check = shown_model
-    return {**record.to_dict(), "code_pin_check": pin_check.to_dict() if pin_check else None}
+    check = shown_model.pin_check
+    return {
+        **shown_model.record.to_dict(),
+        "code_pin_check": check.to_dict() if check else None,
+        "code_pin_status": shown_model.pin_status.to_dict(),
+        "code_pin_changes": [change.to_dict() for change in shown_model.pin_changes],
+    }
 
 
 def show(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Show one model version: catalog row, version facts and metadata."""
+    """Show one model version: catalog row, version facts, metadata, and its pin's state."""
 
     def work(registry: Registry) -> ShownModel:
         record = registry.get_model(model_id)
-        return record, next(iter(registry.pin_checks(record.id, limit=1)), None)
+        return ShownModel(
+            record,
+            next(iter(registry.pin_checks(record.id, limit=1)), None),
+            registry.pin_statuses([record])[record.id],
+            list(registry.pin_changes(record.id)),
+        )
 
     call(db, as_json, work, _show, to_json=_shown_json)
 

@@ -69,8 +69,10 @@ def verify(
 ) -> None:
     """Check that each pin's commit exists, is on a branch or tag, and holds the entrypoint.
 
-    Every outcome is recorded. Exits 1 when any checked pin is missing, failed
-    or unreachable ("not checkable offline" external sources do not fail).
+    Every outcome about a model is recorded. Exits 1 when any checked pin is
+    missing, failed or unreachable ("not checkable offline" external sources
+    do not fail). Exits 2, recording nothing for them, when pins could not be
+    checked here (no repositories configured, a repository not mirrored).
     """
     chosen = [bool(model_ids), check_all, promoted]
 
@@ -128,7 +130,7 @@ def report(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The newest pin check of every checked model."""
+    """The newest pin check of every model whose current pin was checked."""
 
     def work(registry: Registry) -> list[PinCheck]:
         if status is not None and status not in PIN_STATUSES:
@@ -157,10 +159,12 @@ def suggest(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List candidate commits for a model without a pin and open its review item with them.
+    """List candidate commits for a model without a pin, or whose pin failed its check,
+    and open its review item with them.
 
     Nothing is pinned: accept one with
-    `atlas-registry review resolve MODEL --set code_commit_sha=SHA`.
+    `atlas-registry review resolve MODEL --set code_commit_sha=SHA` (and
+    `--notes "why"` when it replaces a pin).
     """
 
     def work(registry: Registry) -> Any:
@@ -179,9 +183,13 @@ def suggest(
                 rows,
             )
         )
+        replaces = result.review.proposed.get("replaces")
+        if replaces:
+            stdout.print(f"replacing the pin {replaces['code_commit_sha']}: {replaces['why']}")
+        why = ' --notes "why"' if replaces else ""
         stdout.print(
             f"review item opened; accept one with: atlas-registry review resolve "
-            f"{result.model_id} --set code_commit_sha=SHA"
+            f"{result.model_id} --set code_commit_sha=SHA{why}"
         )
 
     call(db, as_json, work, render)

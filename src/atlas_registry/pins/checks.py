@@ -6,7 +6,7 @@ Kept apart from the checking itself so that reading a model's newest check
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from atlas_registry.db import Database
@@ -32,6 +32,8 @@ class PinCheck:
     status: str
     detail: str
     checked_by: str
+    # The row's id (None until recorded): a re-pin names the check that justified it.
+    id: int | None = field(default=None, compare=False)
 
     @property
     def failing(self) -> bool:
@@ -49,16 +51,17 @@ class PinCheck:
             "status": self.status,
             "detail": self.detail,
             "checked_by": self.checked_by,
+            "id": self.id,
         }
 
 
-_CHECK_COLUMNS = (
+CHECK_COLUMNS = (
     "c.artifact_id, c.checked_at, c.pin_kind, c.repo_url, c.pinned, c.commit_found, "
-    "c.entrypoint_found, c.status, c.detail, c.checked_by"
+    "c.entrypoint_found, c.status, c.detail, c.checked_by, c.id"
 )
 
 
-def _check(row: Any) -> PinCheck:
+def check_from_row(row: Any) -> PinCheck:
     return PinCheck(
         model_id=row[0],
         checked_at=row[1],
@@ -70,16 +73,17 @@ def _check(row: Any) -> PinCheck:
         status=row[7],
         detail=row[8],
         checked_by=row[9],
+        id=int(row[10]),
     )
 
 
 def checks_of(session: SqlSession, model_id: str, limit: int = 20) -> list[PinCheck]:
     """A model's pin checks, newest first."""
     sql = (
-        f"SELECT {_CHECK_COLUMNS} FROM code_pin_checks c WHERE c.artifact_id = ? "
+        f"SELECT {CHECK_COLUMNS} FROM code_pin_checks c WHERE c.artifact_id = ? "
         f"ORDER BY c.id DESC LIMIT {int(limit)}"  # in the text: see catalog_queries.inline_count
     )
-    return [_check(row) for row in session.rows(sql, (model_id,))]
+    return [check_from_row(row) for row in session.rows(sql, (model_id,))]
 
 
 CheckPage = ListingPage[PinCheck]
@@ -114,6 +118,15 @@ def every_latest_check(
     )
 
 
+# The check was of the pin the model holds now (no URL or pin is stored as '').
+_OF_CURRENT_PIN = (
+    "COALESCE(c.repo_url, '') = COALESCE(CASE WHEN mv.is_external = 1 "
+    "THEN mv.external_source_url ELSE mv.code_repo_url END, '') "
+    "AND COALESCE(c.pinned, '') = COALESCE(CASE WHEN mv.is_external = 1 "
+    "THEN mv.external_source_version ELSE mv.code_commit_sha END, '')"
+)
+
+
 def latest_checks(
     db: Database,
     status: str | None = None,
@@ -122,8 +135,16 @@ def latest_checks(
     after: str | None = None,
 ) -> list[PinCheck]:
     """The newest check of each checked model (optionally of one status), by model id,
-    at most ``limit`` of them, of models after ``after``."""
-    conditions = ["c.id = (SELECT max(id) FROM code_pin_checks WHERE artifact_id = c.artifact_id)"]
+    at most ``limit`` of them, of models after ``after``.
+
+    A model whose newest check was of a pin it no longer holds (it was
+    re-pinned through the review queue since) is left out: that check says
+    nothing about its current pin, which is not checked yet.
+    """
+    conditions = [
+        "c.id = (SELECT max(id) FROM code_pin_checks WHERE artifact_id = c.artifact_id)",
+        _OF_CURRENT_PIN,
+    ]
     params: list[Any] = []
     if after is not None:
         conditions.append("c.artifact_id > ?")
@@ -131,13 +152,12 @@ def latest_checks(
     if status is not None:
         conditions.append("c.status = ?")
         params.append(status)
-    join = ""
+    join = "JOIN model_versions mv ON mv.artifact_id = c.artifact_id "
     if promoted_only:
-        join = "JOIN model_versions mv ON mv.artifact_id = c.artifact_id "
         conditions.append("mv.promotion_state = 'promoted'")
     sql = (
-        f"SELECT {_CHECK_COLUMNS} FROM code_pin_checks c {join}"
+        f"SELECT {CHECK_COLUMNS} FROM code_pin_checks c {join}"
         f"WHERE {' AND '.join(conditions)} ORDER BY c.artifact_id LIMIT {int(limit)}"
     )
     with db.session() as session:
-        return [_check(row) for row in session.rows(sql, params)]
+        return [check_from_row(row) for row in session.rows(sql, params)]

@@ -98,18 +98,30 @@ class RepositoryLocations:
         """From the arguments, else ``$ATLAS_GIT_MIRRORS`` and ``$ATLAS_GIT_REPOS``.
 
         Fetching is configured by ``$ATLAS_GIT_CACHE`` and ``$ATLAS_GIT_FETCH_HOSTS``
-        together: both, or it is off.
+        together: both, or it is off. A mirror folder that is not a folder is
+        refused here: a mistyped path must not read as "no mirror of this model".
         """
         mirrors = mirrors or os.environ.get(MIRRORS_ENV_VAR) or None
         repos_file = repos_file or os.environ.get(REPOS_ENV_VAR) or None
         cache = os.environ.get(CACHE_ENV_VAR) or None
         hosts = os.environ.get(FETCH_HOSTS_ENV_VAR, "")
+        folder = Path(mirrors).expanduser() if mirrors else None
+        if folder is not None and not folder.is_dir():
+            raise ConfigurationError(
+                f"the mirror folder {str(folder)[:300]!r} (--mirrors or ${MIRRORS_ENV_VAR}) "
+                "is not a folder"
+            )
         return cls(
-            Path(mirrors).expanduser() if mirrors else None,
+            folder,
             read_repository_map(repos_file) if repos_file else {},
             Path(cache).expanduser() if cache else None,
             frozenset(h.strip().lower() for h in hosts.split(",") if h.strip()),
         )
+
+    @property
+    def anything_configured(self) -> bool:
+        """Whether any repository could be found at all: a mirror folder, a map, or fetching."""
+        return self.mirrors is not None or bool(self.mapped) or self.fetches
 
     @property
     def fetches(self) -> bool:
@@ -163,5 +175,8 @@ def read_repository_map(path: str) -> dict[str, Path]:
             raise ConfigurationError(f"{path}: {url!r} is not an http(s) repository URL")
         if not isinstance(value, str):
             raise ConfigurationError(f"{path}: the location of {url!r} must be text")
-        mapped[key] = _configured_path(value, path)
+        location = _configured_path(value, path)
+        if not location.exists():
+            raise ConfigurationError(f"{path}: the location of {url!r}, {value!r}, does not exist")
+        mapped[key] = location
     return mapped

@@ -6,9 +6,17 @@ for the pin's URL (:mod:`atlas_registry.pins.locations`) and says, per model,
 what it found. Every outcome is appended to ``code_pin_checks``, so `show`,
 the API and the gate see the newest and an audit sees all of them.
 
-An outcome is never "verified" for what could not be looked at: a source with
-no local copy is "unreachable" (code pins) or "not_checkable" (external
-sources, such as a Hugging Face revision, which need the network).
+An outcome is never "verified" for what could not be looked at. And what
+could not be looked at because of how the check was run (no repositories
+configured, a repository not mirrored here, a fetch that failed, a mirror
+that is not a repository) is not a fact about the model: nothing is recorded
+for it, so a mistyped run cannot put a failing check on a model and hold it
+at the gate. The run says which pins it could not check and why. What is
+recorded is what the model's own facts decide: its pin verified or failed
+against its repository, it has no pin ("missing"), its stored URL names no
+repository a mirror could hold ("unreachable"), or its external source is
+not checkable offline (a DOI, or a source such as a Hugging Face revision with
+no mirror here: "not_checkable", which never passes and never fails).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.db import Database, utc_timestamp
-from atlas_registry.errors import NotFoundError
+from atlas_registry.errors import ConfigurationError, NotFoundError
 from atlas_registry.patterns import COMMIT_SHA, matches
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.fetching import fetch_into_cache
@@ -30,6 +38,10 @@ from atlas_registry.recorded_text import required_text
 from atlas_registry.sql_session import SqlSession
 
 CHUNK = 500
+# Not an outcome about the model: the run could not look, and records nothing.
+NOT_CHECKED = "not_checked"
+# At most this many unchecked pins are named in the error (the count is always given).
+UNCHECKED_NAMED = 20
 _DOI = re.compile(r"10\.[0-9]{4,9}/.+")
 
 
@@ -101,9 +113,15 @@ def _code_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
             f"no code pin: {missing} is not recorded "
             "(`atlas-registry pins suggest MODEL --repo URL` lists candidate commits)",
         )
+    if url_key(target.repo_url) is None:
+        return _Outcome(
+            "unreachable",
+            f"code_repo_url {target.repo_url[:200]!r} cannot name a repository to check "
+            "(an http(s) URL of plain host and path names, without credentials, port or query)",
+        )
     repo = repos.open(target.repo_url)
     if isinstance(repo, str):
-        return _Outcome("unreachable", repo)
+        return _Outcome(NOT_CHECKED, repo)
     resolution = repo.resolve(target.pinned)
     if resolution.commit is None:
         return _Outcome("failed", resolution.problem or "the commit was not found")
@@ -228,35 +246,61 @@ def verify_and_record(
     actor: str,
     on_checked: Callable[[int], None] | None = None,
 ) -> list[PinCheck]:
-    """Check every target and append each outcome; one transaction per page."""
+    """Check every target and append each outcome about a model; one transaction per page.
+
+    Raises :class:`ConfigurationError` before checking anything when no
+    repositories are configured, and after the run when some pins could not
+    be checked here (their models' records are left as they were).
+    """
     actor = required_text("actor", actor, "say who is checking the pins")
+    if not locations.anything_configured:
+        raise ConfigurationError(f"cannot check any pin: {locations.describe()}; nothing recorded")
     repos = RepositoryCache(locations)
     recorded: list[PinCheck] = []
+    unchecked: list[tuple[str, str]] = []
     for page in pages:
         now = utc_timestamp()
         checks = []
         for target in page:
             outcome = check_target(target, repos)
-            checks.append(
-                PinCheck(
-                    model_id=target.model_id,
-                    checked_at=now,
-                    pin_kind="external" if target.is_external else "code",
-                    repo_url=target.repo_url,
-                    pinned=target.pinned,
-                    commit_found=outcome.commit_found,
-                    entrypoint_found=outcome.entrypoint_found,
-                    status=outcome.status,
-                    detail=outcome.detail,
-                    checked_by=actor,
-                )
-            )
-        with db.session(write=True) as session:
-            session.run_many(_INSERT, [_row(check) for check in checks])
+            if outcome.status == NOT_CHECKED:
+                unchecked.append((target.model_id, outcome.detail))
+            else:
+                checks.append(_recorded(target, outcome, now, actor))
+        if checks:
+            with db.session(write=True) as session:
+                session.run_many(_INSERT, [_row(check) for check in checks])
         recorded += checks
         if on_checked is not None:
-            on_checked(len(checks))
+            on_checked(len(page))
+    if unchecked:
+        raise ConfigurationError(_unchecked_message(unchecked, len(recorded)))
     return recorded
+
+
+def _recorded(target: PinTarget, outcome: _Outcome, now: str, actor: str) -> PinCheck:
+    return PinCheck(
+        model_id=target.model_id,
+        checked_at=now,
+        pin_kind="external" if target.is_external else "code",
+        repo_url=target.repo_url,
+        pinned=target.pinned,
+        commit_found=outcome.commit_found,
+        entrypoint_found=outcome.entrypoint_found,
+        status=outcome.status,
+        detail=outcome.detail,
+        checked_by=actor,
+    )
+
+
+def _unchecked_message(unchecked: list[tuple[str, str]], recorded: int) -> str:
+    named = "; ".join(f"{model_id}: {why}" for model_id, why in unchecked[:UNCHECKED_NAMED])
+    more = len(unchecked) - UNCHECKED_NAMED
+    return (
+        f"could not check {len(unchecked)} pin(s) here, and recorded nothing for them "
+        f"({recorded} other check(s) were recorded): {named}"
+        + (f"; and {more} more" if more > 0 else "")
+    )
 
 
 def _row(check: PinCheck) -> tuple[Any, ...]:

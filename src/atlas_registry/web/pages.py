@@ -20,6 +20,7 @@ from atlas_registry import (
     MAX_PAGE,
     LineOverview,
     ModelRecord,
+    PinStatus,
     Registry,
     RegistryError,
     ValidationError,
@@ -72,12 +73,6 @@ def _guarded(
     return access.checked(rendered)
 
 
-def _pin(model: ModelRecord) -> str:
-    if model.is_external:
-        return "source-pinned" if model.external_source_version else "unpinned"
-    return "code-pinned" if model.code_commit_sha else "unpinned"
-
-
 def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | None:
     metrics = model.eval_metrics or {}
     threshold = found.policy.benchmarks.get(model.benchmark_id or "")
@@ -111,13 +106,15 @@ def models_page(request: Request, access: Access = Depends(reader)) -> Response:
         shown = [m.id for row in lines.items for m in (row.latest, row.promoted) if m]
         shown += [m.id for m in outside.items]
         held = {item.artifact_id for item in found.list_reviews("open", artifact_ids=shown)}
+        models = [m for row in lines.items for m in (row.promoted or row.latest,) if m]
+        pins = found.pin_statuses([*models, *outside.items])
         kept = {k: v for k, v in query.items() if v}
         return page(
             request,
             "models.html",
             title="Models",
-            rows=[_line_row(found, row, held) for row in lines.items],
-            outside=[_version_row(found, m, held) for m in outside.items],
+            rows=[_line_row(found, row, held, pins) for row in lines.items],
+            outside=[_version_row(found, m, held, pins) for m in outside.items],
             search=search or "",
             next_url=_next(kept, "page_token", lines.next_page_token),
             outside_next_url=_next(kept, "outside_token", outside.next_page_token),
@@ -132,16 +129,20 @@ def _next(kept: dict[str, str], token_name: str, token: str | None) -> str | Non
     return "/?" + urlencode({**kept, token_name: token}) if token else None
 
 
-def _version_row(found: Registry, model: ModelRecord, held: set[str]) -> dict[str, Any]:
+def _version_row(
+    found: Registry, model: ModelRecord, held: set[str], pins: dict[str, PinStatus]
+) -> dict[str, Any]:
     return {
         "model": model,
-        "pin": _pin(model),
+        "pin": pins[model.id],
         "metric": _primary_metric(model, found),
         "held": model.id in held,
     }
 
 
-def _line_row(found: Registry, line: LineOverview, held: set[str]) -> dict[str, Any]:
+def _line_row(
+    found: Registry, line: LineOverview, held: set[str], pins: dict[str, PinStatus]
+) -> dict[str, Any]:
     """A line as its row shows it: the promoted version's metric and pin, else the newest's."""
     shown = line.promoted or line.latest
     return {
@@ -149,7 +150,7 @@ def _line_row(found: Registry, line: LineOverview, held: set[str]) -> dict[str, 
         "latest": line.latest,
         "promoted": line.promoted,
         "metric": _primary_metric(shown, found) if shown else None,
-        "pin": _pin(shown) if shown else None,
+        "pin": pins[shown.id] if shown else None,
         "held": any(m.id in held for m in (line.latest, line.promoted) if m),
     }
 
@@ -172,8 +173,14 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
         )
         shown = [m.id for m in result.items]
         held = {item.artifact_id for item in found.list_reviews("open", artifact_ids=shown)}
+        pins = found.pin_statuses(result.items)
         rows = [
-            {"model": m, "pin": _pin(m), "metric": _primary_metric(m, found), "held": m.id in held}
+            {
+                "model": m,
+                "pin": pins[m.id],
+                "metric": _primary_metric(m, found),
+                "held": m.id in held,
+            }
             for m in result.items
         ]
         kept = {k: v for k, v in query.items() if v and k != "page_token"}
@@ -231,7 +238,8 @@ def model_page(
             "model.html",
             title=model.title,
             model=model,
-            pin=_pin(model),
+            pin=found.pin_statuses([model])[model.id],
+            pin_changes=found.pin_changes(model.id),
             graph=lineage_svg(lineage),
             lineage=lineage,
             versions=versions,
