@@ -51,6 +51,7 @@ from atlas_registry.records import (
     LineageEntry,
     ModelRecord,
     ModelRegistration,
+    RegisteredModel,
     batch_registrations,
 )
 from atlas_registry.registration_checks import validate_registration
@@ -141,6 +142,7 @@ __all__ = [
     "PromotionEvent",
     "PromotionGateError",
     "Provenance",
+    "RegisteredModel",
     "Registry",
     "RegistryError",
     "RepositoryLocations",

@@ -151,6 +151,23 @@ class ModelRecord:
 
 _MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelRecord))
 
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """The answer to a registration: the record, and whether it was only a dry run.
+
+    A dry run's record is what would have been stored: its id names nothing in
+    the catalog, so every surface marks it ``dry_run`` rather than letting it
+    pass for a model that exists.
+    """
+
+    record: ModelRecord
+    dry_run: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.record.to_dict(), "dry_run": self.dry_run}
+
+
 # Longest fine-tune chain the registry follows (lineage answers, cycle checks).
 MAX_LINEAGE_DEPTH = 10_000
 

@@ -17,6 +17,7 @@ from atlas_registry import (
     ModelRegistration,
     Page,
     PinCheck,
+    RegisteredModel,
     Registry,
     ValidationError,
     Violation,
@@ -91,12 +92,21 @@ def register(
         typer.Option("--dry-run", help="Check everything, the database included; write nothing."),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the new id (for scripts).")
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only the new id (for scripts); with --dry-run, nothing (no id exists).",
+        ),
     ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Register a model version from a JSON file: artifact fields plus "metadata"."""
+    """Register a model version from a JSON file: artifact fields plus "metadata".
+
+    With --dry-run, every check runs, the database's included, and nothing is
+    written: the output says so, and the id it shows names nothing.
+    """
 
     def read() -> ModelRegistration:
         document = read_document(file)
@@ -104,18 +114,21 @@ def register(
             document = {**document, "line": line}
         return ModelRegistration.from_dict(document)
 
-    def work(registry: Registry, registration: ModelRegistration) -> ModelRecord:
-        return registry.register_model(registration, dry_run=dry_run)
+    def work(registry: Registry, registration: ModelRegistration) -> RegisteredModel:
+        return RegisteredModel(registry.register_model(registration, dry_run=dry_run), dry_run)
 
-    def render(record: ModelRecord) -> None:
+    def render(answer: RegisteredModel) -> None:
+        record = answer.record
         if quiet:
-            print(record.id)
+            if not dry_run:
+                print(record.id)
             return
-        verb = "would register" if dry_run else "registered"
         line_name = record.line_name or "an unnamed line"
-        stdout.print(
-            f"{verb} version {record.version_number} of {line_name} ({record.promotion_state}) as:"
-        )
+        what = f"version {record.version_number} of {line_name} ({record.promotion_state})"
+        if dry_run:
+            stdout.print(f"dry run, nothing written: would register {what} as:")
+        else:
+            stdout.print(f"registered {what} as:")
         print(record.id)
 
     call_reading(db, as_json, read, work, render)
