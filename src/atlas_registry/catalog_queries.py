@@ -100,9 +100,10 @@ def _converters() -> list[tuple[int, Callable[[Any], Any] | None]]:
         "is_latest": bool,
         "is_external": bool,
     }
-    return [
+    return [  # short_id is derived from the id by the record itself
         (_COLUMN_KEYS.index(source.get(f.name, f.name)), convert.get(f.name))
         for f in dataclasses.fields(ModelRecord)
+        if f.init
     ]
 
 

@@ -195,7 +195,8 @@ async def validate(access: Access = Depends(body_reader)) -> Response:
 
 @router.get("/models/{model_ref}", responses=responses(400, 401, 404, 503))
 async def get_model(model_ref: str, request: Request, access: Access = Depends(reader)) -> Response:
-    """One model version; ``model_ref`` is an id, an id prefix, NAME, NAME@N or NAME@promoted."""
+    """One model version; ``model_ref`` is an id, a short id, an id prefix, NAME, NAME@N or
+    NAME@promoted."""
     record = (await access.run(lambda found, _caller: found.get_model(model_ref))).to_dict()
     body = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
