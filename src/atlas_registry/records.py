@@ -127,7 +127,6 @@ class ModelRecord:
     """
 
     id: str
-    short_id: str = field(init=False)
     title: str
     description: str | None
     metadata: dict[str, Any]
@@ -166,6 +165,8 @@ class ModelRecord:
     framework: str | None
     metadata_schema_version: str | None
     line_name: str | None
+    # Last, where orjson writes a field set after __init__ (Page.to_json).
+    short_id: str = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "short_id", short_id_of(self.id))
