@@ -242,8 +242,11 @@ def _starting_with(conn: Readable, prefix: str) -> list[str]:
 def _by_short_id_or_prefix(conn: Readable, ref: str) -> str:
     """The one model whose id ends in ``ref`` or starts with it; the candidates if several."""
     matches = sorted(set(_ending_with(conn, ref)) | set(_starting_with(conn, ref)))
-    if not matches:
-        raise NotFoundError(f"no model, model line, short id or id prefix matches {_quoted(ref)}")
+    if not matches:  # a misspelt line name as often as a mistyped id
+        raise NotFoundError(
+            f"no model, model line, short id or id prefix matches {_quoted(ref)}"
+            f"{_similar_lines(conn, ref)}"
+        )
     if len(matches) > 1:
         shown = ", ".join(matches[:SHOWN_MATCHES])
         more = f" and {len(matches) - SHOWN_MATCHES} more" if len(matches) > SHOWN_MATCHES else ""
