@@ -107,7 +107,7 @@ def test_cli_and_api_accept_a_line_as_the_base_model(
     registry: Registry, db_url: str, tmp_path: Path
 ) -> None:
     base = registry.register_model(_registration(line="base-line")).id
-    document = {
+    document: dict[str, Any] = {
         "title": "t",
         **PIN,
         "metadata": {**logistic_regression(), "base_model_id": "base-line@1"},

@@ -4,9 +4,10 @@
 database first, then write each model's ``artifacts`` row and its facts
 (:mod:`atlas_registry.model_facts`) in one transaction, after checking under a
 lock what only the database can tell (do referenced artifacts exist, which
-id a base model's reference names, which version number comes next). Legacy artifacts that already have their
-``artifacts`` row are adopted by :mod:`atlas_registry.catalog_adoption`, which
-shares the reference checks here and the facts writer.
+id a base model's reference names, which version number comes next). Legacy
+artifacts that already have their ``artifacts`` row are adopted by
+:mod:`atlas_registry.catalog_adoption`, which shares the reference checks here
+and the facts writer.
 """
 
 from __future__ import annotations

@@ -16,7 +16,17 @@ import difflib
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Executable, and_, bindparam, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from atlas_registry.catalog_queries import ROOT
@@ -52,7 +62,7 @@ Readable = Connection | SqlSession
 _QMARK = sqlite_dialect()  # renders a statement with '?' marks, as SqlSession takes them
 
 
-def _rows(conn: Readable, statement: Executable, params: dict[str, Any]) -> list[Any]:
+def _rows(conn: Readable, statement: Select[Any] | TextClause, params: dict[str, Any]) -> list[Any]:
     """The rows of one of this module's statements, on either kind of connection."""
     if isinstance(conn, Connection):
         return list(conn.execute(statement, params).all())
@@ -61,7 +71,7 @@ def _rows(conn: Readable, statement: Executable, params: dict[str, Any]) -> list
     return conn.rows(str(compiled), [values[name] for name in compiled.positiontup or []])
 
 
-def _scalar(conn: Readable, statement: Executable, params: dict[str, Any]) -> Any:
+def _scalar(conn: Readable, statement: Select[Any] | TextClause, params: dict[str, Any]) -> Any:
     found = _rows(conn, statement, params)
     return found[0][0] if found else None
 

@@ -106,7 +106,7 @@ async def list_models(
     return _page_response(request, page)
 
 
-DRY_RUN_ANSWER = {
+DRY_RUN_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A dry run: every check passed, nothing was written; the record that "
         'would have been stored, marked "dry_run": true (no Location: its id names nothing)',
