@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,9 +96,17 @@ def test_short_ids_are_found_through_their_index(registry: Registry) -> None:
     assert "idx_artifacts_short_id" in " ".join(str(row[-1]) for row in plan)
 
 
-def test_every_surface_shows_and_takes_the_short_id(registry: Registry, db_url: str) -> None:
-    artifact_id = _register(registry, line="ad-risk")
+def test_every_surface_shows_and_takes_the_short_id(
+    registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "registration.json"
+    document = {"title": "AD risk", "metadata": logistic_regression(), "line": "ad-risk", **PIN}
+    source.write_text(json.dumps(document), encoding="utf-8")
+    code, out, _ = invoke("register", str(source), "--db", db_url)
+    assert code == 0
+    artifact_id = out.splitlines()[-1]
     short = artifact_id[-8:]
+    assert f"(short id {short})" in out
     code, out, _ = invoke("show", short, "--db", db_url, "--json")
     assert code == 0
     assert (json.loads(out)["id"], json.loads(out)["short_id"]) == (artifact_id, short)

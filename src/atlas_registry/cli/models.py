@@ -129,7 +129,8 @@ def register(
         if dry_run:
             stdout.print(f"dry run, nothing written: would register {what} as:")
         else:
-            stdout.print(f"registered {what} as:")
+            short = f" (short id {record.short_id})" if record.short_id != record.id else ""
+            stdout.print(f"registered {what} as{short}:")
         print(record.id)
 
     call_reading(db, as_json, read, work, render)
