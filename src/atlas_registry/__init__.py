@@ -53,6 +53,7 @@ from atlas_registry.records import (
     ModelRegistration,
     RegisteredModel,
     batch_registrations,
+    short_id_of,
 )
 from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
@@ -159,6 +160,7 @@ __all__ = [
     "parse_json",
     "read_document",
     "resolve_url",
+    "short_id_of",
     "target_file",
     "validate_metadata",
     "validate_registration",
