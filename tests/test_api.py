@@ -115,7 +115,8 @@ def test_register_read_and_list(svc: Service) -> None:
     dry = svc.post(
         "/api/v1/models?dry_run=true", {"title": "d", "metadata": logistic_regression()}, "register"
     )
-    assert dry.status_code == 201
+    assert dry.status_code == 200
+    assert dry.json()["dry_run"] is True
     assert "Location" not in dry.headers
     assert svc.client.get(f"/api/v1/models/{dry.json()['id']}").status_code == 404
 

@@ -82,6 +82,7 @@ def exercise(registry: Registry) -> None:
     registry.promoted_version("idx-line")
     registry.lines()
     registry.get_model("idx-line@1")
+    registry.get_model(base.id[-8:])  # a short id
     for filters in (
         {},
         {"latest_only": True},

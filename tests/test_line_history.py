@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from atlas_registry import ModelRegistration, NotFoundError, Registry
+from atlas_registry import ModelRegistration, NotFoundError, Registry, short_id_of
 from atlas_registry.api import create_app
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
@@ -73,13 +73,14 @@ def test_a_lines_history_holds_every_version_and_the_rollback(registry: Registry
         registry.history_of("ad-ris")
 
 
-def test_a_version_outside_any_named_line_is_named_by_its_id(registry: Registry) -> None:
+def test_a_version_outside_any_named_line_is_named_by_its_short_id(registry: Registry) -> None:
     lone = _version(registry, line=None)
     registry.promote(lone, actor="eval")
     [event] = registry.line_history(lone)
-    assert event.version.label == lone
+    assert event.version.label == short_id_of(lone) != lone
+    assert registry.get_model(event.version.label).id == lone  # a name that reads back
     assert event.to_dict()["line_name"] is None
-    assert registry.version_names([lone, "no-such-id"])[lone].label == lone
+    assert registry.version_names([lone, "no-such-id"])[lone].label == short_id_of(lone)
     assert list(registry.version_names([lone, "no-such-id"])) == [lone]
 
 

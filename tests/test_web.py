@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry, SchemaAdmin, short_id_of
 from atlas_registry.api import create_app
 from tests.payloads import logistic_regression
 from tests.test_backfill import add_legacy
@@ -343,7 +343,7 @@ def test_a_metric_the_chosen_benchmark_does_not_report_falls_back_to_its_primary
 
 
 def test_pages_name_versions_line_at_n(site: tuple[Registry, TestClient]) -> None:
-    """Titles repeat across versions; ``line@N`` does not. Outside a line, the id."""
+    """Titles repeat across versions; ``line@N`` does not. Outside a line, the short id."""
     registry, client = site
     first = _register(registry, line="named-line")
     second = _register(registry, line="named-line")
@@ -354,7 +354,7 @@ def test_pages_name_versions_line_at_n(site: tuple[Registry, TestClient]) -> Non
     registry.promote(lone, actor="eval")
     history = client.get("/history").text
     assert f'<a href="/models/{second}">named-line@2</a>' in history
-    assert f'<a href="/models/{lone}">{lone}</a>' in history
+    assert f'<a href="/models/{lone}">{short_id_of(lone)}</a>' in history
     board = client.get("/leaderboards", params={"benchmark": "adni-conversion-v1"}).text
     assert f'<a href="/models/{first}">named-line@1</a>' in board
     compare = client.get("/compare", params={"ids": f"named-line@1,{lone}"}).text

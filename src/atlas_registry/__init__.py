@@ -60,7 +60,9 @@ from atlas_registry.records import (
     LineageEntry,
     ModelRecord,
     ModelRegistration,
+    RegisteredModel,
     batch_registrations,
+    short_id_of,
 )
 from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
@@ -165,6 +167,7 @@ __all__ = [
     "PromotionEvent",
     "PromotionGateError",
     "Provenance",
+    "RegisteredModel",
     "Registry",
     "RegistryError",
     "RepositoryLocations",
@@ -183,6 +186,7 @@ __all__ = [
     "parse_json",
     "read_document",
     "resolve_url",
+    "short_id_of",
     "target_file",
     "validate_metadata",
     "validate_registration",

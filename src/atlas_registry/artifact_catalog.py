@@ -4,13 +4,16 @@
 database first, then write each model's ``artifacts`` row and its facts
 (:mod:`atlas_registry.model_facts`) in one transaction, after checking under a
 lock what only the database can tell (do referenced artifacts exist, which
-version number comes next). Legacy artifacts that already have their
-``artifacts`` row are adopted by :mod:`atlas_registry.catalog_adoption`, which
-shares the reference checks here and the facts writer.
+id a base model's reference names, which version number comes next). Legacy
+artifacts that already have their ``artifacts`` row are adopted by
+:mod:`atlas_registry.catalog_adoption`, which shares the reference checks here
+and the facts writer.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +28,14 @@ from atlas_registry.catalog_queries import (
     record_from_rows,
 )
 from atlas_registry.db import Database, utc_timestamp
-from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation, under
+from atlas_registry.errors import (
+    AlreadyExistsError,
+    AmbiguousReferenceError,
+    NotFoundError,
+    ValidationError,
+    Violation,
+    under,
+)
 from atlas_registry.lines import (
     NamedLine,
     join_lines,
@@ -35,8 +45,9 @@ from atlas_registry.lines import (
     refuse_id_names,
 )
 from atlas_registry.model_facts import write_model_facts
+from atlas_registry.model_refs import resolve_model_ref
 from atlas_registry.records import ModelRecord, ModelRegistration
-from atlas_registry.registration_checks import PreparedModel, prepare
+from atlas_registry.registration_checks import PreparedModel, dump_json, prepare
 from atlas_registry.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
 from atlas_registry.tables import artifacts, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
@@ -135,10 +146,14 @@ def write_prepared(
     lookup = KnownLookup.send(session, prepared)
     existing = named.lines()
     known = lookup.read() | _latest_versions(existing)
+    resolved, unresolved = resolve_base_models(session, prepared, known)
+    if any(p is not q for p, q in zip(prepared, resolved, strict=True)):
+        known |= KnownLookup.send(session, resolved).read()  # the ids the references named
+    prepared = resolved
     prepared = join_lines(prepared, {n.name: n.latest_id for n in existing if n.latest_id})
     existing_names = {line.name: line.root for line in existing}
     _refuse_existing(prepared, known)
-    _check_references(prepared, known, batch)
+    _check_references(prepared, known, batch, unresolved)
     lines = {k.root: (k.top_version, k.line_name) for k in known.values()}
     artifact_rows, moved_roots = _number_versions(prepared, known, lines)
     roots_of = {row["id"]: row["lineage_id"] or row["id"] for row in artifact_rows}
@@ -256,9 +271,15 @@ def reference_problems(
 
 
 def _check_references(
-    prepared: Sequence[PreparedModel], known: Mapping[str, Known], batch: bool
+    prepared: Sequence[PreparedModel],
+    known: Mapping[str, Known],
+    batch: bool,
+    unresolved: Mapping[int, Violation],
 ) -> None:
     found = reference_problems(prepared, known)
+    for index, problem in unresolved.items():  # said better than "not in the catalog"
+        others = [v for v in found.get(index, []) if v.path != problem.path]
+        found[index] = [problem, *others]
     if found:
         listed = [
             under(f"[{index}]", v) if batch else v
@@ -266,6 +287,48 @@ def _check_references(
             for v in items
         ]
         raise ValidationError("the registration refers to artifacts it cannot use", listed)
+
+
+_BASE_MODEL = "metadata.base_model_id"
+
+
+def resolve_base_models(
+    session: SqlSession, prepared: Sequence[PreparedModel], known: Mapping[str, Known]
+) -> tuple[list[PreparedModel], dict[int, Violation]]:
+    """Each base model named by a model reference that is not an id (a line name,
+    ``NAME@N``, a short id, an id prefix), as the id it names; and why the others name none.
+
+    Resolved inside the write transaction, so the id stored is the one the
+    reference names as the registration is written, in model_versions and in the
+    metadata alike; the reference itself is not kept. An id, or an earlier item of
+    the batch, stays as given. Per item index, a reference that names no model or
+    several gets the resolver's own explanation (lines spelt alike, the candidates).
+    """
+    items: list[PreparedModel] = []
+    problems: dict[int, Violation] = {}
+    written: set[str] = set()
+    for index, item in enumerate(prepared):
+        ref = item.references.get(_BASE_MODEL, (None, "model"))[0]
+        if ref is not None and ref not in known and ref not in written:
+            try:
+                item = _with_base_model(item, resolve_model_ref(session, ref))
+            except (NotFoundError, AmbiguousReferenceError) as error:
+                problems[index] = Violation(_BASE_MODEL, error.message)
+        written.add(item.artifact_id)
+        items.append(item)
+    return items, problems
+
+
+def _with_base_model(item: PreparedModel, model_id: str) -> PreparedModel:
+    """``item`` with its base model named by ``model_id``, in every row that holds it."""
+    metadata = json.loads(item.artifact_row["metadata"])
+    metadata["base_model_id"] = model_id
+    return dataclasses.replace(
+        item,
+        references={**item.references, _BASE_MODEL: (model_id, "model")},
+        artifact_row={**item.artifact_row, "metadata": dump_json(metadata)},
+        version_row={**item.version_row, "base_model_id": model_id},
+    )
 
 
 def _number_versions(

@@ -151,6 +151,8 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
             metadata=bindparam("new_metadata"),
             origin_type=bindparam("new_origin_type"),
             origin_url=bindparam("new_origin_url"),
+            # Adopted as a candidate: the catalog's state follows (lifecycle.CATALOG_STATES).
+            lifecycle_state=bindparam("new_lifecycle_state"),
             updated_at=now,
         ),
         [
@@ -159,6 +161,7 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
                 "new_metadata": a.prepared.artifact_row["metadata"],
                 "new_origin_type": a.prepared.artifact_row["origin_type"],
                 "new_origin_url": a.prepared.artifact_row["origin_url"],
+                "new_lifecycle_state": a.prepared.artifact_row["lifecycle_state"],
             }
             for a in accepted
         ],

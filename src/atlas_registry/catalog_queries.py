@@ -3,6 +3,9 @@
 Every read returns frozen records built inside its transaction. List queries
 are ordered newest registration first, which the indexes of migration 0006
 serve without sorting, so a page costs the same at a thousand models or a million.
+A list of one line's versions is ordered by version number instead, newest
+first (its own index, ux_artifacts_lineage_version): versions registered in the
+same second would otherwise fall in the order of their ids.
 """
 
 from __future__ import annotations
@@ -97,9 +100,10 @@ def _converters() -> list[tuple[int, Callable[[Any], Any] | None]]:
         "is_latest": bool,
         "is_external": bool,
     }
-    return [
+    return [  # short_id is derived from the id by the record itself
         (_COLUMN_KEYS.index(source.get(f.name, f.name)), convert.get(f.name))
         for f in dataclasses.fields(ModelRecord)
+        if f.init
     ]
 
 
@@ -166,6 +170,10 @@ def get_model(db: Database, artifact_id: str) -> ModelRecord:
 
 # Registration order, served by the (..., created_at, artifact_id) indexes of migration 0006.
 NEWEST_FIRST = (model_versions.c.created_at.desc(), model_versions.c.artifact_id.desc())
+# A line's versions: the version number, unique within a line. Registration times
+# have whole seconds, so two versions registered in one second would list in the
+# order of their ids (v1, v3, v2) by NEWEST_FIRST.
+NEWEST_VERSION_FIRST = (artifacts.c.version_number.desc(),)
 
 FILTERS = {
     "promotion_state": model_versions.c.promotion_state,
@@ -225,7 +233,10 @@ def list_models(
     limit: int = 100,
     offset: int = 0,
 ) -> list[ModelRecord]:
-    """Models matching every given filter, newest first, one page at a time."""
+    """Models matching every given filter, newest first, one page at a time.
+
+    Newest is the latest registration; within one line (``line``), the highest version number.
+    """
     if not 0 <= offset <= MAX_OFFSET:
         raise ValidationError(
             "bad page",
@@ -259,22 +270,32 @@ def list_page(
 
     A page costs the same however deep it is, and registrations that land
     between two pages never shift or repeat rows. A token names the last row
-    it saw and the filters it was made for; replayed with other filters it is
-    refused.
+    it saw (its registration time and id; within one line, its version number)
+    and the filters it was made for; replayed with other filters it is refused.
     """
     given = _filters({**dict.fromkeys(FILTERS), **filters})
     fingerprint = _fingerprint(given, latest_only)
-    after = None
-    if page_token:
-        registered_at, artifact_id = read_page_token(page_token, fingerprint, 2)
-        after = (registered_at, artifact_id)
+    after = _position(page_token, fingerprint, "line" in given) if page_token else None
     rows = _page_rows(db, given, latest_only, page_size + 1, offset=0, after=after)
     items = [_record(row) for row in rows[:page_size]]
     token = None
     if len(rows) > page_size:
         last = items[-1]
-        token = make_page_token(fingerprint, last.registered_at, last.id)
+        position = [str(last.version_number)] if "line" in given else [last.registered_at, last.id]
+        token = make_page_token(fingerprint, *position)
     return Page(items, token)
+
+
+def _position(page_token: str, fingerprint: str, in_line: bool) -> tuple[Any, ...]:
+    """Where the page a token names ended: (registered_at, id), or (version number,) in a line."""
+    if not in_line:
+        return read_page_token(page_token, fingerprint, 2)
+    [number] = read_page_token(page_token, fingerprint, 1)
+    if not (number.isascii() and number.isdigit() and len(number) <= 10):
+        raise ValidationError(
+            "bad page token", [Violation("page_token", "is not a token this listing gave out")]
+        )
+    return (int(number),)
 
 
 def _filters(values: dict[str, Any]) -> dict[str, Any]:
@@ -308,7 +329,7 @@ def _page_rows(
     limit: int,
     *,
     offset: int,
-    after: tuple[str, str] | None,
+    after: tuple[Any, ...] | None,
 ) -> list[Any]:
     if not 1 <= limit <= MAX_PAGE + 1:
         raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
@@ -316,7 +337,9 @@ def _page_rows(
         tuple(sorted(given)), latest_only, db.dialect, after is not None, given.get("is_external")
     )
     params = {**given, "page_limit": limit, "page_offset": offset}
-    if after is not None:
+    if after is not None and "line" in given:
+        params.update(after_version=after[0])
+    elif after is not None:
         params.update(after_created=after[0], after_id=after[1])
     with db.single_read() as conn:
         return list(conn.execute(query, params).all())
@@ -361,7 +384,9 @@ def _list_query(
         query = query.where((artifacts.c.is_latest + 0) == 1)
     elif latest_only:
         query = query.where(artifacts.c.is_latest == 1)
-    if keyset:
+    if keyset and "line" in filters:
+        query = query.where(artifacts.c.version_number < bindparam("after_version", type_=Integer))
+    elif keyset:
         created, artifact_id = model_versions.c.created_at, model_versions.c.artifact_id
         query = query.where(
             or_(
@@ -377,7 +402,8 @@ def _list_query(
         offset: BindParameter[int] = bindparam("page_offset", type_=Integer)
     else:
         limit, offset = inline_count("page_limit"), inline_count("page_offset")
-    return query.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
+    order = NEWEST_VERSION_FIRST if "line" in filters else NEWEST_FIRST
+    return query.order_by(*order).limit(limit).offset(offset)
 
 
 _ENTRY_COLUMNS = (

@@ -75,7 +75,7 @@ class UnsupportedMediaTypeError(InputError):
 
 
 class AmbiguousReferenceError(InputError):
-    """An id prefix that is the start of several model ids; the message lists them."""
+    """A short id or an id prefix that several model ids match; the message lists them."""
 
     http_status = 400
     exit_code = 2

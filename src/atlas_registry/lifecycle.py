@@ -40,6 +40,16 @@ from atlas_registry.tables import artifacts, promotion_events
 CatalogChange = tuple[str | None, str]
 
 STATES = ("candidate", "promoted", "rejected", "superseded")
+# The catalog's lifecycle_state of a model, derived from its promotion state and
+# written with every transition, so the generic catalog column never contradicts
+# the state a person reads (promotion_state). Migration 0016 applies the same
+# mapping to the rows written before, and catalog_adoption to adopted ones.
+CATALOG_STATES: dict[str, str] = {
+    "candidate": "active",
+    "promoted": "active",
+    "rejected": "archived",
+    "superseded": "superseded",
+}
 TRANSITIONS: dict[str, frozenset[str]] = {
     "candidate": frozenset({"promoted", "rejected"}),
     "promoted": frozenset({"superseded"}),
@@ -199,8 +209,10 @@ def _apply(
 ) -> Recorded:
     """Every move of one transition in three statements, however many rows it touches.
 
-    One UPDATE of the models' states, one of their catalog rows (``catalog``:
-    id -> (superseded_by, lifecycle_state)), and one INSERT of all the events,
+    One UPDATE of the models' states, one of their catalog rows (each model's
+    lifecycle_state follows its new state, :data:`CATALOG_STATES`; ``catalog``
+    sets superseded_by where it changes: id -> (superseded_by, lifecycle_state)),
+    and one INSERT of all the events,
     whose ids come back with RETURNING. Nothing is read back before the COMMIT,
     which therefore leaves with them: one round trip in a pipeline. A model no
     longer in the state it was read in (unreachable under the line's lock) gets
@@ -220,19 +232,7 @@ def _apply(
             *(m.model_id for m in moves),
         ],
     )
-    if catalog:
-        whens = " ".join("WHEN ? THEN ?" for _ in catalog)
-        session.run(
-            f"UPDATE artifacts SET superseded_by = CASE id {whens} END, "
-            f"lifecycle_state = CASE id {whens} END, updated_at = ? "
-            f"WHERE id IN ({marks(len(catalog))})",
-            [
-                *(v for i, (by, _s) in catalog.items() for v in (i, by)),
-                *(v for i, (_by, state) in catalog.items() for v in (i, state)),
-                now,
-                *catalog,
-            ],
-        )
+    _write_catalog_states(session, moves, catalog or {}, now)
     rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in moves)
     ids = session.later(
         "INSERT INTO model_promotion_events "
@@ -245,6 +245,29 @@ def _apply(
         ],
     )
     return Recorded(moves, actor, now, ids)
+
+
+def _write_catalog_states(
+    session: SqlSession, moves: list[_Move], catalog: dict[str, CatalogChange], now: str
+) -> None:
+    """Each moved model's catalog row: its derived lifecycle_state, and superseded_by where
+    ``catalog`` says (a model it does not name keeps its own)."""
+    states = {m.model_id: CATALOG_STATES[m.to_state] for m in moves}
+    whens = " ".join("WHEN ? THEN ?" for _ in states)
+    set_by = ""
+    if catalog:
+        set_by = f"superseded_by = CASE id {' '.join('WHEN ? THEN ?' for _ in catalog)} "
+        set_by += "ELSE superseded_by END, "
+    session.run(
+        f"UPDATE artifacts SET {set_by}lifecycle_state = CASE id {whens} END, updated_at = ? "
+        f"WHERE id IN ({marks(len(states))})",
+        [
+            *(v for i, (by, _s) in catalog.items() for v in (i, by)),
+            *(v for i, state in states.items() for v in (i, state)),
+            now,
+            *states,
+        ],
+    )
 
 
 @contextmanager
@@ -289,14 +312,15 @@ def _after(
 ) -> ModelRecord:
     """``model`` as the transition left it: the last event's state, without a re-read."""
     mine = [e for e in events if e.artifact_id == model.id][-1]
-    changed = dataclasses.replace(model, promotion_state=mine.to_state, promotion_notes=mine.notes)
+    changed = dataclasses.replace(
+        model,
+        promotion_state=mine.to_state,
+        promotion_notes=mine.notes,
+        lifecycle_state=CATALOG_STATES[mine.to_state],
+        updated_at=mine.created_at,
+    )
     if catalog is not None:
-        changed = dataclasses.replace(
-            changed,
-            superseded_by=catalog[0],
-            lifecycle_state=catalog[1],
-            updated_at=mine.created_at,
-        )
+        changed = dataclasses.replace(changed, superseded_by=catalog[0])
     return changed
 
 

@@ -25,7 +25,7 @@ from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.listing_pages import ListingPage, every_page, keyset_page
 from atlas_registry.patterns import LINE_NAME, matches
-from atlas_registry.records import ModelRecord
+from atlas_registry.records import ModelRecord, short_id_of
 from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.sql_session import Pending, SqlSession, chunked, marks
 from atlas_registry.tables import artifacts
@@ -481,12 +481,13 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
 
 
 def version_label(line_name: str | None, version_number: int, model_id: str) -> str:
-    """How a person names a version: ``line@N`` in a named line, else its id.
+    """How a person names a version: ``line@N`` in a named line, else its short id.
 
     The one place the rule lives, so every page, the CLI and the API name a
     version alike (a title may repeat across versions; ``line@N`` does not).
+    Both forms are references every surface reads back.
     """
-    return f"{line_name}@{version_number}" if line_name else model_id
+    return f"{line_name}@{version_number}" if line_name else short_id_of(model_id)
 
 
 @dataclass(frozen=True)

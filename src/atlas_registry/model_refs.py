@@ -1,25 +1,42 @@
-"""Reading a reference to a model: an id, a line name (``name``, ``name@3``, ``name@promoted``)
-or a unique id prefix of at least 8 characters.
+"""Reading a reference to a model: an id, a line name (``name``, ``name@3``, ``name@promoted``),
+a short id (the last 8 or more characters of an id, see ``records.short_id_of``) or a
+unique id prefix of at least 8 characters.
 
 Precedence, so a reference always means one thing: an exact artifact id first,
-then a line name, then an id prefix. A prefix that matches several models is
-refused with the ids it matches. Writers keep line names and artifact ids
-apart (``lines.refuse_id_names``), so the first two never compete.
+then a line name, then short ids and id prefixes together. A reference that the
+end of one model's id and the start of another's both match, or that matches
+several models either way, is refused with the ids it matches. Writers keep line
+names and artifact ids apart (``lines.refuse_id_names``), so the first two never
+compete.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from atlas_registry.catalog_queries import ROOT
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
+from atlas_registry.records import SHORT_ID_LENGTH, short_id_of
+from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts, model_lines, model_versions
 
-MIN_PREFIX = 8
+MIN_PREFIX = SHORT_ID_LENGTH
 SHOWN_MATCHES = 10
 SHOWN_CHARACTERS = 100
 # Version numbers are 32-bit INTEGERs on PostgreSQL; a larger number names no
@@ -39,21 +56,49 @@ _PROMOTED = (
 )
 
 
-def resolve_model_ref(conn: Connection, ref: str) -> str:
+# A reference is read on a SQLAlchemy connection (every read), or inside a
+# registration's write transaction (a base model named by its line or short id).
+Readable = Connection | SqlSession
+_QMARK = sqlite_dialect()  # renders a statement with '?' marks, as SqlSession takes them
+
+
+def _rows(conn: Readable, statement: Select[Any] | TextClause, params: dict[str, Any]) -> list[Any]:
+    """The rows of one of this module's statements, on either kind of connection."""
+    if isinstance(conn, Connection):
+        return list(conn.execute(statement, params).all())
+    compiled = statement.compile(dialect=_QMARK)
+    values = {**compiled.params, **params}
+    return conn.rows(str(compiled), [values[name] for name in compiled.positiontup or []])
+
+
+def _scalar(conn: Readable, statement: Select[Any] | TextClause, params: dict[str, Any]) -> Any:
+    found = _rows(conn, statement, params)
+    return found[0][0] if found else None
+
+
+def _dialect(conn: Readable) -> str:
+    return conn.dialect if isinstance(conn, SqlSession) else conn.dialect.name
+
+
+def resolve_model_ref(conn: Readable, ref: str) -> str:
     """The artifact id ``ref`` names; NotFoundError or AmbiguousReferenceError say why not."""
     if not is_storable_text(ref):  # no stored id or name holds it (see refuse_unstorable)
-        raise NotFoundError(f"no model, model line or id prefix matches {_quoted(ref)}")
-    if conn.execute(_EXACT, {"ref": ref}).first() is not None:
+        raise NotFoundError(f"no model, model line, short id or id prefix matches {_quoted(ref)}")
+    if _rows(conn, _EXACT, {"ref": ref}):
         return ref
     name, _, spec = ref.partition("@")
-    root = conn.execute(_LINE_ROOT, {"name": name}).scalar()
+    root = _scalar(conn, _LINE_ROOT, {"name": name})
     if root is not None:
         return _in_line(conn, name, root, spec or "latest")
     if "@" not in ref and len(ref) >= MIN_PREFIX:
-        return _by_prefix(conn, ref)
-    hint = "" if len(ref) >= MIN_PREFIX else f" (an id prefix needs {MIN_PREFIX} characters)"
+        return _by_short_id_or_prefix(conn, ref)
+    hint = (
+        ""
+        if len(ref) >= MIN_PREFIX
+        else f" (a short id or an id prefix needs {MIN_PREFIX} characters)"
+    )
     hint += _similar_lines(conn, name)
-    raise NotFoundError(f"no model, model line or id prefix matches {_quoted(ref)}{hint}")
+    raise NotFoundError(f"no model, model line, short id or id prefix matches {_quoted(ref)}{hint}")
 
 
 def _quoted(ref: str) -> str:
@@ -63,43 +108,43 @@ def _quoted(ref: str) -> str:
     return f"{ref[:SHOWN_CHARACTERS]!r}... ({len(ref):,} characters)"
 
 
-def require_line(conn: Connection, name: str) -> None:
+def require_line(conn: Readable, name: str) -> None:
     """NotFoundError, naming lines spelt alike, when no model line is named ``name``."""
     if not is_storable_text(name):
         raise NotFoundError(f"no model line named {_quoted(name)}")
-    if conn.execute(_LINE_ROOT, {"name": name}).first() is None:
+    if _scalar(conn, _LINE_ROOT, {"name": name}) is None:
         raise NotFoundError(f"no model line named {_quoted(name)}{_similar_lines(conn, name)}")
 
 
-def _similar_lines(conn: Connection, name: str) -> str:
+def _similar_lines(conn: Readable, name: str) -> str:
     """The hint a not-found message ends with: lines spelt like ``name``, if any."""
     similar = _lines_like(conn, name)
     return f"; model lines with similar names: {', '.join(similar)}" if similar else ""
 
 
-def _lines_like(conn: Connection, name: str) -> list[str]:
+def _lines_like(conn: Readable, name: str) -> list[str]:
     """Line names that start with ``name``, or are close to it: what the user may have meant."""
     starting = select(model_lines.c.name).where(
         func.substr(model_lines.c.name, 1, len(name)) == name
     )
-    found = list(conn.execute(starting.order_by(model_lines.c.name).limit(5)).scalars())
+    found = [row[0] for row in _rows(conn, starting.order_by(model_lines.c.name).limit(5), {})]
     if found or len(name) < 3:
         return found
-    names = list(conn.execute(select(model_lines.c.name).limit(10_000)).scalars())
+    names = [row[0] for row in _rows(conn, select(model_lines.c.name).limit(10_000), {})]
     return difflib.get_close_matches(name, names, n=3, cutoff=0.75)
 
 
-def _in_line(conn: Connection, name: str, root: str, spec: str) -> str:
+def _in_line(conn: Readable, name: str, root: str, spec: str) -> str:
     if spec == "latest":
-        found = conn.execute(_LATEST, {"root": root}).scalar()
+        found = _scalar(conn, _LATEST, {"root": root})
     elif spec == "promoted":
-        found = conn.execute(_PROMOTED, {"root": root}).scalar()
+        found = _scalar(conn, _PROMOTED, {"root": root})
         if found is None:
             raise NotFoundError(f"model line {name} has no promoted version")
     elif spec.isdigit() and spec.isascii():
         number = int(spec) if len(spec.lstrip("0")) <= 10 else MAX_VERSION_NUMBER + 1
         found = (
-            conn.execute(_VERSION, {"root": root, "number": number}).scalar()
+            _scalar(conn, _VERSION, {"root": root, "number": number})
             if number <= MAX_VERSION_NUMBER
             else None
         )
@@ -114,7 +159,7 @@ def _in_line(conn: Connection, name: str, root: str, spec: str) -> str:
     return str(found)
 
 
-def _models_starting_with(conn: Connection, prefix: str) -> ColumnElement[bool]:
+def _models_starting_with(conn: Readable, prefix: str) -> ColumnElement[bool]:
     """Models whose id starts with ``prefix``, found through the key where the database can.
 
     SQLite compares text byte by byte, so a GLOB pattern with the prefix's
@@ -126,7 +171,7 @@ def _models_starting_with(conn: Connection, prefix: str) -> ColumnElement[bool]:
     in a linguistic collation they need not, and only the exact test remains
     (60 ms at 100,000).
     """
-    if conn.dialect.name == "sqlite":
+    if _dialect(conn) == "sqlite":
         pattern = re.sub(r"([*?\[])", r"[\1]", prefix) + "*"
         return and_(
             artifacts.c.id.op("GLOB")(pattern), artifacts.c.artifact_type.concat("") == "model"
@@ -146,41 +191,84 @@ _BYTE_ORDER_COLLATIONS = frozenset({"C", "POSIX", "C.UTF-8", "C.utf8"})
 _byte_order_by_database: dict[str, bool] = {}
 
 
-def _key_in_byte_order(conn: Connection) -> bool:
+# datlocprovider (PostgreSQL 15+) is read through to_jsonb so that an older
+# server, whose databases all use libc, answers NULL instead of failing.
+_DATABASE_ORDER = text(
+    "SELECT to_jsonb(d) ->> 'datlocprovider', d.datcollate, "
+    "pg_encoding_to_char(d.encoding) FROM pg_database d "
+    "WHERE d.datname = current_database()"
+)
+
+
+def _key_in_byte_order(conn: Readable) -> bool:
     """True when this PostgreSQL database orders its UTF-8 text, the artifacts key included,
-    by bytes (the range's upper bound, U+10FFFF, exists only in UTF-8)."""
+    by bytes (the range's upper bound, U+10FFFF, exists only in UTF-8).
+
+    Kept per database for reads; a write transaction (which names a base model by
+    an id prefix, rarely) asks its database again.
+    """
+    if isinstance(conn, SqlSession):
+        return _byte_order(*_rows(conn, _DATABASE_ORDER, {})[0])
     database = conn.engine.url.render_as_string(hide_password=True)
     if database not in _byte_order_by_database:
-        # datlocprovider (PostgreSQL 15+) is read through to_jsonb so that an older
-        # server, whose databases all use libc, answers NULL instead of failing.
-        provider, collation, encoding = conn.execute(
-            text(
-                "SELECT to_jsonb(d) ->> 'datlocprovider', d.datcollate, "
-                "pg_encoding_to_char(d.encoding) FROM pg_database d "
-                "WHERE d.datname = current_database()"
-            )
-        ).one()
-        _byte_order_by_database[database] = (
-            provider in (None, "c") and collation in _BYTE_ORDER_COLLATIONS and encoding == "UTF8"
-        )
+        _byte_order_by_database[database] = _byte_order(*_rows(conn, _DATABASE_ORDER, {})[0])
     return _byte_order_by_database[database]
 
 
-def _by_prefix(conn: Connection, prefix: str) -> str:
+def _byte_order(provider: str | None, collation: str, encoding: str) -> bool:
+    return provider in (None, "c") and collation in _BYTE_ORDER_COLLATIONS and encoding == "UTF8"
+
+
+# The end of an id a short id names: hex digits, with the UUID's hyphens when longer.
+_SHORT_ID = re.compile(rf"[0-9a-fA-F-]*[0-9a-fA-F]{{{SHORT_ID_LENGTH}}}")
+# Models whose id ends in the given 8 characters, from idx_artifacts_short_id (migration
+# 0016), whose expression this repeats word for word (a bound 7 would not match it on
+# PostgreSQL). ``|| ''`` keeps SQLite off the type index, which every model is in.
+_ENDING_WITH = text(
+    "SELECT id FROM artifacts WHERE substr(id, length(id) - 7) IN (:tail, :lower_tail) "
+    "AND artifact_type || '' = 'model' ORDER BY id LIMIT 1000"
+)
+
+
+def _ending_with(conn: Readable, ref: str) -> list[str]:
+    """Model ids that end in ``ref`` (a short id, or a longer end of an id)."""
+    if _SHORT_ID.fullmatch(ref) is None:
+        return []
+    tail = ref[-SHORT_ID_LENGTH:]
+    found = _rows(conn, _ENDING_WITH, {"tail": tail, "lower_tail": tail.lower()})
+    return [row[0] for row in found if row[0].endswith((ref, ref.lower()))]
+
+
+def _starting_with(conn: Readable, prefix: str) -> list[str]:
     query = (
         select(artifacts.c.id)
         .where(_models_starting_with(conn, prefix))
         .order_by(artifacts.c.id)
         .limit(SHOWN_MATCHES + 1)
     )
-    matches = list(conn.execute(query).scalars())
-    if not matches:
-        raise NotFoundError(f"no model, model line or id prefix matches {_quoted(prefix)}")
+    return [row[0] for row in _rows(conn, query, {})]
+
+
+def _by_short_id_or_prefix(conn: Readable, ref: str) -> str:
+    """The one model whose id ends in ``ref`` or starts with it; the candidates if several."""
+    matches = sorted(set(_ending_with(conn, ref)) | set(_starting_with(conn, ref)))
+    if not matches:  # a misspelt line name as often as a mistyped id
+        raise NotFoundError(
+            f"no model, model line, short id or id prefix matches {_quoted(ref)}"
+            f"{_similar_lines(conn, ref)}"
+        )
     if len(matches) > 1:
         shown = ", ".join(matches[:SHOWN_MATCHES])
-        more = " and more" if len(matches) > SHOWN_MATCHES else ""
+        more = f" and {len(matches) - SHOWN_MATCHES} more" if len(matches) > SHOWN_MATCHES else ""
         raise AmbiguousReferenceError(
-            f"{_quoted(prefix)} is the start of several model ids ({shown}{more}): "
-            "give more characters"
+            f"{_quoted(ref)} names several models ({shown}{more}): give more characters "
+            f"of the id ({_longer_hint(ref, matches)})"
         )
-    return str(matches[0])
+    return matches[0]
+
+
+def _longer_hint(ref: str, matches: list[str]) -> str:
+    """How to name one of ``matches`` instead: its whole id, or a longer end of it."""
+    if all(short_id_of(m) != m and m.endswith(ref) for m in matches):
+        return f"e.g. its last 13 characters, such as {matches[0][-13:]}"
+    return f"e.g. {matches[0]}"

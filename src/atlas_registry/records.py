@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,9 +97,34 @@ def _not_a_field(key: str, names: set[str]) -> str:
     return f"is not a registration field (allowed: {', '.join(sorted(names))})"
 
 
+# An id that ends in a UUID (generated ids are model-<uuid7>; legacy ones model-<uuid4>).
+_ENDS_IN_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.I)
+SHORT_ID_LENGTH = 8
+
+
+def short_id_of(artifact_id: str) -> str:
+    """The short id a person copies: the last 8 hex digits of an id that ends in a UUID.
+
+    Those digits are random in a version-7 and a version-4 UUID alike, where a
+    version-7 id's first 19 characters are its creation time, shared by every
+    id made in the same second. 32 random bits name one model among a million
+    but for a few (each ambiguous short id is refused with its candidates, and
+    a longer end of the id then names it). An id that does not end in a UUID
+    (a chosen or legacy one) is its own short id.
+    """
+    if _ENDS_IN_UUID.search(artifact_id):
+        return artifact_id[-SHORT_ID_LENGTH:]
+    return artifact_id
+
+
 @dataclass(frozen=True)
 class ModelRecord:
-    """One registered model version: its catalog row, its version facts, decoded JSON."""
+    """One registered model version: its catalog row, its version facts, decoded JSON.
+
+    ``short_id`` (:func:`short_id_of`) is derived from the id, never stored.
+    ``lifecycle_state`` is the generic catalog's state, derived from
+    ``promotion_state`` (the state a person reads; see lifecycle.CATALOG_STATES).
+    """
 
     id: str
     title: str
@@ -139,6 +165,11 @@ class ModelRecord:
     framework: str | None
     metadata_schema_version: str | None
     line_name: str | None
+    # Last, where orjson writes a field set after __init__ (Page.to_json).
+    short_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "short_id", short_id_of(self.id))
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a plain dict; nested JSON values are shared, not copied.
@@ -150,6 +181,23 @@ class ModelRecord:
 
 
 _MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelRecord))
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """The answer to a registration: the record, and whether it was only a dry run.
+
+    A dry run's record is what would have been stored: its id names nothing in
+    the catalog, so every surface marks it ``dry_run`` rather than letting it
+    pass for a model that exists.
+    """
+
+    record: ModelRecord
+    dry_run: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.record.to_dict(), "dry_run": self.dry_run}
+
 
 # Longest fine-tune chain the registry follows (lineage answers, cycle checks).
 MAX_LINEAGE_DEPTH = 10_000
@@ -166,6 +214,10 @@ class LineageEntry:
     promotion_state: str | None
     base_model_id: str | None
     depth: int = 0
+    short_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "short_id", short_id_of(self.id))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -217,11 +218,37 @@ def _references(metadata: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return references
 
 
+# A line version as a base model: NAME@3, NAME@promoted, NAME@latest (model_refs).
+_LINE_VERSION_REF = re.compile(rf"({LINE_NAME.pattern[1:-1]})@(?:[0-9]+|promoted|latest)")
+
+
+def _as_the_schema_reads_it(metadata: Any) -> Any:
+    """The metadata the schema checks: a base model named ``NAME@N`` is checked as ``NAME``.
+
+    The schema's id pattern has no ``@``; the reference is a model reference like
+    any other, resolved to the id it names inside the write transaction
+    (artifact_catalog.resolve_base_models), which also writes that id into the
+    stored metadata. Every other value is checked as given.
+    """
+    base = metadata.get("base_model_id") if isinstance(metadata, Mapping) else None
+    found = _LINE_VERSION_REF.fullmatch(base) if isinstance(base, str) else None
+    if found is None:
+        return metadata
+    return {**metadata, "base_model_id": found.group(1)}
+
+
 def prepare(
     registration: ModelRegistration, validator: MetadataValidator
 ) -> tuple[PreparedModel | None, list[Violation]]:
-    """Check a registration and turn it into rows, or return every violation found."""
-    metadata_json, metadata_problems = validator.checked_json(registration.metadata)
+    """Check a registration and turn it into rows, or return every violation found.
+
+    ``metadata.base_model_id`` may be any model reference (an id, a line name,
+    ``NAME@N``, a short id): the rows hold it as given until the write
+    transaction resolves it to an id.
+    """
+    metadata_json, metadata_problems = validator.checked_json(
+        _as_the_schema_reads_it(registration.metadata)
+    )
     problems = [under("metadata", v) for v in metadata_problems]
     text_problems = _text_problems(registration)
     if text_problems:  # the field-by-field rules below assume readable text

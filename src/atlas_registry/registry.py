@@ -133,7 +133,8 @@ class Registry(_Handle):
 
     def resolve(self, ref: str) -> str:
         """The model id a reference names: an id, ``line``, ``line@3``, ``line@promoted``,
-        ``line@latest`` or a unique id prefix of 8 or more characters."""
+        ``line@latest``, a short id (the last 8 or more characters of an id) or a unique
+        id prefix of 8 or more characters."""
         with self.database.single_read() as conn:
             return resolve_model_ref(conn, ref)
 
@@ -161,7 +162,7 @@ class Registry(_Handle):
         """``verb`` on the model ``model_ref`` names, with no lookup first when it is an exact id.
 
         Most calls name a model by its id; only when that finds nothing is the
-        reference resolved (line name, ``NAME@N``, id prefix) and the call
+        reference resolved (line name, ``NAME@N``, short id, id prefix) and the call
         repeated. A transition that finds no model has written nothing (it
         reads the model before any write), so repeating it is safe.
         """

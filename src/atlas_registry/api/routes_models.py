@@ -12,10 +12,10 @@ from fastapi.responses import PlainTextResponse
 
 from atlas_registry import (
     MAX_PAGE,
-    ModelRecord,
     ModelRegistration,
     NotFoundError,
     Page,
+    RegisteredModel,
     Registry,
     ValidationError,
     Violation,
@@ -106,10 +106,19 @@ async def list_models(
     return _page_response(request, page)
 
 
+DRY_RUN_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A dry run: every check passed, nothing was written; the record that "
+        'would have been stored, marked "dry_run": true (no Location: its id names nothing)',
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
 @router.post(
     "/models",
     status_code=201,
-    responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    responses={**DRY_RUN_ANSWER, **responses(400, 401, 403, 404, 409, 413, 415, 422, 503)},
     openapi_extra=REGISTRATION_BODY,
     response_model=OBJECT,
 )
@@ -117,16 +126,21 @@ async def register_model(
     dry_run: bool = False,
     access: Access = Depends(writer("register")),
 ) -> Response:
-    """Register one model version: artifact fields plus "metadata" (and "line")."""
+    """Register one model version: artifact fields plus "metadata" (and "line").
 
-    def register(found: Registry, _caller: Caller) -> ModelRecord:
+    ``dry_run=true`` checks everything, the database included, and writes
+    nothing: 200 with the would-be record marked ``"dry_run": true``.
+    """
+
+    def register(found: Registry, _caller: Caller) -> RegisteredModel:
         registration = ModelRegistration.from_dict(access.document())
-        return found.register_model(registration, dry_run=dry_run)
+        return RegisteredModel(found.register_model(registration, dry_run=dry_run), dry_run)
 
-    record = await access.run(register)
-    response = _json(record.to_dict(), status_code=201)
-    if not dry_run:
-        response.headers["Location"] = f"/api/v1/models/{record.id}"
+    answer = await access.run(register)
+    if dry_run:
+        return _json(answer.to_dict())
+    response = _json(answer.to_dict(), status_code=201)
+    response.headers["Location"] = f"/api/v1/models/{answer.record.id}"
     return response
 
 
@@ -181,7 +195,8 @@ async def validate(access: Access = Depends(body_reader)) -> Response:
 
 @router.get("/models/{model_ref}", responses=responses(400, 401, 404, 503))
 async def get_model(model_ref: str, request: Request, access: Access = Depends(reader)) -> Response:
-    """One model version; ``model_ref`` is an id, an id prefix, NAME, NAME@N or NAME@promoted."""
+    """One model version; ``model_ref`` is an id, a short id, an id prefix, NAME, NAME@N or
+    NAME@promoted."""
     record = (await access.run(lambda found, _caller: found.get_model(model_ref))).to_dict()
     body = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

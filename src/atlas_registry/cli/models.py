@@ -19,6 +19,7 @@ from atlas_registry import (
     Page,
     PinCheck,
     PinStatus,
+    RegisteredModel,
     Registry,
     RegistryError,
     ValidationError,
@@ -47,8 +48,9 @@ FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standar
 ModelId = Annotated[
     str,
     typer.Argument(
-        help="A model: its id, a unique id prefix (8+ characters), or a line as "
-        "NAME (latest), NAME@3 or NAME@promoted."
+        help="A model: its id, its short id (the last 8 characters shown by list and "
+        "show), a unique id prefix (8+ characters), or a line as NAME (latest), NAME@3 "
+        "or NAME@promoted."
     ),
 ]
 
@@ -100,12 +102,21 @@ def register(
         typer.Option("--dry-run", help="Check everything, the database included; write nothing."),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the new id (for scripts).")
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only the new id (for scripts); with --dry-run, nothing (no id exists).",
+        ),
     ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Register a model version from a JSON file: artifact fields plus "metadata"."""
+    """Register a model version from a JSON file: artifact fields plus "metadata".
+
+    With --dry-run, every check runs, the database's included, and nothing is
+    written: the output says so, and the id it shows names nothing.
+    """
 
     def read() -> ModelRegistration:
         document = read_document(file)
@@ -113,18 +124,22 @@ def register(
             document = {**document, "line": line}
         return ModelRegistration.from_dict(document)
 
-    def work(registry: Registry, registration: ModelRegistration) -> ModelRecord:
-        return registry.register_model(registration, dry_run=dry_run)
+    def work(registry: Registry, registration: ModelRegistration) -> RegisteredModel:
+        return RegisteredModel(registry.register_model(registration, dry_run=dry_run), dry_run)
 
-    def render(record: ModelRecord) -> None:
+    def render(answer: RegisteredModel) -> None:
+        record = answer.record
         if quiet:
-            print(record.id)
+            if not dry_run:
+                print(record.id)
             return
-        verb = "would register" if dry_run else "registered"
         line_name = record.line_name or "an unnamed line"
-        stdout.print(
-            f"{verb} version {record.version_number} of {line_name} ({record.promotion_state}) as:"
-        )
+        what = f"version {record.version_number} of {line_name} ({record.promotion_state})"
+        if dry_run:
+            stdout.print(f"dry run, nothing written: would register {what} as:")
+        else:
+            short = f" (short id {record.short_id})" if record.short_id != record.id else ""
+            stdout.print(f"registered {what} as{short}:")
         print(record.id)
 
     call_reading(db, as_json, read, work, render)
@@ -144,6 +159,9 @@ def _show(shown_model: ShownModel) -> None:
     record, pin_check = shown_model.record, shown_model.pin_check
     shown = record.to_dict()
     shown.pop("metadata")
+    # One state a person reads: promotion_state. The catalog's lifecycle_state is
+    # derived from it (kept in --json for the catalog's other readers).
+    shown.pop("lifecycle_state")
     rows = [
         [key, json.dumps(value) if isinstance(value, dict) else value]
         for key, value in shown.items()
@@ -193,6 +211,7 @@ def _list_table(page: Page) -> None:
             r.line_name,
             r.version_number,
             r.promotion_state,
+            r.short_id,
             r.title,
             r.model_family,
             r.framework,
@@ -202,8 +221,16 @@ def _list_table(page: Page) -> None:
         for r in page.items
     ]
     # Most important first: a narrow terminal leaves out the last columns.
-    columns = ["id", "line", "v", "state", "title", "family", "framework", "benchmark", "by"]
-    stdout.print(table(f"{len(page.items)} model(s)", columns, rows))
+    columns = ["id", "line", "v", "state", "short id"]
+    columns += ["title", "family", "framework", "benchmark", "by"]
+    title = f"{len(page.items)} model(s)"
+    shown = table(title, columns, rows)
+    if "short id" in str(shown.caption or ""):
+        # Too narrow even for the short id: it is the whole id's last 8 characters,
+        # so the table goes on without it, as if it had never had the column.
+        at = columns.index("short id")
+        shown = table(title, columns[:at] + columns[at + 1 :], [r[:at] + r[at + 1 :] for r in rows])
+    stdout.print(shown)
     if page.next_page_token:
         stdout.print(
             f"showing {len(page.items)}; more match: use --limit (up to {MAX_PAGE}) or "
@@ -280,13 +307,21 @@ def list_command(
 
 def _entry_rows(entries: list[LineageEntry]) -> list[list[Any]]:
     return [
-        [e.depth, e.id, e.title, e.version_number, "yes" if e.is_latest else "", e.promotion_state]
+        [
+            e.depth,
+            e.short_id,
+            e.id,
+            e.title,
+            e.version_number,
+            "yes" if e.is_latest else "",
+            e.promotion_state,
+        ]
         for e in entries
     ]
 
 
 def _lineage_tables(result: Lineage) -> None:
-    columns = ["depth", "id", "title", "version", "latest", "state"]
+    columns = ["depth", "short id", "id", "title", "version", "latest", "state"]
     stdout.print(
         table(
             f"Versions of line {result.line_name or result.lineage_id}",

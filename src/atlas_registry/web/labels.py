@@ -13,6 +13,7 @@ from atlas_registry import version_label
 
 FIELD_LABELS = {
     "id": "Id",
+    "short_id": "Short id",
     "title": "Title",
     "description": "Description",
     "line_name": "Line",
@@ -60,7 +61,7 @@ def field_label(name: str) -> str:
 
 
 def model_version(model: Any) -> str:
-    """A model record named as a person names a version: ``line@N``, else its id."""
+    """A model record named as a person names a version: ``line@N``, else its short id."""
     return version_label(model.line_name, model.version_number, model.id)
 
 
