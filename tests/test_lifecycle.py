@@ -164,7 +164,7 @@ def test_gate_lists_every_unmet_condition(migrated_db: Database) -> None:
         "code_commit_sha",
         "eval_metrics.auroc",
     ]
-    assert "--override" in caught.value.message
+    assert "override the gate with notes saying why" in caught.value.message
     assert state(migrated_db, model.id) == "candidate"
     assert lifecycle.history(migrated_db, model.id) == []
 

@@ -40,6 +40,9 @@ from atlas_registry.tables import promotion_events
 CatalogChange = tuple[str | None, str]
 
 STATES = ("candidate", "promoted", "rejected", "superseded")
+# A gate refusal's way out, in no surface's words: the CLI adds its flags, the
+# API its body fields (a gate refusal is read from a terminal and from HTTP).
+GATE_WAY_OUT = "fix them, or override the gate with notes saying why"
 TRANSITIONS: dict[str, frozenset[str]] = {
     "candidate": frozenset({"promoted", "rejected"}),
     "promoted": frozenset({"superseded"}),
@@ -304,7 +307,7 @@ def promote(
         if unmet and not override:
             raise PromotionGateError(
                 f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
-                f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
+                f"{'s' if len(unmet) != 1 else ''}; {GATE_WAY_OUT})",
                 unmet,
             )
         recorded = promote_checked_in(
@@ -499,8 +502,7 @@ def rollback(
         if unmet and not override:
             raise PromotionGateError(
                 f"version {target.version_number} of {line} cannot be promoted again "
-                f"({len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}; fix them, "
-                'or use --override --notes "why")',
+                f"({len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}; {GATE_WAY_OUT})",
                 unmet,
             )
         retired_notes = f"rolled back to version {target.version_number}: {notes}"
