@@ -49,6 +49,7 @@ def create_app(
     app.include_router(routes_models.router)
     app.include_router(routes_registry.router)
     app.include_router(web.router)
+    app.include_router(web.problem_router)
     app.mount("/static", web.static_files(), name="static")
     generate = app.openapi
 
