@@ -117,7 +117,7 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Processes.")] = 1,
     db: DbOption = None,
 ) -> None:
-    """Serve the HTTP API (JSON under /api/v1, OpenAPI at /openapi.json)."""
+    """Serve the HTTP API (JSON under /api/v1, OpenAPI at /openapi.json, reference at /docs)."""
     import uvicorn
 
     from atlas_registry.api import APP_FACTORY, configure
@@ -136,5 +136,5 @@ def serve(
             hosts.append(host)
         configure(db, read_only=read_only, anonymous_read=not no_anonymous_read, hosts=hosts)
         _check_can_listen(host, port)
-    stdout.print(f"serving {url} on http://{host}:{port} (OpenAPI: /openapi.json)")
+    stdout.print(f"serving {url} on http://{host}:{port} (reference: /docs)")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
