@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from atlas_registry import MAX_PAGE, ModelRecord, Registry, RegistryError
 from atlas_registry.api.deps import Access, Caller, reader
-from atlas_registry.web.graph import lineage_svg, trend_svg
+from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
 from atlas_registry.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -132,7 +132,19 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
         for m in versions
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric[0]), int | float)
     ]
-    return versions, trend_svg(points, metric[0])
+    return versions, trend_svg(points, metric[0], _gate_line(found, model, metric[0]))
+
+
+def _gate_line(found: Registry, model: ModelRecord, metric: str) -> GateLine | None:
+    """The gate's threshold on the charted metric, when the model's benchmark sets one."""
+    threshold = found.policy.benchmarks.get(model.benchmark_id or "")
+    if threshold is None or threshold.metric != metric:
+        return None
+    if threshold.minimum is not None:
+        return GateLine(threshold.minimum, at_least=True)
+    if threshold.maximum is not None:
+        return GateLine(threshold.maximum, at_least=False)
+    return None
 
 
 @router.get("/models/{model_ref}", response_class=HTMLResponse)
@@ -152,7 +164,7 @@ def model_page(
             title=model.title,
             model=model,
             pin=_pin(model),
-            graph=lineage_svg(lineage),
+            graph=lineage_view(lineage),
             lineage=lineage,
             versions=versions,
             trend=trend,
