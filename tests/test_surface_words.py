@@ -12,7 +12,12 @@ import re
 
 import pytest
 
-from atlas_registry import ModelRegistration, PromotionGateError, Registry
+from atlas_registry import (
+    IllegalTransitionError,
+    ModelRegistration,
+    PromotionGateError,
+    Registry,
+)
 from atlas_registry.web.problem_types import (
     HTTP_PROBLEMS,
     REGISTRY_PROBLEMS,
@@ -44,6 +49,33 @@ def test_the_librarys_gate_refusals_name_no_surfaces_flags(registry: Registry) -
         assert "override the gate with notes saying why" in refused.message
         assert not CLI_FLAG.search(refused.message), refused.message
         assert '"override"' not in refused.message
+
+
+def test_the_librarys_lifecycle_refusals_name_no_surfaces_commands(registry: Registry) -> None:
+    """A refused move says the way out in words both a terminal and an HTTP caller act on."""
+    versions = [_unpinned(registry, "moves") for _ in range(3)]
+    refusals = []
+    with pytest.raises(IllegalTransitionError) as caught:  # nothing promoted yet: a candidate
+        registry.rollback("moves", actor="me", notes="back")
+    refusals.append(caught.value.message)
+    for model in versions[:2]:
+        registry.promote(model, actor="me", notes="pilot", override=True)
+    with pytest.raises(IllegalTransitionError) as caught:  # superseded: only a rollback
+        registry.promote(versions[0], actor="me", notes="again", override=True)
+    refusals.append(caught.value.message)
+    registry.supersede(versions[1], actor="me", notes="withdrawn")
+    with pytest.raises(IllegalTransitionError) as caught:  # withdrawn: which one?
+        registry.rollback("moves", actor="me", notes="back")
+    refusals.append(caught.value.message)
+    with pytest.raises(IllegalTransitionError) as caught:  # a candidate is not rolled back to
+        registry.rollback("moves", to_version=3, actor="me", notes="back", override=True)
+    refusals.append(caught.value.message)
+    for message in refusals:
+        assert not CLI_FLAG.search(message), message
+        assert "`" not in message, message  # no command quoted for one surface
+    assert "promote moves@3 instead" in refusals[0]
+    assert "rollback of its line to version 1" in refusals[1]
+    assert "(superseded: 1, 2)" in refusals[2]
 
 
 def test_the_command_line_adds_its_flags_to_a_gate_refusal(registry: Registry, db_url: str) -> None:

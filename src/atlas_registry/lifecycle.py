@@ -83,8 +83,7 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
         onward = f"it can only become {' or '.join(allowed)}" if allowed else "that state is final"
         if model.promotion_state == "superseded" and to_state == "promoted":
             onward = (
-                "only a rollback of its line promotes it again "
-                f"(rollback {model.id} --to {model.version_number})"
+                f"only a rollback of its line to version {model.version_number} promotes it again"
             )
         raise IllegalTransitionError(
             f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}",
@@ -450,7 +449,7 @@ def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> 
             ]
             hint = (
                 f"; version {candidates[-1].version_number} is a candidate, never promoted: "
-                f"promote it with `promote {line}@{candidates[-1].version_number}`"
+                f"promote {line}@{candidates[-1].version_number} instead"
                 if candidates
                 else ""
             )
@@ -463,13 +462,13 @@ def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> 
             versions = ", ".join(str(r.version_number) for r in earlier)
             raise IllegalTransitionError(
                 f"model line {line} has no promoted version to roll back from; say which "
-                f"version to promote again (rollback --to N; superseded: {versions})"
+                f"version to promote again (superseded: {versions})"
             )
         target = earlier[-1]
     if target.promotion_state != "superseded":
         raise IllegalTransitionError(
             f"version {target.version_number} of {line} is {target.promotion_state}: a rollback "
-            "re-promotes a superseded version (promote a candidate with `promote`)"
+            "re-promotes a superseded version (a candidate is promoted, not rolled back)"
         )
     return target
 
