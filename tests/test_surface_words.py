@@ -132,6 +132,10 @@ def test_every_problem_type_resolves_to_a_page_that_explains_it(
     assert "What it means" in html
     assert "What to do" in html
     assert f"<code>{code}</code>" in html
+    statuses = {kind.code(): kind.http_status for kind in registry_error_classes()}
+    status = statuses.get(code, HTTP_PROBLEMS[code].status if code in HTTP_PROBLEMS else None)
+    if status is not None:
+        assert f"HTTP {status}" in html
     assert not CLI_FLAG.search(html.split("<main>", 1)[1]), "an API page names CLI flags"
 
 

@@ -24,7 +24,7 @@ problem_router = APIRouter(include_in_schema=False)
 class ProblemType:
     """One kind of error: its status, what it means and what to do about it."""
 
-    status: int
+    status: int | None  # None: the answer's status varies (it says which)
     meaning: str
     remedy: str
 
@@ -67,7 +67,7 @@ HTTP_PROBLEMS: dict[str, ProblemType] = {
         "Retry once; if it fails again, report it with the time of the request.",
     ),
     "http_error": ProblemType(
-        400,
+        None,
         "The HTTP layer refused the request; the answer's status and detail say why.",
         "Act on the detail; the API reference at /docs lists what each operation takes.",
     ),
