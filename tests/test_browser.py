@@ -89,17 +89,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         admin.load_legacy()
     with Registry.open(url) as registry:
         registry.backfill()
-        for auroc in (0.78, 0.86, 0.81):
-            metadata = {**logistic_regression(), "evaluation_metrics": {"auroc": auroc}}
-            model = registry.register_model(
-                ModelRegistration(
-                    title="MCI-to-AD conversion risk (L2 logistic regression)",
-                    line="ad-risk",
-                    metadata=metadata,
-                    **REAL_PIN,
-                )
-            )
-            registry.promote(model.id, actor="agent-eval")
+        _ad_risk_line(registry)
         registry.register_model(
             ModelRegistration(
                 title=HOSTILE, description="javascript:alert(1)", metadata=logistic_regression()
@@ -123,6 +113,36 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             {"model_type": HOSTILE, "repo": "javascript:alert(1)"},
         )
         registry.backfill()
+    with served(url) as base:
+        yield base
+
+
+def _ad_risk_line(registry: Registry) -> None:
+    """Three versions of one line, each promoted over the last."""
+    for auroc in (0.78, 0.86, 0.81):
+        metadata = {**logistic_regression(), "evaluation_metrics": {"auroc": auroc}}
+        model = registry.register_model(
+            ModelRegistration(
+                title="MCI-to-AD conversion risk (L2 logistic regression)",
+                line="ad-risk",
+                metadata=metadata,
+                **REAL_PIN,
+            )
+        )
+        registry.promote(model.id, actor="agent-eval")
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site's realistic data only, no hostile text: what the README's screenshots show."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}"
+    with SchemaAdmin.open(url, create=True) as admin:
+        admin.migrate()
+        admin.load_legacy()
+    with Registry.open(url) as registry:
+        registry.backfill()
+        _ad_risk_line(registry)
+        _real_data(registry)
     with served(url) as base:
         yield base
 
@@ -219,10 +239,6 @@ def test_lineage_nodes_navigate(guarded_page: Any, site: str) -> None:
     first.click()
     page.wait_for_url(f"**/models/{target}")
     assert "ad-risk@1" in page.locator("p.subtitle").inner_text()
-    if SCREENSHOTS:
-        page.goto(site + "/models/ad-risk@2")
-        page.set_viewport_size({"width": 1280, "height": 1100})
-        page.screenshot(path=str(Path(SCREENSHOTS) / "model-page.png"))
 
 
 def test_the_leaderboard_is_ranked_with_the_gate_drawn(guarded_page: Any, site: str) -> None:
@@ -233,9 +249,6 @@ def test_the_leaderboard_is_ranked_with_the_gate_drawn(guarded_page: Any, site: 
     assert values[0] == 0.86
     rows = page.locator("tbody tr").evaluate_all("rows => rows.map(r => r.className)")
     assert "threshold" in rows
-    if SCREENSHOTS:
-        page.set_viewport_size({"width": 1280, "height": 500})
-        page.screenshot(path=str(Path(SCREENSHOTS) / "leaderboard.png"))
 
 
 def test_an_override_stands_out_in_history(guarded_page: Any, site: str) -> None:
@@ -332,3 +345,15 @@ def test_the_api_reference_runs_from_local_files_and_sends_the_token(
     assert status.inner_text().strip().startswith("200")
     assert sent == [f"Bearer {TOKENS['site']}"]
     assert refused == []
+
+
+@pytest.mark.skipif(not SCREENSHOTS, reason="ATLAS_REGISTRY_SCREENSHOTS names no folder")
+def test_readme_screenshots(guarded_page: Any, real_site: str) -> None:
+    page = guarded_page
+    folder = Path(str(SCREENSHOTS))
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.goto(real_site + "/models/ad-risk@2")
+    page.screenshot(path=str(folder / "model-page.png"))
+    page.set_viewport_size({"width": 1280, "height": 500})
+    page.goto(real_site + "/leaderboards?benchmark=adni-conversion-v1&metric=auroc")
+    page.screenshot(path=str(folder / "leaderboard.png"))
