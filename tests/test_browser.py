@@ -273,7 +273,7 @@ def test_hostile_text_is_inert(guarded_page: Any, site: str) -> None:
     assert page.locator("img").count() == 0
 
 
-@pytest.mark.parametrize("width", [1024, 390])
+@pytest.mark.parametrize("width", [1280, 1024, 390])
 def test_no_page_scrolls_sideways_even_with_unbroken_stored_text(
     guarded_page: Any, site: str, width: int
 ) -> None:

@@ -110,3 +110,17 @@ def test_many_versions_keep_their_labels_apart() -> None:
     assert len(labels) <= 11
     assert all(b - a >= 4 for a, b in itertools.pairwise(labels))
     assert '<text class="value"' not in chart  # too many to print: tooltips keep them
+
+
+def test_close_values_get_distinct_axis_labels() -> None:
+    chart = str(trend_svg([(1, 0.8000001), (2, 0.8000003)], "auroc"))
+    labels = re.findall(r'<text class="tick" [^>]*text-anchor="end">([^<]+)</text>', chart)
+    assert len(labels) >= 2
+    assert len(set(labels)) == len(labels), labels
+
+
+def test_a_long_metric_name_is_cut_in_the_chart_and_whole_in_its_label() -> None:
+    name = "balanced_accuracy_on_the_held_out_longitudinal_follow_up_visits"
+    chart = str(trend_svg([(1, 0.5), (2, 0.6)], name))
+    assert f'aria-label="{name} by version"' in chart
+    assert f">{name} by version<" not in chart

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from atlas_registry import Lineage, LineageEntry, visible_text
 from atlas_registry.web.numbers import shown_number
@@ -152,14 +152,23 @@ TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 58, 16, 30, 46
 MAX_X_LABELS, MAX_VALUE_LABELS = 10, 12
 
 
-def _ticks(low: float, high: float) -> list[float]:
-    """Three to six round values spanning ``low``..``high`` for the value axis."""
-    span = high - low
-    raw = span / 4
+def _ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Round values (two to six) spanning ``low``..``high`` for the value axis, labelled.
+
+    The labels share the decimals the step needs, so close values (0.8000001,
+    0.8000002) get distinct labels where four significant digits would not.
+    """
+    raw = (high - low) / 4
     step = 10 ** math.floor(math.log10(raw))
     step *= next(m for m in (1, 2, 2.5, 5, 10) if step * m >= raw)
     first = math.ceil(low / step - 1e-9)
-    return [round(n * step, 12) for n in range(first, math.floor(high / step + 1e-9) + 1)]
+    ticks = [n * step for n in range(first, math.floor(high / step + 1e-9) + 1)]
+    decimals = max(
+        0, -math.floor(math.log10(step) + 1e-9) + (step / 10 ** math.floor(math.log10(step)) == 2.5)
+    )
+    if max(abs(low), abs(high)) >= 1e7 or decimals > 12:
+        return [(tick, shown_number(tick)) for tick in ticks]
+    return [(tick, f"{tick:.{decimals}f}") for tick in ticks]
 
 
 def _value_range(values: list[float], gate: GateLine | None) -> tuple[float, float]:
@@ -191,7 +200,7 @@ def trend_svg(points: list[tuple[int, float]], metric: str, gate: GateLine | Non
         return round(TREND_TOP + (high - value) / (high - low) * plot_h, 1)
 
     parts = [_axes(metric, plot_w, plot_h)]
-    for tick in _ticks(low, high):
+    for tick, label in _ticks(low, high):
         parts.append(
             Markup(
                 '<line class="grid" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>'
@@ -202,7 +211,7 @@ def trend_svg(points: list[tuple[int, float]], metric: str, gate: GateLine | Non
                 y=y_at(tick),
                 tx=TREND_LEFT - 6,
                 ty=y_at(tick) + 4,
-                label=shown_number(tick),
+                label=label,
             )
         )
     every = math.ceil(len(points) / MAX_X_LABELS)
@@ -225,9 +234,10 @@ def trend_svg(points: list[tuple[int, float]], metric: str, gate: GateLine | Non
     return Markup(
         '<svg class="trend" role="img" aria-label="{m} by version" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">'
-        '<text class="heading" x="{left}" y="16">{m} by version</text>{body}</svg>'
+        '<text class="heading" x="{left}" y="16">{cut} by version</text>{body}</svg>'
     ).format(
-        m=escape(visible_text(metric)),
+        m=visible_text(metric),
+        cut=_cut(visible_text(metric), 40),
         w=TREND_W,
         h=TREND_H,
         left=TREND_LEFT,
