@@ -65,10 +65,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _LEFT_OUT = pytest.StashKey[str]()
 
 
+# The throwaway database of this run, once a PostgreSQL test has made it.
+_POSTGRES_USED: list[str] = []
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say which PostgreSQL server the PostgreSQL half ran against, or why it did not run."""
     message = config.stash.get(_LEFT_OUT, None)
     if message:
         terminalreporter.write_line(message, yellow=True)
+    elif _POSTGRES_USED:
+        server = make_url(POSTGRES_SERVER_URL).render_as_string(hide_password=True)
+        terminalreporter.write_line(
+            f"PostgreSQL tests ran against {server} "
+            f"(throwaway database {_POSTGRES_USED[0]}, dropped)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +89,7 @@ def postgres_url() -> Iterator[str]:
     admin = psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True, connect_timeout=5)
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+        _POSTGRES_USED.append(name)
         try:
             yield make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(False)
         finally:

@@ -32,7 +32,10 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 # no place to break.
 WIDE_PAGES = (
     "/",
-    "/?line=conversion-risk-longitudinal",
+    "/?search=conversion",
+    "/versions",
+    "/versions?line=conversion-risk-longitudinal",
+    "/history?line=conversion-risk-longitudinal",
     "/models/long-words@1",
     "/models/ad-risk@2",
     "/models/conversion-risk-longitudinal@14",
@@ -216,7 +219,7 @@ def guarded_page(page: Any, site: str) -> Iterator[Any]:
 
 def test_filtering_updates_the_url_and_back_restores_it(guarded_page: Any, site: str) -> None:
     page = guarded_page
-    page.goto(site + "/")
+    page.goto(site + "/versions")
     everything = page.locator("table.models tbody tr").count()
     page.select_option("select[name=promotion_state]", "candidate")
     page.click("button[type=submit]")
@@ -224,7 +227,7 @@ def test_filtering_updates_the_url_and_back_restores_it(guarded_page: Any, site:
     candidates = page.locator("table.models tbody tr").count()
     assert 0 < candidates < everything
     page.go_back()
-    page.wait_for_url(site + "/")
+    page.wait_for_url(site + "/versions")
     assert page.locator("table.models tbody tr").count() == everything
     page.go_forward()
     assert page.locator("select[name=promotion_state]").input_value() == "candidate"

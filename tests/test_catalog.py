@@ -366,9 +366,7 @@ def test_leaderboard_ranks_models_of_one_benchmark(catalog: Database) -> None:
         (2, "model-c", 0.85),
         (3, "model-base", 0.83),
     ]
-    lowest = artifact_catalog.leaderboard(
-        catalog, "adni-conversion-v1", "brier", higher_is_better=False
-    )
+    lowest = artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "brier")
     assert [e.model.id for e in lowest] == ["model-base"]  # the only one that reports brier
     with pytest.raises(NotFoundError, match="its metrics: auroc, brier"):
         artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "nope")
@@ -394,7 +392,9 @@ def test_migration_0006_fills_metrics_of_existing_models(db: Database) -> None:
     migration_runner.migrate(db)
     board = artifact_catalog.leaderboard(db, "b1", "auroc")
     assert [(e.model.id, e.value) for e in board] == [("model-old", 0.8)]
-    assert [e.value for e in artifact_catalog.leaderboard(db, "b1", "n")] == [3.0]
+    assert [e.value for e in artifact_catalog.leaderboard(db, "b1", "n", direction="lower")] == [
+        3.0
+    ]
     with pytest.raises(NotFoundError, match="its metrics: auroc, n"):
         artifact_catalog.leaderboard(db, "b1", "note")
 

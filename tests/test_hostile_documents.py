@@ -210,7 +210,7 @@ def test_a_metric_at_the_integer_limit_reaches_the_leaderboard(migrated_url: str
     metadata["evaluation_metrics"] = {"auroc": 0.5, "n_eval": MAX_SAFE_INTEGER}
     with Registry.open(migrated_url) as registry:
         registry.register_model(ModelRegistration(title="t", metadata=metadata, **PIN))
-        [entry] = registry.leaderboard("adni-conversion-v1", "n_eval")
+        [entry] = registry.leaderboard("adni-conversion-v1", "n_eval", direction="higher")
         assert entry.value == float(MAX_SAFE_INTEGER)
 
 

@@ -97,7 +97,9 @@ def exercise(registry: Registry) -> None:
         registry.list_models(**filters)
     board = registry.benchmarks()
     for entry in board:
-        registry.leaderboard(entry["benchmark_id"], entry["metrics"][0])
+        metric = entry["metrics"][0]
+        asked = "higher" if entry["directions"][metric] == "unknown" else None
+        registry.leaderboard(entry["benchmark_id"], metric, direction=asked)
     registry.list_reviews()
     registry.list_reviews(status=None)
     registry.verify_pins([base.id], locations=RepositoryLocations(), actor="me")

@@ -51,11 +51,13 @@ def test_every_page_that_shows_a_metric_rounds_it_and_json_keeps_it(
 ) -> None:
     first = _metric_model(svc, EXACT)
     _metric_model(svc, 0.8123456789012345)
+    assert svc.post(f"/api/v1/models/{first}/promote", {}, "promote").is_success
     model = svc.client.get(f"/api/v1/models/{first}").json()
     assert model["eval_metrics"]["auroc"] == EXACT
     pages = [
         f"/models/{first}",
-        "/",
+        "/",  # a line's row: its promoted version's metric
+        "/versions",
         f"/compare?ids={first},figures@2",
         "/leaderboards?benchmark=adni-conversion-v1&metric=auroc",
     ]
@@ -114,7 +116,7 @@ def test_many_versions_keep_their_labels_apart() -> None:
 
 def test_close_values_get_distinct_axis_labels() -> None:
     chart = str(trend_svg([(1, 0.8000001), (2, 0.8000003)], "auroc"))
-    labels = re.findall(r'<text class="tick" [^>]*text-anchor="end">([^<]+)</text>', chart)
+    labels = re.findall(r'<text class="axis-tick" [^>]*text-anchor="end">([^<]+)</text>', chart)
     assert len(labels) >= 2
     assert len(set(labels)) == len(labels), labels
 

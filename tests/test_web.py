@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,8 @@ from tests.test_backfill import add_legacy
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 HOSTILE = "<img src=x onerror=alert(1)>"
+# A row of the list of every version: its tick box to compare by, then its link.
+VERSION_ROW = r'<tr>\s*<td><label class="tick">.*?</label><a href="/models/([^"]+)"'
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def test_the_models_page_filters_by_the_query_string(site: tuple[Registry, TestC
     page = client.get("/", params={"promotion_state": "candidate"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    rows = re.findall(r'<tr>\s*<td><a href="/models/([^"]+)"', page.text)
+    rows = re.findall(VERSION_ROW, page.text)
     assert len(rows) == 2  # the two biophysical ODEs stay candidates
     assert '<option value="candidate" selected>' in page.text
     assert 'href="/api/v1/models?promotion_state=candidate"' in page.text
@@ -63,7 +66,7 @@ def test_a_filter_typed_with_spaces_around_it_means_the_word(
     registry, client = site
     model = _register(registry, trained_by="agent-7")
     page = client.get("/", params={"trained_by": " agent-7 "}).text
-    assert re.findall(r'<tr>\s*<td><a href="/models/([^"]+)"', page) == [model]
+    assert re.findall(VERSION_ROW, page) == [model]
     assert 'href="/api/v1/models?trained_by=agent-7"' in page  # its JSON twin agrees
 
 
@@ -137,9 +140,9 @@ def test_compare_highlights_the_best_and_shows_only_differences(
     page = client.get("/compare", params={"ids": f"{better},{worse}"}).text
     assert '<td class="best">0.91</td>' in page
     assert f'href="/api/v1/models/{better}"' in page
-    assert "framework" in page
+    assert "<th>Framework</th>" in page
     only = client.get("/compare", params={"ids": f"{better},{worse}", "diff": "1"}).text
-    assert "<th>framework</th>" not in only
+    assert "<th>Framework</th>" not in only
     assert "<th>auroc</th>" in only
 
 
@@ -237,7 +240,7 @@ def test_a_legacy_row_the_registry_cannot_serve_says_to_correct_the_row(
     page = client.get("/review").text
     section = page[page.index("model id with spaces") :]
     section = section[: section.index("</section>")]
-    assert "Correct the catalog row as the reasons say" in section
+    assert "correct the catalog row as the reasons say" in section
     assert "--set field=value" not in section
 
 
@@ -305,3 +308,226 @@ def test_a_long_review_queue_is_shown_and_served_a_page_at_a_time(
         "/api/v1/review-queue", params={"status": "resolved", "page_token": open_token}
     )
     assert elsewhere.status_code == 422  # a token is for the view it was made for
+
+
+def test_a_metric_the_chosen_benchmark_does_not_report_falls_back_to_its_primary(
+    site: tuple[Registry, TestClient],
+) -> None:
+    """The form sends the metric of the benchmark shown before: the page still lands."""
+    registry, client = site
+    other = {
+        **logistic_regression(),
+        "evaluation_metrics": {"rmse": 0.4, "mae": 0.3},
+        "benchmark_id": "sites-regression-v2",
+    }
+    registry.register_model(ModelRegistration(title="regressor", metadata=other, **PIN))
+    page = client.get(
+        "/leaderboards", params={"benchmark": "sites-regression-v2", "metric": "auroc"}
+    )
+    assert page.status_code == 200
+    # Its first metric in name order: the benchmark has no gate naming one.
+    assert "No model of sites-regression-v2 reports auroc: ranked by mae" in page.text
+    assert '<option value="mae" selected>' in page.text
+    assert page.text.count('<tr class="entry">') == 1
+    json_link = re.search(r'<a class="json" href="([^"]+)"', page.text)
+    assert json_link is not None
+    assert json_link.group(1) == "/api/v1/leaderboards/sites-regression-v2?metric=mae"
+    # The gate's metric is the primary one, when the benchmark's models report it.
+    gated = client.get("/leaderboards", params={"benchmark": "adni-conversion-v1", "metric": "mae"})
+    assert gated.status_code == 200
+    assert "ranked by auroc, its primary metric" in gated.text
+    asked = client.get(
+        "/leaderboards", params={"benchmark": "adni-conversion-v1", "metric": "auroc"}
+    )
+    assert "its primary metric" not in asked.text
+
+
+def test_pages_name_versions_line_at_n(site: tuple[Registry, TestClient]) -> None:
+    """Titles repeat across versions; ``line@N`` does not. Outside a line, the id."""
+    registry, client = site
+    first = _register(registry, line="named-line")
+    second = _register(registry, line="named-line")
+    lone = _register(registry, title="lone model")
+    registry.promote(first, actor="eval")
+    registry.promote(second, actor="eval")
+    registry.rollback("named-line", actor="oncall", notes="second one drifted")
+    registry.promote(lone, actor="eval")
+    history = client.get("/history").text
+    assert f'<a href="/models/{second}">named-line@2</a>' in history
+    assert f'<a href="/models/{lone}">{lone}</a>' in history
+    board = client.get("/leaderboards", params={"benchmark": "adni-conversion-v1"}).text
+    assert f'<a href="/models/{first}">named-line@1</a>' in board
+    compare = client.get("/compare", params={"ids": f"named-line@1,{lone}"}).text
+    assert f'<a href="/models/{first}">named-line@1</a>' in compare
+    model = client.get("/models/named-line@2").text
+    timeline = model[model.index("Promotion timeline") :]
+    timeline = timeline[: timeline.index("</ol>")]
+    # The whole line's timeline: the rollback shows the version put back too.
+    assert re.findall(r"(named-line@\d)</(?:a|strong)> <strong>(\w+) → (\w+)", timeline) == [
+        ("named-line@1", "candidate", "promoted"),
+        ("named-line@1", "promoted", "superseded"),
+        ("named-line@2", "candidate", "promoted"),
+        ("named-line@2", "promoted", "superseded"),
+        ("named-line@1", "superseded", "promoted"),
+    ]
+    assert 'href="/history?line=named-line"' in model
+
+
+def test_the_history_page_shows_a_lines_whole_history(site: tuple[Registry, TestClient]) -> None:
+    registry, client = site
+    first = _register(registry, line="whole-line")
+    second = _register(registry, line="whole-line")
+    registry.promote(first, actor="eval")
+    registry.promote(second, actor="eval")
+    registry.rollback("whole-line", actor="oncall", notes="second one drifted")
+    _register(registry, line="elsewhere")
+    registry.promote("elsewhere", actor="eval")
+    for line in ("whole-line", "whole-line@2", second):
+        page = client.get("/history", params={"line": line})
+        assert page.status_code == 200
+        assert "<h1>History of line whole-line</h1>" in page.text
+        shown = re.findall(r">(whole-line@\d)</a> .*?<td>(\w+) → (\w+)", page.text)
+        assert [s[0] for s in shown] == ["whole-line@1"] * 2 + ["whole-line@2"] * 2 + [
+            "whole-line@1"
+        ]
+        assert "elsewhere" not in page.text.split("<tbody>")[1]
+        assert 'href="/api/v1/lines/whole-line/history"' in page.text
+    assert client.get("/api/v1/lines/whole-line/history").status_code == 200
+    missing = client.get("/history", params={"line": "whole-l"})
+    assert missing.status_code == 404
+    assert "similar names: whole-line" in missing.text
+
+
+def test_pages_speak_to_people(site: tuple[Registry, TestClient]) -> None:
+    """Labels, not column names; unknown times in words; review items by title and what to do."""
+    registry, client = site
+    model = _register(registry, training_started_at=None, training_completed_at=None)
+    page = client.get(f"/models/{model}").text
+    assert "?" not in re.sub(r"<[^>]+>", "", page.split("<dt>Training</dt>")[1].split("</dd>")[0])
+    assert "<dt>Training</dt><dd>not recorded" in page
+    assert "<dt>Code commit</dt>" in page
+    compare = client.get("/compare", params={"ids": model}).text
+    for column in ("code_commit_sha", "training_completed_at", "promotion_state"):
+        assert f"<th>{column}</th>" not in compare
+    assert "<th>Code commit</th>" in compare
+    assert "<th>Training completed</th><td>not recorded</td>" in compare
+    [item] = registry.list_reviews()
+    held = registry.get_model(item.artifact_id)
+    review = client.get("/review").text
+    heading = re.search(r'<section class="panel review-item"><h2>(.*?)</h2>', review)
+    assert heading is not None
+    assert f">{held.title}</a>" in heading.group(1)
+    assert "POST /api/v1" not in review
+    assert "What to do:" in review
+    assert f'href="/api/v1/review-queue/{item.artifact_id}"' in review
+
+
+def test_every_field_a_page_names_has_a_label(site: tuple[Registry, TestClient]) -> None:
+    from dataclasses import fields
+
+    from atlas_registry import ModelRecord
+    from atlas_registry.web.labels import FIELD_LABELS
+
+    assert {f.name for f in fields(ModelRecord)} <= set(FIELD_LABELS)
+
+
+def _line_rows(html: str) -> list[str]:
+    table = html.split('<table class="models lines">')[1].split("</table>")[0]
+    return re.findall(r'<a class="line" href="/models/([^"]+)"', table)
+
+
+def _outside_rows(html: str) -> list[str]:
+    table = html.split('<table class="models outside">')[1].split("</table>")[0]
+    return re.findall(r'</label><a href="/models/([^"]+)"', table)
+
+
+def test_the_home_page_lists_one_row_per_line(site: tuple[Registry, TestClient]) -> None:
+    """Like a registered-models list: newest and promoted version, its metric, state."""
+    registry, client = site
+    first = _register(registry, line="row-line")
+    second = _register(registry, line="row-line")
+    third = _register(registry, line="row-line")
+    registry.promote(first, actor="eval")
+    registry.promote(second, actor="eval")
+    registry.reject(third, actor="eval", notes="leaked labels")
+    lone = _register(registry, title="lone model")
+    html = client.get("/").text
+    assert _line_rows(html).count("row-line") == 1
+    row = html[html.index('href="/models/row-line"') :]
+    row = row[: row.index("</tr>")]
+    assert f'<a href="/models/{third}">row-line@3</a> <span class="badge state-rejected">' in row
+    assert f'<a href="/models/{second}">row-line@2</a>' in row  # promoted
+    assert "auroc 0.83" in row  # the promoted version's primary metric
+    assert 'href="/versions?line=row-line">3 versions</a>' in row  # versions one click away
+    assert 'href="/history?line=row-line"' in row
+    assert f'value="{third}" form="compare"' in row
+    assert f'value="{second}" form="compare"' in row
+    assert lone in _outside_rows(html)  # outside any named line, still listed
+    assert first not in _outside_rows(html)
+    assert 'href="/api/v1/lines"' in html
+
+
+def test_ticked_rows_are_compared_without_javascript(site: tuple[Registry, TestClient]) -> None:
+    """The tick boxes belong to a plain GET form: ids=a&ids=b, as a browser sends them."""
+    registry, client = site
+    first, second = _register(registry, line="ticked"), _register(registry, line="ticked")
+    html = client.get("/").text
+    assert '<form id="compare" method="get" action="/compare">' in html
+    compare = client.get(f"/compare?ids={first}&ids={second}").text
+    assert compare.count('<a class="json" href="/api/v1/models/') == 2
+    assert f'<a href="/models/{second}">ticked@2</a>' in compare
+
+
+def test_the_home_page_searches_line_names_and_titles(site: tuple[Registry, TestClient]) -> None:
+    registry, client = site
+    _register(registry, line="vision-encoder", title="Retina Scan 100%")
+    _register(registry, line="speech-model", title="Whisper Tuned")
+    lone = _register(registry, title="Retina outlier")
+    for search, lines in (
+        ("vision", ["vision-encoder"]),  # a line's name
+        ("RETINA", ["vision-encoder"]),  # a title, in either case
+        ("100%", ["vision-encoder"]),  # % is a character, not a wildcard
+        ("_", []),
+        ("whisper", ["speech-model"]),
+        ("\x00", []),
+    ):
+        html = client.get("/", params={"search": search}).text
+        assert _line_rows(html) == lines, search
+        assert f'href="/api/v1/lines?{urlencode({"search": search})}"' in html
+        api = client.get("/api/v1/lines", params={"search": search}).json()["items"]
+        assert [line["name"] for line in api] == lines, search
+    html = client.get("/", params={"search": "retina"}).text
+    assert _outside_rows(html) == [lone]
+    assert _outside_rows(client.get("/", params={"search": "whisper"}).text) == []
+    hostile = client.get("/", params={"search": HOSTILE}).text
+    assert "<img src=x" not in hostile
+
+
+def test_the_home_pages_lists_are_paged_and_survive_back(
+    site: tuple[Registry, TestClient],
+) -> None:
+    """Each list pages by keyset in the query string; a token is for its own search."""
+    registry, client = site
+    for number in range(53):
+        _register(registry, line=f"paged-{number:02d}")
+    first = client.get("/", params={"search": "paged"}).text
+    assert len(_line_rows(first)) == 50
+    next_url = re.search(r'<a class="next" href="([^"]+)">More lines', first)
+    assert next_url is not None
+    url = next_url.group(1).replace("&amp;", "&")
+    assert "search=paged" in url
+    second = client.get(url).text
+    assert _line_rows(second) == ["paged-50", "paged-51", "paged-52"]
+    assert client.get(url).text == second  # the same address, the same page
+    token = re.search(r"page_token=([^&]+)", url)
+    assert token is not None
+    other = client.get("/", params={"search": "other", "page_token": token.group(1)})
+    assert other.status_code == 422
+    assert "made for other filters" in other.text
+
+
+def test_a_link_to_the_old_list_of_versions_still_lands(site: tuple[Registry, TestClient]) -> None:
+    _, client = site
+    moved = client.get("/", params={"promotion_state": "candidate"}, follow_redirects=False)
+    assert moved.status_code == 307
+    assert moved.headers["location"] == "/versions?promotion_state=candidate"

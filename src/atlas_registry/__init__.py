@@ -38,8 +38,16 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
-from atlas_registry.lifecycle import PromotionEvent, TransitionResult
-from atlas_registry.lines import LinePage, LineSummary
+from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lines import (
+    LineOverview,
+    LinePage,
+    LineSummary,
+    VersionName,
+    version_label,
+)
+from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
+from atlas_registry.metric_directions import MetricDirections, asking_how
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
@@ -98,6 +106,7 @@ __all__ = [
     "ENV_VAR",
     "MAX_DOCUMENT_BYTES",
     "MAX_PAGE",
+    "METRIC_DIRECTIONS",
     "MIRRORS_ENV_VAR",
     "PIN_FAILING",
     "PIN_STATUSES",
@@ -118,6 +127,8 @@ __all__ = [
     "IllegalTransitionError",
     "InputError",
     "LeaderboardEntry",
+    "LineEvent",
+    "LineOverview",
     "LinePage",
     "LineSummary",
     "Lineage",
@@ -125,6 +136,7 @@ __all__ = [
     "LoadResult",
     "LockTimeoutError",
     "MetadataValidationError",
+    "MetricDirections",
     "Migration",
     "MigrationError",
     "MigrationState",
@@ -151,7 +163,9 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "ValidationError",
     "ValueRejectedError",
+    "VersionName",
     "Violation",
+    "asking_how",
     "batch_registrations",
     "load_policy",
     "parse_json",
@@ -160,5 +174,6 @@ __all__ = [
     "target_file",
     "validate_metadata",
     "validate_registration",
+    "version_label",
     "visible_text",
 ]

@@ -2,6 +2,9 @@
 
 A leaderboard is an index range scan on ``model_metrics``; an empty one says
 why (no such benchmark, or no such metric in it) instead of printing nothing.
+Its order is the metric's direction (:mod:`atlas_registry.metric_directions`):
+a lower ``brier`` ranks first, and a metric of unknown direction is not ranked
+until the caller says which way is better.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from atlas_registry.catalog_queries import (
 from atlas_registry.db import Database
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
+from atlas_registry.metric_directions import VOCABULARY_ONLY, Direction, MetricDirections
 from atlas_registry.records import ModelRecord
 from atlas_registry.tables import artifacts, model_metrics
 
@@ -38,19 +42,46 @@ class LeaderboardEntry:
 
 
 def leaderboard(
-    db: Database, benchmark_id: str, metric: str, *, limit: int = 10, higher_is_better: bool = True
+    db: Database,
+    benchmark_id: str,
+    metric: str,
+    *,
+    limit: int = 10,
+    direction: str | None = None,
+    directions: MetricDirections = VOCABULARY_ONLY,
 ) -> list[LeaderboardEntry]:
-    """The best models of one benchmark by one metric (an index range scan on model_metrics)."""
+    """The best models of one benchmark by one metric (an index range scan on model_metrics).
+
+    Ranked best first by the metric's direction as ``directions`` know it;
+    ``direction`` (``higher`` or ``lower``) is needed only for a metric they
+    do not know, and is refused when it reverses one they do.
+    """
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError("bad limit", [Violation("limit", f"must be 1..{MAX_PAGE}")])
     refuse_unstorable("the leaderboard", {"benchmark_id": benchmark_id, "metric": metric})
-    query = _leaderboard_query(higher_is_better)
+    try:
+        ranked = directions.for_ranking(metric, direction)
+    except ValidationError:
+        _refuse_missing_board(db, benchmark_id, metric)  # a board that is not there says so first
+        raise
     params = {"benchmark_id": benchmark_id, "metric": metric, "page_limit": limit}
     with db.single_read() as conn:
-        rows = conn.execute(query, params).all()
+        rows = conn.execute(_leaderboard_query(ranked), params).all()
         if not rows:
             _refuse_unknown_board(conn, benchmark_id, metric)
     return [LeaderboardEntry(i, row.metric_value, _record(row)) for i, row in enumerate(rows, 1)]
+
+
+def _refuse_missing_board(db: Database, benchmark_id: str, metric: str) -> None:
+    """Refuse as :func:`_refuse_unknown_board` does when no model reports ``metric`` there."""
+    reported = (
+        select(model_metrics.c.artifact_id)
+        .where(model_metrics.c.benchmark_id == benchmark_id, model_metrics.c.metric == metric)
+        .limit(1)
+    )
+    with db.single_read() as conn:
+        if conn.execute(reported).first() is None:
+            _refuse_unknown_board(conn, benchmark_id, metric)
 
 
 def _refuse_unknown_board(conn: Connection, benchmark_id: str, metric: str) -> None:
@@ -82,8 +113,8 @@ def _refuse_unknown_board(conn: Connection, benchmark_id: str, metric: str) -> N
 
 
 @functools.cache
-def _leaderboard_query(higher_is_better: bool) -> Select[Any]:
-    order = model_metrics.c.value.desc() if higher_is_better else model_metrics.c.value.asc()
+def _leaderboard_query(direction: Direction) -> Select[Any]:
+    order = model_metrics.c.value.desc() if direction == "higher" else model_metrics.c.value.asc()
     return (
         select(*_MODEL_COLUMNS, model_metrics.c.value.label("metric_value"))
         .select_from(_MODELS.join(model_metrics, model_metrics.c.artifact_id == artifacts.c.id))
@@ -124,12 +155,17 @@ SELECT benchmark_id, metric FROM pairs WHERE benchmark_id IS NOT NULL"""
 
 
 def benchmarks(db: Database, policy: Any) -> list[dict[str, Any]]:
-    """Benchmarks with at least one registered model: metrics, and the gate's threshold if any."""
+    """Benchmarks with at least one registered model: metrics, their directions, the gate.
+
+    ``directions`` maps each metric to ``higher``, ``lower`` or ``unknown``
+    (is better), as the policy's :class:`MetricDirections` say.
+    """
     with db.single_read_session() as session:
         rows = session.rows(_PAIRS)
     found: dict[str, list[str]] = {}
     for benchmark_id, metric in rows:
         found.setdefault(benchmark_id, []).append(metric)
+    directions: MetricDirections = policy.directions
     result = []
     for benchmark_id, metrics in found.items():
         threshold = policy.benchmarks.get(benchmark_id)
@@ -139,7 +175,14 @@ def benchmarks(db: Database, policy: Any) -> list[dict[str, Any]]:
                 "metric": threshold.metric,
                 "minimum": threshold.minimum,
                 "maximum": threshold.maximum,
-                "higher_is_better": threshold.maximum is None,
+                "higher_is_better": directions.of(threshold.metric) == "higher",
             }
-        result.append({"benchmark_id": benchmark_id, "metrics": metrics, "gate": gate})
+        result.append(
+            {
+                "benchmark_id": benchmark_id,
+                "metrics": metrics,
+                "directions": {metric: directions.name(metric) for metric in metrics},
+                "gate": gate,
+            }
+        )
     return result

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import bindparam, literal_column, select
 
 from atlas_registry.artifact_catalog import fetch_model
-from atlas_registry.catalog_queries import inline_count
+from atlas_registry.catalog_queries import ROOT, inline_count
 from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import (
@@ -28,13 +28,13 @@ from atlas_registry.errors import (
     PromotionGateError,
     Violation,
 )
-from atlas_registry.lines import lock_lines
+from atlas_registry.lines import VersionName, line_names, lock_lines, version_label
 from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.recorded_text import optional_notes, required_text
 from atlas_registry.records import ModelRecord
 from atlas_registry.sql_session import Pending, SqlSession, marks
-from atlas_registry.tables import promotion_events
+from atlas_registry.tables import artifacts, promotion_events
 
 # A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
 CatalogChange = tuple[str | None, str]
@@ -64,6 +64,24 @@ class PromotionEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class LineEvent:
+    """A transition and the version it moved, named as a person names it (``line@N``)."""
+
+    event: PromotionEvent
+    version: VersionName
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event's fields, then the version's: ``version`` is its ``line@N`` (or its id)."""
+        return {
+            **self.event.to_dict(),
+            "title": self.version.title,
+            "line_name": self.version.line_name,
+            "version_number": self.version.version_number,
+            "version": self.version.label,
+        }
 
 
 @dataclass(frozen=True)
@@ -337,7 +355,9 @@ def promote_checked_in(
     """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
     model = gated.model
     retired = [m.id for m in gated.promoted if m.id != model.id]
-    moves = [_Move(old, "promoted", "superseded", f"superseded by {model.id}") for old in retired]
+    # Named as a person names the version (line@N), as a rollback's note names its version.
+    successor = version_label(model.line_name, model.version_number, model.id)
+    moves = [_Move(old, "promoted", "superseded", f"superseded by {successor}") for old in retired]
     moves.append(_Move(model.id, "candidate", "promoted", notes, overridden))
     return _apply(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
 
@@ -390,6 +410,34 @@ def history(db: Database, model_id: str) -> list[PromotionEvent]:
             .order_by(promotion_events.c.id)
         )
         return [_event(row) for row in rows]
+
+
+_LINE_EVENTS = (
+    select(promotion_events, artifacts.c.title, artifacts.c.version_number)
+    .join(artifacts, artifacts.c.id == promotion_events.c.artifact_id)
+    .where(bindparam("root") == ROOT)
+    .order_by(promotion_events.c.id)
+)
+
+
+def line_history(db: Database, model_id: str) -> list[LineEvent]:
+    """Every transition of every version of ``model_id``'s line, oldest first.
+
+    One version's history cannot show a rollback whole: the version put back
+    and the one it retired each hold half of it. A line's history holds both,
+    each named ``line@N``. A model outside any named line has a line too (its
+    versions), named by their ids.
+    """
+    with db.transaction() as conn:
+        root = fetch_model(conn, model_id).lineage_id or model_id
+        name = line_names(SqlSession.of(conn), [root]).get(root)
+        rows = conn.execute(_LINE_EVENTS, {"root": root})
+        return [
+            LineEvent(
+                _event(row), VersionName(row.artifact_id, row.title, name, row.version_number)
+            )
+            for row in rows
+        ]
 
 
 def recent_events(

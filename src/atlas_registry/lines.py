@@ -10,6 +10,7 @@ version 1 of a new line that takes the name.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
@@ -24,6 +25,7 @@ from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.listing_pages import ListingPage, every_page, keyset_page
 from atlas_registry.patterns import LINE_NAME, matches
+from atlas_registry.records import ModelRecord
 from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.sql_session import Pending, SqlSession, chunked, marks
 from atlas_registry.tables import artifacts
@@ -476,3 +478,175 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
         name_lines_in(session, {name: root}, utc_timestamp())
     [summary] = list_lines(db, name=name)
     return summary
+
+
+def version_label(line_name: str | None, version_number: int, model_id: str) -> str:
+    """How a person names a version: ``line@N`` in a named line, else its id.
+
+    The one place the rule lives, so every page, the CLI and the API name a
+    version alike (a title may repeat across versions; ``line@N`` does not).
+    """
+    return f"{line_name}@{version_number}" if line_name else model_id
+
+
+@dataclass(frozen=True)
+class VersionName:
+    """A version as a person names it: its id, title, line and number."""
+
+    id: str
+    title: str
+    line_name: str | None
+    version_number: int
+
+    @property
+    def label(self) -> str:
+        return version_label(self.line_name, self.version_number, self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "label": self.label}
+
+
+_VERSION_NAMES = """
+SELECT a.id, a.title, n.name, a.version_number FROM artifacts a
+LEFT JOIN model_lines n ON n.root_id = COALESCE(a.lineage_id, a.id)
+WHERE a.id IN ({marks})"""
+
+
+def version_names(db: Database, ids: Collection[str]) -> dict[str, VersionName]:
+    """id -> :class:`VersionName` for the artifacts among ``ids`` (others are left out).
+
+    What a listing of events or review items shows instead of raw ids: one
+    read per thousand ids, whatever the listing's length.
+    """
+    wanted = sorted({i for i in ids if is_storable_text(i)})
+    names: dict[str, VersionName] = {}
+    with db.session() as session:
+        for chunk in chunked(wanted):
+            for row in session.rows(_VERSION_NAMES.format(marks=marks(len(chunk))), chunk):
+                names[row[0]] = VersionName(*row)
+    return names
+
+
+def _ascii_lower(column: str, dialect: str) -> str:
+    """``column`` with its ASCII letters in lower case, alike on both databases.
+
+    SQLite's ``lower`` folds ASCII only; PostgreSQL's folds every script unless
+    the text is compared in the "C" collation, where it too folds ASCII only.
+    A search then finds the same lines on either database.
+    """
+    return f'lower({column} COLLATE "C")' if dialect == "postgresql" else f"lower({column})"
+
+
+def search_pattern(search: str) -> str:
+    """A LIKE pattern matching text that holds ``search`` (ASCII letters in either case);
+    ``%``, ``_`` and the escape character match themselves."""
+    escaped = re.sub(r"([\\%_])", r"\\\1", search.lower())
+    return f"%{escaped}%"
+
+
+def _names_matching(db: Database, search: str, after: str | None, count: int) -> list[str]:
+    """Up to ``count`` line names after ``after`` whose name, or a version's title,
+    holds ``search``."""
+    name, title = _ascii_lower("n.name", db.dialect), _ascii_lower("a.title", db.dialect)
+    query = (
+        f"SELECT n.name FROM model_lines n WHERE ({name} LIKE ? ESCAPE '\\' OR EXISTS ("
+        f"SELECT 1 FROM artifacts a WHERE COALESCE(a.lineage_id, a.id) = {ROOT_ID_OF_N} "
+        f"AND {title} LIKE ? ESCAPE '\\'))"
+    )
+    pattern = search_pattern(search)
+    params: list[Any] = [pattern, pattern]
+    if after is not None:
+        query += " AND n.name > ?"
+        params.append(after)
+    query += f" ORDER BY n.name LIMIT {int(count)}"  # see catalog_queries.inline_count
+    with db.single_read_session() as session:
+        return [row[0] for row in session.rows(query, params)]
+
+
+def page_of_lines_matching(
+    db: Database, search: str, *, page_size: int = 1000, page_token: str | None = None
+) -> LinePage:
+    """:func:`page_of_lines` for the lines whose name, or one of whose versions' titles,
+    holds ``search`` (ASCII letters in either case). A token is for its search only."""
+
+    def names_after(after: str | None, count: int) -> list[str]:
+        if not is_storable_text(search):  # no stored name or title holds a NUL
+            return []
+        return _names_matching(db, search, after, count)
+
+    names, token = keyset_page(
+        f"{_LINES_LISTING}?{_digest(search)}", page_size, page_token, names_after, str
+    )
+    items = _summaries(db, f"n.name IN ({marks(len(names))})", names) if names else []
+    return LinePage(items, token)
+
+
+def _digest(search: str | None) -> str:
+    """What a page token of a search holds of it: a token is refused on another search."""
+    return hashlib.sha256((search or "").encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LineOverview:
+    """A line as a list of lines shows it: its summary, its newest and its promoted version."""
+
+    summary: LineSummary
+    latest: ModelRecord | None
+    promoted: ModelRecord | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary.to_dict(),
+            "latest": self.latest.to_dict() if self.latest else None,
+            "promoted": self.promoted.to_dict() if self.promoted else None,
+        }
+
+
+def overviews(db: Database, summaries: Sequence[LineSummary]) -> list[LineOverview]:
+    """Each line's summary with the records of its newest and promoted versions, in one read."""
+    ids = {i for s in summaries for i in (s.latest_id, s.promoted_id) if i}
+    with db.session() as session:
+        records = {model_id: fetch_model(session, model_id) for model_id in sorted(ids)}
+    return [
+        LineOverview(
+            s,
+            records.get(s.latest_id or ""),
+            records.get(s.promoted_id or ""),
+        )
+        for s in summaries
+    ]
+
+
+# The newest version of each line that has no name: what a list of lines shows for
+# models outside any named line, in id order. "|| ''" keeps SQLite off the type
+# index, from which it would read every model and sort them: walking the key in
+# id order stops once a page is found.
+_UNNAMED_LATEST = """
+SELECT a.id FROM artifacts a JOIN model_versions mv ON mv.artifact_id = a.id
+WHERE a.is_latest = 1 AND a.artifact_type || '' = 'model'
+AND NOT EXISTS (SELECT 1 FROM model_lines n WHERE n.root_id = COALESCE(a.lineage_id, a.id))"""
+
+
+def page_of_unnamed(
+    db: Database, search: str | None = None, *, page_size: int = 50, page_token: str | None = None
+) -> ListingPage[ModelRecord]:
+    """The newest version of every line without a name (search: its title holds ``search``),
+    in id order, a page at a time: models outside any named line still have a place."""
+
+    def ids_after(after: str | None, count: int) -> list[str]:
+        if search is not None and not is_storable_text(search):
+            return []
+        query, params = _UNNAMED_LATEST, []
+        if search:
+            query += f" AND {_ascii_lower('a.title', db.dialect)} LIKE ? ESCAPE '\\'"
+            params.append(search_pattern(search))
+        if after is not None:
+            query += " AND a.id > ?"
+            params.append(after)
+        query += f" ORDER BY a.id LIMIT {int(count)}"  # see catalog_queries.inline_count
+        with db.single_read_session() as session:
+            return [row[0] for row in session.rows(query, params)]
+
+    ids, token = keyset_page(f"unnamed?{_digest(search)}", page_size, page_token, ids_after, str)
+    with db.session() as session:
+        return ListingPage([fetch_model(session, model_id) for model_id in ids], token)

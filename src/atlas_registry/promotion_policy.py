@@ -2,7 +2,10 @@
 
 Keeping thresholds in a file (packaged default, or ``--policy`` /
 ``$ATLAS_REGISTRY_POLICY``) means the rules a reviewer signs off on are one
-readable page, not conditions scattered through code.
+readable page, not conditions scattered through code. The same file's
+``[metrics]`` table is where a platform declares the direction of metrics the
+shipped vocabulary does not know (:mod:`atlas_registry.metric_directions`), and
+every threshold is checked against its metric's direction when the file is read.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from atlas_registry.documents import read_text
 from atlas_registry.errors import ConfigurationError, InputError, Violation
+from atlas_registry.metric_directions import Direction, MetricDirections, parse_declared, said
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.records import ModelRecord
 
@@ -36,10 +40,23 @@ class GatePolicy:
     # Internal models only: the newest `pins verify` of the model's current pin passed.
     require_verified_code_pin: bool = False
     benchmarks: dict[str, BenchmarkThreshold] = field(default_factory=dict)
+    # The platform's own metrics and their direction, beside the shipped vocabulary.
+    metrics: dict[str, Direction] = field(default_factory=dict)
     source: str = "built-in"
+
+    def __post_init__(self) -> None:
+        """A policy built in code is held to the rules a policy file is."""
+        parse_declared(dict(self.metrics), self.source)
+        for name, threshold in self.benchmarks.items():
+            _check_bound(f'{self.source}: [benchmarks."{name}"]', threshold, self.directions)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def directions(self) -> MetricDirections:
+        """Which way is better for a metric: the vocabulary, then this policy's [metrics]."""
+        return MetricDirections(self.metrics, self.source)
 
 
 def _threshold(name: str, spec: Any, source: str) -> BenchmarkThreshold:
@@ -58,6 +75,28 @@ def _threshold(name: str, spec: Any, source: str) -> BenchmarkThreshold:
     return BenchmarkThreshold(spec["metric"], bounds["minimum"], bounds["maximum"])
 
 
+def _check_bound(where: str, threshold: BenchmarkThreshold, directions: MetricDirections) -> None:
+    """A threshold bounds its metric on the worse side: a minimum when higher is better.
+
+    A bound on the other side (``minimum`` for rmse) would pass the worse
+    models and refuse the better ones, and a metric of unknown direction
+    cannot say which side is worse: both are refused as the file is read.
+    """
+    metric = threshold.metric
+    direction = directions.of(metric)
+    if direction is None:
+        raise ConfigurationError(
+            f"{where}: which way is better for {metric!r:.80} is unknown; declare it in the "
+            f'[metrics] table of this file ({metric:.80} = "higher" or "lower")'
+        )
+    wanted, wrong = ("minimum", "maximum") if direction == "higher" else ("maximum", "minimum")
+    if getattr(threshold, wrong) is not None:
+        raise ConfigurationError(
+            f"{where}: {said(direction)} for {metric!r:.80}, so its threshold is a {wanted}, "
+            f"not a {wrong}"
+        )
+
+
 _GATE_FLAGS = {
     "require_evaluation_metrics": True,
     "require_reproducibility_pin": True,
@@ -70,7 +109,7 @@ def parse_policy(text: str, source: str) -> GatePolicy:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{source} is not valid TOML: {exc}") from exc
-    unknown = set(document) - {"gate", "benchmarks"}
+    unknown = set(document) - {"gate", "benchmarks", "metrics"}
     if unknown:
         raise ConfigurationError(f"{source}: unknown sections {', '.join(sorted(unknown))}")
     gate = document.get("gate", {})
@@ -84,11 +123,13 @@ def parse_policy(text: str, source: str) -> GatePolicy:
         if not isinstance(value, bool):
             raise ConfigurationError(f"{source}: [gate] {key} must be true or false")
         flags[key] = value
+    declared = parse_declared(document.get("metrics", {}), source)
     benchmarks = {
         name: _threshold(name, spec, source)
         for name, spec in document.get("benchmarks", {}).items()
     }
-    return GatePolicy(benchmarks=benchmarks, source=source, **flags)
+    # GatePolicy checks each threshold against its metric's direction.
+    return GatePolicy(benchmarks=benchmarks, metrics=declared, source=source, **flags)
 
 
 def load_policy(path: str | None = None) -> GatePolicy:

@@ -32,8 +32,8 @@ from atlas_registry.catalog_queries import Page
 from atlas_registry.db import Database, resolve_url
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import InputError, NotFoundError
-from atlas_registry.lifecycle import PromotionEvent, TransitionResult
-from atlas_registry.lines import LinePage, LineSummary
+from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lines import LineOverview, LinePage, LineSummary, VersionName
 from atlas_registry.listing_pages import ListingPage
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
@@ -221,20 +221,66 @@ class Registry(_Handle):
             self._require_line(name)
         return found
 
-    def lines_page(self, *, page_size: int = 1000, page_token: str | None = None) -> LinePage:
-        """One page of named lines in name order, and the token of the next page."""
+    def lines_page(
+        self, *, page_size: int = 1000, page_token: str | None = None, search: str | None = None
+    ) -> LinePage:
+        """One page of named lines in name order, and the token of the next page.
+
+        With ``search``, the lines whose name or one of whose versions' titles
+        holds it (ASCII letters in either case).
+        """
+        if search:
+            return lines.page_of_lines_matching(
+                self.database, search, page_size=page_size, page_token=page_token
+            )
         return lines.page_of_lines(self.database, page_size=page_size, page_token=page_token)
+
+    def lines_overview(
+        self, *, page_size: int = 50, page_token: str | None = None, search: str | None = None
+    ) -> ListingPage[LineOverview]:
+        """:meth:`lines_page` with each line's newest and promoted version records:
+        what a list of lines shows, one row per line."""
+        found = self.lines_page(page_size=page_size, page_token=page_token, search=search)
+        return ListingPage(lines.overviews(self.database, found.items), found.next_page_token)
+
+    def unnamed_page(
+        self, *, page_size: int = 50, page_token: str | None = None, search: str | None = None
+    ) -> ListingPage[ModelRecord]:
+        """The newest version of each line without a name, in id order (``search``: in
+        its title): where a list of lines shows the models outside any named line."""
+        return lines.page_of_unnamed(
+            self.database, search, page_size=page_size, page_token=page_token
+        )
 
     def name_line(self, model_ref: str, name: str) -> LineSummary:
         """Name the (unnamed) line of a model, e.g. one registered before lines had names."""
         return lines.name_line(self.database, self.resolve(model_ref), name)
 
     def leaderboard(
-        self, benchmark_id: str, metric: str, *, limit: int = 10, higher_is_better: bool = True
+        self, benchmark_id: str, metric: str, *, limit: int = 10, direction: str | None = None
     ) -> list[LeaderboardEntry]:
+        """The best models of a benchmark by one metric, best first by the metric's direction.
+
+        ``direction`` (``higher`` or ``lower``) answers only for a metric whose
+        direction is unknown (see :meth:`metric_direction`); a known one is never
+        reversed, and an unknown one is never guessed.
+        """
         return artifact_catalog.leaderboard(
-            self.database, benchmark_id, metric, limit=limit, higher_is_better=higher_is_better
+            self.database,
+            benchmark_id,
+            metric,
+            limit=limit,
+            direction=direction,
+            directions=self.policy.directions,
         )
+
+    def metric_direction(self, metric: str) -> str:
+        """``higher``, ``lower`` or ``unknown``: which way is better for ``metric``.
+
+        From the metric vocabulary shipped with the schema, then the ``[metrics]``
+        the policy declares; every ranking, highlight and trend asks here.
+        """
+        return self.policy.directions.name(metric)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -286,7 +332,30 @@ class Registry(_Handle):
         )
 
     def history(self, model_ref: str) -> list[PromotionEvent]:
+        """Every transition of one version, oldest first."""
         return self._read(lifecycle.history, model_ref)
+
+    def line_history(self, model_ref: str) -> list[LineEvent]:
+        """Every transition of every version of the line ``model_ref`` is in (its name,
+        or any of its versions), oldest first, each naming its version ``line@N``."""
+        return self._read(lifecycle.line_history, model_ref)
+
+    def history_of(self, ref: str) -> list[LineEvent]:
+        """What ``history REF`` shows: a line's name means the whole line (a rollback is
+        seen whole); any other reference (``NAME@N``, an id) that one version."""
+        if "@" not in ref and self._names_a_line(ref):
+            return self.line_history(ref)
+        model_id = self.resolve(ref)
+        name = self.version_names([model_id])[model_id]
+        return [LineEvent(event, name) for event in self.history(model_id)]
+
+    def _names_a_line(self, ref: str) -> bool:
+        """True when ``ref`` is a line's name (no artifact id can be one: lines.refuse_id_names)."""
+        return bool(lines.list_lines(self.database, name=ref))
+
+    def version_names(self, model_ids: Iterable[str]) -> dict[str, VersionName]:
+        """How a person names each of these versions (``line@N``, else the id), by id."""
+        return lines.version_names(self.database, list(model_ids))
 
     def recent_events(
         self,
@@ -553,7 +622,7 @@ class Registry(_Handle):
         return schema_check.count_models(self.database)
 
     def benchmarks(self) -> list[dict[str, Any]]:
-        """Every benchmark with a registered model: its metrics and the gate's threshold."""
+        """Every benchmark with a registered model: its metrics, their directions, the gate."""
         return catalog_boards.benchmarks(self.database, self.policy)
 
     def schema(self) -> dict[str, Any]:

@@ -320,11 +320,18 @@ async def lines(
     request: Request,
     page_size: int = Query(MAX_PAGE, ge=1, le=MAX_PAGE),
     page_token: str | None = None,
+    search: str | None = None,
     access: Access = Depends(reader),
 ) -> Response:
-    """Named lines in name order, each with its latest and promoted version, paged."""
+    """Named lines in name order, each with its latest and promoted version, paged.
+
+    ``search``: only the lines whose name, or a version's title, holds it
+    (ASCII letters in either case).
+    """
     page = await access.run(
-        lambda found, _caller: found.lines_page(page_size=page_size, page_token=page_token)
+        lambda found, _caller: found.lines_page(
+            page_size=page_size, page_token=page_token, search=search
+        )
     )
     return link_next(request, _json(page.to_dict()), "page_token", page.next_page_token)
 
@@ -348,6 +355,22 @@ async def line(
 
     summary, page = await access.run(read)
     return _page_response(request, page, line=summary.to_dict())
+
+
+@router.get("/lines/{name}/history", responses=responses(400, 401, 404, 503), response_model=OBJECT)
+async def line_history(name: str, access: Access = Depends(reader)) -> Response:
+    """Every transition of every version of the line, oldest first, each naming ``line@N``.
+
+    A rollback shows whole: the version put back and the one it retired.
+    """
+
+    def read(found: Registry, _caller: Caller) -> Any:
+        if not found.lines(name=name):  # NotFoundError when there is no such line
+            raise NotFoundError(f"model line {name} has no registered version")
+        return found.line_history(name)
+
+    events = await access.run(read)
+    return _json({"items": [event.to_dict() for event in events]})
 
 
 @router.post(

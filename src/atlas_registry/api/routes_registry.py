@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -16,6 +16,7 @@ from atlas_registry import (
     RegistryError,
     ValidationError,
     Violation,
+    asking_how,
 )
 from atlas_registry.api.deps import (
     Access,
@@ -91,21 +92,47 @@ async def benchmarks(access: Access = Depends(reader)) -> dict[str, Any]:
     return {"items": await access.run(lambda found, _caller: found.benchmarks())}
 
 
-@router.get("/leaderboards/{benchmark_id}", responses=responses(400, 401, 404, 503))
+@router.get("/leaderboards/{benchmark_id}", responses=responses(400, 401, 404, 422, 503))
 async def leaderboard(
     benchmark_id: str,
     metric: str,
     limit: int = Query(10, ge=1, le=MAX_PAGE),
-    lower_is_better: bool = False,
+    direction: Literal["higher", "lower"] | None = Query(
+        None,
+        description="Which way is better, for a metric of unknown direction only "
+        "(a known one comes from the metric vocabulary and may not be reversed).",
+    ),
+    lower_is_better: bool = Query(
+        False, deprecated=True, description="The same as direction=lower."
+    ),
     access: Access = Depends(reader),
 ) -> dict[str, Any]:
-    """The best models of one benchmark by one metric."""
-    board = await access.run(
-        lambda found, _caller: found.leaderboard(
-            benchmark_id, metric, limit=limit, higher_is_better=not lower_is_better
-        )
-    )
-    return {"items": [entry.to_dict() for entry in board]}
+    """The best models of one benchmark by one metric, best first by the metric's direction.
+
+    A metric whose direction is unknown is refused (422) until ``direction`` is
+    given; the answer says which direction it was ranked by.
+    """
+    given = "lower" if lower_is_better else direction
+
+    def ranked(found: Registry, _caller: Caller) -> dict[str, Any]:
+        if lower_is_better and direction == "higher":
+            raise ValidationError(
+                "conflicting directions",
+                [Violation("lower_is_better", "contradicts direction=higher: give direction only")],
+            )
+        try:
+            board = found.leaderboard(benchmark_id, metric, limit=limit, direction=given)
+        except RegistryError as error:
+            raise asking_how(
+                error, "add direction=higher or direction=lower to the query"
+            ) from None
+        return {
+            "metric": metric,
+            "direction": given or found.metric_direction(metric),
+            "items": [entry.to_dict() for entry in board],
+        }
+
+    return await access.run(ranked)
 
 
 @router.get("/review-queue", responses=responses(400, 401, 422, 503))

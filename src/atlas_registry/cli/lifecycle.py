@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from atlas_registry import ModelRecord, PromotionEvent, TransitionResult
+from atlas_registry import LineEvent, ModelRecord, TransitionResult
 from atlas_registry.cli.common import DbOption, JsonOption, PolicyOption, call, stdout, table
 from atlas_registry.cli.models import ModelId
 
@@ -79,27 +79,42 @@ def reject(
     )
 
 
-def history(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Every promotion transition of one model, oldest first."""
+def history(
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help="A line's name (every version's transitions), or one version: "
+            "NAME@N, NAME@promoted, an id or an id prefix."
+        ),
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every promotion transition of a model line, or of one version, oldest first.
 
-    def render(events: list[PromotionEvent]) -> None:
+    A line's whole history shows a rollback whole: the version put back and
+    the one it retired, each named NAME@N.
+    """
+
+    def render(events: list[LineEvent]) -> None:
         rows = [
             [
-                e.created_at,
-                f"{e.from_state} -> {e.to_state}",
-                e.actor,
-                e.notes,
-                "yes" if e.override else "",
+                e.event.created_at,
+                e.version.label,
+                f"{e.event.from_state} -> {e.event.to_state}",
+                e.event.actor,
+                e.event.notes,
+                "yes" if e.event.override else "",
             ]
             for e in events
         ]
-        # Every event is the one model's: its id goes in the title, not in a column.
-        named = events[0].artifact_id if events else model_id
-        title = f"History of {model_id}" + (f" ({named})" if named != model_id else "")
-        columns = ["when (UTC)", "transition", "actor", "notes", "override"]
+        labels = list(dict.fromkeys(e.version.label for e in events))
+        named = labels[0] if len(labels) == 1 else None
+        title = f"History of {ref}" + (f" ({named})" if named and named != ref else "")
+        columns = ["when (UTC)", "version", "transition", "actor", "notes", "override"]
         stdout.print(table(title, columns, rows))
 
-    call(db, as_json, lambda registry: registry.history(model_id), render)
+    call(db, as_json, lambda registry: registry.history_of(ref), render)
 
 
 def promoted(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) -> None:

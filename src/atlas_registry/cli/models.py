@@ -18,8 +18,10 @@ from atlas_registry import (
     Page,
     PinCheck,
     Registry,
+    RegistryError,
     ValidationError,
     Violation,
+    asking_how,
     read_document,
     validate_metadata,
     validate_registration,
@@ -27,8 +29,10 @@ from atlas_registry import (
 from atlas_registry.cli.common import (
     DbOption,
     JsonOption,
+    PolicyOption,
     call,
     call_reading,
+    jsonable,
     run,
     stdout,
     table,
@@ -285,30 +289,55 @@ def lineage(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False)
 def leaderboard(
     benchmark: Annotated[str, typer.Argument(help="The benchmark id.")],
     metric: Annotated[str, typer.Argument(help="The metric to rank by, e.g. auroc.")],
+    higher_is_better: Annotated[
+        bool,
+        typer.Option(
+            "--higher-is-better",
+            help="For a metric of unknown direction: rank the highest first.",
+        ),
+    ] = False,
     lower_is_better: Annotated[
-        bool, typer.Option("--lower-is-better", help="Rank ascending (rmse, brier, ...).")
+        bool,
+        typer.Option(
+            "--lower-is-better",
+            help="For a metric of unknown direction: rank the lowest first.",
+        ),
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_PAGE)] = 10,
     db: DbOption = None,
+    policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The best models of one benchmark by one evaluation metric."""
+    """The best models of one benchmark by one evaluation metric, best first.
 
-    def render(board: list[LeaderboardEntry]) -> None:
+    The metric's direction (a lower brier is better) comes from the metric
+    vocabulary or the policy's [metrics]; a direction flag is needed only for a
+    metric neither knows, and may not reverse a known one.
+    """
+    if higher_is_better and lower_is_better:
+        raise typer.BadParameter(
+            "give one of --higher-is-better and --lower-is-better, not both",
+            param_hint="--higher-is-better / --lower-is-better",
+        )
+    given = "higher" if higher_is_better else "lower" if lower_is_better else None
+
+    def ranked(registry: Registry) -> tuple[str, list[LeaderboardEntry]]:
+        try:
+            board = registry.leaderboard(benchmark, metric, limit=limit, direction=given)
+        except RegistryError as error:
+            raise asking_how(error, "pass --higher-is-better or --lower-is-better") from None
+        return given or registry.metric_direction(metric), board
+
+    def render(result: tuple[str, list[LeaderboardEntry]]) -> None:
+        direction, board = result
         rows = [
             [e.rank, e.value, e.model.id, e.model.title, e.model.promotion_state] for e in board
         ]
         columns = ["rank", metric, "id", "title", "state"]
-        stdout.print(table(f"{benchmark}: top {limit} by {metric}", columns, rows))
+        title = f"{benchmark}: top {limit} by {metric} ({direction} is better)"
+        stdout.print(table(title, columns, rows))
 
-    call(
-        db,
-        as_json,
-        lambda registry: registry.leaderboard(
-            benchmark, metric, limit=limit, higher_is_better=not lower_is_better
-        ),
-        render,
-    )
+    call(db, as_json, ranked, render, policy=policy, to_json=lambda result: jsonable(result[1]))
 
 
 def lines(

@@ -179,12 +179,19 @@ def _value_range(values: list[float], gate: GateLine | None) -> tuple[float, flo
     return low - margin, high + margin
 
 
-def trend_svg(points: list[tuple[int, float]], metric: str, gate: GateLine | None = None) -> Markup:
+def trend_svg(
+    points: list[tuple[int, float]],
+    metric: str,
+    gate: GateLine | None = None,
+    direction: str = "unknown",
+) -> Markup:
     """One metric across a line's versions: labelled axes, versions on x, the gate drawn.
 
     Values are printed rounded (:func:`shown_number`); each point's tooltip and
     the page's JSON twin keep the exact value. Sized by its viewBox, the chart
-    shrinks with its card on a phone instead of running off it.
+    shrinks with its card on a phone instead of running off it. ``direction``
+    (``higher``, ``lower`` or ``unknown``, from the registry) is said in the
+    heading, so a falling line reads as better or worse as it is.
     """
     if len(points) < 2:
         return Markup("")
@@ -204,7 +211,7 @@ def trend_svg(points: list[tuple[int, float]], metric: str, gate: GateLine | Non
         parts.append(
             Markup(
                 '<line class="grid" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>'
-                '<text class="tick" x="{tx}" y="{ty}" text-anchor="end">{label}</text>'
+                '<text class="axis-tick" x="{tx}" y="{ty}" text-anchor="end">{label}</text>'
             ).format(
                 x1=TREND_LEFT,
                 x2=TREND_LEFT + plot_w,
@@ -220,9 +227,9 @@ def trend_svg(points: list[tuple[int, float]], metric: str, gate: GateLine | Non
         # Every few versions, and always the newest (a label too near it gives way).
         if index == last_index or (index % every == 0 and last_index - index >= every):
             parts.append(
-                Markup('<text class="tick" x="{}" y="{}" text-anchor="middle">v{}</text>').format(
-                    x_at(number), TREND_TOP + plot_h + 16, number
-                )
+                Markup(
+                    '<text class="axis-tick" x="{}" y="{}" text-anchor="middle">v{}</text>'
+                ).format(x_at(number), TREND_TOP + plot_h + 16, number)
             )
     if gate is not None:
         parts.append(_gate_line(metric, gate, y_at(gate.value), plot_w))
@@ -234,10 +241,11 @@ def trend_svg(points: list[tuple[int, float]], metric: str, gate: GateLine | Non
     return Markup(
         '<svg class="trend" role="img" aria-label="{m} by version" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">'
-        '<text class="heading" x="{left}" y="16">{cut} by version</text>{body}</svg>'
+        '<text class="heading" x="{left}" y="16">{cut} by version{better}</text>{body}</svg>'
     ).format(
         m=visible_text(metric),
         cut=_cut(visible_text(metric), 40),
+        better="" if direction == "unknown" else f" ({direction} is better)",
         w=TREND_W,
         h=TREND_H,
         left=TREND_LEFT,

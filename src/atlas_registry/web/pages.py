@@ -7,20 +7,34 @@ twin under /api/v1. Pages work without JavaScript; none is served.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from atlas_registry import MAX_PAGE, ModelRecord, Registry, RegistryError
+from atlas_registry import (
+    MAX_PAGE,
+    LineOverview,
+    ModelRecord,
+    Registry,
+    RegistryError,
+    ValidationError,
+    VersionName,
+    asking_how,
+)
 from atlas_registry.api.deps import Access, Caller, reader
 from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
-from atlas_registry.web.render import page
+from atlas_registry.web.labels import field_label, model_version, training_window, when
+from atlas_registry.web.render import ENV, page
 
 router = APIRouter(include_in_schema=False)
+# A person's words on every page: a field's label, a version's line@N, a time or "not recorded".
+ENV.filters.update(label=field_label, version=model_version, when=when, shell_quote=shlex.quote)
+ENV.globals.update(training_window=training_window)
 FILTERS = (
     "promotion_state",
     "model_family",
@@ -31,8 +45,6 @@ FILTERS = (
     "line",
 )
 STATES = ("candidate", "promoted", "rejected", "superseded")
-# Error measures, where the best value is the smallest (for highlighting only).
-LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "brier", "log_loss", "loss", "error_rate"})
 # A large legacy catalog holds an item per held model: the page shows them 50 at a time.
 REVIEWS_PER_PAGE = 50
 
@@ -74,8 +86,76 @@ def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | No
     return next(iter(metrics.items()), None)
 
 
+LINES_PER_PAGE = 50
+# The query string of the list of every version: a link made for it before lines
+# had a page of their own still lands on it.
+VERSION_QUERY = frozenset({*FILTERS, "external", "latest_only"})
+
+
 @router.get("/", response_class=HTMLResponse)
-def models_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
+def models_page(request: Request, access: Access = Depends(reader)) -> Response:
+    """One row per model line (like a registered-models list), versions one click away;
+    a search box; the models outside any named line below, each paged on its own."""
+    if VERSION_QUERY & set(request.query_params):
+        return RedirectResponse("/versions?" + request.url.query, status_code=307)
+
+    def build(found: Registry) -> HTMLResponse:
+        query = {name: value.strip() for name, value in request.query_params.items()}
+        search = query.get("search") or None
+        lines = found.lines_overview(
+            page_size=LINES_PER_PAGE, page_token=query.get("page_token") or None, search=search
+        )
+        outside = found.unnamed_page(
+            page_size=LINES_PER_PAGE, page_token=query.get("outside_token") or None, search=search
+        )
+        shown = [m.id for row in lines.items for m in (row.latest, row.promoted) if m]
+        shown += [m.id for m in outside.items]
+        held = {item.artifact_id for item in found.list_reviews("open", artifact_ids=shown)}
+        kept = {k: v for k, v in query.items() if v}
+        return page(
+            request,
+            "models.html",
+            title="Models",
+            rows=[_line_row(found, row, held) for row in lines.items],
+            outside=[_version_row(found, m, held) for m in outside.items],
+            search=search or "",
+            next_url=_next(kept, "page_token", lines.next_page_token),
+            outside_next_url=_next(kept, "outside_token", outside.next_page_token),
+            json_url="/api/v1/lines" + (f"?{urlencode({'search': search})}" if search else ""),
+        )
+
+    return _guarded(request, access, build)
+
+
+def _next(kept: dict[str, str], token_name: str, token: str | None) -> str | None:
+    """The link to the next page of one listing, every other state of the page kept."""
+    return "/?" + urlencode({**kept, token_name: token}) if token else None
+
+
+def _version_row(found: Registry, model: ModelRecord, held: set[str]) -> dict[str, Any]:
+    return {
+        "model": model,
+        "pin": _pin(model),
+        "metric": _primary_metric(model, found),
+        "held": model.id in held,
+    }
+
+
+def _line_row(found: Registry, line: LineOverview, held: set[str]) -> dict[str, Any]:
+    """A line as its row shows it: the promoted version's metric and pin, else the newest's."""
+    shown = line.promoted or line.latest
+    return {
+        "line": line.summary,
+        "latest": line.latest,
+        "promoted": line.promoted,
+        "metric": _primary_metric(shown, found) if shown else None,
+        "pin": _pin(shown) if shown else None,
+        "held": any(m.id in held for m in (line.latest, line.promoted) if m),
+    }
+
+
+@router.get("/versions", response_class=HTMLResponse)
+def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
         # A filter typed with a space around it ("agent-7 ") means the word, as a
         # person reads it; the API's own filters stay exact.
@@ -99,15 +179,15 @@ def models_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         kept = {k: v for k, v in query.items() if v and k != "page_token"}
         next_url = None
         if result.next_page_token:
-            next_url = "/?" + urlencode({**kept, "page_token": result.next_page_token})
+            next_url = "/versions?" + urlencode({**kept, "page_token": result.next_page_token})
         # Only what the API takes: it refuses a parameter it does not know (a link's utm_...).
         api = {k: v for k, v in kept.items() if k in FILTERS or k == "latest_only"}
         if external is not None:
             api["is_external"] = str(external).lower()
         return page(
             request,
-            "models.html",
-            title="Models",
+            "versions.html",
+            title="Versions",
             rows=rows,
             query=query,
             states=STATES,
@@ -132,7 +212,8 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
         for m in versions
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric[0]), int | float)
     ]
-    return versions, trend_svg(points, metric[0], _gate_line(found, model, metric[0]))
+    gate = _gate_line(found, model, metric[0])
+    return versions, trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
 
 
 def _gate_line(found: Registry, model: ModelRecord, metric: str) -> GateLine | None:
@@ -168,19 +249,23 @@ def model_page(
             lineage=lineage,
             versions=versions,
             trend=trend,
-            history=found.history(model.id),
+            history=found.line_history(model.id),
             pin_check=next(iter(found.pin_checks(model.id, limit=1)), None),
             provenance=found.provenance(model.id),
             reviews=reviews,
+            base_name=_name_of(found, model.base_model_id),
             json_url=f"/api/v1/models/{model.id}",
         )
 
     return _guarded(request, access, build)
 
 
+def _name_of(found: Registry, model_id: str | None) -> VersionName | None:
+    """How a person names the version ``model_id`` (None: no such version, or none given)."""
+    return found.version_names([model_id]).get(model_id) if model_id else None
+
+
 COMPARED_FIELDS = (
-    "line_name",
-    "version_number",
     "promotion_state",
     "model_family",
     "framework",
@@ -196,17 +281,16 @@ COMPARED_FIELDS = (
 
 
 def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
+    """The best value of ``metric`` by its direction; none for a metric of unknown direction."""
     values = [
         m.eval_metrics[metric]
         for m in models
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric), int | float)
     ]
-    if not values:
+    direction = found.metric_direction(metric)
+    if not values or direction == "unknown":
         return None
-    lower = metric in LOWER_IS_BETTER or any(
-        t.metric == metric and t.maximum is not None for t in found.policy.benchmarks.values()
-    )
-    return min(values) if lower else max(values)
+    return min(values) if direction == "lower" else max(values)
 
 
 COMPARED_AT_MOST = 6  # columns a screen can hold side by side
@@ -216,16 +300,20 @@ COMPARED_AT_MOST = 6  # columns a screen can hold side by side
 def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
         # "a, b" as people type it; a model named twice is shown once.
-        asked = request.query_params.get("ids") or ""
+        # A ticked list sends ids=a&ids=b; a typed one "a, b": both are read.
+        asked = ",".join(request.query_params.getlist("ids"))
         named = list(dict.fromkeys(r.strip() for r in asked.split(",") if r.strip()))
         refs = named[:COMPARED_AT_MOST]
         only_differences = request.query_params.get("diff") == "1"
         models = [found.get_model(ref) for ref in refs]
+        bases = found.version_names(m.base_model_id for m in models if m.base_model_id)
         fields = []
         for name in COMPARED_FIELDS:
             values = [getattr(m, name) for m in models]
+            if name == "base_model_id":  # the version a person knows, not its id
+                values = [bases[v].label if v in bases else v for v in values]
             if not only_differences or len({str(v) for v in values}) > 1:
-                fields.append((name, values))
+                fields.append((field_label(name), values))
         names = sorted({k for m in models for k in (m.eval_metrics or {})})
         metrics = []
         for name in names:
@@ -249,6 +337,39 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
     return _guarded(request, access, build)
 
 
+def _board(
+    found: Registry, benchmark: str, metric: str, given: str | None
+) -> tuple[list[Any], str | None, str | None]:
+    """The ranked board and its direction, or the registry's question for a direction."""
+    try:
+        board = found.leaderboard(benchmark, metric, limit=50, direction=given)
+    except ValidationError as error:
+        asked = asking_how(error, "choose a Direction above and press Show")
+        if asked is error or not isinstance(asked, ValidationError):
+            raise
+        return [], None, asked.violations[0].message
+    return board, given or found.metric_direction(metric), None
+
+
+def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
+    """The metric a leaderboard ranks by, and a note when it is not the one asked for.
+
+    A form sends the metric chosen for the benchmark shown before; the new
+    benchmark may not report it. The page then ranks by the benchmark's primary
+    metric (the gate's, when its models report it; else the first) and says so,
+    rather than answering that no model reports the metric asked for.
+    """
+    gate = spec["gate"]
+    primary = gate["metric"] if gate and gate["metric"] in spec["metrics"] else spec["metrics"][0]
+    if not asked or asked in spec["metrics"]:
+        return asked or primary, None
+    note = (
+        f"No model of {spec['benchmark_id']} reports {asked}: "
+        f"ranked by {primary}, its primary metric, instead."
+    )
+    return primary, note
+
+
 @router.get("/leaderboards", response_class=HTMLResponse)
 def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
@@ -257,16 +378,21 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             benchmarks[0]["benchmark_id"] if benchmarks else None
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
-        board, metric, gate, lower = [], None, None, False
+        board: list[Any] = []
+        metric, gate, direction, question, note = None, None, None, None, None
+        unknown = False
         if spec is not None:
             gate = spec["gate"]
-            default = gate["metric"] if gate else spec["metrics"][0]
-            metric = request.query_params.get("metric") or default
-            lower = bool(gate and gate["metric"] == metric and not gate["higher_is_better"])
-            board = found.leaderboard(chosen or "", metric, limit=50, higher_is_better=not lower)
+            metric, note = _board_metric(spec, request.query_params.get("metric"))
+            unknown = found.metric_direction(metric) == "unknown"
+            # The form offers a direction only for a metric of unknown direction.
+            given = (request.query_params.get("direction") or None) if unknown else None
+            board, direction, question = _board(found, chosen or "", metric, given)
+        lower = direction == "lower"
         threshold = None
         if gate and gate["metric"] == metric:
             threshold = gate["maximum"] if lower else gate["minimum"]
+        api = {"metric": metric, **({"direction": direction} if unknown and direction else {})}
         return page(
             request,
             "leaderboards.html",
@@ -275,11 +401,15 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             chosen=chosen,
             spec=spec,
             metric=metric,
+            note=note,
             board=board,
             threshold=threshold,
             lower=lower,
+            direction=direction,
+            unknown_direction=unknown,
+            question=question,
             json_url=(
-                f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode({"metric": metric})
+                f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode(api)
                 if chosen and metric
                 else "/api/v1/benchmarks"
             ),
@@ -291,6 +421,9 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
 @router.get("/history", response_class=HTMLResponse)
 def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
+        line = (request.query_params.get("line") or "").strip()
+        if line:
+            return _line_history_page(request, found, line)
         actor = request.query_params.get("actor") or None
         before = request.query_params.get("before_id")
         before_id = int(before) if before and before.isdigit() and len(before) < 19 else None
@@ -298,6 +431,7 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
         events = found.recent_events(
             50, before_id=before_id, actor=actor, overrides_only=overrides_only
         )
+        names = found.version_names(e.artifact_id for e in events)
         kept = {k: v for k, v in request.query_params.items() if v and k != "before_id"}
         older = None
         if events and len(events) == 50:
@@ -306,7 +440,8 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             request,
             "history.html",
             title="History",
-            events=events,
+            events=[(e, names.get(e.artifact_id)) for e in events],
+            line="",
             actor=actor or "",
             overrides_only=overrides_only,
             older_url=older,
@@ -322,6 +457,32 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
     return _guarded(request, access, build)
 
 
+def _line_history_page(request: Request, found: Registry, line: str) -> HTMLResponse:
+    """One line's whole history, oldest first: a rollback shows as the moves of both versions.
+
+    ``line`` is the line's name or any of its versions (``NAME@N``, an id), as
+    everywhere else a model is named.
+    """
+    events = found.line_history(line)
+    named = events[0].version.line_name if events else found.get_model(line).line_name
+    return page(
+        request,
+        "history.html",
+        title=f"History of {named or line}",
+        events=[(e.event, e.version) for e in events],
+        line=line,
+        line_name=named,
+        actor="",
+        overrides_only=False,
+        older_url=None,
+        json_url=(
+            f"/api/v1/lines/{quote(named, safe='')}/history"
+            if named
+            else f"/api/v1/models/{quote(found.resolve(line), safe='')}/history"
+        ),
+    )
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
@@ -329,6 +490,7 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         token = request.query_params.get("page_token") or None
         shown = found.review_page(status, page_size=REVIEWS_PER_PAGE, page_token=token)
         excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in shown.items}
+        names = found.version_names(i.artifact_id for i in shown.items)
         next_url = None
         if shown.next_page_token:
             next_url = "/review?" + urlencode(
@@ -340,6 +502,7 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             title="Review queue",
             items=shown.items,
             excerpts=excerpts,
+            names=names,
             queue_status=status,
             next_url=next_url,
             json_url=f"/api/v1/review-queue?status={status}",
