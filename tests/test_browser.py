@@ -292,7 +292,7 @@ def test_no_page_scrolls_sideways_even_with_unbroken_stored_text(
         assert wide <= page.evaluate("innerWidth"), path
 
 
-def test_the_lineage_is_a_readable_list_on_a_phone(guarded_page: Any, site: str) -> None:
+def test_the_lineage_is_a_readable_list_on_a_narrow_screen(guarded_page: Any, site: str) -> None:
     page = guarded_page
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(site + "/models/celltype-bert-ad-finetune@1")
@@ -303,9 +303,16 @@ def test_the_lineage_is_a_readable_list_on_a_phone(guarded_page: Any, site: str)
     link = listed.locator("a", has_text="celltype-bert-ad (Hugging Face)")
     size = link.evaluate("a => parseFloat(getComputedStyle(a).fontSize)")
     assert size >= 13
+    page.set_viewport_size({"width": 800, "height": 900})  # a tablet: still a list
+    assert listed.is_visible()
     page.set_viewport_size({"width": 1280, "height": 900})
     assert page.locator("svg.lineage").is_visible()
     assert not listed.is_visible()
+    # Where it is shown, the graph is drawn at no less than 85% of its size.
+    drawn = page.locator("svg.lineage").bounding_box()
+    assert drawn is not None
+    natural = float(page.locator("svg.lineage").get_attribute("width") or 0)
+    assert drawn["width"] >= 0.85 * natural
 
 
 def test_the_trend_fits_its_card_on_a_phone(guarded_page: Any, site: str) -> None:
