@@ -108,9 +108,9 @@ HEADINGS = ("fine-tuned from", "versions of the line", "fine-tuned into")
 
 
 def lineage_view(lineage: Lineage) -> Markup:
-    """The graph for a wide screen and the same lineage as a list for a phone.
+    """The graph for a wide screen and the same lineage as a list for a narrow one.
 
-    The stylesheet shows one of the two: scaled to a phone's width, the
+    The stylesheet shows one of the two: scaled to a narrow screen, the
     three-column graph's text would be too small to read.
     """
     return lineage_svg(lineage) + lineage_list(lineage)
