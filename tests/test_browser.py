@@ -20,22 +20,45 @@ import pytest
 
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
 from tests.conftest import IN_CI
-from tests.payloads import logistic_regression
+from tests.payloads import external_fine_tune, logistic_regression
 from tests.server_helpers import served
 from tests.test_backfill import add_legacy
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = os.environ.get("ATLAS_REGISTRY_SCREENSHOTS")  # a folder: README screenshots
 HOSTILE = "<img src=x onerror=alert(1)>"
+# Every page, with what real data holds: 40-hex commits, long URLs and titles,
+# a training window, a fine-tune chain, a line of many versions, and text with
+# no place to break.
 WIDE_PAGES = (
     "/",
+    "/?search=conversion",
+    "/versions",
+    "/versions?line=conversion-risk-longitudinal",
+    "/history?line=conversion-risk-longitudinal",
     "/models/long-words@1",
+    "/models/ad-risk@2",
+    "/models/conversion-risk-longitudinal@14",
+    "/models/celltype-bert-ad-finetune@1",
     "/history",
     "/review",
     "/compare?ids=long-words@1,ad-risk@1",
+    "/compare?ids=conversion-risk-longitudinal@1,conversion-risk-longitudinal@14,ad-risk@3",
     "/leaderboards?benchmark=adni-conversion-v1",
+    "/models/no-such-model",
+    "/problems/promotion_gate_error",
+    "/docs",
 )
-PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+SHA = "3f1c2a9b7d4e5f60718293a4b5c6d7e8f9012345"
+REAL_PIN = {
+    "code_repo_url": "https://github.com/memory-and-aging-center/longitudinal-conversion-risk-models",
+    "code_commit_sha": SHA,
+    "code_entrypoint": "src/conversion_risk/train_regularised_logistic_regression.py",
+    "training_started_at": "2026-03-02T08:15:00Z",
+    "training_completed_at": "2026-03-04T17:42:09Z",
+    "trained_by": "agent-training-pipeline-nightly",
+}
+TOKENS: dict[str, str] = {}  # the site's bearer token, for the API reference's Authorize
 
 if CHROMIUM is None:
     if IN_CI:
@@ -69,12 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         admin.load_legacy()
     with Registry.open(url) as registry:
         registry.backfill()
-        for auroc in (0.78, 0.86, 0.81):
-            metadata = {**logistic_regression(), "evaluation_metrics": {"auroc": auroc}}
-            model = registry.register_model(
-                ModelRegistration(title="AD risk", line="ad-risk", metadata=metadata, **PIN)
-            )
-            registry.promote(model.id, actor="agent-eval")
+        _ad_risk_line(registry)
         registry.register_model(
             ModelRegistration(
                 title=HOSTILE, description="javascript:alert(1)", metadata=logistic_regression()
@@ -90,6 +108,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             )
         )
         registry.promote(unbroken.id, actor="a" * 200, notes="n" * 2000, override=True)
+        _real_data(registry)
+        TOKENS["site"] = registry.create_token("docs-reader", ["register"]).token
         add_legacy(
             registry.database,
             "legacy-hostile",
@@ -98,6 +118,78 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         registry.backfill()
     with served(url) as base:
         yield base
+
+
+def _ad_risk_line(registry: Registry) -> None:
+    """Three versions of one line, each promoted over the last."""
+    for auroc in (0.78, 0.86, 0.81):
+        metadata = {**logistic_regression(), "evaluation_metrics": {"auroc": auroc}}
+        model = registry.register_model(
+            ModelRegistration(
+                title="MCI-to-AD conversion risk (L2 logistic regression)",
+                line="ad-risk",
+                metadata=metadata,
+                **REAL_PIN,
+            )
+        )
+        registry.promote(model.id, actor="agent-eval")
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site's realistic data only, no hostile text: what the README's screenshots show."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}"
+    with SchemaAdmin.open(url, create=True) as admin:
+        admin.migrate()
+        admin.load_legacy()
+    with Registry.open(url) as registry:
+        registry.backfill()
+        _ad_risk_line(registry)
+        _real_data(registry)
+    with served(url) as base:
+        yield base
+
+
+def _real_data(registry: Registry) -> None:
+    """A line of 14 versions with unrounded metrics, and an external base model fine-tuned."""
+    for number in range(1, 15):
+        auroc = 0.7 + number * 0.00613 + 0.000001234567891
+        metadata = {
+            **logistic_regression(),
+            "evaluation_metrics": {"auroc": auroc, "brier": 0.2 - number * 0.0031},
+        }
+        model = registry.register_model(
+            ModelRegistration(
+                title="Conversion risk from longitudinal MRI and plasma biomarkers (L2, 5-fold)",
+                line="conversion-risk-longitudinal",
+                metadata=metadata,
+                **REAL_PIN,
+            )
+        )
+        if number in {9, 12}:
+            registry.promote(model.id, actor="agent-eval")
+        elif number == 4:
+            registry.reject(model.id, actor="agent-eval", notes="calibration drifted on ADNI-3")
+    sea_ad = "https://portal.brain-map.org/explore/seattle-alzheimers-disease"
+    data = {
+        "training_data": [{"url": sea_ad, "description": "SEA-AD MTG snRNA-seq donors"}],
+        "evaluation_dataset": {"url": sea_ad, "description": "held-out donors"},
+    }
+    hub = {k: v for k, v in external_fine_tune().items() if k != "base_model_id"}
+    base = registry.register_model(
+        ModelRegistration(
+            title="celltype-bert-ad (Hugging Face)",
+            line="celltype-bert-ad",
+            metadata={**hub, **data},
+        )
+    )
+    registry.register_model(
+        ModelRegistration(
+            title="celltype-bert-ad fine-tuned on SEA-AD middle temporal gyrus donors",
+            line="celltype-bert-ad-finetune",
+            metadata={**external_fine_tune(base_model_id=base.id), **data},
+        )
+    )
 
 
 @pytest.fixture
@@ -150,10 +242,6 @@ def test_lineage_nodes_navigate(guarded_page: Any, site: str) -> None:
     first.click()
     page.wait_for_url(f"**/models/{target}")
     assert "ad-risk@1" in page.locator("p.subtitle").inner_text()
-    if SCREENSHOTS:
-        page.goto(site + "/models/ad-risk@2")
-        page.set_viewport_size({"width": 1280, "height": 1100})
-        page.screenshot(path=str(Path(SCREENSHOTS) / "model-page.png"))
 
 
 def test_the_leaderboard_is_ranked_with_the_gate_drawn(guarded_page: Any, site: str) -> None:
@@ -164,9 +252,6 @@ def test_the_leaderboard_is_ranked_with_the_gate_drawn(guarded_page: Any, site: 
     assert values[0] == 0.86
     rows = page.locator("tbody tr").evaluate_all("rows => rows.map(r => r.className)")
     assert "threshold" in rows
-    if SCREENSHOTS:
-        page.set_viewport_size({"width": 1280, "height": 500})
-        page.screenshot(path=str(Path(SCREENSHOTS) / "leaderboard.png"))
 
 
 def test_an_override_stands_out_in_history(guarded_page: Any, site: str) -> None:
@@ -191,7 +276,7 @@ def test_hostile_text_is_inert(guarded_page: Any, site: str) -> None:
     assert page.locator("img").count() == 0
 
 
-@pytest.mark.parametrize("width", [1024, 390])
+@pytest.mark.parametrize("width", [1280, 1024, 390])
 def test_no_page_scrolls_sideways_even_with_unbroken_stored_text(
     guarded_page: Any, site: str, width: int
 ) -> None:
@@ -202,4 +287,83 @@ def test_no_page_scrolls_sideways_even_with_unbroken_stored_text(
     page.set_viewport_size({"width": width, "height": 900})
     for path in WIDE_PAGES:
         page.goto(site + path)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate("document.scrollingElement.scrollWidth")
+        assert wide <= page.evaluate("innerWidth"), path
+
+
+def test_the_lineage_is_a_readable_list_on_a_narrow_screen(guarded_page: Any, site: str) -> None:
+    page = guarded_page
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(site + "/models/celltype-bert-ad-finetune@1")
+    assert not page.locator("svg.lineage").is_visible()
+    listed = page.locator(".lineage-list")
+    assert listed.is_visible()
+    assert "fine-tuned from" in listed.inner_text()
+    link = listed.locator("a", has_text="celltype-bert-ad (Hugging Face)")
+    size = link.evaluate("a => parseFloat(getComputedStyle(a).fontSize)")
+    assert size >= 13
+    page.set_viewport_size({"width": 800, "height": 900})  # a tablet: still a list
+    assert listed.is_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.locator("svg.lineage").is_visible()
+    assert not listed.is_visible()
+    # Where it is shown, the graph is drawn at no less than 85% of its size.
+    drawn = page.locator("svg.lineage").bounding_box()
+    assert drawn is not None
+    natural = float(page.locator("svg.lineage").get_attribute("width") or 0)
+    assert drawn["width"] >= 0.85 * natural
+
+
+def test_the_trend_fits_its_card_on_a_phone(guarded_page: Any, site: str) -> None:
+    page = guarded_page
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(site + "/models/conversion-risk-longitudinal@14")
+    chart = page.locator("svg.trend").bounding_box()
+    card = page.locator("section.panel", has=page.locator("svg.trend")).bounding_box()
+    assert chart is not None
+    assert card is not None
+    assert card["x"] <= chart["x"]
+    assert chart["x"] + chart["width"] <= card["x"] + card["width"]
+
+
+def test_the_api_reference_runs_from_local_files_and_sends_the_token(
+    guarded_page: Any, site: str
+) -> None:
+    # Swagger UI under the site's Content-Security-Policy (no inline script), with
+    # every request kept on this server; Authorize makes "Try it out" send the token.
+    page = guarded_page
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    sent: list[str | None] = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.headers.get("authorization")) if "/api/v1/version" in r.url else 0,
+    )
+    page.goto(site + "/docs")
+    page.locator(".opblock").first.wait_for()
+    page.click("button.authorize")
+    page.locator(".modal-ux input").first.fill(TOKENS["site"])
+    page.locator(".modal-ux .auth-btn-wrapper button.authorize").click()
+    page.locator(".modal-ux button.btn-done").click()
+    operation = page.locator(".opblock", has=page.locator("[data-path='/api/v1/version']"))
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip().startswith("200")
+    assert sent == [f"Bearer {TOKENS['site']}"]
+    assert refused == []
+
+
+@pytest.mark.skipif(not SCREENSHOTS, reason="ATLAS_REGISTRY_SCREENSHOTS names no folder")
+def test_readme_screenshots(guarded_page: Any, real_site: str) -> None:
+    page = guarded_page
+    folder = Path(str(SCREENSHOTS))
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.goto(real_site + "/models/ad-risk@2")
+    page.screenshot(path=str(folder / "model-page.png"))
+    page.set_viewport_size({"width": 1280, "height": 500})
+    page.goto(real_site + "/leaderboards?benchmark=adni-conversion-v1&metric=auroc")
+    page.screenshot(path=str(folder / "leaderboard.png"))

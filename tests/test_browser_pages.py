@@ -67,9 +67,9 @@ def test_ticking_rows_compares_them(guarded_page: Any, site: str) -> None:
 def test_searching_lines_and_reading_a_lines_history(guarded_page: Any, site: str) -> None:
     page = guarded_page
     page.goto(site + "/")
-    page.fill("input[name=search]", "AD RISK")
+    page.fill("input[name=search]", "AD-RISK")
     page.get_by_role("button", name="Search").click()
-    page.wait_for_url("**search=AD+RISK**")
+    page.wait_for_url("**search=AD-RISK**")
     lines = page.locator("table.lines a.line").all_inner_texts()
     assert "ad-risk" in lines
     assert "long-words" not in lines

@@ -164,7 +164,7 @@ def test_gate_lists_every_unmet_condition(migrated_db: Database) -> None:
         "code_commit_sha",
         "eval_metrics.auroc",
     ]
-    assert "--override" in caught.value.message
+    assert "override the gate with notes saying why" in caught.value.message
     assert state(migrated_db, model.id) == "candidate"
     assert lifecycle.history(migrated_db, model.id) == []
 
@@ -236,7 +236,7 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
 
     assert get_model(migrated_db, first.id).superseded_by == second.id
     # Promoting it again is refused with the one way back, and that way works.
-    advice = f"only a rollback of its line promotes it again (rollback {first.id} --to 1)"
+    advice = "only a rollback of its line to version 1 promotes it again"
     with pytest.raises(IllegalTransitionError, match=re.escape(advice)):
         lifecycle.promote(migrated_db, first.id, actor="me")
     lifecycle.rollback(migrated_db, first.id, to_version=1, actor="me", notes="back")

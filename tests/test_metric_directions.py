@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +25,8 @@ from atlas_registry import (
     Registry,
     ValidationError,
 )
-from atlas_registry.api import create_app
+from atlas_registry.api import create_app, server
+from atlas_registry.api.server import configure
 from atlas_registry.metric_directions import (
     VOCABULARY_ONLY,
     MetricDirections,
@@ -32,7 +34,7 @@ from atlas_registry.metric_directions import (
     vocabulary,
 )
 from atlas_registry.patterns import METRIC_NAME
-from atlas_registry.promotion_policy import load_policy, parse_policy
+from atlas_registry.promotion_policy import POLICY_ENV_VAR, load_policy, parse_policy
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 
@@ -257,6 +259,39 @@ def test_a_platform_declared_metric_ranks_without_asking(
         [bench] = [b for b in declared.benchmarks() if b["benchmark_id"] == BENCHMARK]
         assert bench["directions"]["hausdorff95"] == "lower"
         assert bench["gate"]["higher_is_better"] is False
+
+
+def test_serve_hands_its_policy_to_every_worker(
+    filled: Registry, db_url: str, platform_policy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker opens its own Registry from the settings `serve --policy` wrote."""
+    monkeypatch.delenv(POLICY_ENV_VAR, raising=False)
+    monkeypatch.setenv("ATLAS_REGISTRY_SERVE", "{}")  # configure() writes it; undone after
+    configure(db_url, policy=platform_policy, read_only=False, anonymous_read=True, hosts=[])
+    opened: list[Registry] = []
+    open_registry = Registry.open
+
+    def keep(url: str | None, **options: Any) -> Registry:
+        opened.append(open_registry(url, **options))
+        return opened[-1]
+
+    monkeypatch.setattr(server.Registry, "open", keep)
+    try:
+        with TestClient(server.app(), base_url="http://127.0.0.1") as served:
+            got = served.get(f"/api/v1/leaderboards/{BENCHMARK}", params={"metric": "hausdorff95"})
+    finally:
+        for registry in opened:
+            registry.close()
+    assert got.status_code == 200, got.text
+    assert got.json()["direction"] == "lower"
+
+
+def test_serve_refuses_a_bad_policy_before_it_listens(db_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "gate.toml"
+    bad.write_text('[benchmarks."b"]\nmetric = "rmse"\nminimum = 0.5\n', "utf-8")
+    code, _, err = invoke("serve", "--db", db_url, "--policy", str(bad), "--port", "1")
+    assert code != 0
+    assert "rmse" in err
 
 
 # ------------------------------------------------------------ the CLI

@@ -602,8 +602,8 @@ def _force_push_away(lab: LabRepo, branch: str, to: str) -> None:
 
 
 def _badge(page: str, model_id: str) -> str:
-    """The pin badge of ``model_id``'s row on the models list."""
-    row = page[page.index(f'<div class="id">{model_id}</div>') :]
+    """The pin badge of ``model_id``'s row on the list of every version."""
+    row = page[page.index(f"{model_id}</div>") :]
     start = row.index('<a class="badge pin-')
     return row[start : row.index("</a>", start) + 4]
 
@@ -629,7 +629,7 @@ def test_the_pin_badge_says_what_the_newest_check_of_the_current_pin_found(
         hub: "not_checkable",
     }
     with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
-        listed = client.get("/").text
+        listed = client.get("/versions").text
         model_page = client.get(f"/models/{failed}").text
     assert "code-pinned" not in listed
     red = _badge(listed, failed)
@@ -835,7 +835,7 @@ def test_a_re_pin_s_notes_and_a_check_s_detail_are_shown_escaped(
     model = _internal(registry, lab.before_rename, entrypoint=f"{hostile}.py")
     _verify(registry, lab, model)
     with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
-        listed = client.get("/").text
+        listed = client.get("/versions").text
     assert "<script>alert(1)" not in listed
     assert "&#34;&gt;&lt;script&gt;" in _badge(listed, model)  # inside the title attribute
     registry.suggest_pin(model, locations=lab.locations, paths=["README.md"])

@@ -99,7 +99,9 @@ def test_after_a_withdrawal_a_rollback_must_name_its_version(registry: Registry)
     registry.promote(v1, actor="eval")
     registry.promote(v2, actor="eval")
     registry.supersede(v2, actor="ops", notes="withdrawn: leaks labels")
-    with pytest.raises(IllegalTransitionError, match=r"rollback --to N; superseded: 1, 2\)"):
+    with pytest.raises(
+        IllegalTransitionError, match=r"say which version to promote again \(superseded: 1, 2\)"
+    ):
         registry.rollback("ad-risk", actor="ops", notes="back")
     assert _states(registry) == ["superseded", "superseded"]
     assert registry.rollback("ad-risk", to_version=1, actor="ops", notes="back").model.id == v1
@@ -129,4 +131,4 @@ def test_a_rollback_past_a_never_promoted_version_says_how_to_promote_it(
     with pytest.raises(IllegalTransitionError) as refused:
         registry.rollback("ad-risk", actor="oncall", notes="v2 regressed")
     assert "version 1 is a candidate, never promoted" in str(refused.value)
-    assert "`promote ad-risk@1`" in str(refused.value)
+    assert "promote ad-risk@1 instead" in str(refused.value)

@@ -50,6 +50,10 @@ CATALOG_STATES: dict[str, str] = {
     "rejected": "archived",
     "superseded": "superseded",
 }
+
+# A gate refusal's way out, in no surface's words: the CLI adds its flags, the
+# API its body fields (a gate refusal is read from a terminal and from HTTP).
+GATE_WAY_OUT = "fix them, or override the gate with notes saying why"
 TRANSITIONS: dict[str, frozenset[str]] = {
     "candidate": frozenset({"promoted", "rejected"}),
     "promoted": frozenset({"superseded"}),
@@ -108,8 +112,7 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
         onward = f"it can only become {' or '.join(allowed)}" if allowed else "that state is final"
         if model.promotion_state == "superseded" and to_state == "promoted":
             onward = (
-                "only a rollback of its line promotes it again "
-                f"(rollback {model.id} --to {model.version_number})"
+                f"only a rollback of its line to version {model.version_number} promotes it again"
             )
         raise IllegalTransitionError(
             f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}",
@@ -346,7 +349,7 @@ def promote(
         if unmet and not override:
             raise PromotionGateError(
                 f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
-                f'{"s" if len(unmet) != 1 else ""}; fix them, or use --override --notes "why")',
+                f"{'s' if len(unmet) != 1 else ''}; {GATE_WAY_OUT})",
                 unmet,
             )
         recorded = promote_checked_in(
@@ -519,7 +522,7 @@ def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> 
             ]
             hint = (
                 f"; version {candidates[-1].version_number} is a candidate, never promoted: "
-                f"promote it with `promote {line}@{candidates[-1].version_number}`"
+                f"promote {line}@{candidates[-1].version_number} instead"
                 if candidates
                 else ""
             )
@@ -532,13 +535,13 @@ def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> 
             versions = ", ".join(str(r.version_number) for r in earlier)
             raise IllegalTransitionError(
                 f"model line {line} has no promoted version to roll back from; say which "
-                f"version to promote again (rollback --to N; superseded: {versions})"
+                f"version to promote again (superseded: {versions})"
             )
         target = earlier[-1]
     if target.promotion_state != "superseded":
         raise IllegalTransitionError(
             f"version {target.version_number} of {line} is {target.promotion_state}: a rollback "
-            "re-promotes a superseded version (promote a candidate with `promote`)"
+            "re-promotes a superseded version (a candidate is promoted, not rolled back)"
         )
     return target
 
@@ -571,8 +574,7 @@ def rollback(
         if unmet and not override:
             raise PromotionGateError(
                 f"version {target.version_number} of {line} cannot be promoted again "
-                f"({len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}; fix them, "
-                'or use --override --notes "why")',
+                f"({len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}; {GATE_WAY_OUT})",
                 unmet,
             )
         retired_notes = f"rolled back to version {target.version_number}: {notes}"

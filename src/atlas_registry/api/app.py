@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from atlas_registry import Registry, RegistryError, __version__, web
 from atlas_registry.api import problems, routes_models, routes_registry
 from atlas_registry.api.deps import Settings
+from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
 from atlas_registry.api.guards import Guards
 from atlas_registry.api.openapi import with_problem_schema
 
@@ -49,7 +50,10 @@ def create_app(
     app.include_router(routes_models.router)
     app.include_router(routes_registry.router)
     app.include_router(web.router)
+    app.include_router(web.problem_router)
+    app.include_router(docs_router)
     app.mount("/static", web.static_files(), name="static")
+    app.mount(ASSETS_URL, docs_assets(), name="docs-assets")
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

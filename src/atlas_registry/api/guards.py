@@ -6,7 +6,9 @@
   application/json``: the routes' body reader checks that, after routing, so
   an unsupported method still gets its 405);
 - every answer carries ``nosniff``, a same-origin referrer policy and a
-  Content-Security-Policy; no CORS header is ever sent.
+  Content-Security-Policy; no CORS header is ever sent. A route that sets its
+  own policy keeps it (only the API reference does, to let Swagger UI's
+  stylesheet draw its icons from ``data:`` images; see :mod:`.docs`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 MAX_BODY_BYTES = 1024 * 1024
+CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    ),
+    (b"content-security-policy", CSP.encode("ascii")),
 ]
 
 Scope = MutableMapping[str, Any]
@@ -83,7 +83,9 @@ class Guards:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = list(message.get("headers", []))
+                own = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in own]
             await send(message)
 
         try:

@@ -1,4 +1,4 @@
-"""What the OpenAPI document says beyond the routes: error bodies and raw JSON bodies."""
+"""What the OpenAPI document says beyond the routes: error bodies, raw JSON bodies, tokens."""
 
 from __future__ import annotations
 
@@ -149,5 +149,12 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def with_problem_schema(document: dict[str, Any]) -> dict[str, Any]:
     """The generated document with the Problem schema every error response refers to."""
-    document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    # A bearer token (`atlas-registry token create`), optional where anonymous reads are
+    # allowed: what the API reference's Authorize button sends.
+    components["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "atlas-registry token"}
+    }
+    document["security"] = [{"bearer": []}, {}]
     return document

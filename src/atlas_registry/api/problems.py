@@ -53,6 +53,21 @@ def _violations(error: ValidationError) -> list[dict[str, str]]:
     return [{"path": v.path, "message": v.message} for v in error.violations]
 
 
+# The library says what is wrong in no surface's words; the API adds how to act
+# on it with its own body fields (the command line names its flags instead).
+API_HINTS: dict[type[RegistryError], str] = {
+    PromotionGateError: (
+        'To promote anyway, send {"override": true, "notes": "why"} in the request body; '
+        "the override is recorded."
+    ),
+}
+
+
+def api_hint(error: RegistryError) -> str | None:
+    """What to send next for ``error``, in this API's body fields, if anything."""
+    return next((hint for kind, hint in API_HINTS.items() if isinstance(error, kind)), None)
+
+
 def registry_problem(error: RegistryError) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(error, PromotionGateError):
@@ -65,6 +80,9 @@ def registry_problem(error: RegistryError) -> JSONResponse:
         detail = error.message
     if isinstance(error, IllegalTransitionError) and error.from_state is not None:
         extra.update(from_state=error.from_state, to_state=error.to_state)
+    hint = api_hint(error)
+    if hint:
+        detail = f"{detail}. {hint}"
     return problem(error.http_status, error.code(), detail, **extra)
 
 
@@ -119,8 +137,9 @@ def allowed_methods(request: Request) -> str:
 
 async def on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    # A fixed set of codes, each with its page at /problems/CODE; the status says the rest.
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-    code = codes.get(error.status_code, f"http_{error.status_code}")
+    code = codes.get(error.status_code, "http_error")
     response = problem(error.status_code, code, str(error.detail))
     response.headers.update(error.headers or {})
     if error.status_code == 405:

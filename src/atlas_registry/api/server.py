@@ -19,16 +19,29 @@ APP_FACTORY = "atlas_registry.api.server:app"
 _ENV = "ATLAS_REGISTRY_SERVE"
 
 
-def configure(db: str | None, *, read_only: bool, anonymous_read: bool, hosts: list[str]) -> None:
+def configure(
+    db: str | None,
+    *,
+    policy: str | None,
+    read_only: bool,
+    anonymous_read: bool,
+    hosts: list[str],
+) -> None:
     os.environ[_ENV] = json.dumps(
-        {"db": db, "read_only": read_only, "anonymous_read": anonymous_read, "hosts": hosts}
+        {
+            "db": db,
+            "policy": policy,
+            "read_only": read_only,
+            "anonymous_read": anonymous_read,
+            "hosts": hosts,
+        }
     )
 
 
 def app() -> Guards:
     settings = json.loads(os.environ.get(_ENV, "{}"))
     return create_app(
-        Registry.open(settings.get("db")),
+        Registry.open(settings.get("db"), policy=settings.get("policy")),
         read_only=bool(settings.get("read_only", False)),
         anonymous_read=bool(settings.get("anonymous_read", True)),
         allowed_hosts=settings.get("hosts") or ("127.0.0.1", "localhost", "::1"),

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin, visible_text
-from atlas_registry.errors import RegistryError
+from atlas_registry.errors import PromotionGateError, RegistryError
 
 T = TypeVar("T")
 Given = TypeVar("Given")
@@ -85,11 +85,29 @@ def jsonable(result: Any) -> Any:
     return result
 
 
+# The library says what is wrong in no surface's words; the command line adds
+# how to act on it with its own flags (the API names its body fields instead).
+CLI_HINTS: dict[type[RegistryError], str] = {
+    PromotionGateError: (
+        'to promote anyway, add --override --notes "why" (the override is recorded)'
+    ),
+}
+
+
+def cli_hint(error: RegistryError) -> str | None:
+    """What to type next for ``error``, in this command line's flags, if anything."""
+    return next((hint for kind, hint in CLI_HINTS.items() if isinstance(error, kind)), None)
+
+
 def fail(error: RegistryError, as_json: bool) -> NoReturn:
+    hint = cli_hint(error)
     if as_json:
-        sys.stderr.write(json.dumps(error.to_dict(), indent=2) + "\n")
+        payload = {**error.to_dict(), **({"hint": hint} if hint else {})}
+        sys.stderr.write(json.dumps(payload, indent=2) + "\n")
     else:
         stderr.print(Text.assemble(("error:", "bold red"), " ", visible_text(error.message)))
+        if hint:
+            stderr.print(Text.assemble(("hint:", "bold"), " ", hint))
     raise typer.Exit(error.exit_code)
 
 

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from atlas_registry import TOKEN_SCOPES, ApiToken, ConfigurationError, NewToken, Registry
-from atlas_registry.cli.common import DbOption, JsonOption, call, error_boundary, stdout, table
+from atlas_registry.cli.common import (
+    DbOption,
+    JsonOption,
+    PolicyOption,
+    call,
+    error_boundary,
+    stdout,
+    table,
+)
 from atlas_registry.cli.one_value import CommandApp
 
 token_app = CommandApp(help="Bearer tokens for the HTTP API.", no_args_is_help=True)
@@ -116,14 +124,17 @@ def serve(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Processes.")] = 1,
     db: DbOption = None,
+    policy: PolicyOption = None,
 ) -> None:
-    """Serve the HTTP API (JSON under /api/v1, OpenAPI at /openapi.json)."""
+    """Serve the HTTP API (JSON under /api/v1, OpenAPI at /openapi.json, reference at /docs)."""
     import uvicorn
 
     from atlas_registry.api import APP_FACTORY, configure
 
     with error_boundary():
-        with Registry.open(db) as registry:
+        # The policy is read here first, so a bad one stops `serve` with its message
+        # instead of every worker failing to start.
+        with Registry.open(db, policy=policy) as registry:
             writes_open = not read_only and not registry.has_tokens()
             url = registry.url
         if not _is_loopback(host) and writes_open:
@@ -134,7 +145,13 @@ def serve(
         hosts = [*(allowed_host or []), "127.0.0.1", "localhost", "::1"]
         if not _is_loopback(host) and host != "0.0.0.0":
             hosts.append(host)
-        configure(db, read_only=read_only, anonymous_read=not no_anonymous_read, hosts=hosts)
+        configure(
+            db,
+            policy=policy,
+            read_only=read_only,
+            anonymous_read=not no_anonymous_read,
+            hosts=hosts,
+        )
         _check_can_listen(host, port)
-    stdout.print(f"serving {url} on http://{host}:{port} (OpenAPI: /openapi.json)")
+    stdout.print(f"serving {url} on http://{host}:{port} (reference: /docs)")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)

@@ -1,5 +1,6 @@
 """The web pages: server-rendered HTML over the same library verbs as the API."""
 
 from atlas_registry.web.pages import router, static_files
+from atlas_registry.web.problem_types import problem_router
 
-__all__ = ["router", "static_files"]
+__all__ = ["problem_router", "router", "static_files"]

@@ -1,4 +1,4 @@
-"""The lineage graph as server-rendered SVG: ancestors, the line's versions, descendants.
+"""The lineage graph and the metric trend as server-rendered SVG (and the lineage as a list).
 
 Built from escaped values only (markupsafe): a node's title is text in a
 ``<text>`` element, its link a path of this site. Colours come from the state
@@ -7,11 +7,14 @@ classes in the stylesheet, so the SVG holds no inline style.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from urllib.parse import quote
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from atlas_registry import Lineage, LineageEntry, visible_text
+from atlas_registry.web.numbers import shown_number
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 230, 44, 70, 18, 12
 MAX_NODES = 40
@@ -54,19 +57,23 @@ def _edge(x1: int, y1: int, x2: int, y2: int, kind: str) -> Markup:
     )
 
 
+def _columns(lineage: Lineage) -> list[list[LineageEntry]]:
+    """Fine-tuned from (nearest first), versions of the line, fine-tuned into; each capped."""
+    return [
+        list(lineage.ancestors[:MAX_NODES]),
+        list(lineage.versions[:MAX_NODES]),
+        list(lineage.descendants[:MAX_NODES]),
+    ]
+
+
 def lineage_svg(lineage: Lineage) -> Markup:
     """Three columns: fine-tuned from (nearest first), versions of the line, fine-tuned into."""
-    columns = [
-        lineage.ancestors[:MAX_NODES],
-        lineage.versions[:MAX_NODES],
-        lineage.descendants[:MAX_NODES],
-    ]
+    columns = _columns(lineage)
     height = max(1, *(len(column) for column in columns)) * (NODE_H + GAP_Y) + 2 * PAD + 20
     width = 3 * NODE_W + 2 * GAP_X + 2 * PAD
     parts: list[Markup] = []
     position: dict[str, tuple[int, int]] = {}
-    headings = ("fine-tuned from", "versions of the line", "fine-tuned into")
-    for index, (heading, column) in enumerate(zip(headings, columns, strict=True)):
+    for index, (heading, column) in enumerate(zip(HEADINGS, columns, strict=True)):
         x = PAD + index * (NODE_W + GAP_X)
         parts.append(
             Markup('<text class="heading" x="{}" y="{}">{}</text>').format(x, PAD + 8, heading)
@@ -97,44 +104,202 @@ def lineage_svg(lineage: Lineage) -> Markup:
     ).format(w=width, h=height, body=body)
 
 
-def trend_svg(points: list[tuple[int, float]], metric: str, direction: str = "unknown") -> Markup:
-    """A small line chart of one metric across a line's versions.
+HEADINGS = ("fine-tuned from", "versions of the line", "fine-tuned into")
 
-    ``direction`` (``higher``, ``lower`` or ``unknown``, from the registry) is
-    said in the heading, so a falling line reads as better or worse as it is.
+
+def lineage_view(lineage: Lineage) -> Markup:
+    """The graph for a wide screen and the same lineage as a list for a narrow one.
+
+    The stylesheet shows one of the two: scaled to a narrow screen, the
+    three-column graph's text would be too small to read.
+    """
+    return lineage_svg(lineage) + lineage_list(lineage)
+
+
+def lineage_list(lineage: Lineage) -> Markup:
+    """The lineage as headed lists of links: full titles that wrap, the current one in bold."""
+    sections = []
+    for heading, column in zip(HEADINGS, _columns(lineage), strict=True):
+        if not column:
+            continue
+        items = Markup("").join(
+            Markup(
+                '<li{current}><a href="/models/{href}">v{number} · {title}</a> '
+                '<span class="badge state-{state}">{state}</span></li>'
+            ).format(
+                current=Markup(' class="current"') if entry.id == lineage.model_id else "",
+                href=quote(entry.id, safe=""),
+                number=entry.version_number,
+                title=visible_text(entry.title),
+                state=entry.promotion_state or "legacy",
+            )
+            for entry in column
+        )
+        sections.append(Markup("<h3>{}</h3><ol>{}</ol>").format(heading, items))
+    return Markup('<div class="lineage-list">{}</div>').format(Markup("").join(sections))
+
+
+@dataclass(frozen=True)
+class GateLine:
+    """The promotion gate's threshold on the charted metric: at least (or at most) ``value``."""
+
+    value: float
+    at_least: bool
+
+
+TREND_W, TREND_H = 400, 230
+TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 58, 16, 30, 46
+MAX_X_LABELS, MAX_VALUE_LABELS = 10, 12
+
+
+def _ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Round values (two to six) spanning ``low``..``high`` for the value axis, labelled.
+
+    The labels share the decimals the step needs, so close values (0.8000001,
+    0.8000002) get distinct labels where four significant digits would not.
+    """
+    raw = (high - low) / 4
+    step = 10 ** math.floor(math.log10(raw))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if step * m >= raw)
+    first = math.ceil(low / step - 1e-9)
+    ticks = [n * step for n in range(first, math.floor(high / step + 1e-9) + 1)]
+    decimals = max(
+        0, -math.floor(math.log10(step) + 1e-9) + (step / 10 ** math.floor(math.log10(step)) == 2.5)
+    )
+    if max(abs(low), abs(high)) >= 1e7 or decimals > 12:
+        return [(tick, shown_number(tick)) for tick in ticks]
+    return [(tick, f"{tick:.{decimals}f}") for tick in ticks]
+
+
+def _value_range(values: list[float], gate: GateLine | None) -> tuple[float, float]:
+    """The plotted range: every value and the threshold, with a margin, never empty."""
+    shown = values + ([gate.value] if gate else [])
+    low, high = min(shown), max(shown)
+    margin = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    return low - margin, high + margin
+
+
+def trend_svg(
+    points: list[tuple[int, float]],
+    metric: str,
+    gate: GateLine | None = None,
+    direction: str = "unknown",
+) -> Markup:
+    """One metric across a line's versions: labelled axes, versions on x, the gate drawn.
+
+    Values are printed rounded (:func:`shown_number`); each point's tooltip and
+    the page's JSON twin keep the exact value. Sized by its viewBox, the chart
+    shrinks with its card on a phone instead of running off it. ``direction``
+    (``higher``, ``lower`` or ``unknown``, from the registry) is said in the
+    heading, so a falling line reads as better or worse as it is.
     """
     if len(points) < 2:
         return Markup("")
-    width, height, pad = 420, 140, 28
-    low = min(v for _, v in points)
-    high = max(v for _, v in points)
-    span = (high - low) or 1.0
+    low, high = _value_range([v for _, v in points], gate)
     first, last = points[0][0], points[-1][0]
-    steps = (last - first) or 1
+    plot_w = TREND_W - TREND_LEFT - TREND_RIGHT
+    plot_h = TREND_H - TREND_TOP - TREND_BOTTOM
 
-    def xy(number: int, value: float) -> tuple[float, float]:
-        x = pad + (number - first) / steps * (width - 2 * pad)
-        y = height - pad - (value - low) / span * (height - 2 * pad)
-        return round(x, 1), round(y, 1)
+    def x_at(number: int) -> float:
+        return round(TREND_LEFT + (number - first) / ((last - first) or 1) * plot_w, 1)
 
-    coords = " ".join(f"{x},{y}" for x, y in (xy(n, v) for n, v in points))
-    dots = Markup("").join(
-        Markup('<circle cx="{}" cy="{}" r="3"><title>v{}: {}</title></circle>').format(
-            *xy(n, v), n, v
+    def y_at(value: float) -> float:
+        return round(TREND_TOP + (high - value) / (high - low) * plot_h, 1)
+
+    parts = [_axes(metric, plot_w, plot_h)]
+    for tick, label in _ticks(low, high):
+        parts.append(
+            Markup(
+                '<line class="grid" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>'
+                '<text class="axis-tick" x="{tx}" y="{ty}" text-anchor="end">{label}</text>'
+            ).format(
+                x1=TREND_LEFT,
+                x2=TREND_LEFT + plot_w,
+                y=y_at(tick),
+                tx=TREND_LEFT - 6,
+                ty=y_at(tick) + 4,
+                label=label,
+            )
         )
-        for n, v in points
-    )
+    every = math.ceil(len(points) / MAX_X_LABELS)
+    last_index = len(points) - 1
+    for index, (number, _) in enumerate(points):
+        # Every few versions, and always the newest (a label too near it gives way).
+        if index == last_index or (index % every == 0 and last_index - index >= every):
+            parts.append(
+                Markup(
+                    '<text class="axis-tick" x="{}" y="{}" text-anchor="middle">v{}</text>'
+                ).format(x_at(number), TREND_TOP + plot_h + 16, number)
+            )
+    if gate is not None:
+        parts.append(_gate_line(metric, gate, y_at(gate.value), plot_w))
+    coords = " ".join(f"{x_at(n)},{y_at(v)}" for n, v in points)
+    parts.append(Markup('<polyline points="{}"/>').format(coords))
+    labelled = len(points) <= MAX_VALUE_LABELS
+    for number, value in points:
+        parts.append(_point(number, value, x_at(number), y_at(value), labelled))
     return Markup(
         '<svg class="trend" role="img" aria-label="{m} by version" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">'
-        '<text class="heading" x="{pad}" y="14">{m} by version{better}</text>'
-        '<polyline points="{c}"/>{dots}</svg>'
+        '<text class="heading" x="{left}" y="16">{cut} by version{better}</text>{body}</svg>'
     ).format(
-        m=escape(metric),
+        m=visible_text(metric),
+        cut=_cut(visible_text(metric), 40),
         better="" if direction == "unknown" else f" ({direction} is better)",
-        w=width,
-        h=height,
-        pad=pad,
-        c=coords,
-        dots=dots,
+        w=TREND_W,
+        h=TREND_H,
+        left=TREND_LEFT,
+        body=Markup("").join(parts),
     )
+
+
+def _axes(metric: str, plot_w: int, plot_h: int) -> Markup:
+    """The two axes and their titles: version across, the metric up."""
+    bottom = TREND_TOP + plot_h
+    return Markup(
+        '<line class="axis" x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>'
+        '<line class="axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>'
+        '<text class="axis-title" x="{cx}" y="{xt}" text-anchor="middle">version</text>'
+        '<text class="axis-title" transform="rotate(-90)" x="{cy}" y="14" '
+        'text-anchor="middle">{m}</text>'
+    ).format(
+        l=TREND_LEFT,
+        t=TREND_TOP,
+        b=bottom,
+        r=TREND_LEFT + plot_w,
+        cx=TREND_LEFT + plot_w / 2,
+        xt=TREND_H - 8,
+        cy=-(TREND_TOP + plot_h / 2),
+        m=_cut(visible_text(metric), 24),
+    )
+
+
+def _gate_line(metric: str, gate: GateLine, y: float, plot_w: int) -> Markup:
+    """The threshold as a dashed line, labelled with the condition a version must meet."""
+    condition = f"gate: {_cut(visible_text(metric), 20)} {'≥' if gate.at_least else '≤'} "
+    return Markup(
+        '<line class="gate" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>'
+        '<text class="gate" x="{x2}" y="{ty}" text-anchor="end">{label}</text>'
+    ).format(
+        x1=TREND_LEFT,
+        x2=TREND_LEFT + plot_w,
+        y=y,
+        ty=y - 4,
+        label=condition + shown_number(gate.value),
+    )
+
+
+def _point(number: int, value: float, x: float, y: float, labelled: bool) -> Markup:
+    """A version's dot, its exact value in the tooltip and, when there is room, rounded beside."""
+    dot = Markup('<circle cx="{}" cy="{}" r="3.5"><title>v{}: {}</title></circle>').format(
+        x, y, number, repr(value)
+    )
+    if not labelled:
+        return dot
+    return dot + Markup('<text class="value" x="{}" y="{}" text-anchor="middle">{}</text>').format(
+        x, y - 8, shown_number(value)
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

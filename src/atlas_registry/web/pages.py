@@ -28,7 +28,7 @@ from atlas_registry import (
     asking_how,
 )
 from atlas_registry.api.deps import Access, Caller, reader
-from atlas_registry.web.graph import lineage_svg, trend_svg
+from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
 from atlas_registry.web.labels import field_label, model_version, training_window, when
 from atlas_registry.web.render import ENV, page
 
@@ -209,7 +209,8 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
     if model.line_name:
         versions = found.list_models(line=model.line_name, limit=MAX_PAGE)
     else:
-        versions = [found.get_model(e.id) for e in found.lineage(model.id).versions[:50]]
+        # The newest 50, as a named line's list (newest first) would give.
+        versions = [found.get_model(e.id) for e in found.lineage(model.id).versions[-50:]]
     versions.sort(key=lambda m: m.version_number)
     metric = _primary_metric(model, found)
     if metric is None:
@@ -219,7 +220,20 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
         for m in versions
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric[0]), int | float)
     ]
-    return versions, trend_svg(points, metric[0], found.metric_direction(metric[0]))
+    gate = _gate_line(found, model, metric[0])
+    return versions, trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
+
+
+def _gate_line(found: Registry, model: ModelRecord, metric: str) -> GateLine | None:
+    """The gate's threshold on the charted metric, when the model's benchmark sets one."""
+    threshold = found.policy.benchmarks.get(model.benchmark_id or "")
+    if threshold is None or threshold.metric != metric:
+        return None
+    if threshold.minimum is not None:
+        return GateLine(threshold.minimum, at_least=True)
+    if threshold.maximum is not None:
+        return GateLine(threshold.maximum, at_least=False)
+    return None
 
 
 @router.get("/models/{model_ref}", response_class=HTMLResponse)
@@ -240,7 +254,7 @@ def model_page(
             model=model,
             pin=found.pin_statuses([model])[model.id],
             pin_changes=found.pin_changes(model.id),
-            graph=lineage_svg(lineage),
+            graph=lineage_view(lineage),
             lineage=lineage,
             versions=versions,
             trend=trend,

@@ -6,7 +6,7 @@ template, and only an ``http(s)`` URL ever becomes a link (with
 Every value a template prints passes :func:`shown`, which writes control
 characters and bidirectional overrides as visible escapes
 (:mod:`atlas_registry.shown_text`), so a title cannot reorder itself into
-another one.
+another one, and rounds every float it prints (:mod:`atlas_registry.web.numbers`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from atlas_registry import visible_text
+from atlas_registry.web.numbers import shown_number
 
 _HTTP = re.compile(r"^https?://[^\s<>\"']+$")
 
@@ -30,11 +31,15 @@ def shown(value: Any) -> Any:
 
     Markup (a link, a drawing) is built from escaped text and stays Markup: an
     escape adds only a backslash and letters and digits, which HTML reads as text.
+    A float (a metric, a gate threshold) is rounded for reading, wherever a
+    template prints it; the JSON twin of the page keeps it exact.
     """
     if isinstance(value, Markup):
         return Markup(visible_text(str(value)))
     if isinstance(value, str):
         return visible_text(value)
+    if isinstance(value, float):
+        return shown_number(value)
     return value
 
 
