@@ -275,7 +275,7 @@ def test_serve_hands_its_policy_to_every_worker(
         opened.append(open_registry(url, **options))
         return opened[-1]
 
-    monkeypatch.setattr(server.Registry, "open", keep)
+    monkeypatch.setattr(Registry, "open", keep)
     try:
         with TestClient(server.app(), base_url="http://127.0.0.1") as served:
             got = served.get(f"/api/v1/leaderboards/{BENCHMARK}", params={"metric": "hausdorff95"})
