@@ -193,7 +193,7 @@ def _real_data(registry: Registry) -> None:
 
 
 @pytest.fixture
-def guarded_page(page: Any, site: str) -> Iterator[Any]:
+def guarded_page(page: Any) -> Iterator[Any]:
     """A page that fails the test on a dialog or on any request that leaves localhost."""
     left: list[str] = []
     dialogs: list[str] = []

@@ -9,15 +9,13 @@ scrolling sideways on a phone.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
 from atlas_registry import POLICY_ENV_VAR, ModelRegistration, Registry, SchemaAdmin
-from tests.conftest import IN_CI
+from tests import test_browser as shared
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 from tests.test_metric_directions import (
@@ -29,20 +27,14 @@ from tests.test_metric_directions import (
     PLATFORM_POLICY,
 )
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTHS = (1280, 390)
 
-if CHROMIUM is None:
-    if IN_CI:
-        raise RuntimeError("CI=true: Debian's chromium package must be installed for page tests")
-    pytest.skip("chromium is not installed (./scripts/test installs it)", allow_module_level=True)
+# The page tests' fixtures (test_browser skips every page test without chromium):
+# Debian's chromium, and a page that fails on any request leaving localhost.
+browser_type_launch_args = shared.browser_type_launch_args
+guarded_page = shared.guarded_page
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict[str, Any]:
-    return {"executable_path": CHROMIUM, "args": ["--no-sandbox", "--disable-gpu"]}
 
 
 @pytest.fixture(scope="module")
@@ -75,23 +67,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             os.environ[POLICY_ENV_VAR] = before
 
 
-@pytest.fixture
-def local_page(page: Any) -> Iterator[Any]:
-    """A page that fails the test on any request leaving localhost."""
-    left: list[str] = []
-
-    def route(request_route: Any) -> None:
-        if urlparse(request_route.request.url).hostname not in {"127.0.0.1", "localhost"}:
-            left.append(request_route.request.url)
-            request_route.abort()
-        else:
-            request_route.continue_()
-
-    page.route("**/*", route)
-    yield page
-    assert left == []
-
-
 def _ranked(page: Any) -> list[str]:
     titles: list[str] = page.locator("tr.entry td:nth-child(3) .title").all_inner_texts()
     return [t.strip() for t in titles]
@@ -103,9 +78,9 @@ def _fits(page: Any, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_lower_is_better_metric_ranks_lowest_first(
-    local_page: Any, site: str, width: int
+    guarded_page: Any, site: str, width: int
 ) -> None:
-    page = local_page
+    page = guarded_page
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{site}/leaderboards?benchmark={BENCHMARK}&metric=brier")
     assert _ranked(page) == BEST_FIRST
@@ -119,9 +94,9 @@ def test_a_lower_is_better_metric_ranks_lowest_first(
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_an_unknown_direction_is_asked_for_on_the_form(
-    local_page: Any, site: str, width: int
+    guarded_page: Any, site: str, width: int
 ) -> None:
-    page = local_page
+    page = guarded_page
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{site}/leaderboards?benchmark={BENCHMARK}")
     page.select_option("select[name=metric]", "odd_score")

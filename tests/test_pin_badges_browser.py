@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
 from atlas_registry import ModelRegistration, Registry, RepositoryLocations, SchemaAdmin
+from tests import test_browser as shared
 from tests.git_repos import BASE_TIME, RepoBuilder
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
-from tests.test_browser import CHROMIUM, browser_type_launch_args  # noqa: F401 (a fixture)
 
-assert CHROMIUM is not None  # test_browser skips the module when chromium is missing
+# The page tests' fixtures (test_browser skips every page test without chromium):
+# Debian's chromium, and a page that fails on any request leaving localhost.
+browser_type_launch_args = shared.browser_type_launch_args
+guarded_page = shared.guarded_page
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 RED = "rgb(180, 35, 24)"
 GREEN = "rgb(214, 242, 223)"
@@ -56,38 +59,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         yield base, ids
 
 
-@pytest.fixture
-def local_page(page: Any) -> Iterator[Any]:
-    """A page that may reach only the local server."""
-    left: list[str] = []
-
-    def route(request_route: Any) -> None:
-        if urlparse(request_route.request.url).hostname not in {"127.0.0.1", "localhost"}:
-            left.append(request_route.request.url)
-            request_route.abort()
-        else:
-            request_route.continue_()
-
-    page.route("**/*", route)
-    yield page
-    assert left == []
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_failed_pin_is_red_and_one_click_from_its_detail(
-    local_page: Any, site: tuple[str, dict[str, str]], width: int
+    guarded_page: Any, site: tuple[str, dict[str, str]], width: int
 ) -> None:
     base, ids = site
-    local_page.set_viewport_size({"width": width, "height": 900})
-    local_page.goto(base + "/")
-    failed = local_page.locator(f'a.badge[href="/models/{ids["failed"]}#pin"]')
-    verified = local_page.locator(f'a.badge[href="/models/{ids["verified"]}#pin"]')
+    guarded_page.set_viewport_size({"width": width, "height": 900})
+    guarded_page.goto(base + "/")
+    failed = guarded_page.locator(f'a.badge[href="/models/{ids["failed"]}#pin"]')
+    verified = guarded_page.locator(f'a.badge[href="/models/{ids["verified"]}#pin"]')
     assert failed.inner_text() == "pin failed"
     assert verified.inner_text() == "pin verified"
     assert failed.evaluate("e => getComputedStyle(e).backgroundColor") == RED
     assert verified.evaluate("e => getComputedStyle(e).backgroundColor") == GREEN
     failed.click()
-    local_page.wait_for_url(f"**/models/{ids['failed']}#pin")
-    detail = local_page.locator("dt#pin + dd").inner_text()
+    guarded_page.wait_for_url(f"**/models/{ids['failed']}#pin")
+    detail = guarded_page.locator("dt#pin + dd").inner_text()
     assert "pin failed" in detail
     assert "exists only as an unreachable object" in detail
