@@ -1,13 +1,21 @@
 """One database fixture, parametrised over SQLite and PostgreSQL.
 
-PostgreSQL tests run against a throwaway database created for this test run
+PostgreSQL tests run against throwaway databases created for this test run
 (``ATLAS_TEST_POSTGRES_URL`` names the server; default: the local one). With
 ``CI=true`` an unreachable server fails the run instead of skipping it.
+
+The migrations run once per test run and per backend, into a template; a
+test that asks for a migrated database gets a copy of it (a file copy on
+SQLite; on PostgreSQL one working database cloned from the template with
+``CREATE DATABASE ... TEMPLATE``, emptied between tests, cloned again when
+a test changed its schema). Tests of the migrations themselves ask for
+``db_url`` alone and get an empty database.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +25,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from atlas_registry import Registry, SchemaAdmin, migration_runner
+from atlas_registry import Registry, SchemaAdmin
 from atlas_registry.db import Database
 
 POSTGRES_SERVER_URL = os.environ.get(
@@ -65,7 +73,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _LEFT_OUT = pytest.StashKey[str]()
 
 
-# The throwaway database of this run, once a PostgreSQL test has made it.
+# The throwaway databases of this run, once a PostgreSQL test has made them.
 _POSTGRES_USED: list[str] = []
 
 
@@ -78,36 +86,233 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         server = make_url(POSTGRES_SERVER_URL).render_as_string(hide_password=True)
         terminalreporter.write_line(
             f"PostgreSQL tests ran against {server} "
-            f"(throwaway database {_POSTGRES_USED[0]}, dropped)"
+            f"(throwaway databases {', '.join(_POSTGRES_USED)}, dropped)"
         )
 
 
+def _database_url(name: str) -> str:
+    return make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(False)
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database of its own for this test run, dropped at the end."""
+def postgres_admin() -> Iterator[psycopg.Connection[Any]]:
+    """One connection to the server's own database, for creating and dropping databases."""
+    with psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True, connect_timeout=5) as admin:
+        yield admin
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin: psycopg.Connection[Any]) -> Iterator[str]:
+    """A scratch database of this run, dropped at the end; tests reset it as they need."""
     name = f"atlas_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True, connect_timeout=5)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        _POSTGRES_USED.append(name)
-        try:
-            yield make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(False)
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres_admin.execute(f'CREATE DATABASE "{name}"')
+    _POSTGRES_USED.append(name)
+    try:
+        yield _database_url(name)
+    finally:
+        postgres_admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def reset_postgres(url: str) -> None:
+    """Empty a scratch database: its public schema dropped and made again."""
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
 
 
+# Everything a test could change in a migrated database short of its rows:
+# relations, columns and defaults, constraints, indexes, triggers, functions,
+# views, extensions, per-database settings, the migrations' own rows, and the
+# planner's statistics (a table ANALYZE or VACUUM has counted, column
+# statistics). The working database is reused only while this still reads as
+# the template's.
+_SHAPE = """
+SELECT md5(string_agg(part, E'\\n' ORDER BY part)) FROM (
+  SELECT format('rel %s.%s %s', n.nspname, c.relname, c.relkind)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+  UNION ALL
+  SELECT format('col %s.%s %s %s %s', a.attrelid::regclass, a.attname,
+                format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT format('con %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+    FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('idx %s', pg_get_indexdef(i.indexrelid))
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('trg %s %s %s', tgrelid::regclass, tgname, tgenabled)
+    FROM pg_trigger WHERE NOT tgisinternal
+  UNION ALL
+  SELECT format('fn %s %s', p.oid::regprocedure, md5(p.prosrc))
+    FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('view %s %s', c.oid::regclass, pg_get_viewdef(c.oid))
+    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('v', 'm')
+  UNION ALL
+  SELECT format('ext %s %s', extname, extversion) FROM pg_extension
+  UNION ALL
+  SELECT format('set %s', setconfig) FROM pg_db_role_setting
+    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+  UNION ALL
+  SELECT format('counted %s', oid::regclass) FROM pg_class
+    WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND reltuples >= 0
+  UNION ALL
+  SELECT DISTINCT format('statistics %s', starelid::regclass) FROM pg_statistic
+    WHERE starelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
+  UNION ALL
+  SELECT format('row %s', m) FROM schema_migrations AS m
+) AS parts(part)
+"""
+
+
+_GROWN = """
+SELECT oid::regclass FROM pg_class
+  WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i')
+  AND pg_relation_size(oid) > 10 * current_setting('block_size')::int
+"""
+
+
+class MigratedPostgres:
+    """A migrated template database and one working database cloned from it.
+
+    A clone costs about half a second and dropping it as much again (a new
+    clone per test would cost what migrating did); emptying the working
+    database (rows deleted, identities restarted) costs a few hundredths.
+    So the working database is emptied between tests while its shape still
+    matches the template's, and cloned again after a test changed its schema
+    or its statistics.
+    """
+
+    def __init__(self, admin: psycopg.Connection[Any], template: str) -> None:
+        self.admin = admin
+        self.template = template
+        self.working = f"{template}_work"
+        self.url = _database_url(self.working)
+        with psycopg.connect(_libpq(_database_url(template)), autocommit=True) as conn:
+            self.shape = self._shape(conn)
+            self.tables = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT oid::regclass FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+                    " AND relkind = 'r' AND relname <> 'schema_migrations'"
+                )
+            ]
+            self.sequences = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name)"
+                    " FROM information_schema.columns"
+                    " WHERE table_schema = 'public' AND is_identity = 'YES'"
+                )
+            ]
+        self._clone()
+        _POSTGRES_USED.append(self.working)
+        self.used = False
+
+    @staticmethod
+    def _shape(conn: psycopg.Connection[Any]) -> str | None:
+        try:
+            row = conn.execute(_SHAPE).fetchone()
+        except psycopg.Error:
+            return None  # the public schema or schema_migrations is gone
+        return None if row is None else str(row[0])
+
+    def _clone(self) -> None:
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{self.working}" WITH (FORCE)')
+        self.admin.execute(f'CREATE DATABASE "{self.working}" TEMPLATE "{self.template}"')
+
+    def fresh(self) -> str:
+        """The working database as the template left it: emptied, or cloned again."""
+        if self.used and not self._emptied():
+            self._clone()
+        self.used = True
+        return self.url
+
+    def _emptied(self) -> bool:
+        """Empty the working database in place; False when only a new clone will do."""
+        with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if self._shape(conn) != self.shape:
+                return False
+            with conn.transaction():
+                # Triggers off: the append-only guards refuse a DELETE of history.
+                conn.execute("SET LOCAL session_replication_role = replica")
+                for table in self.tables:
+                    conn.execute(f"DELETE FROM {table}")
+                for sequence in self.sequences:
+                    conn.execute("SELECT setval(%s, 1, false)", (sequence,))
+            # The planner sizes a table never analysed by its file, counting at
+            # least ten pages: a table grown past that gets new empty files.
+            grown = [str(row[0]) for row in conn.execute(_GROWN)]
+            if grown:
+                with conn.transaction():
+                    conn.execute("SET LOCAL session_replication_role = replica")
+                    conn.execute(f"TRUNCATE {', '.join(grown)} CASCADE")
+            # The activity counters start again, as in a new clone, so that
+            # autovacuum does not analyse a table in the middle of a later test.
+            conn.execute("SELECT pg_stat_reset()")
+        return True
+
+    def drop(self) -> None:
+        for name in (self.working, self.template):
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(
+    postgres_admin: psycopg.Connection[Any], postgres_url: str
+) -> Iterator[MigratedPostgres]:
+    """The migrations, run once for this test run into a template database."""
+    template = f"{make_url(postgres_url).database}_migrated"
+    postgres_admin.execute(f'CREATE DATABASE "{template}"')
+    try:
+        with SchemaAdmin.open(_database_url(template), create=True) as admin:
+            admin.migrate()
+        migrated = MigratedPostgres(postgres_admin, template)
+        try:
+            yield migrated
+        finally:
+            migrated.drop()
+    finally:
+        postgres_admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrations, run once for this test run into a SQLite file that tests copy."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    with SchemaAdmin.open(f"sqlite:///{path}", create=True) as admin:
+        admin.migrate()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed template left {leftovers} beside it"
+    return path
+
+
 def fresh_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """An empty database of the backend: a new SQLite file, or the scratch database reset."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'registry.db'}"
     url: str = request.getfixturevalue("postgres_url")
     reset_postgres(url)
     return url
+
+
+def migrated_copy(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database of the backend as the migrations leave it, copied from the template."""
+    if backend == "sqlite":
+        path = tmp_path / "registry.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        return f"sqlite:///{path}"
+    migrated: MigratedPostgres = request.getfixturevalue("migrated_postgres")
+    return migrated.fresh()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -116,8 +321,21 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def migrated_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL to a migrated database of the parametrised backend, holding no rows."""
+    return migrated_copy(backend, tmp_path, request)
+
+
+@pytest.fixture
 def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A URL to an empty database of the parametrised backend."""
+    """A URL to this test's database of the parametrised backend.
+
+    Empty, for tests of the migrations; the migrated database itself when
+    the test also asks for one (``migrated_url``, ``migrated_db``,
+    ``registry``), so a test can reach that database through the CLI too.
+    """
+    if "migrated_url" in request.fixturenames:
+        return str(request.getfixturevalue("migrated_url"))
     return fresh_url(backend, tmp_path, request)
 
 
@@ -129,24 +347,23 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def migrated_db(db: Database) -> Database:
-    migration_runner.migrate(db)
+def migrated_db(migrated_url: str, db: Database) -> Database:
+    """A Database handle on the migrated database (``db`` and ``db_url`` name the same one)."""
     return db
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+def sqlite_db(migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
     """A migrated SQLite database, for checks of SQLite's own query plans."""
-    database = Database(f"sqlite:///{tmp_path / 'plans.db'}", must_exist=False)
-    migration_runner.migrate(database)
+    path = tmp_path / "plans.db"
+    shutil.copyfile(migrated_sqlite, path)
+    database = Database(f"sqlite:///{path}")
     yield database
     database.dispose()
 
 
 @pytest.fixture
-def registry(db_url: str) -> Iterator[Registry]:
+def registry(migrated_url: str) -> Iterator[Registry]:
     """A Registry handle on a freshly migrated database of the parametrised backend."""
-    with SchemaAdmin.open(db_url, create=True) as admin:
-        admin.migrate()
-    with Registry.open(db_url) as opened:
+    with Registry.open(migrated_url) as opened:
         yield opened

@@ -24,11 +24,10 @@ READS_BY_POST = {"/api/v1/validate"}
 
 
 class Service:
-    """A migrated database, its registry, tokens of each scope and clients."""
+    """The legacy models in a migrated database, its registry, tokens of each scope, a client."""
 
     def __init__(self, url: str) -> None:
-        with SchemaAdmin.open(url, create=True) as admin:
-            admin.migrate()
+        with SchemaAdmin.open(url) as admin:
             admin.load_legacy()
         self.registry = Registry.open(url)
         scopes = {
@@ -59,8 +58,8 @@ class Service:
 
 
 @pytest.fixture
-def svc(db_url: str) -> Iterator[Service]:
-    service = Service(db_url)
+def svc(migrated_url: str) -> Iterator[Service]:
+    service = Service(migrated_url)
     yield service
     service.client.close()
     service.registry.close()

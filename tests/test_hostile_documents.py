@@ -22,7 +22,6 @@ from atlas_registry import (
     InputError,
     ModelRegistration,
     Registry,
-    SchemaAdmin,
     ValidationError,
     parse_json,
 )
@@ -87,13 +86,6 @@ def _write(tmp_path: Path, name: str, text: str) -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return str(path)
-
-
-@pytest.fixture
-def migrated_url(db_url: str) -> str:
-    with SchemaAdmin.open(db_url, create=True) as admin:
-        admin.migrate()
-    return db_url
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

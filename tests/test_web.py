@@ -22,11 +22,10 @@ VERSION_ROW = r'<tr>\s*<td><label class="tick">.*?</label><a href="/models/([^"]
 
 
 @pytest.fixture
-def site(db_url: str) -> Iterator[tuple[Registry, TestClient]]:
-    with SchemaAdmin.open(db_url, create=True) as admin:
-        admin.migrate()
+def site(migrated_url: str) -> Iterator[tuple[Registry, TestClient]]:
+    with SchemaAdmin.open(migrated_url) as admin:
         admin.load_legacy()
-    registry = Registry.open(db_url)
+    registry = Registry.open(migrated_url)
     registry.backfill()
     client = TestClient(create_app(registry), base_url="http://127.0.0.1")
     yield registry, client
