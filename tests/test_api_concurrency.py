@@ -11,10 +11,14 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from atlas_registry import Registry, SchemaAdmin
 from tests.payloads import logistic_regression
 from tests.server_helpers import call as _call
 from tests.server_helpers import served
+
+pytestmark = pytest.mark.slow  # server processes and many clients
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 CLIENTS = 16

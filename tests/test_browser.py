@@ -65,7 +65,8 @@ if CHROMIUM is None:
         raise RuntimeError("CI=true: Debian's chromium package must be installed for page tests")
     pytest.skip("chromium is not installed (./scripts/test installs it)", allow_module_level=True)
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# A browser each: the fast lane (-m "not slow") leaves them out.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,8 @@ WIDTHS = (1280, 390)
 browser_type_launch_args = shared.browser_type_launch_args
 guarded_page = shared.guarded_page
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# A browser each: the fast lane (-m "not slow") leaves them out.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ browser_type_launch_args = shared.browser_type_launch_args
 site = shared.site
 guarded_page = shared.guarded_page
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# A browser each: the fast lane (-m "not slow") leaves them out.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 # A folder to keep what the pages looked like at 1280 and 390 px wide.
 LOOKS = os.environ.get("ATLAS_REGISTRY_PAGE_LOOKS")
 

@@ -18,6 +18,8 @@ from atlas_registry.records import ModelRegistration
 from tests.catalog_helpers import register
 from tests.payloads import logistic_regression
 
+pytestmark = pytest.mark.slow  # writers racing on threads and processes
+
 WORKERS = 4
 VERSIONS_EACH = 10
 # A legacy model of the platform's fixture that adopts cleanly and was in use.

@@ -134,6 +134,7 @@ def test_hints_repeat_the_database_the_user_named(tmp_path: Path) -> None:
     assert f"atlas-registry migrate --db {url}" in err
 
 
+@pytest.mark.slow  # another process, through the wrapper script
 def test_the_wrapper_runs_the_command_with_nothing_activated(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV"}}

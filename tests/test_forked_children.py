@@ -27,7 +27,10 @@ from tests.payloads import logistic_regression
 CHILDREN = 3
 EACH = 15
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
+pytestmark = [
+    pytest.mark.slow,  # child processes
+    pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only"),
+]
 
 
 def _registers_and_lists(registry: Registry, child: int) -> bool:

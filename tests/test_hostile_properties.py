@@ -31,6 +31,8 @@ from atlas_registry import (
 from tests.conftest import reset_postgres
 from tests.payloads import logistic_regression
 
+pytestmark = pytest.mark.slow  # Hypothesis, on both backends
+
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 
 EDGE_TEXT = st.sampled_from(

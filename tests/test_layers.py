@@ -60,6 +60,7 @@ def test_shells_import_only_the_public_face(module: Path) -> None:
         assert not name.startswith(FORBIDDEN_THIRD_PARTY), f"{module.name} imports {name}"
 
 
+@pytest.mark.slow  # a new interpreter
 def test_the_command_line_loads_no_server_stack_until_serve() -> None:
     """``atlas-registry --help`` and every command but ``serve`` start without the web stack."""
     import subprocess
@@ -76,6 +77,7 @@ def test_the_command_line_loads_no_server_stack_until_serve() -> None:
     assert result.stdout.strip() == ""
 
 
+@pytest.mark.slow  # new interpreters
 def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None:
     """``list`` and ``show`` on SQLite load only what reading needs.
 

@@ -18,6 +18,8 @@ from sqlalchemy import inspect, text
 from atlas_registry import InputError, ModelRegistration, NotFoundError, Registry
 from tests.cli_helpers import invoke
 
+pytestmark = pytest.mark.slow  # MLflow itself, imported and driven
+
 mlflow = pytest.importorskip("mlflow")
 
 COMMITS = [

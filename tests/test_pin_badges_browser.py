@@ -25,7 +25,8 @@ from tests.server_helpers import served
 browser_type_launch_args = shared.browser_type_launch_args
 guarded_page = shared.guarded_page
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# A browser each: the fast lane (-m "not slow") leaves them out.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 RED = "rgb(180, 35, 24)"
 GREEN = "rgb(214, 242, 223)"
 

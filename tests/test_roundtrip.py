@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,8 @@ from atlas_registry import artifact_catalog
 from atlas_registry.db import Database
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import default_validator
+
+pytestmark = pytest.mark.slow  # Hypothesis
 
 text = st.text(min_size=1, max_size=40)
 finite = st.floats(allow_nan=False, allow_infinity=False)

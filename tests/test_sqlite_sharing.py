@@ -75,6 +75,7 @@ def test_opening_a_second_registry_keeps_the_first_ones_locks(tmp_path: Path) ->
         assert locks_of_this_process(path) == held
 
 
+@pytest.mark.slow  # another process
 def test_registries_open_in_one_process_read_what_another_process_wrote(tmp_path: Path) -> None:
     url, path = _registry_file(tmp_path)
     with Registry.open(url) as first:
