@@ -104,6 +104,7 @@ def test_the_command_exits_11_while_rows_stay_held(legacy_db: Database, db_url: 
     assert "nothing to do" in out
 
 
+@pytest.mark.slow  # racing writers
 def test_two_backfills_at_once_end_as_one(legacy_db: Database, db_url: str) -> None:
     for index in range(40):
         metadata = json.loads(FIXTURE[FIRST]["metadata"])

@@ -395,6 +395,7 @@ def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(postgres_url: str) -> 
     assert "Index Cond: ((id >= 'model-01a2'::text) AND (id <" in plan, plan
 
 
+@pytest.mark.slow  # a new database for each collation
 @pytest.mark.parametrize(
     "options",
     [
@@ -472,6 +473,7 @@ def _while_a_writer_holds(url: str, name: str, write: str, params: Any, work: An
     return result
 
 
+@pytest.mark.slow  # racing writers
 def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str) -> None:
     """Registering with ``artifact_id`` X while another writer names a line X: one is refused.
 
@@ -495,6 +497,7 @@ def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str)
         assert registry.resolve("clash") == root
 
 
+@pytest.mark.slow  # racing writers
 def test_a_backfill_naming_a_line_waits_for_a_writer_choosing_that_id(postgres_url: str) -> None:
     """The backfill names a line after a title; a registration may be choosing that id meanwhile."""
     from atlas_registry import migration_runner
