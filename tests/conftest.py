@@ -170,10 +170,13 @@ SELECT md5(string_agg(part, E'\\n' ORDER BY part)) FROM (
 """
 
 
+# Tables whose file, or an index's, grew past the ten pages the planner assumes
+# of a table never analysed.
 _GROWN = """
-SELECT oid::regclass FROM pg_class
-  WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i')
-  AND pg_relation_size(oid) > 10 * current_setting('block_size')::int
+SELECT DISTINCT COALESCE(i.indrelid, c.oid)::regclass FROM pg_class c
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
+  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')
+  AND pg_relation_size(c.oid) > 10 * current_setting('block_size')::int
 """
 
 
@@ -249,8 +252,7 @@ class MigratedPostgres:
                     conn.execute(f"DELETE FROM {table}")
                 for sequence in self.sequences:
                     conn.execute("SELECT setval(%s, 1, false)", (sequence,))
-            # The planner sizes a table never analysed by its file, counting at
-            # least ten pages: a table grown past that gets new empty files.
+            # A table grown past that gets new empty files, as in a new clone.
             grown = [str(row[0]) for row in conn.execute(_GROWN)]
             if grown:
                 with conn.transaction():
