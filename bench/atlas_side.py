@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from atlas_registry import artifact_catalog, lifecycle, migration_runner
-from atlas_registry.db import Database
+from atlas_registry import artifact_catalog, lifecycle
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRegistration
 from atlas_registry.schema_check import check_stored
 from atlas_registry.schema_upgrade import upgrade_stored
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
 from atlas_registry.validation import MetadataValidator, default_validator
 from bench.concurrency import StartSignal, count_outcomes
 from bench.synthetic import SHA, facts, metadata

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 
 from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
 from atlas_registry.records import ModelRecord, ModelRegistration
+from atlas_registry.store.db import Database
 from tests.payloads import logistic_regression
 
 

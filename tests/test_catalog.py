@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry import Registry, artifact_catalog, catalog_queries
-from atlas_registry.db import Database
 from atlas_registry.errors import (
     AlreadyExistsError,
     ConstraintViolationError,
@@ -20,6 +19,7 @@ from atlas_registry.errors import (
     ValidationError,
 )
 from atlas_registry.records import ModelRegistration
+from atlas_registry.store.db import Database
 from atlas_registry.validation import schema_version
 from tests.catalog_helpers import add_artifact, register, sqlite_plan, table_contents
 from tests.payloads import (
@@ -338,7 +338,8 @@ def test_lineage_returns_versions_ancestors_and_descendants(catalog: Database) -
 
 
 def test_catalog_refuses_an_unmigrated_database(db: Database, db_url: str) -> None:
-    from atlas_registry import Registry, migration_runner
+    from atlas_registry import Registry
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db, to=1)
     with pytest.raises(SchemaOutOfDateError) as caught:
@@ -375,7 +376,7 @@ def test_leaderboard_ranks_models_of_one_benchmark(catalog: Database) -> None:
 
 
 def test_migration_0006_fills_metrics_of_existing_models(db: Database) -> None:
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
     from tests.catalog_helpers import add_artifact
 
     migration_runner.migrate(db, to=5)

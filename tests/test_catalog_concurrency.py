@@ -13,8 +13,8 @@ from sqlalchemy import text
 from atlas_registry import artifact_catalog, lines
 from atlas_registry.backfill import runner
 from atlas_registry.backfill.legacy_fixture import read_fixture
-from atlas_registry.db import Database
 from atlas_registry.records import ModelRegistration
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
 from tests.payloads import logistic_regression
 

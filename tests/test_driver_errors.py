@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from atlas_registry.db import Database
 from atlas_registry.errors import (
     ConstraintViolationError,
     DatabaseFailureError,
     RegistryError,
     ValueRejectedError,
 )
+from atlas_registry.store.db import Database
 
 
 def test_a_failing_statement_is_a_database_failure(migrated_db: Database) -> None:

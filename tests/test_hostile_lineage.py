@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry import ValidationError, catalog_queries
-from atlas_registry.db import Database
 from atlas_registry.model_facts import closes_cycle
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import ConstraintViolationError, catalog_queries, migration_runner
+from atlas_registry import ConstraintViolationError, catalog_queries
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.db import Database
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
 from tests.payloads import GOOD_BY_FAMILY, logistic_regression
 

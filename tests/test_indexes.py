@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 from atlas_registry import Registry, RepositoryLocations, SchemaAdmin
 from atlas_registry.records import ModelRegistration
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.store.sql_session import SqlSession
 from tests.conftest import reset_postgres
 from tests.payloads import logistic_regression
 

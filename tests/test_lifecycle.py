@@ -13,7 +13,6 @@ from sqlalchemy import text
 
 from atlas_registry import lifecycle
 from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.db import Database
 from atlas_registry.errors import (
     ConfigurationError,
     ConstraintViolationError,
@@ -24,6 +23,7 @@ from atlas_registry.errors import (
 )
 from atlas_registry.promotion_policy import GatePolicy, load_policy, parse_policy
 from atlas_registry.records import ModelRecord
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register, sqlite_plan, table_contents
 from tests.payloads import biophysical_ode, logistic_regression
 

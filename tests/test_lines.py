@@ -25,9 +25,9 @@ from atlas_registry import (
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.db import Database
 from atlas_registry.lines import line_name_lock, slug_of
-from atlas_registry.listing_pages import make_page_token
+from atlas_registry.store.db import Database
+from atlas_registry.store.paging import make_page_token
 from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
 from tests.conftest import POSTGRES_SERVER_URL, _libpq, reset_postgres
@@ -143,7 +143,7 @@ def test_an_id_prefix_is_found_through_the_key(sqlite_db: Database) -> None:
     from sqlalchemy import select
 
     from atlas_registry.model_refs import _models_starting_with
-    from atlas_registry.tables import artifacts
+    from atlas_registry.store.tables import artifacts
 
     with sqlite_db.single_read() as conn:
         query = select(artifacts.c.id).where(_models_starting_with(conn, "model-01a2"))
@@ -216,7 +216,7 @@ def test_racing_registrations_into_a_new_line_number_it_gaplessly(db_url: str) -
 
 
 def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Database) -> None:
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db, to=1)
     load_legacy(db)
@@ -248,7 +248,7 @@ def test_a_legacy_line_whose_versions_have_different_titles_takes_the_first(
 ) -> None:
     """ "Foo Model" and "Foo Model v2" of one line once made two names for it: the whole
     backfill failed on the one-name-per-line constraint."""
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db)
     add_legacy(db, "foo-v1", {**logistic_regression()})
@@ -272,7 +272,7 @@ def test_a_legacy_line_whose_versions_have_different_titles_takes_the_first(
 
 def test_only_a_registered_models_line_can_be_named(db: Database, db_url: str) -> None:
     """Naming a held legacy model's line wrote the name, then failed with a traceback."""
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db)
     add_legacy(db, "legacy-held", '{"model_type": "ode"}')  # too little to backfill
@@ -379,7 +379,7 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
 def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(postgres_url: str) -> None:
     """Where the database orders text by bytes, the prefix bounds a range of the primary key."""
     from atlas_registry.model_refs import _models_starting_with
-    from atlas_registry.tables import artifacts
+    from atlas_registry.store.tables import artifacts
 
     database = Database(postgres_url)
     try:
@@ -497,7 +497,7 @@ def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str)
 
 def test_a_backfill_naming_a_line_waits_for_a_writer_choosing_that_id(postgres_url: str) -> None:
     """The backfill names a line after a title; a registration may be choosing that id meanwhile."""
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     reset_postgres(postgres_url)
     db = Database(postgres_url)

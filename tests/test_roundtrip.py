@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
 from atlas_registry.records import ModelRegistration
+from atlas_registry.store.db import Database
 from atlas_registry.validation import default_validator
 
 text = st.text(min_size=1, max_size=40)

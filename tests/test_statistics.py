@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
 from atlas_registry.records import ModelRegistration
+from atlas_registry.store.db import Database
 from tests.payloads import logistic_regression
 
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from atlas_registry.catalog_boards import LeaderboardEntry
 from atlas_registry.catalog_queries import MAX_PAGE, Page
-from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
 from atlas_registry.errors import (
     AlreadyExistsError,
@@ -48,7 +47,6 @@ from atlas_registry.lines import (
 )
 from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
 from atlas_registry.metric_directions import MetricDirections, asking_how
-from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
 from atlas_registry.pins.checks import PinCheck
@@ -67,10 +65,12 @@ from atlas_registry.records import (
 from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.shown_text import visible_text
+from atlas_registry.store.db import DEFAULT_URL, ENV_VAR, resolve_url
+from atlas_registry.store.migration_runner import Migration, MigrationState
+from atlas_registry.store.whole_files import target_file
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
 from atlas_registry.validation import validate_metadata
-from atlas_registry.whole_files import target_file
 
 if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult

@@ -27,7 +27,6 @@ from atlas_registry.catalog_queries import (
     list_models,
     record_from_rows,
 )
-from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import (
     AlreadyExistsError,
     AmbiguousReferenceError,
@@ -48,8 +47,9 @@ from atlas_registry.model_facts import write_model_facts
 from atlas_registry.model_refs import resolve_model_ref
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, dump_json, prepare
-from atlas_registry.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
-from atlas_registry.tables import artifacts, model_metrics, model_versions
+from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
+from atlas_registry.store.tables import artifacts, model_metrics, model_versions
 from atlas_registry.validation import MetadataValidator, default_validator
 
 

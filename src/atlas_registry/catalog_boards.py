@@ -23,12 +23,12 @@ from atlas_registry.catalog_queries import (
     _record,
     inline_count,
 )
-from atlas_registry.db import Database
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.metric_directions import VOCABULARY_ONLY, Direction, MetricDirections
 from atlas_registry.records import ModelRecord
-from atlas_registry.tables import artifacts, model_metrics
+from atlas_registry.store.db import Database
+from atlas_registry.store.tables import artifacts, model_metrics
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
-from atlas_registry.db import Database
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
-from atlas_registry.listing_pages import make_page_token, read_page_token
 from atlas_registry.records import (
     MAX_LINEAGE_DEPTH,
     Lineage,
@@ -45,8 +43,10 @@ from atlas_registry.records import (
     ModelRecord,
     decode_json,
 )
-from atlas_registry.sql_session import SqlSession, chunked
-from atlas_registry.tables import artifacts, model_lines, model_versions
+from atlas_registry.store.db import Database
+from atlas_registry.store.paging import make_page_token, read_page_token
+from atlas_registry.store.sql_session import SqlSession, chunked
+from atlas_registry.store.tables import artifacts, model_lines, model_versions
 
 ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
 

@@ -19,7 +19,6 @@ from sqlalchemy import bindparam, literal_column, select
 
 from atlas_registry.artifact_catalog import fetch_model
 from atlas_registry.catalog_queries import ROOT, inline_count
-from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import (
     ConstraintViolationError,
@@ -33,8 +32,9 @@ from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.recorded_text import optional_notes, required_text
 from atlas_registry.records import ModelRecord
-from atlas_registry.sql_session import Pending, SqlSession, marks
-from atlas_registry.tables import artifacts, promotion_events
+from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.sql_session import Pending, SqlSession, marks
+from atlas_registry.store.tables import artifacts, promotion_events
 
 # A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
 CatalogChange = tuple[str | None, str]

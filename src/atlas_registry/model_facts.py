@@ -17,8 +17,8 @@ from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import MAX_LINEAGE_DEPTH
 from atlas_registry.registration_checks import TEXT_LIMITS, PreparedModel, code_pin_problems
-from atlas_registry.sql_session import SqlSession, marks
-from atlas_registry.tables import model_metrics, model_versions
+from atlas_registry.store.sql_session import SqlSession, marks
+from atlas_registry.store.tables import model_metrics, model_versions
 
 # The tables a model's facts live in; a test holds every write path to this set.
 FACT_TABLES = (model_versions.name, model_metrics.name)

@@ -33,8 +33,8 @@ from atlas_registry.catalog_queries import ROOT
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
 from atlas_registry.records import SHORT_ID_LENGTH, short_id_of
-from atlas_registry.sql_session import SqlSession
-from atlas_registry.tables import artifacts, model_lines, model_versions
+from atlas_registry.store.sql_session import SqlSession
+from atlas_registry.store.tables import artifacts, model_lines, model_versions
 
 MIN_PREFIX = SHORT_ID_LENGTH
 SHOWN_MATCHES = 10

@@ -23,19 +23,15 @@ from atlas_registry import (
     catalog_queries,
     lifecycle,
     lines,
-    migration_runner,
     schema_check,
     tokens,
 )
 from atlas_registry.catalog_boards import LeaderboardEntry
 from atlas_registry.catalog_queries import Page
-from atlas_registry.db import Database, resolve_url
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.lines import LineOverview, LinePage, LineSummary, VersionName
-from atlas_registry.listing_pages import ListingPage
-from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
 from atlas_registry.pins.checks import (
     CheckPage,
@@ -49,6 +45,10 @@ from atlas_registry.pins.status import PinStatus, pin_statuses
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import check_registration
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database, resolve_url
+from atlas_registry.store.migration_runner import Migration, MigrationState
+from atlas_registry.store.paging import ListingPage
 from atlas_registry.validation import (
     MetadataValidator,
     default_validator,
@@ -700,7 +700,7 @@ class SchemaAdmin(_Handle):
 
     def baseline(self, *, add_columns: bool = False) -> Migration:
         """Adopt the platform's existing ``artifacts`` table as migration 0001."""
-        from atlas_registry.catalog_baseline import baseline
+        from atlas_registry.store.baseline import baseline
 
         return baseline(self.database, add_columns=add_columns)
 

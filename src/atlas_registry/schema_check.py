@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry.db import Database
 from atlas_registry.errors import InputError, Violation
 from atlas_registry.records import decode_json
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.store.db import Database
+from atlas_registry.store.sql_session import SqlSession
 from atlas_registry.validation import MetadataValidator
 
 PAGE = 1000

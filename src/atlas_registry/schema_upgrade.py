@@ -18,11 +18,11 @@ from typing import Any
 from atlas_registry.backfill.mapping import Held
 from atlas_registry.backfill.review import get_review, queue_in, reopen
 from atlas_registry.catalog_adoption import ADOPTION_LOCK
-from atlas_registry.db import Database
 from atlas_registry.errors import NotFoundError, Violation
 from atlas_registry.records import decode_json
 from atlas_registry.schema_check import MAX_SHOWN, ModelBreak, page_sql
-from atlas_registry.sql_session import SqlSession, marks
+from atlas_registry.store.db import Database
+from atlas_registry.store.sql_session import SqlSession, marks
 from atlas_registry.validation import MetadataValidator, version_key
 
 PAGE = 1000

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from atlas_registry.backfill.rules import Held
-from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
-from atlas_registry.listing_pages import ListingPage, keyset_page
 from atlas_registry.registration_checks import dump_json
-from atlas_registry.sql_session import chunked
-from atlas_registry.tables import artifacts, legacy_metadata, review_queue
+from atlas_registry.store.db import Database, decoded, legacy_text, utc_timestamp
+from atlas_registry.store.paging import ListingPage, keyset_page
+from atlas_registry.store.sql_session import chunked
+from atlas_registry.store.tables import artifacts, legacy_metadata, review_queue
 
 # A legacy artifact's own catalog row: its id, title and version links. Other
 # platform code refers to them, so they are corrected at the source, then the

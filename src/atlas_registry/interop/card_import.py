@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError
 from atlas_registry.interop.card_in import (
     CardReading,
@@ -25,6 +24,7 @@ from atlas_registry.interop.card_in import (
     read_card_text,
 )
 from atlas_registry.records import ModelRecord
+from atlas_registry.store.db import Database
 from atlas_registry.validation import MetadataValidator
 
 

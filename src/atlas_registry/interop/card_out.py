@@ -23,7 +23,7 @@ from atlas_registry.errors import InputError
 from atlas_registry.lifecycle import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord
 from atlas_registry.shown_text import BIDI_CONTROLS, visible_text
-from atlas_registry.whole_files import target_file, written_whole
+from atlas_registry.store.whole_files import target_file, written_whole
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.

@@ -23,7 +23,6 @@ from atlas_registry import artifact_catalog, lifecycle
 from atlas_registry.backfill.review import json_or_text, parse_assignments, queue_in
 from atlas_registry.backfill.rules import Held
 from atlas_registry.catalog_adoption import ADOPTION_LOCK
-from atlas_registry.db import Database
 from atlas_registry.errors import (
     IllegalTransitionError,
     NotFoundError,
@@ -42,6 +41,7 @@ from atlas_registry.interop.mlflow_source import MlflowModel, read_models, sourc
 from atlas_registry.lines import ROOT_ID_OF_N
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRecord
+from atlas_registry.store.db import Database
 from atlas_registry.validation import MetadataValidator
 
 PROMOTING_ALIASES = ("champion", "production")

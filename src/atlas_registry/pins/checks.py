@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry.db import Database
-from atlas_registry.listing_pages import ListingPage, every_page, keyset_page
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.store.db import Database
+from atlas_registry.store.paging import ListingPage, every_page, keyset_page
+from atlas_registry.store.sql_session import SqlSession
 
 # Outcomes that mean the pin is not proven; `pins verify` exits non-zero on them.
 FAILING = frozenset({"failed", "missing", "unreachable"})

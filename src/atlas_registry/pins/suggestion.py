@@ -20,7 +20,6 @@ from atlas_registry.backfill.review import ReviewItem, get_review, queue_in, reo
 from atlas_registry.backfill.rules import Held
 from atlas_registry.catalog_adoption import ADOPTION_LOCK
 from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.db import Database
 from atlas_registry.errors import (
     ConfigurationError,
     IllegalTransitionError,
@@ -35,7 +34,8 @@ from atlas_registry.pins.status import PinStatus, pin_status
 from atlas_registry.pins.verification import RepositoryCache
 from atlas_registry.records import ModelRecord
 from atlas_registry.registration_checks import code_pin_problems
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.store.db import Database
+from atlas_registry.store.sql_session import SqlSession
 
 DEFAULT_CANDIDATES = 10
 MAX_CANDIDATES = 100

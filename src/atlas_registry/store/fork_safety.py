@@ -13,7 +13,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from atlas_registry.db import Database
+    from atlas_registry.store.db import Database
 
 _OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
 

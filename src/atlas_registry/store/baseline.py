@@ -22,9 +22,10 @@ from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import Integer, String
 
-from atlas_registry.db import Database, driver_message
 from atlas_registry.errors import MigrationError, ValidationError, Violation
-from atlas_registry.migration_runner import (
+from atlas_registry.registration_checks import TEXT_LIMITS
+from atlas_registry.store.db import Database, driver_message
+from atlas_registry.store.migration_runner import (
     CREATE_BOOKKEEPING,
     LOCK_KEY,
     Migration,
@@ -34,8 +35,7 @@ from atlas_registry.migration_runner import (
     split_statements,
     verify_checksums,
 )
-from atlas_registry.registration_checks import TEXT_LIMITS
-from atlas_registry.tables import artifacts
+from atlas_registry.store.tables import artifacts
 
 CATALOG_MIGRATION = 1
 # The longest text the registry writes to each bounded column; a VARCHAR(n) with

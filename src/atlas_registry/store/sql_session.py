@@ -9,7 +9,7 @@ sqlite3 caches the prepared statement per text, and psycopg prepares a text on
 the server after a few runs. SQLAlchemy Core stays for everything else.
 
 Driver errors are raised as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError`
-subclasses, so :class:`~atlas_registry.db.Database` turns them into registry
+subclasses, so :class:`~atlas_registry.store.db.Database` turns them into registry
 errors exactly as it does for Core statements.
 """
 

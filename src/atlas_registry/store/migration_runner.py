@@ -20,8 +20,8 @@ from importlib import resources
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from atlas_registry.db import Database, utc_timestamp
 from atlas_registry.errors import MigrationError, SchemaOutOfDateError
+from atlas_registry.store.db import Database, utc_timestamp
 
 BOOKKEEPING_TABLE = "schema_migrations"
 LOCK_KEY = "atlas_registry:migrations"

@@ -31,7 +31,6 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
 
-from atlas_registry import fork_safety
 from atlas_registry.errors import (
     ConfigurationError,
     ConstraintViolationError,
@@ -42,8 +41,9 @@ from atlas_registry.errors import (
     ValueRejectedError,
     capped,
 )
-from atlas_registry.sql_session import SqlSession, wrapped
-from atlas_registry.sqlite_file import prepare_sqlite_file
+from atlas_registry.store import fork_safety
+from atlas_registry.store.sql_session import SqlSession, wrapped
+from atlas_registry.store.sqlite_file import prepare_sqlite_file
 
 ENV_VAR = "ATLAS_REGISTRY_DB"
 DEFAULT_URL = "sqlite:///atlas_registry.db"
@@ -435,11 +435,11 @@ class Database:
     def session(
         self, *, write: bool = False, commit: bool = True, bulk: bool = False
     ) -> Iterator[SqlSession]:
-        """:meth:`transaction` for the write path's plain SQL (:mod:`atlas_registry.sql_session`).
+        """:meth:`transaction` for the write path's plain SQL (:mod:`.sql_session`).
 
         The same pool, BEGIN mode, commit-or-rollback and error translation as
         :meth:`transaction`, without SQLAlchemy's per-statement work. On
-        PostgreSQL the whole unit is one pipeline (see :mod:`atlas_registry.sql_session`),
+        PostgreSQL the whole unit is one pipeline (see :mod:`atlas_registry.store.sql_session`),
         unless it is ``bulk``: large inserts then go through COPY, which a
         pipeline cannot carry.
         """
