@@ -8,11 +8,11 @@ from typing import Any
 from atlas_registry import artifact_catalog, lifecycle
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRegistration
+from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.schema_check import check_stored
 from atlas_registry.schema_upgrade import upgrade_stored
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
-from atlas_registry.validation import MetadataValidator, default_validator
 from bench.concurrency import StartSignal, count_outcomes
 from bench.synthetic import SHA, facts, metadata
 from bench.timing import summary, timed

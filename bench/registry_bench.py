@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import atlas_registry
 from atlas_registry.backfill.runner import backfill
+from atlas_registry.schema.validation import default_validator
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database, insert_many
 from atlas_registry.store.tables import artifacts
-from atlas_registry.validation import default_validator
 from bench import atlas_side, markdown, synthetic, write_path
 from bench.concurrency import run_concurrent
 

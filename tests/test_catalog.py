@@ -19,8 +19,8 @@ from atlas_registry.errors import (
     ValidationError,
 )
 from atlas_registry.records import ModelRegistration
+from atlas_registry.schema.validation import schema_version
 from atlas_registry.store.db import Database
-from atlas_registry.validation import schema_version
 from tests.catalog_helpers import add_artifact, register, sqlite_plan, table_contents
 from tests.payloads import (
     BAD_PAYLOADS,

@@ -33,8 +33,8 @@ from atlas_registry.metric_directions import (
     parse_vocabulary,
     vocabulary,
 )
-from atlas_registry.patterns import METRIC_NAME
 from atlas_registry.promotion_policy import POLICY_ENV_VAR, load_policy, parse_policy
+from atlas_registry.schema.patterns import METRIC_NAME
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 

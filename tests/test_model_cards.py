@@ -19,7 +19,7 @@ from atlas_registry import (
     ValidationError,
 )
 from atlas_registry.api import create_app
-from atlas_registry.validation import load_schema
+from atlas_registry.schema.validation import load_schema
 from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.payloads import GOOD_BY_FAMILY, logistic_regression

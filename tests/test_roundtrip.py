@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from atlas_registry import artifact_catalog
 from atlas_registry.records import ModelRegistration
+from atlas_registry.schema.validation import default_validator
 from atlas_registry.store.db import Database
-from atlas_registry.validation import default_validator
 
 text = st.text(min_size=1, max_size=40)
 finite = st.floats(allow_nan=False, allow_infinity=False)

@@ -47,10 +47,10 @@ from atlas_registry.model_facts import write_model_facts
 from atlas_registry.model_refs import resolve_model_ref
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import PreparedModel, dump_json, prepare
+from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
 from atlas_registry.store.tables import artifacts, model_metrics, model_versions
-from atlas_registry.validation import MetadataValidator, default_validator
 
 
 def register_model(

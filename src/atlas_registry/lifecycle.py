@@ -30,8 +30,8 @@ from atlas_registry.errors import (
 from atlas_registry.lines import VersionName, line_names, lock_lines, version_label
 from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
-from atlas_registry.recorded_text import optional_notes, required_text
 from atlas_registry.records import ModelRecord
+from atlas_registry.schema.recorded_text import optional_notes, required_text
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import Pending, SqlSession, marks
 from atlas_registry.store.tables import artifacts, promotion_events

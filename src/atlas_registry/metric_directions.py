@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any, Literal, cast
 
 from atlas_registry.errors import ConfigurationError, RegistryError, ValidationError, Violation
-from atlas_registry.patterns import METRIC_NAME
+from atlas_registry.schema.patterns import METRIC_NAME
 
 Direction = Literal["higher", "lower"]
 DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")

@@ -23,9 +23,9 @@ import orjson
 
 from atlas_registry.documents import is_storable_text, value_problems
 from atlas_registry.errors import ValidationError, Violation, under
-from atlas_registry.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
 from atlas_registry.records import ModelRegistration
-from atlas_registry.validation import MetadataValidator, default_validator, format_path
+from atlas_registry.schema.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
+from atlas_registry.schema.validation import MetadataValidator, default_validator, format_path
 
 MAX_IDENTIFIER_TEXT = 2048
 REGISTRATION_TEXT_FIELDS = tuple(

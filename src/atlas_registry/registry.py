@@ -45,16 +45,16 @@ from atlas_registry.pins.status import PinStatus, pin_statuses
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registration_checks import check_registration
-from atlas_registry.store import migration_runner
-from atlas_registry.store.db import Database, resolve_url
-from atlas_registry.store.migration_runner import Migration, MigrationState
-from atlas_registry.store.paging import ListingPage
-from atlas_registry.validation import (
+from atlas_registry.schema.validation import (
     MetadataValidator,
     default_validator,
     load_schema,
     released_versions,
 )
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database, resolve_url
+from atlas_registry.store.migration_runner import Migration, MigrationState
+from atlas_registry.store.paging import ListingPage
 
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
     from atlas_registry.backfill import review

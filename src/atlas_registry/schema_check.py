@@ -14,9 +14,9 @@ from typing import Any
 
 from atlas_registry.errors import InputError, Violation
 from atlas_registry.records import decode_json
+from atlas_registry.schema.validation import MetadataValidator
 from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession
-from atlas_registry.validation import MetadataValidator
 
 PAGE = 1000
 MAX_SHOWN = 1000

@@ -20,10 +20,10 @@ from atlas_registry.backfill.review import get_review, queue_in, reopen
 from atlas_registry.catalog_adoption import ADOPTION_LOCK
 from atlas_registry.errors import NotFoundError, Violation
 from atlas_registry.records import decode_json
+from atlas_registry.schema.validation import MetadataValidator, version_key
 from atlas_registry.schema_check import MAX_SHOWN, ModelBreak, page_sql
 from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession, marks
-from atlas_registry.validation import MetadataValidator, version_key
 
 PAGE = 1000
 

@@ -10,7 +10,7 @@ from atlas_registry.catalog_adoption import LegacyAdoption
 from atlas_registry.errors import Violation
 from atlas_registry.records import ModelRegistration
 from atlas_registry.registration_checks import prepare
-from atlas_registry.validation import MetadataValidator, default_validator
+from atlas_registry.schema.validation import MetadataValidator, default_validator
 
 # The version's own facts a legacy artifact may carry beside its metadata.
 PIN_FIELDS = ("code_repo_url", "code_commit_sha", "code_entrypoint")

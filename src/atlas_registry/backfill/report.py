@@ -20,6 +20,7 @@ from atlas_registry.backfill.rules import RULES, read_once_more
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import RegistryError
+from atlas_registry.schema.validation import schema_version
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database, decoded, legacy_text
 from atlas_registry.store.tables import (
@@ -30,7 +31,6 @@ from atlas_registry.store.tables import (
     review_queue,
 )
 from atlas_registry.store.whole_files import written_whole
-from atlas_registry.validation import schema_version
 
 PAGE = 500
 

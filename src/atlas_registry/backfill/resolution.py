@@ -31,12 +31,12 @@ from atlas_registry.errors import IllegalTransitionError, ValidationError, Viola
 from atlas_registry.lines import lock_lines, name_adopted_lines
 from atlas_registry.pins.changes import NewPin, change_code_pin_in
 from atlas_registry.promotion_policy import GatePolicy, load_policy
-from atlas_registry.recorded_text import optional_notes, required_text
 from atlas_registry.records import ModelRecord
+from atlas_registry.schema.recorded_text import optional_notes, required_text
+from atlas_registry.schema.validation import MetadataValidator, load_schema
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession
 from atlas_registry.store.tables import artifacts
-from atlas_registry.validation import MetadataValidator, load_schema
 
 METADATA_FIELDS = frozenset(load_schema()["properties"])
 

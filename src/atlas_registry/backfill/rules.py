@@ -42,7 +42,7 @@ from atlas_registry.backfill.rules_provenance import (
 from atlas_registry.backfill.rules_training_run import rule_training_run
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, ValidationError
-from atlas_registry.validation import MetadataValidator, default_validator
+from atlas_registry.schema.validation import MetadataValidator, default_validator
 
 
 @dataclass(frozen=True)

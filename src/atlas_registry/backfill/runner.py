@@ -29,10 +29,10 @@ from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.lines import lock_lines, name_adopted_lines
 from atlas_registry.promotion_policy import GatePolicy, load_policy
+from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession, chunked
 from atlas_registry.store.tables import artifacts, model_versions
-from atlas_registry.validation import MetadataValidator, default_validator
 
 ACTOR = "atlas-registry-backfill"
 SETTLED_NOTES = "registered by a later backfill run with nothing held: the reasons went away"

@@ -24,8 +24,8 @@ from atlas_registry.interop.card_in import (
     read_card_text,
 )
 from atlas_registry.records import ModelRecord
+from atlas_registry.schema.validation import MetadataValidator
 from atlas_registry.store.db import Database
-from atlas_registry.validation import MetadataValidator
 
 
 def card_model_id(content: str, revision: str, source_url: str, result: int | None) -> str:

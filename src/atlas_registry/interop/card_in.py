@@ -29,9 +29,9 @@ from atlas_registry.interop.card_results import (
     hub_url,
     refuse_malformed_index,
 )
-from atlas_registry.patterns import SOURCE_VERSION, matches
 from atlas_registry.records import ModelRegistration
-from atlas_registry.validation import MetadataValidator
+from atlas_registry.schema.patterns import SOURCE_VERSION, matches
+from atlas_registry.schema.validation import MetadataValidator
 
 # The Hub's library names and the registry's framework names, where they differ.
 FRAMEWORK_OF = {hub: ours for ours, hub in HUB_LIBRARY.items()} | {"sklearn": "scikit-learn"}

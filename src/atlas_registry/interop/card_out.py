@@ -6,7 +6,7 @@ and the benchmark), so the Hub's parser reads back what was written. Facts the
 card format has no field for (family, parameter count, the registry id) go
 under one ``atlas_registry`` key, which `import card` reads back. Every text a
 user registered is escaped for Markdown and HTML in the body, its
-bidirectional overrides written as escapes (:mod:`atlas_registry.shown_text`).
+bidirectional overrides written as escapes (:mod:`atlas_registry.schema.shown_text`).
 Written to a folder, a card replaces a README.md only when it is a card of the
 same line. A rejected or superseded version's card says so under its title.
 """
@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from atlas_registry.errors import InputError
 from atlas_registry.lifecycle import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord
-from atlas_registry.shown_text import BIDI_CONTROLS, visible_text
+from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
 from atlas_registry.store.whole_files import target_file, written_whole
 
 HUB_HOST = "huggingface.co"

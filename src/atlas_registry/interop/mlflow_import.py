@@ -41,8 +41,8 @@ from atlas_registry.interop.mlflow_source import MlflowModel, read_models, sourc
 from atlas_registry.lines import ROOT_ID_OF_N
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRecord
+from atlas_registry.schema.validation import MetadataValidator
 from atlas_registry.store.db import Database
-from atlas_registry.validation import MetadataValidator
 
 PROMOTING_ALIASES = ("champion", "production")
 

@@ -34,7 +34,7 @@ from atlas_registry.interop.mlflow_values import evaluation_metrics, fitted_text
 from atlas_registry.lines import slug_of
 from atlas_registry.records import ModelRegistration
 from atlas_registry.registration_checks import prepare
-from atlas_registry.validation import MetadataValidator
+from atlas_registry.schema.validation import MetadataValidator
 
 TAG_PREFIX = "atlas."
 IMPORT_ACTOR = "mlflow-import"

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.errors import ConfigurationError, NotFoundError
-from atlas_registry.patterns import COMMIT_SHA, matches
 from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.fetching import fetch_into_cache
 from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
 from atlas_registry.pins.locations import RepositoryLocations, url_key
-from atlas_registry.recorded_text import required_text
+from atlas_registry.schema.patterns import COMMIT_SHA, matches
+from atlas_registry.schema.recorded_text import required_text
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from atlas_registry.validation import load_schema
+from atlas_registry.schema.validation import load_schema
 
 
 def _from_schema(pointer: str) -> re.Pattern[str]:
