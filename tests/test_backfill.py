@@ -14,10 +14,10 @@ from atlas_registry import artifact_catalog, lifecycle
 from atlas_registry.backfill import runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
 from atlas_registry.backfill.report import write_report
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.errors import ValidationError
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
 from tests.catalog_helpers import add_artifact

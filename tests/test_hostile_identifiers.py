@@ -9,9 +9,9 @@ import pytest
 
 from atlas_registry import ModelRegistration, Registry, ValidationError
 from atlas_registry.backfill.legacy_fixture import load_legacy
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
 from atlas_registry.store.db import Database
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression

@@ -103,7 +103,7 @@ def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None
         "pygit2",
         "huggingface_hub",
         "mlflow",
-        "atlas_registry.backfill.review",
+        "atlas_registry.review.queue",
     )
     for command in (["list"], ["show", "model-none"]):
         probe = (

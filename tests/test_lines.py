@@ -23,9 +23,9 @@ from atlas_registry import (
     ValidationError,
 )
 from atlas_registry.backfill.legacy_fixture import load_legacy
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.lines import line_name_lock, slug_of
+from atlas_registry.review.queue import list_reviews
 from atlas_registry.store.db import Database
 from atlas_registry.store.paging import make_page_token
 from tests.catalog_helpers import sqlite_plan

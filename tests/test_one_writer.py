@@ -18,10 +18,10 @@ from sqlalchemy import event, text
 
 from atlas_registry import artifact_catalog
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.model_facts import FACT_TABLES
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession

@@ -550,7 +550,7 @@ def test_the_model_page_shows_the_newest_check_escaped(registry: Registry, lab: 
 def test_every_recorded_action_refuses_a_blank_actor(registry: Registry) -> None:
     """Pin checks and review resolutions once stored an empty actor; transitions refused it."""
     from atlas_registry import ValidationError
-    from atlas_registry.backfill import resolution
+    from atlas_registry.review import resolution
 
     with pytest.raises(ValidationError, match="actor is required"):
         registry.verify_pins(promoted_only=True, actor=" ")

@@ -12,12 +12,7 @@ import re
 
 import pytest
 
-from atlas_registry import (
-    IllegalTransitionError,
-    ModelRegistration,
-    PromotionGateError,
-    Registry,
-)
+from atlas_registry import IllegalTransitionError, ModelRegistration, PromotionGateError, Registry
 from atlas_registry.web.problem_types import (
     HTTP_PROBLEMS,
     REGISTRY_PROBLEMS,

@@ -74,7 +74,6 @@ from atlas_registry.tokens import ApiToken, NewToken
 
 if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult
-    from atlas_registry.backfill.review import Provenance, ReviewItem
     from atlas_registry.backfill.runner import BackfillResult, Outcome
     from atlas_registry.interop.card_import import CardImport
     from atlas_registry.interop.card_out import CardExport
@@ -82,13 +81,14 @@ if TYPE_CHECKING:
     from atlas_registry.pins.changes import PinChange
     from atlas_registry.pins.git_history import CommitSummary
     from atlas_registry.pins.suggestion import PinSuggestion
+    from atlas_registry.review.queue import Provenance, ReviewItem
 
 # The backfill's records are imported on first use: a CLI `list` or `show` does
 # not load the backfill's rules (start-up time is part of every command).
 _LAZY = {
     "LoadResult": "atlas_registry.backfill.legacy_fixture",
-    "Provenance": "atlas_registry.backfill.review",
-    "ReviewItem": "atlas_registry.backfill.review",
+    "Provenance": "atlas_registry.review.queue",
+    "ReviewItem": "atlas_registry.review.queue",
     "BackfillResult": "atlas_registry.backfill.runner",
     "Outcome": "atlas_registry.backfill.runner",
     "CommitSummary": "atlas_registry.pins.git_history",

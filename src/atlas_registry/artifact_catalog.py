@@ -27,6 +27,7 @@ from atlas_registry.catalog_queries import (
     list_models,
     record_from_rows,
 )
+from atlas_registry.documents import dump_json
 from atlas_registry.errors import (
     AlreadyExistsError,
     AmbiguousReferenceError,
@@ -46,7 +47,7 @@ from atlas_registry.lines import (
 from atlas_registry.model_facts import write_model_facts
 from atlas_registry.model_refs import resolve_model_ref
 from atlas_registry.records import ModelRecord, ModelRegistration
-from atlas_registry.registration_checks import PreparedModel, dump_json, prepare
+from atlas_registry.registration_checks import PreparedModel, prepare
 from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks

@@ -18,16 +18,13 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from atlas_registry.artifact_catalog import known_artifacts, reference_problems
 from atlas_registry.catalog_queries import ids_in
+from atlas_registry.documents import dump_json
 from atlas_registry.errors import Violation
 from atlas_registry.model_facts import closes_cycle, write_model_facts
-from atlas_registry.registration_checks import PreparedModel, dump_json
+from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.store.db import insert_many, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession, chunked
 from atlas_registry.store.tables import artifacts, legacy_metadata, model_versions
-
-# Every writer of adoptions (a backfill chunk, a review resolution) holds this lock
-# for its transaction, so two of them never adopt the same artifact at once.
-ADOPTION_LOCK = "atlas_registry:adoption"
 
 
 @dataclass(frozen=True)

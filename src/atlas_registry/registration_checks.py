@@ -9,7 +9,6 @@ Rules that need the database (do referenced artifacts exist?) live in
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import time
@@ -21,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from atlas_registry.documents import is_storable_text, value_problems
+from atlas_registry.documents import dump_json, is_storable_text, value_problems
 from atlas_registry.errors import ValidationError, Violation, under
 from atlas_registry.records import ModelRegistration
 from atlas_registry.schema.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
@@ -69,11 +68,6 @@ def time_ordered_uuid() -> uuid.UUID:
     value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
     return uuid.UUID(int=value)
-
-
-def dump_json(value: Any) -> str:
-    """JSON as stored: compact, key order kept, NaN refused (ValueError)."""
-    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
 def dump_validated_json(value: Any) -> str:

@@ -57,7 +57,6 @@ from atlas_registry.store.migration_runner import Migration, MigrationState
 from atlas_registry.store.paging import ListingPage
 
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
-    from atlas_registry.backfill import review
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.runner import BackfillResult
     from atlas_registry.interop.card_import import CardImport
@@ -65,6 +64,7 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.interop.mlflow_import import MlflowImport
     from atlas_registry.pins.changes import PinChange
     from atlas_registry.pins.suggestion import PinSuggestion
+    from atlas_registry.review import queue
     from atlas_registry.schema_upgrade import SchemaUpgrade
 
 T = TypeVar("T")
@@ -405,36 +405,36 @@ class Registry(_Handle):
 
     def list_reviews(
         self, status: str | None = "open", *, artifact_ids: Sequence[str] | None = None
-    ) -> list[review.ReviewItem]:
+    ) -> list[queue.ReviewItem]:
         """Review items of one status (None: any), of the artifacts ``artifact_ids`` if given."""
-        from atlas_registry.backfill import review
+        from atlas_registry.review import queue
 
-        return review.list_reviews(self.database, status, artifact_ids)
+        return queue.list_reviews(self.database, status, artifact_ids)
 
     def review_page(
         self, status: str | None = "open", *, page_size: int = 1000, page_token: str | None = None
-    ) -> ListingPage[review.ReviewItem]:
+    ) -> ListingPage[queue.ReviewItem]:
         """One page of review items by artifact id, and the token of the next page."""
-        from atlas_registry.backfill import review
+        from atlas_registry.review import queue
 
-        return review.review_page(self.database, status, page_size=page_size, page_token=page_token)
+        return queue.review_page(self.database, status, page_size=page_size, page_token=page_token)
 
-    def provenance(self, artifact_ref: str) -> review.Provenance | None:
+    def provenance(self, artifact_ref: str) -> queue.Provenance | None:
         """A backfilled model's legacy origin (hash, rules applied, excerpt), else None."""
-        from atlas_registry.backfill import review
+        from atlas_registry.review import queue
 
-        return review.provenance(self.database, self.resolve(artifact_ref))
+        return queue.provenance(self.database, self.resolve(artifact_ref))
 
-    def get_review(self, artifact_ref: str) -> review.ReviewItem:
+    def get_review(self, artifact_ref: str) -> queue.ReviewItem:
         with self.database.single_read() as conn:
-            from atlas_registry.backfill import review
+            from atlas_registry.review import queue
 
-            return review.get_review(conn, resolve_model_ref(conn, artifact_ref))
+            return queue.get_review(conn, resolve_model_ref(conn, artifact_ref))
 
     def resolve_review(
         self, artifact_id: str, assignments: list[str], *, actor: str, notes: str | None = None
-    ) -> review.ReviewItem:
-        from atlas_registry.backfill import resolution
+    ) -> queue.ReviewItem:
+        from atlas_registry.review import resolution
 
         return resolution.resolve(
             self.database,

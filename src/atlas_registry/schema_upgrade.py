@@ -15,11 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry.backfill.mapping import Held
-from atlas_registry.backfill.review import get_review, queue_in, reopen
-from atlas_registry.catalog_adoption import ADOPTION_LOCK
 from atlas_registry.errors import NotFoundError, Violation
 from atlas_registry.records import decode_json
+from atlas_registry.review.queue import REVIEW_LOCK, Held, get_review, queue_in, reopen
 from atlas_registry.schema.validation import MetadataValidator, version_key
 from atlas_registry.schema_check import MAX_SHOWN, ModelBreak, page_sql
 from atlas_registry.store.db import Database
@@ -78,7 +76,7 @@ def upgrade_stored(
     after = ""
     while True:
         with db.transaction(write=True) as conn:
-            db.lock(conn, ADOPTION_LOCK)  # the review queue's writers take this lock
+            db.lock(conn, REVIEW_LOCK)  # the review queue's writers take this lock
             session = SqlSession.of(conn)
             rows = session.rows(page_sql(PAGE), (after,))
             if not rows:

@@ -23,12 +23,12 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 
 from atlas_registry import lifecycle
 from atlas_registry.backfill.adoption import build_adoption
-from atlas_registry.backfill.review import mark_resolved, queue_in
-from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
-from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
+from atlas_registry.backfill.rules import LegacyMapping, map_legacy
+from atlas_registry.catalog_adoption import LegacyAdoption, adopt_legacy_in
 from atlas_registry.catalog_queries import inline_count
 from atlas_registry.lines import lock_lines, name_adopted_lines
 from atlas_registry.promotion_policy import GatePolicy, load_policy
+from atlas_registry.review.queue import REVIEW_LOCK, Held, mark_resolved, queue_in
 from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession, chunked
@@ -344,7 +344,7 @@ def backfill(
         chunk = _Chunk(items, validator)
         before = result.backfilled
         with db.transaction(write=True, commit=not dry_run) as conn:
-            db.lock(conn, ADOPTION_LOCK)
+            db.lock(conn, REVIEW_LOCK)
             chunk.keep_pending(conn)
             chunk.write(db, conn, policy, result)
         result.scanned += len(chunk.items)

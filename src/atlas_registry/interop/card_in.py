@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from atlas_registry.backfill.review import json_or_text, parse_assignments, place
 from atlas_registry.documents import read_text
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_LIBRARY
@@ -30,6 +29,7 @@ from atlas_registry.interop.card_results import (
     refuse_malformed_index,
 )
 from atlas_registry.records import ModelRegistration
+from atlas_registry.review.queue import json_or_text, parse_assignments, place
 from atlas_registry.schema.patterns import SOURCE_VERSION, matches
 from atlas_registry.schema.validation import MetadataValidator
 

@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atlas_registry import artifact_catalog, lifecycle
-from atlas_registry.backfill.review import json_or_text, parse_assignments, queue_in
-from atlas_registry.backfill.rules import Held
-from atlas_registry.catalog_adoption import ADOPTION_LOCK
 from atlas_registry.errors import (
     IllegalTransitionError,
     NotFoundError,
@@ -41,6 +38,7 @@ from atlas_registry.interop.mlflow_source import MlflowModel, read_models, sourc
 from atlas_registry.lines import ROOT_ID_OF_N
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRecord
+from atlas_registry.review.queue import REVIEW_LOCK, Held, json_or_text, parse_assignments, queue_in
 from atlas_registry.schema.validation import MetadataValidator
 from atlas_registry.store.db import Database
 
@@ -278,5 +276,5 @@ def _refused(db: Database, model_id: str, why: str, problems: list[Violation]) -
         for v in problems
     ]
     with db.transaction(write=True) as conn:
-        db.lock(conn, ADOPTION_LOCK)
+        db.lock(conn, REVIEW_LOCK)
         queue_in(conn, model_id, held, {"mlflow_promotion": why}, blocking=False)

@@ -16,9 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.backfill.review import ReviewItem, get_review, queue_in, reopen
-from atlas_registry.backfill.rules import Held
-from atlas_registry.catalog_adoption import ADOPTION_LOCK
 from atlas_registry.catalog_queries import fetch_model
 from atlas_registry.errors import (
     ConfigurationError,
@@ -34,6 +31,7 @@ from atlas_registry.pins.status import PinStatus, pin_status
 from atlas_registry.pins.verification import RepositoryCache
 from atlas_registry.records import ModelRecord
 from atlas_registry.registration_checks import code_pin_problems
+from atlas_registry.review.queue import REVIEW_LOCK, Held, ReviewItem, get_review, queue_in, reopen
 from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession
 
@@ -235,7 +233,7 @@ def _open_review(
             "why": repair.why,
         }
     with db.transaction(write=True) as conn:
-        db.lock(conn, ADOPTION_LOCK)
+        db.lock(conn, REVIEW_LOCK)
         # The pin and its newest check as they are now that the lock is held.
         _still_open(SqlSession.of(conn), model, fetch_model(conn, model.id))
         try:

@@ -1,4 +1,8 @@
-"""The human-review queue: legacy facts the backfill would not guess, and their resolution."""
+"""The human-review queue: facts an importer would not guess, held for a person.
+
+The backfill, ``pins suggest``, the card and MLflow imports and the schema
+upgrade all hold facts here; :mod:`.resolution` finishes an item.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from atlas_registry.backfill.rules import Held
-from atlas_registry.documents import parse_json
+from atlas_registry.documents import dump_json, parse_json
 from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
-from atlas_registry.registration_checks import dump_json
 from atlas_registry.store.db import Database, decoded, legacy_text, utc_timestamp
 from atlas_registry.store.paging import ListingPage, keyset_page
 from atlas_registry.store.sql_session import chunked
@@ -22,6 +24,21 @@ from atlas_registry.store.tables import artifacts, legacy_metadata, review_queue
 # platform code refers to them, so they are corrected at the source, then the
 # backfill is run again; `review resolve --set` supplies facts, never the row.
 ROW_FIELDS = frozenset({"artifact_id", "title", "parent_version_id", "lineage_id"})
+
+# Every writer of the queue (a backfill chunk, a review resolution, `pins suggest`,
+# an import, a schema upgrade) holds this lock for its transaction, so two of them
+# never adopt or queue the same artifact at once. The key predates the name: kept,
+# so processes of the previous release still exclude each other during a restart.
+REVIEW_LOCK = "atlas_registry:adoption"
+
+
+@dataclass(frozen=True)
+class Held:
+    """A fact an importer would not guess. Blocking facts are required by the schema."""
+
+    field: str
+    reason: str
+    blocking: bool
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import select
 
 from atlas_registry.backfill.adoption import FACT_FIELDS, PIN_FIELDS, build_adoption
-from atlas_registry.backfill.review import (
+from atlas_registry.backfill.runner import promote_in_use
+from atlas_registry.catalog_adoption import adopt_legacy_in
+from atlas_registry.catalog_queries import fetch_model
+from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation, under
+from atlas_registry.lines import lock_lines, name_adopted_lines
+from atlas_registry.pins.changes import NewPin, change_code_pin_in
+from atlas_registry.promotion_policy import GatePolicy, load_policy
+from atlas_registry.records import ModelRecord
+from atlas_registry.review.queue import (
+    REVIEW_LOCK,
     ReviewItem,
     get_review,
     json_or_text,
@@ -24,14 +33,6 @@ from atlas_registry.backfill.review import (
     parse_assignments,
     place,
 )
-from atlas_registry.backfill.runner import promote_in_use
-from atlas_registry.catalog_adoption import ADOPTION_LOCK, adopt_legacy_in
-from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation, under
-from atlas_registry.lines import lock_lines, name_adopted_lines
-from atlas_registry.pins.changes import NewPin, change_code_pin_in
-from atlas_registry.promotion_policy import GatePolicy, load_policy
-from atlas_registry.records import ModelRecord
 from atlas_registry.schema.recorded_text import optional_notes, required_text
 from atlas_registry.schema.validation import MetadataValidator, load_schema
 from atlas_registry.store.db import Database, utc_timestamp
@@ -94,7 +95,7 @@ def resolve(
     notes = optional_notes(notes)
     values = parse_assignments(assignments)
     with db.transaction(write=True) as conn:
-        db.lock(conn, ADOPTION_LOCK)
+        db.lock(conn, REVIEW_LOCK)
         item = get_review(conn, artifact_id)
         if item.status != "open":
             raise IllegalTransitionError(f"the review of {artifact_id} is already resolved")
