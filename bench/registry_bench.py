@@ -137,7 +137,7 @@ def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
         report["queries_same_data"] = side.queries(args.repeat)
         report.update(side.get_and_lineage(args.repeat))
         report["promote"] = side.promote(args.promotions)
-        line = atlas_registry.artifact_catalog.register_model(
+        line = atlas_registry.catalog.registrar.register_model(
             side.db, atlas_side.registration(0, None)
         ).id
     finally:

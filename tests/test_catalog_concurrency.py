@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import artifact_catalog, lines
 from atlas_registry.backfill import runner
 from atlas_registry.backfill.legacy_fixture import read_fixture
+from atlas_registry.catalog import lines, registrar
 from atlas_registry.records import ModelRegistration
 from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
@@ -29,7 +29,7 @@ def _register_versions(url: str, start_at: float) -> int:
     time.sleep(max(0.0, start_at - time.time()))
     try:
         for index in range(VERSIONS_EACH):
-            artifact_catalog.register_model(
+            registrar.register_model(
                 database,
                 ModelRegistration(
                     title=f"version {index}",
@@ -92,7 +92,7 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
     monkeypatch.setattr(lines, "_lines_named", then_wait)
 
     def batch(named_line: str, other_parent: str) -> list[str]:
-        return artifact_catalog.register_models(
+        return registrar.register_models(
             migrated_db,
             [
                 ModelRegistration(title="t", metadata=logistic_regression(), line=named_line),
@@ -155,7 +155,7 @@ def test_a_backfill_and_a_batch_on_the_same_lines_do_not_deadlock(
 
     def batch() -> list[str]:
         one_promoted.wait()
-        return artifact_catalog.register_models(
+        return registrar.register_models(
             migrated_db,
             [
                 ModelRegistration(title="t", metadata=logistic_regression(), parent_version_id=root)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry import lifecycle
-from atlas_registry.catalog_queries import fetch_model
+from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import (
     ConfigurationError,
     ConstraintViolationError,
@@ -232,7 +232,7 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
     promoted = lifecycle.promoted_version(migrated_db, first.id)
     assert promoted is not None
     assert promoted.id == second.id
-    from atlas_registry.artifact_catalog import get_model
+    from atlas_registry.catalog.registrar import get_model
 
     assert get_model(migrated_db, first.id).superseded_by == second.id
     # Promoting it again is refused with the one way back, and that way works.

@@ -24,7 +24,7 @@ from atlas_registry import (
 )
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.lines import line_name_lock, slug_of
+from atlas_registry.catalog.lines import line_name_lock, slug_of
 from atlas_registry.review.queue import list_reviews
 from atlas_registry.store.db import Database
 from atlas_registry.store.paging import make_page_token
@@ -142,7 +142,7 @@ def test_an_id_prefix_is_found_through_the_key(sqlite_db: Database) -> None:
     """`show model-01a2...` costs the same at any catalog size on SQLite."""
     from sqlalchemy import select
 
-    from atlas_registry.model_refs import _models_starting_with
+    from atlas_registry.catalog.refs import _models_starting_with
     from atlas_registry.store.tables import artifacts
 
     with sqlite_db.single_read() as conn:
@@ -352,7 +352,7 @@ def test_the_cli_registers_into_a_line_and_reads_it_back(
 
 def test_reading_a_named_line_for_a_registration_scans_no_table(sqlite_db: Database) -> None:
     """Registering into a line costs the same at any catalog size: every lookup is by index."""
-    from atlas_registry import lines
+    from atlas_registry.catalog import lines
 
     plan = sqlite_plan(sqlite_db, lines._NAMED_LINES.format(marks="?, ?"), ["a-line", "b-line"])
     assert "ux_artifacts_latest_per_lineage" in plan, plan
@@ -368,7 +368,7 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
     sqlite_db: Database, where: str
 ) -> None:
     """`lines`, `lines X` and naming a line read those lines' versions through their index."""
-    from atlas_registry import lines
+    from atlas_registry.catalog import lines
 
     plan = sqlite_plan(sqlite_db, lines._SUMMARIES.format(where=where), [])
     assert "SEARCH a USING INDEX ux_artifacts_lineage_version (<expr>=?)" in plan, plan
@@ -378,7 +378,7 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
 
 def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(postgres_url: str) -> None:
     """Where the database orders text by bytes, the prefix bounds a range of the primary key."""
-    from atlas_registry.model_refs import _models_starting_with
+    from atlas_registry.catalog.refs import _models_starting_with
     from atlas_registry.store.tables import artifacts
 
     database = Database(postgres_url)
@@ -418,7 +418,7 @@ def test_an_id_prefix_without_a_usable_key_order_is_matched_exactly(
                     _register(registry, artifact_id=f"model-{s}") for s in ("ab-1", "a-b2", "ab-3x")
                 ]
                 with registry.database.single_read() as conn:
-                    from atlas_registry.model_refs import _key_in_byte_order
+                    from atlas_registry.catalog.refs import _key_in_byte_order
 
                     assert not _key_in_byte_order(conn)
                 assert registry.resolve("model-a-b2") == ids[1]

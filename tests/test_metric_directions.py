@@ -27,7 +27,7 @@ from atlas_registry import (
 )
 from atlas_registry.api import create_app, server
 from atlas_registry.api.server import configure
-from atlas_registry.metric_directions import (
+from atlas_registry.catalog.metric_directions import (
     VOCABULARY_ONLY,
     MetricDirections,
     parse_vocabulary,

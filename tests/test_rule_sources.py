@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from atlas_registry.backfill.vocabulary import parse_vocabulary, vocabulary
+from atlas_registry.catalog.prepare import prepare
 from atlas_registry.errors import ConfigurationError
 from atlas_registry.records import ModelRegistration
-from atlas_registry.registration_checks import prepare
 from atlas_registry.schema import patterns
 from atlas_registry.schema.validation import default_validator, load_schema
 from tests.payloads import logistic_regression

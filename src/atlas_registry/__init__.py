@@ -11,8 +11,21 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any
 
-from atlas_registry.catalog_boards import LeaderboardEntry
-from atlas_registry.catalog_queries import MAX_PAGE, Page
+from atlas_registry.catalog.leaderboards import LeaderboardEntry
+from atlas_registry.catalog.lines import (
+    LineOverview,
+    LinePage,
+    LineSummary,
+    VersionName,
+    version_label,
+)
+from atlas_registry.catalog.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
+from atlas_registry.catalog.metric_directions import MetricDirections, asking_how
+from atlas_registry.catalog.pin_checks import FAILING as PIN_FAILING
+from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
+from atlas_registry.catalog.pin_checks import PinCheck
+from atlas_registry.catalog.prepare import validate_registration
+from atlas_registry.catalog.queries import MAX_PAGE, Page
 from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
 from atlas_registry.errors import (
     AlreadyExistsError,
@@ -38,18 +51,6 @@ from atlas_registry.errors import (
     Violation,
 )
 from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
-from atlas_registry.lines import (
-    LineOverview,
-    LinePage,
-    LineSummary,
-    VersionName,
-    version_label,
-)
-from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
-from atlas_registry.metric_directions import MetricDirections, asking_how
-from atlas_registry.pins.checks import FAILING as PIN_FAILING
-from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
-from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
 from atlas_registry.pins.status import PIN_STATES, PinStatus
 from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
@@ -62,7 +63,6 @@ from atlas_registry.records import (
     batch_registrations,
     short_id_of,
 )
-from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata

@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select
 
-from atlas_registry.artifact_catalog import fetch_model
-from atlas_registry.catalog_queries import ROOT, inline_count
+from atlas_registry.catalog.lines import VersionName, line_names, lock_lines, version_label
+from atlas_registry.catalog.pin_checks import checks_of
+from atlas_registry.catalog.queries import ROOT, inline_count
+from atlas_registry.catalog.registrar import fetch_model
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import (
     ConstraintViolationError,
@@ -27,8 +29,6 @@ from atlas_registry.errors import (
     PromotionGateError,
     Violation,
 )
-from atlas_registry.lines import VersionName, line_names, lock_lines, version_label
-from atlas_registry.pins.checks import checks_of
 from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.records import ModelRecord
 from atlas_registry.schema.recorded_text import optional_notes, required_text

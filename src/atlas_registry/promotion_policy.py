@@ -4,7 +4,7 @@ Keeping thresholds in a file (packaged default, or ``--policy`` /
 ``$ATLAS_REGISTRY_POLICY``) means the rules a reviewer signs off on are one
 readable page, not conditions scattered through code. The same file's
 ``[metrics]`` table is where a platform declares the direction of metrics the
-shipped vocabulary does not know (:mod:`atlas_registry.metric_directions`), and
+shipped vocabulary does not know (:mod:`atlas_registry.catalog.metric_directions`), and
 every threshold is checked against its metric's direction when the file is read.
 """
 
@@ -17,10 +17,15 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
 
+from atlas_registry.catalog.metric_directions import (
+    Direction,
+    MetricDirections,
+    parse_declared,
+    said,
+)
+from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.documents import read_text
 from atlas_registry.errors import ConfigurationError, InputError, Violation
-from atlas_registry.metric_directions import Direction, MetricDirections, parse_declared, said
-from atlas_registry.pins.checks import PinCheck
 from atlas_registry.records import ModelRecord
 
 POLICY_ENV_VAR = "ATLAS_REGISTRY_POLICY"

@@ -16,35 +16,27 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from atlas_registry import (
-    __version__,
-    artifact_catalog,
-    catalog_boards,
-    catalog_queries,
-    lifecycle,
-    lines,
-    schema_check,
-    tokens,
-)
-from atlas_registry.catalog_boards import LeaderboardEntry
-from atlas_registry.catalog_queries import Page
-from atlas_registry.documents import is_storable_text
-from atlas_registry.errors import InputError, NotFoundError
-from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
-from atlas_registry.lines import LineOverview, LinePage, LineSummary, VersionName
-from atlas_registry.model_refs import require_line, resolve_model_ref
-from atlas_registry.pins.checks import (
+from atlas_registry import __version__, lifecycle, tokens
+from atlas_registry.catalog import leaderboards, lines, queries, registrar, schema_check
+from atlas_registry.catalog.leaderboards import LeaderboardEntry
+from atlas_registry.catalog.lines import LineOverview, LinePage, LineSummary, VersionName
+from atlas_registry.catalog.pin_checks import (
     CheckPage,
     PinCheck,
     checks_of,
     every_latest_check,
     page_of_latest_checks,
 )
+from atlas_registry.catalog.prepare import check_registration
+from atlas_registry.catalog.queries import Page
+from atlas_registry.catalog.refs import require_line, resolve_model_ref
+from atlas_registry.documents import is_storable_text
+from atlas_registry.errors import InputError, NotFoundError
+from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.pins.status import PinStatus, pin_statuses
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
-from atlas_registry.registration_checks import check_registration
 from atlas_registry.schema.validation import (
     MetadataValidator,
     default_validator,
@@ -59,13 +51,13 @@ from atlas_registry.store.paging import ListingPage
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.backfill.runner import BackfillResult
+    from atlas_registry.catalog.schema_upgrade import SchemaUpgrade
     from atlas_registry.interop.card_import import CardImport
     from atlas_registry.interop.card_out import CardExport
     from atlas_registry.interop.mlflow_import import MlflowImport
     from atlas_registry.pins.changes import PinChange
     from atlas_registry.pins.suggestion import PinSuggestion
     from atlas_registry.review import queue
-    from atlas_registry.schema_upgrade import SchemaUpgrade
 
 T = TypeVar("T")
 
@@ -142,7 +134,7 @@ class Registry(_Handle):
         self, registration: ModelRegistration, *, dry_run: bool = False
     ) -> ModelRecord:
         """Register one version; ``dry_run`` checks everything and writes nothing."""
-        return artifact_catalog.register_model(
+        return registrar.register_model(
             self.database, registration, validator=self.validator, dry_run=dry_run
         )
 
@@ -151,9 +143,7 @@ class Registry(_Handle):
         return check_registration(document, self.validator)
 
     def register_models(self, registrations: Iterable[ModelRegistration]) -> list[str]:
-        return artifact_catalog.register_models(
-            self.database, registrations, validator=self.validator
-        )
+        return registrar.register_models(self.database, registrations, validator=self.validator)
 
     def _read(self, verb: Callable[[Database, str], T], model_ref: str) -> T:
         return self._on_model(lambda model_id: verb(self.database, model_id), model_ref)
@@ -177,11 +167,11 @@ class Registry(_Handle):
         return verb(resolved)
 
     def get_model(self, model_ref: str) -> ModelRecord:
-        return self._read(artifact_catalog.get_model, model_ref)
+        return self._read(registrar.get_model, model_ref)
 
     def list_models(self, **filters: Any) -> list[ModelRecord]:
-        """See :func:`atlas_registry.catalog_queries.list_models` for the filters."""
-        found = artifact_catalog.list_models(self.database, **self._resolved_filters(filters))
+        """See :func:`atlas_registry.catalog.queries.list_models` for the filters."""
+        found = registrar.list_models(self.database, **self._resolved_filters(filters))
         if not found:
             self._require_line(filters.get("line"))
         return found
@@ -190,7 +180,7 @@ class Registry(_Handle):
         self, *, page_size: int = 50, page_token: str | None = None, **filters: Any
     ) -> Page:
         """One page of models, newest first, and the token of the next page."""
-        page = catalog_queries.list_page(
+        page = queries.list_page(
             self.database,
             page_size=page_size,
             page_token=page_token,
@@ -214,7 +204,7 @@ class Registry(_Handle):
                 require_line(conn, name)
 
     def lineage(self, model_ref: str) -> Lineage:
-        return self._read(artifact_catalog.lineage, model_ref)
+        return self._read(registrar.lineage, model_ref)
 
     def lines(self, *, name: str | None = None) -> list[LineSummary]:
         """Every named model line, each with its latest and promoted version.
@@ -270,7 +260,7 @@ class Registry(_Handle):
         direction is unknown (see :meth:`metric_direction`); a known one is never
         reversed, and an unknown one is never guessed.
         """
-        return artifact_catalog.leaderboard(
+        return registrar.leaderboard(
             self.database,
             benchmark_id,
             metric,
@@ -627,7 +617,7 @@ class Registry(_Handle):
         self, to: str, *, on_page: Callable[[int], None] | None = None
     ) -> SchemaUpgrade:
         """Re-stamp stored models that satisfy released version ``to``; hold the rest for review."""
-        from atlas_registry.schema_upgrade import upgrade_stored
+        from atlas_registry.catalog.schema_upgrade import upgrade_stored
 
         released = released_versions()
         if to not in released:
@@ -641,7 +631,7 @@ class Registry(_Handle):
 
     def benchmarks(self) -> list[dict[str, Any]]:
         """Every benchmark with a registered model: its metrics, their directions, the gate."""
-        return catalog_boards.benchmarks(self.database, self.policy)
+        return leaderboards.benchmarks(self.database, self.policy)
 
     def schema(self) -> dict[str, Any]:
         """The model metadata JSON Schema in force."""

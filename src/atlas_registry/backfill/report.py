@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Select, func, or_, select
 
 from atlas_registry.backfill.rules import RULES, read_once_more
-from atlas_registry.catalog_queries import inline_count
+from atlas_registry.catalog.queries import inline_count
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import RegistryError
 from atlas_registry.schema.validation import schema_version

@@ -24,9 +24,9 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 from atlas_registry import lifecycle
 from atlas_registry.backfill.adoption import build_adoption
 from atlas_registry.backfill.rules import LegacyMapping, map_legacy
-from atlas_registry.catalog_adoption import LegacyAdoption, adopt_legacy_in
-from atlas_registry.catalog_queries import inline_count
-from atlas_registry.lines import lock_lines, name_adopted_lines
+from atlas_registry.catalog.adoption import LegacyAdoption, adopt_legacy_in
+from atlas_registry.catalog.lines import lock_lines, name_adopted_lines
+from atlas_registry.catalog.queries import inline_count
 from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.review.queue import REVIEW_LOCK, Held, mark_resolved, queue_in
 from atlas_registry.schema.validation import MetadataValidator, default_validator

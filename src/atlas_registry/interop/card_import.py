@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry import artifact_catalog
+from atlas_registry.catalog import registrar
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError
 from atlas_registry.interop.card_in import (
     CardReading,
@@ -79,9 +79,7 @@ def import_card(
     reading = _reading(db, content, source, request, validator)
     registration = dataclasses.replace(reading.registration, artifact_id=model_id)
     try:
-        record = artifact_catalog.register_model(
-            db, registration, validator=validator, dry_run=dry_run
-        )
+        record = registrar.register_model(db, registration, validator=validator, dry_run=dry_run)
     except AlreadyExistsError:  # the same card, imported by another process since the look-up
         if model_id is None or (earlier := _existing(db, model_id)) is None:
             raise
@@ -112,7 +110,7 @@ def _reading(
 
 def _existing(db: Database, model_id: str) -> ModelRecord | None:
     try:
-        return artifact_catalog.get_model(db, model_id)
+        return registrar.get_model(db, model_id)
     except NotFoundError:
         return None
 

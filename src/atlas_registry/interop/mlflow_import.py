@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry import artifact_catalog, lifecycle
+from atlas_registry import lifecycle
+from atlas_registry.catalog import registrar
+from atlas_registry.catalog.lines import ROOT_ID_OF_N
 from atlas_registry.errors import (
     IllegalTransitionError,
     NotFoundError,
@@ -35,7 +37,6 @@ from atlas_registry.interop.mlflow_mapping import (
     registration_for,
 )
 from atlas_registry.interop.mlflow_source import MlflowModel, read_models, source_key
-from atlas_registry.lines import ROOT_ID_OF_N
 from atlas_registry.promotion_policy import GatePolicy
 from atlas_registry.records import ModelRecord
 from atlas_registry.review.queue import REVIEW_LOCK, Held, json_or_text, parse_assignments, queue_in
@@ -92,7 +93,7 @@ class MlflowImport:
 
 def _existing(db: Database, model_id: str) -> ModelRecord | None:
     try:
-        return artifact_catalog.get_model(db, model_id)
+        return registrar.get_model(db, model_id)
     except NotFoundError:
         return None
 
@@ -202,9 +203,7 @@ def _register(
 ) -> list[Violation]:
     """Register one version (its own transaction); the problems when the catalog refuses it."""
     try:
-        record = artifact_catalog.register_model(
-            db, registration, validator=validator, dry_run=dry_run
-        )
+        record = registrar.register_model(db, registration, validator=validator, dry_run=dry_run)
     except ValidationError as refused:
         return list(refused.violations)
     entry.status = "would_import" if dry_run else "imported"

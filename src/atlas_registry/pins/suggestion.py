@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.catalog_queries import fetch_model
+from atlas_registry.catalog.pin_checks import PinCheck, checks_of
+from atlas_registry.catalog.prepare import code_pin_problems
+from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import (
     ConfigurationError,
     IllegalTransitionError,
@@ -24,13 +26,11 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
-from atlas_registry.pins.checks import PinCheck, checks_of
 from atlas_registry.pins.git_history import CommitSummary
 from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.pins.status import PinStatus, pin_status
 from atlas_registry.pins.verification import RepositoryCache
 from atlas_registry.records import ModelRecord
-from atlas_registry.registration_checks import code_pin_problems
 from atlas_registry.review.queue import REVIEW_LOCK, Held, ReviewItem, get_review, queue_in, reopen
 from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession

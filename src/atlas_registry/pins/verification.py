@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.errors import ConfigurationError, NotFoundError
-from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.fetching import fetch_into_cache
 from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
 from atlas_registry.pins.locations import RepositoryLocations, url_key

@@ -22,8 +22,8 @@ from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import Integer, String
 
+from atlas_registry.catalog.prepare import TEXT_LIMITS
 from atlas_registry.errors import MigrationError, ValidationError, Violation
-from atlas_registry.registration_checks import TEXT_LIMITS
 from atlas_registry.store.db import Database, driver_message
 from atlas_registry.store.migration_runner import (
     CREATE_BOOKKEEPING,

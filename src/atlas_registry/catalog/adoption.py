@@ -1,6 +1,6 @@
 """Adopting legacy model artifacts: existing ``artifacts`` rows get their registry facts.
 
-The metadata was validated by :func:`~atlas_registry.registration_checks.prepare`
+The metadata was validated by :func:`~atlas_registry.catalog.prepare.prepare`
 exactly like a registration; here the references are checked with the same
 rules as a registration, the legacy text is kept verbatim in
 ``model_legacy_metadata``, ``artifacts.metadata`` takes the valid metadata, and
@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from atlas_registry.artifact_catalog import known_artifacts, reference_problems
-from atlas_registry.catalog_queries import ids_in
+from atlas_registry.catalog.facts import closes_cycle, write_model_facts
+from atlas_registry.catalog.prepare import PreparedModel
+from atlas_registry.catalog.queries import ids_in
+from atlas_registry.catalog.registrar import known_artifacts, reference_problems
 from atlas_registry.documents import dump_json
 from atlas_registry.errors import Violation
-from atlas_registry.model_facts import closes_cycle, write_model_facts
-from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.store.db import insert_many, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession, chunked
 from atlas_registry.store.tables import artifacts, legacy_metadata, model_versions

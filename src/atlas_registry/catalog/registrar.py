@@ -2,11 +2,11 @@
 
 ``register_model`` and ``register_models`` validate everything that needs no
 database first, then write each model's ``artifacts`` row and its facts
-(:mod:`atlas_registry.model_facts`) in one transaction, after checking under a
+(:mod:`atlas_registry.catalog.facts`) in one transaction, after checking under a
 lock what only the database can tell (do referenced artifacts exist, which
 id a base model's reference names, which version number comes next). Legacy
 artifacts that already have their ``artifacts`` row are adopted by
-:mod:`atlas_registry.catalog_adoption`, which shares the reference checks here
+:mod:`atlas_registry.catalog.adoption`, which shares the reference checks here
 and the facts writer.
 """
 
@@ -19,14 +19,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from atlas_registry.catalog_boards import LeaderboardEntry, leaderboard
-from atlas_registry.catalog_queries import (
+from atlas_registry.catalog.facts import write_model_facts
+from atlas_registry.catalog.leaderboards import LeaderboardEntry, leaderboard
+from atlas_registry.catalog.lines import (
+    NamedLine,
+    join_lines,
+    lock_lines_of,
+    name_lines_in,
+    names_to_create,
+    refuse_id_names,
+)
+from atlas_registry.catalog.prepare import PreparedModel, prepare
+from atlas_registry.catalog.queries import (
     fetch_model,
     get_model,
     lineage,
     list_models,
     record_from_rows,
 )
+from atlas_registry.catalog.refs import resolve_model_ref
 from atlas_registry.documents import dump_json
 from atlas_registry.errors import (
     AlreadyExistsError,
@@ -36,18 +47,7 @@ from atlas_registry.errors import (
     Violation,
     under,
 )
-from atlas_registry.lines import (
-    NamedLine,
-    join_lines,
-    lock_lines_of,
-    name_lines_in,
-    names_to_create,
-    refuse_id_names,
-)
-from atlas_registry.model_facts import write_model_facts
-from atlas_registry.model_refs import resolve_model_ref
 from atlas_registry.records import ModelRecord, ModelRegistration
-from atlas_registry.registration_checks import PreparedModel, prepare
 from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks

@@ -2,7 +2,7 @@
 
 A leaderboard is an index range scan on ``model_metrics``; an empty one says
 why (no such benchmark, or no such metric in it) instead of printing nothing.
-Its order is the metric's direction (:mod:`atlas_registry.metric_directions`):
+Its order is the metric's direction (:mod:`atlas_registry.catalog.metric_directions`):
 a lower ``brier`` ranks first, and a metric of unknown direction is not ranked
 until the caller says which way is better.
 """
@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, select
 
-from atlas_registry.catalog_queries import (
+from atlas_registry.catalog.metric_directions import VOCABULARY_ONLY, Direction, MetricDirections
+from atlas_registry.catalog.queries import (
     _MODEL_COLUMNS,
     _MODELS,
     MAX_PAGE,
@@ -25,7 +26,6 @@ from atlas_registry.catalog_queries import (
 )
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
-from atlas_registry.metric_directions import VOCABULARY_ONLY, Direction, MetricDirections
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
 from atlas_registry.store.tables import artifacts, model_metrics

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from atlas_registry.catalog_queries import ROOT, fetch_model, ids_in
+from atlas_registry.catalog.prepare import PreparedModel
+from atlas_registry.catalog.queries import ROOT, fetch_model, ids_in
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.records import ModelRecord, short_id_of
-from atlas_registry.registration_checks import PreparedModel
 from atlas_registry.schema.patterns import LINE_NAME, matches
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.paging import ListingPage, every_page, keyset_page

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from atlas_registry.catalog.schema_check import MAX_SHOWN, ModelBreak, page_sql
 from atlas_registry.errors import NotFoundError, Violation
 from atlas_registry.records import decode_json
 from atlas_registry.review.queue import REVIEW_LOCK, Held, get_review, queue_in, reopen
 from atlas_registry.schema.validation import MetadataValidator, version_key
-from atlas_registry.schema_check import MAX_SHOWN, ModelBreak, page_sql
 from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession, marks
 

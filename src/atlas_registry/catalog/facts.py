@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
-from atlas_registry.catalog_queries import fetch_model
+from atlas_registry.catalog.prepare import TEXT_LIMITS, PreparedModel, code_pin_problems
+from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import MAX_LINEAGE_DEPTH
-from atlas_registry.registration_checks import TEXT_LIMITS, PreparedModel, code_pin_problems
 from atlas_registry.store.sql_session import SqlSession, marks
 from atlas_registry.store.tables import model_metrics, model_versions
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
-from atlas_registry.catalog_queries import ROOT
+from atlas_registry.catalog.queries import ROOT
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
 from atlas_registry.records import SHORT_ID_LENGTH, short_id_of

@@ -3,7 +3,7 @@
 The schema sees one metadata document; these rules see the whole registration
 (code pin, training times, text fields) and turn it into the rows to write.
 Rules that need the database (do referenced artifacts exist?) live in
-:mod:`atlas_registry.artifact_catalog`, inside the write transaction.
+:mod:`atlas_registry.catalog.registrar`, inside the write transaction.
 """
 
 from __future__ import annotations
