@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from atlas_registry import lifecycle
 from atlas_registry.catalog import registrar
 from atlas_registry.catalog.schema_check import check_stored
 from atlas_registry.catalog.schema_upgrade import upgrade_stored
-from atlas_registry.promotion_policy import GatePolicy
+from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.records import ModelRegistration
 from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store import migration_runner
@@ -184,9 +184,9 @@ class AtlasSide:
         latencies = []
         for model_id in ids:
             began = time.perf_counter()
-            lifecycle.promote(self.db, model_id, actor="bench", policy=OPEN_GATE)
+            transitions.promote(self.db, model_id, actor="bench", policy=OPEN_GATE)
             latencies.append(time.perf_counter() - began)
-        assert lifecycle.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
+        assert transitions.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
         return summary(latencies)
 
 

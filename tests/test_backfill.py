@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import lifecycle
 from atlas_registry.backfill import runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
 from atlas_registry.backfill.report import write_report
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.catalog import registrar
 from atlas_registry.errors import ValidationError
+from atlas_registry.lifecycle import transitions
 from atlas_registry.review.queue import list_reviews
 from atlas_registry.review.resolution import resolve
 from atlas_registry.store import migration_runner
@@ -87,7 +87,7 @@ def test_fixture_outcome(legacy_db: Database) -> None:
         record = registrar.get_model(legacy_db, artifact_id)
         assert record.metadata_schema_version is not None
         if record.promotion_state == "promoted":
-            [event] = lifecycle.history(legacy_db, artifact_id)
+            [event] = transitions.history(legacy_db, artifact_id)
             assert event.actor == runner.ACTOR
             assert event.notes
             assert event.override == (not record.code_commit_sha and not record.is_external)
@@ -205,7 +205,7 @@ def test_unreadable_legacy_data_is_held_with_a_reason(
 def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
     legacy_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = lifecycle.promote_checked_in
+    real = transitions.promote_checked_in
     calls = {"n": 0}
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -214,7 +214,7 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
             raise RuntimeError("injected failure")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(lifecycle, "promote_checked_in", flaky)
+    monkeypatch.setattr(transitions, "promote_checked_in", flaky)
     with pytest.raises(RuntimeError, match="injected"):
         backfill(legacy_db, chunk_size=3)
     fixture = {row["id"]: row["metadata"] for row in read_fixture()}
@@ -232,7 +232,7 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
         else:
             assert artifact_id not in kept
             assert current[artifact_id] == original
-    monkeypatch.setattr(lifecycle, "promote_checked_in", real)
+    monkeypatch.setattr(transitions, "promote_checked_in", real)
     backfill(legacy_db)
     assert len(states(legacy_db)) == 8
 
@@ -375,7 +375,7 @@ def test_a_held_model_in_use_is_promoted_once_review_resolve_registers_it(
     resolve(legacy_db, "model-in-use", facts, actor="curator", notes="checked")
     record = registrar.get_model(legacy_db, "model-in-use")
     assert record.promotion_state == "promoted"
-    [event] = lifecycle.history(legacy_db, "model-in-use")
+    [event] = transitions.history(legacy_db, "model-in-use")
     assert (event.actor, event.override) == ("curator", True)  # no code pin: past the gate
     assert event.notes is not None
     assert event.notes.startswith("review resolve override: model in use before the registry")

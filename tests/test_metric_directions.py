@@ -33,7 +33,7 @@ from atlas_registry.catalog.metric_directions import (
     parse_vocabulary,
     vocabulary,
 )
-from atlas_registry.promotion_policy import POLICY_ENV_VAR, load_policy, parse_policy
+from atlas_registry.lifecycle.policy import POLICY_ENV_VAR, load_policy, parse_policy
 from atlas_registry.schema.patterns import METRIC_NAME
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
@@ -475,7 +475,7 @@ def test_directions_without_a_policy_are_the_vocabulary() -> None:
 
 
 def test_a_policy_built_in_code_is_held_to_the_same_rules() -> None:
-    from atlas_registry.promotion_policy import BenchmarkThreshold, GatePolicy
+    from atlas_registry.lifecycle.policy import BenchmarkThreshold, GatePolicy
 
     with pytest.raises(ConfigurationError, match="its threshold is a maximum, not a minimum"):
         GatePolicy(benchmarks={"b": BenchmarkThreshold("rmse", minimum=0.1)})

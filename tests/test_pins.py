@@ -27,9 +27,9 @@ from atlas_registry.errors import (
     PromotionGateError,
     ValidationError,
 )
+from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.pins import fetching
 from atlas_registry.pins.locations import RepositoryLocations, url_key
-from atlas_registry.promotion_policy import GatePolicy
 from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.git_repos import BASE_TIME, RepoBuilder

@@ -50,10 +50,10 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
-from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lifecycle.policy import POLICY_ENV_VAR, GatePolicy, load_policy
+from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
 from atlas_registry.pins.status import PIN_STATES, PinStatus
-from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
 from atlas_registry.records import (
     Lineage,
     LineageEntry,

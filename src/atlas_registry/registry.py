@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from atlas_registry import __version__, lifecycle, tokens
+from atlas_registry import __version__, tokens
 from atlas_registry.catalog import leaderboards, lines, queries, registrar, schema_check
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.lines import LineOverview, LinePage, LineSummary, VersionName
@@ -32,10 +32,11 @@ from atlas_registry.catalog.queries import Page
 from atlas_registry.catalog.refs import require_line, resolve_model_ref
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import InputError, NotFoundError
-from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle.policy import GatePolicy, load_policy
+from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.pins.status import PinStatus, pin_statuses
-from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.schema.validation import (
     MetadataValidator,
@@ -283,7 +284,7 @@ class Registry(_Handle):
         self, model_ref: str, *, actor: str, notes: str | None = None, override: bool = False
     ) -> TransitionResult:
         return self._on_model(
-            lambda model_id: lifecycle.promote(
+            lambda model_id: transitions.promote(
                 self.database,
                 model_id,
                 actor=actor,
@@ -296,13 +297,15 @@ class Registry(_Handle):
 
     def reject(self, model_ref: str, *, actor: str, notes: str | None) -> TransitionResult:
         return self._on_model(
-            lambda model_id: lifecycle.reject(self.database, model_id, actor=actor, notes=notes),
+            lambda model_id: transitions.reject(self.database, model_id, actor=actor, notes=notes),
             model_ref,
         )
 
     def supersede(self, model_ref: str, *, actor: str, notes: str | None) -> TransitionResult:
         return self._on_model(
-            lambda model_id: lifecycle.supersede(self.database, model_id, actor=actor, notes=notes),
+            lambda model_id: transitions.supersede(
+                self.database, model_id, actor=actor, notes=notes
+            ),
             model_ref,
         )
 
@@ -316,7 +319,7 @@ class Registry(_Handle):
         override: bool = False,
     ) -> TransitionResult:
         """Re-promote an earlier version of a line (through the gate, or an override)."""
-        return lifecycle.rollback(
+        return transitions.rollback(
             self.database,
             self.resolve(line_ref),
             to_version=to_version,
@@ -328,12 +331,12 @@ class Registry(_Handle):
 
     def history(self, model_ref: str) -> list[PromotionEvent]:
         """Every transition of one version, oldest first."""
-        return self._read(lifecycle.history, model_ref)
+        return self._read(transitions.history, model_ref)
 
     def line_history(self, model_ref: str) -> list[LineEvent]:
         """Every transition of every version of the line ``model_ref`` is in (its name,
         or any of its versions), oldest first, each naming its version ``line@N``."""
-        return self._read(lifecycle.line_history, model_ref)
+        return self._read(transitions.line_history, model_ref)
 
     def history_of(self, ref: str) -> list[LineEvent]:
         """What ``history REF`` shows: a line's name means the whole line (a rollback is
@@ -361,12 +364,12 @@ class Registry(_Handle):
         overrides_only: bool = False,
     ) -> list[PromotionEvent]:
         """Transitions across the registry, newest first; ``before_id`` pages back."""
-        return lifecycle.recent_events(
+        return transitions.recent_events(
             self.database, limit, before_id=before_id, actor=actor, overrides_only=overrides_only
         )
 
     def promoted_version(self, model_ref: str) -> ModelRecord | None:
-        return self._read(lifecycle.promoted_version, model_ref)
+        return self._read(transitions.promoted_version, model_ref)
 
     # ------------------------------------------------------------ backfill and review
 

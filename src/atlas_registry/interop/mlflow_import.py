@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry import lifecycle
 from atlas_registry.catalog import registrar
 from atlas_registry.catalog.lines import ROOT_ID_OF_N
 from atlas_registry.errors import (
@@ -37,7 +36,8 @@ from atlas_registry.interop.mlflow_mapping import (
     registration_for,
 )
 from atlas_registry.interop.mlflow_source import MlflowModel, read_models, source_key
-from atlas_registry.promotion_policy import GatePolicy
+from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.records import ModelRecord
 from atlas_registry.review.queue import REVIEW_LOCK, Held, json_or_text, parse_assignments, queue_in
 from atlas_registry.schema.validation import MetadataValidator
@@ -244,7 +244,7 @@ def _promote(
         return
     notes = f"{why} names version {number} of {model.name}"
     try:
-        lifecycle.promote(db, entry.model_id, actor=IMPORT_ACTOR, notes=notes, policy=policy)
+        transitions.promote(db, entry.model_id, actor=IMPORT_ACTOR, notes=notes, policy=policy)
     except PromotionGateError as refused:
         _refused(db, entry.model_id, why, list(refused.violations))
         entry.promotion, entry.problems = "refused", list(refused.violations)

@@ -21,8 +21,8 @@ from atlas_registry.catalog.adoption import adopt_legacy_in
 from atlas_registry.catalog.lines import lock_lines, name_adopted_lines
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation, under
+from atlas_registry.lifecycle.policy import GatePolicy, load_policy
 from atlas_registry.pins.changes import NewPin, change_code_pin_in
-from atlas_registry.promotion_policy import GatePolicy, load_policy
 from atlas_registry.records import ModelRecord
 from atlas_registry.review.queue import (
     REVIEW_LOCK,

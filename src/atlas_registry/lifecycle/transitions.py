@@ -29,7 +29,7 @@ from atlas_registry.errors import (
     PromotionGateError,
     Violation,
 )
-from atlas_registry.promotion_policy import GatePolicy, load_policy, unmet_conditions
+from atlas_registry.lifecycle.policy import GatePolicy, load_policy, unmet_conditions
 from atlas_registry.records import ModelRecord
 from atlas_registry.schema.recorded_text import optional_notes, required_text
 from atlas_registry.store.db import Database, utc_timestamp
