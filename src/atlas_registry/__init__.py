@@ -7,10 +7,9 @@ carries its HTTP status and CLI exit code. The CLI, and any other shell, import
 only what this module and :mod:`atlas_registry.errors` export.
 """
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
+from atlas_registry._version import __version__ as __version__
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.lines import (
     LineOverview,

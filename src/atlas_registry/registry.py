@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from atlas_registry import __version__, tokens
+from atlas_registry import tokens
+from atlas_registry._version import __version__
 from atlas_registry.catalog import leaderboards, lines, queries, registrar, schema_check
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.lines import LineOverview, LinePage, LineSummary, VersionName
