@@ -14,6 +14,19 @@ import orjson
 
 from atlas_registry.errors import ValidationError, Violation, under
 
+# The longest text each free-text field of a registration may hold (the bounded
+# columns of the catalog are sized from it); identifiers are bounded elsewhere.
+REGISTRATION_TEXT_LIMITS = {
+    "title": 500,
+    "description": 20000,
+    "created_by": 200,
+    "version_tag": 100,
+    "changelog": 20000,
+    "code_entrypoint": 500,
+    "trained_by": 200,
+    "gpu_allocation_id": 200,
+}
+
 
 @dataclass(frozen=True)
 class ModelRegistration:

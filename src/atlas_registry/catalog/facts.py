@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
-from atlas_registry.catalog.prepare import TEXT_LIMITS, PreparedModel, code_pin_problems
+from atlas_registry.catalog.prepare import PreparedModel, code_pin_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import ValidationError, Violation
-from atlas_registry.records import MAX_LINEAGE_DEPTH
+from atlas_registry.records import MAX_LINEAGE_DEPTH, REGISTRATION_TEXT_LIMITS
 from atlas_registry.store.sql_session import SqlSession, marks
 from atlas_registry.store.tables import model_metrics, model_versions
 
@@ -101,7 +101,7 @@ def set_code_pin_in(
 ) -> None:
     """Record the code that trained a registered model (e.g. after a review), inside ``conn``."""
     problems = code_pin_problems(repo_url, commit_sha)
-    limit = TEXT_LIMITS["code_entrypoint"]
+    limit = REGISTRATION_TEXT_LIMITS["code_entrypoint"]
     if entrypoint is not None and (not isinstance(entrypoint, str) or len(entrypoint) > limit):
         problems.append(Violation("code_entrypoint", f"must be text of at most {limit} characters"))
     if problems:

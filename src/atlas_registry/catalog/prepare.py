@@ -22,7 +22,7 @@ import orjson
 
 from atlas_registry.documents import dump_json, is_storable_text, value_problems
 from atlas_registry.errors import ValidationError, Violation, under
-from atlas_registry.records import ModelRegistration
+from atlas_registry.records import REGISTRATION_TEXT_LIMITS, ModelRegistration
 from atlas_registry.schema.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
 from atlas_registry.schema.validation import MetadataValidator, default_validator, format_path
 
@@ -30,16 +30,6 @@ MAX_IDENTIFIER_TEXT = 2048
 REGISTRATION_TEXT_FIELDS = tuple(
     f.name for f in dataclasses.fields(ModelRegistration) if f.name != "metadata"
 )
-TEXT_LIMITS = {
-    "title": 500,
-    "description": 20000,
-    "created_by": 200,
-    "version_tag": 100,
-    "changelog": 20000,
-    "code_entrypoint": 500,
-    "trained_by": 200,
-    "gpu_allocation_id": 200,
-}
 
 
 @dataclass(frozen=True)
@@ -116,8 +106,8 @@ def _text_problems(registration: ModelRegistration) -> list[Violation]:
             problems += found
         elif name == "title" and not value.strip():
             problems.append(Violation(name, "must not be empty"))
-        elif len(value) > TEXT_LIMITS.get(name, MAX_IDENTIFIER_TEXT):
-            limit = TEXT_LIMITS.get(name, MAX_IDENTIFIER_TEXT)
+        elif len(value) > REGISTRATION_TEXT_LIMITS.get(name, MAX_IDENTIFIER_TEXT):
+            limit = REGISTRATION_TEXT_LIMITS.get(name, MAX_IDENTIFIER_TEXT)
             problems.append(
                 Violation(name, f"is too long ({len(value)} characters; at most {limit})")
             )

@@ -22,8 +22,8 @@ from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import Integer, String
 
-from atlas_registry.catalog.prepare import TEXT_LIMITS
 from atlas_registry.errors import MigrationError, ValidationError, Violation
+from atlas_registry.records import REGISTRATION_TEXT_LIMITS
 from atlas_registry.store.db import Database, driver_message
 from atlas_registry.store.migration_runner import (
     CREATE_BOOKKEEPING,
@@ -42,7 +42,9 @@ CATALOG_MIGRATION = 1
 # a smaller n would refuse a registration later, mid-transaction. Columns not
 # listed (metadata, origin_url) hold text of any length.
 WRITTEN_LENGTHS = {
-    **{name: limit for name, limit in TEXT_LIMITS.items() if name in artifacts.columns},
+    **{
+        name: limit for name, limit in REGISTRATION_TEXT_LIMITS.items() if name in artifacts.columns
+    },
     "id": 200,
     "parent_version_id": 200,
     "superseded_by": 200,
