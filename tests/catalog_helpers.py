@@ -47,7 +47,7 @@ def sqlite_plan(db: Database, statement: Any, values: dict[str, Any] | Sequence[
             sql, ordered = statement, tuple(values)
         else:
             assert isinstance(values, dict)
-            # A LIMIT written into the text (catalog_queries.inline_count) is rendered here.
+            # A LIMIT written into the text (queries.inline_count) is rendered here.
             expanded = statement.compile(conn).construct_expanded_state(values)
             sql = expanded.statement
             ordered = tuple(expanded.parameters[name] for name in expanded.positiontup or [])

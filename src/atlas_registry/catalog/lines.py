@@ -421,7 +421,7 @@ def page_of_lines(
     def names_after(after: str | None, count: int) -> list[str]:
         query = "SELECT name FROM model_lines"
         query += " WHERE name > ?" if after is not None else ""
-        query += f" ORDER BY name LIMIT {int(count)}"  # see catalog_queries.inline_count
+        query += f" ORDER BY name LIMIT {int(count)}"  # see queries.inline_count
         with db.single_read_session() as session:
             return [row[0] for row in session.rows(query, [after] if after is not None else [])]
 
@@ -559,7 +559,7 @@ def _names_matching(db: Database, search: str, after: str | None, count: int) ->
     if after is not None:
         query += " AND n.name > ?"
         params.append(after)
-    query += f" ORDER BY n.name LIMIT {int(count)}"  # see catalog_queries.inline_count
+    query += f" ORDER BY n.name LIMIT {int(count)}"  # see queries.inline_count
     with db.single_read_session() as session:
         return [row[0] for row in session.rows(query, params)]
 
@@ -644,7 +644,7 @@ def page_of_unnamed(
         if after is not None:
             query += " AND a.id > ?"
             params.append(after)
-        query += f" ORDER BY a.id LIMIT {int(count)}"  # see catalog_queries.inline_count
+        query += f" ORDER BY a.id LIMIT {int(count)}"  # see queries.inline_count
         with db.single_read_session() as session:
             return [row[0] for row in session.rows(query, params)]
 

@@ -81,7 +81,7 @@ def checks_of(session: SqlSession, model_id: str, limit: int = 20) -> list[PinCh
     """A model's pin checks, newest first."""
     sql = (
         f"SELECT {CHECK_COLUMNS} FROM code_pin_checks c WHERE c.artifact_id = ? "
-        f"ORDER BY c.id DESC LIMIT {int(limit)}"  # in the text: see catalog_queries.inline_count
+        f"ORDER BY c.id DESC LIMIT {int(limit)}"  # in the text: see queries.inline_count
     )
     return [check_from_row(row) for row in session.rows(sql, (model_id,))]
 

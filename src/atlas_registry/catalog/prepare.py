@@ -202,7 +202,7 @@ def _references(metadata: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return references
 
 
-# A line version as a base model: NAME@3, NAME@promoted, NAME@latest (model_refs).
+# A line version as a base model: NAME@3, NAME@promoted, NAME@latest (catalog/refs.py).
 _LINE_VERSION_REF = re.compile(rf"({LINE_NAME.pattern[1:-1]})@(?:[0-9]+|promoted|latest)")
 
 
@@ -211,7 +211,7 @@ def _as_the_schema_reads_it(metadata: Any) -> Any:
 
     The schema's id pattern has no ``@``; the reference is a model reference like
     any other, resolved to the id it names inside the write transaction
-    (artifact_catalog.resolve_base_models), which also writes that id into the
+    (registrar.resolve_base_models), which also writes that id into the
     stored metadata. Every other value is checked as given.
     """
     base = metadata.get("base_model_id") if isinstance(metadata, Mapping) else None

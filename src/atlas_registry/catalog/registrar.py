@@ -1,4 +1,4 @@
-"""Registering models (its queries live in catalog_queries).
+"""Registering models (its queries live in catalog/queries.py).
 
 ``register_model`` and ``register_models`` validate everything that needs no
 database first, then write each model's ``artifacts`` row and its facts

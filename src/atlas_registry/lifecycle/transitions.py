@@ -43,7 +43,7 @@ STATES = ("candidate", "promoted", "rejected", "superseded")
 # The catalog's lifecycle_state of a model, derived from its promotion state and
 # written with every transition, so the generic catalog column never contradicts
 # the state a person reads (promotion_state). Migration 0016 applies the same
-# mapping to the rows written before, and catalog_adoption to adopted ones.
+# mapping to the rows written before, and catalog/adoption.py to adopted ones.
 CATALOG_STATES: dict[str, str] = {
     "candidate": "active",
     "promoted": "active",
