@@ -48,7 +48,7 @@ from atlas_registry.schema.validation import (
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database, resolve_url
 from atlas_registry.store.migration_runner import Migration, MigrationState
-from atlas_registry.store.paging import ListingPage
+from atlas_registry.store.paging import MAX_PAGE, ListingPage
 
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
     from atlas_registry.backfill.legacy_fixture import LoadResult
@@ -219,7 +219,7 @@ class Registry(_Handle):
         return found
 
     def lines_page(
-        self, *, page_size: int = 1000, page_token: str | None = None, search: str | None = None
+        self, *, page_size: int = MAX_PAGE, page_token: str | None = None, search: str | None = None
     ) -> LinePage:
         """One page of named lines in name order, and the token of the next page.
 
@@ -406,7 +406,11 @@ class Registry(_Handle):
         return queue.list_reviews(self.database, status, artifact_ids)
 
     def review_page(
-        self, status: str | None = "open", *, page_size: int = 1000, page_token: str | None = None
+        self,
+        status: str | None = "open",
+        *,
+        page_size: int = MAX_PAGE,
+        page_token: str | None = None,
     ) -> ListingPage[queue.ReviewItem]:
         """One page of review items by artifact id, and the token of the next page."""
         from atlas_registry.review import queue
@@ -509,7 +513,7 @@ class Registry(_Handle):
         *,
         status: str | None = None,
         promoted_only: bool = False,
-        page_size: int = 1000,
+        page_size: int = MAX_PAGE,
         page_token: str | None = None,
     ) -> CheckPage:
         """One page of :meth:`pin_report`, and the token of the next page."""

@@ -20,7 +20,6 @@ from atlas_registry.catalog.metric_directions import VOCABULARY_ONLY, Direction,
 from atlas_registry.catalog.queries import (
     _MODEL_COLUMNS,
     _MODELS,
-    MAX_PAGE,
     _record,
     inline_count,
 )
@@ -28,6 +27,7 @@ from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
+from atlas_registry.store.paging import MAX_PAGE
 from atlas_registry.store.tables import artifacts, model_metrics
 
 

@@ -26,7 +26,7 @@ from atlas_registry.errors import AlreadyExistsError, ValidationError, Violation
 from atlas_registry.records import ModelRecord, short_id_of
 from atlas_registry.schema.patterns import LINE_NAME, matches
 from atlas_registry.store.db import Database, utc_timestamp
-from atlas_registry.store.paging import ListingPage, every_page, keyset_page
+from atlas_registry.store.paging import MAX_PAGE, ListingPage, every_page, keyset_page
 from atlas_registry.store.sql_session import Pending, SqlSession, chunked, marks
 from atlas_registry.store.tables import artifacts
 
@@ -412,7 +412,7 @@ _LINES_LISTING = "lines"
 
 
 def page_of_lines(
-    db: Database, *, page_size: int = 1000, page_token: str | None = None
+    db: Database, *, page_size: int = MAX_PAGE, page_token: str | None = None
 ) -> LinePage:
     """Named lines in name order, ``page_size`` names at a time; the token names the
     page's last name. A named line with no registered version yet is left out, so a
@@ -565,7 +565,7 @@ def _names_matching(db: Database, search: str, after: str | None, count: int) ->
 
 
 def page_of_lines_matching(
-    db: Database, search: str, *, page_size: int = 1000, page_token: str | None = None
+    db: Database, search: str, *, page_size: int = MAX_PAGE, page_token: str | None = None
 ) -> LinePage:
     """:func:`page_of_lines` for the lines whose name, or one of whose versions' titles,
     holds ``search`` (ASCII letters in either case). A token is for its search only."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atlas_registry.store.db import Database
-from atlas_registry.store.paging import ListingPage, every_page, keyset_page
+from atlas_registry.store.paging import MAX_PAGE, ListingPage, every_page, keyset_page
 from atlas_registry.store.sql_session import SqlSession
 
 # Outcomes that mean the pin is not proven; `pins verify` exits non-zero on them.
@@ -95,7 +95,7 @@ def page_of_latest_checks(
     status: str | None = None,
     promoted_only: bool = False,
     *,
-    page_size: int = 1000,
+    page_size: int = MAX_PAGE,
     page_token: str | None = None,
 ) -> CheckPage:
     """:func:`latest_checks` a page at a time; a token is refused for other filters."""
@@ -131,7 +131,7 @@ def latest_checks(
     db: Database,
     status: str | None = None,
     promoted_only: bool = False,
-    limit: int = 1000,
+    limit: int = MAX_PAGE,
     after: str | None = None,
 ) -> list[PinCheck]:
     """The newest check of each checked model (optionally of one status), by model id,

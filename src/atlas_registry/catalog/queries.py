@@ -44,7 +44,7 @@ from atlas_registry.records import (
     decode_json,
 )
 from atlas_registry.store.db import Database
-from atlas_registry.store.paging import make_page_token, read_page_token
+from atlas_registry.store.paging import MAX_PAGE, make_page_token, read_page_token
 from atlas_registry.store.sql_session import SqlSession, chunked
 from atlas_registry.store.tables import artifacts, model_lines, model_versions
 
@@ -64,7 +64,6 @@ def inline_count(name: str | None = None, value: int | None = None) -> BindParam
     return bindparam(name, value, type_=Integer, literal_execute=True)
 
 
-MAX_PAGE = 1000
 MAX_OFFSET = 1_000_000_000
 
 _MODEL_COLUMNS = [

@@ -33,6 +33,7 @@ from atlas_registry.lifecycle.policy import GatePolicy, load_policy, unmet_condi
 from atlas_registry.records import ModelRecord
 from atlas_registry.schema.recorded_text import optional_notes, required_text
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.paging import MAX_PAGE
 from atlas_registry.store.sql_session import Pending, SqlSession, marks
 from atlas_registry.store.tables import artifacts, promotion_events
 
@@ -488,7 +489,7 @@ def recent_events(
     if overrides_only:  # a literal 1: only that lets either database use the partial index
         query = query.where(promotion_events.c.override == literal_column("1"))
     with db.single_read() as conn:
-        rows = conn.execute(query.limit(inline_count(value=max(1, min(limit, 1000)))))
+        rows = conn.execute(query.limit(inline_count(value=max(1, min(limit, MAX_PAGE)))))
         return [_event(row) for row in rows]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select, update
 from atlas_registry.documents import dump_json, parse_json
 from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database, decoded, legacy_text, utc_timestamp
-from atlas_registry.store.paging import ListingPage, keyset_page
+from atlas_registry.store.paging import MAX_PAGE, ListingPage, keyset_page
 from atlas_registry.store.sql_session import chunked
 from atlas_registry.store.tables import artifacts, legacy_metadata, review_queue
 
@@ -159,7 +159,7 @@ def review_page(
     db: Database,
     status: str | None = "open",
     *,
-    page_size: int = 1000,
+    page_size: int = MAX_PAGE,
     page_token: str | None = None,
 ) -> ListingPage[ReviewItem]:
     """Review items by artifact id, ``page_size`` at a time: a large legacy catalog's queue

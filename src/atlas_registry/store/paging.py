@@ -17,6 +17,10 @@ from typing import Any, Generic, Protocol, TypeVar
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import ValidationError, Violation
 
+# The most rows one page of any listing holds, and the default page of the
+# library's listings (the HTTP API's own default is smaller).
+MAX_PAGE = 1000
+
 
 class _Listed(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
