@@ -54,6 +54,7 @@ from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, Tran
 from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
 from atlas_registry.pins.status import PIN_STATES, PinStatus
 from atlas_registry.records import (
+    PROMOTION_STATES,
     Lineage,
     LineageEntry,
     ModelRecord,
@@ -121,6 +122,7 @@ __all__ = [
     "PIN_STATES",
     "PIN_STATUSES",
     "POLICY_ENV_VAR",
+    "PROMOTION_STATES",
     "REPOS_ENV_VAR",
     "TOKEN_SCOPES",
     "AlreadyExistsError",

@@ -14,6 +14,10 @@ import orjson
 
 from atlas_registry.errors import ValidationError, Violation, under
 
+# A model version's promotion state, in the order of its life: the one list the
+# filters, the lifecycle and the pages use (migrations 0002 and 0004 CHECK it).
+PROMOTION_STATES = ("candidate", "promoted", "rejected", "superseded")
+
 # The longest text each free-text field of a registration may hold (the bounded
 # columns of the catalog are sized from it); identifiers are bounded elsewhere.
 REGISTRATION_TEXT_LIMITS = {
@@ -136,7 +140,7 @@ class ModelRecord:
 
     ``short_id`` (:func:`short_id_of`) is derived from the id, never stored.
     ``lifecycle_state`` is the generic catalog's state, derived from
-    ``promotion_state`` (the state a person reads; see lifecycle.CATALOG_STATES).
+    ``promotion_state`` (the state a person reads; see lifecycle.transitions.CATALOG_STATES).
     """
 
     id: str

@@ -38,6 +38,7 @@ from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.records import (
     MAX_LINEAGE_DEPTH,
+    PROMOTION_STATES,
     Lineage,
     LineageEntry,
     ModelRecord,
@@ -184,7 +185,6 @@ FILTERS = {
     "is_external": model_versions.c.is_external,
     "line": model_lines.c.name,
 }
-PROMOTION_STATES = ("candidate", "promoted", "rejected", "superseded")
 # The line filter, through the line's root: the versions come from the line's own
 # index (ux_artifacts_lineage_version). Matched by name through the join, SQLite
 # walked every version newest first looking for the line's (30 ms at 100,000

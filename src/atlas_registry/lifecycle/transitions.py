@@ -40,7 +40,6 @@ from atlas_registry.store.tables import artifacts, promotion_events
 # A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
 CatalogChange = tuple[str | None, str]
 
-STATES = ("candidate", "promoted", "rejected", "superseded")
 # The catalog's lifecycle_state of a model, derived from its promotion state and
 # written with every transition, so the generic catalog column never contradicts
 # the state a person reads (promotion_state). Migration 0016 applies the same

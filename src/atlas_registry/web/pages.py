@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from atlas_registry import (
     MAX_PAGE,
+    PROMOTION_STATES,
     LineOverview,
     ModelRecord,
     PinStatus,
@@ -45,7 +46,6 @@ FILTERS = (
     "base_model_id",
     "line",
 )
-STATES = ("candidate", "promoted", "rejected", "superseded")
 # A large legacy catalog holds an item per held model: the page shows them 50 at a time.
 REVIEWS_PER_PAGE = 50
 
@@ -197,7 +197,7 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
             title="Versions",
             rows=rows,
             query=query,
-            states=STATES,
+            states=PROMOTION_STATES,
             next_url=next_url,
             json_url="/api/v1/models?" + urlencode(api),
         )
