@@ -149,7 +149,7 @@ class AtlasSide:
 
     def line_query(self, repeat: int) -> dict[str, float]:
         """A page of one named line (``list --line``); the fill names none, so one is named."""
-        from atlas_registry.catalog.lines import name_line
+        from atlas_registry.catalog.line_naming import name_line
 
         named = name_line(self.db, "model-bench-00000000", "bench-named-line")
         assert named.versions > 1, named

@@ -12,7 +12,7 @@ from sqlalchemy import text, update
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
 from atlas_registry.backfill.report import write_report
 from atlas_registry.backfill.runner import ACTOR, SETTLED_NOTES, backfill
-from atlas_registry.catalog.lines import list_lines
+from atlas_registry.catalog.line_listing import list_lines
 from atlas_registry.review.queue import list_reviews
 from atlas_registry.review.resolution import resolve
 from atlas_registry.store import migration_runner

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from atlas_registry.backfill import runner
 from atlas_registry.backfill.legacy_fixture import read_fixture
-from atlas_registry.catalog import lines, registrar
+from atlas_registry.catalog import line_listing, lines, registrar
 from atlas_registry.records import ModelRegistration
 from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
@@ -78,7 +78,7 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
     first = register(migrated_db, artifact_id="model-line-a", line="line-a")
     second = register(migrated_db, artifact_id="model-line-b", line="line-b")
     both_read = threading.Barrier(2, timeout=10)
-    named = lines._lines_named
+    named = lines.lines_named
     waited: set[int] = set()
 
     def then_wait(*args: Any) -> dict[str, str]:
@@ -89,7 +89,7 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
             both_read.wait()
         return found
 
-    monkeypatch.setattr(lines, "_lines_named", then_wait)
+    monkeypatch.setattr(lines, "lines_named", then_wait)
 
     def batch(named_line: str, other_parent: str) -> list[str]:
         return registrar.register_models(
@@ -107,7 +107,7 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
         two = pool.submit(batch, "line-a", second.id)
         assert len(one.result(timeout=60)) == len(two.result(timeout=60)) == 2
     for line in ("line-a", "line-b"):
-        [summary] = lines.list_lines(migrated_db, name=line)
+        [summary] = line_listing.list_lines(migrated_db, name=line)
         assert summary.latest_version == 3
 
 

@@ -24,7 +24,8 @@ from atlas_registry import (
 )
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.catalog.lines import line_name_lock, slug_of
+from atlas_registry.catalog.line_naming import slug_of
+from atlas_registry.catalog.lines import line_name_lock
 from atlas_registry.review.queue import list_reviews
 from atlas_registry.store.db import Database
 from atlas_registry.store.paging import make_page_token
@@ -368,9 +369,9 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
     sqlite_db: Database, where: str
 ) -> None:
     """`lines`, `lines X` and naming a line read those lines' versions through their index."""
-    from atlas_registry.catalog import lines
+    from atlas_registry.catalog import line_listing
 
-    plan = sqlite_plan(sqlite_db, lines._SUMMARIES.format(where=where), [])
+    plan = sqlite_plan(sqlite_db, line_listing._SUMMARIES.format(where=where), [])
     assert "SEARCH a USING INDEX ux_artifacts_lineage_version (<expr>=?)" in plan, plan
     assert "SCAN a" not in plan, plan
     assert "SCAN mv" not in plan, plan

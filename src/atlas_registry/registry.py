@@ -18,9 +18,17 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from atlas_registry import tokens
 from atlas_registry._version import __version__
-from atlas_registry.catalog import leaderboards, lines, queries, registrar, schema_check
+from atlas_registry.catalog import (
+    leaderboards,
+    line_listing,
+    line_naming,
+    queries,
+    registrar,
+    schema_check,
+    version_names,
+)
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
-from atlas_registry.catalog.lines import LineOverview, LinePage, LineSummary, VersionName
+from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
 from atlas_registry.catalog.pin_checks import (
     CheckPage,
     PinCheck,
@@ -31,6 +39,7 @@ from atlas_registry.catalog.pin_checks import (
 from atlas_registry.catalog.prepare import check_registration
 from atlas_registry.catalog.queries import Page
 from atlas_registry.catalog.refs import require_line, resolve_model_ref
+from atlas_registry.catalog.version_names import VersionName
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import transitions
@@ -213,7 +222,7 @@ class Registry(_Handle):
 
         With ``name``, that one line; NotFoundError (naming lines spelt alike) if none is.
         """
-        found = lines.list_lines(self.database, name=name)
+        found = line_listing.list_lines(self.database, name=name)
         if not found:
             self._require_line(name)
         return found
@@ -227,10 +236,10 @@ class Registry(_Handle):
         holds it (ASCII letters in either case).
         """
         if search:
-            return lines.page_of_lines_matching(
+            return line_listing.page_of_lines_matching(
                 self.database, search, page_size=page_size, page_token=page_token
             )
-        return lines.page_of_lines(self.database, page_size=page_size, page_token=page_token)
+        return line_listing.page_of_lines(self.database, page_size=page_size, page_token=page_token)
 
     def lines_overview(
         self, *, page_size: int = 50, page_token: str | None = None, search: str | None = None
@@ -238,20 +247,22 @@ class Registry(_Handle):
         """:meth:`lines_page` with each line's newest and promoted version records:
         what a list of lines shows, one row per line."""
         found = self.lines_page(page_size=page_size, page_token=page_token, search=search)
-        return ListingPage(lines.overviews(self.database, found.items), found.next_page_token)
+        return ListingPage(
+            line_listing.overviews(self.database, found.items), found.next_page_token
+        )
 
     def unnamed_page(
         self, *, page_size: int = 50, page_token: str | None = None, search: str | None = None
     ) -> ListingPage[ModelRecord]:
         """The newest version of each line without a name, in id order (``search``: in
         its title): where a list of lines shows the models outside any named line."""
-        return lines.page_of_unnamed(
+        return line_listing.page_of_unnamed(
             self.database, search, page_size=page_size, page_token=page_token
         )
 
     def name_line(self, model_ref: str, name: str) -> LineSummary:
         """Name the (unnamed) line of a model, e.g. one registered before lines had names."""
-        return lines.name_line(self.database, self.resolve(model_ref), name)
+        return line_naming.name_line(self.database, self.resolve(model_ref), name)
 
     def leaderboard(
         self, benchmark_id: str, metric: str, *, limit: int = 10, direction: str | None = None
@@ -350,11 +361,11 @@ class Registry(_Handle):
 
     def _names_a_line(self, ref: str) -> bool:
         """True when ``ref`` is a line's name (no artifact id can be one: lines.refuse_id_names)."""
-        return bool(lines.list_lines(self.database, name=ref))
+        return bool(line_listing.list_lines(self.database, name=ref))
 
     def version_names(self, model_ids: Iterable[str]) -> dict[str, VersionName]:
         """How a person names each of these versions (``line@N``, else the id), by id."""
-        return lines.version_names(self.database, list(model_ids))
+        return version_names.version_names(self.database, list(model_ids))
 
     def recent_events(
         self,

@@ -24,7 +24,8 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 from atlas_registry.backfill.adoption import build_adoption
 from atlas_registry.backfill.rules import LegacyMapping, map_legacy
 from atlas_registry.catalog.adoption import LegacyAdoption, adopt_legacy_in
-from atlas_registry.catalog.lines import lock_lines, name_adopted_lines
+from atlas_registry.catalog.line_naming import name_adopted_lines
+from atlas_registry.catalog.lines import lock_lines
 from atlas_registry.catalog.queries import inline_count
 from atlas_registry.lifecycle import transitions
 from atlas_registry.lifecycle.policy import GatePolicy, load_policy

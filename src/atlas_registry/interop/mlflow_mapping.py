@@ -27,7 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from atlas_registry.backfill.extract import repository_url
-from atlas_registry.catalog.lines import slug_of
+from atlas_registry.catalog.line_naming import slug_of
 from atlas_registry.catalog.prepare import prepare
 from atlas_registry.errors import Violation
 from atlas_registry.interop.mlflow_source import MlflowVersion

@@ -17,10 +17,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select
 
-from atlas_registry.catalog.lines import VersionName, line_names, lock_lines, version_label
+from atlas_registry.catalog.lines import line_names, lock_lines
 from atlas_registry.catalog.pin_checks import checks_of
 from atlas_registry.catalog.queries import ROOT, inline_count
 from atlas_registry.catalog.registrar import fetch_model
+from atlas_registry.catalog.version_names import VersionName, version_label
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import (
     ConstraintViolationError,

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from atlas_registry.backfill.adoption import FACT_FIELDS, PIN_FIELDS, build_adoption
 from atlas_registry.backfill.runner import promote_in_use
 from atlas_registry.catalog.adoption import adopt_legacy_in
-from atlas_registry.catalog.lines import lock_lines, name_adopted_lines
+from atlas_registry.catalog.line_naming import name_adopted_lines
+from atlas_registry.catalog.lines import lock_lines
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import IllegalTransitionError, ValidationError, Violation, under
 from atlas_registry.lifecycle.policy import GatePolicy, load_policy
