@@ -8,7 +8,7 @@ from typing import Any
 from atlas_registry.catalog import registrar
 from atlas_registry.catalog.schema_check import check_stored
 from atlas_registry.catalog.schema_upgrade import upgrade_stored
-from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle import history, transitions
 from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.records import ModelRegistration
 from atlas_registry.schema.validation import MetadataValidator, default_validator
@@ -186,7 +186,7 @@ class AtlasSide:
             began = time.perf_counter()
             transitions.promote(self.db, model_id, actor="bench", policy=OPEN_GATE)
             latencies.append(time.perf_counter() - began)
-        assert transitions.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
+        assert history.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
         return summary(latencies)
 
 

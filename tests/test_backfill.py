@@ -16,7 +16,7 @@ from atlas_registry.backfill.report import write_report
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.catalog import registrar
 from atlas_registry.errors import ValidationError
-from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle import history, transitions
 from atlas_registry.review.queue import list_reviews
 from atlas_registry.review.resolution import resolve
 from atlas_registry.store import migration_runner
@@ -87,7 +87,7 @@ def test_fixture_outcome(legacy_db: Database) -> None:
         record = registrar.get_model(legacy_db, artifact_id)
         assert record.metadata_schema_version is not None
         if record.promotion_state == "promoted":
-            [event] = transitions.history(legacy_db, artifact_id)
+            [event] = history.history(legacy_db, artifact_id)
             assert event.actor == runner.ACTOR
             assert event.notes
             assert event.override == (not record.code_commit_sha and not record.is_external)
@@ -375,7 +375,7 @@ def test_a_held_model_in_use_is_promoted_once_review_resolve_registers_it(
     resolve(legacy_db, "model-in-use", facts, actor="curator", notes="checked")
     record = registrar.get_model(legacy_db, "model-in-use")
     assert record.promotion_state == "promoted"
-    [event] = transitions.history(legacy_db, "model-in-use")
+    [event] = history.history(legacy_db, "model-in-use")
     assert (event.actor, event.override) == ("curator", True)  # no code pin: past the gate
     assert event.notes is not None
     assert event.notes.startswith("review resolve override: model in use before the registry")

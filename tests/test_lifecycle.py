@@ -20,7 +20,7 @@ from atlas_registry.errors import (
     RegistryError,
     ValidationError,
 )
-from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle import history, transitions
 from atlas_registry.lifecycle.policy import GatePolicy, load_policy, parse_policy
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
@@ -51,7 +51,7 @@ def test_candidate_to_promoted_records_the_event(migrated_db: Database) -> None:
     result = transitions.promote(migrated_db, model.id, actor="agent-eval", notes="passed review")
     assert result.model.promotion_state == "promoted"
     assert result.model.promotion_notes == "passed review"
-    [event] = transitions.history(migrated_db, model.id)
+    [event] = history.history(migrated_db, model.id)
     assert (event.from_state, event.to_state, event.actor, event.override) == (
         "candidate",
         "promoted",
@@ -73,7 +73,7 @@ def test_promoted_to_superseded_by_retirement(migrated_db: Database) -> None:
     model = pinned(migrated_db)
     transitions.promote(migrated_db, model.id, actor="me")
     transitions.supersede(migrated_db, model.id, actor="me", notes="found a label bug")
-    assert [e.to_state for e in transitions.history(migrated_db, model.id)] == [
+    assert [e.to_state for e in history.history(migrated_db, model.id)] == [
         "promoted",
         "superseded",
     ]
@@ -108,11 +108,11 @@ def test_illegal_transitions_change_nothing(
     for step in before:
         _do(migrated_db, step, model.id)
     snapshot = table_contents(migrated_db)
-    events = transitions.history(migrated_db, model.id)
+    events = history.history(migrated_db, model.id)
     with pytest.raises(IllegalTransitionError, match=f"{model.id} is "):
         _do(migrated_db, verb, model.id)
     assert table_contents(migrated_db) == snapshot
-    assert transitions.history(migrated_db, model.id) == events
+    assert history.history(migrated_db, model.id) == events
 
 
 def test_a_transition_that_read_a_stale_state_writes_nothing(
@@ -166,7 +166,7 @@ def test_gate_lists_every_unmet_condition(migrated_db: Database) -> None:
     ]
     assert "override the gate with notes saying why" in caught.value.message
     assert state(migrated_db, model.id) == "candidate"
-    assert transitions.history(migrated_db, model.id) == []
+    assert history.history(migrated_db, model.id) == []
 
 
 def test_gate_checks_the_benchmark_threshold(migrated_db: Database) -> None:
@@ -211,7 +211,7 @@ def test_override_needs_notes_and_is_recorded(migrated_db: Database) -> None:
         notes="in production since 2025; pin pending",
     )
     assert result.model.promotion_state == "promoted"
-    [event] = transitions.history(migrated_db, model.id)
+    [event] = history.history(migrated_db, model.id)
     assert event.override is True
     assert event.notes == "in production since 2025; pin pending"
 
@@ -229,7 +229,7 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
     ]
     assert state(migrated_db, first.id) == "superseded"
     assert state(migrated_db, other_line.id) == "promoted"
-    promoted = transitions.promoted_version(migrated_db, first.id)
+    promoted = history.promoted_version(migrated_db, first.id)
     assert promoted is not None
     assert promoted.id == second.id
     from atlas_registry.catalog.registrar import get_model
@@ -265,7 +265,7 @@ def test_history_is_append_only(migrated_db: Database) -> None:
             migrated_db.transaction(write=True) as conn,
         ):
             conn.execute(text(statement))
-    assert len(transitions.history(migrated_db, model.id)) == 1
+    assert len(history.history(migrated_db, model.id)) == 1
 
 
 def test_no_code_path_updates_or_deletes_events() -> None:
@@ -284,7 +284,7 @@ def test_recent_events_newest_first(migrated_db: Database) -> None:
     a, b = pinned(migrated_db), pinned(migrated_db)
     transitions.promote(migrated_db, a.id, actor="me")
     transitions.reject(migrated_db, b.id, actor="me", notes="no")
-    assert [e.artifact_id for e in transitions.recent_events(migrated_db)] == [b.id, a.id]
+    assert [e.artifact_id for e in history.recent_events(migrated_db)] == [b.id, a.id]
 
 
 def test_policy_file_errors_are_clear(tmp_path: Path) -> None:
@@ -352,7 +352,7 @@ def test_racing_promotions_leave_one_promoted_per_line(migrated_db: Database, db
     with ProcessPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(_promote_at, [db_url] * 2, [same.id] * 2, [start_at] * 2))
     assert sorted(outcomes) == ["IllegalTransitionError", "promoted"]
-    assert len(transitions.history(migrated_db, same.id)) == 1
+    assert len(history.history(migrated_db, same.id)) == 1
 
 
 def test_notes_of_a_plain_promotion_obey_the_notes_limits(migrated_db: Database) -> None:

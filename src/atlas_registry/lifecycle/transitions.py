@@ -15,14 +15,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, select
-
-from atlas_registry.catalog.lines import line_names, lock_lines
+from atlas_registry.catalog.lines import lock_lines
 from atlas_registry.catalog.pin_checks import checks_of
-from atlas_registry.catalog.queries import ROOT, inline_count
 from atlas_registry.catalog.registrar import fetch_model
 from atlas_registry.catalog.version_names import VersionName, version_label
-from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import (
     ConstraintViolationError,
     IllegalTransitionError,
@@ -34,12 +30,11 @@ from atlas_registry.lifecycle.policy import GatePolicy, load_policy, unmet_condi
 from atlas_registry.records import ModelRecord
 from atlas_registry.schema.recorded_text import optional_notes, required_text
 from atlas_registry.store.db import Database, utc_timestamp
-from atlas_registry.store.paging import MAX_PAGE
 from atlas_registry.store.sql_session import Pending, SqlSession, marks
-from atlas_registry.store.tables import artifacts, promotion_events
 
 # A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
 CatalogChange = tuple[str | None, str]
+
 
 # The catalog's lifecycle_state of a model, derived from its promotion state and
 # written with every transition, so the generic catalog column never contradicts
@@ -52,9 +47,12 @@ CATALOG_STATES: dict[str, str] = {
     "superseded": "superseded",
 }
 
+
 # A gate refusal's way out, in no surface's words: the CLI adds its flags, the
 # API its body fields (a gate refusal is read from a terminal and from HTTP).
 GATE_WAY_OUT = "fix them, or override the gate with notes saying why"
+
+
 TRANSITIONS: dict[str, frozenset[str]] = {
     "candidate": frozenset({"promoted", "rejected"}),
     "promoted": frozenset({"superseded"}),
@@ -133,13 +131,19 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
 # subquery cannot be turned into such a join, so the cost is bounded by the
 # line's length whatever the statistics say.
 _STATE_OF_A = "(SELECT mv.promotion_state FROM model_versions mv WHERE mv.artifact_id = a.id)"
+
+
 _LINE_OF_MEMBER = """
 FROM artifacts a
 WHERE COALESCE(a.lineage_id, a.id) =
     (SELECT COALESCE(m.lineage_id, m.id) FROM artifacts m WHERE m.id = ?)"""
+
+
 LINE_STATES = f"""
 SELECT a.id, a.version_number, {_STATE_OF_A}{_LINE_OF_MEMBER}
 ORDER BY a.version_number"""
+
+
 # The same walk, returning only the line's promoted version (the one a promotion
 # supersedes): the state is still looked up member by member, but a long line
 # no longer comes back whole to be filtered here.
@@ -411,94 +415,6 @@ def supersede(db: Database, model_id: str, *, actor: str, notes: str | None) -> 
     actor = required_text("actor", actor, "say who is retiring the model")
     notes = required_text("notes", notes, "retiring a promoted model must say why")
     return _simple_transition(db, model_id, "superseded", actor, notes)
-
-
-def _event(row: Any) -> PromotionEvent:
-    return PromotionEvent(
-        row.id,
-        row.artifact_id,
-        row.from_state,
-        row.to_state,
-        row.actor,
-        row.notes,
-        bool(row.override),
-        row.created_at,
-    )
-
-
-def history(db: Database, model_id: str) -> list[PromotionEvent]:
-    """Every transition of one model, oldest first."""
-    with db.transaction() as conn:
-        fetch_model(conn, model_id)
-        rows = conn.execute(
-            select(promotion_events)
-            .where(promotion_events.c.artifact_id == model_id)
-            .order_by(promotion_events.c.id)
-        )
-        return [_event(row) for row in rows]
-
-
-_LINE_EVENTS = (
-    select(promotion_events, artifacts.c.title, artifacts.c.version_number)
-    .join(artifacts, artifacts.c.id == promotion_events.c.artifact_id)
-    .where(bindparam("root") == ROOT)
-    .order_by(promotion_events.c.id)
-)
-
-
-def line_history(db: Database, model_id: str) -> list[LineEvent]:
-    """Every transition of every version of ``model_id``'s line, oldest first.
-
-    One version's history cannot show a rollback whole: the version put back
-    and the one it retired each hold half of it. A line's history holds both,
-    each named ``line@N``. A model outside any named line has a line too (its
-    versions), named by their ids.
-    """
-    with db.transaction() as conn:
-        root = fetch_model(conn, model_id).lineage_id or model_id
-        name = line_names(SqlSession.of(conn), [root]).get(root)
-        rows = conn.execute(_LINE_EVENTS, {"root": root})
-        return [
-            LineEvent(
-                _event(row), VersionName(row.artifact_id, row.title, name, row.version_number)
-            )
-            for row in rows
-        ]
-
-
-def recent_events(
-    db: Database,
-    limit: int = 50,
-    *,
-    before_id: int | None = None,
-    actor: str | None = None,
-    overrides_only: bool = False,
-) -> list[PromotionEvent]:
-    """Transitions across the registry, newest first; ``before_id`` pages back in time.
-
-    ``overrides_only`` filters in the query, not after it: a page of 50
-    overrides is 50 overrides, however many plain promotions came between.
-    Each filter reads its own index (migration 0015), not the whole history.
-    """
-    refuse_unstorable("the filter", {"actor": actor})
-    query = select(promotion_events).order_by(promotion_events.c.id.desc())
-    if before_id is not None:
-        query = query.where(promotion_events.c.id < before_id)
-    if actor is not None:
-        query = query.where(promotion_events.c.actor == actor)
-    if overrides_only:  # a literal 1: only that lets either database use the partial index
-        query = query.where(promotion_events.c.override == literal_column("1"))
-    with db.single_read() as conn:
-        rows = conn.execute(query.limit(inline_count(value=max(1, min(limit, MAX_PAGE)))))
-        return [_event(row) for row in rows]
-
-
-def promoted_version(db: Database, model_id: str) -> ModelRecord | None:
-    """The currently promoted version of the line ``model_id`` belongs to, if any."""
-    with db.session() as session:
-        fetch_model(session, model_id)  # says why when the id is not a registered model
-        promoted = session.rows(PROMOTED_IN_LINE, (model_id,))
-        return fetch_model(session, promoted[0][0]) if promoted else None
 
 
 def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> _Member:

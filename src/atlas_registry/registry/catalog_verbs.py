@@ -18,7 +18,7 @@ from atlas_registry.catalog.prepare import check_registration
 from atlas_registry.catalog.queries import Page
 from atlas_registry.catalog.refs import require_line
 from atlas_registry.catalog.version_names import VersionName
-from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle import history, transitions
 from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registry.base import Verbs
@@ -215,12 +215,12 @@ class CatalogVerbs(Verbs):
 
     def history(self, model_ref: str) -> list[PromotionEvent]:
         """Every transition of one version, oldest first."""
-        return self._read(transitions.history, model_ref)
+        return self._read(history.history, model_ref)
 
     def line_history(self, model_ref: str) -> list[LineEvent]:
         """Every transition of every version of the line ``model_ref`` is in (its name,
         or any of its versions), oldest first, each naming its version ``line@N``."""
-        return self._read(transitions.line_history, model_ref)
+        return self._read(history.line_history, model_ref)
 
     def history_of(self, ref: str) -> list[LineEvent]:
         """What ``history REF`` shows: a line's name means the whole line (a rollback is
@@ -248,9 +248,9 @@ class CatalogVerbs(Verbs):
         overrides_only: bool = False,
     ) -> list[PromotionEvent]:
         """Transitions across the registry, newest first; ``before_id`` pages back."""
-        return transitions.recent_events(
+        return history.recent_events(
             self.database, limit, before_id=before_id, actor=actor, overrides_only=overrides_only
         )
 
     def promoted_version(self, model_ref: str) -> ModelRecord | None:
-        return self._read(transitions.promoted_version, model_ref)
+        return self._read(history.promoted_version, model_ref)
