@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from atlas_registry.catalog import registrar
+from atlas_registry.catalog import lineage, registrar
 from atlas_registry.catalog.schema_check import check_stored
 from atlas_registry.catalog.schema_upgrade import upgrade_stored
 from atlas_registry.lifecycle import history, transitions
@@ -169,11 +169,11 @@ class AtlasSide:
             )
             chain.append(record.id)
         deepest = chain[-1]
-        found = registrar.lineage(self.db, deepest)
+        found = lineage.lineage(self.db, deepest)
         assert len(found.ancestors) == 49, len(found.ancestors)
         return {
             "get_model": timed(lambda: registrar.get_model(self.db, deepest), repeat),
-            "lineage_50_deep": timed(lambda: registrar.lineage(self.db, deepest), repeat),
+            "lineage_50_deep": timed(lambda: lineage.lineage(self.db, deepest), repeat),
         }
 
     def promote(self, count: int) -> dict[str, float]:
@@ -208,4 +208,4 @@ def concurrent_worker(
 def line_numbers(url: str, line_id: str) -> list[int]:
     """The version numbers of one line, in order."""
     with Database(url) as db:
-        return [v.version_number for v in registrar.lineage(db, line_id).versions]
+        return [v.version_number for v in lineage.lineage(db, line_id).versions]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry import Registry
-from atlas_registry.catalog import queries, registrar
+from atlas_registry.catalog import lineage, queries, registrar
 from atlas_registry.errors import (
     AlreadyExistsError,
     ConstraintViolationError,
@@ -324,13 +324,13 @@ def test_lineage_returns_versions_ancestors_and_descendants(catalog: Database) -
     v2 = register(catalog, parent_version_id="model-base")
     child = register(catalog, external_fine_tune("model-base"))
     grandchild = register(catalog, external_fine_tune(child.id))
-    result = registrar.lineage(catalog, child.id)
+    result = lineage.lineage(catalog, child.id)
     assert [(a.id, a.depth) for a in result.ancestors] == [("model-base", 1)]
     assert [(d.id, d.depth) for d in result.descendants] == [(grandchild.id, 1)]
-    base = registrar.lineage(catalog, "model-base")
+    base = lineage.lineage(catalog, "model-base")
     assert [v.id for v in base.versions] == ["model-base", v2.id]
     assert [(d.id, d.depth) for d in base.descendants] == [(child.id, 1), (grandchild.id, 2)]
-    deep = registrar.lineage(catalog, grandchild.id)
+    deep = lineage.lineage(catalog, grandchild.id)
     assert [a.id for a in deep.ancestors] == [child.id, "model-base"]
 
 

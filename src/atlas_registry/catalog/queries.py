@@ -1,4 +1,4 @@
-"""Reading models: one with its facts, filtered lists, leaderboards, lineage.
+"""Reading models: one with its facts, and filtered lists (lineage: :mod:`.lineage`).
 
 Every read returns frozen records built inside its transaction. List queries
 are ordered newest registration first, which the indexes of migration 0006
@@ -30,17 +30,13 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
 )
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.records import (
-    MAX_LINEAGE_DEPTH,
     PROMOTION_STATES,
-    Lineage,
-    LineageEntry,
     ModelRecord,
     decode_json,
 )
@@ -67,6 +63,7 @@ def inline_count(name: str | None = None, value: int | None = None) -> BindParam
 
 MAX_OFFSET = 1_000_000_000
 
+
 _MODEL_COLUMNS = [
     *artifacts.c,
     ROOT.label("lineage_root"),
@@ -74,6 +71,8 @@ _MODEL_COLUMNS = [
     model_versions.c.created_at.label("registered_at"),
     model_lines.c.name.label("line_name"),
 ]
+
+
 _MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id).outerjoin(
     model_lines, model_lines.c.root_id == ROOT
 )
@@ -170,10 +169,13 @@ def get_model(db: Database, artifact_id: str) -> ModelRecord:
 
 # Registration order, served by the (..., created_at, artifact_id) indexes of migration 0006.
 NEWEST_FIRST = (model_versions.c.created_at.desc(), model_versions.c.artifact_id.desc())
+
+
 # A line's versions: the version number, unique within a line. Registration times
 # have whole seconds, so two versions registered in one second would list in the
 # order of their ids (v1, v3, v2) by NEWEST_FIRST.
 NEWEST_VERSION_FIRST = (artifacts.c.version_number.desc(),)
+
 
 FILTERS = {
     "promotion_state": model_versions.c.promotion_state,
@@ -185,6 +187,8 @@ FILTERS = {
     "is_external": model_versions.c.is_external,
     "line": model_lines.c.name,
 }
+
+
 # The line filter, through the line's root: the versions come from the line's own
 # index (ux_artifacts_lineage_version). Matched by name through the join, SQLite
 # walked every version newest first looking for the line's (30 ms at 100,000
@@ -403,89 +407,3 @@ def _list_query(
         limit, offset = inline_count("page_limit"), inline_count("page_offset")
     order = NEWEST_VERSION_FIRST if "line" in filters else NEWEST_FIRST
     return query.order_by(*order).limit(limit).offset(offset)
-
-
-_ENTRY_COLUMNS = (
-    "a.id, a.title, a.version_number, a.is_latest, mv.promotion_state, mv.base_model_id"
-)
-_VERSIONS = text(
-    f"SELECT {_ENTRY_COLUMNS}, 0 AS depth FROM artifacts a "
-    "LEFT JOIN model_versions mv ON mv.artifact_id = a.id "
-    "WHERE COALESCE(a.lineage_id, a.id) = :root ORDER BY a.version_number"
-)
-_ANCESTORS = text(
-    f"""
-WITH RECURSIVE up(id, depth) AS (
-    SELECT base_model_id, 1 FROM model_versions
-    WHERE artifact_id = :id AND base_model_id IS NOT NULL
-    UNION ALL
-    SELECT mv.base_model_id, up.depth + 1 FROM up
-    JOIN model_versions mv ON mv.artifact_id = up.id
-    WHERE mv.base_model_id IS NOT NULL AND up.depth <= :limit
-)
-SELECT {_ENTRY_COLUMNS}, up.depth AS depth FROM up
-JOIN artifacts a ON a.id = up.id
-LEFT JOIN model_versions mv ON mv.artifact_id = a.id
-ORDER BY up.depth"""
-)
-_DESCENDANTS = text(
-    f"""
-WITH RECURSIVE down(id, depth) AS (
-    SELECT artifact_id, 1 FROM model_versions WHERE base_model_id = :id
-    UNION ALL
-    SELECT mv.artifact_id, down.depth + 1 FROM down
-    JOIN model_versions mv ON mv.base_model_id = down.id
-    WHERE down.depth <= :limit
-)
-SELECT {_ENTRY_COLUMNS}, down.depth AS depth FROM down
-JOIN artifacts a ON a.id = down.id
-LEFT JOIN model_versions mv ON mv.artifact_id = a.id
-ORDER BY down.depth, a.id"""
-)
-
-
-def _entries(conn: Connection, query: Any, **params: Any) -> tuple[list[LineageEntry], bool]:
-    """Each model once, nearest first, and whether the walk went past the depth limit.
-
-    The walk fetches one level past the limit to know that there is more; a
-    model reached twice (only possible in data written before cycles were
-    refused) is listed once, at its nearest depth.
-    """
-    entries: dict[str, LineageEntry] = {}
-    truncated = False
-    for row in conn.execute(query, {**params, "limit": MAX_LINEAGE_DEPTH}):
-        if row.depth > MAX_LINEAGE_DEPTH:
-            truncated = True
-            continue
-        entries.setdefault(
-            row.id,
-            LineageEntry(
-                id=row.id,
-                title=row.title,
-                version_number=row.version_number,
-                is_latest=bool(row.is_latest),
-                promotion_state=row.promotion_state,
-                base_model_id=row.base_model_id,
-                depth=row.depth,
-            ),
-        )
-    return list(entries.values()), truncated
-
-
-def lineage(db: Database, artifact_id: str) -> Lineage:
-    """The version chain of a model's line, and its fine-tune ancestors and descendants."""
-    with db.transaction() as conn:
-        model = fetch_model(conn, artifact_id)
-        versions, _ = _entries(conn, _VERSIONS, root=model.lineage_id)
-        ancestors, up_cut = _entries(conn, _ANCESTORS, id=artifact_id)
-        descendants, down_cut = _entries(conn, _DESCENDANTS, id=artifact_id)
-        return Lineage(
-            model_id=model.id,
-            lineage_id=model.lineage_id,
-            versions=versions,
-            ancestors=ancestors,
-            descendants=descendants,
-            depth_limit=MAX_LINEAGE_DEPTH,
-            truncated=up_cut or down_cut,
-            line_name=model.line_name,
-        )

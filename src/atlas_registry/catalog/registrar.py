@@ -33,7 +33,6 @@ from atlas_registry.catalog.prepare import PreparedModel, prepare
 from atlas_registry.catalog.queries import (
     fetch_model,
     get_model,
-    lineage,
     list_models,
     record_from_rows,
 )
@@ -364,7 +363,6 @@ __all__ = [
     "fetch_model",
     "get_model",
     "leaderboard",
-    "lineage",
     "list_models",
     "register_model",
     "register_models",

@@ -8,6 +8,7 @@ from typing import Any
 from atlas_registry.catalog import (
     line_listing,
     line_naming,
+    lineage,
     queries,
     registrar,
     version_names,
@@ -87,7 +88,7 @@ class CatalogVerbs(Verbs):
                 require_line(conn, name)
 
     def lineage(self, model_ref: str) -> Lineage:
-        return self._read(registrar.lineage, model_ref)
+        return self._read(lineage.lineage, model_ref)
 
     def lines(self, *, name: str | None = None) -> list[LineSummary]:
         """Every named model line, each with its latest and promoted version.
