@@ -24,9 +24,7 @@ from atlas_registry import (
     PinStatus,
     Registry,
     RegistryError,
-    ValidationError,
     VersionName,
-    asking_how,
 )
 from atlas_registry.api.deps import Access, Caller, reader
 from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
@@ -34,9 +32,15 @@ from atlas_registry.web.labels import field_label, model_version, training_windo
 from atlas_registry.web.render import ENV, page
 
 router = APIRouter(include_in_schema=False)
+
+
 # A person's words on every page: a field's label, a version's line@N, a time or "not recorded".
 ENV.filters.update(label=field_label, version=model_version, when=when, shell_quote=shlex.quote)
+
+
 ENV.globals.update(training_window=training_window)
+
+
 FILTERS = (
     "promotion_state",
     "model_family",
@@ -46,6 +50,8 @@ FILTERS = (
     "base_model_id",
     "line",
 )
+
+
 # A large legacy catalog holds an item per held model: the page shows them 50 at a time.
 REVIEWS_PER_PAGE = 50
 
@@ -55,7 +61,7 @@ def static_files() -> StaticFiles:
     return StaticFiles(packages=[("atlas_registry.web", "static")])
 
 
-def _guarded(
+def guarded(
     request: Request, access: Access, build: Callable[[Registry], HTMLResponse]
 ) -> HTMLResponse:
     """A page, or the error page that says what went wrong and what to do.
@@ -82,6 +88,8 @@ def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | No
 
 
 LINES_PER_PAGE = 50
+
+
 # The query string of the list of every version: a link made for it before lines
 # had a page of their own still lands on it.
 VERSION_QUERY = frozenset({*FILTERS, "external", "latest_only"})
@@ -121,7 +129,7 @@ def models_page(request: Request, access: Access = Depends(reader)) -> Response:
             json_url="/api/v1/lines" + (f"?{urlencode({'search': search})}" if search else ""),
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
 def _next(kept: dict[str, str], token_name: str, token: str | None) -> str | None:
@@ -202,7 +210,7 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
             json_url="/api/v1/models?" + urlencode(api),
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
 def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]:
@@ -266,165 +274,12 @@ def model_page(
             json_url=f"/api/v1/models/{model.id}",
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
 def _name_of(found: Registry, model_id: str | None) -> VersionName | None:
     """How a person names the version ``model_id`` (None: no such version, or none given)."""
     return found.version_names([model_id]).get(model_id) if model_id else None
-
-
-COMPARED_FIELDS = (
-    "promotion_state",
-    "model_family",
-    "framework",
-    "benchmark_id",
-    "trained_by",
-    "code_repo_url",
-    "code_commit_sha",
-    "external_source_url",
-    "external_source_version",
-    "base_model_id",
-    "training_completed_at",
-)
-
-
-def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
-    """The best value of ``metric`` by its direction; none for a metric of unknown direction."""
-    values = [
-        m.eval_metrics[metric]
-        for m in models
-        if m.eval_metrics and isinstance(m.eval_metrics.get(metric), int | float)
-    ]
-    direction = found.metric_direction(metric)
-    if not values or direction == "unknown":
-        return None
-    return min(values) if direction == "lower" else max(values)
-
-
-COMPARED_AT_MOST = 6  # columns a screen can hold side by side
-
-
-@router.get("/compare", response_class=HTMLResponse)
-def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
-    def build(found: Registry) -> HTMLResponse:
-        # "a, b" as people type it; a model named twice is shown once.
-        # A ticked list sends ids=a&ids=b; a typed one "a, b": both are read.
-        asked = ",".join(request.query_params.getlist("ids"))
-        named = list(dict.fromkeys(r.strip() for r in asked.split(",") if r.strip()))
-        refs = named[:COMPARED_AT_MOST]
-        only_differences = request.query_params.get("diff") == "1"
-        models = [found.get_model(ref) for ref in refs]
-        bases = found.version_names(m.base_model_id for m in models if m.base_model_id)
-        fields = []
-        for name in COMPARED_FIELDS:
-            values = [getattr(m, name) for m in models]
-            if name == "base_model_id":  # the version a person knows, not its id
-                values = [bases[v].label if v in bases else v for v in values]
-            if not only_differences or len({str(v) for v in values}) > 1:
-                fields.append((field_label(name), values))
-        names = sorted({k for m in models for k in (m.eval_metrics or {})})
-        metrics = []
-        for name in names:
-            values = [(m.eval_metrics or {}).get(name) for m in models]
-            if not only_differences or len({str(v) for v in values}) > 1:
-                metrics.append((name, values, _best(found, models, name)))
-        toggle = {"ids": ",".join(refs), **({} if only_differences else {"diff": "1"})}
-        return page(
-            request,
-            "compare.html",
-            title="Compare",
-            models=models,
-            fields=fields,
-            metrics=metrics,
-            only_differences=only_differences,
-            toggle_url="/compare?" + urlencode(toggle),
-            ids=",".join(refs),
-            named=len(named),
-        )
-
-    return _guarded(request, access, build)
-
-
-def _board(
-    found: Registry, benchmark: str, metric: str, given: str | None
-) -> tuple[list[Any], str | None, str | None]:
-    """The ranked board and its direction, or the registry's question for a direction."""
-    try:
-        board = found.leaderboard(benchmark, metric, limit=50, direction=given)
-    except ValidationError as error:
-        asked = asking_how(error, "choose a Direction above and press Show")
-        if asked is error or not isinstance(asked, ValidationError):
-            raise
-        return [], None, asked.violations[0].message
-    return board, given or found.metric_direction(metric), None
-
-
-def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
-    """The metric a leaderboard ranks by, and a note when it is not the one asked for.
-
-    A form sends the metric chosen for the benchmark shown before; the new
-    benchmark may not report it. The page then ranks by the benchmark's primary
-    metric (the gate's, when its models report it; else the first) and says so,
-    rather than answering that no model reports the metric asked for.
-    """
-    gate = spec["gate"]
-    primary = gate["metric"] if gate and gate["metric"] in spec["metrics"] else spec["metrics"][0]
-    if not asked or asked in spec["metrics"]:
-        return asked or primary, None
-    note = (
-        f"No model of {spec['benchmark_id']} reports {asked}: "
-        f"ranked by {primary}, its primary metric, instead."
-    )
-    return primary, note
-
-
-@router.get("/leaderboards", response_class=HTMLResponse)
-def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
-    def build(found: Registry) -> HTMLResponse:
-        benchmarks = found.benchmarks()
-        chosen = request.query_params.get("benchmark") or (
-            benchmarks[0]["benchmark_id"] if benchmarks else None
-        )
-        spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
-        board: list[Any] = []
-        metric, gate, direction, question, note = None, None, None, None, None
-        unknown = False
-        if spec is not None:
-            gate = spec["gate"]
-            metric, note = _board_metric(spec, request.query_params.get("metric"))
-            unknown = found.metric_direction(metric) == "unknown"
-            # The form offers a direction only for a metric of unknown direction.
-            given = (request.query_params.get("direction") or None) if unknown else None
-            board, direction, question = _board(found, chosen or "", metric, given)
-        lower = direction == "lower"
-        threshold = None
-        if gate and gate["metric"] == metric:
-            threshold = gate["maximum"] if lower else gate["minimum"]
-        api = {"metric": metric, **({"direction": direction} if unknown and direction else {})}
-        return page(
-            request,
-            "leaderboards.html",
-            title="Leaderboards",
-            benchmarks=benchmarks,
-            chosen=chosen,
-            spec=spec,
-            metric=metric,
-            note=note,
-            board=board,
-            threshold=threshold,
-            lower=lower,
-            direction=direction,
-            unknown_direction=unknown,
-            question=question,
-            json_url=(
-                f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode(api)
-                if chosen and metric
-                else "/api/v1/benchmarks"
-            ),
-        )
-
-    return _guarded(request, access, build)
 
 
 @router.get("/history", response_class=HTMLResponse)
@@ -463,7 +318,7 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             ),
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
 def _line_history_page(request: Request, found: Registry, line: str) -> HTMLResponse:
@@ -517,4 +372,4 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             json_url=f"/api/v1/review-queue?status={status}",
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
