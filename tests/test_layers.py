@@ -78,20 +78,20 @@ def _module_name(source: Path) -> str:
 def _imported_modules(source: Path) -> list[str]:
     """Every module of the package ``source`` imports, lazily or not.
 
-    ``from atlas_registry import tokens`` imports the module ``tokens``, not the
-    public face; any other name taken from ``atlas_registry`` comes from the face.
+    ``from atlas_registry.review import resolution`` imports the module
+    ``atlas_registry.review.resolution``; ``from atlas_registry import Registry``
+    takes a name from the public face, ``atlas_registry``.
     """
     names = []
     for node in ast.walk(ast.parse(source.read_text("utf-8"))):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module == "atlas_registry":
-            for alias in node.names:
-                inner = PACKAGE / alias.name
-                is_module = inner.is_dir() or inner.with_suffix(".py").is_file()
-                names.append(f"atlas_registry.{alias.name}" if is_module else "atlas_registry")
         elif isinstance(node, ast.ImportFrom) and node.module:
-            names.append(node.module)
+            folder = PACKAGE.joinpath(*node.module.split(".")[1:])
+            for alias in node.names:
+                inner = folder / alias.name
+                is_module = inner.is_dir() or inner.with_suffix(".py").is_file()
+                names.append(f"{node.module}.{alias.name}" if is_module else node.module)
     return [name for name in names if name.split(".")[0] == "atlas_registry"]
 
 
@@ -139,6 +139,18 @@ def test_the_floor_check_catches_an_import_that_runs_back_up() -> None:
     assert back_edges([("atlas_registry.review.queue", "atlas_registry.review.resolution")])
     assert back_edges([("atlas_registry.catalog.lines", "atlas_registry.catalog.queries")]) == []
     assert back_edges([("atlas_registry.review.resolution", "atlas_registry.review.queue")]) == []
+
+
+def test_a_module_imported_from_its_package_is_placed_by_its_own_name(tmp_path: Path) -> None:
+    """``from atlas_registry.review import resolution`` reaches floor 9, not the review room's 4."""
+    source = tmp_path / "probe.py"
+    source.write_text("from atlas_registry.review import resolution, queue\n", "utf-8")
+    assert _imported_modules(source) == [
+        "atlas_registry.review.resolution",
+        "atlas_registry.review.queue",
+    ]
+    found = [("atlas_registry.catalog.lines", name) for name in _imported_modules(source)]
+    assert len(back_edges(found)) == 1
 
 
 SHELL_MODULES = [
