@@ -17,6 +17,7 @@ from atlas_registry import (
     Registry,
     SchemaAdmin,
     ValidationError,
+    short_id_of,
 )
 from atlas_registry.api import create_app
 from atlas_registry.validation import load_schema
@@ -348,10 +349,21 @@ def test_a_card_written_out_replaces_only_a_card_of_the_same_line(
     # Another model's card stays, unless --force.
     code, _, err = invoke("card", other.id, "--out", str(project), "--db", db_url)
     assert code == InputError.exit_code
-    assert f"is the card of another model ({second.id})" in err
+    # Named as a person names versions (line@N), not by its raw id.
+    mine = short_id_of(other.id)
+    assert f"is the card of another model, ad-risk@2, not of a version of {mine};" in err
+    assert second.id not in err
     assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == second.id
     assert invoke("card", other.id, "--out", str(project), "--force", "--db", db_url)[0] == 0
     assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == other.id
+    # A card of a model this catalog does not hold (another registry's) is named by its id.
+    readme.write_text(readme.read_text("utf-8").replace(other.id, "model-elsewhere"), "utf-8")
+    with pytest.raises(InputError) as refused:
+        registry.export_card("ad-risk", project)
+    assert "another model, a model this catalog does not hold (model-elsewhere), " in str(
+        refused.value
+    )
+    assert "not of a version of ad-risk;" in str(refused.value)
 
 
 def test_a_device_where_the_card_goes_is_refused_unread(registry: Registry, tmp_path: Path) -> None:
