@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -757,3 +758,67 @@ def test_a_model_index_the_hub_cannot_parse_names_every_gap(
     ]
     assert "ignore_metadata_errors" not in str(refused.value)
     assert registry.list_models() == []
+
+
+# One result that says everything the Hub's format lets a result say about its metrics.
+SAYS_EVERYTHING = """---
+library_name: transformers
+model-index:
+- name: wav2vec-nl
+  results:
+  - task:
+      type: automatic-speech-recognition
+      name: Speech Recognition
+    dataset:
+      name: Common Voice 11.0
+      type: mozilla-foundation/common_voice_11_0
+      config: nl
+      split: test
+      revision: 0cb3d67b1b25e1c8e2d3c1dd8d9f0e6a8b5c4d3e
+      args:
+        language: nl
+    metrics:
+    - type: wer
+      value: 12.6
+      name: Test WER
+      verified: true
+    - type: cer
+      value: 4.1
+      name: Test CER
+      config: normalised
+      args:
+        ignore_case: true
+    source:
+      name: Open ASR Leaderboard
+      url: https://huggingface.co/spaces/hf-audio/open_asr_leaderboard
+---
+# wav2vec-nl
+"""
+
+
+def _results(card: str) -> list[dict[str, Any]]:
+    """The card's results as the Hub's parser reads them, one per metric, by metric."""
+    data: Any = ModelCard(card).data
+    found = [dataclasses.asdict(r) for r in data.eval_results]
+    return sorted(found, key=lambda r: str(r["metric_type"]))
+
+
+def test_a_cards_results_are_written_back_as_the_card_said_them(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """`card` dropped `verified` and the metric's name that `import card` kept."""
+    path = _card(tmp_path, SAYS_EVERYTHING)
+    model = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS).model
+    kept = model.metadata["extensions"]["hf_eval"]
+    assert (kept["verified"], kept["metric_name.wer"]) == (["wer"], "Test WER")
+    assert _results(registry.model_card(model.id)) == _results(SAYS_EVERYTHING)
+
+    # A value a person gives over the card's is theirs: it is not written back as verified.
+    corrected = registry.import_card(
+        path, revision="v2.0.0", source_url=HUB, assignments=[*SETS, "evaluation_metrics.wer=13.0"]
+    ).model
+    assert "verified" not in corrected.metadata["extensions"]["hf_eval"]
+    wer = [r for r in _results(registry.model_card(corrected.id)) if r["metric_type"] == "wer"]
+    assert [(r["metric_value"], r["verified"], r["metric_name"]) for r in wer] == [
+        (13.0, None, "Test WER")
+    ]

@@ -171,16 +171,18 @@ def card_registration(
     chosen, reported, result_problems = _evaluation(data, result)
     problems += result_problems
     extensions = _extensions(data, base_lookup, metadata)
+    metrics: dict[str, Any] = {}
     if chosen is not None:
         metrics, metric_problems = chosen.metric_values()
         problems += [p for p in metric_problems if not _set_by_person(p, values)]
         metadata["evaluation_dataset"] = chosen.evaluation_dataset()
         if metrics:
-            metadata["evaluation_metrics"] = metrics
+            metadata["evaluation_metrics"] = dict(metrics)  # --set may change the copy
         extensions["hf_eval"] = chosen.extension()
     if extensions:
         metadata["extensions"] = extensions
     _apply(metadata, values)
+    _verified_as_said(metadata, metrics)
     unchosen = {"evaluation_dataset", "evaluation_metrics"} if result_problems else set()
     problems += [v for v in validator.violations(metadata) if v.path not in unchosen]
     if problems:
@@ -242,6 +244,27 @@ def _set_by_person(problem: Violation, values: dict[str, str]) -> bool:
     metric = problem.path.rsplit(" metric ", 1)[-1]
     keys = {key.removeprefix("metadata.") for key in values}
     return bool(keys & {"evaluation_metrics", f"evaluation_metrics.{metric}"})
+
+
+def _verified_as_said(metadata: dict[str, Any], said: dict[str, Any]) -> None:
+    """Keep the Hub's ``verified`` mark only on values the card reported.
+
+    The mark vouches for the card's value; a value a person gave over it with
+    ``--set`` is theirs, and `card` would otherwise write it back as verified.
+    """
+    kept = (metadata.get("extensions") or {}).get("hf_eval")
+    if not isinstance(kept, dict) or not isinstance(kept.get("verified"), list):
+        return
+    stored = metadata.get("evaluation_metrics") or {}
+    verified = [
+        name
+        for name in kept["verified"]
+        if name in said and isinstance(stored, dict) and stored.get(name) == said[name]
+    ]
+    if verified:
+        kept["verified"] = verified
+    else:
+        del kept["verified"]
 
 
 def _apply(metadata: dict[str, Any], values: dict[str, str]) -> None:

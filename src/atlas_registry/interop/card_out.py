@@ -121,6 +121,27 @@ def _json_kept(evaluated: dict[str, Any], key: str) -> Any:
         return raw
 
 
+def _metric_said(evaluated: dict[str, Any], name: str) -> dict[str, Any]:
+    """What the imported card said about metric ``name`` and its result, as ``EvalResult`` fields.
+
+    Its display name, config and args, whether the Hub marked it verified
+    (``verified`` lists those metrics; a value a person gave instead of the
+    card's is not listed, see :mod:`card_in`), and the result's source (a
+    name without its URL is not a source the Hub's format accepts).
+    """
+    verified = evaluated.get("verified")
+    said: dict[str, Any] = {
+        "metric_name": evaluated.get(f"metric_name.{name}"),
+        "metric_config": evaluated.get(f"metric_config.{name}"),
+        "metric_args": _json_kept(evaluated, f"metric_args.{name}"),
+        "verified": True if isinstance(verified, list) and name in verified else None,
+    }
+    if isinstance(evaluated.get("source_url"), str):
+        said["source_url"] = evaluated["source_url"]
+        said["source_name"] = evaluated.get("source_name")
+    return said
+
+
 def card_data(facts: CardFacts) -> Any:
     from huggingface_hub import EvalResult, ModelCardData
 
@@ -146,7 +167,7 @@ def card_data(facts: CardFacts) -> Any:
             metric_type=name,
             metric_value=value,
             dataset_args=_json_kept(evaluated, "dataset_args"),
-            metric_args=_json_kept(evaluated, f"metric_args.{name}"),
+            **_metric_said(evaluated, name),
         )
         for name, value in sorted((model.eval_metrics or {}).items())
     ]
