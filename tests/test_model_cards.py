@@ -244,16 +244,27 @@ def test_a_wild_card_with_a_model_index_is_registered_with_what_a_person_adds(
     assert model.title == "bert-finetuned-sst2"
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://huggingface.co/bert-base-uncased",
+        "https://HuggingFace.co/bert-base-uncased/",
+        "http://huggingface.co/bert-base-uncased.git",
+    ],
+)
 def test_a_registered_base_model_becomes_the_base_model_id(
-    registry: Registry, tmp_path: Path
+    registry: Registry, tmp_path: Path, spelling: str
 ) -> None:
+    """The base is found by the address its source URL names, however that was spelled."""
     payload = GOOD_BY_FAMILY["external_fine_tune"]()
     payload.pop("base_model_id")
     payload.update(
         training_data=logistic_regression()["training_data"],
         evaluation_dataset=logistic_regression()["evaluation_dataset"],
-        external_source_url="https://huggingface.co/bert-base-uncased",
+        external_source_url=spelling,
     )
+    other = {**payload, "external_source_url": "https://huggingface.co/bert-base-uncased-v2"}
+    registry.register_model(ModelRegistration(title="not the base", metadata=other))
     base = registry.register_model(ModelRegistration(title="bert", metadata=payload))
     sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
     model = registry.import_card(
@@ -822,3 +833,50 @@ def test_a_cards_results_are_written_back_as_the_card_said_them(
     assert [(r["metric_value"], r["verified"], r["metric_name"]) for r in wer] == [
         (13.0, None, "Test WER")
     ]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        f"{HUB}/",
+        HUB.replace("https://huggingface.co", "https://HuggingFace.co"),
+        HUB.replace("https://", "http://"),
+        f"{HUB}.git",
+    ],
+)
+def test_one_source_spelled_another_way_is_the_same_card(
+    registry: Registry, db_url: str, tmp_path: Path, spelling: str
+) -> None:
+    """A trailing slash, the host's case or http registered the same card a second time."""
+    path = _card(tmp_path, WILD_WITH_INDEX)
+    sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
+    first = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=sets).model
+    again = registry.import_card(path, revision=REVISION, source_url=spelling, assignments=sets)
+    assert (again.status, again.model.id, again.differs) == ("already_imported", first.id, [])
+    args = ["import", "card", path, "--revision", REVISION, "--source-url", spelling]
+    code, printed, _ = invoke(*args, "--set", sets[0], "--set", sets[1], "--check", "--db", db_url)
+    assert (code, "already imported" in printed, "would register" in printed) == (0, True, False)
+    assert [m.id for m in registry.list_models()] == [first.id]
+    # The version keeps the URL as it was first given; another repository is another model.
+    assert registry.get_model(first.id).external_source_url == HUB
+    elsewhere = registry.import_card(
+        path, revision=REVISION, source_url=f"{HUB}-large", assignments=sets
+    )
+    assert elsewhere.status == "registered"
+
+
+def test_a_card_imported_by_its_url_as_given_is_found_again(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version whose id was made from the URL as written is not registered a second time."""
+    from atlas_registry.interop import card_import
+
+    path = _card(tmp_path, WILD_WITH_INDEX)
+    sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
+    with monkeypatch.context() as before:  # ids as they were made from the URL as written
+        before.setattr(card_import, "source_identity", lambda url: url)
+        first = registry.import_card(
+            path, revision=REVISION, source_url=f"{HUB}/", assignments=sets
+        )
+    again = registry.import_card(path, revision=REVISION, source_url=f"{HUB}/", assignments=sets)
+    assert (again.status, again.model.id) == ("already_imported", first.model.id)

@@ -29,7 +29,9 @@ from atlas_registry.interop.card_results import (
     hub_url,
     refuse_malformed_index,
 )
+from atlas_registry.lines import search_pattern
 from atlas_registry.patterns import SOURCE_VERSION, matches
+from atlas_registry.pins.locations import url_key
 from atlas_registry.records import ModelRegistration
 from atlas_registry.validation import MetadataValidator
 
@@ -273,14 +275,36 @@ def _apply(metadata: dict[str, Any], values: dict[str, str]) -> None:
         place(metadata, key.removeprefix("metadata.").split("."), json_or_text(raw, key), key)
 
 
+def source_identity(url: str) -> str:
+    """The source URL as the same text however it is spelled: ``https://host/path``.
+
+    A model's source is a repository address, and a code pin already treats
+    ``http://HuggingFace.co/org/name/`` and ``https://huggingface.co/org/name``
+    as one repository (:func:`~atlas_registry.pins.locations.url_key`): the
+    scheme, the host's case, a trailing slash or ``.git`` do not matter. A URL
+    that is no such address (a query, a port) is its own text.
+    """
+    key = url_key(url)
+    return f"https://{key}" if key else url
+
+
+# Models whose source URL may be a spelling of one address; the spelling is checked in Python.
 _BY_SOURCE = (
-    "SELECT artifact_id FROM model_versions WHERE external_source_url IN (?, ?) "
-    "ORDER BY created_at DESC, artifact_id DESC LIMIT 1"
+    "SELECT artifact_id, external_source_url FROM model_versions "
+    "WHERE lower(external_source_url) LIKE ? ESCAPE '\\' "
+    "ORDER BY created_at DESC, artifact_id DESC"
 )
 
 
 def model_from_source(session: Any, url: str) -> str | None:
-    """The newest registered model published at ``url`` (with or without a trailing slash)."""
-    bare = url.rstrip("/")
-    found = session.first(_BY_SOURCE, (bare, bare + "/"))
-    return str(found[0]) if found else None
+    """The newest registered model published at ``url``, however its URL was spelled.
+
+    Spellings are those :func:`source_identity` makes one; a URL that is no
+    repository address is matched as written, with or without a trailing slash.
+    """
+    wanted = source_identity(url)
+    key = url_key(url) or url.rstrip("/")
+    for model_id, stored in session.rows(_BY_SOURCE, (search_pattern(key),)):
+        if source_identity(stored) == wanted or stored.rstrip("/") == url.rstrip("/"):
+            return str(model_id)
+    return None
