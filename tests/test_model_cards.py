@@ -405,6 +405,9 @@ def test_the_card_of_a_rejected_or_superseded_version_says_so(
     notice = "This card describes ad-risk@2, which is rejected; the promoted version is ad-risk@1."
     assert notice in err
     assert f"> **Not the version to use.** {notice}" in printed
+    # The lineage names each version as a person does, beside its id.
+    assert f"- version 1: `ad-risk@1` `{first.id}`" in printed
+    assert f"- version 2: `ad-risk@2` `{latest.id}` (this card)" in printed
     code, printed, _ = invoke("card", "ad-risk", "--db", db_url, "--json")
     assert json.loads(printed)["notice"] == notice
     exported = registry.export_card("ad-risk", tmp_path)

@@ -230,9 +230,11 @@ def _lifecycle(facts: CardFacts) -> list[str]:
 
 def _lineage(facts: CardFacts) -> list[str]:
     lines = ["", "## Lineage", ""]
+    line = facts.model.line_name
     for entry in facts.lineage.versions:
         marker = " (this card)" if entry.id == facts.model.id else ""
-        lines.append(f"- version {entry.version_number}: {code(entry.id)}{marker}")
+        named = f"{code(f'{line}@{entry.version_number}')} " if line else ""
+        lines.append(f"- version {entry.version_number}: {named}{code(entry.id)}{marker}")
     for entry in facts.lineage.ancestors:
         lines.append(f"- fine-tuned from {code(entry.id)} ({text(entry.title)})")
     return lines
@@ -259,7 +261,7 @@ def card_notice(facts: CardFacts) -> str | None:
     then = (
         f"; the promoted version is {name}@{promoted[0].version_number}"
         if promoted and name
-        else (f"; the promoted version is {promoted[0].id}" if promoted else "")
+        else (f"; the promoted version is {short_id_of(promoted[0].id)}" if promoted else "")
     )
     return f"This card describes {this}, which is {model.promotion_state}{then}."
 
