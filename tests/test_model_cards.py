@@ -822,10 +822,14 @@ def test_a_cards_results_are_written_back_as_the_card_said_them(
 ) -> None:
     """`card` dropped `verified` and the metric's name that `import card` kept."""
     path = _card(tmp_path, SAYS_EVERYTHING)
-    model = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS).model
+    sets = [*SETS, "benchmark_id=open-asr-nl"]
+    model = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=sets).model
     kept = model.metadata["extensions"]["hf_eval"]
     assert (kept["verified"], kept["metric_name.wer"]) == (["wer"], "Test WER")
-    assert _results(registry.model_card(model.id)) == _results(SAYS_EVERYTHING)
+    exported = registry.model_card(model.id)
+    assert _results(exported) == _results(SAYS_EVERYTHING)
+    # The benchmark a person filed it under is the registry's, beside the card's task name.
+    assert _front(exported)["atlas_registry"]["benchmark_id"] == "open-asr-nl"
 
     # A value a person gives over the card's is theirs: it is not written back as verified.
     corrected = registry.import_card(

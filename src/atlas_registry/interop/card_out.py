@@ -156,7 +156,7 @@ def card_data(facts: CardFacts) -> Any:
     results = [
         EvalResult(
             task_type=task,
-            task_name=benchmark or evaluated.get("task_name"),
+            task_name=evaluated.get("task_name") or benchmark,  # the card's own name stays
             dataset_type=dataset,
             dataset_name=str(
                 evaluated.get("dataset_name") or evaluation.get("description") or dataset
