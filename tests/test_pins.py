@@ -9,6 +9,7 @@ commits made after training finished.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,8 @@ def test_an_unknown_commit_or_an_uncheckable_url_is_never_ok(
     assert checks[ported].status == "unreachable"
     assert "cannot name a repository" in checks[ported].detail
     assert checks[unpinned].status == "missing"
+    assert "candidate commits can be suggested" in checks[unpinned].detail
+    assert "atlas-registry" not in checks[unpinned].detail  # stored: read on every surface
     assert all(c.failing for c in checks.values())
 
 
@@ -431,6 +434,9 @@ def test_suggest_lists_commits_before_training_and_pins_only_what_a_person_accep
     assert lab.force_pushed not in shas
     assert suggestion.review.status == "open"
     assert not suggestion.review.blocking
+    [reason] = suggestion.review.reasons
+    assert reason["reason"].endswith("A reviewer accepts one of them as the code pin")
+    assert not re.search(r"(?<![\w-])--[a-z]|atlas-registry", reason["reason"]), reason
     assert registry.get_model(model).code_commit_sha is None  # nothing pinned yet
 
     with pytest.raises(ValidationError, match="cannot accept"):
