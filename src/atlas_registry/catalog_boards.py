@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +75,7 @@ def leaderboard(
     return _ranked(rows)
 
 
-def _ranked(rows: list[Any]) -> list[LeaderboardEntry]:
+def _ranked(rows: Sequence[Any]) -> list[LeaderboardEntry]:
     """Entries best first with competition ranks (1, 2, 2, 4).
 
     The rows are the top of the board, best first, so an entry's rank is its
