@@ -441,8 +441,10 @@ def test_the_leaderboard_page_asks_for_an_unknown_direction(client: TestClient) 
         "/leaderboards", params={"benchmark": BENCHMARK, "metric": "brier", "direction": "higher"}
     ).text
     assert _order(known) == BEST_FIRST
-    assert "The direction in the address (higher is better) was not used" in known
-    assert "lower is better for &#39;brier&#39; (the metric vocabulary)" in known
+    assert (
+        "Ranked lowest first: lower is better for brier (the metric vocabulary), "
+        "so the direction in the address (higher is better) was not used."
+    ) in known
     assert "(lower is better)" in known
     agreeing = client.get(
         "/leaderboards", params={"benchmark": BENCHMARK, "metric": "brier", "direction": "lower"}

@@ -371,15 +371,15 @@ def _asked_direction(found: Registry, metric: str, asked: str | None) -> tuple[s
     """
     if asked is None or found.metric_direction(metric) == "unknown":
         return asked, ""
-    try:
-        found.ranked_by(metric, asked)
-    except ValidationError as error:
-        message = error.violations[0].message if error.violations else error.summary
-        return (
-            None,
-            f"The direction in the address ({asked:.20} is better) was not used: {message}.",
-        )
-    return asked, ""
+    fact = found.ranked_by(metric)
+    if asked == fact.direction:
+        return asked, ""
+    where = "the metric vocabulary" if fact.source == "vocabulary" else "the promotion policy"
+    return None, (
+        f"Ranked {'highest' if fact.direction == 'higher' else 'lowest'} first: "
+        f"{fact.said} for {metric} ({where}), so the direction in the address "
+        f"({asked:.20} is better) was not used."
+    )
 
 
 def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
