@@ -47,7 +47,7 @@ from atlas_registry.lines import (
     version_label,
 )
 from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
-from atlas_registry.metric_directions import MetricDirections, asking_how
+from atlas_registry.metric_directions import MetricDirections, RankedBy, asking_how
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
@@ -167,6 +167,7 @@ __all__ = [
     "PromotionEvent",
     "PromotionGateError",
     "Provenance",
+    "RankedBy",
     "RegisteredModel",
     "Registry",
     "RegistryError",

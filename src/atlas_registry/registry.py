@@ -35,6 +35,7 @@ from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.lines import LineOverview, LinePage, LineSummary, VersionName
 from atlas_registry.listing_pages import ListingPage
+from atlas_registry.metric_directions import RankedBy
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
 from atlas_registry.pins.checks import (
@@ -286,6 +287,15 @@ class Registry(_Handle):
         the policy declares; every ranking, highlight and trend asks here.
         """
         return self.policy.directions.name(metric)
+
+    def ranked_by(self, metric: str, direction: str | None = None) -> RankedBy:
+        """The direction a leaderboard of ``metric`` is ranked by, and where it came from.
+
+        ``source`` is ``vocabulary`` or ``policy`` for a fact, ``request`` for
+        the caller's ``direction`` answering an unknown one: every surface marks
+        a chosen direction as chosen. Refused as :meth:`leaderboard` refuses.
+        """
+        return self.policy.directions.ranked_by(metric, direction)
 
     # ------------------------------------------------------------ lifecycle
 

@@ -21,6 +21,7 @@ from atlas_registry import (
     LineOverview,
     ModelRecord,
     PinStatus,
+    RankedBy,
     Registry,
     RegistryError,
     ValidationError,
@@ -348,8 +349,8 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
 
 def _board(
     found: Registry, benchmark: str, metric: str, given: str | None
-) -> tuple[list[Any], str | None, str | None]:
-    """The ranked board and its direction, or the registry's question for a direction."""
+) -> tuple[list[Any], RankedBy | None, str | None]:
+    """The ranked board and what ranked it, or the registry's question for a direction."""
     try:
         board = found.leaderboard(benchmark, metric, limit=50, direction=given)
     except ValidationError as error:
@@ -357,7 +358,28 @@ def _board(
         if asked is error or not isinstance(asked, ValidationError):
             raise
         return [], None, asked.violations[0].message
-    return board, given or found.metric_direction(metric), None
+    return board, found.ranked_by(metric, given), None
+
+
+def _asked_direction(found: Registry, metric: str, asked: str | None) -> tuple[str | None, str]:
+    """The direction in the address to rank by, and a note when it is not used.
+
+    The form offers a direction only for a metric of unknown direction, so a
+    direction left in the address from one may arrive with a known metric.
+    One that agrees is kept; one that contradicts the fact is not obeyed, and
+    the page says so rather than dropping it without a word.
+    """
+    if asked is None or found.metric_direction(metric) == "unknown":
+        return asked, ""
+    fact = found.ranked_by(metric)
+    if asked == fact.direction:
+        return asked, ""
+    where = "the metric vocabulary" if fact.source == "vocabulary" else "the promotion policy"
+    return None, (
+        f"Ranked {'highest' if fact.direction == 'higher' else 'lowest'} first: "
+        f"{fact.said} for {metric} ({where}), so the direction in the address "
+        f"({asked:.20} is better) was not used."
+    )
 
 
 def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
@@ -388,20 +410,23 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
         board: list[Any] = []
-        metric, gate, direction, question, note = None, None, None, None, None
+        metric, gate, ranked, question, note = None, None, None, None, None
         unknown = False
         if spec is not None:
             gate = spec["gate"]
             metric, note = _board_metric(spec, request.query_params.get("metric"))
             unknown = found.metric_direction(metric) == "unknown"
-            # The form offers a direction only for a metric of unknown direction.
-            given = (request.query_params.get("direction") or None) if unknown else None
-            board, direction, question = _board(found, chosen or "", metric, given)
+            asked = request.query_params.get("direction") or None
+            given, unused = _asked_direction(found, metric, asked)
+            note = " ".join(filter(None, (note, unused))) or None
+            board, ranked, question = _board(found, chosen or "", metric, given)
+        direction = ranked.direction if ranked else None
         lower = direction == "lower"
         threshold = None
         if gate and gate["metric"] == metric:
             threshold = gate["maximum"] if lower else gate["minimum"]
-        api = {"metric": metric, **({"direction": direction} if unknown and direction else {})}
+        chosen_way = ranked is not None and ranked.source == "request"
+        api = {"metric": metric, **({"direction": direction} if chosen_way else {})}
         return page(
             request,
             "leaderboards.html",
@@ -415,6 +440,7 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             threshold=threshold,
             lower=lower,
             direction=direction,
+            ranked=ranked,
             unknown_direction=unknown,
             question=question,
             json_url=(
