@@ -174,7 +174,9 @@ def test_cli_api_and_pages_list_every_line_in_version_order(
     with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
 
         def api_page(token: str | None) -> tuple[list[Any], str | None]:
-            params = {"page_size": 3, **({"page_token": token} if token else {})}
+            params: dict[str, str | int] = {"page_size": 3}
+            if token:
+                params["page_token"] = token
             body = client.get("/api/v1/models", params=params).json()
             return body["items"], body["next_page_token"]
 
