@@ -32,6 +32,11 @@ EXACT_PLACES = re.compile(r"<pre>.*?</pre>|<title>.*?</title>", re.DOTALL)
         (1e-9, "1e-09"),
         (-0.0423456, "-0.04235"),
         (0.0, "0"),
+        # A float's own noise is not rounding: 0.3 - 0.02 reads like its neighbours.
+        (0.3 - 0.02, "0.28"),
+        (0.1 + 0.2, "0.3"),
+        (0.7000000000000001, "0.7"),
+        (0.28001, "0.2800"),  # rounded at the fourth digit: the zeros say so
         (math.inf, "inf"),
         (math.nan, "nan"),
     ],
