@@ -20,6 +20,7 @@ from atlas_registry import (
     MAX_PAGE,
     LineOverview,
     ModelRecord,
+    NotFoundError,
     PinStatus,
     RankedBy,
     Registry,
@@ -524,7 +525,12 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         status = "resolved" if request.query_params.get("status") == "resolved" else "open"
         token = request.query_params.get("page_token") or None
         shown = found.review_page(status, page_size=REVIEWS_PER_PAGE, page_token=token)
-        excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in shown.items}
+        # Each item's source as what it is: a backfill item's legacy text, or the
+        # metadata the model was registered with (a pin to repair, a schema upgrade).
+        excerpts = {
+            i.artifact_id: found.provenance(i.artifact_id) for i in shown.items if i.from_backfill
+        }
+        registered = _registered(found, [i.artifact_id for i in shown.items if not i.from_backfill])
         names = found.version_names(i.artifact_id for i in shown.items)
         next_url = None
         if shown.next_page_token:
@@ -537,6 +543,7 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             title="Review queue",
             items=shown.items,
             excerpts=excerpts,
+            registered=registered,
             names=names,
             queue_status=status,
             next_url=next_url,
@@ -544,3 +551,14 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         )
 
     return _guarded(request, access, build)
+
+
+def _registered(found: Registry, model_ids: list[str]) -> dict[str, ModelRecord]:
+    """The registered models of review items the backfill did not open, by id."""
+    models = {}
+    for model_id in model_ids:
+        try:
+            models[model_id] = found.get_model(model_id)
+        except NotFoundError:  # not registered (yet): nothing to show as its source
+            continue
+    return models
