@@ -14,7 +14,9 @@ from tests.test_pins import LabRepo, _force_push_away, _internal, _verify, lab  
 
 
 def _review_section(page: str, model_id: str) -> str:
-    sections = re.findall(r'<section class="panel review-item">.*?</section>', page, re.S)
+    sections: list[str] = re.findall(
+        r'<section class="panel review-item">.*?</section>', page, re.S
+    )
     [found] = [s for s in sections if f"/models/{model_id}" in s]
     return found
 

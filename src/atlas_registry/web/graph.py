@@ -373,8 +373,8 @@ def _value_labels(
     order = list(dict.fromkeys([len(points) - 1, 0, *range(len(points))]))
     labels: dict[int, Spot] = {}
     for index in order:
-        text = shown_number(points[index][1])
-        candidates = spots(text, *at[index], VALUE_SIZE, bounds, VALUE_OFFSET)
+        x, y = at[index]
+        candidates = spots(shown_number(points[index][1]), x, y, VALUE_SIZE, bounds, VALUE_OFFSET)
         spot = layout.place(candidates) or layout.place(candidates, strict=False)
         if spot is not None:
             labels[index] = spot
