@@ -136,3 +136,14 @@ def test_a_catalog_dataset_is_one_context_whatever_its_description(registry: Reg
     assert donors != on({"artifact_id": "dataset-b", "description": "held-out donors"})
     assert donors != on({"artifact_id": "dataset-a", "description": "x", "n_samples": 40})
     assert donors.label == "nl-asr-v1 · held-out donors"
+
+
+def test_the_model_page_says_what_its_metrics_were_measured_on(
+    registry: Registry, client: TestClient
+) -> None:
+    _model(registry, {"wer": 9.81}, line="w2v-nl")
+    page = client.get("/models/w2v-nl@1").text
+    assert (
+        '<p class="context">Measured on Common Voice 11 (config nl, split test) for nl-asr-v1; '
+        "compared only with values of the same benchmark and data.</p>"
+    ) in page

@@ -37,11 +37,14 @@ class EvaluationContext:
     description: str = field(default="", compare=False)
 
     @property
+    def data(self) -> str:
+        """The evaluation data as a person reads it: its description, else what names it."""
+        return self.description or dict(self.dataset).get("url") or "data not recorded"
+
+    @property
     def label(self) -> str:
         """The context as a person reads it: ``benchmark · data set``."""
-        benchmark = self.benchmark_id or "no benchmark"
-        data = self.description or dict(self.dataset).get("url") or "data not recorded"
-        return f"{benchmark} · {data}"
+        return f"{self.benchmark_id or 'no benchmark'} · {self.data}"
 
 
 def evaluation_context(model: ModelRecord) -> EvaluationContext:

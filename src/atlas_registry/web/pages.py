@@ -286,6 +286,7 @@ def model_page(
             versions=versions,
             trend=trend,
             trend_note=left_out,
+            context=evaluation_context(model),
             history=found.line_history(model.id),
             pin_check=next(iter(found.pin_checks(model.id, limit=1)), None),
             provenance=found.provenance(model.id),
