@@ -63,11 +63,6 @@ def evaluation_context(model: ModelRecord) -> EvaluationContext:
     )
 
 
-def contexts_of(models: Iterable[ModelRecord]) -> dict[str, EvaluationContext]:
-    """Each model's evaluation context, by model id."""
-    return {model.id: evaluation_context(model) for model in models}
-
-
 def _plain(value: Any) -> str:
     """A field compared as a person reads it: whitespace runs are one space, case is kept."""
     return " ".join(str(value).split())
