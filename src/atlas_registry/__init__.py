@@ -38,6 +38,12 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
+from atlas_registry.evaluation_context import (
+    EvaluationContext,
+    best_in_context,
+    evaluation_context,
+    split_by_context,
+)
 from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.lines import (
     LineOverview,
@@ -135,6 +141,7 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseFailureError",
     "DatabaseNotFoundError",
+    "EvaluationContext",
     "GatePolicy",
     "IllegalTransitionError",
     "InputError",
@@ -183,11 +190,14 @@ __all__ = [
     "Violation",
     "asking_how",
     "batch_registrations",
+    "best_in_context",
+    "evaluation_context",
     "load_policy",
     "parse_json",
     "read_document",
     "resolve_url",
     "short_id_of",
+    "split_by_context",
     "target_file",
     "validate_metadata",
     "validate_registration",
