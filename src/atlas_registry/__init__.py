@@ -10,10 +10,16 @@ only what this module and :mod:`atlas_registry.errors` export.
 from typing import TYPE_CHECKING, Any
 
 from atlas_registry._version import __version__ as __version__
+from atlas_registry.catalog.evaluation_context import (
+    EvaluationContext,
+    best_in_context,
+    evaluation_context,
+    split_by_context,
+)
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
 from atlas_registry.catalog.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
-from atlas_registry.catalog.metric_directions import MetricDirections, asking_how
+from atlas_registry.catalog.metric_directions import MetricDirections, RankedBy, asking_how
 from atlas_registry.catalog.pin_checks import FAILING as PIN_FAILING
 from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
 from atlas_registry.catalog.pin_checks import PinCheck
@@ -132,6 +138,7 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseFailureError",
     "DatabaseNotFoundError",
+    "EvaluationContext",
     "GatePolicy",
     "IllegalTransitionError",
     "InputError",
@@ -164,6 +171,7 @@ __all__ = [
     "PromotionEvent",
     "PromotionGateError",
     "Provenance",
+    "RankedBy",
     "RegisteredModel",
     "Registry",
     "RegistryError",
@@ -179,11 +187,14 @@ __all__ = [
     "Violation",
     "asking_how",
     "batch_registrations",
+    "best_in_context",
+    "evaluation_context",
     "load_policy",
     "parse_json",
     "read_document",
     "resolve_url",
     "short_id_of",
+    "split_by_context",
     "target_file",
     "validate_metadata",
     "validate_registration",

@@ -49,8 +49,8 @@ class Verbs(Handle):
 
     def resolve(self, ref: str) -> str:
         """The model id a reference names: an id, ``line``, ``line@3``, ``line@promoted``,
-        ``line@latest``, a short id (the last 8 or more characters of an id) or a unique
-        id prefix of 8 or more characters."""
+        ``line@latest``, a short id (the last 8 or more characters of an id, or the first 7
+        of a short id) or a unique id prefix of 8 or more characters."""
         with self.database.single_read() as conn:
             return resolve_model_ref(conn, ref)
 

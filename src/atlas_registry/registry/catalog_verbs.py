@@ -15,6 +15,7 @@ from atlas_registry.catalog import (
 )
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
+from atlas_registry.catalog.metric_directions import RankedBy
 from atlas_registry.catalog.prepare import check_registration
 from atlas_registry.catalog.queries import Page
 from atlas_registry.catalog.refs import require_line
@@ -162,6 +163,15 @@ class CatalogVerbs(Verbs):
         the policy declares; every ranking, highlight and trend asks here.
         """
         return self.policy.directions.name(metric)
+
+    def ranked_by(self, metric: str, direction: str | None = None) -> RankedBy:
+        """The direction a leaderboard of ``metric`` is ranked by, and where it came from.
+
+        ``source`` is ``vocabulary`` or ``policy`` for a fact, ``request`` for
+        the caller's ``direction`` answering an unknown one: every surface marks
+        a chosen direction as chosen. Refused as :meth:`leaderboard` refuses.
+        """
+        return self.policy.directions.ranked_by(metric, direction)
 
     # ------------------------------------------------------------ lifecycle
 

@@ -233,7 +233,12 @@ class FeatureVerbs(CatalogVerbs):
         model = self.get_model(model_ref)
         base = self.get_model(model.base_model_id) if model.base_model_id else None
         facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base)
-        return export_card(facts, folder, force=force)
+
+        def name_of(model_id: str) -> str | None:
+            found = self.version_names([model_id]).get(model_id)
+            return found.label if found else None
+
+        return export_card(facts, folder, force=force, name_of=name_of)
 
     def import_card(
         self,

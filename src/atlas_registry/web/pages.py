@@ -21,10 +21,13 @@ from atlas_registry import (
     PROMOTION_STATES,
     LineOverview,
     ModelRecord,
+    NotFoundError,
     PinStatus,
     Registry,
     RegistryError,
     VersionName,
+    evaluation_context,
+    split_by_context,
 )
 from atlas_registry.api.deps import Access, Caller, reader
 from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
@@ -213,7 +216,13 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
     return guarded(request, access, build)
 
 
-def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]:
+def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any, str | None]:
+    """The line's versions, the chart of the shown version's primary metric, and a note.
+
+    The chart draws only the versions of the shown version's evaluation context
+    (benchmark and evaluation data): a version measured on other data is no step
+    up or down. The note says how many were left out and why.
+    """
     if model.line_name:
         versions = found.list_models(line=model.line_name, limit=MAX_PAGE)
     else:
@@ -222,14 +231,30 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
     versions.sort(key=lambda m: m.version_number)
     metric = _primary_metric(model, found)
     if metric is None:
-        return versions, None
+        return versions, None, None
+    comparable, elsewhere = split_by_context(model, versions)
     points = [
         (m.version_number, float(m.eval_metrics[metric[0]]))
-        for m in versions
+        for m in comparable
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric[0]), int | float)
     ]
     gate = _gate_line(found, model, metric[0])
-    return versions, trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
+    chart = trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
+    return versions, chart, _left_out_note(model, elsewhere)
+
+
+def _left_out_note(model: ModelRecord, elsewhere: list[ModelRecord]) -> str | None:
+    """Which versions the trend leaves out, because their metrics were measured elsewhere."""
+    if not elsewhere:
+        return None
+    named = ", ".join(f"v{m.version_number}" for m in elsewhere[:10])
+    more = f" and {len(elsewhere) - 10} more" if len(elsewhere) > 10 else ""
+    count = f"{len(elsewhere)} version{'s' if len(elsewhere) > 1 else ''}"
+    return (
+        f"The trend leaves out {count} ({named}{more}): measured on another benchmark or "
+        f"evaluation data than this version's ({evaluation_context(model).label}), "
+        "so their values are not comparable."
+    )
 
 
 def _gate_line(found: Registry, model: ModelRecord, metric: str) -> GateLine | None:
@@ -253,7 +278,7 @@ def model_page(
     def build(found: Registry) -> HTMLResponse:
         model = found.get_model(model_ref)
         lineage = found.lineage(model.id)
-        versions, trend = _trend(found, model)
+        versions, trend, left_out = _trend(found, model)
         reviews = found.list_reviews(None, artifact_ids=[model.id])
         return page(
             request,
@@ -266,6 +291,8 @@ def model_page(
             lineage=lineage,
             versions=versions,
             trend=trend,
+            trend_note=left_out,
+            context=evaluation_context(model),
             history=found.line_history(model.id),
             pin_check=next(iter(found.pin_checks(model.id, limit=1)), None),
             provenance=found.provenance(model.id),
@@ -353,7 +380,12 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         status = "resolved" if request.query_params.get("status") == "resolved" else "open"
         token = request.query_params.get("page_token") or None
         shown = found.review_page(status, page_size=REVIEWS_PER_PAGE, page_token=token)
-        excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in shown.items}
+        # Each item's source as what it is: a backfill item's legacy text, or the
+        # metadata the model was registered with (a pin to repair, a schema upgrade).
+        excerpts = {
+            i.artifact_id: found.provenance(i.artifact_id) for i in shown.items if i.from_backfill
+        }
+        registered = _registered(found, [i.artifact_id for i in shown.items if not i.from_backfill])
         names = found.version_names(i.artifact_id for i in shown.items)
         next_url = None
         if shown.next_page_token:
@@ -366,6 +398,7 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             title="Review queue",
             items=shown.items,
             excerpts=excerpts,
+            registered=registered,
             names=names,
             queue_status=status,
             next_url=next_url,
@@ -373,3 +406,14 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         )
 
     return guarded(request, access, build)
+
+
+def _registered(found: Registry, model_ids: list[str]) -> dict[str, ModelRecord]:
+    """The registered models of review items the backfill did not open, by id."""
+    models = {}
+    for model_id in model_ids:
+        try:
+            models[model_id] = found.get_model(model_id)
+        except NotFoundError:  # not registered (yet): nothing to show as its source
+            continue
+    return models

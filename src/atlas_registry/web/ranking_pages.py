@@ -10,9 +10,12 @@ from fastapi.responses import HTMLResponse
 
 from atlas_registry import (
     ModelRecord,
+    RankedBy,
     Registry,
     ValidationError,
     asking_how,
+    best_in_context,
+    evaluation_context,
 )
 from atlas_registry.api.deps import Access, reader
 from atlas_registry.web.labels import field_label
@@ -34,17 +37,32 @@ COMPARED_FIELDS = (
 )
 
 
-def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
-    """The best value of ``metric`` by its direction; none for a metric of unknown direction."""
-    values = [
-        m.eval_metrics[metric]
-        for m in models
-        if m.eval_metrics and isinstance(m.eval_metrics.get(metric), int | float)
-    ]
-    direction = found.metric_direction(metric)
-    if not values or direction == "unknown":
-        return None
-    return min(values) if direction == "lower" else max(values)
+def _metric_rows(
+    found: Registry, models: list[ModelRecord], only_differences: bool
+) -> list[tuple[str, list[tuple[Any, bool]]]]:
+    """Each metric's values, each marked when it is the best of its evaluation context.
+
+    The rule (same benchmark, same evaluation data; the metric's direction) is
+    the library's: values measured on different data are never ranked here.
+    """
+    rows = []
+    for name in sorted({k for m in models for k in (m.eval_metrics or {})}):
+        values = [(m.eval_metrics or {}).get(name) for m in models]
+        if only_differences and len({str(v) for v in values}) == 1:
+            continue
+        best = best_in_context(models, name, found.metric_direction(name))
+        rows.append((name, [(v, m.id in best) for v, m in zip(values, models, strict=True)]))
+    return rows
+
+
+def _context_row(models: list[ModelRecord]) -> tuple[list[str], int]:
+    """Each model's evaluation context as a person reads it, lettered when they differ."""
+    contexts = [evaluation_context(m) for m in models]
+    distinct = list(dict.fromkeys(contexts))
+    if len(distinct) < 2:
+        return [c.label for c in contexts], len(distinct)
+    letters = {c: chr(ord("A") + i) for i, c in enumerate(distinct)}
+    return [f"{letters[c]}: {c.label}" for c in contexts], len(distinct)
 
 
 COMPARED_AT_MOST = 6  # columns a screen can hold side by side
@@ -68,12 +86,9 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
                 values = [bases[v].label if v in bases else v for v in values]
             if not only_differences or len({str(v) for v in values}) > 1:
                 fields.append((field_label(name), values))
-        names = sorted({k for m in models for k in (m.eval_metrics or {})})
-        metrics = []
-        for name in names:
-            values = [(m.eval_metrics or {}).get(name) for m in models]
-            if not only_differences or len({str(v) for v in values}) > 1:
-                metrics.append((name, values, _best(found, models, name)))
+        contexts, context_count = _context_row(models)
+        if not only_differences or context_count > 1:
+            fields.append(("Evaluated on", contexts))
         toggle = {"ids": ",".join(refs), **({} if only_differences else {"diff": "1"})}
         return page(
             request,
@@ -81,7 +96,8 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             title="Compare",
             models=models,
             fields=fields,
-            metrics=metrics,
+            metrics=_metric_rows(found, models, only_differences),
+            context_count=context_count,
             only_differences=only_differences,
             toggle_url="/compare?" + urlencode(toggle),
             ids=",".join(refs),
@@ -93,8 +109,8 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
 
 def _board(
     found: Registry, benchmark: str, metric: str, given: str | None
-) -> tuple[list[Any], str | None, str | None]:
-    """The ranked board and its direction, or the registry's question for a direction."""
+) -> tuple[list[Any], RankedBy | None, str | None]:
+    """The ranked board and what ranked it, or the registry's question for a direction."""
     try:
         board = found.leaderboard(benchmark, metric, limit=50, direction=given)
     except ValidationError as error:
@@ -102,7 +118,28 @@ def _board(
         if asked is error or not isinstance(asked, ValidationError):
             raise
         return [], None, asked.violations[0].message
-    return board, given or found.metric_direction(metric), None
+    return board, found.ranked_by(metric, given), None
+
+
+def _asked_direction(found: Registry, metric: str, asked: str | None) -> tuple[str | None, str]:
+    """The direction in the address to rank by, and a note when it is not used.
+
+    The form offers a direction only for a metric of unknown direction, so a
+    direction left in the address from one may arrive with a known metric.
+    One that agrees is kept; one that contradicts the fact is not obeyed, and
+    the page says so rather than dropping it without a word.
+    """
+    if asked is None or found.metric_direction(metric) == "unknown":
+        return asked, ""
+    fact = found.ranked_by(metric)
+    if asked == fact.direction:
+        return asked, ""
+    where = "the metric vocabulary" if fact.source == "vocabulary" else "the promotion policy"
+    return None, (
+        f"Ranked {'highest' if fact.direction == 'higher' else 'lowest'} first: "
+        f"{fact.said} for {metric} ({where}), so the direction in the address "
+        f"({asked:.20} is better) was not used."
+    )
 
 
 def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
@@ -133,20 +170,23 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
         board: list[Any] = []
-        metric, gate, direction, question, note = None, None, None, None, None
+        metric, gate, ranked, question, note = None, None, None, None, None
         unknown = False
         if spec is not None:
             gate = spec["gate"]
             metric, note = _board_metric(spec, request.query_params.get("metric"))
             unknown = found.metric_direction(metric) == "unknown"
-            # The form offers a direction only for a metric of unknown direction.
-            given = (request.query_params.get("direction") or None) if unknown else None
-            board, direction, question = _board(found, chosen or "", metric, given)
+            asked = request.query_params.get("direction") or None
+            given, unused = _asked_direction(found, metric, asked)
+            note = " ".join(filter(None, (note, unused))) or None
+            board, ranked, question = _board(found, chosen or "", metric, given)
+        direction = ranked.direction if ranked else None
         lower = direction == "lower"
         threshold = None
         if gate and gate["metric"] == metric:
             threshold = gate["maximum"] if lower else gate["minimum"]
-        api = {"metric": metric, **({"direction": direction} if unknown and direction else {})}
+        chosen_way = ranked is not None and ranked.source == "request"
+        api = {"metric": metric, **({"direction": direction} if chosen_way else {})}
         return page(
             request,
             "leaderboards.html",
@@ -160,6 +200,7 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             threshold=threshold,
             lower=lower,
             direction=direction,
+            ranked=ranked,
             unknown_direction=unknown,
             question=question,
             json_url=(
