@@ -1,8 +1,8 @@
-"""The docs describe the house as it is: commands, exit codes and modules.
+"""The docs describe the house as it is: commands, exit codes, modules and links.
 
 A line of the README or of ``docs/`` that names a command, an exit code or a
-module the code does not have (or leaves one out) fails here, in the change
-that made it false.
+module the code does not have (or leaves one out), or links to a page or a
+heading that is not there, fails here, in the change that made it false.
 """
 
 from __future__ import annotations
@@ -98,3 +98,57 @@ def test_the_design_table_names_no_module_that_is_gone() -> None:
         r"`atlas_registry/([\w/]+\.py)`", _section("docs/design.md", "## Modules")
     ):
         assert (PACKAGE / name).is_file(), f"the design table names {name}, which does not exist"
+
+
+def _without_fences(text: str) -> str:
+    """The page without its fenced blocks, whose lines are neither headings nor links."""
+    return re.sub(r"^ *```.*?^ *```", "", text, flags=re.DOTALL | re.MULTILINE)
+
+
+def _without_code(text: str) -> str:
+    """The page without fenced blocks and inline code, where brackets are not links."""
+    return re.sub(r"`[^`\n]*`", "", _without_fences(text))
+
+
+def _anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, - for space."""
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#{1,6} +(.+?) *#* *$", _without_fences(text), flags=re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        anchor, n = slug, 0
+        while anchor in anchors:
+            n += 1
+            anchor = f"{slug}-{n}"
+        anchors.add(anchor)
+    return anchors
+
+
+def _relative_links() -> list[tuple[Path, str]]:
+    links = []
+    for page, text in TEXTS.items():
+        for target in re.findall(r"\]\(([^)\s]+)\)", _without_code(text)):
+            if not re.match(r"[a-z][a-z0-9+.-]*:", target):
+                links.append((page, target))
+    return links
+
+
+LINKS = _relative_links()
+
+
+def test_the_docs_have_links_to_check() -> None:
+    assert len(LINKS) >= 40
+    assert any("#" in target for _, target in LINKS)
+
+
+@pytest.mark.parametrize(
+    ("page", "target"), LINKS, ids=[f"{p.relative_to(ROOT)}->{t}" for p, t in LINKS]
+)
+def test_every_relative_link_resolves(page: Path, target: str) -> None:
+    path, _, anchor = target.partition("#")
+    linked = (page.parent / path).resolve() if path else page
+    where = f"{page.relative_to(ROOT)} links to {target}"
+    assert linked.exists(), f"{where}, which does not exist"
+    assert linked.is_relative_to(ROOT), f"{where}, outside the repository"
+    if anchor:
+        assert linked.suffix == ".md", f"{where}: an anchor in a file that is not a page"
+        assert anchor in _anchors(linked.read_text("utf-8")), f"{where}: no such heading"
