@@ -83,6 +83,7 @@ def exercise(registry: Registry) -> None:
     registry.lines()
     registry.get_model("idx-line@1")
     registry.get_model(base.id[-8:])  # a short id
+    registry.get_model(base.id[-8:-1])  # the start of one
     for filters in (
         {},
         {"latest_only": True},

@@ -241,6 +241,10 @@ def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Databas
         assert not held[twin].blocking
         assert "'twin-model'" in held[twin].reasons[0]["reason"]
     assert "is also an artifact id" in held["legacy-self-named"].reasons[0]["reason"]
+    for item in held.values():  # stored for every surface: no command of one of them
+        for reason in item.reasons:
+            assert "atlas-registry" not in reason["reason"], reason
+            assert "`" not in reason["reason"], reason
 
 
 def test_a_legacy_line_whose_versions_have_different_titles_takes_the_first(

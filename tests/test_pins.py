@@ -9,6 +9,7 @@ commits made after training finished.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from atlas_registry import ModelRegistration, Registry
+from atlas_registry import ModelRegistration, Registry, short_id_of
 from atlas_registry.api import create_app
 from atlas_registry.errors import (
     ConfigurationError,
@@ -199,6 +200,8 @@ def test_an_unknown_commit_or_an_uncheckable_url_is_never_ok(
     assert checks[ported].status == "unreachable"
     assert "cannot name a repository" in checks[ported].detail
     assert checks[unpinned].status == "missing"
+    assert "candidate commits can be suggested" in checks[unpinned].detail
+    assert "atlas-registry" not in checks[unpinned].detail  # stored: read on every surface
     assert all(c.failing for c in checks.values())
 
 
@@ -323,6 +326,31 @@ def test_the_nightly_check_fails_when_a_promoted_pin_fails(
     assert candidate not in statuses
 
 
+def test_verify_and_report_name_each_version_as_a_person_does(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    """Tables name versions ``line@N`` (a short id outside a line); --json keeps the ids."""
+    lined = _internal(registry, lab.released, line="ad-risk")
+    second = _internal(registry, lab.force_pushed, line="ad-risk")
+    unnamed = _internal(registry, lab.released)
+    db = ["--db", db_url]
+    mirrors = ["--mirrors", str(lab.mirrors)]
+    code, out, _ = invoke("pins", "verify", lined, second, unnamed, *mirrors, *db)
+    assert code == 1
+    for shown in ("ad-risk@1", "ad-risk@2", short_id_of(unnamed)):
+        assert shown in out
+    for model_id in (lined, second, unnamed):
+        assert model_id not in out
+    code, out, _ = invoke("pins", "report", *db)
+    assert code == 0
+    assert "ad-risk@1" in out
+    assert "ad-risk@2" in out
+    assert lined not in out
+    code, out, _ = invoke("pins", "verify", lined, *mirrors, "--json", *db)
+    [check] = json.loads(out)
+    assert (check["model_id"], check["version"]) == (lined, "ad-risk@1")
+
+
 def test_report_and_show_give_the_newest_check(
     registry: Registry, lab: LabRepo, db_url: str
 ) -> None:
@@ -335,6 +363,7 @@ def test_report_and_show_give_the_newest_check(
     code, out, _ = invoke("pins", "report", "--status", "failed", "--json", *db)
     assert code == 0
     assert [c["model_id"] for c in json.loads(out)] == [failing]
+    assert [c["version"] for c in json.loads(out)] == [short_id_of(failing)]
     code, out, _ = invoke("show", verified, "--json", *db)
     assert json.loads(out)["code_pin_check"]["status"] == "verified"
     code, out, _ = invoke("show", failing, *db)
@@ -405,6 +434,9 @@ def test_suggest_lists_commits_before_training_and_pins_only_what_a_person_accep
     assert lab.force_pushed not in shas
     assert suggestion.review.status == "open"
     assert not suggestion.review.blocking
+    [reason] = suggestion.review.reasons
+    assert reason["reason"].endswith("A reviewer accepts one of them as the code pin")
+    assert not re.search(r"(?<![\w-])--[a-z]|atlas-registry", reason["reason"]), reason
     assert registry.get_model(model).code_commit_sha is None  # nothing pinned yet
 
     with pytest.raises(ValidationError, match="cannot accept"):
@@ -448,6 +480,25 @@ def test_suggest_over_the_cli(registry: Registry, lab: LabRepo, db_url: str) -> 
     code, _, err = invoke("pins", "suggest", model, "--repo", "https://github.com/none/x", *db)
     assert code == 2
     assert "no local copy of github.com/none/x" in err
+
+
+def test_suggest_and_review_list_name_the_version_as_a_person_does(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    model = _internal(registry, None, line="ad-risk", training_completed_at="2026-01-05T12:00:00Z")
+    db = ["--db", db_url]
+    code, out, _ = invoke("pins", "suggest", model, "--mirrors", str(lab.mirrors), *db)
+    assert code == 0, out
+    assert "candidate pins for ad-risk@1" in out
+    assert "review resolve ad-risk@1 --set code_commit_sha=SHA" in out
+    code, out, _ = invoke("review", "list", *db)
+    assert code == 0
+    assert "ad-risk@1" in out
+    assert model not in out
+    assert "atlas-registry review resolve ARTIFACT --set field=value" in out  # the CLI's words
+    code, out, _ = invoke("review", "list", "--json", *db)
+    [item] = json.loads(out)
+    assert (item["artifact_id"], item["version"]) == (model, "ad-risk@1")
 
 
 def test_the_api_serves_each_model_s_checks_and_the_report(

@@ -38,6 +38,12 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
+from atlas_registry.evaluation_context import (
+    EvaluationContext,
+    best_in_context,
+    evaluation_context,
+    split_by_context,
+)
 from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.lines import (
     LineOverview,
@@ -47,7 +53,7 @@ from atlas_registry.lines import (
     version_label,
 )
 from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
-from atlas_registry.metric_directions import MetricDirections, asking_how
+from atlas_registry.metric_directions import MetricDirections, RankedBy, asking_how
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.pins.checks import FAILING as PIN_FAILING
 from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
@@ -135,6 +141,7 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseFailureError",
     "DatabaseNotFoundError",
+    "EvaluationContext",
     "GatePolicy",
     "IllegalTransitionError",
     "InputError",
@@ -167,6 +174,7 @@ __all__ = [
     "PromotionEvent",
     "PromotionGateError",
     "Provenance",
+    "RankedBy",
     "RegisteredModel",
     "Registry",
     "RegistryError",
@@ -182,11 +190,14 @@ __all__ = [
     "Violation",
     "asking_how",
     "batch_registrations",
+    "best_in_context",
+    "evaluation_context",
     "load_policy",
     "parse_json",
     "read_document",
     "resolve_url",
     "short_id_of",
+    "split_by_context",
     "target_file",
     "validate_metadata",
     "validate_registration",

@@ -4,13 +4,16 @@ A leaderboard is an index range scan on ``model_metrics``; an empty one says
 why (no such benchmark, or no such metric in it) instead of printing nothing.
 Its order is the metric's direction (:mod:`atlas_registry.metric_directions`):
 a lower ``brier`` ranks first, and a metric of unknown direction is not ranked
-until the caller says which way is better.
+until the caller says which way is better. Equal values share a rank and the
+next value takes its position (1, 2, 2, 4): which of two tied models is shown
+first says nothing about which is better.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +36,7 @@ from atlas_registry.tables import artifacts, model_metrics
 
 @dataclass(frozen=True)
 class LeaderboardEntry:
-    rank: int
+    rank: int  # 1 + how many entries have a better value: ties share a rank
     value: float
     model: ModelRecord
 
@@ -69,7 +72,21 @@ def leaderboard(
         rows = conn.execute(_leaderboard_query(ranked), params).all()
         if not rows:
             _refuse_unknown_board(conn, benchmark_id, metric)
-    return [LeaderboardEntry(i, row.metric_value, _record(row)) for i, row in enumerate(rows, 1)]
+    return _ranked(rows)
+
+
+def _ranked(rows: Sequence[Any]) -> list[LeaderboardEntry]:
+    """Entries best first with competition ranks (1, 2, 2, 4).
+
+    The rows are the top of the board, best first, so an entry's rank is its
+    position unless its value equals the one before, whose rank it shares.
+    """
+    entries: list[LeaderboardEntry] = []
+    for position, row in enumerate(rows, 1):
+        tied = bool(entries) and entries[-1].value == row.metric_value
+        rank = entries[-1].rank if tied else position
+        entries.append(LeaderboardEntry(rank, row.metric_value, _record(row)))
+    return entries
 
 
 def _refuse_missing_board(db: Database, benchmark_id: str, metric: str) -> None:

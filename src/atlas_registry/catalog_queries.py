@@ -1,11 +1,12 @@
 """Reading models: one with its facts, filtered lists, leaderboards, lineage.
 
 Every read returns frozen records built inside its transaction. List queries
-are ordered newest registration first, which the indexes of migration 0006
-serve without sorting, so a page costs the same at a thousand models or a million.
-A list of one line's versions is ordered by version number instead, newest
-first (its own index, ux_artifacts_lineage_version): versions registered in the
-same second would otherwise fall in the order of their ids.
+are ordered newest registration first, then by version number within a second,
+which the indexes of migration 0006 serve in time order (the database sorts
+only one second's rows), so a page costs the same at a thousand models or a
+million. A list of one line's versions is ordered by version number, newest
+first (its own index, ux_artifacts_lineage_version). Either way a line's
+versions are listed in version order, never in the order of their ids.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Connection,
     Integer,
     Select,
@@ -168,11 +170,21 @@ def get_model(db: Database, artifact_id: str) -> ModelRecord:
         return fetch_model(session, artifact_id)
 
 
-# Registration order, served by the (..., created_at, artifact_id) indexes of migration 0006.
-NEWEST_FIRST = (model_versions.c.created_at.desc(), model_versions.c.artifact_id.desc())
-# A line's versions: the version number, unique within a line. Registration times
-# have whole seconds, so two versions registered in one second would list in the
-# order of their ids (v1, v3, v2) by NEWEST_FIRST.
+# Registration order: newest registration first, and among registrations of the
+# same second the higher version number first, then the id. Registration times
+# have whole seconds, and a line's versions are numbered under its lock, so a
+# later version never has an earlier time: ordered so, any two versions of one
+# line list in version order in every listing, filtered or not, and on every
+# page (ties by id alone once listed v1, v3, v2). The (..., created_at,
+# artifact_id) indexes of migrations 0006 and 0014 give the rows in time order;
+# the database sorts only the rows of one second (an incremental sort on
+# PostgreSQL, SQLite's "temp b-tree for right part of order by").
+NEWEST_FIRST = (
+    model_versions.c.created_at.desc(),
+    artifacts.c.version_number.desc(),
+    model_versions.c.artifact_id.desc(),
+)
+# A line's versions: the version number, unique within a line, from its own index.
 NEWEST_VERSION_FIRST = (artifacts.c.version_number.desc(),)
 
 FILTERS = {
@@ -196,6 +208,28 @@ _LINE_FILTER = (
     .where(model_lines.c.name == bindparam("line"))
     .scalar_subquery()
 ) == ROOT
+
+
+def _after_position() -> tuple[ColumnElement[bool], ...]:
+    """Rows past (after_created, after_version, after_id) in NEWEST_FIRST order.
+
+    The bound on the time alone comes first: it is the range both databases
+    read from their newest-first indexes; the rest picks the rows of that
+    second that follow the token's.
+    """
+    created, artifact_id = model_versions.c.created_at, model_versions.c.artifact_id
+    version, after_version = artifacts.c.version_number, bindparam("after_version", type_=Integer)
+    return (
+        created <= bindparam("after_created"),
+        or_(
+            created < bindparam("after_created"),
+            version < after_version,
+            and_(version == after_version, artifact_id < bindparam("after_id")),
+        ),
+    )
+
+
+_AFTER_POSITION = _after_position()
 
 
 @dataclass(frozen=True)
@@ -270,8 +304,9 @@ def list_page(
 
     A page costs the same however deep it is, and registrations that land
     between two pages never shift or repeat rows. A token names the last row
-    it saw (its registration time and id; within one line, its version number)
-    and the filters it was made for; replayed with other filters it is refused.
+    it saw (its registration time, version number and id; within one line, its
+    version number) and the filters it was made for; replayed with other
+    filters it is refused.
     """
     given = _filters({**dict.fromkeys(FILTERS), **filters})
     fingerprint = _fingerprint(given, latest_only)
@@ -281,21 +316,30 @@ def list_page(
     token = None
     if len(rows) > page_size:
         last = items[-1]
-        position = [str(last.version_number)] if "line" in given else [last.registered_at, last.id]
+        position = [str(last.version_number)]
+        if "line" not in given:
+            position = [last.registered_at, *position, last.id]
         token = make_page_token(fingerprint, *position)
     return Page(items, token)
 
 
 def _position(page_token: str, fingerprint: str, in_line: bool) -> tuple[Any, ...]:
-    """Where the page a token names ended: (registered_at, id), or (version number,) in a line."""
-    if not in_line:
-        return read_page_token(page_token, fingerprint, 2)
-    [number] = read_page_token(page_token, fingerprint, 1)
-    if not (number.isascii() and number.isdigit() and len(number) <= 10):
+    """Where the page a token names ended: (registered_at, version number, id), or
+    (version number,) in a line."""
+    if in_line:
+        [number] = read_page_token(page_token, fingerprint, 1)
+        return (_version_number(number),)
+    created, number, artifact_id = read_page_token(page_token, fingerprint, 3)
+    return created, _version_number(number), artifact_id
+
+
+def _version_number(number: str) -> int:
+    """A token's version number; one no INTEGER column holds was never given out."""
+    if not (number.isascii() and number.isdigit() and int(number[:11] or "x") < 2**31):
         raise ValidationError(
             "bad page token", [Violation("page_token", "is not a token this listing gave out")]
         )
-    return (int(number),)
+    return int(number)
 
 
 def _filters(values: dict[str, Any]) -> dict[str, Any]:
@@ -340,7 +384,7 @@ def _page_rows(
     if after is not None and "line" in given:
         params.update(after_version=after[0])
     elif after is not None:
-        params.update(after_created=after[0], after_id=after[1])
+        params.update(after_created=after[0], after_version=after[1], after_id=after[2])
     with db.single_read() as conn:
         return list(conn.execute(query, params).all())
 
@@ -387,13 +431,7 @@ def _list_query(
     if keyset and "line" in filters:
         query = query.where(artifacts.c.version_number < bindparam("after_version", type_=Integer))
     elif keyset:
-        created, artifact_id = model_versions.c.created_at, model_versions.c.artifact_id
-        query = query.where(
-            or_(
-                created < bindparam("after_created"),
-                and_(created == bindparam("after_created"), artifact_id < bindparam("after_id")),
-            )
-        )
+        query = query.where(*_AFTER_POSITION)
     if filters:
         # The best plan for a filter can depend on its value (a rare family is
         # found through its index, a common one by walking the newest-first

@@ -354,8 +354,7 @@ def name_adopted_lines(
                 clash = f"would name the lines of {', '.join(claimants)}"
             for artifact_id in claimants:
                 reasons[artifact_id] = (
-                    f"line name {slug!r} (from the title) {clash}; name this line by hand "
-                    "with `atlas-registry name-line`"
+                    f"line name {slug!r} (from the title) {clash}; name this line by hand"
                 )
         else:
             create[slug] = slug_roots[0]

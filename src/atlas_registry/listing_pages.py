@@ -1,7 +1,7 @@
 """Paging a listing by keyset: the opaque token, one page, and reading every page.
 
-A token holds where the last page ended (a model's registration time and
-id, a line's name, a checked model's id) and which listing and filters it was
+A token holds where the last page ended (a model's registration time,
+version number and id, a line's name, a checked model's id) and which listing and filters it was
 made for, so a page costs the same however deep it is, and a token replayed
 on another listing is refused instead of read as a position there.
 """
@@ -40,9 +40,17 @@ def read_page_token(token: str, fingerprint: str, parts: int) -> tuple[str, ...]
     except (ValueError, TypeError):
         raise ValidationError("bad page token", [problem]) from None
     values = (*position, made_for)
-    if len(position) != parts or not all(isinstance(v, str) for v in values):
+    if not all(isinstance(v, str) for v in values):
         raise ValidationError("bad page token", [problem])
     if not all(is_storable_text(v) for v in values):  # a NUL no database would compare
+        raise ValidationError("bad page token", [problem])
+    if made_for == fingerprint and len(position) != parts:
+        # This listing's token from a release that ordered it by other keys.
+        raise ValidationError(
+            "bad page token",
+            [Violation("page_token", "is from an earlier order of this listing; start again")],
+        )
+    if len(position) != parts:
         raise ValidationError("bad page token", [problem])
     if made_for != fingerprint:
         raise ValidationError(

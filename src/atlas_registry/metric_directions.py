@@ -26,6 +26,9 @@ from atlas_registry.patterns import METRIC_NAME
 
 Direction = Literal["higher", "lower"]
 DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
+# Where a ranking's direction came from: a fact (the vocabulary, the platform's
+# policy) or the caller's answer for a metric neither knows.
+Source = Literal["vocabulary", "policy", "request"]
 UNKNOWN = "unknown"
 VOCABULARY_FILE = "metric_directions.toml"
 # The path of the one violation that asks for a direction: each surface words the how.
@@ -129,6 +132,22 @@ def said(direction: Direction) -> str:
 
 
 @dataclass(frozen=True)
+class RankedBy:
+    """The direction a ranking used, and whether it is a fact or the caller's choice."""
+
+    direction: Direction
+    source: Source
+
+    @property
+    def said(self) -> str:
+        """``higher is better``, or ``higher is better, as chosen`` when it is not a fact."""
+        return said(self.direction) + (", as chosen" if self.source == "request" else "")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"direction": self.direction, "direction_source": self.source}
+
+
+@dataclass(frozen=True)
 class MetricDirections:
     """The vocabulary and a platform's declared metrics: the one answer to "which way"."""
 
@@ -142,6 +161,17 @@ class MetricDirections:
     def name(self, metric: str) -> str:
         """``higher``, ``lower`` or ``unknown``: the direction as reported to readers."""
         return self.of(metric) or UNKNOWN
+
+    def source(self, metric: str) -> Source | None:
+        """Who states ``metric``'s direction: the vocabulary, the policy, or nobody (None)."""
+        if vocabulary().direction(metric) is not None:
+            return "vocabulary"
+        return "policy" if metric in self.declared else None
+
+    def ranked_by(self, metric: str, given: str | None) -> RankedBy:
+        """What :meth:`for_ranking` ranks ``metric`` by, and whether the caller chose it."""
+        direction = self.for_ranking(metric, given)
+        return RankedBy(direction, self.source(metric) or "request")
 
     def _where(self, metric: str) -> str:
         known = vocabulary().direction(metric) is not None

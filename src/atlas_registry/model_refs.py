@@ -1,6 +1,7 @@
 """Reading a reference to a model: an id, a line name (``name``, ``name@3``, ``name@promoted``),
-a short id (the last 8 or more characters of an id, see ``records.short_id_of``) or a
-unique id prefix of at least 8 characters.
+a short id (the last 8 or more characters of an id, see ``records.short_id_of``, or the
+first 7 characters of a short id, as git abbreviates) or a unique id prefix of at least 8
+characters.
 
 Precedence, so a reference always means one thing: an exact artifact id first,
 then a line name, then short ids and id prefixes together. A reference that the
@@ -37,6 +38,8 @@ from atlas_registry.sql_session import SqlSession
 from atlas_registry.tables import artifacts, model_lines, model_versions
 
 MIN_PREFIX = SHORT_ID_LENGTH
+# The shortest start of a short id that names a model (28 bits: git's abbreviation).
+MIN_SHORT_ID_START = SHORT_ID_LENGTH - 1
 SHOWN_MATCHES = 10
 SHOWN_CHARACTERS = 100
 # Version numbers are 32-bit INTEGERs on PostgreSQL; a larger number names no
@@ -90,12 +93,13 @@ def resolve_model_ref(conn: Readable, ref: str) -> str:
     root = _scalar(conn, _LINE_ROOT, {"name": name})
     if root is not None:
         return _in_line(conn, name, root, spec or "latest")
-    if "@" not in ref and len(ref) >= MIN_PREFIX:
+    if "@" not in ref and (len(ref) >= MIN_PREFIX or _SHORT_ID_START.fullmatch(ref)):
         return _by_short_id_or_prefix(conn, ref)
     hint = (
         ""
         if len(ref) >= MIN_PREFIX
-        else f" (a short id or an id prefix needs {MIN_PREFIX} characters)"
+        else f" (an id prefix needs {MIN_PREFIX} characters, a short id {SHORT_ID_LENGTH} hex "
+        f"digits or its first {MIN_SHORT_ID_START})"
     )
     hint += _similar_lines(conn, name)
     raise NotFoundError(f"no model, model line, short id or id prefix matches {_quoted(ref)}{hint}")
@@ -221,6 +225,8 @@ def _byte_order(provider: str | None, collation: str, encoding: str) -> bool:
 
 # The end of an id a short id names: hex digits, with the UUID's hyphens when longer.
 _SHORT_ID = re.compile(rf"[0-9a-fA-F-]*[0-9a-fA-F]{{{SHORT_ID_LENGTH}}}")
+# The start of a short id, too short for an id prefix.
+_SHORT_ID_START = re.compile(rf"[0-9a-fA-F]{{{MIN_SHORT_ID_START}}}")
 # Models whose id ends in the given 8 characters, from idx_artifacts_short_id (migration
 # 0016), whose expression this repeats word for word (a bound 7 would not match it on
 # PostgreSQL). ``|| ''`` keeps SQLite off the type index, which every model is in.
@@ -239,6 +245,31 @@ def _ending_with(conn: Readable, ref: str) -> list[str]:
     return [row[0] for row in found if row[0].endswith((ref, ref.lower()))]
 
 
+# Models whose short id starts with the given 7 characters: a range of the same index
+# (0016), whose expression this repeats word for word too. Every 8-character text
+# that starts with :start sorts in [:start, :start || 'g') in byte order and in a
+# linguistic collation alike (hex digits sort before g either way); what else the
+# range holds is left out by the caller.
+_SHORT_ID_STARTING = text(
+    "SELECT id FROM artifacts WHERE substr(id, length(id) - 7) >= :start "
+    "AND substr(id, length(id) - 7) < :end AND artifact_type || '' = 'model' "
+    "ORDER BY id LIMIT 1000"
+)
+
+
+def _short_ids_starting_with(conn: Readable, start: str) -> list[str]:
+    """Models whose short id (not merely the end of their id) starts with ``start``."""
+    found: set[str] = set()
+    for given in {start, start.lower()}:
+        rows = _rows(conn, _SHORT_ID_STARTING, {"start": given, "end": given + "g"})
+        found.update(row[0] for row in rows)
+    return [
+        i
+        for i in found
+        if short_id_of(i) != i and short_id_of(i).startswith((start, start.lower()))
+    ]
+
+
 def _starting_with(conn: Readable, prefix: str) -> list[str]:
     query = (
         select(artifacts.c.id)
@@ -250,8 +281,12 @@ def _starting_with(conn: Readable, prefix: str) -> list[str]:
 
 
 def _by_short_id_or_prefix(conn: Readable, ref: str) -> str:
-    """The one model whose id ends in ``ref`` or starts with it; the candidates if several."""
-    matches = sorted(set(_ending_with(conn, ref)) | set(_starting_with(conn, ref)))
+    """The one model whose id ends in ``ref`` or starts with it, or whose short id starts
+    with ``ref`` (7 characters); the candidates if several."""
+    if len(ref) < MIN_PREFIX:
+        matches = sorted(_short_ids_starting_with(conn, ref))
+    else:
+        matches = sorted(set(_ending_with(conn, ref)) | set(_starting_with(conn, ref)))
     if not matches:  # a misspelt line name as often as a mistyped id
         raise NotFoundError(
             f"no model, model line, short id or id prefix matches {_quoted(ref)}"
@@ -268,7 +303,10 @@ def _by_short_id_or_prefix(conn: Readable, ref: str) -> str:
 
 
 def _longer_hint(ref: str, matches: list[str]) -> str:
-    """How to name one of ``matches`` instead: its whole id, or a longer end of it."""
+    """How to name one of ``matches`` instead: its whole id, its short id or a longer end."""
+    shorts = {short_id_of(m) for m in matches}
+    if len(ref) < SHORT_ID_LENGTH and len(shorts) == len(matches):
+        return f"e.g. its whole short id, such as {short_id_of(matches[0])}"
     if all(short_id_of(m) != m and m.endswith(ref) for m in matches):
         return f"e.g. its last 13 characters, such as {matches[0][-13:]}"
     return f"e.g. {matches[0]}"

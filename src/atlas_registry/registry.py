@@ -35,6 +35,7 @@ from atlas_registry.errors import InputError, NotFoundError
 from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.lines import LineOverview, LinePage, LineSummary, VersionName
 from atlas_registry.listing_pages import ListingPage
+from atlas_registry.metric_directions import RankedBy
 from atlas_registry.migration_runner import Migration, MigrationState
 from atlas_registry.model_refs import require_line, resolve_model_ref
 from atlas_registry.pins.checks import (
@@ -133,8 +134,8 @@ class Registry(_Handle):
 
     def resolve(self, ref: str) -> str:
         """The model id a reference names: an id, ``line``, ``line@3``, ``line@promoted``,
-        ``line@latest``, a short id (the last 8 or more characters of an id) or a unique
-        id prefix of 8 or more characters."""
+        ``line@latest``, a short id (the last 8 or more characters of an id, or the first 7
+        of a short id) or a unique id prefix of 8 or more characters."""
         with self.database.single_read() as conn:
             return resolve_model_ref(conn, ref)
 
@@ -286,6 +287,15 @@ class Registry(_Handle):
         the policy declares; every ranking, highlight and trend asks here.
         """
         return self.policy.directions.name(metric)
+
+    def ranked_by(self, metric: str, direction: str | None = None) -> RankedBy:
+        """The direction a leaderboard of ``metric`` is ranked by, and where it came from.
+
+        ``source`` is ``vocabulary`` or ``policy`` for a fact, ``request`` for
+        the caller's ``direction`` answering an unknown one: every surface marks
+        a chosen direction as chosen. Refused as :meth:`leaderboard` refuses.
+        """
+        return self.policy.directions.ranked_by(metric, direction)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -569,7 +579,12 @@ class Registry(_Handle):
         model = self.get_model(model_ref)
         base = self.get_model(model.base_model_id) if model.base_model_id else None
         facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base)
-        return export_card(facts, folder, force=force)
+
+        def name_of(model_id: str) -> str | None:
+            found = self.version_names([model_id]).get(model_id)
+            return found.label if found else None
+
+        return export_card(facts, folder, force=force, name_of=name_of)
 
     def import_card(
         self,

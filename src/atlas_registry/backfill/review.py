@@ -41,6 +41,16 @@ class ReviewItem:
         return asdict(self)
 
     @property
+    def from_backfill(self) -> bool:
+        """Whether the backfill opened this item (a legacy artifact's held facts).
+
+        Other items (a code pin to repair, a schema upgrade, an MLflow alias) are
+        about a model registered by other means: their source is its metadata,
+        not legacy text.
+        """
+        return "trace" in self.proposed
+
+    @property
     def row_to_correct(self) -> bool:
         """Whether a reason is about the catalog row itself, which no ``--set`` changes."""
         return any(reason.get("field") in ROW_FIELDS for reason in self.reasons)
@@ -253,7 +263,12 @@ EXCERPT_CHARACTERS = 600
 
 
 def provenance(db: Database, artifact_id: str) -> Provenance | None:
-    """The legacy provenance of a backfilled (or held) artifact; None for a registered model."""
+    """The legacy provenance of a backfilled (or held) artifact; None for a registered model.
+
+    A review item alone is no provenance: only one the backfill opened (its
+    proposal carries the rules' trace) holds legacy text. A model registered
+    another way, with a pin to repair in review, was never backfilled.
+    """
     with db.transaction() as conn:
         kept = conn.execute(
             select(legacy_metadata).where(legacy_metadata.c.artifact_id == artifact_id)
@@ -265,9 +280,10 @@ def provenance(db: Database, artifact_id: str) -> Provenance | None:
             item = conn.execute(
                 select(review_queue).where(review_queue.c.artifact_id == artifact_id)
             ).first()
-            if item is None:
+            proposed = json.loads(item.proposed_json) if item is not None else {}
+            if "trace" not in proposed:
                 return None
-            trace = json.loads(item.proposed_json).get("trace", {})
+            trace = proposed["trace"]
             row = conn.execute(
                 select(legacy_text(db.dialect, artifacts.c.metadata)).where(
                     artifacts.c.id == artifact_id

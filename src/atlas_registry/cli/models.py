@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +20,7 @@ from atlas_registry import (
     Page,
     PinCheck,
     PinStatus,
+    RankedBy,
     RegisteredModel,
     Registry,
     RegistryError,
@@ -35,7 +37,6 @@ from atlas_registry.cli.common import (
     PolicyOption,
     call,
     call_reading,
-    jsonable,
     run,
     stdout,
     table,
@@ -384,23 +385,57 @@ def leaderboard(
         )
     given = "higher" if higher_is_better else "lower" if lower_is_better else None
 
-    def ranked(registry: Registry) -> tuple[str, list[LeaderboardEntry]]:
+    def ranked(registry: Registry) -> _Board:
         try:
             board = registry.leaderboard(benchmark, metric, limit=limit, direction=given)
         except RegistryError as error:
             raise asking_how(error, "pass --higher-is-better or --lower-is-better") from None
-        return given or registry.metric_direction(metric), board
+        labels = version_labels(registry, (e.model.id for e in board))
+        return _Board(registry.ranked_by(metric, given), board, labels)
 
-    def render(result: tuple[str, list[LeaderboardEntry]]) -> None:
-        direction, board = result
+    def render(result: _Board) -> None:
+        named = result.labels
         rows = [
-            [e.rank, e.value, e.model.id, e.model.title, e.model.promotion_state] for e in board
+            [
+                e.rank,
+                e.value,
+                named.get(e.model.id, e.model.id),
+                e.model.title,
+                e.model.promotion_state,
+            ]
+            for e in result.entries
         ]
-        columns = ["rank", metric, "id", "title", "state"]
-        title = f"{benchmark}: top {limit} by {metric} ({direction} is better)"
+        columns = ["rank", metric, "version", "title", "state"]
+        title = f"{benchmark}: top {limit} by {metric} ({result.ranked_by.said})"
         stdout.print(table(title, columns, rows))
 
-    call(db, as_json, ranked, render, policy=policy, to_json=lambda result: jsonable(result[1]))
+    call(db, as_json, ranked, render, policy=policy, to_json=_board_json)
+
+
+@dataclass(frozen=True)
+class _Board:
+    """A leaderboard as the CLI shows it: what ranked it, its entries, each version's name."""
+
+    ranked_by: RankedBy
+    entries: list[LeaderboardEntry]
+    labels: dict[str, str]
+
+
+def version_labels(registry: Registry, model_ids: Iterable[str]) -> dict[str, str]:
+    """id -> ``line@N`` (else the short id), in one read: how a table names each version.
+
+    A title may repeat across versions and a full id is unreadable; ``--json``
+    keeps the ids. An id not in the catalog is left out (shown as it is).
+    """
+    return {model_id: name.label for model_id, name in registry.version_names(model_ids).items()}
+
+
+def _board_json(board: _Board) -> list[dict[str, Any]]:
+    """Each entry as the library gives it, with the ``version`` a person names it by."""
+    return [
+        {**entry.to_dict(), "version": board.labels.get(entry.model.id, entry.model.id)}
+        for entry in board.entries
+    ]
 
 
 def lines(

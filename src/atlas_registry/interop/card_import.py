@@ -1,8 +1,11 @@
 """Importing a model card: one version per card, revision, source and result, however often run.
 
 The imported version's id is derived from the card's exact text, the revision,
-the source URL and the result imported, as an MLflow import derives its ids
-from the store, model and version. Importing the same card again finds that
+the source and the result imported, as an MLflow import derives its ids
+from the store, model and version. The source is the address the URL names,
+not its spelling (:func:`source_identity`): the version keeps the URL as first
+given, and the same card given its source as ``http://HuggingFace.co/org/x/``
+finds it. Importing the same card again finds that
 version and registers nothing; the report says so, and names any fact this
 import would have given differently (a changed ``--set``, another ``--line``),
 because the earlier version is what stays.
@@ -23,15 +26,39 @@ from atlas_registry.interop.card_in import (
     card_registration,
     model_from_source,
     read_card_text,
+    source_identity,
 )
 from atlas_registry.records import ModelRecord
 from atlas_registry.validation import MetadataValidator
 
 
 def card_model_id(content: str, revision: str, source_url: str, result: int | None) -> str:
-    """The id of the version a card makes: the same for the same card, revision, source, result."""
-    key = f"{content}\0{revision}\0{source_url}\0{result or 1}"
+    """The id of the version a card makes: the same for the same card, revision, source, result.
+
+    ``source_url`` is taken as the address it names, so its spellings make one id.
+    """
+    return _card_id(content, revision, source_identity(source_url), result)
+
+
+def _card_id(content: str, revision: str, source: str, result: int | None) -> str:
+    key = f"{content}\0{revision}\0{source}\0{result or 1}"
     return f"model-card-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def _imported_before(
+    db: Database, content: str, revision: str, source_url: str, result: int | None
+) -> tuple[str, ModelRecord | None]:
+    """The id this import makes, and the version already imported from the same card, if any.
+
+    A card imported before sources were compared as addresses has the id its
+    URL as given made; it is found by that id too, so it is not registered again.
+    """
+    model_id = card_model_id(content, revision, source_url, result)
+    earlier = _existing(db, model_id)
+    as_given = _card_id(content, revision, source_url, result)
+    if earlier is None and as_given != model_id:
+        earlier = _existing(db, as_given)
+    return model_id, earlier
 
 
 @dataclass(frozen=True)
@@ -72,8 +99,9 @@ def import_card(
     content, source = read_card_text(path)
     model_id = None
     if request.revision and request.source_url:
-        model_id = card_model_id(content, request.revision, request.source_url, request.result)
-        earlier = _existing(db, model_id)
+        model_id, earlier = _imported_before(
+            db, content, request.revision, request.source_url, request.result
+        )
         if earlier is not None:
             return _again(db, earlier, content, source, request, validator)
     reading = _reading(db, content, source, request, validator)
@@ -147,8 +175,12 @@ def _again(
 
 
 def _comparable(metadata: Any) -> dict[str, Any]:
-    """Metadata without what changes while the card does not: a base model registered since."""
-    kept = {k: v for k, v in metadata.items() if k != "base_model_id"}
+    """Metadata without what changes while the card does not: a base model registered since.
+
+    The source URL is left out too: the version was found by the address it
+    names, so another spelling of it is the same source, not another fact.
+    """
+    kept = {k: v for k, v in metadata.items() if k not in {"base_model_id", "external_source_url"}}
     extensions = {k: v for k, v in (kept.get("extensions") or {}).items() if k != "hf_base_model"}
     kept["extensions"] = extensions or None
     return kept

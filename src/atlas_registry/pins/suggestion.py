@@ -209,12 +209,13 @@ class Search:
 
 
 def _reason(url: str, found: Search, repair: Repair | None) -> str:
+    """The review item's reason, in no surface's words: each says how it accepts a commit."""
     candidates = found.candidates
     listed = "; ".join(f"{c.sha[:12]} {c.committed_at} {c.subject[:60]}" for c in candidates)
     why = "no code pin" if repair is None else repair.why
     return (
         f"{why}; {len(candidates)} candidate commits from {url}, newest first: {listed}. "
-        "Accept one with --set code_commit_sha=SHA"
+        "A reviewer accepts one of them as the code pin"
     )
 
 

@@ -111,7 +111,7 @@ def _code_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
         return _Outcome(
             "missing",
             f"no code pin: {missing} is not recorded "
-            "(`atlas-registry pins suggest MODEL --repo URL` lists candidate commits)",
+            "(candidate commits can be suggested from the repository's history)",
         )
     if url_key(target.repo_url) is None:
         return _Outcome(

@@ -20,12 +20,17 @@ from atlas_registry import (
     MAX_PAGE,
     LineOverview,
     ModelRecord,
+    NotFoundError,
     PinStatus,
+    RankedBy,
     Registry,
     RegistryError,
     ValidationError,
     VersionName,
     asking_how,
+    best_in_context,
+    evaluation_context,
+    split_by_context,
 )
 from atlas_registry.api.deps import Access, Caller, reader
 from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
@@ -205,7 +210,13 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
     return _guarded(request, access, build)
 
 
-def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]:
+def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any, str | None]:
+    """The line's versions, the chart of the shown version's primary metric, and a note.
+
+    The chart draws only the versions of the shown version's evaluation context
+    (benchmark and evaluation data): a version measured on other data is no step
+    up or down. The note says how many were left out and why.
+    """
     if model.line_name:
         versions = found.list_models(line=model.line_name, limit=MAX_PAGE)
     else:
@@ -214,14 +225,30 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
     versions.sort(key=lambda m: m.version_number)
     metric = _primary_metric(model, found)
     if metric is None:
-        return versions, None
+        return versions, None, None
+    comparable, elsewhere = split_by_context(model, versions)
     points = [
         (m.version_number, float(m.eval_metrics[metric[0]]))
-        for m in versions
+        for m in comparable
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric[0]), int | float)
     ]
     gate = _gate_line(found, model, metric[0])
-    return versions, trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
+    chart = trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
+    return versions, chart, _left_out_note(model, elsewhere)
+
+
+def _left_out_note(model: ModelRecord, elsewhere: list[ModelRecord]) -> str | None:
+    """Which versions the trend leaves out, because their metrics were measured elsewhere."""
+    if not elsewhere:
+        return None
+    named = ", ".join(f"v{m.version_number}" for m in elsewhere[:10])
+    more = f" and {len(elsewhere) - 10} more" if len(elsewhere) > 10 else ""
+    count = f"{len(elsewhere)} version{'s' if len(elsewhere) > 1 else ''}"
+    return (
+        f"The trend leaves out {count} ({named}{more}): measured on another benchmark or "
+        f"evaluation data than this version's ({evaluation_context(model).label}), "
+        "so their values are not comparable."
+    )
 
 
 def _gate_line(found: Registry, model: ModelRecord, metric: str) -> GateLine | None:
@@ -245,7 +272,7 @@ def model_page(
     def build(found: Registry) -> HTMLResponse:
         model = found.get_model(model_ref)
         lineage = found.lineage(model.id)
-        versions, trend = _trend(found, model)
+        versions, trend, left_out = _trend(found, model)
         reviews = found.list_reviews(None, artifact_ids=[model.id])
         return page(
             request,
@@ -258,6 +285,8 @@ def model_page(
             lineage=lineage,
             versions=versions,
             trend=trend,
+            trend_note=left_out,
+            context=evaluation_context(model),
             history=found.line_history(model.id),
             pin_check=next(iter(found.pin_checks(model.id, limit=1)), None),
             provenance=found.provenance(model.id),
@@ -289,17 +318,32 @@ COMPARED_FIELDS = (
 )
 
 
-def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
-    """The best value of ``metric`` by its direction; none for a metric of unknown direction."""
-    values = [
-        m.eval_metrics[metric]
-        for m in models
-        if m.eval_metrics and isinstance(m.eval_metrics.get(metric), int | float)
-    ]
-    direction = found.metric_direction(metric)
-    if not values or direction == "unknown":
-        return None
-    return min(values) if direction == "lower" else max(values)
+def _metric_rows(
+    found: Registry, models: list[ModelRecord], only_differences: bool
+) -> list[tuple[str, list[tuple[Any, bool]]]]:
+    """Each metric's values, each marked when it is the best of its evaluation context.
+
+    The rule (same benchmark, same evaluation data; the metric's direction) is
+    the library's: values measured on different data are never ranked here.
+    """
+    rows = []
+    for name in sorted({k for m in models for k in (m.eval_metrics or {})}):
+        values = [(m.eval_metrics or {}).get(name) for m in models]
+        if only_differences and len({str(v) for v in values}) == 1:
+            continue
+        best = best_in_context(models, name, found.metric_direction(name))
+        rows.append((name, [(v, m.id in best) for v, m in zip(values, models, strict=True)]))
+    return rows
+
+
+def _context_row(models: list[ModelRecord]) -> tuple[list[str], int]:
+    """Each model's evaluation context as a person reads it, lettered when they differ."""
+    contexts = [evaluation_context(m) for m in models]
+    distinct = list(dict.fromkeys(contexts))
+    if len(distinct) < 2:
+        return [c.label for c in contexts], len(distinct)
+    letters = {c: chr(ord("A") + i) for i, c in enumerate(distinct)}
+    return [f"{letters[c]}: {c.label}" for c in contexts], len(distinct)
 
 
 COMPARED_AT_MOST = 6  # columns a screen can hold side by side
@@ -323,12 +367,9 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
                 values = [bases[v].label if v in bases else v for v in values]
             if not only_differences or len({str(v) for v in values}) > 1:
                 fields.append((field_label(name), values))
-        names = sorted({k for m in models for k in (m.eval_metrics or {})})
-        metrics = []
-        for name in names:
-            values = [(m.eval_metrics or {}).get(name) for m in models]
-            if not only_differences or len({str(v) for v in values}) > 1:
-                metrics.append((name, values, _best(found, models, name)))
+        contexts, context_count = _context_row(models)
+        if not only_differences or context_count > 1:
+            fields.append(("Evaluated on", contexts))
         toggle = {"ids": ",".join(refs), **({} if only_differences else {"diff": "1"})}
         return page(
             request,
@@ -336,7 +377,8 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             title="Compare",
             models=models,
             fields=fields,
-            metrics=metrics,
+            metrics=_metric_rows(found, models, only_differences),
+            context_count=context_count,
             only_differences=only_differences,
             toggle_url="/compare?" + urlencode(toggle),
             ids=",".join(refs),
@@ -348,8 +390,8 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
 
 def _board(
     found: Registry, benchmark: str, metric: str, given: str | None
-) -> tuple[list[Any], str | None, str | None]:
-    """The ranked board and its direction, or the registry's question for a direction."""
+) -> tuple[list[Any], RankedBy | None, str | None]:
+    """The ranked board and what ranked it, or the registry's question for a direction."""
     try:
         board = found.leaderboard(benchmark, metric, limit=50, direction=given)
     except ValidationError as error:
@@ -357,7 +399,28 @@ def _board(
         if asked is error or not isinstance(asked, ValidationError):
             raise
         return [], None, asked.violations[0].message
-    return board, given or found.metric_direction(metric), None
+    return board, found.ranked_by(metric, given), None
+
+
+def _asked_direction(found: Registry, metric: str, asked: str | None) -> tuple[str | None, str]:
+    """The direction in the address to rank by, and a note when it is not used.
+
+    The form offers a direction only for a metric of unknown direction, so a
+    direction left in the address from one may arrive with a known metric.
+    One that agrees is kept; one that contradicts the fact is not obeyed, and
+    the page says so rather than dropping it without a word.
+    """
+    if asked is None or found.metric_direction(metric) == "unknown":
+        return asked, ""
+    fact = found.ranked_by(metric)
+    if asked == fact.direction:
+        return asked, ""
+    where = "the metric vocabulary" if fact.source == "vocabulary" else "the promotion policy"
+    return None, (
+        f"Ranked {'highest' if fact.direction == 'higher' else 'lowest'} first: "
+        f"{fact.said} for {metric} ({where}), so the direction in the address "
+        f"({asked:.20} is better) was not used."
+    )
 
 
 def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
@@ -388,20 +451,23 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
         board: list[Any] = []
-        metric, gate, direction, question, note = None, None, None, None, None
+        metric, gate, ranked, question, note = None, None, None, None, None
         unknown = False
         if spec is not None:
             gate = spec["gate"]
             metric, note = _board_metric(spec, request.query_params.get("metric"))
             unknown = found.metric_direction(metric) == "unknown"
-            # The form offers a direction only for a metric of unknown direction.
-            given = (request.query_params.get("direction") or None) if unknown else None
-            board, direction, question = _board(found, chosen or "", metric, given)
+            asked = request.query_params.get("direction") or None
+            given, unused = _asked_direction(found, metric, asked)
+            note = " ".join(filter(None, (note, unused))) or None
+            board, ranked, question = _board(found, chosen or "", metric, given)
+        direction = ranked.direction if ranked else None
         lower = direction == "lower"
         threshold = None
         if gate and gate["metric"] == metric:
             threshold = gate["maximum"] if lower else gate["minimum"]
-        api = {"metric": metric, **({"direction": direction} if unknown and direction else {})}
+        chosen_way = ranked is not None and ranked.source == "request"
+        api = {"metric": metric, **({"direction": direction} if chosen_way else {})}
         return page(
             request,
             "leaderboards.html",
@@ -415,6 +481,7 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             threshold=threshold,
             lower=lower,
             direction=direction,
+            ranked=ranked,
             unknown_direction=unknown,
             question=question,
             json_url=(
@@ -498,7 +565,12 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         status = "resolved" if request.query_params.get("status") == "resolved" else "open"
         token = request.query_params.get("page_token") or None
         shown = found.review_page(status, page_size=REVIEWS_PER_PAGE, page_token=token)
-        excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in shown.items}
+        # Each item's source as what it is: a backfill item's legacy text, or the
+        # metadata the model was registered with (a pin to repair, a schema upgrade).
+        excerpts = {
+            i.artifact_id: found.provenance(i.artifact_id) for i in shown.items if i.from_backfill
+        }
+        registered = _registered(found, [i.artifact_id for i in shown.items if not i.from_backfill])
         names = found.version_names(i.artifact_id for i in shown.items)
         next_url = None
         if shown.next_page_token:
@@ -511,6 +583,7 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             title="Review queue",
             items=shown.items,
             excerpts=excerpts,
+            registered=registered,
             names=names,
             queue_status=status,
             next_url=next_url,
@@ -518,3 +591,14 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         )
 
     return _guarded(request, access, build)
+
+
+def _registered(found: Registry, model_ids: list[str]) -> dict[str, ModelRecord]:
+    """The registered models of review items the backfill did not open, by id."""
+    models = {}
+    for model_id in model_ids:
+        try:
+            models[model_id] = found.get_model(model_id)
+        except NotFoundError:  # not registered (yet): nothing to show as its source
+            continue
+    return models
