@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from atlas_registry import artifact_catalog, lifecycle, migration_runner
-from atlas_registry.db import Database
-from atlas_registry.promotion_policy import GatePolicy
+from atlas_registry.catalog import lineage, registrar
+from atlas_registry.catalog.schema_check import check_stored
+from atlas_registry.catalog.schema_upgrade import upgrade_stored
+from atlas_registry.lifecycle import history, transitions
+from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.records import ModelRegistration
-from atlas_registry.schema_check import check_stored
-from atlas_registry.schema_upgrade import upgrade_stored
-from atlas_registry.validation import MetadataValidator, default_validator
+from atlas_registry.schema.validation import MetadataValidator, default_validator
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
 from bench.concurrency import StartSignal, count_outcomes
 from bench.synthetic import SHA, facts, metadata
 from bench.timing import summary, timed
@@ -49,7 +51,7 @@ class AtlasSide:
         for index in range(n):
             line = index % lines
             began = time.perf_counter()
-            record = artifact_catalog.register_model(self.db, registration(index, latest.get(line)))
+            record = registrar.register_model(self.db, registration(index, latest.get(line)))
             latencies.append(time.perf_counter() - began)
             latest[line] = record.id
         return summary(latencies, time.perf_counter() - start)
@@ -66,7 +68,7 @@ class AtlasSide:
         for index in range(offset, offset + n):
             item = registration(index, None, line=f"bench-line-{index % lines}")
             began = time.perf_counter()
-            artifact_catalog.register_model(self.db, item)
+            registrar.register_model(self.db, item)
             latencies.append(time.perf_counter() - began)
         return summary(latencies, time.perf_counter() - start)
 
@@ -79,7 +81,7 @@ class AtlasSide:
             items = [registration(first + i, None, artifact_id=ids[i]) for i in range(lines)]
             items += [registration(first + i, ids[i % lines]) for i in range(lines, size)]
             start = time.perf_counter()  # the registry's time only, not the generator's
-            artifact_catalog.register_models(self.db, items)
+            registrar.register_models(self.db, items)
             wall += time.perf_counter() - start
         return {"count": n, "per_second": n / wall, "seconds": wall}
 
@@ -124,35 +126,35 @@ class AtlasSide:
         db = self.db
         return {
             "state_and_family": timed(
-                lambda: artifact_catalog.list_models(
+                lambda: registrar.list_models(
                     db, promotion_state="candidate", model_family=f["family"], limit=50
                 ),
                 repeat,
             ),
             "trained_by": timed(
-                lambda: artifact_catalog.list_models(db, trained_by=f["trained_by"], limit=50),
+                lambda: registrar.list_models(db, trained_by=f["trained_by"], limit=50),
                 repeat,
             ),
             "benchmark": timed(
-                lambda: artifact_catalog.list_models(db, benchmark_id=f["benchmark"], limit=50),
+                lambda: registrar.list_models(db, benchmark_id=f["benchmark"], limit=50),
                 repeat,
             ),
             "latest_only": timed(
-                lambda: artifact_catalog.list_models(db, latest_only=True, limit=50), repeat
+                lambda: registrar.list_models(db, latest_only=True, limit=50), repeat
             ),
             "leaderboard": timed(
-                lambda: artifact_catalog.leaderboard(db, f["benchmark"], "auroc", limit=10), repeat
+                lambda: registrar.leaderboard(db, f["benchmark"], "auroc", limit=10), repeat
             ),
         }
 
     def line_query(self, repeat: int) -> dict[str, float]:
         """A page of one named line (``list --line``); the fill names none, so one is named."""
-        from atlas_registry.lines import name_line
+        from atlas_registry.catalog.line_naming import name_line
 
         named = name_line(self.db, "model-bench-00000000", "bench-named-line")
         assert named.versions > 1, named
         return timed(
-            lambda: artifact_catalog.list_models(self.db, line="bench-named-line", limit=50),
+            lambda: registrar.list_models(self.db, line="bench-named-line", limit=50),
             repeat,
         )
 
@@ -162,31 +164,29 @@ class AtlasSide:
             meta = metadata(depth)
             if chain:
                 meta["base_model_id"] = chain[-1]
-            record = artifact_catalog.register_model(
+            record = registrar.register_model(
                 self.db, ModelRegistration(title=f"fine-tune {depth}", metadata=meta)
             )
             chain.append(record.id)
         deepest = chain[-1]
-        found = artifact_catalog.lineage(self.db, deepest)
+        found = lineage.lineage(self.db, deepest)
         assert len(found.ancestors) == 49, len(found.ancestors)
         return {
-            "get_model": timed(lambda: artifact_catalog.get_model(self.db, deepest), repeat),
-            "lineage_50_deep": timed(lambda: artifact_catalog.lineage(self.db, deepest), repeat),
+            "get_model": timed(lambda: registrar.get_model(self.db, deepest), repeat),
+            "lineage_50_deep": timed(lambda: lineage.lineage(self.db, deepest), repeat),
         }
 
     def promote(self, count: int) -> dict[str, float]:
-        first = artifact_catalog.register_model(self.db, registration(10**7, None))
+        first = registrar.register_model(self.db, registration(10**7, None))
         ids = [first.id]
         for index in range(1, count):
-            ids.append(
-                artifact_catalog.register_model(self.db, registration(10**7 + index, ids[-1])).id
-            )
+            ids.append(registrar.register_model(self.db, registration(10**7 + index, ids[-1])).id)
         latencies = []
         for model_id in ids:
             began = time.perf_counter()
-            lifecycle.promote(self.db, model_id, actor="bench", policy=OPEN_GATE)
+            transitions.promote(self.db, model_id, actor="bench", policy=OPEN_GATE)
             latencies.append(time.perf_counter() - began)
-        assert lifecycle.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
+        assert history.promoted_version(self.db, ids[0]).id == ids[-1]  # type: ignore[union-attr]
         return summary(latencies)
 
 
@@ -197,7 +197,7 @@ def concurrent_worker(
     db = Database(url)
     try:
         return count_outcomes(
-            lambda index: artifact_catalog.register_model(db, registration(index, line_id)),
+            lambda index: registrar.register_model(db, registration(index, line_id)),
             count,
             start,
         )
@@ -208,4 +208,4 @@ def concurrent_worker(
 def line_numbers(url: str, line_id: str) -> list[int]:
     """The version numbers of one line, in order."""
     with Database(url) as db:
-        return [v.version_number for v in artifact_catalog.lineage(db, line_id).versions]
+        return [v.version_number for v in lineage.lineage(db, line_id).versions]

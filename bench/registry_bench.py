@@ -32,11 +32,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import atlas_registry
-from atlas_registry import migration_runner
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.db import Database, insert_many
-from atlas_registry.tables import artifacts
-from atlas_registry.validation import default_validator
+from atlas_registry.schema.validation import default_validator
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database, insert_many
+from atlas_registry.store.tables import artifacts
 from bench import atlas_side, markdown, synthetic, write_path
 from bench.concurrency import run_concurrent
 
@@ -137,7 +137,7 @@ def atlas_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
         report["queries_same_data"] = side.queries(args.repeat)
         report.update(side.get_and_lineage(args.repeat))
         report["promote"] = side.promote(args.promotions)
-        line = atlas_registry.artifact_catalog.register_model(
+        line = atlas_registry.catalog.registrar.register_model(
             side.db, atlas_side.registration(0, None)
         ).id
     finally:

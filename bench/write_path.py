@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from atlas_registry.db import Database
+from atlas_registry.store.db import Database
 from bench import atlas_side
 from bench.timing import summary
 

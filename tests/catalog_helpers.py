@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
+from atlas_registry.catalog import registrar
 from atlas_registry.records import ModelRecord, ModelRegistration
+from atlas_registry.store.db import Database
 from tests.payloads import logistic_regression
 
 
@@ -24,7 +24,7 @@ def add_artifact(db: Database, artifact_id: str, artifact_type: str) -> None:
 def register(db: Database, metadata: dict[str, Any] | None = None, **fields: Any) -> ModelRecord:
     fields.setdefault("title", "a model")
     registration = ModelRegistration(metadata=metadata or logistic_regression(), **fields)
-    return artifact_catalog.register_model(db, registration)
+    return registrar.register_model(db, registration)
 
 
 def table_contents(db: Database) -> dict[str, list[Any]]:
@@ -47,7 +47,7 @@ def sqlite_plan(db: Database, statement: Any, values: dict[str, Any] | Sequence[
             sql, ordered = statement, tuple(values)
         else:
             assert isinstance(values, dict)
-            # A LIMIT written into the text (catalog_queries.inline_count) is rendered here.
+            # A LIMIT written into the text (queries.inline_count) is rendered here.
             expanded = statement.compile(conn).construct_expanded_state(values)
             sql = expanded.statement
             ordered = tuple(expanded.parameters[name] for name in expanded.positiontup or [])

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from atlas_registry import Registry, SchemaAdmin
-from atlas_registry.db import Database
+from atlas_registry.store.db import Database
 
 POSTGRES_SERVER_URL = os.environ.get(
     "ATLAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, inspect, text
 
-from atlas_registry.db import Database
+from atlas_registry.store.db import Database
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "schema.json"
 

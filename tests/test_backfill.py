@@ -10,15 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import artifact_catalog, lifecycle, migration_runner
 from atlas_registry.backfill import runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
 from atlas_registry.backfill.report import write_report
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.db import Database
+from atlas_registry.catalog import registrar
 from atlas_registry.errors import ValidationError
+from atlas_registry.lifecycle import history, transitions
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import add_artifact
 
 REPORT = Path(__file__).parents[1] / "docs" / "model_artifacts" / "migration_report_ws1.md"
@@ -82,10 +84,10 @@ def test_fixture_outcome(legacy_db: Database) -> None:
     assert promoted | ODES == fixture_ids
     assert result.backfilled == 8
     for artifact_id in fixture_ids:
-        record = artifact_catalog.get_model(legacy_db, artifact_id)
+        record = registrar.get_model(legacy_db, artifact_id)
         assert record.metadata_schema_version is not None
         if record.promotion_state == "promoted":
-            [event] = lifecycle.history(legacy_db, artifact_id)
+            [event] = history.history(legacy_db, artifact_id)
             assert event.actor == runner.ACTOR
             assert event.notes
             assert event.override == (not record.code_commit_sha and not record.is_external)
@@ -93,7 +95,7 @@ def test_fixture_outcome(legacy_db: Database) -> None:
 
 def test_the_ambiguous_fact_is_held_not_guessed(legacy_db: Database) -> None:
     backfill(legacy_db)
-    record = artifact_catalog.get_model(legacy_db, AMBIGUOUS)
+    record = registrar.get_model(legacy_db, AMBIGUOUS)
     assert record.code_commit_sha is None
     [item] = list_reviews(legacy_db)
     assert item.artifact_id == AMBIGUOUS
@@ -203,7 +205,7 @@ def test_unreadable_legacy_data_is_held_with_a_reason(
 def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
     legacy_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = lifecycle.promote_checked_in
+    real = transitions.promote_checked_in
     calls = {"n": 0}
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -212,7 +214,7 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
             raise RuntimeError("injected failure")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(lifecycle, "promote_checked_in", flaky)
+    monkeypatch.setattr(transitions, "promote_checked_in", flaky)
     with pytest.raises(RuntimeError, match="injected"):
         backfill(legacy_db, chunk_size=3)
     fixture = {row["id"]: row["metadata"] for row in read_fixture()}
@@ -230,7 +232,7 @@ def test_failure_half_way_leaves_each_artifact_whole_or_untouched(
         else:
             assert artifact_id not in kept
             assert current[artifact_id] == original
-    monkeypatch.setattr(lifecycle, "promote_checked_in", real)
+    monkeypatch.setattr(transitions, "promote_checked_in", real)
     backfill(legacy_db)
     assert len(states(legacy_db)) == 8
 
@@ -298,7 +300,7 @@ def test_resolving_a_held_code_pin(legacy_db: Database) -> None:
         notes="the re-run after the label fix is the deployed one",
     )
     assert (item.status, item.resolved_by) == ("resolved", "curator")
-    assert artifact_catalog.get_model(legacy_db, AMBIGUOUS).code_commit_sha == sha
+    assert registrar.get_model(legacy_db, AMBIGUOUS).code_commit_sha == sha
     assert list_reviews(legacy_db) == []
 
 
@@ -321,7 +323,7 @@ def test_resolving_a_blocked_artifact_goes_through_the_validators(legacy_db: Dat
         ["framework=scikit-learn", "parameter_count=12", 'evaluation_metrics={"auroc": 0.8}'],
         actor="curator",
     )
-    record = artifact_catalog.get_model(legacy_db, "model-contradictory")
+    record = registrar.get_model(legacy_db, "model-contradictory")
     assert (record.framework, record.metadata["parameter_count"]) == ("scikit-learn", 12)
     assert record.promotion_state == "promoted"  # its legacy status says it was in use
     assert record.line_name == "contradictory-model"  # named after its title, as the backfill does
@@ -371,9 +373,9 @@ def test_a_held_model_in_use_is_promoted_once_review_resolve_registers_it(
         'training_config={"procedure": "least squares"}',
     ]
     resolve(legacy_db, "model-in-use", facts, actor="curator", notes="checked")
-    record = artifact_catalog.get_model(legacy_db, "model-in-use")
+    record = registrar.get_model(legacy_db, "model-in-use")
     assert record.promotion_state == "promoted"
-    [event] = lifecycle.history(legacy_db, "model-in-use")
+    [event] = history.history(legacy_db, "model-in-use")
     assert (event.actor, event.override) == ("curator", True)  # no code pin: past the gate
     assert event.notes is not None
     assert event.notes.startswith("review resolve override: model in use before the registry")
@@ -410,9 +412,9 @@ def test_a_code_pin_the_checks_refuse_holds_only_the_pin(legacy_db: Database) ->
     command = "python train.py " + "--flag value " * 60
     add_legacy(legacy_db, "model-long-command", {**clean, "entrypoint": command})
     backfill(legacy_db)
-    model = artifact_catalog.get_model(legacy_db, "model-long-command")
+    model = registrar.get_model(legacy_db, "model-long-command")
     assert (model.code_commit_sha, model.code_entrypoint) == (
-        artifact_catalog.get_model(legacy_db, pinned).code_commit_sha,
+        registrar.get_model(legacy_db, pinned).code_commit_sha,
         None,
     )
     [item] = [i for i in list_reviews(legacy_db) if i.artifact_id == "model-long-command"]
@@ -420,7 +422,7 @@ def test_a_code_pin_the_checks_refuse_holds_only_the_pin(legacy_db: Database) ->
     assert "code_entrypoint" in [r["field"] for r in item.reasons]
     # The person resolving it names the entrypoint alone: the rest of the pin stays.
     resolve(legacy_db, "model-long-command", ["code_entrypoint=train.py"], actor="curator")
-    resolved = artifact_catalog.get_model(legacy_db, "model-long-command")
+    resolved = registrar.get_model(legacy_db, "model-long-command")
     assert (resolved.code_commit_sha, resolved.code_entrypoint) == (
         model.code_commit_sha,
         "train.py",
@@ -438,18 +440,18 @@ def test_the_training_run_is_read_and_a_refused_part_of_it_is_held_alone(
     backwards = {**clean, **run, "trained_at": "2026-02-28"}
     add_legacy(legacy_db, "model-backwards-run", backwards)
     backfill(legacy_db)
-    model = artifact_catalog.get_model(legacy_db, "model-with-run")
+    model = registrar.get_model(legacy_db, "model-with-run")
     assert (model.trained_by, model.training_started_at, model.training_completed_at) == (
         "agent-glia",
         "2026-03-01 08:00:00",
         "2026-03-01 12:00:00",
     )
-    backward = artifact_catalog.get_model(legacy_db, "model-backwards-run")
+    backward = registrar.get_model(legacy_db, "model-backwards-run")
     assert (backward.training_started_at, backward.training_completed_at) == (
         "2026-03-01 08:00:00",
         None,
     )
-    found = artifact_catalog.list_models(legacy_db, trained_by="agent-glia")
+    found = registrar.list_models(legacy_db, trained_by="agent-glia")
     assert sorted(m.id for m in found) == ["model-backwards-run", "model-with-run"]
     [item] = [i for i in list_reviews(legacy_db) if i.artifact_id == "model-backwards-run"]
     assert not item.blocking
@@ -470,7 +472,7 @@ def test_legacy_data_named_by_catalog_id_becomes_a_reference_the_catalog_checks(
     add_legacy(legacy_db, "model-by-id", {**clean, "trained_on": "dataset-ukb-2021"})
     add_legacy(legacy_db, "model-by-missing-id", {**clean, "trained_on": "dataset-gone-2020"})
     backfill(legacy_db)
-    model = artifact_catalog.get_model(legacy_db, "model-by-id")
+    model = registrar.get_model(legacy_db, "model-by-id")
     assert model.metadata["training_data"] == [
         {"artifact_id": "dataset-ukb-2021", "description": "dataset-ukb-2021"}
     ]

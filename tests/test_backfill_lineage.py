@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import text, update
 
-from atlas_registry import migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
 from atlas_registry.backfill.report import write_report
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import ACTOR, SETTLED_NOTES, backfill
-from atlas_registry.db import Database
-from atlas_registry.lines import list_lines
-from atlas_registry.tables import artifacts
+from atlas_registry.catalog.line_listing import list_lines
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
+from atlas_registry.store.tables import artifacts
 
 IN_USE = read_fixture()[0]  # a legacy model that adopts cleanly
 

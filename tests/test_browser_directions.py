@@ -119,3 +119,8 @@ def test_an_unknown_direction_is_asked_for_on_the_form(
     page.wait_for_url("**metric=auroc**")
     assert _ranked(page) == BEST_FIRST
     assert page.locator("select[name=direction]").count() == 0
+    # The form sent the direction chosen for odd_score: the page says it was not used.
+    note = page.locator("p.note").inner_text()
+    assert "Ranked highest first: higher is better for auroc" in note
+    assert "(lower is better) was not used" in note
+    _fits(page, width)

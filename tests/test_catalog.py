@@ -10,8 +10,8 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import Registry, artifact_catalog, catalog_queries
-from atlas_registry.db import Database
+from atlas_registry import Registry
+from atlas_registry.catalog import lineage, queries, registrar
 from atlas_registry.errors import (
     AlreadyExistsError,
     ConstraintViolationError,
@@ -20,7 +20,8 @@ from atlas_registry.errors import (
     ValidationError,
 )
 from atlas_registry.records import ModelRegistration
-from atlas_registry.validation import schema_version
+from atlas_registry.schema.validation import schema_version
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import add_artifact, register, sqlite_plan, table_contents
 from tests.payloads import (
     BAD_PAYLOADS,
@@ -50,7 +51,7 @@ def test_rejects_a_bad_payload_and_accepts_a_good_one(catalog: Database) -> None
     assert caught.value.paths == ["metadata.evaluation_metrics"]
     assert table_contents(catalog) == before
     record = register(catalog, logistic_regression(), artifact_id="model-good")
-    assert artifact_catalog.get_model(catalog, "model-good") == record
+    assert registrar.get_model(catalog, "model-good") == record
 
 
 @pytest.mark.parametrize("family", GOOD_BY_FAMILY)
@@ -159,8 +160,8 @@ def test_a_new_version_links_to_its_parent_and_moves_latest(catalog: Database) -
         catalog, parent_version_id="model-base", version_tag="v2", changelog="more data"
     )
     third = register(catalog, parent_version_id=second.id)
-    first = artifact_catalog.get_model(catalog, "model-base")
-    second = artifact_catalog.get_model(catalog, second.id)
+    first = registrar.get_model(catalog, "model-base")
+    second = registrar.get_model(catalog, second.id)
     assert (first.version_number, second.version_number, third.version_number) == (1, 2, 3)
     assert (first.is_latest, second.is_latest, third.is_latest) == (False, False, True)
     assert second.parent_version_id == "model-base"
@@ -185,10 +186,10 @@ def test_batch_is_all_or_nothing(catalog: Database) -> None:
         title="ref", metadata={**logistic_regression(), "base_model_id": "model-nope"}
     )
     with pytest.raises(ValidationError) as caught:
-        artifact_catalog.register_models(catalog, [good, broken])
+        registrar.register_models(catalog, [good, broken])
     assert caught.value.paths == ["[1].metadata.parameter_count"]
     with pytest.raises(ValidationError) as caught:
-        artifact_catalog.register_models(catalog, [good, missing_ref])
+        registrar.register_models(catalog, [good, missing_ref])
     assert caught.value.paths == ["[1].metadata.base_model_id"]
     assert table_contents(catalog) == before
 
@@ -199,8 +200,8 @@ def test_batch_items_may_build_on_earlier_items(catalog: Database) -> None:
     tuned = ModelRegistration(
         title="tuned", metadata={**logistic_regression(), "base_model_id": "model-r"}
     )
-    ids = artifact_catalog.register_models(catalog, [root, v2, tuned])
-    records = [artifact_catalog.get_model(catalog, i) for i in ids]
+    ids = registrar.register_models(catalog, [root, v2, tuned])
+    records = [registrar.get_model(catalog, i) for i in ids]
     assert [r.version_number for r in records] == [1, 2, 1]
     assert [r.is_latest for r in records] == [False, True, True]
     assert records[2].base_model_id == "model-r"
@@ -209,11 +210,11 @@ def test_batch_items_may_build_on_earlier_items(catalog: Database) -> None:
 def test_get_model_explains_what_is_missing(catalog: Database) -> None:
     add_artifact(catalog, "model-legacy", "model")
     with pytest.raises(NotFoundError, match="no model 'model-nope'"):
-        artifact_catalog.get_model(catalog, "model-nope")
+        registrar.get_model(catalog, "model-nope")
     with pytest.raises(NotFoundError, match="dataset artifact, not a model"):
-        artifact_catalog.get_model(catalog, "dataset-sea-ad")
+        registrar.get_model(catalog, "dataset-sea-ad")
     with pytest.raises(NotFoundError, match="backfill"):
-        artifact_catalog.get_model(catalog, "model-legacy")
+        registrar.get_model(catalog, "model-legacy")
 
 
 def test_a_single_read_leaves_its_connection_transactional(catalog: Database) -> None:
@@ -223,7 +224,7 @@ def test_a_single_read_leaves_its_connection_transactional(catalog: Database) ->
     statement, and a failure half way would leave the first half written.
     """
     for _ in range(3):  # every connection the pool holds has served a get
-        artifact_catalog.get_model(catalog, "model-base")
+        registrar.get_model(catalog, "model-base")
 
     def write_then_fail() -> None:
         with catalog.session(write=True) as session:
@@ -232,7 +233,7 @@ def test_a_single_read_leaves_its_connection_transactional(catalog: Database) ->
 
     with pytest.raises(RuntimeError):
         write_then_fail()
-    assert artifact_catalog.get_model(catalog, "model-base").title != "half"
+    assert registrar.get_model(catalog, "model-base").title != "half"
 
 
 def test_a_write_session_leaves_its_connection_transactional(catalog: Database) -> None:
@@ -269,10 +270,8 @@ def test_a_write_session_leaves_its_connection_transactional(catalog: Database) 
         fail_in_the_database()
     with pytest.raises(RuntimeError):
         fail_in_a_transaction()
-    assert artifact_catalog.get_model(catalog, "model-base").title != "half"
-    assert [m.title for m in artifact_catalog.list_models(catalog, limit=10)].count(
-        "committed"
-    ) == 1
+    assert registrar.get_model(catalog, "model-base").title != "half"
+    assert [m.title for m in registrar.list_models(catalog, limit=10)].count("committed") == 1
 
 
 def test_list_filters_combine(catalog: Database) -> None:
@@ -282,7 +281,7 @@ def test_list_filters_combine(catalog: Database) -> None:
     register(catalog, parent_version_id="model-base", trained_by="agent-7")
 
     def ids(**filters: Any) -> set[str]:
-        return {r.id for r in artifact_catalog.list_models(catalog, **filters)}
+        return {r.id for r in registrar.list_models(catalog, **filters)}
 
     assert len(ids()) == 5
     assert len(ids(model_family="biophysical_ode")) == 1
@@ -301,21 +300,19 @@ def test_list_filters_combine(catalog: Database) -> None:
 def test_list_pages_without_overlap(catalog: Database) -> None:
     for _ in range(6):
         register(catalog)
-    pages = [
-        [r.id for r in artifact_catalog.list_models(catalog, limit=3, offset=o)] for o in (0, 3, 6)
-    ]
+    pages = [[r.id for r in registrar.list_models(catalog, limit=3, offset=o)] for o in (0, 3, 6)]
     flat = [i for page in pages for i in page]
     assert len(flat) == 7
     assert len(set(flat)) == 7
     with pytest.raises(ValidationError):
-        artifact_catalog.list_models(catalog, limit=0)
+        registrar.list_models(catalog, limit=0)
 
 
 def test_a_page_as_json_is_its_dict_written_out(catalog: Database) -> None:
     """The API serves to_json; it must be to_dict's document, byte for byte, every field."""
     register(catalog, external_fine_tune("model-base"), line="tuned", description="é\n<b>")
     register(catalog, parent_version_id="model-base")
-    page = catalog_queries.list_page(catalog, page_size=2)
+    page = queries.list_page(catalog, page_size=2)
     assert page.next_page_token is not None
     assert page.to_json() == orjson.dumps(page.to_dict())
     extra = {"line": {"name": "tuned"}}
@@ -327,18 +324,19 @@ def test_lineage_returns_versions_ancestors_and_descendants(catalog: Database) -
     v2 = register(catalog, parent_version_id="model-base")
     child = register(catalog, external_fine_tune("model-base"))
     grandchild = register(catalog, external_fine_tune(child.id))
-    result = artifact_catalog.lineage(catalog, child.id)
+    result = lineage.lineage(catalog, child.id)
     assert [(a.id, a.depth) for a in result.ancestors] == [("model-base", 1)]
     assert [(d.id, d.depth) for d in result.descendants] == [(grandchild.id, 1)]
-    base = artifact_catalog.lineage(catalog, "model-base")
+    base = lineage.lineage(catalog, "model-base")
     assert [v.id for v in base.versions] == ["model-base", v2.id]
     assert [(d.id, d.depth) for d in base.descendants] == [(child.id, 1), (grandchild.id, 2)]
-    deep = artifact_catalog.lineage(catalog, grandchild.id)
+    deep = lineage.lineage(catalog, grandchild.id)
     assert [a.id for a in deep.ancestors] == [child.id, "model-base"]
 
 
 def test_catalog_refuses_an_unmigrated_database(db: Database, db_url: str) -> None:
-    from atlas_registry import Registry, migration_runner
+    from atlas_registry import Registry
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db, to=1)
     with pytest.raises(SchemaOutOfDateError) as caught:
@@ -360,22 +358,22 @@ def test_leaderboard_ranks_models_of_one_benchmark(catalog: Database) -> None:
         "evaluation_metrics": {"auroc": 0.99},
     }
     register(catalog, other)
-    board = artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "auroc", limit=3)
+    board = registrar.leaderboard(catalog, "adni-conversion-v1", "auroc", limit=3)
     assert [(e.rank, e.model.id, e.value) for e in board] == [
         (1, "model-b", 0.93),
         (2, "model-c", 0.85),
         (3, "model-base", 0.83),
     ]
-    lowest = artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "brier")
+    lowest = registrar.leaderboard(catalog, "adni-conversion-v1", "brier")
     assert [e.model.id for e in lowest] == ["model-base"]  # the only one that reports brier
     with pytest.raises(NotFoundError, match="its metrics: auroc, brier"):
-        artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "nope")
+        registrar.leaderboard(catalog, "adni-conversion-v1", "nope")
     with pytest.raises(NotFoundError, match="benchmarks: adni-conversion-v1"):
-        artifact_catalog.leaderboard(catalog, "adni-conversion-v2", "auroc")
+        registrar.leaderboard(catalog, "adni-conversion-v2", "auroc")
 
 
 def test_migration_0006_fills_metrics_of_existing_models(db: Database) -> None:
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
     from tests.catalog_helpers import add_artifact
 
     migration_runner.migrate(db, to=5)
@@ -390,13 +388,11 @@ def test_migration_0006_fills_metrics_of_existing_models(db: Database) -> None:
             )
         )
     migration_runner.migrate(db)
-    board = artifact_catalog.leaderboard(db, "b1", "auroc")
+    board = registrar.leaderboard(db, "b1", "auroc")
     assert [(e.model.id, e.value) for e in board] == [("model-old", 0.8)]
-    assert [e.value for e in artifact_catalog.leaderboard(db, "b1", "n", direction="lower")] == [
-        3.0
-    ]
+    assert [e.value for e in registrar.leaderboard(db, "b1", "n", direction="lower")] == [3.0]
     with pytest.raises(NotFoundError, match="its metrics: auroc, n"):
-        artifact_catalog.leaderboard(db, "b1", "note")
+        registrar.leaderboard(db, "b1", "note")
 
 
 SORT_FREE_LISTINGS = [
@@ -412,20 +408,25 @@ SORT_FREE_LISTINGS = [
 def test_list_pages_come_from_an_index_walk_not_a_sort(
     sqlite_db: Database, filters: tuple[str, ...], latest_only: bool
 ) -> None:
-    """A page costs the same at a million models: no plan sorts every match first."""
-    from atlas_registry.catalog_queries import _list_query
+    """A page costs the same at a million models: no plan sorts every match first.
+
+    The rows come in time order from an index; only the registrations of one
+    second are put in version order (the "right part" of the ORDER BY).
+    """
+    from atlas_registry.catalog.queries import _list_query
 
     plan = sqlite_plan(
         sqlite_db,
         _list_query(filters, latest_only, "sqlite"),
         dict.fromkeys(filters, "x") | {"page_limit": 50, "page_offset": 0},
     )
-    assert "TEMP B-TREE" not in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+    assert "TEMP B-TREE FOR RIGHT PART OF ORDER BY" in plan, plan
 
 
 def test_a_page_of_external_models_walks_only_external_ones(sqlite_db: Database) -> None:
     """`list --external yes` costs a page however few external models the catalog holds."""
-    from atlas_registry.catalog_queries import _list_query
+    from atlas_registry.catalog.queries import _list_query
 
     plan = sqlite_plan(
         sqlite_db,
@@ -433,7 +434,7 @@ def test_a_page_of_external_models_walks_only_external_ones(sqlite_db: Database)
         {"page_limit": 50, "page_offset": 0},
     )
     assert "idx_model_versions_external_recent" in plan, plan
-    assert "TEMP B-TREE" not in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
 
 
 @pytest.mark.parametrize("latest_only", [False, True])
@@ -441,7 +442,7 @@ def test_a_lines_page_reads_that_line_not_the_catalog(
     sqlite_db: Database, latest_only: bool
 ) -> None:
     """`list --line X` sorts X's versions, never walks every version looking for them."""
-    from atlas_registry.catalog_queries import _list_query
+    from atlas_registry.catalog.queries import _list_query
 
     plan = sqlite_plan(
         sqlite_db,
@@ -472,7 +473,7 @@ def test_benchmarks_list_every_metric_once_in_order(registry: Registry) -> None:
 
 def test_listing_benchmarks_seeks_through_the_leaderboard_index(sqlite_db: Database) -> None:
     """The leaderboards page lists benchmarks without reading every metric of the catalog."""
-    from atlas_registry.catalog_boards import _PAIRS
+    from atlas_registry.catalog.leaderboards import _PAIRS
 
     plan = sqlite_plan(sqlite_db, _PAIRS, [])
     assert "idx_model_metrics_leaderboard" in plan, plan
@@ -493,10 +494,10 @@ def test_a_repeated_page_is_planned_once_not_per_request(catalog: Database) -> N
     many = [
         ModelRegistration(title=f"model {i}", metadata=logistic_regression()) for i in range(1500)
     ]
-    artifact_catalog.register_models(catalog, many)
+    registrar.register_models(catalog, many)
     for _ in range(20):
-        catalog_queries.list_page(catalog, page_size=50)
-        artifact_catalog.leaderboard(catalog, "adni-conversion-v1", "auroc")
+        queries.list_page(catalog, page_size=50)
+        registrar.leaderboard(catalog, "adni-conversion-v1", "auroc")
     with catalog.single_read() as conn:
         plans = conn.exec_driver_sql(
             "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
@@ -511,15 +512,15 @@ def test_single_statement_reads_open_no_transaction(migrated_db: Database) -> No
     """Reads of one statement cost one round trip; a read that fails leaves nothing open."""
     model = register(migrated_db)
     with migrated_db.single_read() as conn:
-        assert artifact_catalog.fetch_model(conn, model.id).id == model.id
+        assert registrar.fetch_model(conn, model.id).id == model.id
         if migrated_db.dialect == "postgresql":
             import psycopg
 
             driver = conn.connection.driver_connection
             assert driver is not None
             assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-    assert artifact_catalog.get_model(migrated_db, model.id).id == model.id
-    assert [m.id for m in artifact_catalog.list_models(migrated_db)] == [model.id]
+    assert registrar.get_model(migrated_db, model.id).id == model.id
+    assert [m.id for m in registrar.list_models(migrated_db)] == [model.id]
     with pytest.raises(NotFoundError):
-        artifact_catalog.get_model(migrated_db, "model-not-there")
-    assert artifact_catalog.get_model(migrated_db, model.id).id == model.id
+        registrar.get_model(migrated_db, "model-not-there")
+    assert registrar.get_model(migrated_db, model.id).id == model.id

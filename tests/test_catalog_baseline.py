@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from atlas_registry import migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.catalog_baseline import baseline, column_definitions
-from atlas_registry.db import Database
 from atlas_registry.errors import MigrationError, ValidationError
-from atlas_registry.tables import artifacts
+from atlas_registry.store import migration_runner
+from atlas_registry.store.baseline import baseline, column_definitions
+from atlas_registry.store.db import Database
+from atlas_registry.store.tables import artifacts
 from tests.cli_helpers import invoke
 
 UNIQUE_INDEXES = {"ux_artifacts_latest_per_lineage", "ux_artifacts_lineage_version"}

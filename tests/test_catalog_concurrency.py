@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import artifact_catalog, lines
 from atlas_registry.backfill import runner
 from atlas_registry.backfill.legacy_fixture import read_fixture
-from atlas_registry.db import Database
+from atlas_registry.catalog import line_listing, lines, registrar
 from atlas_registry.records import ModelRegistration
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
 from tests.payloads import logistic_regression
 
@@ -31,7 +31,7 @@ def _register_versions(url: str, start_at: float) -> int:
     time.sleep(max(0.0, start_at - time.time()))
     try:
         for index in range(VERSIONS_EACH):
-            artifact_catalog.register_model(
+            registrar.register_model(
                 database,
                 ModelRegistration(
                     title=f"version {index}",
@@ -80,7 +80,7 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
     first = register(migrated_db, artifact_id="model-line-a", line="line-a")
     second = register(migrated_db, artifact_id="model-line-b", line="line-b")
     both_read = threading.Barrier(2, timeout=10)
-    named = lines._lines_named
+    named = lines.lines_named
     waited: set[int] = set()
 
     def then_wait(*args: Any) -> dict[str, str]:
@@ -91,10 +91,10 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
             both_read.wait()
         return found
 
-    monkeypatch.setattr(lines, "_lines_named", then_wait)
+    monkeypatch.setattr(lines, "lines_named", then_wait)
 
     def batch(named_line: str, other_parent: str) -> list[str]:
-        return artifact_catalog.register_models(
+        return registrar.register_models(
             migrated_db,
             [
                 ModelRegistration(title="t", metadata=logistic_regression(), line=named_line),
@@ -109,7 +109,7 @@ def test_batches_that_cross_two_lines_do_not_deadlock(
         two = pool.submit(batch, "line-a", second.id)
         assert len(one.result(timeout=60)) == len(two.result(timeout=60)) == 2
     for line in ("line-a", "line-b"):
-        [summary] = lines.list_lines(migrated_db, name=line)
+        [summary] = line_listing.list_lines(migrated_db, name=line)
         assert summary.latest_version == 3
 
 
@@ -157,7 +157,7 @@ def test_a_backfill_and_a_batch_on_the_same_lines_do_not_deadlock(
 
     def batch() -> list[str]:
         one_promoted.wait()
-        return artifact_catalog.register_models(
+        return registrar.register_models(
             migrated_db,
             [
                 ModelRegistration(title="t", metadata=logistic_regression(), parent_version_id=root)

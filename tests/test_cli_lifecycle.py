@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from atlas_registry.db import Database
 from atlas_registry.errors import IllegalTransitionError, PromotionGateError, ValidationError
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
 from tests.cli_helpers import invoke
 

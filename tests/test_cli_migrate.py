@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas_registry.db import Database
 from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError, InputError
+from atlas_registry.store.db import Database
 from tests.cli_helpers import invoke
 from tests.conftest import fresh_url
 from tests.schema_snapshot import snapshot

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from atlas_registry.db import Database
 from atlas_registry.errors import (
     DatabaseNotFoundError,
     InputError,
@@ -17,6 +16,7 @@ from atlas_registry.errors import (
     SchemaOutOfDateError,
     ValidationError,
 )
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.payloads import external_fine_tune, logistic_regression

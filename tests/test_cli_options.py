@@ -11,7 +11,7 @@ import typer
 
 from atlas_registry.cli import app
 from atlas_registry.cli.one_value import OneValueCommand, OneValueGroup
-from atlas_registry.db import Database
+from atlas_registry.store.db import Database
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 

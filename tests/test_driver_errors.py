@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from atlas_registry.db import Database
 from atlas_registry.errors import (
     ConstraintViolationError,
     DatabaseFailureError,
     RegistryError,
     ValueRejectedError,
 )
+from atlas_registry.store.db import Database
 
 
 def test_a_failing_statement_is_a_database_failure(migrated_db: Database) -> None:
@@ -104,15 +104,15 @@ def test_a_refusal_late_in_a_registration_leaves_nothing_written(migrated_db: Da
         register(migrated_db, parent_version_id=first.id)
     assert type(caught.value) in (ConstraintViolationError, DatabaseFailureError)
     assert table_contents(migrated_db) == before
-    from atlas_registry import artifact_catalog
+    from atlas_registry.catalog import registrar
     from atlas_registry.records import ModelRegistration
     from tests.payloads import logistic_regression
 
     batch = [ModelRegistration(title=f"m{i}", metadata=logistic_regression()) for i in range(300)]
     with pytest.raises(RegistryError, match="metrics refused"):
-        artifact_catalog.register_models(migrated_db, batch)  # through COPY on PostgreSQL
+        registrar.register_models(migrated_db, batch)  # through COPY on PostgreSQL
     assert table_contents(migrated_db) == before
-    assert artifact_catalog.get_model(migrated_db, first.id).is_latest
+    assert registrar.get_model(migrated_db, first.id).is_latest
 
 
 def test_a_session_on_a_server_that_is_gone_says_so(postgres_url: str) -> None:

@@ -11,12 +11,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from atlas_registry import (
-    ModelRegistration,
-    NotFoundError,
-    Registry,
-    ValidationError,
-)
+from atlas_registry import ModelRegistration, NotFoundError, Registry, ValidationError
 from atlas_registry.cli.common import table
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin, migration_runner
-from atlas_registry.db import Database
+from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import add_artifact
 from tests.lock_table import LOCK_TABLE, locks_of_this_process
 from tests.payloads import logistic_regression

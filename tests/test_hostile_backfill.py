@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.cli.backfill import HELD_EXIT_CODE
-from atlas_registry.db import Database
 from atlas_registry.errors import ValidationError
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.payloads import GOOD_BY_FAMILY, logistic_regression

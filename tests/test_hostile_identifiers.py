@@ -9,10 +9,10 @@ import pytest
 
 from atlas_registry import ModelRegistration, Registry, ValidationError
 from atlas_registry.backfill.legacy_fixture import load_legacy
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.db import Database
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
+from atlas_registry.store.db import Database
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 from tests.test_backfill import add_legacy
@@ -79,7 +79,7 @@ def test_titles_are_kept_exactly_as_written(registry: Registry) -> None:
 
 
 def test_review_resolve_refuses_a_padded_identifier(db: Database) -> None:
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db, to=1)
     load_legacy(db)

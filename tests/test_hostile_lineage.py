@@ -7,9 +7,10 @@ import json
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import ValidationError, catalog_queries
-from atlas_registry.db import Database
-from atlas_registry.model_facts import closes_cycle
+from atlas_registry import ValidationError
+from atlas_registry.catalog import lineage
+from atlas_registry.catalog.facts import closes_cycle
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
@@ -35,7 +36,7 @@ def test_a_stored_cycle_is_listed_once_per_model(migrated_db: Database) -> None:
             text("UPDATE model_versions SET base_model_id = :b WHERE artifact_id = :a"),
             {"a": a, "b": b},
         )
-    result = catalog_queries.lineage(migrated_db, a)
+    result = lineage.lineage(migrated_db, a)
     assert [e.id for e in result.ancestors] == [b, a]
     assert [e.id for e in result.descendants] == [b, a]
     assert len({e.id for e in result.ancestors}) == len(result.ancestors)
@@ -53,12 +54,12 @@ def test_a_chain_past_the_depth_limit_says_so(
     migrated_db: Database, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     ids = _chain(migrated_db, 6)
-    monkeypatch.setattr(catalog_queries, "MAX_LINEAGE_DEPTH", 3)
-    result = catalog_queries.lineage(migrated_db, ids[-1])
+    monkeypatch.setattr(lineage, "MAX_LINEAGE_DEPTH", 3)
+    result = lineage.lineage(migrated_db, ids[-1])
     assert [e.depth for e in result.ancestors] == [1, 2, 3]
     assert result.truncated
     assert result.depth_limit == 3
-    whole = catalog_queries.lineage(migrated_db, ids[2])
+    whole = lineage.lineage(migrated_db, ids[2])
     assert not whole.truncated
     code, out, _ = invoke("lineage", ids[-1], "--db", db_url, "--json")
     assert code == 0

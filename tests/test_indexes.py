@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 from atlas_registry import Registry, RepositoryLocations, SchemaAdmin
 from atlas_registry.records import ModelRegistration
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.store.sql_session import SqlSession
 from tests.conftest import reset_postgres
 from tests.payloads import logistic_regression
 
@@ -83,6 +83,7 @@ def exercise(registry: Registry) -> None:
     registry.lines()
     registry.get_model("idx-line@1")
     registry.get_model(base.id[-8:])  # a short id
+    registry.get_model(base.id[-8:-1])  # the start of one
     for filters in (
         {},
         {"latest_only": True},

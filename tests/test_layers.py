@@ -1,14 +1,19 @@
-"""The shells import only the public face: a walk over their imports keeps it so.
+"""The floor plan of the package, kept by walking every import.
 
-``cli/`` (and the HTTP API and pages beside it) call library verbs through
-``atlas_registry`` and catch ``atlas_registry.errors``; reaching past them into
-the database layer, the tables or SQLAlchemy would let a shell grow its own
-queries and rules.
+Each room of ``atlas_registry`` stands on a floor (:data:`FLOORS`); a module may
+import only from its own room or from rooms on lower floors, so no arrow of the
+import drawing runs back up. ``python tests/test_layers.py`` prints the drawing.
+
+The shells on top (``cli/``, the HTTP API and the pages) import even less: only
+the public face ``atlas_registry`` and ``atlas_registry.errors``. Reaching past
+them into the database layer, the tables or SQLAlchemy would let a shell grow
+its own queries and rules.
 """
 
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,32 @@ import pytest
 from atlas_registry import SchemaAdmin
 
 PACKAGE = Path(__file__).parents[1] / "src" / "atlas_registry"
+
+# The floors, lowest first. A key names a room (a folder or a top-level module);
+# the longest key that prefixes a module decides its floor.
+FLOORS: dict[str, int] = {
+    "_version": 0,  # the release alone
+    "errors": 0,  # the error tree
+    "documents": 1,  # the one JSON reader/writer and every value limit
+    "records": 1,  # frozen objects that cross the public face
+    "schema": 2,  # validation and patterns compiled from the schema: pure
+    "store": 3,  # engine, units of work, tables, migrations, paging
+    "review": 4,  # the review queue every importer holds facts in
+    "tokens": 4,  # bearer tokens of the HTTP API
+    "catalog": 5,  # prepare, register, facts, lines, refs, queries, leaderboards
+    "lifecycle": 6,  # transitions and the gate
+    "backfill": 7,  # features ...
+    "pins": 7,
+    "interop": 8,  # ... the imports reuse the backfill's reading of values
+    # Finishing a review item goes back through the feature that held it.
+    "review.resolution": 9,
+    "registry": 10,  # the one handle
+    "": 11,  # the public face: atlas_registry/__init__.py
+    "cli": 12,  # shells
+    "api": 12,
+    "web": 12,
+    "__main__": 13,
+}
 SHELLS = ("cli", "api", "web")
 ALLOWED_INTERNAL = {"atlas_registry", "atlas_registry.errors"}
 # `serve` starts the API: the CLI may import the API package's entry point, nothing inside it.
@@ -37,6 +68,89 @@ def _imports(source: Path) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.append(node.module)
     return names
+
+
+def _module_name(source: Path) -> str:
+    parts = source.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(("atlas_registry", *(parts[:-1] if parts[-1] == "__init__" else parts)))
+
+
+def _imported_modules(source: Path) -> list[str]:
+    """Every module of the package ``source`` imports, lazily or not.
+
+    ``from atlas_registry.review import resolution`` imports the module
+    ``atlas_registry.review.resolution``; ``from atlas_registry import Registry``
+    takes a name from the public face, ``atlas_registry``.
+    """
+    names = []
+    for node in ast.walk(ast.parse(source.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            folder = PACKAGE.joinpath(*node.module.split(".")[1:])
+            for alias in node.names:
+                inner = folder / alias.name
+                is_module = inner.is_dir() or inner.with_suffix(".py").is_file()
+                names.append(f"{node.module}.{alias.name}" if is_module else node.module)
+    return [name for name in names if name.split(".")[0] == "atlas_registry"]
+
+
+def room_of(module: str) -> str:
+    """The key of :data:`FLOORS` that places ``module``: its longest matching prefix."""
+    inner = module.removeprefix("atlas_registry").removeprefix(".")
+    keys = [k for k in FLOORS if k and (inner == k or inner.startswith(f"{k}."))]
+    return max(keys, key=len) if keys else ""
+
+
+def back_edges(edges: list[tuple[str, str]]) -> list[str]:
+    """The imports among ``edges`` (importer, imported) that do not point down a floor."""
+    wrong = []
+    for importer, imported in edges:
+        here, there = room_of(importer), room_of(imported)
+        allowed_shell = any(
+            importer.startswith(shell) and imported in targets
+            for shell, targets in ALLOWED_BETWEEN_SHELLS.items()
+        )
+        if here != there and FLOORS[there] >= FLOORS[here] and not allowed_shell:
+            wrong.append(
+                f"{importer} (floor {FLOORS[here]}) imports {imported} (floor {FLOORS[there]})"
+            )
+    return wrong
+
+
+ALL_MODULES = sorted(PACKAGE.rglob("*.py"))
+EDGES = [(_module_name(p), name) for p in ALL_MODULES for name in _imported_modules(p)]
+
+
+def test_every_room_has_a_floor() -> None:
+    rooms = {p.relative_to(PACKAGE).parts[0].removesuffix(".py") for p in ALL_MODULES}
+    assert rooms - {"__init__"} <= set(FLOORS), rooms - set(FLOORS)
+    assert set(FLOORS) - {""} <= {*rooms, "review.resolution"}, "a floor names no room"
+
+
+def test_no_import_runs_back_up_a_floor() -> None:
+    assert back_edges(EDGES) == []
+
+
+def test_the_floor_check_catches_an_import_that_runs_back_up() -> None:
+    """The check itself: a database module reaching up into the catalog is refused."""
+    assert back_edges([("atlas_registry.store.db", "atlas_registry.catalog.queries")])
+    assert back_edges([("atlas_registry.pins.status", "atlas_registry.backfill.runner")])
+    assert back_edges([("atlas_registry.review.queue", "atlas_registry.review.resolution")])
+    assert back_edges([("atlas_registry.catalog.lines", "atlas_registry.catalog.queries")]) == []
+    assert back_edges([("atlas_registry.review.resolution", "atlas_registry.review.queue")]) == []
+
+
+def test_a_module_imported_from_its_package_is_placed_by_its_own_name(tmp_path: Path) -> None:
+    """``from atlas_registry.review import resolution`` reaches floor 9, not the review room's 4."""
+    source = tmp_path / "probe.py"
+    source.write_text("from atlas_registry.review import resolution, queue\n", "utf-8")
+    assert _imported_modules(source) == [
+        "atlas_registry.review.resolution",
+        "atlas_registry.review.queue",
+    ]
+    found = [("atlas_registry.catalog.lines", name) for name in _imported_modules(source)]
+    assert len(back_edges(found)) == 1
 
 
 SHELL_MODULES = [
@@ -105,7 +219,7 @@ def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None
         "pygit2",
         "huggingface_hub",
         "mlflow",
-        "atlas_registry.backfill.review",
+        "atlas_registry.review.queue",
     )
     for command in (["list"], ["show", "model-none"]):
         probe = (
@@ -119,3 +233,25 @@ def test_reading_one_model_loads_only_what_reading_needs(tmp_path: Path) -> None
         )
         loaded = result.stdout.rsplit("LOADED", 1)[1].strip()
         assert loaded == "", (command, loaded)
+
+
+def draw() -> str:
+    """The import drawing: one arrow per pair of rooms, highest floor first, back-edges marked."""
+    arrows: Counter[tuple[str, str]] = Counter()
+    upward = set()
+    for importer, imported in EDGES:
+        pair = (room_of(importer), room_of(imported))
+        if pair[0] != pair[1]:
+            arrows[pair] += 1
+            if back_edges([(importer, imported)]):
+                upward.add(pair)
+    lines = []
+    for (here, there), count in sorted(arrows.items(), key=lambda a: (-FLOORS[a[0][0]], a[0])):
+        mark = "  <- runs back up" if (here, there) in upward else ""
+        name = here or "atlas_registry"
+        lines.append(f"{FLOORS[here]:2} {name:>17} -> {there or 'atlas_registry'} ({count}){mark}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(draw())

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from atlas_registry.backfill.legacy_fixture import insertion_order, load_legacy
-from atlas_registry.db import Database
 from atlas_registry.errors import ValidationError
-from atlas_registry.migration_runner import migrate
-from atlas_registry.tables import artifacts
+from atlas_registry.store.db import Database
+from atlas_registry.store.migration_runner import migrate
+from atlas_registry.store.tables import artifacts
 
 
 def _file(tmp_path: Path, rows: list[dict[str, Any]]) -> str:

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import lifecycle
-from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.db import Database
+from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import (
     ConfigurationError,
     ConstraintViolationError,
@@ -22,8 +20,10 @@ from atlas_registry.errors import (
     RegistryError,
     ValidationError,
 )
-from atlas_registry.promotion_policy import GatePolicy, load_policy, parse_policy
+from atlas_registry.lifecycle import history, transitions
+from atlas_registry.lifecycle.policy import GatePolicy, load_policy, parse_policy
 from atlas_registry.records import ModelRecord
+from atlas_registry.store.db import Database
 from tests.catalog_helpers import register, sqlite_plan, table_contents
 from tests.payloads import biophysical_ode, logistic_regression
 
@@ -48,10 +48,10 @@ def state(db: Database, model_id: str) -> str:
 
 def test_candidate_to_promoted_records_the_event(migrated_db: Database) -> None:
     model = pinned(migrated_db)
-    result = lifecycle.promote(migrated_db, model.id, actor="agent-eval", notes="passed review")
+    result = transitions.promote(migrated_db, model.id, actor="agent-eval", notes="passed review")
     assert result.model.promotion_state == "promoted"
     assert result.model.promotion_notes == "passed review"
-    [event] = lifecycle.history(migrated_db, model.id)
+    [event] = history.history(migrated_db, model.id)
     assert (event.from_state, event.to_state, event.actor, event.override) == (
         "candidate",
         "promoted",
@@ -64,16 +64,16 @@ def test_candidate_to_promoted_records_the_event(migrated_db: Database) -> None:
 def test_candidate_to_rejected_needs_notes(migrated_db: Database) -> None:
     model = pinned(migrated_db)
     with pytest.raises(ValidationError, match="notes"):
-        lifecycle.reject(migrated_db, model.id, actor="me", notes="  ")
-    lifecycle.reject(migrated_db, model.id, actor="me", notes="leaks test data")
+        transitions.reject(migrated_db, model.id, actor="me", notes="  ")
+    transitions.reject(migrated_db, model.id, actor="me", notes="leaks test data")
     assert state(migrated_db, model.id) == "rejected"
 
 
 def test_promoted_to_superseded_by_retirement(migrated_db: Database) -> None:
     model = pinned(migrated_db)
-    lifecycle.promote(migrated_db, model.id, actor="me")
-    lifecycle.supersede(migrated_db, model.id, actor="me", notes="found a label bug")
-    assert [e.to_state for e in lifecycle.history(migrated_db, model.id)] == [
+    transitions.promote(migrated_db, model.id, actor="me")
+    transitions.supersede(migrated_db, model.id, actor="me", notes="found a label bug")
+    assert [e.to_state for e in history.history(migrated_db, model.id)] == [
         "promoted",
         "superseded",
     ]
@@ -93,11 +93,11 @@ ILLEGAL = [
 
 def _do(db: Database, verb: str, model_id: str) -> None:
     if verb == "promote":
-        lifecycle.promote(db, model_id, actor="me")
+        transitions.promote(db, model_id, actor="me")
     elif verb == "reject":
-        lifecycle.reject(db, model_id, actor="me", notes="no")
+        transitions.reject(db, model_id, actor="me", notes="no")
     else:
-        lifecycle.supersede(db, model_id, actor="me", notes="old")
+        transitions.supersede(db, model_id, actor="me", notes="old")
 
 
 @pytest.mark.parametrize(("before", "verb"), ILLEGAL)
@@ -108,11 +108,11 @@ def test_illegal_transitions_change_nothing(
     for step in before:
         _do(migrated_db, step, model.id)
     snapshot = table_contents(migrated_db)
-    events = lifecycle.history(migrated_db, model.id)
+    events = history.history(migrated_db, model.id)
     with pytest.raises(IllegalTransitionError, match=f"{model.id} is "):
         _do(migrated_db, verb, model.id)
     assert table_contents(migrated_db) == snapshot
-    assert lifecycle.history(migrated_db, model.id) == events
+    assert history.history(migrated_db, model.id) == events
 
 
 def test_a_transition_that_read_a_stale_state_writes_nothing(
@@ -120,7 +120,7 @@ def test_a_transition_that_read_a_stale_state_writes_nothing(
 ) -> None:
     """Unreachable under the line's lock; if the state moved anyway, nothing is half-applied."""
     old, new = pinned(migrated_db, line="stale"), pinned(migrated_db, line="stale")
-    lifecycle.promote(migrated_db, old.id, actor="lead")
+    transitions.promote(migrated_db, old.id, actor="lead")
     snapshot = table_contents(migrated_db)
 
     def read_then_moved(session: Any, model_id: str) -> ModelRecord:
@@ -131,9 +131,9 @@ def test_a_transition_that_read_a_stale_state_writes_nothing(
         )
         return model
 
-    monkeypatch.setattr(lifecycle, "fetch_model", read_then_moved)
+    monkeypatch.setattr(transitions, "fetch_model", read_then_moved)
     with pytest.raises(IllegalTransitionError, match="changed while this transition ran"):
-        lifecycle.promote(migrated_db, new.id, actor="lead")
+        transitions.promote(migrated_db, new.id, actor="lead")
     assert table_contents(migrated_db) == snapshot
 
 
@@ -141,14 +141,14 @@ def test_an_actor_or_notes_past_their_limits_are_refused_by_name(migrated_db: Da
     model = pinned(migrated_db)
     snapshot = table_contents(migrated_db)
     with pytest.raises(ValidationError) as refused:
-        lifecycle.reject(migrated_db, model.id, actor="a" * 201, notes="why")
+        transitions.reject(migrated_db, model.id, actor="a" * 201, notes="why")
     assert [v.path for v in refused.value.violations] == ["actor"]
     assert "at most 200 characters" in refused.value.violations[0].message
     with pytest.raises(ValidationError) as refused:
-        lifecycle.reject(migrated_db, model.id, actor="lead", notes="why \ud800")
+        transitions.reject(migrated_db, model.id, actor="lead", notes="why \ud800")
     assert [v.path for v in refused.value.violations] == ["notes"]
     assert table_contents(migrated_db) == snapshot
-    lifecycle.reject(migrated_db, model.id, actor="a" * 200, notes="why")
+    transitions.reject(migrated_db, model.id, actor="a" * 200, notes="why")
     assert state(migrated_db, model.id) == "rejected"
 
 
@@ -157,7 +157,7 @@ def test_gate_lists_every_unmet_condition(migrated_db: Database) -> None:
     with migrated_db.transaction(write=True) as conn:
         conn.execute(text("UPDATE model_versions SET eval_metrics_json = NULL"))
     with pytest.raises(PromotionGateError) as caught:
-        lifecycle.promote(migrated_db, model.id, actor="me")
+        transitions.promote(migrated_db, model.id, actor="me")
     assert caught.value.paths == [
         "eval_metrics_json",
         "code_repo_url",
@@ -166,19 +166,19 @@ def test_gate_lists_every_unmet_condition(migrated_db: Database) -> None:
     ]
     assert "override the gate with notes saying why" in caught.value.message
     assert state(migrated_db, model.id) == "candidate"
-    assert lifecycle.history(migrated_db, model.id) == []
+    assert history.history(migrated_db, model.id) == []
 
 
 def test_gate_checks_the_benchmark_threshold(migrated_db: Database) -> None:
     weak = {**logistic_regression(), "evaluation_metrics": {"auroc": 0.70}}
     model = pinned(migrated_db, metadata=weak)
     with pytest.raises(PromotionGateError) as caught:
-        lifecycle.promote(migrated_db, model.id, actor="me")
+        transitions.promote(migrated_db, model.id, actor="me")
     assert [str(v) for v in caught.value.violations] == [
         "eval_metrics.auroc: = 0.7 is below the minimum 0.75 for adni-conversion-v1"
     ]
     lenient = GatePolicy(benchmarks={})
-    lifecycle.promote(migrated_db, model.id, actor="me", policy=lenient)
+    transitions.promote(migrated_db, model.id, actor="me", policy=lenient)
     assert state(migrated_db, model.id) == "promoted"
 
 
@@ -194,16 +194,16 @@ def test_gate_requires_the_external_pin(migrated_db: Database) -> None:
             text("UPDATE model_versions SET external_source_version = NULL WHERE is_external = 1")
         )
     with pytest.raises(PromotionGateError) as caught:
-        lifecycle.promote(migrated_db, model.id, actor="me")
+        transitions.promote(migrated_db, model.id, actor="me")
     assert caught.value.paths == ["external_source_version"]
 
 
 def test_override_needs_notes_and_is_recorded(migrated_db: Database) -> None:
     model = register(migrated_db, biophysical_ode())
     with pytest.raises(ValidationError, match="notes"):
-        lifecycle.promote(migrated_db, model.id, actor="me", override=True)
+        transitions.promote(migrated_db, model.id, actor="me", override=True)
     assert state(migrated_db, model.id) == "candidate"
-    result = lifecycle.promote(
+    result = transitions.promote(
         migrated_db,
         model.id,
         actor="me",
@@ -211,35 +211,35 @@ def test_override_needs_notes_and_is_recorded(migrated_db: Database) -> None:
         notes="in production since 2025; pin pending",
     )
     assert result.model.promotion_state == "promoted"
-    [event] = lifecycle.history(migrated_db, model.id)
+    [event] = history.history(migrated_db, model.id)
     assert event.override is True
     assert event.notes == "in production since 2025; pin pending"
 
 
 def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -> None:
     first = pinned(migrated_db)
-    lifecycle.promote(migrated_db, first.id, actor="me")
+    transitions.promote(migrated_db, first.id, actor="me")
     second = pinned(migrated_db, parent_version_id=first.id)
     other_line = pinned(migrated_db)
-    lifecycle.promote(migrated_db, other_line.id, actor="me")
-    result = lifecycle.promote(migrated_db, second.id, actor="me")
+    transitions.promote(migrated_db, other_line.id, actor="me")
+    result = transitions.promote(migrated_db, second.id, actor="me")
     assert [(e.artifact_id, e.to_state) for e in result.events] == [
         (first.id, "superseded"),
         (second.id, "promoted"),
     ]
     assert state(migrated_db, first.id) == "superseded"
     assert state(migrated_db, other_line.id) == "promoted"
-    promoted = lifecycle.promoted_version(migrated_db, first.id)
+    promoted = history.promoted_version(migrated_db, first.id)
     assert promoted is not None
     assert promoted.id == second.id
-    from atlas_registry.artifact_catalog import get_model
+    from atlas_registry.catalog.registrar import get_model
 
     assert get_model(migrated_db, first.id).superseded_by == second.id
     # Promoting it again is refused with the one way back, and that way works.
     advice = "only a rollback of its line to version 1 promotes it again"
     with pytest.raises(IllegalTransitionError, match=re.escape(advice)):
-        lifecycle.promote(migrated_db, first.id, actor="me")
-    lifecycle.rollback(migrated_db, first.id, to_version=1, actor="me", notes="back")
+        transitions.promote(migrated_db, first.id, actor="me")
+    transitions.rollback(migrated_db, first.id, to_version=1, actor="me", notes="back")
     assert state(migrated_db, first.id) == "promoted"
 
 
@@ -248,14 +248,14 @@ def test_finding_a_lines_promoted_version_uses_the_line_index(
     sqlite_db: Database, statement: str
 ) -> None:
     """Promotion cost must not grow with the catalog: the lookup goes through the line."""
-    plan = sqlite_plan(sqlite_db, getattr(lifecycle, statement), ["some-root"])
+    plan = sqlite_plan(sqlite_db, getattr(transitions, statement), ["some-root"])
     assert "ux_artifacts_lineage_version" in plan, plan
     assert "SCAN" not in plan, plan
 
 
 def test_history_is_append_only(migrated_db: Database) -> None:
     model = pinned(migrated_db)
-    lifecycle.promote(migrated_db, model.id, actor="me")
+    transitions.promote(migrated_db, model.id, actor="me")
     for statement in (
         "UPDATE model_promotion_events SET actor = 'x'",
         "DELETE FROM model_promotion_events",
@@ -265,7 +265,7 @@ def test_history_is_append_only(migrated_db: Database) -> None:
             migrated_db.transaction(write=True) as conn,
         ):
             conn.execute(text(statement))
-    assert len(lifecycle.history(migrated_db, model.id)) == 1
+    assert len(history.history(migrated_db, model.id)) == 1
 
 
 def test_no_code_path_updates_or_deletes_events() -> None:
@@ -282,9 +282,9 @@ def test_no_code_path_updates_or_deletes_events() -> None:
 
 def test_recent_events_newest_first(migrated_db: Database) -> None:
     a, b = pinned(migrated_db), pinned(migrated_db)
-    lifecycle.promote(migrated_db, a.id, actor="me")
-    lifecycle.reject(migrated_db, b.id, actor="me", notes="no")
-    assert [e.artifact_id for e in lifecycle.recent_events(migrated_db)] == [b.id, a.id]
+    transitions.promote(migrated_db, a.id, actor="me")
+    transitions.reject(migrated_db, b.id, actor="me", notes="no")
+    assert [e.artifact_id for e in history.recent_events(migrated_db)] == [b.id, a.id]
 
 
 def test_policy_file_errors_are_clear(tmp_path: Path) -> None:
@@ -327,7 +327,7 @@ def _promote_at(url: str, model_id: str, start_at: float) -> str:
     database = Database(url)
     time.sleep(max(0.0, start_at - time.time()))
     try:
-        lifecycle.promote(database, model_id, actor=f"racer-{model_id[-4:]}")
+        transitions.promote(database, model_id, actor=f"racer-{model_id[-4:]}")
         return "promoted"
     except RegistryError as error:
         return type(error).__name__
@@ -352,7 +352,7 @@ def test_racing_promotions_leave_one_promoted_per_line(migrated_db: Database, db
     with ProcessPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(_promote_at, [db_url] * 2, [same.id] * 2, [start_at] * 2))
     assert sorted(outcomes) == ["IllegalTransitionError", "promoted"]
-    assert len(lifecycle.history(migrated_db, same.id)) == 1
+    assert len(history.history(migrated_db, same.id)) == 1
 
 
 def test_notes_of_a_plain_promotion_obey_the_notes_limits(migrated_db: Database) -> None:
@@ -360,7 +360,7 @@ def test_notes_of_a_plain_promotion_obey_the_notes_limits(migrated_db: Database)
     model = pinned(migrated_db)
     for bad in ("x" * 20_001, "a\x00b"):
         with pytest.raises(ValidationError, match="notes is invalid"):
-            lifecycle.promote(migrated_db, model.id, actor="me", notes=bad)
+            transitions.promote(migrated_db, model.id, actor="me", notes=bad)
     assert state(migrated_db, model.id) == "candidate"
-    result = lifecycle.promote(migrated_db, model.id, actor="me", notes="  ")
+    result = transitions.promote(migrated_db, model.id, actor="me", notes="  ")
     assert result.events[-1].notes is None

@@ -23,11 +23,12 @@ from atlas_registry import (
     ValidationError,
 )
 from atlas_registry.backfill.legacy_fixture import load_legacy
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.db import Database
-from atlas_registry.lines import line_name_lock, slug_of
-from atlas_registry.listing_pages import make_page_token
+from atlas_registry.catalog.line_naming import slug_of
+from atlas_registry.catalog.lines import line_name_lock
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.store.db import Database
+from atlas_registry.store.paging import make_page_token
 from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
 from tests.conftest import POSTGRES_SERVER_URL, _libpq, reset_postgres
@@ -142,8 +143,8 @@ def test_an_id_prefix_is_found_through_the_key(sqlite_db: Database) -> None:
     """`show model-01a2...` costs the same at any catalog size on SQLite."""
     from sqlalchemy import select
 
-    from atlas_registry.model_refs import _models_starting_with
-    from atlas_registry.tables import artifacts
+    from atlas_registry.catalog.refs import _models_starting_with
+    from atlas_registry.store.tables import artifacts
 
     with sqlite_db.single_read() as conn:
         query = select(artifacts.c.id).where(_models_starting_with(conn, "model-01a2"))
@@ -216,7 +217,7 @@ def test_racing_registrations_into_a_new_line_number_it_gaplessly(db_url: str) -
 
 
 def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Database) -> None:
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db, to=1)
     load_legacy(db)
@@ -241,6 +242,10 @@ def test_backfilled_lines_are_named_after_titles_and_a_clash_is_held(db: Databas
         assert not held[twin].blocking
         assert "'twin-model'" in held[twin].reasons[0]["reason"]
     assert "is also an artifact id" in held["legacy-self-named"].reasons[0]["reason"]
+    for item in held.values():  # stored for every surface: no command of one of them
+        for reason in item.reasons:
+            assert "atlas-registry" not in reason["reason"], reason
+            assert "`" not in reason["reason"], reason
 
 
 def test_a_legacy_line_whose_versions_have_different_titles_takes_the_first(
@@ -248,7 +253,7 @@ def test_a_legacy_line_whose_versions_have_different_titles_takes_the_first(
 ) -> None:
     """ "Foo Model" and "Foo Model v2" of one line once made two names for it: the whole
     backfill failed on the one-name-per-line constraint."""
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db)
     add_legacy(db, "foo-v1", {**logistic_regression()})
@@ -272,7 +277,7 @@ def test_a_legacy_line_whose_versions_have_different_titles_takes_the_first(
 
 def test_only_a_registered_models_line_can_be_named(db: Database, db_url: str) -> None:
     """Naming a held legacy model's line wrote the name, then failed with a traceback."""
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     migration_runner.migrate(db)
     add_legacy(db, "legacy-held", '{"model_type": "ode"}')  # too little to backfill
@@ -352,7 +357,7 @@ def test_the_cli_registers_into_a_line_and_reads_it_back(
 
 def test_reading_a_named_line_for_a_registration_scans_no_table(sqlite_db: Database) -> None:
     """Registering into a line costs the same at any catalog size: every lookup is by index."""
-    from atlas_registry import lines
+    from atlas_registry.catalog import lines
 
     plan = sqlite_plan(sqlite_db, lines._NAMED_LINES.format(marks="?, ?"), ["a-line", "b-line"])
     assert "ux_artifacts_latest_per_lineage" in plan, plan
@@ -368,9 +373,9 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
     sqlite_db: Database, where: str
 ) -> None:
     """`lines`, `lines X` and naming a line read those lines' versions through their index."""
-    from atlas_registry import lines
+    from atlas_registry.catalog import line_listing
 
-    plan = sqlite_plan(sqlite_db, lines._SUMMARIES.format(where=where), [])
+    plan = sqlite_plan(sqlite_db, line_listing._SUMMARIES.format(where=where), [])
     assert "SEARCH a USING INDEX ux_artifacts_lineage_version (<expr>=?)" in plan, plan
     assert "SCAN a" not in plan, plan
     assert "SCAN mv" not in plan, plan
@@ -378,8 +383,8 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
 
 def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(postgres_url: str) -> None:
     """Where the database orders text by bytes, the prefix bounds a range of the primary key."""
-    from atlas_registry.model_refs import _models_starting_with
-    from atlas_registry.tables import artifacts
+    from atlas_registry.catalog.refs import _models_starting_with
+    from atlas_registry.store.tables import artifacts
 
     database = Database(postgres_url)
     try:
@@ -419,7 +424,7 @@ def test_an_id_prefix_without_a_usable_key_order_is_matched_exactly(
                     _register(registry, artifact_id=f"model-{s}") for s in ("ab-1", "a-b2", "ab-3x")
                 ]
                 with registry.database.single_read() as conn:
-                    from atlas_registry.model_refs import _key_in_byte_order
+                    from atlas_registry.catalog.refs import _key_in_byte_order
 
                     assert not _key_in_byte_order(conn)
                 assert registry.resolve("model-a-b2") == ids[1]
@@ -500,7 +505,7 @@ def test_a_chosen_id_waits_for_a_writer_naming_a_line_like_it(postgres_url: str)
 @pytest.mark.slow  # racing writers
 def test_a_backfill_naming_a_line_waits_for_a_writer_choosing_that_id(postgres_url: str) -> None:
     """The backfill names a line after a title; a registration may be choosing that id meanwhile."""
-    from atlas_registry import migration_runner
+    from atlas_registry.store import migration_runner
 
     reset_postgres(postgres_url)
     db = Database(postgres_url)

@@ -27,14 +27,14 @@ from atlas_registry import (
 )
 from atlas_registry.api import create_app, server
 from atlas_registry.api.server import configure
-from atlas_registry.metric_directions import (
+from atlas_registry.catalog.metric_directions import (
     VOCABULARY_ONLY,
     MetricDirections,
     parse_vocabulary,
     vocabulary,
 )
-from atlas_registry.patterns import METRIC_NAME
-from atlas_registry.promotion_policy import POLICY_ENV_VAR, load_policy, parse_policy
+from atlas_registry.lifecycle.policy import POLICY_ENV_VAR, load_policy, parse_policy
+from atlas_registry.schema.patterns import METRIC_NAME
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 
@@ -434,12 +434,23 @@ def test_the_leaderboard_page_asks_for_an_unknown_direction(client: TestClient) 
     ).text
     assert _order(chosen) == ODD_LOWEST_FIRST
     assert '<option value="lower" selected>' in chosen
-    assert "(lower is better)" in chosen
-    # A direction left in the URL from an unknown metric does not reverse a known one.
+    assert "(lower is better, as chosen)" in chosen  # the caller's choice, not a fact
+    # A direction left in the URL from an unknown metric does not reverse a known one,
+    # and the page says it was not used.
     known = client.get(
         "/leaderboards", params={"benchmark": BENCHMARK, "metric": "brier", "direction": "higher"}
     ).text
     assert _order(known) == BEST_FIRST
+    assert (
+        "Ranked lowest first: lower is better for brier (the metric vocabulary), "
+        "so the direction in the address (higher is better) was not used."
+    ) in known
+    assert "(lower is better)" in known
+    agreeing = client.get(
+        "/leaderboards", params={"benchmark": BENCHMARK, "metric": "brier", "direction": "lower"}
+    ).text
+    assert "was not used" not in agreeing
+    assert "(lower is better)" in agreeing
 
 
 def test_compare_highlights_the_best_by_direction(filled: Registry, client: TestClient) -> None:
@@ -475,7 +486,7 @@ def test_directions_without_a_policy_are_the_vocabulary() -> None:
 
 
 def test_a_policy_built_in_code_is_held_to_the_same_rules() -> None:
-    from atlas_registry.promotion_policy import BenchmarkThreshold, GatePolicy
+    from atlas_registry.lifecycle.policy import BenchmarkThreshold, GatePolicy
 
     with pytest.raises(ConfigurationError, match="its threshold is a maximum, not a minimum"):
         GatePolicy(benchmarks={"b": BenchmarkThreshold("rmse", minimum=0.1)})
@@ -486,3 +497,213 @@ def test_a_policy_built_in_code_is_held_to_the_same_rules() -> None:
         benchmarks={"b": BenchmarkThreshold("odd_score", maximum=4)},
     )
     assert declared.directions.name("odd_score") == "lower"
+
+
+# ------------------------------------------------------------ scikit-learn's names
+
+# The metric functions of sklearn.metrics named *_score, *_error or *_loss (and
+# the few others a result is logged under), by the way their value improves.
+SKLEARN_HIGHER = (
+    "accuracy_score",
+    "balanced_accuracy_score",
+    "top_k_accuracy_score",
+    "f1_score",
+    "fbeta_score",
+    "precision_score",
+    "recall_score",
+    "jaccard_score",
+    "jaccard_similarity_score",
+    "roc_auc_score",
+    "average_precision_score",
+    "label_ranking_average_precision_score",
+    "dcg_score",
+    "ndcg_score",
+    "cohen_kappa_score",
+    "matthews_corrcoef",
+    "r2_score",
+    "explained_variance_score",
+    "d2_absolute_error_score",
+    "d2_pinball_score",
+    "d2_tweedie_score",
+    "d2_log_loss_score",
+    "d2_brier_score",
+    "adjusted_mutual_info_score",
+    "adjusted_rand_score",
+    "completeness_score",
+    "fowlkes_mallows_score",
+    "homogeneity_score",
+    "mutual_info_score",
+    "normalized_mutual_info_score",
+    "rand_score",
+    "v_measure_score",
+    "silhouette_score",
+    "calinski_harabasz_score",
+    "calinski_harabaz_score",
+    "consensus_score",
+)
+SKLEARN_LOWER = (
+    "mean_absolute_error",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "mean_squared_log_error",
+    "root_mean_squared_log_error",
+    "mean_absolute_percentage_error",
+    "median_absolute_error",
+    "max_error",
+    "coverage_error",
+    "log_loss",
+    "hinge_loss",
+    "hamming_loss",
+    "zero_one_loss",
+    "brier_score_loss",
+    "label_ranking_loss",
+    "mean_pinball_loss",
+    "mean_poisson_deviance",
+    "mean_gamma_deviance",
+    "mean_tweedie_deviance",
+    "davies_bouldin_score",  # a score, but lower is better
+)
+
+
+@pytest.mark.parametrize(
+    ("metric", "direction"),
+    [(m, "higher") for m in SKLEARN_HIGHER] + [(m, "lower") for m in SKLEARN_LOWER],
+)
+def test_scikit_learns_metric_names_have_their_direction(metric: str, direction: str) -> None:
+    assert METRIC_NAME.fullmatch(metric)
+    assert VOCABULARY_ONLY.name(metric) == direction
+    assert VOCABULARY_ONLY.name(f"val_{metric}") == direction  # as a split logs it
+
+
+# ------------------------------------------------------------ ties share a rank
+
+ASR = "nl-asr-v1"
+# Word error rates with two ties; accuracy is 1 - wer, so it ties alike the other way up.
+WER = {
+    "asr-a": 0.12,
+    "asr-b": 0.18,
+    "asr-c": 0.18,
+    "asr-d": 0.22,
+    "asr-e": 0.26,
+    "asr-f": 0.26,
+    "asr-g": 0.31,
+}
+TIED_RANKS = [1, 2, 2, 4, 5, 5, 7]
+
+
+@pytest.fixture
+def asr(registry: Registry) -> Registry:
+    for title, wer in WER.items():
+        metadata = {**logistic_regression(), "benchmark_id": ASR}
+        metadata["evaluation_metrics"] = {"wer": wer, "accuracy": round(1 - wer, 2)}
+        registration = ModelRegistration(title=title, line=title, metadata=metadata, **PIN)
+        registry.register_model(registration)
+    return registry
+
+
+def test_tied_values_share_a_rank(asr: Registry) -> None:
+    for metric in ("wer", "accuracy"):
+        board = asr.leaderboard(ASR, metric)
+        assert [e.rank for e in board] == TIED_RANKS, metric
+        by_rank = {e.model.title: e.rank for e in board}  # a tie's order is no ranking
+        assert by_rank == dict(zip(WER, TIED_RANKS, strict=True)), metric
+    assert [e.rank for e in asr.leaderboard(ASR, "wer", limit=3)] == [1, 2, 2]
+    assert [e.rank for e in asr.leaderboard(ASR, "wer", limit=5)] == [1, 2, 2, 4, 5]
+
+
+def test_every_surface_shows_the_shared_ranks(asr: Registry, db_url: str) -> None:
+    code, out, _ = invoke("leaderboard", ASR, "wer", "--db", db_url, "--json")
+    assert code == 0
+    assert [e["rank"] for e in json.loads(out)] == TIED_RANKS
+    code, out, _ = invoke("leaderboard", ASR, "wer", "--db", db_url)
+    assert code == 0
+    ranks = [int(line.split()[1]) for line in out.splitlines() if "@1 " in line]
+    assert ranks == TIED_RANKS
+    with TestClient(create_app(asr), base_url="http://127.0.0.1") as served:
+        answer = served.get(f"/api/v1/leaderboards/{ASR}", params={"metric": "wer"}).json()
+        page = served.get("/leaderboards", params={"benchmark": ASR, "metric": "wer"}).text
+    assert [e["rank"] for e in answer["items"]] == TIED_RANKS
+    shown = re.findall(r'<tr class="entry"><td>(\d+)</td>', page)
+    assert [int(rank) for rank in shown] == TIED_RANKS
+
+
+def test_the_cli_names_each_ranked_version_by_line_and_number(asr: Registry, db_url: str) -> None:
+    ids = {m.title: m.id for m in asr.list_models(benchmark_id=ASR)}
+    code, out, _ = invoke("leaderboard", ASR, "wer", "--db", db_url)
+    assert code == 0
+    for title, model_id in ids.items():
+        assert f"{title}@1" in out
+        assert model_id not in out  # the full id is for --json
+    code, out, _ = invoke("leaderboard", ASR, "wer", "--db", db_url, "--json")
+    entries = json.loads(out)
+    assert sorted((e["version"], e["model"]["id"]) for e in entries) == [
+        (f"{title}@1", ids[title]) for title in WER
+    ]
+
+
+# ------------------------------------------------------------ a direction's source
+
+
+def test_the_library_says_where_a_ranking_s_direction_came_from(
+    filled: Registry, db_url: str, platform_policy: str
+) -> None:
+    assert filled.ranked_by("brier").to_dict() == {
+        "direction": "lower",
+        "direction_source": "vocabulary",
+    }
+    assert filled.ranked_by("brier", "lower").source == "vocabulary"  # repeating a fact
+    chosen = filled.ranked_by("odd_score", "higher")
+    assert (chosen.direction, chosen.source) == ("higher", "request")
+    assert chosen.said == "higher is better, as chosen"
+    assert filled.ranked_by("auroc").said == "higher is better"
+    with pytest.raises(ValidationError, match="lower is better for 'brier'"):
+        filled.ranked_by("brier", "higher")
+    with pytest.raises(ValidationError, match="which way is better is unknown"):
+        filled.ranked_by("odd_score")
+    with Registry.open(db_url, policy=platform_policy) as declared:
+        assert declared.ranked_by("hausdorff95").source == "policy"
+
+
+def test_the_api_obeys_or_refuses_every_spelling_of_a_direction(client: TestClient) -> None:
+    path = f"/api/v1/leaderboards/{BENCHMARK}"
+
+    def ask(**params: str) -> Any:
+        return client.get(path, params={"metric": "brier", **params})
+
+    fact = ask().json()
+    assert (fact["direction"], fact["direction_source"]) == ("lower", "vocabulary")
+    assert ask(lower_is_better="true").json()["direction_source"] == "vocabulary"
+    # lower_is_better=false asks for higher: for brier that reverses a fact.
+    reversed_ = ask(lower_is_better="false")
+    assert reversed_.status_code == 422, reversed_.text
+    assert "lower is better for 'brier'" in reversed_.json()["violations"][0]["message"]
+    for contradictory in (
+        {"direction": "lower", "lower_is_better": "false"},
+        {"direction": "higher", "lower_is_better": "true"},
+        {"metric": "odd_score", "direction": "lower", "lower_is_better": "false"},
+    ):
+        refused = ask(**contradictory)
+        assert refused.status_code == 422, contradictory
+        [violation] = refused.json()["violations"]
+        assert violation["path"] == "lower_is_better"
+        assert "give direction only" in violation["message"]
+    chosen = client.get(path, params={"metric": "odd_score", "lower_is_better": "false"}).json()
+    assert (chosen["direction"], chosen["direction_source"]) == ("higher", "request")
+    assert [e["model"]["title"] for e in chosen["items"]] == [
+        "mid-model",
+        "good-model",
+        "bad-model",
+    ]
+    agreeing = ask(direction="lower", lower_is_better="true")
+    assert agreeing.status_code == 200
+
+
+def test_the_cli_marks_a_chosen_direction_as_chosen(filled: Registry, db_url: str) -> None:
+    code, out, _ = invoke(
+        "leaderboard", BENCHMARK, "odd_score", "--higher-is-better", "--db", db_url
+    )
+    assert code == 0
+    assert "(higher is better, as chosen)" in out
+    code, out, _ = invoke("leaderboard", BENCHMARK, "brier", "--lower-is-better", "--db", db_url)
+    assert "(lower is better)" in out
+    assert "as chosen" not in out

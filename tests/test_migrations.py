@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import inspect, text
 
-from atlas_registry import migration_runner
-from atlas_registry.db import Database
 from atlas_registry.errors import ConstraintViolationError, MigrationError, SchemaOutOfDateError
-from atlas_registry.migration_runner import Migration
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
+from atlas_registry.store.migration_runner import Migration
 from tests.schema_snapshot import SNAPSHOT, snapshot
 
 # SPEC 2.2: column -> (type, nullable, default as the database reports it, normalised)

@@ -431,3 +431,28 @@ def test_only_a_path_inside_the_checkout_is_an_entrypoint(
     from atlas_registry.interop.mlflow_mapping import entrypoint_of
 
     assert entrypoint_of(name) == entrypoint
+
+
+def test_who_ran_it_is_the_user_mlflows_ui_shows(registry: Registry, tmp_path: Path) -> None:
+    """`trained_by` came from the run's user id, the account it started as, not `mlflow.user`."""
+    uri = f"sqlite:///{tmp_path / 'users.db'}"
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("users", artifact_location=str(tmp_path / "a"))
+    said = {"corrected": "grace", "never-told": None}
+    for name, user in said.items():
+        client.create_registered_model(name, tags=FACTS)
+        if user is None:  # no tag: MLflow's user id says "unknown", which names no one
+            run_id = client.create_run(experiment).info.run_id
+            assert client.get_run(run_id).info.user_id == "unknown"
+        else:  # started as root, the tag corrected later: MLflow's UI shows the tag
+            run_id = client.create_run(experiment, tags={"mlflow.user": "root"}).info.run_id
+            client.set_tag(run_id, "mlflow.user", user)
+            assert client.get_run(run_id).info.user_id == "root"
+        client.log_metric(run_id, "auroc", 0.8)
+        client.create_model_version(name, source=str(tmp_path / "m"), run_id=run_id)
+    found = _by_model(registry.import_mlflow(uri, assignments=["trained_by=ops-team"]))
+    trained_by = {
+        name: registry.get_model(found[(name, 1)].model_id or "").trained_by for name in said
+    }
+    # The tag wins over the run's user id; with neither, the command line's default fills in.
+    assert trained_by == {"corrected": "grace", "never-told": "ops-team"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from atlas_registry import (
     Registry,
     SchemaAdmin,
     ValidationError,
+    short_id_of,
 )
 from atlas_registry.api import create_app
-from atlas_registry.validation import load_schema
+from atlas_registry.schema.validation import load_schema
 from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.payloads import GOOD_BY_FAMILY, logistic_regression
@@ -242,16 +244,27 @@ def test_a_wild_card_with_a_model_index_is_registered_with_what_a_person_adds(
     assert model.title == "bert-finetuned-sst2"
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://huggingface.co/bert-base-uncased",
+        "https://HuggingFace.co/bert-base-uncased/",
+        "http://huggingface.co/bert-base-uncased.git",
+    ],
+)
 def test_a_registered_base_model_becomes_the_base_model_id(
-    registry: Registry, tmp_path: Path
+    registry: Registry, tmp_path: Path, spelling: str
 ) -> None:
+    """The base is found by the address its source URL names, however that was spelled."""
     payload = GOOD_BY_FAMILY["external_fine_tune"]()
     payload.pop("base_model_id")
     payload.update(
         training_data=logistic_regression()["training_data"],
         evaluation_dataset=logistic_regression()["evaluation_dataset"],
-        external_source_url="https://huggingface.co/bert-base-uncased",
+        external_source_url=spelling,
     )
+    other = {**payload, "external_source_url": "https://huggingface.co/bert-base-uncased-v2"}
+    registry.register_model(ModelRegistration(title="not the base", metadata=other))
     base = registry.register_model(ModelRegistration(title="bert", metadata=payload))
     sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
     model = registry.import_card(
@@ -348,10 +361,21 @@ def test_a_card_written_out_replaces_only_a_card_of_the_same_line(
     # Another model's card stays, unless --force.
     code, _, err = invoke("card", other.id, "--out", str(project), "--db", db_url)
     assert code == InputError.exit_code
-    assert f"is the card of another model ({second.id})" in err
+    # Named as a person names versions (line@N), not by its raw id.
+    mine = short_id_of(other.id)
+    assert f"is the card of another model, ad-risk@2, not of a version of {mine};" in err
+    assert second.id not in err
     assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == second.id
     assert invoke("card", other.id, "--out", str(project), "--force", "--db", db_url)[0] == 0
     assert _front(readme.read_text("utf-8"))["atlas_registry"]["id"] == other.id
+    # A card of a model this catalog does not hold (another registry's) is named by its id.
+    readme.write_text(readme.read_text("utf-8").replace(other.id, "model-elsewhere"), "utf-8")
+    with pytest.raises(InputError) as refused:
+        registry.export_card("ad-risk", project)
+    assert "another model, a model this catalog does not hold (model-elsewhere), " in str(
+        refused.value
+    )
+    assert "not of a version of ad-risk;" in str(refused.value)
 
 
 def test_a_device_where_the_card_goes_is_refused_unread(registry: Registry, tmp_path: Path) -> None:
@@ -381,6 +405,9 @@ def test_the_card_of_a_rejected_or_superseded_version_says_so(
     notice = "This card describes ad-risk@2, which is rejected; the promoted version is ad-risk@1."
     assert notice in err
     assert f"> **Not the version to use.** {notice}" in printed
+    # The lineage names each version as a person does, beside its id.
+    assert f"- version 1: `ad-risk@1` `{first.id}`" in printed
+    assert f"- version 2: `ad-risk@2` `{latest.id}` (this card)" in printed
     code, printed, _ = invoke("card", "ad-risk", "--db", db_url, "--json")
     assert json.loads(printed)["notice"] == notice
     exported = registry.export_card("ad-risk", tmp_path)
@@ -745,3 +772,118 @@ def test_a_model_index_the_hub_cannot_parse_names_every_gap(
     ]
     assert "ignore_metadata_errors" not in str(refused.value)
     assert registry.list_models() == []
+
+
+# One result that says everything the Hub's format lets a result say about its metrics.
+SAYS_EVERYTHING = """---
+library_name: transformers
+model-index:
+- name: wav2vec-nl
+  results:
+  - task:
+      type: automatic-speech-recognition
+      name: Speech Recognition
+    dataset:
+      name: Common Voice 11.0
+      type: mozilla-foundation/common_voice_11_0
+      config: nl
+      split: test
+      revision: 0cb3d67b1b25e1c8e2d3c1dd8d9f0e6a8b5c4d3e
+      args:
+        language: nl
+    metrics:
+    - type: wer
+      value: 12.6
+      name: Test WER
+      verified: true
+    - type: cer
+      value: 4.1
+      name: Test CER
+      config: normalised
+      args:
+        ignore_case: true
+    source:
+      name: Open ASR Leaderboard
+      url: https://huggingface.co/spaces/hf-audio/open_asr_leaderboard
+---
+# wav2vec-nl
+"""
+
+
+def _results(card: str) -> list[dict[str, Any]]:
+    """The card's results as the Hub's parser reads them, one per metric, by metric."""
+    data: Any = ModelCard(card).data
+    found = [dataclasses.asdict(r) for r in data.eval_results]
+    return sorted(found, key=lambda r: str(r["metric_type"]))
+
+
+def test_a_cards_results_are_written_back_as_the_card_said_them(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """`card` dropped `verified` and the metric's name that `import card` kept."""
+    path = _card(tmp_path, SAYS_EVERYTHING)
+    sets = [*SETS, "benchmark_id=open-asr-nl"]
+    model = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=sets).model
+    kept = model.metadata["extensions"]["hf_eval"]
+    assert (kept["verified"], kept["metric_name.wer"]) == (["wer"], "Test WER")
+    exported = registry.model_card(model.id)
+    assert _results(exported) == _results(SAYS_EVERYTHING)
+    # The benchmark a person filed it under is the registry's, beside the card's task name.
+    assert _front(exported)["atlas_registry"]["benchmark_id"] == "open-asr-nl"
+
+    # A value a person gives over the card's is theirs: it is not written back as verified.
+    corrected = registry.import_card(
+        path, revision="v2.0.0", source_url=HUB, assignments=[*SETS, "evaluation_metrics.wer=13.0"]
+    ).model
+    assert "verified" not in corrected.metadata["extensions"]["hf_eval"]
+    wer = [r for r in _results(registry.model_card(corrected.id)) if r["metric_type"] == "wer"]
+    assert [(r["metric_value"], r["verified"], r["metric_name"]) for r in wer] == [
+        (13.0, None, "Test WER")
+    ]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        f"{HUB}/",
+        HUB.replace("https://huggingface.co", "https://HuggingFace.co"),
+        HUB.replace("https://", "http://"),
+        f"{HUB}.git",
+    ],
+)
+def test_one_source_spelled_another_way_is_the_same_card(
+    registry: Registry, db_url: str, tmp_path: Path, spelling: str
+) -> None:
+    """A trailing slash, the host's case or http registered the same card a second time."""
+    path = _card(tmp_path, WILD_WITH_INDEX)
+    sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
+    first = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=sets).model
+    again = registry.import_card(path, revision=REVISION, source_url=spelling, assignments=sets)
+    assert (again.status, again.model.id, again.differs) == ("already_imported", first.id, [])
+    args = ["import", "card", path, "--revision", REVISION, "--source-url", spelling]
+    code, printed, _ = invoke(*args, "--set", sets[0], "--set", sets[1], "--check", "--db", db_url)
+    assert (code, "already imported" in printed, "would register" in printed) == (0, True, False)
+    assert [m.id for m in registry.list_models()] == [first.id]
+    # The version keeps the URL as it was first given; another repository is another model.
+    assert registry.get_model(first.id).external_source_url == HUB
+    elsewhere = registry.import_card(
+        path, revision=REVISION, source_url=f"{HUB}-large", assignments=sets
+    )
+    assert elsewhere.status == "registered"
+
+
+def test_a_card_imported_by_its_url_as_given_is_found_again(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version whose id was made from the URL as written is not registered a second time."""
+    from atlas_registry.interop import card_import
+
+    path = _card(tmp_path, WILD_WITH_INDEX)
+    sets = ["model_family=transformer_classifier", "parameter_count=110000000"]
+    with monkeypatch.context() as before:  # ids as they were made from the URL as written
+        before.setattr(card_import, "source_identity", lambda url: url)
+        first = registry.import_card(
+            path, revision=REVISION, source_url=f"{HUB}/", assignments=sets
+        )
+    again = registry.import_card(path, revision=REVISION, source_url=f"{HUB}/", assignments=sets)
+    assert (again.status, again.model.id) == ("already_imported", first.model.id)

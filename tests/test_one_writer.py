@@ -16,14 +16,15 @@ from typing import Any
 
 from sqlalchemy import event, text
 
-from atlas_registry import artifact_catalog, migration_runner
 from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
-from atlas_registry.backfill.resolution import resolve
-from atlas_registry.backfill.review import list_reviews
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.db import Database
-from atlas_registry.model_facts import FACT_TABLES
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.catalog import registrar
+from atlas_registry.catalog.facts import FACT_TABLES
+from atlas_registry.review.queue import list_reviews
+from atlas_registry.review.resolution import resolve
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database
+from atlas_registry.store.sql_session import SqlSession
 from tests.catalog_helpers import register
 from tests.test_backfill import add_legacy
 
@@ -91,17 +92,17 @@ def legacy_then_backfilled(db: Database, *, up_to: int | None = None) -> None:
 def test_the_demo_leaderboards_list_every_backfilled_model(db: Database) -> None:
     legacy_then_backfilled(db)
     ranked = 0
-    for model in artifact_catalog.list_models(db, limit=100):
+    for model in registrar.list_models(db, limit=100):
         assert model.eval_metrics, model.id
         if model.benchmark_id is None:
             continue
         for metric, value in model.eval_metrics.items():
-            board = artifact_catalog.leaderboard(db, model.benchmark_id, metric, limit=1000)
+            board = registrar.leaderboard(db, model.benchmark_id, metric, limit=1000)
             entries = {entry.model.id: entry.value for entry in board}
             assert entries.get(model.id) == value, (model.id, metric)
             ranked += 1
     assert ranked >= 4  # the fixture's benchmarked models, each with two metrics
-    board = artifact_catalog.leaderboard(db, "adni-conversion-v1", "auroc")
+    board = registrar.leaderboard(db, "adni-conversion-v1", "auroc")
     assert [(e.model.title, e.value) for e in board] == [("AD Risk Prediction Model", 0.83)]
 
 

@@ -32,6 +32,11 @@ EXACT_PLACES = re.compile(r"<pre>.*?</pre>|<title>.*?</title>", re.DOTALL)
         (1e-9, "1e-09"),
         (-0.0423456, "-0.04235"),
         (0.0, "0"),
+        # A float's own noise is not rounding: 0.3 - 0.02 reads like its neighbours.
+        (0.3 - 0.02, "0.28"),
+        (0.1 + 0.2, "0.3"),
+        (0.7000000000000001, "0.7"),
+        (0.28001, "0.2800"),  # rounded at the fourth digit: the zeros say so
         (math.inf, "inf"),
         (math.nan, "nan"),
     ],
@@ -126,3 +131,41 @@ def test_a_long_metric_name_is_cut_in_the_chart_and_whole_in_its_label() -> None
     chart = str(trend_svg([(1, 0.5), (2, 0.6)], name))
     assert f'aria-label="{name} by version"' in chart
     assert f">{name} by version<" not in chart
+
+
+def _texts(chart: str) -> list[tuple[str, float, float, str]]:
+    """Each text's class, x, y and words (the rotated axis title left out)."""
+    return [
+        (cls, float(x), float(y), words)
+        for cls, x, y, words in re.findall(
+            r'<text class="([\w -]+)" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', chart
+        )
+    ]
+
+
+def test_the_gate_is_named_above_the_plot_where_no_line_crosses_its_words() -> None:
+    chart = str(trend_svg([(1, 0.31), (2, 0.29), (3, 0.305)], "wer", GateLine(0.3, at_least=False)))
+    plot_top = min(float(y) for y in re.findall(r'<line class="axis" [^>]*y1="([\d.]+)"', chart))
+    [(_, _, key_y, words)] = [t for t in _texts(chart) if t[0] == "gate"]
+    assert words == "gate: wer ≤ 0.3"
+    assert key_y < plot_top - 8
+    dots = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', chart)]
+    assert all(y > plot_top for y in dots)
+
+
+def test_the_newest_value_is_labelled_inside_the_chart_and_the_ticks_clear_the_title() -> None:
+    chart = str(trend_svg([(1, 100000.0), (2, 52000.0), (3, 61000.0)], "wer"))
+    values = {words for cls, _, _, words in _texts(chart) if cls == "value"}
+    assert values == {"100000", "52000", "61000"}
+    newest = re.search(
+        r'<text class="value" x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)">61000<', chart
+    )
+    assert newest is not None
+    x, anchor = float(newest.group(1)), newest.group(2)
+    half = {"middle": 0.5, "end": 0.0, "start": 1.0}[anchor]
+    assert x + half * 5 * 11 * 0.64 <= 400  # its last digit inside the 400-wide chart
+    ticks = re.findall(
+        r'<text class="axis-tick" x="([\d.]+)" y="[\d.]+" text-anchor="end">(\d+)<', chart
+    )
+    # Right-aligned tick labels start right of the rotated title's band (it ends near x=18).
+    assert all(float(x) - len(words) * 12 * 0.6 >= 18 for x, words in ticks), ticks

@@ -9,6 +9,7 @@ commits made after training finished.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from atlas_registry import ModelRegistration, Registry
+from atlas_registry import ModelRegistration, Registry, short_id_of
 from atlas_registry.api import create_app
 from atlas_registry.errors import (
     ConfigurationError,
@@ -27,9 +28,9 @@ from atlas_registry.errors import (
     PromotionGateError,
     ValidationError,
 )
+from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.pins import fetching
 from atlas_registry.pins.locations import RepositoryLocations, url_key
-from atlas_registry.promotion_policy import GatePolicy
 from tests.catalog_helpers import add_artifact
 from tests.cli_helpers import invoke
 from tests.git_repos import BASE_TIME, RepoBuilder
@@ -57,10 +58,7 @@ class LabRepo:
         return RepositoryLocations(mirrors=self.mirrors)
 
 
-@pytest.fixture(scope="session")
-def built_lab(tmp_path_factory: pytest.TempPathFactory) -> LabRepo:
-    """The lab's repository, built once per run (about 0.1 s of commits each time)."""
-    mirrors = tmp_path_factory.mktemp("lab") / "mirrors"
+def _build_lab(mirrors: Path) -> LabRepo:
     build = RepoBuilder(mirrors / "github.com" / "lab" / "ad-risk.git")
     readme = {"README.md": "ad risk\n"}
     first = build.commit({**readme, "training/train_old.py": "v1\n"}, "start", at=BASE_TIME)
@@ -97,15 +95,21 @@ def built_lab(tmp_path_factory: pytest.TempPathFactory) -> LabRepo:
     return LabRepo(mirrors, first, before, renamed, released, experiment, pushed, twins, after)
 
 
+# The lab's repository of this run, built once (about 0.1 s of commits each time).
+_BUILT_LAB: list[LabRepo] = []
+
+
 @pytest.fixture
-def lab(built_lab: LabRepo, tmp_path: Path) -> LabRepo:
+def lab(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> LabRepo:
     """A copy of the lab's repository of this test's own, which it may change."""
     import dataclasses
     import shutil
 
+    if not _BUILT_LAB:
+        _BUILT_LAB.append(_build_lab(tmp_path_factory.mktemp("lab") / "mirrors"))
     mirrors = tmp_path / "mirrors"
-    shutil.copytree(built_lab.mirrors, mirrors, symlinks=True)
-    return dataclasses.replace(built_lab, mirrors=mirrors)
+    shutil.copytree(_BUILT_LAB[0].mirrors, mirrors, symlinks=True)
+    return dataclasses.replace(_BUILT_LAB[0], mirrors=mirrors)
 
 
 def _internal(registry: Registry, sha: str | None, **fields: Any) -> str:
@@ -211,6 +215,8 @@ def test_an_unknown_commit_or_an_uncheckable_url_is_never_ok(
     assert checks[ported].status == "unreachable"
     assert "cannot name a repository" in checks[ported].detail
     assert checks[unpinned].status == "missing"
+    assert "candidate commits can be suggested" in checks[unpinned].detail
+    assert "atlas-registry" not in checks[unpinned].detail  # stored: read on every surface
     assert all(c.failing for c in checks.values())
 
 
@@ -335,6 +341,31 @@ def test_the_nightly_check_fails_when_a_promoted_pin_fails(
     assert candidate not in statuses
 
 
+def test_verify_and_report_name_each_version_as_a_person_does(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    """Tables name versions ``line@N`` (a short id outside a line); --json keeps the ids."""
+    lined = _internal(registry, lab.released, line="ad-risk")
+    second = _internal(registry, lab.force_pushed, line="ad-risk")
+    unnamed = _internal(registry, lab.released)
+    db = ["--db", db_url]
+    mirrors = ["--mirrors", str(lab.mirrors)]
+    code, out, _ = invoke("pins", "verify", lined, second, unnamed, *mirrors, *db)
+    assert code == 1
+    for shown in ("ad-risk@1", "ad-risk@2", short_id_of(unnamed)):
+        assert shown in out
+    for model_id in (lined, second, unnamed):
+        assert model_id not in out
+    code, out, _ = invoke("pins", "report", *db)
+    assert code == 0
+    assert "ad-risk@1" in out
+    assert "ad-risk@2" in out
+    assert lined not in out
+    code, out, _ = invoke("pins", "verify", lined, *mirrors, "--json", *db)
+    [check] = json.loads(out)
+    assert (check["model_id"], check["version"]) == (lined, "ad-risk@1")
+
+
 def test_report_and_show_give_the_newest_check(
     registry: Registry, lab: LabRepo, db_url: str
 ) -> None:
@@ -347,6 +378,7 @@ def test_report_and_show_give_the_newest_check(
     code, out, _ = invoke("pins", "report", "--status", "failed", "--json", *db)
     assert code == 0
     assert [c["model_id"] for c in json.loads(out)] == [failing]
+    assert [c["version"] for c in json.loads(out)] == [short_id_of(failing)]
     code, out, _ = invoke("show", verified, "--json", *db)
     assert json.loads(out)["code_pin_check"]["status"] == "verified"
     code, out, _ = invoke("show", failing, *db)
@@ -417,6 +449,9 @@ def test_suggest_lists_commits_before_training_and_pins_only_what_a_person_accep
     assert lab.force_pushed not in shas
     assert suggestion.review.status == "open"
     assert not suggestion.review.blocking
+    [reason] = suggestion.review.reasons
+    assert reason["reason"].endswith("A reviewer accepts one of them as the code pin")
+    assert not re.search(r"(?<![\w-])--[a-z]|atlas-registry", reason["reason"]), reason
     assert registry.get_model(model).code_commit_sha is None  # nothing pinned yet
 
     with pytest.raises(ValidationError, match="cannot accept"):
@@ -460,6 +495,25 @@ def test_suggest_over_the_cli(registry: Registry, lab: LabRepo, db_url: str) -> 
     code, _, err = invoke("pins", "suggest", model, "--repo", "https://github.com/none/x", *db)
     assert code == 2
     assert "no local copy of github.com/none/x" in err
+
+
+def test_suggest_and_review_list_name_the_version_as_a_person_does(
+    registry: Registry, lab: LabRepo, db_url: str
+) -> None:
+    model = _internal(registry, None, line="ad-risk", training_completed_at="2026-01-05T12:00:00Z")
+    db = ["--db", db_url]
+    code, out, _ = invoke("pins", "suggest", model, "--mirrors", str(lab.mirrors), *db)
+    assert code == 0, out
+    assert "candidate pins for ad-risk@1" in out
+    assert "review resolve ad-risk@1 --set code_commit_sha=SHA" in out
+    code, out, _ = invoke("review", "list", *db)
+    assert code == 0
+    assert "ad-risk@1" in out
+    assert model not in out
+    assert "atlas-registry review resolve ARTIFACT --set field=value" in out  # the CLI's words
+    code, out, _ = invoke("review", "list", "--json", *db)
+    [item] = json.loads(out)
+    assert (item["artifact_id"], item["version"]) == (model, "ad-risk@1")
 
 
 def test_the_api_serves_each_model_s_checks_and_the_report(
@@ -562,7 +616,7 @@ def test_the_model_page_shows_the_newest_check_escaped(registry: Registry, lab: 
 def test_every_recorded_action_refuses_a_blank_actor(registry: Registry) -> None:
     """Pin checks and review resolutions once stored an empty actor; transitions refused it."""
     from atlas_registry import ValidationError
-    from atlas_registry.backfill import resolution
+    from atlas_registry.review import resolution
 
     with pytest.raises(ValidationError, match="actor is required"):
         registry.verify_pins(promoted_only=True, actor=" ")

@@ -15,7 +15,7 @@ from atlas_registry import (
     SchemaAdmin,
     SchemaOutOfDateError,
 )
-from atlas_registry import migration_runner as runner
+from atlas_registry.store import migration_runner as runner
 from tests.payloads import logistic_regression
 
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}

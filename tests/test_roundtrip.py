@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
+from atlas_registry.catalog import registrar
 from atlas_registry.records import ModelRegistration
-from atlas_registry.validation import default_validator
+from atlas_registry.schema.validation import default_validator
+from atlas_registry.store.db import Database
 
 pytestmark = pytest.mark.slow  # Hypothesis
 
@@ -87,8 +87,8 @@ def test_accepted_payloads_round_trip_unchanged(
     registration = ModelRegistration(
         title="generated", metadata=metadata, artifact_id=f"model-{uuid.uuid4()}"
     )
-    stored = artifact_catalog.register_model(migrated_db, registration)
-    fetched = artifact_catalog.get_model(migrated_db, stored.id)
+    stored = registrar.register_model(migrated_db, registration)
+    fetched = registrar.get_model(migrated_db, stored.id)
     assert fetched.metadata == metadata
     assert fetched.eval_metrics == metadata["evaluation_metrics"]
     assert fetched.training_params == metadata.get("training_config")

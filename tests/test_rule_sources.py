@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import patterns
 from atlas_registry.backfill.vocabulary import parse_vocabulary, vocabulary
+from atlas_registry.catalog.prepare import prepare
 from atlas_registry.errors import ConfigurationError
 from atlas_registry.records import ModelRegistration
-from atlas_registry.registration_checks import prepare
-from atlas_registry.validation import default_validator, load_schema
+from atlas_registry.schema import patterns
+from atlas_registry.schema.validation import default_validator, load_schema
 from tests.payloads import logistic_regression
 
-PACKAGE = Path(patterns.__file__).parent
+PACKAGE = Path(patterns.__file__).parents[1]
 VOCABULARY = PACKAGE / "data" / "legacy_vocabulary.toml"
 
 

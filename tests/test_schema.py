@@ -8,7 +8,7 @@ import jsonschema
 import jsonschema_rs
 import pytest
 
-from atlas_registry.validation import load_schema, schema_version, validate_metadata
+from atlas_registry.schema.validation import load_schema, schema_version, validate_metadata
 
 
 def test_schema_is_valid_draft_07() -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from atlas_registry import InputError, ModelRegistration, Registry, schema_check
-from atlas_registry.validation import load_schema
+from atlas_registry import InputError, ModelRegistration, Registry
+from atlas_registry.catalog import schema_check
+from atlas_registry.schema.validation import load_schema
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 

@@ -12,7 +12,12 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from atlas_registry.validation import SCHEMA_FOLDER, load_schema, released_versions, schema_version
+from atlas_registry.schema.validation import (
+    SCHEMA_FOLDER,
+    load_schema,
+    released_versions,
+    schema_version,
+)
 
 RELEASED = Path(__file__).parent / "snapshots" / "schema_versions.json"
 

@@ -8,8 +8,9 @@ import json
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import InputError, ModelRegistration, Registry, schema_upgrade
-from atlas_registry.validation import MetadataValidator, load_schema
+from atlas_registry import InputError, ModelRegistration, Registry
+from atlas_registry.catalog import schema_upgrade
+from atlas_registry.schema.validation import MetadataValidator, load_schema
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 

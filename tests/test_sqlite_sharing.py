@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from atlas_registry import ConfigurationError, Registry, SchemaAdmin
-from atlas_registry.db import Database
+from atlas_registry.store.db import Database
 from tests.lock_table import LOCK_TABLE, locks_of_this_process
 from tests.payloads import logistic_regression
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
+from atlas_registry.catalog import registrar
 from atlas_registry.records import ModelRegistration
+from atlas_registry.store.db import Database
 from tests.payloads import logistic_regression
 
 
@@ -30,7 +30,7 @@ def _estimated_rows(db: Database, table: str) -> float:
 
 def test_a_large_batch_leaves_fresh_statistics(migrated_db: Database) -> None:
     batch = _batch(Database.STATISTICS_AFTER_ROWS)
-    artifact_catalog.register_models(migrated_db, batch)
+    registrar.register_models(migrated_db, batch)
     if migrated_db.dialect != "postgresql":
         assert not migrated_db.refresh_statistics(["artifacts"], grown_by=10**6)
         return
@@ -41,7 +41,7 @@ def test_a_large_batch_leaves_fresh_statistics(migrated_db: Database) -> None:
 def test_a_small_batch_and_a_small_growth_do_not_analyze(migrated_db: Database) -> None:
     if migrated_db.dialect != "postgresql":
         return
-    artifact_catalog.register_models(migrated_db, _batch(10))
+    registrar.register_models(migrated_db, _batch(10))
     assert _estimated_rows(migrated_db, "artifacts") <= 0  # never analysed
     assert migrated_db.refresh_statistics(["artifacts"], grown_by=5_000)
     assert not migrated_db.refresh_statistics(["artifacts"], grown_by=100)

@@ -12,12 +12,7 @@ import re
 
 import pytest
 
-from atlas_registry import (
-    IllegalTransitionError,
-    ModelRegistration,
-    PromotionGateError,
-    Registry,
-)
+from atlas_registry import IllegalTransitionError, ModelRegistration, PromotionGateError, Registry
 from atlas_registry.web.problem_types import (
     HTTP_PROBLEMS,
     REGISTRY_PROBLEMS,
@@ -97,6 +92,7 @@ def test_the_api_adds_its_body_fields_to_a_gate_refusal(svc: Service) -> None:  
     refused = svc.post(f"/api/v1/models/{first}/promote", {}, "promote")
     detail = assert_problem(refused, 422, "promotion_gate_error")["detail"]
     assert API_FIELDS in detail
+    assert "a token holding the override scope" in detail  # promote alone gets a 403
     assert not CLI_FLAG.search(detail), detail
     for model in (first, svc.register(**unpinned)["id"]):
         overridden = {"override": True, "notes": "pilot"}

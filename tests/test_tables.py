@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from atlas_registry.db import Database
-from atlas_registry.tables import metadata
+from atlas_registry.store.db import Database
+from atlas_registry.store.tables import metadata
 
 
 def test_table_objects_match_the_migrated_schema(migrated_db: Database) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from atlas_registry.errors import MetadataValidationError, RegistryError, ValidationError
-from atlas_registry.validation import validate_metadata
+from atlas_registry.schema.validation import validate_metadata
 from tests.payloads import BAD_PAYLOADS, GOOD_BY_FAMILY, bad_payload, logistic_regression
 
 

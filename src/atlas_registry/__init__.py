@@ -7,13 +7,25 @@ carries its HTTP status and CLI exit code. The CLI, and any other shell, import
 only what this module and :mod:`atlas_registry.errors` export.
 """
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
-from atlas_registry.catalog_boards import LeaderboardEntry
-from atlas_registry.catalog_queries import MAX_PAGE, Page
-from atlas_registry.db import DEFAULT_URL, ENV_VAR, resolve_url
+from atlas_registry._version import __version__ as __version__
+from atlas_registry.catalog.evaluation_context import (
+    EvaluationContext,
+    best_in_context,
+    evaluation_context,
+    split_by_context,
+)
+from atlas_registry.catalog.leaderboards import LeaderboardEntry
+from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
+from atlas_registry.catalog.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
+from atlas_registry.catalog.metric_directions import MetricDirections, RankedBy, asking_how
+from atlas_registry.catalog.pin_checks import FAILING as PIN_FAILING
+from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
+from atlas_registry.catalog.pin_checks import PinCheck
+from atlas_registry.catalog.prepare import validate_registration
+from atlas_registry.catalog.queries import Page
+from atlas_registry.catalog.version_names import VersionName, version_label
 from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
 from atlas_registry.errors import (
     AlreadyExistsError,
@@ -38,24 +50,12 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
-from atlas_registry.lifecycle import LineEvent, PromotionEvent, TransitionResult
-from atlas_registry.lines import (
-    LineOverview,
-    LinePage,
-    LineSummary,
-    VersionName,
-    version_label,
-)
-from atlas_registry.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
-from atlas_registry.metric_directions import MetricDirections, asking_how
-from atlas_registry.migration_runner import Migration, MigrationState
-from atlas_registry.pins.checks import FAILING as PIN_FAILING
-from atlas_registry.pins.checks import STATUSES as PIN_STATUSES
-from atlas_registry.pins.checks import PinCheck
+from atlas_registry.lifecycle.policy import POLICY_ENV_VAR, GatePolicy, load_policy
+from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
 from atlas_registry.pins.status import PIN_STATES, PinStatus
-from atlas_registry.promotion_policy import POLICY_ENV_VAR, GatePolicy, load_policy
 from atlas_registry.records import (
+    PROMOTION_STATES,
     Lineage,
     LineageEntry,
     ModelRecord,
@@ -64,17 +64,18 @@ from atlas_registry.records import (
     batch_registrations,
     short_id_of,
 )
-from atlas_registry.registration_checks import validate_registration
 from atlas_registry.registry import Registry, SchemaAdmin
-from atlas_registry.shown_text import visible_text
+from atlas_registry.schema.shown_text import visible_text
+from atlas_registry.schema.validation import validate_metadata
+from atlas_registry.store.db import DEFAULT_URL, ENV_VAR, resolve_url
+from atlas_registry.store.migration_runner import Migration, MigrationState
+from atlas_registry.store.paging import MAX_PAGE
+from atlas_registry.store.whole_files import target_file
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
-from atlas_registry.validation import validate_metadata
-from atlas_registry.whole_files import target_file
 
 if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult
-    from atlas_registry.backfill.review import Provenance, ReviewItem
     from atlas_registry.backfill.runner import BackfillResult, Outcome
     from atlas_registry.interop.card_import import CardImport
     from atlas_registry.interop.card_out import CardExport
@@ -82,13 +83,14 @@ if TYPE_CHECKING:
     from atlas_registry.pins.changes import PinChange
     from atlas_registry.pins.git_history import CommitSummary
     from atlas_registry.pins.suggestion import PinSuggestion
+    from atlas_registry.review.queue import Provenance, ReviewItem
 
 # The backfill's records are imported on first use: a CLI `list` or `show` does
 # not load the backfill's rules (start-up time is part of every command).
 _LAZY = {
     "LoadResult": "atlas_registry.backfill.legacy_fixture",
-    "Provenance": "atlas_registry.backfill.review",
-    "ReviewItem": "atlas_registry.backfill.review",
+    "Provenance": "atlas_registry.review.queue",
+    "ReviewItem": "atlas_registry.review.queue",
     "BackfillResult": "atlas_registry.backfill.runner",
     "Outcome": "atlas_registry.backfill.runner",
     "CommitSummary": "atlas_registry.pins.git_history",
@@ -121,6 +123,7 @@ __all__ = [
     "PIN_STATES",
     "PIN_STATUSES",
     "POLICY_ENV_VAR",
+    "PROMOTION_STATES",
     "REPOS_ENV_VAR",
     "TOKEN_SCOPES",
     "AlreadyExistsError",
@@ -135,6 +138,7 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseFailureError",
     "DatabaseNotFoundError",
+    "EvaluationContext",
     "GatePolicy",
     "IllegalTransitionError",
     "InputError",
@@ -167,6 +171,7 @@ __all__ = [
     "PromotionEvent",
     "PromotionGateError",
     "Provenance",
+    "RankedBy",
     "RegisteredModel",
     "Registry",
     "RegistryError",
@@ -182,11 +187,14 @@ __all__ = [
     "Violation",
     "asking_how",
     "batch_registrations",
+    "best_in_context",
+    "evaluation_context",
     "load_policy",
     "parse_json",
     "read_document",
     "resolve_url",
     "short_id_of",
+    "split_by_context",
     "target_file",
     "validate_metadata",
     "validate_registration",

@@ -216,6 +216,11 @@ def _plain_key_count(document: Any, *, long_keys: bool) -> int | None:
     return keys
 
 
+def dump_json(value: Any) -> str:
+    """JSON as stored: compact, key order kept, NaN refused (ValueError)."""
+    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
 def value_problems(
     value: Any, path: str = "$", *, max_nesting: int = MAX_NESTING
 ) -> list[Violation]:

@@ -14,6 +14,23 @@ import orjson
 
 from atlas_registry.errors import ValidationError, Violation, under
 
+# A model version's promotion state, in the order of its life: the one list the
+# filters, the lifecycle and the pages use (migrations 0002 and 0004 CHECK it).
+PROMOTION_STATES = ("candidate", "promoted", "rejected", "superseded")
+
+# The longest text each free-text field of a registration may hold (the bounded
+# columns of the catalog are sized from it); identifiers are bounded elsewhere.
+REGISTRATION_TEXT_LIMITS = {
+    "title": 500,
+    "description": 20000,
+    "created_by": 200,
+    "version_tag": 100,
+    "changelog": 20000,
+    "code_entrypoint": 500,
+    "trained_by": 200,
+    "gpu_allocation_id": 200,
+}
+
 
 @dataclass(frozen=True)
 class ModelRegistration:
@@ -97,22 +114,28 @@ def _not_a_field(key: str, names: set[str]) -> str:
     return f"is not a registration field (allowed: {', '.join(sorted(names))})"
 
 
-# An id that ends in a UUID (generated ids are model-<uuid7>; legacy ones model-<uuid4>).
-_ENDS_IN_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.I)
+# An id that ends in a UUID (generated ids are model-<uuid7>; legacy ones model-<uuid4>),
+# or in a run of hex digits as long as a 64-bit hash at least (card and MLflow imports
+# end in 32 digits of a SHA-256): its last digits are random.
+_ENDS_IN_HEX = re.compile(
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})\Z", re.I
+)
 SHORT_ID_LENGTH = 8
 
 
 def short_id_of(artifact_id: str) -> str:
-    """The short id a person copies: the last 8 hex digits of an id that ends in a UUID.
+    """The short id a person copies: the last 8 hex digits of an id that ends in a
+    UUID or in a hash (16 hex digits or more).
 
-    Those digits are random in a version-7 and a version-4 UUID alike, where a
-    version-7 id's first 19 characters are its creation time, shared by every
-    id made in the same second. 32 random bits name one model among a million
-    but for a few (each ambiguous short id is refused with its candidates, and
-    a longer end of the id then names it). An id that does not end in a UUID
-    (a chosen or legacy one) is its own short id.
+    Those digits are random in a version-7 and a version-4 UUID and in a hash
+    alike, where a version-7 id's first 19 characters are its creation time,
+    shared by every id made in the same second. 32 random bits name one model
+    among a million but for a few (each ambiguous short id is refused with its
+    candidates, and a longer end of the id then names it); as in git, its first
+    7 characters name a model too, while they are unique. Any other id (a
+    chosen or legacy one) is its own short id.
     """
-    if _ENDS_IN_UUID.search(artifact_id):
+    if _ENDS_IN_HEX.search(artifact_id):
         return artifact_id[-SHORT_ID_LENGTH:]
     return artifact_id
 
@@ -123,7 +146,7 @@ class ModelRecord:
 
     ``short_id`` (:func:`short_id_of`) is derived from the id, never stored.
     ``lifecycle_state`` is the generic catalog's state, derived from
-    ``promotion_state`` (the state a person reads; see lifecycle.CATALOG_STATES).
+    ``promotion_state`` (the state a person reads; see lifecycle.transitions.CATALOG_STATES).
     """
 
     id: str

@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select, update
 
-from atlas_registry.db import TIMESTAMP_FORMAT, Database, utc_timestamp
 from atlas_registry.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -26,7 +25,8 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
-from atlas_registry.tables import api_tokens
+from atlas_registry.store.db import TIMESTAMP_FORMAT, Database, utc_timestamp
+from atlas_registry.store.tables import api_tokens
 
 SCOPES = ("register", "promote", "override", "review", "admin")
 TOKEN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from atlas_registry import Registry, RegistryError, __version__, web
-from atlas_registry.api import problems, routes_models, routes_registry
+from atlas_registry.api import problems, routes_lines, routes_models, routes_registry
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
 from atlas_registry.api.guards import Guards
@@ -48,6 +48,7 @@ def create_app(
     app.add_exception_handler(Exception, problems.on_unexpected)
     app.include_router(routes_registry.health_router)
     app.include_router(routes_models.router)
+    app.include_router(routes_lines.router)
     app.include_router(routes_registry.router)
     app.include_router(web.router)
     app.include_router(web.problem_router)

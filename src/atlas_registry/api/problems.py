@@ -57,7 +57,8 @@ def _violations(error: ValidationError) -> list[dict[str, str]]:
 # on it with its own body fields (the command line names its flags instead).
 API_HINTS: dict[type[RegistryError], str] = {
     PromotionGateError: (
-        'To promote anyway, send {"override": true, "notes": "why"} in the request body; '
+        'To promote anyway, send {"override": true, "notes": "why"} in the request body '
+        "with a token holding the override scope (a promote scope alone is refused); "
         "the override is recorded."
     ),
 }

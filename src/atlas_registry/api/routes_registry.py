@@ -102,24 +102,24 @@ async def leaderboard(
         description="Which way is better, for a metric of unknown direction only "
         "(a known one comes from the metric vocabulary and may not be reversed).",
     ),
-    lower_is_better: bool = Query(
-        False, deprecated=True, description="The same as direction=lower."
+    lower_is_better: bool | None = Query(
+        None,
+        deprecated=True,
+        description="true: the same as direction=lower; false: the same as direction=higher.",
     ),
     access: Access = Depends(reader),
 ) -> dict[str, Any]:
     """The best models of one benchmark by one metric, best first by the metric's direction.
 
     A metric whose direction is unknown is refused (422) until ``direction`` is
-    given; the answer says which direction it was ranked by.
+    given, and a direction reversing a known one is refused too. The answer
+    says which direction it was ranked by and where that came from
+    (``direction_source``: ``vocabulary``, ``policy``, or ``request`` when it
+    is the caller's choice). Tied values share a rank (1, 2, 2, 4).
     """
-    given = "lower" if lower_is_better else direction
 
     def ranked(found: Registry, _caller: Caller) -> dict[str, Any]:
-        if lower_is_better and direction == "higher":
-            raise ValidationError(
-                "conflicting directions",
-                [Violation("lower_is_better", "contradicts direction=higher: give direction only")],
-            )
+        given = _given_direction(direction, lower_is_better)
         try:
             board = found.leaderboard(benchmark_id, metric, limit=limit, direction=given)
         except RegistryError as error:
@@ -128,11 +128,35 @@ async def leaderboard(
             ) from None
         return {
             "metric": metric,
-            "direction": given or found.metric_direction(metric),
+            **found.ranked_by(metric, given).to_dict(),
             "items": [entry.to_dict() for entry in board],
         }
 
     return await access.run(ranked)
+
+
+def _given_direction(direction: str | None, lower_is_better: bool | None) -> str | None:
+    """The one direction the query asks for: ``direction``, or its deprecated spelling.
+
+    ``lower_is_better=false`` asks for higher as surely as ``=true`` asks for
+    lower; the two spellings disagreeing is refused, never settled by a rule.
+    """
+    if lower_is_better is None:
+        return direction
+    spelled = "lower" if lower_is_better else "higher"
+    if direction is not None and direction != spelled:
+        flag = "true" if lower_is_better else "false"
+        raise ValidationError(
+            "conflicting directions",
+            [
+                Violation(
+                    "lower_is_better",
+                    f"lower_is_better={flag} means direction={spelled}, which contradicts "
+                    f"direction={direction}: give direction only",
+                )
+            ],
+        )
+    return spelled
 
 
 @router.get("/review-queue", responses=responses(400, 401, 422, 503))

@@ -6,11 +6,11 @@ import dataclasses
 from typing import Any
 
 from atlas_registry.backfill.rules_training_run import RUN_FIELDS
-from atlas_registry.catalog_adoption import LegacyAdoption
+from atlas_registry.catalog.adoption import LegacyAdoption
+from atlas_registry.catalog.prepare import prepare
 from atlas_registry.errors import Violation
 from atlas_registry.records import ModelRegistration
-from atlas_registry.registration_checks import prepare
-from atlas_registry.validation import MetadataValidator, default_validator
+from atlas_registry.schema.validation import MetadataValidator, default_validator
 
 # The version's own facts a legacy artifact may carry beside its metadata.
 PIN_FIELDS = ("code_repo_url", "code_commit_sha", "code_entrypoint")

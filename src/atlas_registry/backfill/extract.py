@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.patterns import COMMIT_SHA, matches
+from atlas_registry.schema.patterns import COMMIT_SHA, matches
 
 URL = re.compile(r"https?://[^\s()<>\"',;\]]+[^\s()<>\"',;.\]]")
 _NUMBER = re.compile(

@@ -21,12 +21,11 @@ from typing import Any
 from sqlalchemy import Connection, inspect, update
 from sqlalchemy.exc import DBAPIError
 
-from atlas_registry.catalog_queries import ids_in
-from atlas_registry.db import Database, driver_message
-from atlas_registry.documents import parse_json, read_document
+from atlas_registry.catalog.queries import ids_in
+from atlas_registry.documents import dump_json, parse_json, read_document
 from atlas_registry.errors import InputError, SchemaOutOfDateError, ValidationError, Violation
-from atlas_registry.registration_checks import dump_json
-from atlas_registry.tables import artifacts
+from atlas_registry.store.db import Database, driver_message
+from atlas_registry.store.tables import artifacts
 
 FIXTURE = "legacy_model_artifacts.json"
 REQUIRED = ("id", "artifact_type", "title", "metadata")

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from atlas_registry.review.queue import Held
+
 
 @dataclass(frozen=True)
 class Applied:
@@ -23,15 +25,6 @@ class Applied:
     rule: str
     field: str
     detail: str
-
-
-@dataclass(frozen=True)
-class Held:
-    """A fact the backfill would not guess. Blocking facts are required by the schema."""
-
-    field: str
-    reason: str
-    blocking: bool
 
 
 @dataclass

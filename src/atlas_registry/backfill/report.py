@@ -16,21 +16,21 @@ from typing import Any, TextIO
 
 from sqlalchemy import Connection, Select, func, or_, select
 
-from atlas_registry import migration_runner
 from atlas_registry.backfill.rules import RULES, read_once_more
-from atlas_registry.catalog_queries import inline_count
-from atlas_registry.db import Database, decoded, legacy_text
+from atlas_registry.catalog.queries import inline_count
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import RegistryError
-from atlas_registry.tables import (
+from atlas_registry.schema.validation import schema_version
+from atlas_registry.store import migration_runner
+from atlas_registry.store.db import Database, decoded, legacy_text
+from atlas_registry.store.tables import (
     artifacts,
     legacy_metadata,
     model_versions,
     promotion_events,
     review_queue,
 )
-from atlas_registry.validation import schema_version
-from atlas_registry.whole_files import written_whole
+from atlas_registry.store.whole_files import written_whole
 
 PAGE = 500
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.backfill.mapping import Applied, Context, Held, LegacyMapping
+from atlas_registry.backfill.mapping import Applied, Context, LegacyMapping
 from atlas_registry.backfill.rules_evidence import (
     rule_benchmark,
     rule_evaluation_dataset,
@@ -42,7 +42,8 @@ from atlas_registry.backfill.rules_provenance import (
 from atlas_registry.backfill.rules_training_run import rule_training_run
 from atlas_registry.documents import parse_json
 from atlas_registry.errors import InputError, ValidationError
-from atlas_registry.validation import MetadataValidator, default_validator
+from atlas_registry.review.queue import Held
+from atlas_registry.schema.validation import MetadataValidator, default_validator
 
 
 @dataclass(frozen=True)
@@ -158,4 +159,4 @@ def _json_kind(value: Any) -> str:
     return "a number"
 
 
-__all__ = ["RULES", "Held", "LegacyMapping", "MappingRule", "map_legacy"]
+__all__ = ["RULES", "LegacyMapping", "MappingRule", "map_legacy"]

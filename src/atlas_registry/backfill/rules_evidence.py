@@ -8,7 +8,7 @@ from typing import Any
 from atlas_registry.backfill.extract import number, urls, whole_number, without_urls
 from atlas_registry.backfill.mapping import Context, agree, short, single_source, spelt_like
 from atlas_registry.backfill.vocabulary import vocabulary
-from atlas_registry.patterns import ARTIFACT_ID, BENCHMARK_ID, METRIC_NAME, matches
+from atlas_registry.schema.patterns import ARTIFACT_ID, BENCHMARK_ID, METRIC_NAME, matches
 
 
 def _first_text(raw: dict[str, Any], keys: tuple[str, ...]) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from atlas_registry.backfill.extract import whole_number
 from atlas_registry.backfill.mapping import Context, agree, is_flat, short
 from atlas_registry.backfill.vocabulary import vocabulary
-from atlas_registry.patterns import EXTENSION_KEY, FRAMEWORK, MODEL_FAMILY, matches
+from atlas_registry.schema.patterns import EXTENSION_KEY, FRAMEWORK, MODEL_FAMILY, matches
 
 
 def _family_name(raw: Any) -> str | None:

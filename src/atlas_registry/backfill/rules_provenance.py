@@ -20,7 +20,7 @@ from atlas_registry.backfill.extract import (
 )
 from atlas_registry.backfill.mapping import Context, agree, held_if_they_disagree, is_flat, short
 from atlas_registry.backfill.vocabulary import vocabulary
-from atlas_registry.patterns import ARTIFACT_ID, HTTP_URL, SOURCE_VERSION, matches
+from atlas_registry.schema.patterns import ARTIFACT_ID, HTTP_URL, SOURCE_VERSION, matches
 
 
 def rule_base_model(ctx: Context) -> None:

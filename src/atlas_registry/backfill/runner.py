@@ -21,18 +21,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, select
 
-from atlas_registry import lifecycle
 from atlas_registry.backfill.adoption import build_adoption
-from atlas_registry.backfill.review import mark_resolved, queue_in
-from atlas_registry.backfill.rules import Held, LegacyMapping, map_legacy
-from atlas_registry.catalog_adoption import ADOPTION_LOCK, LegacyAdoption, adopt_legacy_in
-from atlas_registry.catalog_queries import inline_count
-from atlas_registry.db import Database, decoded, legacy_text, utc_timestamp
-from atlas_registry.lines import lock_lines, name_adopted_lines
-from atlas_registry.promotion_policy import GatePolicy, load_policy
-from atlas_registry.sql_session import SqlSession, chunked
-from atlas_registry.tables import artifacts, model_versions
-from atlas_registry.validation import MetadataValidator, default_validator
+from atlas_registry.backfill.rules import LegacyMapping, map_legacy
+from atlas_registry.catalog.adoption import LegacyAdoption, adopt_legacy_in
+from atlas_registry.catalog.line_naming import name_adopted_lines
+from atlas_registry.catalog.lines import lock_lines
+from atlas_registry.catalog.queries import inline_count
+from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle.policy import GatePolicy, load_policy
+from atlas_registry.review.queue import REVIEW_LOCK, Held, mark_resolved, queue_in
+from atlas_registry.schema.validation import MetadataValidator, default_validator
+from atlas_registry.store.db import Database, decoded, legacy_text, utc_timestamp
+from atlas_registry.store.sql_session import SqlSession, chunked
+from atlas_registry.store.tables import artifacts, model_versions
 
 ACTOR = "atlas-registry-backfill"
 SETTLED_NOTES = "registered by a later backfill run with nothing held: the reasons went away"
@@ -188,8 +189,8 @@ def promote_in_use(
     newer = session.first(_NEWER_PROMOTED, (artifact_id,))
     if newer is not None:
         return InUsePromotion(legacy_status, None, (newer[0], newer[1]))
-    gated = lifecycle.gate_in(db, session, artifact_id, policy)
-    lifecycle.promote_checked_in(
+    gated = transitions.gate_in(db, session, artifact_id, policy)
+    transitions.promote_checked_in(
         session,
         gated,
         actor=actor,
@@ -344,7 +345,7 @@ def backfill(
         chunk = _Chunk(items, validator)
         before = result.backfilled
         with db.transaction(write=True, commit=not dry_run) as conn:
-            db.lock(conn, ADOPTION_LOCK)
+            db.lock(conn, REVIEW_LOCK)
             chunk.keep_pending(conn)
             chunk.write(db, conn, policy, result)
         result.scanned += len(chunk.items)

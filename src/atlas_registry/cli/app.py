@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atlas_registry.cli import backfill, interop, lifecycle, models, service
+from atlas_registry.cli import backfill, interop, lifecycle, lines, models, service
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
@@ -20,9 +20,9 @@ app.command("validate")(models.validate)
 app.command("register")(models.register)
 app.command("show")(models.show)
 app.command("list")(models.list_command)
-app.command("lineage")(models.lineage)
-app.command("lines")(models.lines)
-app.command("name-line")(models.name_line)
+app.command("lineage")(lines.lineage)
+app.command("lines")(lines.lines)
+app.command("name-line")(lines.name_line)
 app.command("leaderboard")(models.leaderboard)
 app.command("promote")(lifecycle.promote)
 app.command("reject")(lifecycle.reject)

@@ -19,7 +19,7 @@ from atlas_registry.cli.common import (
     table,
 )
 from atlas_registry.cli.lifecycle import ActorOption, NotesOption, actor_name
-from atlas_registry.cli.models import ModelId
+from atlas_registry.cli.models import ModelId, version_labels
 from atlas_registry.cli.one_value import CommandApp
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 
 # Not an error: the backfill did all it could, and some artifacts wait for a person.
 HELD_EXIT_CODE = 11
+# The reasons are stored in no surface's words; the command line says how it acts on them.
+RESOLVE_HINT = (
+    "resolve an item with: atlas-registry review resolve ARTIFACT --set field=value, "
+    'or accept a registered model\'s facts as they are with --notes "why"'
+)
+NAME_LINE_HINT = "name a line by hand with: atlas-registry name-line ARTIFACT NAME"
 
 legacy_app = CommandApp(help="The platform's legacy model artifacts.", no_args_is_help=True)
 review_app = CommandApp(help="Legacy facts held for human review.", no_args_is_help=True)
@@ -151,10 +157,15 @@ def review_list(
 ) -> None:
     """Open review items: each artifact, whether it blocks registration, and every reason."""
 
-    def render(items: list[ReviewItem]) -> None:
+    def listed(registry: Registry) -> tuple[list[ReviewItem], dict[str, str]]:
+        items = registry.list_reviews(status)
+        return items, version_labels(registry, (i.artifact_id for i in items))
+
+    def render(listing: tuple[list[ReviewItem], dict[str, str]]) -> None:
+        items, labels = listing
         rows = [
             [
-                i.artifact_id,
+                labels.get(i.artifact_id, i.artifact_id),
                 i.status,
                 "yes" if i.blocking else "no",
                 "\n".join(f"{r['field']}: {r['reason']}" for r in i.reasons),
@@ -163,9 +174,18 @@ def review_list(
         ]
         columns = ["artifact", "status", "blocking", "reasons"]
         stdout.print(table(f"{len(items)} review item(s)", columns, rows))
+        open_items = [i for i in items if i.status == "open"]
+        if open_items:
+            stdout.print(RESOLVE_HINT)
+        if any(r["field"] == "line" for i in open_items for r in i.reasons):
+            stdout.print(NAME_LINE_HINT)
+
+    def to_json(listing: tuple[list[ReviewItem], dict[str, str]]) -> list[dict[str, Any]]:
+        items, labels = listing
+        return [{**i.to_dict(), "version": labels.get(i.artifact_id, i.artifact_id)} for i in items]
 
     status = None if all_items else "open"
-    call(db, as_json, lambda registry: registry.list_reviews(status), render)
+    call(db, as_json, listed, render, to_json=to_json)
 
 
 @review_app.command("resolve")

@@ -1,8 +1,9 @@
-"""Model commands: validate, register, show, list, lineage, leaderboard."""
+"""Model commands: validate, register, show, list, leaderboard (lineage, lines: :mod:`.lines`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,14 +12,12 @@ import typer
 from atlas_registry import (
     MAX_PAGE,
     LeaderboardEntry,
-    Lineage,
-    LineageEntry,
-    LineSummary,
     ModelRecord,
     ModelRegistration,
     Page,
     PinCheck,
     PinStatus,
+    RankedBy,
     RegisteredModel,
     Registry,
     RegistryError,
@@ -35,7 +34,6 @@ from atlas_registry.cli.common import (
     PolicyOption,
     call,
     call_reading,
-    jsonable,
     run,
     stdout,
     table,
@@ -44,7 +42,10 @@ from atlas_registry.cli.common import (
 if TYPE_CHECKING:
     from atlas_registry import PinChange
 
+
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
+
+
 ModelId = Annotated[
     str,
     typer.Argument(
@@ -305,50 +306,6 @@ def list_command(
     call(db, as_json, page, render)
 
 
-def _entry_rows(entries: list[LineageEntry]) -> list[list[Any]]:
-    return [
-        [
-            e.depth,
-            e.short_id,
-            e.id,
-            e.title,
-            e.version_number,
-            "yes" if e.is_latest else "",
-            e.promotion_state,
-        ]
-        for e in entries
-    ]
-
-
-def _lineage_tables(result: Lineage) -> None:
-    columns = ["depth", "short id", "id", "title", "version", "latest", "state"]
-    stdout.print(
-        table(
-            f"Versions of line {result.line_name or result.lineage_id}",
-            columns,
-            _entry_rows(result.versions),
-        )
-    )
-    for title, entries in (
-        ("Fine-tuned from (ancestors)", result.ancestors),
-        ("Fine-tuned into (descendants)", result.descendants),
-    ):  # an empty table's frame reads like a failed lookup: say there are none
-        if entries:
-            stdout.print(table(title, columns, _entry_rows(entries)))
-        else:
-            stdout.print(f"{title}: none")
-    if result.truncated:
-        stdout.print(
-            f"the fine-tune chain goes on past {result.depth_limit:,} levels; "
-            f"shown up to {result.depth_limit:,}"
-        )
-
-
-def lineage(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Show a model's version chain and its fine-tune ancestors and descendants."""
-    call(db, as_json, lambda registry: registry.lineage(model_id), _lineage_tables)
-
-
 def leaderboard(
     benchmark: Annotated[str, typer.Argument(help="The benchmark id.")],
     metric: Annotated[str, typer.Argument(help="The metric to rank by, e.g. auroc.")],
@@ -384,59 +341,54 @@ def leaderboard(
         )
     given = "higher" if higher_is_better else "lower" if lower_is_better else None
 
-    def ranked(registry: Registry) -> tuple[str, list[LeaderboardEntry]]:
+    def ranked(registry: Registry) -> _Board:
         try:
             board = registry.leaderboard(benchmark, metric, limit=limit, direction=given)
         except RegistryError as error:
             raise asking_how(error, "pass --higher-is-better or --lower-is-better") from None
-        return given or registry.metric_direction(metric), board
+        labels = version_labels(registry, (e.model.id for e in board))
+        return _Board(registry.ranked_by(metric, given), board, labels)
 
-    def render(result: tuple[str, list[LeaderboardEntry]]) -> None:
-        direction, board = result
-        rows = [
-            [e.rank, e.value, e.model.id, e.model.title, e.model.promotion_state] for e in board
-        ]
-        columns = ["rank", metric, "id", "title", "state"]
-        title = f"{benchmark}: top {limit} by {metric} ({direction} is better)"
-        stdout.print(table(title, columns, rows))
-
-    call(db, as_json, ranked, render, policy=policy, to_json=lambda result: jsonable(result[1]))
-
-
-def lines(
-    name: Annotated[str | None, typer.Argument(help="Only this line.")] = None,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Named model lines, each with its number of versions, latest and promoted version."""
-
-    def render(found: list[LineSummary]) -> None:
+    def render(result: _Board) -> None:
+        named = result.labels
         rows = [
             [
-                s.name,
-                s.versions,
-                f"v{s.latest_version}" if s.latest_version else "",
-                f"v{s.promoted_version}" if s.promoted_version else "",
-                s.promoted_id or s.latest_id,
+                e.rank,
+                e.value,
+                named.get(e.model.id, e.model.id),
+                e.model.title,
+                e.model.promotion_state,
             ]
-            for s in found
+            for e in result.entries
         ]
-        columns = ["line", "versions", "latest", "promoted", "id (promoted, else latest)"]
-        stdout.print(table(f"{len(found)} model line(s)", columns, rows))
+        columns = ["rank", metric, "version", "title", "state"]
+        title = f"{benchmark}: top {limit} by {metric} ({result.ranked_by.said})"
+        stdout.print(table(title, columns, rows))
 
-    call(db, as_json, lambda registry: registry.lines(name=name), render)
+    call(db, as_json, ranked, render, policy=policy, to_json=_board_json)
 
 
-def name_line(
-    model_id: ModelId,
-    name: Annotated[str, typer.Argument(help="The line's new name, e.g. ad-risk-predictor.")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Name the line of a model that has no name yet (e.g. one registered before names)."""
-    call(
-        db,
-        as_json,
-        lambda registry: registry.name_line(model_id, name),
-        lambda summary: stdout.print(f"named the line of {model_id} {summary.name}"),
-    )
+@dataclass(frozen=True)
+class _Board:
+    """A leaderboard as the CLI shows it: what ranked it, its entries, each version's name."""
+
+    ranked_by: RankedBy
+    entries: list[LeaderboardEntry]
+    labels: dict[str, str]
+
+
+def version_labels(registry: Registry, model_ids: Iterable[str]) -> dict[str, str]:
+    """id -> ``line@N`` (else the short id), in one read: how a table names each version.
+
+    A title may repeat across versions and a full id is unreadable; ``--json``
+    keeps the ids. An id not in the catalog is left out (shown as it is).
+    """
+    return {model_id: name.label for model_id, name in registry.version_names(model_ids).items()}
+
+
+def _board_json(board: _Board) -> list[dict[str, Any]]:
+    """Each entry as the library gives it, with the ``version`` a person names it by."""
+    return [
+        {**entry.to_dict(), "version": board.labels.get(entry.model.id, entry.model.id)}
+        for entry in board.entries
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -15,9 +17,9 @@ from atlas_registry import (
     Registry,
     RepositoryLocations,
 )
-from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
+from atlas_registry.cli.common import DbOption, JsonOption, call, jsonable, stdout, table
 from atlas_registry.cli.lifecycle import ActorOption, actor_name
-from atlas_registry.cli.models import ModelId
+from atlas_registry.cli.models import ModelId, version_labels
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.errors import ValidationError, Violation
 
@@ -43,13 +45,32 @@ ReposOption = Annotated[
 ]
 
 
-def _check_rows(checks: list[PinCheck]) -> list[list[Any]]:
-    return [[c.model_id, c.status, (c.pinned or "")[:12], c.checked_at, c.detail] for c in checks]
+@dataclass(frozen=True)
+class _Checks:
+    """Pin checks and how a person names each checked version (``line@N``, else a short id)."""
+
+    checks: list[PinCheck]
+    labels: dict[str, str]
+
+    @classmethod
+    def named(cls, registry: Registry, checks: list[PinCheck]) -> _Checks:
+        return cls(checks, version_labels(registry, (c.model_id for c in checks)))
+
+    def version(self, check: PinCheck) -> str:
+        return self.labels.get(check.model_id, check.model_id)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """Each check as the library gives it (ids kept), with the version's name."""
+        return [{**c.to_dict(), "version": self.version(c)} for c in self.checks]
 
 
-def _print_checks(title: str, checks: list[PinCheck]) -> None:
+def _print_checks(title: str, found: _Checks) -> None:
     columns = ["model", "status", "pin", "checked (UTC)", "detail"]
-    stdout.print(table(title, columns, _check_rows(checks)))
+    rows = [
+        [found.version(c), c.status, (c.pinned or "")[:12], c.checked_at, c.detail]
+        for c in found.checks
+    ]
+    stdout.print(table(title, columns, rows))
 
 
 @pins_app.command("verify")
@@ -76,23 +97,25 @@ def verify(
     """
     chosen = [bool(model_ids), check_all, promoted]
 
-    def work(registry: Registry) -> list[PinCheck]:
+    def work(registry: Registry) -> _Checks:
         if sum(chosen) != 1:
             raise ValidationError(
                 "say which models to check",
                 [Violation("models", "name models, or give exactly one of --all and --promoted")],
             )
         locations = RepositoryLocations.configured(mirrors, repos)
-        return _verified(registry, model_ids or [], promoted, locations, actor_name(actor))
+        checked = _verified(registry, model_ids or [], promoted, locations, actor_name(actor))
+        return _Checks.named(registry, checked)
 
-    def render(checks: list[PinCheck]) -> None:
-        _print_checks(f"{len(checks)} pin(s) checked", checks)
+    def render(found: _Checks) -> None:
+        checks = found.checks
+        _print_checks(f"{len(checks)} pin(s) checked", found)
         failing = sum(1 for c in checks if c.failing)
         if failing:
             stdout.print(f"{failing} of {len(checks)} pins are not proven")
 
-    checks = call(db, as_json, work, render)
-    if any(c.failing for c in checks):
+    found = call(db, as_json, work, render, to_json=_Checks.to_json)
+    if any(c.failing for c in found.checks):
         raise typer.Exit(1)
 
 
@@ -132,14 +155,17 @@ def report(
 ) -> None:
     """The newest pin check of every model whose current pin was checked."""
 
-    def work(registry: Registry) -> list[PinCheck]:
+    def work(registry: Registry) -> _Checks:
         if status is not None and status not in PIN_STATUSES:
             raise ValidationError(
                 "unknown status", [Violation("--status", f"must be one of {_LISTED}")]
             )
-        return registry.pin_report(status=status, promoted_only=promoted)
+        return _Checks.named(registry, registry.pin_report(status=status, promoted_only=promoted))
 
-    call(db, as_json, work, lambda checks: _print_checks(f"{len(checks)} model(s)", checks))
+    def render(found: _Checks) -> None:
+        _print_checks(f"{len(found.checks)} model(s)", found)
+
+    call(db, as_json, work, render, to_json=_Checks.to_json)
 
 
 @pins_app.command("suggest")
@@ -169,16 +195,19 @@ def suggest(
 
     def work(registry: Registry) -> Any:
         locations = RepositoryLocations.configured(mirrors, repos)
-        return registry.suggest_pin(model_id, repo, locations=locations, limit=limit, paths=path)
+        found = registry.suggest_pin(model_id, repo, locations=locations, limit=limit, paths=path)
+        return found, version_labels(registry, [found.model_id])
 
-    def render(result: Any) -> None:
+    def render(named: Any) -> None:
+        result, labels = named
+        version = labels.get(result.model_id, result.model_id)
         rows = [
             [c.sha[:12], c.committed_at, c.author, c.subject, ", ".join(c.paths)]
             for c in result.candidates
         ]
         stdout.print(
             table(
-                f"candidate pins for {result.model_id} from {result.repo_url}",
+                f"candidate pins for {version} from {result.repo_url}",
                 ["commit", "committed (UTC)", "author", "subject", "touched"],
                 rows,
             )
@@ -189,7 +218,7 @@ def suggest(
         why = ' --notes "why"' if replaces else ""
         stdout.print(
             f"review item opened; accept one with: atlas-registry review resolve "
-            f"{result.model_id} --set code_commit_sha=SHA{why}"
+            f"{shlex.quote(version)} --set code_commit_sha=SHA{why}"
         )
 
-    call(db, as_json, work, render)
+    call(db, as_json, work, render, to_json=lambda named: jsonable(named[0]))

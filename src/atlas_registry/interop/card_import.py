@@ -1,8 +1,11 @@
 """Importing a model card: one version per card, revision, source and result, however often run.
 
 The imported version's id is derived from the card's exact text, the revision,
-the source URL and the result imported, as an MLflow import derives its ids
-from the store, model and version. Importing the same card again finds that
+the source and the result imported, as an MLflow import derives its ids
+from the store, model and version. The source is the address the URL names,
+not its spelling (:func:`source_identity`): the version keeps the URL as first
+given, and the same card given its source as ``http://HuggingFace.co/org/x/``
+finds it. Importing the same card again finds that
 version and registers nothing; the report says so, and names any fact this
 import would have given differently (a changed ``--set``, another ``--line``),
 because the earlier version is what stays.
@@ -15,23 +18,47 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry import artifact_catalog
-from atlas_registry.db import Database
+from atlas_registry.catalog import registrar
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError
 from atlas_registry.interop.card_in import (
     CardReading,
     card_registration,
     model_from_source,
     read_card_text,
+    source_identity,
 )
 from atlas_registry.records import ModelRecord
-from atlas_registry.validation import MetadataValidator
+from atlas_registry.schema.validation import MetadataValidator
+from atlas_registry.store.db import Database
 
 
 def card_model_id(content: str, revision: str, source_url: str, result: int | None) -> str:
-    """The id of the version a card makes: the same for the same card, revision, source, result."""
-    key = f"{content}\0{revision}\0{source_url}\0{result or 1}"
+    """The id of the version a card makes: the same for the same card, revision, source, result.
+
+    ``source_url`` is taken as the address it names, so its spellings make one id.
+    """
+    return _card_id(content, revision, source_identity(source_url), result)
+
+
+def _card_id(content: str, revision: str, source: str, result: int | None) -> str:
+    key = f"{content}\0{revision}\0{source}\0{result or 1}"
     return f"model-card-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def _imported_before(
+    db: Database, content: str, revision: str, source_url: str, result: int | None
+) -> tuple[str, ModelRecord | None]:
+    """The id this import makes, and the version already imported from the same card, if any.
+
+    A card imported before sources were compared as addresses has the id its
+    URL as given made; it is found by that id too, so it is not registered again.
+    """
+    model_id = card_model_id(content, revision, source_url, result)
+    earlier = _existing(db, model_id)
+    as_given = _card_id(content, revision, source_url, result)
+    if earlier is None and as_given != model_id:
+        earlier = _existing(db, as_given)
+    return model_id, earlier
 
 
 @dataclass(frozen=True)
@@ -72,16 +99,15 @@ def import_card(
     content, source = read_card_text(path)
     model_id = None
     if request.revision and request.source_url:
-        model_id = card_model_id(content, request.revision, request.source_url, request.result)
-        earlier = _existing(db, model_id)
+        model_id, earlier = _imported_before(
+            db, content, request.revision, request.source_url, request.result
+        )
         if earlier is not None:
             return _again(db, earlier, content, source, request, validator)
     reading = _reading(db, content, source, request, validator)
     registration = dataclasses.replace(reading.registration, artifact_id=model_id)
     try:
-        record = artifact_catalog.register_model(
-            db, registration, validator=validator, dry_run=dry_run
-        )
+        record = registrar.register_model(db, registration, validator=validator, dry_run=dry_run)
     except AlreadyExistsError:  # the same card, imported by another process since the look-up
         if model_id is None or (earlier := _existing(db, model_id)) is None:
             raise
@@ -112,7 +138,7 @@ def _reading(
 
 def _existing(db: Database, model_id: str) -> ModelRecord | None:
     try:
-        return artifact_catalog.get_model(db, model_id)
+        return registrar.get_model(db, model_id)
     except NotFoundError:
         return None
 
@@ -147,8 +173,12 @@ def _again(
 
 
 def _comparable(metadata: Any) -> dict[str, Any]:
-    """Metadata without what changes while the card does not: a base model registered since."""
-    kept = {k: v for k, v in metadata.items() if k != "base_model_id"}
+    """Metadata without what changes while the card does not: a base model registered since.
+
+    The source URL is left out too: the version was found by the address it
+    names, so another spelling of it is the same source, not another fact.
+    """
+    kept = {k: v for k, v in metadata.items() if k not in {"base_model_id", "external_source_url"}}
     extensions = {k: v for k, v in (kept.get("extensions") or {}).items() if k != "hf_base_model"}
     kept["extensions"] = extensions or None
     return kept

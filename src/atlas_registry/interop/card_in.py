@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from atlas_registry.backfill.review import json_or_text, parse_assignments, place
+from atlas_registry.catalog.line_listing import search_pattern
 from atlas_registry.documents import read_text
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_LIBRARY
@@ -29,9 +29,11 @@ from atlas_registry.interop.card_results import (
     hub_url,
     refuse_malformed_index,
 )
-from atlas_registry.patterns import SOURCE_VERSION, matches
+from atlas_registry.pins.locations import url_key
 from atlas_registry.records import ModelRegistration
-from atlas_registry.validation import MetadataValidator
+from atlas_registry.review.queue import json_or_text, parse_assignments, place
+from atlas_registry.schema.patterns import SOURCE_VERSION, matches
+from atlas_registry.schema.validation import MetadataValidator
 
 # The Hub's library names and the registry's framework names, where they differ.
 FRAMEWORK_OF = {hub: ours for ours, hub in HUB_LIBRARY.items()} | {"sklearn": "scikit-learn"}
@@ -171,16 +173,18 @@ def card_registration(
     chosen, reported, result_problems = _evaluation(data, result)
     problems += result_problems
     extensions = _extensions(data, base_lookup, metadata)
+    metrics: dict[str, Any] = {}
     if chosen is not None:
         metrics, metric_problems = chosen.metric_values()
         problems += [p for p in metric_problems if not _set_by_person(p, values)]
         metadata["evaluation_dataset"] = chosen.evaluation_dataset()
         if metrics:
-            metadata["evaluation_metrics"] = metrics
+            metadata["evaluation_metrics"] = dict(metrics)  # --set may change the copy
         extensions["hf_eval"] = chosen.extension()
     if extensions:
         metadata["extensions"] = extensions
     _apply(metadata, values)
+    _verified_as_said(metadata, metrics)
     unchosen = {"evaluation_dataset", "evaluation_metrics"} if result_problems else set()
     problems += [v for v in validator.violations(metadata) if v.path not in unchosen]
     if problems:
@@ -244,20 +248,63 @@ def _set_by_person(problem: Violation, values: dict[str, str]) -> bool:
     return bool(keys & {"evaluation_metrics", f"evaluation_metrics.{metric}"})
 
 
+def _verified_as_said(metadata: dict[str, Any], said: dict[str, Any]) -> None:
+    """Keep the Hub's ``verified`` mark only on values the card reported.
+
+    The mark vouches for the card's value; a value a person gave over it with
+    ``--set`` is theirs, and `card` would otherwise write it back as verified.
+    """
+    kept = (metadata.get("extensions") or {}).get("hf_eval")
+    if not isinstance(kept, dict) or not isinstance(kept.get("verified"), list):
+        return
+    stored = metadata.get("evaluation_metrics") or {}
+    verified = [
+        name
+        for name in kept["verified"]
+        if name in said and isinstance(stored, dict) and stored.get(name) == said[name]
+    ]
+    if verified:
+        kept["verified"] = verified
+    else:
+        del kept["verified"]
+
+
 def _apply(metadata: dict[str, Any], values: dict[str, str]) -> None:
     """``--set`` assignments placed by dotted path; they win over what the card says."""
     for key, raw in values.items():
         place(metadata, key.removeprefix("metadata.").split("."), json_or_text(raw, key), key)
 
 
+def source_identity(url: str) -> str:
+    """The source URL as the same text however it is spelled: ``https://host/path``.
+
+    A model's source is a repository address, and a code pin already treats
+    ``http://HuggingFace.co/org/name/`` and ``https://huggingface.co/org/name``
+    as one repository (:func:`~atlas_registry.pins.locations.url_key`): the
+    scheme, the host's case, a trailing slash or ``.git`` do not matter. A URL
+    that is no such address (a query, a port) is its own text.
+    """
+    key = url_key(url)
+    return f"https://{key}" if key else url
+
+
+# Models whose source URL may be a spelling of one address; the spelling is checked in Python.
 _BY_SOURCE = (
-    "SELECT artifact_id FROM model_versions WHERE external_source_url IN (?, ?) "
-    "ORDER BY created_at DESC, artifact_id DESC LIMIT 1"
+    "SELECT artifact_id, external_source_url FROM model_versions "
+    "WHERE lower(external_source_url) LIKE ? ESCAPE '\\' "
+    "ORDER BY created_at DESC, artifact_id DESC"
 )
 
 
 def model_from_source(session: Any, url: str) -> str | None:
-    """The newest registered model published at ``url`` (with or without a trailing slash)."""
-    bare = url.rstrip("/")
-    found = session.first(_BY_SOURCE, (bare, bare + "/"))
-    return str(found[0]) if found else None
+    """The newest registered model published at ``url``, however its URL was spelled.
+
+    Spellings are those :func:`source_identity` makes one; a URL that is no
+    repository address is matched as written, with or without a trailing slash.
+    """
+    wanted = source_identity(url)
+    key = url_key(url) or url.rstrip("/")
+    for model_id, stored in session.rows(_BY_SOURCE, (search_pattern(key),)):
+        if source_identity(stored) == wanted or stored.rstrip("/") == url.rstrip("/"):
+            return str(model_id)
+    return None

@@ -6,7 +6,7 @@ and the benchmark), so the Hub's parser reads back what was written. Facts the
 card format has no field for (family, parameter count, the registry id) go
 under one ``atlas_registry`` key, which `import card` reads back. Every text a
 user registered is escaped for Markdown and HTML in the body, its
-bidirectional overrides written as escapes (:mod:`atlas_registry.shown_text`).
+bidirectional overrides written as escapes (:mod:`atlas_registry.schema.shown_text`).
 Written to a folder, a card replaces a README.md only when it is a card of the
 same line. A rejected or superseded version's card says so under its title.
 """
@@ -14,16 +14,17 @@ same line. A rejected or superseded version's card says so under its title.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from atlas_registry.errors import InputError
-from atlas_registry.lifecycle import PromotionEvent
-from atlas_registry.records import Lineage, ModelRecord
-from atlas_registry.shown_text import BIDI_CONTROLS, visible_text
-from atlas_registry.whole_files import target_file, written_whole
+from atlas_registry.lifecycle.transitions import PromotionEvent
+from atlas_registry.records import Lineage, ModelRecord, short_id_of
+from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
+from atlas_registry.store.whole_files import target_file, written_whole
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -120,6 +121,27 @@ def _json_kept(evaluated: dict[str, Any], key: str) -> Any:
         return raw
 
 
+def _metric_said(evaluated: dict[str, Any], name: str) -> dict[str, Any]:
+    """What the imported card said about metric ``name`` and its result, as ``EvalResult`` fields.
+
+    Its display name, config and args, whether the Hub marked it verified
+    (``verified`` lists those metrics; a value a person gave instead of the
+    card's is not listed, see :mod:`card_in`), and the result's source (a
+    name without its URL is not a source the Hub's format accepts).
+    """
+    verified = evaluated.get("verified")
+    said: dict[str, Any] = {
+        "metric_name": evaluated.get(f"metric_name.{name}"),
+        "metric_config": evaluated.get(f"metric_config.{name}"),
+        "metric_args": _json_kept(evaluated, f"metric_args.{name}"),
+        "verified": True if isinstance(verified, list) and name in verified else None,
+    }
+    if isinstance(evaluated.get("source_url"), str):
+        said["source_url"] = evaluated["source_url"]
+        said["source_name"] = evaluated.get("source_name")
+    return said
+
+
 def card_data(facts: CardFacts) -> Any:
     from huggingface_hub import EvalResult, ModelCardData
 
@@ -134,7 +156,7 @@ def card_data(facts: CardFacts) -> Any:
     results = [
         EvalResult(
             task_type=task,
-            task_name=benchmark or evaluated.get("task_name"),
+            task_name=evaluated.get("task_name") or benchmark,  # the card's own name stays
             dataset_type=dataset,
             dataset_name=str(
                 evaluated.get("dataset_name") or evaluation.get("description") or dataset
@@ -145,7 +167,7 @@ def card_data(facts: CardFacts) -> Any:
             metric_type=name,
             metric_value=value,
             dataset_args=_json_kept(evaluated, "dataset_args"),
-            metric_args=_json_kept(evaluated, f"metric_args.{name}"),
+            **_metric_said(evaluated, name),
         )
         for name, value in sorted((model.eval_metrics or {}).items())
     ]
@@ -208,9 +230,11 @@ def _lifecycle(facts: CardFacts) -> list[str]:
 
 def _lineage(facts: CardFacts) -> list[str]:
     lines = ["", "## Lineage", ""]
+    line = facts.model.line_name
     for entry in facts.lineage.versions:
         marker = " (this card)" if entry.id == facts.model.id else ""
-        lines.append(f"- version {entry.version_number}: {code(entry.id)}{marker}")
+        named = f"{code(f'{line}@{entry.version_number}')} " if line else ""
+        lines.append(f"- version {entry.version_number}: {named}{code(entry.id)}{marker}")
     for entry in facts.lineage.ancestors:
         lines.append(f"- fine-tuned from {code(entry.id)} ({text(entry.title)})")
     return lines
@@ -237,7 +261,7 @@ def card_notice(facts: CardFacts) -> str | None:
     then = (
         f"; the promoted version is {name}@{promoted[0].version_number}"
         if promoted and name
-        else (f"; the promoted version is {promoted[0].id}" if promoted else "")
+        else (f"; the promoted version is {short_id_of(promoted[0].id)}" if promoted else "")
     )
     return f"This card describes {this}, which is {model.promotion_state}{then}."
 
@@ -281,11 +305,20 @@ class CardExport:
         return {"card": self.text, "model_id": self.model_id, "notice": self.notice}
 
 
-def export_card(facts: CardFacts, folder: Path | None, *, force: bool) -> CardExport:
-    """The card of ``facts``, written to ``folder/README.md`` when a folder is given."""
+# How a person names a version by its id (``line@N``), or None for an id the catalog lacks.
+VersionNamer = Callable[[str], str | None]
+
+
+def export_card(
+    facts: CardFacts, folder: Path | None, *, force: bool, name_of: VersionNamer | None = None
+) -> CardExport:
+    """The card of ``facts``, written to ``folder/README.md`` when a folder is given.
+
+    ``name_of`` names the model of a card a refusal to replace it speaks of.
+    """
     card = model_card_text(facts)
     if folder is not None:
-        write_card_file(folder, facts, card, force=force)
+        write_card_file(folder, facts, card, force=force, name_of=name_of)
     return CardExport(card, facts.model.id, card_notice(facts))
 
 
@@ -304,7 +337,14 @@ def card_model_of(existing: str) -> str | None:
     return found.group(1).strip().strip("'\"") if found else None
 
 
-def write_card_file(folder: Path, facts: CardFacts, text: str, *, force: bool) -> None:
+def write_card_file(
+    folder: Path,
+    facts: CardFacts,
+    text: str,
+    *,
+    force: bool,
+    name_of: VersionNamer | None = None,
+) -> None:
     """Write ``folder/README.md`` whole, replacing only a card of the same line (or ``force``).
 
     ``--out .`` in a project's own folder would otherwise replace its README
@@ -313,15 +353,19 @@ def write_card_file(folder: Path, facts: CardFacts, text: str, *, force: bool) -
     try:
         target = target_file(folder / "README.md")  # a device is refused before it is read
         if target.exists() and not force:
-            _refuse_foreign(target, facts)
+            _refuse_foreign(target, facts, name_of or (lambda _: None))
         with written_whole(target) as handle:
             handle.write(text)
     except OSError as exc:
         raise InputError(f"cannot write the card to {folder}: {exc}") from exc
 
 
-def _refuse_foreign(target: Path, facts: CardFacts) -> None:
-    """Refuse to replace a file that is not a card of one of this line's versions."""
+def _refuse_foreign(target: Path, facts: CardFacts, name_of: VersionNamer) -> None:
+    """Refuse to replace a file that is not a card of one of this line's versions.
+
+    The other model is named as a person names it (``line@N``); an id the
+    catalog does not hold (a card from another registry) is shown as written.
+    """
     with target.open("rb") as handle:  # the registry's block is in the front matter, near the top
         named = card_model_of(handle.read(_FRONT_MATTER_BYTES).decode("utf-8", errors="replace"))
     if named is None:
@@ -331,7 +375,11 @@ def _refuse_foreign(target: Path, facts: CardFacts) -> None:
         )
     own = {entry.id for entry in facts.lineage.versions} | {facts.model.id}
     if named not in own:
+        other = (
+            name_of(named) or f"a model this catalog does not hold ({visible_text(named)[:200]})"
+        )
+        this = facts.model.line_name or short_id_of(facts.model.id)
         raise InputError(
-            f"{target} is the card of another model ({visible_text(named)[:200]}), not of a "
-            "version of this one; pass --force to replace it, or choose another --out"
+            f"{target} is the card of another model, {other}, not of a version of {this}; "
+            "pass --force to replace it, or choose another --out"
         )

@@ -19,11 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry import artifact_catalog, lifecycle
-from atlas_registry.backfill.review import json_or_text, parse_assignments, queue_in
-from atlas_registry.backfill.rules import Held
-from atlas_registry.catalog_adoption import ADOPTION_LOCK
-from atlas_registry.db import Database
+from atlas_registry.catalog import registrar
+from atlas_registry.catalog.lines import ROOT_ID_OF_N
 from atlas_registry.errors import (
     IllegalTransitionError,
     NotFoundError,
@@ -39,10 +36,12 @@ from atlas_registry.interop.mlflow_mapping import (
     registration_for,
 )
 from atlas_registry.interop.mlflow_source import MlflowModel, read_models, source_key
-from atlas_registry.lines import ROOT_ID_OF_N
-from atlas_registry.promotion_policy import GatePolicy
+from atlas_registry.lifecycle import transitions
+from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.records import ModelRecord
-from atlas_registry.validation import MetadataValidator
+from atlas_registry.review.queue import REVIEW_LOCK, Held, json_or_text, parse_assignments, queue_in
+from atlas_registry.schema.validation import MetadataValidator
+from atlas_registry.store.db import Database
 
 PROMOTING_ALIASES = ("champion", "production")
 
@@ -94,7 +93,7 @@ class MlflowImport:
 
 def _existing(db: Database, model_id: str) -> ModelRecord | None:
     try:
-        return artifact_catalog.get_model(db, model_id)
+        return registrar.get_model(db, model_id)
     except NotFoundError:
         return None
 
@@ -204,9 +203,7 @@ def _register(
 ) -> list[Violation]:
     """Register one version (its own transaction); the problems when the catalog refuses it."""
     try:
-        record = artifact_catalog.register_model(
-            db, registration, validator=validator, dry_run=dry_run
-        )
+        record = registrar.register_model(db, registration, validator=validator, dry_run=dry_run)
     except ValidationError as refused:
         return list(refused.violations)
     entry.status = "would_import" if dry_run else "imported"
@@ -247,7 +244,7 @@ def _promote(
         return
     notes = f"{why} names version {number} of {model.name}"
     try:
-        lifecycle.promote(db, entry.model_id, actor=IMPORT_ACTOR, notes=notes, policy=policy)
+        transitions.promote(db, entry.model_id, actor=IMPORT_ACTOR, notes=notes, policy=policy)
     except PromotionGateError as refused:
         _refused(db, entry.model_id, why, list(refused.violations))
         entry.promotion, entry.problems = "refused", list(refused.violations)
@@ -278,5 +275,5 @@ def _refused(db: Database, model_id: str, why: str, problems: list[Violation]) -
         for v in problems
     ]
     with db.transaction(write=True) as conn:
-        db.lock(conn, ADOPTION_LOCK)
+        db.lock(conn, REVIEW_LOCK)
         queue_in(conn, model_id, held, {"mlflow_promotion": why}, blocking=False)

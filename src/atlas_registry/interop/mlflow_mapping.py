@@ -27,14 +27,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from atlas_registry.backfill.extract import repository_url
-from atlas_registry.backfill.review import json_or_text
+from atlas_registry.catalog.line_naming import slug_of
+from atlas_registry.catalog.prepare import prepare
 from atlas_registry.errors import Violation
 from atlas_registry.interop.mlflow_source import MlflowVersion
 from atlas_registry.interop.mlflow_values import evaluation_metrics, fitted_text, hyperparameters
-from atlas_registry.lines import slug_of
 from atlas_registry.records import ModelRegistration
-from atlas_registry.registration_checks import prepare
-from atlas_registry.validation import MetadataValidator
+from atlas_registry.review.queue import json_or_text
+from atlas_registry.schema.validation import MetadataValidator
 
 TAG_PREFIX = "atlas."
 IMPORT_ACTOR = "mlflow-import"

@@ -2,7 +2,7 @@
 
 Only reads: registered models (their tags, description and aliases), their
 versions in order (tags, description, source URI), and each version's run
-(metrics, params, tags, times, user). A SQLite
+(metrics, params, tags, times, and who ran it: see :func:`who_ran`). A SQLite
 tracking URI must name an existing file: MLflow's client would otherwise
 create an empty store there, and an import from a typo would silently find
 nothing. A database URI must hold MLflow's tables already, for the same
@@ -169,6 +169,26 @@ def _aliases_of(model: Any, number: int) -> tuple[str, ...]:
     return tuple(sorted(str(a) for a, v in (model.aliases or {}).items() if int(v) == number))
 
 
+# The tag MLflow records the person who ran a run in, and the user it records when none is known.
+USER_TAG = "mlflow.user"
+_NO_USER = "unknown"
+
+
+def who_ran(info: Any, tags: dict[str, str]) -> str | None:
+    """Who ran the run, as MLflow's UI shows it: the ``mlflow.user`` tag, else the run's user id.
+
+    MLflow moved the user into that tag (its run's ``user_id`` is deprecated
+    and copied from the tag only when the run is created), so a tag set or
+    corrected later is what people see, while ``user_id`` keeps the first
+    value, often the service account the run was started as. ``unknown`` is
+    MLflow's word for no user, not a name.
+    """
+    for said in (tags.get(USER_TAG), getattr(info, "user_id", None)):
+        if said and said.strip() and said != _NO_USER:
+            return str(said)
+    return None
+
+
 def _version(model: Any, version: Any, run: Any) -> MlflowVersion:
     info, data = (run.info, run.data) if run is not None else (None, None)
     return MlflowVersion(
@@ -184,7 +204,7 @@ def _version(model: Any, version: Any, run: Any) -> MlflowVersion:
         run_tags=dict(data.tags) if data else {},
         started_ms=info.start_time if info else None,
         ended_ms=info.end_time if info else None,
-        user=info.user_id if info else None,
+        user=who_ran(info, dict(data.tags) if data else {}),
         source=version.source or None,
         aliases=_aliases_of(model, int(version.version)),
         model_description=model.description or None,

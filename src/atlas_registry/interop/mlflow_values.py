@@ -27,8 +27,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from atlas_registry.patterns import EXTENSION_KEY, METRIC_NAME
-from atlas_registry.validation import load_schema
+from atlas_registry.schema.patterns import EXTENSION_KEY, METRIC_NAME
+from atlas_registry.schema.validation import load_schema
 
 _SCHEMA = load_schema()
 _DEFINITIONS = _SCHEMA["definitions"]

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.db import utc_timestamp
-from atlas_registry.model_facts import set_code_pin_in
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.catalog.facts import set_code_pin_in
+from atlas_registry.catalog.queries import fetch_model
+from atlas_registry.store.db import utc_timestamp
+from atlas_registry.store.sql_session import SqlSession
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.pins.checks import CHECK_COLUMNS, PinCheck, check_from_row
+from atlas_registry.catalog.pin_checks import CHECK_COLUMNS, PinCheck, check_from_row
 from atlas_registry.records import ModelRecord
-from atlas_registry.sql_session import SqlSession, chunked, marks
+from atlas_registry.store.sql_session import SqlSession, chunked, marks
 
 # Each state and the words its badge says.
 PIN_STATE_LABELS = {

@@ -16,11 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.backfill.review import ReviewItem, get_review, queue_in, reopen
-from atlas_registry.backfill.rules import Held
-from atlas_registry.catalog_adoption import ADOPTION_LOCK
-from atlas_registry.catalog_queries import fetch_model
-from atlas_registry.db import Database
+from atlas_registry.catalog.pin_checks import PinCheck, checks_of
+from atlas_registry.catalog.prepare import code_pin_problems
+from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import (
     ConfigurationError,
     IllegalTransitionError,
@@ -28,14 +26,14 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
-from atlas_registry.pins.checks import PinCheck, checks_of
 from atlas_registry.pins.git_history import CommitSummary
 from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.pins.status import PinStatus, pin_status
 from atlas_registry.pins.verification import RepositoryCache
 from atlas_registry.records import ModelRecord
-from atlas_registry.registration_checks import code_pin_problems
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.review.queue import REVIEW_LOCK, Held, ReviewItem, get_review, queue_in, reopen
+from atlas_registry.store.db import Database
+from atlas_registry.store.sql_session import SqlSession
 
 DEFAULT_CANDIDATES = 10
 MAX_CANDIDATES = 100
@@ -209,12 +207,13 @@ class Search:
 
 
 def _reason(url: str, found: Search, repair: Repair | None) -> str:
+    """The review item's reason, in no surface's words: each says how it accepts a commit."""
     candidates = found.candidates
     listed = "; ".join(f"{c.sha[:12]} {c.committed_at} {c.subject[:60]}" for c in candidates)
     why = "no code pin" if repair is None else repair.why
     return (
         f"{why}; {len(candidates)} candidate commits from {url}, newest first: {listed}. "
-        "Accept one with --set code_commit_sha=SHA"
+        "A reviewer accepts one of them as the code pin"
     )
 
 
@@ -235,7 +234,7 @@ def _open_review(
             "why": repair.why,
         }
     with db.transaction(write=True) as conn:
-        db.lock(conn, ADOPTION_LOCK)
+        db.lock(conn, REVIEW_LOCK)
         # The pin and its newest check as they are now that the lock is held.
         _still_open(SqlSession.of(conn), model, fetch_model(conn, model.id))
         try:

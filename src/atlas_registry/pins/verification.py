@@ -27,15 +27,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.db import Database, utc_timestamp
+from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.errors import ConfigurationError, NotFoundError
-from atlas_registry.patterns import COMMIT_SHA, matches
-from atlas_registry.pins.checks import PinCheck
 from atlas_registry.pins.fetching import fetch_into_cache
 from atlas_registry.pins.git_history import GitRepository, RepositoryUnreadableError, commit_time
 from atlas_registry.pins.locations import RepositoryLocations, url_key
-from atlas_registry.recorded_text import required_text
-from atlas_registry.sql_session import SqlSession
+from atlas_registry.schema.patterns import COMMIT_SHA, matches
+from atlas_registry.schema.recorded_text import required_text
+from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.sql_session import SqlSession
 
 CHUNK = 500
 # Not an outcome about the model: the run could not look, and records nothing.
@@ -111,7 +111,7 @@ def _code_outcome(target: PinTarget, repos: RepositoryCache) -> _Outcome:
         return _Outcome(
             "missing",
             f"no code pin: {missing} is not recorded "
-            "(`atlas-registry pins suggest MODEL --repo URL` lists candidate commits)",
+            "(candidate commits can be suggested from the repository's history)",
         )
     if url_key(target.repo_url) is None:
         return _Outcome(

@@ -7,6 +7,7 @@ classes in the stylesheet, so the SVG holds no inline style.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from atlas_registry import Lineage, LineageEntry, visible_text
+from atlas_registry.web.chart_layout import CHAR_EM, Box, Layout, Spot, spots, text_width
 from atlas_registry.web.numbers import shown_number
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 230, 44, 70, 18, 12
@@ -147,9 +149,19 @@ class GateLine:
     at_least: bool
 
 
-TREND_W, TREND_H = 400, 230
-TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 58, 16, 30, 46
+TREND_W, TREND_H = 400, 240
+# Above the plot: the heading's row, then the gate's key; below it: versions and their title.
+TREND_TOP, TREND_RIGHT, TREND_BOTTOM = 48, 12, 46
+HEADING_Y, KEY_Y, TEXT_X = 15, 32, 8
+# Left of the plot: the value axis's rotated title, then the tick labels, as wide as they are.
+TITLE_BAND, TICK_GAP, MIN_LEFT = 22, 6, 48
+INSET = 14  # the first and last versions stand off the axes, with room for their labels
+TICK_SIZE, VALUE_SIZE, TITLE_SIZE, HEADING_SIZE = 12, 11, 13, 12
+DOT = 4.5  # a dot's half-width, with a margin no label enters
+VALUE_OFFSET = 9  # from a dot's centre to its label's baseline (above) or top (below)
 MAX_X_LABELS, MAX_VALUE_LABELS = 10, 12
+# Of the values' span, at each end: about 26 of the plot's 146 units, a label's height and gap.
+MARGIN = 0.27
 
 
 def _ticks(low: float, high: float) -> list[tuple[float, str]]:
@@ -172,11 +184,41 @@ def _ticks(low: float, high: float) -> list[tuple[float, str]]:
 
 
 def _value_range(values: list[float], gate: GateLine | None) -> tuple[float, float]:
-    """The plotted range: every value and the threshold, with a margin, never empty."""
+    """The plotted range: every value and the threshold, with a margin, never empty.
+
+    The margin leaves room for a value's label above the highest point and
+    below the lowest (a dip's label has nowhere else to go: the line holds
+    both sides above it).
+    """
     shown = values + ([gate.value] if gate else [])
     low, high = min(shown), max(shown)
-    margin = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    margin = (high - low) * MARGIN or abs(high) * 0.05 or 1.0
     return low - margin, high + margin
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The plot's place in the chart and the scales from versions and values to it."""
+
+    left: float
+    first: int
+    last: int
+    low: float
+    high: float
+    right: float = TREND_W - TREND_RIGHT
+    bottom: float = TREND_H - TREND_BOTTOM
+
+    def x_at(self, number: int) -> float:
+        span = (self.last - self.first) or 1
+        inner = self.right - self.left - 2 * INSET
+        return round(self.left + INSET + (number - self.first) / span * inner, 1)
+
+    def y_at(self, value: float) -> float:
+        return round(TREND_TOP + (self.high - value) / (self.high - self.low) * self.height, 1)
+
+    @property
+    def height(self) -> float:
+        return self.bottom - TREND_TOP
 
 
 def trend_svg(
@@ -191,71 +233,77 @@ def trend_svg(
     the page's JSON twin keep the exact value. Sized by its viewBox, the chart
     shrinks with its card on a phone instead of running off it. ``direction``
     (``higher``, ``lower`` or ``unknown``, from the registry) is said in the
-    heading, so a falling line reads as better or worse as it is.
+    heading, so a falling line reads as better or worse as it is. No text is
+    drawn over a line or other text (:mod:`atlas_registry.web.chart_layout`):
+    the value axis makes room for its widest tick label, the gate's condition
+    is a key above the plot, and a value label goes where it is free.
     """
     if len(points) < 2:
         return Markup("")
     low, high = _value_range([v for _, v in points], gate)
-    first, last = points[0][0], points[-1][0]
-    plot_w = TREND_W - TREND_LEFT - TREND_RIGHT
-    plot_h = TREND_H - TREND_TOP - TREND_BOTTOM
-
-    def x_at(number: int) -> float:
-        return round(TREND_LEFT + (number - first) / ((last - first) or 1) * plot_w, 1)
-
-    def y_at(value: float) -> float:
-        return round(TREND_TOP + (high - value) / (high - low) * plot_h, 1)
-
-    parts = [_axes(metric, plot_w, plot_h)]
-    for tick, label in _ticks(low, high):
-        parts.append(
-            Markup(
-                '<line class="grid" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>'
-                '<text class="axis-tick" x="{tx}" y="{ty}" text-anchor="end">{label}</text>'
-            ).format(
-                x1=TREND_LEFT,
-                x2=TREND_LEFT + plot_w,
-                y=y_at(tick),
-                tx=TREND_LEFT - 6,
-                ty=y_at(tick) + 4,
-                label=label,
-            )
-        )
-    every = math.ceil(len(points) / MAX_X_LABELS)
-    last_index = len(points) - 1
-    for index, (number, _) in enumerate(points):
-        # Every few versions, and always the newest (a label too near it gives way).
-        if index == last_index or (index % every == 0 and last_index - index >= every):
-            parts.append(
-                Markup(
-                    '<text class="axis-tick" x="{}" y="{}" text-anchor="middle">v{}</text>'
-                ).format(x_at(number), TREND_TOP + plot_h + 16, number)
-            )
-    if gate is not None:
-        parts.append(_gate_line(metric, gate, y_at(gate.value), plot_w))
-    coords = " ".join(f"{x_at(n)},{y_at(v)}" for n, v in points)
+    ticks = _ticks(low, high)
+    widest = max(text_width(label, TICK_SIZE) for _, label in ticks)
+    frame = _Frame(
+        max(MIN_LEFT, TITLE_BAND + widest + TICK_GAP), points[0][0], points[-1][0], low, high
+    )
+    parts = [_axes(metric, frame), *_tick_marks(ticks, frame), *_version_labels(points, frame)]
+    gate_y = frame.y_at(gate.value) if gate is not None else None
+    if gate is not None and gate_y is not None:
+        parts.append(_gate_line(metric, gate, gate_y, frame))
+    coords = " ".join(f"{frame.x_at(n)},{frame.y_at(v)}" for n, v in points)
     parts.append(Markup('<polyline points="{}"/>').format(coords))
-    labelled = len(points) <= MAX_VALUE_LABELS
-    for number, value in points:
-        parts.append(_point(number, value, x_at(number), y_at(value), labelled))
+    parts += _points(points, frame, gate_y)
+    better = "" if direction == "unknown" else f" ({direction} is better)"
+    room = int((TREND_W - 2 * TEXT_X) / (HEADING_SIZE * CHAR_EM)) - len(" by version" + better)
     return Markup(
         '<svg class="trend" role="img" aria-label="{m} by version" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">'
-        '<text class="heading" x="{left}" y="16">{cut} by version{better}</text>{body}</svg>'
+        '<text class="heading" x="{x}" y="{y}">{cut} by version{better}</text>{body}</svg>'
     ).format(
         m=visible_text(metric),
-        cut=_cut(visible_text(metric), 40),
-        better="" if direction == "unknown" else f" ({direction} is better)",
+        cut=_cut(visible_text(metric), max(8, room)),
+        better=better,
         w=TREND_W,
         h=TREND_H,
-        left=TREND_LEFT,
+        x=TEXT_X,
+        y=HEADING_Y,
         body=Markup("").join(parts),
     )
 
 
-def _axes(metric: str, plot_w: int, plot_h: int) -> Markup:
-    """The two axes and their titles: version across, the metric up."""
-    bottom = TREND_TOP + plot_h
+def _tick_marks(ticks: list[tuple[float, str]], frame: _Frame) -> list[Markup]:
+    """A grid line and a right-aligned label for each round value."""
+    return [
+        Markup(
+            '<line class="grid" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>'
+            '<text class="axis-tick" x="{tx}" y="{ty}" text-anchor="end">{label}</text>'
+        ).format(
+            x1=frame.left,
+            x2=frame.right,
+            y=frame.y_at(tick),
+            tx=frame.left - TICK_GAP,
+            ty=frame.y_at(tick) + 4,
+            label=label,
+        )
+        for tick, label in ticks
+    ]
+
+
+def _version_labels(points: list[tuple[int, float]], frame: _Frame) -> list[Markup]:
+    """Every few versions, and always the newest (a label too near it gives way)."""
+    every = math.ceil(len(points) / MAX_X_LABELS)
+    last_index = len(points) - 1
+    return [
+        Markup('<text class="axis-tick" x="{}" y="{}" text-anchor="middle">v{}</text>').format(
+            frame.x_at(number), frame.bottom + 16, number
+        )
+        for index, (number, _) in enumerate(points)
+        if index == last_index or (index % every == 0 and last_index - index >= every)
+    ]
+
+
+def _axes(metric: str, frame: _Frame) -> Markup:
+    """The two axes and their titles: version across, the metric up (cut to the plot's height)."""
     return Markup(
         '<line class="axis" x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>'
         '<line class="axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>'
@@ -263,41 +311,85 @@ def _axes(metric: str, plot_w: int, plot_h: int) -> Markup:
         '<text class="axis-title" transform="rotate(-90)" x="{cy}" y="14" '
         'text-anchor="middle">{m}</text>'
     ).format(
-        l=TREND_LEFT,
+        l=frame.left,
         t=TREND_TOP,
-        b=bottom,
-        r=TREND_LEFT + plot_w,
-        cx=TREND_LEFT + plot_w / 2,
+        b=frame.bottom,
+        r=frame.right,
+        cx=(frame.left + frame.right) / 2,
         xt=TREND_H - 8,
-        cy=-(TREND_TOP + plot_h / 2),
-        m=_cut(visible_text(metric), 24),
+        cy=-(TREND_TOP + frame.height / 2),
+        m=_cut(visible_text(metric), int(frame.height / (TITLE_SIZE * CHAR_EM))),
     )
 
 
-def _gate_line(metric: str, gate: GateLine, y: float, plot_w: int) -> Markup:
-    """The threshold as a dashed line, labelled with the condition a version must meet."""
+def _gate_line(metric: str, gate: GateLine, y: float, frame: _Frame) -> Markup:
+    """The threshold as a dashed line across the plot, and a key above the plot saying
+    what it is: inside the plot its words would cross the line or a value."""
     condition = f"gate: {_cut(visible_text(metric), 20)} {'≥' if gate.at_least else '≤'} "
     return Markup(
         '<line class="gate" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>'
-        '<text class="gate" x="{x2}" y="{ty}" text-anchor="end">{label}</text>'
+        '<line class="gate key" x1="{kx}" y1="{ky}" x2="{kx2}" y2="{ky}"/>'
+        '<text class="gate" x="{tx}" y="{ty}">{label}</text>'
     ).format(
-        x1=TREND_LEFT,
-        x2=TREND_LEFT + plot_w,
+        x1=frame.left,
+        x2=frame.right,
         y=y,
-        ty=y - 4,
+        kx=TEXT_X,
+        kx2=TEXT_X + 22,
+        ky=KEY_Y - 4,
+        tx=TEXT_X + 28,
+        ty=KEY_Y,
         label=condition + shown_number(gate.value),
     )
 
 
-def _point(number: int, value: float, x: float, y: float, labelled: bool) -> Markup:
-    """A version's dot, its exact value in the tooltip and, when there is room, rounded beside."""
+def _points(points: list[tuple[int, float]], frame: _Frame, gate_y: float | None) -> list[Markup]:
+    """Each version's dot with its exact value in the tooltip, and its rounded value beside it
+    where a free spot is found (:func:`_value_labels`)."""
+    at = [(frame.x_at(n), frame.y_at(v)) for n, v in points]
+    labels = _value_labels(points, at, frame, gate_y) if len(points) <= MAX_VALUE_LABELS else {}
+    return [
+        _point(number, value, *at[index], labels.get(index))
+        for index, (number, value) in enumerate(points)
+    ]
+
+
+def _value_labels(
+    points: list[tuple[int, float]],
+    at: list[tuple[float, float]],
+    frame: _Frame,
+    gate_y: float | None,
+) -> dict[int, Spot]:
+    """Each value's label spot, clear of the line, the dots and each other.
+
+    The newest version is placed first, then the oldest, then the rest; a
+    label that finds no spot clear of the gate's line too may cross it.
+    """
+    segments = [(*a, *b) for a, b in itertools.pairwise(at)]
+    gate = [(frame.left, gate_y, frame.right, gate_y)] if gate_y is not None else []
+    dots = [Box(x - DOT, y - DOT, x + DOT, y + DOT) for x, y in at]
+    bounds = Box(frame.left + 1, KEY_Y + 4, TREND_W - 1, frame.bottom - 1)
+    layout = Layout(bounds, segments, dots, soft=gate)
+    order = list(dict.fromkeys([len(points) - 1, 0, *range(len(points))]))
+    labels: dict[int, Spot] = {}
+    for index in order:
+        x, y = at[index]
+        candidates = spots(shown_number(points[index][1]), x, y, VALUE_SIZE, bounds, VALUE_OFFSET)
+        spot = layout.place(candidates) or layout.place(candidates, strict=False)
+        if spot is not None:
+            labels[index] = spot
+    return labels
+
+
+def _point(number: int, value: float, x: float, y: float, label: Spot | None) -> Markup:
+    """A version's dot, its exact value in the tooltip and, when placed, rounded beside."""
     dot = Markup('<circle cx="{}" cy="{}" r="3.5"><title>v{}: {}</title></circle>').format(
         x, y, number, repr(value)
     )
-    if not labelled:
+    if label is None:
         return dot
-    return dot + Markup('<text class="value" x="{}" y="{}" text-anchor="middle">{}</text>').format(
-        x, y - 8, shown_number(value)
+    return dot + Markup('<text class="value" x="{}" y="{}" text-anchor="{}">{}</text>').format(
+        round(label.x, 1), round(label.y, 1), label.anchor, shown_number(value)
     )
 
 

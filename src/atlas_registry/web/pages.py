@@ -18,14 +18,16 @@ from fastapi.staticfiles import StaticFiles
 
 from atlas_registry import (
     MAX_PAGE,
+    PROMOTION_STATES,
     LineOverview,
     ModelRecord,
+    NotFoundError,
     PinStatus,
     Registry,
     RegistryError,
-    ValidationError,
     VersionName,
-    asking_how,
+    evaluation_context,
+    split_by_context,
 )
 from atlas_registry.api.deps import Access, Caller, reader
 from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
@@ -33,9 +35,15 @@ from atlas_registry.web.labels import field_label, model_version, training_windo
 from atlas_registry.web.render import ENV, page
 
 router = APIRouter(include_in_schema=False)
+
+
 # A person's words on every page: a field's label, a version's line@N, a time or "not recorded".
 ENV.filters.update(label=field_label, version=model_version, when=when, shell_quote=shlex.quote)
+
+
 ENV.globals.update(training_window=training_window)
+
+
 FILTERS = (
     "promotion_state",
     "model_family",
@@ -45,7 +53,8 @@ FILTERS = (
     "base_model_id",
     "line",
 )
-STATES = ("candidate", "promoted", "rejected", "superseded")
+
+
 # A large legacy catalog holds an item per held model: the page shows them 50 at a time.
 REVIEWS_PER_PAGE = 50
 
@@ -55,7 +64,7 @@ def static_files() -> StaticFiles:
     return StaticFiles(packages=[("atlas_registry.web", "static")])
 
 
-def _guarded(
+def guarded(
     request: Request, access: Access, build: Callable[[Registry], HTMLResponse]
 ) -> HTMLResponse:
     """A page, or the error page that says what went wrong and what to do.
@@ -82,6 +91,8 @@ def _primary_metric(model: ModelRecord, found: Registry) -> tuple[str, Any] | No
 
 
 LINES_PER_PAGE = 50
+
+
 # The query string of the list of every version: a link made for it before lines
 # had a page of their own still lands on it.
 VERSION_QUERY = frozenset({*FILTERS, "external", "latest_only"})
@@ -121,7 +132,7 @@ def models_page(request: Request, access: Access = Depends(reader)) -> Response:
             json_url="/api/v1/lines" + (f"?{urlencode({'search': search})}" if search else ""),
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
 def _next(kept: dict[str, str], token_name: str, token: str | None) -> str | None:
@@ -197,15 +208,21 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
             title="Versions",
             rows=rows,
             query=query,
-            states=STATES,
+            states=PROMOTION_STATES,
             next_url=next_url,
             json_url="/api/v1/models?" + urlencode(api),
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
-def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]:
+def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any, str | None]:
+    """The line's versions, the chart of the shown version's primary metric, and a note.
+
+    The chart draws only the versions of the shown version's evaluation context
+    (benchmark and evaluation data): a version measured on other data is no step
+    up or down. The note says how many were left out and why.
+    """
     if model.line_name:
         versions = found.list_models(line=model.line_name, limit=MAX_PAGE)
     else:
@@ -214,14 +231,30 @@ def _trend(found: Registry, model: ModelRecord) -> tuple[list[ModelRecord], Any]
     versions.sort(key=lambda m: m.version_number)
     metric = _primary_metric(model, found)
     if metric is None:
-        return versions, None
+        return versions, None, None
+    comparable, elsewhere = split_by_context(model, versions)
     points = [
         (m.version_number, float(m.eval_metrics[metric[0]]))
-        for m in versions
+        for m in comparable
         if m.eval_metrics and isinstance(m.eval_metrics.get(metric[0]), int | float)
     ]
     gate = _gate_line(found, model, metric[0])
-    return versions, trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
+    chart = trend_svg(points, metric[0], gate, found.metric_direction(metric[0]))
+    return versions, chart, _left_out_note(model, elsewhere)
+
+
+def _left_out_note(model: ModelRecord, elsewhere: list[ModelRecord]) -> str | None:
+    """Which versions the trend leaves out, because their metrics were measured elsewhere."""
+    if not elsewhere:
+        return None
+    named = ", ".join(f"v{m.version_number}" for m in elsewhere[:10])
+    more = f" and {len(elsewhere) - 10} more" if len(elsewhere) > 10 else ""
+    count = f"{len(elsewhere)} version{'s' if len(elsewhere) > 1 else ''}"
+    return (
+        f"The trend leaves out {count} ({named}{more}): measured on another benchmark or "
+        f"evaluation data than this version's ({evaluation_context(model).label}), "
+        "so their values are not comparable."
+    )
 
 
 def _gate_line(found: Registry, model: ModelRecord, metric: str) -> GateLine | None:
@@ -245,7 +278,7 @@ def model_page(
     def build(found: Registry) -> HTMLResponse:
         model = found.get_model(model_ref)
         lineage = found.lineage(model.id)
-        versions, trend = _trend(found, model)
+        versions, trend, left_out = _trend(found, model)
         reviews = found.list_reviews(None, artifact_ids=[model.id])
         return page(
             request,
@@ -258,6 +291,8 @@ def model_page(
             lineage=lineage,
             versions=versions,
             trend=trend,
+            trend_note=left_out,
+            context=evaluation_context(model),
             history=found.line_history(model.id),
             pin_check=next(iter(found.pin_checks(model.id, limit=1)), None),
             provenance=found.provenance(model.id),
@@ -266,165 +301,12 @@ def model_page(
             json_url=f"/api/v1/models/{model.id}",
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
 def _name_of(found: Registry, model_id: str | None) -> VersionName | None:
     """How a person names the version ``model_id`` (None: no such version, or none given)."""
     return found.version_names([model_id]).get(model_id) if model_id else None
-
-
-COMPARED_FIELDS = (
-    "promotion_state",
-    "model_family",
-    "framework",
-    "benchmark_id",
-    "trained_by",
-    "code_repo_url",
-    "code_commit_sha",
-    "external_source_url",
-    "external_source_version",
-    "base_model_id",
-    "training_completed_at",
-)
-
-
-def _best(found: Registry, models: list[ModelRecord], metric: str) -> Any:
-    """The best value of ``metric`` by its direction; none for a metric of unknown direction."""
-    values = [
-        m.eval_metrics[metric]
-        for m in models
-        if m.eval_metrics and isinstance(m.eval_metrics.get(metric), int | float)
-    ]
-    direction = found.metric_direction(metric)
-    if not values or direction == "unknown":
-        return None
-    return min(values) if direction == "lower" else max(values)
-
-
-COMPARED_AT_MOST = 6  # columns a screen can hold side by side
-
-
-@router.get("/compare", response_class=HTMLResponse)
-def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
-    def build(found: Registry) -> HTMLResponse:
-        # "a, b" as people type it; a model named twice is shown once.
-        # A ticked list sends ids=a&ids=b; a typed one "a, b": both are read.
-        asked = ",".join(request.query_params.getlist("ids"))
-        named = list(dict.fromkeys(r.strip() for r in asked.split(",") if r.strip()))
-        refs = named[:COMPARED_AT_MOST]
-        only_differences = request.query_params.get("diff") == "1"
-        models = [found.get_model(ref) for ref in refs]
-        bases = found.version_names(m.base_model_id for m in models if m.base_model_id)
-        fields = []
-        for name in COMPARED_FIELDS:
-            values = [getattr(m, name) for m in models]
-            if name == "base_model_id":  # the version a person knows, not its id
-                values = [bases[v].label if v in bases else v for v in values]
-            if not only_differences or len({str(v) for v in values}) > 1:
-                fields.append((field_label(name), values))
-        names = sorted({k for m in models for k in (m.eval_metrics or {})})
-        metrics = []
-        for name in names:
-            values = [(m.eval_metrics or {}).get(name) for m in models]
-            if not only_differences or len({str(v) for v in values}) > 1:
-                metrics.append((name, values, _best(found, models, name)))
-        toggle = {"ids": ",".join(refs), **({} if only_differences else {"diff": "1"})}
-        return page(
-            request,
-            "compare.html",
-            title="Compare",
-            models=models,
-            fields=fields,
-            metrics=metrics,
-            only_differences=only_differences,
-            toggle_url="/compare?" + urlencode(toggle),
-            ids=",".join(refs),
-            named=len(named),
-        )
-
-    return _guarded(request, access, build)
-
-
-def _board(
-    found: Registry, benchmark: str, metric: str, given: str | None
-) -> tuple[list[Any], str | None, str | None]:
-    """The ranked board and its direction, or the registry's question for a direction."""
-    try:
-        board = found.leaderboard(benchmark, metric, limit=50, direction=given)
-    except ValidationError as error:
-        asked = asking_how(error, "choose a Direction above and press Show")
-        if asked is error or not isinstance(asked, ValidationError):
-            raise
-        return [], None, asked.violations[0].message
-    return board, given or found.metric_direction(metric), None
-
-
-def _board_metric(spec: dict[str, Any], asked: str | None) -> tuple[str, str | None]:
-    """The metric a leaderboard ranks by, and a note when it is not the one asked for.
-
-    A form sends the metric chosen for the benchmark shown before; the new
-    benchmark may not report it. The page then ranks by the benchmark's primary
-    metric (the gate's, when its models report it; else the first) and says so,
-    rather than answering that no model reports the metric asked for.
-    """
-    gate = spec["gate"]
-    primary = gate["metric"] if gate and gate["metric"] in spec["metrics"] else spec["metrics"][0]
-    if not asked or asked in spec["metrics"]:
-        return asked or primary, None
-    note = (
-        f"No model of {spec['benchmark_id']} reports {asked}: "
-        f"ranked by {primary}, its primary metric, instead."
-    )
-    return primary, note
-
-
-@router.get("/leaderboards", response_class=HTMLResponse)
-def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
-    def build(found: Registry) -> HTMLResponse:
-        benchmarks = found.benchmarks()
-        chosen = request.query_params.get("benchmark") or (
-            benchmarks[0]["benchmark_id"] if benchmarks else None
-        )
-        spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
-        board: list[Any] = []
-        metric, gate, direction, question, note = None, None, None, None, None
-        unknown = False
-        if spec is not None:
-            gate = spec["gate"]
-            metric, note = _board_metric(spec, request.query_params.get("metric"))
-            unknown = found.metric_direction(metric) == "unknown"
-            # The form offers a direction only for a metric of unknown direction.
-            given = (request.query_params.get("direction") or None) if unknown else None
-            board, direction, question = _board(found, chosen or "", metric, given)
-        lower = direction == "lower"
-        threshold = None
-        if gate and gate["metric"] == metric:
-            threshold = gate["maximum"] if lower else gate["minimum"]
-        api = {"metric": metric, **({"direction": direction} if unknown and direction else {})}
-        return page(
-            request,
-            "leaderboards.html",
-            title="Leaderboards",
-            benchmarks=benchmarks,
-            chosen=chosen,
-            spec=spec,
-            metric=metric,
-            note=note,
-            board=board,
-            threshold=threshold,
-            lower=lower,
-            direction=direction,
-            unknown_direction=unknown,
-            question=question,
-            json_url=(
-                f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode(api)
-                if chosen and metric
-                else "/api/v1/benchmarks"
-            ),
-        )
-
-    return _guarded(request, access, build)
 
 
 @router.get("/history", response_class=HTMLResponse)
@@ -463,7 +345,7 @@ def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
             ),
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
 
 
 def _line_history_page(request: Request, found: Registry, line: str) -> HTMLResponse:
@@ -498,7 +380,12 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
         status = "resolved" if request.query_params.get("status") == "resolved" else "open"
         token = request.query_params.get("page_token") or None
         shown = found.review_page(status, page_size=REVIEWS_PER_PAGE, page_token=token)
-        excerpts = {i.artifact_id: found.provenance(i.artifact_id) for i in shown.items}
+        # Each item's source as what it is: a backfill item's legacy text, or the
+        # metadata the model was registered with (a pin to repair, a schema upgrade).
+        excerpts = {
+            i.artifact_id: found.provenance(i.artifact_id) for i in shown.items if i.from_backfill
+        }
+        registered = _registered(found, [i.artifact_id for i in shown.items if not i.from_backfill])
         names = found.version_names(i.artifact_id for i in shown.items)
         next_url = None
         if shown.next_page_token:
@@ -511,10 +398,22 @@ def review_page(request: Request, access: Access = Depends(reader)) -> HTMLRespo
             title="Review queue",
             items=shown.items,
             excerpts=excerpts,
+            registered=registered,
             names=names,
             queue_status=status,
             next_url=next_url,
             json_url=f"/api/v1/review-queue?status={status}",
         )
 
-    return _guarded(request, access, build)
+    return guarded(request, access, build)
+
+
+def _registered(found: Registry, model_ids: list[str]) -> dict[str, ModelRecord]:
+    """The registered models of review items the backfill did not open, by id."""
+    models = {}
+    for model_id in model_ids:
+        try:
+            models[model_id] = found.get_model(model_id)
+        except NotFoundError:  # not registered (yet): nothing to show as its source
+            continue
+    return models

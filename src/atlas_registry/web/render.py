@@ -5,7 +5,7 @@ template, and only an ``http(s)`` URL ever becomes a link (with
 ``rel="noopener noreferrer nofollow"``); a ``javascript:`` URL stays text.
 Every value a template prints passes :func:`shown`, which writes control
 characters and bidirectional overrides as visible escapes
-(:mod:`atlas_registry.shown_text`), so a title cannot reorder itself into
+(:mod:`atlas_registry.schema.shown_text`), so a title cannot reorder itself into
 another one, and rounds every float it prints (:mod:`atlas_registry.web.numbers`).
 """
 

@@ -1,0 +1,163 @@
+"""Recorded pin-check outcomes (``code_pin_checks``), as `show`, the API and the gate read them.
+
+Kept apart from the checking itself so that reading a model's newest check
+(every promotion under ``require_verified_code_pin`` does) loads no git library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from atlas_registry.store.db import Database
+from atlas_registry.store.paging import MAX_PAGE, ListingPage, every_page, keyset_page
+from atlas_registry.store.sql_session import SqlSession
+
+# Outcomes that mean the pin is not proven; `pins verify` exits non-zero on them.
+FAILING = frozenset({"failed", "missing", "unreachable"})
+STATUSES = ("verified", "failed", "missing", "unreachable", "not_checkable")
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """One recorded outcome of checking a model's pin."""
+
+    model_id: str
+    checked_at: str
+    pin_kind: str
+    repo_url: str | None
+    pinned: str | None
+    commit_found: str | None
+    entrypoint_found: bool | None
+    status: str
+    detail: str
+    checked_by: str
+    # The row's id (None until recorded): a re-pin names the check that justified it.
+    id: int | None = field(default=None, compare=False)
+
+    @property
+    def failing(self) -> bool:
+        return self.status in FAILING
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "checked_at": self.checked_at,
+            "pin_kind": self.pin_kind,
+            "repo_url": self.repo_url,
+            "pinned": self.pinned,
+            "commit_found": self.commit_found,
+            "entrypoint_found": self.entrypoint_found,
+            "status": self.status,
+            "detail": self.detail,
+            "checked_by": self.checked_by,
+            "id": self.id,
+        }
+
+
+CHECK_COLUMNS = (
+    "c.artifact_id, c.checked_at, c.pin_kind, c.repo_url, c.pinned, c.commit_found, "
+    "c.entrypoint_found, c.status, c.detail, c.checked_by, c.id"
+)
+
+
+def check_from_row(row: Any) -> PinCheck:
+    return PinCheck(
+        model_id=row[0],
+        checked_at=row[1],
+        pin_kind=row[2],
+        repo_url=row[3],
+        pinned=row[4],
+        commit_found=row[5],
+        entrypoint_found=None if row[6] is None else bool(row[6]),
+        status=row[7],
+        detail=row[8],
+        checked_by=row[9],
+        id=int(row[10]),
+    )
+
+
+def checks_of(session: SqlSession, model_id: str, limit: int = 20) -> list[PinCheck]:
+    """A model's pin checks, newest first."""
+    sql = (
+        f"SELECT {CHECK_COLUMNS} FROM code_pin_checks c WHERE c.artifact_id = ? "
+        f"ORDER BY c.id DESC LIMIT {int(limit)}"  # in the text: see queries.inline_count
+    )
+    return [check_from_row(row) for row in session.rows(sql, (model_id,))]
+
+
+CheckPage = ListingPage[PinCheck]
+"""One page of the pin report, by model id, and the token of the next (None on the last)."""
+
+
+def page_of_latest_checks(
+    db: Database,
+    status: str | None = None,
+    promoted_only: bool = False,
+    *,
+    page_size: int = MAX_PAGE,
+    page_token: str | None = None,
+) -> CheckPage:
+    """:func:`latest_checks` a page at a time; a token is refused for other filters."""
+    items, token = keyset_page(
+        f"pin-report:{status}:{int(promoted_only)}",
+        page_size,
+        page_token,
+        lambda after, count: latest_checks(db, status, promoted_only, limit=count, after=after),
+        lambda check: check.model_id,
+    )
+    return CheckPage(items, token)
+
+
+def every_latest_check(
+    db: Database, status: str | None = None, promoted_only: bool = False
+) -> list[PinCheck]:
+    """The whole report, read a page at a time (a catalog of many checked models is not cut)."""
+    return every_page(
+        lambda token: page_of_latest_checks(db, status, promoted_only, page_token=token)
+    )
+
+
+# The check was of the pin the model holds now (no URL or pin is stored as '').
+_OF_CURRENT_PIN = (
+    "COALESCE(c.repo_url, '') = COALESCE(CASE WHEN mv.is_external = 1 "
+    "THEN mv.external_source_url ELSE mv.code_repo_url END, '') "
+    "AND COALESCE(c.pinned, '') = COALESCE(CASE WHEN mv.is_external = 1 "
+    "THEN mv.external_source_version ELSE mv.code_commit_sha END, '')"
+)
+
+
+def latest_checks(
+    db: Database,
+    status: str | None = None,
+    promoted_only: bool = False,
+    limit: int = MAX_PAGE,
+    after: str | None = None,
+) -> list[PinCheck]:
+    """The newest check of each checked model (optionally of one status), by model id,
+    at most ``limit`` of them, of models after ``after``.
+
+    A model whose newest check was of a pin it no longer holds (it was
+    re-pinned through the review queue since) is left out: that check says
+    nothing about its current pin, which is not checked yet.
+    """
+    conditions = [
+        "c.id = (SELECT max(id) FROM code_pin_checks WHERE artifact_id = c.artifact_id)",
+        _OF_CURRENT_PIN,
+    ]
+    params: list[Any] = []
+    if after is not None:
+        conditions.append("c.artifact_id > ?")
+        params.append(after)
+    if status is not None:
+        conditions.append("c.status = ?")
+        params.append(status)
+    join = "JOIN model_versions mv ON mv.artifact_id = c.artifact_id "
+    if promoted_only:
+        conditions.append("mv.promotion_state = 'promoted'")
+    sql = (
+        f"SELECT {CHECK_COLUMNS} FROM code_pin_checks c {join}"
+        f"WHERE {' AND '.join(conditions)} ORDER BY c.artifact_id LIMIT {int(limit)}"
+    )
+    with db.session() as session:
+        return [check_from_row(row) for row in session.rows(sql, params)]

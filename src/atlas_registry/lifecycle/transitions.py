@@ -1,0 +1,505 @@
+"""The promotion lifecycle: candidate -> promoted | rejected, promoted -> superseded,
+and a rollback: superseded -> promoted, retiring the line's current promotion.
+
+Each transition is one transaction that changes ``model_versions`` and appends
+its event, under the model line's lock, so two promotions in one line cannot
+both win: the second sees the first and supersedes it, or is told the model
+is no longer a candidate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from atlas_registry.catalog.lines import lock_lines
+from atlas_registry.catalog.pin_checks import checks_of
+from atlas_registry.catalog.registrar import fetch_model
+from atlas_registry.catalog.version_names import VersionName, version_label
+from atlas_registry.errors import (
+    ConstraintViolationError,
+    IllegalTransitionError,
+    NotFoundError,
+    PromotionGateError,
+    Violation,
+)
+from atlas_registry.lifecycle.policy import GatePolicy, load_policy, unmet_conditions
+from atlas_registry.records import ModelRecord
+from atlas_registry.schema.recorded_text import optional_notes, required_text
+from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.sql_session import Pending, SqlSession, marks
+
+# A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
+CatalogChange = tuple[str | None, str]
+
+
+# The catalog's lifecycle_state of a model, derived from its promotion state and
+# written with every transition, so the generic catalog column never contradicts
+# the state a person reads (promotion_state). Migration 0016 applies the same
+# mapping to the rows written before, and catalog/adoption.py to adopted ones.
+CATALOG_STATES: dict[str, str] = {
+    "candidate": "active",
+    "promoted": "active",
+    "rejected": "archived",
+    "superseded": "superseded",
+}
+
+
+# A gate refusal's way out, in no surface's words: the CLI adds its flags, the
+# API its body fields (a gate refusal is read from a terminal and from HTTP).
+GATE_WAY_OUT = "fix them, or override the gate with notes saying why"
+
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "candidate": frozenset({"promoted", "rejected"}),
+    "promoted": frozenset({"superseded"}),
+    "rejected": frozenset(),
+    "superseded": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class PromotionEvent:
+    id: int
+    artifact_id: str
+    from_state: str
+    to_state: str
+    actor: str
+    notes: str | None
+    override: bool
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LineEvent:
+    """A transition and the version it moved, named as a person names it (``line@N``)."""
+
+    event: PromotionEvent
+    version: VersionName
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event's fields, then the version's: ``version`` is its ``line@N`` (or its id)."""
+        return {
+            **self.event.to_dict(),
+            "title": self.version.title,
+            "line_name": self.version.line_name,
+            "version_number": self.version.version_number,
+            "version": self.version.label,
+        }
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    """The model after the transition, and every event the transition appended."""
+
+    model: ModelRecord
+    events: list[PromotionEvent]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model.to_dict(), "events": [e.to_dict() for e in self.events]}
+
+
+def _check_transition(model: ModelRecord, to_state: str) -> None:
+    if to_state not in TRANSITIONS[model.promotion_state]:
+        allowed = sorted(TRANSITIONS[model.promotion_state])
+        onward = f"it can only become {' or '.join(allowed)}" if allowed else "that state is final"
+        if model.promotion_state == "superseded" and to_state == "promoted":
+            onward = (
+                f"only a rollback of its line to version {model.version_number} promotes it again"
+            )
+        raise IllegalTransitionError(
+            f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}",
+            from_state=model.promotion_state,
+            to_state=to_state,
+        )
+
+
+# Every version of the line of the model ``?`` names (any member, the root
+# included), with its state, in version order. Keyed by a member rather than the
+# root, it can be sent together with the model's own read. The line's expression
+# index (ux_artifacts_lineage_version) drives, and each member's state is a
+# per-row lookup by primary key. Written as a join, or with "promotion_state =
+# 'promoted'" in the WHERE clause, planners without fresh statistics (SQLite
+# always; PostgreSQL after a bulk load or with autovacuum off) read every
+# promoted model, or all of model_versions, on each promotion. A select-list
+# subquery cannot be turned into such a join, so the cost is bounded by the
+# line's length whatever the statistics say.
+_STATE_OF_A = "(SELECT mv.promotion_state FROM model_versions mv WHERE mv.artifact_id = a.id)"
+
+
+_LINE_OF_MEMBER = """
+FROM artifacts a
+WHERE COALESCE(a.lineage_id, a.id) =
+    (SELECT COALESCE(m.lineage_id, m.id) FROM artifacts m WHERE m.id = ?)"""
+
+
+LINE_STATES = f"""
+SELECT a.id, a.version_number, {_STATE_OF_A}{_LINE_OF_MEMBER}
+ORDER BY a.version_number"""
+
+
+# The same walk, returning only the line's promoted version (the one a promotion
+# supersedes): the state is still looked up member by member, but a long line
+# no longer comes back whole to be filtered here.
+PROMOTED_IN_LINE = f"""
+SELECT a.id, a.version_number, {_STATE_OF_A}{_LINE_OF_MEMBER}
+    AND {_STATE_OF_A} = 'promoted'
+ORDER BY a.version_number"""
+
+
+@dataclass(frozen=True)
+class _Member:
+    id: str
+    version_number: int
+    promotion_state: str | None
+
+
+@dataclass(frozen=True)
+class Gated:
+    """A candidate read under its line's lock, its line's promoted version, the gate's verdict."""
+
+    model: ModelRecord
+    promoted: list[_Member]
+    unmet: list[Violation]
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One model's state change and the event that records it."""
+
+    model_id: str
+    from_state: str
+    to_state: str
+    notes: str | None
+    override: bool = False
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The events a transition appended; their ids are read when first asked for.
+
+    On PostgreSQL the ids arrive with the COMMIT's round trip: asked for after
+    the transaction ends, they cost no round trip of their own.
+    """
+
+    moves: list[_Move]
+    actor: str
+    created_at: str
+    ids: Pending
+
+    def events(self) -> list[PromotionEvent]:
+        return [
+            PromotionEvent(
+                event_id,
+                m.model_id,
+                m.from_state,
+                m.to_state,
+                self.actor,
+                m.notes,
+                m.override,
+                self.created_at,
+            )
+            for (event_id,), m in zip(sorted(self.ids.rows()), self.moves, strict=True)
+        ]
+
+
+def _apply(
+    session: SqlSession,
+    moves: list[_Move],
+    actor: str,
+    catalog: dict[str, CatalogChange] | None = None,
+) -> Recorded:
+    """Every move of one transition in three statements, however many rows it touches.
+
+    One UPDATE of the models' states, one of their catalog rows (each model's
+    lifecycle_state follows its new state, :data:`CATALOG_STATES`; ``catalog``
+    sets superseded_by where it changes: id -> (superseded_by, lifecycle_state)),
+    and one INSERT of all the events,
+    whose ids come back with RETURNING. Nothing is read back before the COMMIT,
+    which therefore leaves with them: one round trip in a pipeline. A model no
+    longer in the state it was read in (unreachable under the line's lock) gets
+    no new state (the CASE has no ELSE), which the column's NOT NULL refuses:
+    the whole transaction fails, and :func:`_transition` says why.
+    """
+    now = utc_timestamp()
+    states = " ".join("WHEN artifact_id = ? AND promotion_state = ? THEN ?" for _ in moves)
+    notes = " ".join("WHEN ? THEN ?" for _ in moves)
+    session.run(
+        f"UPDATE model_versions SET promotion_state = CASE {states} END, "
+        f"promotion_notes = CASE artifact_id {notes} END "
+        f"WHERE artifact_id IN ({marks(len(moves))})",
+        [
+            *(v for m in moves for v in (m.model_id, m.from_state, m.to_state)),
+            *(v for m in moves for v in (m.model_id, m.notes)),
+            *(m.model_id for m in moves),
+        ],
+    )
+    _write_catalog_states(session, moves, catalog or {}, now)
+    rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in moves)
+    ids = session.later(
+        "INSERT INTO model_promotion_events "
+        "(artifact_id, from_state, to_state, actor, notes, override, created_at) "
+        f"VALUES {rows} RETURNING id",
+        [
+            v
+            for m in moves
+            for v in (m.model_id, m.from_state, m.to_state, actor, m.notes, int(m.override), now)
+        ],
+    )
+    return Recorded(moves, actor, now, ids)
+
+
+def _write_catalog_states(
+    session: SqlSession, moves: list[_Move], catalog: dict[str, CatalogChange], now: str
+) -> None:
+    """Each moved model's catalog row: its derived lifecycle_state, and superseded_by where
+    ``catalog`` says (a model it does not name keeps its own)."""
+    states = {m.model_id: CATALOG_STATES[m.to_state] for m in moves}
+    whens = " ".join("WHEN ? THEN ?" for _ in states)
+    set_by = ""
+    if catalog:
+        set_by = f"superseded_by = CASE id {' '.join('WHEN ? THEN ?' for _ in catalog)} "
+        set_by += "ELSE superseded_by END, "
+    session.run(
+        f"UPDATE artifacts SET {set_by}lifecycle_state = CASE id {whens} END, updated_at = ? "
+        f"WHERE id IN ({marks(len(states))})",
+        [
+            *(v for i, (by, _s) in catalog.items() for v in (i, by)),
+            *(v for i, state in states.items() for v in (i, state)),
+            now,
+            *states,
+        ],
+    )
+
+
+@contextmanager
+def _transition(db: Database) -> Iterator[SqlSession]:
+    """A transition's write session. A write the database refuses means the rows moved.
+
+    Under the line's lock nothing else changes a model's state, so this is a
+    guard, not a path: :func:`_apply` writes nothing when a model is not in the
+    state it was read in, and the caller is told to read again.
+    """
+    try:
+        with db.session(write=True) as session:
+            yield session
+    except ConstraintViolationError as error:
+        if "promotion_state" not in error.message:  # another rule, which says what it is
+            raise
+        raise IllegalTransitionError(
+            f"the model changed while this transition ran ({error.message}); "
+            "read it again and retry"
+        ) from error
+
+
+def _locked_model(db: Database, session: SqlSession, model_id: str) -> ModelRecord:
+    """The model read after taking its line's lock, so its state cannot be stale."""
+    lock_lines(db, session, [model_id])
+    return fetch_model(session, model_id)  # says why when the id is not a registered model
+
+
+def _locked_line(
+    db: Database, session: SqlSession, model_id: str, members: str = LINE_STATES
+) -> tuple[ModelRecord, list[_Member]]:
+    """:func:`_locked_model` and members of its line (``members``: :data:`LINE_STATES`
+    or :data:`PROMOTED_IN_LINE`): the lock and both reads in one round trip."""
+    lock_lines(db, session, [model_id])
+    line = session.later(members, (model_id,))
+    model = fetch_model(session, model_id)
+    return model, [_Member(*row) for row in line.rows()]
+
+
+def _after(
+    model: ModelRecord, events: list[PromotionEvent], catalog: CatalogChange | None = None
+) -> ModelRecord:
+    """``model`` as the transition left it: the last event's state, without a re-read."""
+    mine = [e for e in events if e.artifact_id == model.id][-1]
+    changed = dataclasses.replace(
+        model,
+        promotion_state=mine.to_state,
+        promotion_notes=mine.notes,
+        lifecycle_state=CATALOG_STATES[mine.to_state],
+        updated_at=mine.created_at,
+    )
+    if catalog is not None:
+        changed = dataclasses.replace(changed, superseded_by=catalog[0])
+    return changed
+
+
+def promote(
+    db: Database,
+    model_id: str,
+    *,
+    actor: str,
+    notes: str | None = None,
+    override: bool = False,
+    policy: GatePolicy | None = None,
+) -> TransitionResult:
+    """Promote a candidate through the evaluation gate; supersede the line's previous promotion."""
+    actor = required_text("actor", actor, "say who is promoting")
+    if override:
+        notes = required_text("notes", notes, "an override must say why the gate is bypassed")
+    else:
+        notes = optional_notes(notes)
+    policy = policy or load_policy()
+    with _transition(db) as session:
+        gated = gate_in(db, session, model_id, policy)
+        unmet = gated.unmet
+        if unmet and not override:
+            raise PromotionGateError(
+                f"{model_id} cannot be promoted ({len(unmet)} unmet condition"
+                f"{'s' if len(unmet) != 1 else ''}; {GATE_WAY_OUT})",
+                unmet,
+            )
+        recorded = promote_checked_in(
+            session, gated, actor=actor, notes=notes, overridden=bool(unmet) and override
+        )
+    events = recorded.events()
+    return TransitionResult(_after(gated.model, events), events)
+
+
+def gate_in(db: Database, session: SqlSession, model_id: str, policy: GatePolicy) -> Gated:
+    """The model, locked in its line and free to be promoted, with every unmet gate condition."""
+    model, promoted = _locked_line(db, session, model_id, PROMOTED_IN_LINE)
+    _check_transition(model, "promoted")
+    return Gated(model, promoted, _gate(session, model, policy))
+
+
+def _gate(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[Violation]:
+    """The gate's unmet conditions, with the newest pin check when the policy asks for one."""
+    newest = None
+    if policy.require_verified_code_pin and not model.is_external:
+        newest = next(iter(checks_of(session, model.id, limit=1)), None)
+    return unmet_conditions(model, policy, newest)
+
+
+def promote_checked_in(
+    session: SqlSession, gated: Gated, *, actor: str, notes: str | None, overridden: bool
+) -> Recorded:
+    """Promote a model :func:`gate_in` returned, superseding the line's previous promotion."""
+    model = gated.model
+    retired = [m.id for m in gated.promoted if m.id != model.id]
+    # Named as a person names the version (line@N), as a rollback's note names its version.
+    successor = version_label(model.line_name, model.version_number, model.id)
+    moves = [_Move(old, "promoted", "superseded", f"superseded by {successor}") for old in retired]
+    moves.append(_Move(model.id, "candidate", "promoted", notes, overridden))
+    return _apply(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
+
+
+def _simple_transition(
+    db: Database, model_id: str, to_state: str, actor: str, notes: str
+) -> TransitionResult:
+    with _transition(db) as session:
+        model = _locked_model(db, session, model_id)
+        _check_transition(model, to_state)
+        recorded = _apply(session, [_Move(model_id, model.promotion_state, to_state, notes)], actor)
+    events = recorded.events()
+    return TransitionResult(_after(model, events), events)
+
+
+def reject(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
+    """Reject a candidate for good; the notes say why."""
+    actor = required_text("actor", actor, "say who is rejecting")
+    notes = required_text("notes", notes, "a rejection must say why")
+    return _simple_transition(db, model_id, "rejected", actor, notes)
+
+
+def supersede(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
+    """Retire a promoted model without promoting a successor (e.g. found faulty)."""
+    actor = required_text("actor", actor, "say who is retiring the model")
+    notes = required_text("notes", notes, "retiring a promoted model must say why")
+    return _simple_transition(db, model_id, "superseded", actor, notes)
+
+
+def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> _Member:
+    promoted = [r for r in rows if r.promotion_state == "promoted"]
+    if to_version is not None:
+        target = next((r for r in rows if r.version_number == to_version), None)
+        if target is None:
+            raise NotFoundError(f"model line {line} has no version {to_version}")
+    else:
+        below = promoted[0].version_number if promoted else None
+        earlier = [
+            r
+            for r in rows
+            if r.promotion_state == "superseded" and (below is None or r.version_number < below)
+        ]
+        if not earlier:
+            # A first-hour trap: v2 promoted straight over a v1 that never was.
+            candidates = [
+                r
+                for r in rows
+                if r.promotion_state == "candidate" and (below is None or r.version_number < below)
+            ]
+            hint = (
+                f"; version {candidates[-1].version_number} is a candidate, never promoted: "
+                f"promote {line}@{candidates[-1].version_number} instead"
+                if candidates
+                else ""
+            )
+            raise IllegalTransitionError(
+                f"model line {line} has no earlier superseded version to roll back to{hint}"
+            )
+        if below is None:
+            # Its promotion was withdrawn: "back" could mean the withdrawn version
+            # itself or the one before it, and guessing would put either in production.
+            versions = ", ".join(str(r.version_number) for r in earlier)
+            raise IllegalTransitionError(
+                f"model line {line} has no promoted version to roll back from; say which "
+                f"version to promote again (superseded: {versions})"
+            )
+        target = earlier[-1]
+    if target.promotion_state != "superseded":
+        raise IllegalTransitionError(
+            f"version {target.version_number} of {line} is {target.promotion_state}: a rollback "
+            "re-promotes a superseded version (a candidate is promoted, not rolled back)"
+        )
+    return target
+
+
+def rollback(
+    db: Database,
+    model_id: str,
+    *,
+    to_version: int | None = None,
+    actor: str,
+    notes: str | None,
+    override: bool = False,
+    policy: GatePolicy | None = None,
+) -> TransitionResult:
+    """Re-promote an earlier (superseded) version of ``model_id``'s line; supersede the current one.
+
+    Without ``to_version``, the latest superseded version below the promoted one
+    (a line with no promoted version needs ``to_version``).
+    The version passes the gate again (or an override with notes is recorded);
+    both moves are one transaction under the line's lock, each with its event.
+    """
+    actor = required_text("actor", actor, "say who is rolling back")
+    notes = required_text("notes", notes, "a rollback must say why")
+    policy = policy or load_policy()
+    with _transition(db) as session:
+        model, rows = _locked_line(db, session, model_id)
+        line = model.line_name or model.lineage_id
+        target = fetch_model(session, _rollback_target(rows, to_version, line).id)
+        unmet = _gate(session, target, policy)
+        if unmet and not override:
+            raise PromotionGateError(
+                f"version {target.version_number} of {line} cannot be promoted again "
+                f"({len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}; {GATE_WAY_OUT})",
+                unmet,
+            )
+        retired_notes = f"rolled back to version {target.version_number}: {notes}"
+        retired = [r.id for r in rows if r.promotion_state == "promoted"]
+        moves = [_Move(old, "promoted", "superseded", retired_notes) for old in retired]
+        moves.append(_Move(target.id, "superseded", "promoted", notes, bool(unmet)))
+        catalog: dict[str, CatalogChange] = dict.fromkeys(retired, (target.id, "superseded"))
+        catalog[target.id] = (None, "active")
+        recorded = _apply(session, moves, actor, catalog)
+    events = recorded.events()
+    return TransitionResult(_after(target, events, catalog[target.id]), events)

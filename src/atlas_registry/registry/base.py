@@ -1,0 +1,76 @@
+"""What every part of the registry handle stands on: the database, the policy, the validator,
+and reading a model reference once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Self, TypeVar
+
+from atlas_registry.catalog.refs import resolve_model_ref
+from atlas_registry.documents import is_storable_text
+from atlas_registry.errors import NotFoundError
+from atlas_registry.lifecycle.policy import GatePolicy
+from atlas_registry.schema.validation import MetadataValidator
+from atlas_registry.store.db import Database
+
+T = TypeVar("T")
+
+
+class Handle:
+    """What both handles share: the database they hold, and closing it."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password hidden, fit for messages and logs."""
+        return self.database.display_url
+
+    def close(self) -> None:
+        self.database.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class Verbs(Handle):
+    """The state every verb of :class:`~atlas_registry.registry.Registry` uses."""
+
+    def __init__(
+        self, database: Database, policy: GatePolicy, validator: MetadataValidator
+    ) -> None:
+        super().__init__(database)
+        self.policy = policy
+        self.validator = validator
+
+    def resolve(self, ref: str) -> str:
+        """The model id a reference names: an id, ``line``, ``line@3``, ``line@promoted``,
+        ``line@latest``, a short id (the last 8 or more characters of an id, or the first 7
+        of a short id) or a unique id prefix of 8 or more characters."""
+        with self.database.single_read() as conn:
+            return resolve_model_ref(conn, ref)
+
+    def _read(self, verb: Callable[[Database, str], T], model_ref: str) -> T:
+        return self._on_model(lambda model_id: verb(self.database, model_id), model_ref)
+
+    def _on_model(self, verb: Callable[[str], T], model_ref: str) -> T:
+        """``verb`` on the model ``model_ref`` names, with no lookup first when it is an exact id.
+
+        Most calls name a model by its id; only when that finds nothing is the
+        reference resolved (line name, ``NAME@N``, short id, id prefix) and the call
+        repeated. A transition that finds no model has written nothing (it
+        reads the model before any write), so repeating it is safe.
+        """
+        if not is_storable_text(model_ref):
+            self.resolve(model_ref)  # names nothing: NotFoundError, on either database
+        try:
+            return verb(model_ref)
+        except NotFoundError:
+            resolved = self.resolve(model_ref)
+            if resolved == model_ref:
+                raise
+        return verb(resolved)

@@ -1,0 +1,387 @@
+"""Engine from a URL and one transaction context over the dialect its scheme picks.
+
+Everything that touches the database goes through :meth:`Database.transaction`,
+which commits or rolls back as one unit and turns driver errors into
+:mod:`atlas_registry.errors`, so no caller has to know which driver is below.
+The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    LargeBinary,
+    Table,
+    cast,
+    create_engine,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
+
+from atlas_registry.errors import (
+    ConfigurationError,
+    ConstraintViolationError,
+    DatabaseFailureError,
+    DatabaseNotFoundError,
+    LockTimeoutError,
+    RegistryError,
+    ValueRejectedError,
+    capped,
+)
+from atlas_registry.store import fork_safety
+from atlas_registry.store.backends import BACKENDS, LOCK_TIMEOUT_SECONDS
+from atlas_registry.store.sql_session import SqlSession, wrapped
+from atlas_registry.store.sqlite_file import prepare_sqlite_file
+
+ENV_VAR = "ATLAS_REGISTRY_DB"
+
+
+DEFAULT_URL = "sqlite:///atlas_registry.db"
+
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def resolve_url(flag: str | None = None) -> str:
+    """The database URL: the ``--db`` flag, else ``$ATLAS_REGISTRY_DB``, else the SQLite file.
+
+    An empty flag or variable is an error, not a request for the default: a
+    script whose variable came out empty must not write to another database.
+    """
+    if flag is not None:
+        if not flag.strip():
+            raise ConfigurationError(
+                "--db is empty: give a database URL such as sqlite:///registry.db "
+                "or postgresql://user@host/db, or leave --db out for the default"
+            )
+        return flag
+    from_env = os.environ.get(ENV_VAR)
+    if from_env is not None:
+        if not from_env.strip():
+            raise ConfigurationError(
+                f"${ENV_VAR} is set but empty: set it to a database URL, or unset it "
+                f"for the default ({DEFAULT_URL})"
+            )
+        return from_env
+    return DEFAULT_URL
+
+
+def utc_timestamp() -> str:
+    """Now as the registry stores time on both dialects: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
+    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def _parse_url(raw: str) -> URL:
+    shown = capped(repr(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)), 200)
+    try:
+        url = make_url(raw)
+        url.port  # noqa: B018 - a port that is not a number fails here, not at connect
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigurationError(
+            f"cannot parse database URL {shown}: expected sqlite:///PATH or "
+            f"postgresql://user@host[:port]/db ({exc})"
+        ) from exc
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in BACKENDS:
+        raise ConfigurationError(
+            f"unsupported database {backend!r} in URL: use sqlite:///PATH or postgresql://..."
+        )
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    elif url.host or url.port:
+        raise ConfigurationError(
+            f"{shown} names a host: a SQLite URL is sqlite:///relative/path.db or "
+            "sqlite:////absolute/path.db (three or four slashes)"
+        )
+    return url
+
+
+class Database:
+    """One database, reached by URL; hands out transactions.
+
+    With ``must_exist`` (the default) a SQLite file that is not there is an error
+    rather than silently created: only ``migrate`` may create a database.
+    """
+
+    def __init__(self, url: str, *, must_exist: bool = True) -> None:
+        self.url = _parse_url(url)
+        self.dialect = "postgresql" if self.url.get_backend_name() == "postgresql" else "sqlite"
+        self._backend = BACKENDS[self.dialect]()
+        if self.dialect == "sqlite":
+            self._prepare_sqlite_file(must_exist)
+        self.engine = create_engine(self.url, **self._backend.engine_options(self.url))
+        self._backend.install_hooks(self.engine)
+        # Same pool; each checkout runs outside a transaction (see single_read).
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        fork_safety.track(self)
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The file a SQLite database lives in; None on PostgreSQL and in memory."""
+        database = self.url.database
+        if self.dialect != "sqlite" or database in (None, "", ":memory:"):
+            return None
+        return Path(str(database))
+
+    def _prepare_sqlite_file(self, must_exist: bool) -> None:
+        if self.sqlite_file is not None:
+            shown = self.url.render_as_string(hide_password=True)
+            prepare_sqlite_file(self.sqlite_file, must_exist=must_exist, shown_url=shown)
+
+    @property
+    def display_url(self) -> str:
+        return self.url.render_as_string(hide_password=True).replace("+psycopg", "")
+
+    @contextmanager
+    def transaction(self, *, write: bool = False, commit: bool = True) -> Iterator[Connection]:
+        """One unit of work: commits on success, rolls back on any error.
+
+        ``write=True`` takes SQLite's write lock at BEGIN, so a transaction that reads
+        and then writes can never be overtaken by another writer. ``commit=False``
+        rolls back even on success: a dry run does the real work, then undoes it.
+
+        A read (``write=False``) sees one snapshot on both databases: SQLite gives
+        every transaction one, and on PostgreSQL it runs in REPEATABLE READ
+        (psycopg names the level in its BEGIN: no round trip more), so the parts
+        of a lineage or a history agree with each other.
+        """
+        options: dict[str, Any] = {"write": write}
+        if not write and self.dialect == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(**options)
+                with conn.begin() as unit:
+                    yield conn
+                    if not commit:
+                        unit.rollback()
+        except DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    @contextmanager
+    def single_read(self) -> Iterator[Connection]:
+        """A connection for a read that is one statement (a get, a page of a listing).
+
+        One statement sees one snapshot on its own, so on PostgreSQL it runs in
+        autocommit: BEGIN and COMMIT would be two more round trips for a query
+        that needs one (measured: ~20% of a listing page). Reads of several
+        statements that must agree with each other use :meth:`transaction`.
+        """
+        if self.dialect != "postgresql":
+            with self.transaction() as conn:
+                yield conn
+            return
+        try:
+            with self._autocommit.connect() as conn:
+                yield conn
+        except DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    def _translate(self, exc: DBAPIError) -> RegistryError:
+        """The registry error for a driver error: every one of them gets a class of its own."""
+        if isinstance(exc, IntegrityError):
+            return ConstraintViolationError(
+                f"the database refused the write: {driver_message(exc)}"
+            )
+        if isinstance(exc, DataError):
+            return ValueRejectedError(
+                f"the database refused a value it was given: {driver_message(exc)}"
+            )
+        if isinstance(exc, OperationalError) and self._backend.is_lock_timeout(exc):
+            return LockTimeoutError(
+                f"gave up after {LOCK_TIMEOUT_SECONDS}s waiting for another writer on "
+                f"{self.display_url}; retry, or find the long-running process holding it"
+            )
+        if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
+            return DatabaseFailureError(
+                f"the SQLite file at {self.display_url} reads as damaged "
+                f"({driver_message(exc)}): stop every process that uses it and try again; "
+                "if it still reads as damaged, restore it from a backup"
+            )
+        if isinstance(exc, OperationalError) and (
+            exc.connection_invalidated
+            or exc.statement is None  # raised while connecting, before any statement
+            or "connect" in str(exc.orig).lower()
+        ):
+            return DatabaseNotFoundError(
+                f"cannot reach the database at {self.display_url}: {driver_message(exc)}"
+            )
+        return DatabaseFailureError(
+            f"the database at {self.display_url} failed: {driver_message(exc)}"
+        )
+
+    def lock_keyed_by(
+        self, conn: Connection | SqlSession, key_sql: str, source_sql: str, params: Sequence[Any]
+    ) -> None:
+        """Lock the keys ``key_sql`` computes over the rows ``source_sql`` selects, in one query.
+
+        Saves the round trip of reading a key before locking it (a line's root,
+        say). Where writers are serialised from BEGIN (SQLite) it does nothing.
+        """
+        session = conn if isinstance(conn, SqlSession) else SqlSession.of(conn)
+        self._backend.lock_keyed_by(session, key_sql, source_sql, params)
+
+    @contextmanager
+    def _driver(self) -> Iterator[tuple[Any, type[Exception]]]:
+        """A pooled driver connection and its error class; its errors become registry errors."""
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            pooled = self.engine.raw_connection()
+        except DBAPIError as exc:  # the server went away since the handle was opened
+            raise self._translate(exc) from exc
+        except driver_error as exc:  # the pool lets the driver's own connect error through
+            raise self._translate(wrapped(None, exc, driver_error)) from exc
+        try:
+            yield pooled.driver_connection, driver_error
+        except DBAPIError as exc:
+            self._forget_if_disconnected(pooled, exc)
+            raise self._translate(exc) from exc
+        except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
+            error = wrapped("COMMIT", exc, driver_error)
+            self._forget_if_disconnected(pooled, error)
+            raise self._translate(error) from exc
+        finally:
+            pooled.close()
+
+    def _forget_if_disconnected(self, pooled: PoolProxiedConnection, error: DBAPIError) -> None:
+        """After a lost connection, start a new pool: the server's restart lost the others too.
+
+        A restart or failover of PostgreSQL ends every session at once. Pooled
+        again, each dead connection would fail one more call (up to the pool's
+        size, each logging a failed reset); SQLAlchemy's own statements start a
+        new pool when they meet one, and so does the plain-SQL path here, so an
+        outage fails the one call that found it.
+        """
+        lost: Any = error.orig  # the driver's own error, which is what the dialect reads
+        dialect = self.engine.dialect
+        if lost is not None and dialect.is_disconnect(lost, pooled.driver_connection, None):
+            pooled.invalidate(lost)
+            self.engine.dispose()
+
+    @contextmanager
+    def session(
+        self, *, write: bool = False, commit: bool = True, bulk: bool = False
+    ) -> Iterator[SqlSession]:
+        """:meth:`transaction` for the write path's plain SQL (:mod:`.sql_session`).
+
+        The same pool, BEGIN mode, commit-or-rollback and error translation as
+        :meth:`transaction`, without SQLAlchemy's per-statement work. On
+        PostgreSQL the whole unit is one pipeline (see :mod:`atlas_registry.store.sql_session`),
+        unless it is ``bulk``: large inserts then go through COPY, which a
+        pipeline cannot carry.
+        """
+        with self._driver() as (driver, driver_error):
+            try:
+                # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
+                # that a failed statement aborted, a rollback would fail and hide
+                # the statement's own error behind "pipeline aborted".
+                with self._backend.unit(driver, write=write, pipelined=not bulk) as end:
+                    yield SqlSession(driver, self.dialect, driver_error)
+                    end(commit)
+            except BaseException:
+                with contextlib.suppress(driver_error):
+                    driver.rollback()
+                raise
+
+    @contextmanager
+    def single_read_session(self) -> Iterator[SqlSession]:
+        """:meth:`single_read` for plain SQL: one statement, no transaction around it.
+
+        A single statement sees one snapshot on its own on both databases, so it
+        runs without BEGIN and COMMIT (SQLite's driver is in autocommit here;
+        PostgreSQL's connection is put in autocommit for the read). The token
+        check of every authenticated request and every get run here: 16 µs
+        against 42 µs through a SQLAlchemy connection on SQLite.
+        """
+        with self._driver() as (driver, driver_error), self._backend.autocommit(driver):
+            yield SqlSession(driver, self.dialect, driver_error)
+
+    def lock(self, conn: Connection | SqlSession, key: str) -> None:
+        """Serialise writers on ``key`` (a model line, the migration runner) within ``conn``."""
+        session = conn if isinstance(conn, SqlSession) else SqlSession.of(conn)
+        self._backend.lock(session, key)
+
+    # A write that adds at least this many rows, and at least a tenth of a table,
+    # is followed by fresh planner statistics on PostgreSQL.
+    STATISTICS_AFTER_ROWS = 1000
+
+    def refresh_statistics(self, tables: Sequence[str], *, grown_by: int) -> bool:
+        """ANALYZE ``tables`` after a write grew them a lot; True when it ran.
+
+        PostgreSQL plans from statistics that autovacuum refreshes only now and
+        then (and never where it is off): a batch of 25,000 models into tables
+        the planner still thought empty took 36 s instead of 2.8 s. SQLite keeps
+        no statistics here (no ``sqlite_stat1``): its plans come from the indexes.
+        """
+        if self.dialect != "postgresql" or grown_by < self.STATISTICS_AFTER_ROWS:
+            return False
+        with self._autocommit.connect() as conn:
+            estimate = conn.exec_driver_sql(
+                "SELECT coalesce(max(reltuples), 0) FROM pg_class WHERE relname = %(table)s",
+                {"table": tables[0]},
+            ).scalar()
+            if estimate and estimate > 0 and grown_by * 10 < estimate:
+                return False
+            conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+        return True
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows that all have the same keys with one driver-level executemany (or COPY).
+
+    Bulk paths (batch registration, backfill) spend more time in statement
+    compilation than in SQLite itself; the column names come from our own rows.
+    """
+    SqlSession.of(conn).insert(table.name, rows)
+
+
+def driver_message(exc: DBAPIError) -> str:
+    """The driver's own first line, without SQLAlchemy's statement and parameters."""
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
+def legacy_text(dialect: str, column: Column[Any]) -> ColumnElement[Any]:
+    """A TEXT column read as raw bytes on SQLite, labelled with the column's name.
+
+    SQLite stores whatever bytes a platform wrote into a TEXT column, and the
+    driver raises while fetching a row that is not UTF-8, which would stop a
+    whole backfill or report at one bad legacy row. PostgreSQL never holds such
+    text, so the column is read as it is there. :func:`decoded` turns the value
+    back into text where it is text.
+    """
+    if dialect == "sqlite":
+        return cast(column, LargeBinary).label(column.name)
+    return column
+
+
+def decoded(value: str | bytes | None) -> str | bytes | None:
+    """UTF-8 bytes as text; bytes that are not UTF-8 stay bytes, for the caller to refuse."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
