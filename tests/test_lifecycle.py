@@ -20,7 +20,7 @@ from atlas_registry.errors import (
     RegistryError,
     ValidationError,
 )
-from atlas_registry.lifecycle import history, transitions
+from atlas_registry.lifecycle import history, rollback, transitions
 from atlas_registry.lifecycle.policy import GatePolicy, load_policy, parse_policy
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
@@ -239,7 +239,7 @@ def test_promoting_a_new_version_supersedes_the_old_one(migrated_db: Database) -
     advice = "only a rollback of its line to version 1 promotes it again"
     with pytest.raises(IllegalTransitionError, match=re.escape(advice)):
         transitions.promote(migrated_db, first.id, actor="me")
-    transitions.rollback(migrated_db, first.id, to_version=1, actor="me", notes="back")
+    rollback.rollback(migrated_db, first.id, to_version=1, actor="me", notes="back")
     assert state(migrated_db, first.id) == "promoted"
 
 

@@ -1,5 +1,5 @@
-"""The promotion lifecycle: candidate -> promoted | rejected, promoted -> superseded,
-and a rollback: superseded -> promoted, retiring the line's current promotion.
+"""The promotion lifecycle: candidate -> promoted | rejected, promoted -> superseded
+(the rollback, superseded -> promoted, is built from the same parts in :mod:`.rollback`).
 
 Each transition is one transaction that changes ``model_versions`` and appends
 its event, under the model line's lock, so two promotions in one line cannot
@@ -22,7 +22,6 @@ from atlas_registry.catalog.version_names import VersionName, version_label
 from atlas_registry.errors import (
     ConstraintViolationError,
     IllegalTransitionError,
-    NotFoundError,
     PromotionGateError,
     Violation,
 )
@@ -154,7 +153,7 @@ ORDER BY a.version_number"""
 
 
 @dataclass(frozen=True)
-class _Member:
+class LineMember:
     id: str
     version_number: int
     promotion_state: str | None
@@ -165,12 +164,12 @@ class Gated:
     """A candidate read under its line's lock, its line's promoted version, the gate's verdict."""
 
     model: ModelRecord
-    promoted: list[_Member]
+    promoted: list[LineMember]
     unmet: list[Violation]
 
 
 @dataclass(frozen=True)
-class _Move:
+class Move:
     """One model's state change and the event that records it."""
 
     model_id: str
@@ -188,7 +187,7 @@ class Recorded:
     the transaction ends, they cost no round trip of their own.
     """
 
-    moves: list[_Move]
+    moves: list[Move]
     actor: str
     created_at: str
     ids: Pending
@@ -209,9 +208,9 @@ class Recorded:
         ]
 
 
-def _apply(
+def apply_moves(
     session: SqlSession,
-    moves: list[_Move],
+    moves: list[Move],
     actor: str,
     catalog: dict[str, CatalogChange] | None = None,
 ) -> Recorded:
@@ -225,7 +224,7 @@ def _apply(
     which therefore leaves with them: one round trip in a pipeline. A model no
     longer in the state it was read in (unreachable under the line's lock) gets
     no new state (the CASE has no ELSE), which the column's NOT NULL refuses:
-    the whole transaction fails, and :func:`_transition` says why.
+    the whole transaction fails, and :func:`transition_session` says why.
     """
     now = utc_timestamp()
     states = " ".join("WHEN artifact_id = ? AND promotion_state = ? THEN ?" for _ in moves)
@@ -256,7 +255,7 @@ def _apply(
 
 
 def _write_catalog_states(
-    session: SqlSession, moves: list[_Move], catalog: dict[str, CatalogChange], now: str
+    session: SqlSession, moves: list[Move], catalog: dict[str, CatalogChange], now: str
 ) -> None:
     """Each moved model's catalog row: its derived lifecycle_state, and superseded_by where
     ``catalog`` says (a model it does not name keeps its own)."""
@@ -279,11 +278,11 @@ def _write_catalog_states(
 
 
 @contextmanager
-def _transition(db: Database) -> Iterator[SqlSession]:
+def transition_session(db: Database) -> Iterator[SqlSession]:
     """A transition's write session. A write the database refuses means the rows moved.
 
     Under the line's lock nothing else changes a model's state, so this is a
-    guard, not a path: :func:`_apply` writes nothing when a model is not in the
+    guard, not a path: :func:`apply_moves` writes nothing when a model is not in the
     state it was read in, and the caller is told to read again.
     """
     try:
@@ -304,18 +303,18 @@ def _locked_model(db: Database, session: SqlSession, model_id: str) -> ModelReco
     return fetch_model(session, model_id)  # says why when the id is not a registered model
 
 
-def _locked_line(
+def locked_line(
     db: Database, session: SqlSession, model_id: str, members: str = LINE_STATES
-) -> tuple[ModelRecord, list[_Member]]:
+) -> tuple[ModelRecord, list[LineMember]]:
     """:func:`_locked_model` and members of its line (``members``: :data:`LINE_STATES`
     or :data:`PROMOTED_IN_LINE`): the lock and both reads in one round trip."""
     lock_lines(db, session, [model_id])
     line = session.later(members, (model_id,))
     model = fetch_model(session, model_id)
-    return model, [_Member(*row) for row in line.rows()]
+    return model, [LineMember(*row) for row in line.rows()]
 
 
-def _after(
+def as_left(
     model: ModelRecord, events: list[PromotionEvent], catalog: CatalogChange | None = None
 ) -> ModelRecord:
     """``model`` as the transition left it: the last event's state, without a re-read."""
@@ -348,7 +347,7 @@ def promote(
     else:
         notes = optional_notes(notes)
     policy = policy or load_policy()
-    with _transition(db) as session:
+    with transition_session(db) as session:
         gated = gate_in(db, session, model_id, policy)
         unmet = gated.unmet
         if unmet and not override:
@@ -361,17 +360,17 @@ def promote(
             session, gated, actor=actor, notes=notes, overridden=bool(unmet) and override
         )
     events = recorded.events()
-    return TransitionResult(_after(gated.model, events), events)
+    return TransitionResult(as_left(gated.model, events), events)
 
 
 def gate_in(db: Database, session: SqlSession, model_id: str, policy: GatePolicy) -> Gated:
     """The model, locked in its line and free to be promoted, with every unmet gate condition."""
-    model, promoted = _locked_line(db, session, model_id, PROMOTED_IN_LINE)
+    model, promoted = locked_line(db, session, model_id, PROMOTED_IN_LINE)
     _check_transition(model, "promoted")
-    return Gated(model, promoted, _gate(session, model, policy))
+    return Gated(model, promoted, gate_verdict(session, model, policy))
 
 
-def _gate(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[Violation]:
+def gate_verdict(session: SqlSession, model: ModelRecord, policy: GatePolicy) -> list[Violation]:
     """The gate's unmet conditions, with the newest pin check when the policy asks for one."""
     newest = None
     if policy.require_verified_code_pin and not model.is_external:
@@ -387,20 +386,22 @@ def promote_checked_in(
     retired = [m.id for m in gated.promoted if m.id != model.id]
     # Named as a person names the version (line@N), as a rollback's note names its version.
     successor = version_label(model.line_name, model.version_number, model.id)
-    moves = [_Move(old, "promoted", "superseded", f"superseded by {successor}") for old in retired]
-    moves.append(_Move(model.id, "candidate", "promoted", notes, overridden))
-    return _apply(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
+    moves = [Move(old, "promoted", "superseded", f"superseded by {successor}") for old in retired]
+    moves.append(Move(model.id, "candidate", "promoted", notes, overridden))
+    return apply_moves(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
 
 
 def _simple_transition(
     db: Database, model_id: str, to_state: str, actor: str, notes: str
 ) -> TransitionResult:
-    with _transition(db) as session:
+    with transition_session(db) as session:
         model = _locked_model(db, session, model_id)
         _check_transition(model, to_state)
-        recorded = _apply(session, [_Move(model_id, model.promotion_state, to_state, notes)], actor)
+        recorded = apply_moves(
+            session, [Move(model_id, model.promotion_state, to_state, notes)], actor
+        )
     events = recorded.events()
-    return TransitionResult(_after(model, events), events)
+    return TransitionResult(as_left(model, events), events)
 
 
 def reject(db: Database, model_id: str, *, actor: str, notes: str | None) -> TransitionResult:
@@ -415,91 +416,3 @@ def supersede(db: Database, model_id: str, *, actor: str, notes: str | None) -> 
     actor = required_text("actor", actor, "say who is retiring the model")
     notes = required_text("notes", notes, "retiring a promoted model must say why")
     return _simple_transition(db, model_id, "superseded", actor, notes)
-
-
-def _rollback_target(rows: list[_Member], to_version: int | None, line: str) -> _Member:
-    promoted = [r for r in rows if r.promotion_state == "promoted"]
-    if to_version is not None:
-        target = next((r for r in rows if r.version_number == to_version), None)
-        if target is None:
-            raise NotFoundError(f"model line {line} has no version {to_version}")
-    else:
-        below = promoted[0].version_number if promoted else None
-        earlier = [
-            r
-            for r in rows
-            if r.promotion_state == "superseded" and (below is None or r.version_number < below)
-        ]
-        if not earlier:
-            # A first-hour trap: v2 promoted straight over a v1 that never was.
-            candidates = [
-                r
-                for r in rows
-                if r.promotion_state == "candidate" and (below is None or r.version_number < below)
-            ]
-            hint = (
-                f"; version {candidates[-1].version_number} is a candidate, never promoted: "
-                f"promote {line}@{candidates[-1].version_number} instead"
-                if candidates
-                else ""
-            )
-            raise IllegalTransitionError(
-                f"model line {line} has no earlier superseded version to roll back to{hint}"
-            )
-        if below is None:
-            # Its promotion was withdrawn: "back" could mean the withdrawn version
-            # itself or the one before it, and guessing would put either in production.
-            versions = ", ".join(str(r.version_number) for r in earlier)
-            raise IllegalTransitionError(
-                f"model line {line} has no promoted version to roll back from; say which "
-                f"version to promote again (superseded: {versions})"
-            )
-        target = earlier[-1]
-    if target.promotion_state != "superseded":
-        raise IllegalTransitionError(
-            f"version {target.version_number} of {line} is {target.promotion_state}: a rollback "
-            "re-promotes a superseded version (a candidate is promoted, not rolled back)"
-        )
-    return target
-
-
-def rollback(
-    db: Database,
-    model_id: str,
-    *,
-    to_version: int | None = None,
-    actor: str,
-    notes: str | None,
-    override: bool = False,
-    policy: GatePolicy | None = None,
-) -> TransitionResult:
-    """Re-promote an earlier (superseded) version of ``model_id``'s line; supersede the current one.
-
-    Without ``to_version``, the latest superseded version below the promoted one
-    (a line with no promoted version needs ``to_version``).
-    The version passes the gate again (or an override with notes is recorded);
-    both moves are one transaction under the line's lock, each with its event.
-    """
-    actor = required_text("actor", actor, "say who is rolling back")
-    notes = required_text("notes", notes, "a rollback must say why")
-    policy = policy or load_policy()
-    with _transition(db) as session:
-        model, rows = _locked_line(db, session, model_id)
-        line = model.line_name or model.lineage_id
-        target = fetch_model(session, _rollback_target(rows, to_version, line).id)
-        unmet = _gate(session, target, policy)
-        if unmet and not override:
-            raise PromotionGateError(
-                f"version {target.version_number} of {line} cannot be promoted again "
-                f"({len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}; {GATE_WAY_OUT})",
-                unmet,
-            )
-        retired_notes = f"rolled back to version {target.version_number}: {notes}"
-        retired = [r.id for r in rows if r.promotion_state == "promoted"]
-        moves = [_Move(old, "promoted", "superseded", retired_notes) for old in retired]
-        moves.append(_Move(target.id, "superseded", "promoted", notes, bool(unmet)))
-        catalog: dict[str, CatalogChange] = dict.fromkeys(retired, (target.id, "superseded"))
-        catalog[target.id] = (None, "active")
-        recorded = _apply(session, moves, actor, catalog)
-    events = recorded.events()
-    return TransitionResult(_after(target, events, catalog[target.id]), events)

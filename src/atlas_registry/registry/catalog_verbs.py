@@ -20,7 +20,7 @@ from atlas_registry.catalog.prepare import check_registration
 from atlas_registry.catalog.queries import Page
 from atlas_registry.catalog.refs import require_line
 from atlas_registry.catalog.version_names import VersionName
-from atlas_registry.lifecycle import history, transitions
+from atlas_registry.lifecycle import history, rollback, transitions
 from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, TransitionResult
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registry.base import Verbs
@@ -214,7 +214,7 @@ class CatalogVerbs(Verbs):
         override: bool = False,
     ) -> TransitionResult:
         """Re-promote an earlier version of a line (through the gate, or an override)."""
-        return transitions.rollback(
+        return rollback.rollback(
             self.database,
             self.resolve(line_ref),
             to_version=to_version,
