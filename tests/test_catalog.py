@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry import Registry
-from atlas_registry.catalog import lineage, queries, registrar
+from atlas_registry.catalog import lineage, model_listing, registrar
 from atlas_registry.errors import (
     AlreadyExistsError,
     ConstraintViolationError,
@@ -312,7 +312,7 @@ def test_a_page_as_json_is_its_dict_written_out(catalog: Database) -> None:
     """The API serves to_json; it must be to_dict's document, byte for byte, every field."""
     register(catalog, external_fine_tune("model-base"), line="tuned", description="é\n<b>")
     register(catalog, parent_version_id="model-base")
-    page = queries.list_page(catalog, page_size=2)
+    page = model_listing.list_page(catalog, page_size=2)
     assert page.next_page_token is not None
     assert page.to_json() == orjson.dumps(page.to_dict())
     extra = {"line": {"name": "tuned"}}
@@ -413,7 +413,7 @@ def test_list_pages_come_from_an_index_walk_not_a_sort(
     The rows come in time order from an index; only the registrations of one
     second are put in version order (the "right part" of the ORDER BY).
     """
-    from atlas_registry.catalog.queries import _list_query
+    from atlas_registry.catalog.model_listing import _list_query
 
     plan = sqlite_plan(
         sqlite_db,
@@ -426,7 +426,7 @@ def test_list_pages_come_from_an_index_walk_not_a_sort(
 
 def test_a_page_of_external_models_walks_only_external_ones(sqlite_db: Database) -> None:
     """`list --external yes` costs a page however few external models the catalog holds."""
-    from atlas_registry.catalog.queries import _list_query
+    from atlas_registry.catalog.model_listing import _list_query
 
     plan = sqlite_plan(
         sqlite_db,
@@ -442,7 +442,7 @@ def test_a_lines_page_reads_that_line_not_the_catalog(
     sqlite_db: Database, latest_only: bool
 ) -> None:
     """`list --line X` sorts X's versions, never walks every version looking for them."""
-    from atlas_registry.catalog.queries import _list_query
+    from atlas_registry.catalog.model_listing import _list_query
 
     plan = sqlite_plan(
         sqlite_db,
@@ -496,7 +496,7 @@ def test_a_repeated_page_is_planned_once_not_per_request(catalog: Database) -> N
     ]
     registrar.register_models(catalog, many)
     for _ in range(20):
-        queries.list_page(catalog, page_size=50)
+        model_listing.list_page(catalog, page_size=50)
         registrar.leaderboard(catalog, "adni-conversion-v1", "auroc")
     with catalog.single_read() as conn:
         plans = conn.exec_driver_sql(

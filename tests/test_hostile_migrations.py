@@ -8,7 +8,7 @@ from sqlalchemy import text
 from atlas_registry import ConstraintViolationError
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.runner import backfill
-from atlas_registry.catalog import queries
+from atlas_registry.catalog import model_listing, queries
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
 from tests.catalog_helpers import register
@@ -34,9 +34,9 @@ def test_a_round_trip_down_and_up_keeps_the_catalog_columns(
     migration_runner.downgrade(migrated_db, to=down_to)
     migration_runner.migrate(migrated_db)
     assert _columns(migrated_db) == before
-    found = queries.list_models(migrated_db, model_family="rule_based_ranker")
+    found = model_listing.list_models(migrated_db, model_family="rule_based_ranker")
     assert [m.id for m in found] == ["model-rule_based_ranker"]
-    assert queries.list_models(migrated_db, framework="scikit-learn")
+    assert model_listing.list_models(migrated_db, framework="scikit-learn")
 
 
 def test_rows_an_older_down_emptied_get_family_and_framework_back(migrated_db: Database) -> None:

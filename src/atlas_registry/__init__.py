@@ -20,11 +20,11 @@ from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
 from atlas_registry.catalog.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
 from atlas_registry.catalog.metric_directions import MetricDirections, RankedBy, asking_how
+from atlas_registry.catalog.model_listing import Page
 from atlas_registry.catalog.pin_checks import FAILING as PIN_FAILING
 from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
 from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.catalog.prepare import validate_registration
-from atlas_registry.catalog.queries import Page
 from atlas_registry.catalog.version_names import VersionName, version_label
 from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
 from atlas_registry.errors import (

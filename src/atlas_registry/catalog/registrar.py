@@ -1,4 +1,4 @@
-"""Registering models (its queries live in catalog/queries.py).
+"""Registering models (its reads live in catalog/queries.py and catalog/model_listing.py).
 
 ``register_model`` and ``register_models`` validate everything that needs no
 database first, then write each model's ``artifacts`` row and its facts
@@ -29,13 +29,9 @@ from atlas_registry.catalog.lines import (
     names_to_create,
     refuse_id_names,
 )
+from atlas_registry.catalog.model_listing import list_models
 from atlas_registry.catalog.prepare import PreparedModel, prepare
-from atlas_registry.catalog.queries import (
-    fetch_model,
-    get_model,
-    list_models,
-    record_from_rows,
-)
+from atlas_registry.catalog.queries import fetch_model, get_model, record_from_rows
 from atlas_registry.catalog.refs import resolve_model_ref
 from atlas_registry.documents import dump_json
 from atlas_registry.errors import (

@@ -9,15 +9,15 @@ from atlas_registry.catalog import (
     line_listing,
     line_naming,
     lineage,
-    queries,
+    model_listing,
     registrar,
     version_names,
 )
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
 from atlas_registry.catalog.metric_directions import RankedBy
+from atlas_registry.catalog.model_listing import Page
 from atlas_registry.catalog.prepare import check_registration
-from atlas_registry.catalog.queries import Page
 from atlas_registry.catalog.refs import require_line
 from atlas_registry.catalog.version_names import VersionName
 from atlas_registry.lifecycle import history, rollback, transitions
@@ -55,7 +55,7 @@ class CatalogVerbs(Verbs):
         return self._read(registrar.get_model, model_ref)
 
     def list_models(self, **filters: Any) -> list[ModelRecord]:
-        """See :func:`atlas_registry.catalog.queries.list_models` for the filters."""
+        """See :func:`atlas_registry.catalog.model_listing.list_models` for the filters."""
         found = registrar.list_models(self.database, **self._resolved_filters(filters))
         if not found:
             self._require_line(filters.get("line"))
@@ -65,7 +65,7 @@ class CatalogVerbs(Verbs):
         self, *, page_size: int = 50, page_token: str | None = None, **filters: Any
     ) -> Page:
         """One page of models, newest first, and the token of the next page."""
-        page = queries.list_page(
+        page = model_listing.list_page(
             self.database,
             page_size=page_size,
             page_token=page_token,
