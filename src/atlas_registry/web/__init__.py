@@ -1,6 +1,7 @@
 """The web pages: server-rendered HTML over the same library verbs as the API."""
 
-from atlas_registry.web import ranking_pages  # noqa: F401  (registers /compare and /leaderboards)
+# Imported for their routes, which join the pages' router: /history, /compare and /leaderboards.
+from atlas_registry.web import history_pages, ranking_pages  # noqa: F401
 from atlas_registry.web.pages import router, static_files
 from atlas_registry.web.problem_types import problem_router
 
