@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
-from atlas_registry.lifecycle.transitions import CATALOG_STATES
+from atlas_registry.lifecycle.moves import CATALOG_STATES
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 

@@ -50,8 +50,9 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
+from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.lifecycle.policy import POLICY_ENV_VAR, GatePolicy, load_policy
-from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lifecycle.transitions import LineEvent, TransitionResult
 from atlas_registry.pins.locations import MIRRORS_ENV_VAR, REPOS_ENV_VAR, RepositoryLocations
 from atlas_registry.pins.status import PIN_STATES, PinStatus
 from atlas_registry.records import (

@@ -146,7 +146,7 @@ class ModelRecord:
 
     ``short_id`` (:func:`short_id_of`) is derived from the id, never stored.
     ``lifecycle_state`` is the generic catalog's state, derived from
-    ``promotion_state`` (the state a person reads; see lifecycle.transitions.CATALOG_STATES).
+    ``promotion_state`` (the state a person reads; see lifecycle.moves.CATALOG_STATES).
     """
 
     id: str

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from atlas_registry.errors import InputError
-from atlas_registry.lifecycle.transitions import PromotionEvent
+from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord, short_id_of
 from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
 from atlas_registry.store.whole_files import target_file, written_whole

@@ -11,7 +11,8 @@ from atlas_registry.catalog.queries import ROOT, inline_count
 from atlas_registry.catalog.registrar import fetch_model
 from atlas_registry.catalog.version_names import VersionName
 from atlas_registry.documents import refuse_unstorable
-from atlas_registry.lifecycle.transitions import PROMOTED_IN_LINE, LineEvent, PromotionEvent
+from atlas_registry.lifecycle.moves import PromotionEvent
+from atlas_registry.lifecycle.transitions import PROMOTED_IN_LINE, LineEvent
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
 from atlas_registry.store.paging import MAX_PAGE

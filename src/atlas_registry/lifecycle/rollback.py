@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from atlas_registry.catalog.registrar import fetch_model
 from atlas_registry.errors import IllegalTransitionError, NotFoundError, PromotionGateError
+from atlas_registry.lifecycle.moves import CatalogChange, Move, apply_moves
 from atlas_registry.lifecycle.policy import GatePolicy, load_policy
 from atlas_registry.lifecycle.transitions import (
     GATE_WAY_OUT,
-    CatalogChange,
     LineMember,
-    Move,
     TransitionResult,
-    apply_moves,
     as_left,
     gate_verdict,
     locked_line,

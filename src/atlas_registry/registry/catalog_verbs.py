@@ -21,7 +21,8 @@ from atlas_registry.catalog.prepare import check_registration
 from atlas_registry.catalog.refs import require_line
 from atlas_registry.catalog.version_names import VersionName
 from atlas_registry.lifecycle import history, rollback, transitions
-from atlas_registry.lifecycle.transitions import LineEvent, PromotionEvent, TransitionResult
+from atlas_registry.lifecycle.moves import PromotionEvent
+from atlas_registry.lifecycle.transitions import LineEvent, TransitionResult
 from atlas_registry.records import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.registry.base import Verbs
 from atlas_registry.store.paging import MAX_PAGE, ListingPage
