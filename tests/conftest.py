@@ -55,8 +55,43 @@ def _needs_postgres(item: pytest.Item) -> bool:
     return "postgres_url" in getattr(item, "fixturenames", ())
 
 
+# Fixtures that start a browser: a test using one is slow, marked or not.
+_BROWSER_FIXTURES = frozenset({"page", "context", "browser"})
+
+
+def _mark_browser_tests_slow(items: list[pytest.Item]) -> None:
+    """A browser test belongs to the slow lane even when its module forgets to say so."""
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def _keep_shared_set_ups_on_one_worker(items: list[pytest.Item]) -> None:
+    """Run a module's tests on one pytest-xdist worker when they share a set-up.
+
+    ``./scripts/test`` spreads tests over workers test by test (``--dist
+    loadgroup``); a module-scoped fixture (a server, a site, a browser's
+    pages) would otherwise be built once in every worker that ran a test of
+    its module. Session fixtures (the migrated templates) are per worker anyway.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = any(
+            fixture.scope in ("module", "class", "package")
+            for definitions in info.name2fixturedefs.values()
+            for fixture in definitions
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without a server, leave the PostgreSQL half out with one line; under CI, fail."""
+    """Browser tests are slow; without a server, leave the PostgreSQL half out; under CI, fail."""
+    _mark_browser_tests_slow(items)
+    _keep_shared_set_ups_on_one_worker(items)
     if not any(_needs_postgres(item) for item in items):
         return
     reason = _postgres_unreachable()
@@ -75,6 +110,23 @@ _LEFT_OUT = pytest.StashKey[str]()
 
 # The throwaway databases of this run, once a PostgreSQL test has made them.
 _POSTGRES_USED: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand what the summary says to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["atlas_left_out"] = session.config.stash.get(_LEFT_OUT, "")
+        workeroutput["atlas_postgres_used"] = list(_POSTGRES_USED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller collects each worker's summary (a hook only it calls)."""
+    output = getattr(node, "workeroutput", {})
+    if output.get("atlas_left_out"):
+        node.config.stash[_LEFT_OUT] = output["atlas_left_out"]
+    _POSTGRES_USED.extend(output.get("atlas_postgres_used", ()))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
