@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from atlas_registry import NotFoundError, Registry, SchemaAdmin
+from atlas_registry import AlreadyExistsError, NotFoundError, Registry, SchemaAdmin
 from atlas_registry.store import pg_archive
 from atlas_registry.store.db import Database
 from tests.cli_helpers import invoke
@@ -165,6 +165,10 @@ def test_a_backup_never_replaces_a_file_unless_forced(sqlite_url: str, tmp_path:
     code, _, err = invoke("backup", "--to", str(file), "--db", sqlite_url)
     assert code == 4
     assert "already exists" in err
+    assert "replace it with --force" in err
+    with SchemaAdmin.open(sqlite_url) as admin, pytest.raises(AlreadyExistsError) as refused:
+        admin.backup(file)
+    assert "--force" not in refused.value.message  # the library names no command's flag
     assert file.read_text() == "yesterday's\n"
 
     assert invoke("backup", "--to", str(file), "--db", sqlite_url, "--force")[0] == 0

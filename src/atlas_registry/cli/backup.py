@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from atlas_registry import BackupSummary, InputError, SchemaAdmin
+from atlas_registry import AlreadyExistsError, BackupSummary, InputError, SchemaAdmin
 from atlas_registry.cli.common import (
     DbOption,
     JsonOption,
@@ -56,7 +56,14 @@ def backup(
     The file appears whole or not at all, readable by its owner only; what it
     holds (migration head, rows of each table, sha256) is printed.
     """
-    call_admin(db, as_json, lambda admin: admin.backup(to, force=force), _render("wrote"))
+
+    def write(admin: SchemaAdmin) -> BackupSummary:
+        try:
+            return admin.backup(to, force=force)
+        except AlreadyExistsError as error:  # the library names no flag; here it is --force
+            raise AlreadyExistsError(f"{error.message}, or replace it with --force") from error
+
+    call_admin(db, as_json, write, _render("wrote"))
 
 
 def restore(

@@ -120,8 +120,8 @@ def _backup_target(to: str | Path, force: bool, database: Database) -> Path:
             )
         if not force:
             raise AlreadyExistsError(
-                f"{target} already exists: back up to a new file, "
-                "or replace it on purpose (--force)"
+                f"{target} already exists: a backup replaces a file only when told to; "
+                "back up to a new file"
             )
     source = database.sqlite_file
     if source is not None and _is_database_file(source, target):
@@ -189,7 +189,9 @@ def _place(partial: Path, target: Path, force: bool) -> None:
         try:
             os.link(partial, target)  # fails, atomically, when the name is taken
         except FileExistsError as exc:
-            raise AlreadyExistsError(f"{target} appeared while the backup was written") from exc
+            raise AlreadyExistsError(
+                f"{target} appeared while the backup was written: back up to a new file"
+            ) from exc
     with contextlib.suppress(OSError):  # a folder some systems cannot open: the file is there
         folder = os.open(target.parent, os.O_RDONLY)
         try:
