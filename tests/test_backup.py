@@ -132,6 +132,34 @@ def test_a_damaged_backup_is_refused_before_any_restore(
     assert not Path(str(empty_target).removeprefix("sqlite:///")).exists()
 
 
+def _orphan_metric(url: str) -> None:
+    """A metric of a model that is not there, written past the foreign keys."""
+    orphan = "INSERT INTO model_metrics (artifact_id, metric, value) VALUES ('gone', 'auc', 1)"
+    if url.startswith("sqlite:"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # foreign keys off
+            conn.execute(orphan)
+        return
+    with Database(url) as database, database.transaction(write=True) as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.execute(text(orphan))
+
+
+def test_a_row_that_breaks_a_foreign_key_is_found(migrated_url: str, tmp_path: Path) -> None:
+    _orphan_metric(migrated_url)
+    with Database(migrated_url) as database:
+        if database.dialect == "postgresql":
+            broken = pg_archive.orphaned_rows(database)
+            assert broken == [
+                "1 row(s) of model_metrics break foreign key fk_model_metrics_artifact"
+            ]
+            return
+    file = tmp_path / "registry.backup"
+    code, _, err = invoke("backup", "--to", str(file), "--db", migrated_url)
+    assert code == 10
+    assert "fails SQLite's foreign key check: 1 row(s) name a missing row" in err
+    assert not file.exists()
+
+
 def test_a_file_that_is_no_backup_is_named_as_such(tmp_path: Path) -> None:
     file = tmp_path / "notes.txt"
     file.write_text("not a backup\n")
