@@ -7,11 +7,13 @@ acknowledged before the backup began is there, whole.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -234,6 +236,19 @@ def test_a_missing_folder_is_refused(sqlite_url: str, tmp_path: Path) -> None:
     code, _, err = invoke("backup", "--to", str(tmp_path / "no" / "b.db"), "--db", sqlite_url)
     assert code == 2
     assert "is not a folder" in err
+
+
+def test_a_file_system_refusal_is_a_sentence(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    code, _, err = invoke("backup", "--to", str(tmp_path / "b.db"), "--db", sqlite_url)
+    assert code == 2
+    assert "cannot write the backup" in err
+    assert "No space left on device" in err
 
 
 def test_the_write_ahead_log_is_in_the_backup_and_not_in_a_copy(

@@ -76,22 +76,32 @@ class BackupSummary:
 def backup(database: Database, to: str | Path, *, force: bool = False) -> BackupSummary:
     """Write a consistent backup of ``database`` to ``to`` and say what it holds."""
     target = _backup_target(to, force, database)
-    descriptor, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".partial", dir=target.parent
-    )
-    os.close(descriptor)  # mode 0600: a backup holds every token's hash
-    partial = Path(name)
-    try:
-        if database.dialect == "sqlite":
-            _sqlite_copy(_sqlite_file(database), partial)
-        else:
-            pg_archive.dump(database, partial)
-        _sync(partial)
-        summary = describe(partial, shown=str(target))
-        _place(partial, target, force)
-    finally:
-        partial.unlink(missing_ok=True)
+    with _file_errors(f"cannot write the backup {target}"):
+        descriptor, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+        )
+        os.close(descriptor)  # mode 0600: a backup holds every token's hash
+        partial = Path(name)
+        try:
+            if database.dialect == "sqlite":
+                _sqlite_copy(_sqlite_file(database), partial)
+            else:
+                pg_archive.dump(database, partial)
+            _sync(partial)
+            summary = describe(partial, shown=str(target))
+            _place(partial, target, force)
+        finally:
+            partial.unlink(missing_ok=True)
     return replace(summary, file=str(target), database=database.display_url)
+
+
+@contextlib.contextmanager
+def _file_errors(doing: str) -> Iterator[None]:
+    """A file the system refuses (permissions, a full disk) as a sentence, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"{doing}: {exc.strerror or exc}") from exc
 
 
 def _backup_target(to: str | Path, force: bool, database: Database) -> Path:
@@ -192,6 +202,12 @@ def _place(partial: Path, target: Path, force: bool) -> None:
             raise AlreadyExistsError(
                 f"{target} appeared while the backup was written: back up to a new file"
             ) from exc
+        except OSError:  # a file system without hard links: checked, then renamed
+            if target.exists() or target.is_symlink():
+                raise AlreadyExistsError(
+                    f"{target} appeared while the backup was written: back up to a new file"
+                ) from None
+            partial.replace(target)
     with contextlib.suppress(OSError):  # a folder some systems cannot open: the file is there
         folder = os.open(target.parent, os.O_RDONLY)
         try:
@@ -211,6 +227,11 @@ def describe(path: str | Path, *, shown: str | None = None) -> BackupSummary:
     """
     source = _backup_file(path)
     name = shown or str(source)
+    with _file_errors(f"cannot read {name}"):
+        return _described(source, name)
+
+
+def _described(source: Path, name: str) -> BackupSummary:
     head = _head(source)
     if head.startswith(SQLITE_MAGIC):
         dialect = "sqlite"
