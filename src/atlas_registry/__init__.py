@@ -85,6 +85,7 @@ if TYPE_CHECKING:
     from atlas_registry.pins.git_history import CommitSummary
     from atlas_registry.pins.suggestion import PinSuggestion
     from atlas_registry.review.queue import Provenance, ReviewItem
+    from atlas_registry.store.backup import BackupSummary
 
 # The backfill's records are imported on first use: a CLI `list` or `show` does
 # not load the backfill's rules (start-up time is part of every command).
@@ -100,6 +101,7 @@ _LAZY = {
     "MlflowImport": "atlas_registry.interop.mlflow_import",
     "CardImport": "atlas_registry.interop.card_import",
     "CardExport": "atlas_registry.interop.card_out",
+    "BackupSummary": "atlas_registry.store.backup",
 }
 
 
@@ -132,6 +134,7 @@ __all__ = [
     "ApiToken",
     "AuthenticationError",
     "BackfillResult",
+    "BackupSummary",
     "CardExport",
     "CardImport",
     "CommitSummary",

@@ -13,6 +13,7 @@ that are *not* at head by definition, so they live on a second handle,
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atlas_registry import tokens
@@ -35,6 +36,7 @@ from atlas_registry.store.migration_runner import Migration, MigrationState
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.catalog.schema_upgrade import SchemaUpgrade
+    from atlas_registry.store.backup import BackupSummary
 
 
 class Registry(FeatureVerbs):
@@ -158,3 +160,22 @@ class SchemaAdmin(Handle):
         from atlas_registry.backfill.legacy_fixture import load_legacy
 
         return load_legacy(self.database, path)
+
+    def backup(self, to: str | Path, *, force: bool = False) -> BackupSummary:
+        """A consistent backup of the database, taken while servers write, written to ``to``."""
+        from atlas_registry.store.backup import backup
+
+        return backup(self.database, to, force=force)
+
+    def restore(self, source: str | Path) -> BackupSummary:
+        """The backup at ``source`` restored into this (empty) database, then checked."""
+        from atlas_registry.store.backup import restore
+
+        return restore(source, self.database)
+
+    @staticmethod
+    def check_backup(path: str | Path) -> BackupSummary:
+        """What the backup at ``path`` holds, read whole and checked, without restoring it."""
+        from atlas_registry.store.backup import describe
+
+        return describe(path)
