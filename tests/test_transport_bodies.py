@@ -82,7 +82,9 @@ def test_a_chunked_body_within_the_limit_is_read_whole(svc: Service) -> None:
     assert padded.status_code != 413, padded.text
 
 
-def _run_guard(messages: list[Message], timeout: float = 5) -> list[Message]:
+def _run_guard(
+    messages: list[Message], timeout: float = 5, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> list[Message]:
     """The guard over an app that echoes the body, fed ``messages`` (then nothing)."""
 
     async def echo(scope: Any, receive: Any, send: Any) -> None:
@@ -99,7 +101,7 @@ def _run_guard(messages: list[Message], timeout: float = 5) -> list[Message]:
         "type": "http",
         "method": "POST",
         "path": "/api/v1/validate",
-        "headers": [(b"host", b"127.0.0.1")],
+        "headers": [(b"host", b"127.0.0.1"), *headers],
         "client": ("127.0.0.1", 5000),
     }
     sent: list[Message] = []
@@ -125,6 +127,14 @@ def test_a_body_that_stops_arriving_is_a_408_and_the_connection_closes() -> None
     assert problem["code"] == "request_timeout"
     assert "within 0.3 s (1 bytes received)" in problem["detail"]
     assert HTTP_PROBLEMS["request_timeout"].status == 408  # its page at /problems/request_timeout
+
+
+@pytest.mark.parametrize("length", [b"\xb2", b"-1", b"1e3", b" ", b"1048577"])
+def test_a_content_length_that_is_not_a_number_in_range_is_refused(length: bytes) -> None:
+    """``"²".isdigit()`` is true: the check passed it on to int(), which raised."""
+    sent = _run_guard([], headers=((b"content-length", length),))
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["code"] == "payload_too_large"
 
 
 def test_a_body_in_pieces_reaches_the_app_whole() -> None:

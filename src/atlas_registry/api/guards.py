@@ -133,7 +133,10 @@ class Guards:
             await _refuse(send, 400, "host_not_allowed", f"host {shown!r} is not served here")
             return
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        # isascii: "²".isdigit() is true, and int() refuses it
+        if declared is not None and not (
+            declared.isascii() and declared.isdigit() and int(declared) <= MAX_BODY_BYTES
+        ):
             refused = _too_large()
             await _refuse(send, refused.status, refused.code, refused.detail)
             return
@@ -210,3 +213,5 @@ class Guards:
             await self.app(scope, replay, send_with_headers)
         finally:
             after_body.cancel()
+            if after_body.done() and not after_body.cancelled():
+                after_body.exception()  # retrieved: a failed wait is not logged as unhandled
