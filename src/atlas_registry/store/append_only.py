@@ -44,8 +44,8 @@ MUTABLE: dict[str, str] = {
     "with new versions and transitions (an artifact with history cannot be deleted)",
     "model_versions": "promotion_state and promotion_notes move with each transition; "
     "every move is also appended to model_promotion_events",
-    "model_lines": "a line's name is written once and never moves; the row goes only with "
-    "its line's root artifact",
+    "model_lines": "a line's name is written once and the code never moves it, but an "
+    "operator may repair a name by hand; the row goes with its line's root artifact",
     "api_tokens": "last_used_at is touched on use and revoked_at set on revocation",
     "model_review_queue": "a work list: items are opened, resolved and reopened by the backfill",
     "schema_migrations": "the migration runner's bookkeeping, one row per applied migration",
