@@ -12,7 +12,7 @@ that are *not* at head by definition, so they live on a second handle,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,8 +144,9 @@ class SchemaAdmin(Handle):
     def migrate(self, to: int | None = None) -> list[Migration]:
         return migration_runner.migrate(self.database, to=to)
 
-    def downgrade(self, to: int) -> list[Migration]:
-        return migration_runner.downgrade(self.database, to=to)
+    def downgrade(self, to: int, *, discard: Collection[str] = ()) -> list[Migration]:
+        """Revert to ``to``; refused if it would destroy rows of a table not in ``discard``."""
+        return migration_runner.downgrade(self.database, to=to, discard=discard)
 
     def status(self) -> list[MigrationState]:
         return migration_runner.status(self.database)
