@@ -176,7 +176,7 @@ def test_an_external_source_url_with_nul_or_a_surrogate_is_refused(
         ({"deeper": [{2: "a key that is not text"}]}, False),
         (uuid.UUID(int=1), False),
         (datetime(2024, 1, 1, tzinfo=UTC), False),
-        ({"a", "set"}, False),
+        ({"a set"}, False),  # one member: a repr every worker spells alike
     ],
     ids=repr,
 )
