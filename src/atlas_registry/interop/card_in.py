@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from atlas_registry.catalog.line_listing import search_pattern
-from atlas_registry.documents import read_text
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_out import HUB_LIBRARY
 from atlas_registry.interop.card_results import (
@@ -34,6 +33,7 @@ from atlas_registry.records import ModelRegistration
 from atlas_registry.review.queue import json_or_text, parse_assignments, place
 from atlas_registry.schema.patterns import SOURCE_VERSION, matches
 from atlas_registry.schema.validation import MetadataValidator
+from atlas_registry.store.whole_files import read_text
 
 # The Hub's library names and the registry's framework names, where they differ.
 FRAMEWORK_OF = {hub: ours for ours, hub in HUB_LIBRARY.items()} | {"sklearn": "scikit-learn"}

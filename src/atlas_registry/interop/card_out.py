@@ -24,7 +24,7 @@ from atlas_registry.errors import InputError
 from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord, short_id_of
 from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
-from atlas_registry.store.whole_files import target_file, written_whole
+from atlas_registry.store.whole_files import read_start, target_file, written_whole
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -366,8 +366,10 @@ def _refuse_foreign(target: Path, facts: CardFacts, name_of: VersionNamer) -> No
     The other model is named as a person names it (``line@N``); an id the
     catalog does not hold (a card from another registry) is shown as written.
     """
-    with target.open("rb") as handle:  # the registry's block is in the front matter, near the top
-        named = card_model_of(handle.read(_FRONT_MATTER_BYTES).decode("utf-8", errors="replace"))
+    # The registry's block is in the front matter, near the top; the file may have become
+    # a pipe or a device since it was looked at, which read_start refuses unread.
+    head = read_start(str(target), _FRONT_MATTER_BYTES)
+    named = card_model_of(head.decode("utf-8", errors="replace"))
     if named is None:
         raise InputError(
             f"{target} exists and is not a model card this registry wrote; "
