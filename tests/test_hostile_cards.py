@@ -315,6 +315,20 @@ def test_card_out_refuses_a_readme_that_is_no_regular_file(
     assert STILL[kind](readme), "the file was replaced"
 
 
+@pytest.mark.parametrize("kind", ["a pipe", "a link to /dev/zero", "a file past the limit"])
+def test_card_out_refuses_a_folder_that_is_no_folder(
+    kind: str, registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    """`--out` names the folder to write README.md in; a pipe or a file there is no folder."""
+    model = registry.register_model(ModelRegistration(title="a", metadata=logistic_regression()))
+    out = _special(kind, tmp_path / "out")
+    with _within(BOUND):
+        code, _, err = invoke("card", model.id, "--out", str(out), "--db", db_url)
+    assert code == InputError.exit_code
+    assert f"{out} is not a folder (it is a file, a device or a pipe)" in " ".join(err.split())
+    assert STILL[kind](out)
+
+
 @pytest.mark.parametrize("kind", ["a pipe", "a link to /dev/zero"])
 def test_a_readme_that_becomes_a_pipe_after_it_was_checked_is_not_read(
     kind: str, registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -350,6 +350,11 @@ def write_card_file(
     ``--out .`` in a project's own folder would otherwise replace its README
     with no word, and ``--out cards/`` another model's card.
     """
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"{folder} is not a folder (it is a file, a device or a pipe): "
+            "give the folder to write README.md in"
+        )
     try:
         target = target_file(folder / "README.md")  # a device is refused before it is read
         if target.exists() and not force:
