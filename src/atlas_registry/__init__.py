@@ -26,7 +26,7 @@ from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
 from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.catalog.prepare import validate_registration
 from atlas_registry.catalog.version_names import VersionName, version_label
-from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
+from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json
 from atlas_registry.errors import (
     AlreadyExistsError,
     AmbiguousReferenceError,
@@ -71,7 +71,7 @@ from atlas_registry.schema.validation import validate_metadata
 from atlas_registry.store.db import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.store.migration_runner import Migration, MigrationState
 from atlas_registry.store.paging import MAX_PAGE
-from atlas_registry.store.whole_files import target_file
+from atlas_registry.store.whole_files import read_document, target_file
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
 
