@@ -136,8 +136,16 @@ def head(dialect: str) -> int:
     return migrations[-1].number if migrations else 0
 
 
+# Whether the bookkeeping table exists, asked of the catalog directly: SQLAlchemy's
+# inspector costs every Registry.open about 9 ms on PostgreSQL for the same answer.
+_HAS_BOOKKEEPING = {
+    "sqlite": f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{BOOKKEEPING_TABLE}'",
+    "postgresql": f"SELECT 1 WHERE to_regclass('{BOOKKEEPING_TABLE}') IS NOT NULL",
+}
+
+
 def read_applied(conn: Connection) -> dict[int, AppliedMigration]:
-    if not inspect(conn).has_table(BOOKKEEPING_TABLE):
+    if conn.exec_driver_sql(_HAS_BOOKKEEPING[conn.dialect.name]).first() is None:
         return {}
     rows = conn.execute(
         text(f"SELECT number, name, checksum, applied_at FROM {BOOKKEEPING_TABLE} ORDER BY number")
