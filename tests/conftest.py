@@ -248,6 +248,7 @@ class MigratedPostgres:
         self.template = template
         self.working = f"{template}_work"
         self.url = _database_url(self.working)
+        self._conn: psycopg.Connection[Any] | None = None
         with psycopg.connect(_libpq(_database_url(template)), autocommit=True) as conn:
             self.shape = self._shape(conn)
             self.tables = [
@@ -278,6 +279,9 @@ class MigratedPostgres:
         return None if row is None else str(row[0])
 
     def _clone(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         self.admin.execute(f'DROP DATABASE IF EXISTS "{self.working}" WITH (FORCE)')
         self.admin.execute(f'CREATE DATABASE "{self.working}" TEMPLATE "{self.template}"')
 
@@ -290,32 +294,58 @@ class MigratedPostgres:
 
     def _emptied(self) -> bool:
         """Empty the working database in place; False when only a new clone will do."""
-        with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if self._shape(conn) != self.shape:
-                return False
+        terminate_others = (
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        try:
+            conn = self._keeper()
+            conn.execute(terminate_others)
+        except psycopg.OperationalError:  # a test ended the kept session
+            self._conn = None
+            conn = self._keeper()
+            conn.execute(terminate_others)
+        if self._shape(conn) != self.shape:
+            return False
+        # One round trip: triggers off (the append-only guards refuse a
+        # DELETE of history), every table emptied, identities restarted.
+        conn.execute(self._empty_all)
+        # A table grown past that gets new empty files, as in a new clone.
+        grown = [str(row[0]) for row in conn.execute(_GROWN)]
+        if grown:
             with conn.transaction():
-                # Triggers off: the append-only guards refuse a DELETE of history.
                 conn.execute("SET LOCAL session_replication_role = replica")
-                for table in self.tables:
-                    conn.execute(f"DELETE FROM {table}")
-                for sequence in self.sequences:
-                    conn.execute("SELECT setval(%s, 1, false)", (sequence,))
-            # A table grown past that gets new empty files, as in a new clone.
-            grown = [str(row[0]) for row in conn.execute(_GROWN)]
-            if grown:
-                with conn.transaction():
-                    conn.execute("SET LOCAL session_replication_role = replica")
-                    conn.execute(f"TRUNCATE {', '.join(grown)} CASCADE")
-            # The activity counters start again, as in a new clone, so that
-            # autovacuum does not analyse a table in the middle of a later test.
-            conn.execute("SELECT pg_stat_reset()")
+                conn.execute(f"TRUNCATE {', '.join(grown)} CASCADE")
+        # The activity counters start again, as in a new clone, so that
+        # autovacuum does not analyse a table in the middle of a later test.
+        conn.execute("SELECT pg_stat_reset()")
         return True
 
+    def _keeper(self) -> psycopg.Connection[Any]:
+        """The fixture's own connection to the working database, kept between tests.
+
+        A new server process reads the catalogs afresh, which cost each reset
+        more than the reset itself. A test that ended it (or a new clone, which
+        drops the database under it) gets a new one.
+        """
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(_libpq(self.url), autocommit=True)
+        return self._conn
+
+    @property
+    def _empty_all(self) -> bytes:
+        statements = [
+            "BEGIN",
+            "SET LOCAL session_replication_role = replica",
+            *(f"DELETE FROM {table}" for table in self.tables),
+            *(f"SELECT setval('{sequence}', 1, false)" for sequence in self.sequences),
+            "COMMIT",
+        ]
+        return ";\n".join(statements).encode()
+
     def drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
         for name in (self.working, self.template):
             self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
