@@ -30,7 +30,13 @@ from sqlalchemy import (
     select,
 )
 
-from atlas_registry.catalog.queries import _MODEL_COLUMNS, _MODELS, ROOT, _record, inline_count
+from atlas_registry.catalog.queries import (
+    MODEL_COLUMNS,
+    MODEL_TABLES,
+    ROOT,
+    inline_count,
+    model_record,
+)
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import PROMOTION_STATES, ModelRecord
@@ -162,7 +168,7 @@ def list_models(
         }
     )
     rows = _page_rows(db, filters, latest_only, limit, offset=offset, after=None)
-    return [_record(row) for row in rows]
+    return [model_record(row) for row in rows]
 
 
 def list_page(
@@ -185,7 +191,7 @@ def list_page(
     fingerprint = _fingerprint(given, latest_only)
     after = _position(page_token, fingerprint, "line" in given) if page_token else None
     rows = _page_rows(db, given, latest_only, page_size + 1, offset=0, after=after)
-    items = [_record(row) for row in rows[:page_size]]
+    items = [model_record(row) for row in rows[:page_size]]
     token = None
     if len(rows) > page_size:
         last = items[-1]
@@ -281,7 +287,7 @@ def _list_query(
     ``is_external = 1`` lets either database use the partial index of external
     models (migration 0014); internal ones are most of the catalog.
     """
-    query = select(*_MODEL_COLUMNS).select_from(_MODELS)
+    query = select(*MODEL_COLUMNS).select_from(MODEL_TABLES)
     for name in filters:
         if name == "line":
             query = query.where(_LINE_FILTER)
