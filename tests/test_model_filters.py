@@ -8,12 +8,22 @@ models whichever surface it is given to, on both databases.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from atlas_registry import MODEL_FILTER_FIELDS, ModelFilters, Registry, ValidationError
+from atlas_registry import (
+    MODEL_FILTER_FIELDS,
+    ModelFilters,
+    Registry,
+    SchemaAdmin,
+    ValidationError,
+)
+from atlas_registry.api import create_app
 from atlas_registry.errors import Violation
 
 NAMES = [f.name for f in MODEL_FILTER_FIELDS]
+PAGING = {"page_size", "page_token"}
 
 
 def test_the_filters_are_the_fields_of_model_filters() -> None:
@@ -30,6 +40,20 @@ def test_the_filters_are_the_fields_of_model_filters() -> None:
     ]
     assert ModelFilters().to_dict() == {**dict.fromkeys(NAMES), "latest_only": False}
     assert all(f.help for f in MODEL_FILTER_FIELDS)
+
+
+def test_the_api_takes_each_filter_as_a_query_parameter_with_its_help(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'openapi.db'}"
+    with SchemaAdmin.open(url, create=True) as admin:
+        admin.migrate()
+    with Registry.open(url) as registry:
+        document = create_app(registry).fastapi.openapi()  # type: ignore[attr-defined]
+    parameters = document["paths"]["/api/v1/models"]["get"]["parameters"]
+    described = {p["name"]: p.get("description") for p in parameters if p["name"] not in PAGING}
+    assert described == {f.name: f.help for f in MODEL_FILTER_FIELDS}
+    types = {p["name"]: p["schema"] for p in parameters}
+    assert types["is_external"]["anyOf"] == [{"type": "boolean"}, {"type": "null"}]
+    assert (types["latest_only"]["type"], types["latest_only"]["default"]) == ("boolean", False)
 
 
 def test_an_unknown_filter_is_refused_alike_by_both_listings(registry: Registry) -> None:
