@@ -36,7 +36,7 @@ def filter_options() -> list[inspect.Parameter]:
     """One Typer option per filter, in the library's order.
 
     A filter without a flag above is a KeyError when the CLI loads, which
-    tests/test_cli_models.py catches before any release.
+    tests/test_model_filters.py catches before any release.
     """
     return [
         inspect.Parameter(
