@@ -153,6 +153,77 @@ def test_a_module_imported_from_its_package_is_placed_by_its_own_name(tmp_path: 
     assert len(back_edges(found)) == 1
 
 
+def private_imports(source: Path) -> list[str]:
+    """Each private name (``_name``) ``source`` takes from another module of the package.
+
+    ``from atlas_registry.catalog.queries import _record`` and
+    ``queries._record(...)`` both make one module's inside another's contract:
+    a name other modules need is given a public name where it is defined.
+    """
+    tree = ast.parse(source.read_text("utf-8"))
+    modules, wrong = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or _ours(node.module)):
+            for alias in node.names:
+                if _is_private(alias.name):
+                    wrong.append(f"from {'.' * node.level}{node.module or ''} import {alias.name}")
+                if _is_module(node, alias.name):
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if _ours(a.name)}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and _is_private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        ):
+            wrong.append(f"{node.value.id}.{node.attr}")
+    return wrong
+
+
+def _is_module(node: ast.ImportFrom, name: str) -> bool:
+    """True when ``from ... import name`` imports a module of the package, not a name in one."""
+    if node.level:
+        return False  # the package's modules import each other by absolute names
+    inner = PACKAGE.joinpath(*(node.module or "").split(".")[1:], name)
+    return inner.is_dir() or inner.with_suffix(".py").is_file()
+
+
+def _ours(module: str | None) -> bool:
+    return (module or "").split(".")[0] == "atlas_registry"
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.endswith("__")
+
+
+def test_no_module_takes_another_modules_private_names() -> None:
+    wrong = {
+        str(p.relative_to(PACKAGE)): found for p in ALL_MODULES if (found := private_imports(p))
+    }
+    assert wrong == {}
+
+
+def test_the_private_name_check_catches_both_ways_in(tmp_path: Path) -> None:
+    source = tmp_path / "probe.py"
+    source.write_text(
+        "from atlas_registry import __version__\n"
+        "from atlas_registry.catalog.queries import ROOT, _record\n"
+        "from .queries import _MODELS\n"
+        "from atlas_registry.catalog import queries\n"
+        "import atlas_registry.store.db as db\n"
+        "queries._FETCH, queries.fetch_model, db._engine, row._mapping\n",
+        "utf-8",
+    )
+    assert private_imports(source) == [
+        "from atlas_registry.catalog.queries import _record",
+        "from .queries import _MODELS",
+        "queries._FETCH",
+        "db._engine",
+    ]
+
+
 SHELL_MODULES = [
     p for shell in SHELLS if (PACKAGE / shell).is_dir() for p in (PACKAGE / shell).rglob("*.py")
 ]

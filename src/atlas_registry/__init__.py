@@ -20,6 +20,7 @@ from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
 from atlas_registry.catalog.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
 from atlas_registry.catalog.metric_directions import MetricDirections, RankedBy, asking_how
+from atlas_registry.catalog.model_filters import MODEL_FILTER_FIELDS, FilterField, ModelFilters
 from atlas_registry.catalog.model_listing import Page
 from atlas_registry.catalog.pin_checks import FAILING as PIN_FAILING
 from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
@@ -122,6 +123,7 @@ __all__ = [
     "MAX_PAGE",
     "METRIC_DIRECTIONS",
     "MIRRORS_ENV_VAR",
+    "MODEL_FILTER_FIELDS",
     "PIN_FAILING",
     "PIN_STATES",
     "PIN_STATUSES",
@@ -143,6 +145,7 @@ __all__ = [
     "DatabaseFailureError",
     "DatabaseNotFoundError",
     "EvaluationContext",
+    "FilterField",
     "GatePolicy",
     "IllegalTransitionError",
     "InputError",
@@ -161,6 +164,7 @@ __all__ = [
     "MigrationError",
     "MigrationState",
     "MlflowImport",
+    "ModelFilters",
     "ModelRecord",
     "ModelRegistration",
     "NewToken",

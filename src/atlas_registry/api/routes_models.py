@@ -12,6 +12,7 @@ from fastapi.responses import PlainTextResponse
 
 from atlas_registry import (
     MAX_PAGE,
+    ModelFilters,
     ModelRegistration,
     NotFoundError,
     RegisteredModel,
@@ -29,6 +30,7 @@ from atlas_registry.api.bodies import (
     text_field,
 )
 from atlas_registry.api.deps import Access, Caller, body_reader, reader, writer
+from atlas_registry.api.filters import model_filters
 from atlas_registry.api.openapi import (
     ANY_DOCUMENT_BODY,
     BATCH_BODY,
@@ -45,15 +47,7 @@ router = APIRouter(prefix="/api/v1", route_class=StrictQueryRoute)
 @router.get("/models", responses=responses(400, 401, 404, 422, 503))
 async def list_models(
     request: Request,
-    promotion_state: str | None = None,
-    model_family: str | None = None,
-    framework: str | None = None,
-    trained_by: str | None = None,
-    benchmark_id: str | None = None,
-    base_model_id: str | None = None,
-    is_external: bool | None = None,
-    line: str | None = None,
-    latest_only: bool = False,
+    filters: ModelFilters = Depends(model_filters),
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
     page_token: str | None = None,
     access: Access = Depends(reader),
@@ -61,17 +55,7 @@ async def list_models(
     """Models matching every filter, newest first, paged by an opaque keyset cursor."""
     page = await access.run(
         lambda found, _caller: found.list_page(
-            page_size=page_size,
-            page_token=page_token,
-            promotion_state=promotion_state,
-            model_family=model_family,
-            framework=framework,
-            trained_by=trained_by,
-            benchmark_id=benchmark_id,
-            base_model_id=base_model_id,
-            is_external=is_external,
-            line=line,
-            latest_only=latest_only,
+            page_size=page_size, page_token=page_token, **filters.to_dict()
         )
     )
     return page_response(request, page)

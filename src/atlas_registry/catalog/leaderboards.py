@@ -21,10 +21,10 @@ from sqlalchemy import Connection, Select, bindparam, select
 
 from atlas_registry.catalog.metric_directions import VOCABULARY_ONLY, Direction, MetricDirections
 from atlas_registry.catalog.queries import (
-    _MODEL_COLUMNS,
-    _MODELS,
-    _record,
+    MODEL_COLUMNS,
+    MODEL_TABLES,
     inline_count,
+    model_record,
 )
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
@@ -85,7 +85,7 @@ def _ranked(rows: Sequence[Any]) -> list[LeaderboardEntry]:
     for position, row in enumerate(rows, 1):
         tied = bool(entries) and entries[-1].value == row.metric_value
         rank = entries[-1].rank if tied else position
-        entries.append(LeaderboardEntry(rank, row.metric_value, _record(row)))
+        entries.append(LeaderboardEntry(rank, row.metric_value, model_record(row)))
     return entries
 
 
@@ -133,8 +133,10 @@ def _refuse_unknown_board(conn: Connection, benchmark_id: str, metric: str) -> N
 def _leaderboard_query(direction: Direction) -> Select[Any]:
     order = model_metrics.c.value.desc() if direction == "higher" else model_metrics.c.value.asc()
     return (
-        select(*_MODEL_COLUMNS, model_metrics.c.value.label("metric_value"))
-        .select_from(_MODELS.join(model_metrics, model_metrics.c.artifact_id == artifacts.c.id))
+        select(*MODEL_COLUMNS, model_metrics.c.value.label("metric_value"))
+        .select_from(
+            MODEL_TABLES.join(model_metrics, model_metrics.c.artifact_id == artifacts.c.id)
+        )
         .where(
             model_metrics.c.benchmark_id == bindparam("benchmark_id"),
             model_metrics.c.metric == bindparam("metric"),

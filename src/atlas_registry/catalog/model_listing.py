@@ -1,5 +1,7 @@
 """Filtered lists of models, by offset (:func:`list_models`) or by keyset page (:func:`list_page`).
 
+The filters are :class:`.model_filters.ModelFilters`' fields, given as keyword arguments.
+
 List queries are ordered newest registration first, then by version number
 within a second, which the indexes of migration 0006 serve in time order (the
 database sorts only one second's rows), so a page costs the same at a thousand
@@ -30,10 +32,16 @@ from sqlalchemy import (
     select,
 )
 
-from atlas_registry.catalog.queries import _MODEL_COLUMNS, _MODELS, ROOT, _record, inline_count
-from atlas_registry.documents import refuse_unstorable
+from atlas_registry.catalog.model_filters import ModelFilters
+from atlas_registry.catalog.queries import (
+    MODEL_COLUMNS,
+    MODEL_TABLES,
+    ROOT,
+    inline_count,
+    model_record,
+)
 from atlas_registry.errors import ValidationError, Violation
-from atlas_registry.records import PROMOTION_STATES, ModelRecord
+from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
 from atlas_registry.store.paging import MAX_PAGE, make_page_token, read_page_token
 from atlas_registry.store.tables import artifacts, model_lines, model_versions
@@ -57,18 +65,6 @@ NEWEST_FIRST = (
 )
 # A line's versions: the version number, unique within a line, from its own index.
 NEWEST_VERSION_FIRST = (artifacts.c.version_number.desc(),)
-
-
-FILTERS = {
-    "promotion_state": model_versions.c.promotion_state,
-    "model_family": model_versions.c.model_family,
-    "framework": model_versions.c.framework,
-    "trained_by": model_versions.c.trained_by,
-    "benchmark_id": model_versions.c.benchmark_id,
-    "base_model_id": model_versions.c.base_model_id,
-    "is_external": model_versions.c.is_external,
-    "line": model_lines.c.name,
-}
 
 
 # The line filter, through the line's root: the versions come from the line's own
@@ -126,21 +122,9 @@ class Page:
 
 
 def list_models(
-    db: Database,
-    *,
-    promotion_state: str | None = None,
-    model_family: str | None = None,
-    framework: str | None = None,
-    trained_by: str | None = None,
-    benchmark_id: str | None = None,
-    base_model_id: str | None = None,
-    is_external: bool | None = None,
-    line: str | None = None,
-    latest_only: bool = False,
-    limit: int = 100,
-    offset: int = 0,
+    db: Database, *, limit: int = 100, offset: int = 0, **filters: Any
 ) -> list[ModelRecord]:
-    """Models matching every given filter, newest first, one page at a time.
+    """Models matching every given filter (:class:`.ModelFilters`), newest first, a page at a time.
 
     Newest is the latest registration; within one line (``line``), the highest version number.
     """
@@ -149,20 +133,9 @@ def list_models(
             "bad page",
             [Violation("offset", f"must be 0..{MAX_OFFSET:,}; narrow the list with filters")],
         )
-    filters = _filters(
-        {
-            "promotion_state": promotion_state,
-            "model_family": model_family,
-            "framework": framework,
-            "trained_by": trained_by,
-            "benchmark_id": benchmark_id,
-            "base_model_id": base_model_id,
-            "is_external": is_external,
-            "line": line,
-        }
-    )
-    rows = _page_rows(db, filters, latest_only, limit, offset=offset, after=None)
-    return [_record(row) for row in rows]
+    chosen = ModelFilters.of(filters)
+    rows = _page_rows(db, chosen.facts(), chosen.latest_only, limit, offset=offset, after=None)
+    return [model_record(row) for row in rows]
 
 
 def list_page(
@@ -170,7 +143,6 @@ def list_page(
     *,
     page_size: int = 50,
     page_token: str | None = None,
-    latest_only: bool = False,
     **filters: Any,
 ) -> Page:
     """Like :func:`list_models`, paged by an opaque keyset cursor instead of an offset.
@@ -181,11 +153,12 @@ def list_page(
     version number) and the filters it was made for; replayed with other
     filters it is refused.
     """
-    given = _filters({**dict.fromkeys(FILTERS), **filters})
+    chosen = ModelFilters.of(filters)
+    given, latest_only = chosen.facts(), chosen.latest_only
     fingerprint = _fingerprint(given, latest_only)
     after = _position(page_token, fingerprint, "line" in given) if page_token else None
     rows = _page_rows(db, given, latest_only, page_size + 1, offset=0, after=after)
-    items = [_record(row) for row in rows[:page_size]]
+    items = [model_record(row) for row in rows[:page_size]]
     token = None
     if len(rows) > page_size:
         last = items[-1]
@@ -213,30 +186,6 @@ def _version_number(number: str) -> int:
             "bad page token", [Violation("page_token", "is not a token this listing gave out")]
         )
     return int(number)
-
-
-def _filters(values: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(values) - set(FILTERS)
-    if unknown:
-        raise ValidationError(
-            "unknown filter", [Violation(k, f"filters are {', '.join(FILTERS)}") for k in unknown]
-        )
-    given: dict[str, Any] = {n: values[n] for n in FILTERS if values.get(n) is not None}
-    refuse_unstorable("the filter", given)
-    if "is_external" in given:
-        given["is_external"] = int(given["is_external"])
-    state = given.get("promotion_state")
-    if state is not None and state not in PROMOTION_STATES:
-        raise ValidationError(
-            "unknown promotion state",
-            [
-                Violation(
-                    "promotion_state",
-                    f"must be one of {', '.join(PROMOTION_STATES)}, got {state!r:.60}",
-                )
-            ],
-        )
-    return given
 
 
 def _page_rows(
@@ -281,7 +230,7 @@ def _list_query(
     ``is_external = 1`` lets either database use the partial index of external
     models (migration 0014); internal ones are most of the catalog.
     """
-    query = select(*_MODEL_COLUMNS).select_from(_MODELS)
+    query = select(*MODEL_COLUMNS).select_from(MODEL_TABLES)
     for name in filters:
         if name == "line":
             query = query.where(_LINE_FILTER)
@@ -290,7 +239,7 @@ def _list_query(
                 model_versions.c.is_external == literal_column(str(int(external or 0)))
             )
         else:
-            query = query.where(FILTERS[name] == bindparam(name))
+            query = query.where(model_versions.c[name] == bindparam(name))
     if latest_only and dialect == "sqlite":
         # "+ 0" on purpose: it keeps SQLite's planner (no statistics) off the partial
         # index of latest rows, from which it would fetch every line's latest version

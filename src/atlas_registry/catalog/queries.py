@@ -37,7 +37,10 @@ def inline_count(name: str | None = None, value: int | None = None) -> BindParam
     return bindparam(name, value, type_=Integer, literal_execute=True)
 
 
-_MODEL_COLUMNS = [
+# The columns of a model row, from the tables of one (MODEL_TABLES): every read of
+# models selects them (one model here, the listings, the leaderboards) and builds
+# its records with model_record.
+MODEL_COLUMNS = [
     *artifacts.c,
     ROOT.label("lineage_root"),
     # line_id repeats lineage_root: the database keeps it for its one-promoted index.
@@ -47,12 +50,12 @@ _MODEL_COLUMNS = [
 ]
 
 
-_MODELS = artifacts.join(model_versions, model_versions.c.artifact_id == artifacts.c.id).outerjoin(
-    model_lines, model_lines.c.root_id == ROOT
-)
+MODEL_TABLES = artifacts.join(
+    model_versions, model_versions.c.artifact_id == artifacts.c.id
+).outerjoin(model_lines, model_lines.c.root_id == ROOT)
 
 
-_FETCH = select(*_MODEL_COLUMNS).select_from(_MODELS).where(artifacts.c.id == bindparam("id"))
+_FETCH = select(*MODEL_COLUMNS).select_from(MODEL_TABLES).where(artifacts.c.id == bindparam("id"))
 
 
 _COLUMN_KEYS = [str(c.key) for c in _FETCH.selected_columns]
@@ -91,10 +94,10 @@ def record_from_rows(
     merged["lineage_root"] = artifact_row["lineage_id"] or artifact_row["id"]
     merged["registered_at"] = version_row["created_at"]
     merged["line_name"] = line_name
-    return _record([merged.get(key) for key in _COLUMN_KEYS])
+    return model_record([merged.get(key) for key in _COLUMN_KEYS])
 
 
-def _record(row: Sequence[Any]) -> ModelRecord:
+def model_record(row: Sequence[Any]) -> ModelRecord:
     """A joined artifacts + model_versions row as a record: JSON decoded, 0/1 as booleans.
 
     Positional, with converters worked out once: lists of a thousand models are
@@ -122,7 +125,7 @@ def fetch_model(conn: Connection | SqlSession, artifact_id: str) -> ModelRecord:
     session = conn if isinstance(conn, SqlSession) else SqlSession.of(conn)
     row = session.first(_FETCH_SQL, (artifact_id,))
     if row is not None:
-        return _record(row)
+        return model_record(row)
     found = session.first("SELECT artifact_type FROM artifacts WHERE id = ?", (artifact_id,))
     if found is None:
         raise NotFoundError(f"no model {artifact_id!r} in the catalog")

@@ -12,6 +12,7 @@ import typer
 from atlas_registry import (
     MAX_PAGE,
     LeaderboardEntry,
+    ModelFilters,
     ModelRecord,
     ModelRegistration,
     Page,
@@ -38,6 +39,7 @@ from atlas_registry.cli.common import (
     stdout,
     table,
 )
+from atlas_registry.cli.filter_options import with_model_filters
 
 if TYPE_CHECKING:
     from atlas_registry import PinChange
@@ -240,26 +242,9 @@ def _list_table(page: Page) -> None:
         )
 
 
+@with_model_filters
 def list_command(
-    state: Annotated[
-        str | None,
-        typer.Option("--state", help="Promotion state: candidate, promoted, rejected, superseded."),
-    ] = None,
-    family: Annotated[str | None, typer.Option("--family", help="metadata.model_family")] = None,
-    framework: Annotated[str | None, typer.Option("--framework", help="metadata.framework")] = None,
-    trained_by: Annotated[str | None, typer.Option("--trained-by", help="Agent id.")] = None,
-    benchmark: Annotated[str | None, typer.Option("--benchmark", help="Benchmark id.")] = None,
-    base_model: Annotated[
-        str | None, typer.Option("--base-model", help="Fine-tunes of this model (id or line).")
-    ] = None,
-    line: Annotated[str | None, typer.Option("--line", help="Versions of one named line.")] = None,
-    external: Annotated[
-        bool | None,
-        typer.Option("--external/--internal", help="Only external, or only internal, models."),
-    ] = None,
-    latest: Annotated[
-        bool, typer.Option("--latest", help="Only the latest version of each line.")
-    ] = False,
+    filters: ModelFilters,
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_PAGE, help="Page size.")] = 50,
     page_token: Annotated[
         str | None, typer.Option("--page-token", help="The next page, as the last page said.")
@@ -271,18 +256,6 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """List models, newest first, filtered by any combination of facts; paged."""
-    filters = {
-        "promotion_state": state,
-        "model_family": family,
-        "framework": framework,
-        "trained_by": trained_by,
-        "benchmark_id": benchmark,
-        "base_model_id": base_model,
-        "is_external": external,
-        "line": line,
-        "latest_only": latest,
-    }
-
     more_after_offset = False
 
     def page(registry: Registry) -> Page:
@@ -293,10 +266,10 @@ def list_command(
                 [Violation("offset", "--offset and --page-token are two ways to page: use one")],
             )
         if offset:
-            items = registry.list_models(**filters, limit=limit + 1, offset=offset)
+            items = registry.list_models(**filters.to_dict(), limit=limit + 1, offset=offset)
             more_after_offset = len(items) > limit
             return Page(items[:limit], None)
-        return registry.list_page(page_size=limit, page_token=page_token, **filters)
+        return registry.list_page(page_size=limit, page_token=page_token, **filters.to_dict())
 
     def render(found: Page) -> None:
         _list_table(found)

@@ -56,7 +56,11 @@ class CatalogVerbs(Verbs):
         return self._read(registrar.get_model, model_ref)
 
     def list_models(self, **filters: Any) -> list[ModelRecord]:
-        """See :func:`atlas_registry.catalog.model_listing.list_models` for the filters."""
+        """Models matching every filter, newest first; ``limit`` and ``offset`` page them.
+
+        The filters are the fields of :class:`~atlas_registry.ModelFilters`, as keyword
+        arguments; a name that is none is refused (ValidationError), naming the filters.
+        """
         found = registrar.list_models(self.database, **self._resolved_filters(filters))
         if not found:
             self._require_line(filters.get("line"))
@@ -65,7 +69,10 @@ class CatalogVerbs(Verbs):
     def list_page(
         self, *, page_size: int = 50, page_token: str | None = None, **filters: Any
     ) -> Page:
-        """One page of models, newest first, and the token of the next page."""
+        """One page of models matching every filter, newest first, and the next page's token.
+
+        The filters are :meth:`list_models`'; the token pages on with the same ones.
+        """
         page = model_listing.list_page(
             self.database,
             page_size=page_size,

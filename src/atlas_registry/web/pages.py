@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from atlas_registry import (
     MAX_PAGE,
+    MODEL_FILTER_FIELDS,
     PROMOTION_STATES,
     LineOverview,
     ModelRecord,
@@ -47,15 +48,12 @@ ENV.filters.update(label=field_label, version=model_version, when=when, shell_qu
 ENV.globals.update(training_window=training_window)
 
 
-FILTERS = (
-    "promotion_state",
-    "model_family",
-    "framework",
-    "trained_by",
-    "benchmark_id",
-    "base_model_id",
-    "line",
-)
+# The filters of the list of every version, the library's: those whose value is
+# a word are fields of the form by their own names (the state picked from the
+# states, the rest typed); is_external is asked as "external" (yes or no), and
+# latest_only ticked ("1").
+FILTERS = tuple(f.name for f in MODEL_FILTER_FIELDS if f.takes_text)
+TYPED_FILTERS = tuple(name for name in FILTERS if name != "promotion_state")
 
 
 # A large legacy catalog holds an item per held model: the page shows them 50 at a time.
@@ -212,6 +210,7 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
             rows=rows,
             query=query,
             states=PROMOTION_STATES,
+            typed_filters=TYPED_FILTERS,
             next_url=next_url,
             json_url="/api/v1/models?" + urlencode(api),
         )
