@@ -31,10 +31,12 @@ from atlas_registry.errors import (
     AlreadyExistsError,
     AmbiguousReferenceError,
     AuthenticationError,
+    CommitOutcomeUnknownError,
     ConfigurationError,
     ConstraintViolationError,
     DatabaseFailureError,
     DatabaseNotFoundError,
+    IdempotencyKeyReusedError,
     IllegalTransitionError,
     InputError,
     LockTimeoutError,
@@ -69,6 +71,7 @@ from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata
 from atlas_registry.store.db import DEFAULT_URL, ENV_VAR, resolve_url
+from atlas_registry.store.idempotency import IdempotentRequest, KeptAnswer
 from atlas_registry.store.migration_runner import Migration, MigrationState
 from atlas_registry.store.paging import MAX_PAGE
 from atlas_registry.store.whole_files import target_file
@@ -134,6 +137,7 @@ __all__ = [
     "BackfillResult",
     "CardExport",
     "CardImport",
+    "CommitOutcomeUnknownError",
     "CommitSummary",
     "ConfigurationError",
     "ConstraintViolationError",
@@ -141,8 +145,11 @@ __all__ = [
     "DatabaseNotFoundError",
     "EvaluationContext",
     "GatePolicy",
+    "IdempotencyKeyReusedError",
+    "IdempotentRequest",
     "IllegalTransitionError",
     "InputError",
+    "KeptAnswer",
     "LeaderboardEntry",
     "LineEvent",
     "LineOverview",

@@ -15,6 +15,8 @@ from atlas_registry import (
 )
 from atlas_registry.api.bodies import (
     OBJECT,
+    answer,
+    answered,
     body_fields,
     json_response,
     override_flag,
@@ -110,10 +112,11 @@ async def name_line(
             raise ValidationError("the body is invalid", [Violation("model", "is required")])
         return found.name_line(model, name)
 
-    summary = await access.run(name_it)
-    response = json_response(summary.to_dict(), status_code=201)
-    response.headers["Location"] = f"/api/v1/lines/{summary.name}"
-    return response
+    return answered(
+        await access.write(
+            name_it, lambda done: answer(done.to_dict(), 201, f"/api/v1/lines/{done.name}")
+        )
+    )
 
 
 @router.post(
@@ -146,4 +149,4 @@ async def rollback(
             override=override_flag(fields, caller),
         )
 
-    return json_response((await access.run(roll_back)).to_dict())
+    return answered(await access.write(roll_back, lambda done: answer(done.to_dict())))

@@ -9,10 +9,12 @@ The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError,
 from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.errors import (
+    CommitOutcomeUnknownError,
     ConfigurationError,
     ConstraintViolationError,
     DatabaseFailureError,
@@ -42,6 +45,7 @@ from atlas_registry.errors import (
 )
 from atlas_registry.store import fork_safety
 from atlas_registry.store.backends import BACKENDS, LOCK_TIMEOUT_SECONDS
+from atlas_registry.store.commit_outcome import commit_sent, mark_commit_sent, outcome_unknown
 from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 
@@ -52,6 +56,11 @@ DEFAULT_URL = "sqlite:///atlas_registry.db"
 
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+# The unit of work the running code is in (see Database.unit_of_work): its database and
+# connection. A context variable, so each thread (and each request) has its own.
+_UNIT: ContextVar[tuple[Database, Connection] | None] = ContextVar("atlas_unit", default=None)
+_SAVEPOINTS = itertools.count(1)
 
 
 def resolve_url(flag: str | None = None) -> str:
@@ -159,6 +168,11 @@ class Database:
         (psycopg names the level in its BEGIN: no round trip more), so the parts
         of a lineage or a history agree with each other.
         """
+        joined = self._joined()
+        if joined is not None:
+            with self._savepoint(joined, commit):
+                yield joined
+            return
         options: dict[str, Any] = {"write": write}
         if not write and self.dialect == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
@@ -169,6 +183,55 @@ class Database:
                     yield conn
                     if not commit:
                         unit.rollback()
+                    else:
+                        try:
+                            unit.commit()
+                        except DBAPIError as exc:
+                            mark_commit_sent(exc)
+                            raise
+        except DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlSession]:
+        """One write transaction that every transaction and session opened inside it joins.
+
+        A verb opens its own transactions; run inside a unit of work, each of
+        them becomes a savepoint of this one transaction (a failed one is
+        rolled back alone, as it would have been on its own), and nothing
+        commits until the unit ends. What the caller writes through the
+        session it is given, after the verb and before COMMIT, is therefore
+        saved exactly when the verb's writes are: an idempotency key and the
+        answer it stands for (:mod:`.idempotency`).
+        """
+        if self._joined() is not None:
+            raise RuntimeError("a unit of work is already open: units do not nest")
+        with self.transaction(write=True) as conn:
+            token = _UNIT.set((self, conn))
+            try:
+                yield SqlSession.of(conn)
+            finally:
+                _UNIT.reset(token)
+
+    def _joined(self) -> Connection | None:
+        """The connection of the unit of work open here on this database, if any."""
+        unit = _UNIT.get()
+        return unit[1] if unit is not None and unit[0] is self else None
+
+    @contextmanager
+    def _savepoint(self, conn: Connection, commit: bool) -> Iterator[None]:
+        """A transaction inside the unit of work: kept with it, or rolled back alone."""
+        session = SqlSession.of(conn)
+        name = f"atlas_{next(_SAVEPOINTS)}"
+        try:
+            session.run(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(DBAPIError):  # a lost connection fails the unit anyway
+                    session.run(f"ROLLBACK TO SAVEPOINT {name}")
+                raise
+            session.run(f"{'RELEASE' if commit else 'ROLLBACK TO'} SAVEPOINT {name}")
         except DBAPIError as exc:
             raise self._translate(exc) from exc
 
@@ -181,7 +244,7 @@ class Database:
         that needs one (measured: ~20% of a listing page). Reads of several
         statements that must agree with each other use :meth:`transaction`.
         """
-        if self.dialect != "postgresql":
+        if self.dialect != "postgresql" or self._joined() is not None:
             with self.transaction() as conn:
                 yield conn
             return
@@ -193,6 +256,12 @@ class Database:
 
     def _translate(self, exc: DBAPIError) -> RegistryError:
         """The registry error for a driver error: every one of them gets a class of its own."""
+        if commit_sent(exc) and outcome_unknown(self.dialect, exc):
+            return CommitOutcomeUnknownError(
+                f"the database at {self.display_url} failed after the write's COMMIT was sent "
+                f"({driver_message(exc)}): the write may or may not have been saved; "
+                "read it back before writing it again"
+            )
         if isinstance(exc, IntegrityError):
             return ConstraintViolationError(
                 f"the database refused the write: {driver_message(exc)}"
@@ -252,6 +321,8 @@ class Database:
             raise self._translate(exc) from exc
         except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
             error = wrapped("COMMIT", exc, driver_error)
+            if commit_sent(exc):
+                mark_commit_sent(error)
             self._forget_if_disconnected(pooled, error)
             raise self._translate(error) from exc
         finally:
@@ -284,17 +355,26 @@ class Database:
         unless it is ``bulk``: large inserts then go through COPY, which a
         pipeline cannot carry.
         """
+        joined = self._joined()
+        if joined is not None:
+            with self._savepoint(joined, commit):
+                yield SqlSession.of(joined)
+            return
         with self._driver() as (driver, driver_error):
+            committing = False
             try:
                 # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
                 # that a failed statement aborted, a rollback would fail and hide
                 # the statement's own error behind "pipeline aborted".
                 with self._backend.unit(driver, write=write, pipelined=not bulk) as end:
                     yield SqlSession(driver, self.dialect, driver_error)
+                    committing = commit
                     end(commit)
-            except BaseException:
+            except BaseException as exc:
                 with contextlib.suppress(driver_error):
                     driver.rollback()
+                if committing:  # in a pipeline, what fails at its end fails after COMMIT went out
+                    mark_commit_sent(exc)
                 raise
 
     @contextmanager
@@ -307,6 +387,11 @@ class Database:
         check of every authenticated request and every get run here: 16 µs
         against 42 µs through a SQLAlchemy connection on SQLite.
         """
+        joined = self._joined()
+        if joined is not None:
+            with self._savepoint(joined, commit=True):
+                yield SqlSession.of(joined)
+            return
         with self._driver() as (driver, driver_error), self._backend.autocommit(driver):
             yield SqlSession(driver, self.dialect, driver_error)
 

@@ -59,6 +59,7 @@ model_versions = Table(
     Column("model_family", Text),
     Column("framework", Text),
     Column("metadata_schema_version", Text),
+    Column("claimed_by", Text),
 )
 
 model_lines = Table(

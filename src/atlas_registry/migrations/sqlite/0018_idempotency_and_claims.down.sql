@@ -1,0 +1,4 @@
+-- Reverts 0018_idempotency_and_claims. Kept answers are lost (a retry after the
+-- revert writes again), and so is every claimed author a body gave.
+ALTER TABLE model_versions DROP COLUMN claimed_by;
+DROP TABLE idempotency_keys;
