@@ -103,8 +103,8 @@ def _titled(svc: Service, title: str) -> list[str]:  # noqa: F811
 
 @ON_POSTGRESQL
 def test_a_commit_cut_before_the_server_saw_it_answers_503_and_the_retry_writes_once(
-    svc: Service,
-    migrated_url: str,  # noqa: F811
+    svc: Service,  # noqa: F811
+    migrated_url: str,
 ) -> None:
     engine = svc.registry.database.engine
     armed = [True]
@@ -156,8 +156,8 @@ def commit_then_fail(svc: Service, backend: str, migrated_url: str) -> Iterator[
 
 
 def test_a_commit_saved_but_unanswered_is_503_and_the_retry_gets_the_saved_answer(
-    svc: Service,
-    commit_then_fail: list[bool],  # noqa: F811
+    svc: Service,  # noqa: F811
+    commit_then_fail: list[bool],
 ) -> None:
     _warmed(svc)
     commit_then_fail[0] = True
@@ -175,8 +175,8 @@ def test_a_commit_saved_but_unanswered_is_503_and_the_retry_gets_the_saved_answe
 
 
 def test_an_error_the_database_answers_at_commit_is_not_an_unknown_outcome(
-    svc: Service,
-    backend: str,  # noqa: F811
+    svc: Service,  # noqa: F811
+    backend: str,
 ) -> None:
     """A refusal at COMMIT (the database answered it) is a plain failure: nothing was saved."""
     dialect = svc.registry.database.engine.dialect

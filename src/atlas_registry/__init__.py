@@ -70,10 +70,10 @@ from atlas_registry.records import (
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata
-from atlas_registry.store.db import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.store.idempotency import IdempotentRequest, KeptAnswer
 from atlas_registry.store.migration_runner import Migration, MigrationState
 from atlas_registry.store.paging import MAX_PAGE
+from atlas_registry.store.urls import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.store.whole_files import target_file
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken

@@ -29,9 +29,10 @@ from atlas_registry.schema.validation import (
     released_versions,
 )
 from atlas_registry.store import idempotency, migration_runner
-from atlas_registry.store.db import Database, resolve_url
+from atlas_registry.store.db import Database
 from atlas_registry.store.idempotency import IdempotentRequest, KeptAnswer
 from atlas_registry.store.migration_runner import Migration, MigrationState
+from atlas_registry.store.urls import resolve_url
 
 T = TypeVar("T")
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,32 +26,22 @@ from sqlalchemy import (
     cast,
     create_engine,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.errors import (
-    CommitOutcomeUnknownError,
-    ConfigurationError,
-    ConstraintViolationError,
-    DatabaseFailureError,
-    DatabaseNotFoundError,
-    LockTimeoutError,
     RegistryError,
-    ValueRejectedError,
-    capped,
 )
 from atlas_registry.store import fork_safety
-from atlas_registry.store.backends import BACKENDS, LOCK_TIMEOUT_SECONDS
-from atlas_registry.store.commit_outcome import commit_sent, mark_commit_sent, outcome_unknown
+from atlas_registry.store.backends import BACKENDS
+from atlas_registry.store.driver_errors import (
+    commit_sent,
+    mark_commit_sent,
+    translate,
+)
 from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
-
-ENV_VAR = "ATLAS_REGISTRY_DB"
-
-
-DEFAULT_URL = "sqlite:///atlas_registry.db"
-
+from atlas_registry.store.urls import parse_url
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -63,60 +51,9 @@ _UNIT: ContextVar[tuple[Database, Connection] | None] = ContextVar("atlas_unit",
 _SAVEPOINTS = itertools.count(1)
 
 
-def resolve_url(flag: str | None = None) -> str:
-    """The database URL: the ``--db`` flag, else ``$ATLAS_REGISTRY_DB``, else the SQLite file.
-
-    An empty flag or variable is an error, not a request for the default: a
-    script whose variable came out empty must not write to another database.
-    """
-    if flag is not None:
-        if not flag.strip():
-            raise ConfigurationError(
-                "--db is empty: give a database URL such as sqlite:///registry.db "
-                "or postgresql://user@host/db, or leave --db out for the default"
-            )
-        return flag
-    from_env = os.environ.get(ENV_VAR)
-    if from_env is not None:
-        if not from_env.strip():
-            raise ConfigurationError(
-                f"${ENV_VAR} is set but empty: set it to a database URL, or unset it "
-                f"for the default ({DEFAULT_URL})"
-            )
-        return from_env
-    return DEFAULT_URL
-
-
 def utc_timestamp() -> str:
     """Now as the registry stores time on both dialects: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
-
-
-def _parse_url(raw: str) -> URL:
-    shown = capped(repr(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)), 200)
-    try:
-        url = make_url(raw)
-        url.port  # noqa: B018 - a port that is not a number fails here, not at connect
-    except (ArgumentError, ValueError) as exc:
-        raise ConfigurationError(
-            f"cannot parse database URL {shown}: expected sqlite:///PATH or "
-            f"postgresql://user@host[:port]/db ({exc})"
-        ) from exc
-    backend = url.get_backend_name()
-    if backend == "postgres":
-        backend = "postgresql"
-    if backend not in BACKENDS:
-        raise ConfigurationError(
-            f"unsupported database {backend!r} in URL: use sqlite:///PATH or postgresql://..."
-        )
-    if backend == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    elif url.host or url.port:
-        raise ConfigurationError(
-            f"{shown} names a host: a SQLite URL is sqlite:///relative/path.db or "
-            "sqlite:////absolute/path.db (three or four slashes)"
-        )
-    return url
 
 
 class Database:
@@ -127,7 +64,7 @@ class Database:
     """
 
     def __init__(self, url: str, *, must_exist: bool = True) -> None:
-        self.url = _parse_url(url)
+        self.url = parse_url(url)
         self.dialect = "postgresql" if self.url.get_backend_name() == "postgresql" else "sqlite"
         self._backend = BACKENDS[self.dialect]()
         if self.dialect == "sqlite":
@@ -256,42 +193,7 @@ class Database:
 
     def _translate(self, exc: DBAPIError) -> RegistryError:
         """The registry error for a driver error: every one of them gets a class of its own."""
-        if commit_sent(exc) and outcome_unknown(self.dialect, exc):
-            return CommitOutcomeUnknownError(
-                f"the database at {self.display_url} failed after the write's COMMIT was sent "
-                f"({driver_message(exc)}): the write may or may not have been saved; "
-                "read it back before writing it again"
-            )
-        if isinstance(exc, IntegrityError):
-            return ConstraintViolationError(
-                f"the database refused the write: {driver_message(exc)}"
-            )
-        if isinstance(exc, DataError):
-            return ValueRejectedError(
-                f"the database refused a value it was given: {driver_message(exc)}"
-            )
-        if isinstance(exc, OperationalError) and self._backend.is_lock_timeout(exc):
-            return LockTimeoutError(
-                f"gave up after {LOCK_TIMEOUT_SECONDS}s waiting for another writer on "
-                f"{self.display_url}; retry, or find the long-running process holding it"
-            )
-        if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
-            return DatabaseFailureError(
-                f"the SQLite file at {self.display_url} reads as damaged "
-                f"({driver_message(exc)}): stop every process that uses it and try again; "
-                "if it still reads as damaged, restore it from a backup"
-            )
-        if isinstance(exc, OperationalError) and (
-            exc.connection_invalidated
-            or exc.statement is None  # raised while connecting, before any statement
-            or "connect" in str(exc.orig).lower()
-        ):
-            return DatabaseNotFoundError(
-                f"cannot reach the database at {self.display_url}: {driver_message(exc)}"
-            )
-        return DatabaseFailureError(
-            f"the database at {self.display_url} failed: {driver_message(exc)}"
-        )
+        return translate(exc, self.dialect, self.display_url, self._backend.is_lock_timeout(exc))
 
     def lock_keyed_by(
         self, conn: Connection | SqlSession, key_sql: str, source_sql: str, params: Sequence[Any]
@@ -441,11 +343,6 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     compilation than in SQLite itself; the column names come from our own rows.
     """
     SqlSession.of(conn).insert(table.name, rows)
-
-
-def driver_message(exc: DBAPIError) -> str:
-    """The driver's own first line, without SQLAlchemy's statement and parameters."""
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
 
 
 def legacy_text(dialect: str, column: Column[Any]) -> ColumnElement[Any]:
