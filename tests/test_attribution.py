@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import text
+
 from atlas_registry import ModelRegistration, Registry
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
@@ -83,3 +85,22 @@ def test_the_command_line_shows_a_claim(svc: Service, db_url: str) -> None:  # n
     assert "claimed_by" in out
     assert "ceo" in out
     assert "agent-register" in out
+
+
+def _named_by(svc: Service, line: str) -> str | None:  # noqa: F811
+    with svc.registry.database.transaction() as conn:
+        found = conn.execute(
+            text("SELECT named_by FROM model_lines WHERE name = :name"), {"name": line}
+        ).scalar_one()
+    return str(found) if found is not None else None
+
+
+def test_a_line_named_over_http_records_its_token(svc: Service) -> None:  # noqa: F811
+    unnamed = svc.register()["id"]
+    named = svc.post("/api/v1/lines/named-here", {"model": unnamed}, "register")
+    assert named.status_code == 201
+    assert _named_by(svc, "named-here") == "agent-register"
+    svc.registry.name_line(svc.register()["id"], "named-in-code")
+    assert _named_by(svc, "named-in-code") is None  # the library knows no token
+    svc.register(line="named-at-registration")
+    assert _named_by(svc, "named-at-registration") is None  # its first version's created_by

@@ -106,11 +106,11 @@ async def name_line(
 ) -> Response:
     """Name the line of ``model`` (a line registered before it had a name)."""
 
-    def name_it(found: Registry, _caller: Caller) -> Any:
+    def name_it(found: Registry, caller: Caller) -> Any:
         model = text_field(body_fields(access, {"model"}), "model")
         if not model:
             raise ValidationError("the body is invalid", [Violation("model", "is required")])
-        return found.name_line(model, name)
+        return found.name_line(model, name, actor=caller.actor)
 
     return answered(
         await access.write(

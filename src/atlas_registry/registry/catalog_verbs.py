@@ -146,9 +146,13 @@ class CatalogVerbs(Verbs):
             self.database, search, page_size=page_size, page_token=page_token
         )
 
-    def name_line(self, model_ref: str, name: str) -> LineSummary:
-        """Name the (unnamed) line of a model, e.g. one registered before lines had names."""
-        return line_naming.name_line(self.database, self.resolve(model_ref), name)
+    def name_line(self, model_ref: str, name: str, *, actor: str | None = None) -> LineSummary:
+        """Name the (unnamed) line of a model, e.g. one registered before lines had names.
+
+        ``actor``: who is known to name it (a token's name), recorded as the line's
+        ``named_by``.
+        """
+        return line_naming.name_line(self.database, self.resolve(model_ref), name, actor)
 
     def leaderboard(
         self, benchmark_id: str, metric: str, *, limit: int = 10, direction: str | None = None

@@ -68,6 +68,7 @@ model_lines = Table(
     Column("name", Text, primary_key=True),
     Column("root_id", Text, nullable=False),
     Column("created_at", Text, nullable=False),
+    Column("named_by", Text),
 )
 
 api_tokens = Table(

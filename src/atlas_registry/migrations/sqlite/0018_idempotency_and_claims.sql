@@ -1,5 +1,6 @@
 -- 0018_idempotency_and_claims: the answers kept for retried HTTP writes, and
--- the author a registration's body claimed when it is not the token's name.
+-- the author a registration's body claimed when it is not the token's name,
+-- and who named a line.
 --
 -- idempotency_keys holds one row per (token name, Idempotency-Key) of a write
 -- that succeeded, written in the write's own transaction: a write that
@@ -26,3 +27,7 @@ CREATE INDEX idx_idempotency_keys_created ON idempotency_keys (created_at);
 -- Over HTTP a version's created_by is the token that registered it; a
 -- created_by the body gave that differs from it is kept here, apart.
 ALTER TABLE model_versions ADD COLUMN claimed_by TEXT;
+
+-- Who named a line afterwards (POST /api/v1/lines/NAME: the token's name); NULL
+-- for a line named by its first registration, whose created_by says who.
+ALTER TABLE model_lines ADD COLUMN named_by TEXT;
