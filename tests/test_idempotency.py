@@ -264,3 +264,15 @@ def test_the_key_is_written_with_the_write_or_not_at_all(registry: Registry) -> 
     assert [m for m in registry.list_models(limit=500) if m.title == "undone"] == []
     kept = registry.idempotent(_request("undone"), lambda: "x", lambda _: KeptAnswer(201, b"x"))
     assert not kept.replayed
+
+
+def test_a_keyed_write_naming_its_model_by_line_resolves_inside_the_unit(
+    svc: Service,  # noqa: F811
+) -> None:
+    """A transition first tries the reference as an id, then resolves it: both in the one unit."""
+    model = svc.register(line="by-name")["id"]
+    promoted = replayed(
+        svc, "/api/v1/models/by-name@1/promote", {"notes": "n", "override": True}, "admin", "n1"
+    )
+    assert promoted.json()["model"]["id"] == model
+    assert promoted.json()["model"]["promotion_state"] == "promoted"

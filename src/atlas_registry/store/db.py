@@ -2,7 +2,10 @@
 
 Everything that touches the database goes through :meth:`Database.transaction`,
 which commits or rolls back as one unit and turns driver errors into
-:mod:`atlas_registry.errors`, so no caller has to know which driver is below.
+:mod:`atlas_registry.errors` (:mod:`.driver_errors`), so no caller has to know
+which driver is below; a failure after COMMIT was sent is told apart from one
+before it. :meth:`Database.unit_of_work` makes the transactions a verb opens
+one, so that a caller can add its own rows to the verb's commit.
 The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`.
 """
 
