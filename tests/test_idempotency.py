@@ -172,7 +172,9 @@ def test_a_malformed_key_is_refused_and_nothing_written(svc: Service, key: str, 
     before = _models(svc)
     headers: dict[str, Any] = {**svc.auth("register"), "Idempotency-Key": key.encode("latin-1")}
     response = svc.client.post("/api/v1/models", json=REGISTRATION, headers=headers)
-    assert words in assert_problem(response, 400, "input_error")["detail"]
+    detail = assert_problem(response, 400, "input_error")["detail"]
+    assert detail.startswith("the Idempotency-Key header: an idempotency key must be")
+    assert words in detail
     assert _models(svc) == before
 
 

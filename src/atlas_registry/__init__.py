@@ -70,7 +70,11 @@ from atlas_registry.records import (
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata
-from atlas_registry.store.idempotency import IdempotentRequest, KeptAnswer
+from atlas_registry.store.idempotency import (
+    IdempotentRequest,
+    KeptAnswer,
+    check_idempotency_key,
+)
 from atlas_registry.store.migration_runner import Migration, MigrationState
 from atlas_registry.store.paging import MAX_PAGE
 from atlas_registry.store.urls import DEFAULT_URL, ENV_VAR, resolve_url
@@ -196,6 +200,7 @@ __all__ = [
     "asking_how",
     "batch_registrations",
     "best_in_context",
+    "check_idempotency_key",
     "evaluation_context",
     "load_policy",
     "parse_json",

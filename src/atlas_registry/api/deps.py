@@ -20,7 +20,13 @@ from typing import Any, TypeVar
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from atlas_registry import IdempotentRequest, KeptAnswer, Registry, parse_json
+from atlas_registry import (
+    IdempotentRequest,
+    KeptAnswer,
+    Registry,
+    check_idempotency_key,
+    parse_json,
+)
 from atlas_registry.errors import (
     AuthenticationError,
     InputError,
@@ -101,6 +107,10 @@ class Access:
         caller = self._caller()
         if self.idempotency_key is None:
             return answer(verb(self._registry, caller))
+        try:
+            check_idempotency_key(self.idempotency_key)
+        except InputError as error:
+            raise InputError(f"the Idempotency-Key header: {error.message}") from None
         digest = hashlib.sha256(self.request_line.encode("utf-8"))
         digest.update(b"\n")
         digest.update(self.body)

@@ -61,7 +61,7 @@ class IdempotentRequest:
     request_hash: str
 
 
-def check_key(key: str) -> str:
+def check_idempotency_key(key: str) -> str:
     """``key`` when it is 1 to 200 printable ASCII characters; InputError saying what is wrong."""
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise InputError(
@@ -88,7 +88,7 @@ def run_once(
     (the key's lock on PostgreSQL, the write lock SQLite takes at BEGIN), then
     gets its answer: two requests with one key never write twice.
     """
-    check_key(request.key)
+    check_idempotency_key(request.key)
     with db.unit_of_work() as session:
         db.lock(session, f"idempotency-key:{request.owner}:{request.key}")
         session.run("DELETE FROM idempotency_keys WHERE created_at < ?", (_expired_before(),))
