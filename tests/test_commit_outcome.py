@@ -197,3 +197,30 @@ def test_an_error_the_database_answers_at_commit_is_not_an_unknown_outcome(
     assert refused.status_code in (500, 503)
     assert refused.json()["code"] != "commit_outcome_unknown_error"
     assert _titled(svc, "kept") == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_sqlites_io_error_at_commit_of_a_plain_write_is_an_unknown_outcome(
+    svc: Service,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The write path's own sessions (no key): the driver's commit, then SQLite's I/O error."""
+    from atlas_registry.store import backends
+
+    def commit_then_fail(driver: Any) -> Any:
+        def end(commit: bool) -> None:
+            if not commit:
+                driver.rollback()
+                return
+            driver.commit()
+            raise sqlite3.OperationalError("disk I/O error")
+
+        return end
+
+    _warmed(svc)
+    monkeypatch.setattr(backends, "_driver_ends", commit_then_fail)
+    lost = _register(svc, None)
+    monkeypatch.undo()
+    body = assert_problem(lost, 503, "commit_outcome_unknown_error")
+    assert "GET" in body["detail"]  # without a key: read it back first
+    assert len(_titled(svc, "kept")) == 1  # it was saved: only reading says so
