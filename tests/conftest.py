@@ -55,8 +55,43 @@ def _needs_postgres(item: pytest.Item) -> bool:
     return "postgres_url" in getattr(item, "fixturenames", ())
 
 
+# Fixtures that start a browser: a test using one is slow, marked or not.
+_BROWSER_FIXTURES = frozenset({"page", "context", "browser"})
+
+
+def _mark_browser_tests_slow(items: list[pytest.Item]) -> None:
+    """A browser test belongs to the slow lane even when its module forgets to say so."""
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def _keep_shared_set_ups_on_one_worker(items: list[pytest.Item]) -> None:
+    """Run a module's tests on one pytest-xdist worker when they share a set-up.
+
+    ``./scripts/test`` spreads tests over workers test by test (``--dist
+    loadgroup``); a module-scoped fixture (a server, a site, a browser's
+    pages) would otherwise be built once in every worker that ran a test of
+    its module. Session fixtures (the migrated templates) are per worker anyway.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = any(
+            fixture.scope in ("module", "class", "package")
+            for definitions in info.name2fixturedefs.values()
+            for fixture in definitions
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without a server, leave the PostgreSQL half out with one line; under CI, fail."""
+    """Browser tests are slow; without a server, leave the PostgreSQL half out; under CI, fail."""
+    _mark_browser_tests_slow(items)
+    _keep_shared_set_ups_on_one_worker(items)
     if not any(_needs_postgres(item) for item in items):
         return
     reason = _postgres_unreachable()
@@ -75,6 +110,23 @@ _LEFT_OUT = pytest.StashKey[str]()
 
 # The throwaway databases of this run, once a PostgreSQL test has made them.
 _POSTGRES_USED: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand what the summary says to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["atlas_left_out"] = session.config.stash.get(_LEFT_OUT, "")
+        workeroutput["atlas_postgres_used"] = list(_POSTGRES_USED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller collects each worker's summary (a hook only it calls)."""
+    output = getattr(node, "workeroutput", {})
+    if output.get("atlas_left_out"):
+        node.config.stash[_LEFT_OUT] = output["atlas_left_out"]
+    _POSTGRES_USED.extend(output.get("atlas_postgres_used", ()))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -196,6 +248,7 @@ class MigratedPostgres:
         self.template = template
         self.working = f"{template}_work"
         self.url = _database_url(self.working)
+        self._conn: psycopg.Connection[Any] | None = None
         with psycopg.connect(_libpq(_database_url(template)), autocommit=True) as conn:
             self.shape = self._shape(conn)
             self.tables = [
@@ -226,6 +279,9 @@ class MigratedPostgres:
         return None if row is None else str(row[0])
 
     def _clone(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         self.admin.execute(f'DROP DATABASE IF EXISTS "{self.working}" WITH (FORCE)')
         self.admin.execute(f'CREATE DATABASE "{self.working}" TEMPLATE "{self.template}"')
 
@@ -238,32 +294,58 @@ class MigratedPostgres:
 
     def _emptied(self) -> bool:
         """Empty the working database in place; False when only a new clone will do."""
-        with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if self._shape(conn) != self.shape:
-                return False
+        terminate_others = (
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        try:
+            conn = self._keeper()
+            conn.execute(terminate_others)
+        except psycopg.OperationalError:  # a test ended the kept session
+            self._conn = None
+            conn = self._keeper()
+            conn.execute(terminate_others)
+        if self._shape(conn) != self.shape:
+            return False
+        # One round trip: triggers off (the append-only guards refuse a
+        # DELETE of history), every table emptied, identities restarted.
+        conn.execute(self._empty_all)
+        # A table grown past that gets new empty files, as in a new clone.
+        grown = [str(row[0]) for row in conn.execute(_GROWN)]
+        if grown:
             with conn.transaction():
-                # Triggers off: the append-only guards refuse a DELETE of history.
                 conn.execute("SET LOCAL session_replication_role = replica")
-                for table in self.tables:
-                    conn.execute(f"DELETE FROM {table}")
-                for sequence in self.sequences:
-                    conn.execute("SELECT setval(%s, 1, false)", (sequence,))
-            # A table grown past that gets new empty files, as in a new clone.
-            grown = [str(row[0]) for row in conn.execute(_GROWN)]
-            if grown:
-                with conn.transaction():
-                    conn.execute("SET LOCAL session_replication_role = replica")
-                    conn.execute(f"TRUNCATE {', '.join(grown)} CASCADE")
-            # The activity counters start again, as in a new clone, so that
-            # autovacuum does not analyse a table in the middle of a later test.
-            conn.execute("SELECT pg_stat_reset()")
+                conn.execute(f"TRUNCATE {', '.join(grown)} CASCADE")
+        # The activity counters start again, as in a new clone, so that
+        # autovacuum does not analyse a table in the middle of a later test.
+        conn.execute("SELECT pg_stat_reset()")
         return True
 
+    def _keeper(self) -> psycopg.Connection[Any]:
+        """The fixture's own connection to the working database, kept between tests.
+
+        A new server process reads the catalogs afresh, which cost each reset
+        more than the reset itself. A test that ended it (or a new clone, which
+        drops the database under it) gets a new one.
+        """
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(_libpq(self.url), autocommit=True)
+        return self._conn
+
+    @property
+    def _empty_all(self) -> bytes:
+        statements = [
+            "BEGIN",
+            "SET LOCAL session_replication_role = replica",
+            *(f"DELETE FROM {table}" for table in self.tables),
+            *(f"SELECT setval('{sequence}', 1, false)" for sequence in self.sequences),
+            "COMMIT",
+        ]
+        return ";\n".join(statements).encode()
+
     def drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
         for name in (self.working, self.template):
             self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

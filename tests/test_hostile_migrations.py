@@ -55,7 +55,8 @@ def test_a_backfilled_database_survives_the_round_trip(db: Database) -> None:
     migration_runner.migrate(db)
     backfill(db)
     before = _columns(db)
-    migration_runner.downgrade(db, to=2)
+    facts = ("model_lines", "model_legacy_metadata", "model_review_queue", "model_promotion_events")
+    migration_runner.downgrade(db, to=2, discard=facts)  # only the columns come back
     migration_runner.migrate(db)
     assert _columns(db) == before
 

@@ -312,8 +312,8 @@ def test_policy_file_errors_are_clear(tmp_path: Path) -> None:
     # A path that names no policy is refused, never read forever or taken as the default.
     for named, why in [
         ("", "no file named"),
-        ("/dev/zero", "is over"),
-        (str(tmp_path), "Is a directory"),
+        ("/dev/zero", "is not a regular file"),
+        (str(tmp_path), "is a folder"),
     ]:
         with pytest.raises(ConfigurationError, match=why):
             load_policy(named)

@@ -31,7 +31,7 @@ from atlas_registry.store.db import Database
 from atlas_registry.store.paging import make_page_token
 from tests.catalog_helpers import sqlite_plan
 from tests.cli_helpers import invoke
-from tests.conftest import POSTGRES_SERVER_URL, _libpq, reset_postgres
+from tests.conftest import POSTGRES_SERVER_URL, MigratedPostgres, _libpq, reset_postgres
 from tests.payloads import logistic_regression
 from tests.test_backfill import add_legacy
 
@@ -381,12 +381,14 @@ def test_listing_lines_reads_their_versions_not_the_catalog(
     assert "SCAN mv" not in plan, plan
 
 
-def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(postgres_url: str) -> None:
+def test_an_id_prefix_on_postgresql_is_a_range_of_the_key(
+    migrated_postgres: MigratedPostgres,
+) -> None:
     """Where the database orders text by bytes, the prefix bounds a range of the primary key."""
     from atlas_registry.catalog.refs import _models_starting_with
     from atlas_registry.store.tables import artifacts
 
-    database = Database(postgres_url)
+    database = Database(migrated_postgres.fresh())
     try:
         with database.single_read() as conn:
             condition = _models_starting_with(conn, "model-01a2")

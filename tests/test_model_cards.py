@@ -466,7 +466,7 @@ def test_a_path_that_names_no_readable_card_is_refused(registry: Registry, tmp_p
     (latin1 / "README.md").write_bytes(b"---\nlicense: caf\xe9\n---\n# x\n")
     for path, why in [
         ("", "no model card named"),
-        ("/dev/zero", "is over"),  # read to the limit, never forever
+        ("/dev/zero", "is not a regular file"),  # refused unread, never read forever
         (str(tmp_path / "empty-folder"), "no model card at"),
         (str(latin1), "not UTF-8 text"),
     ]:

@@ -53,19 +53,19 @@ def test_the_docs_show_every_kind_of_command() -> None:
     assert sum(len(commands) for commands in COMMANDS.values()) >= 30
 
 
-@pytest.mark.parametrize("page", sorted(RUNNABLE))
+@pytest.mark.parametrize("doc", sorted(RUNNABLE))
 def test_every_command_of_a_page_runs_as_written(
-    page: str, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    doc: str, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ATLAS_REGISTRY_DB", db_url)
-    commands = RUNNABLE[page]
-    if page != "README.md" and commands[0][0] != "migrate":
+    commands = RUNNABLE[doc]
+    if doc != "README.md" and commands[0][0] != "migrate":
         code, out, err = invoke("migrate")
-        assert code == 0, f"`atlas-registry migrate` before {page} exited {code}:\n{out}\n{err}"
+        assert code == 0, f"`atlas-registry migrate` before {doc} exited {code}:\n{out}\n{err}"
     for words in commands:
         code, out, err = invoke(*words)
         assert code == 0, (
-            f"{page}: `atlas-registry {shlex.join(words)}` exited {code}:\n{out}\n{err}"
+            f"{doc}: `atlas-registry {shlex.join(words)}` exited {code}:\n{out}\n{err}"
         )

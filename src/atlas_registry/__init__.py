@@ -26,7 +26,7 @@ from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
 from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.catalog.prepare import validate_registration
 from atlas_registry.catalog.version_names import VersionName, version_label
-from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json, read_document
+from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json
 from atlas_registry.errors import (
     AlreadyExistsError,
     AmbiguousReferenceError,
@@ -78,7 +78,7 @@ from atlas_registry.store.idempotency import (
 from atlas_registry.store.migration_runner import Migration, MigrationState
 from atlas_registry.store.paging import MAX_PAGE
 from atlas_registry.store.urls import DEFAULT_URL, ENV_VAR, resolve_url
-from atlas_registry.store.whole_files import target_file
+from atlas_registry.store.whole_files import read_document, target_file
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
 
@@ -92,6 +92,7 @@ if TYPE_CHECKING:
     from atlas_registry.pins.git_history import CommitSummary
     from atlas_registry.pins.suggestion import PinSuggestion
     from atlas_registry.review.queue import Provenance, ReviewItem
+    from atlas_registry.store.backup import BackupSummary
 
 # The backfill's records are imported on first use: a CLI `list` or `show` does
 # not load the backfill's rules (start-up time is part of every command).
@@ -107,6 +108,7 @@ _LAZY = {
     "MlflowImport": "atlas_registry.interop.mlflow_import",
     "CardImport": "atlas_registry.interop.card_import",
     "CardExport": "atlas_registry.interop.card_out",
+    "BackupSummary": "atlas_registry.store.backup",
 }
 
 
@@ -139,6 +141,7 @@ __all__ = [
     "ApiToken",
     "AuthenticationError",
     "BackfillResult",
+    "BackupSummary",
     "CardExport",
     "CardImport",
     "CommitOutcomeUnknownError",

@@ -28,9 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -119,7 +117,7 @@ def parse_json(raw: str | bytes, source: str) -> Any:
     :class:`ValidationError` listing every place it does.
     """
     if len(raw) > MAX_DOCUMENT_BYTES:
-        raise _too_large(source)
+        raise document_too_large(source)
     fast = _plainly_within_limits(raw)
     if fast is not None:
         return fast[0]
@@ -334,54 +332,6 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def read_document(source: str) -> Any:
-    """The JSON document in the file ``source``, or on standard input when it is ``-``.
-
-    At most :data:`MAX_DOCUMENT_BYTES` are read, so a huge file is refused
-    without being loaded whole; then :func:`parse_json` applies every limit.
-    """
-    if not source.strip():
-        raise InputError("no file named: give a path, or - for standard input")
-    if source != "-":
-        return parse_json(read_bounded(source), source)
-    try:
-        raw = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read standard input: {exc.strerror or exc}") from exc
-    return parse_json(raw, "standard input")
-
-
-def read_bounded(source: str) -> bytes:
-    """The bytes of the file ``source``: at most :data:`MAX_DOCUMENT_BYTES`, else an error.
-
-    Every file the registry is pointed at (a document, a policy, a model card)
-    is read through here, so ``/dev/zero`` or a file of gigabytes is refused
-    after the limit instead of filling memory, and an empty path (an unset
-    variable) is refused rather than read as the current folder.
-    """
-    if not source.strip():
-        raise InputError("no file named: give the path of one")
-    try:
-        with Path(source).open("rb") as handle:
-            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise _too_large(source)
-    return raw
-
-
-def _too_large(source: str) -> InputError:
+def document_too_large(source: str) -> InputError:
     # A file is read one byte past the limit, never whole: its size is not known.
     return InputError(f"{source} is over {MAX_DOCUMENT_BYTES:,} bytes, the most a document may be")
-
-
-def read_text(source: str) -> str:
-    """The UTF-8 text of the file ``source`` (a leading byte order mark dropped), bounded."""
-    raw = read_bounded(source)
-    try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{source} is not UTF-8 text (byte {exc.start} cannot be decoded)"
-        ) from exc

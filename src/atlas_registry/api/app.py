@@ -19,7 +19,7 @@ from atlas_registry import Registry, RegistryError, __version__, web
 from atlas_registry.api import problems, routes_lines, routes_models, routes_registry
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
-from atlas_registry.api.guards import Guards
+from atlas_registry.api.guards import BODY_TIMEOUT_SECONDS, Guards
 from atlas_registry.api.openapi import with_problem_schema
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -31,8 +31,12 @@ def create_app(
     read_only: bool = False,
     anonymous_read: bool = True,
     allowed_hosts: Iterable[str] = LOCAL_HOSTS,
+    body_timeout: float = BODY_TIMEOUT_SECONDS,
 ) -> Guards:
-    """The service over ``registry``; ``allowed_hosts`` are the Host names it answers to."""
+    """The service over ``registry``; ``allowed_hosts`` are the Host names it answers to.
+
+    ``body_timeout`` is how long a request's body may take to arrive, in seconds.
+    """
     app = FastAPI(
         title="Atlas Model Registry",
         version=__version__,
@@ -63,6 +67,6 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    guarded = Guards(app, frozenset(host.lower() for host in allowed_hosts))
+    guarded = Guards(app, frozenset(host.lower() for host in allowed_hosts), body_timeout)
     guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded

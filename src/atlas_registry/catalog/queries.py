@@ -40,7 +40,8 @@ def inline_count(name: str | None = None, value: int | None = None) -> BindParam
 _MODEL_COLUMNS = [
     *artifacts.c,
     ROOT.label("lineage_root"),
-    *(c for c in model_versions.c if c.name not in {"artifact_id", "created_at"}),
+    # line_id repeats lineage_root: the database keeps it for its one-promoted index.
+    *(c for c in model_versions.c if c.name not in {"artifact_id", "created_at", "line_id"}),
     model_versions.c.created_at.label("registered_at"),
     model_lines.c.name.label("line_name"),
 ]

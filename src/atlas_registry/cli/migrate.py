@@ -113,10 +113,23 @@ def down(
     yes: Annotated[
         bool, typer.Option("--yes", help="Confirm: down migrations drop tables and lose data.")
     ] = False,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop",
+            metavar="TABLE",
+            help="Consent to lose this table's rows (repeat per table); without it, a down "
+            "path that would destroy rows of a table holding facts is refused.",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Revert migrations above --to, newest first, by running their down files."""
+    """Revert migrations above --to, newest first, by running their down files.
+
+    Refused, naming each table and its row count, when it would destroy recorded
+    facts (tokens, pin checks, history...) of a table not named with --drop.
+    """
 
     def revert(admin: SchemaAdmin) -> _Moved:
         if not yes:  # a missing confirmation is a usage error, not a failed migration
@@ -124,6 +137,6 @@ def down(
                 "down migrations drop tables and lose their data; back up the database, "
                 "then re-run with --yes"
             )
-        return _Moved("reverted", admin.downgrade(to), admin.url)
+        return _Moved("reverted", admin.downgrade(to, discard=drop or ()), admin.url)
 
     call_admin(db, as_json, revert, _Moved.render)

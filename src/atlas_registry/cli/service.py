@@ -123,13 +123,20 @@ def serve(
         typer.Option("--allowed-host", help="A Host name clients use (repeat); default: local."),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Processes.")] = 1,
+    request_timeout: Annotated[
+        float,
+        typer.Option(
+            "--request-timeout",
+            min=1,
+            max=3600,
+            help="Seconds a client has to send a request's head, and again its body.",
+        ),
+    ] = 30,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
     """Serve the HTTP API (JSON under /api/v1, OpenAPI at /openapi.json, reference at /docs)."""
-    import uvicorn
-
-    from atlas_registry.api import APP_FACTORY, configure
+    from atlas_registry.api import configure, run
 
     with error_boundary():
         # The policy is read here first, so a bad one stops `serve` with its message
@@ -151,7 +158,8 @@ def serve(
             read_only=read_only,
             anonymous_read=not no_anonymous_read,
             hosts=hosts,
+            request_timeout=request_timeout,
         )
         _check_can_listen(host, port)
     stdout.print(f"serving {url} on http://{host}:{port} (reference: /docs)")
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
+    run(host, port, workers)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from atlas_registry.catalog.line_listing import search_pattern
-from atlas_registry.documents import read_text
 from atlas_registry.errors import InputError, ValidationError, Violation
+from atlas_registry.interop.card_front_matter import read_front_matter
 from atlas_registry.interop.card_out import HUB_LIBRARY
 from atlas_registry.interop.card_results import (
     CardResult,
@@ -34,6 +34,7 @@ from atlas_registry.records import ModelRegistration
 from atlas_registry.review.queue import json_or_text, parse_assignments, place
 from atlas_registry.schema.patterns import SOURCE_VERSION, matches
 from atlas_registry.schema.validation import MetadataValidator
+from atlas_registry.store.whole_files import read_text
 
 # The Hub's library names and the registry's framework names, where they differ.
 FRAMEWORK_OF = {hub: ours for ours, hub in HUB_LIBRARY.items()} | {"sklearn": "scikit-learn"}
@@ -57,43 +58,23 @@ def read_card_text(path: str) -> tuple[str, str]:
         raise InputError(f"model card: {exc}") from exc
 
 
-def _refuse_aliases(content: str, source: str) -> None:
-    """YAML aliases let a few lines stand for millions of values; no card needs one."""
-    import yaml
-
-    front = content.lstrip()
-    if not front.startswith("---"):
-        return
-    text = front[3:].split("\n---", 1)[0]
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise InputError(f"the front matter of {source} uses a YAML alias (*name)")
-    except yaml.YAMLError as exc:
-        raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
-
-
-def _front_matter(content: str, source: str) -> Any:
-    """The front matter as plain YAML values (aliases were refused before it is loaded)."""
-    import yaml
-
-    text = content.lstrip()[3:].split("\n---", 1)[0]
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
-
-
 def _parsed(content: str, source: str) -> Any:
-    from huggingface_hub import ModelCard
+    """The card's metadata as the Hub's ``ModelCardData``, from front matter read with bounds.
 
-    if not content.lstrip().startswith("---"):
-        return ModelCard(content, ignore_metadata_errors=True).data
-    _refuse_aliases(content, source)
-    refuse_malformed_index(_front_matter(content, source), source)
+    The front matter is read by :func:`read_front_matter` (size, nesting, value
+    count, aliases and duplicate keys refused before anything is built); the
+    Hub's class is given those values as ``ModelCard`` would give them, so its
+    parser never reads the YAML, unbounded, a second time.
+    """
+    from huggingface_hub import ModelCardData
+
+    front = read_front_matter(content, source)
+    if front is None:
+        return ModelCardData(ignore_metadata_errors=True)
+    refuse_malformed_index(front, source)
     try:
-        return ModelCard(content).data
-    except Exception as exc:  # huggingface_hub raises ValueError and yaml's own errors
+        return ModelCardData(**front, ignore_metadata_errors=False)
+    except Exception as exc:  # huggingface_hub raises ValueError, TypeError for a key of its own
         raise InputError(f"the front matter of {source} cannot be read: {exc}") from exc
 
 

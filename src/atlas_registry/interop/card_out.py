@@ -24,7 +24,7 @@ from atlas_registry.errors import InputError
 from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord, short_id_of
 from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
-from atlas_registry.store.whole_files import target_file, written_whole
+from atlas_registry.store.whole_files import read_start, target_file, written_whole
 
 HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
@@ -350,6 +350,11 @@ def write_card_file(
     ``--out .`` in a project's own folder would otherwise replace its README
     with no word, and ``--out cards/`` another model's card.
     """
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"{folder} is not a folder (it is a file, a device or a pipe): "
+            "give the folder to write README.md in"
+        )
     try:
         target = target_file(folder / "README.md")  # a device is refused before it is read
         if target.exists() and not force:
@@ -366,8 +371,10 @@ def _refuse_foreign(target: Path, facts: CardFacts, name_of: VersionNamer) -> No
     The other model is named as a person names it (``line@N``); an id the
     catalog does not hold (a card from another registry) is shown as written.
     """
-    with target.open("rb") as handle:  # the registry's block is in the front matter, near the top
-        named = card_model_of(handle.read(_FRONT_MATTER_BYTES).decode("utf-8", errors="replace"))
+    # The registry's block is in the front matter, near the top; the file may have become
+    # a pipe or a device since it was looked at, which read_start refuses unread.
+    head = read_start(str(target), _FRONT_MATTER_BYTES)
+    named = card_model_of(head.decode("utf-8", errors="replace"))
     if named is None:
         raise InputError(
             f"{target} exists and is not a model card this registry wrote; "

@@ -1,8 +1,9 @@
 """The one writer of the lifecycle: each model's state change and the event recording it.
 
 Every transition (:mod:`.transitions`, :mod:`.rollback`) hands its moves to
-:func:`apply_moves`, which writes them all in three statements: the models'
-states, their catalog rows, and one event per move.
+:func:`apply_moves`, which writes them all in three statements (four when
+one version leaves 'promoted' as another moves): the models' states, their
+catalog rows, and one event per move.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def apply_moves(
 ) -> Recorded:
     """Every move of one transition in three statements, however many rows it touches.
 
-    One UPDATE of the models' states, one of their catalog rows (each model's
+    One UPDATE of the models' states (two when some leave 'promoted' and others
+    move: :func:`_leaving_promoted_first`), one of their catalog rows (each model's
     lifecycle_state follows its new state, :data:`CATALOG_STATES`; ``catalog``
     sets superseded_by where it changes: id -> (superseded_by, lifecycle_state)),
     and one INSERT of all the events,
@@ -103,18 +105,8 @@ def apply_moves(
     the whole transaction fails, and :func:`.transitions.transition_session` says why.
     """
     now = utc_timestamp()
-    states = " ".join("WHEN artifact_id = ? AND promotion_state = ? THEN ?" for _ in moves)
-    notes = " ".join("WHEN ? THEN ?" for _ in moves)
-    session.run(
-        f"UPDATE model_versions SET promotion_state = CASE {states} END, "
-        f"promotion_notes = CASE artifact_id {notes} END "
-        f"WHERE artifact_id IN ({marks(len(moves))})",
-        [
-            *(v for m in moves for v in (m.model_id, m.from_state, m.to_state)),
-            *(v for m in moves for v in (m.model_id, m.notes)),
-            *(m.model_id for m in moves),
-        ],
-    )
+    for group in _leaving_promoted_first(moves):
+        _write_states(session, group)
     _write_catalog_states(session, moves, catalog or {}, now)
     rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in moves)
     ids = session.later(
@@ -128,6 +120,36 @@ def apply_moves(
         ],
     )
     return Recorded(moves, actor, now, ids)
+
+
+def _leaving_promoted_first(moves: list[Move]) -> list[list[Move]]:
+    """The moves out of 'promoted', then the others: the states' UPDATEs, in that order.
+
+    The database keeps one promoted version per line with a unique index
+    (0019), which SQLite checks row by row within an UPDATE: a version promoted
+    in the same statement that supersedes the line's old one could be checked
+    first and refused. Writing the moves out of 'promoted' first never shows
+    two; a transition that moves nothing out of 'promoted' stays one statement.
+    """
+    leaving = [m for m in moves if m.from_state == "promoted"]
+    others = [m for m in moves if m.from_state != "promoted"]
+    return [group for group in (leaving, others) if group]
+
+
+def _write_states(session: SqlSession, moves: list[Move]) -> None:
+    """One UPDATE of the models' promotion states and notes."""
+    states = " ".join("WHEN artifact_id = ? AND promotion_state = ? THEN ?" for _ in moves)
+    notes = " ".join("WHEN ? THEN ?" for _ in moves)
+    session.run(
+        f"UPDATE model_versions SET promotion_state = CASE {states} END, "
+        f"promotion_notes = CASE artifact_id {notes} END "
+        f"WHERE artifact_id IN ({marks(len(moves))})",
+        [
+            *(v for m in moves for v in (m.model_id, m.from_state, m.to_state)),
+            *(v for m in moves for v in (m.model_id, m.notes)),
+            *(m.model_id for m in moves),
+        ],
+    )
 
 
 def _write_catalog_states(

@@ -24,9 +24,9 @@ from atlas_registry.catalog.metric_directions import (
     said,
 )
 from atlas_registry.catalog.pin_checks import PinCheck
-from atlas_registry.documents import read_text
 from atlas_registry.errors import ConfigurationError, InputError, Violation
 from atlas_registry.records import ModelRecord
+from atlas_registry.store.whole_files import read_text
 
 POLICY_ENV_VAR = "ATLAS_REGISTRY_POLICY"
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from atlas_registry.documents import read_text
 from atlas_registry.errors import ConfigurationError, InputError
+from atlas_registry.store.whole_files import read_text
 
 MIRRORS_ENV_VAR = "ATLAS_GIT_MIRRORS"
 REPOS_ENV_VAR = "ATLAS_GIT_REPOS"

@@ -12,7 +12,8 @@ that are *not* at head by definition, so they live on a second handle,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from atlas_registry import tokens
@@ -39,6 +40,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
     from atlas_registry.backfill.legacy_fixture import LoadResult
     from atlas_registry.catalog.schema_upgrade import SchemaUpgrade
+    from atlas_registry.store.backup import BackupSummary
 
 
 class Registry(FeatureVerbs):
@@ -163,8 +165,9 @@ class SchemaAdmin(Handle):
     def migrate(self, to: int | None = None) -> list[Migration]:
         return migration_runner.migrate(self.database, to=to)
 
-    def downgrade(self, to: int) -> list[Migration]:
-        return migration_runner.downgrade(self.database, to=to)
+    def downgrade(self, to: int, *, discard: Collection[str] = ()) -> list[Migration]:
+        """Revert to ``to``; refused if it would destroy rows of a table not in ``discard``."""
+        return migration_runner.downgrade(self.database, to=to, discard=discard)
 
     def status(self) -> list[MigrationState]:
         return migration_runner.status(self.database)
@@ -179,3 +182,22 @@ class SchemaAdmin(Handle):
         from atlas_registry.backfill.legacy_fixture import load_legacy
 
         return load_legacy(self.database, path)
+
+    def backup(self, to: str | Path, *, force: bool = False) -> BackupSummary:
+        """A consistent backup of the database, taken while servers write, written to ``to``."""
+        from atlas_registry.store.backup import backup
+
+        return backup(self.database, to, force=force)
+
+    def restore(self, source: str | Path) -> BackupSummary:
+        """The backup at ``source`` restored into this (empty) database, then checked."""
+        from atlas_registry.store.backup import restore
+
+        return restore(source, self.database)
+
+    @staticmethod
+    def check_backup(path: str | Path) -> BackupSummary:
+        """What the backup at ``path`` holds, read whole and checked, without restoring it."""
+        from atlas_registry.store.backup import describe
+
+        return describe(path)

@@ -60,6 +60,9 @@ model_versions = Table(
     Column("framework", Text),
     Column("metadata_schema_version", Text),
     Column("claimed_by", Text),
+    # COALESCE(lineage_id, id) of the artifact, set by the database (0019) for
+    # its index of one promoted version per line; writers leave it out.
+    Column("line_id", Text),
 )
 
 model_lines = Table(

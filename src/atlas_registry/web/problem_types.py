@@ -54,6 +54,13 @@ HTTP_PROBLEMS: dict[str, ProblemType] = {
         "The request body is over 1 MiB, the most a request may carry.",
         "Send fewer models per batch, or a smaller metadata document.",
     ),
+    "request_timeout": ProblemType(
+        408,
+        "The request's body did not arrive in time (30 s unless the server was started with "
+        "another request timeout); the server stopped waiting and closed the connection.",
+        "Send the body as soon as its headers; if the network is that slow, send a smaller "
+        "body or ask whoever runs the server for a longer request timeout.",
+    ),
     "host_not_allowed": ProblemType(
         400,
         "The request's Host header names a host this server does not answer to (a guard "

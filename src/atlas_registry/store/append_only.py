@@ -1,0 +1,63 @@
+"""Which tables hold facts the registry never rewrites, and why every other table may change.
+
+One list, read by the migrations' tests and by ``migrate down``: a table named
+here refuses UPDATE, DELETE and (on PostgreSQL) TRUNCATE in the database
+itself, by triggers, so neither a bug nor a hand-typed statement in a shell
+erases the audit trail. ``tests/test_append_only.py`` tries each statement on
+each table named here, and checks that every table the migrations build is
+named in exactly one of the lists below, so a new table cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AppendOnly:
+    """An append-only table, and the one way (if any) its rows may leave."""
+
+    table: str
+    keeps: str
+    # A row may be deleted only together with its artifact (ON DELETE CASCADE);
+    # a DELETE of a row whose artifact still exists is refused.
+    goes_with_artifact: bool = False
+    # The message its UPDATE trigger raises.
+    update_refusal: str = "is append-only"
+
+
+APPEND_ONLY: tuple[AppendOnly, ...] = (
+    AppendOnly("model_promotion_events", "every promotion transition: who, when, why"),
+    AppendOnly(
+        "model_legacy_metadata",
+        "the exact legacy text of every backfilled artifact",
+        goes_with_artifact=True,
+        update_refusal="keeps the legacy text verbatim",
+    ),
+    AppendOnly("code_pin_checks", "every check of a model's pin against its repository"),
+    AppendOnly("code_pin_changes", "every change of a model's code pin: old, new, who, why"),
+)
+
+# Tables whose rows change in place, each with the reason it may.
+MUTABLE: dict[str, str] = {
+    "artifacts": "the platform's catalog: is_latest, lifecycle_state and superseded_by move "
+    "with new versions and transitions (an artifact with history cannot be deleted)",
+    "model_versions": "promotion_state and promotion_notes move with each transition; "
+    "every move is also appended to model_promotion_events",
+    "model_lines": "a line's name is written once and the code never moves it, but an "
+    "operator may repair a name by hand; the row goes with its line's root artifact",
+    "api_tokens": "last_used_at is touched on use and revoked_at set on revocation",
+    "model_review_queue": "a work list: items are opened, resolved and reopened by the backfill",
+    "schema_migrations": "the migration runner's bookkeeping, one row per applied migration",
+    "idempotency_keys": "the answers kept for retried HTTP writes: each keyed write deletes "
+    "the keys older than 24 hours",
+}
+
+# Tables whose rows are computed from other tables and are rebuilt when the
+# migrations run up again; losing them in a down migration loses no fact.
+DERIVED: dict[str, str] = {
+    "model_metrics": "rebuilt from model_versions.eval_metrics_json by 0006 and 0007",
+    "model_catalog_columns_saved": "the catalog columns 0003's down file keeps aside for 0009",
+}
+
+APPEND_ONLY_TABLES: frozenset[str] = frozenset(t.table for t in APPEND_ONLY)

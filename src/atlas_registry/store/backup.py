@@ -1,0 +1,391 @@
+"""Backups that hold every acknowledged write, and restores that check what they restored.
+
+A copy of a SQLite file taken while a server holds it misses the commits still
+in the write-ahead log beside it. A backup here is one consistent snapshot
+taken while servers keep writing: SQLite's online backup API (one read
+transaction, which sees every commit made before it began, the log's
+included), or ``pg_dump`` on PostgreSQL (:mod:`.pg_archive`). The file is
+written beside its target and moved into place only once complete and read
+back, and never replaces a file unless asked to; a link or a device is never
+written through. A restore goes only into an empty database, then proves
+itself: the migrations are this version's, integrity and foreign keys hold,
+and every table holds the rows the backup holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import NoReturn
+
+from atlas_registry.errors import (
+    AlreadyExistsError,
+    ConfigurationError,
+    DatabaseFailureError,
+    InputError,
+    capped,
+)
+from atlas_registry.store import migration_runner, pg_archive
+from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS
+from atlas_registry.store.db import Database
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """What a backup file holds: its migrations, the rows of each table, and its checksum."""
+
+    file: str
+    dialect: str
+    size_bytes: int
+    sha256: str
+    migrations: tuple[str, ...]
+    tables: dict[str, int] = field(default_factory=dict)
+    database: str | None = None  # the database it was taken from, or restored into
+    pending: tuple[str, ...] = ()  # this version's migrations the backup is behind by
+
+    @property
+    def migration_head(self) -> str | None:
+        return self.migrations[-1] if self.migrations else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "dialect": self.dialect,
+            "database": self.database,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "migration_head": self.migration_head,
+            "pending": list(self.pending),
+            "tables": dict(self.tables),
+        }
+
+
+# ---------------------------------------------------------------- backup
+
+
+def backup(database: Database, to: str | Path, *, force: bool = False) -> BackupSummary:
+    """Write a consistent backup of ``database`` to ``to`` and say what it holds."""
+    target = _backup_target(to, force, database)
+    with _file_errors(f"cannot write the backup {target}"):
+        descriptor, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+        )
+        os.close(descriptor)  # mode 0600: a backup holds every token's hash
+        partial = Path(name)
+        try:
+            if database.dialect == "sqlite":
+                _sqlite_copy(_sqlite_file(database), partial)
+            else:
+                pg_archive.dump(database, partial)
+            _sync(partial)
+            summary = describe(partial, shown=str(target))
+            _place(partial, target, force)
+        finally:
+            partial.unlink(missing_ok=True)
+    return replace(summary, file=str(target), database=database.display_url)
+
+
+@contextlib.contextmanager
+def _file_errors(doing: str) -> Iterator[None]:
+    """A file the system refuses (permissions, a full disk) as a sentence, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"{doing}: {exc.strerror or exc}") from exc
+
+
+def _backup_target(to: str | Path, force: bool, database: Database) -> Path:
+    """The file to write, refused before any work when it cannot or must not be written."""
+    if not str(to).strip():
+        raise InputError("no file named: give the path of the backup file to write")
+    target = Path(to)
+    if not target.parent.is_dir():
+        raise InputError(
+            f"{target.parent} is not a folder: a backup is written into a folder that exists"
+        )
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        found = None
+    if found is not None:
+        if stat.S_ISLNK(found.st_mode):
+            raise InputError(
+                f"{target} is a symbolic link: a backup is never written through one; "
+                "give the path of a regular file"
+            )
+        if not stat.S_ISREG(found.st_mode):
+            raise InputError(
+                f"{target} is not a regular file (a folder, a device, a pipe or a socket): "
+                "give the path of a file to write"
+            )
+        if not force:
+            raise AlreadyExistsError(
+                f"{target} already exists: a backup replaces a file only when told to; "
+                "back up to a new file"
+            )
+    source = database.sqlite_file
+    if source is not None and _is_database_file(source, target):
+        raise InputError(
+            f"{target} is the database itself (or its journal): back up to another file"
+        )
+    return target
+
+
+def _is_database_file(source: Path, target: Path) -> bool:
+    resolved = target.resolve()
+    return any(resolved == Path(f"{source.resolve()}{side}") for side in _SIDE_FILES)
+
+
+def _sqlite_file(database: Database) -> Path:
+    path = database.sqlite_file
+    if path is None:
+        raise ConfigurationError(
+            "an in-memory database ends with its process: there is nothing to back up or restore"
+        )
+    return path
+
+
+def _sqlite_copy(source: Path, to: Path) -> None:
+    """SQLite's online backup of ``source`` into ``to``, in one step: one snapshot.
+
+    ``mode=rw`` never creates a missing source. The copy is left in rollback
+    journal mode, so it is one self-contained file (the registry turns WAL
+    on again when it opens a restored database).
+    """
+    with _sqlite(source, "rw") as reading, _sqlite(to, "rwc") as writing:
+        reading.backup(writing)
+        writing.execute("PRAGMA journal_mode = DELETE")
+
+
+@contextlib.contextmanager
+def _sqlite(path: Path, mode: str) -> Iterator[sqlite3.Connection]:
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_SECONDS)
+    except sqlite3.Error as exc:
+        raise DatabaseFailureError(f"cannot open {path} as a SQLite database: {exc}") from exc
+    try:
+        yield conn
+    except sqlite3.Error as exc:
+        raise DatabaseFailureError(f"SQLite failed on {path}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def _sync(path: Path) -> None:
+    """The file's bytes on disk before it takes the target's name."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _place(partial: Path, target: Path, force: bool) -> None:
+    """Give the complete file its name; without ``force``, never over a file made meanwhile."""
+    if force:
+        partial.replace(target)
+    else:
+        try:
+            os.link(partial, target)  # fails, atomically, when the name is taken
+        except FileExistsError as exc:
+            raise AlreadyExistsError(
+                f"{target} appeared while the backup was written: back up to a new file"
+            ) from exc
+        except OSError:  # a file system without hard links: checked, then renamed
+            if target.exists() or target.is_symlink():
+                raise AlreadyExistsError(
+                    f"{target} appeared while the backup was written: back up to a new file"
+                ) from None
+            partial.replace(target)
+    with contextlib.suppress(OSError):  # a folder some systems cannot open: the file is there
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+# ---------------------------------------------------------------- reading a backup
+
+
+def describe(path: str | Path, *, shown: str | None = None) -> BackupSummary:
+    """What the backup file at ``path`` holds, read from every row of it.
+
+    A SQLite backup must pass SQLite's integrity and foreign key checks; a
+    PostgreSQL archive must read back whole. Either must be a registry's.
+    """
+    source = _backup_file(path)
+    name = shown or str(source)
+    with _file_errors(f"cannot read {name}"):
+        return _described(source, name)
+
+
+def _described(source: Path, name: str) -> BackupSummary:
+    head = _head(source)
+    if head.startswith(SQLITE_MAGIC):
+        dialect = "sqlite"
+        with _sqlite(source, "ro") as conn:
+            tables = _sqlite_checked(conn, name)
+            rows = conn.execute("SELECT number, name FROM schema_migrations").fetchall()
+            migrations = sorted((int(number), str(label)) for number, label in rows)
+    elif pg_archive.is_archive(head):
+        dialect = "postgresql"
+        tables, migrations = pg_archive.read_archive(source)
+    else:
+        raise InputError(f"{name} is neither a SQLite backup nor a pg_dump custom-format archive")
+    if pg_archive.BOOKKEEPING_COPY not in tables:
+        raise InputError(f"{name} is not a registry's backup: it has no schema_migrations table")
+    return BackupSummary(
+        file=name,
+        dialect=dialect,
+        size_bytes=source.stat().st_size,
+        sha256=_sha256(source),
+        migrations=tuple(f"{number:04d}_{label}" for number, label in migrations),
+        tables=tables,
+        pending=_pending(dialect, {number for number, _ in migrations}),
+    )
+
+
+def _backup_file(path: str | Path) -> Path:
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"no backup at {source}")
+    if not source.is_file():
+        raise InputError(f"{source} is not a regular file: give the path of a backup file")
+    return source
+
+
+def _head(source: Path) -> bytes:
+    with source.open("rb") as handle:
+        return handle.read(len(SQLITE_MAGIC))
+
+
+def _sha256(source: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sqlite_checked(conn: sqlite3.Connection, name: str) -> dict[str, int]:
+    """The rows of each table, once SQLite's integrity and foreign key checks pass."""
+    problems = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
+    if problems != ["ok"]:
+        raise DatabaseFailureError(
+            f"{name} fails SQLite's integrity check: {capped('; '.join(problems))}"
+        )
+    orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if orphans:
+        table, rowid, parent, _ = orphans[0]
+        raise DatabaseFailureError(
+            f"{name} fails SQLite's foreign key check: {len(orphans)} row(s) name a missing "
+            f"row, the first in {table} (rowid {rowid}) naming one of {parent}"
+        )
+    return _sqlite_counts(conn)
+
+
+def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    names = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        )
+    ]
+    quoted = {name: '"' + name.replace('"', '""') + '"' for name in names}
+    return {
+        name: int(conn.execute(f"SELECT count(*) FROM {quoted[name]}").fetchone()[0])
+        for name in names
+    }
+
+
+def _pending(dialect: str, applied: set[int]) -> tuple[str, ...]:
+    return tuple(
+        m.label for m in migration_runner.load_migrations(dialect) if m.number not in applied
+    )
+
+
+# ---------------------------------------------------------------- restore
+
+
+def restore(source: str | Path, database: Database) -> BackupSummary:
+    """Restore the backup at ``source`` into the empty ``database``, then check the result."""
+    held = describe(source)
+    _refuse_other(held, database)
+    if database.dialect == "sqlite":
+        target = _sqlite_file(database)
+        with _sqlite(Path(held.file), "ro") as reading, _sqlite(target, "rwc") as writing:
+            _refuse_non_empty(_sqlite_counts(writing), database)
+            reading.backup(writing)
+            writing.execute("PRAGMA journal_mode = WAL")
+    else:
+        _refuse_non_empty(pg_archive.table_counts(database), database)
+        pg_archive.restore(Path(held.file), database)
+    return replace(held, database=database.display_url, tables=_verified(held, database))
+
+
+def _refuse_other(held: BackupSummary, database: Database) -> None:
+    if held.dialect != database.dialect:
+        raise InputError(
+            f"{held.file} is a {held.dialect} backup and {database.display_url} a "
+            f"{database.dialect} database: restore it into a {held.dialect} database"
+        )
+    known = {m.label for m in migration_runner.load_migrations(database.dialect)}
+    unknown = [label for label in held.migrations if label not in known]
+    if unknown:
+        raise InputError(
+            f"{held.file} was taken at migrations this version of atlas-registry does not "
+            f"know ({', '.join(unknown)}): restore it with the version that made it, or newer"
+        )
+
+
+def _refuse_non_empty(counts: dict[str, int], database: Database) -> None:
+    if counts:
+        holds = ", ".join(f"{table} ({rows} rows)" for table, rows in sorted(counts.items()))
+        raise AlreadyExistsError(
+            f"{database.display_url} is not empty: it holds {capped(holds)}; a restore goes "
+            "only into a new, empty database"
+        )
+
+
+def _verified(held: BackupSummary, database: Database) -> dict[str, int]:
+    """The restored rows of each table, once every check of the restored database passes."""
+    if database.dialect == "sqlite":
+        with _sqlite(_sqlite_file(database), "ro") as conn:
+            counts = _sqlite_checked(conn, database.display_url)
+    else:
+        broken = pg_archive.orphaned_rows(database)
+        if broken:
+            _failed(database, "; ".join(broken))
+        counts = pg_archive.table_counts(database)
+    states = migration_runner.status(database)
+    wrong = [f"{s.number:04d}_{s.name} {s.status}" for s in states if s.status != "applied"]
+    if [entry for entry in wrong if not entry.endswith(" pending")]:
+        _failed(database, f"its migrations do not read as this version's: {', '.join(wrong)}")
+    differ = [
+        f"{table}: {rows} in the backup, {counts.get(table, 0)} restored"
+        for table, rows in sorted(held.tables.items())
+        if counts.get(table, 0) != rows
+    ]
+    if differ:
+        _failed(database, f"its rows differ from the backup's ({'; '.join(differ)})")
+    return counts
+
+
+def _failed(database: Database, why: str) -> NoReturn:
+    raise DatabaseFailureError(
+        f"restored into {database.display_url}, but the check failed: {capped(why)}; "
+        "do not use it: drop it and restore again"
+    )

@@ -1,0 +1,115 @@
+"""Every table the docs call append-only refuses, in the database, to change or lose a row.
+
+The tables come from one list (``store/append_only.py``); each statement is
+tried with raw SQL, as from a shell, on both databases. A second test checks
+that every table the migrations build is in that list or in one of the lists
+saying why its rows may change, so a new table cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from atlas_registry import ConstraintViolationError
+from atlas_registry.store.append_only import (
+    APPEND_ONLY,
+    APPEND_ONLY_TABLES,
+    DERIVED,
+    MUTABLE,
+    AppendOnly,
+)
+from atlas_registry.store.db import Database
+from tests.catalog_helpers import register
+from tests.payloads import logistic_regression
+
+NOW = "2026-01-01 00:00:00"
+
+# One row of each append-only table, for the model `model-x`.
+ROWS = {
+    "model_promotion_events": (
+        "INSERT INTO model_promotion_events "
+        "(artifact_id, from_state, to_state, actor, override, created_at) "
+        f"VALUES ('model-x', 'candidate', 'rejected', 'a', 0, '{NOW}')"
+    ),
+    "model_legacy_metadata": (
+        "INSERT INTO model_legacy_metadata "
+        "(artifact_id, original_metadata, original_sha256, mapping_json, captured_at) "
+        f"VALUES ('model-x', '{{}}', 'x', '{{}}', '{NOW}')"
+    ),
+    "code_pin_checks": (
+        "INSERT INTO code_pin_checks "
+        "(artifact_id, checked_at, pin_kind, status, detail, checked_by) "
+        f"VALUES ('model-x', '{NOW}', 'code', 'missing', 'no pin', 'a')"
+    ),
+    "code_pin_changes": (
+        "INSERT INTO code_pin_changes "
+        "(artifact_id, changed_at, new_repo_url, new_commit_sha, changed_by) "
+        f"VALUES ('model-x', '{NOW}', 'https://example.org/r.git', 'abcdef1', 'a')"
+    ),
+}
+
+
+def _with_one_row_each(db: Database) -> None:
+    register(db, logistic_regression(), artifact_id="model-x")
+    with db.transaction(write=True) as conn:
+        for table in APPEND_ONLY_TABLES:
+            conn.execute(text(ROWS[table]))
+
+
+def _statements(db: Database, table: str) -> dict[str, str]:
+    return {
+        "update": f"UPDATE {table} SET artifact_id = artifact_id",
+        "delete": f"DELETE FROM {table} WHERE artifact_id = 'model-x'",
+        # SQLite has no TRUNCATE: a DELETE of every row is its equivalent (and,
+        # with triggers on the table, fires them row by row).
+        "truncate": f"TRUNCATE {table} CASCADE"
+        if db.dialect == "postgresql"
+        else f"DELETE FROM {table}",
+    }
+
+
+@pytest.mark.parametrize("kind", ["update", "delete", "truncate"])
+@pytest.mark.parametrize("guarded", APPEND_ONLY, ids=lambda t: t.table)
+def test_each_append_only_table_refuses_to_lose_or_change_a_row(
+    migrated_db: Database, guarded: AppendOnly, kind: str
+) -> None:
+    _with_one_row_each(migrated_db)
+    statement = _statements(migrated_db, guarded.table)[kind]
+    with (
+        pytest.raises(ConstraintViolationError, match=guarded.table),
+        migrated_db.transaction(write=True) as conn,
+    ):
+        conn.execute(text(statement))
+    with migrated_db.transaction() as conn:
+        count = conn.execute(text(f"SELECT count(*) FROM {guarded.table}")).scalar_one()
+    assert count == 1
+
+
+def test_the_legacy_text_goes_with_its_artifact_and_only_so(migrated_db: Database) -> None:
+    """The one documented way out: deleting an artifact without history takes its text."""
+    [with_artifact] = [t for t in APPEND_ONLY if t.goes_with_artifact]
+    register(migrated_db, logistic_regression(), artifact_id="model-x")
+    with migrated_db.transaction(write=True) as conn:
+        conn.execute(text(ROWS[with_artifact.table]))
+    with migrated_db.transaction(write=True) as conn:
+        conn.execute(text("DELETE FROM artifacts WHERE id = 'model-x'"))
+    with migrated_db.transaction() as conn:
+        left = conn.execute(text(f"SELECT count(*) FROM {with_artifact.table}")).scalar_one()
+    assert left == 0
+
+
+def test_every_table_is_append_only_or_says_why_it_may_change(migrated_db: Database) -> None:
+    with migrated_db.transaction() as conn:
+        tables = set(inspect(conn).get_table_names())
+    lists = [APPEND_ONLY_TABLES, set(MUTABLE), set(DERIVED)]
+    unlisted = tables - set().union(*lists)
+    assert not unlisted, (
+        f"{sorted(unlisted)}: add each to store/append_only.py, as APPEND_ONLY (with "
+        "triggers in a migration) or as MUTABLE or DERIVED with the reason"
+    )
+    for first in range(len(lists)):
+        for second in range(first + 1, len(lists)):
+            assert not lists[first] & lists[second]
+    assert APPEND_ONLY_TABLES | set(MUTABLE) <= tables  # no list names a table long gone
+    assert all(reason.strip() for reason in (*MUTABLE.values(), *DERIVED.values()))
