@@ -224,3 +224,36 @@ def test_sqlites_io_error_at_commit_of_a_plain_write_is_an_unknown_outcome(
     body = assert_problem(lost, 503, "commit_outcome_unknown_error")
     assert "GET" in body["detail"]  # without a key: read it back first
     assert len(_titled(svc, "kept")) == 1  # it was saved: only reading says so
+
+
+@ON_POSTGRESQL
+def test_a_plain_write_whose_session_ends_as_it_commits_answers_503(
+    svc: Service,  # noqa: F811
+    migrated_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The write path's pipelined session (no key): its backend ended as COMMIT is queued."""
+    from contextlib import contextmanager
+
+    from atlas_registry.store import backends
+
+    original = backends.PostgresBackend.unit
+
+    @contextmanager
+    def ended_at_commit(self: Any, driver: Any, *, write: bool, pipelined: bool) -> Any:
+        with original(self, driver, write=write, pipelined=pipelined) as end:
+
+            def end_after_the_kill(commit: bool) -> object:
+                if write and commit:
+                    _terminate(migrated_url, driver.info.backend_pid)
+                return end(commit)
+
+            yield end_after_the_kill
+
+    _warmed(svc)
+    monkeypatch.setattr(backends.PostgresBackend, "unit", ended_at_commit)
+    lost = _register(svc, None)
+    monkeypatch.undo()
+    assert_problem(lost, 503, "commit_outcome_unknown_error")
+    assert _titled(svc, "kept") == []  # the server never saw this COMMIT
+    assert _register(svc, None, "after").status_code == 201  # no restart needed
