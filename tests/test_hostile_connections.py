@@ -12,7 +12,7 @@ from atlas_registry import (
     DatabaseNotFoundError,
     ValidationError,
 )
-from atlas_registry.store.db import ENV_VAR
+from atlas_registry.store.urls import ENV_VAR
 from tests.cli_helpers import invoke
 
 

@@ -18,7 +18,13 @@ from typing import Any
 
 from sqlalchemy import event
 
-from atlas_registry import Registry, RepositoryLocations, SchemaAdmin
+from atlas_registry import (
+    IdempotentRequest,
+    KeptAnswer,
+    Registry,
+    RepositoryLocations,
+    SchemaAdmin,
+)
 from atlas_registry.records import ModelRegistration
 from atlas_registry.store.sql_session import SqlSession
 from tests.conftest import reset_postgres
@@ -111,6 +117,9 @@ def exercise(registry: Registry) -> None:
     registry.pin_statuses([base, tuned])
     registry.pin_changes(base.id)
     registry.pin_report(status="missing", promoted_only=True)
+    # A keyed write (the HTTP API's Idempotency-Key) purges expired keys, then looks its own up.
+    keyed = IdempotentRequest("me", "key", "POST /api/v1/models", "digest")
+    registry.idempotent(keyed, lambda: None, lambda _: KeptAnswer(201, b"{}"))
 
 
 def plan_of(registry: Registry, statement: Statement) -> str:

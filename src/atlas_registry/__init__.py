@@ -32,10 +32,12 @@ from atlas_registry.errors import (
     AlreadyExistsError,
     AmbiguousReferenceError,
     AuthenticationError,
+    CommitOutcomeUnknownError,
     ConfigurationError,
     ConstraintViolationError,
     DatabaseFailureError,
     DatabaseNotFoundError,
+    IdempotencyKeyReusedError,
     IllegalTransitionError,
     InputError,
     LockTimeoutError,
@@ -69,9 +71,14 @@ from atlas_registry.records import (
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata
-from atlas_registry.store.db import DEFAULT_URL, ENV_VAR, resolve_url
+from atlas_registry.store.idempotency import (
+    IdempotentRequest,
+    KeptAnswer,
+    check_idempotency_key,
+)
 from atlas_registry.store.migration_runner import Migration, MigrationState
 from atlas_registry.store.paging import MAX_PAGE
+from atlas_registry.store.urls import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.store.whole_files import read_document, target_file
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
@@ -139,6 +146,7 @@ __all__ = [
     "BackupSummary",
     "CardExport",
     "CardImport",
+    "CommitOutcomeUnknownError",
     "CommitSummary",
     "ConfigurationError",
     "ConstraintViolationError",
@@ -147,8 +155,11 @@ __all__ = [
     "EvaluationContext",
     "FilterField",
     "GatePolicy",
+    "IdempotencyKeyReusedError",
+    "IdempotentRequest",
     "IllegalTransitionError",
     "InputError",
+    "KeptAnswer",
     "LeaderboardEntry",
     "LineEvent",
     "LineOverview",
@@ -196,6 +207,7 @@ __all__ = [
     "asking_how",
     "batch_registrations",
     "best_in_context",
+    "check_idempotency_key",
     "evaluation_context",
     "load_policy",
     "parse_json",

@@ -137,6 +137,24 @@ class DatabaseFailureError(RegistryError):
     exit_code = 10
 
 
+class CommitOutcomeUnknownError(RegistryError):
+    """The connection failed after COMMIT was sent: the write may or may not have been saved.
+
+    A failure before COMMIT is a plain failure (nothing was written); after it,
+    only the database knows, so the error says so instead of claiming either.
+    """
+
+    http_status = 503
+    exit_code = 14
+
+
+class IdempotencyKeyReusedError(RegistryError):
+    """An Idempotency-Key sent again with another request (another body or another route)."""
+
+    http_status = 422
+    exit_code = 2
+
+
 MAX_ECHO = 300
 MAX_LISTED = 50
 

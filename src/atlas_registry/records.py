@@ -188,6 +188,9 @@ class ModelRecord:
     framework: str | None
     metadata_schema_version: str | None
     line_name: str | None
+    # The created_by a registration's document gave when the registry knew its sender
+    # (a token's name, then created_by) to be someone else: a claim, kept apart.
+    claimed_by: str | None
     # Last, where orjson writes a field set after __init__ (Page.to_json).
     short_id: str = field(init=False)
 

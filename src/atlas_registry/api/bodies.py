@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 
-from atlas_registry import Page, ValidationError, Violation
+from atlas_registry import KeptAnswer, Page, ValidationError, Violation
 from atlas_registry.api.deps import Access, Caller
 from atlas_registry.api.paging import link_next
 
@@ -23,6 +23,22 @@ OBJECT = dict[str, Any]
 def json_response(document: Any, status_code: int = 200) -> Response:
     """The document as JSON, serialised once by orjson (FastAPI's encoder would walk it again)."""
     return Response(orjson.dumps(document), status_code=status_code, media_type="application/json")
+
+
+def answer(document: Any, status_code: int = 200, location: str | None = None) -> KeptAnswer:
+    """A write's answer as it is sent, and kept for a retry with the same Idempotency-Key."""
+    headers = {"Location": location} if location else {}
+    return KeptAnswer(status_code, orjson.dumps(document), headers)
+
+
+def answered(kept: KeptAnswer) -> Response:
+    """The response for a write's answer; a kept one given again says so in a header."""
+    response = Response(
+        kept.body, status_code=kept.status, media_type="application/json", headers=kept.headers
+    )
+    if kept.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def page_response(request: Request, page: Page, **extra: Any) -> Response:

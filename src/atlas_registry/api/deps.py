@@ -5,22 +5,31 @@ its guard: ``Depends(writer(scope))`` on every write route, ``Depends(reader)``
 on every read (``Depends(body_reader)`` on a read that takes a body).
 ``tests/test_api.py`` lists the routes to prove no write route lacks its guard
 or reaches the registry another way. The actor recorded in history is the
-token's name. Each route has this one dependency: FastAPI's solving of each
-costs a request tens of µs.
+token's name, and so is the author of what it registers. A write route answers
+through :meth:`Access.write`, which honours an ``Idempotency-Key``. Each route
+has this one dependency: FastAPI's solving of each costs a request tens of µs.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from atlas_registry import Registry, parse_json
+from atlas_registry import (
+    IdempotentRequest,
+    KeptAnswer,
+    Registry,
+    check_idempotency_key,
+    parse_json,
+)
 from atlas_registry.errors import (
     AuthenticationError,
+    InputError,
     PermissionDeniedError,
     UnsupportedMediaTypeError,
 )
@@ -73,10 +82,42 @@ class Access:
     scope: str | None
     anonymous_read: bool
     body: bytes = b""
+    # A write's Idempotency-Key header, and the method, path and query it came with.
+    idempotency_key: str | None = None
+    request_line: str = ""
 
     async def run(self, verb: Callable[[Registry, Caller], T]) -> T:
         """``verb(registry, caller)`` in the thread pool, once the caller is allowed."""
         return await run_in_threadpool(self.checked, verb)
+
+    async def write(
+        self, verb: Callable[[Registry, Caller], T], answer: Callable[[T], KeptAnswer]
+    ) -> KeptAnswer:
+        """:meth:`run` for a write: ``answer(verb(...))``, done once per Idempotency-Key.
+
+        With a key the answer is made inside the write's transaction and kept
+        with it (:meth:`Registry.idempotent`): a retry of a write that was saved
+        gets this answer back, ``replayed``, instead of writing again.
+        """
+        return await run_in_threadpool(self._written, verb, answer)
+
+    def _written(
+        self, verb: Callable[[Registry, Caller], T], answer: Callable[[T], KeptAnswer]
+    ) -> KeptAnswer:
+        caller = self._caller()
+        if self.idempotency_key is None:
+            return answer(verb(self._registry, caller))
+        try:
+            check_idempotency_key(self.idempotency_key)
+        except InputError as error:
+            raise InputError(f"the Idempotency-Key header: {error.message}") from None
+        digest = hashlib.sha256(self.request_line.encode("utf-8"))
+        digest.update(b"\n")
+        digest.update(self.body)
+        request = IdempotentRequest(
+            caller.actor, self.idempotency_key, self.request_line, digest.hexdigest()
+        )
+        return self._registry.idempotent(request, lambda: verb(self._registry, caller), answer)
 
     def checked(self, verb: Callable[[Registry, Caller], T]) -> T:
         """:meth:`run` for code already off the event loop (the pages)."""
@@ -115,6 +156,20 @@ def _access(request: Request, scope: str | None, body: bytes = b"") -> Access:
     config: Settings = request.app.state.settings
     presented = _presented(request)
     return Access(request.app.state.registry, presented, scope, config.anonymous_read, body)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The write's Idempotency-Key header, if it sent one (its form is checked by the registry)."""
+    keys = request.headers.getlist("idempotency-key")
+    if len(keys) > 1:
+        raise InputError("send one Idempotency-Key header, not several")
+    return keys[0] if keys else None
+
+
+def _request_line(request: Request) -> str:
+    """``METHOD /path?query``: with the body, what makes two requests the same request."""
+    query = request.url.query
+    return f"{request.method} {request.url.path}" + (f"?{query}" if query else "")
 
 
 async def _json_body(request: Request) -> bytes:
@@ -160,7 +215,9 @@ def writer(scope: str) -> Callable[[Request], Any]:
             raise PermissionDeniedError("this server is read-only")
         if _presented(request) is None:
             raise AuthenticationError(NO_WRITE_TOKEN)
-        return _access(request, scope, await _json_body(request))
+        key = _idempotency_key(request)
+        access = _access(request, scope, await _json_body(request))
+        return replace(access, idempotency_key=key, request_line=_request_line(request))
 
     setattr(guard, WRITE_GUARD, scope)
     return guard

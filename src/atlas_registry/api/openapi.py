@@ -43,15 +43,36 @@ _MEANING = {
     409: "Already exists, a constraint, or an illegal transition",
     413: "Body over 1 MiB",
     415: "A write without Content-Type: application/json, or with a compressed body",
-    422: "Validation failed, or the promotion gate refused",
+    422: "Validation failed, the promotion gate refused, or an Idempotency-Key was reused",
     500: "The server failed",
-    503: "Database unreachable or not at the migration head",
+    503: "Database unreachable or not at the migration head, or a write's outcome is unknown",
 }
 
 
 def json_body(schema: dict[str, Any]) -> dict[str, Any]:
     """``openapi_extra`` for a route that reads its JSON body through the registry's reader."""
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: the same key with the same request gets the first "
+    "answer (with Idempotent-Replayed: true) instead of a second write. 1 to 200 printable "
+    "ASCII characters, one per request, kept 24 hours for the token that sent it.",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    },
+}
+
+
+def write_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """:func:`json_body` for a write route, which also takes an ``Idempotency-Key`` header."""
+    return {**json_body(schema), "parameters": [IDEMPOTENCY_KEY]}
 
 
 _TEXT = {"type": "string"}
@@ -82,8 +103,8 @@ REGISTRATION = {
         **{name: {"type": ["string", "null"]} for name in _REGISTRATION_FIELDS},
     },
 }
-REGISTRATION_BODY = json_body(REGISTRATION)
-BATCH_BODY = json_body(
+REGISTRATION_BODY = write_body(REGISTRATION)
+BATCH_BODY = write_body(
     {
         "type": "object",
         "required": ["items"],
@@ -92,14 +113,14 @@ BATCH_BODY = json_body(
     }
 )
 ANY_DOCUMENT_BODY = json_body({})
-PROMOTE_BODY = json_body(
+PROMOTE_BODY = write_body(
     {
         "type": "object",
         "additionalProperties": False,
         "properties": {"notes": _TEXT, "override": {"type": "boolean"}},
     }
 )
-NOTES_BODY = json_body(
+NOTES_BODY = write_body(
     {
         "type": "object",
         "required": ["notes"],
@@ -107,7 +128,7 @@ NOTES_BODY = json_body(
         "properties": {"notes": _TEXT},
     }
 )
-ROLLBACK_BODY = json_body(
+ROLLBACK_BODY = write_body(
     {
         "type": "object",
         "required": ["notes"],
@@ -119,7 +140,7 @@ ROLLBACK_BODY = json_body(
         },
     }
 )
-NAME_LINE_BODY = json_body(
+NAME_LINE_BODY = write_body(
     {
         "type": "object",
         "required": ["model"],
@@ -127,7 +148,7 @@ NAME_LINE_BODY = json_body(
         "properties": {"model": _TEXT},
     }
 )
-RESOLVE_BODY = json_body(
+RESOLVE_BODY = write_body(
     {
         "type": "object",
         "additionalProperties": False,

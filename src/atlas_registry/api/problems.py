@@ -20,6 +20,7 @@ from starlette.routing import Match
 
 from atlas_registry.errors import (
     AuthenticationError,
+    CommitOutcomeUnknownError,
     IllegalTransitionError,
     LockTimeoutError,
     PromotionGateError,
@@ -61,6 +62,12 @@ API_HINTS: dict[type[RegistryError], str] = {
         "with a token holding the override scope (a promote scope alone is refused); "
         "the override is recorded."
     ),
+    CommitOutcomeUnknownError: (
+        "To find out, send the same request again with the same Idempotency-Key header: "
+        "if the write was saved, its first answer comes back (Idempotent-Replayed: true), "
+        "and if not, it is made now. Without a key, read the model, line or history "
+        "(GET) before sending the write again."
+    ),
 }
 
 
@@ -91,6 +98,8 @@ async def on_registry_error(_request: Request, error: Exception) -> JSONResponse
     assert isinstance(error, RegistryError)
     if isinstance(error, SchemaOutOfDateError | LockTimeoutError | AuthenticationError):
         log.info("%s: %s", error.code(), error.message)
+    elif isinstance(error, CommitOutcomeUnknownError):
+        log.warning("%s: %s", error.code(), error.message)
     return registry_problem(error)
 
 

@@ -15,6 +15,8 @@ from atlas_registry import (
 )
 from atlas_registry.api.bodies import (
     OBJECT,
+    answer,
+    answered,
     body_fields,
     json_response,
     override_flag,
@@ -104,16 +106,17 @@ async def name_line(
 ) -> Response:
     """Name the line of ``model`` (a line registered before it had a name)."""
 
-    def name_it(found: Registry, _caller: Caller) -> Any:
+    def name_it(found: Registry, caller: Caller) -> Any:
         model = text_field(body_fields(access, {"model"}), "model")
         if not model:
             raise ValidationError("the body is invalid", [Violation("model", "is required")])
-        return found.name_line(model, name)
+        return found.name_line(model, name, actor=caller.actor)
 
-    summary = await access.run(name_it)
-    response = json_response(summary.to_dict(), status_code=201)
-    response.headers["Location"] = f"/api/v1/lines/{summary.name}"
-    return response
+    return answered(
+        await access.write(
+            name_it, lambda done: answer(done.to_dict(), 201, f"/api/v1/lines/{done.name}")
+        )
+    )
 
 
 @router.post(
@@ -146,4 +149,4 @@ async def rollback(
             override=override_flag(fields, caller),
         )
 
-    return json_response((await access.run(roll_back)).to_dict())
+    return answered(await access.write(roll_back, lambda done: answer(done.to_dict())))

@@ -23,6 +23,8 @@ from atlas_registry import (
 )
 from atlas_registry.api.bodies import (
     OBJECT,
+    answer,
+    answered,
     body_fields,
     json_response,
     override_flag,
@@ -87,16 +89,19 @@ async def register_model(
     nothing: 200 with the would-be record marked ``"dry_run": true``.
     """
 
-    def register(found: Registry, _caller: Caller) -> RegisteredModel:
+    def register(found: Registry, caller: Caller) -> RegisteredModel:
         registration = ModelRegistration.from_dict(access.document())
-        return RegisteredModel(found.register_model(registration, dry_run=dry_run), dry_run)
+        record = found.register_model(registration, dry_run=dry_run, actor=caller.actor)
+        return RegisteredModel(record, dry_run)
 
-    answer = await access.run(register)
-    if dry_run:
-        return json_response(answer.to_dict())
-    response = json_response(answer.to_dict(), status_code=201)
-    response.headers["Location"] = f"/api/v1/models/{answer.record.id}"
-    return response
+    if dry_run:  # writes nothing, so keeps nothing under an Idempotency-Key
+        return json_response((await access.run(register)).to_dict())
+    return answered(
+        await access.write(
+            register,
+            lambda done: answer(done.to_dict(), 201, f"/api/v1/models/{done.record.id}"),
+        )
+    )
 
 
 @router.post(
@@ -111,7 +116,7 @@ async def register_models(
 ) -> Response:
     """Register many versions in one transaction: all of them, or none."""
 
-    def register(found: Registry, _caller: Caller) -> list[str]:
+    def register(found: Registry, caller: Caller) -> list[str]:
         body = access.document()
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
@@ -119,9 +124,9 @@ async def register_models(
                 "the body is invalid",
                 [Violation("items", "must be a non-empty list of registrations")],
             )
-        return found.register_models(batch_registrations(items))
+        return found.register_models(batch_registrations(items), actor=caller.actor)
 
-    return json_response({"ids": await access.run(register)}, status_code=201)
+    return answered(await access.write(register, lambda ids: answer({"ids": ids}, 201)))
 
 
 @router.post(
@@ -240,7 +245,7 @@ async def promote(
             override=override_flag(fields, caller),
         )
 
-    return json_response((await access.run(promote)).to_dict())
+    return answered(await access.write(promote, lambda done: answer(done.to_dict())))
 
 
 async def _noted(access: Access, transition: Callable[..., Any], model_ref: str) -> Response:
@@ -250,7 +255,7 @@ async def _noted(access: Access, transition: Callable[..., Any], model_ref: str)
         notes = text_field(body_fields(access, {"notes"}), "notes")
         return transition(found, model_ref, actor=caller.actor, notes=notes)
 
-    return json_response((await access.run(run)).to_dict())
+    return answered(await access.write(run, lambda done: answer(done.to_dict())))
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,7 @@ from atlas_registry import (
     Violation,
     asking_how,
 )
+from atlas_registry.api.bodies import OBJECT, answer, answered
 from atlas_registry.api.deps import (
     Access,
     Caller,
@@ -202,11 +203,12 @@ async def review_item(artifact_ref: str, access: Access = Depends(reader)) -> di
     "/review-queue/{artifact_ref}/resolve",
     responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     openapi_extra=RESOLVE_BODY,
+    response_model=OBJECT,
 )
 async def resolve(
     artifact_ref: str,
     access: Access = Depends(writer("review")),
-) -> dict[str, Any]:
+) -> Response:
     """Finish a held artifact: ``set`` maps fields to values (validated like a registration)."""
 
     def resolve(found: Registry, caller: Caller) -> ReviewItem:
@@ -224,7 +226,7 @@ async def resolve(
         pairs = [f"{key}={_as_text(value)}" for key, value in assignments.items()]
         return found.resolve_review(artifact_ref, pairs, actor=caller.actor, notes=notes)
 
-    return (await access.run(resolve)).to_dict()
+    return answered(await access.write(resolve, lambda done: answer(done.to_dict())))
 
 
 def _as_text(value: Any) -> str:

@@ -24,7 +24,8 @@ from sqlalchemy.exc import DBAPIError
 from atlas_registry.catalog.queries import ids_in
 from atlas_registry.documents import dump_json, parse_json
 from atlas_registry.errors import InputError, SchemaOutOfDateError, ValidationError, Violation
-from atlas_registry.store.db import Database, driver_message
+from atlas_registry.store.db import Database
+from atlas_registry.store.driver_errors import driver_message
 from atlas_registry.store.tables import artifacts
 from atlas_registry.store.whole_files import read_document
 

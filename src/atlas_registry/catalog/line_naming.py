@@ -116,8 +116,11 @@ def name_adopted_lines(
     return reasons
 
 
-def name_line(db: Database, model_id: str, name: str) -> LineSummary:
-    """Give the line of ``model_id`` the name ``name`` (a line that has none yet)."""
+def name_line(db: Database, model_id: str, name: str, actor: str | None = None) -> LineSummary:
+    """Give the line of ``model_id`` the name ``name`` (a line that has none yet).
+
+    ``actor``: who is known to name it (a token's name), recorded as ``named_by``.
+    """
     if not matches(LINE_NAME, name):
         raise ValidationError(
             "the line name is invalid",
@@ -139,6 +142,6 @@ def name_line(db: Database, model_id: str, name: str) -> LineSummary:
         existing = line_names(session, [root])
         if root in existing:
             raise AlreadyExistsError(f"the line of {model_id} is already named {existing[root]}")
-        name_lines_in(session, {name: root}, utc_timestamp())
+        name_lines_in(session, {name: root}, utc_timestamp(), named_by=actor)
     [summary] = list_lines(db, name=name)
     return summary

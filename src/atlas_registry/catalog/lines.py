@@ -261,9 +261,17 @@ def line_names(session: SqlSession, roots: Sequence[str]) -> dict[str, str]:
     return dict(session.rows(sql, roots))
 
 
-def name_lines_in(session: SqlSession, names: dict[str, str], now: str) -> None:
-    """Record new line names (name -> root) inside the session's transaction."""
+def name_lines_in(
+    session: SqlSession, names: dict[str, str], now: str, named_by: str | None = None
+) -> None:
+    """Record new line names (name -> root) inside the session's transaction.
+
+    ``named_by``: who is known to name them (a token's name), if anyone is.
+    """
     session.insert(
         "model_lines",
-        [{"name": n, "root_id": r, "created_at": now} for n, r in sorted(names.items())],
+        [
+            {"name": n, "root_id": r, "created_at": now, "named_by": named_by}
+            for n, r in sorted(names.items())
+        ],
     )

@@ -289,6 +289,7 @@ def prepare(
         "model_family": metadata["model_family"],
         "framework": metadata["framework"],
         "metadata_schema_version": validator.version,
+        "claimed_by": None,  # see registrar.attributed
     }
     prepared = PreparedModel(
         artifact_id=artifact_id,

@@ -55,13 +55,15 @@ def register_model(
     *,
     validator: MetadataValidator | None = None,
     dry_run: bool = False,
+    actor: str | None = None,
 ) -> ModelRecord:
     """Register one model version; returns it as stored. Bad input writes nothing.
 
     ``dry_run`` does every check, the database's included, writes the rows,
     then rolls them back: the record returned is what would have been stored.
+    ``actor``: who is known to register it (see :func:`attributed`).
     """
-    prepared = _prepare_all([registration], validator, batch=False)
+    prepared = _prepare_all([registration], validator, batch=False, actor=actor)
     with db.session(write=True, commit=not dry_run) as session:
         written = write_prepared(db, session, prepared, batch=False)
     return record_from_rows(written.artifact_rows[0], written.version_rows[0], written.line_name(0))
@@ -72,6 +74,7 @@ def register_models(
     registrations: Iterable[ModelRegistration],
     *,
     validator: MetadataValidator | None = None,
+    actor: str | None = None,
 ) -> list[str]:
     """Register many model versions in one transaction: all of them, or none.
 
@@ -80,7 +83,7 @@ def register_models(
     ids in input order. A batch large enough to change the planner's picture of
     the tables is followed by fresh planner statistics (:meth:`Database.refresh_statistics`).
     """
-    prepared = _prepare_all(list(registrations), validator, batch=True)
+    prepared = _prepare_all(list(registrations), validator, batch=True, actor=actor)
     with db.session(write=True, bulk=len(prepared) >= COPY_FROM_ROWS) as session:
         write_prepared(db, session, prepared, batch=True)
     db.refresh_statistics(_WRITTEN_TABLES, grown_by=len(prepared))
@@ -88,19 +91,39 @@ def register_models(
 
 
 def _prepare_all(
-    registrations: Sequence[ModelRegistration], validator: MetadataValidator | None, *, batch: bool
+    registrations: Sequence[ModelRegistration],
+    validator: MetadataValidator | None,
+    *,
+    batch: bool,
+    actor: str | None,
 ) -> list[PreparedModel]:
     validator = validator or default_validator()
     prepared, problems = [], []
     for index, registration in enumerate(registrations):
         item, item_problems = prepare(registration, validator)
         if item is not None:
-            prepared.append(item)
+            prepared.append(attributed(item, actor))
         problems += [under(f"[{index}]", v) for v in item_problems] if batch else item_problems
     if problems:
         what = f"{len(registrations)} registrations" if batch else "the registration"
         raise ValidationError(f"{what} could not be accepted", problems)
     return prepared
+
+
+def attributed(item: PreparedModel, actor: str | None) -> PreparedModel:
+    """``item`` with ``created_by`` the ``actor`` who is known to register it, if one is.
+
+    A registration's own ``created_by`` is what its sender says. Where the
+    registry knows who sends it (a token's name over HTTP), that name is the
+    author, and a different ``created_by`` in the document is kept apart as
+    ``claimed_by``: recorded, never taken for the author. Without an ``actor``
+    (the command line, the library) the document's word stands, as before.
+    """
+    if actor is not None:
+        claimed = item.artifact_row["created_by"]
+        item.artifact_row["created_by"] = actor
+        item.version_row["claimed_by"] = None if claimed in (None, actor) else claimed
+    return item
 
 
 @dataclass(frozen=True)

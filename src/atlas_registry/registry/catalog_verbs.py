@@ -38,19 +38,30 @@ class CatalogVerbs(Verbs):
         self.validator.validate(metadata)
 
     def register_model(
-        self, registration: ModelRegistration, *, dry_run: bool = False
+        self, registration: ModelRegistration, *, dry_run: bool = False, actor: str | None = None
     ) -> ModelRecord:
-        """Register one version; ``dry_run`` checks everything and writes nothing."""
+        """Register one version; ``dry_run`` checks everything and writes nothing.
+
+        ``actor``: who is known to send it (a token's name); it becomes the
+        version's ``created_by``, and a different ``created_by`` in the
+        registration is kept as ``claimed_by``. Without it the registration's
+        ``created_by`` stands.
+        """
         return registrar.register_model(
-            self.database, registration, validator=self.validator, dry_run=dry_run
+            self.database, registration, validator=self.validator, dry_run=dry_run, actor=actor
         )
 
     def validate_registration(self, document: Any) -> ModelRegistration:
         """A registration document checked whole (fields and metadata), without the database."""
         return check_registration(document, self.validator)
 
-    def register_models(self, registrations: Iterable[ModelRegistration]) -> list[str]:
-        return registrar.register_models(self.database, registrations, validator=self.validator)
+    def register_models(
+        self, registrations: Iterable[ModelRegistration], *, actor: str | None = None
+    ) -> list[str]:
+        """Register many versions in one transaction; ``actor`` as in :meth:`register_model`."""
+        return registrar.register_models(
+            self.database, registrations, validator=self.validator, actor=actor
+        )
 
     def get_model(self, model_ref: str) -> ModelRecord:
         return self._read(registrar.get_model, model_ref)
@@ -142,9 +153,13 @@ class CatalogVerbs(Verbs):
             self.database, search, page_size=page_size, page_token=page_token
         )
 
-    def name_line(self, model_ref: str, name: str) -> LineSummary:
-        """Name the (unnamed) line of a model, e.g. one registered before lines had names."""
-        return line_naming.name_line(self.database, self.resolve(model_ref), name)
+    def name_line(self, model_ref: str, name: str, *, actor: str | None = None) -> LineSummary:
+        """Name the (unnamed) line of a model, e.g. one registered before lines had names.
+
+        ``actor``: who is known to name it (a token's name), recorded as the line's
+        ``named_by``.
+        """
+        return line_naming.name_line(self.database, self.resolve(model_ref), name, actor)
 
     def leaderboard(
         self, benchmark_id: str, metric: str, *, limit: int = 10, direction: str | None = None

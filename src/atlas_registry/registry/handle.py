@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from atlas_registry import tokens
 from atlas_registry._version import __version__
@@ -29,9 +29,13 @@ from atlas_registry.schema.validation import (
     load_schema,
     released_versions,
 )
-from atlas_registry.store import migration_runner
-from atlas_registry.store.db import Database, resolve_url
+from atlas_registry.store import idempotency, migration_runner
+from atlas_registry.store.db import Database
+from atlas_registry.store.idempotency import IdempotentRequest, KeptAnswer
 from atlas_registry.store.migration_runner import Migration, MigrationState
+from atlas_registry.store.urls import resolve_url
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not load it
     from atlas_registry.backfill.legacy_fixture import LoadResult
@@ -111,6 +115,23 @@ class Registry(FeatureVerbs):
             "schema_version": self.validator.version,
             "migration_head": migration_runner.head(self.database.dialect),
         }
+
+    def idempotent(
+        self,
+        request: IdempotentRequest,
+        work: Callable[[], T],
+        answer: Callable[[T], KeptAnswer],
+    ) -> KeptAnswer:
+        """Any write verb done once per key: ``answer(work())``, kept with the write.
+
+        ``work`` calls verbs of this registry; their transactions join one unit
+        of work, and ``answer`` (what the caller will send back) is kept under
+        the request's key in that same transaction. The same request again gets
+        the kept answer (``replayed``); the same key for another request is an
+        :class:`~atlas_registry.errors.IdempotencyKeyReusedError`. A write that
+        fails keeps nothing. See :mod:`atlas_registry.store.idempotency`.
+        """
+        return idempotency.run_once(self.database, request, work, answer)
 
     # ------------------------------------------------------------ API tokens
 

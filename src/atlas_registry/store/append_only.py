@@ -49,6 +49,8 @@ MUTABLE: dict[str, str] = {
     "api_tokens": "last_used_at is touched on use and revoked_at set on revocation",
     "model_review_queue": "a work list: items are opened, resolved and reopened by the backfill",
     "schema_migrations": "the migration runner's bookkeeping, one row per applied migration",
+    "idempotency_keys": "the answers kept for retried HTTP writes: each keyed write deletes "
+    "the keys older than 24 hours",
 }
 
 # Tables whose rows are computed from other tables and are rebuilt when the

@@ -24,7 +24,8 @@ from sqlalchemy.types import Integer, String
 
 from atlas_registry.errors import MigrationError, ValidationError, Violation
 from atlas_registry.records import REGISTRATION_TEXT_LIMITS
-from atlas_registry.store.db import Database, driver_message
+from atlas_registry.store.db import Database
+from atlas_registry.store.driver_errors import driver_message
 from atlas_registry.store.migration_runner import (
     CREATE_BOOKKEEPING,
     LOCK_KEY,

@@ -2,17 +2,20 @@
 
 Everything that touches the database goes through :meth:`Database.transaction`,
 which commits or rolls back as one unit and turns driver errors into
-:mod:`atlas_registry.errors`, so no caller has to know which driver is below.
+:mod:`atlas_registry.errors` (:mod:`.driver_errors`), so no caller has to know
+which driver is below; a failure after COMMIT was sent is told apart from one
+before it. :meth:`Database.unit_of_work` makes the transactions a verb opens
+one, so that a caller can add its own rows to the verb's commit.
 The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import re
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,88 +29,34 @@ from sqlalchemy import (
     cast,
     create_engine,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.errors import (
-    ConfigurationError,
-    ConstraintViolationError,
-    DatabaseFailureError,
-    DatabaseNotFoundError,
-    LockTimeoutError,
     RegistryError,
-    ValueRejectedError,
-    capped,
 )
 from atlas_registry.store import fork_safety
-from atlas_registry.store.backends import BACKENDS, LOCK_TIMEOUT_SECONDS
+from atlas_registry.store.backends import BACKENDS
+from atlas_registry.store.driver_errors import (
+    commit_sent,
+    mark_commit_sent,
+    translate,
+)
 from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
-
-ENV_VAR = "ATLAS_REGISTRY_DB"
-
-
-DEFAULT_URL = "sqlite:///atlas_registry.db"
-
+from atlas_registry.store.urls import parse_url
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-
-def resolve_url(flag: str | None = None) -> str:
-    """The database URL: the ``--db`` flag, else ``$ATLAS_REGISTRY_DB``, else the SQLite file.
-
-    An empty flag or variable is an error, not a request for the default: a
-    script whose variable came out empty must not write to another database.
-    """
-    if flag is not None:
-        if not flag.strip():
-            raise ConfigurationError(
-                "--db is empty: give a database URL such as sqlite:///registry.db "
-                "or postgresql://user@host/db, or leave --db out for the default"
-            )
-        return flag
-    from_env = os.environ.get(ENV_VAR)
-    if from_env is not None:
-        if not from_env.strip():
-            raise ConfigurationError(
-                f"${ENV_VAR} is set but empty: set it to a database URL, or unset it "
-                f"for the default ({DEFAULT_URL})"
-            )
-        return from_env
-    return DEFAULT_URL
+# The unit of work the running code is in (see Database.unit_of_work): its database and
+# connection. A context variable, so each thread (and each request) has its own.
+_UNIT: ContextVar[tuple[Database, Connection] | None] = ContextVar("atlas_unit", default=None)
+_SAVEPOINTS = itertools.count(1)
 
 
 def utc_timestamp() -> str:
     """Now as the registry stores time on both dialects: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
-
-
-def _parse_url(raw: str) -> URL:
-    shown = capped(repr(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)), 200)
-    try:
-        url = make_url(raw)
-        url.port  # noqa: B018 - a port that is not a number fails here, not at connect
-    except (ArgumentError, ValueError) as exc:
-        raise ConfigurationError(
-            f"cannot parse database URL {shown}: expected sqlite:///PATH or "
-            f"postgresql://user@host[:port]/db ({exc})"
-        ) from exc
-    backend = url.get_backend_name()
-    if backend == "postgres":
-        backend = "postgresql"
-    if backend not in BACKENDS:
-        raise ConfigurationError(
-            f"unsupported database {backend!r} in URL: use sqlite:///PATH or postgresql://..."
-        )
-    if backend == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    elif url.host or url.port:
-        raise ConfigurationError(
-            f"{shown} names a host: a SQLite URL is sqlite:///relative/path.db or "
-            "sqlite:////absolute/path.db (three or four slashes)"
-        )
-    return url
 
 
 class Database:
@@ -118,7 +67,7 @@ class Database:
     """
 
     def __init__(self, url: str, *, must_exist: bool = True) -> None:
-        self.url = _parse_url(url)
+        self.url = parse_url(url)
         self.dialect = "postgresql" if self.url.get_backend_name() == "postgresql" else "sqlite"
         self._backend = BACKENDS[self.dialect]()
         if self.dialect == "sqlite":
@@ -159,6 +108,11 @@ class Database:
         (psycopg names the level in its BEGIN: no round trip more), so the parts
         of a lineage or a history agree with each other.
         """
+        joined = self._joined()
+        if joined is not None:
+            with self._savepoint(joined, commit):
+                yield joined
+            return
         options: dict[str, Any] = {"write": write}
         if not write and self.dialect == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
@@ -169,6 +123,55 @@ class Database:
                     yield conn
                     if not commit:
                         unit.rollback()
+                    else:
+                        try:
+                            unit.commit()
+                        except DBAPIError as exc:
+                            mark_commit_sent(exc)
+                            raise
+        except DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlSession]:
+        """One write transaction that every transaction and session opened inside it joins.
+
+        A verb opens its own transactions; run inside a unit of work, each of
+        them becomes a savepoint of this one transaction (a failed one is
+        rolled back alone, as it would have been on its own), and nothing
+        commits until the unit ends. What the caller writes through the
+        session it is given, after the verb and before COMMIT, is therefore
+        saved exactly when the verb's writes are: an idempotency key and the
+        answer it stands for (:mod:`.idempotency`).
+        """
+        if self._joined() is not None:
+            raise RuntimeError("a unit of work is already open: units do not nest")
+        with self.transaction(write=True) as conn:
+            token = _UNIT.set((self, conn))
+            try:
+                yield SqlSession.of(conn)
+            finally:
+                _UNIT.reset(token)
+
+    def _joined(self) -> Connection | None:
+        """The connection of the unit of work open here on this database, if any."""
+        unit = _UNIT.get()
+        return unit[1] if unit is not None and unit[0] is self else None
+
+    @contextmanager
+    def _savepoint(self, conn: Connection, commit: bool) -> Iterator[None]:
+        """A transaction inside the unit of work: kept with it, or rolled back alone."""
+        session = SqlSession.of(conn)
+        name = f"atlas_{next(_SAVEPOINTS)}"
+        try:
+            session.run(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(DBAPIError):  # a lost connection fails the unit anyway
+                    session.run(f"ROLLBACK TO SAVEPOINT {name}")
+                raise
+            session.run(f"{'RELEASE' if commit else 'ROLLBACK TO'} SAVEPOINT {name}")
         except DBAPIError as exc:
             raise self._translate(exc) from exc
 
@@ -181,7 +184,7 @@ class Database:
         that needs one (measured: ~20% of a listing page). Reads of several
         statements that must agree with each other use :meth:`transaction`.
         """
-        if self.dialect != "postgresql":
+        if self.dialect != "postgresql" or self._joined() is not None:
             with self.transaction() as conn:
                 yield conn
             return
@@ -193,36 +196,7 @@ class Database:
 
     def _translate(self, exc: DBAPIError) -> RegistryError:
         """The registry error for a driver error: every one of them gets a class of its own."""
-        if isinstance(exc, IntegrityError):
-            return ConstraintViolationError(
-                f"the database refused the write: {driver_message(exc)}"
-            )
-        if isinstance(exc, DataError):
-            return ValueRejectedError(
-                f"the database refused a value it was given: {driver_message(exc)}"
-            )
-        if isinstance(exc, OperationalError) and self._backend.is_lock_timeout(exc):
-            return LockTimeoutError(
-                f"gave up after {LOCK_TIMEOUT_SECONDS}s waiting for another writer on "
-                f"{self.display_url}; retry, or find the long-running process holding it"
-            )
-        if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
-            return DatabaseFailureError(
-                f"the SQLite file at {self.display_url} reads as damaged "
-                f"({driver_message(exc)}): stop every process that uses it and try again; "
-                "if it still reads as damaged, restore it from a backup"
-            )
-        if isinstance(exc, OperationalError) and (
-            exc.connection_invalidated
-            or exc.statement is None  # raised while connecting, before any statement
-            or "connect" in str(exc.orig).lower()
-        ):
-            return DatabaseNotFoundError(
-                f"cannot reach the database at {self.display_url}: {driver_message(exc)}"
-            )
-        return DatabaseFailureError(
-            f"the database at {self.display_url} failed: {driver_message(exc)}"
-        )
+        return translate(exc, self.dialect, self.display_url, self._backend.is_lock_timeout(exc))
 
     def lock_keyed_by(
         self, conn: Connection | SqlSession, key_sql: str, source_sql: str, params: Sequence[Any]
@@ -252,6 +226,8 @@ class Database:
             raise self._translate(exc) from exc
         except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
             error = wrapped("COMMIT", exc, driver_error)
+            if commit_sent(exc):
+                mark_commit_sent(error)
             self._forget_if_disconnected(pooled, error)
             raise self._translate(error) from exc
         finally:
@@ -284,17 +260,26 @@ class Database:
         unless it is ``bulk``: large inserts then go through COPY, which a
         pipeline cannot carry.
         """
+        joined = self._joined()
+        if joined is not None:
+            with self._savepoint(joined, commit):
+                yield SqlSession.of(joined)
+            return
         with self._driver() as (driver, driver_error):
+            committing = False
             try:
                 # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
                 # that a failed statement aborted, a rollback would fail and hide
                 # the statement's own error behind "pipeline aborted".
                 with self._backend.unit(driver, write=write, pipelined=not bulk) as end:
                     yield SqlSession(driver, self.dialect, driver_error)
+                    committing = commit
                     end(commit)
-            except BaseException:
+            except BaseException as exc:
                 with contextlib.suppress(driver_error):
                     driver.rollback()
+                if committing:  # in a pipeline, what fails at its end fails after COMMIT went out
+                    mark_commit_sent(exc)
                 raise
 
     @contextmanager
@@ -307,6 +292,11 @@ class Database:
         check of every authenticated request and every get run here: 16 µs
         against 42 µs through a SQLAlchemy connection on SQLite.
         """
+        joined = self._joined()
+        if joined is not None:
+            with self._savepoint(joined, commit=True):
+                yield SqlSession.of(joined)
+            return
         with self._driver() as (driver, driver_error), self._backend.autocommit(driver):
             yield SqlSession(driver, self.dialect, driver_error)
 
@@ -356,11 +346,6 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     compilation than in SQLite itself; the column names come from our own rows.
     """
     SqlSession.of(conn).insert(table.name, rows)
-
-
-def driver_message(exc: DBAPIError) -> str:
-    """The driver's own first line, without SQLAlchemy's statement and parameters."""
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
 
 
 def legacy_text(dialect: str, column: Column[Any]) -> ColumnElement[Any]:

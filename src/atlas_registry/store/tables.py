@@ -59,6 +59,7 @@ model_versions = Table(
     Column("model_family", Text),
     Column("framework", Text),
     Column("metadata_schema_version", Text),
+    Column("claimed_by", Text),
     # COALESCE(lineage_id, id) of the artifact, set by the database (0019) for
     # its index of one promoted version per line; writers leave it out.
     Column("line_id", Text),
@@ -70,6 +71,7 @@ model_lines = Table(
     Column("name", Text, primary_key=True),
     Column("root_id", Text, nullable=False),
     Column("created_at", Text, nullable=False),
+    Column("named_by", Text),
 )
 
 api_tokens = Table(

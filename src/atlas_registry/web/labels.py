@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "eval_metrics": "Metrics",
     "metadata": "Metadata",
     "created_by": "Created by",
+    "claimed_by": "Claimed author",
     "created_at": "Created",
     "updated_at": "Updated",
     "version_tag": "Version tag",

@@ -151,6 +151,20 @@ REGISTRY_PROBLEMS: dict[str, tuple[str, str]] = {
         "The database refused a value the registry let through: its type or its bytes.",
         "Send the value as the detail says; nothing was written.",
     ),
+    "commit_outcome_unknown_error": (
+        "The connection to the database was lost after the write was sent to be saved: "
+        "the write may have been saved, or not. The server cannot tell which.",
+        "Send the same request again with the same Idempotency-Key header: if the write "
+        "was saved you get its first answer (with Idempotent-Replayed: true), otherwise it "
+        "is made now. Without a key, read what you wrote (GET the model, the line or its "
+        "history) before writing it again.",
+    ),
+    "idempotency_key_reused_error": (
+        "The Idempotency-Key was already used, by the same token, for another request: "
+        "another body or another route. A key stands for one request. Nothing was written.",
+        "Send a new key with each new request; send a key again only to retry the very "
+        "request it was first sent with.",
+    ),
     "database_failure_error": (
         "The database failed in a way no other error names; the detail carries its words.",
         "Retry once; if it fails again, tell whoever runs the server.",

@@ -1,0 +1,280 @@
+"""Idempotency-Key on every write route: a retry gets the first answer, never a second write."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from atlas_registry import (
+    IdempotencyKeyReusedError,
+    IdempotentRequest,
+    KeptAnswer,
+    ModelRegistration,
+    Registry,
+)
+from tests.payloads import logistic_regression
+from tests.test_api import (
+    PIN,
+    READS_BY_POST,
+    Service,
+    _api_routes,
+    assert_problem,
+    svc,  # noqa: F401  (the fixture)
+)
+
+REGISTRATION = {"title": "idem", "metadata": logistic_regression(), **PIN}
+
+
+def keyed(svc: Service, path: str, body: Any, scope: str, key: str) -> Any:  # noqa: F811
+    headers = {**svc.auth(scope), "Idempotency-Key": key}
+    return svc.client.post(path, json=body, headers=headers)
+
+
+def replayed(svc: Service, path: str, body: Any, scope: str, key: str) -> Any:  # noqa: F811
+    """Send a keyed write twice: the second answer is the first, marked as given again,
+    and the retry wrote nothing."""
+    first = keyed(svc, path, body, scope, key)
+    assert 200 <= first.status_code < 300, first.text
+    assert "Idempotent-Replayed" not in first.headers
+    written = _state(svc)
+    again = keyed(svc, path, body, scope, key)
+    assert _state(svc) == written
+    assert again.status_code == first.status_code
+    assert again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers.get("Location") == first.headers.get("Location")
+    return first
+
+
+def _count(svc: Service, sql: str) -> int:  # noqa: F811
+    with svc.registry.database.transaction() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+WRITTEN = (
+    "model_versions",
+    "model_promotion_events",
+    "model_lines",
+    "code_pin_changes",
+    "model_review_queue",
+)
+
+
+def _state(svc: Service) -> list[Any]:  # noqa: F811
+    """What a write can change: each table's rows, and every model's state."""
+    counts = [_count(svc, f"SELECT count(*) FROM {table}") for table in WRITTEN]
+    with svc.registry.database.transaction() as conn:
+        states = conn.execute(
+            text("SELECT artifact_id, promotion_state FROM model_versions ORDER BY 1")
+        ).all()
+        resolved = conn.execute(
+            text("SELECT count(*) FROM model_review_queue WHERE status = 'open'")
+        ).scalar_one()
+    return [*counts, [tuple(row) for row in states], resolved]
+
+
+def _models(svc: Service) -> int:  # noqa: F811
+    return _count(svc, "SELECT count(*) FROM model_versions")
+
+
+def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -> None:  # noqa: F811
+    covered: set[str] = set()
+
+    def once(template: str, path: str, body: Any, scope: str = "admin") -> Any:
+        covered.add(template)
+        before = _state(svc)
+        first = replayed(svc, path, body, scope, f"key-{template}")
+        assert _state(svc) != before  # the first one wrote, the retry did not
+        return first.json()
+
+    before = _models(svc)
+    model = once("/api/v1/models", "/api/v1/models", {**REGISTRATION, "line": "idem"})["id"]
+    assert _models(svc) == before + 1
+    ids = once("/api/v1/models/batch", "/api/v1/models/batch", {"items": [REGISTRATION] * 2})
+    assert _models(svc) == before + 3
+    assert len(ids["ids"]) == 2
+    once("/api/v1/lines/{name}", "/api/v1/lines/idem-named", {"model": ids["ids"][0]})
+    promote = "/api/v1/models/{model_ref}/promote"
+    once(promote, f"/api/v1/models/{model}/promote", {"notes": "n", "override": True})
+    second = svc.register(line="idem")["id"]
+    svc.post(f"/api/v1/models/{second}/promote", {"notes": "n", "override": True})
+    once(
+        "/api/v1/lines/{name}/rollback",
+        "/api/v1/lines/idem/rollback",
+        {"notes": "back", "override": True},
+    )
+    once(
+        "/api/v1/models/{model_ref}/supersede", f"/api/v1/models/{model}/supersede", {"notes": "x"}
+    )
+    candidate = svc.register()["id"]
+    once("/api/v1/models/{model_ref}/reject", f"/api/v1/models/{candidate}/reject", {"notes": "x"})
+    svc.registry.backfill()
+    [item] = svc.client.get("/api/v1/review-queue").json()["items"]
+    pin = {"code_repo_url": "https://github.com/atlas-platform/glia", "code_commit_sha": "1a2b3c4"}
+    once(
+        "/api/v1/review-queue/{artifact_ref}/resolve",
+        f"/api/v1/review-queue/{item['artifact_id']}/resolve",
+        {"set": pin},
+        "review",
+    )
+    fastapi_app = svc.client.app.fastapi  # type: ignore[attr-defined]
+    writes = {
+        r.path
+        for r in _api_routes(fastapi_app.routes)
+        if (r.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"} and r.path not in READS_BY_POST
+    }
+    assert covered == writes  # a new write route must be added here
+
+
+def test_a_key_sent_with_another_body_or_route_is_refused(svc: Service) -> None:  # noqa: F811
+    first = keyed(svc, "/api/v1/models", REGISTRATION, "admin", "k1")
+    assert first.status_code == 201
+    other_body = keyed(svc, "/api/v1/models", {**REGISTRATION, "title": "x"}, "admin", "k1")
+    detail = assert_problem(other_body, 422, "idempotency_key_reused_error")["detail"]
+    assert "POST /api/v1/models with another body" in detail
+    model = first.json()["id"]
+    other_route = keyed(svc, f"/api/v1/models/{model}/reject", {"notes": "n"}, "admin", "k1")
+    detail = assert_problem(other_route, 422, "idempotency_key_reused_error")["detail"]
+    assert f"not POST /api/v1/models/{model}/reject" in detail
+    assert svc.client.get(f"/api/v1/models/{model}").json()["promotion_state"] == "candidate"
+    assert (
+        _count(
+            svc,
+            "SELECT count(*) FROM model_versions WHERE artifact_id IN "
+            "(SELECT id FROM artifacts WHERE title = 'x')",
+        )
+        == 0
+    )
+
+
+def test_keys_belong_to_the_token_that_sent_them(svc: Service) -> None:  # noqa: F811
+    mine = keyed(svc, "/api/v1/models", REGISTRATION, "register", "shared")
+    theirs = keyed(svc, "/api/v1/models", REGISTRATION, "admin", "shared")
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in theirs.headers
+    assert mine.json()["id"] != theirs.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("", "1 to 200 characters"),
+        ("k" * 201, "1 to 200 characters long, got 201"),
+        ("caf\u00e9", "printable ASCII"),
+        ("tab\there", "printable ASCII"),
+    ],
+)
+def test_a_malformed_key_is_refused_and_nothing_written(svc: Service, key: str, words: str) -> None:  # noqa: F811
+    before = _models(svc)
+    headers: dict[str, Any] = {**svc.auth("register"), "Idempotency-Key": key.encode("latin-1")}
+    response = svc.client.post("/api/v1/models", json=REGISTRATION, headers=headers)
+    detail = assert_problem(response, 400, "input_error")["detail"]
+    assert detail.startswith("the Idempotency-Key header: an idempotency key must be")
+    assert words in detail
+    assert _models(svc) == before
+
+
+def test_a_200_character_key_is_taken(svc: Service) -> None:  # noqa: F811
+    replayed(svc, "/api/v1/models", REGISTRATION, "register", "~" * 200)
+
+
+def test_dry_runs_and_refused_writes_keep_nothing(svc: Service) -> None:  # noqa: F811
+    dry = keyed(svc, "/api/v1/models?dry_run=true", REGISTRATION, "register", "k")
+    assert dry.status_code == 200
+    assert dry.json()["dry_run"] is True
+    refused = keyed(svc, "/api/v1/models", {"title": "no metadata"}, "register", "k")
+    assert_problem(refused, 422, "validation_error")
+    assert _count(svc, "SELECT count(*) FROM idempotency_keys") == 0
+    done = keyed(svc, "/api/v1/models", REGISTRATION, "register", "k")
+    assert done.status_code == 201
+    assert "Idempotent-Replayed" not in done.headers
+    assert _count(svc, "SELECT count(*) FROM idempotency_keys") == 1
+
+
+def test_keys_expire_after_a_day(svc: Service) -> None:  # noqa: F811
+    first = keyed(svc, "/api/v1/models", REGISTRATION, "register", "old")
+    with svc.registry.database.transaction(write=True) as conn:
+        conn.execute(text("UPDATE idempotency_keys SET created_at = '2000-01-01 00:00:00'"))
+    keyed(svc, "/api/v1/models", REGISTRATION, "register", "another")  # purges the old key
+    assert _count(svc, "SELECT count(*) FROM idempotency_keys WHERE idempotency_key = 'old'") == 0
+    again = keyed(svc, "/api/v1/models", REGISTRATION, "register", "old")
+    assert again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]
+
+
+def _request(key: str, body: str = "b") -> IdempotentRequest:
+    return IdempotentRequest("owner", key, "POST /x", body)
+
+
+def test_the_same_key_at_once_waits_for_the_first_and_never_writes_twice(
+    registry: Registry,
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    writes: list[str] = []
+
+    def slow_work() -> str:
+        started.set()
+        assert release.wait(10)
+        model = registry.register_model(
+            ModelRegistration(title="once", metadata=logistic_regression())
+        )
+        writes.append(model.id)
+        return model.id
+
+    def fast_work() -> str:
+        writes.append("second")
+        return "second"
+
+    def answer(model_id: str) -> KeptAnswer:
+        return KeptAnswer(201, model_id.encode())
+
+    answers: list[KeptAnswer] = []
+    first = threading.Thread(
+        target=lambda: answers.append(registry.idempotent(_request("race"), slow_work, answer))
+    )
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(
+        target=lambda: answers.append(registry.idempotent(_request("race"), fast_work, answer))
+    )
+    second.start()
+    time.sleep(0.5)
+    assert second.is_alive()  # waiting for the first one's transaction
+    release.set()
+    first.join(15)
+    second.join(15)
+    assert len(writes) == 1
+    assert [a.replayed for a in answers] == [False, True]
+    assert answers[0].body == answers[1].body == writes[0].encode()
+    titled = [m for m in registry.list_models(limit=500) if m.title == "once"]
+    assert len(titled) == 1
+
+
+def test_the_key_is_written_with_the_write_or_not_at_all(registry: Registry) -> None:
+    """A verb that fails after writing leaves neither its rows nor the key."""
+
+    def fails_after_writing() -> str:
+        registry.register_model(ModelRegistration(title="undone", metadata=logistic_regression()))
+        raise IdempotencyKeyReusedError("stand-in for any refusal after the write")
+
+    with pytest.raises(IdempotencyKeyReusedError):
+        registry.idempotent(_request("undone"), fails_after_writing, lambda _: KeptAnswer(201, b""))
+    assert [m for m in registry.list_models(limit=500) if m.title == "undone"] == []
+    kept = registry.idempotent(_request("undone"), lambda: "x", lambda _: KeptAnswer(201, b"x"))
+    assert not kept.replayed
+
+
+def test_a_keyed_write_naming_its_model_by_line_resolves_inside_the_unit(
+    svc: Service,  # noqa: F811
+) -> None:
+    """A transition first tries the reference as an id, then resolves it: both in the one unit."""
+    model = svc.register(line="by-name")["id"]
+    promoted = replayed(
+        svc, "/api/v1/models/by-name@1/promote", {"notes": "n", "override": True}, "admin", "n1"
+    )
+    assert promoted.json()["model"]["id"] == model
+    assert promoted.json()["model"]["promotion_state"] == "promoted"
