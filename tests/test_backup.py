@@ -109,8 +109,8 @@ def test_a_restore_refuses_a_database_that_holds_anything(
     code, _, err = invoke("restore", "--from", str(file), "--db", migrated_url)
 
     assert code == 4
-    assert "is not empty: it holds api_tokens (0 rows), artifacts (0 rows)" in err
-    assert "schema_migrations (" in err
+    tables = len(json.loads(invoke("restore", "--check", "--from", str(file), "--json")[1])["tables"])
+    assert f"is not empty: it has {tables} tables, rows in schema_migrations (" in err
 
 
 def test_a_restore_needs_its_target_named(tmp_path: Path) -> None:

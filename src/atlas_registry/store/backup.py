@@ -353,10 +353,13 @@ def _refuse_other(held: BackupSummary, database: Database) -> None:
 
 def _refuse_non_empty(counts: dict[str, int], database: Database) -> None:
     if counts:
-        holds = ", ".join(f"{table} ({rows} rows)" for table, rows in sorted(counts.items()))
+        # The tables that hold rows say what would be lost; a list of every empty
+        # table as well outgrew the message limit once the schema had a dozen.
+        filled = [f"{table} ({rows} rows)" for table, rows in sorted(counts.items()) if rows]
+        holds = f"rows in {', '.join(filled)}" if filled else "no rows yet"
         raise AlreadyExistsError(
-            f"{database.display_url} is not empty: it holds {capped(holds)}; a restore goes "
-            "only into a new, empty database"
+            f"{database.display_url} is not empty: it has {len(counts)} tables, "
+            f"{capped(holds)}; a restore goes only into a new, empty database"
         )
 
 
