@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,11 @@ def _run_guard(
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(Guards(echo, frozenset({"127.0.0.1"}), body_timeout=timeout)(scope, receive, send))
+    guarded = Guards(echo, frozenset({"127.0.0.1"}), body_timeout=timeout)
+    # In a thread of its own: after a page test, pytest-playwright's event loop
+    # is still running in this one, and asyncio.run refuses to start under it.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, guarded(scope, receive, send)).result()
     return sent
 
 
