@@ -257,3 +257,32 @@ def test_a_plain_write_whose_session_ends_as_it_commits_answers_503(
     assert_problem(lost, 503, "commit_outcome_unknown_error")
     assert _titled(svc, "kept") == []  # the server never saw this COMMIT
     assert _register(svc, None, "after").status_code == 201  # no restart needed
+
+
+@ON_POSTGRESQL
+def test_a_lost_note_of_a_tokens_use_does_not_answer_the_request(
+    svc: Service,  # noqa: F811
+    migrated_url: str,
+) -> None:
+    """Noting when a token was last used is the registry's write, not the caller's.
+
+    Lost at its COMMIT, it must not turn the caller's read into a 503 saying
+    the caller's write may have been saved.
+    """
+    engine = svc.registry.database.engine
+    with svc.registry.database.transaction(write=True) as conn:  # last used long ago
+        conn.exec_driver_sql("UPDATE api_tokens SET last_used_at = '2000-01-01 00:00:00'")
+    armed = [True]
+
+    def cut(conn: Any) -> None:
+        if armed[0] and conn.get_execution_options().get("write"):
+            armed[0] = False
+            _terminate(migrated_url, conn.connection.driver_connection.info.backend_pid)
+
+    event.listen(engine, "commit", cut)
+    try:
+        read = svc.client.get("/api/v1/models", headers=svc.auth("admin"))
+    finally:
+        event.remove(engine, "commit", cut)
+    assert not armed[0], "the token's use was not noted: the fault was never injected"
+    assert read.status_code == 200, read.text

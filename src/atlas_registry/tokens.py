@@ -8,6 +8,7 @@ name is the actor every write made with it is recorded under.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -21,6 +22,9 @@ from sqlalchemy import or_, select, update
 from atlas_registry.errors import (
     AlreadyExistsError,
     AuthenticationError,
+    CommitOutcomeUnknownError,
+    DatabaseFailureError,
+    LockTimeoutError,
     NotFoundError,
     ValidationError,
     Violation,
@@ -200,12 +204,15 @@ def _note_use(db: Database, token_id: str, last_used_at: str | None) -> None:
     stale = (now - LAST_USED_RESOLUTION).strftime(TIMESTAMP_FORMAT)
     if last_used_at is not None and last_used_at > stale:
         return
-    with db.transaction(write=True) as conn:
-        conn.execute(
-            update(api_tokens)
-            .where(
-                api_tokens.c.id == token_id,
-                or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at <= stale),
-            )
-            .values(last_used_at=now.strftime(TIMESTAMP_FORMAT))
-        )
+    # Best effort: the request is not the caller's write, so a lost connection or
+    # a busy database here must not answer it (a read least of all) with "your
+    # write may have been saved"; the request's own verb meets any real outage.
+    noted = update(api_tokens).where(
+        api_tokens.c.id == token_id,
+        or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at <= stale),
+    )
+    with (
+        contextlib.suppress(CommitOutcomeUnknownError, DatabaseFailureError, LockTimeoutError),
+        db.transaction(write=True) as conn,
+    ):
+        conn.execute(noted.values(last_used_at=now.strftime(TIMESTAMP_FORMAT)))
