@@ -109,7 +109,8 @@ def test_a_restore_refuses_a_database_that_holds_anything(
     code, _, err = invoke("restore", "--from", str(file), "--db", migrated_url)
 
     assert code == 4
-    tables = len(json.loads(invoke("restore", "--check", "--from", str(file), "--json")[1])["tables"])
+    checked = invoke("restore", "--check", "--from", str(file), "--json")[1]
+    tables = len(json.loads(checked)["tables"])
     assert f"is not empty: it has {tables} tables, rows in schema_migrations (" in err
 
 

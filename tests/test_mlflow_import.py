@@ -9,6 +9,7 @@ production alias the gate refuses.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +76,25 @@ def _run(
 
 
 @pytest.fixture(scope="module")
-def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow store with no models, made once: MLflow migrating a new one takes seconds."""
+    path = tmp_path_factory.mktemp("mlflow-empty") / "mlflow.db"
+    uri = f"sqlite:///{path}"
+    mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri).search_experiments()
+    return path
+
+
+def _new_store(empty_store: Path, path: Path) -> tuple[str, Any]:
+    """A new MLflow store at ``path``, copied from the empty one: its URI and a client."""
+    shutil.copyfile(empty_store, path)
+    uri = f"sqlite:///{path}"
+    return uri, mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory, empty_store: Path) -> str:
     folder = tmp_path_factory.mktemp("mlflow")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    uri, client = _new_store(empty_store, folder / "mlflow.db")
     experiment = client.create_experiment("ad", artifact_location=str(folder / "artifacts"))
     client.create_registered_model(
         "AD Risk", tags={**FACTS, "team": "neuro"}, description="Conversion to AD within 3 years."
@@ -104,10 +120,9 @@ def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     return uri
 
 
-def _store_of_one(tmp_path: Path, name: str) -> tuple[str, Any, str]:
+def _store_of_one(empty_store: Path, tmp_path: Path, name: str) -> tuple[str, Any, str]:
     """A second MLflow store holding model ``name`` at one version: URI, client, experiment."""
-    uri = f"sqlite:///{tmp_path / 'other.db'}"
-    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    uri, client = _new_store(empty_store, tmp_path / "other.db")
     experiment = client.create_experiment("other", artifact_location=str(tmp_path / "a"))
     client.create_registered_model(name, tags=FACTS)
     run_id = _run(client, experiment, 0.9, COMMITS[0])
@@ -287,13 +302,13 @@ def test_the_cli_checks_without_writing_and_reports_held_versions(
 
 
 def test_a_line_that_holds_another_models_versions_is_not_imported_into(
-    registry: Registry, tracking_uri: str, tmp_path: Path
+    registry: Registry, tracking_uri: str, tmp_path: Path, empty_store: Path
 ) -> None:
     """ "AD Risk" and "ad-risk" make one line name: the second must not continue the first."""
     from tests.payloads import logistic_regression
 
     registry.import_mlflow(tracking_uri, models=["AD Risk"])
-    other_uri, _, _ = _store_of_one(tmp_path, "ad-risk")
+    other_uri, _, _ = _store_of_one(empty_store, tmp_path, "ad-risk")
     [entry] = registry.import_mlflow(other_uri).versions
     assert entry.status == "held"
     assert [p.path for p in entry.problems] == ["line"]
@@ -312,9 +327,9 @@ def test_a_line_that_holds_another_models_versions_is_not_imported_into(
 
 
 def test_an_accented_name_keeps_its_letters_and_an_imported_model_keeps_its_line(
-    registry: Registry, tmp_path: Path
+    registry: Registry, tmp_path: Path, empty_store: Path
 ) -> None:
-    uri, client, experiment = _store_of_one(tmp_path, "Modèle Ünïcödé")
+    uri, client, experiment = _store_of_one(empty_store, tmp_path, "Modèle Ünïcödé")
     [first] = registry.import_mlflow(uri).versions
     assert (first.status, first.line) == ("imported", "modele-unicode")
 
@@ -348,10 +363,10 @@ def test_a_database_that_is_not_an_mlflow_store_is_refused_untouched(
 
 
 def test_what_mlflow_allows_and_the_schema_cannot_hold_is_named_not_held(
-    registry: Registry, tmp_path: Path
+    registry: Registry, tmp_path: Path, empty_store: Path
 ) -> None:
     """A run with `optimizer/lr`, 200+ params or a long description was held with no way out."""
-    uri, client, _ = _store_of_one(tmp_path, "autologged")
+    uri, client, _ = _store_of_one(empty_store, tmp_path, "autologged")
     [version] = client.search_model_versions("name='autologged'")
     run_id = version.run_id
     client.log_param(run_id, "optimizer/lr", "0.001")
@@ -433,10 +448,11 @@ def test_only_a_path_inside_the_checkout_is_an_entrypoint(
     assert entrypoint_of(name) == entrypoint
 
 
-def test_who_ran_it_is_the_user_mlflows_ui_shows(registry: Registry, tmp_path: Path) -> None:
+def test_who_ran_it_is_the_user_mlflows_ui_shows(
+    registry: Registry, tmp_path: Path, empty_store: Path
+) -> None:
     """`trained_by` came from the run's user id, the account it started as, not `mlflow.user`."""
-    uri = f"sqlite:///{tmp_path / 'users.db'}"
-    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    uri, client = _new_store(empty_store, tmp_path / "users.db")
     experiment = client.create_experiment("users", artifact_location=str(tmp_path / "a"))
     said = {"corrected": "grace", "never-told": None}
     for name, user in said.items():
