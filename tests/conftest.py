@@ -8,8 +8,10 @@ The migrations run once per test run and per backend, into a template; a
 test that asks for a migrated database gets a copy of it (a file copy on
 SQLite; on PostgreSQL one working database cloned from the template with
 ``CREATE DATABASE ... TEMPLATE``, emptied between tests, cloned again when
-a test changed its schema). Tests of the migrations themselves ask for
-``db_url`` alone and get an empty database.
+a test changed its schema). A second template holds a platform's database
+before its backfill (0001, the 8 legacy models, then migrated): ``legacy_url``;
+its rows go back after each emptying. Tests of the migrations themselves ask
+for ``db_url`` alone and get an empty database.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from atlas_registry import Registry, SchemaAdmin
+from atlas_registry import Registry
+from atlas_registry.backfill.legacy_fixture import load_legacy
+from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
 
 POSTGRES_SERVER_URL = os.environ.get(
@@ -266,6 +270,13 @@ class MigratedPostgres:
                     " WHERE table_schema = 'public' AND is_identity = 'YES'"
                 )
             ]
+            # The rows the template holds (the legacy template's platform rows),
+            # put back after each emptying; a migrated template holds none.
+            self.seeds: dict[str, list[tuple[Any, ...]]] = {}
+            for table in self.tables:
+                rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+                if rows:
+                    self.seeds[table] = rows
         self._clone()
         _POSTGRES_USED.append(self.working)
         self.used = False
@@ -307,15 +318,21 @@ class MigratedPostgres:
             conn.execute(terminate_others)
         if self._shape(conn) != self.shape:
             return False
-        # One round trip: triggers off (the append-only guards refuse a
-        # DELETE of history), every table emptied, identities restarted.
-        conn.execute(self._empty_all)
-        # A table grown past that gets new empty files, as in a new clone.
+        # A table grown past that gets new empty files, as in a new clone
+        # (before the seeds go back, which the TRUNCATE would take with it).
         grown = [str(row[0]) for row in conn.execute(_GROWN)]
         if grown:
             with conn.transaction():
                 conn.execute("SET LOCAL session_replication_role = replica")
                 conn.execute(f"TRUNCATE {', '.join(grown)} CASCADE")
+        # Triggers off (the append-only guards refuse a DELETE of history), every
+        # table emptied in one round trip, identities restarted, seeds put back.
+        with conn.transaction():
+            conn.execute(self._empty_all)
+            for table, rows in self.seeds.items():
+                marks = ", ".join(["%s"] * len(rows[0]))
+                with conn.cursor() as cursor:
+                    cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         # The activity counters start again, as in a new clone, so that
         # autovacuum does not analyse a table in the middle of a later test.
         conn.execute("SELECT pg_stat_reset()")
@@ -335,11 +352,9 @@ class MigratedPostgres:
     @property
     def _empty_all(self) -> bytes:
         statements = [
-            "BEGIN",
             "SET LOCAL session_replication_role = replica",
             *(f"DELETE FROM {table}" for table in self.tables),
             *(f"SELECT setval('{sequence}', 1, false)" for sequence in self.sequences),
-            "COMMIT",
         ]
         return ";\n".join(statements).encode()
 
@@ -350,34 +365,68 @@ class MigratedPostgres:
             self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def migrated_postgres(
-    postgres_admin: psycopg.Connection[Any], postgres_url: str
-) -> Iterator[MigratedPostgres]:
-    """The migrations, run once for this test run into a template database."""
-    template = f"{make_url(postgres_url).database}_migrated"
-    postgres_admin.execute(f'CREATE DATABASE "{template}"')
+def _make_template(url: str, *, legacy: bool) -> None:
+    """Migrate a new database; ``legacy``: as a platform's, 0001 and its legacy rows first."""
+    database = Database(url, must_exist=False)
     try:
-        with SchemaAdmin.open(_database_url(template), create=True) as admin:
-            admin.migrate()
-        migrated = MigratedPostgres(postgres_admin, template)
+        if legacy:
+            migration_runner.migrate(database, to=1)
+            load_legacy(database)
+        migration_runner.migrate(database)
+    finally:
+        database.dispose()
+
+
+def _postgres_template(
+    admin: psycopg.Connection[Any], postgres_url: str, suffix: str, *, legacy: bool
+) -> Iterator[MigratedPostgres]:
+    template = f"{make_url(postgres_url).database}_{suffix}"
+    admin.execute(f'CREATE DATABASE "{template}"')
+    try:
+        _make_template(_database_url(template), legacy=legacy)
+        migrated = MigratedPostgres(admin, template)
         try:
             yield migrated
         finally:
             migrated.drop()
     finally:
-        postgres_admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory, *, legacy: bool) -> Path:
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    _make_template(f"sqlite:///{path}", legacy=legacy)
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed template left {leftovers} beside it"
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(
+    postgres_admin: psycopg.Connection[Any], postgres_url: str
+) -> Iterator[MigratedPostgres]:
+    """The migrations, run once for this test run into a template database."""
+    yield from _postgres_template(postgres_admin, postgres_url, "migrated", legacy=False)
+
+
+@pytest.fixture(scope="session")
+def legacy_postgres(
+    postgres_admin: psycopg.Connection[Any], postgres_url: str
+) -> Iterator[MigratedPostgres]:
+    """A platform's database before its backfill, made once: 0001, the legacy rows, migrated."""
+    yield from _postgres_template(postgres_admin, postgres_url, "legacy", legacy=True)
 
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The migrations, run once for this test run into a SQLite file that tests copy."""
-    path = tmp_path_factory.mktemp("template") / "migrated.db"
-    with SchemaAdmin.open(f"sqlite:///{path}", create=True) as admin:
-        admin.migrate()
-    leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert not leftovers, f"the closed template left {leftovers} beside it"
-    return path
+    return _sqlite_template(tmp_path_factory, legacy=False)
+
+
+@pytest.fixture(scope="session")
+def legacy_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The legacy template of :func:`legacy_postgres`, as a SQLite file that tests copy."""
+    return _sqlite_template(tmp_path_factory, legacy=True)
 
 
 def fresh_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
@@ -389,13 +438,18 @@ def fresh_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
     return url
 
 
-def migrated_copy(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A database of the backend as the migrations leave it, copied from the template."""
+def migrated_copy(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, template: str = "migrated"
+) -> str:
+    """A database of the backend as the migrations leave it, copied from the template.
+
+    ``template="legacy"``: a platform's database before its backfill instead.
+    """
     if backend == "sqlite":
         path = tmp_path / "registry.db"
-        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        shutil.copyfile(request.getfixturevalue(f"{template}_sqlite"), path)
         return f"sqlite:///{path}"
-    migrated: MigratedPostgres = request.getfixturevalue("migrated_postgres")
+    migrated: MigratedPostgres = request.getfixturevalue(f"{template}_postgres")
     return migrated.fresh()
 
 
@@ -420,7 +474,18 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """
     if "migrated_url" in request.fixturenames:
         return str(request.getfixturevalue("migrated_url"))
+    if "legacy_url" in request.fixturenames:
+        return str(request.getfixturevalue("legacy_url"))
     return fresh_url(backend, tmp_path, request)
+
+
+@pytest.fixture
+def legacy_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL to a platform's database before its backfill: 0001, the 8 legacy models, migrated.
+
+    The same state each test once made for itself, made once per run and copied.
+    """
+    return migrated_copy(backend, tmp_path, request, template="legacy")
 
 
 @pytest.fixture

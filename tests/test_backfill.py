@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from atlas_registry.backfill import runner
-from atlas_registry.backfill.legacy_fixture import load_legacy, read_fixture
+from atlas_registry.backfill.legacy_fixture import read_fixture
 from atlas_registry.backfill.report import write_report
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.catalog import registrar
@@ -19,7 +19,6 @@ from atlas_registry.errors import ValidationError
 from atlas_registry.lifecycle import history, transitions
 from atlas_registry.review.queue import list_reviews
 from atlas_registry.review.resolution import resolve
-from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
 from tests.catalog_helpers import add_artifact
 
@@ -37,11 +36,8 @@ TABLES = (
 
 
 @pytest.fixture
-def legacy_db(db: Database) -> Database:
+def legacy_db(legacy_url: str, db: Database) -> Database:
     """A platform database before the registry: 0001 plus the legacy rows, then migrated."""
-    migration_runner.migrate(db, to=1)
-    load_legacy(db)
-    migration_runner.migrate(db)
     return db
 
 

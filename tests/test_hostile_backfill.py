@@ -42,10 +42,8 @@ POISON = {
 
 
 @pytest.fixture
-def legacy_db(db: Database) -> Database:
-    migration_runner.migrate(db, to=1)
-    load_legacy(db)
-    migration_runner.migrate(db)
+def legacy_db(legacy_url: str, db: Database) -> Database:
+    """A platform database before the registry: 0001 plus the legacy rows, then migrated."""
     return db
 
 
