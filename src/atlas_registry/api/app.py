@@ -24,6 +24,20 @@ from atlas_registry.api.openapi import with_problem_schema
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
+# Every route, in the order requests are matched. The routers' routes are built
+# once, when their modules are imported, and every app serves those same
+# objects: included with include_router, each new app built its own copy of
+# every route (its dependencies and Pydantic fields) on its first request.
+ROUTES = (
+    *routes_registry.health_router.routes,
+    *routes_models.router.routes,
+    *routes_lines.router.routes,
+    *routes_registry.router.routes,
+    *web.router.routes,
+    *web.problem_router.routes,
+    *docs_router.routes,
+)
+
 
 def create_app(
     registry: Registry,
@@ -43,6 +57,7 @@ def create_app(
         description="Model registry API: models, lines, promotion lifecycle, lineage, review.",
         docs_url=None,
         redoc_url=None,
+        routes=list(ROUTES),
     )
     app.state.registry = registry
     app.state.settings = Settings(read_only=read_only, anonymous_read=anonymous_read)
@@ -50,13 +65,6 @@ def create_app(
     app.add_exception_handler(RequestValidationError, problems.on_request_invalid)
     app.add_exception_handler(HTTPException, problems.on_http_error)
     app.add_exception_handler(Exception, problems.on_unexpected)
-    app.include_router(routes_registry.health_router)
-    app.include_router(routes_models.router)
-    app.include_router(routes_lines.router)
-    app.include_router(routes_registry.router)
-    app.include_router(web.router)
-    app.include_router(web.problem_router)
-    app.include_router(docs_router)
     app.mount("/static", web.static_files(), name="static")
     app.mount(ASSETS_URL, docs_assets(), name="docs-assets")
     generate = app.openapi
