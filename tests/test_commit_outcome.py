@@ -10,6 +10,7 @@ Idempotency-Key then gets the saved answer, or does the write once.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +35,24 @@ KEY_ROW = (
 def _terminate(url: str, pid: int) -> None:
     with psycopg.connect(_libpq(url), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+@contextlib.contextmanager
+def _cut_at_the_next_write_commit(svc: Service, url: str) -> Iterator[list[bool]]:  # noqa: F811
+    """End the backend of the next write transaction as it commits; yields [still armed]."""
+    engine = svc.registry.database.engine
+    armed = [True]
+
+    def cut(conn: Any) -> None:
+        if armed[0] and conn.get_execution_options().get("write"):
+            armed[0] = False
+            _terminate(url, conn.connection.driver_connection.info.backend_pid)
+
+    event.listen(engine, "commit", cut)
+    try:
+        yield armed
+    finally:
+        event.remove(engine, "commit", cut)
 
 
 def _rows(db: Database, owner: str) -> int:
@@ -106,20 +125,9 @@ def test_a_commit_cut_before_the_server_saw_it_answers_503_and_the_retry_writes_
     svc: Service,  # noqa: F811
     migrated_url: str,
 ) -> None:
-    engine = svc.registry.database.engine
-    armed = [True]
     _warmed(svc)
-
-    def cut(conn: Any) -> None:
-        if armed[0] and conn.get_execution_options().get("write"):
-            armed[0] = False
-            _terminate(migrated_url, conn.connection.driver_connection.info.backend_pid)
-
-    event.listen(engine, "commit", cut)
-    try:
+    with _cut_at_the_next_write_commit(svc, migrated_url):
         lost = _register(svc, "retry-me-1")
-    finally:
-        event.remove(engine, "commit", cut)
     body = assert_problem(lost, 503, "commit_outcome_unknown_error")
     assert "may or may not have been saved" in body["detail"]
     assert "same Idempotency-Key" in body["detail"]
@@ -269,20 +277,9 @@ def test_a_lost_note_of_a_tokens_use_does_not_answer_the_request(
     Lost at its COMMIT, it must not turn the caller's read into a 503 saying
     the caller's write may have been saved.
     """
-    engine = svc.registry.database.engine
     with svc.registry.database.transaction(write=True) as conn:  # last used long ago
         conn.exec_driver_sql("UPDATE api_tokens SET last_used_at = '2000-01-01 00:00:00'")
-    armed = [True]
-
-    def cut(conn: Any) -> None:
-        if armed[0] and conn.get_execution_options().get("write"):
-            armed[0] = False
-            _terminate(migrated_url, conn.connection.driver_connection.info.backend_pid)
-
-    event.listen(engine, "commit", cut)
-    try:
+    with _cut_at_the_next_write_commit(svc, migrated_url) as armed:
         read = svc.client.get("/api/v1/models", headers=svc.auth("admin"))
-    finally:
-        event.remove(engine, "commit", cut)
     assert not armed[0], "the token's use was not noted: the fault was never injected"
     assert read.status_code == 200, read.text

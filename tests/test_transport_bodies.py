@@ -19,19 +19,13 @@ from atlas_registry.api.guards import MAX_BODY_BYTES, Guards, Message
 from atlas_registry.web.problem_types import HTTP_PROBLEMS
 from tests.conftest import migrated_copy
 from tests.payloads import logistic_regression
+from tests import test_api
 from tests.test_api import PIN, Service, _api_routes, assert_problem
 from tests.transport_server import Served, read_answer, serve, wait_for
 
 CHUNK = 64 * 1024
-
-
-@pytest.fixture
-def svc(migrated_url: str) -> Iterator[Service]:
-    """The API in-process over a migrated database of each backend, with tokens of each scope."""
-    service = Service(migrated_url)
-    yield service
-    service.client.close()
-    service.registry.close()
+# The API in-process over a migrated database of each backend, with tokens of each scope.
+svc = test_api.svc
 
 
 def _chunks(total: int) -> Iterator[bytes]:
