@@ -17,9 +17,9 @@ import pytest
 from atlas_registry import Registry
 from atlas_registry.api.guards import MAX_BODY_BYTES, Guards, Message
 from atlas_registry.web.problem_types import HTTP_PROBLEMS
+from tests import test_api
 from tests.conftest import migrated_copy
 from tests.payloads import logistic_regression
-from tests import test_api
 from tests.test_api import PIN, Service, _api_routes, assert_problem
 from tests.transport_server import Served, read_answer, serve, wait_for
 
