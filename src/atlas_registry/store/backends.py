@@ -120,7 +120,10 @@ class PostgresBackend(Backend):
     name = "postgresql"
 
     def engine_options(self, url: URL) -> dict[str, Any]:
-        return {}
+        # A pooled connection the server ended while it sat idle (a restart, a
+        # failover, a cut) is found by one round trip when it is taken, and
+        # replaced: the next request is not answered with its death.
+        return {"pool_pre_ping": True}
 
     def install_hooks(self, engine: Engine) -> None:
         @event.listens_for(engine, "connect")
