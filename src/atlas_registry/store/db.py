@@ -28,7 +28,9 @@ from sqlalchemy import (
     Table,
     cast,
     create_engine,
+    event,
 )
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -42,7 +44,7 @@ from atlas_registry.store.driver_errors import (
     mark_commit_sent,
     translate,
 )
-from atlas_registry.store.sql_session import SqlSession, wrapped
+from atlas_registry.store.sql_session import SqlSession, session_lost, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
 
@@ -74,6 +76,7 @@ class Database:
             self._prepare_sqlite_file(must_exist)
         self.engine = create_engine(self.url, **self._backend.engine_options(self.url))
         self._backend.install_hooks(self.engine)
+        event.listen(self.engine, "handle_error", _lost_is_a_disconnect)
         # Same pool; each checkout runs outside a transaction (see single_read).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         fork_safety.track(self)
@@ -236,6 +239,10 @@ class Database:
     def _forget_if_disconnected(self, pooled: PoolProxiedConnection, error: DBAPIError) -> None:
         """After a lost connection, start a new pool: the server's restart lost the others too.
 
+        Lost is what the dialect calls a disconnect, and a session the driver
+        has not yet seen end (:func:`~.sql_session.session_lost`): pooled
+        again, it would fail its reset with a traceback in the log.
+
         A restart or failover of PostgreSQL ends every session at once. Pooled
         again, each dead connection would fail one more call (up to the pool's
         size, each logging a failed reset); SQLAlchemy's own statements start a
@@ -244,7 +251,11 @@ class Database:
         """
         lost: Any = error.orig  # the driver's own error, which is what the dialect reads
         dialect = self.engine.dialect
-        if lost is not None and dialect.is_disconnect(lost, pooled.driver_connection, None):
+        driver = pooled.driver_connection
+        if lost is not None and (
+            dialect.is_disconnect(lost, driver, None) or session_lost(lost, driver)
+        ):
+            error.connection_invalidated = True  # translated as the lost connection it is
             pooled.invalidate(lost)
             self.engine.dispose()
 
@@ -337,6 +348,22 @@ class Database:
 
     def __exit__(self, *_exc: object) -> None:
         self.dispose()
+
+
+def _lost_is_a_disconnect(context: ExceptionContext) -> None:
+    """SQLAlchemy's own statements: a session lost is a disconnect, as in :class:`SqlSession`.
+
+    SQLAlchemy asks the dialect, which on psycopg looks only at ``broken``: a
+    session ended by the server whose end psycopg has not read yet would be
+    rolled back and pooled again, and its failed reset logged with tracebacks.
+    """
+    conn = context.connection
+    if context.is_disconnect or conn is None or conn.dialect.name != "postgresql":
+        return
+    driver = context.original_exception
+    with contextlib.suppress(Exception):  # an invalidated connection has no driver left
+        if session_lost(driver, conn.connection.driver_connection):
+            context.is_disconnect = True
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -31,12 +31,11 @@ from atlas_registry.errors import (
     ValueRejectedError,
 )
 from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS
+from atlas_registry.store.sql_session import LOST_SQLSTATES, ends_session, error_chain
 
 E = TypeVar("E", bound=BaseException)
 
 _MARK = "atlas_commit_sent"
-# PostgreSQL's "connection exception" class, and the server ending the session.
-_LOST_SQLSTATES = ("57P01", "57P02", "57P03")
 
 
 def mark_commit_sent(error: E) -> E:
@@ -68,7 +67,7 @@ def outcome_unknown(dialect: str, error: DBAPIError) -> bool:
         if error.connection_invalidated:
             return True
         state = getattr(driver_error, "sqlstate", None)
-        return state is None or state.startswith("08") or state in _LOST_SQLSTATES
+        return state is None or state.startswith("08") or state in LOST_SQLSTATES
     name = str(getattr(driver_error, "sqlite_errorname", ""))
     return name.startswith("SQLITE_IOERR") or "disk I/O error" in str(driver_error)
 
@@ -89,6 +88,8 @@ def translate(exc: DBAPIError, dialect: str, shown_url: str, lock_timeout: bool)
             f"({driver_message(exc)}): the write may or may not have been saved; "
             "read it back before writing it again"
         )
+    if exc.connection_invalidated:  # the session was lost, whatever the driver called it
+        return _unreachable(exc, shown_url)
     if isinstance(exc, IntegrityError):
         return ConstraintViolationError(f"the database refused the write: {driver_message(exc)}")
     if isinstance(exc, DataError):
@@ -107,11 +108,15 @@ def translate(exc: DBAPIError, dialect: str, shown_url: str, lock_timeout: bool)
             "if it still reads as damaged, restore it from a backup"
         )
     if isinstance(exc, OperationalError) and (
-        exc.connection_invalidated
-        or exc.statement is None  # raised while connecting, before any statement
+        exc.statement is None  # raised while connecting, before any statement
         or "connect" in str(exc.orig).lower()
     ):
-        return DatabaseNotFoundError(
-            f"cannot reach the database at {shown_url}: {driver_message(exc)}"
-        )
+        return _unreachable(exc, shown_url)
     return DatabaseFailureError(f"the database at {shown_url} failed: {driver_message(exc)}")
+
+
+def _unreachable(exc: DBAPIError, shown_url: str) -> DatabaseNotFoundError:
+    """ "Cannot reach", in the server's words when it ended the session (not the driver's after)."""
+    ended = next((found for found in error_chain(exc) if ends_session(found)), None)
+    said = str(ended).strip().splitlines()[0] if ended is not None else driver_message(exc)
+    return DatabaseNotFoundError(f"cannot reach the database at {shown_url}: {said}")

@@ -23,6 +23,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 Params = Sequence[Any]
+# The server ended the session (SQLSTATE 57P01 to 57P03); class 08 is a lost connection.
+LOST_SQLSTATES = ("57P01", "57P02", "57P03")
 # From this many rows, PostgreSQL inserts go through COPY: one stream of rows
 # instead of one statement per row.
 COPY_FROM_ROWS = 200
@@ -62,18 +64,37 @@ class Pending:
 
 
 class SqlSession:
-    """Statements with ``?`` marks on one DBAPI connection, inside its open transaction."""
+    """Statements with ``?`` marks on one DBAPI connection, inside its open transaction.
 
-    def __init__(self, driver_connection: Any, dialect: str, driver_error: type[Exception]) -> None:
+    ``on_lost``: called with the error when a statement finds the session lost
+    (see :func:`session_lost`); the error then says so
+    (``connection_invalidated``). Only a session that runs in no pipeline of
+    its own is given one: inside a pipeline, the owner of the pipeline judges
+    the connection once the pipeline ended.
+    """
+
+    def __init__(
+        self,
+        driver_connection: Any,
+        dialect: str,
+        driver_error: type[Exception],
+        on_lost: Callable[[DBAPIError], object] | None = None,
+    ) -> None:
         self.dialect = dialect
         self._connection = driver_connection
         self._driver_error = driver_error
+        self._on_lost = on_lost
 
     @classmethod
     def of(cls, conn: Connection) -> SqlSession:
-        """The session inside a SQLAlchemy connection's transaction (same connection, same unit)."""
+        """The session inside a SQLAlchemy connection's transaction (same connection, same unit).
+
+        A statement that finds the session lost invalidates ``conn``, as
+        SQLAlchemy does for its own statements: no ROLLBACK is tried on it and
+        the pool never gets it back (its failed reset would log tracebacks).
+        """
         driver = conn.connection.driver_connection
-        return cls(driver, conn.dialect.name, conn.dialect.loaded_dbapi.Error)
+        return cls(driver, conn.dialect.name, conn.dialect.loaded_dbapi.Error, conn.invalidate)
 
     def _sql(self, sql: str) -> str:
         return sql if self.dialect != "postgresql" else _psycopg_marks(sql)
@@ -98,7 +119,7 @@ class SqlSession:
         try:
             return list(cursor.fetchall())
         except self._driver_error as exc:
-            raise wrapped(sql, exc, self._driver_error) from exc
+            raise self._failed(sql, exc) from exc
         finally:
             cursor.close()
 
@@ -118,11 +139,11 @@ class SqlSession:
         rows = list(rows)
         if not rows:
             return
-        cursor = self._connection.cursor()
+        cursor = self._cursor(sql)
         try:
             cursor.executemany(self._sql(sql), rows)
         except self._driver_error as exc:
-            raise wrapped(sql, exc, self._driver_error) from exc
+            raise self._failed(sql, exc) from exc
         finally:
             cursor.close()
 
@@ -141,6 +162,21 @@ class SqlSession:
         else:
             self.run_many(sql, values)
 
+    def _cursor(self, sql: str) -> Any:
+        """A cursor for ``sql``; a connection closed under the session is a driver error too."""
+        try:
+            return self._connection.cursor()
+        except self._driver_error as exc:
+            raise self._failed(sql, exc) from exc
+
+    def _failed(self, sql: str, exc: Exception) -> DBAPIError:
+        """The SQLAlchemy error for a driver error; a lost session is invalidated and said so."""
+        error = wrapped(sql, exc, self._driver_error)
+        if self._on_lost is not None and session_lost(exc, self._connection):
+            error.connection_invalidated = True
+            self._on_lost(error)
+        return error
+
     @property
     def _pipelined(self) -> bool:
         """True inside a psycopg pipeline, where COPY cannot run."""
@@ -149,23 +185,23 @@ class SqlSession:
 
     def _copy(self, table: str, columns: list[str], values: list[tuple[Any, ...]]) -> None:
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        cursor = self._connection.cursor()
+        cursor = self._cursor(sql)
         try:
             with cursor.copy(self._sql(sql)) as copy:
                 for row in values:
                     copy.write_row(row)
         except self._driver_error as exc:
-            raise wrapped(sql, exc, self._driver_error) from exc
+            raise self._failed(sql, exc) from exc
         finally:
             cursor.close()
 
     def _run(self, sql: str, params: Params) -> Any:
-        cursor = self._connection.cursor()
+        cursor = self._cursor(sql)
         try:
             cursor.execute(self._sql(sql), params)
         except self._driver_error as exc:
             cursor.close()
-            raise wrapped(sql, exc, self._driver_error) from exc
+            raise self._failed(sql, exc) from exc
         return cursor
 
 
@@ -174,3 +210,42 @@ def wrapped(sql: str | None, exc: Exception, driver_error: type[Exception]) -> D
     error = DBAPIError.instance(sql, None, exc, driver_error)
     assert isinstance(error, DBAPIError)  # a driver error is never a plain StatementError
     return error
+
+
+def session_lost(error: BaseException, driver_connection: Any) -> bool:
+    """True when the session behind ``driver_connection`` is gone or unusable after ``error``.
+
+    psycopg calls a connection broken only once it has read the socket's end.
+    When the server's last words (``terminating connection``) came first, the
+    connection still looks open, and an ``executemany`` (which psycopg runs as
+    a pipeline) leaves it stuck in pipeline mode ("cannot exit pipeline mode
+    while busy"), where every later statement, ROLLBACK included, fails. Such a
+    connection is as lost as a closed one: it must be dropped, not rolled back
+    and pooled again. The caller checks after any pipeline of its own ended.
+    """
+    if getattr(driver_connection, "closed", False) or getattr(driver_connection, "broken", False):
+        return True
+    pipeline: Any = getattr(getattr(driver_connection, "info", None), "pipeline_status", None)
+    if pipeline:  # psycopg's PipelineStatus: ON or ABORTED
+        return True  # out of every pipeline we opened, yet still in one: stuck
+    return any(ends_session(found) for found in error_chain(error))
+
+
+def error_chain(error: BaseException) -> list[BaseException]:
+    """``error`` and what it wraps, was caused by or raised while handling."""
+    seen: list[BaseException] = []
+    pending: list[BaseException] = [error]
+    while pending:
+        found = pending.pop()
+        if any(found is known for known in seen):
+            continue
+        seen.append(found)
+        orig = getattr(found, "orig", None)
+        pending.extend(e for e in (orig, found.__cause__, found.__context__) if e is not None)
+    return seen
+
+
+def ends_session(error: BaseException) -> bool:
+    """The server ended the session (57P0x) or the connection failed (class 08)."""
+    state = getattr(error, "sqlstate", None)
+    return isinstance(state, str) and (state.startswith("08") or state in LOST_SQLSTATES)
