@@ -9,11 +9,13 @@ problem with the status its class carries.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
 
 from atlas_registry import Registry, RegistryError, __version__, web
 from atlas_registry.api import problems, routes_lines, routes_models, routes_registry
@@ -24,19 +26,26 @@ from atlas_registry.api.openapi import with_problem_schema
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
-# Every route, in the order requests are matched. The routers' routes are built
-# once, when their modules are imported, and every app serves those same
-# objects: included with include_router, each new app built its own copy of
-# every route (its dependencies and Pydantic fields) on its first request.
-ROUTES = (
-    *routes_registry.health_router.routes,
-    *routes_models.router.routes,
-    *routes_lines.router.routes,
-    *routes_registry.router.routes,
-    *web.router.routes,
-    *web.problem_router.routes,
-    *docs_router.routes,
-)
+
+@cache
+def routes() -> tuple[BaseRoute, ...]:
+    """Every route, in the order requests are matched.
+
+    The routers' routes are built once, when their modules are imported, and
+    every app serves those same objects: included with include_router, each new
+    app built its own copy of every route (its dependencies and Pydantic fields)
+    on its first request. Gathered on first use, not at import: the pages'
+    modules import this package's guards while they load.
+    """
+    return (
+        *routes_registry.health_router.routes,
+        *routes_models.router.routes,
+        *routes_lines.router.routes,
+        *routes_registry.router.routes,
+        *web.router.routes,
+        *web.problem_router.routes,
+        *docs_router.routes,
+    )
 
 
 def create_app(
@@ -57,7 +66,7 @@ def create_app(
         description="Model registry API: models, lines, promotion lifecycle, lineage, review.",
         docs_url=None,
         redoc_url=None,
-        routes=list(ROUTES),
+        routes=list(routes()),
     )
     app.state.registry = registry
     app.state.settings = Settings(read_only=read_only, anonymous_read=anonymous_read)
