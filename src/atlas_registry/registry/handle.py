@@ -162,6 +162,18 @@ class SchemaAdmin(Handle):
         """Open the database at ``url``; only ``create=True`` (``migrate``) may make a new one."""
         return cls(Database(resolve_url(url), must_exist=not create))
 
+    @classmethod
+    def open_for_restore(cls, url: str | None) -> SchemaAdmin:
+        """Open the new database a restore goes into, refusing a SQLite path it must not use.
+
+        The check comes before opening, which would make a missing folder.
+        """
+        from atlas_registry.store.backup import refuse_restore_url
+
+        resolved = resolve_url(url)
+        refuse_restore_url(resolved)
+        return cls(Database(resolved, must_exist=False))
+
     def migrate(self, to: int | None = None) -> list[Migration]:
         return migration_runner.migrate(self.database, to=to)
 

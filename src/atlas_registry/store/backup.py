@@ -7,9 +7,14 @@ transaction, which sees every commit made before it began, the log's
 included), or ``pg_dump`` on PostgreSQL (:mod:`.pg_archive`). The file is
 written beside its target and moved into place only once complete and read
 back, and never replaces a file unless asked to; a link or a device is never
-written through. A restore goes only into an empty database, then proves
-itself: the migrations are this version's, integrity and foreign keys hold,
-and every table holds the rows the backup holds.
+written through. A backup is checked whole before anything is restored from
+it, by ``restore --check`` and ``restore`` alike: a file that is no registry's
+backup, a damaged one, or one whose migrations are not this version's (unknown
+or edited) is refused as the caller's input, and nothing is written. A restore
+goes only into an empty database (a new SQLite file is made readable by its
+owner alone, like the backup), then proves itself: the migrations are this
+version's, integrity and foreign keys hold, and every table holds the rows the
+backup holds.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ from atlas_registry.errors import (
     ConfigurationError,
     DatabaseFailureError,
     InputError,
+    RegistryError,
     capped,
 )
 from atlas_registry.store import migration_runner, pg_archive
 from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS
 from atlas_registry.store.db import Database
+from atlas_registry.store.urls import parse_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _SIDE_FILES = ("", "-wal", "-shm", "-journal")
@@ -88,7 +95,9 @@ def backup(database: Database, to: str | Path, *, force: bool = False) -> Backup
             else:
                 pg_archive.dump(database, partial)
             _sync(partial)
-            summary = describe(partial, shown=str(target))
+            # A fault in a file just taken is the database's; its migrations are
+            # whatever the database holds, and a backup saves them as they are.
+            summary = _described(partial, str(target), DatabaseFailureError, migrations=False)
             _place(partial, target, force)
         finally:
             partial.unlink(missing_ok=True)
@@ -168,7 +177,11 @@ def _sqlite_copy(source: Path, to: Path) -> None:
 
 
 @contextlib.contextmanager
-def _sqlite(path: Path, mode: str) -> Iterator[sqlite3.Connection]:
+def _sqlite(path: Path, mode: str, damaged: str | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection to ``path``; with ``damaged`` (a backup's name), SQLite's failure is the file's.
+
+    A backup SQLite cannot read is damaged input, not a failing database.
+    """
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_SECONDS)
@@ -177,6 +190,8 @@ def _sqlite(path: Path, mode: str) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except sqlite3.Error as exc:
+        if damaged is not None:
+            raise InputError(f"{damaged} is damaged: SQLite cannot read it ({exc})") from exc
         raise DatabaseFailureError(f"SQLite failed on {path}: {exc}") from exc
     finally:
         conn.close()
@@ -223,38 +238,87 @@ def describe(path: str | Path, *, shown: str | None = None) -> BackupSummary:
     """What the backup file at ``path`` holds, read from every row of it.
 
     A SQLite backup must pass SQLite's integrity and foreign key checks; a
-    PostgreSQL archive must read back whole. Either must be a registry's.
+    PostgreSQL archive must read back whole. Either must be a registry's, at
+    migrations this version knows, unedited: ``restore --check`` passes exactly
+    what ``restore`` accepts, and both refuse it before anything is written.
     """
     source = _backup_file(path)
     name = shown or str(source)
     with _file_errors(f"cannot read {name}"):
-        return _described(source, name)
+        return _described(source, name, InputError, migrations=True)
 
 
-def _described(source: Path, name: str) -> BackupSummary:
+def _described(
+    source: Path, name: str, fault: type[RegistryError], *, migrations: bool
+) -> BackupSummary:
+    """What ``source`` holds; a file that fails a check raises ``fault``.
+
+    ``fault`` is :class:`InputError` for a backup given to be read or restored,
+    and :class:`DatabaseFailureError` for one just taken, whose faults are the
+    database's. ``migrations`` checks the backup's migrations against this
+    version's.
+    """
     head = _head(source)
     if head.startswith(SQLITE_MAGIC):
         dialect = "sqlite"
-        with _sqlite(source, "ro") as conn:
-            tables = _sqlite_checked(conn, name)
-            rows = conn.execute("SELECT number, name FROM schema_migrations").fetchall()
-            migrations = sorted((int(number), str(label)) for number, label in rows)
+        damaged = name if fault is InputError else None
+        with _sqlite(source, "ro", damaged) as conn:
+            tables = _sqlite_checked(conn, name, fault)
+            _refuse_foreign(name, tables)
+            rows = conn.execute("SELECT number, name, checksum FROM schema_migrations").fetchall()
+            applied = sorted((int(n), str(label), str(checksum)) for n, label, checksum in rows)
     elif pg_archive.is_archive(head):
         dialect = "postgresql"
-        tables, migrations = pg_archive.read_archive(source)
+        tables, applied = pg_archive.read_archive(source, name, fault)
+        _refuse_foreign(name, tables)
     else:
         raise InputError(f"{name} is neither a SQLite backup nor a pg_dump custom-format archive")
-    if pg_archive.BOOKKEEPING_COPY not in tables:
-        raise InputError(f"{name} is not a registry's backup: it has no schema_migrations table")
+    if migrations:
+        _refuse_other_migrations(name, dialect, applied)
     return BackupSummary(
         file=name,
         dialect=dialect,
         size_bytes=source.stat().st_size,
         sha256=_sha256(source),
-        migrations=tuple(f"{number:04d}_{label}" for number, label in migrations),
+        migrations=tuple(f"{number:04d}_{label}" for number, label, _ in applied),
         tables=tables,
-        pending=_pending(dialect, {number for number, _ in migrations}),
+        pending=_pending(dialect, {number for number, _, _ in applied}),
     )
+
+
+def _refuse_foreign(name: str, tables: dict[str, int]) -> None:
+    if pg_archive.BOOKKEEPING_COPY not in tables:
+        raise InputError(f"{name} is not a registry's backup: it has no schema_migrations table")
+
+
+def _refuse_other_migrations(name: str, dialect: str, applied: list[tuple[int, str, str]]) -> None:
+    """Refuse a backup recording a migration this version does not know, or knows otherwise.
+
+    The restored database would be refused by every command that opens it, so
+    the backup is refused first, before anything is written.
+    """
+    packaged = {m.number: m for m in migration_runner.load_migrations(dialect)}
+    unknown = [
+        f"{number:04d}_{label}"
+        for number, label, _ in applied
+        if number not in packaged or packaged[number].name != label
+    ]
+    if unknown:
+        raise InputError(
+            f"{name} was taken at migrations this version of atlas-registry does not "
+            f"know ({', '.join(unknown)}): restore it with the version that made it, or newer"
+        )
+    edited = [
+        f"{packaged[number].label} (checksum {checksum[:12]} in the backup, "
+        f"{packaged[number].checksum[:12]} in this version)"
+        for number, _, checksum in applied
+        if packaged[number].checksum != checksum
+    ]
+    if edited:
+        raise InputError(
+            f"{name} records migrations other than this version's: {capped(', '.join(edited))}; "
+            "restore it with the version that made it"
+        )
 
 
 def _backup_file(path: str | Path) -> Path:
@@ -279,18 +343,19 @@ def _sha256(source: Path) -> str:
     return digest.hexdigest()
 
 
-def _sqlite_checked(conn: sqlite3.Connection, name: str) -> dict[str, int]:
+def _sqlite_checked(
+    conn: sqlite3.Connection, name: str, fault: type[RegistryError] = DatabaseFailureError
+) -> dict[str, int]:
     """The rows of each table, once SQLite's integrity and foreign key checks pass."""
+    damaged = f"{name} is damaged: it" if fault is InputError else name
     problems = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
     if problems != ["ok"]:
-        raise DatabaseFailureError(
-            f"{name} fails SQLite's integrity check: {capped('; '.join(problems))}"
-        )
+        raise fault(f"{damaged} fails SQLite's integrity check: {capped('; '.join(problems))}")
     orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
     if orphans:
         table, rowid, parent, _ = orphans[0]
-        raise DatabaseFailureError(
-            f"{name} fails SQLite's foreign key check: {len(orphans)} row(s) name a missing "
+        raise fault(
+            f"{damaged} fails SQLite's foreign key check: {len(orphans)} row(s) name a missing "
             f"row, the first in {table} (rowid {rowid}) naming one of {parent}"
         )
     return _sqlite_counts(conn)
@@ -326,7 +391,9 @@ def restore(source: str | Path, database: Database) -> BackupSummary:
     _refuse_other(held, database)
     if database.dialect == "sqlite":
         target = _sqlite_file(database)
-        with _sqlite(Path(held.file), "ro") as reading, _sqlite(target, "rwc") as writing:
+        restore_target(target)
+        _create_private(target)
+        with _sqlite(Path(held.file), "ro") as reading, _sqlite(target, "rw") as writing:
             _refuse_non_empty(_sqlite_counts(writing), database)
             reading.backup(writing)
             writing.execute("PRAGMA journal_mode = WAL")
@@ -342,13 +409,46 @@ def _refuse_other(held: BackupSummary, database: Database) -> None:
             f"{held.file} is a {held.dialect} backup and {database.display_url} a "
             f"{database.dialect} database: restore it into a {held.dialect} database"
         )
-    known = {m.label for m in migration_runner.load_migrations(database.dialect)}
-    unknown = [label for label in held.migrations if label not in known]
-    if unknown:
+
+
+def refuse_restore_url(url: str) -> None:
+    """:func:`restore_target` for the SQLite file ``url`` names, before it is opened."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        restore_target(Path(str(parsed.database)))
+
+
+def restore_target(target: Path) -> None:
+    """Refuse a SQLite file to restore into that is a link, or not in a folder that exists.
+
+    As a backup is never written through a link, nor is a restore: a dangling
+    link would have the restore create whatever file it names. A missing folder
+    is a mistyped path far more often than a wish, so it is not made.
+    """
+    if not target.parent.is_dir():
         raise InputError(
-            f"{held.file} was taken at migrations this version of atlas-registry does not "
-            f"know ({', '.join(unknown)}): restore it with the version that made it, or newer"
+            f"{target.parent} is not a folder: a restore is written into a folder that exists"
         )
+    if target.is_symlink():
+        raise InputError(
+            f"{target} is a symbolic link: a restore is never written through one; "
+            "give the path of a new file"
+        )
+
+
+def _create_private(target: Path) -> None:
+    """Make the new SQLite file readable by its owner alone: it holds every token's hash.
+
+    SQLite gives its journal and write-ahead log the mode of the database file.
+    A file already there (which must be empty) keeps the mode it was given.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with _file_errors(f"cannot create {target}"):
+        try:
+            descriptor = os.open(target, flags, 0o600)
+        except FileExistsError:
+            return
+        os.close(descriptor)
 
 
 def _refuse_non_empty(counts: dict[str, int], database: Database) -> None:
