@@ -168,7 +168,7 @@ class SchemaAdmin(Handle):
 
         The check comes before opening, which would make a missing folder.
         """
-        from atlas_registry.store.backup import refuse_restore_url
+        from atlas_registry.store.backup_restore import refuse_restore_url
 
         resolved = resolve_url(url)
         refuse_restore_url(resolved)
@@ -203,7 +203,7 @@ class SchemaAdmin(Handle):
 
     def restore(self, source: str | Path) -> BackupSummary:
         """The backup at ``source`` restored into this (empty) database, then checked."""
-        from atlas_registry.store.backup import restore
+        from atlas_registry.store.backup_restore import restore
 
         return restore(source, self.database)
 

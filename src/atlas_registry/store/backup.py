@@ -7,14 +7,11 @@ transaction, which sees every commit made before it began, the log's
 included), or ``pg_dump`` on PostgreSQL (:mod:`.pg_archive`). The file is
 written beside its target and moved into place only once complete and read
 back, and never replaces a file unless asked to; a link or a device is never
-written through. A backup is checked whole before anything is restored from
-it, by ``restore --check`` and ``restore`` alike: a file that is no registry's
-backup, a damaged one, or one whose migrations are not this version's (unknown
-or edited) is refused as the caller's input, and nothing is written. A restore
-goes only into an empty database (a new SQLite file is made readable by its
-owner alone, like the backup), then proves itself: the migrations are this
-version's, integrity and foreign keys hold, and every table holds the rows the
-backup holds.
+written through. A backup is read whole and checked by :func:`describe`
+before anything is restored from it (:mod:`.backup_restore`), by ``restore
+--check`` and ``restore`` alike: a file that is no registry's backup, a
+damaged one, or one whose migrations are not this version's (unknown or
+edited) is refused as the caller's input.
 """
 
 from __future__ import annotations
@@ -28,7 +25,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NoReturn
 
 from atlas_registry.errors import (
     AlreadyExistsError,
@@ -41,7 +37,6 @@ from atlas_registry.errors import (
 from atlas_registry.store import migration_runner, pg_archive
 from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS
 from atlas_registry.store.db import Database
-from atlas_registry.store.urls import parse_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _SIDE_FILES = ("", "-wal", "-shm", "-journal")
@@ -83,7 +78,7 @@ class BackupSummary:
 def backup(database: Database, to: str | Path, *, force: bool = False) -> BackupSummary:
     """Write a consistent backup of ``database`` to ``to`` and say what it holds."""
     target = _backup_target(to, force, database)
-    with _file_errors(f"cannot write the backup {target}"):
+    with file_errors(f"cannot write the backup {target}"):
         descriptor, name = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".partial", dir=target.parent
         )
@@ -91,7 +86,7 @@ def backup(database: Database, to: str | Path, *, force: bool = False) -> Backup
         partial = Path(name)
         try:
             if database.dialect == "sqlite":
-                _sqlite_copy(_sqlite_file(database), partial)
+                _sqlite_copy(sqlite_file(database), partial)
             else:
                 pg_archive.dump(database, partial)
             _sync(partial)
@@ -105,7 +100,7 @@ def backup(database: Database, to: str | Path, *, force: bool = False) -> Backup
 
 
 @contextlib.contextmanager
-def _file_errors(doing: str) -> Iterator[None]:
+def file_errors(doing: str) -> Iterator[None]:
     """A file the system refuses (permissions, a full disk) as a sentence, not a traceback."""
     try:
         yield
@@ -155,7 +150,7 @@ def _is_database_file(source: Path, target: Path) -> bool:
     return any(resolved == Path(f"{source.resolve()}{side}") for side in _SIDE_FILES)
 
 
-def _sqlite_file(database: Database) -> Path:
+def sqlite_file(database: Database) -> Path:
     path = database.sqlite_file
     if path is None:
         raise ConfigurationError(
@@ -171,13 +166,13 @@ def _sqlite_copy(source: Path, to: Path) -> None:
     journal mode, so it is one self-contained file (the registry turns WAL
     on again when it opens a restored database).
     """
-    with _sqlite(source, "rw") as reading, _sqlite(to, "rwc") as writing:
+    with open_sqlite(source, "rw") as reading, open_sqlite(to, "rwc") as writing:
         reading.backup(writing)
         writing.execute("PRAGMA journal_mode = DELETE")
 
 
 @contextlib.contextmanager
-def _sqlite(path: Path, mode: str, damaged: str | None = None) -> Iterator[sqlite3.Connection]:
+def open_sqlite(path: Path, mode: str, damaged: str | None = None) -> Iterator[sqlite3.Connection]:
     """A connection to ``path``; with ``damaged`` (a backup's name), SQLite's failure is the file's.
 
     A backup SQLite cannot read is damaged input, not a failing database.
@@ -244,7 +239,7 @@ def describe(path: str | Path, *, shown: str | None = None) -> BackupSummary:
     """
     source = _backup_file(path)
     name = shown or str(source)
-    with _file_errors(f"cannot read {name}"):
+    with file_errors(f"cannot read {name}"):
         return _described(source, name, InputError, migrations=True)
 
 
@@ -262,8 +257,8 @@ def _described(
     if head.startswith(SQLITE_MAGIC):
         dialect = "sqlite"
         damaged = name if fault is InputError else None
-        with _sqlite(source, "ro", damaged) as conn:
-            tables = _sqlite_checked(conn, name, fault)
+        with open_sqlite(source, "ro", damaged) as conn:
+            tables = sqlite_checked(conn, name, fault)
             _refuse_foreign(name, tables)
             rows = conn.execute("SELECT number, name, checksum FROM schema_migrations").fetchall()
             applied = sorted((int(n), str(label), str(checksum)) for n, label, checksum in rows)
@@ -343,7 +338,7 @@ def _sha256(source: Path) -> str:
     return digest.hexdigest()
 
 
-def _sqlite_checked(
+def sqlite_checked(
     conn: sqlite3.Connection, name: str, fault: type[RegistryError] = DatabaseFailureError
 ) -> dict[str, int]:
     """The rows of each table, once SQLite's integrity and foreign key checks pass."""
@@ -358,10 +353,10 @@ def _sqlite_checked(
             f"{damaged} fails SQLite's foreign key check: {len(orphans)} row(s) name a missing "
             f"row, the first in {table} (rowid {rowid}) naming one of {parent}"
         )
-    return _sqlite_counts(conn)
+    return sqlite_counts(conn)
 
 
-def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     names = [
         str(row[0])
         for row in conn.execute(
@@ -379,116 +374,4 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
 def _pending(dialect: str, applied: set[int]) -> tuple[str, ...]:
     return tuple(
         m.label for m in migration_runner.load_migrations(dialect) if m.number not in applied
-    )
-
-
-# ---------------------------------------------------------------- restore
-
-
-def restore(source: str | Path, database: Database) -> BackupSummary:
-    """Restore the backup at ``source`` into the empty ``database``, then check the result."""
-    held = describe(source)
-    _refuse_other(held, database)
-    if database.dialect == "sqlite":
-        target = _sqlite_file(database)
-        restore_target(target)
-        _create_private(target)
-        with _sqlite(Path(held.file), "ro") as reading, _sqlite(target, "rw") as writing:
-            _refuse_non_empty(_sqlite_counts(writing), database)
-            reading.backup(writing)
-            writing.execute("PRAGMA journal_mode = WAL")
-    else:
-        _refuse_non_empty(pg_archive.table_counts(database), database)
-        pg_archive.restore(Path(held.file), database)
-    return replace(held, database=database.display_url, tables=_verified(held, database))
-
-
-def _refuse_other(held: BackupSummary, database: Database) -> None:
-    if held.dialect != database.dialect:
-        raise InputError(
-            f"{held.file} is a {held.dialect} backup and {database.display_url} a "
-            f"{database.dialect} database: restore it into a {held.dialect} database"
-        )
-
-
-def refuse_restore_url(url: str) -> None:
-    """:func:`restore_target` for the SQLite file ``url`` names, before it is opened."""
-    parsed = parse_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        restore_target(Path(str(parsed.database)))
-
-
-def restore_target(target: Path) -> None:
-    """Refuse a SQLite file to restore into that is a link, or not in a folder that exists.
-
-    As a backup is never written through a link, nor is a restore: a dangling
-    link would have the restore create whatever file it names. A missing folder
-    is a mistyped path far more often than a wish, so it is not made.
-    """
-    if not target.parent.is_dir():
-        raise InputError(
-            f"{target.parent} is not a folder: a restore is written into a folder that exists"
-        )
-    if target.is_symlink():
-        raise InputError(
-            f"{target} is a symbolic link: a restore is never written through one; "
-            "give the path of a new file"
-        )
-
-
-def _create_private(target: Path) -> None:
-    """Make the new SQLite file readable by its owner alone: it holds every token's hash.
-
-    SQLite gives its journal and write-ahead log the mode of the database file.
-    A file already there (which must be empty) keeps the mode it was given.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    with _file_errors(f"cannot create {target}"):
-        try:
-            descriptor = os.open(target, flags, 0o600)
-        except FileExistsError:
-            return
-        os.close(descriptor)
-
-
-def _refuse_non_empty(counts: dict[str, int], database: Database) -> None:
-    if counts:
-        # The tables that hold rows say what would be lost; a list of every empty
-        # table as well outgrew the message limit once the schema had a dozen.
-        filled = [f"{table} ({rows} rows)" for table, rows in sorted(counts.items()) if rows]
-        holds = f"rows in {', '.join(filled)}" if filled else "no rows yet"
-        raise AlreadyExistsError(
-            f"{database.display_url} is not empty: it has {len(counts)} tables, "
-            f"{capped(holds)}; a restore goes only into a new, empty database"
-        )
-
-
-def _verified(held: BackupSummary, database: Database) -> dict[str, int]:
-    """The restored rows of each table, once every check of the restored database passes."""
-    if database.dialect == "sqlite":
-        with _sqlite(_sqlite_file(database), "ro") as conn:
-            counts = _sqlite_checked(conn, database.display_url)
-    else:
-        broken = pg_archive.orphaned_rows(database)
-        if broken:
-            _failed(database, "; ".join(broken))
-        counts = pg_archive.table_counts(database)
-    states = migration_runner.status(database)
-    wrong = [f"{s.number:04d}_{s.name} {s.status}" for s in states if s.status != "applied"]
-    if [entry for entry in wrong if not entry.endswith(" pending")]:
-        _failed(database, f"its migrations do not read as this version's: {', '.join(wrong)}")
-    differ = [
-        f"{table}: {rows} in the backup, {counts.get(table, 0)} restored"
-        for table, rows in sorted(held.tables.items())
-        if counts.get(table, 0) != rows
-    ]
-    if differ:
-        _failed(database, f"its rows differ from the backup's ({'; '.join(differ)})")
-    return counts
-
-
-def _failed(database: Database, why: str) -> NoReturn:
-    raise DatabaseFailureError(
-        f"restored into {database.display_url}, but the check failed: {capped(why)}; "
-        "do not use it: drop it and restore again"
     )
