@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 import threading
 import time
@@ -41,6 +42,7 @@ PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f
 def empty_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A new, empty database to restore into: a file not yet made, or a new PostgreSQL database."""
     if backend == "sqlite":
+        (tmp_path / "restored").mkdir()
         yield f"sqlite:///{tmp_path / 'restored' / 'registry.db'}"
         return
     admin: psycopg.Connection[Any] = request.getfixturevalue("postgres_admin")
@@ -129,10 +131,62 @@ def test_a_damaged_backup_is_refused_before_any_restore(
     file.write_bytes(whole[: len(whole) // 2])
 
     code, _, err = invoke("restore", "--check", "--from", str(file))
-    assert code == 10, err
+    assert code == 2, err  # the file given is at fault, not a database
+    assert f"{file} is damaged: " in err
     code, _, err = invoke("restore", "--from", str(file), "--db", empty_target)
-    assert code == 10, err
-    assert not Path(str(empty_target).removeprefix("sqlite:///")).exists()
+    assert code == 2, err
+    assert f"{file} is damaged: " in err
+    _assert_untouched(empty_target)
+
+
+def _assert_untouched(target: str) -> None:
+    """Nothing was written: no SQLite file made, no PostgreSQL table created."""
+    if target.startswith("sqlite:"):
+        assert not Path(target.removeprefix("sqlite:///")).exists()
+        return
+    with Database(target) as database:
+        assert pg_archive.table_counts(database) == {}
+
+
+def _edit_migrations(url: str, statement: str) -> None:
+    """Change the database's record of its migrations, past the registry."""
+    if url.startswith("sqlite:"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            conn.execute(statement)
+        return
+    with Database(url) as database, database.transaction(write=True) as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.execute(text(statement))
+
+
+@pytest.mark.parametrize(
+    ("statement", "said"),
+    [
+        (
+            "UPDATE schema_migrations SET checksum = 'deadbeef' WHERE number = 5",
+            "records migrations other than this version's: 0005_",
+        ),
+        (
+            "UPDATE schema_migrations SET name = 'renamed' WHERE number = 5",
+            "was taken at migrations this version of atlas-registry does not know (0005_renamed)",
+        ),
+    ],
+    ids=["edited", "unknown"],
+)
+def test_check_and_restore_refuse_other_migrations_before_writing(
+    migrated_url: str, empty_target: str, tmp_path: Path, statement: str, said: str
+) -> None:
+    _edit_migrations(migrated_url, statement)
+    file = tmp_path / "registry.backup"
+    assert invoke("backup", "--to", str(file), "--db", migrated_url)[0] == 0  # saved as it is
+
+    checked = invoke("restore", "--check", "--from", str(file))
+    restored = invoke("restore", "--from", str(file), "--db", empty_target)
+
+    assert checked[0] == restored[0] == 2, (checked, restored)
+    assert said in checked[2]
+    assert checked[2] == restored[2]  # one check, one sentence
+    _assert_untouched(empty_target)
 
 
 def _orphan_metric(url: str) -> None:
@@ -169,6 +223,21 @@ def test_a_file_that_is_no_backup_is_named_as_such(tmp_path: Path) -> None:
     code, _, err = invoke("restore", "--check", "--from", str(file))
     assert code == 2
     assert "neither a SQLite backup nor a pg_dump custom-format archive" in err
+
+
+def test_a_sqlite_file_of_another_program_is_no_backup(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.close()
+    code, _, err = invoke("restore", "--check", "--from", str(other))
+    assert code == 2, err
+    assert f"{other} is not a registry's backup" in err
+    target = tmp_path / "restored.db"
+    code, _, err = invoke("restore", "--from", str(other), "--db", f"sqlite:///{target}")
+    assert code == 2, err
+    assert f"{other} is not a registry's backup" in err
+    assert not target.exists()
 
 
 def test_a_backup_from_another_dialect_is_refused(migrated_sqlite: Path, tmp_path: Path) -> None:
@@ -237,6 +306,55 @@ def test_a_missing_folder_is_refused(sqlite_url: str, tmp_path: Path) -> None:
     code, _, err = invoke("backup", "--to", str(tmp_path / "no" / "b.db"), "--db", sqlite_url)
     assert code == 2
     assert "is not a folder" in err
+
+
+@pytest.fixture
+def sqlite_backup(sqlite_url: str, tmp_path: Path) -> Path:
+    file = tmp_path / "registry.backup"
+    assert invoke("backup", "--to", str(file), "--db", sqlite_url)[0] == 0
+    return file
+
+
+def test_a_restore_is_never_written_through_a_link(sqlite_backup: Path, tmp_path: Path) -> None:
+    (tmp_path / "dir").mkdir()
+    link = tmp_path / "dir" / "lnk.db"
+    link.symlink_to(tmp_path / "dir" / "target.db")  # dangling: the restore would make it
+
+    code, _, err = invoke("restore", "--from", str(sqlite_backup), "--db", f"sqlite:///{link}")
+
+    assert code == 2, err
+    assert f"{link} is a symbolic link" in err
+    assert not (tmp_path / "dir" / "target.db").exists()
+    assert link.is_symlink()
+
+
+def test_a_restore_into_a_missing_folder_is_refused(sqlite_backup: Path, tmp_path: Path) -> None:
+    target = tmp_path / "nodir" / "x.db"
+
+    code, _, err = invoke("restore", "--from", str(sqlite_backup), "--db", f"sqlite:///{target}")
+
+    assert code == 2, err
+    assert f"{target.parent} is not a folder" in err
+    assert not target.parent.exists()
+
+
+def test_a_restored_file_is_its_owners_alone(sqlite_backup: Path, tmp_path: Path) -> None:
+    target = tmp_path / "restored.db"
+    before = os.umask(0o022)
+    try:
+        code, _, err = invoke(
+            "restore", "--from", str(sqlite_backup), "--db", f"sqlite:///{target}"
+        )
+    finally:
+        os.umask(before)
+
+    assert code == 0, err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # like the backup: token hashes
+    with Registry.open(f"sqlite:///{target}") as registry:
+        registry.create_token("after", ["register"])  # its log is made with the same mode
+    for side in ("-wal", "-shm"):
+        if Path(f"{target}{side}").exists():
+            assert Path(f"{target}{side}").stat().st_mode & 0o077 == 0
 
 
 def test_a_file_system_refusal_is_a_sentence(

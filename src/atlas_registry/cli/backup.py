@@ -85,4 +85,9 @@ def restore(
     if db is None:  # never the default database: a restore names where it goes
         with error_boundary(as_json):
             raise InputError("restore needs --db: the URL of a new, empty database")
-    call_admin(db, as_json, lambda admin: admin.restore(source), _render("restored"), create=True)
+
+    def restored() -> BackupSummary:
+        with SchemaAdmin.open_for_restore(db) as admin:
+            return admin.restore(source)
+
+    run(as_json, restored, _render("restored"))

@@ -162,6 +162,18 @@ class SchemaAdmin(Handle):
         """Open the database at ``url``; only ``create=True`` (``migrate``) may make a new one."""
         return cls(Database(resolve_url(url), must_exist=not create))
 
+    @classmethod
+    def open_for_restore(cls, url: str | None) -> SchemaAdmin:
+        """Open the new database a restore goes into, refusing a SQLite path it must not use.
+
+        The check comes before opening, which would make a missing folder.
+        """
+        from atlas_registry.store.backup_restore import refuse_restore_url
+
+        resolved = resolve_url(url)
+        refuse_restore_url(resolved)
+        return cls(Database(resolved, must_exist=False))
+
     def migrate(self, to: int | None = None) -> list[Migration]:
         return migration_runner.migrate(self.database, to=to)
 
@@ -191,7 +203,7 @@ class SchemaAdmin(Handle):
 
     def restore(self, source: str | Path) -> BackupSummary:
         """The backup at ``source`` restored into this (empty) database, then checked."""
-        from atlas_registry.store.backup import restore
+        from atlas_registry.store.backup_restore import restore
 
         return restore(source, self.database)
 

@@ -7,9 +7,11 @@ transaction, which sees every commit made before it began, the log's
 included), or ``pg_dump`` on PostgreSQL (:mod:`.pg_archive`). The file is
 written beside its target and moved into place only once complete and read
 back, and never replaces a file unless asked to; a link or a device is never
-written through. A restore goes only into an empty database, then proves
-itself: the migrations are this version's, integrity and foreign keys hold,
-and every table holds the rows the backup holds.
+written through. A backup is read whole and checked by :func:`describe`
+before anything is restored from it (:mod:`.backup_restore`), by ``restore
+--check`` and ``restore`` alike: a file that is no registry's backup, a
+damaged one, or one whose migrations are not this version's (unknown or
+edited) is refused as the caller's input.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NoReturn
 
 from atlas_registry.errors import (
     AlreadyExistsError,
     ConfigurationError,
     DatabaseFailureError,
     InputError,
+    RegistryError,
     capped,
 )
 from atlas_registry.store import migration_runner, pg_archive
@@ -76,7 +78,7 @@ class BackupSummary:
 def backup(database: Database, to: str | Path, *, force: bool = False) -> BackupSummary:
     """Write a consistent backup of ``database`` to ``to`` and say what it holds."""
     target = _backup_target(to, force, database)
-    with _file_errors(f"cannot write the backup {target}"):
+    with file_errors(f"cannot write the backup {target}"):
         descriptor, name = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".partial", dir=target.parent
         )
@@ -84,11 +86,13 @@ def backup(database: Database, to: str | Path, *, force: bool = False) -> Backup
         partial = Path(name)
         try:
             if database.dialect == "sqlite":
-                _sqlite_copy(_sqlite_file(database), partial)
+                _sqlite_copy(sqlite_file(database), partial)
             else:
                 pg_archive.dump(database, partial)
             _sync(partial)
-            summary = describe(partial, shown=str(target))
+            # A fault in a file just taken is the database's; its migrations are
+            # whatever the database holds, and a backup saves them as they are.
+            summary = _described(partial, str(target), DatabaseFailureError, migrations=False)
             _place(partial, target, force)
         finally:
             partial.unlink(missing_ok=True)
@@ -96,7 +100,7 @@ def backup(database: Database, to: str | Path, *, force: bool = False) -> Backup
 
 
 @contextlib.contextmanager
-def _file_errors(doing: str) -> Iterator[None]:
+def file_errors(doing: str) -> Iterator[None]:
     """A file the system refuses (permissions, a full disk) as a sentence, not a traceback."""
     try:
         yield
@@ -146,7 +150,7 @@ def _is_database_file(source: Path, target: Path) -> bool:
     return any(resolved == Path(f"{source.resolve()}{side}") for side in _SIDE_FILES)
 
 
-def _sqlite_file(database: Database) -> Path:
+def sqlite_file(database: Database) -> Path:
     path = database.sqlite_file
     if path is None:
         raise ConfigurationError(
@@ -162,13 +166,17 @@ def _sqlite_copy(source: Path, to: Path) -> None:
     journal mode, so it is one self-contained file (the registry turns WAL
     on again when it opens a restored database).
     """
-    with _sqlite(source, "rw") as reading, _sqlite(to, "rwc") as writing:
+    with open_sqlite(source, "rw") as reading, open_sqlite(to, "rwc") as writing:
         reading.backup(writing)
         writing.execute("PRAGMA journal_mode = DELETE")
 
 
 @contextlib.contextmanager
-def _sqlite(path: Path, mode: str) -> Iterator[sqlite3.Connection]:
+def open_sqlite(path: Path, mode: str, damaged: str | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection to ``path``; with ``damaged`` (a backup's name), SQLite's failure is the file's.
+
+    A backup SQLite cannot read is damaged input, not a failing database.
+    """
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_SECONDS)
@@ -177,6 +185,8 @@ def _sqlite(path: Path, mode: str) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except sqlite3.Error as exc:
+        if damaged is not None:
+            raise InputError(f"{damaged} is damaged: SQLite cannot read it ({exc})") from exc
         raise DatabaseFailureError(f"SQLite failed on {path}: {exc}") from exc
     finally:
         conn.close()
@@ -223,38 +233,87 @@ def describe(path: str | Path, *, shown: str | None = None) -> BackupSummary:
     """What the backup file at ``path`` holds, read from every row of it.
 
     A SQLite backup must pass SQLite's integrity and foreign key checks; a
-    PostgreSQL archive must read back whole. Either must be a registry's.
+    PostgreSQL archive must read back whole. Either must be a registry's, at
+    migrations this version knows, unedited: ``restore --check`` passes exactly
+    what ``restore`` accepts, and both refuse it before anything is written.
     """
     source = _backup_file(path)
     name = shown or str(source)
-    with _file_errors(f"cannot read {name}"):
-        return _described(source, name)
+    with file_errors(f"cannot read {name}"):
+        return _described(source, name, InputError, migrations=True)
 
 
-def _described(source: Path, name: str) -> BackupSummary:
+def _described(
+    source: Path, name: str, fault: type[RegistryError], *, migrations: bool
+) -> BackupSummary:
+    """What ``source`` holds; a file that fails a check raises ``fault``.
+
+    ``fault`` is :class:`InputError` for a backup given to be read or restored,
+    and :class:`DatabaseFailureError` for one just taken, whose faults are the
+    database's. ``migrations`` checks the backup's migrations against this
+    version's.
+    """
     head = _head(source)
     if head.startswith(SQLITE_MAGIC):
         dialect = "sqlite"
-        with _sqlite(source, "ro") as conn:
-            tables = _sqlite_checked(conn, name)
-            rows = conn.execute("SELECT number, name FROM schema_migrations").fetchall()
-            migrations = sorted((int(number), str(label)) for number, label in rows)
+        damaged = name if fault is InputError else None
+        with open_sqlite(source, "ro", damaged) as conn:
+            tables = sqlite_checked(conn, name, fault)
+            _refuse_foreign(name, tables)
+            rows = conn.execute("SELECT number, name, checksum FROM schema_migrations").fetchall()
+            applied = sorted((int(n), str(label), str(checksum)) for n, label, checksum in rows)
     elif pg_archive.is_archive(head):
         dialect = "postgresql"
-        tables, migrations = pg_archive.read_archive(source)
+        tables, applied = pg_archive.read_archive(source, name, fault)
+        _refuse_foreign(name, tables)
     else:
         raise InputError(f"{name} is neither a SQLite backup nor a pg_dump custom-format archive")
-    if pg_archive.BOOKKEEPING_COPY not in tables:
-        raise InputError(f"{name} is not a registry's backup: it has no schema_migrations table")
+    if migrations:
+        _refuse_other_migrations(name, dialect, applied)
     return BackupSummary(
         file=name,
         dialect=dialect,
         size_bytes=source.stat().st_size,
         sha256=_sha256(source),
-        migrations=tuple(f"{number:04d}_{label}" for number, label in migrations),
+        migrations=tuple(f"{number:04d}_{label}" for number, label, _ in applied),
         tables=tables,
-        pending=_pending(dialect, {number for number, _ in migrations}),
+        pending=_pending(dialect, {number for number, _, _ in applied}),
     )
+
+
+def _refuse_foreign(name: str, tables: dict[str, int]) -> None:
+    if pg_archive.BOOKKEEPING_COPY not in tables:
+        raise InputError(f"{name} is not a registry's backup: it has no schema_migrations table")
+
+
+def _refuse_other_migrations(name: str, dialect: str, applied: list[tuple[int, str, str]]) -> None:
+    """Refuse a backup recording a migration this version does not know, or knows otherwise.
+
+    The restored database would be refused by every command that opens it, so
+    the backup is refused first, before anything is written.
+    """
+    packaged = {m.number: m for m in migration_runner.load_migrations(dialect)}
+    unknown = [
+        f"{number:04d}_{label}"
+        for number, label, _ in applied
+        if number not in packaged or packaged[number].name != label
+    ]
+    if unknown:
+        raise InputError(
+            f"{name} was taken at migrations this version of atlas-registry does not "
+            f"know ({', '.join(unknown)}): restore it with the version that made it, or newer"
+        )
+    edited = [
+        f"{packaged[number].label} (checksum {checksum[:12]} in the backup, "
+        f"{packaged[number].checksum[:12]} in this version)"
+        for number, _, checksum in applied
+        if packaged[number].checksum != checksum
+    ]
+    if edited:
+        raise InputError(
+            f"{name} records migrations other than this version's: {capped(', '.join(edited))}; "
+            "restore it with the version that made it"
+        )
 
 
 def _backup_file(path: str | Path) -> Path:
@@ -279,24 +338,25 @@ def _sha256(source: Path) -> str:
     return digest.hexdigest()
 
 
-def _sqlite_checked(conn: sqlite3.Connection, name: str) -> dict[str, int]:
+def sqlite_checked(
+    conn: sqlite3.Connection, name: str, fault: type[RegistryError] = DatabaseFailureError
+) -> dict[str, int]:
     """The rows of each table, once SQLite's integrity and foreign key checks pass."""
+    damaged = f"{name} is damaged: it" if fault is InputError else name
     problems = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
     if problems != ["ok"]:
-        raise DatabaseFailureError(
-            f"{name} fails SQLite's integrity check: {capped('; '.join(problems))}"
-        )
+        raise fault(f"{damaged} fails SQLite's integrity check: {capped('; '.join(problems))}")
     orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
     if orphans:
         table, rowid, parent, _ = orphans[0]
-        raise DatabaseFailureError(
-            f"{name} fails SQLite's foreign key check: {len(orphans)} row(s) name a missing "
+        raise fault(
+            f"{damaged} fails SQLite's foreign key check: {len(orphans)} row(s) name a missing "
             f"row, the first in {table} (rowid {rowid}) naming one of {parent}"
         )
-    return _sqlite_counts(conn)
+    return sqlite_counts(conn)
 
 
-def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     names = [
         str(row[0])
         for row in conn.execute(
@@ -314,81 +374,4 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
 def _pending(dialect: str, applied: set[int]) -> tuple[str, ...]:
     return tuple(
         m.label for m in migration_runner.load_migrations(dialect) if m.number not in applied
-    )
-
-
-# ---------------------------------------------------------------- restore
-
-
-def restore(source: str | Path, database: Database) -> BackupSummary:
-    """Restore the backup at ``source`` into the empty ``database``, then check the result."""
-    held = describe(source)
-    _refuse_other(held, database)
-    if database.dialect == "sqlite":
-        target = _sqlite_file(database)
-        with _sqlite(Path(held.file), "ro") as reading, _sqlite(target, "rwc") as writing:
-            _refuse_non_empty(_sqlite_counts(writing), database)
-            reading.backup(writing)
-            writing.execute("PRAGMA journal_mode = WAL")
-    else:
-        _refuse_non_empty(pg_archive.table_counts(database), database)
-        pg_archive.restore(Path(held.file), database)
-    return replace(held, database=database.display_url, tables=_verified(held, database))
-
-
-def _refuse_other(held: BackupSummary, database: Database) -> None:
-    if held.dialect != database.dialect:
-        raise InputError(
-            f"{held.file} is a {held.dialect} backup and {database.display_url} a "
-            f"{database.dialect} database: restore it into a {held.dialect} database"
-        )
-    known = {m.label for m in migration_runner.load_migrations(database.dialect)}
-    unknown = [label for label in held.migrations if label not in known]
-    if unknown:
-        raise InputError(
-            f"{held.file} was taken at migrations this version of atlas-registry does not "
-            f"know ({', '.join(unknown)}): restore it with the version that made it, or newer"
-        )
-
-
-def _refuse_non_empty(counts: dict[str, int], database: Database) -> None:
-    if counts:
-        # The tables that hold rows say what would be lost; a list of every empty
-        # table as well outgrew the message limit once the schema had a dozen.
-        filled = [f"{table} ({rows} rows)" for table, rows in sorted(counts.items()) if rows]
-        holds = f"rows in {', '.join(filled)}" if filled else "no rows yet"
-        raise AlreadyExistsError(
-            f"{database.display_url} is not empty: it has {len(counts)} tables, "
-            f"{capped(holds)}; a restore goes only into a new, empty database"
-        )
-
-
-def _verified(held: BackupSummary, database: Database) -> dict[str, int]:
-    """The restored rows of each table, once every check of the restored database passes."""
-    if database.dialect == "sqlite":
-        with _sqlite(_sqlite_file(database), "ro") as conn:
-            counts = _sqlite_checked(conn, database.display_url)
-    else:
-        broken = pg_archive.orphaned_rows(database)
-        if broken:
-            _failed(database, "; ".join(broken))
-        counts = pg_archive.table_counts(database)
-    states = migration_runner.status(database)
-    wrong = [f"{s.number:04d}_{s.name} {s.status}" for s in states if s.status != "applied"]
-    if [entry for entry in wrong if not entry.endswith(" pending")]:
-        _failed(database, f"its migrations do not read as this version's: {', '.join(wrong)}")
-    differ = [
-        f"{table}: {rows} in the backup, {counts.get(table, 0)} restored"
-        for table, rows in sorted(held.tables.items())
-        if counts.get(table, 0) != rows
-    ]
-    if differ:
-        _failed(database, f"its rows differ from the backup's ({'; '.join(differ)})")
-    return counts
-
-
-def _failed(database: Database, why: str) -> NoReturn:
-    raise DatabaseFailureError(
-        f"restored into {database.display_url}, but the check failed: {capped(why)}; "
-        "do not use it: drop it and restore again"
     )

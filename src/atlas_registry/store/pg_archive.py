@@ -22,7 +22,7 @@ from typing import IO
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from atlas_registry.errors import ConfigurationError, DatabaseFailureError, capped
+from atlas_registry.errors import ConfigurationError, DatabaseFailureError, RegistryError, capped
 from atlas_registry.store.db import Database
 
 # The first bytes of a custom-format archive.
@@ -102,8 +102,12 @@ def is_archive(head: bytes) -> bool:
 
 
 @contextmanager
-def _data_script(source: Path) -> Iterator[IO[str]]:
-    """The archive's rows as ``pg_restore`` writes them out: COPY blocks, read as a stream."""
+def _data_script(source: Path, name: str, fault: type[RegistryError]) -> Iterator[IO[str]]:
+    """The archive's rows as ``pg_restore`` writes them out: COPY blocks, read as a stream.
+
+    An archive ``pg_restore`` cannot read whole raises ``fault``: the caller's
+    input for a backup given to be read, the database's for one just taken.
+    """
     command = [tool("pg_restore"), "--data-only", "--file=-", str(source)]
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as said:
         process = subprocess.Popen(
@@ -113,8 +117,8 @@ def _data_script(source: Path) -> Iterator[IO[str]]:
         try:
             yield process.stdout
         except ValueError as exc:  # a row that is not what pg_dump writes
-            raise DatabaseFailureError(
-                f"{source} holds a row pg_dump would not write ({exc}): it is damaged"
+            raise fault(
+                f"{name} is damaged: it holds a row pg_dump would not write ({exc})"
             ) from exc
         finally:
             process.stdout.close()
@@ -122,27 +126,32 @@ def _data_script(source: Path) -> Iterator[IO[str]]:
         said.seek(0)
         words = " / ".join(line for line in said.read().strip().splitlines()[-5:] if line)
     if code != 0:
-        raise DatabaseFailureError(
-            f"{source} cannot be read as a pg_dump archive (pg_restore exited {code}): "
+        raise fault(
+            f"{name} is damaged: pg_restore cannot read it whole (it exited {code}): "
             f"{capped(words or 'no message')}"
         )
 
 
-def read_archive(source: Path) -> tuple[dict[str, int], list[tuple[int, str]]]:
-    """The rows of each table an archive holds, and its applied migrations (number, name).
+def read_archive(
+    source: Path, name: str, fault: type[RegistryError] = DatabaseFailureError
+) -> tuple[dict[str, int], list[tuple[int, str, str]]]:
+    """The rows of each table an archive holds, and its migrations (number, name, checksum).
 
     Every row of every table is read back, so an archive that is cut short
     or damaged anywhere is refused here rather than at a restore.
     COPY's text format escapes line breaks inside values, so a row is a line.
     """
     counts: dict[str, int] = {}
-    migrations: list[tuple[int, str]] = []
+    migrations: list[tuple[int, str, str]] = []
     table: str | None = None
-    with _data_script(source) as script:
+    columns: list[str] = []
+    with _data_script(source, name, fault) as script:
         for line in script:
             if table is None:
                 if line.startswith("COPY ") and line.rstrip().endswith("FROM stdin;"):
                     table = _table_name(line[5:].split(" (", 1)[0].split(" ", 1)[0])
+                    listed = line.split(" (", 1)[1].split(")", 1)[0] if " (" in line else ""
+                    columns = [c.strip().replace('"', "") for c in listed.split(",")]
                     counts[table] = 0
                 continue
             if line.rstrip("\n") == "\\.":
@@ -150,9 +159,17 @@ def read_archive(source: Path) -> tuple[dict[str, int], list[tuple[int, str]]]:
                 continue
             counts[table] += 1
             if table == BOOKKEEPING_COPY:
-                number, name = line.split("\t", 2)[:2]
-                migrations.append((int(number), name))
+                migrations.append(_migration_row(columns, line))
     return counts, sorted(migrations)
+
+
+def _migration_row(columns: list[str], line: str) -> tuple[int, str, str]:
+    """(number, name, checksum) of one ``schema_migrations`` row, found by column name."""
+    row = dict(zip(columns, line.rstrip("\n").split("\t"), strict=False))
+    missing = {"number", "name", "checksum"} - row.keys()
+    if missing:
+        raise ValueError(f"a schema_migrations row without {', '.join(sorted(missing))}")
+    return int(row["number"]), row["name"], row["checksum"]
 
 
 def _table_name(qualified: str) -> str:
