@@ -104,3 +104,41 @@ def test_a_line_named_over_http_records_its_token(svc: Service) -> None:  # noqa
     assert _named_by(svc, "named-in-code") is None  # the library knows no token
     svc.register(line="named-at-registration")
     assert _named_by(svc, "named-at-registration") is None  # its first version's created_by
+
+
+def _registered_line(page: str) -> str:
+    """The model page's "Registered" entry, as its HTML."""
+    start = page.index('<dd class="registered">')
+    return page[start : page.index("</dd>", start)]
+
+
+def test_the_model_page_says_who_registered_a_version_and_who_the_request_claimed(
+    svc: Service,  # noqa: F811
+) -> None:
+    claimed = svc.post(
+        "/api/v1/models", {**REGISTRATION, "created_by": "<script>x()</script>"}, "register"
+    ).json()
+    page = svc.client.get(f"/models/{claimed['id']}")
+    assert page.status_code == 200
+    shown = _registered_line(page.text)
+    assert f"{claimed['registered_at']} by <strong>agent-register</strong>" in shown
+    assert "(the request said it was by &lt;script&gt;x()&lt;/script&gt;)" in shown
+    assert "<script>x()" not in page.text  # stored text is escaped, never markup
+    plain = svc.post("/api/v1/models", REGISTRATION, "register").json()
+    shown = _registered_line(svc.client.get(f"/models/{plain['id']}").text)
+    assert "by <strong>agent-register</strong>" in shown
+    assert "the request said" not in shown
+
+
+def test_the_model_page_says_when_nobody_was_recorded(svc: Service) -> None:  # noqa: F811
+    model = svc.registry.register_model(
+        ModelRegistration(title="anon", metadata=logistic_regression())
+    )
+    shown = _registered_line(svc.client.get(f"/models/{model.id}").text)
+    assert "(who registered it was not recorded)" in shown
+    by_name = svc.registry.register_model(
+        ModelRegistration(title="named", created_by="ana", metadata=logistic_regression())
+    )
+    assert "by <strong>ana</strong>" in _registered_line(
+        svc.client.get(f"/models/{by_name.id}").text
+    )

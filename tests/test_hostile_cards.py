@@ -28,6 +28,7 @@ from atlas_registry import (
     ModelRegistration,
     Registry,
     ValidationError,
+    parse_json,
 )
 from atlas_registry.interop import card_front_matter
 from atlas_registry.interop.card_front_matter import (
@@ -85,10 +86,15 @@ def _laughs() -> str:
 
 # Each shape: the front matter, the error it is refused with, and words the refusal holds.
 HOSTILE: dict[str, tuple[str, type[Exception], str]] = {
-    "an open flow sequence 10,000 deep": ("a: " + "[" * 10_000, InputError, "cannot be read"),
+    # libyaml meets its own cap (1,000 levels) first: refused as the registry's own check does.
+    "an open flow sequence 10,000 deep": (
+        "a: " + "[" * 10_000,
+        ValidationError,
+        "nests deeper than 64 levels (at line 2)",
+    ),
     "40 KB of nested flow sequences, many branches": (
         "a: [" + "[[[[[[[[[[[[x]]]]]]]]]]]]," * 1_600 + "x]",
-        InputError,
+        ValidationError,
         f"more than {MAX_FRONT_MATTER_NODES:,} values",
     ),
     "26 KB of nested flow sequences, read to the end": (
@@ -109,7 +115,7 @@ HOSTILE: dict[str, tuple[str, type[Exception], str]] = {
     ),
     "a flat list of 30,000 values": (
         "a: [" + ", ".join(["1"] * 30_000) + "]",
-        InputError,
+        ValidationError,
         f"more than {MAX_FRONT_MATTER_NODES:,} values",
     ),
     "a front matter past the size limit": (
@@ -117,7 +123,10 @@ HOSTILE: dict[str, tuple[str, type[Exception], str]] = {
         InputError,
         f"is over {MAX_FRONT_MATTER_BYTES:,} bytes",
     ),
-    "the billion laughs": (_laughs(), InputError, "uses a YAML alias (*name) at line 3"),
+    "the billion laughs": (_laughs(), ValidationError, "uses a YAML alias (*name) at line 3"),
+    "a key named twice": ("a: 1\nb: 2\na: 3", ValidationError, "a: is given 2 times"),
+    "a list, not a mapping": ("- a\n- b", ValidationError, "must be a mapping of keys to values"),
+    "a key that is not text": ("1: x", ValidationError, "has keys that are not text (1)"),
 }
 
 
@@ -210,11 +219,9 @@ def test_duplicate_keys_are_refused_naming_each_key_and_its_lines(
     assert registry.list_models() == []
 
 
-def test_a_front_matter_that_is_not_closed_or_not_a_mapping_is_refused(tmp_path: Path) -> None:
+def test_a_front_matter_that_is_not_closed_or_not_yaml_is_refused(tmp_path: Path) -> None:
     for text, words in [
         ("---\nlicense: mit\n# x\n", "is not closed: end it with a line of ---"),
-        ("---\n- mit\n---\n# x\n", "must be a mapping of keys to values"),
-        ("---\n1: mit\n---\n# x\n", "has keys that are not text (1): quote them"),
         ("---\nlicense: [mit\n---\n# x\n", "cannot be read: while parsing a flow sequence"),
     ]:
         with pytest.raises(InputError, match=words.replace("(", r"\(").replace(")", r"\)")):
@@ -222,6 +229,46 @@ def test_a_front_matter_that_is_not_closed_or_not_a_mapping_is_refused(tmp_path:
     assert read_front_matter("# no front matter\n", "card") is None
     assert read_front_matter("---\n---\n# the Hub reads no front matter\n", "card") is None
     assert read_front_matter("---\n\n---\n# empty\n", "card") == {}
+
+
+# Refused alike, as a JSON document is (parse_json): text that cannot be read at all is an
+# InputError, and a readable document that breaks a rule is a ValidationError.
+UNREADABLE = {
+    "a front matter past the size limit": HOSTILE["a front matter past the size limit"][0],
+    "not YAML": "license: [mit",
+}
+JSON_COUNTERPARTS: dict[str, tuple[str, type[Exception]]] = {
+    "nested too deeply": ("[" * 100 + "]" * 100, ValidationError),
+    "a key named twice": ('{"a": 1, "a": 2}', ValidationError),
+    "not JSON": ('{"a": [1}', InputError),
+    "too large": (" " * (MAX_DOCUMENT_BYTES + 1), InputError),
+}
+
+
+def test_every_refusal_of_a_front_matter_exits_as_a_json_documents_does(
+    registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    """One kind of refusal, one exit code, whichever check caught it (libyaml's own nesting cap
+    or the registry's, an alias or a key named twice): as parse_json refuses JSON."""
+    for name, (text, error) in JSON_COUNTERPARTS.items():
+        with pytest.raises(error):
+            parse_json(text, name)
+    card = tmp_path / "README.md"
+    shapes = {name: (front, error) for name, (front, error, _) in HOSTILE.items()}
+    shapes |= {name: (front, InputError) for name, front in UNREADABLE.items()}
+    exits = {}
+    for name, (front, _) in shapes.items():
+        card.write_text(_card(front), "utf-8")
+        code, _, err = invoke(
+            "import", "card", str(card), "--revision", REVISION, "--source-url", HUB, "--db", db_url
+        )
+        exits[name] = code
+        assert err.strip(), name
+    refused_for_a_rule = {name for name, (_, error) in shapes.items() if error is ValidationError}
+    assert {exits[name] for name in refused_for_a_rule} == {ValidationError.exit_code}
+    assert {exits[name] for name in set(exits) - refused_for_a_rule} == {InputError.exit_code}
+    assert len(refused_for_a_rule) == len(HOSTILE) - 1  # every shape but the size
+    assert registry.list_models() == []
 
 
 # ------------------------------------------------------------------- files that are no file

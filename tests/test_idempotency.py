@@ -12,9 +12,11 @@ from sqlalchemy import text
 from atlas_registry import (
     IdempotencyKeyReusedError,
     IdempotentRequest,
+    InputError,
     KeptAnswer,
     ModelRegistration,
     Registry,
+    check_idempotency_key,
 )
 from tests.payloads import logistic_regression
 from tests.test_api import (
@@ -159,23 +161,64 @@ def test_keys_belong_to_the_token_that_sent_them(svc: Service) -> None:  # noqa:
     assert mine.json()["id"] != theirs.json()["id"]
 
 
-@pytest.mark.parametrize(
-    ("key", "words"),
-    [
-        ("", "1 to 200 characters"),
-        ("k" * 201, "1 to 200 characters long, got 201"),
-        ("caf\u00e9", "printable ASCII"),
-        ("tab\there", "printable ASCII"),
-    ],
-)
-def test_a_malformed_key_is_refused_and_nothing_written(svc: Service, key: str, words: str) -> None:  # noqa: F811
+# Each key as its header's bytes, and the words its refusal holds.
+MALFORMED: dict[str, tuple[bytes, str]] = {
+    "empty": (b"", "it is empty"),
+    "201 characters": (b"k" * 201, "it is 201 characters long"),
+    "500 characters": (b"k" * 500, "it is 500 characters long"),
+    "non-ASCII, in UTF-8": (
+        "\u043a\u043b\u044e\u0447-\u00e9".encode(),
+        "a non-ASCII character at position 1",
+    ),
+    "non-ASCII after ASCII, in UTF-8": (
+        "caf\u00e9".encode(),
+        "a non-ASCII character at position 4",
+    ),
+    "a tab": (b"tab\there", "a tab at position 4"),
+}
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["write", "dry run"])
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_key_is_refused_and_nothing_written(
+    svc: Service,  # noqa: F811
+    case: str,
+    dry_run: bool,
+) -> None:
+    """Refused alike on a write and on its dry run, which would otherwise pass what the write
+    refuses; the refusal says where the key breaks the rule, never echoing what it holds."""
+    key, words = MALFORMED[case]
     before = _models(svc)
-    headers: dict[str, Any] = {**svc.auth("register"), "Idempotency-Key": key.encode("latin-1")}
-    response = svc.client.post("/api/v1/models", json=REGISTRATION, headers=headers)
+    headers: dict[str, Any] = {**svc.auth("register"), "Idempotency-Key": key}
+    path = "/api/v1/models?dry_run=true" if dry_run else "/api/v1/models"
+    response = svc.client.post(path, json=REGISTRATION, headers=headers)
     detail = assert_problem(response, 400, "input_error")["detail"]
-    assert detail.startswith("the Idempotency-Key header: an idempotency key must be")
-    assert words in detail
+    assert detail.startswith(
+        "the Idempotency-Key header: an idempotency key must be 1 to 200 printable ASCII "
+        "characters (letters, digits, punctuation, spaces); "
+    )
+    assert detail.endswith(words)
+    assert detail.isascii()  # no mojibake of the key's bytes
     assert _models(svc) == before
+    assert _count(svc, "SELECT count(*) FROM idempotency_keys") == 0
+
+
+def test_a_key_that_is_not_utf8_is_refused_counting_bytes() -> None:
+    """A header's bytes that do not decode as UTF-8 have no characters to count: bytes are.
+
+    (The test client re-encodes a header as UTF-8, so this is the registry's check itself.)
+    """
+    with pytest.raises(InputError) as refused:
+        check_idempotency_key("caf\u00e9-\u00e9".encode("latin-1"))
+    assert refused.value.message.endswith("; it holds a non-ASCII byte at position 4")
+    assert check_idempotency_key(b"plain key~") == "plain key~"
+
+
+def test_a_dry_run_with_a_good_key_still_keeps_nothing(svc: Service) -> None:  # noqa: F811
+    headers = {**svc.auth("register"), "Idempotency-Key": "good"}
+    dry = svc.client.post("/api/v1/models?dry_run=true", json=REGISTRATION, headers=headers)
+    assert dry.status_code == 200
+    assert _count(svc, "SELECT count(*) FROM idempotency_keys") == 0
 
 
 def test_a_200_character_key_is_taken(svc: Service) -> None:  # noqa: F811

@@ -444,7 +444,7 @@ def test_hostile_front_matter_is_refused_before_it_is_expanded(
         below = "abcdef"[index]
         layers.append(f"{name}: &{name} [{', '.join([f'*{below}'] * 10)}]")
     bomb = "---\n" + "\n".join(layers) + "\ndatasets: [*f, *f, *f]\n---\n# x\n"
-    with pytest.raises(InputError, match="YAML alias"):
+    with pytest.raises(ValidationError, match="YAML alias"):
         registry.import_card(_card(tmp_path, bomb), revision=REVISION, source_url=HUB)
     broken = "---\nmodel-index: [\n---\n# x\n"
     with pytest.raises(InputError, match="cannot be read"):

@@ -82,8 +82,8 @@ class Access:
     scope: str | None
     anonymous_read: bool
     body: bytes = b""
-    # A write's Idempotency-Key header, and the method, path and query it came with.
-    idempotency_key: str | None = None
+    # A write's Idempotency-Key header as sent (its bytes), and the method, path and query.
+    idempotency_key: bytes | None = None
     request_line: str = ""
 
     async def run(self, verb: Callable[[Registry, Caller], T]) -> T:
@@ -105,23 +105,34 @@ class Access:
         self, verb: Callable[[Registry, Caller], T], answer: Callable[[T], KeptAnswer]
     ) -> KeptAnswer:
         caller = self._caller()
-        if self.idempotency_key is None:
+        key = self._key()
+        if key is None:
             return answer(verb(self._registry, caller))
-        try:
-            check_idempotency_key(self.idempotency_key)
-        except InputError as error:
-            raise InputError(f"the Idempotency-Key header: {error.message}") from None
         digest = hashlib.sha256(self.request_line.encode("utf-8"))
         digest.update(b"\n")
         digest.update(self.body)
-        request = IdempotentRequest(
-            caller.actor, self.idempotency_key, self.request_line, digest.hexdigest()
-        )
+        request = IdempotentRequest(caller.actor, key, self.request_line, digest.hexdigest())
         return self._registry.idempotent(request, lambda: verb(self._registry, caller), answer)
 
     def checked(self, verb: Callable[[Registry, Caller], T]) -> T:
-        """:meth:`run` for code already off the event loop (the pages)."""
-        return verb(self._registry, self._caller())
+        """:meth:`run` for code already off the event loop (the pages).
+
+        A write answered here (a dry run, which keeps nothing) still has its
+        Idempotency-Key checked: a key refused on a write is refused on its
+        dry run, so a dry run does not pass what the write would not.
+        """
+        caller = self._caller()
+        self._key()
+        return verb(self._registry, caller)
+
+    def _key(self) -> str | None:
+        """The Idempotency-Key as text, once its form is checked; None when none was sent."""
+        if self.idempotency_key is None:
+            return None
+        try:
+            return check_idempotency_key(self.idempotency_key)
+        except InputError as error:
+            raise InputError(f"the Idempotency-Key header: {error.message}") from None
 
     def document(self) -> Any:
         """The body, read by the registry's one JSON reader (limits and all), in the verb."""
@@ -158,12 +169,16 @@ def _access(request: Request, scope: str | None, body: bytes = b"") -> Access:
     return Access(request.app.state.registry, presented, scope, config.anonymous_read, body)
 
 
-def _idempotency_key(request: Request) -> str | None:
-    """The write's Idempotency-Key header, if it sent one (its form is checked by the registry)."""
+def _idempotency_key(request: Request) -> bytes | None:
+    """The write's Idempotency-Key header as sent, if it sent one (the registry checks its form).
+
+    Starlette decodes a header's bytes as latin-1, one character a byte, so
+    encoding it back gives the bytes the client sent.
+    """
     keys = request.headers.getlist("idempotency-key")
     if len(keys) > 1:
         raise InputError("send one Idempotency-Key header, not several")
-    return keys[0] if keys else None
+    return keys[0].encode("latin-1") if keys else None
 
 
 def _request_line(request: Request) -> str:

@@ -14,6 +14,16 @@ wins. So the front matter is read in two passes, each stopped at its limit:
 - every mapping names each key once, as in a JSON document: a refusal names
   the key's path and every line that gives it.
 
+A refusal says the same as a JSON document's (:func:`~atlas_registry.documents.parse_json`):
+text that cannot be read as YAML at all (a front matter never closed, over
+the size limit, or not YAML) is an :class:`InputError`, as text that is not
+JSON is; YAML that breaks a rule (nesting, an alias, too many values, a key
+named twice or not text, a root that is no mapping) is a
+:class:`ValidationError` naming where, as JSON that breaks a limit is. So a
+hostile shape exits alike whichever check caught it: libyaml's own nesting
+cap, met before the event pass sees the 65th level, is worded and classed as
+the registry's.
+
 The front matter is found by the Hub's own pattern, so the text checked here
 is the text ``huggingface_hub`` would read as the card's metadata; the values
 read here are handed to it, so it never parses the YAML again.
@@ -101,15 +111,36 @@ def read_front_matter(content: str, source: str) -> dict[str, Any] | None:
     except _TooDeep as exc:
         raise _too_deep(where, exc.line + first_line) from exc
     except yaml.YAMLError as exc:
+        deeper = _libyaml_too_deep(exc)
+        if deeper is not None:
+            raise _too_deep(where, deeper + first_line) from exc
         raise InputError(f"{where} cannot be read: {_shifted(exc, first_line)}") from exc
     if values is None:
         return {}
     if not isinstance(values, dict):
-        raise InputError(f"{where} must be a mapping of keys to values, not a list or a text")
+        raise ValidationError(
+            f"{where} must be a mapping of keys to values",
+            [Violation("$", "must be a mapping of keys to values, not a list or a text")],
+        )
     odd = [repr(key)[:60] for key in values if not isinstance(key, str)]
     if odd:
-        raise InputError(f"{where} has keys that are not text ({', '.join(odd)}): quote them")
+        raise ValidationError(
+            f"{where} has keys that are not text",
+            [Violation("$", f"has keys that are not text ({', '.join(odd)}): quote them")],
+        )
     return values
+
+
+def _libyaml_too_deep(error: yaml.YAMLError) -> int | None:
+    """The line (from 0) where libyaml met its own nesting cap, when that is the error.
+
+    libyaml scans ahead of the events it hands out, so ``[[[[...`` thousands
+    deep meets its cap (1,000 levels) before the event pass counts past 64.
+    """
+    if not isinstance(error, yaml.MarkedYAMLError) or "nesting depth" not in (error.problem or ""):
+        return None
+    mark = error.problem_mark
+    return mark.line if mark is not None else 0
 
 
 def _check_events(text: str, where: str, first_line: int) -> None:
@@ -117,9 +148,15 @@ def _check_events(text: str, where: str, first_line: int) -> None:
     depth = nodes = 0
     for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, yaml.AliasEvent):
-            raise InputError(
-                f"{where} uses a YAML alias (*name) at line {_line(event, first_line)}; "
-                "no card needs one: write the values out"
+            raise ValidationError(
+                f"{where} uses a YAML alias",
+                [
+                    Violation(
+                        "$",
+                        f"uses a YAML alias (*name) at line {_line(event, first_line)}; "
+                        "no card needs one: write the values out",
+                    )
+                ],
             )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
@@ -130,9 +167,15 @@ def _check_events(text: str, where: str, first_line: int) -> None:
         if isinstance(event, yaml.NodeEvent):
             nodes += 1
             if nodes > MAX_FRONT_MATTER_NODES:
-                raise InputError(
-                    f"{where} holds more than {MAX_FRONT_MATTER_NODES:,} values "
-                    f"(line {_line(event, first_line)}), more than any card needs"
+                raise ValidationError(
+                    f"{where} holds too many values",
+                    [
+                        Violation(
+                            "$",
+                            f"holds more than {MAX_FRONT_MATTER_NODES:,} values "
+                            f"(line {_line(event, first_line)}), more than any card needs",
+                        )
+                    ],
                 )
 
 

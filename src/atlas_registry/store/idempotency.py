@@ -61,19 +61,46 @@ class IdempotentRequest:
     request_hash: str
 
 
-def check_idempotency_key(key: str) -> str:
-    """``key`` when it is 1 to 200 printable ASCII characters; InputError saying what is wrong."""
-    if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise InputError(
-            f"an idempotency key must be 1 to {MAX_KEY_LENGTH} characters long, got {len(key):,}"
-        )
-    bad = next((c for c in key if not " " <= c <= "~"), None)
-    if bad is not None:
-        raise InputError(
-            "an idempotency key must be printable ASCII (letters, digits, punctuation, "
-            f"spaces): it holds {bad!r} at position {key.index(bad) + 1}"
-        )
-    return key
+def check_idempotency_key(key: str | bytes) -> str:
+    """``key`` when it is 1 to 200 printable ASCII characters; InputError saying what is wrong.
+
+    A key from an HTTP header is given as its bytes: a header is not text until
+    it is decoded, and read as latin-1 (as HTTP servers do) a UTF-8 character
+    would be reported as two others. Decoded as UTF-8 when it is UTF-8, so a
+    position counts characters, else bytes; the refusal names what is wrong and
+    where, never the character itself, which could not be shown faithfully.
+    """
+    unit = "character"
+    if isinstance(key, bytes):
+        try:
+            text = key.decode("utf-8")
+        except UnicodeDecodeError:
+            text, unit = key.decode("latin-1"), "byte"
+    else:
+        text = key
+    if not text:
+        raise InputError(f"{_KEY_RULE}; it is empty")
+    if len(text) > MAX_KEY_LENGTH:
+        raise InputError(f"{_KEY_RULE}; it is {len(text):,} {unit}s long")
+    for position, char in enumerate(text, 1):
+        if not " " <= char <= "~":
+            raise InputError(f"{_KEY_RULE}; it holds {_what(char, unit)} at position {position}")
+    return text
+
+
+_KEY_RULE = (
+    f"an idempotency key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters "
+    "(letters, digits, punctuation, spaces)"
+)
+
+
+def _what(char: str, unit: str) -> str:
+    """A character a key may not hold, named without showing it."""
+    if ord(char) > 0x7F:
+        return f"a non-ASCII {unit}"
+    if char == "\t":
+        return "a tab"
+    return f"a control character (U+{ord(char):04X})"
 
 
 def run_once(
