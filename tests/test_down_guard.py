@@ -182,3 +182,20 @@ def test_the_command_line_names_the_columns_and_passes_the_consent(
     )
     assert code == 0
     assert "reverted 0018_idempotency_and_claims" in out
+
+
+def test_an_up_that_meets_two_promoted_versions_of_a_line_names_the_line(
+    migrated_db: Database,
+) -> None:
+    """Below 0019 a shell can promote twice in a line; the way up then says which line."""
+    for _ in range(2):
+        register(migrated_db, logistic_regression(), line="twice")
+    migration_runner.downgrade(migrated_db, to=18)
+    with migrated_db.transaction(write=True) as conn:
+        conn.execute(text("UPDATE model_versions SET promotion_state = 'promoted'"))
+    with pytest.raises(MigrationError) as refused:
+        migration_runner.migrate(migrated_db)
+    message = refused.value.message
+    assert "line 'twice' has 2 promoted versions" in message
+    assert "0019_facts_in_the_database" in message
+    assert migration_runner.current_version(migrated_db) == 18

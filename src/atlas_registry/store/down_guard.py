@@ -23,6 +23,7 @@ from sqlalchemy import Connection, inspect
 
 from atlas_registry.errors import MigrationError
 from atlas_registry.store.append_only import DERIVED, DERIVED_COLUMNS, MUTABLE
+from atlas_registry.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,38 @@ def check_discard_names(
             f"(or table.column) named; its tables holding facts are "
             f"{', '.join(sorted(tables))}; nothing was reverted"
         )
+
+
+# After a down path below 0019 a shell may promote a second version of a line;
+# 0019's index then cannot be built on the way up. The database says only
+# "UNIQUE constraint failed: model_versions.line_id": say which lines.
+_ONE_PROMOTED_INDEX = "uq_model_versions_one_promoted_per_line"
+_TWICE_PROMOTED = """
+SELECT COALESCE(n.name, COALESCE(a.lineage_id, a.id)), count(*)
+FROM model_versions v
+JOIN artifacts a ON a.id = v.artifact_id
+LEFT JOIN model_lines n ON n.root_id = COALESCE(a.lineage_id, a.id)
+WHERE v.promotion_state = 'promoted'
+GROUP BY COALESCE(a.lineage_id, a.id), n.name
+HAVING count(*) > 1
+ORDER BY 1
+"""
+
+
+def explain_failed_up(db: Database, error: MigrationError) -> MigrationError:
+    """``error`` with the lines holding more than one promoted version, when that is its cause.
+
+    Run after the failed migration's transaction is rolled back, on a fresh one.
+    """
+    if _ONE_PROMOTED_INDEX not in error.message:
+        return error
+    with db.transaction() as conn:
+        lines = [(str(name), int(n)) for name, n in conn.exec_driver_sql(_TWICE_PROMOTED)]
+    if not lines:
+        return error
+    named = "; ".join(f"line {name!r} has {n} promoted versions" for name, n in lines)
+    return MigrationError(
+        f"{error.message}. At most one version of a line may be promoted, and {named}. "
+        "Back up the database; set promotion_state of all but one of each line's promoted "
+        "versions to 'superseded' (in a shell), then run `atlas-registry migrate` again"
+    )

@@ -26,6 +26,7 @@ from atlas_registry.store.down_guard import (
     FactCounter,
     LostFacts,
     check_discard_names,
+    explain_failed_up,
     fact_columns,
     refuse_unless_consented,
 )
@@ -225,6 +226,13 @@ def _execute_all(conn: Connection, migration: Migration, statements: tuple[str, 
 
 
 def _apply_one(db: Database, migration: Migration) -> bool:
+    try:
+        return _apply_one_in_transaction(db, migration)
+    except MigrationError as failed:
+        raise explain_failed_up(db, failed) from failed
+
+
+def _apply_one_in_transaction(db: Database, migration: Migration) -> bool:
     with db.transaction(write=True) as conn:
         db.lock(conn, LOCK_KEY)
         conn.exec_driver_sql(CREATE_BOOKKEEPING)
