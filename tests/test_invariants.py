@@ -121,3 +121,52 @@ def test_an_artifact_with_history_survives_a_shell_with_foreign_keys_off(
     with registry.database.transaction() as conn:
         found = conn.execute(text("SELECT count(*) FROM artifacts WHERE id = :id"), {"id": model})
         assert found.scalar_one() == 1
+
+
+def _promoted_per_line(registry: Registry) -> dict[str, int]:
+    with registry.database.transaction() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT COALESCE(a.lineage_id, a.id), count(*) FROM model_versions v "
+                "JOIN artifacts a ON a.id = v.artifact_id "
+                "WHERE v.promotion_state = 'promoted' GROUP BY COALESCE(a.lineage_id, a.id)"
+            )
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+@pytest.mark.parametrize("column", ["lineage_id", "id"])
+def test_a_versions_artifact_cannot_be_moved_to_another_line(
+    registry: Registry, column: str
+) -> None:
+    """Moving the artifact, not the version row, was the way round 0019's index."""
+    root = _version(registry)
+    _promote(registry, root)
+    moved = _version(registry, "other")
+    _promote(registry, moved)
+    with (
+        pytest.raises(ConstraintViolationError, match=r"line_id"),
+        registry.database.transaction(write=True) as conn,
+    ):
+        conn.execute(
+            text(f"UPDATE artifacts SET {column} = :root, version_number = 99 WHERE id = :id"),
+            {"root": root, "id": moved},
+        )
+    assert _promoted_per_line(registry) == {root: 1, moved: 1}
+
+
+def test_an_artifact_without_a_version_may_still_be_relinked(registry: Registry) -> None:
+    """Only a model version's line is fixed: a catalog row with no version is the platform's."""
+    root = _version(registry)
+    with registry.database.transaction(write=True) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO artifacts (id, artifact_type, title, is_latest, version_number) "
+                "VALUES ('plain', 'dataset', 'p', 0, 2)"
+            )
+        )
+        conn.execute(
+            text("UPDATE artifacts SET lineage_id = :root WHERE id = 'plain'"), {"root": root}
+        )
+        found = conn.execute(text("SELECT lineage_id FROM artifacts WHERE id = 'plain'"))
+        assert found.scalar_one() == root

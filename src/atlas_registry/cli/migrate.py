@@ -117,9 +117,10 @@ def down(
         list[str] | None,
         typer.Option(
             "--drop",
-            metavar="TABLE",
-            help="Consent to lose this table's rows (repeat per table); without it, a down "
-            "path that would destroy rows of a table holding facts is refused.",
+            metavar="TABLE[.COLUMN]",
+            help="Consent to lose this table's rows, or this column's values (repeat per "
+            "name); without it, a down path that would destroy rows of a table holding "
+            "facts, or the values of a column it drops, is refused.",
         ),
     ] = None,
     db: DbOption = None,
@@ -127,8 +128,9 @@ def down(
 ) -> None:
     """Revert migrations above --to, newest first, by running their down files.
 
-    Refused, naming each table and its row count, when it would destroy recorded
-    facts (tokens, pin checks, history...) of a table not named with --drop.
+    Refused, naming each table and its row count (each column and its value
+    count), when it would destroy recorded facts (tokens, pin checks, history,
+    claimed authors...) of a table or table.column not named with --drop.
     """
 
     def revert(admin: SchemaAdmin) -> _Moved:

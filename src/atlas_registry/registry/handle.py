@@ -178,7 +178,8 @@ class SchemaAdmin(Handle):
         return migration_runner.migrate(self.database, to=to)
 
     def downgrade(self, to: int, *, discard: Collection[str] = ()) -> list[Migration]:
-        """Revert to ``to``; refused if it would destroy rows of a table not in ``discard``."""
+        """Revert to ``to``; refused if it would destroy rows of a table (or values of a
+        ``table.column``) not in ``discard``."""
         return migration_runner.downgrade(self.database, to=to, discard=discard)
 
     def status(self) -> list[MigrationState]:

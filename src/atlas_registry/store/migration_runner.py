@@ -26,6 +26,8 @@ from atlas_registry.store.down_guard import (
     FactCounter,
     LostFacts,
     check_discard_names,
+    explain_failed_up,
+    fact_columns,
     refuse_unless_consented,
 )
 
@@ -224,6 +226,13 @@ def _execute_all(conn: Connection, migration: Migration, statements: tuple[str, 
 
 
 def _apply_one(db: Database, migration: Migration) -> bool:
+    try:
+        return _apply_one_in_transaction(db, migration)
+    except MigrationError as failed:
+        raise explain_failed_up(db, failed) from failed
+
+
+def _apply_one_in_transaction(db: Database, migration: Migration) -> bool:
     with db.transaction(write=True) as conn:
         db.lock(conn, LOCK_KEY)
         conn.exec_driver_sql(CREATE_BOOKKEEPING)
@@ -305,18 +314,22 @@ def _run_down(conn: Connection, counter: FactCounter, migration: Migration) -> l
     return counter.after(migration.label, down_sql)
 
 
-def facts_lost(db: Database, migrations: list[Migration]) -> tuple[list[LostFacts], set[str]]:
+def facts_lost(
+    db: Database, migrations: list[Migration]
+) -> tuple[list[LostFacts], set[str], set[str]]:
     """The facts running ``migrations``' down files in turn would destroy; changes nothing.
 
     The down files run in one transaction that is rolled back (both databases
     undo DDL), so the count is what the run would really take. Also returns the
-    tables that hold facts, for checking the names a caller consents to lose.
+    tables that hold facts and their columns (``table.column``), for checking
+    the names a caller consents to lose.
     """
     with db.transaction(write=True, commit=False) as conn:
         db.lock(conn, LOCK_KEY)
         counter = FactCounter(conn)
+        columns = fact_columns(conn, counter.tables)
         lost = [item for m in migrations for item in _run_down(conn, counter, m)]
-    return lost, counter.tables
+    return lost, counter.tables, columns
 
 
 def _revert_one(db: Database, migration: Migration, discard: Collection[str], target: int) -> bool:
@@ -346,9 +359,10 @@ def downgrade(
 
     Only ever called on explicit request: down files drop tables and lose data.
     A run that would destroy recorded facts (rows of any table but the derived
-    ones, :data:`.append_only.DERIVED`) is refused before it reverts anything,
-    naming each table and its row count, unless every such table is in
-    ``discard``.
+    ones, :data:`.append_only.DERIVED`), or the non-NULL values of a column it
+    drops (``table.column``), is refused before it reverts anything, naming each
+    table and its row count, each column and its value count, unless every one
+    is in ``discard``.
     """
     target = _target(db.dialect, to)
     with db.transaction() as conn:
@@ -358,8 +372,8 @@ def downgrade(
     steps = [m for m in newest_first if m.number > target and m.number in applied]
     for migration in steps:
         _down_statements(migration)  # every down file exists before any runs
-    lost, tables = facts_lost(db, steps)
-    check_discard_names(discard, tables)
+    lost, tables, columns = facts_lost(db, steps)
+    check_discard_names(discard, tables, columns)
     refuse_unless_consented(lost, discard, target)
     done = []
     for migration in steps:
