@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 
 from atlas_registry.catalog.model_filters import ModelFilters
+from atlas_registry.catalog.tag_filter import tag_conditions, tag_params
 from atlas_registry.catalog.queries import (
     MODEL_COLUMNS,
     MODEL_TABLES,
@@ -199,10 +200,17 @@ def _page_rows(
 ) -> list[Any]:
     if not 1 <= limit <= MAX_PAGE + 1:
         raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
+    tags = given.get("tag", ())
     query = _list_query(
-        tuple(sorted(given)), latest_only, db.dialect, after is not None, given.get("is_external")
+        tuple(sorted(n for n in given if n != "tag")),
+        latest_only,
+        db.dialect,
+        after is not None,
+        given.get("is_external"),
+        len(tags),
     )
-    params = {**given, "page_limit": limit, "page_offset": offset}
+    params = {**given, **tag_params(tags), "page_limit": limit, "page_offset": offset}
+    params.pop("tag", None)
     if after is not None and "line" in given:
         params.update(after_version=after[0])
     elif after is not None:
@@ -223,14 +231,16 @@ def _list_query(
     dialect: str,
     keyset: bool = False,
     external: int | None = None,
+    tags: int = 0,
 ) -> Select[Any]:
     """One statement per combination of filters, built once, with bound parameters.
 
     ``external`` (0 or 1) is written into the text: only a literal
     ``is_external = 1`` lets either database use the partial index of external
-    models (migration 0014); internal ones are most of the catalog.
+    models (migration 0014); internal ones are most of the catalog. ``tags``: how
+    many ``tag`` filters (:mod:`.tag_filter`).
     """
-    query = select(*MODEL_COLUMNS).select_from(MODEL_TABLES)
+    query = select(*MODEL_COLUMNS).select_from(MODEL_TABLES).where(*tag_conditions(tags))
     for name in filters:
         if name == "line":
             query = query.where(_LINE_FILTER)
@@ -254,7 +264,7 @@ def _list_query(
         query = query.where(artifacts.c.version_number < bindparam("after_version", type_=Integer))
     elif keyset:
         query = query.where(*_AFTER_POSITION)
-    if filters:
+    if filters or tags:
         # The best plan for a filter can depend on its value (a rare family is
         # found through its index, a common one by walking the newest-first
         # index), so a bound LIMIT keeps PostgreSQL planning for the value given.
