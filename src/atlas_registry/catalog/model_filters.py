@@ -40,7 +40,7 @@ class ModelFilters:
     is_external: bool | None = _filter("Only external, or only internal, models.")
     line: str | None = _filter("Versions of one named line.")
     latest_only: bool = _filter("Only the latest version of each line.", False)
-    tag: list[str] | None = _filter(
+    tag: list[str] | None = _filter(  # noqa: RUF009 (a field() with its help; default None)
         "A tag k=v (or a bare key k) the version or its line carries; repeat it: all must match."
     )
 

@@ -33,7 +33,6 @@ from sqlalchemy import (
 )
 
 from atlas_registry.catalog.model_filters import ModelFilters
-from atlas_registry.catalog.tag_filter import tag_conditions, tag_params
 from atlas_registry.catalog.queries import (
     MODEL_COLUMNS,
     MODEL_TABLES,
@@ -41,6 +40,7 @@ from atlas_registry.catalog.queries import (
     inline_count,
     model_record,
 )
+from atlas_registry.catalog.tag_filter import tag_conditions, tag_params
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, or_, select
 
 from atlas_registry.catalog.queries import ROOT
 from atlas_registry.catalog.tags import parse_tags
@@ -34,7 +34,8 @@ def _holding(scope: str, subject: Any, key: Any, value: Any) -> ColumnElement[bo
     tagged = select(model_tags.c.subject_id).where(
         model_tags.c.tag_key == key, model_tags.c.tag_value == value, model_tags.c.scope == scope
     )
-    return subject.in_(tagged)
+    condition: ColumnElement[bool] = subject.in_(tagged)
+    return condition
 
 
 def _own_key(key: Any) -> ColumnElement[bool]:
@@ -49,7 +50,8 @@ def tag_conditions(count: int) -> list[ColumnElement[bool]]:
     """One condition per tag, bound to ``tag_key_N``/``tag_value_N`` (:func:`tag_params`)."""
     conditions = []
     for n in range(count):
-        key, value = bindparam(f"tag_key_{n}"), bindparam(f"tag_value_{n}")
+        key: BindParameter[str] = bindparam(f"tag_key_{n}")
+        value: BindParameter[str] = bindparam(f"tag_value_{n}")
         conditions.append(
             or_(
                 _holding("version", artifacts.c.id, key, value),

@@ -142,7 +142,9 @@ def checked_tags(tags: Mapping[Any, Any], what: str = "tags") -> dict[str, str]:
     """``tags`` as key -> value, or a ValidationError naming every bad key and value."""
     if not isinstance(tags, Mapping):
         raise ValidationError(f"{what} are invalid", [Violation(what, "must be key: value pairs")])
-    problems = [Violation(what, f"at most {MAX_TAGS} tags at a time")] if len(tags) > MAX_TAGS else []
+    problems = (
+        [Violation(what, f"at most {MAX_TAGS} tags at a time")] if len(tags) > MAX_TAGS else []
+    )
     for key, value in list(tags.items())[: MAX_TAGS + 1]:
         where = f"{what}.{key}" if isinstance(key, str) and TAG_KEY.fullmatch(key) else what
         for problem in (key_problem(key), value_problem(value)):
@@ -158,7 +160,9 @@ def checked_keys(keys: Iterable[Any], what: str = "remove") -> list[str]:
     listed = list(keys) if not isinstance(keys, str | bytes | Mapping) else None
     if listed is None:
         raise ValidationError(f"{what} is invalid", [Violation(what, "must be a list of keys")])
-    problems = [Violation(what, f"at most {MAX_TAGS} keys at a time")] if len(listed) > MAX_TAGS else []
+    problems = (
+        [Violation(what, f"at most {MAX_TAGS} keys at a time")] if len(listed) > MAX_TAGS else []
+    )
     problems += [Violation(what, p) for k in listed[: MAX_TAGS + 1] if (p := key_problem(k))]
     if problems:
         raise ValidationError(f"{what} is invalid", problems)
@@ -210,7 +214,7 @@ _CURRENT = "SELECT tag_key, tag_value FROM model_tags WHERE scope = ? AND subjec
 
 
 def _current(session: SqlSession, scope: str, subject_id: str) -> dict[str, str]:
-    return dict(sorted(session.rows(_CURRENT, (scope, subject_id))))  # type: ignore[arg-type]
+    return {str(k): str(v) for k, v in sorted(session.rows(_CURRENT, (scope, subject_id)))}
 
 
 def tags_in(session: SqlSession, subject: TagSubject) -> Tags:

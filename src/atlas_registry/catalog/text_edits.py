@@ -88,7 +88,9 @@ def checked_changes(changes: Mapping[str, Any]) -> dict[str, str | None]:
     for name, value in changes.items():
         if name not in EDITABLE:
             where = name if isinstance(name, str) and len(name) <= 60 else f"{name!r:.60}"
-            problems.append(Violation(where, f"{_PROVENANCE_HINT}; only {' and '.join(EDITABLE)} are editable"))
+            problems.append(
+                Violation(where, f"{_PROVENANCE_HINT}; only {' and '.join(EDITABLE)} are editable")
+            )
             continue
         if value is not None and not isinstance(value, str):
             problems.append(Violation(name, "must be text, or null to clear it"))
@@ -154,7 +156,9 @@ def edit_text(db: Database, model_id: str, changes: Mapping[str, Any], *, actor:
             edits.append(_record(session, model.id, name, current[name], text, who, now))
             current[name] = text
     label = version_label(model.line_name, model.version_number, model.id)
-    return TextEdits(model.id, label, edits, unchanged, current["description"], current["changelog"])
+    return TextEdits(
+        model.id, label, edits, unchanged, current["description"], current["changelog"]
+    )
 
 
 def _record(

@@ -27,7 +27,7 @@ class AnnotationVerbs(Verbs):
         ref: str,
         *,
         actor: str,
-        set: Mapping[str, str] | None = None,  # noqa: A002 (the word the API and CLI use)
+        set: Mapping[str, str] | None = None,
         remove: Iterable[str] = (),
     ) -> TagChanges:
         """Set and remove tags of a version or a line in one transaction.

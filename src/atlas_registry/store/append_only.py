@@ -36,7 +36,9 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     ),
     AppendOnly("code_pin_checks", "every check of a model's pin against its repository"),
     AppendOnly("code_pin_changes", "every change of a model's code pin: old, new, who, why"),
-    AppendOnly("model_tag_events", "every tag set or removed on a version or a line: old, new, who"),
+    AppendOnly(
+        "model_tag_events", "every tag set or removed on a version or a line: old, new, who"
+    ),
     AppendOnly("model_text_edits", "every edit of a description or changelog: before, after, who"),
 )
 
