@@ -7,15 +7,19 @@
 --    current value of each (scope, subject, key), rebuilt from the events.
 CREATE TABLE model_tag_events (
     id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    scope TEXT NOT NULL CHECK (scope IN ('version', 'line')),
+    scope TEXT NOT NULL
+        CONSTRAINT ck_model_tag_events_scope CHECK (scope IN ('version', 'line')),
     subject_id TEXT NOT NULL
         CONSTRAINT fk_model_tag_events_subject REFERENCES artifacts(id),
-    tag_key TEXT NOT NULL CHECK (char_length(tag_key) BETWEEN 1 AND 64),
+    tag_key TEXT NOT NULL
+        CONSTRAINT ck_model_tag_events_key CHECK (char_length(tag_key) BETWEEN 1 AND 64),
     old_value TEXT,
-    new_value TEXT CHECK (new_value IS NULL OR char_length(new_value) <= 500),
-    actor TEXT NOT NULL CHECK (char_length(actor) BETWEEN 1 AND 200),
+    new_value TEXT
+        CONSTRAINT ck_model_tag_events_value CHECK (new_value IS NULL OR char_length(new_value) <= 500),
+    actor TEXT NOT NULL
+        CONSTRAINT ck_model_tag_events_actor CHECK (char_length(actor) BETWEEN 1 AND 200),
     created_at TEXT NOT NULL,
-    CHECK (old_value IS NOT NULL OR new_value IS NOT NULL)
+    CONSTRAINT ck_model_tag_events_change CHECK (old_value IS NOT NULL OR new_value IS NOT NULL)
 );
 
 COMMENT ON TABLE model_tag_events IS 'Append-only record of every tag set or removed on a version or a line.';
@@ -40,7 +44,8 @@ CREATE TRIGGER trg_model_tag_events_no_truncate BEFORE TRUNCATE ON model_tag_eve
     FOR EACH STATEMENT EXECUTE FUNCTION registry_refuse_truncate();
 
 CREATE TABLE model_tags (
-    scope TEXT NOT NULL CHECK (scope IN ('version', 'line')),
+    scope TEXT NOT NULL
+        CONSTRAINT ck_model_tags_scope CHECK (scope IN ('version', 'line')),
     subject_id TEXT NOT NULL
         CONSTRAINT fk_model_tags_subject REFERENCES artifacts(id),
     tag_key TEXT NOT NULL,
@@ -68,10 +73,12 @@ CREATE TABLE model_text_edits (
     id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     artifact_id TEXT NOT NULL
         CONSTRAINT fk_model_text_edits_artifact REFERENCES artifacts(id),
-    field TEXT NOT NULL CHECK (field IN ('description', 'changelog')),
+    field TEXT NOT NULL
+        CONSTRAINT ck_model_text_edits_field CHECK (field IN ('description', 'changelog')),
     before_text TEXT,
     after_text TEXT,
-    actor TEXT NOT NULL CHECK (char_length(actor) BETWEEN 1 AND 200),
+    actor TEXT NOT NULL
+        CONSTRAINT ck_model_text_edits_actor CHECK (char_length(actor) BETWEEN 1 AND 200),
     created_at TEXT NOT NULL
 );
 

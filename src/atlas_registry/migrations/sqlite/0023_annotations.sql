@@ -7,16 +7,20 @@
 --    current value of each (scope, subject, key), rebuilt from the events.
 CREATE TABLE model_tag_events (
     id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-    scope TEXT NOT NULL CHECK (scope IN ('version', 'line')),
+    scope TEXT NOT NULL
+        CONSTRAINT ck_model_tag_events_scope CHECK (scope IN ('version', 'line')),
     subject_id TEXT NOT NULL
         CONSTRAINT fk_model_tag_events_subject REFERENCES artifacts(id),
-    tag_key TEXT NOT NULL CHECK (length(tag_key) BETWEEN 1 AND 64),
+    tag_key TEXT NOT NULL
+        CONSTRAINT ck_model_tag_events_key CHECK (length(tag_key) BETWEEN 1 AND 64),
     -- The value before (NULL: the key was not set) and after (NULL: removed).
     old_value TEXT,
-    new_value TEXT CHECK (new_value IS NULL OR length(new_value) <= 500),
-    actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 200),
+    new_value TEXT
+        CONSTRAINT ck_model_tag_events_value CHECK (new_value IS NULL OR length(new_value) <= 500),
+    actor TEXT NOT NULL
+        CONSTRAINT ck_model_tag_events_actor CHECK (length(actor) BETWEEN 1 AND 200),
     created_at TEXT NOT NULL,
-    CHECK (old_value IS NOT NULL OR new_value IS NOT NULL)
+    CONSTRAINT ck_model_tag_events_change CHECK (old_value IS NOT NULL OR new_value IS NOT NULL)
 );
 
 CREATE INDEX idx_model_tag_events_subject ON model_tag_events (subject_id, id);
@@ -32,7 +36,8 @@ BEGIN
 END;
 
 CREATE TABLE model_tags (
-    scope TEXT NOT NULL CHECK (scope IN ('version', 'line')),
+    scope TEXT NOT NULL
+        CONSTRAINT ck_model_tags_scope CHECK (scope IN ('version', 'line')),
     subject_id TEXT NOT NULL
         CONSTRAINT fk_model_tags_subject REFERENCES artifacts(id),
     tag_key TEXT NOT NULL,
@@ -60,10 +65,12 @@ CREATE TABLE model_text_edits (
     id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     artifact_id TEXT NOT NULL
         CONSTRAINT fk_model_text_edits_artifact REFERENCES artifacts(id),
-    field TEXT NOT NULL CHECK (field IN ('description', 'changelog')),
+    field TEXT NOT NULL
+        CONSTRAINT ck_model_text_edits_field CHECK (field IN ('description', 'changelog')),
     before_text TEXT,
     after_text TEXT,
-    actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 200),
+    actor TEXT NOT NULL
+        CONSTRAINT ck_model_text_edits_actor CHECK (length(actor) BETWEEN 1 AND 200),
     created_at TEXT NOT NULL
 );
 
