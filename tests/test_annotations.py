@@ -262,3 +262,18 @@ def test_down_and_up_again_loses_nothing(registry: Registry) -> None:
     registry.edit_text(model, {"description": "edited"}, actor="ana")
     assert _listed(registry, "team=vision") == [1]
     assert registry.get_model(model).description == "edited"
+
+
+def test_the_card_carries_the_effective_tags_exactly(registry: Registry) -> None:
+    import yaml
+
+    _register(registry)
+    plain = registry.model_card("ad-risk@1")
+    odd = "a: b # 'c' \"d\" \u05e9\u05dc\u05d5\u05dd"
+    registry.set_tags("ad-risk", {"team": "vision", "nightly": "", "odd": odd}, actor="ana")
+    registry.set_tags("ad-risk@1", {"team": "audio"}, actor="ana")
+    card = registry.model_card("ad-risk@1")
+    front = yaml.safe_load(card.split("---\n")[1])
+    assert front["atlas_registry"]["tags"] == {"nightly": "", "odd": odd, "team": "audio"}
+    assert front["tags"][-3:] == ["nightly", f"odd:{odd}", "team:audio"]
+    assert "tags:\n    " not in plain  # an untagged version's card is as it was
