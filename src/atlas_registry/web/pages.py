@@ -300,6 +300,9 @@ def model_page(
             provenance=found.provenance(model.id),
             reviews=reviews,
             base_name=_name_of(found, model.base_model_id),
+            tags=found.tags_of(model.id),
+            tag_history=found.tag_history(model.id),
+            text_edits=found.text_history(model.id),
             json_url=f"/api/v1/models/{model.id}",
         )
 
