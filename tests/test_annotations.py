@@ -22,6 +22,7 @@ from atlas_registry import (
     Registry,
     ValidationError,
 )
+from atlas_registry.catalog import tag_filter
 from atlas_registry.store import migration_runner
 from tests.payloads import logistic_regression
 
@@ -75,7 +76,13 @@ def test_each_tag_change_is_an_event_and_the_same_value_records_nothing(
     assert _rows(registry, "SELECT count(*) FROM model_tag_events") == [(4,)]
 
 
-def test_a_line_tag_reaches_every_version_and_a_version_value_wins(registry: Registry) -> None:
+@pytest.mark.parametrize("few", [1000, 0], ids=["looked up", "checked"])
+def test_a_line_tag_reaches_every_version_and_a_version_value_wins(
+    registry: Registry, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same answers whether a tag is looked up in its index (held by few) or checked
+    on the newest-first walk (held by many): FEW = 0 makes every tag a common one."""
+    monkeypatch.setattr(tag_filter, "FEW", few)
     _register(registry)
     _register(registry)
     _register(registry, line="other")

@@ -40,7 +40,7 @@ from atlas_registry.catalog.queries import (
     inline_count,
     model_record,
 )
-from atlas_registry.catalog.tag_filter import tag_conditions, tag_params
+from atlas_registry.catalog.tag_filter import rarest_few, tag_conditions, tag_params
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
@@ -201,14 +201,6 @@ def _page_rows(
     if not 1 <= limit <= MAX_PAGE + 1:
         raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
     tags = given.get("tag", ())
-    query = _list_query(
-        tuple(sorted(n for n in given if n != "tag")),
-        latest_only,
-        db.dialect,
-        after is not None,
-        given.get("is_external"),
-        len(tags),
-    )
     params = {**given, **tag_params(tags), "page_limit": limit, "page_offset": offset}
     params.pop("tag", None)
     if after is not None and "line" in given:
@@ -216,6 +208,15 @@ def _page_rows(
     elif after is not None:
         params.update(after_created=after[0], after_version=after[1], after_id=after[2])
     with db.single_read() as conn:
+        query = _list_query(
+            tuple(sorted(n for n in given if n != "tag")),
+            latest_only,
+            db.dialect,
+            after is not None,
+            given.get("is_external"),
+            len(tags),
+            rarest_few(conn, tags) if tags else None,
+        )
         return list(conn.execute(query, params).all())
 
 
@@ -232,15 +233,18 @@ def _list_query(
     keyset: bool = False,
     external: int | None = None,
     tags: int = 0,
+    tag_looked_up: int | None = None,
 ) -> Select[Any]:
     """One statement per combination of filters, built once, with bound parameters.
 
     ``external`` (0 or 1) is written into the text: only a literal
     ``is_external = 1`` lets either database use the partial index of external
     models (migration 0014); internal ones are most of the catalog. ``tags``: how
-    many ``tag`` filters (:mod:`.tag_filter`).
+    many ``tag`` filters, looked up in their index or checked on the walk
+    (:mod:`.tag_filter`).
     """
-    query = select(*MODEL_COLUMNS).select_from(MODEL_TABLES).where(*tag_conditions(tags))
+    query = select(*MODEL_COLUMNS).select_from(MODEL_TABLES)
+    query = query.where(*tag_conditions(tags, tag_looked_up))
     for name in filters:
         if name == "line":
             query = query.where(_LINE_FILTER)
