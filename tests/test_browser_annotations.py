@@ -60,6 +60,9 @@ def annotated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
         )
         registry.edit_text(model, {"description": MARKUP + " " + RTL}, actor="bo")
         registry.edit_text(model, {"changelog": "c" * 3000}, actor="a" * 200)
+        registry.register_model(
+            ModelRegistration(title="Plain", line="plain", metadata=logistic_regression(), **PIN)
+        )
     with served(url) as base:
         yield base, model
 
@@ -95,3 +98,19 @@ def test_the_model_page_shows_tags_and_the_text_history_safely(
     assert "c" * 3000 in history.inner_text()
     assert MARKUP in page.locator("main > p").nth(1).inner_text()  # the current description
     _fits(page)
+
+
+def test_a_version_with_nothing_said_of_it_gets_one_line(
+    guarded_page: Any, annotated: tuple[str, str]
+) -> None:
+    base, _model = annotated
+    page = guarded_page
+    page.goto(f"{base}/models/plain@1")
+    assert page.locator("section.annotations").count() == 0
+    note = page.locator("p.annotations").inner_text()
+    assert note.startswith("No tags. atlas-registry tag set plain@1 KEY=VALUE")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        if LOOKS:
+            page.screenshot(path=str(Path(LOOKS) / f"plain-{width}.png"))
