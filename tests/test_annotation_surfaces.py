@@ -39,6 +39,10 @@ def test_cli_tags_a_line_and_a_version_and_lists_by_tag(registry: Registry) -> N
         "list", "--tag", "team=vision", "--tag", f"note={HOSTILE}", "--json", "--db", url
     )
     assert [m["version_number"] for m in json.loads(out)["items"]] == [2]
+    code, out, _ = invoke("show", f"{line}@2", "--json", "--db", url)
+    assert json.loads(out)["tags"] == {"note": HOSTILE, "team": "vision"}
+    code, out, _ = invoke("show", f"{line}@2", "--db", url)
+    assert '"team": "vision"' in out
     code, out, _ = invoke("tag", "list", f"{line}@2", "--json", "--db", url)
     assert json.loads(out)["effective_tags"] == {"note": HOSTILE, "team": "vision"}
     code, out, _ = invoke("tag", "history", line, "--json", "--db", url)
