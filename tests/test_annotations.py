@@ -234,6 +234,13 @@ def test_the_database_refuses_a_text_change_without_an_edit_and_keeps_history(
         ):
             conn.execute(text(statement))
     assert registry.get_model(model).description == "edited"
+    registry.set_tags("ad-risk", {"team": "vision"}, actor="ana")
+    for artifact in (model, registry.tags_of("ad-risk").subject_id):
+        with (
+            pytest.raises(ConstraintViolationError, match="tag changes or text edits"),
+            registry.database.transaction(write=True) as conn,
+        ):
+            conn.execute(text(f"DELETE FROM artifacts WHERE id = '{artifact}'"))
     # Other columns of the row still move (a transition touches updated_at and state).
     with registry.database.transaction(write=True) as conn:
         conn.execute(text(f"UPDATE artifacts SET updated_at = updated_at WHERE id = '{model}'"))

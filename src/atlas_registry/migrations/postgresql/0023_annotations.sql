@@ -114,3 +114,20 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER trg_artifacts_text_edited BEFORE UPDATE OF description, changelog ON artifacts
     FOR EACH ROW EXECUTE FUNCTION artifacts_text_edited();
+
+-- 4. A version or line with tag changes or text edits cannot be deleted (the
+--    foreign keys refuse it too; this names why).
+CREATE FUNCTION artifacts_keep_annotations() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM model_tag_events WHERE subject_id = OLD.id)
+       OR EXISTS (SELECT 1 FROM model_text_edits WHERE artifact_id = OLD.id)
+    THEN
+        RAISE EXCEPTION 'an artifact with tag changes or text edits cannot be deleted'
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN OLD;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER trg_artifacts_keep_annotations BEFORE DELETE ON artifacts
+    FOR EACH ROW EXECUTE FUNCTION artifacts_keep_annotations();

@@ -99,3 +99,12 @@ WHEN (NEW.description IS NOT OLD.description AND NEW.description IS NOT (
 BEGIN
     SELECT RAISE(ABORT, 'artifacts.description and changelog change only with an edit recorded in model_text_edits (atlas-registry describe)');
 END;
+
+-- 4. A version or line with tag changes or text edits cannot be deleted: its
+--    foreign keys refuse it too, but SQLite only on connections that enable them.
+CREATE TRIGGER trg_artifacts_keep_annotations BEFORE DELETE ON artifacts
+WHEN EXISTS (SELECT 1 FROM model_tag_events WHERE subject_id = OLD.id)
+  OR EXISTS (SELECT 1 FROM model_text_edits WHERE artifact_id = OLD.id)
+BEGIN
+    SELECT RAISE(ABORT, 'an artifact with tag changes or text edits cannot be deleted');
+END;
