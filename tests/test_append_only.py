@@ -47,6 +47,14 @@ ROWS = {
         "(artifact_id, changed_at, new_repo_url, new_commit_sha, changed_by) "
         f"VALUES ('model-x', '{NOW}', 'https://example.org/r.git', 'abcdef1', 'a')"
     ),
+    "model_tag_events": (
+        "INSERT INTO model_tag_events (scope, subject_id, tag_key, new_value, actor, created_at) "
+        f"VALUES ('version', 'model-x', 'team', 'vision', 'a', '{NOW}')"
+    ),
+    "model_text_edits": (
+        "INSERT INTO model_text_edits (artifact_id, field, before_text, after_text, actor, "
+        f"created_at) VALUES ('model-x', 'changelog', NULL, 'x', 'a', '{NOW}')"
+    ),
 }
 
 
@@ -57,10 +65,16 @@ def _with_one_row_each(db: Database) -> None:
             conn.execute(text(ROWS[table]))
 
 
+# The column naming each row's artifact, where it is not artifact_id (a tag's
+# subject is a version or a line's root artifact).
+ARTIFACT_COLUMN = {"model_tag_events": "subject_id"}
+
+
 def _statements(db: Database, table: str) -> dict[str, str]:
+    column = ARTIFACT_COLUMN.get(table, "artifact_id")
     return {
-        "update": f"UPDATE {table} SET artifact_id = artifact_id",
-        "delete": f"DELETE FROM {table} WHERE artifact_id = 'model-x'",
+        "update": f"UPDATE {table} SET {column} = {column}",
+        "delete": f"DELETE FROM {table} WHERE {column} = 'model-x'",
         # SQLite has no TRUNCATE: a DELETE of every row is its equivalent (and,
         # with triggers on the table, fires them row by row).
         "truncate": f"TRUNCATE {table} CASCADE"

@@ -63,6 +63,8 @@ WRITTEN = (
     "model_lines",
     "code_pin_changes",
     "model_review_queue",
+    "model_tag_events",
+    "model_text_edits",
 )
 
 
@@ -123,6 +125,9 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
         {"set": pin},
         "review",
     )
+    once("/api/v1/models/{model_ref}/tags", f"/api/v1/models/{model}/tags", {"set": {"a": "b"}})
+    once("/api/v1/lines/{name}/tags", "/api/v1/lines/idem/tags", {"remove": [], "set": {"a": "c"}})
+    once("/api/v1/models/{model_ref}/text", f"/api/v1/models/{model}/text", {"changelog": "x"})
     fastapi_app = svc.client.app.fastapi  # type: ignore[attr-defined]
     writes = {
         r.path

@@ -101,8 +101,14 @@ def exercise(registry: Registry) -> None:
         {"base_model_id": base.id},
         {"line": "idx-line"},
         {"is_external": True},
+        {"tag": ["team=vision"]},
     ):
         registry.list_models(**filters)
+    registry.set_tags("idx-line", {"team": "vision"}, actor="me")
+    registry.remove_tags(base.id, ["team"], actor="me")
+    registry.tag_history(base.id)
+    registry.edit_text(base.id, {"changelog": "x"}, actor="me")
+    registry.text_history(base.id)
     board = registry.benchmarks()
     for entry in board:
         metric = entry["metrics"][0]

@@ -57,6 +57,7 @@ def test_the_filters_are_the_fields_of_model_filters() -> None:
         "is_external",
         "line",
         "latest_only",
+        "tag",
     ]
     assert ModelFilters().to_dict() == {**dict.fromkeys(NAMES), "latest_only": False}
     assert all(f.help for f in MODEL_FILTER_FIELDS)
@@ -133,6 +134,7 @@ class Surfaces:
             registry.register_model(_registration(metadata=metadata, trained_by="agent-9"))
         registry.register_model(_registration(metadata=external_fine_tune(first.id)))
         registry.promote("ad-risk@2", actor="agent-7", notes="checked", override=True)
+        registry.set_tags("ad-risk@2", {"team": "vision"}, actor="agent-7")
         self.every = registry.list_models()
 
     def library(self, name: str, value: Any) -> list[str]:
@@ -147,6 +149,8 @@ class Surfaces:
     def cli(self, name: str, value: Any) -> list[str]:
         flag, _, negative = FLAGS[name].partition("/")
         given = [flag, str(value)] if isinstance(value, str) else [flag if value else negative]
+        if isinstance(value, list):  # a repeatable filter: the flag before each value
+            given = [word for item in value for word in (flag, item)]
         code, out, err = invoke("list", *given, "--limit", "50", "--json", "--db", self.url)
         assert code == 0, err
         return [m["id"] for m in json.loads(out)["items"]]
@@ -177,6 +181,8 @@ def surfaces(migrated_url: str) -> Iterator[Surfaces]:
 
 def _a_value(every: list[Any], field: FilterField) -> Any:
     """A value of the filter that some models have and others lack."""
+    if field.name == "tag":
+        return ["team=vision"]
     if not field.takes_text:
         return True
     attribute = "line_name" if field.name == "line" else field.name

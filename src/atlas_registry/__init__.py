@@ -26,6 +26,8 @@ from atlas_registry.catalog.pin_checks import FAILING as PIN_FAILING
 from atlas_registry.catalog.pin_checks import STATUSES as PIN_STATUSES
 from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.catalog.prepare import validate_registration
+from atlas_registry.catalog.tags import TagChanges, TagEvent, Tags, parse_tags
+from atlas_registry.catalog.text_edits import TextEdit, TextEdits
 from atlas_registry.catalog.version_names import VersionName, version_label
 from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json
 from atlas_registry.errors import (
@@ -198,6 +200,11 @@ __all__ = [
     "ReviewItem",
     "SchemaAdmin",
     "SchemaOutOfDateError",
+    "TagChanges",
+    "TagEvent",
+    "Tags",
+    "TextEdit",
+    "TextEdits",
     "TransitionResult",
     "UnsupportedMediaTypeError",
     "ValidationError",
@@ -211,6 +218,7 @@ __all__ = [
     "evaluation_context",
     "load_policy",
     "parse_json",
+    "parse_tags",
     "read_document",
     "resolve_url",
     "short_id_of",

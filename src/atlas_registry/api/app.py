@@ -23,6 +23,7 @@ from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
 from atlas_registry.api.guards import BODY_TIMEOUT_SECONDS, Guards
 from atlas_registry.api.openapi import with_problem_schema
+from atlas_registry.api.routes_annotations import router as annotations_router
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -41,6 +42,7 @@ def routes() -> tuple[BaseRoute, ...]:
         *routes_registry.health_router.routes,
         *routes_models.router.routes,
         *routes_lines.router.routes,
+        *annotations_router.routes,
         *routes_registry.router.routes,
         *web.router.routes,
         *web.problem_router.routes,

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from atlas_registry.catalog.tag_filter import tag_pairs
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import PROMOTION_STATES
@@ -39,6 +40,9 @@ class ModelFilters:
     is_external: bool | None = _filter("Only external, or only internal, models.")
     line: str | None = _filter("Versions of one named line.")
     latest_only: bool = _filter("Only the latest version of each line.", False)
+    tag: list[str] | None = _filter(  # noqa: RUF009 (a field() with its help; default None)
+        "A tag k=v (or a bare key k) the version or its line carries; repeat it: all must match."
+    )
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> ModelFilters:
@@ -60,6 +64,8 @@ class ModelFilters:
         with ``is_external`` as the 0 or 1 the catalog stores."""
         given: dict[str, Any] = {n: v for n in FACT_FILTERS if (v := getattr(self, n)) is not None}
         refuse_unstorable("the filter", given)
+        if tags := tag_pairs(given.pop("tag", None)):
+            given["tag"] = tags
         if "is_external" in given:
             given["is_external"] = int(given["is_external"])
         state = given.get("promotion_state")

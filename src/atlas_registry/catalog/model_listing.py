@@ -40,6 +40,7 @@ from atlas_registry.catalog.queries import (
     inline_count,
     model_record,
 )
+from atlas_registry.catalog.tag_filter import rarest_few, tag_conditions, tag_params
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
@@ -199,15 +200,23 @@ def _page_rows(
 ) -> list[Any]:
     if not 1 <= limit <= MAX_PAGE + 1:
         raise ValidationError("bad page", [Violation("limit", f"must be 1..{MAX_PAGE}")])
-    query = _list_query(
-        tuple(sorted(given)), latest_only, db.dialect, after is not None, given.get("is_external")
-    )
-    params = {**given, "page_limit": limit, "page_offset": offset}
+    tags = given.get("tag", ())
+    params = {**given, **tag_params(tags), "page_limit": limit, "page_offset": offset}
+    params.pop("tag", None)
     if after is not None and "line" in given:
         params.update(after_version=after[0])
     elif after is not None:
         params.update(after_created=after[0], after_version=after[1], after_id=after[2])
     with db.single_read() as conn:
+        query = _list_query(
+            tuple(sorted(n for n in given if n != "tag")),
+            latest_only,
+            db.dialect,
+            after is not None,
+            given.get("is_external"),
+            len(tags),
+            rarest_few(conn, tags) if tags else None,
+        )
         return list(conn.execute(query, params).all())
 
 
@@ -223,14 +232,19 @@ def _list_query(
     dialect: str,
     keyset: bool = False,
     external: int | None = None,
+    tags: int = 0,
+    tag_looked_up: int | None = None,
 ) -> Select[Any]:
     """One statement per combination of filters, built once, with bound parameters.
 
     ``external`` (0 or 1) is written into the text: only a literal
     ``is_external = 1`` lets either database use the partial index of external
-    models (migration 0014); internal ones are most of the catalog.
+    models (migration 0014); internal ones are most of the catalog. ``tags``: how
+    many ``tag`` filters, looked up in their index or checked on the walk
+    (:mod:`.tag_filter`).
     """
     query = select(*MODEL_COLUMNS).select_from(MODEL_TABLES)
+    query = query.where(*tag_conditions(tags, tag_looked_up))
     for name in filters:
         if name == "line":
             query = query.where(_LINE_FILTER)
@@ -254,7 +268,7 @@ def _list_query(
         query = query.where(artifacts.c.version_number < bindparam("after_version", type_=Integer))
     elif keyset:
         query = query.where(*_AFTER_POSITION)
-    if filters:
+    if filters or tags:
         # The best plan for a filter can depend on its value (a rare family is
         # found through its index, a common one by walking the newest-first
         # index), so a bound LIMIT keeps PostgreSQL planning for the value given.

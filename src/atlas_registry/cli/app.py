@@ -7,6 +7,7 @@ from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
 from atlas_registry.cli.schema import schema_app
+from atlas_registry.cli.tagging import describe, tag_app
 
 app = CommandApp(
     name="atlas-registry",
@@ -38,6 +39,8 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(pins_app, name="pins")
 app.command("card")(interop.card)
 app.add_typer(interop.import_app, name="import")
+app.add_typer(tag_app, name="tag")
+app.command("describe")(describe)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 

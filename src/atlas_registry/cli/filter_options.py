@@ -29,6 +29,7 @@ FLAGS = {
     "is_external": "--external/--internal",
     "line": "--line",
     "latest_only": "--latest",
+    "tag": "--tag",
 }
 
 

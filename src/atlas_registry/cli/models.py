@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -156,6 +156,7 @@ class ShownModel:
     pin_check: PinCheck | None
     pin_status: PinStatus
     pin_changes: list[PinChange]
+    tags: dict[str, str] = field(default_factory=dict)  # effective: its line's, its own winning
 
 
 def _show(shown_model: ShownModel) -> None:
@@ -178,6 +179,8 @@ def _show(shown_model: ShownModel) -> None:
         what = f"{change.old_commit_sha or 'no pin'} -> {change.new_commit_sha}"
         why = f": {change.notes}" if change.notes else ""
         rows.append(["code_pin_change", f"{change.changed_at} {what} by {change.changed_by}{why}"])
+    if shown_model.tags:
+        rows.append(["tags", json.dumps(shown_model.tags, ensure_ascii=False)])
     stdout.print(table(record.title, ["field", "value"], rows))
     stdout.print_json(json.dumps(record.metadata))
 
@@ -189,6 +192,7 @@ def _shown_json(shown_model: ShownModel) -> dict[str, Any]:
         "code_pin_check": check.to_dict() if check else None,
         "code_pin_status": shown_model.pin_status.to_dict(),
         "code_pin_changes": [change.to_dict() for change in shown_model.pin_changes],
+        "tags": shown_model.tags,
     }
 
 
@@ -202,6 +206,7 @@ def show(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) ->
             next(iter(registry.pin_checks(record.id, limit=1)), None),
             registry.pin_statuses([record])[record.id],
             list(registry.pin_changes(record.id)),
+            registry.effective_tags([record.id])[record.id],
         )
 
     call(db, as_json, work, _show, to_json=_shown_json)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -85,6 +85,9 @@ class CardFacts:
     history: list[PromotionEvent]
     lineage: Lineage
     base: ModelRecord | None
+    # The version's effective tags (its line's, its own winning): kept exactly under
+    # atlas_registry.tags, and as Hub tags (``k``, or ``k:v``) for search on the Hub.
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 def _base_model(facts: CardFacts) -> str | None:
@@ -178,7 +181,8 @@ def card_data(facts: CardFacts) -> Any:
         datasets=[d for d in (_data_id(r) for r in metadata.get("training_data") or []) if d]
         or None,
         library_name=HUB_LIBRARY.get(framework, framework) or None,
-        tags=[t for t in ("atlas-registry", model.model_family) if t],
+        tags=[t for t in ("atlas-registry", model.model_family) if t]
+        + [f"{k}:{v}" if v else k for k, v in facts.tags.items()],
         eval_results=results or None,
         atlas_registry={
             "id": model.id,
@@ -188,6 +192,7 @@ def card_data(facts: CardFacts) -> Any:
             "parameter_count": metadata.get("parameter_count"),
             "benchmark_id": benchmark,
             "promotion_state": model.promotion_state,
+            **({"tags": facts.tags} if facts.tags else {}),
         },
     )
 

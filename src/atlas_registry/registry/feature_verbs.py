@@ -18,6 +18,7 @@ from atlas_registry.catalog.pin_checks import (
     page_of_latest_checks,
 )
 from atlas_registry.catalog.refs import resolve_model_ref
+from atlas_registry.catalog.tags import effective_tags
 from atlas_registry.pins.locations import RepositoryLocations
 from atlas_registry.pins.status import PinStatus, pin_statuses
 from atlas_registry.records import ModelRecord
@@ -232,7 +233,8 @@ class FeatureVerbs(CatalogVerbs):
 
         model = self.get_model(model_ref)
         base = self.get_model(model.base_model_id) if model.base_model_id else None
-        facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base)
+        tags = effective_tags(self.database, [model.id])[model.id]
+        facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base, tags)
 
         def name_of(model_id: str) -> str | None:
             found = self.version_names([model_id]).get(model_id)

@@ -36,6 +36,10 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     ),
     AppendOnly("code_pin_checks", "every check of a model's pin against its repository"),
     AppendOnly("code_pin_changes", "every change of a model's code pin: old, new, who, why"),
+    AppendOnly(
+        "model_tag_events", "every tag set or removed on a version or a line: old, new, who"
+    ),
+    AppendOnly("model_text_edits", "every edit of a description or changelog: before, after, who"),
 )
 
 # Tables whose rows change in place, each with the reason it may.
@@ -58,6 +62,8 @@ MUTABLE: dict[str, str] = {
 DERIVED: dict[str, str] = {
     "model_metrics": "rebuilt from model_versions.eval_metrics_json by 0006 and 0007",
     "model_catalog_columns_saved": "the catalog columns 0003's down file keeps aside for 0009",
+    "model_tags": "each tag's current value: the newest of its model_tag_events, written with "
+    "it and rebuilt from them by 0023",
 }
 
 # Columns of fact tables whose values are computed from other data and come

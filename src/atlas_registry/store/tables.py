@@ -149,3 +149,38 @@ code_pin_checks = Table(
     Column("detail", Text, nullable=False),
     Column("checked_by", Text, nullable=False),
 )
+
+model_tag_events = Table(
+    "model_tag_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", Text, nullable=False),
+    Column("subject_id", Text, nullable=False),
+    Column("tag_key", Text, nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("actor", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)
+
+model_tags = Table(
+    "model_tags",
+    metadata,
+    Column("scope", Text, primary_key=True),
+    Column("subject_id", Text, primary_key=True),
+    Column("tag_key", Text, primary_key=True),
+    Column("tag_value", Text, nullable=False),
+    Column("event_id", Integer, nullable=False),
+)
+
+model_text_edits = Table(
+    "model_text_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("artifact_id", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("before_text", Text),
+    Column("after_text", Text),
+    Column("actor", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)

@@ -96,7 +96,7 @@ LINES_PER_PAGE = 50
 
 # The query string of the list of every version: a link made for it before lines
 # had a page of their own still lands on it.
-VERSION_QUERY = frozenset({*FILTERS, "external", "latest_only"})
+VERSION_QUERY = frozenset({*FILTERS, "external", "latest_only", "tag"})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -176,11 +176,14 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
         filters = {name: query.get(name) or None for name in FILTERS}
         external = {"yes": True, "no": False}.get(query.get("external", ""))
         latest = query.get("latest_only") == "1"
+        # Tags repeat (every one must match); an empty field of the form is none.
+        tags = [t.strip() for t in request.query_params.getlist("tag") if t.strip()]
         result = found.list_page(
             page_size=50,
             page_token=query.get("page_token") or None,
             is_external=external,
             latest_only=latest,
+            tag=tags or None,
             **filters,
         )
         shown = [m.id for m in result.items]
@@ -195,10 +198,12 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
             }
             for m in result.items
         ]
-        kept = {k: v for k, v in query.items() if v and k != "page_token"}
+        kept = {k: v for k, v in query.items() if v and k not in {"page_token", "tag"}}
+        tagged = [("tag", t) for t in tags]
         next_url = None
         if result.next_page_token:
-            next_url = "/versions?" + urlencode({**kept, "page_token": result.next_page_token})
+            token = ("page_token", result.next_page_token)
+            next_url = "/versions?" + urlencode([*kept.items(), *tagged, token])
         # Only what the API takes: it refuses a parameter it does not know (a link's utm_...).
         api = {k: v for k, v in kept.items() if k in FILTERS or k == "latest_only"}
         if external is not None:
@@ -211,8 +216,9 @@ def versions_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
             query=query,
             states=PROMOTION_STATES,
             typed_filters=TYPED_FILTERS,
+            tags=tags,
             next_url=next_url,
-            json_url="/api/v1/models?" + urlencode(api),
+            json_url="/api/v1/models?" + urlencode([*api.items(), *tagged]),
         )
 
     return guarded(request, access, build)
@@ -300,6 +306,9 @@ def model_page(
             provenance=found.provenance(model.id),
             reviews=reviews,
             base_name=_name_of(found, model.base_model_id),
+            tags=found.tags_of(model.id),
+            tag_history=found.tag_history(model.id),
+            text_edits=found.text_history(model.id),
             json_url=f"/api/v1/models/{model.id}",
         )
 
