@@ -36,6 +36,8 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     ),
     AppendOnly("code_pin_checks", "every check of a model's pin against its repository"),
     AppendOnly("code_pin_changes", "every change of a model's code pin: old, new, who, why"),
+    AppendOnly("model_files", "every file a version listed: URI, size, SHA-256, role, who"),
+    AppendOnly("model_file_checks", "every re-read of a listed file: what was found, and when"),
 )
 
 # Tables whose rows change in place, each with the reason it may.
