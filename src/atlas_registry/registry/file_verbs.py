@@ -10,7 +10,7 @@ from atlas_registry.catalog import model_files
 from atlas_registry.catalog.file_entries import FileEntry, require_entry
 from atlas_registry.catalog.model_files import FileAddition, FileCheck, ModelFile
 from atlas_registry.catalog.version_names import version_label
-from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.registry.catalog_verbs import CatalogVerbs
 
 
@@ -118,7 +118,17 @@ class FileVerbs(CatalogVerbs):
         )
 
     def locate(self, model_ref: str) -> Location:
-        """The URIs a deployment of ``model_ref`` (e.g. ``NAME@promoted``) would load."""
+        """The URIs a deployment of ``model_ref`` (e.g. ``NAME@promoted``) would load.
+
+        A version that lists no files is :class:`NotFoundError`: a deployment
+        script reading an empty list would load nothing and not know it.
+        """
         model = self.get_model(model_ref)
         label = version_label(model.line_name, model.version_number, model.id)
-        return Location(model.id, label, model_files.files_of(self.database, model.id))
+        listed = model_files.files_of(self.database, model.id)
+        if not listed:
+            raise NotFoundError(
+                f"{label} lists no files: list them with `atlas-registry files add {label} "
+                "--uri URI --sha256 HEX --size BYTES`"
+            )
+        return Location(model.id, label, listed)
