@@ -63,6 +63,7 @@ WRITTEN = (
     "model_lines",
     "code_pin_changes",
     "model_review_queue",
+    "model_files",
 )
 
 
@@ -123,6 +124,8 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
         {"set": pin},
         "review",
     )
+    listed = {"uri": "s3://lab/w.bin", "sha256": "a" * 64, "size_bytes": 1, "role": "weights"}
+    once("/api/v1/models/{model_ref}/files", f"/api/v1/models/{model}/files", listed, "register")
     fastapi_app = svc.client.app.fastapi  # type: ignore[attr-defined]
     writes = {
         r.path
