@@ -52,9 +52,17 @@ class Found:
     larger_than: int | None = None  # the read stopped: more bytes than this were there
 
 
-def _short(error: BaseException) -> str:
+def _said(error: BaseException) -> str:
     text = " ".join(str(error).split()) or "no message"
-    return f"{type(error).__name__}: {text}"[:MAX_DETAIL]
+    return f"{type(error).__name__}: {text}"
+
+
+def _short(error: BaseException) -> str:
+    """The error and what caused it (a reader wraps a timeout as "not found"), cut short."""
+    said, cause = _said(error), error.__cause__
+    if cause is not None:
+        said += f" (caused by {_said(cause)})"
+    return said[:MAX_DETAIL]
 
 
 def _local_path(uri: str) -> str:
