@@ -22,7 +22,7 @@ from atlas_registry.store.tables import model_file_checks, model_files
 
 # Check outcomes; only "passed" proves the bytes are the ones listed.
 CHECK_STATUSES = ("passed", "mismatch", "unreachable", "unpinned")
-ORIGINS = ("registration", "added", "mlflow", "card")
+ORIGINS = ("registration", "added", "mlflow")
 
 
 @dataclass(frozen=True)
@@ -288,3 +288,16 @@ def record_checks(db: Database, checks: Sequence[dict[str, Any]]) -> list[FileCh
             )
             recorded.append(FileCheck(int(found[0][0]), *values))
     return recorded
+
+
+def list_imported(
+    db: Database, model_id: str, entries: Sequence[FileEntry], *, origin: str, actor: str
+) -> None:
+    """List files an importer found for a version it just registered (digests may be unknown).
+
+    Run inside the importer's unit of work, so the version and its files are
+    written together or not at all.
+    """
+    rows = file_rows(model_id, entries, origin=origin, actor=actor, now=utc_timestamp())
+    with db.session(write=True) as session:
+        session.insert(model_files.name, rows)

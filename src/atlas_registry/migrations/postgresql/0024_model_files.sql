@@ -22,7 +22,7 @@ CREATE TABLE model_files (
         CONSTRAINT fk_model_files_replaces REFERENCES model_files(id),
     origin TEXT NOT NULL
         CONSTRAINT ck_model_files_origin
-        CHECK (origin IN ('registration', 'added', 'mlflow', 'card')),
+        CHECK (origin IN ('registration', 'added', 'mlflow')),
     added_at TEXT NOT NULL,
     added_by TEXT NOT NULL,
     notes TEXT

@@ -22,10 +22,11 @@ CREATE TABLE model_files (
     -- The entry this one corrects; the corrected entry is no longer listed.
     replaces_id INTEGER
         CONSTRAINT fk_model_files_replaces REFERENCES model_files(id),
-    -- Where the entry came from: a registration, `files add`, an import.
+    -- Where the entry came from: a registration (a card import's too), `files add`,
+    -- an MLflow import (a version's `source`, its digest unknown).
     origin TEXT NOT NULL
         CONSTRAINT ck_model_files_origin
-        CHECK (origin IN ('registration', 'added', 'mlflow', 'card')),
+        CHECK (origin IN ('registration', 'added', 'mlflow')),
     added_at TEXT NOT NULL,
     added_by TEXT NOT NULL,
     notes TEXT
