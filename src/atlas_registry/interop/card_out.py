@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -85,6 +85,8 @@ class CardFacts:
     history: list[PromotionEvent]
     lineage: Lineage
     base: ModelRecord | None
+    # The version's listed files ({uri, sha256, size_bytes, role}), read back by an import.
+    files: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _base_model(facts: CardFacts) -> str | None:
@@ -188,6 +190,7 @@ def card_data(facts: CardFacts) -> Any:
             "parameter_count": metadata.get("parameter_count"),
             "benchmark_id": benchmark,
             "promotion_state": model.promotion_state,
+            **({"files": facts.files} if facts.files else {}),
         },
     )
 
