@@ -68,7 +68,7 @@ class ModelRegistration:
     # The version's files (each {uri, sha256, size_bytes, role}): where its bytes are
     # and what they hash to. Beside the metadata, not in it: released schema
     # versions stay as they are, and files are listed later too (`files add`).
-    files: Sequence[Mapping[str, Any]] | None = None
+    files: Sequence[Any] | None = None  # each entry is checked whole by prepare()
 
     @classmethod
     def from_dict(cls, data: Any) -> ModelRegistration:
