@@ -364,3 +364,27 @@ def test_an_unknown_scheme_extra_is_an_unreachable_check(registry: Registry) -> 
     (check,) = registry.verify_files([model_id], actor="op")
     assert check.status == "unreachable"
     assert "MLflow" in check.detail
+
+
+def test_two_writers_listing_the_same_new_file_list_it_once(
+    migrated_url: str, weights: dict[str, Any]
+) -> None:
+    import threading
+
+    with Registry.open(migrated_url) as registry:
+        model_id = _register(registry)
+    barrier, written = threading.Barrier(2), []
+
+    def add() -> None:
+        with Registry.open(migrated_url) as own:
+            barrier.wait()
+            written.append(own.add_file(model_id, weights, actor="w").written)
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(written) == [False, True]
+    with Registry.open(migrated_url) as registry:
+        assert len(registry.files(model_id, replaced=True)) == 1

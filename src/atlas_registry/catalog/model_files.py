@@ -228,6 +228,9 @@ def add_file(
     if problems:
         raise ValidationError("the file entry is invalid", problems)
     with db.session(write=True) as session:
+        # Two writers listing a new URI at once would both find it unlisted (PostgreSQL;
+        # SQLite's writers are serialised from BEGIN): one waits for the other.
+        db.lock(session, f"model-files:{model_id}")
         fetch_model(session, model_id)
         listed = listed_files(session, [model_id])
         same_uri = next((f for f in listed if f.uri == entry.uri), None)

@@ -30,15 +30,15 @@ def unverified_files(model: ModelRecord, files: list[ModelFile]) -> list[Violati
         ]
     problems = []
     for listed in files:
-        path = f"files[{listed.id}]"
+        named = f"file {listed.id} ({listed.uri:.200})"
         check = listed.newest_check
         if check is None:
-            problems.append(Violation(path, f"{listed.uri:.200} has never been verified: {run}"))
+            problems.append(Violation("files", f"{named} has never been verified: {run}"))
         elif check.status != "passed":
             problems.append(
                 Violation(
-                    path,
-                    f"{listed.uri:.200} failed its last check ({check.checked_at}, "
+                    "files",
+                    f"{named} failed its last check ({check.checked_at}, "
                     f"{check.status}): {check.detail}",
                 )
             )
