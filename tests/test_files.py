@@ -72,6 +72,8 @@ def test_files_listed_at_registration_are_shown_and_located(
 @pytest.mark.parametrize(
     ("entry", "path", "says"),
     [
+        ({"uri": 7}, "files[0].uri", "must be text"),
+        ({"uri": "https://h/w\u202egnp.exe"}, "files[0].uri", "control character"),
         ({"uri": "ftp://host/w.bin"}, "files[0].uri", "must start with one of"),
         ({"uri": "javascript:alert(1)"}, "files[0].uri", "must start with one of"),
         ({"uri": "https://user:secret@host/w.bin"}, "files[0].uri", "credentials"),
