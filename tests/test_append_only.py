@@ -55,14 +55,23 @@ ROWS = {
         "INSERT INTO model_text_edits (artifact_id, field, before_text, after_text, actor, "
         f"created_at) VALUES ('model-x', 'changelog', NULL, 'x', 'a', '{NOW}')"
     ),
+    "model_files": (
+        "INSERT INTO model_files (artifact_id, uri, origin, added_at, added_by) "
+        f"VALUES ('model-x', 'file:///w.bin', 'added', '{NOW}', 'a')"
+    ),
+    "model_file_checks": (
+        "INSERT INTO model_file_checks "
+        "(file_id, artifact_id, checked_at, status, detail, checked_by) "
+        f"VALUES ((SELECT min(id) FROM model_files), 'model-x', '{NOW}', 'passed', 'ok', 'a')"
+    ),
 }
 
 
 def _with_one_row_each(db: Database) -> None:
     register(db, logistic_regression(), artifact_id="model-x")
     with db.transaction(write=True) as conn:
-        for table in APPEND_ONLY_TABLES:
-            conn.execute(text(ROWS[table]))
+        for guarded in APPEND_ONLY:  # in the list's order: a check names its file
+            conn.execute(text(ROWS[guarded.table]))
 
 
 # The column naming each row's artifact, where it is not artifact_id (a tag's

@@ -65,6 +65,7 @@ WRITTEN = (
     "model_review_queue",
     "model_tag_events",
     "model_text_edits",
+    "model_files",
 )
 
 
@@ -128,6 +129,8 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
     once("/api/v1/models/{model_ref}/tags", f"/api/v1/models/{model}/tags", {"set": {"a": "b"}})
     once("/api/v1/lines/{name}/tags", "/api/v1/lines/idem/tags", {"remove": [], "set": {"a": "c"}})
     once("/api/v1/models/{model_ref}/text", f"/api/v1/models/{model}/text", {"changelog": "x"})
+    listed = {"uri": "s3://lab/w.bin", "sha256": "a" * 64, "size_bytes": 1, "role": "weights"}
+    once("/api/v1/models/{model_ref}/files", f"/api/v1/models/{model}/files", listed, "register")
     fastapi_app = svc.client.app.fastapi  # type: ignore[attr-defined]
     writes = {
         r.path

@@ -37,6 +37,7 @@ FLOORS: dict[str, int] = {
     "lifecycle": 6,  # transitions and the gate
     "backfill": 7,  # features ...
     "pins": 7,
+    "files": 7,  # re-reading listed model files (fsspec)
     "interop": 8,  # ... the imports reuse the backfill's reading of values
     # Finishing a review item goes back through the feature that held it.
     "review.resolution": 9,

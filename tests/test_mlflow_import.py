@@ -472,3 +472,33 @@ def test_who_ran_it_is_the_user_mlflows_ui_shows(
     }
     # The tag wins over the run's user id; with neither, the command line's default fills in.
     assert trained_by == {"corrected": "grace", "never-told": "ops-team"}
+
+
+def test_each_versions_source_is_listed_as_a_file_of_unknown_digest(
+    registry: Registry, tracking_uri: str
+) -> None:
+    """MLflow keeps no digest: the source is listed, and verify says what it found there."""
+    found = _by_model(registry.import_mlflow(tracking_uri))
+    [listed] = registry.files(found[("AD Risk", 1)].model_id or "")
+    assert listed.uri.startswith("runs:/")
+    assert (listed.sha256, listed.size_bytes, listed.origin) == (None, None, "mlflow")
+    [local] = registry.files(found[("Weak Model", 1)].model_id or "")
+    assert local.uri.startswith("file:///")  # a bare path, made a URI
+    registry.import_mlflow(tracking_uri)  # again: nothing listed twice
+    assert len(registry.files(found[("AD Risk", 1)].model_id or "", replaced=True)) == 1
+
+
+def test_an_imported_source_is_pinned_by_listing_the_digest_verify_found(
+    registry: Registry, empty_store: Path, tmp_path: Path
+) -> None:
+    uri, _client, _ = _store_of_one(empty_store, tmp_path, "Pinned Later")
+    (tmp_path / "m").write_bytes(b"model bytes")
+    [version] = registry.import_mlflow(uri).versions
+    [check] = registry.verify_files([version.model_id or ""], actor="operator")
+    assert check.status == "unpinned"
+    assert check.size_found == len(b"model bytes")
+    assert check.sha256_found is not None
+    entry = {"uri": (tmp_path / "m").as_uri(), "sha256": check.sha256_found, "size_bytes": 11}
+    registry.add_file(version.model_id or "", entry, actor="operator")
+    [passed] = registry.verify_files([version.model_id or ""], actor="operator")
+    assert passed.status == "passed"

@@ -16,10 +16,15 @@ from atlas_registry.catalog.evaluation_context import (
     evaluation_context,
     split_by_context,
 )
+from atlas_registry.catalog.file_entries import ROLES as FILE_ROLES
+from atlas_registry.catalog.file_entries import SCHEMES as FILE_SCHEMES
+from atlas_registry.catalog.file_entries import FileEntry
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
 from atlas_registry.catalog.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
 from atlas_registry.catalog.metric_directions import MetricDirections, RankedBy, asking_how
+from atlas_registry.catalog.model_files import CHECK_STATUSES as FILE_CHECK_STATUSES
+from atlas_registry.catalog.model_files import FileAddition, FileCheck, ModelFile
 from atlas_registry.catalog.model_filters import MODEL_FILTER_FIELDS, FilterField, ModelFilters
 from atlas_registry.catalog.model_listing import Page
 from atlas_registry.catalog.pin_checks import FAILING as PIN_FAILING
@@ -71,6 +76,7 @@ from atlas_registry.records import (
     short_id_of,
 )
 from atlas_registry.registry import Registry, SchemaAdmin
+from atlas_registry.registry.file_verbs import Location
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata
 from atlas_registry.store.idempotency import (
@@ -128,6 +134,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_URL",
     "ENV_VAR",
+    "FILE_CHECK_STATUSES",
+    "FILE_ROLES",
+    "FILE_SCHEMES",
     "MAX_DOCUMENT_BYTES",
     "MAX_PAGE",
     "METRIC_DIRECTIONS",
@@ -155,6 +164,9 @@ __all__ = [
     "DatabaseFailureError",
     "DatabaseNotFoundError",
     "EvaluationContext",
+    "FileAddition",
+    "FileCheck",
+    "FileEntry",
     "FilterField",
     "GatePolicy",
     "IdempotencyKeyReusedError",
@@ -170,6 +182,7 @@ __all__ = [
     "Lineage",
     "LineageEntry",
     "LoadResult",
+    "Location",
     "LockTimeoutError",
     "MetadataValidationError",
     "MetricDirections",
@@ -177,6 +190,7 @@ __all__ = [
     "MigrationError",
     "MigrationState",
     "MlflowImport",
+    "ModelFile",
     "ModelFilters",
     "ModelRecord",
     "ModelRegistration",

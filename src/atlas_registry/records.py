@@ -32,6 +32,10 @@ REGISTRATION_TEXT_LIMITS = {
 }
 
 
+# The registration fields that are not text: the schema's document, the file list.
+NOT_TEXT_FIELDS = ("metadata", "files")
+
+
 @dataclass(frozen=True)
 class ModelRegistration:
     """Everything needed to register one model version.
@@ -61,6 +65,10 @@ class ModelRegistration:
     trained_by: str | None = None
     gpu_allocation_id: str | None = None
     line: str | None = None
+    # The version's files (each {uri, sha256, size_bytes, role}): where its bytes are
+    # and what they hash to. Beside the metadata, not in it: released schema
+    # versions stay as they are, and files are listed later too (`files add`).
+    files: Sequence[Any] | None = None  # each entry is checked whole by prepare()
 
     @classmethod
     def from_dict(cls, data: Any) -> ModelRegistration:
@@ -80,7 +88,7 @@ class ModelRegistration:
             Violation(key, "must be text")
             for key, value in data.items()
             if key in names
-            and key != "metadata"
+            and key not in NOT_TEXT_FIELDS
             and value is not None
             and not isinstance(value, str)
         ]

@@ -101,6 +101,8 @@ REGISTRATION = {
         # The full rules: GET /api/v1/schemas/model-metadata (JSON Schema Draft-07).
         "metadata": {"type": "object"},
         **{name: {"type": ["string", "null"]} for name in _REGISTRATION_FIELDS},
+        # Each {uri, sha256, size_bytes, role}: see POST /api/v1/models/{model_ref}/files.
+        "files": {"type": ["array", "null"], "items": {"type": "object"}},
     },
 }
 REGISTRATION_BODY = write_body(REGISTRATION)

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
+from atlas_registry.catalog.model_files import file_rows
 from atlas_registry.catalog.prepare import PreparedModel, code_pin_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import MAX_LINEAGE_DEPTH, REGISTRATION_TEXT_LIMITS
 from atlas_registry.store.sql_session import SqlSession, marks
-from atlas_registry.store.tables import model_metrics, model_versions
+from atlas_registry.store.tables import model_files, model_metrics, model_versions
 
 # The tables a model's facts live in; a test holds every write path to this set.
 FACT_TABLES = (model_versions.name, model_metrics.name)
@@ -57,10 +58,17 @@ def write_model_facts(
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
     session.insert(model_versions.name, version_rows)
     session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
+    session.insert(model_files.name, [row for item in prepared for row in _file_rows(item, now)])
     fine_tunes = [row["artifact_id"] for row in version_rows if row["base_model_id"]]
     if fine_tunes and not new_models:
         _refuse_cycles(session, fine_tunes)
     return version_rows
+
+
+def _file_rows(item: PreparedModel, now: str) -> list[dict[str, Any]]:
+    """The files a registration lists, as ``model_files`` rows by whoever registered it."""
+    actor = item.artifact_row.get("created_by") or "unattributed"
+    return file_rows(item.artifact_id, item.files, origin="registration", actor=actor, now=now)
 
 
 def _refuse_cycles(session: SqlSession, ids: list[str]) -> None:

@@ -20,15 +20,16 @@ from typing import Any
 
 import orjson
 
+from atlas_registry.catalog.file_entries import FileEntry, checked_entries
 from atlas_registry.documents import dump_json, is_storable_text, value_problems
 from atlas_registry.errors import ValidationError, Violation, under
-from atlas_registry.records import REGISTRATION_TEXT_LIMITS, ModelRegistration
+from atlas_registry.records import NOT_TEXT_FIELDS, REGISTRATION_TEXT_LIMITS, ModelRegistration
 from atlas_registry.schema.patterns import ARTIFACT_ID, COMMIT_SHA, HTTP_URL, LINE_NAME, matches
 from atlas_registry.schema.validation import MetadataValidator, default_validator, format_path
 
 MAX_IDENTIFIER_TEXT = 2048
 REGISTRATION_TEXT_FIELDS = tuple(
-    f.name for f in dataclasses.fields(ModelRegistration) if f.name != "metadata"
+    f.name for f in dataclasses.fields(ModelRegistration) if f.name not in NOT_TEXT_FIELDS
 )
 
 
@@ -44,6 +45,7 @@ class PreparedModel:
     metric_rows: list[dict[str, Any]]
     line: str | None = None
     chosen_id: bool = False  # the caller gave the artifact id (it was not generated)
+    files: tuple[FileEntry, ...] = ()  # the version's files, listed as it is registered
 
 
 def time_ordered_uuid() -> uuid.UUID:
@@ -241,6 +243,8 @@ def prepare(
     problems += _id_problems(registration)
     time_problems, times = _time_problems(registration)
     problems += time_problems
+    files, file_problems = checked_entries(registration.files)
+    problems += file_problems
     if problems:
         return None, problems
     metadata = dict(registration.metadata)
@@ -299,6 +303,7 @@ def prepare(
         version_row=version_row,
         line=registration.line,
         chosen_id=registration.artifact_id is not None,
+        files=tuple(files),
         metric_rows=[
             {
                 "artifact_id": artifact_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
+from atlas_registry.cli.files import files_app, locate
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
@@ -37,6 +38,8 @@ app.command("serve")(service.serve)
 app.add_typer(service.token_app, name="token")
 app.add_typer(schema_app, name="schema")
 app.add_typer(pins_app, name="pins")
+app.add_typer(files_app, name="files")
+app.command("locate")(locate)
 app.command("card")(interop.card)
 app.add_typer(interop.import_app, name="import")
 app.add_typer(tag_app, name="tag")

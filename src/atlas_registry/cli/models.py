@@ -12,6 +12,7 @@ import typer
 from atlas_registry import (
     MAX_PAGE,
     LeaderboardEntry,
+    ModelFile,
     ModelFilters,
     ModelRecord,
     ModelRegistration,
@@ -157,6 +158,7 @@ class ShownModel:
     pin_status: PinStatus
     pin_changes: list[PinChange]
     tags: dict[str, str] = field(default_factory=dict)  # effective: its line's, its own winning
+    files: list[ModelFile] = field(default_factory=list)
 
 
 def _show(shown_model: ShownModel) -> None:
@@ -181,8 +183,21 @@ def _show(shown_model: ShownModel) -> None:
         rows.append(["code_pin_change", f"{change.changed_at} {what} by {change.changed_by}{why}"])
     if shown_model.tags:
         rows.append(["tags", json.dumps(shown_model.tags, ensure_ascii=False)])
+    for listed in shown_model.files:
+        rows.append(["file", _file_line(listed)])
     stdout.print(table(record.title, ["field", "value"], rows))
     stdout.print_json(json.dumps(record.metadata))
+
+
+def _file_line(listed: ModelFile) -> str:
+    """One listed file as `show` prints it: where, what, and its newest check."""
+    digest = listed.sha256 or "digest unknown"
+    size = "size unknown" if listed.size_bytes is None else f"{listed.size_bytes} bytes"
+    check = listed.newest_check
+    verdict = f"{check.status} ({check.checked_at}): {check.detail}" if check else "not checked"
+    return (
+        f"#{listed.id} {listed.uri} [{listed.role or 'no role'}] {size}, sha256 {digest}; {verdict}"
+    )
 
 
 def _shown_json(shown_model: ShownModel) -> dict[str, Any]:
@@ -193,6 +208,7 @@ def _shown_json(shown_model: ShownModel) -> dict[str, Any]:
         "code_pin_status": shown_model.pin_status.to_dict(),
         "code_pin_changes": [change.to_dict() for change in shown_model.pin_changes],
         "tags": shown_model.tags,
+        "files": [listed.to_dict() for listed in shown_model.files],
     }
 
 
@@ -206,7 +222,8 @@ def show(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) ->
             next(iter(registry.pin_checks(record.id, limit=1)), None),
             registry.pin_statuses([record])[record.id],
             list(registry.pin_changes(record.id)),
-            registry.effective_tags([record.id])[record.id],
+            tags=registry.effective_tags([record.id])[record.id],
+            files=registry.files(record.id),
         )
 
     call(db, as_json, work, _show, to_json=_shown_json)

@@ -20,6 +20,7 @@ from typing import Any
 
 from atlas_registry.catalog.line_listing import search_pattern
 from atlas_registry.errors import InputError, ValidationError, Violation
+from atlas_registry.interop.card_files import card_files
 from atlas_registry.interop.card_front_matter import read_front_matter
 from atlas_registry.interop.card_out import HUB_LIBRARY
 from atlas_registry.interop.card_results import (
@@ -153,6 +154,8 @@ def card_registration(
     metadata = _described(data, own, revision, source_url)
     chosen, reported, result_problems = _evaluation(data, result)
     problems += result_problems
+    files, file_problems = card_files(own, source_url, revision)
+    problems += file_problems
     extensions = _extensions(data, base_lookup, metadata)
     metrics: dict[str, Any] = {}
     if chosen is not None:
@@ -176,7 +179,7 @@ def card_registration(
             problems,
         )
     title = str(data.model_name or own.get("title") or Path(source).parent.name or "model")
-    registration = ModelRegistration(title=title[:200], metadata=metadata, line=line)
+    registration = ModelRegistration(title=title[:200], metadata=metadata, line=line, files=files)
     return CardReading(registration, chosen.number if chosen else None, reported)
 
 

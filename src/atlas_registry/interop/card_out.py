@@ -88,6 +88,8 @@ class CardFacts:
     # The version's effective tags (its line's, its own winning): kept exactly under
     # atlas_registry.tags, and as Hub tags (``k``, or ``k:v``) for search on the Hub.
     tags: dict[str, str] = field(default_factory=dict)
+    # The version's listed files ({uri, sha256, size_bytes, role}), read back by an import.
+    files: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _base_model(facts: CardFacts) -> str | None:
@@ -193,6 +195,7 @@ def card_data(facts: CardFacts) -> Any:
             "benchmark_id": benchmark,
             "promotion_state": model.promotion_state,
             **({"tags": facts.tags} if facts.tags else {}),
+            **({"files": facts.files} if facts.files else {}),
         },
     )
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atlas_registry.catalog import registrar
+from atlas_registry.catalog.file_entries import FileEntry
 from atlas_registry.catalog.lines import ROOT_ID_OF_N
+from atlas_registry.catalog.model_files import list_imported
 from atlas_registry.errors import (
     IllegalTransitionError,
     NotFoundError,
@@ -34,6 +36,7 @@ from atlas_registry.interop.mlflow_mapping import (
     model_id_for,
     problems_of,
     registration_for,
+    source_file,
 )
 from atlas_registry.interop.mlflow_source import MlflowModel, read_models, source_key
 from atlas_registry.lifecycle import transitions
@@ -164,7 +167,8 @@ def _import_versions(
             registration = registration_for(version, source, line, values)
             entry.problems = problems_of(registration, validator)
             if not entry.problems:
-                entry.problems = _register(db, registration, validator, dry_run, entry)
+                listed = source_file(version.source)
+                entry.problems = _register(db, registration, validator, dry_run, entry, listed)
         if entry.problems:
             held_at = version.version
     return entries
@@ -200,10 +204,18 @@ def _register(
     validator: MetadataValidator,
     dry_run: bool,
     entry: ImportedVersion,
+    listed: FileEntry | None = None,
 ) -> list[Violation]:
-    """Register one version (its own transaction); the problems when the catalog refuses it."""
+    """Register one version and list its ``source`` (one transaction); the problems when the
+    catalog refuses it."""
     try:
-        record = registrar.register_model(db, registration, validator=validator, dry_run=dry_run)
+        with db.unit_of_work():
+            record = registrar.register_model(
+                db, registration, validator=validator, dry_run=dry_run
+            )
+            if listed is not None and not dry_run:
+                actor = record.created_by or "mlflow import"
+                list_imported(db, record.id, [listed], origin="mlflow", actor=actor)
     except ValidationError as refused:
         return list(refused.violations)
     entry.status = "would_import" if dry_run else "imported"

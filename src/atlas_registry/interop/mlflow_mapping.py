@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from atlas_registry.backfill.extract import repository_url
+from atlas_registry.catalog.file_entries import FileEntry, checked_entry
 from atlas_registry.catalog.line_naming import slug_of
 from atlas_registry.catalog.prepare import prepare
 from atlas_registry.errors import Violation
@@ -212,6 +213,20 @@ def registration_for(
         trained_by=field("trained_by"),
         gpu_allocation_id=field("gpu_allocation_id"),
     )
+
+
+def source_file(source: str | None) -> FileEntry | None:
+    """The version's ``source`` as a file entry of unknown digest (MLflow keeps none), if it
+    is a URI the registry can list: a bare absolute path becomes a ``file://`` URI.
+
+    A source that cannot be listed stays where it always was, under
+    ``extensions.mlflow.source``; `files verify` records what it finds at one that is.
+    """
+    if not source:
+        return None
+    uri = PurePosixPath(source).as_uri() if source.startswith("/") else source
+    entry, _ = checked_entry({"uri": uri}, digest_required=False)
+    return entry
 
 
 def line_for(model: str) -> str | None:

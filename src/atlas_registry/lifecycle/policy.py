@@ -44,6 +44,8 @@ class GatePolicy:
     require_reproducibility_pin: bool = True
     # Internal models only: the newest `pins verify` of the model's current pin passed.
     require_verified_code_pin: bool = False
+    # Every listed file's newest `files verify` passed (lifecycle/file_gate.py).
+    require_verified_files: bool = False
     benchmarks: dict[str, BenchmarkThreshold] = field(default_factory=dict)
     # The platform's own metrics and their direction, beside the shipped vocabulary.
     metrics: dict[str, Direction] = field(default_factory=dict)
@@ -106,6 +108,7 @@ _GATE_FLAGS = {
     "require_evaluation_metrics": True,
     "require_reproducibility_pin": True,
     "require_verified_code_pin": False,
+    "require_verified_files": False,
 }
 
 

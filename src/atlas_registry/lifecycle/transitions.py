@@ -26,6 +26,7 @@ from atlas_registry.errors import (
     PromotionGateError,
     Violation,
 )
+from atlas_registry.lifecycle.file_gate import file_conditions
 from atlas_registry.lifecycle.moves import (
     CATALOG_STATES,
     CatalogChange,
@@ -244,7 +245,8 @@ def gate_verdict(session: SqlSession, model: ModelRecord, policy: GatePolicy) ->
     newest = None
     if policy.require_verified_code_pin and not model.is_external:
         newest = next(iter(checks_of(session, model.id, limit=1)), None)
-    return unmet_conditions(model, policy, newest)
+    files = file_conditions(session, model) if policy.require_verified_files else []
+    return unmet_conditions(model, policy, newest) + files
 
 
 def promote_checked_in(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from atlas_registry.catalog.model_files import files_of
 from atlas_registry.catalog.pin_checks import (
     CheckPage,
     PinCheck,
@@ -234,7 +235,10 @@ class FeatureVerbs(CatalogVerbs):
         model = self.get_model(model_ref)
         base = self.get_model(model.base_model_id) if model.base_model_id else None
         tags = effective_tags(self.database, [model.id])[model.id]
-        facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base, tags)
+        files = [f.entry.to_dict() for f in files_of(self.database, model.id)]
+        facts = CardFacts(
+            model, self.history(model.id), self.lineage(model.id), base, tags=tags, files=files
+        )
 
         def name_of(model_id: str) -> str | None:
             found = self.version_names([model_id]).get(model_id)

@@ -40,6 +40,8 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
         "model_tag_events", "every tag set or removed on a version or a line: old, new, who"
     ),
     AppendOnly("model_text_edits", "every edit of a description or changelog: before, after, who"),
+    AppendOnly("model_files", "every file a version listed: URI, size, SHA-256, role, who"),
+    AppendOnly("model_file_checks", "every re-read of a listed file: what was found, and when"),
 )
 
 # Tables whose rows change in place, each with the reason it may.

@@ -7,7 +7,7 @@ match what the migrations build.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, Table, Text
 
 metadata = MetaData()
 
@@ -183,4 +183,34 @@ model_text_edits = Table(
     Column("after_text", Text),
     Column("actor", Text, nullable=False),
     Column("created_at", Text, nullable=False),
+)
+
+model_files = Table(
+    "model_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("artifact_id", Text, nullable=False),
+    Column("uri", Text, nullable=False),
+    Column("size_bytes", BigInteger),
+    Column("sha256", Text),
+    Column("role", Text),
+    Column("replaces_id", Integer),
+    Column("origin", Text, nullable=False),
+    Column("added_at", Text, nullable=False),
+    Column("added_by", Text, nullable=False),
+    Column("notes", Text),
+)
+
+model_file_checks = Table(
+    "model_file_checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_id", Integer, nullable=False),
+    Column("artifact_id", Text, nullable=False),
+    Column("checked_at", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("size_found", BigInteger),
+    Column("sha256_found", Text),
+    Column("detail", Text, nullable=False),
+    Column("checked_by", Text, nullable=False),
 )

@@ -295,6 +295,7 @@ def model_page(
             model=model,
             pin=found.pin_statuses([model])[model.id],
             pin_changes=found.pin_changes(model.id),
+            files=found.files(model.id),
             graph=lineage_view(lineage),
             lineage=lineage,
             versions=versions,

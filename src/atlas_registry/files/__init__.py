@@ -1,0 +1,1 @@
+"""Re-reading a version's listed files: `files verify`, through fsspec."""
