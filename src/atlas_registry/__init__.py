@@ -10,6 +10,12 @@ only what this module and :mod:`atlas_registry.errors` export.
 from typing import TYPE_CHECKING, Any
 
 from atlas_registry._version import __version__ as __version__
+from atlas_registry.catalog.dataset_records import (
+    DATASET_FACTS,
+    DatasetRecord,
+    DatasetRegistration,
+    DatasetUse,
+)
 from atlas_registry.catalog.evaluation_context import (
     EvaluationContext,
     best_in_context,
@@ -124,6 +130,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DATASET_FACTS",
     "DEFAULT_URL",
     "ENV_VAR",
     "MAX_DOCUMENT_BYTES",
@@ -152,6 +159,9 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseFailureError",
     "DatabaseNotFoundError",
+    "DatasetRecord",
+    "DatasetRegistration",
+    "DatasetUse",
     "EvaluationContext",
     "FilterField",
     "GatePolicy",

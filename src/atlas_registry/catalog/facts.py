@@ -13,15 +13,16 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
+from atlas_registry.catalog.dataset_lineage import training_rows
 from atlas_registry.catalog.prepare import PreparedModel, code_pin_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import MAX_LINEAGE_DEPTH, REGISTRATION_TEXT_LIMITS
 from atlas_registry.store.sql_session import SqlSession, marks
-from atlas_registry.store.tables import model_metrics, model_versions
+from atlas_registry.store.tables import model_metrics, model_training_datasets, model_versions
 
 # The tables a model's facts live in; a test holds every write path to this set.
-FACT_TABLES = (model_versions.name, model_metrics.name)
+FACT_TABLES = (model_versions.name, model_metrics.name, model_training_datasets.name)
 
 
 # Models among :ids that are their own fine-tune ancestor. Registration cannot make
@@ -57,6 +58,10 @@ def write_model_facts(
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
     session.insert(model_versions.name, version_rows)
     session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
+    session.insert(
+        model_training_datasets.name,
+        [row for p in prepared for row in training_rows(p.artifact_id, p.references)],
+    )
     fine_tunes = [row["artifact_id"] for row in version_rows if row["base_model_id"]]
     if fine_tunes and not new_models:
         _refuse_cycles(session, fine_tunes)

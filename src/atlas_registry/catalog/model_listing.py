@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
 )
 
+from atlas_registry.catalog.dataset_lineage import DATASET_FILTERS, models_using
 from atlas_registry.catalog.model_filters import ModelFilters
 from atlas_registry.catalog.queries import (
     MODEL_COLUMNS,
@@ -234,6 +235,8 @@ def _list_query(
     for name in filters:
         if name == "line":
             query = query.where(_LINE_FILTER)
+        elif name in DATASET_FILTERS:
+            query = query.where(model_versions.c.artifact_id.in_(models_using(name)))
         elif name == "is_external":
             query = query.where(
                 model_versions.c.is_external == literal_column(str(int(external or 0)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
+from atlas_registry.cli.datasets import dataset_app
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
@@ -39,6 +40,7 @@ app.add_typer(pins_app, name="pins")
 app.command("card")(interop.card)
 app.add_typer(interop.import_app, name="import")
 app.command("backup")(backup.backup)
+app.add_typer(dataset_app, name="dataset")
 app.command("restore")(backup.restore)
 
 

@@ -149,3 +149,12 @@ code_pin_checks = Table(
     Column("detail", Text, nullable=False),
     Column("checked_by", Text, nullable=False),
 )
+
+# Reverse lineage (0025): one row per model and dataset its training_data names,
+# written with the model's facts; derived from the metadata, rebuilt by 0025.
+model_training_datasets = Table(
+    "model_training_datasets",
+    metadata,
+    Column("dataset_id", Text, primary_key=True),
+    Column("model_id", Text, primary_key=True),
+)
