@@ -1,4 +1,5 @@
-"""The one writer of a model's registry facts: its version row and its typed metrics.
+"""The one writer of a model's registry facts: its version row, its typed metrics and
+the dataset artifacts it was trained on (reverse lineage, :mod:`.dataset_lineage`).
 
 A registration and the adoption of a legacy artifact create the same facts, so
 both call :func:`write_model_facts`; a second writer drifts (one once left the
@@ -22,7 +23,9 @@ from atlas_registry.store.sql_session import SqlSession, marks
 from atlas_registry.store.tables import model_metrics, model_training_datasets, model_versions
 
 # The tables a model's facts live in; a test holds every write path to this set.
-FACT_TABLES = (model_versions.name, model_metrics.name, model_training_datasets.name)
+# (model_training_datasets is written here too, derived from the metadata: only
+# for a model whose training data names a dataset artifact.)
+FACT_TABLES = (model_versions.name, model_metrics.name)
 
 
 # Models among :ids that are their own fine-tune ancestor. Registration cannot make
