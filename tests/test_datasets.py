@@ -73,7 +73,11 @@ def test_a_dataset_is_registered_read_and_listed(registry: Registry) -> None:
     )
     assert re.fullmatch(r"dataset-[0-9a-f-]{36}", made.id)  # made like a model's id
     assert registry.dataset(made.id) == made
-    assert made.metadata == {"uri": "s3://atlas/adni.parquet", "sha256": DIGEST, "license": "ADNI DUA"}
+    assert made.metadata == {
+        "uri": "s3://atlas/adni.parquet",
+        "sha256": DIGEST,
+        "license": "ADNI DUA",
+    }
     first = registry.datasets(page_size=1)
     second = registry.datasets(page_size=1, page_token=first.next_page_token)
     assert [d.id for d in first.items + second.items] == sorted([chosen.id, made.id])
@@ -158,7 +162,12 @@ def test_legacy_dataset_rows_are_shown_as_they_are(registry: Registry) -> None:
 def test_models_trained_or_evaluated_on_a_dataset(registry: Registry) -> None:
     registry.register_dataset(SEA_AD)
     adni = registry.register_dataset(
-        {"title": "ADNI", "uri": "https://adni.loni.usc.edu", "license": "ADNI DUA", "revision": "3"}
+        {
+            "title": "ADNI",
+            "uri": "https://adni.loni.usc.edu",
+            "license": "ADNI DUA",
+            "revision": "3",
+        }
     )
     both = model_on(registry, ["dataset-sea-ad", adni.id, "dataset-sea-ad"], adni.id, line="la")
     old = model_on(registry, ["dataset-sea-ad"], line="lb", promote=True)
@@ -172,7 +181,9 @@ def test_models_trained_or_evaluated_on_a_dataset(registry: Registry) -> None:
     assert [m.id for m in promoted] == [old]
     assert registry.list_models(trained_on=adni.id, evaluated_on="dataset-sea-ad") == []
     page = registry.list_page(page_size=1, trained_on="dataset-sea-ad")
-    rest = registry.list_page(page_size=1, page_token=page.next_page_token, trained_on="dataset-sea-ad")
+    rest = registry.list_page(
+        page_size=1, page_token=page.next_page_token, trained_on="dataset-sea-ad"
+    )
     assert [m.id for m in page.items + rest.items] == [old, both]
     with pytest.raises(ValidationError, match="other filters"):
         registry.list_page(page_size=1, page_token=page.next_page_token, trained_on=adni.id)
@@ -223,7 +234,9 @@ def test_0025_fills_reverse_lineage_and_down_and_up_loses_nothing(migrated_url: 
         )
         before = _rows(registry)
         assert len(before) == 3
-        with registry.database.transaction(write=True) as conn:  # a stored text no JSON reader reads
+        with registry.database.transaction(
+            write=True
+        ) as conn:  # a stored text no JSON reader reads
             conn.execute(
                 text("UPDATE artifacts SET metadata = '{broken' WHERE id = :id"), {"id": trained}
             )

@@ -54,9 +54,7 @@ def models_using(name: str) -> Select[Any]:
 
 def training_rows(model_id: str, references: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
     """The ``model_training_datasets`` rows of a model's checked references, one per dataset."""
-    datasets = {
-        ref for path, (ref, _kind) in references.items() if path.startswith(TRAINING_PATH)
-    }
+    datasets = {ref for path, (ref, _kind) in references.items() if path.startswith(TRAINING_PATH)}
     return [{"dataset_id": d, "model_id": model_id} for d in sorted(datasets)]
 
 

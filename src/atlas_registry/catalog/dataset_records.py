@@ -51,7 +51,9 @@ class DatasetRegistration:
             )
         names = [f.name for f in dataclasses.fields(cls)]
         problems = [Violation(str(k), _not_a_field(str(k), names)) for k in data if k not in names]
-        problems += [Violation(k, "is required") for k in ("title", "uri", "license") if k not in data]
+        problems += [
+            Violation(k, "is required") for k in ("title", "uri", "license") if k not in data
+        ]
         problems += [
             Violation(k, "must be text")
             for k, v in data.items()

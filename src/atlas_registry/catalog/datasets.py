@@ -158,9 +158,9 @@ def _decoded(text: Any) -> Any:
 
 def fetch_dataset(conn: Connection, dataset_id: str) -> DatasetRecord:
     """One dataset inside an open transaction; NotFoundError says why it is not one."""
-    row = conn.execute(select(*_COLUMNS, artifacts.c.artifact_type).where(
-        artifacts.c.id == dataset_id
-    )).first()
+    row = conn.execute(
+        select(*_COLUMNS, artifacts.c.artifact_type).where(artifacts.c.id == dataset_id)
+    ).first()
     if row is None:
         raise NotFoundError(f"no dataset {dataset_id!r} in the catalog")
     if row.artifact_type != DATASET:

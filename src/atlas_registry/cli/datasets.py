@@ -17,8 +17,7 @@ from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
 from atlas_registry.cli.one_value import CommandApp
 
 dataset_app = CommandApp(
-    help="Datasets: register them, list them, show one with the models trained or "
-    "evaluated on it."
+    help="Datasets: register them, list them, show one with the models trained or evaluated on it."
 )
 
 DatasetId = Annotated[str, typer.Argument(help="The dataset's artifact id.")]

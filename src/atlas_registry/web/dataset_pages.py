@@ -57,7 +57,10 @@ def dataset_page(
         ):
             promoted = [m for m in models if m.promotion_state == "promoted"]
             shown = promoted if promoted_only else models
-            every = {key: use.dataset.id, **({"promotion_state": "promoted"} if promoted_only else {})}
+            every = {
+                key: use.dataset.id,
+                **({"promotion_state": "promoted"} if promoted_only else {}),
+            }
             lists.append(
                 {
                     "key": key,
