@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -54,29 +53,38 @@ def test_the_dataset_commands(migrated_url: str) -> None:
     code, _, err = invoke(
         "dataset", "register", "--title", "t", "--uri", "no uri", "--license", "MIT", *db
     )
-    assert code == 1 and "uri: must be a URI" in err and "revision: is required" in err
+    assert code == 1
+    assert "uri: must be a URI" in err
+    assert "revision: is required" in err
     code, _, err = invoke(
         "dataset", "register", "--title", "t", "--uri", "s3://x", "--license", "MIT",
         "--revision", "v1", "--id", "dataset-sea-ad", *db,
     )  # fmt: skip
-    assert code == 4 and "already in use" in err
+    assert code == 4
+    assert "already in use" in err
     with Registry.open(migrated_url) as registry:
         model = _model(registry, "cli-line", trained="dataset-sea-ad")
         registry.promote(model, actor="agent-eval", override=True, notes="test")
     code, out, _ = invoke("dataset", "list", *db)
-    assert code == 0 and HOSTILE in out  # markup printed as typed, not read as style
+    assert code == 0
+    assert HOSTILE in out
     code, out, _ = invoke("dataset", "show", "dataset-sea-ad", *db)
-    assert code == 0 and "Trained on it: 1 model(s), 1 promoted" in out and "cli-line" in out
+    assert code == 0
+    assert "Trained on it: 1 model(s), 1 promoted" in out
+    assert "cli-line" in out
     assert "Evaluated on it: no model" in out
     code, out, _ = invoke("dataset", "show", "dataset-sea-ad", "--json", *db)
     shown = json.loads(out)
-    assert shown["dataset"]["sha256"] == "a" * 64 and [m["id"] for m in shown["trained"]] == [model]
+    assert shown["dataset"]["sha256"] == "a" * 64
+    assert [m["id"] for m in shown["trained"]] == [model]
     code, out, _ = invoke("list", "--trained-on", "dataset-sea-ad", "--json", *db)
     assert [m["id"] for m in json.loads(out)["items"]] == [model]
     code, _, err = invoke("list", "--evaluated-on", "dataset-nope", *db)
-    assert code == 3 and "no dataset 'dataset-nope'" in err
+    assert code == 3
+    assert "no dataset 'dataset-nope'" in err
     code, _, err = invoke("dataset", "show", model, *db)
-    assert code == 3 and "a model artifact, not a dataset" in err
+    assert code == 3
+    assert "a model artifact, not a dataset" in err
 
 
 # ------------------------------------------------------------------ the HTTP API
@@ -117,8 +125,10 @@ def test_reading_datasets_and_their_models_over_http(svc: Service) -> None:  # n
     )
     assert [d["id"] for d in rest.json()["items"]] == ["dataset-2"]
     one = svc.client.get("/api/v1/datasets/dataset-0").json()
-    assert one["license"] == "CC-BY-4.0" and [m["id"] for m in one["trained"]] == [model]
-    assert one["evaluated"] == [] and one["trained_more"] is False
+    assert one["license"] == "CC-BY-4.0"
+    assert [m["id"] for m in one["trained"]] == [model]
+    assert one["evaluated"] == []
+    assert one["trained_more"] is False
     listed = svc.client.get("/api/v1/models", params={"evaluated_on": "dataset-1"}).json()
     assert [m["id"] for m in listed["items"]] == [model]
     assert_problem(svc.client.get(f"/api/v1/datasets/{model}"), 404, "not_found_error")
@@ -160,7 +170,8 @@ def test_the_dataset_page_puts_the_affected_promoted_models_first(
     registry.promote(promoted, actor="agent-eval", override=True, notes="test")
     page = client.get("/datasets/dataset-sea-ad")
     assert page.status_code == 200
-    assert HOSTILE not in page.text and "&lt;script&gt;" in page.text
+    assert HOSTILE not in page.text
+    assert "&lt;script&gt;" in page.text
     assert 'href="javascript' not in page.text  # only http(s) URIs become links
     trained = page.text.split('id="trained_on"')[1].split("</section>")[0]
     assert re.findall(r'<a href="/models/([^"]+)">', trained) == [promoted, candidate]
@@ -172,9 +183,11 @@ def test_the_dataset_page_puts_the_affected_promoted_models_first(
     model_page = client.get(f"/models/{candidate}").text
     assert '<a href="/datasets/dataset-sea-ad">dataset-sea-ad</a>' in model_page
     listing = client.get("/datasets").text
-    assert '<a href="/datasets/dataset-sea-ad">' in listing and HOSTILE not in listing
+    assert '<a href="/datasets/dataset-sea-ad">' in listing
+    assert HOSTILE not in listing
     missing = client.get("/datasets/dataset-nope")
-    assert missing.status_code == 404 and "no dataset" in missing.text
+    assert missing.status_code == 404
+    assert "no dataset" in missing.text
 
 
 def test_a_legacy_dataset_page_shows_its_metadata_as_stored(
@@ -192,5 +205,6 @@ def test_a_legacy_dataset_page_shows_its_metadata_as_stored(
     page = client.get("/datasets/legacy-data")
     assert page.status_code == 200
     assert "does not follow the dataset schema" in page.text
-    assert "{&lt;script&gt;" in page.text and HOSTILE not in page.text
+    assert "{&lt;script&gt;" in page.text
+    assert HOSTILE not in page.text
     assert client.get("/api/v1/datasets/legacy-data").json()["metadata"] == "{" + HOSTILE

@@ -67,7 +67,8 @@ def model_on(
 def test_a_dataset_is_registered_read_and_listed(registry: Registry) -> None:
     chosen = registry.register_dataset(SEA_AD)
     assert (chosen.id, chosen.revision, chosen.sha256) == ("dataset-sea-ad", "2024-05-01", None)
-    assert chosen.follows_schema and chosen.license == "CC-BY-4.0"
+    assert chosen.follows_schema
+    assert chosen.license == "CC-BY-4.0"
     made = registry.register_dataset(
         {"title": "ADNI", "uri": "s3://atlas/adni.parquet", "license": "ADNI DUA", "sha256": DIGEST}
     )
@@ -111,12 +112,13 @@ def test_a_bad_dataset_lists_every_problem_and_writes_nothing(registry: Registry
     with pytest.raises(ValidationError) as neither:
         registry.register_dataset({"title": "t", "uri": "hf://datasets/x", "license": "MIT"})
     [problem] = neither.value.violations
-    assert problem.path == "revision" and "sha256" in problem.message
+    assert problem.path == "revision"
+    assert "sha256" in problem.message
     with pytest.raises(ValidationError) as typed:
         registry.register_dataset({"title": 5, "uri": "x:y", "licence": "MIT", "revision": "v1"})
     assert {v.path for v in typed.value.violations} == {"title", "licence", "license"}
     assert "did you mean `license`" in str(typed.value.violations)
-    with pytest.raises(ValidationError, match="lone surrogate|NUL|character"):
+    with pytest.raises(ValidationError, match=r"lone surrogate|NUL|character"):
         registry.register_dataset({**SEA_AD.__dict__, "title": "a\x00b"})
     assert _count(registry, "SELECT count(*) FROM artifacts") == before
 
@@ -192,7 +194,8 @@ def test_models_trained_or_evaluated_on_a_dataset(registry: Registry) -> None:
     assert [m.id for m in use.evaluated] == [evaluated]
     newer = model_on(registry, ["dataset-sea-ad"], line="le")
     use = registry.dataset_use("dataset-sea-ad", limit=2)
-    assert [m.id for m in use.trained] == [old, newer] and use.trained_more
+    assert [m.id for m in use.trained] == [old, newer]
+    assert use.trained_more
 
 
 def test_a_dataset_that_does_not_exist_is_not_an_unused_one(registry: Registry) -> None:

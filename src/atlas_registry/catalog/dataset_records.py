@@ -43,7 +43,7 @@ class DatasetRegistration:
 
     @classmethod
     def from_dict(cls, data: Any) -> DatasetRegistration:
-        """Build from a decoded JSON document, refusing unknown keys and values that are not text."""
+        """From a decoded JSON document, refusing unknown keys and values that are not text."""
         if not isinstance(data, Mapping):
             raise ValidationError(
                 "a dataset registration must be a JSON object",

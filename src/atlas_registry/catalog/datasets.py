@@ -224,7 +224,8 @@ def _models_using(
 ) -> tuple[list[ModelRecord], bool]:
     """Up to ``limit`` models using the dataset in ``role``, promoted first; and whether
     there are more. One index lookup of the dataset's models, read newest first."""
-    every = list_models(db, limit=limit + 1, **{role: dataset_id})
+    by_dataset: dict[str, Any] = {role: dataset_id}
+    every = list_models(db, limit=limit + 1, **by_dataset)
     shown = every[:limit]
     promoted = [m for m in shown if m.promotion_state == "promoted"]
     return promoted + [m for m in shown if m.promotion_state != "promoted"], len(every) > limit
