@@ -216,7 +216,7 @@ def test_a_model_cannot_name_a_model_as_its_training_data(registry: Registry) ->
     model = model_on(registry, ["dataset-sea-ad"])
     with pytest.raises(ValidationError, match="a model artifact, not a dataset"):
         model_on(registry, [model])
-    assert _count(registry, "SELECT count(*) FROM model_training_datasets") == 1
+    assert _count(registry, "SELECT count(*) FROM model_dataset_uses") == 1
 
 
 def test_0025_fills_reverse_lineage_and_down_and_up_loses_nothing(migrated_url: str) -> None:
@@ -236,7 +236,12 @@ def test_0025_fills_reverse_lineage_and_down_and_up_loses_nothing(migrated_url: 
             * 2
         )
         before = _rows(registry)
-        assert len(before) == 3
+        assert sorted((r[1], r[3] == trained) for r in before) == [
+            ("evaluated", True),
+            ("trained", False),
+            ("trained", False),
+            ("trained", True),
+        ]
         with registry.database.transaction(
             write=True
         ) as conn:  # a stored text no JSON reader reads
@@ -245,7 +250,8 @@ def test_0025_fills_reverse_lineage_and_down_and_up_loses_nothing(migrated_url: 
             )
     _down_before_0025_and_up(migrated_url)
     with Registry.open(migrated_url) as registry:
-        assert _rows(registry) == [r for r in before if r[1] != trained]
+        # Its training data is unreadable now; its evaluation dataset is a column.
+        assert _rows(registry) == [r for r in before if r[1:4:2] != ("trained", trained)]
         with registry.database.transaction(write=True) as conn:
             conn.execute(
                 text("UPDATE artifacts SET metadata = :m WHERE id = :id"),
@@ -270,12 +276,15 @@ def _metadata_on(dataset_id: str) -> str:
     return json.dumps(metadata)
 
 
-def _rows(registry: Registry) -> list[tuple[str, str]]:
+def _rows(registry: Registry) -> list[tuple[str, str, str, str]]:
     with registry.database.transaction() as conn:
         found = conn.execute(
-            text("SELECT dataset_id, model_id FROM model_training_datasets ORDER BY 1, 2")
+            text(
+                "SELECT dataset_id, use, registered_at, model_id FROM model_dataset_uses "
+                "ORDER BY 1, 2, 3, 4"
+            )
         )
-        return [(row[0], row[1]) for row in found]
+        return [(row[0], row[1], row[2], row[3]) for row in found]
 
 
 def test_the_dataset_schema_checks_itself() -> None:

@@ -1,62 +1,103 @@
 """Reverse lineage: which models were trained, or evaluated, on a dataset.
 
-The one definition of both questions, as the set of model ids each names; the
-model listings (:mod:`.model_listing`) filter by them (``trained_on``,
-``evaluated_on``) and the dataset page reads them. Both are index lookups on
-either database:
+One side table answers both, ``model_dataset_uses`` (migration 0025): a row
+per model, dataset and use (``trained``: its ``training_data`` names the
+dataset; ``evaluated``: its ``evaluation_dataset`` does), with the model's
+registration time. Its primary key (dataset, use, registration time, model)
+is the model listings' newest-first order for one dataset, so a page of
+``list --trained-on D`` is an ordered index range, as a page of
+``--trained-by`` is: it costs the same for a dataset used by ten models or by
+ten thousand. The rows are derived: the registration (and a legacy
+adoption) writes them with the model's facts, in the same transaction
+(:mod:`.facts`), and 0025 fills them from the stored models.
 
-- trained on D: ``model_training_datasets`` (migration 0025), one row per
-  model and dataset its ``training_data`` names, written with the model's
-  facts in its registration's transaction (:mod:`.facts`) and backfilled
-  from the stored metadata by 0025; its primary key starts with the dataset.
-- evaluated on D: ``model_versions.eval_dataset_artifact_id``, through its
-  partial index (0025). Evaluations recorded after registration join here:
-  :func:`evaluated_on` is the one place that adds "or has an evaluation on D".
+Evaluations recorded after registration join here, in one place: their writer
+adds :func:`use_row` ``(model, dataset, "evaluated", registered_at)`` in its
+own transaction (a model evaluated twice on a dataset is one row), and every
+listing, page and count that asks ``evaluated_on`` follows with no change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal_column
 
-from atlas_registry.store.tables import model_training_datasets, model_versions
+from atlas_registry.store.tables import model_dataset_uses, model_versions
 
-# The filters of ModelFilters answered here, by name.
-DATASET_FILTERS = ("trained_on", "evaluated_on")
+# The filters of ModelFilters answered here, and the use each one asks for.
+DATASET_USES = {"trained_on": "trained", "evaluated_on": "evaluated"}
+DATASET_FILTERS = tuple(DATASET_USES)
 
-_evaluated = model_versions.alias("evaluated")
-
-
-def trained_on(param: str = "trained_on") -> Select[Any]:
-    """The ids of every model whose training_data names the dataset bound as ``param``."""
-    return select(model_training_datasets.c.model_id).where(
-        model_training_datasets.c.dataset_id == bindparam(param)
-    )
+# Where prepare's references put each dataset a model names.
+_TRAINING_PATH = "metadata.training_data["
+_EVALUATION_PATH = "metadata.evaluation_dataset.artifact_id"
 
 
-def evaluated_on(param: str = "evaluated_on") -> Select[Any]:
-    """The ids of every model evaluated on the dataset bound as ``param``.
+def use_row(model_id: str, dataset_id: str, use: str, registered_at: str) -> dict[str, str]:
+    """One row of ``model_dataset_uses``."""
+    return {
+        "dataset_id": dataset_id,
+        "use": use,
+        "registered_at": registered_at,
+        "model_id": model_id,
+    }
 
-    Today: its registration's evaluation_dataset. A table of later evaluations
-    adds itself here, once, with ``.union(select(<its model id>).where(<its
-    dataset id> == bindparam(param)))``; every listing and page follows.
+
+def use_rows(
+    model_id: str, registered_at: str, references: Mapping[str, tuple[str, str]]
+) -> list[dict[str, str]]:
+    """The rows of a model's checked dataset references: each dataset once per use."""
+    uses = set()
+    for path, (dataset_id, _kind) in references.items():
+        if path.startswith(_TRAINING_PATH):
+            uses.add((dataset_id, "trained"))
+        elif path == _EVALUATION_PATH:
+            uses.add((dataset_id, "evaluated"))
+    return [use_row(model_id, d, use, registered_at) for d, use in sorted(uses)]
+
+
+class Narrowed:
+    """A listing narrowed to the models that use given datasets.
+
+    ``order_key`` is the registration time and model id of the use the
+    listing is read through (its index gives the newest first), or None when
+    the listing keeps its own order (the versions of one line).
     """
-    return select(_evaluated.c.artifact_id).where(
-        _evaluated.c.eval_dataset_artifact_id == bindparam(param)
+
+    def __init__(self, query: Select[Any], order_key: tuple[Any, Any] | None) -> None:
+        self.query = query
+        self.order_key = order_key
+
+
+def narrowed(query: Select[Any], filters: tuple[str, ...], *, ordered: bool) -> Narrowed:
+    """``query`` (a model listing) joined to one use per dataset filter in ``filters``.
+
+    Each filter's dataset is the bound parameter of its name; its use is
+    written into the text, so the primary key's range is known when planned.
+    With ``ordered``, the first filter's use gives the order (see
+    :class:`Narrowed`).
+    """
+    order_key = None
+    for name in (n for n in filters if n in DATASET_USES):
+        uses = model_dataset_uses.alias(f"uses_{name}")
+        query = query.join(uses, _joined(uses, name))
+        if ordered and order_key is None:
+            order_key = (uses.c.registered_at, uses.c.model_id)
+    return Narrowed(query, order_key)
+
+
+def _joined(uses: Any, name: str) -> ColumnElement[bool]:
+    """The uses of the dataset bound as ``name`` by the model of the row.
+
+    Joined by the model id alone: the registration time a use repeats is
+    the model's, and naming it in the join made PostgreSQL take the two
+    equalities for independent, expect a hundredth of the rows, and hash the
+    whole catalog instead of reading the uses in order.
+    """
+    return and_(
+        uses.c.dataset_id == bindparam(name),
+        uses.c.use == literal_column(f"'{DATASET_USES[name]}'"),
+        uses.c.model_id == model_versions.c.artifact_id,
     )
-
-
-def models_using(name: str) -> Select[Any]:
-    """The id set of one dataset filter (``trained_on`` or ``evaluated_on``)."""
-    return trained_on() if name == "trained_on" else evaluated_on()
-
-
-def training_rows(model_id: str, references: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
-    """The ``model_training_datasets`` rows of a model's checked references, one per dataset."""
-    datasets = {ref for path, (ref, _kind) in references.items() if path.startswith(TRAINING_PATH)}
-    return [{"dataset_id": d, "model_id": model_id} for d in sorted(datasets)]
-
-
-# Where prepare.references puts each training_data[] artifact id.
-TRAINING_PATH = "metadata.training_data["

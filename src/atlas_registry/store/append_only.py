@@ -58,8 +58,9 @@ MUTABLE: dict[str, str] = {
 DERIVED: dict[str, str] = {
     "model_metrics": "rebuilt from model_versions.eval_metrics_json by 0006 and 0007",
     "model_catalog_columns_saved": "the catalog columns 0003's down file keeps aside for 0009",
-    "model_training_datasets": "each model's training_data[].artifact_id, read from "
-    "artifacts.metadata by 0025 and written with the model's facts",
+    "model_dataset_uses": "the datasets each model names (training_data[].artifact_id, "
+    "evaluation_dataset.artifact_id), read from the stored models by 0025 and written "
+    "with the model's facts",
 }
 
 # Columns of fact tables whose values are computed from other data and come

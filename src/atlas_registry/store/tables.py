@@ -150,11 +150,13 @@ code_pin_checks = Table(
     Column("checked_by", Text, nullable=False),
 )
 
-# Reverse lineage (0025): one row per model and dataset its training_data names,
-# written with the model's facts; derived from the metadata, rebuilt by 0025.
-model_training_datasets = Table(
-    "model_training_datasets",
+# Reverse lineage (0025): one row per model, dataset it names and use (trained,
+# evaluated), with the model's registration time; derived, rebuilt by 0025.
+model_dataset_uses = Table(
+    "model_dataset_uses",
     metadata,
     Column("dataset_id", Text, primary_key=True),
+    Column("use", Text, primary_key=True),
+    Column("registered_at", Text, primary_key=True),
     Column("model_id", Text, primary_key=True),
 )

@@ -1,26 +1,32 @@
 -- 0025_dataset_lineage: every model trained or evaluated on a dataset, found by an
--- index lookup (`list --trained-on D`, `--evaluated-on D`, the dataset's page).
+-- index range (`list --trained-on D`, `--evaluated-on D`, the dataset's page).
 --
--- 1. A model's training datasets are named inside its JSON metadata
---    (training_data[].artifact_id), which no index of either database can reach
---    portably. model_training_datasets holds one row per model and dataset it
---    names, keyed by the dataset first. It is derived: the registration writes
---    its rows with the model's facts, in the same transaction, and this file
---    fills it from the stored metadata of every registered model (adopted legacy
---    models included), so a down and up again rebuilds it whole.
-CREATE TABLE IF NOT EXISTS model_training_datasets (
+-- A model names its datasets in its JSON metadata (training_data[].artifact_id,
+-- evaluation_dataset.artifact_id), which no index of either database reaches
+-- portably. model_dataset_uses holds one row per model, dataset and use, with
+-- the model's registration time: its primary key is a dataset's models newest
+-- first, the order of every model listing, so a page of them is read in order
+-- and stops at its end. It is derived: the registration writes its rows with the
+-- model's facts, in the same transaction, and this file fills it from every
+-- registered model (adopted legacy models included), so a down and up again
+-- rebuilds it whole.
+CREATE TABLE IF NOT EXISTS model_dataset_uses (
     dataset_id TEXT NOT NULL
-        CONSTRAINT fk_model_training_datasets_dataset REFERENCES artifacts(id),
+        CONSTRAINT fk_model_dataset_uses_dataset REFERENCES artifacts(id),
+    use TEXT NOT NULL
+        CONSTRAINT ck_model_dataset_uses_use CHECK (use IN ('trained', 'evaluated')),
+    -- model_versions.created_at of the model.
+    registered_at TEXT NOT NULL,
     model_id TEXT NOT NULL
-        CONSTRAINT fk_model_training_datasets_model
+        CONSTRAINT fk_model_dataset_uses_model
         REFERENCES model_versions(artifact_id) ON DELETE CASCADE,
-    CONSTRAINT pk_model_training_datasets PRIMARY KEY (dataset_id, model_id)
+    CONSTRAINT pk_model_dataset_uses PRIMARY KEY (dataset_id, use, registered_at, model_id)
 ) WITHOUT ROWID;
 
--- Metadata that is not JSON, or whose training_data is not a list of objects
--- naming a dataset artifact, adds nothing (json_each of '[]').
-INSERT OR IGNORE INTO model_training_datasets (dataset_id, model_id)
-SELECT DISTINCT d.id, mv.artifact_id
+-- Trained on: metadata that is not JSON, or whose training_data is not a list of
+-- objects naming a dataset artifact, adds nothing (json_each of '[]').
+INSERT OR IGNORE INTO model_dataset_uses (dataset_id, use, registered_at, model_id)
+SELECT DISTINCT d.id, 'trained', mv.created_at, mv.artifact_id
 FROM model_versions mv
 JOIN artifacts a ON a.id = mv.artifact_id
 JOIN json_each(COALESCE(
@@ -34,9 +40,8 @@ JOIN artifacts d ON d.artifact_type = 'dataset' AND d.id = (
             THEN json_extract(item.value, '$.artifact_id') END
     END);
 
--- 2. The models evaluated on a dataset: 0012 dropped the index of
---    eval_dataset_artifact_id when no query read it; reverse lineage does. Only
---    models that name a dataset artifact have an entry.
-CREATE INDEX IF NOT EXISTS idx_model_versions_evaluated_on
-    ON model_versions (eval_dataset_artifact_id, artifact_id)
-    WHERE eval_dataset_artifact_id IS NOT NULL;
+-- Evaluated on: the column the registration copies evaluation_dataset.artifact_id to.
+INSERT OR IGNORE INTO model_dataset_uses (dataset_id, use, registered_at, model_id)
+SELECT d.id, 'evaluated', mv.created_at, mv.artifact_id
+FROM model_versions mv
+JOIN artifacts d ON d.id = mv.eval_dataset_artifact_id AND d.artifact_type = 'dataset';
