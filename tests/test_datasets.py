@@ -26,6 +26,7 @@ from atlas_registry import (
     ValidationError,
 )
 from atlas_registry.schema.dataset_schema import load_dataset_schema
+from atlas_registry.store.db import Database
 from tests.payloads import logistic_regression
 
 SEA_AD = DatasetRegistration(
@@ -298,3 +299,20 @@ def test_the_dataset_schema_checks_itself() -> None:
     for example in schema["examples"]:
         assert jsonschema_rs.Draft7Validator(schema).is_valid(example)
     assert all(node.get("description") for node in schema["properties"].values())
+
+
+def test_a_datasets_models_are_read_in_order_from_its_uses(sqlite_db: Database) -> None:
+    """A page of a dataset's models is a range of the uses' key, newest first: SQLite
+    sorts only the models registered in the same second, never every model of the dataset."""
+    from atlas_registry.catalog.model_listing import _list_query
+    from tests.catalog_helpers import sqlite_plan
+
+    for filters in (("trained_on",), ("evaluated_on",), ("promotion_state", "trained_on")):
+        values = {name: "x" for name in filters}
+        plan = sqlite_plan(
+            sqlite_db,
+            _list_query(filters, False, "sqlite"),
+            {**values, "page_limit": 51, "page_offset": 0},
+        )
+        assert "USING PRIMARY KEY (dataset_id=? AND use=?)" in plan, plan
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # only "FOR RIGHT PART OF ORDER BY"
