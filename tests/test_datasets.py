@@ -308,7 +308,7 @@ def test_a_datasets_models_are_read_in_order_from_its_uses(sqlite_db: Database) 
     from tests.catalog_helpers import sqlite_plan
 
     for filters in (("trained_on",), ("evaluated_on",), ("promotion_state", "trained_on")):
-        values = {name: "x" for name in filters}
+        values = dict.fromkeys(filters, "x")
         plan = sqlite_plan(
             sqlite_db,
             _list_query(filters, False, "sqlite"),
