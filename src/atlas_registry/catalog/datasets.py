@@ -11,6 +11,7 @@ it is.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -90,10 +91,11 @@ def register_dataset(
 ) -> DatasetRecord:
     """Register one dataset; returns it as stored. Bad input writes nothing.
 
-    ``actor`` (a token's name over HTTP) is recorded as ``created_by``, as for models.
+    ``actor`` (a token's name over HTTP) is recorded as ``created_by``, in place
+    of any the document gives: over HTTP the author is who sent it.
     """
     if actor is not None:
-        registration = DatasetRegistration(**{**registration.__dict__, "created_by": actor})
+        registration = dataclasses.replace(registration, created_by=actor)
     row, artifact_id = prepare_dataset(registration)
     now = utc_timestamp()
     row.update(created_at=now, updated_at=now)
