@@ -58,6 +58,7 @@ def _count(svc: Service, sql: str) -> int:  # noqa: F811
 
 
 WRITTEN = (
+    "artifacts",
     "model_versions",
     "model_promotion_events",
     "model_lines",
@@ -117,6 +118,8 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
     )
     candidate = svc.register()["id"]
     once("/api/v1/models/{model_ref}/reject", f"/api/v1/models/{candidate}/reject", {"notes": "x"})
+    dataset = {"title": "d", "uri": "s3://d", "license": "MIT", "revision": "v1"}
+    once("/api/v1/datasets", "/api/v1/datasets", dataset, "register")
     svc.registry.backfill()
     [item] = svc.client.get("/api/v1/review-queue").json()["items"]
     pin = {"code_repo_url": "https://github.com/atlas-platform/glia", "code_commit_sha": "1a2b3c4"}

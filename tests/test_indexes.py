@@ -77,6 +77,9 @@ def exercise(registry: Registry) -> None:
     tuned = registry.register_model(
         ModelRegistration(title="tuned", metadata=tuned_metadata, line="idx-line")
     )
+    dataset = registry.register_dataset(
+        {"title": "d", "uri": "https://example.org/d", "license": "MIT", "revision": "v1"}
+    )
     registry.promote(base.id, actor="me", override=True, notes="test")
     registry.promote(tuned.id, actor="me", override=True, notes="test")
     registry.rollback("idx-line", actor="me", notes="back", override=True)
@@ -102,6 +105,8 @@ def exercise(registry: Registry) -> None:
         {"line": "idx-line"},
         {"is_external": True},
         {"tag": ["team=vision"]},
+        {"trained_on": dataset.id},
+        {"evaluated_on": dataset.id},
     ):
         registry.list_models(**filters)
     registry.set_tags("idx-line", {"team": "vision"}, actor="me")

@@ -10,6 +10,12 @@ only what this module and :mod:`atlas_registry.errors` export.
 from typing import TYPE_CHECKING, Any
 
 from atlas_registry._version import __version__ as __version__
+from atlas_registry.catalog.dataset_records import (
+    DATASET_FACTS,
+    DatasetRecord,
+    DatasetRegistration,
+    DatasetUse,
+)
 from atlas_registry.catalog.evaluation_context import (
     EvaluationContext,
     best_in_context,
@@ -132,6 +138,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DATASET_FACTS",
     "DEFAULT_URL",
     "ENV_VAR",
     "FILE_CHECK_STATUSES",
@@ -163,6 +170,9 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseFailureError",
     "DatabaseNotFoundError",
+    "DatasetRecord",
+    "DatasetRegistration",
+    "DatasetUse",
     "EvaluationContext",
     "FileAddition",
     "FileCheck",

@@ -18,7 +18,14 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
 from atlas_registry import Registry, RegistryError, __version__, web
-from atlas_registry.api import problems, routes_files, routes_lines, routes_models, routes_registry
+from atlas_registry.api import (
+    problems,
+    routes_datasets,
+    routes_files,
+    routes_lines,
+    routes_models,
+    routes_registry,
+)
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
 from atlas_registry.api.guards import BODY_TIMEOUT_SECONDS, Guards
@@ -44,6 +51,7 @@ def routes() -> tuple[BaseRoute, ...]:
         *routes_files.router.routes,
         *routes_lines.router.routes,
         *annotations_router.routes,
+        *routes_datasets.router.routes,
         *routes_registry.router.routes,
         *web.router.routes,
         *web.problem_router.routes,

@@ -1,4 +1,5 @@
-"""The one writer of a model's registry facts: its version row and its typed metrics.
+"""The one writer of a model's registry facts: its version row, its typed metrics and
+the dataset artifacts it names (reverse lineage, :mod:`.dataset_lineage`).
 
 A registration and the adoption of a legacy artifact create the same facts, so
 both call :func:`write_model_facts`; a second writer drifts (one once left the
@@ -13,15 +14,23 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
+from atlas_registry.catalog.dataset_lineage import use_rows
 from atlas_registry.catalog.model_files import file_rows
 from atlas_registry.catalog.prepare import PreparedModel, code_pin_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import MAX_LINEAGE_DEPTH, REGISTRATION_TEXT_LIMITS
 from atlas_registry.store.sql_session import SqlSession, marks
-from atlas_registry.store.tables import model_files, model_metrics, model_versions
+from atlas_registry.store.tables import (
+    model_dataset_uses,
+    model_files,
+    model_metrics,
+    model_versions,
+)
 
 # The tables a model's facts live in; a test holds every write path to this set.
+# (model_dataset_uses is written here too, derived from the metadata: only for a
+# model that names a dataset artifact.)
 FACT_TABLES = (model_versions.name, model_metrics.name)
 
 
@@ -59,6 +68,10 @@ def write_model_facts(
     session.insert(model_versions.name, version_rows)
     session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
     session.insert(model_files.name, [row for item in prepared for row in _file_rows(item, now)])
+    session.insert(
+        model_dataset_uses.name,
+        [row for p in prepared for row in use_rows(p.artifact_id, now, p.references)],
+    )
     fine_tunes = [row["artifact_id"] for row in version_rows if row["base_model_id"]]
     if fine_tunes and not new_models:
         _refuse_cycles(session, fine_tunes)

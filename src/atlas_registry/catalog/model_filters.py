@@ -39,6 +39,8 @@ class ModelFilters:
     base_model_id: str | None = _filter("Fine-tunes of this model (id or line).")
     is_external: bool | None = _filter("Only external, or only internal, models.")
     line: str | None = _filter("Versions of one named line.")
+    trained_on: str | None = _filter("Models trained on this dataset (its artifact id).")
+    evaluated_on: str | None = _filter("Models evaluated on this dataset (its artifact id).")
     latest_only: bool = _filter("Only the latest version of each line.", False)
     tag: list[str] | None = _filter(  # noqa: RUF009 (a field() with its help; default None)
         "A tag k=v (or a bare key k) the version or its line carries; repeat it: all must match."

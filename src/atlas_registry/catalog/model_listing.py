@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
 )
 
+from atlas_registry.catalog.dataset_lineage import DATASET_FILTERS, narrowed
 from atlas_registry.catalog.model_filters import ModelFilters
 from atlas_registry.catalog.queries import (
     MODEL_COLUMNS,
@@ -80,14 +81,16 @@ _LINE_FILTER = (
 ) == ROOT
 
 
-def _after_position() -> tuple[ColumnElement[bool], ...]:
+def _after_position(
+    created: Any = model_versions.c.created_at, artifact_id: Any = model_versions.c.artifact_id
+) -> tuple[ColumnElement[bool], ...]:
     """Rows past (after_created, after_version, after_id) in NEWEST_FIRST order.
 
     The bound on the time alone comes first: it is the range both databases
     read from their newest-first indexes; the rest picks the rows of that
-    second that follow the token's.
+    second that follow the token's. A listing read through another index of
+    the same order (a dataset's uses) names its columns.
     """
-    created, artifact_id = model_versions.c.created_at, model_versions.c.artifact_id
     version, after_version = artifacts.c.version_number, bindparam("after_version", type_=Integer)
     return (
         created <= bindparam("after_created"),
@@ -248,6 +251,8 @@ def _list_query(
     for name in filters:
         if name == "line":
             query = query.where(_LINE_FILTER)
+        elif name in DATASET_FILTERS:
+            continue  # joined below
         elif name == "is_external":
             query = query.where(
                 model_versions.c.is_external == literal_column(str(int(external or 0)))
@@ -264,10 +269,18 @@ def _list_query(
         query = query.where((artifacts.c.is_latest + 0) == 1)
     elif latest_only:
         query = query.where(artifacts.c.is_latest == 1)
+    # A dataset's models are read through its uses, newest first (dataset_lineage).
+    by_dataset = narrowed(query, filters, ordered="line" not in filters)
+    query, order = by_dataset.query, NEWEST_VERSION_FIRST if "line" in filters else NEWEST_FIRST
+    after = _AFTER_POSITION
+    if by_dataset.order_key is not None:
+        created, model_id = by_dataset.order_key
+        order = (created.desc(), artifacts.c.version_number.desc(), model_id.desc())
+        after = _after_position(created, model_id)
     if keyset and "line" in filters:
         query = query.where(artifacts.c.version_number < bindparam("after_version", type_=Integer))
     elif keyset:
-        query = query.where(*_AFTER_POSITION)
+        query = query.where(*after)
     if filters or tags:
         # The best plan for a filter can depend on its value (a rare family is
         # found through its index, a common one by walking the newest-first
@@ -276,5 +289,4 @@ def _list_query(
         offset: BindParameter[int] = bindparam("page_offset", type_=Integer)
     else:
         limit, offset = inline_count("page_limit"), inline_count("page_offset")
-    order = NEWEST_VERSION_FIRST if "line" in filters else NEWEST_FIRST
     return query.order_by(*order).limit(limit).offset(offset)

@@ -46,7 +46,7 @@ from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
-from atlas_registry.store.tables import artifacts, model_metrics, model_versions
+from atlas_registry.store.tables import artifacts, model_dataset_uses, model_metrics, model_versions
 
 
 def register_model(
@@ -204,7 +204,7 @@ FROM artifacts a WHERE a.id {matches}"""
 _DEMOTE = """
 UPDATE artifacts SET is_latest = 0, updated_at = ?
 WHERE COALESCE(lineage_id, id) IN ({marks}) AND is_latest = 1"""
-_WRITTEN_TABLES = (artifacts.name, model_versions.name, model_metrics.name)
+_WRITTEN_TABLES = (artifacts.name, model_versions.name, model_metrics.name, model_dataset_uses.name)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
+from atlas_registry.cli.datasets import dataset_app
 from atlas_registry.cli.files import files_app, locate
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
@@ -45,6 +46,7 @@ app.add_typer(interop.import_app, name="import")
 app.add_typer(tag_app, name="tag")
 app.command("describe")(describe)
 app.command("backup")(backup.backup)
+app.add_typer(dataset_app, name="dataset")
 app.command("restore")(backup.restore)
 
 

@@ -28,6 +28,8 @@ FLAGS = {
     "base_model_id": "--base-model",
     "is_external": "--external/--internal",
     "line": "--line",
+    "trained_on": "--trained-on",
+    "evaluated_on": "--evaluated-on",
     "latest_only": "--latest",
     "tag": "--tag",
 }

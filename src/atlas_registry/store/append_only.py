@@ -66,6 +66,9 @@ DERIVED: dict[str, str] = {
     "model_catalog_columns_saved": "the catalog columns 0003's down file keeps aside for 0009",
     "model_tags": "each tag's current value: the newest of its model_tag_events, written with "
     "it and rebuilt from them by 0023",
+    "model_dataset_uses": "the datasets each model names (training_data[].artifact_id, "
+    "evaluation_dataset.artifact_id), read from the stored models by 0025 and written "
+    "with the model's facts",
 }
 
 # Columns of fact tables whose values are computed from other data and come

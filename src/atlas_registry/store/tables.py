@@ -214,3 +214,14 @@ model_file_checks = Table(
     Column("detail", Text, nullable=False),
     Column("checked_by", Text, nullable=False),
 )
+
+# Reverse lineage (0025): one row per model, dataset it names and use (trained,
+# evaluated), with the model's registration time; derived, rebuilt by 0025.
+model_dataset_uses = Table(
+    "model_dataset_uses",
+    metadata,
+    Column("dataset_id", Text, primary_key=True),
+    Column("use", Text, primary_key=True),
+    Column("registered_at", Text, primary_key=True),
+    Column("model_id", Text, primary_key=True),
+)
