@@ -11,6 +11,7 @@ the query that uses it, and dropping a filter shows up here as an idle index.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,6 +115,18 @@ def exercise(registry: Registry) -> None:
     registry.tag_history(base.id)
     registry.edit_text(base.id, {"changelog": "x"}, actor="me")
     registry.text_history(base.id)
+    weights = Path(__file__)  # any regular file: its digest is checked, not trusted
+    listed = {
+        "uri": weights.as_uri(),
+        "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
+        "size_bytes": weights.stat().st_size,
+        "role": "weights",
+    }
+    registry.add_file(base.id, listed, actor="me")
+    registry.verify_files([base.id], actor="me")
+    registry.files(base.id)
+    registry.file_checks(base.id)
+    registry.locate(base.id)
     board = registry.benchmarks()
     for entry in board:
         metric = entry["metrics"][0]
