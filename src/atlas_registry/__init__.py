@@ -71,6 +71,8 @@ from atlas_registry.records import (
 from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata
+from atlas_registry.store.events.feed import MAX_EVENTS, Event
+from atlas_registry.store.events.types import EVENT_TYPES, EventType
 from atlas_registry.store.idempotency import (
     IdempotentRequest,
     KeptAnswer,
@@ -126,7 +128,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_URL",
     "ENV_VAR",
+    "EVENT_TYPES",
     "MAX_DOCUMENT_BYTES",
+    "MAX_EVENTS",
     "MAX_PAGE",
     "METRIC_DIRECTIONS",
     "MIRRORS_ENV_VAR",
@@ -153,6 +157,8 @@ __all__ = [
     "DatabaseFailureError",
     "DatabaseNotFoundError",
     "EvaluationContext",
+    "Event",
+    "EventType",
     "FilterField",
     "GatePolicy",
     "IdempotencyKeyReusedError",

@@ -36,6 +36,7 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     ),
     AppendOnly("code_pin_checks", "every check of a model's pin against its repository"),
     AppendOnly("code_pin_changes", "every change of a model's code pin: old, new, who, why"),
+    AppendOnly("registry_events", "every change, in commit order: what a follower reads"),
 )
 
 # Tables whose rows change in place, each with the reason it may.

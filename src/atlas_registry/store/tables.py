@@ -149,3 +149,15 @@ code_pin_checks = Table(
     Column("detail", Text, nullable=False),
     Column("checked_by", Text, nullable=False),
 )
+
+registry_events = Table(
+    "registry_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_type", Text, nullable=False),
+    Column("occurred_at", Text, nullable=False),
+    Column("actor", Text),
+    Column("model_id", Text),
+    Column("line_id", Text),
+    Column("payload", Text, nullable=False),
+)
