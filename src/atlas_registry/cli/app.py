@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
+from atlas_registry.cli.events import events_app
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
@@ -40,6 +41,7 @@ app.command("card")(interop.card)
 app.add_typer(interop.import_app, name="import")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+app.add_typer(events_app, name="events")
 
 
 def main() -> None:
