@@ -98,11 +98,10 @@ def test_the_promotion_feed_keeps_its_shape_without_a_cursor(
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
-        ({"after": 0, "types": "model.promotd"}, 400, "input_error"),
-        ({"after": 0, "types": ","}, 400, "input_error"),
+        ({"after": 0, "types": "model.promotd"}, 422, "validation_error"),
         ({"after": 0, "line": "no-such-line"}, 404, "not_found_error"),
         ({"after": 0, "line": "<script>"}, 404, "not_found_error"),
-        ({"after": 0, "before_id": 3}, 400, "input_error"),
+        ({"after": 0, "before_id": 3}, 422, "validation_error"),
         ({"after": -1}, 400, "bad_request"),
         ({"after": "9" * 30}, 400, "bad_request"),
         ({"after": 0, "wait": 61}, 400, "bad_request"),

@@ -14,7 +14,6 @@ from atlas_registry import (
     MAX_EVENTS,
     MAX_PAGE,
     PIN_STATUSES,
-    InputError,
     Registry,
     RegistryError,
     ValidationError,
@@ -83,7 +82,7 @@ async def version(
     return {**about, "read_only": config.read_only}
 
 
-@router.get("/events", responses=responses(400, 401, 404, 503) | event_responses())
+@router.get("/events", responses=responses(400, 401, 404, 422, 503) | event_responses())
 async def events(
     request: Request,
     actor: str | None = None,
@@ -107,9 +106,15 @@ async def events(
     streaming = SSE_MEDIA in request.headers.get("accept", "")
     if as_log or streaming:
         if {"actor", "page_size", "before_id", "overrides_only"} & set(request.query_params):
-            raise InputError(
-                "actor, page_size, before_id and overrides_only page the promotion feed; "
-                "after, types, line, limit and wait read the event log: use one set"
+            raise ValidationError(
+                "a query of the promotion feed and of the event log at once",
+                [
+                    Violation(
+                        "after",
+                        "actor, page_size, before_id and overrides_only page the promotion "
+                        "feed; after, types, line, limit and wait read the event log: use one set",
+                    )
+                ],
             )
         follow = follow_of(after, types, line, limit)
         if streaming:
@@ -125,7 +130,7 @@ async def events(
     return link_next(request, response, "before_id", str(items[-1].id) if more else None)
 
 
-@router.get("/events/stream", responses=responses(401, 404, 503) | event_responses())
+@router.get("/events/stream", responses=responses(401, 404, 422, 503) | event_responses())
 async def event_stream(
     request: Request,
     after: int | None = Query(None, ge=0, le=2**63 - 1, description=AFTER),

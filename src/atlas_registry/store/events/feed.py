@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from atlas_registry.documents import is_storable_text
-from atlas_registry.errors import InputError, NotFoundError
+from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database
 from atlas_registry.store.events.types import EVENT_TYPES
 from atlas_registry.store.sql_session import marks
@@ -42,8 +42,9 @@ def check_types(types: Sequence[str]) -> list[str]:
     """``types`` as given, refused if one is not in the vocabulary (a typo would match nothing)."""
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
-        raise InputError(
-            f"unknown event type {unknown[0]!r}: the types are {', '.join(EVENT_TYPES)}"
+        raise ValidationError(
+            f"unknown event type {unknown[0][:100]!r}",
+            [Violation("types", f"the types are {', '.join(EVENT_TYPES)}")],
         )
     return list(dict.fromkeys(types))
 
