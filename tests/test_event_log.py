@@ -320,3 +320,32 @@ def test_the_backfill_of_a_legacy_catalog_is_in_the_log(legacy_url: str) -> None
         assert adopted
         assert all(e.line_id for e in adopted)
         assert {e.type for e in reg.events_after(before, limit=1000)} >= {"model.adopted"}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_dropped_listener_falls_back_to_polling_and_comes_back(reg: Registry) -> None:
+    from atlas_registry.store.events import wakeups
+
+    reg.wait_for_events(0, timeout=0.3)
+    listener = wakeups.listener(reg.database)
+    assert listener is not None
+    assert listener.listening.wait(5)
+    with reg.database.session(write=True) as session:
+        [(ended,)] = session.rows(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        )
+    assert ended == 1
+    deadline = time.monotonic() + 5
+    while listener.listening.is_set() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    found: list[Any] = []
+    waiter = threading.Thread(target=lambda: found.extend(reg.wait_for_events(0, timeout=20)))
+    waiter.start()
+    time.sleep(0.2)
+    written = time.monotonic()
+    reg.register_model(_registration("m-1"))
+    waiter.join(timeout=30)
+    assert [e.model_id for e in found] == ["m-1"]
+    assert time.monotonic() - written < 2.0
+    assert listener.listening.wait(10), "the listener did not reconnect"
