@@ -85,9 +85,8 @@ def wake_latencies(writer: tuple[int, str], reader_port: int, count: int) -> lis
     latencies = []
     for index in range(count):
         answer: dict[str, Any] = {}
-        poll = threading.Thread(
-            target=lambda: answer.update(_get(reads, f"/api/v1/events?after={after}&wait=30"))
-        )
+        path = f"/api/v1/events?after={after}&wait=30"
+        poll = threading.Thread(target=_into, args=(answer, reads, path))
         poll.start()
         time.sleep(0.1)  # the poll is waiting
         sent = time.perf_counter()
@@ -98,6 +97,10 @@ def wake_latencies(writer: tuple[int, str], reader_port: int, count: int) -> lis
         latencies.append(time.perf_counter() - sent)
         after = answer["next_after"]
     return latencies
+
+
+def _into(answer: dict[str, Any], connection: http.client.HTTPConnection, path: str) -> None:
+    answer.update(_get(connection, path))
 
 
 def _last_id(connection: http.client.HTTPConnection) -> int:
