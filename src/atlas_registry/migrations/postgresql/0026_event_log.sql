@@ -22,7 +22,6 @@ COMMENT ON COLUMN registry_events.line_id IS 'COALESCE(lineage_id, id) of the mo
 
 CREATE INDEX idx_registry_events_type ON registry_events (event_type, id);
 CREATE INDEX idx_registry_events_line ON registry_events (line_id, id);
-CREATE INDEX idx_registry_events_model ON registry_events (model_id, id);
 
 CREATE FUNCTION registry_events_append_only() RETURNS trigger AS $$
 BEGIN

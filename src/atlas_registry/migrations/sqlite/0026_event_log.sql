@@ -17,7 +17,6 @@ CREATE TABLE registry_events (
 
 CREATE INDEX idx_registry_events_type ON registry_events (event_type, id);
 CREATE INDEX idx_registry_events_line ON registry_events (line_id, id);
-CREATE INDEX idx_registry_events_model ON registry_events (model_id, id);
 
 CREATE TRIGGER trg_registry_events_no_update BEFORE UPDATE ON registry_events
 BEGIN

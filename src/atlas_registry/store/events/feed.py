@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.documents import is_storable_text
@@ -35,7 +35,17 @@ class Event:
     payload: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict, which deep-copies each payload: a page of a thousand
+        # events is served several times faster without it.
+        return {
+            "id": self.id,
+            "type": self.type,
+            "occurred_at": self.occurred_at,
+            "actor": self.actor,
+            "model_id": self.model_id,
+            "line_id": self.line_id,
+            "payload": self.payload,
+        }
 
 
 def check_types(types: Sequence[str]) -> list[str]:
