@@ -152,13 +152,17 @@ def test_a_long_poll_wakes_when_an_event_commits(api: tuple[Registry, TestClient
 
 
 def _stream_events(
-    base: str, count: int, headers: dict[str, str] | None = None, params: Any = None
+    base: str,
+    count: int,
+    headers: dict[str, str] | None = None,
+    params: Any = None,
+    path: str = "/api/v1/events/stream",
 ) -> list[dict[str, Any]]:
-    """The first ``count`` SSE messages of ``/api/v1/events/stream`` as {id, event, data}."""
+    """The first ``count`` SSE messages of ``path`` as {id, event, data}."""
     got: list[dict[str, Any]] = []
     message: dict[str, Any] = {}
     with httpx.stream(
-        "GET", f"{base}/api/v1/events/stream", headers=headers, params=params, timeout=30
+        "GET", f"{base}{path}", headers=headers, params=params, timeout=30
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -203,6 +207,14 @@ def test_a_stream_resumes_after_last_event_id_and_after_a_restart(migrated_url: 
             params={"types": "model.registered"},
         )
         assert [m["data"]["model_id"] for m in resumed] == ["m-3"]
+        negotiated = _stream_events(
+            base,
+            1,
+            headers={"Accept": "text/event-stream"},
+            params={"after": first[0]["id"], "types": "model.registered"},
+            path="/api/v1/events",
+        )
+        assert [m["data"]["model_id"] for m in negotiated] == ["m-2"]
         last = call(base, "GET", "/api/v1/events?after=0")[1]["next_after"]
     with served(migrated_url) as base:  # the same database, a new server process
         assert call(base, "GET", f"/api/v1/events?after={last}")[1]["items"] == []
