@@ -43,10 +43,12 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, 
 # Read from the committed document (the first test proves it is the app's own),
 # so importing this module builds no app and opens no database.
 schema = schemathesis.openapi.from_path(COMMITTED)
+# A Server-Sent Events stream never ends by design (tests/test_event_follow.py reads it).
+fuzzed = schema.exclude(path="/api/v1/events/stream")
 
 
 @pytest.mark.slow
-@schema.parametrize()
+@fuzzed.parametrize()
 @settings(
     max_examples=12,
     derandomize=True,
@@ -55,4 +57,6 @@ schema = schemathesis.openapi.from_path(COMMITTED)
 )
 def test_every_operation_answers_as_declared(case: Any, fuzzed_app: tuple[Any, str]) -> None:
     app, token = fuzzed_app
+    if case.query and "wait" in case.query:  # a long poll would hold each example for its wait
+        case.query["wait"] = 0
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {token}"})

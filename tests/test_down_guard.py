@@ -43,6 +43,16 @@ def _tokens(db: Database) -> None:
     revoke_token(db, "old")
 
 
+def _without_the_event_log(db: Database) -> None:
+    """Revert below 0026 first, consenting to lose the log every write here added to.
+
+    What these tests count are the facts of the tables below it; the log's own
+    refusal is tested in tests/test_event_log.py.
+    """
+    below = max(m.number for m in migration_runner.load_migrations(db.dialect) if m.number < 26)
+    migration_runner.downgrade(db, to=below, discard=["registry_events"])
+
+
 def test_a_down_path_that_drops_tokens_and_pin_checks_is_refused_naming_them(
     migrated_db: Database,
 ) -> None:
@@ -65,6 +75,7 @@ def test_a_down_path_that_drops_tokens_and_pin_checks_is_refused_naming_them(
 def test_naming_each_table_lets_the_down_path_through(migrated_db: Database) -> None:
     _tokens(migrated_db)
     _pin_checks(migrated_db, 1)
+    _without_the_event_log(migrated_db)
     reverted = migration_runner.downgrade(
         migrated_db, to=10, discard=["api_tokens", "code_pin_checks"]
     )
@@ -88,6 +99,7 @@ def test_a_misspelt_table_is_refused_before_anything_is_reverted(migrated_db: Da
 def test_each_step_counts_again_what_it_would_lose(migrated_db: Database) -> None:
     """Rows written after the whole path was counted are facts too."""
     _tokens(migrated_db)
+    _without_the_event_log(migrated_db)
     [tokens_migration] = [
         m for m in migration_runner.load_migrations(migrated_db.dialect) if m.number == 11
     ]
@@ -101,6 +113,7 @@ def test_the_command_line_names_the_tables_and_passes_the_consent(
     migrated_url: str, migrated_db: Database
 ) -> None:
     _tokens(migrated_db)
+    _without_the_event_log(migrated_db)
     code, _, err = invoke("migrate", "down", "--to", "0010", "--yes", "--db", migrated_url)
     assert code == MigrationError.exit_code
     assert "api_tokens (2 rows" in err
@@ -129,6 +142,7 @@ def test_a_down_path_that_drops_columns_holding_values_is_refused_naming_them(
     migrated_db: Database,
 ) -> None:
     _claims(migrated_db)
+    _without_the_event_log(migrated_db)
     head = migration_runner.current_version(migrated_db)
     with pytest.raises(MigrationError) as refused:
         migration_runner.downgrade(migrated_db, to=17)
@@ -163,6 +177,7 @@ def test_the_command_line_names_the_columns_and_passes_the_consent(
     migrated_url: str, migrated_db: Database
 ) -> None:
     _claims(migrated_db)
+    _without_the_event_log(migrated_db)
     code, _, err = invoke("migrate", "down", "--to", "0017", "--yes", "--db", migrated_url)
     assert code == MigrationError.exit_code
     assert "model_versions.claimed_by (2 values" in err
@@ -190,6 +205,7 @@ def test_an_up_that_meets_two_promoted_versions_of_a_line_names_the_line(
     """Below 0019 a shell can promote twice in a line; the way up then says which line."""
     for _ in range(2):
         register(migrated_db, logistic_regression(), line="twice")
+    _without_the_event_log(migrated_db)
     migration_runner.downgrade(migrated_db, to=18)
     with migrated_db.transaction(write=True) as conn:
         conn.execute(text("UPDATE model_versions SET promotion_state = 'promoted'"))

@@ -31,7 +31,7 @@ def test_a_round_trip_down_and_up_keeps_the_catalog_columns(
         register(migrated_db, GOOD_BY_FAMILY[family](), artifact_id=f"model-{family}")
     before = _columns(migrated_db)
     assert all(value is not None for row in before for value in row)
-    migration_runner.downgrade(migrated_db, to=down_to)
+    migration_runner.downgrade(migrated_db, to=down_to, discard=["registry_events"])
     migration_runner.migrate(migrated_db)
     assert _columns(migrated_db) == before
     found = model_listing.list_models(migrated_db, model_family="rule_based_ranker")
@@ -41,7 +41,7 @@ def test_a_round_trip_down_and_up_keeps_the_catalog_columns(
 
 def test_rows_an_older_down_emptied_get_family_and_framework_back(migrated_db: Database) -> None:
     register(migrated_db, logistic_regression(), artifact_id="model-old")
-    migration_runner.downgrade(migrated_db, to=8)
+    migration_runner.downgrade(migrated_db, to=8, discard=["registry_events"])
     with migrated_db.transaction(write=True) as conn:
         conn.execute(text("UPDATE model_versions SET model_family = NULL, framework = NULL"))
     migration_runner.migrate(migrated_db)
@@ -55,7 +55,13 @@ def test_a_backfilled_database_survives_the_round_trip(db: Database) -> None:
     migration_runner.migrate(db)
     backfill(db)
     before = _columns(db)
-    facts = ("model_lines", "model_legacy_metadata", "model_review_queue", "model_promotion_events")
+    facts = (
+        "model_lines",
+        "model_legacy_metadata",
+        "model_review_queue",
+        "model_promotion_events",
+        "registry_events",
+    )
     migration_runner.downgrade(db, to=2, discard=facts)  # only the columns come back
     migration_runner.migrate(db)
     assert _columns(db) == before

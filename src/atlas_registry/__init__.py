@@ -85,6 +85,8 @@ from atlas_registry.registry import Registry, SchemaAdmin
 from atlas_registry.registry.file_verbs import Location
 from atlas_registry.schema.shown_text import visible_text
 from atlas_registry.schema.validation import validate_metadata
+from atlas_registry.store.events.feed import MAX_EVENTS, Event
+from atlas_registry.store.events.types import EVENT_TYPES, EventType
 from atlas_registry.store.idempotency import (
     IdempotentRequest,
     KeptAnswer,
@@ -141,10 +143,12 @@ __all__ = [
     "DATASET_FACTS",
     "DEFAULT_URL",
     "ENV_VAR",
+    "EVENT_TYPES",
     "FILE_CHECK_STATUSES",
     "FILE_ROLES",
     "FILE_SCHEMES",
     "MAX_DOCUMENT_BYTES",
+    "MAX_EVENTS",
     "MAX_PAGE",
     "METRIC_DIRECTIONS",
     "MIRRORS_ENV_VAR",
@@ -174,6 +178,8 @@ __all__ = [
     "DatasetRegistration",
     "DatasetUse",
     "EvaluationContext",
+    "Event",
+    "EventType",
     "FileAddition",
     "FileCheck",
     "FileEntry",

@@ -30,6 +30,8 @@ from atlas_registry.errors import (
     Violation,
 )
 from atlas_registry.store.db import TIMESTAMP_FORMAT, Database, utc_timestamp
+from atlas_registry.store.events.record import record_event
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.tables import api_tokens
 
 SCOPES = ("register", "promote", "override", "review", "admin")
@@ -126,6 +128,8 @@ def create_token(
                 f"{name[:90]}-{now:%Y%m%d}"
             )
         conn.execute(api_tokens.insert().values(**row))
+        said = {"name": name[:200], "scopes": sorted(set(scopes))}
+        record_event(conn, EventType.TOKEN_CREATED, actor=None, payload=said)
         stored = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).one()
     return NewToken(f"atl_{token_id}_{secret}", _row(stored))
 
@@ -146,6 +150,8 @@ def revoke_token(db: Database, name: str) -> ApiToken:
                 .where(api_tokens.c.id == found.id)
                 .values(revoked_at=utc_timestamp())
             )
+            said = {"name": name[:200]}
+            record_event(conn, EventType.TOKEN_REVOKED, actor=None, payload=said)
         return _row(conn.execute(select(api_tokens).where(api_tokens.c.id == found.id)).one())
 
 

@@ -131,7 +131,8 @@ async def register_models(
 
 @router.post(
     "/validate",
-    responses=responses(400, 401, 413, 415, 503),
+    # 422: a body past the document limits (a NUL in a key, too deep) is refused before it is read.
+    responses=responses(400, 401, 413, 415, 422, 503),
     openapi_extra=ANY_DOCUMENT_BODY,
     response_model=OBJECT,
 )

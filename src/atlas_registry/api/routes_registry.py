@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from atlas_registry import (
+    MAX_EVENTS,
     MAX_PAGE,
     PIN_STATUSES,
     Registry,
@@ -27,6 +29,19 @@ from atlas_registry.api.deps import (
     registry,
     settings,
     writer,
+)
+from atlas_registry.api.events import (
+    AFTER,
+    LINE,
+    MAX_WAIT,
+    SSE_MEDIA,
+    TYPES,
+    WAIT,
+    event_responses,
+    follow_of,
+    resume_from,
+    stream,
+    waited_page,
 )
 from atlas_registry.api.openapi import RESOLVE_BODY, responses
 from atlas_registry.api.paging import link_next
@@ -67,16 +82,44 @@ async def version(
     return {**about, "read_only": config.read_only}
 
 
-@router.get("/events", responses=responses(400, 401, 503))
+@router.get("/events", responses=responses(400, 401, 404, 422, 503) | event_responses())
 async def events(
     request: Request,
     actor: str | None = None,
     page_size: int = Query(50, ge=1, le=MAX_PAGE),
     before_id: int | None = Query(None, ge=1, le=2**63 - 1),
     overrides_only: bool = False,
+    after: int | None = Query(None, ge=0, le=2**63 - 1, description=AFTER),
+    types: str | None = Query(None, description=TYPES),
+    line: str | None = Query(None, description=LINE),
+    limit: int = Query(100, ge=1, le=MAX_EVENTS, description="Events per answer (log only)."),
+    wait: int = Query(0, ge=0, le=MAX_WAIT, description=WAIT),
     access: Access = Depends(reader),
-) -> JSONResponse:
-    """Every promotion transition in the registry, newest first; ``before_id`` pages back."""
+) -> Response:
+    """Without ``after``: every promotion transition, newest first; ``before_id`` pages back.
+
+    With ``after`` (or ``types``, ``line``, ``wait``, or ``Accept: text/event-stream``):
+    the log of every change, oldest first after the cursor, which a follower
+    reads again from the ``next_after`` it was given; ``wait`` long-polls.
+    """
+    as_log = {"after", "types", "line", "limit", "wait"} & set(request.query_params)
+    streaming = SSE_MEDIA in request.headers.get("accept", "")
+    if as_log or streaming:
+        if {"actor", "page_size", "before_id", "overrides_only"} & set(request.query_params):
+            raise ValidationError(
+                "a query of the promotion feed and of the event log at once",
+                [
+                    Violation(
+                        "after",
+                        "actor, page_size, before_id and overrides_only page the promotion "
+                        "feed; after, types, line, limit and wait read the event log: use one set",
+                    )
+                ],
+            )
+        follow = follow_of(after, types, line, limit)
+        if streaming:
+            return await stream(request, access, replace(follow, after=resume_from(request, after)))
+        return await waited_page(request, access, follow, wait)
     items = await access.run(
         lambda found, _caller: found.recent_events(
             page_size, before_id=before_id, actor=actor, overrides_only=overrides_only
@@ -85,6 +128,24 @@ async def events(
     response = JSONResponse({"items": [event.to_dict() for event in items]})
     more = len(items) == page_size
     return link_next(request, response, "before_id", str(items[-1].id) if more else None)
+
+
+@router.get("/events/stream", responses=responses(401, 404, 422, 503) | event_responses())
+async def event_stream(
+    request: Request,
+    after: int | None = Query(None, ge=0, le=2**63 - 1, description=AFTER),
+    types: str | None = Query(None, description=TYPES),
+    line: str | None = Query(None, description=LINE),
+    access: Access = Depends(reader),
+) -> StreamingResponse:
+    """The log of every change as Server-Sent Events, from the cursor on, as it grows.
+
+    Each message has ``id:`` (the event's id), ``event:`` (its type) and
+    ``data:`` (the event as JSON); a client that reconnects with
+    ``Last-Event-ID`` resumes after that id.
+    """
+    follow = follow_of(resume_from(request, after), types, line, MAX_EVENTS)
+    return await stream(request, access, follow)
 
 
 @router.get("/benchmarks", responses=responses(401, 503))

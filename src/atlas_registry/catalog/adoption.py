@@ -23,6 +23,8 @@ from atlas_registry.catalog.registrar import known_artifacts, reference_problems
 from atlas_registry.documents import dump_json
 from atlas_registry.errors import Violation
 from atlas_registry.store.db import insert_many, utc_timestamp
+from atlas_registry.store.events.record import NewEvent, record_events
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession, chunked
 from atlas_registry.store.tables import artifacts, legacy_metadata, model_versions
 
@@ -163,4 +165,6 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
             for a in accepted
         ],
     )
-    write_model_facts(SqlSession.of(conn), [a.prepared for a in accepted], now, new_models=False)
+    session = SqlSession.of(conn)
+    write_model_facts(session, [a.prepared for a in accepted], now, new_models=False)
+    record_events(session, [NewEvent(EventType.MODEL_ADOPTED, None, i) for i in ids])

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from atlas_registry.catalog.prepare import PreparedModel
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.store.db import Database
+from atlas_registry.store.events.record import NewEvent, record_events
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import Pending, SqlSession, chunked, marks
 
 _ROOT_SQL = "COALESCE(lineage_id, id)"
@@ -268,10 +270,11 @@ def name_lines_in(
 
     ``named_by``: who is known to name them (a token's name), if anyone is.
     """
+    ordered = sorted(names.items())
     session.insert(
         "model_lines",
-        [
-            {"name": n, "root_id": r, "created_at": now, "named_by": named_by}
-            for n, r in sorted(names.items())
-        ],
+        [{"name": n, "root_id": r, "created_at": now, "named_by": named_by} for n, r in ordered],
+    )
+    record_events(
+        session, [NewEvent(EventType.LINE_NAMED, named_by, r, {"name": n}, r) for n, r in ordered]
     )

@@ -45,6 +45,8 @@ from atlas_registry.errors import (
 from atlas_registry.records import ModelRecord, ModelRegistration
 from atlas_registry.schema.validation import MetadataValidator, default_validator
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import NewEvent, record_events
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import COPY_FROM_ROWS, Pending, SqlSession, chunked, marks
 from atlas_registry.store.tables import artifacts, model_dataset_uses, model_metrics, model_versions
 
@@ -187,10 +189,17 @@ def write_prepared(
         row["created_at"] = row["updated_at"] = now
     session.insert(artifacts.name, artifact_rows)
     version_rows = write_model_facts(session, prepared, now, new_models=True)
+    record_events(session, [_registered(row, roots_of[row["id"]]) for row in artifact_rows])
     name_lines_in(session, new_names, now)
     named_roots = {root: name for root in moved_roots if (name := lines[root][1])}
     named_roots.update({root: name for name, root in new_names.items()})
     return Written(artifact_rows, version_rows, named_roots)
+
+
+def _registered(row: dict[str, Any], root: str) -> NewEvent:
+    """The event of one registered version (its line is known: no lookup in the insert)."""
+    version = {"version": row["version_number"]}
+    return NewEvent(EventType.MODEL_REGISTERED, row["created_by"], row["id"], version, root)
 
 
 # Each named artifact with its line: the line's top version number (from the end of

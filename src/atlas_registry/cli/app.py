@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
 from atlas_registry.cli.datasets import dataset_app
+from atlas_registry.cli.events import events_app
 from atlas_registry.cli.files import files_app, locate
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
@@ -48,6 +49,7 @@ app.command("describe")(describe)
 app.command("backup")(backup.backup)
 app.add_typer(dataset_app, name="dataset")
 app.command("restore")(backup.restore)
+app.add_typer(events_app, name="events")
 
 
 def main() -> None:

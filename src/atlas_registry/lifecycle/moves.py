@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from atlas_registry.store.db import utc_timestamp
+from atlas_registry.store.events.record import NewEvent, record_events, short
+from atlas_registry.store.events.types import transition_type
 from atlas_registry.store.sql_session import Pending, SqlSession, marks
 
 # A transition's change to a model's catalog row: (superseded_by, lifecycle_state).
@@ -119,7 +121,19 @@ def apply_moves(
             for v in (m.model_id, m.from_state, m.to_state, actor, m.notes, int(m.override), now)
         ],
     )
+    record_events(session, [_event(m, actor) for m in moves])
     return Recorded(moves, actor, now, ids)
+
+
+def _event(move: Move, actor: str) -> NewEvent:
+    """The log's event of one move: its type says which transition it was."""
+    payload = {
+        "from_state": move.from_state,
+        "to_state": move.to_state,
+        "override": move.override,
+        "notes": short(move.notes),
+    }
+    return NewEvent(transition_type(move.from_state, move.to_state), actor, move.model_id, payload)
 
 
 def _leaving_promoted_first(moves: list[Move]) -> list[list[Move]]:

@@ -17,6 +17,8 @@ from sqlalchemy import Connection
 from atlas_registry.catalog.facts import set_code_pin_in
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.store.db import utc_timestamp
+from atlas_registry.store.events.record import record_event, short
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession
 
 
@@ -105,3 +107,5 @@ def change_code_pin_in(
             notes,
         ),
     )
+    changed = {"commit": pin.commit_sha.lower(), "notes": short(notes)}
+    record_event(conn, EventType.PIN_CHANGED, actor=actor, model_id=model_id, payload=changed)

@@ -35,6 +35,8 @@ from atlas_registry.pins.locations import RepositoryLocations, url_key
 from atlas_registry.schema.patterns import COMMIT_SHA, matches
 from atlas_registry.schema.recorded_text import required_text
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import NewEvent, record_events
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession
 
 CHUNK = 500
@@ -270,6 +272,7 @@ def verify_and_record(
         if checks:
             with db.session(write=True) as session:
                 session.run_many(_INSERT, [_row(check) for check in checks])
+                record_events(session, [_checked(check) for check in checks])
         recorded += checks
         if on_checked is not None:
             on_checked(len(page))
@@ -291,6 +294,11 @@ def _recorded(target: PinTarget, outcome: _Outcome, now: str, actor: str) -> Pin
         detail=outcome.detail,
         checked_by=actor,
     )
+
+
+def _checked(check: PinCheck) -> NewEvent:
+    payload = {"status": check.status, "pin_kind": check.pin_kind}
+    return NewEvent(EventType.PIN_CHECKED, check.checked_by, check.model_id, payload)
 
 
 def _unchecked_message(unchecked: list[tuple[str, str]], recorded: int) -> str:

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, select, update
 from atlas_registry.documents import dump_json, parse_json
 from atlas_registry.errors import InputError, NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database, decoded, legacy_text, utc_timestamp
+from atlas_registry.store.events.record import NewEvent, record_event, record_events, short
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.paging import MAX_PAGE, ListingPage, keyset_page
 from atlas_registry.store.sql_session import chunked
 from atlas_registry.store.tables import artifacts, legacy_metadata, review_queue
@@ -113,6 +115,7 @@ def queue_in(
                 artifact_id=artifact_id, status="open", created_at=now, updated_at=now, **values
             )
         )
+        _opened(conn, artifact_id, held, blocking=blocking)
         return True
     unchanged = all(getattr(current, key) == value for key, value in values.items())
     if current.status == "resolved" or unchanged:
@@ -141,6 +144,14 @@ def reopen(conn: Connection, artifact_id: str, held: list[Held], proposed: dict[
             resolution_notes=None,
         )
     )
+    _opened(conn, artifact_id, held, blocking=False)
+
+
+def _opened(conn: Connection, artifact_id: str, held: list[Held], *, blocking: bool) -> None:
+    """The event of an item opened (or opened again): which fields it holds, not why."""
+    fields = sorted({h.field for h in held})[:20]
+    payload = {"blocking": blocking, "fields": [f[:100] for f in fields]}
+    record_event(conn, EventType.REVIEW_OPENED, actor=None, model_id=artifact_id, payload=payload)
 
 
 def list_reviews(
@@ -247,9 +258,10 @@ def mark_resolved(
     conn: Connection, artifact_ids: Sequence[str], actor: str, notes: str | None
 ) -> None:
     """Resolve the open items of ``artifact_ids``, recording who resolved them and why."""
+    resolved: list[str] = []
     for chunk in chunked(artifact_ids):
         now = utc_timestamp()
-        conn.execute(
+        resolved += conn.execute(
             update(review_queue)
             .where(review_queue.c.artifact_id.in_(chunk), review_queue.c.status == "open")
             .values(
@@ -259,7 +271,10 @@ def mark_resolved(
                 resolution_notes=notes,
                 updated_at=now,
             )
-        )
+            .returning(review_queue.c.artifact_id)
+        ).scalars()
+    said = {"notes": short(notes)}
+    record_events(conn, [NewEvent(EventType.REVIEW_RESOLVED, actor, i, said) for i in resolved])
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     AppendOnly("model_text_edits", "every edit of a description or changelog: before, after, who"),
     AppendOnly("model_files", "every file a version listed: URI, size, SHA-256, role, who"),
     AppendOnly("model_file_checks", "every re-read of a listed file: what was found, and when"),
+    AppendOnly("registry_events", "every change, in commit order: what a follower reads"),
 )
 
 # Tables whose rows change in place, each with the reason it may.

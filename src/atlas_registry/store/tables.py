@@ -225,3 +225,15 @@ model_dataset_uses = Table(
     Column("registered_at", Text, primary_key=True),
     Column("model_id", Text, primary_key=True),
 )
+
+registry_events = Table(
+    "registry_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_type", Text, nullable=False),
+    Column("occurred_at", Text, nullable=False),
+    Column("actor", Text),
+    Column("model_id", Text),
+    Column("line_id", Text),
+    Column("payload", Text, nullable=False),
+)

@@ -1,0 +1,102 @@
+"""The registry handle's verbs on the event log: read after a cursor, wait, follow.
+
+A consumer keeps the id of the last event it handled and asks for the ones
+after it (:meth:`EventVerbs.events_after`); :meth:`EventVerbs.follow` does that
+for ever. Waiting is woken by PostgreSQL's LISTEN/NOTIFY, one listening
+connection per process (:mod:`atlas_registry.store.events.wakeups`), and is a
+short poll on SQLite.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+from atlas_registry.errors import InputError
+from atlas_registry.registry.feature_verbs import FeatureVerbs
+from atlas_registry.store.events import feed, wakeups
+from atlas_registry.store.events.feed import Event
+
+MAX_WAIT_SECONDS = 60
+
+
+class EventVerbs(FeatureVerbs):
+    """Reading and following the log of every change."""
+
+    def events_after(
+        self,
+        after: int = 0,
+        *,
+        types: Sequence[str] = (),
+        line: str | None = None,
+        limit: int = 100,
+    ) -> list[Event]:
+        """Up to ``limit`` events with an id above ``after``, oldest first (see :mod:`.feed`)."""
+        return feed.events_after(self.database, after, types=types, line=line, limit=limit)
+
+    def last_event_id(self) -> int:
+        """The newest event's id, 0 for an empty log."""
+        return feed.last_event_id(self.database)
+
+    def wait_for_events(
+        self,
+        after: int = 0,
+        *,
+        timeout: float,
+        types: Sequence[str] = (),
+        line: str | None = None,
+        limit: int = 100,
+    ) -> list[Event]:
+        """:meth:`events_after`, waiting up to ``timeout`` seconds (<= 60) for one to come.
+
+        Returns as soon as there is at least one event (an empty list when the
+        time is up). Holds a thread while it waits: a server waits
+        asynchronously instead, through :meth:`subscribe_events`.
+        """
+        if not 0 <= timeout <= MAX_WAIT_SECONDS:
+            raise InputError(f"a wait must be between 0 and {MAX_WAIT_SECONDS} seconds")
+        woken = threading.Event()
+        unsubscribe = self.subscribe_events(woken.set)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                woken.clear()
+                found = self.events_after(after, types=types, line=line, limit=limit)
+                left = deadline - time.monotonic()
+                if found or left <= 0:
+                    return found
+                woken.wait(min(left, self.event_poll_interval()))
+        finally:
+            unsubscribe()
+
+    def follow(
+        self,
+        after: int = 0,
+        *,
+        types: Sequence[str] = (),
+        line: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> Iterator[Event]:
+        """Every event after ``after`` as it comes, for ever (or until ``stop`` is set)."""
+        while stop is None or not stop.is_set():
+            for event in self.wait_for_events(after, timeout=1.0, types=types, line=line):
+                after = event.id
+                yield event
+
+    def subscribe_events(self, wake: Callable[[], object]) -> Callable[[], None]:
+        """Call ``wake`` (from another thread) when new events may have committed.
+
+        Only PostgreSQL can tell; elsewhere nothing calls it, and a waiter
+        reads again every :meth:`event_poll_interval` seconds. Returns the
+        function that unsubscribes.
+        """
+        return wakeups.subscribe(self.database, wake)
+
+    def event_poll_interval(self) -> float:
+        """How long a waiter may sleep between reads of the log when nothing wakes it."""
+        return wakeups.poll_interval(self.database)
+
+    def close(self) -> None:
+        wakeups.stop(self.database)
+        super().close()

@@ -1,0 +1,37 @@
+"""Every kind of event the log holds: one vocabulary, so a consumer can filter on it.
+
+A type is ``subject.verb`` in the past tense. Adding a kind of change means
+adding one member here (and a line in ``docs/events.md``); a writer passes the
+member, never a string of its own, so a misspelt type fails at import, not in
+a consumer's filter months later.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    MODEL_REGISTERED = "model.registered"
+    MODEL_ADOPTED = "model.adopted"  # a legacy artifact taken in by the backfill
+    MODEL_PROMOTED = "model.promoted"
+    MODEL_REJECTED = "model.rejected"
+    MODEL_SUPERSEDED = "model.superseded"
+    MODEL_ROLLED_BACK = "model.rolled_back"  # an earlier version promoted again
+    LINE_NAMED = "line.named"
+    REVIEW_OPENED = "review.opened"
+    REVIEW_RESOLVED = "review.resolved"
+    PIN_CHECKED = "pin.checked"
+    PIN_CHANGED = "pin.changed"
+    TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
+
+
+def transition_type(from_state: str, to_state: str) -> EventType:
+    """The event of a promotion-state move; the same rule 0026 applied to the past."""
+    if from_state == "superseded" and to_state == "promoted":
+        return EventType.MODEL_ROLLED_BACK
+    return EventType(f"model.{to_state}")
