@@ -268,7 +268,8 @@ def test_a_down_migration_that_would_lose_tags_or_edits_is_refused(registry: Reg
 def test_down_and_up_again_loses_nothing(registry: Registry) -> None:
     model = _register(registry, description="kept", changelog="log")
     target = _below_annotations(registry)
-    migration_runner.downgrade(registry.database, to=target)  # nothing recorded yet
+    # Nothing annotated yet; the event log is rebuilt, renumbered, by 0026 on the way up.
+    migration_runner.downgrade(registry.database, to=target, discard=["registry_events"])
     migration_runner.migrate(registry.database)
     record = registry.get_model(model)
     assert (record.description, record.changelog) == ("kept", "log")

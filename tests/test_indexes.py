@@ -127,6 +127,9 @@ def exercise(registry: Registry) -> None:
     registry.files(base.id)
     registry.file_checks(base.id)
     registry.locate(base.id)
+    registry.events_after(0)
+    registry.events_after(0, types=["model.registered"])
+    registry.events_after(0, line="idx-line")
     board = registry.benchmarks()
     for entry in board:
         metric = entry["metrics"][0]

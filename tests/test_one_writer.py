@@ -149,7 +149,7 @@ def test_migration_0007_restores_the_metrics_of_models_adopted_without_them(
     expected = metric_rows(db)
     legacy = set(expected) - {"model-registered"}
     assert legacy
-    migration_runner.downgrade(db, to=6, discard=["model_lines"])
+    migration_runner.downgrade(db, to=6, discard=["model_lines", "registry_events"])
     with db.transaction(write=True) as conn:  # what adoptions wrote before one writer
         conn.execute(text("DELETE FROM model_metrics WHERE artifact_id <> 'model-registered'"))
     assert set(metric_rows(db)) == {"model-registered"}
