@@ -20,8 +20,11 @@ import typer
 
 from atlas_registry import Event, Registry
 from atlas_registry.cli.common import DbOption, error_boundary
+from atlas_registry.cli.one_value import CommandApp
 
-events_app = typer.Typer(help="The log of every change: follow it as JSON lines.")
+events_app = CommandApp(
+    help="The log of every change: follow it as JSON lines.", no_args_is_help=True
+)
 
 
 def _line(event: Event) -> str:
