@@ -47,14 +47,27 @@ ROWS = {
         "(artifact_id, changed_at, new_repo_url, new_commit_sha, changed_by) "
         f"VALUES ('model-x', '{NOW}', 'https://example.org/r.git', 'abcdef1', 'a')"
     ),
+    "model_evaluations": (
+        "INSERT INTO model_evaluations (id, artifact_id, origin, benchmark_id, dataset_key, "
+        f"evaluated_by, created_at) VALUES ('eval-x', 'model-x', 'evaluate', 'b', '', 'a', '{NOW}')"
+    ),
+    "model_evaluation_metrics": (
+        "INSERT INTO model_evaluation_metrics (evaluation_id, artifact_id, metric, value) "
+        "VALUES ('eval-x', 'model-x', 'auroc', 0.5)"
+    ),
 }
 
 
 def _with_one_row_each(db: Database) -> None:
     register(db, logistic_regression(), artifact_id="model-x")
     with db.transaction(write=True) as conn:
-        for table in APPEND_ONLY_TABLES:
+        for table in ROWS:  # in order: an evaluation before its metrics
             conn.execute(text(ROWS[table]))
+
+
+def _count(db: Database, table: str) -> int:
+    with db.transaction() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def _statements(db: Database, table: str) -> dict[str, str]:
@@ -75,28 +88,27 @@ def test_each_append_only_table_refuses_to_lose_or_change_a_row(
     migrated_db: Database, guarded: AppendOnly, kind: str
 ) -> None:
     _with_one_row_each(migrated_db)
+    before = _count(migrated_db, guarded.table)  # a registration writes its first evaluation
     statement = _statements(migrated_db, guarded.table)[kind]
     with (
         pytest.raises(ConstraintViolationError, match=guarded.table),
         migrated_db.transaction(write=True) as conn,
     ):
         conn.execute(text(statement))
-    with migrated_db.transaction() as conn:
-        count = conn.execute(text(f"SELECT count(*) FROM {guarded.table}")).scalar_one()
-    assert count == 1
+    assert _count(migrated_db, guarded.table) == before >= 1
 
 
 def test_the_legacy_text_goes_with_its_artifact_and_only_so(migrated_db: Database) -> None:
-    """The one documented way out: deleting an artifact without history takes its text."""
-    [with_artifact] = [t for t in APPEND_ONLY if t.goes_with_artifact]
+    """The one documented way out: deleting an artifact without history takes its text, and
+    its first evaluation (its registration's metrics, which go with it)."""
+    with_artifact = [t.table for t in APPEND_ONLY if t.goes_with_artifact]
     register(migrated_db, logistic_regression(), artifact_id="model-x")
     with migrated_db.transaction(write=True) as conn:
-        conn.execute(text(ROWS[with_artifact.table]))
+        conn.execute(text(ROWS["model_legacy_metadata"]))
+    assert _count(migrated_db, "model_evaluations") == 1
     with migrated_db.transaction(write=True) as conn:
         conn.execute(text("DELETE FROM artifacts WHERE id = 'model-x'"))
-    with migrated_db.transaction() as conn:
-        left = conn.execute(text(f"SELECT count(*) FROM {with_artifact.table}")).scalar_one()
-    assert left == 0
+    assert [_count(migrated_db, table) for table in with_artifact] == [0] * len(with_artifact)
 
 
 def test_every_table_is_append_only_or_says_why_it_may_change(migrated_db: Database) -> None:

@@ -1,4 +1,5 @@
-"""The one writer of a model's registry facts: its version row and its typed metrics.
+"""The one writer of a model's registry facts: its version row, its typed metrics and its
+first evaluation (the metrics it is registered with).
 
 A registration and the adoption of a legacy artifact create the same facts, so
 both call :func:`write_model_facts`; a second writer drifts (one once left the
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
+from atlas_registry.catalog.evaluations import EVALUATION_TABLES, first_evaluations
 from atlas_registry.catalog.prepare import PreparedModel, code_pin_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import ValidationError, Violation
@@ -21,7 +23,7 @@ from atlas_registry.store.sql_session import SqlSession, marks
 from atlas_registry.store.tables import model_metrics, model_versions
 
 # The tables a model's facts live in; a test holds every write path to this set.
-FACT_TABLES = (model_versions.name, model_metrics.name)
+FACT_TABLES = (model_versions.name, model_metrics.name, *EVALUATION_TABLES)
 
 
 # Models among :ids that are their own fine-tune ancestor. Registration cannot make
@@ -57,6 +59,7 @@ def write_model_facts(
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
     session.insert(model_versions.name, version_rows)
     session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
+    first_evaluations(session, prepared, now, new_models=new_models)
     fine_tunes = [row["artifact_id"] for row in version_rows if row["base_model_id"]]
     if fine_tunes and not new_models:
         _refuse_cycles(session, fine_tunes)

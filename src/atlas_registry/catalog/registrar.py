@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from atlas_registry.catalog.evaluations import EVALUATION_TABLES
 from atlas_registry.catalog.facts import write_model_facts
 from atlas_registry.catalog.leaderboards import LeaderboardEntry, leaderboard
 from atlas_registry.catalog.lines import (
@@ -204,7 +205,7 @@ FROM artifacts a WHERE a.id {matches}"""
 _DEMOTE = """
 UPDATE artifacts SET is_latest = 0, updated_at = ?
 WHERE COALESCE(lineage_id, id) IN ({marks}) AND is_latest = 1"""
-_WRITTEN_TABLES = (artifacts.name, model_versions.name, model_metrics.name)
+_WRITTEN_TABLES = (artifacts.name, model_versions.name, model_metrics.name, *EVALUATION_TABLES)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,16 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     ),
     AppendOnly("code_pin_checks", "every check of a model's pin against its repository"),
     AppendOnly("code_pin_changes", "every change of a model's code pin: old, new, who, why"),
+    AppendOnly(
+        "model_evaluations",
+        "every evaluation of a version: benchmark, data, split, who, when, harness pin",
+        goes_with_artifact=True,
+    ),
+    AppendOnly(
+        "model_evaluation_metrics",
+        "the typed metrics of every evaluation",
+        goes_with_artifact=True,
+    ),
 )
 
 # Tables whose rows change in place, each with the reason it may.
@@ -58,6 +68,17 @@ MUTABLE: dict[str, str] = {
 DERIVED: dict[str, str] = {
     "model_metrics": "rebuilt from model_versions.eval_metrics_json by 0006 and 0007",
     "model_catalog_columns_saved": "the catalog columns 0003's down file keeps aside for 0009",
+    "model_evaluation_board": "the newest evaluation of each version per benchmark, data, "
+    "split and metric: rebuilt from model_evaluations by 0021, kept by each new evaluation",
+}
+
+# Rows of fact tables that are computed from other facts and come back when the
+# migrations run up again (a SQL condition per table): a down file dropping them
+# loses no fact. A version's first evaluation is its registration's metrics.
+DERIVED_ROWS: dict[str, str] = {
+    "model_evaluations": "origin = 'registration'",
+    "model_evaluation_metrics": "evaluation_id IN "
+    "(SELECT id FROM model_evaluations WHERE origin = 'registration')",
 }
 
 # Columns of fact tables whose values are computed from other data and come
