@@ -174,7 +174,9 @@ def _refuse_unknown_board(
             f"its metrics: {', '.join(known)}"
         )
     if scope != (ANY, ANY):
-        _refuse_unknown_board(conn, benchmark_id, metric, (ANY, ANY))
+        anywhere = select(board.c.metric).where(_in_scope(benchmark_id, (ANY, ANY))).limit(1)
+        if conn.execute(anywhere).first() is None:
+            _refuse_unknown_board(conn, benchmark_id, metric, (ANY, ANY))
         raise NotFoundError(
             f"no model of benchmark {benchmark_id!r:.80} is evaluated{where}; "
             "leave the dataset (and split) out for every evaluation on the benchmark"
