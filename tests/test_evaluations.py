@@ -260,3 +260,31 @@ def test_down_and_up_rebuilds_first_evaluations_and_refuses_to_lose_added_ones(
     with pytest.raises(MigrationError, match=r"model_evaluations \(1 row, by 0021"):
         migration_runner.downgrade(registry.database, to=20)
     assert len(registry.evaluations("one")) == 2
+
+
+def test_every_backfilled_model_has_its_first_evaluation_through_down_and_up(db: Any) -> None:
+    from tests.test_one_writer import legacy_then_backfilled, stored_metrics
+
+    legacy_then_backfilled(db)
+
+    def first_evaluations() -> dict[str, tuple[Any, ...]]:
+        with db.transaction() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT e.artifact_id, e.evaluated_by, e.created_at, e.benchmark_id, "
+                    "e.dataset_key, m.metric, m.value FROM model_evaluations e "
+                    "JOIN model_evaluation_metrics m ON m.evaluation_id = e.id "
+                    "WHERE e.origin = 'registration' ORDER BY 1, 6"
+                )
+            ).all()
+        found: dict[str, tuple[Any, ...]] = {}
+        for row in rows:
+            found[row[0]] = (*found.get(row[0], row[1:5]), (row[5], row[6]))
+        return found
+
+    before = first_evaluations()
+    assert {k: dict(v[4:]) for k, v in before.items()} == stored_metrics(db)
+    migration_runner.downgrade(db, to=20)
+    assert migration_runner.current_version(db) == 20
+    migration_runner.migrate(db)
+    assert first_evaluations() == before
