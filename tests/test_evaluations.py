@@ -219,7 +219,7 @@ def test_the_gate_can_demand_an_evaluation_after_registration(migrated_url: str)
         with pytest.raises(PromotionGateError, match="by eval-service"):
             registry.promote(model, actor="release")
         _evaluate(registry, model, metrics={"auroc": 0.70})
-        with pytest.raises(PromotionGateError, match="below the minimum 0.75"):
+        with pytest.raises(PromotionGateError, match=r"below the minimum 0\.75"):
             registry.promote(model, actor="release")
         _evaluate(registry, model, metrics={"auroc": 0.76})
         assert registry.promote(model, actor="release").model.promotion_state == "promoted"

@@ -16,6 +16,8 @@ from atlas_registry.catalog.evaluation_context import (
     evaluation_context,
     split_by_context,
 )
+from atlas_registry.catalog.evaluation_input import EvaluationInput, metrics_from_pairs
+from atlas_registry.catalog.evaluations import Evaluation
 from atlas_registry.catalog.leaderboards import LeaderboardEntry
 from atlas_registry.catalog.line_listing import LineOverview, LinePage, LineSummary
 from atlas_registry.catalog.metric_directions import DIRECTIONS as METRIC_DIRECTIONS
@@ -152,7 +154,9 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseFailureError",
     "DatabaseNotFoundError",
+    "Evaluation",
     "EvaluationContext",
+    "EvaluationInput",
     "FilterField",
     "GatePolicy",
     "IdempotencyKeyReusedError",
@@ -210,6 +214,7 @@ __all__ = [
     "check_idempotency_key",
     "evaluation_context",
     "load_policy",
+    "metrics_from_pairs",
     "parse_json",
     "read_document",
     "resolve_url",

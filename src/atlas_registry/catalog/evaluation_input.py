@@ -155,7 +155,7 @@ def metric_values(metrics: Any) -> tuple[dict[str, float], list[Violation]]:
         if not matches(METRIC_NAME, name):
             problems.append(Violation(path, "is not a metric name (letters, digits, _ . @ -)"))
         elif isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Violation(path, f"must be a number, got {_shown(value)}"))
+            problems.append(Violation(path, f"must be a finite number, got {_shown(value)}"))
         elif not math.isfinite(value):
             problems.append(Violation(path, f"must be a finite number, got {value}"))
         else:

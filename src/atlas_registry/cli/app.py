@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
+from atlas_registry.cli import (
+    backfill,
+    backup,
+    evaluations,
+    interop,
+    lifecycle,
+    lines,
+    models,
+    service,
+)
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
@@ -24,6 +33,8 @@ app.command("lineage")(lines.lineage)
 app.command("lines")(lines.lines)
 app.command("name-line")(lines.name_line)
 app.command("leaderboard")(models.leaderboard)
+app.command("evaluate")(evaluations.evaluate)
+app.command("evaluations")(evaluations.evaluations)
 app.command("promote")(lifecycle.promote)
 app.command("reject")(lifecycle.reject)
 app.command("rollback")(lifecycle.rollback)
