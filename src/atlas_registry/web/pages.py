@@ -289,6 +289,7 @@ def model_page(
             model=model,
             pin=found.pin_statuses([model])[model.id],
             pin_changes=found.pin_changes(model.id),
+            evaluations=found.evaluations(model.id, limit=50),
             graph=lineage_view(lineage),
             lineage=lineage,
             versions=versions,
