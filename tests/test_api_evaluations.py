@@ -62,7 +62,8 @@ def test_bad_evaluations_are_problems_naming_the_field(svc: Service) -> None:  #
             assert path in [v["path"] for v in problem["violations"]], problem
     nan = svc.client.post(
         f"/api/v1/models/{model}/evaluations",
-        content=b'{"benchmark_id": "b", "dataset_id": "dataset-holdout", "metrics": {"auroc": NaN}}',
+        content=b'{"benchmark_id": "b", "dataset_id": "dataset-holdout", '
+        b'"metrics": {"auroc": NaN}}',
         headers={**svc.auth("register"), "Content-Type": "application/json"},
     )
     assert nan.status_code in (400, 422), nan.text
