@@ -20,6 +20,7 @@ from typing import Any
 from atlas_registry.catalog.evaluation_input import EvaluationInput
 from atlas_registry.catalog.prepare import PreparedModel, dump_validated_json, time_ordered_uuid
 from atlas_registry.catalog.queries import fetch_model
+from atlas_registry.documents import dump_json
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession, chunked, marks
@@ -178,6 +179,22 @@ def first_evaluations(
             }
         )
         metrics.append({row["metric"]: row["value"] for row in item.metric_rows})
+        for number, reported in enumerate(item.evaluations, 2):
+            rows.append(
+                {
+                    **rows[-1],
+                    # Numbered in the order reported, which a listing's newest-first order keeps.
+                    "id": f"{reported.origin}{number:04d}-{item.artifact_id}",
+                    "origin": reported.origin,
+                    "benchmark_id": reported.benchmark_id,
+                    "dataset_artifact_id": None,
+                    "dataset_revision": reported.dataset.get("version"),
+                    "dataset_key": reported.dataset_key,
+                    "dataset_json": dump_json(reported.dataset),
+                    "split": reported.split,
+                }
+            )
+            metrics.append(dict(reported.metrics))
     write_evaluations(session, rows, metrics, new_versions=new_models)
 
 

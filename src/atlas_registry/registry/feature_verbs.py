@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from atlas_registry.catalog.evaluations import evaluations_of
 from atlas_registry.catalog.pin_checks import (
     CheckPage,
     PinCheck,
@@ -232,7 +233,8 @@ class FeatureVerbs(CatalogVerbs):
 
         model = self.get_model(model_ref)
         base = self.get_model(model.base_model_id) if model.base_model_id else None
-        facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base)
+        found = evaluations_of(self.database, model.id)
+        facts = CardFacts(model, self.history(model.id), self.lineage(model.id), base, found)
 
         def name_of(model_id: str) -> str | None:
             found = self.version_names([model_id]).get(model_id)
