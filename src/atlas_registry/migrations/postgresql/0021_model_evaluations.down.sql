@@ -12,6 +12,7 @@ BEGIN
     RETURN OLD;
 END;
 $$ LANGUAGE plpgsql;
+CREATE INDEX IF NOT EXISTS idx_model_metrics_leaderboard ON model_metrics (benchmark_id, metric, value);
 DROP TABLE model_evaluation_board;
 DROP TABLE model_evaluation_metrics;
 DROP TABLE model_evaluations;

@@ -9,6 +9,7 @@ WHEN EXISTS (SELECT 1 FROM model_promotion_events WHERE artifact_id = OLD.id)
 BEGIN
     SELECT RAISE(ABORT, 'an artifact with history (promotion events, pin checks or pin changes) cannot be deleted');
 END;
+CREATE INDEX IF NOT EXISTS idx_model_metrics_leaderboard ON model_metrics (benchmark_id, metric, value);
 DROP TABLE model_evaluation_board;
 DROP TABLE model_evaluation_metrics;
 DROP TABLE model_evaluations;

@@ -66,7 +66,8 @@ CREATE TABLE model_evaluation_board (
 );
 CREATE INDEX idx_model_evaluation_board_rank
     ON model_evaluation_board (benchmark_id, dataset_key, split_key, metric, value, artifact_id);
-CREATE INDEX idx_model_evaluation_board_evaluation ON model_evaluation_board (evaluation_id);
+-- Leaderboards no longer read model_metrics: its index would only slow every registration.
+DROP INDEX IF EXISTS idx_model_metrics_leaderboard;
 
 -- Every version's first evaluation: what it was registered with.
 INSERT INTO model_evaluations (id, artifact_id, origin, benchmark_id, dataset_artifact_id,
