@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,7 @@ from tests.catalog_helpers import add_artifact
 from tests.payloads import logistic_regression
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-HARNESS = {
+HARNESS: dict[str, Any] = {
     "harness_repo_url": "https://github.com/example-lab/eval",
     "harness_commit_sha": "0123456789abcdef0123456789abcdef01234567",
 }

@@ -131,7 +131,7 @@ def _print(added: Evaluation) -> None:
     harness = (
         f"{added.harness_repo_url} @ {added.harness_commit_sha}" if added.harness_repo_url else None
     )
-    fields = [
+    fields: list[list[Any]] = [
         ["benchmark", added.benchmark_id],
         ["data", added.data],
         ["split", added.split],
