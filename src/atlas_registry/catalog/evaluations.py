@@ -206,6 +206,7 @@ def _created_by(session: SqlSession, ids: list[str]) -> dict[str, str | None]:
     return found
 
 
+_VERSION = "SELECT 1 FROM model_versions WHERE artifact_id = ?"
 _DATASET = "SELECT artifact_type, title, metadata FROM artifacts WHERE id = ?"
 # Where a dataset artifact's own metadata says which state of the data it is.
 _REVISION_KEYS = ("revision", "digest", "sha256", "version")
@@ -225,8 +226,12 @@ def add_evaluation(
             "the evaluation is invalid", [Violation("evaluated_by", "say who evaluated")]
         )
     with db.session(write=True) as session:
-        fetch_model(session, model_id)  # NotFoundError names the model
-        found = session.first(_DATASET, (given.dataset_id,))
+        # Both reads in one round trip on PostgreSQL (a pipeline); the writes and COMMIT in one.
+        version = session.later(_VERSION, (model_id,))
+        dataset = session.later(_DATASET, (given.dataset_id,))
+        if not version.rows():
+            fetch_model(session, model_id)  # NotFoundError says why it is not a model
+        found = next(iter(dataset.rows()), None)
         if found is None:
             raise ValidationError(
                 "the evaluation refers to a dataset the catalog does not hold",
