@@ -33,7 +33,8 @@ CREATE TABLE model_evaluations (
 );
 
 CREATE INDEX idx_model_evaluations_artifact ON model_evaluations (artifact_id, created_at, id);
-CREATE INDEX idx_model_evaluations_dataset ON model_evaluations (dataset_artifact_id, artifact_id);
+CREATE INDEX idx_model_evaluations_dataset ON model_evaluations (dataset_artifact_id, artifact_id)
+    WHERE dataset_artifact_id IS NOT NULL;
 
 CREATE TABLE model_evaluation_metrics (
     evaluation_id TEXT NOT NULL
@@ -58,9 +59,9 @@ CREATE TABLE model_evaluation_board (
     artifact_id TEXT NOT NULL
         CONSTRAINT fk_model_evaluation_board_artifact REFERENCES artifacts(id) ON DELETE CASCADE,
     value REAL NOT NULL,
-    evaluation_id TEXT NOT NULL
-        CONSTRAINT fk_model_evaluation_board_evaluation
-        REFERENCES model_evaluations(id) ON DELETE CASCADE,
+    -- The evaluation the entry ranks (no foreign key: derived rows go with their artifact,
+    -- and a check per entry would slow every registration for nothing).
+    evaluation_id TEXT NOT NULL,
     CONSTRAINT pk_model_evaluation_board
         PRIMARY KEY (benchmark_id, dataset_key, split_key, metric, artifact_id)
 );
