@@ -288,3 +288,17 @@ def test_every_backfilled_model_has_its_first_evaluation_through_down_and_up(db:
     assert migration_runner.current_version(db) == 20
     migration_runner.migrate(db)
     assert first_evaluations() == before
+
+
+def test_an_artifact_with_an_added_evaluation_cannot_be_deleted(with_dataset: Registry) -> None:
+    from atlas_registry import ConstraintViolationError
+
+    registry = with_dataset
+    model = _version(registry)
+    _evaluate(registry, model)
+    with (
+        pytest.raises(ConstraintViolationError, match="an artifact with history"),
+        registry.database.transaction(write=True) as conn,
+    ):
+        conn.execute(text("DELETE FROM artifacts WHERE id = :id"), {"id": model})
+    assert len(registry.evaluations(model)) == 2
