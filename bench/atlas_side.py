@@ -38,6 +38,7 @@ class AtlasSide:
         self.url = url
         self.db = Database(url, must_exist=False)
         migration_runner.migrate(self.db)
+        self.scale = 0  # the versions register_batch filled the catalog with
 
     def close(self) -> None:
         self.db.dispose()
@@ -73,6 +74,7 @@ class AtlasSide:
         return summary(latencies, time.perf_counter() - start)
 
     def register_batch(self, n: int, batch: int = 5000, offset: int = 0) -> dict[str, float]:
+        self.scale = offset + n
         wall = 0.0
         for first in range(offset, offset + n, batch):
             size = min(batch, offset + n - first)
@@ -144,6 +146,61 @@ class AtlasSide:
             ),
             "leaderboard": timed(
                 lambda: registrar.leaderboard(db, f["benchmark"], "auroc", limit=10), repeat
+            ),
+        }
+
+    def evaluations_at_scale(self, repeat: int) -> dict[str, dict[str, float]]:
+        """An evaluation added to the filled catalog, and leaderboards over its evaluations.
+
+        Every version holds its registration's evaluation, so the catalog holds
+        as many evaluations as versions; the added ones go to versions spread
+        over it, on one held-out dataset, and are then ranked on that dataset.
+        """
+        from sqlalchemy import text
+
+        from atlas_registry.catalog.evaluation_input import check_evaluation
+        from atlas_registry.catalog.evaluations import add_evaluation
+
+        with self.db.transaction(write=True) as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO artifacts (id, artifact_type, title) "
+                    "VALUES ('dataset-bench-holdout', 'dataset', 'held-out donors')"
+                )
+            )
+        # register_batch gives the first tenth of each batch of 5,000 its id: spread over them.
+        batches = max(1, self.scale // 5000)
+        targets = iter(
+            f"model-bench-{(i % batches) * 5000 + (i * 37) % min(500, self.scale // 10):08d}"
+            for i in range(10**9)
+        )
+        f = facts(1)
+        db = self.db
+
+        def evaluate() -> None:
+            given = check_evaluation(
+                benchmark_id=f["benchmark"],
+                dataset_id="dataset-bench-holdout",
+                split="test",
+                metrics={"auroc": 0.8, "f1_macro": 0.7},
+            )
+            add_evaluation(db, next(targets), given, actor="bench-evaluator")
+
+        return {
+            "add_evaluation": timed(evaluate, repeat),
+            "leaderboard_newest": timed(
+                lambda: registrar.leaderboard(db, f["benchmark"], "auroc", limit=10), repeat
+            ),
+            "leaderboard_on_dataset": timed(
+                lambda: registrar.leaderboard(
+                    db,
+                    f["benchmark"],
+                    "auroc",
+                    limit=10,
+                    dataset="dataset-bench-holdout",
+                    split="test",
+                ),
+                repeat,
             ),
         }
 

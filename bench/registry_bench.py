@@ -183,6 +183,8 @@ def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) 
         progress("scale: queries")
         report["queries_at_scale"] = side.queries(args.repeat)
         report["queries_at_scale"]["line"] = side.line_query(args.repeat)
+        progress("scale: an evaluation added, leaderboards over evaluations")
+        report["queries_at_scale"].update(side.evaluations_at_scale(args.repeat))
         report["scale_versions"] = args.scale
         progress("scale: schema check and upgrade over every stored model")
         report["schema_at_scale"] = side.schema_governance()
@@ -301,7 +303,7 @@ class Target:
 
 QUERIES = ("state_and_family", "trained_by", "benchmark", "latest_only", "leaderboard")
 # Timed at scale only: the side-by-side data has no line names.
-SCALE_QUERIES = (*QUERIES, "line")
+SCALE_QUERIES = (*QUERIES, "line", "add_evaluation", "leaderboard_newest", "leaderboard_on_dataset")
 
 TARGETS = [
     Target("single-call registration vs MLflow", "ratios.register_single", ">=", 10.0),

@@ -68,19 +68,32 @@ ROWS = {
         "INSERT INTO registry_events (event_type, occurred_at, actor, model_id, line_id, payload) "
         f"VALUES ('model.rejected', '{NOW}', 'a', 'model-x', 'model-x', '{{}}')"
     ),
+    "model_evaluations": (
+        "INSERT INTO model_evaluations (id, artifact_id, origin, benchmark_id, dataset_key, "
+        f"evaluated_by, created_at) VALUES ('eval-x', 'model-x', 'evaluate', 'b', '', 'a', '{NOW}')"
+    ),
+    "model_evaluation_metrics": (
+        "INSERT INTO model_evaluation_metrics (evaluation_id, artifact_id, metric, value) "
+        "VALUES ('eval-x', 'model-x', 'auroc', 0.5)"
+    ),
 }
 
 
 def _with_one_row_each(db: Database) -> None:
     register(db, logistic_regression(), artifact_id="model-x")
     with db.transaction(write=True) as conn:
-        for guarded in APPEND_ONLY:  # in the list's order: a check names its file
-            conn.execute(text(ROWS[guarded.table]))
+        for table in ROWS:  # in order: a file before its check, an evaluation before its metrics
+            conn.execute(text(ROWS[table]))
 
 
 # The column naming each row's artifact, where it is not artifact_id (a tag's
 # subject is a version or a line's root artifact; an event names its model).
 ARTIFACT_COLUMN = {"model_tag_events": "subject_id", "registry_events": "model_id"}
+
+
+def _count(db: Database, table: str) -> int:
+    with db.transaction() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def _statements(db: Database, table: str) -> dict[str, str]:
@@ -102,6 +115,7 @@ def test_each_append_only_table_refuses_to_lose_or_change_a_row(
     migrated_db: Database, guarded: AppendOnly, kind: str
 ) -> None:
     _with_one_row_each(migrated_db)
+    before = _count(migrated_db, guarded.table)  # a registration writes its first evaluation
     statement = _statements(migrated_db, guarded.table)[kind]
     with migrated_db.transaction() as conn:
         before = conn.execute(text(f"SELECT count(*) FROM {guarded.table}")).scalar_one()
@@ -110,22 +124,20 @@ def test_each_append_only_table_refuses_to_lose_or_change_a_row(
         migrated_db.transaction(write=True) as conn,
     ):
         conn.execute(text(statement))
-    with migrated_db.transaction() as conn:
-        count = conn.execute(text(f"SELECT count(*) FROM {guarded.table}")).scalar_one()
-    assert count == before >= 1
+    assert _count(migrated_db, guarded.table) == before >= 1
 
 
 def test_the_legacy_text_goes_with_its_artifact_and_only_so(migrated_db: Database) -> None:
-    """The one documented way out: deleting an artifact without history takes its text."""
-    [with_artifact] = [t for t in APPEND_ONLY if t.goes_with_artifact]
+    """The one documented way out: deleting an artifact without history takes its text, and
+    its first evaluation (its registration's metrics, which go with it)."""
+    with_artifact = [t.table for t in APPEND_ONLY if t.goes_with_artifact]
     register(migrated_db, logistic_regression(), artifact_id="model-x")
     with migrated_db.transaction(write=True) as conn:
-        conn.execute(text(ROWS[with_artifact.table]))
+        conn.execute(text(ROWS["model_legacy_metadata"]))
+    assert _count(migrated_db, "model_evaluations") == 1
     with migrated_db.transaction(write=True) as conn:
         conn.execute(text("DELETE FROM artifacts WHERE id = 'model-x'"))
-    with migrated_db.transaction() as conn:
-        left = conn.execute(text(f"SELECT count(*) FROM {with_artifact.table}")).scalar_one()
-    assert left == 0
+    assert [_count(migrated_db, table) for table in with_artifact] == [0] * len(with_artifact)
 
 
 def test_every_table_is_append_only_or_says_why_it_may_change(migrated_db: Database) -> None:

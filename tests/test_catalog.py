@@ -476,8 +476,8 @@ def test_listing_benchmarks_seeks_through_the_leaderboard_index(sqlite_db: Datab
     from atlas_registry.catalog.leaderboards import _PAIRS
 
     plan = sqlite_plan(sqlite_db, _PAIRS, [])
-    assert "idx_model_metrics_leaderboard" in plan, plan
-    assert "SCAN model_metrics" not in plan, plan
+    assert "USING COVERING INDEX idx_model_evaluation_board" in plan, plan
+    assert "SCAN model_evaluation_board" not in plan, plan
     assert "SCAN x" not in plan, plan
 
 
@@ -502,7 +502,7 @@ def test_a_repeated_page_is_planned_once_not_per_request(catalog: Database) -> N
         plans = conn.exec_driver_sql(
             "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
         ).all()
-    for marker in ("ORDER BY model_versions.created_at DESC", "model_metrics.metric ="):
+    for marker in ("ORDER BY model_versions.created_at DESC", "model_evaluation_board.metric ="):
         [(statement, generic, custom)] = [p for p in plans if marker in p[0]]
         assert generic > 0, (statement, generic, custom)
         assert custom <= 5, (statement, generic, custom)

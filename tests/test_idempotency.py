@@ -18,6 +18,7 @@ from atlas_registry import (
     Registry,
     check_idempotency_key,
 )
+from tests.catalog_helpers import add_artifact
 from tests.payloads import logistic_regression
 from tests.test_api import (
     PIN,
@@ -63,6 +64,7 @@ WRITTEN = (
     "model_promotion_events",
     "model_lines",
     "code_pin_changes",
+    "model_evaluations",
     "model_review_queue",
     "model_tag_events",
     "model_text_edits",
@@ -117,6 +119,14 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
         "/api/v1/models/{model_ref}/supersede", f"/api/v1/models/{model}/supersede", {"notes": "x"}
     )
     candidate = svc.register()["id"]
+    add_artifact(svc.registry.database, "dataset-idem", "dataset")
+    evaluation = {"benchmark_id": "b-idem", "dataset_id": "dataset-idem", "metrics": {"auroc": 0.9}}
+    once(
+        "/api/v1/models/{model_ref}/evaluations",
+        f"/api/v1/models/{candidate}/evaluations",
+        evaluation,
+        "register",
+    )
     once("/api/v1/models/{model_ref}/reject", f"/api/v1/models/{candidate}/reject", {"notes": "x"})
     dataset = {"title": "d", "uri": "s3://d", "license": "MIT", "revision": "v1"}
     once("/api/v1/datasets", "/api/v1/datasets", dataset, "register")

@@ -28,6 +28,7 @@ from atlas_registry import (
 )
 from atlas_registry.records import ModelRegistration
 from atlas_registry.store.sql_session import SqlSession
+from tests.catalog_helpers import add_artifact
 from tests.conftest import reset_postgres
 from tests.payloads import logistic_regression
 
@@ -135,6 +136,13 @@ def exercise(registry: Registry) -> None:
         metric = entry["metrics"][0]
         asked = "higher" if entry["directions"][metric] == "unknown" else None
         registry.leaderboard(entry["benchmark_id"], metric, direction=asked)
+    add_artifact(registry.database, "dataset-idx", "dataset")
+    registry.add_evaluation(
+        base.id, by="me", benchmark_id="idx-bench", dataset_id="dataset-idx", metrics={"auroc": 1}
+    )
+    registry.evaluations(base.id)
+    registry.versions_evaluated_on("dataset-idx")
+    registry.leaderboard("idx-bench", "auroc", dataset="dataset-idx")
     registry.list_reviews()
     registry.list_reviews(status=None)
     # A model without a pin needs no repository, but a check needs one configured.

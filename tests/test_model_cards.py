@@ -647,7 +647,11 @@ def test_each_result_keeps_its_own_data_set_split_and_values(
         "description": "HellaSwag (10-Shot) (split validation)",
     }
     assert metadata["extensions"]["hf_eval"]["dataset_args"] == '{"num_few_shot": 10}'
-    [written] = _front(registry.model_card(hellaswag.model.id))["model-index"][0]["results"]
+    # The card's other results are kept as evaluations of their own; written back, the
+    # registered one comes first.
+    assert hellaswag.evaluations == 2
+    written, *others = _front(registry.model_card(hellaswag.model.id))["model-index"][0]["results"]
+    assert [r["dataset"]["type"] for r in others] == ["ai2_arc", "cais/mmlu"]
     assert written["dataset"]["args"] == {"num_few_shot": 10}
     assert written["dataset"]["split"] == "validation"
     mmlu = registry.import_card(
@@ -671,7 +675,8 @@ def test_each_result_keeps_its_own_data_set_split_and_values(
     assert (kept["verified"], kept["metric_name.wer"]) == (["wer"], "Test WER")
     # Written out again, the card says the same split, config and revision.
     data: Any = ModelCard(registry.model_card(test_split.id)).data
-    [written] = data.eval_results
+    written, validation = data.eval_results
+    assert (validation.dataset_split, validation.metric_value) == ("validation", 9.8)
     assert (written.dataset_split, written.dataset_config, written.metric_value) == (
         "test",
         "nl",
@@ -887,3 +892,45 @@ def test_a_card_imported_by_its_url_as_given_is_found_again(
         )
     again = registry.import_card(path, revision=REVISION, source_url=f"{HUB}/", assignments=sets)
     assert (again.status, again.model.id) == ("already_imported", first.model.id)
+
+
+def _said(card_text: str) -> list[tuple[Any, ...]]:
+    """Every metric of a card's model-index as the Hub's parser reads it, with its data."""
+    data: Any = ModelCard(card_text).data
+    return sorted(
+        (
+            r.dataset_type,
+            r.dataset_name,
+            r.dataset_config,
+            r.dataset_split,
+            r.dataset_revision,
+            json.dumps(r.dataset_args, sort_keys=True),
+            r.metric_type,
+            r.metric_value,
+            r.metric_name,
+            r.verified,
+        )
+        for r in data.eval_results or []
+    )
+
+
+@pytest.mark.parametrize("card", [LEADERBOARD, SPLITS], ids=["datasets", "splits"])
+def test_every_result_round_trips_as_an_evaluation_of_its_own(
+    registry: Registry, tmp_path: Path, card: str
+) -> None:
+    imported = registry.import_card(
+        _card(tmp_path, card), revision=REVISION, source_url=HUB, assignments=SETS, result=1
+    )
+    found = registry.evaluations(imported.model.id)
+    assert [e.origin for e in found][-1] == "registration"
+    assert len(found) == imported.results
+    assert len({(e.dataset_id, (e.dataset or {}).get("url"), e.split) for e in found}) >= 2
+    written = registry.model_card(imported.model.id)
+    assert _said(written) == _said(card)
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "README.md").write_text(written, "utf-8")
+    second = registry.import_card(
+        str(again), revision=REVISION, source_url=f"{HUB}-copy", assignments=SETS, result=1
+    )
+    assert _said(registry.model_card(second.model.id)) == _said(card)

@@ -22,6 +22,8 @@ from atlas_registry.catalog.evaluation_context import (
     evaluation_context,
     split_by_context,
 )
+from atlas_registry.catalog.evaluation_input import EvaluationInput, metrics_from_pairs
+from atlas_registry.catalog.evaluations import Evaluation
 from atlas_registry.catalog.file_entries import ROLES as FILE_ROLES
 from atlas_registry.catalog.file_entries import SCHEMES as FILE_SCHEMES
 from atlas_registry.catalog.file_entries import FileEntry
@@ -177,7 +179,9 @@ __all__ = [
     "DatasetRecord",
     "DatasetRegistration",
     "DatasetUse",
+    "Evaluation",
     "EvaluationContext",
+    "EvaluationInput",
     "Event",
     "EventType",
     "FileAddition",
@@ -247,6 +251,7 @@ __all__ = [
     "check_idempotency_key",
     "evaluation_context",
     "load_policy",
+    "metrics_from_pairs",
     "parse_json",
     "parse_tags",
     "read_document",

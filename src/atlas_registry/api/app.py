@@ -21,6 +21,7 @@ from atlas_registry import Registry, RegistryError, __version__, web
 from atlas_registry.api import (
     problems,
     routes_datasets,
+    routes_evaluations,
     routes_files,
     routes_lines,
     routes_models,
@@ -49,6 +50,7 @@ def routes() -> tuple[BaseRoute, ...]:
         *routes_registry.health_router.routes,
         *routes_models.router.routes,
         *routes_files.router.routes,
+        *routes_evaluations.router.routes,
         *routes_lines.router.routes,
         *annotations_router.routes,
         *routes_datasets.router.routes,

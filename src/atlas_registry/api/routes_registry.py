@@ -169,9 +169,14 @@ async def leaderboard(
         deprecated=True,
         description="true: the same as direction=lower; false: the same as direction=higher.",
     ),
+    dataset: str | None = Query(None, description="Only evaluations on this dataset (its id)."),
+    split: str | None = Query(None, description="Only evaluations on this split of dataset."),
     access: Access = Depends(reader),
 ) -> dict[str, Any]:
     """The best models of one benchmark by one metric, best first by the metric's direction.
+
+    Each version is ranked by its newest evaluation on the benchmark (on
+    ``dataset`` and ``split`` when given); each entry says who evaluated it.
 
     A metric whose direction is unknown is refused (422) until ``direction`` is
     given, and a direction reversing a known one is refused too. The answer
@@ -183,7 +188,9 @@ async def leaderboard(
     def ranked(found: Registry, _caller: Caller) -> dict[str, Any]:
         given = _given_direction(direction, lower_is_better)
         try:
-            board = found.leaderboard(benchmark_id, metric, limit=limit, direction=given)
+            board = found.leaderboard(
+                benchmark_id, metric, limit=limit, direction=given, dataset=dataset, split=split
+            )
         except RegistryError as error:
             raise asking_how(
                 error, "add direction=higher or direction=lower to the query"

@@ -1,5 +1,6 @@
-"""The one writer of a model's registry facts: its version row, its typed metrics and
-the dataset artifacts it names (reverse lineage, :mod:`.dataset_lineage`).
+"""The one writer of a model's registry facts: its version row, its typed metrics, its
+first evaluation (the metrics it is registered with), its listed files and the dataset
+artifacts it names (reverse lineage, :mod:`.dataset_lineage`).
 
 A registration and the adoption of a legacy artifact create the same facts, so
 both call :func:`write_model_facts`; a second writer drifts (one once left the
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, update
 
 from atlas_registry.catalog.dataset_lineage import use_rows
+from atlas_registry.catalog.evaluations import EVALUATION_TABLES, first_evaluations
 from atlas_registry.catalog.model_files import file_rows
 from atlas_registry.catalog.prepare import PreparedModel, code_pin_problems
 from atlas_registry.catalog.queries import fetch_model
@@ -31,7 +33,7 @@ from atlas_registry.store.tables import (
 # The tables a model's facts live in; a test holds every write path to this set.
 # (model_dataset_uses is written here too, derived from the metadata: only for a
 # model that names a dataset artifact.)
-FACT_TABLES = (model_versions.name, model_metrics.name)
+FACT_TABLES = (model_versions.name, model_metrics.name, *EVALUATION_TABLES)
 
 
 # Models among :ids that are their own fine-tune ancestor. Registration cannot make
@@ -67,6 +69,7 @@ def write_model_facts(
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
     session.insert(model_versions.name, version_rows)
     session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
+    first_evaluations(session, prepared, now, new_models=new_models)
     session.insert(model_files.name, [row for item in prepared for row in _file_rows(item, now)])
     session.insert(
         model_dataset_uses.name,

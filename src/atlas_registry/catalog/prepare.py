@@ -34,6 +34,22 @@ REGISTRATION_TEXT_FIELDS = tuple(
 
 
 @dataclass(frozen=True)
+class ReportedEvaluation:
+    """An evaluation a registration carries beside its own metrics: a card's other results.
+
+    Written with the version, in its transaction, as evaluations of ``origin``;
+    ``dataset`` is the data reference as the source gave it.
+    """
+
+    origin: str
+    benchmark_id: str | None
+    dataset: dict[str, Any]
+    dataset_key: str
+    split: str | None
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
 class PreparedModel:
     """A registration that passed every check that needs no database, as rows to write."""
 
@@ -46,6 +62,7 @@ class PreparedModel:
     line: str | None = None
     chosen_id: bool = False  # the caller gave the artifact id (it was not generated)
     files: tuple[FileEntry, ...] = ()  # the version's files, listed as it is registered
+    evaluations: tuple[ReportedEvaluation, ...] = ()  # beside the registration's own
 
 
 def time_ordered_uuid() -> uuid.UUID:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from atlas_registry.catalog.evaluations import EVALUATION_TABLES
 from atlas_registry.catalog.facts import write_model_facts
 from atlas_registry.catalog.leaderboards import LeaderboardEntry, leaderboard
 from atlas_registry.catalog.lines import (
@@ -30,7 +31,7 @@ from atlas_registry.catalog.lines import (
     refuse_id_names,
 )
 from atlas_registry.catalog.model_listing import list_models
-from atlas_registry.catalog.prepare import PreparedModel, prepare
+from atlas_registry.catalog.prepare import PreparedModel, ReportedEvaluation, prepare
 from atlas_registry.catalog.queries import fetch_model, get_model, record_from_rows
 from atlas_registry.catalog.refs import resolve_model_ref
 from atlas_registry.documents import dump_json
@@ -58,14 +59,19 @@ def register_model(
     validator: MetadataValidator | None = None,
     dry_run: bool = False,
     actor: str | None = None,
+    evaluations: Sequence[ReportedEvaluation] = (),
 ) -> ModelRecord:
     """Register one model version; returns it as stored. Bad input writes nothing.
 
     ``dry_run`` does every check, the database's included, writes the rows,
     then rolls them back: the record returned is what would have been stored.
     ``actor``: who is known to register it (see :func:`attributed`).
+    ``evaluations``: results the version is registered with beside its own
+    metrics (a model card's other results), written in the same transaction.
     """
     prepared = _prepare_all([registration], validator, batch=False, actor=actor)
+    if evaluations:
+        prepared = [dataclasses.replace(prepared[0], evaluations=tuple(evaluations))]
     with db.session(write=True, commit=not dry_run) as session:
         written = write_prepared(db, session, prepared, batch=False)
     return record_from_rows(written.artifact_rows[0], written.version_rows[0], written.line_name(0))
@@ -213,7 +219,13 @@ FROM artifacts a WHERE a.id {matches}"""
 _DEMOTE = """
 UPDATE artifacts SET is_latest = 0, updated_at = ?
 WHERE COALESCE(lineage_id, id) IN ({marks}) AND is_latest = 1"""
-_WRITTEN_TABLES = (artifacts.name, model_versions.name, model_metrics.name, model_dataset_uses.name)
+_WRITTEN_TABLES = (
+    artifacts.name,
+    model_versions.name,
+    model_metrics.name,
+    model_dataset_uses.name,
+    *EVALUATION_TABLES,
+)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
+from atlas_registry.cli import (
+    backfill,
+    backup,
+    evaluations,
+    interop,
+    lifecycle,
+    lines,
+    models,
+    service,
+)
 from atlas_registry.cli.datasets import dataset_app
 from atlas_registry.cli.events import events_app
 from atlas_registry.cli.files import files_app, locate
@@ -28,6 +37,8 @@ app.command("lineage")(lines.lineage)
 app.command("lines")(lines.lines)
 app.command("name-line")(lines.name_line)
 app.command("leaderboard")(models.leaderboard)
+app.command("evaluate")(evaluations.evaluate)
+app.command("evaluations")(evaluations.evaluations)
 app.command("promote")(lifecycle.promote)
 app.command("reject")(lifecycle.reject)
 app.command("rollback")(lifecycle.rollback)

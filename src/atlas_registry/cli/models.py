@@ -43,7 +43,7 @@ from atlas_registry.cli.common import (
 from atlas_registry.cli.filter_options import with_model_filters
 
 if TYPE_CHECKING:
-    from atlas_registry import PinChange
+    from atlas_registry import Evaluation, PinChange
 
 
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
@@ -157,6 +157,7 @@ class ShownModel:
     pin_check: PinCheck | None
     pin_status: PinStatus
     pin_changes: list[PinChange]
+    evaluations: list[Evaluation] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)  # effective: its line's, its own winning
     files: list[ModelFile] = field(default_factory=list)
 
@@ -186,6 +187,9 @@ def _show(shown_model: ShownModel) -> None:
     for listed in shown_model.files:
         rows.append(["file", _file_line(listed)])
     stdout.print(table(record.title, ["field", "value"], rows))
+    from atlas_registry.cli.evaluations import print_table
+
+    print_table(shown_model.evaluations)
     stdout.print_json(json.dumps(record.metadata))
 
 
@@ -207,6 +211,7 @@ def _shown_json(shown_model: ShownModel) -> dict[str, Any]:
         "code_pin_check": check.to_dict() if check else None,
         "code_pin_status": shown_model.pin_status.to_dict(),
         "code_pin_changes": [change.to_dict() for change in shown_model.pin_changes],
+        "evaluations": [evaluation.to_dict() for evaluation in shown_model.evaluations],
         "tags": shown_model.tags,
         "files": [listed.to_dict() for listed in shown_model.files],
     }
@@ -222,6 +227,7 @@ def show(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) ->
             next(iter(registry.pin_checks(record.id, limit=1)), None),
             registry.pin_statuses([record])[record.id],
             list(registry.pin_changes(record.id)),
+            evaluations=registry.evaluations(record.id),
             tags=registry.effective_tags([record.id])[record.id],
             files=registry.files(record.id),
         )
@@ -319,12 +325,20 @@ def leaderboard(
         ),
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_PAGE)] = 10,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Only evaluations on this dataset (its id).")
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only evaluations on this split of --dataset.")
+    ] = None,
     db: DbOption = None,
     policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The best models of one benchmark by one evaluation metric, best first.
 
+    Each version is ranked by its newest evaluation on the benchmark (on
+    --dataset and --split when given), and the table says who evaluated it.
     The metric's direction (a lower brier is better) comes from the metric
     vocabulary or the policy's [metrics]; a direction flag is needed only for a
     metric neither knows, and may not reverse a known one.
@@ -338,7 +352,9 @@ def leaderboard(
 
     def ranked(registry: Registry) -> _Board:
         try:
-            board = registry.leaderboard(benchmark, metric, limit=limit, direction=given)
+            board = registry.leaderboard(
+                benchmark, metric, limit=limit, direction=given, dataset=dataset, split=split
+            )
         except RegistryError as error:
             raise asking_how(error, "pass --higher-is-better or --lower-is-better") from None
         labels = version_labels(registry, (e.model.id for e in board))
@@ -353,10 +369,12 @@ def leaderboard(
                 named.get(e.model.id, e.model.id),
                 e.model.title,
                 e.model.promotion_state,
+                e.evaluated_by,
+                e.evaluated_at,
             ]
             for e in result.entries
         ]
-        columns = ["rank", metric, "version", "title", "state"]
+        columns = ["rank", metric, "version", "title", "state", "evaluated by", "at"]
         title = f"{benchmark}: top {limit} by {metric} ({result.ranked_by.said})"
         stdout.print(table(title, columns, rows))
 

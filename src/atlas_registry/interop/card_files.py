@@ -15,7 +15,7 @@ from typing import Any
 
 from atlas_registry.catalog.file_entries import checked_entry
 from atlas_registry.errors import Violation, under
-from atlas_registry.interop.card_out import hub_id
+from atlas_registry.interop.card_out_results import hub_id
 
 _KEYS = {"uri", "path", "sha256", "size_bytes", "role"}
 

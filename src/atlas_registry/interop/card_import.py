@@ -70,6 +70,8 @@ class CardImport:
     result: int | None  # the model-index result imported, numbered from 1
     results: int | None  # how many results the card reports (None: not read again)
     differs: list[str] = field(default_factory=list)  # facts this import would have changed
+    evaluations: int = 0  # the card's other results, kept as evaluations of their own
+    left_out: list[str] = field(default_factory=list)  # results no evaluation can hold, named
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,8 @@ class CardImport:
             "result": self.result,
             "results": self.results,
             "differs": self.differs,
+            "evaluations": self.evaluations,
+            "left_out": self.left_out,
             "model": self.model.to_dict(),
         }
 
@@ -107,13 +111,26 @@ def import_card(
     reading = _reading(db, content, source, request, validator)
     registration = dataclasses.replace(reading.registration, artifact_id=model_id)
     try:
-        record = registrar.register_model(db, registration, validator=validator, dry_run=dry_run)
+        record = registrar.register_model(
+            db,
+            registration,
+            validator=validator,
+            dry_run=dry_run,
+            evaluations=reading.evaluations,
+        )
     except AlreadyExistsError:  # the same card, imported by another process since the look-up
         if model_id is None or (earlier := _existing(db, model_id)) is None:
             raise
         return _again(db, earlier, content, source, request, validator)
     status = "would_register" if dry_run else "registered"
-    return CardImport(record, status, reading.result, reading.results)
+    return CardImport(
+        record,
+        status,
+        reading.result,
+        reading.results,
+        evaluations=len(reading.evaluations),
+        left_out=list(reading.left_out),
+    )
 
 
 def _reading(

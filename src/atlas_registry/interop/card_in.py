@@ -7,7 +7,8 @@ revision. What the card says is mapped; what a person supplies (``--revision``,
 ``--source-url``, ``--set field=value``) is added; anything still missing is
 listed, every field at once, in one error. Nothing is filled in by guessing.
 The metrics come from one result of the card's ``model-index``, kept with the
-data set, config and split they were measured on (:mod:`card_results`).
+data set, config and split they were measured on (:mod:`card_results`); each
+other result is kept as an evaluation of its own, with its own data set.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from atlas_registry.catalog.line_listing import search_pattern
+from atlas_registry.catalog.prepare import ReportedEvaluation
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_files import card_files
 from atlas_registry.interop.card_front_matter import read_front_matter
@@ -85,11 +87,31 @@ def _own(data: Any) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-def _evaluation(data: Any, number: int | None) -> tuple[CardResult | None, int, list[Violation]]:
-    """The result to import, how many the card reports, and the problems with either."""
+def _evaluation(
+    data: Any, number: int | None
+) -> tuple[CardResult | None, list[CardResult], list[Violation]]:
+    """The result to import, every result the card reports, and the problems with either."""
     results = card_results(list(data.eval_results or []))
     chosen, problems = chosen_result(results, number)
-    return chosen, len(results), problems
+    return chosen, results, problems
+
+
+def _other_results(
+    chosen: CardResult | None, results: list[CardResult], benchmark_id: Any
+) -> tuple[tuple[ReportedEvaluation, ...], list[str]]:
+    """The card's results beside the one registered, each an evaluation of its own; and the
+    ones that cannot be (a value that is no finite number), named."""
+    kept, left_out = [], []
+    benchmark = benchmark_id if isinstance(benchmark_id, str) else None
+    for result in results:
+        if result is chosen:
+            continue
+        evaluation = result.as_evaluation(benchmark)
+        if evaluation is None:
+            left_out.append(f"result {result.number}: {result.label()}")
+        else:
+            kept.append(evaluation)
+    return tuple(kept), left_out
 
 
 def _revision_problems(revision: str | None) -> list[Violation]:
@@ -121,6 +143,10 @@ class CardReading:
     registration: ModelRegistration
     result: int | None  # the result imported, numbered from 1; None when the card has none
     results: int  # how many results the card reports
+    # The card's other results, each kept as an evaluation of its own; and those that
+    # cannot be (a value that is no finite number), named.
+    evaluations: tuple[ReportedEvaluation, ...] = ()
+    left_out: tuple[str, ...] = ()
 
 
 def card_registration(
@@ -180,7 +206,9 @@ def card_registration(
         )
     title = str(data.model_name or own.get("title") or Path(source).parent.name or "model")
     registration = ModelRegistration(title=title[:200], metadata=metadata, line=line, files=files)
-    return CardReading(registration, chosen.number if chosen else None, reported)
+    others, left_out = _other_results(chosen, reported, metadata.get("benchmark_id"))
+    number = chosen.number if chosen else None
+    return CardReading(registration, number, len(reported), others, tuple(left_out))
 
 
 def _described(

@@ -2,7 +2,8 @@
 
 The front matter is built with ``huggingface_hub``'s own ``ModelCardData`` and
 ``EvalResult`` (one result per typed metric, tied to the evaluation dataset
-and the benchmark), so the Hub's parser reads back what was written. Facts the
+and the benchmark; every evaluation of the version, the registration's first,
+see :mod:`card_out_results`), so the Hub's parser reads back what was written. Facts the
 card format has no field for (family, parameter count, the registry id) go
 under one ``atlas_registry`` key, which `import card` reads back. Every text a
 user registered is escaped for Markdown and HTML in the body, its
@@ -14,19 +15,26 @@ same line. A rejected or superseded version's card says so under its title.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from atlas_registry.catalog.evaluations import Evaluation
 from atlas_registry.errors import InputError
+from atlas_registry.interop.card_out_results import (
+    data_id,
+    evaluated_as_said,
+    hub_id,
+    later_results,
+    results_of,
+)
 from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord, short_id_of
 from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
 from atlas_registry.store.whole_files import read_start, target_file, written_whole
 
-HUB_HOST = "huggingface.co"
 # Registry framework names and the Hub's library names, where they differ.
 HUB_LIBRARY = {"huggingface-transformers": "transformers"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -54,29 +62,6 @@ def link(url: str) -> str:
     return "<" + re.sub(unsafe, lambda m: quote(m.group(), safe=""), url) + ">"
 
 
-def hub_id(url: str | None, kind: str = "") -> str | None:
-    """``org/name`` of a huggingface.co URL (``kind='datasets'`` for a data set), else None."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if (parts.hostname or "").lower() != HUB_HOST:
-        return None
-    segments = [s for s in parts.path.split("/") if s]
-    if kind:
-        if not segments or segments[0] != kind:
-            return None
-        segments = segments[1:]
-    elif segments and segments[0] in {"datasets", "spaces"}:
-        return None
-    return "/".join(segments[:2]) or None  # "org/name", or a legacy one-part id
-
-
-def _data_id(reference: dict[str, Any]) -> str:
-    """How a card names a data set: its Hub id, else its URL, else its catalog id."""
-    url = reference.get("url")
-    return hub_id(url, "datasets") or url or reference.get("artifact_id") or ""
-
-
 @dataclass(frozen=True)
 class CardFacts:
     """What the card is built from: the model, its history, lineage and base model."""
@@ -85,6 +70,8 @@ class CardFacts:
     history: list[PromotionEvent]
     lineage: Lineage
     base: ModelRecord | None
+    # Every evaluation of the version, newest first (the registration's is the oldest).
+    evaluations: Sequence[Evaluation] = ()
     # The version's effective tags (its line's, its own winning): kept exactly under
     # atlas_registry.tags, and as Hub tags (``k``, or ``k:v``) for search on the Hub.
     tags: dict[str, str] = field(default_factory=dict)
@@ -101,86 +88,27 @@ def _base_model(facts: CardFacts) -> str | None:
     return hub_id(facts.base.external_source_url) or facts.base.id
 
 
-def _evaluated(metadata: dict[str, Any], dataset: str) -> dict[str, Any]:
-    """What an imported card said about its result (``extensions.hf_eval``), to write it back.
-
-    Only while it still describes the evaluation data set: a person may have
-    registered another one over the card's.
-    """
-    kept = (metadata.get("extensions") or {}).get("hf_eval")
-    if not isinstance(kept, dict) or kept.get("dataset_type") != dataset:
-        return {}
-    return kept
-
-
-def _json_kept(evaluated: dict[str, Any], key: str) -> Any:
-    """A structured value ``card_results`` kept as JSON text (``args``), read back."""
-    import json
-
-    raw = evaluated.get(key)
-    if not isinstance(raw, str):
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
-def _metric_said(evaluated: dict[str, Any], name: str) -> dict[str, Any]:
-    """What the imported card said about metric ``name`` and its result, as ``EvalResult`` fields.
-
-    Its display name, config and args, whether the Hub marked it verified
-    (``verified`` lists those metrics; a value a person gave instead of the
-    card's is not listed, see :mod:`card_in`), and the result's source (a
-    name without its URL is not a source the Hub's format accepts).
-    """
-    verified = evaluated.get("verified")
-    said: dict[str, Any] = {
-        "metric_name": evaluated.get(f"metric_name.{name}"),
-        "metric_config": evaluated.get(f"metric_config.{name}"),
-        "metric_args": _json_kept(evaluated, f"metric_args.{name}"),
-        "verified": True if isinstance(verified, list) and name in verified else None,
-    }
-    if isinstance(evaluated.get("source_url"), str):
-        said["source_url"] = evaluated["source_url"]
-        said["source_name"] = evaluated.get("source_name")
-    return said
-
-
 def card_data(facts: CardFacts) -> Any:
-    from huggingface_hub import EvalResult, ModelCardData
+    from huggingface_hub import ModelCardData
 
     model = facts.model
     metadata = model.metadata
     evaluation = metadata.get("evaluation_dataset") or {}
-    dataset = _data_id(evaluation) or "unnamed"
+    dataset = data_id(evaluation) or "unnamed"
     benchmark = model.benchmark_id
     extensions = metadata.get("extensions") or {}
-    evaluated = _evaluated(metadata, dataset)
-    task = str(evaluated.get("task_type") or extensions.get("hf_task") or "other")
-    results = [
-        EvalResult(
-            task_type=task,
-            task_name=evaluated.get("task_name") or benchmark,  # the card's own name stays
-            dataset_type=dataset,
-            dataset_name=str(
-                evaluated.get("dataset_name") or evaluation.get("description") or dataset
-            ),
-            dataset_config=evaluated.get("dataset_config"),
-            dataset_split=evaluated.get("dataset_split"),
-            dataset_revision=evaluated.get("dataset_revision"),
-            metric_type=name,
-            metric_value=value,
-            dataset_args=_json_kept(evaluated, "dataset_args"),
-            **_metric_said(evaluated, name),
-        )
-        for name, value in sorted((model.eval_metrics or {}).items())
-    ]
+    evaluated = evaluated_as_said(metadata, dataset)
+    hf_task = str(extensions.get("hf_task") or "other")
+    task = str(evaluated.get("task_type") or hf_task)
+    results = results_of(
+        evaluation, evaluated, model.eval_metrics or {}, task=task, benchmark=benchmark
+    )
+    results += later_results(facts.evaluations, hf_task)
     framework = model.framework or ""
     return ModelCardData(
         model_name=model.line_name or model.title,
         base_model=_base_model(facts),
-        datasets=[d for d in (_data_id(r) for r in metadata.get("training_data") or []) if d]
+        datasets=[d for d in (data_id(r) for r in metadata.get("training_data") or []) if d]
         or None,
         library_name=HUB_LIBRARY.get(framework, framework) or None,
         tags=[t for t in ("atlas-registry", model.model_family) if t]

@@ -16,8 +16,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from atlas_registry.catalog.evaluation_input import metric_values
+from atlas_registry.catalog.prepare import ReportedEvaluation
 from atlas_registry.errors import ValidationError, Violation
-from atlas_registry.interop.card_out import HUB_HOST
+from atlas_registry.interop.card_out_results import HUB_HOST
 
 # The fields of an EvalResult that say what was evaluated (not which metric).
 _RESULT_FIELDS = (
@@ -82,6 +84,20 @@ class CardResult:
         if self.facts.get("dataset_revision"):
             dataset["version"] = self.facts["dataset_revision"]
         return dataset
+
+    def as_evaluation(self, benchmark_id: str | None) -> ReportedEvaluation | None:
+        """The result as an evaluation of its own (a result beside the one registered), with
+        its data set, split and what the card said of it; None when a value is no finite number.
+        """
+        values, problems = self.metric_values()
+        checked, bad = metric_values(values)
+        if problems or bad or not checked:
+            return None
+        dataset = {**self.evaluation_dataset(), "hf_eval": self.extension()}
+        config = self.facts.get("dataset_config")
+        key = f"url:{dataset['url']}" + (f"#{config}" if config else "")
+        split = self.facts.get("dataset_split")
+        return ReportedEvaluation("card", benchmark_id, dataset, key, split, checked)
 
     def metric_values(self) -> tuple[dict[str, Any], list[Violation]]:
         """Metric name -> value; a value that is not a number or a name given twice is a problem."""

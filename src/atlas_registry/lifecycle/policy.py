@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
 
+from atlas_registry.catalog.evaluations import Evaluation
 from atlas_registry.catalog.metric_directions import (
     Direction,
     MetricDirections,
@@ -25,6 +27,8 @@ from atlas_registry.catalog.metric_directions import (
 )
 from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.errors import ConfigurationError, InputError, Violation
+from atlas_registry.lifecycle import evaluation_gate
+from atlas_registry.lifecycle.evaluation_gate import EvaluationRule
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.whole_files import read_text
 
@@ -50,12 +54,17 @@ class GatePolicy:
     # The platform's own metrics and their direction, beside the shipped vocabulary.
     metrics: dict[str, Direction] = field(default_factory=dict)
     source: str = "built-in"
+    # Results a version must show from evaluations added after registration.
+    evaluations: dict[str, EvaluationRule] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """A policy built in code is held to the rules a policy file is."""
         parse_declared(dict(self.metrics), self.source)
         for name, threshold in self.benchmarks.items():
             _check_bound(f'{self.source}: [benchmarks."{name}"]', threshold, self.directions)
+        for name, rule in self.evaluations.items():
+            bound = BenchmarkThreshold(rule.metric, rule.minimum, rule.maximum)
+            _check_bound(f'{self.source}: [evaluations."{name}"]', bound, self.directions)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,7 +126,7 @@ def parse_policy(text: str, source: str) -> GatePolicy:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{source} is not valid TOML: {exc}") from exc
-    unknown = set(document) - {"gate", "benchmarks", "metrics"}
+    unknown = set(document) - {"gate", "benchmarks", "metrics", "evaluations"}
     if unknown:
         raise ConfigurationError(f"{source}: unknown sections {', '.join(sorted(unknown))}")
     gate = document.get("gate", {})
@@ -136,8 +145,11 @@ def parse_policy(text: str, source: str) -> GatePolicy:
         name: _threshold(name, spec, source)
         for name, spec in document.get("benchmarks", {}).items()
     }
+    evaluations = evaluation_gate.parse_rules(document.get("evaluations", {}), source)
     # GatePolicy checks each threshold against its metric's direction.
-    return GatePolicy(benchmarks=benchmarks, metrics=declared, source=source, **flags)
+    return GatePolicy(
+        benchmarks=benchmarks, metrics=declared, source=source, evaluations=evaluations, **flags
+    )
 
 
 def load_policy(path: str | None = None) -> GatePolicy:
@@ -209,12 +221,16 @@ def _unverified_pin(model: ModelRecord, newest: PinCheck | None) -> list[Violati
 
 
 def unmet_conditions(
-    model: ModelRecord, policy: GatePolicy, newest_pin_check: PinCheck | None = None
+    model: ModelRecord,
+    policy: GatePolicy,
+    newest_pin_check: PinCheck | None = None,
+    evaluations: Sequence[Evaluation] = (),
 ) -> list[Violation]:
     """Every reason the gate refuses ``model``; empty when it may be promoted.
 
     ``newest_pin_check`` is the model's newest recorded pin check; it is read
-    only when the policy has ``require_verified_code_pin``.
+    only when the policy has ``require_verified_code_pin``. ``evaluations``
+    (newest first) are read only when the policy has ``[evaluations]`` rules.
     """
     problems = []
     if policy.require_evaluation_metrics and not model.eval_metrics:
@@ -223,4 +239,5 @@ def unmet_conditions(
         problems += _pin_problems(model)
     if policy.require_verified_code_pin:
         problems += _unverified_pin(model, newest_pin_check)
-    return problems + _benchmark_problems(model, policy)
+    problems += _benchmark_problems(model, policy)
+    return problems + evaluation_gate.unmet(model, policy.evaluations, evaluations)

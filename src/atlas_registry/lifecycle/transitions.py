@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from atlas_registry.catalog.evaluations import evaluations_in
 from atlas_registry.catalog.lines import lock_lines
 from atlas_registry.catalog.pin_checks import checks_of
 from atlas_registry.catalog.registrar import fetch_model
@@ -245,8 +246,9 @@ def gate_verdict(session: SqlSession, model: ModelRecord, policy: GatePolicy) ->
     newest = None
     if policy.require_verified_code_pin and not model.is_external:
         newest = next(iter(checks_of(session, model.id, limit=1)), None)
+    found = evaluations_in(session, model.id) if policy.evaluations else []
     files = file_conditions(session, model) if policy.require_verified_files else []
-    return unmet_conditions(model, policy, newest) + files
+    return unmet_conditions(model, policy, newest, found) + files
 
 
 def promote_checked_in(

@@ -162,9 +162,19 @@ class CatalogVerbs(Verbs):
         return line_naming.name_line(self.database, self.resolve(model_ref), name, actor)
 
     def leaderboard(
-        self, benchmark_id: str, metric: str, *, limit: int = 10, direction: str | None = None
+        self,
+        benchmark_id: str,
+        metric: str,
+        *,
+        limit: int = 10,
+        direction: str | None = None,
+        dataset: str | None = None,
+        split: str | None = None,
     ) -> list[LeaderboardEntry]:
         """The best models of a benchmark by one metric, best first by the metric's direction.
+
+        Each version is ranked by its newest evaluation on the benchmark (on
+        ``dataset``, and its ``split``, when given); each entry says who evaluated.
 
         ``direction`` (``higher`` or ``lower``) answers only for a metric whose
         direction is unknown (see :meth:`metric_direction`); a known one is never
@@ -177,6 +187,8 @@ class CatalogVerbs(Verbs):
             limit=limit,
             direction=direction,
             directions=self.policy.directions,
+            dataset=dataset,
+            split=split,
         )
 
     def metric_direction(self, metric: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from atlas_registry.catalog.evaluations import evaluations_of
 from atlas_registry.catalog.model_files import files_of
 from atlas_registry.catalog.pin_checks import (
     CheckPage,
@@ -237,7 +238,13 @@ class FeatureVerbs(CatalogVerbs):
         tags = effective_tags(self.database, [model.id])[model.id]
         files = [f.entry.to_dict() for f in files_of(self.database, model.id)]
         facts = CardFacts(
-            model, self.history(model.id), self.lineage(model.id), base, tags=tags, files=files
+            model,
+            self.history(model.id),
+            self.lineage(model.id),
+            base,
+            evaluations_of(self.database, model.id),
+            tags=tags,
+            files=files,
         )
 
         def name_of(model_id: str) -> str | None:

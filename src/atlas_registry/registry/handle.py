@@ -24,6 +24,7 @@ from atlas_registry.lifecycle.policy import GatePolicy, load_policy
 from atlas_registry.registry.annotation_verbs import AnnotationVerbs
 from atlas_registry.registry.base import Handle
 from atlas_registry.registry.dataset_verbs import DatasetVerbs
+from atlas_registry.registry.evaluation_verbs import EvaluationVerbs
 from atlas_registry.registry.event_verbs import EventVerbs
 from atlas_registry.registry.file_verbs import FileVerbs
 from atlas_registry.schema.validation import (
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.store.backup import BackupSummary
 
 
-class Registry(AnnotationVerbs, FileVerbs, DatasetVerbs, EventVerbs):
+class Registry(AnnotationVerbs, FileVerbs, DatasetVerbs, EvaluationVerbs, EventVerbs):
     """The catalog, the lifecycle, the backfill and the review queue of one database."""
 
     @classmethod

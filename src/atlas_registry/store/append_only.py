@@ -43,6 +43,16 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     AppendOnly("model_files", "every file a version listed: URI, size, SHA-256, role, who"),
     AppendOnly("model_file_checks", "every re-read of a listed file: what was found, and when"),
     AppendOnly("registry_events", "every change, in commit order: what a follower reads"),
+    AppendOnly(
+        "model_evaluations",
+        "every evaluation of a version: benchmark, data, split, who, when, harness pin",
+        goes_with_artifact=True,
+    ),
+    AppendOnly(
+        "model_evaluation_metrics",
+        "the typed metrics of every evaluation",
+        goes_with_artifact=True,
+    ),
 )
 
 # Tables whose rows change in place, each with the reason it may.
@@ -70,6 +80,17 @@ DERIVED: dict[str, str] = {
     "model_dataset_uses": "the datasets each model names (training_data[].artifact_id, "
     "evaluation_dataset.artifact_id), read from the stored models by 0025 and written "
     "with the model's facts",
+    "model_evaluation_board": "the newest evaluation of each version per benchmark, data, "
+    "split and metric: rebuilt from model_evaluations by 0021, kept by each new evaluation",
+}
+
+# Rows of fact tables that are computed from other facts and come back when the
+# migrations run up again (a SQL condition per table): a down file dropping them
+# loses no fact. A version's first evaluation is its registration's metrics.
+DERIVED_ROWS: dict[str, str] = {
+    "model_evaluations": "origin = 'registration'",
+    "model_evaluation_metrics": "evaluation_id IN "
+    "(SELECT id FROM model_evaluations WHERE origin = 'registration')",
 }
 
 # Columns of fact tables whose values are computed from other data and come

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, inspect
 
 from atlas_registry.errors import MigrationError
-from atlas_registry.store.append_only import DERIVED, DERIVED_COLUMNS, MUTABLE
+from atlas_registry.store.append_only import DERIVED, DERIVED_COLUMNS, DERIVED_ROWS, MUTABLE
 from atlas_registry.store.db import Database
 
 
@@ -56,12 +56,19 @@ def fact_columns(conn: Connection, tables: Collection[str]) -> set[str]:
 
 
 def _census(conn: Connection, table: str) -> tuple[int, dict[str, int]]:
-    """The table's row count, and the non-NULL values of each of its columns, in one scan."""
+    """The table's row count, and the non-NULL values of each of its columns, in one scan.
+
+    Rows :data:`DERIVED_ROWS` says come back on the way up (a version's first
+    evaluation, its registration's metrics) are not counted: they are no loss.
+    """
     # Names come from the database's own catalog, quoted as identifiers.
     quote = conn.dialect.identifier_preparer.quote
     columns = [c["name"] for c in inspect(conn).get_columns(table)]
     counts = ", ".join(["count(*)", *(f"count({quote(column)})" for column in columns)])
-    rows, *values = conn.exec_driver_sql(f"SELECT {counts} FROM {quote(table)}").one()
+    derived = DERIVED_ROWS.get(table)
+    where = f" WHERE NOT ({derived})" if derived else ""
+    sql = f"SELECT {counts} FROM {quote(table)}{where}"
+    rows, *values = conn.exec_driver_sql(sql).one()
     return int(rows), {f"{table}.{c}": int(n) for c, n in zip(columns, values, strict=True)}
 
 

@@ -237,3 +237,43 @@ registry_events = Table(
     Column("line_id", Text),
     Column("payload", Text, nullable=False),
 )
+
+model_evaluations = Table(
+    "model_evaluations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("artifact_id", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("benchmark_id", Text),
+    Column("dataset_artifact_id", Text),
+    Column("dataset_revision", Text),
+    Column("dataset_key", Text, nullable=False),
+    Column("dataset_json", Text),
+    Column("split", Text),
+    Column("harness_repo_url", Text),
+    Column("harness_commit_sha", Text),
+    Column("evaluated_by", Text),
+    Column("notes", Text),
+    Column("created_at", Text, nullable=False),
+)
+
+model_evaluation_metrics = Table(
+    "model_evaluation_metrics",
+    metadata,
+    Column("evaluation_id", Text, primary_key=True),
+    Column("artifact_id", Text, nullable=False),
+    Column("metric", Text, primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+model_evaluation_board = Table(
+    "model_evaluation_board",
+    metadata,
+    Column("benchmark_id", Text, primary_key=True),
+    Column("dataset_key", Text, primary_key=True),
+    Column("split_key", Text, primary_key=True),
+    Column("metric", Text, primary_key=True),
+    Column("artifact_id", Text, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("evaluation_id", Text, nullable=False),
+)

@@ -296,6 +296,7 @@ def model_page(
             pin=found.pin_statuses([model])[model.id],
             pin_changes=found.pin_changes(model.id),
             files=found.files(model.id),
+            evaluations=found.evaluations(model.id, limit=50),
             graph=lineage_view(lineage),
             lineage=lineage,
             versions=versions,

@@ -108,11 +108,14 @@ def compare_page(request: Request, access: Access = Depends(reader)) -> HTMLResp
 
 
 def _board(
-    found: Registry, benchmark: str, metric: str, given: str | None
+    found: Registry, benchmark: str, metric: str, given: str | None, data: dict[str, str]
 ) -> tuple[list[Any], RankedBy | None, str | None]:
-    """The ranked board and what ranked it, or the registry's question for a direction."""
+    """The ranked board and what ranked it, or the registry's question for a direction.
+
+    ``data`` holds the ``dataset`` (and ``split``) the address narrows the board to.
+    """
     try:
-        board = found.leaderboard(benchmark, metric, limit=50, direction=given)
+        board = found.leaderboard(benchmark, metric, limit=50, direction=given, **data)
     except ValidationError as error:
         asked = asking_how(error, "choose a Direction above and press Show")
         if asked is error or not isinstance(asked, ValidationError):
@@ -169,6 +172,11 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             benchmarks[0]["benchmark_id"] if benchmarks else None
         )
         spec = next((b for b in benchmarks if b["benchmark_id"] == chosen), None)
+        data = {
+            key: value
+            for key in ("dataset", "split")
+            if (value := (request.query_params.get(key) or "").strip())
+        }
         board: list[Any] = []
         metric, gate, ranked, question, note = None, None, None, None, None
         unknown = False
@@ -179,14 +187,14 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             asked = request.query_params.get("direction") or None
             given, unused = _asked_direction(found, metric, asked)
             note = " ".join(filter(None, (note, unused))) or None
-            board, ranked, question = _board(found, chosen or "", metric, given)
+            board, ranked, question = _board(found, chosen or "", metric, given, data)
         direction = ranked.direction if ranked else None
         lower = direction == "lower"
         threshold = None
         if gate and gate["metric"] == metric:
             threshold = gate["maximum"] if lower else gate["minimum"]
         chosen_way = ranked is not None and ranked.source == "request"
-        api = {"metric": metric, **({"direction": direction} if chosen_way else {})}
+        api = {"metric": metric, **({"direction": direction} if chosen_way else {}), **data}
         return page(
             request,
             "leaderboards.html",
@@ -203,6 +211,7 @@ def leaderboards_page(request: Request, access: Access = Depends(reader)) -> HTM
             ranked=ranked,
             unknown_direction=unknown,
             question=question,
+            data=data,
             json_url=(
                 f"/api/v1/leaderboards/{quote(chosen, safe='')}?" + urlencode(api)
                 if chosen and metric

@@ -1,0 +1,82 @@
+"""Evaluations over HTTP: add one to a version, list a version's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from atlas_registry import Evaluation, EvaluationInput, Registry
+from atlas_registry.api.bodies import OBJECT, answer, answered, json_response
+from atlas_registry.api.deps import Access, Caller, reader, writer
+from atlas_registry.api.openapi import responses, write_body
+from atlas_registry.api.strict_query import StrictQueryRoute
+
+router = APIRouter(prefix="/api/v1", route_class=StrictQueryRoute)
+
+_TEXT = {"type": "string"}
+EVALUATION_BODY = write_body(
+    {
+        "type": "object",
+        "required": ["benchmark_id", "dataset_id", "metrics"],
+        "additionalProperties": False,
+        "properties": {
+            "benchmark_id": _TEXT,
+            "dataset_id": {**_TEXT, "description": "The catalog id of a dataset artifact."},
+            "dataset_revision": {
+                **_TEXT,
+                "description": "Its revision or digest (default: the one its catalog entry names).",
+            },
+            "split": _TEXT,
+            "metrics": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": "number"},
+                "description": "Metric name -> finite number; directions come from the "
+                "metric vocabulary, never from here.",
+            },
+            "harness_repo_url": _TEXT,
+            "harness_commit_sha": _TEXT,
+            "notes": _TEXT,
+        },
+    }
+)
+
+
+@router.post(
+    "/models/{model_ref}/evaluations",
+    status_code=201,
+    responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    openapi_extra=EVALUATION_BODY,
+    response_model=OBJECT,
+)
+async def add_evaluation(
+    model_ref: str,
+    access: Access = Depends(writer("register")),
+) -> Response:
+    """Add an evaluation to a version; the token's name is who evaluated (201 + Location)."""
+
+    def evaluate(found: Registry, caller: Caller) -> Evaluation:
+        given = EvaluationInput.from_dict(access.document())
+        return found.add_evaluation(model_ref, given, by=caller.actor)
+
+    return answered(
+        await access.write(
+            evaluate,
+            lambda done: answer(done.to_dict(), 201, f"/api/v1/models/{done.model_id}/evaluations"),
+        )
+    )
+
+
+@router.get("/models/{model_ref}/evaluations", responses=responses(400, 401, 404, 503))
+async def evaluations(
+    model_ref: str,
+    limit: int = Query(100, ge=1, le=1000),
+    access: Access = Depends(reader),
+) -> Response:
+    """A version's evaluations, newest first; the last is its registration's metrics."""
+    found: list[Evaluation] = await access.run(
+        lambda registry, _caller: registry.evaluations(model_ref, limit=limit)
+    )
+    body: dict[str, Any] = {"items": [e.to_dict() for e in found]}
+    return json_response(body)

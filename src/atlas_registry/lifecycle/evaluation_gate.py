@@ -1,0 +1,141 @@
+"""The gate's evaluation rules: a promotion may demand a result added after registration.
+
+A registration's own metrics are the trainer's word. A platform whose
+evaluation service re-measures every candidate wants the gate to ask for that
+service's result: on a named benchmark, from named evaluators, newer than the
+version's registration, on the worse side of a threshold (the side the
+metric's direction says). The ``[evaluations."BENCHMARK"]`` tables of the
+policy file hold these rules; this module reads them and checks a version's
+evaluations against them. ``[benchmarks]`` rules are unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from atlas_registry.catalog.evaluations import REGISTRATION, Evaluation
+from atlas_registry.errors import ConfigurationError, Violation
+from atlas_registry.records import ModelRecord
+
+_KEYS = {"metric", "minimum", "maximum", "evaluators", "dataset", "split", "after_registration"}
+
+
+@dataclass(frozen=True)
+class EvaluationRule:
+    """What a version must show on one benchmark before it is promoted."""
+
+    benchmark_id: str
+    metric: str
+    minimum: float | None = None
+    maximum: float | None = None
+    evaluators: tuple[str, ...] = ()  # empty: anyone
+    dataset: str | None = None  # a dataset's catalog id; None: any data
+    split: str | None = None
+    after_registration: bool = True  # the registration's own metrics do not count
+
+
+def parse_rules(table: Any, source: str) -> dict[str, EvaluationRule]:
+    """The ``[evaluations."BENCHMARK"]`` tables of a policy file, each checked."""
+    if not isinstance(table, Mapping):
+        raise ConfigurationError(f"{source}: [evaluations] must be a table of benchmarks")
+    return {name: _rule(name, spec, source) for name, spec in table.items()}
+
+
+def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
+    where = f'{source}: [evaluations."{name}"]'
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("metric"), str):
+        raise ConfigurationError(f'{where} needs metric = "name"')
+    unknown = set(spec) - _KEYS
+    if unknown:
+        raise ConfigurationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+    bounds = {k: spec.get(k) for k in ("minimum", "maximum")}
+    if all(v is None for v in bounds.values()):
+        raise ConfigurationError(f"{where} needs minimum or maximum")
+    for key, value in bounds.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ConfigurationError(f"{where} {key} must be a number")
+    evaluators = spec.get("evaluators", [])
+    if not isinstance(evaluators, list) or not all(
+        isinstance(e, str) and e.strip() for e in evaluators
+    ):
+        raise ConfigurationError(f'{where} evaluators must be a list of names, e.g. ["eval-ci"]')
+    for key in ("dataset", "split"):
+        if spec.get(key) is not None and not isinstance(spec[key], str):
+            raise ConfigurationError(f"{where} {key} must be text")
+    if spec.get("split") is not None and spec.get("dataset") is None:
+        raise ConfigurationError(f"{where} split needs a dataset: a split is part of one")
+    after = spec.get("after_registration", True)
+    if not isinstance(after, bool):
+        raise ConfigurationError(f"{where} after_registration must be true or false")
+    return EvaluationRule(
+        name,
+        spec["metric"],
+        bounds["minimum"],
+        bounds["maximum"],
+        tuple(evaluators),
+        spec.get("dataset"),
+        spec.get("split"),
+        after,
+    )
+
+
+def _counts(rule: EvaluationRule, model: ModelRecord, evaluation: Evaluation) -> bool:
+    """Whether ``evaluation`` is one ``rule`` asks for (metric aside)."""
+    if evaluation.benchmark_id != rule.benchmark_id:
+        return False
+    if rule.evaluators and evaluation.evaluated_by not in rule.evaluators:
+        return False
+    if rule.dataset is not None and evaluation.dataset_id != rule.dataset:
+        return False
+    if rule.split is not None and evaluation.split != rule.split:
+        return False
+    if rule.after_registration:
+        registered = model.registered_at
+        return evaluation.origin != REGISTRATION and evaluation.created_at >= registered
+    return True
+
+
+def _wanted(rule: EvaluationRule) -> str:
+    parts = [f"an evaluation on {rule.benchmark_id}"]
+    if rule.dataset:
+        parts.append(f"dataset {rule.dataset}" + (f" split {rule.split}" if rule.split else ""))
+    if rule.evaluators:
+        parts.append(f"by {' or '.join(rule.evaluators)}")
+    if rule.after_registration:
+        parts.append("added after registration")
+    return ", ".join(parts)
+
+
+def unmet(
+    model: ModelRecord, rules: Mapping[str, EvaluationRule], found: Sequence[Evaluation]
+) -> list[Violation]:
+    """Every evaluation rule ``model``'s evaluations (newest first) do not meet.
+
+    The newest evaluation a rule counts is the one judged: a newer, worse
+    result is not hidden by an older, better one.
+    """
+    problems = []
+    for rule in rules.values():
+        path = f"evaluations.{rule.benchmark_id}.{rule.metric}"
+        newest = next(
+            (e for e in found if _counts(rule, model, e) and rule.metric in e.metrics), None
+        )
+        if newest is None:
+            problems.append(Violation(path, f"is required: record {_wanted(rule)}"))
+            continue
+        value = newest.metrics[rule.metric]
+        who = f"{newest.id} by {newest.evaluated_by} at {newest.created_at}"
+        if not math.isfinite(value):
+            problems.append(Violation(path, f"is not a finite number ({who})"))
+        elif rule.minimum is not None and value < rule.minimum:
+            problems.append(
+                Violation(path, f"= {value} is below the minimum {rule.minimum} ({who})")
+            )
+        elif rule.maximum is not None and value > rule.maximum:
+            problems.append(
+                Violation(path, f"= {value} is above the maximum {rule.maximum} ({who})")
+            )
+    return problems

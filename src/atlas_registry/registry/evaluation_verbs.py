@@ -1,0 +1,49 @@
+"""The registry handle's verbs on evaluations: add one, list a version's, find by dataset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from atlas_registry.catalog import evaluations
+from atlas_registry.catalog.evaluation_input import EvaluationInput, check_evaluation
+from atlas_registry.catalog.evaluations import Evaluation
+from atlas_registry.registry.base import Verbs
+
+
+class EvaluationVerbs(Verbs):
+    """Evaluations added after registration, each its own append-only fact."""
+
+    def add_evaluation(
+        self,
+        model_ref: str,
+        evaluation: EvaluationInput | None = None,
+        *,
+        by: str,
+        **fields: Any,
+    ) -> Evaluation:
+        """Record an evaluation of a version: a benchmark, a catalog dataset (at a revision
+        or digest), an optional split, metrics, and the harness's code pin.
+
+        Give an :class:`EvaluationInput`, or its fields as keyword arguments
+        (``benchmark_id=``, ``dataset_id=``, ``metrics=``, ``split=``,
+        ``dataset_revision=``, ``harness_repo_url=``, ``harness_commit_sha=``,
+        ``notes=``); ``by`` is who evaluated (a token's name over HTTP). Every
+        problem is refused with its field named, and nothing is written.
+        """
+        given = evaluation if evaluation is not None else check_evaluation(**fields)
+        return self._on_model(
+            lambda model_id: evaluations.add_evaluation(self.database, model_id, given, actor=by),
+            model_ref,
+        )
+
+    def evaluations(
+        self, model_ref: str, *, limit: int = evaluations.MAX_LISTED
+    ) -> list[Evaluation]:
+        """A version's evaluations, newest first; its registration's metrics are the first."""
+        return self._read(
+            lambda db, model_id: evaluations.evaluations_of(db, model_id, limit), model_ref
+        )
+
+    def versions_evaluated_on(self, dataset_id: str) -> list[str]:
+        """The ids of every version with an evaluation on the dataset ``dataset_id``."""
+        return evaluations.versions_evaluated_on(self.database, dataset_id)
