@@ -21,6 +21,7 @@ from atlas_registry._version import __version__
 from atlas_registry.catalog import leaderboards, schema_check
 from atlas_registry.errors import InputError
 from atlas_registry.lifecycle.policy import GatePolicy, load_policy
+from atlas_registry.registry.alias_verbs import AliasVerbs
 from atlas_registry.registry.base import Handle
 from atlas_registry.registry.feature_verbs import FeatureVerbs
 from atlas_registry.schema.validation import (
@@ -43,7 +44,7 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.store.backup import BackupSummary
 
 
-class Registry(FeatureVerbs):
+class Registry(AliasVerbs, FeatureVerbs):
     """The catalog, the lifecycle, the backfill and the review queue of one database."""
 
     @classmethod

@@ -36,6 +36,7 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
     ),
     AppendOnly("code_pin_checks", "every check of a model's pin against its repository"),
     AppendOnly("code_pin_changes", "every change of a model's code pin: old, new, who, why"),
+    AppendOnly("model_alias_moves", "every set, move and delete of a line's alias: who, when, why"),
 )
 
 # Tables whose rows change in place, each with the reason it may.
@@ -49,6 +50,8 @@ MUTABLE: dict[str, str] = {
     "api_tokens": "last_used_at is touched on use and revoked_at set on revocation",
     "model_review_queue": "a work list: items are opened, resolved and reopened by the backfill",
     "schema_migrations": "the migration runner's bookkeeping, one row per applied migration",
+    "model_aliases": "each live alias's current version moves with every set and delete; "
+    "every change is also appended to model_alias_moves",
     "idempotency_keys": "the answers kept for retried HTTP writes: each keyed write deletes "
     "the keys older than 24 hours",
 }
