@@ -13,6 +13,7 @@ by its leaving ``promoted``. The writer of aliases is :mod:`..lifecycle.alias_mo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -61,6 +62,7 @@ class AliasMove:
     to_version: int | None
     moved_by: str
     notes: str | None
+    override: bool
     moved_at: str
 
     @property
@@ -72,6 +74,25 @@ class AliasMove:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind}
+
+
+def move_of(line: str, row: Sequence[Any]) -> AliasMove:
+    """A move from its row: id, alias, from id and number, to id and number, by, notes,
+    override, when."""
+    (move_id, alias, from_id, from_number, to_id, to_number, by, notes, override, at) = row
+    return AliasMove(
+        int(move_id),
+        line,
+        alias,
+        from_id,
+        from_number,
+        to_id,
+        to_number,
+        by,
+        notes,
+        bool(override),
+        at,
+    )
 
 
 @dataclass(frozen=True)
@@ -105,7 +126,7 @@ WHERE l.line_id = ? ORDER BY l.alias"""
 
 _MOVES = """
 SELECT m.id, m.alias, m.from_artifact_id, f.version_number, m.to_artifact_id,
-    t.version_number, m.moved_by, m.notes, m.moved_at
+    t.version_number, m.moved_by, m.notes, m.override, m.moved_at
 FROM model_alias_moves m
 LEFT JOIN artifacts f ON f.id = m.from_artifact_id
 LEFT JOIN artifacts t ON t.id = m.to_artifact_id
@@ -166,7 +187,7 @@ def alias_history(db: Database, line: str, alias: str | None = None) -> list[Ali
             rows = session.rows(_MOVES.format(alias=" AND m.alias = ?"), (root, alias))
             if not rows:
                 raise NotFoundError(no_such_alias(line, alias, names_of(session, root)))
-        return [AliasMove(row[0], line, *row[1:]) for row in rows]
+        return [move_of(line, row) for row in rows]
 
 
 def names_of(session: SqlSession, root: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atlas_registry.cli import backfill, backup, interop, lifecycle, lines, models, service
+from atlas_registry.cli.aliases import alias_app
 from atlas_registry.cli.migrate import migrate_app
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
@@ -29,6 +30,7 @@ app.command("reject")(lifecycle.reject)
 app.command("rollback")(lifecycle.rollback)
 app.command("history")(lifecycle.history)
 app.command("promoted")(lifecycle.promoted)
+app.add_typer(alias_app, name="alias")
 app.add_typer(backfill.legacy_app, name="legacy")
 app.command("backfill")(backfill.backfill_command)
 app.add_typer(backfill.review_app, name="review")

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.catalog.alias_names import check_alias_name, no_such_alias
-from atlas_registry.catalog.aliases import AliasMove, line_root
+from atlas_registry.catalog.aliases import AliasMove, line_root, move_of
 from atlas_registry.catalog.lines import lock_lines
 from atlas_registry.catalog.registrar import fetch_model
 from atlas_registry.catalog.version_names import version_label
 from atlas_registry.errors import NotFoundError, PromotionGateError, ValidationError, Violation
 from atlas_registry.lifecycle.alias_gate import alias_unmet
 from atlas_registry.lifecycle.policy import GatePolicy
-from atlas_registry.lifecycle.transitions import gate_verdict
+from atlas_registry.lifecycle.transitions import GATE_WAY_OUT, gate_verdict
 from atlas_registry.schema.recorded_text import optional_notes, required_text
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.sql_session import SqlSession
@@ -47,8 +47,8 @@ SELECT a.id FROM artifacts a JOIN model_versions v ON v.artifact_id = a.id
 WHERE COALESCE(a.lineage_id, a.id) = ? AND a.version_number = ?"""
 
 _CURRENT = """
-SELECT l.artifact_id, a.version_number, m.id, m.from_artifact_id, f.version_number,
-    m.moved_by, m.notes, m.moved_at
+SELECT m.id, l.alias, m.from_artifact_id, f.version_number, l.artifact_id, a.version_number,
+    m.moved_by, m.notes, m.override, m.moved_at
 FROM model_aliases l
 JOIN artifacts a ON a.id = l.artifact_id
 JOIN model_alias_moves m ON m.id = l.move_id
@@ -59,8 +59,8 @@ _LIVE = "SELECT alias FROM model_aliases WHERE line_id = ? ORDER BY alias LIMIT 
 
 _INSERT_MOVE = (
     "INSERT INTO model_alias_moves "
-    "(line_id, alias, from_artifact_id, to_artifact_id, moved_by, notes, moved_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    "(line_id, alias, from_artifact_id, to_artifact_id, moved_by, notes, override, moved_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 )
 
 _UPSERT = (
@@ -91,13 +91,21 @@ def set_alias(
     to_version: int,
     actor: str,
     notes: str | None = None,
+    override: bool = False,
     policy: GatePolicy,
 ) -> AliasChange:
-    """Point ``alias`` of ``line`` at its version ``to_version``, creating the alias if new."""
+    """Point ``alias`` of ``line`` at its version ``to_version``, creating the alias if new.
+
+    ``override`` (with notes saying why) names a version the alias's gate
+    refuses; the move records that it did.
+    """
     alias = check_alias_name(alias)
     number = _version_number(to_version)
     actor = required_text("actor", actor, "say who moves the alias")
-    notes = optional_notes(notes)
+    if override:
+        notes = required_text("notes", notes, "an override must say why the gate is bypassed")
+    else:
+        notes = optional_notes(notes)
     with db.session(write=True) as session:
         root = line_root(session, line)
         lock_lines(db, session, [], names=[line])
@@ -106,11 +114,13 @@ def set_alias(
             raise NotFoundError(f"model line {line} has no version {number}")
         target = str(found[0])
         current = session.first(_CURRENT, (root, alias))
-        if current is not None and current[0] == target:
-            return AliasChange(_current_move(line, alias, current), changed=False)
-        _check_gate(session, policy, line, alias, target)
-        before = (current[0], current[1]) if current else (None, None)
-        move = _record(session, root, line, alias, before, (target, number), actor, notes)
+        if current is not None and current[4] == target:
+            return AliasChange(move_of(line, current), changed=False)
+        unmet = _gate(session, policy, line, alias, target, override)
+        before = (current[4], current[5]) if current else (None, None)
+        move = _record(
+            session, root, _Move(line, alias, before, (target, number), actor, notes, bool(unmet))
+        )
         session.run(_UPSERT, (root, alias, target, move.id))
     return AliasChange(move, changed=True)
 
@@ -129,51 +139,62 @@ def delete_alias(
         if current is None:
             live = [str(row[0]) for row in session.rows(_LIVE, (root,))]
             raise NotFoundError(no_such_alias(line, alias, live))
-        move = _record(
-            session, root, line, alias, (current[0], current[1]), (None, None), actor, notes
-        )
+        before = (current[4], current[5])
+        move = _record(session, root, _Move(line, alias, before, (None, None), actor, notes))
         session.run("DELETE FROM model_aliases WHERE line_id = ? AND alias = ?", (root, alias))
     return AliasChange(move, changed=True)
 
 
-def _current_move(line: str, alias: str, row: tuple[Any, ...]) -> AliasMove:
-    artifact_id, number, move_id, from_id, from_number, moved_by, notes, moved_at = row
-    return AliasMove(
-        move_id, line, alias, from_id, from_number, artifact_id, number, moved_by, notes, moved_at
-    )
-
-
-def _check_gate(
-    session: SqlSession, policy: GatePolicy, line: str, alias: str, target: str
-) -> None:
-    """Refuse, as the gate refuses a promotion, a gated alias on a version its rule refuses."""
+def _gate(
+    session: SqlSession, policy: GatePolicy, line: str, alias: str, target: str, override: bool
+) -> list[Violation]:
+    """The conditions of the alias's gate ``target`` does not meet; refused unless overridden."""
     rule = policy.aliases.get(alias)
     if rule is None:
-        return
+        return []
     model = fetch_model(session, target)
     unmet = alias_unmet(alias, rule, model, lambda: gate_verdict(session, model, policy))
-    if unmet:
+    if unmet and not override:
         label = version_label(line, model.version_number, model.id)
         count = f"{len(unmet)} unmet condition{'s' if len(unmet) != 1 else ''}"
         raise PromotionGateError(
-            f"{alias} cannot name {label} ({count}; the policy gates this alias: fix them first)",
+            f"{alias} cannot name {label}: the policy gates this alias ({count}; {GATE_WAY_OUT})",
             unmet,
         )
+    return unmet
 
 
-def _record(
-    session: SqlSession,
-    root: str,
-    line: str,
-    alias: str,
-    before: tuple[str | None, int | None],
-    after: tuple[str | None, int | None],
-    actor: str,
-    notes: str | None,
-) -> AliasMove:
+@dataclass(frozen=True)
+class _Move:
+    """A move about to be recorded: (id, version number) before and after it."""
+
+    line: str
+    alias: str
+    before: tuple[str | None, int | None]
+    after: tuple[str | None, int | None]
+    actor: str
+    notes: str | None
+    override: bool = False
+
+
+def _record(session: SqlSession, root: str, move: _Move) -> AliasMove:
     """Append one move to the alias's history; the move as recorded."""
     now = utc_timestamp()
-    rows = session.rows(_INSERT_MOVE, (root, alias, before[0], after[0], actor, notes, now))
+    (before_id, before_number), (after_id, after_number) = move.before, move.after
+    rows = session.rows(
+        _INSERT_MOVE,
+        (root, move.alias, before_id, after_id, move.actor, move.notes, int(move.override), now),
+    )
     return AliasMove(
-        int(rows[0][0]), line, alias, before[0], before[1], after[0], after[1], actor, notes, now
+        int(rows[0][0]),
+        move.line,
+        move.alias,
+        before_id,
+        before_number,
+        after_id,
+        after_number,
+        move.actor,
+        move.notes,
+        move.override,
+        now,
     )

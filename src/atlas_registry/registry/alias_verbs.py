@@ -26,12 +26,14 @@ class AliasVerbs(CatalogVerbs):
         to_version: int,
         actor: str,
         notes: str | None = None,
+        override: bool = False,
     ) -> AliasChange:
         """Point ``alias`` of ``line`` (its name) at version ``to_version``; the move is recorded.
 
         An alias the policy gates (``[aliases]``) is refused, as a promotion is,
-        on a version that does not meet its rule. Setting it to the version it
-        already names records nothing (``changed`` is False).
+        on a version that does not meet its rule, unless ``override`` with notes
+        saying why (the move records it). Setting it to the version it already
+        names records nothing (``changed`` is False).
         """
         return alias_moves.set_alias(
             self.database,
@@ -40,6 +42,7 @@ class AliasVerbs(CatalogVerbs):
             to_version=to_version,
             actor=actor,
             notes=notes,
+            override=override,
             policy=self.policy,
         )
 

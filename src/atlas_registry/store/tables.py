@@ -162,6 +162,7 @@ alias_moves = Table(
     Column("to_artifact_id", Text),
     Column("moved_by", Text, nullable=False),
     Column("notes", Text),
+    Column("override", Integer, nullable=False),
     Column("moved_at", Text, nullable=False),
 )
 

@@ -3,7 +3,7 @@
 --
 -- model_alias_moves is the fact: each set, move and delete of an alias, with
 -- the version it left, the version it now names (NULL: deleted), who moved it,
--- why and when. It is append-only, so what an alias named at any past time
+-- why, when, and whether it overrode the gate the policy puts on the alias. It is append-only, so what an alias named at any past time
 -- (an as-of read) can always be answered from it. model_aliases is the
 -- current state, one row per live alias, so reading NAME@ALIAS is one primary
 -- key lookup; every change to it is also a row of model_alias_moves.
@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS model_alias_moves (
         CONSTRAINT fk_model_alias_moves_to REFERENCES artifacts(id),
     moved_by TEXT NOT NULL,
     notes TEXT,
+    -- 1 when the move named a version the policy's gate for this alias refused.
+    override INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1)),
     moved_at TEXT NOT NULL
 );
 
