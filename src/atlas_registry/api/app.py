@@ -18,7 +18,13 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
 from atlas_registry import Registry, RegistryError, __version__, web
-from atlas_registry.api import problems, routes_lines, routes_models, routes_registry
+from atlas_registry.api import (
+    problems,
+    routes_aliases,
+    routes_lines,
+    routes_models,
+    routes_registry,
+)
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
 from atlas_registry.api.guards import BODY_TIMEOUT_SECONDS, Guards
@@ -41,6 +47,7 @@ def routes() -> tuple[BaseRoute, ...]:
         *routes_registry.health_router.routes,
         *routes_models.router.routes,
         *routes_lines.router.routes,
+        *routes_aliases.router.routes,
         *routes_registry.router.routes,
         *web.router.routes,
         *web.problem_router.routes,
