@@ -74,7 +74,7 @@ BEGIN
     IF target IS NOT NULL AND (
         SELECT line_id FROM model_versions WHERE artifact_id = target
     ) IS DISTINCT FROM NEW.line_id THEN
-        RAISE EXCEPTION '%: an alias names only a version of its own line', TG_TABLE_NAME
+        RAISE EXCEPTION 'an alias names only a version of its own line (model_versions.line_id)'
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
