@@ -8,7 +8,7 @@ through the library, the command line and the API's ``?at=``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -21,14 +21,14 @@ Clock = Callable[[str], None]
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Set the time the next alias moves and transitions are recorded at."""
 
     def set_time(when: str) -> None:
         monkeypatch.setattr(alias_moves, "utc_timestamp", lambda: when)
         monkeypatch.setattr(moves, "utc_timestamp", lambda: when)
 
-    yield set_time
+    return set_time
 
 
 def test_an_alias_answers_what_it_named_at_each_time(registry: Registry, clock: Clock) -> None:

@@ -162,7 +162,7 @@ def test_a_bad_set_says_what_is_wrong_and_writes_nothing(
 
 def test_a_missing_line_or_alias_is_named(registry: Registry) -> None:
     line_of(registry, versions=1)
-    with pytest.raises(NotFoundError, match="no model line named 'ad-rsk'.*ad-risk"):
+    with pytest.raises(NotFoundError, match=r"no model line named 'ad-rsk'.*ad-risk"):
         registry.set_alias("ad-rsk", "champion", to_version=1, actor="ada")
     with pytest.raises(NotFoundError, match=r"has no alias 'nope' \(it has no aliases\)"):
         registry.get_model("ad-risk@nope")
@@ -185,7 +185,7 @@ def test_an_alias_names_only_a_version_of_its_own_line_even_in_the_database(
         registry.set_alias("ad-risk", "champion", to_version=2, actor="ada")
     database = registry.database
     for sql in (
-        "INSERT INTO model_alias_moves (line_id, alias, to_artifact_id, moved_by, moved_at) "
+        "INSERT INTO model_alias_moves (line_id, alias, artifact_id, moved_by, moved_at) "
         f"VALUES ('{mine[0]}', 'x', '{theirs[0]}', 'me', '2026-01-01 00:00:00')",
         f"UPDATE model_aliases SET artifact_id = '{theirs[1]}' WHERE alias = 'champion'",
     ):

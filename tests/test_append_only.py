@@ -47,6 +47,10 @@ ROWS = {
         "(artifact_id, changed_at, new_repo_url, new_commit_sha, changed_by) "
         f"VALUES ('model-x', '{NOW}', 'https://example.org/r.git', 'abcdef1', 'a')"
     ),
+    "model_alias_moves": (
+        "INSERT INTO model_alias_moves (line_id, alias, artifact_id, moved_by, moved_at) "
+        f"VALUES ('model-x', 'champion', 'model-x', 'a', '{NOW}')"
+    ),
 }
 
 

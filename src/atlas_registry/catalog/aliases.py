@@ -125,17 +125,17 @@ JOIN model_alias_moves m ON m.id = l.move_id
 WHERE l.line_id = ? ORDER BY l.alias"""
 
 _MOVES = """
-SELECT m.id, m.alias, m.from_artifact_id, f.version_number, m.to_artifact_id,
+SELECT m.id, m.alias, m.from_artifact_id, f.version_number, m.artifact_id,
     t.version_number, m.moved_by, m.notes, m.override, m.moved_at
 FROM model_alias_moves m
 LEFT JOIN artifacts f ON f.id = m.from_artifact_id
-LEFT JOIN artifacts t ON t.id = m.to_artifact_id
+LEFT JOIN artifacts t ON t.id = m.artifact_id
 WHERE m.line_id = ?{alias} ORDER BY m.id"""
 
 # The newest move of one alias at or before a time (idx_model_alias_moves_as_of).
 _ALIAS_AT = """
-SELECT m.to_artifact_id, a.version_number, m.moved_at, m.moved_by
-FROM model_alias_moves m LEFT JOIN artifacts a ON a.id = m.to_artifact_id
+SELECT m.artifact_id, a.version_number, m.moved_at, m.moved_by
+FROM model_alias_moves m LEFT JOIN artifacts a ON a.id = m.artifact_id
 WHERE m.line_id = ? AND m.alias = ? AND m.moved_at <= ?
 ORDER BY m.moved_at DESC, m.id DESC LIMIT 1"""
 

@@ -59,7 +59,7 @@ _LIVE = "SELECT alias FROM model_aliases WHERE line_id = ? ORDER BY alias LIMIT 
 
 _INSERT_MOVE = (
     "INSERT INTO model_alias_moves "
-    "(line_id, alias, from_artifact_id, to_artifact_id, moved_by, notes, override, moved_at) "
+    "(line_id, alias, from_artifact_id, artifact_id, moved_by, notes, override, moved_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 )
 

@@ -150,8 +150,8 @@ code_pin_checks = Table(
     Column("checked_by", Text, nullable=False),
 )
 
-# Every set, move and delete of a line's alias (append-only, 0022); to_artifact_id
-# is NULL when the move deleted the alias.
+# Every set, move and delete of a line's alias (append-only, 0022); artifact_id
+# (the version it names after the move) is NULL when the move deleted the alias.
 alias_moves = Table(
     "model_alias_moves",
     metadata,
@@ -159,7 +159,7 @@ alias_moves = Table(
     Column("line_id", Text, nullable=False),
     Column("alias", Text, nullable=False),
     Column("from_artifact_id", Text),
-    Column("to_artifact_id", Text),
+    Column("artifact_id", Text),
     Column("moved_by", Text, nullable=False),
     Column("notes", Text),
     Column("override", Integer, nullable=False),

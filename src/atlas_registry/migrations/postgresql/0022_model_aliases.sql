@@ -16,20 +16,22 @@ CREATE TABLE IF NOT EXISTS model_alias_moves (
     id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     line_id TEXT NOT NULL
         CONSTRAINT fk_model_alias_moves_line REFERENCES artifacts(id),
-    alias TEXT NOT NULL CHECK (length(alias) BETWEEN 1 AND 64),
+    alias TEXT NOT NULL
+        CONSTRAINT ck_model_alias_moves_alias CHECK (length(alias) BETWEEN 1 AND 64),
     from_artifact_id TEXT
         CONSTRAINT fk_model_alias_moves_from REFERENCES artifacts(id),
-    to_artifact_id TEXT
+    artifact_id TEXT
         CONSTRAINT fk_model_alias_moves_to REFERENCES artifacts(id),
     moved_by TEXT NOT NULL,
     notes TEXT,
     -- 1 when the move named a version the policy's gate for this alias refused.
-    override INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1)),
+    override INTEGER NOT NULL DEFAULT 0
+        CONSTRAINT ck_model_alias_moves_override CHECK (override IN (0, 1)),
     moved_at TEXT NOT NULL
 );
 
 COMMENT ON TABLE model_alias_moves IS 'Append-only record of every set, move and delete of a line''s alias.';
-COMMENT ON COLUMN model_alias_moves.to_artifact_id IS 'The version the alias names from this move on; NULL when the move deleted it.';
+COMMENT ON COLUMN model_alias_moves.artifact_id IS 'The version the alias names from this move on; NULL when the move deleted it.';
 
 -- An as-of read: the newest move of one alias at or before a time.
 CREATE INDEX IF NOT EXISTS idx_model_alias_moves_as_of
@@ -38,7 +40,8 @@ CREATE INDEX IF NOT EXISTS idx_model_alias_moves_as_of
 CREATE TABLE IF NOT EXISTS model_aliases (
     line_id TEXT NOT NULL
         CONSTRAINT fk_model_aliases_line REFERENCES artifacts(id),
-    alias TEXT NOT NULL CHECK (length(alias) BETWEEN 1 AND 64),
+    alias TEXT NOT NULL
+        CONSTRAINT ck_model_aliases_alias CHECK (length(alias) BETWEEN 1 AND 64),
     artifact_id TEXT NOT NULL
         CONSTRAINT fk_model_aliases_version REFERENCES model_versions(artifact_id),
     move_id INTEGER NOT NULL
@@ -63,16 +66,9 @@ CREATE OR REPLACE TRIGGER trg_model_alias_moves_no_truncate BEFORE TRUNCATE ON m
 
 -- An alias names only a version of its own line (model_versions.line_id, 0019).
 CREATE OR REPLACE FUNCTION model_aliases_own_line() RETURNS trigger AS $$
-DECLARE
-    target TEXT;
 BEGIN
-    IF TG_TABLE_NAME = 'model_alias_moves' THEN
-        target := NEW.to_artifact_id;
-    ELSE
-        target := NEW.artifact_id;
-    END IF;
-    IF target IS NOT NULL AND (
-        SELECT line_id FROM model_versions WHERE artifact_id = target
+    IF NEW.artifact_id IS NOT NULL AND (
+        SELECT line_id FROM model_versions WHERE artifact_id = NEW.artifact_id
     ) IS DISTINCT FROM NEW.line_id THEN
         RAISE EXCEPTION 'an alias names only a version of its own line (model_versions.line_id)'
             USING ERRCODE = 'check_violation';

@@ -16,15 +16,18 @@ CREATE TABLE IF NOT EXISTS model_alias_moves (
     id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     line_id TEXT NOT NULL
         CONSTRAINT fk_model_alias_moves_line REFERENCES artifacts(id),
-    alias TEXT NOT NULL CHECK (length(alias) BETWEEN 1 AND 64),
+    alias TEXT NOT NULL
+        CONSTRAINT ck_model_alias_moves_alias CHECK (length(alias) BETWEEN 1 AND 64),
     from_artifact_id TEXT
         CONSTRAINT fk_model_alias_moves_from REFERENCES artifacts(id),
-    to_artifact_id TEXT
+    -- The version the alias names from this move on; NULL when the move deleted it.
+    artifact_id TEXT
         CONSTRAINT fk_model_alias_moves_to REFERENCES artifacts(id),
     moved_by TEXT NOT NULL,
     notes TEXT,
     -- 1 when the move named a version the policy's gate for this alias refused.
-    override INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1)),
+    override INTEGER NOT NULL DEFAULT 0
+        CONSTRAINT ck_model_alias_moves_override CHECK (override IN (0, 1)),
     moved_at TEXT NOT NULL
 );
 
@@ -35,7 +38,8 @@ CREATE INDEX IF NOT EXISTS idx_model_alias_moves_as_of
 CREATE TABLE IF NOT EXISTS model_aliases (
     line_id TEXT NOT NULL
         CONSTRAINT fk_model_aliases_line REFERENCES artifacts(id),
-    alias TEXT NOT NULL CHECK (length(alias) BETWEEN 1 AND 64),
+    alias TEXT NOT NULL
+        CONSTRAINT ck_model_aliases_alias CHECK (length(alias) BETWEEN 1 AND 64),
     artifact_id TEXT NOT NULL
         CONSTRAINT fk_model_aliases_version REFERENCES model_versions(artifact_id),
     move_id INTEGER NOT NULL
@@ -54,11 +58,11 @@ BEGIN
 END;
 
 CREATE TRIGGER IF NOT EXISTS trg_model_alias_moves_own_line BEFORE INSERT ON model_alias_moves
-WHEN NEW.to_artifact_id IS NOT NULL AND (
-    SELECT line_id FROM model_versions WHERE artifact_id = NEW.to_artifact_id
+WHEN NEW.artifact_id IS NOT NULL AND (
+    SELECT line_id FROM model_versions WHERE artifact_id = NEW.artifact_id
 ) IS NOT NEW.line_id
 BEGIN
-    SELECT RAISE(ABORT, 'model_alias_moves.to_artifact_id must be a version of the alias''s own line');
+    SELECT RAISE(ABORT, 'model_alias_moves.artifact_id must be a version of the alias''s own line');
 END;
 
 CREATE TRIGGER IF NOT EXISTS trg_model_aliases_own_line_insert BEFORE INSERT ON model_aliases
