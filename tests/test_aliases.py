@@ -172,6 +172,11 @@ def test_a_missing_line_or_alias_is_named(registry: Registry) -> None:
         registry.alias_history("ad-risk", "nope")
     with pytest.raises(NotFoundError, match="after @ comes a version number, promoted, latest"):
         registry.get_model("ad-risk@No Such")
+    for unstorable in ("ad\x00risk", "ad\ud800risk"):
+        with pytest.raises(NotFoundError, match="no model line named"):
+            registry.aliases(unstorable)
+        with pytest.raises(NotFoundError, match="no model line named"):
+            registry.named_at(f"{unstorable}@champion", "2026-05-01T12:00Z")
 
 
 def test_an_alias_names_only_a_version_of_its_own_line_even_in_the_database(

@@ -21,6 +21,7 @@ from atlas_registry.catalog.alias_names import check_alias_name, no_such_alias
 from atlas_registry.catalog.instants import parse_instant
 from atlas_registry.catalog.refs import require_line
 from atlas_registry.catalog.version_names import version_label
+from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession
@@ -145,12 +146,36 @@ ORDER BY moved_at, id LIMIT 1"""
 
 _EVER_NAMED = "SELECT DISTINCT alias FROM model_alias_moves WHERE line_id = ? ORDER BY alias"
 
+# _ALIAS_AT from the line's name, for the read that finds what it asks for.
+_ALIAS_AT_ONCE = """
+SELECT m.artifact_id, a.version_number, m.moved_at, m.moved_by
+FROM model_lines n
+JOIN model_alias_moves m ON m.line_id = n.root_id
+LEFT JOIN artifacts a ON a.id = m.artifact_id
+WHERE n.name = ? AND m.alias = ? AND m.moved_at <= ?
+ORDER BY m.moved_at DESC, m.id DESC LIMIT 1"""
+
 # The line's newest promotion at or before a time; its versions through the
 # line's expression index, their events through the events' artifact index.
 _LAST_PROMOTION = """
 SELECT e.id, e.artifact_id, a.version_number, e.created_at, e.actor
 FROM model_promotion_events e JOIN artifacts a ON a.id = e.artifact_id
 WHERE COALESCE(a.lineage_id, a.id) = ? AND e.to_state = 'promoted' AND e.created_at <= ?
+ORDER BY e.id DESC LIMIT 1"""
+
+# _LAST_PROMOTION from the line's name, with when (if by then) the version left
+# 'promoted' after it: the read that finds what it asks for, in one statement.
+# ``|| ''`` keeps SQLite on the line's expression index (catalog/lines.py ROOT_ID_OF_N).
+_PROMOTED_AT_ONCE = """
+SELECT e.id, e.artifact_id, a.version_number, e.created_at, e.actor,
+    (SELECT l.created_at FROM model_promotion_events l
+     WHERE l.artifact_id = e.artifact_id AND l.from_state = 'promoted' AND l.id > e.id
+         AND l.created_at <= ?
+     ORDER BY l.id LIMIT 1)
+FROM model_lines n
+JOIN artifacts a ON COALESCE(a.lineage_id, a.id) = (n.root_id || '')
+JOIN model_promotion_events e ON e.artifact_id = a.id
+WHERE n.name = ? AND e.to_state = 'promoted' AND e.created_at <= ?
 ORDER BY e.id DESC LIMIT 1"""
 
 # Whether that version left 'promoted' (superseded) after it and at or before the time.
@@ -162,7 +187,7 @@ ORDER BY id LIMIT 1"""
 
 def line_root(session: SqlSession, line: str) -> str:
     """The root of the line named ``line``; NotFoundError naming lines spelt alike if none."""
-    row = session.first(_ROOT, (line,)) if isinstance(line, str) else None
+    row = session.first(_ROOT, (line,)) if is_storable_text(line) else None
     if row is None:
         require_line(session, line)  # raises, naming lines spelt alike
         raise NotFoundError(f"no model line named {line!r:.100}")
@@ -214,11 +239,31 @@ def named_at(db: Database, ref: str, at: str) -> NamedAt:
                 )
             ],
         )
-    with db.session() as session:
+    alias = name if name == "promoted" else check_alias_name(name, "ref")
+    # Most reads find what they ask for: one statement, no transaction around it.
+    if is_storable_text(line):
+        with db.single_read_session() as read:
+            found = _named_at_once(read, line, alias, when)
+        if found is not None:
+            return found
+    with db.session() as session:  # named nothing then: say why, from what the line holds
         root = line_root(session, line)
-        if name == "promoted":
+        if alias == "promoted":
             return _promoted_at(session, line, root, when)
-        return _alias_at(session, line, root, check_alias_name(name, "ref"), when)
+        return _alias_at(session, line, root, alias, when)
+
+
+def _named_at_once(read: SqlSession, line: str, alias: str, when: str) -> NamedAt | None:
+    """What ``line@alias`` named at ``when``, in one statement; None when it named nothing."""
+    if alias == "promoted":
+        row = read.first(_PROMOTED_AT_ONCE, (when, line, when))
+        if row is None or row[5] is not None:  # none yet, or it had left 'promoted' by then
+            return None
+        return NamedAt(line, alias, when, row[1], row[2], row[3], row[4])
+    row = read.first(_ALIAS_AT_ONCE, (line, alias, when))
+    if row is None or row[0] is None:  # not set yet, or deleted by then
+        return None
+    return NamedAt(line, alias, when, *row)
 
 
 def _alias_at(session: SqlSession, line: str, root: str, alias: str, when: str) -> NamedAt:
