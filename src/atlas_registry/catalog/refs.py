@@ -173,7 +173,10 @@ def _in_line(conn: Readable, name: str, root: str, spec: str) -> str:
         found = _scalar(conn, _ALIAS, {"root": root, "alias": spec})
         if found is None:
             names = [row[0] for row in _rows(conn, _ALIASES, {"root": root})]
-            raise NotFoundError(no_such_alias(name, spec, names))
+            raise NotFoundError(
+                f"{no_such_alias(name, spec, names)}; after @ comes a version number, "
+                "promoted, latest or one of the line's aliases"
+            )
     else:
         raise NotFoundError(
             f"{name}@{spec[:40]}: after @ comes a version number, promoted, latest or an alias "
