@@ -7,6 +7,7 @@ path down and up again leaves every other fact as it was.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from sqlalchemy import text
 from atlas_registry import MigrationError, Registry
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
+from tests.cli_helpers import invoke
 from tests.test_aliases import line_of
+from tests.test_backup import empty_target  # noqa: F401  (the fixture)
 
 
 def _below(db: Database) -> int:
@@ -75,3 +78,25 @@ def test_consenting_to_drop_the_aliases_lets_the_path_down_and_up_through(
     assert _facts(db) == before
     with Registry.open(migrated_url) as registry:
         assert registry.aliases("ad-risk") == []
+
+
+def test_a_backup_restores_the_aliases_and_their_moves(
+    registry: Registry,
+    db_url: str,
+    empty_target: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Restored with the database's triggers in place: every alias names a version of its line."""
+    ids = line_of(registry, versions=2)
+    registry.set_alias("ad-risk", "champion", to_version=1, actor="ops")
+    registry.set_alias("ad-risk", "champion", to_version=2, actor="ops", notes="v2 won")
+    file = tmp_path / "registry.backup"
+    code, _, err = invoke("backup", "--to", str(file), "--db", db_url)
+    assert code == 0, err
+    code, _, err = invoke("restore", "--from", str(file), "--db", empty_target)
+    assert code == 0, err
+    with Registry.open(empty_target) as back:
+        assert back.get_model("ad-risk@champion").id == ids[1]
+        assert [m.notes for m in back.alias_history("ad-risk")] == [None, "v2 won"]
+        back.set_alias("ad-risk", "champion", to_version=1, actor="ops")  # its ids go on
+        assert len(back.alias_history("ad-risk", "champion")) == 3
