@@ -76,6 +76,10 @@ ROWS = {
         "INSERT INTO model_evaluation_metrics (evaluation_id, artifact_id, metric, value) "
         "VALUES ('eval-x', 'model-x', 'auroc', 0.5)"
     ),
+    "model_alias_moves": (
+        "INSERT INTO model_alias_moves (line_id, alias, artifact_id, moved_by, moved_at) "
+        f"VALUES ('model-x', 'champion', 'model-x', 'a', '{NOW}')"
+    ),
 }
 
 

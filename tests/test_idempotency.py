@@ -69,6 +69,7 @@ WRITTEN = (
     "model_tag_events",
     "model_text_edits",
     "model_files",
+    "model_alias_moves",
 )
 
 
@@ -115,6 +116,9 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
         "/api/v1/lines/idem/rollback",
         {"notes": "back", "override": True},
     )
+    alias = "/api/v1/lines/{name}/aliases/{alias}"
+    once(alias, "/api/v1/lines/idem/aliases/champion", {"to_version": 1, "notes": "n"}, "promote")
+    once(f"{alias}/delete", "/api/v1/lines/idem/aliases/champion/delete", {}, "promote")
     once(
         "/api/v1/models/{model_ref}/supersede", f"/api/v1/models/{model}/supersede", {"notes": "x"}
     )

@@ -502,3 +502,47 @@ def test_an_imported_source_is_pinned_by_listing_the_digest_verify_found(
     registry.add_file(version.model_id or "", entry, actor="operator")
     [passed] = registry.verify_files([version.model_id or ""], actor="operator")
     assert passed.status == "passed"
+
+
+def test_every_mlflow_alias_becomes_an_alias_of_the_line(
+    registry: Registry, tracking_uri: str
+) -> None:
+    found = _by_model(registry.import_mlflow(tracking_uri))
+    assert [(a.alias, a.version) for a in registry.aliases("ad-risk")] == [
+        ("champion", "ad-risk@2"),
+        ("shadow", "ad-risk@3"),
+        ("staging", "ad-risk@3"),
+    ]
+    assert found[("AD Risk", 3)].aliases == ["shadow", "staging"]
+    moves = registry.alias_history("ad-risk")
+    assert {m.moved_by for m in moves} == {"mlflow-import"}
+    assert "MLflow alias 'champion' names version 2 of AD Risk" in [m.notes for m in moves]
+    # production names a version the gate refused to promote: still an alias, not promoted.
+    assert registry.get_model("weak-model@production").promotion_state == "candidate"
+    # Imported again, nothing moves; an alias a person moved in Atlas stays where they put it.
+    registry.set_alias("ad-risk", "staging", to_version=1, actor="ada", notes="rolled back")
+    again = _by_model(registry.import_mlflow(tracking_uri))
+    assert registry.get_model("ad-risk@staging").version_number == 1
+    assert "left as is: ada moved it in Atlas" in again[("AD Risk", 3)].problems[0].message
+    assert len(registry.alias_history("ad-risk")) == len(moves) + 1
+
+
+def test_an_alias_the_import_set_follows_mlflow_and_names_atlas_cannot_hold_are_reported(
+    registry: Registry, tmp_path: Path, empty_store: Path
+) -> None:
+    uri, client, experiment = _store_of_one(empty_store, tmp_path, "Glia Net")
+    client.set_registered_model_alias("Glia Net", "Prod-EU", "1")
+    client.set_registered_model_alias("Glia Net", "prod-eu", "1")
+    client.set_registered_model_alias("Glia Net", "promoted", "1")
+    [entry] = registry.import_mlflow(uri).versions
+    assert entry.aliases == ["prod-eu"]
+    messages = [p.message for p in entry.problems]
+    assert any("would both be Atlas alias prod-eu" in m for m in messages)
+    assert any("'promoted' cannot be an Atlas alias" in m and "reserved" in m for m in messages)
+    run_id = _run(client, experiment, 0.85, COMMITS[1])
+    client.create_model_version("Glia Net", source=str(tmp_path / "m"), run_id=run_id)
+    client.set_registered_model_alias("Glia Net", "Prod-EU", "2")
+    client.set_registered_model_alias("Glia Net", "prod-eu", "2")
+    registry.import_mlflow(uri)
+    assert registry.get_model("glia-net@prod-eu").version_number == 2
+    assert [m.kind for m in registry.alias_history("glia-net", "prod-eu")] == ["set", "move"]

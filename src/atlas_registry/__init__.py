@@ -10,6 +10,7 @@ only what this module and :mod:`atlas_registry.errors` export.
 from typing import TYPE_CHECKING, Any
 
 from atlas_registry._version import __version__ as __version__
+from atlas_registry.catalog.aliases import AliasMove, LineAlias, NamedAt
 from atlas_registry.catalog.dataset_records import (
     DATASET_FACTS,
     DatasetRecord,
@@ -68,6 +69,7 @@ from atlas_registry.errors import (
     ValueRejectedError,
     Violation,
 )
+from atlas_registry.lifecycle.alias_moves import AliasChange
 from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.lifecycle.policy import POLICY_ENV_VAR, GatePolicy, load_policy
 from atlas_registry.lifecycle.transitions import LineEvent, TransitionResult
@@ -162,6 +164,8 @@ __all__ = [
     "PROMOTION_STATES",
     "REPOS_ENV_VAR",
     "TOKEN_SCOPES",
+    "AliasChange",
+    "AliasMove",
     "AlreadyExistsError",
     "AmbiguousReferenceError",
     "ApiToken",
@@ -195,6 +199,7 @@ __all__ = [
     "InputError",
     "KeptAnswer",
     "LeaderboardEntry",
+    "LineAlias",
     "LineEvent",
     "LineOverview",
     "LinePage",
@@ -214,6 +219,7 @@ __all__ = [
     "ModelFilters",
     "ModelRecord",
     "ModelRegistration",
+    "NamedAt",
     "NewToken",
     "NotFoundError",
     "Outcome",

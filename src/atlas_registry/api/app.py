@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from atlas_registry import Registry, RegistryError, __version__, web
 from atlas_registry.api import (
     problems,
+    routes_aliases,
     routes_datasets,
     routes_evaluations,
     routes_files,
@@ -54,6 +55,7 @@ def routes() -> tuple[BaseRoute, ...]:
         *routes_lines.router.routes,
         *annotations_router.routes,
         *routes_datasets.router.routes,
+        *routes_aliases.router.routes,
         *routes_registry.router.routes,
         *web.router.routes,
         *web.problem_router.routes,

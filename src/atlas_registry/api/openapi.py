@@ -150,6 +150,21 @@ NAME_LINE_BODY = write_body(
         "properties": {"model": _TEXT},
     }
 )
+ALIAS_SET_BODY = write_body(
+    {
+        "type": "object",
+        "required": ["to_version"],
+        "additionalProperties": False,
+        "properties": {
+            "to_version": {"type": "integer", "minimum": 1},
+            "notes": _TEXT,
+            "override": {"type": "boolean"},
+        },
+    }
+)
+ALIAS_DELETE_BODY = write_body(
+    {"type": "object", "additionalProperties": False, "properties": {"notes": _TEXT}}
+)
 RESOLVE_BODY = write_body(
     {
         "type": "object",

@@ -154,11 +154,21 @@ async def validate(access: Access = Depends(body_reader)) -> Response:
     return json_response(await access.run(check))
 
 
-@router.get("/models/{model_ref}", responses=responses(400, 401, 404, 503))
-async def get_model(model_ref: str, request: Request, access: Access = Depends(reader)) -> Response:
-    """One model version; ``model_ref`` is an id, a short id, an id prefix, NAME, NAME@N or
-    NAME@promoted."""
-    record = (await access.run(lambda found, _caller: found.get_model(model_ref))).to_dict()
+@router.get("/models/{model_ref}", responses=responses(400, 401, 404, 422, 503))
+async def get_model(
+    model_ref: str, request: Request, at: str | None = None, access: Access = Depends(reader)
+) -> Response:
+    """One model version; ``model_ref`` is an id, a short id, an id prefix, NAME, NAME@N,
+    NAME@promoted or NAME@ALIAS. With ``at`` (ISO 8601 with a zone) and NAME@ALIAS or
+    NAME@promoted, the version it named at that time, and ``as_of`` says since when."""
+
+    def read(found: Registry, _caller: Caller) -> dict[str, Any]:
+        if at is None:
+            return found.get_model(model_ref).to_dict()
+        named = found.named_at(model_ref, at)
+        return {**found.get_model(named.artifact_id).to_dict(), "as_of": named.to_dict()}
+
+    record = await access.run(read)
     body = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if request.headers.get("if-none-match") == etag:

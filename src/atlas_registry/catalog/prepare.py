@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from atlas_registry.catalog.alias_names import ALIAS_NAME
 from atlas_registry.catalog.file_entries import FileEntry, checked_entries
 from atlas_registry.documents import dump_json, is_storable_text, value_problems
 from atlas_registry.errors import ValidationError, Violation, under
@@ -221,8 +222,10 @@ def _references(metadata: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return references
 
 
-# A line version as a base model: NAME@3, NAME@promoted, NAME@latest (catalog/refs.py).
-_LINE_VERSION_REF = re.compile(rf"({LINE_NAME.pattern[1:-1]})@(?:[0-9]+|promoted|latest)")
+# A line version as a base model: NAME@3, NAME@promoted, NAME@latest, NAME@ALIAS (catalog/refs.py).
+_LINE_VERSION_REF = re.compile(
+    rf"({LINE_NAME.pattern[1:-1]})@(?:[0-9]+|promoted|latest|{ALIAS_NAME.pattern})"
+)
 
 
 def _as_the_schema_reads_it(metadata: Any) -> Any:

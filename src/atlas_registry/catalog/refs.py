@@ -1,4 +1,5 @@
-"""Reading a reference to a model: an id, a line name (``name``, ``name@3``, ``name@promoted``),
+"""Reading a reference to a model: an id, a line name (``name``, ``name@3``, ``name@promoted``,
+``name@ALIAS``),
 a short id (the last 8 or more characters of an id, see ``records.short_id_of``, or the
 first 7 characters of a short id, as git abbreviates) or a unique id prefix of at least 8
 characters.
@@ -8,7 +9,9 @@ then a line name, then short ids and id prefixes together. A reference that the
 end of one model's id and the start of another's both match, or that matches
 several models either way, is refused with the ids it matches. Writers keep line
 names and artifact ids apart (``lines.refuse_id_names``), so the first two never
-compete.
+compete. After ``name@``, a number is a version, ``promoted`` and ``latest`` are
+what they say, and anything else is one of the line's aliases: an alias may not
+be spelt as any of the others (``alias_names``), so ``name@X`` means one thing.
 """
 
 from __future__ import annotations
@@ -30,12 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
+from atlas_registry.catalog.alias_names import SHOWN_ALIASES, may_be_alias, no_such_alias
 from atlas_registry.catalog.queries import ROOT
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import AmbiguousReferenceError, NotFoundError
 from atlas_registry.records import SHORT_ID_LENGTH, short_id_of
 from atlas_registry.store.sql_session import SqlSession
-from atlas_registry.store.tables import artifacts, model_lines, model_versions
+from atlas_registry.store.tables import artifacts, model_aliases, model_lines, model_versions
 
 MIN_PREFIX = SHORT_ID_LENGTH
 # The shortest start of a short id that names a model (28 bits: git's abbreviation).
@@ -56,6 +60,17 @@ _PROMOTED = (
     select(artifacts.c.id)
     .join(model_versions, model_versions.c.artifact_id == artifacts.c.id)
     .where(bindparam("root") == ROOT, model_versions.c.promotion_state == "promoted")
+)
+
+# A line's alias: one lookup of model_aliases' primary key.
+_ALIAS = select(model_aliases.c.artifact_id).where(
+    model_aliases.c.line_id == bindparam("root"), model_aliases.c.alias == bindparam("alias")
+)
+_ALIASES = (
+    select(model_aliases.c.alias)
+    .where(model_aliases.c.line_id == bindparam("root"))
+    .order_by(model_aliases.c.alias)
+    .limit(SHOWN_ALIASES + 1)
 )
 
 
@@ -154,9 +169,18 @@ def _in_line(conn: Readable, name: str, root: str, spec: str) -> str:
         )
         if found is None:
             raise NotFoundError(f"model line {name} has no version {spec:.40}")
+    elif may_be_alias(spec):
+        found = _scalar(conn, _ALIAS, {"root": root, "alias": spec})
+        if found is None:
+            names = [row[0] for row in _rows(conn, _ALIASES, {"root": root})]
+            raise NotFoundError(
+                f"{no_such_alias(name, spec, names)}; after @ comes a version number, "
+                "promoted, latest or one of the line's aliases"
+            )
     else:
         raise NotFoundError(
-            f"{name}@{spec[:40]}: after @ comes a version number, promoted or latest"
+            f"{name}@{spec[:40]}: after @ comes a version number, promoted, latest or an alias "
+            "(lower-case letters, digits, '.', '_' or '-')"
         )
     if found is None:
         raise NotFoundError(f"model line {name} has no versions")

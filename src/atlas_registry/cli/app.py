@@ -12,6 +12,7 @@ from atlas_registry.cli import (
     models,
     service,
 )
+from atlas_registry.cli.aliases import alias_app
 from atlas_registry.cli.datasets import dataset_app
 from atlas_registry.cli.events import events_app
 from atlas_registry.cli.files import files_app, locate
@@ -44,6 +45,7 @@ app.command("reject")(lifecycle.reject)
 app.command("rollback")(lifecycle.rollback)
 app.command("history")(lifecycle.history)
 app.command("promoted")(lifecycle.promoted)
+app.add_typer(alias_app, name="alias")
 app.add_typer(backfill.legacy_app, name="legacy")
 app.command("backfill")(backfill.backfill_command)
 app.add_typer(backfill.review_app, name="review")

@@ -16,6 +16,7 @@ from atlas_registry import (
     ModelFilters,
     ModelRecord,
     ModelRegistration,
+    NamedAt,
     Page,
     PinCheck,
     PinStatus,
@@ -157,6 +158,7 @@ class ShownModel:
     pin_check: PinCheck | None
     pin_status: PinStatus
     pin_changes: list[PinChange]
+    as_of: NamedAt | None = None  # what `show NAME@ALIAS --at T` asked about
     evaluations: list[Evaluation] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)  # effective: its line's, its own winning
     files: list[ModelFile] = field(default_factory=list)
@@ -173,6 +175,16 @@ def _show(shown_model: ShownModel) -> None:
         [key, json.dumps(value) if isinstance(value, dict) else value]
         for key, value in shown.items()
     ]
+    if shown_model.as_of is not None:
+        named = shown_model.as_of
+        rows.insert(
+            0,
+            [
+                "as_of",
+                f"{named.line_name}@{named.name} at {named.at} UTC named "
+                f"{named.version} (since {named.since}, by {named.by})",
+            ],
+        )
     status = shown_model.pin_status
     rows.append(["code_pin_status", f"{status.label}: {status.detail}"])
     if pin_check is not None:
@@ -214,19 +226,34 @@ def _shown_json(shown_model: ShownModel) -> dict[str, Any]:
         "evaluations": [evaluation.to_dict() for evaluation in shown_model.evaluations],
         "tags": shown_model.tags,
         "files": [listed.to_dict() for listed in shown_model.files],
+        **({"as_of": shown_model.as_of.to_dict()} if shown_model.as_of else {}),
     }
 
 
-def show(model_id: ModelId, db: DbOption = None, as_json: JsonOption = False) -> None:
+def show(
+    model_id: ModelId,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="With NAME@ALIAS or NAME@promoted: the version it named at this time "
+            "(ISO 8601 with a zone, e.g. 2026-05-01T12:00Z).",
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Show one model version: catalog row, version facts, metadata, and its pin's state."""
 
     def work(registry: Registry) -> ShownModel:
-        record = registry.get_model(model_id)
+        as_of = registry.named_at(model_id, at) if at is not None else None
+        record = registry.get_model(as_of.artifact_id if as_of else model_id)
         return ShownModel(
             record,
             next(iter(registry.pin_checks(record.id, limit=1)), None),
             registry.pin_statuses([record])[record.id],
             list(registry.pin_changes(record.id)),
+            as_of=as_of,
             evaluations=registry.evaluations(record.id),
             tags=registry.effective_tags([record.id])[record.id],
             files=registry.files(record.id),

@@ -7,7 +7,9 @@ is held (every problem listed), and the versions after it wait for it, so the
 line keeps MLflow's order. Supply the missing facts as ``atlas.FIELD`` tags in
 MLflow or ``--set`` and import again. The version a ``champion`` or
 ``production`` alias (or the Production stage) names is promoted through the
-gate; a refusal goes to the review queue with the gate's reasons.
+gate; a refusal goes to the review queue with the gate's reasons. Every MLflow
+alias, those two included, then becomes an alias of the line
+(:mod:`.mlflow_aliases`).
 
 Imports are idempotent: an imported version has an id derived from the store,
 model and version, so a second import finds it and changes nothing, and a
@@ -30,6 +32,7 @@ from atlas_registry.errors import (
     ValidationError,
     Violation,
 )
+from atlas_registry.interop.mlflow_aliases import carry_aliases
 from atlas_registry.interop.mlflow_mapping import (
     IMPORT_ACTOR,
     line_for,
@@ -61,6 +64,7 @@ class ImportedVersion:
     atlas_version: int | None = None
     problems: list[Violation] = field(default_factory=list)
     promotion: str | None = None  # promoted, refused, would_attempt, left_as_is
+    aliases: list[str] = field(default_factory=list)  # the Atlas aliases naming it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +76,7 @@ class ImportedVersion:
             "atlas_version": self.atlas_version,
             "problems": [{"path": v.path, "message": v.message} for v in self.problems],
             "promotion": self.promotion,
+            "aliases": self.aliases,
         }
 
 
@@ -118,6 +123,7 @@ def import_mlflow(
     for model in read_models(uri, names):
         entries = _import_versions(db, model, source, values, validator, dry_run)
         _promote(db, model, entries, policy, dry_run)
+        carry_aliases(db, model, entries, policy, dry_run)
         report.versions += entries
     return report
 

@@ -28,6 +28,7 @@ from atlas_registry.catalog.metric_directions import (
 from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.errors import ConfigurationError, InputError, Violation
 from atlas_registry.lifecycle import evaluation_gate
+from atlas_registry.lifecycle.alias_gate import AliasRule, parse_alias_rules
 from atlas_registry.lifecycle.evaluation_gate import EvaluationRule
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.whole_files import read_text
@@ -53,6 +54,8 @@ class GatePolicy:
     benchmarks: dict[str, BenchmarkThreshold] = field(default_factory=dict)
     # The platform's own metrics and their direction, beside the shipped vocabulary.
     metrics: dict[str, Direction] = field(default_factory=dict)
+    # Aliases the gate guards too (see lifecycle/alias_gate.py), by alias name.
+    aliases: dict[str, AliasRule] = field(default_factory=dict)
     source: str = "built-in"
     # Results a version must show from evaluations added after registration.
     evaluations: dict[str, EvaluationRule] = field(default_factory=dict)
@@ -126,7 +129,7 @@ def parse_policy(text: str, source: str) -> GatePolicy:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{source} is not valid TOML: {exc}") from exc
-    unknown = set(document) - {"gate", "benchmarks", "metrics", "evaluations"}
+    unknown = set(document) - {"gate", "benchmarks", "metrics", "aliases", "evaluations"}
     if unknown:
         raise ConfigurationError(f"{source}: unknown sections {', '.join(sorted(unknown))}")
     gate = document.get("gate", {})
@@ -145,10 +148,16 @@ def parse_policy(text: str, source: str) -> GatePolicy:
         name: _threshold(name, spec, source)
         for name, spec in document.get("benchmarks", {}).items()
     }
+    aliases = parse_alias_rules(document.get("aliases", {}), source)
     evaluations = evaluation_gate.parse_rules(document.get("evaluations", {}), source)
     # GatePolicy checks each threshold against its metric's direction.
     return GatePolicy(
-        benchmarks=benchmarks, metrics=declared, source=source, evaluations=evaluations, **flags
+        benchmarks=benchmarks,
+        metrics=declared,
+        aliases=aliases,
+        source=source,
+        evaluations=evaluations,
+        **flags,
     )
 
 

@@ -21,6 +21,7 @@ from atlas_registry._version import __version__
 from atlas_registry.catalog import leaderboards, schema_check
 from atlas_registry.errors import InputError
 from atlas_registry.lifecycle.policy import GatePolicy, load_policy
+from atlas_registry.registry.alias_verbs import AliasVerbs
 from atlas_registry.registry.annotation_verbs import AnnotationVerbs
 from atlas_registry.registry.base import Handle
 from atlas_registry.registry.dataset_verbs import DatasetVerbs
@@ -47,7 +48,7 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.store.backup import BackupSummary
 
 
-class Registry(AnnotationVerbs, FileVerbs, DatasetVerbs, EvaluationVerbs, EventVerbs):
+class Registry(AliasVerbs, AnnotationVerbs, FileVerbs, DatasetVerbs, EvaluationVerbs, EventVerbs):
     """The catalog, the lifecycle, the backfill and the review queue of one database."""
 
     @classmethod

@@ -53,6 +53,7 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
         "the typed metrics of every evaluation",
         goes_with_artifact=True,
     ),
+    AppendOnly("model_alias_moves", "every set, move and delete of a line's alias: who, when, why"),
 )
 
 # Tables whose rows change in place, each with the reason it may.
@@ -66,6 +67,8 @@ MUTABLE: dict[str, str] = {
     "api_tokens": "last_used_at is touched on use and revoked_at set on revocation",
     "model_review_queue": "a work list: items are opened, resolved and reopened by the backfill",
     "schema_migrations": "the migration runner's bookkeeping, one row per applied migration",
+    "model_aliases": "each live alias's current version moves with every set and delete; "
+    "every change is also appended to model_alias_moves",
     "idempotency_keys": "the answers kept for retried HTTP writes: each keyed write deletes "
     "the keys older than 24 hours",
 }

@@ -277,3 +277,29 @@ model_evaluation_board = Table(
     Column("value", Float, nullable=False),
     Column("evaluation_id", Text, nullable=False),
 )
+
+# Every set, move and delete of a line's alias (append-only, 0022); artifact_id
+# (the version it names after the move) is NULL when the move deleted the alias.
+alias_moves = Table(
+    "model_alias_moves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("line_id", Text, nullable=False),
+    Column("alias", Text, nullable=False),
+    Column("from_artifact_id", Text),
+    Column("artifact_id", Text),
+    Column("moved_by", Text, nullable=False),
+    Column("notes", Text),
+    Column("override", Integer, nullable=False),
+    Column("moved_at", Text, nullable=False),
+)
+
+# Each live alias and the version it names now (0022), keyed by the line's root.
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("line_id", Text, primary_key=True),
+    Column("alias", Text, primary_key=True),
+    Column("artifact_id", Text, nullable=False),
+    Column("move_id", Integer, nullable=False),
+)

@@ -34,6 +34,7 @@ from atlas_registry import (
     split_by_context,
 )
 from atlas_registry.api.deps import Access, Caller, reader
+from atlas_registry.web.alias_panel import alias_panel
 from atlas_registry.web.graph import GateLine, lineage_view, trend_svg
 from atlas_registry.web.labels import field_label, model_version, training_window, when
 from atlas_registry.web.render import ENV, page
@@ -311,6 +312,7 @@ def model_page(
             tags=found.tags_of(model.id),
             tag_history=found.tag_history(model.id),
             text_edits=found.text_history(model.id),
+            aliases=alias_panel(found, model),
             json_url=f"/api/v1/models/{model.id}",
         )
 

@@ -1,0 +1,52 @@
+"""Reading the time an as-of read asks about: ISO 8601 with its zone, nothing guessed.
+
+A time without a zone would be read in whatever zone the server runs in, so
+the same question asked from a laptop and from a job in another region would
+get different versions: it is refused, as is anything that is not a time.
+The registry stores time to the second in UTC (``YYYY-MM-DD HH:MM:SS``),
+so a time is compared in that form: a move made in the second a time names
+counts as made by then.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from atlas_registry.errors import ValidationError, Violation
+
+# Longer than any ISO 8601 time with a zone (2026-05-01T12:00:00.123456+05:30 is 32).
+MAX_INSTANT_LENGTH = 40
+_EXAMPLE = "such as 2026-05-01T12:00Z or 2026-05-01T14:00:00+02:00"
+
+
+def parse_instant(value: object, path: str = "at") -> str:
+    """``value`` (ISO 8601 with a zone) as the registry stores time: UTC to the second.
+
+    A ValidationError at ``path`` says what is wrong: not text, not a time,
+    or a time without its zone.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise _refused(path, f"must be a time with its zone, {_EXAMPLE}")
+    text = value.strip()
+    if len(text) > MAX_INSTANT_LENGTH:
+        raise _refused(path, f"is not a time ({len(text):,} characters); give one {_EXAMPLE}")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise _refused(path, f"{text!r} is not an ISO 8601 time; give one {_EXAMPLE}") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise _refused(
+            path,
+            f"{text!r} has no zone, so it would mean a different moment on every machine; "
+            f"add one, {_EXAMPLE}",
+        )
+    try:
+        utc = parsed.astimezone(UTC)
+    except OverflowError:
+        raise _refused(path, f"{text!r} is out of range; give a time {_EXAMPLE}") from None
+    # isoformat keeps a four-digit year, which strftime does not for years before 1000.
+    return utc.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
+
+
+def _refused(path: str, message: str) -> ValidationError:
+    return ValidationError("the time is invalid", [Violation(path, message)])
