@@ -96,6 +96,30 @@ def test_evaluations_accrue_newest_first_with_who_when_and_the_harness_pin(
     assert registry.versions_evaluated_on("dataset-other") == []
 
 
+def test_a_version_evaluated_later_on_a_dataset_is_listed_as_evaluated_on_it(
+    with_dataset: Registry,
+) -> None:
+    """Reverse lineage counts evaluations added after registration, once, through down and up."""
+    registry = with_dataset
+    other = _version(registry, line="other-line")
+    model = _version(registry)
+    assert registry.list_models(evaluated_on="dataset-holdout") == []
+    _evaluate(registry, model)
+    _evaluate(registry, "ad-risk@1", by="ci", metrics={"auroc": 0.7})  # the same dataset again
+    listed = [m.id for m in registry.list_models(evaluated_on="dataset-holdout")]
+    assert listed == [model]
+    assert registry.list_models(evaluated_on="dataset-other") == []
+    below = max(
+        m.number
+        for m in migration_runner.load_migrations(registry.database.dialect)
+        if m.number < 25
+    )
+    migration_runner.downgrade(registry.database, to=below, discard=["registry_events"])
+    migration_runner.migrate(registry.database)  # 0025 fills the uses from the evaluations
+    assert [m.id for m in registry.list_models(evaluated_on="dataset-holdout")] == [model]
+    assert other not in listed
+
+
 @pytest.mark.parametrize(
     ("fields", "path"),
     [

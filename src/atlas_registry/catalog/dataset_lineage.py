@@ -12,9 +12,11 @@ adoption) writes them with the model's facts, in the same transaction
 (:mod:`.facts`), and 0025 fills them from the stored models.
 
 Evaluations recorded after registration join here, in one place: their writer
-adds :func:`use_row` ``(model, dataset, "evaluated", registered_at)`` in its
-own transaction (a model evaluated twice on a dataset is one row), and every
-listing, page and count that asks ``evaluated_on`` follows with no change.
+(:func:`atlas_registry.catalog.evaluations.add_evaluation`) adds the row
+``(dataset, "evaluated", registered_at, model)`` in its own transaction (a
+model evaluated twice on a dataset is one row), 0025 fills them from the
+evaluations already recorded, and every listing, page and count that asks
+``evaluated_on`` follows with no change.
 """
 
 from __future__ import annotations

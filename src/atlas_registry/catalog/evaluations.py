@@ -207,6 +207,10 @@ def _created_by(session: SqlSession, ids: list[str]) -> dict[str, str | None]:
 
 
 _VERSION = "SELECT 1 FROM model_versions WHERE artifact_id = ?"
+# One row per version and dataset (dataset_lineage), however often it is evaluated there.
+_EVALUATED_USE = """INSERT INTO model_dataset_uses (dataset_id, use, registered_at, model_id)
+SELECT ?, 'evaluated', created_at, artifact_id FROM model_versions WHERE artifact_id = ?
+ON CONFLICT DO NOTHING"""
 _DATASET = "SELECT artifact_type, title, metadata FROM artifacts WHERE id = ?"
 # Where a dataset artifact's own metadata says which state of the data it is.
 _REVISION_KEYS = ("revision", "digest", "sha256", "version")
@@ -273,6 +277,8 @@ def add_evaluation(
             "created_at": utc_timestamp(),
         }
         write_evaluations(session, [row], [given.metrics])
+        # Reverse lineage (list --evaluated-on): the version was evaluated on this dataset.
+        session.run(_EVALUATED_USE, (given.dataset_id, model_id))
     return _record(row, given.metrics)
 
 

@@ -57,5 +57,13 @@ FROM model_versions mv
 JOIN artifacts d ON d.id = mv.eval_dataset_artifact_id AND d.artifact_type = 'dataset'
 ON CONFLICT DO NOTHING;
 
+-- Evaluated on, later: every evaluation recorded on a catalog dataset (0021).
+INSERT INTO model_dataset_uses (dataset_id, use, registered_at, model_id)
+SELECT DISTINCT e.dataset_artifact_id, 'evaluated', mv.created_at, e.artifact_id
+FROM model_evaluations e
+JOIN model_versions mv ON mv.artifact_id = e.artifact_id
+JOIN artifacts d ON d.id = e.dataset_artifact_id AND d.artifact_type = 'dataset'
+ON CONFLICT DO NOTHING;
+
 -- The planner reads a dataset's uses in order only when it knows how many there are.
 ANALYZE model_dataset_uses;

@@ -45,3 +45,10 @@ INSERT OR IGNORE INTO model_dataset_uses (dataset_id, use, registered_at, model_
 SELECT d.id, 'evaluated', mv.created_at, mv.artifact_id
 FROM model_versions mv
 JOIN artifacts d ON d.id = mv.eval_dataset_artifact_id AND d.artifact_type = 'dataset';
+
+-- Evaluated on, later: every evaluation recorded on a catalog dataset (0021).
+INSERT OR IGNORE INTO model_dataset_uses (dataset_id, use, registered_at, model_id)
+SELECT DISTINCT e.dataset_artifact_id, 'evaluated', mv.created_at, e.artifact_id
+FROM model_evaluations e
+JOIN model_versions mv ON mv.artifact_id = e.artifact_id
+JOIN artifacts d ON d.id = e.dataset_artifact_id AND d.artifact_type = 'dataset';
