@@ -27,6 +27,8 @@ from atlas_registry.records import REGISTRATION_TEXT_LIMITS, ModelRecord
 from atlas_registry.schema.dataset_schema import dataset_validator
 from atlas_registry.schema.patterns import ARTIFACT_ID, matches
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import record_event
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.paging import MAX_PAGE, ListingPage, keyset_page
 from atlas_registry.store.tables import artifacts
 
@@ -109,7 +111,14 @@ def register_dataset(
                 "choose another id, or leave it out to have one made"
             )
         conn.execute(insert(artifacts).values(**row))
-        return fetch_dataset(conn, artifact_id)
+        registered = fetch_dataset(conn, artifact_id)
+        record_event(
+            conn,
+            EventType.DATASET_REGISTERED,
+            actor=registered.created_by,
+            payload={"dataset_id": artifact_id},
+        )
+        return registered
 
 
 _COLUMNS = (

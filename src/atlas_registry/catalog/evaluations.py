@@ -23,6 +23,8 @@ from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.documents import dump_json
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import record_event
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession, chunked, marks
 
 ANY = "*"  # a board row of any dataset, or of any split
@@ -279,6 +281,11 @@ def add_evaluation(
         write_evaluations(session, [row], [given.metrics])
         # Reverse lineage (list --evaluated-on): the version was evaluated on this dataset.
         session.run(_EVALUATED_USE, (given.dataset_id, model_id))
+        said = {"evaluation_id": row["id"], "benchmark_id": given.benchmark_id}
+        said |= {"dataset_id": given.dataset_id, "split": given.split}
+        record_event(
+            session, EventType.EVALUATION_ADDED, actor=actor, model_id=model_id, payload=said
+        )
     return _record(row, given.metrics)
 
 

@@ -17,6 +17,8 @@ from atlas_registry.catalog.file_entries import FileEntry, notes_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import NewEvent, record_event, record_events
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession, chunked, marks
 from atlas_registry.store.tables import model_file_checks, model_files
 
@@ -252,6 +254,10 @@ def add_file(
             f"INSERT INTO {model_files.name} ({columns}) VALUES ({marks(len(row))}) RETURNING id",
             list(row.values()),
         )
+        listing = {"file_id": inserted[0][0], "uri": entry.uri[:1000], "replaces": replaces}
+        record_event(
+            session, EventType.FILE_LISTED, actor=actor, model_id=model_id, payload=listing
+        )
         values = [row[k] for k in ("artifact_id", "uri", "sha256", "size_bytes", "role")]
         values += [row[k] for k in ("origin", "added_at", "added_by", "notes", "replaces_id")]
         return FileAddition(_file([inserted[0][0], *values, *([None] * 7)]), written=True)
@@ -290,6 +296,18 @@ def record_checks(db: Database, checks: Sequence[dict[str, Any]]) -> list[FileCh
                 values,
             )
             recorded.append(FileCheck(int(found[0][0]), *values))
+        record_events(
+            session,
+            [
+                NewEvent(
+                    EventType.FILE_CHECKED,
+                    check.checked_by,
+                    check.model_id,
+                    {"file_id": check.file_id, "status": check.status},
+                )
+                for check in recorded
+            ],
+        )
     return recorded
 
 

@@ -27,6 +27,8 @@ from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.schema.recorded_text import required_text
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import record_event
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession
 
 # A key is a word people type and scripts match: ASCII letters, digits and
@@ -295,6 +297,19 @@ def change_tags_in(
             unchanged.append(key)
             continue
         events.append(_append(session, subject, key, old, value, who, now))
+    if events:  # one event of the log per call; the tag history keeps each change
+        changed = {
+            "scope": subject.scope,
+            "set": [e.key for e in events if e.new_value is not None],
+            "removed": [e.key for e in events if e.new_value is None],
+        }
+        record_event(
+            session,
+            EventType.TAGS_CHANGED,
+            actor=who,
+            model_id=subject.subject_id,
+            payload=changed,
+        )
     return TagChanges(events, unchanged, tags_in(session, subject))
 
 

@@ -25,6 +25,8 @@ from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import REGISTRATION_TEXT_LIMITS
 from atlas_registry.schema.recorded_text import required_text
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import record_event
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession
 
 EDITABLE = ("description", "changelog")
@@ -155,6 +157,11 @@ def edit_text(db: Database, model_id: str, changes: Mapping[str, Any], *, actor:
                 continue
             edits.append(_record(session, model.id, name, current[name], text, who, now))
             current[name] = text
+        if edits:
+            fields = {"fields": [edit.field for edit in edits]}
+            record_event(
+                session, EventType.TEXT_EDITED, actor=who, model_id=model.id, payload=fields
+            )
     label = version_label(model.line_name, model.version_number, model.id)
     return TextEdits(
         model.id, label, edits, unchanged, current["description"], current["changelog"]

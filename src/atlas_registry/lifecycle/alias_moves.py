@@ -25,6 +25,8 @@ from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.lifecycle.transitions import GATE_WAY_OUT, gate_verdict
 from atlas_registry.schema.recorded_text import optional_notes, required_text
 from atlas_registry.store.db import Database, utc_timestamp
+from atlas_registry.store.events.record import record_event
+from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession
 
 MAX_VERSION_NUMBER = 2**31 - 1
@@ -122,6 +124,8 @@ def set_alias(
             session, root, _Move(line, alias, before, (target, number), actor, notes, bool(unmet))
         )
         session.run(_UPSERT, (root, alias, target, move.id))
+        payload = {"line": line, "alias": alias, "from": before[0], "to": target}
+        record_event(session, EventType.ALIAS_SET, actor=actor, model_id=target, payload=payload)
     return AliasChange(move, changed=True)
 
 
@@ -142,6 +146,10 @@ def delete_alias(
         before = (current[4], current[5])
         move = _record(session, root, _Move(line, alias, before, (None, None), actor, notes))
         session.run("DELETE FROM model_aliases WHERE line_id = ? AND alias = ?", (root, alias))
+        payload = {"line": line, "alias": alias, "from": before[0]}
+        record_event(
+            session, EventType.ALIAS_DELETED, actor=actor, model_id=before[0], payload=payload
+        )
     return AliasChange(move, changed=True)
 
 

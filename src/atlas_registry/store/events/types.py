@@ -25,6 +25,14 @@ class EventType(StrEnum):
     PIN_CHANGED = "pin.changed"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    EVALUATION_ADDED = "evaluation.added"  # a result recorded after registration
+    ALIAS_SET = "alias.set"  # set or moved; the payload says from which version
+    ALIAS_DELETED = "alias.deleted"
+    TAGS_CHANGED = "tags.changed"  # of a version, or of a line (its root version's id)
+    TEXT_EDITED = "text.edited"  # a description or changelog
+    FILE_LISTED = "file.listed"
+    FILE_CHECKED = "file.checked"
+    DATASET_REGISTERED = "dataset.registered"  # no model: the payload names the dataset
 
 
 EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
