@@ -349,3 +349,56 @@ def test_a_dropped_listener_falls_back_to_polling_and_comes_back(reg: Registry) 
     assert [e.model_id for e in found] == ["m-1"]
     assert time.monotonic() - written < 2.0
     assert listener.listening.wait(10), "the listener did not reconnect"
+
+
+def test_each_change_after_registration_is_one_event_too(reg: Registry, tmp_path: Any) -> None:
+    """Evaluations, alias moves, tags, text edits, files and datasets are in the log."""
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"weights")
+    dataset = reg.register_dataset(
+        {
+            "title": "held out",
+            "uri": "https://data.example/ho",
+            "license": "cc-by-4.0",
+            "revision": "v1",
+            "artifact_id": "dataset-ho",
+        },
+        actor="curator",
+    )
+    reg.register_model(_registration("m-1", line="ad-risk"), actor="trainer")
+    start = reg.last_event_id()
+    reg.add_evaluation(
+        "m-1", by="eval", benchmark_id="b", dataset_id=dataset.id, metrics={"auroc": 0.8}
+    )
+    reg.set_alias("ad-risk", "champion", to_version=1, actor="ops")
+    reg.set_alias("ad-risk", "champion", to_version=1, actor="ops")  # no move: no event
+    reg.delete_alias("ad-risk", "champion", actor="ops")
+    reg.set_tags("ad-risk", {"team": "vision"}, actor="ana")
+    reg.set_tags("ad-risk", {"team": "vision"}, actor="ana")  # unchanged: no event
+    reg.edit_text("m-1", {"changelog": "fixed"}, actor="ana")
+    digest = "0f6fe5a0b6d1f6b2f0a1a1d5b1c7d3f7e1a9b0c2d4e6f8a0b2c4d6e8f0a2b4c6"
+    reg.add_file(
+        "m-1", {"uri": weights.as_uri(), "sha256": digest, "size_bytes": 7}, actor="trainer"
+    )
+    reg.verify_files(["m-1"], actor="operator")
+    events = reg.events_after(start)
+    assert [e.type for e in events] == [
+        "evaluation.added",
+        "alias.set",
+        "alias.deleted",
+        "tags.changed",
+        "text.edited",
+        "file.listed",
+        "file.checked",
+    ]
+    assert {e.model_id for e in events} == {"m-1"}
+    assert {e.line_id for e in events} == {"m-1"}
+    assert events[0].payload["dataset_id"] == "dataset-ho"
+    assert events[1].payload == {"line": "ad-risk", "alias": "champion", "from": None, "to": "m-1"}
+    assert events[3].payload == {"scope": "line", "set": ["team"], "removed": []}
+    assert events[4].payload == {"fields": ["changelog"]}
+    assert events[6].payload["status"] == "mismatch"  # the digest listed is not the bytes'
+    [registered] = [e for e in reg.events_after(0) if e.type == "dataset.registered"]
+    assert (registered.actor, registered.model_id) == ("curator", None)
+    assert registered.payload == {"dataset_id": "dataset-ho"}
+    assert {e.type for e in reg.events_after(0, limit=1000)} <= set(EVENT_TYPES)
