@@ -12,7 +12,7 @@ evaluations against them. ``[benchmarks]`` rules are unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,11 +44,12 @@ def parse_rules(table: Any, source: str) -> dict[str, EvaluationRule]:
     return {name: _rule(name, spec, source) for name, spec in table.items()}
 
 
-def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
-    where = f'{source}: [evaluations."{name}"]'
+def threshold_bounds(spec: Any, where: str, keys: Collection[str]) -> dict[str, float | None]:
+    """A threshold table's ``minimum`` and ``maximum``, checked: a metric named, no key
+    outside ``keys``, at least one bound, each a number. Shared with ``[benchmarks]``."""
     if not isinstance(spec, Mapping) or not isinstance(spec.get("metric"), str):
         raise ConfigurationError(f'{where} needs metric = "name"')
-    unknown = set(spec) - _KEYS
+    unknown = set(spec) - set(keys)
     if unknown:
         raise ConfigurationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
     bounds = {k: spec.get(k) for k in ("minimum", "maximum")}
@@ -57,6 +58,12 @@ def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
     for key, value in bounds.items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise ConfigurationError(f"{where} {key} must be a number")
+    return bounds
+
+
+def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
+    where = f'{source}: [evaluations."{name}"]'
+    bounds = threshold_bounds(spec, where, _KEYS)
     evaluators = spec.get("evaluators", [])
     if not isinstance(evaluators, list) or not all(
         isinstance(e, str) and e.strip() for e in evaluators

@@ -29,7 +29,7 @@ from atlas_registry.catalog.pin_checks import PinCheck
 from atlas_registry.errors import ConfigurationError, InputError, Violation
 from atlas_registry.lifecycle import evaluation_gate
 from atlas_registry.lifecycle.alias_gate import AliasRule, parse_alias_rules
-from atlas_registry.lifecycle.evaluation_gate import EvaluationRule
+from atlas_registry.lifecycle.evaluation_gate import EvaluationRule, threshold_bounds
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.whole_files import read_text
 
@@ -80,17 +80,7 @@ class GatePolicy:
 
 def _threshold(name: str, spec: Any, source: str) -> BenchmarkThreshold:
     where = f'{source}: [benchmarks."{name}"]'
-    if not isinstance(spec, dict) or not isinstance(spec.get("metric"), str):
-        raise ConfigurationError(f'{where} needs metric = "name"')
-    unknown = set(spec) - {"metric", "minimum", "maximum"}
-    if unknown:
-        raise ConfigurationError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
-    bounds = {k: spec.get(k) for k in ("minimum", "maximum")}
-    if all(v is None for v in bounds.values()):
-        raise ConfigurationError(f"{where} needs minimum or maximum")
-    for key, value in bounds.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ConfigurationError(f"{where} {key} must be a number")
+    bounds = threshold_bounds(spec, where, ("metric", "minimum", "maximum"))
     return BenchmarkThreshold(spec["metric"], bounds["minimum"], bounds["maximum"])
 
 
