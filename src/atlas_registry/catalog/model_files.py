@@ -17,7 +17,7 @@ from atlas_registry.catalog.file_entries import FileEntry, notes_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database, utc_timestamp
-from atlas_registry.store.events.record import NewEvent, record_event, record_events
+from atlas_registry.store.events.record import NewEvent, record_event, record_events, short
 from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession, chunked, marks
 from atlas_registry.store.tables import model_file_checks, model_files
@@ -254,7 +254,7 @@ def add_file(
             f"INSERT INTO {model_files.name} ({columns}) VALUES ({marks(len(row))}) RETURNING id",
             list(row.values()),
         )
-        listing = {"file_id": inserted[0][0], "uri": entry.uri[:1000], "replaces": replaces}
+        listing = {"file_id": inserted[0][0], "uri": short(entry.uri), "replaces": replaces}
         record_event(
             session, EventType.FILE_LISTED, actor=actor, model_id=model_id, payload=listing
         )
