@@ -32,6 +32,18 @@ class RegistryError(Exception):
         return {"error": type(self).__name__, "code": self.code(), "message": self.message}
 
 
+def error_classes() -> list[type[RegistryError]]:
+    """Every error class the registry can raise, the root first.
+
+    The one table behind an error's ``code`` on every surface: the API's problem
+    pages list it, and the HTTP client maps a problem's ``code`` back through it.
+    """
+    found: list[type[RegistryError]] = [RegistryError]
+    for kind in found:
+        found.extend(k for k in kind.__subclasses__() if k not in found)
+    return found
+
+
 class NotFoundError(RegistryError):
     """No model (or review item) by that id, or the id names another kind of artifact."""
 

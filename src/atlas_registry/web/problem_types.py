@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from atlas_registry.errors import NotFoundError, RegistryError
+from atlas_registry.errors import NotFoundError, RegistryError, error_classes
 from atlas_registry.web.render import page
 
 problem_router = APIRouter(include_in_schema=False)
@@ -198,10 +198,7 @@ REGISTRY_PROBLEMS: dict[str, tuple[str, str]] = {
 
 def registry_error_classes() -> list[type[RegistryError]]:
     """Every error class the registry can raise, the root included."""
-    found: list[type[RegistryError]] = [RegistryError]
-    for kind in found:
-        found.extend(k for k in kind.__subclasses__() if k not in found)
-    return found
+    return error_classes()
 
 
 def problem_type(code: str) -> ProblemType | None:

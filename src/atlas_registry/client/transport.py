@@ -1,0 +1,159 @@
+"""One HTTP session to a registry server: the token, retries, and each write's Idempotency-Key.
+
+A write is sent with a fresh ``Idempotency-Key`` and, when its answer is lost
+(the connection drops, the server answers 503, or 429 with ``Retry-After``),
+sent again with the same key: the server keeps a write's answer with the write,
+so a retry of a write it already saved gets that first answer back instead of
+writing twice (``store/idempotency.py``). Waits between tries grow
+exponentially, are capped, and are jittered so many clients do not retry in
+step. Reads are retried the same way; they change nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+import orjson
+
+from atlas_registry.client.problems import error_from_problem
+from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError
+
+RETRIED_STATUSES = (503, 429)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times, and how long between, a request whose answer was lost is sent again."""
+
+    attempts: int = 6  # tries in all, the first included
+    base_delay: float = 0.2  # seconds before the first retry; doubled each time
+    max_delay: float = 10.0  # no wait is longer, whatever Retry-After asks
+
+    def delay(self, retry: int, retry_after: float | None = None) -> float:
+        """The wait before retry number ``retry`` (0 for the first), with full jitter."""
+        backoff = min(self.max_delay, self.base_delay * 2**retry)
+        jittered = random.uniform(backoff / 2, backoff)
+        return min(self.max_delay, max(jittered, retry_after or 0.0))
+
+
+def check_base_url(url: str) -> str:
+    """The server's base URL without a trailing slash; refused when it is not http(s) or
+    carries credentials (a token goes in ``token=``, never in a URL that ends up in logs)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"a server URL is http:// or https:// and a host, not {url!r:.200}"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError("a server URL must not carry credentials: pass token= instead")
+    if parts.query or parts.fragment:
+        raise ConfigurationError("a server URL has no query or fragment")
+    return url.rstrip("/")
+
+
+def _retry_after(response: httpx2.Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+class Session:
+    """Requests to one server, each answered with decoded JSON or raised as a registry error."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx2.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        headers = {"Accept": "application/json", "User-Agent": "atlas-registry-client"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._http = httpx2.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        return _decoded(self.send("GET", path, params=params, **kw))
+
+    def text(self, path: str) -> str:
+        return self.send("GET", path).text
+
+    def post(self, path: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """A write, with one Idempotency-Key for all of its tries."""
+        return _decoded(self.send("POST", path, params=params, body=body, key=str(uuid.uuid4())))
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        key: str | None = None,
+        timeout: float | None = None,
+    ) -> httpx2.Response:
+        """The answer to one request, sent again while its answer is lost; a problem raised."""
+        headers = {"Idempotency-Key": key} if key else {}
+        content = None
+        if body is not None:
+            content = orjson.dumps(body)
+            headers["Content-Type"] = "application/json"
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        for retry in range(self.retry.attempts):
+            last = retry == self.retry.attempts - 1
+            try:
+                response = self._http.request(
+                    method, path, params=query, content=content, headers=headers, **extra
+                )
+            except httpx2.TransportError as error:
+                if last:
+                    raise DatabaseNotFoundError(
+                        f"the registry server at {self.base_url} cannot be reached "
+                        f"({type(error).__name__}, {self.retry.attempts} tries)"
+                    ) from error
+                self._sleep(self.retry.delay(retry))
+                continue
+            retry_after = _retry_after(response)
+            retried = response.status_code == 503 or (
+                response.status_code == 429 and retry_after is not None
+            )
+            if retried and not last:
+                self._sleep(self.retry.delay(retry, retry_after))
+                continue
+            if response.is_success:
+                return response
+            raise error_from_problem(response.status_code, _problem_body(response))
+        raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _problem_body(response: httpx2.Response) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return {"detail": f"the server answered {response.status_code}: {response.text[:200]}"}
+
+
+def _decoded(response: httpx2.Response) -> Any:
+    return orjson.loads(response.content) if response.content else None
