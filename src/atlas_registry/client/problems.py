@@ -19,6 +19,8 @@ from atlas_registry.errors import (
     error_classes,
 )
 
+MAX_LISTED = 10  # violations quoted in a RemoteError's message
+
 
 class RemoteError(RegistryError):
     """An answer from the server no registry error class names: its status, code and detail."""
@@ -51,8 +53,11 @@ def error_from_problem(status: int, body: Any) -> RegistryError:
     detail = str(problem.get("detail") or f"the server answered {status}")
     kind = _by_code().get(code) if isinstance(code, str) else None
     if kind is None or kind is RegistryError:
+        listed = _violations(problem.get("violations"))
+        said = "; ".join(str(v) for v in listed[:MAX_LISTED])
+        named = code if isinstance(code, str) else None
         return RemoteError(
-            detail, status=status, problem_code=code if isinstance(code, str) else None
+            f"{detail}: {said}" if said else detail, status=status, problem_code=named
         )
     if issubclass(kind, ValidationError):
         listed = problem.get("unmet_conditions", problem.get("violations"))

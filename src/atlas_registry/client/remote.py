@@ -212,8 +212,9 @@ class RemoteRegistry(CatalogCalls):
 
     def register_dataset(self, registration: Any, *, actor: str | None = None) -> DatasetRecord:
         del actor
-        body = registration if isinstance(registration, Mapping) else registration.to_dict()
-        found = self.session.post("/api/v1/datasets", dict(body))
+        given = registration if isinstance(registration, Mapping) else vars(registration)
+        body = {key: value for key, value in given.items() if value is not None}
+        found = self.session.post("/api/v1/datasets", body)
         dataset: DatasetRecord = decode.record(decode.kind("DatasetRecord"), found)
         return dataset
 
