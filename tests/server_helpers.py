@@ -21,7 +21,7 @@ import pytest
 CLI = str(Path(sys.executable).parent / "atlas-registry")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -41,9 +41,12 @@ def call(base: str, method: str, path: str, body: Any = None, token: str = "") -
 
 
 @contextmanager
-def served(url: str) -> Iterator[str]:
-    """``atlas-registry serve`` on a free port, until the block ends; yields its base URL."""
-    port = _free_port()
+def served(url: str, port: int | None = None) -> Iterator[str]:
+    """``atlas-registry serve`` on ``port`` (else a free one) until the block ends; its base URL.
+
+    A port given again serves the same address: a restart, as a client sees it.
+    """
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(

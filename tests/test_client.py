@@ -90,11 +90,14 @@ def test_each_verb_answers_what_the_library_answers(migrated_url: str) -> None:
         )
         assert remote.promoted_version("ad-risk") == local.promoted_version("ad-risk") is None
         assert remote.history(first.id) == local.history(first.id)
-        assert remote.line_history("ad-risk") == local.line_history("ad-risk")
+        for ref in ("ad-risk", "ad-risk@2", first.id):
+            assert remote.line_history(ref) == local.line_history(ref)
+            assert remote.history_of(ref) == local.history_of(ref)
         assert remote.model_card(first.id) == local.model_card(first.id)
 
         set_ = remote.set_alias("ad-risk", "champion", to_version=2, actor="x", notes="best")
-        assert set_.changed and set_.move == local.alias_history("ad-risk", "champion")[0]
+        assert set_.changed
+        assert set_.move == local.alias_history("ad-risk", "champion")[0]
         assert remote.aliases("ad-risk") == local.aliases("ad-risk")
         moved_at = local.aliases("ad-risk")[0].moved_at
         at = moved_at.replace(" ", "T") + "Z"
@@ -118,7 +121,8 @@ def test_each_verb_answers_what_the_library_answers(migrated_url: str) -> None:
 
         entry = {"uri": "s3://models/ad-risk/2/model.pkl", "sha256": "a" * 64, "size_bytes": 10}
         added = remote.add_file("ad-risk@2", entry, actor="x", notes="weights")
-        assert added.written and [added.file] == local.files("ad-risk@2")
+        assert added.written
+        assert [added.file] == local.files("ad-risk@2")
         assert remote.files("ad-risk@2") == local.files("ad-risk@2")
         assert remote.locate("ad-risk@2") == local.locate("ad-risk@2")
         assert remote.file_checks("ad-risk@2") == local.file_checks("ad-risk@2") == []
@@ -176,7 +180,8 @@ def test_errors_are_the_librarys_classes(migrated_url: str) -> None:
         assert remote_gate.value.paths == gate.value.paths != []
         with pytest.raises(RemoteError) as unknown:  # no registry class: the HTTP layer's own
             remote.session.get("/api/v1/no-such-route")
-        assert unknown.value.status == 404 and unknown.value.problem_code == "not_found"
+        assert unknown.value.status == 404
+        assert unknown.value.problem_code == "not_found"
 
 
 def test_paging_is_a_lazy_iterator(migrated_url: str) -> None:
@@ -190,7 +195,7 @@ def test_paging_is_a_lazy_iterator(migrated_url: str) -> None:
             pages.append(len(page.items))
             return page
 
-        remote.list_page = counted  # type: ignore[method-assign]
+        remote.list_page = counted
         found = remote.iter_models(page_size=3, line="ad-risk")
         assert next(found) == local.get_model("ad-risk@7")
         assert pages == [3]  # one page read, not every page

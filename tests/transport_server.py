@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server_helpers import CLI, _free_port
+from tests.server_helpers import CLI, free_port
 
 
 class Served:
@@ -96,7 +96,7 @@ def answers(port: int) -> bool:
 @contextmanager
 def serve(url: str, log: Path, *options: str, port: int | None = None) -> Iterator[Served]:
     """``atlas-registry serve`` with ``options`` until the block ends, once it answers."""
-    port = port or _free_port()
+    port = port or free_port()
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [CLI, "serve", "--db", url, "--port", str(port), *options],

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from atlas_registry import Lineage, ModelRecord, ModelRegistration
 from atlas_registry.client import decode
 from atlas_registry.client.calls import Calls, part
-from atlas_registry.errors import NotFoundError
+from atlas_registry.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
     from atlas_registry import (
@@ -136,9 +136,41 @@ class CatalogCalls(Calls):
         return decode.records(decode.kind("PromotionEvent"), items)
 
     def line_history(self, model_ref: str) -> list[LineEvent]:
-        """Every transition of the line, oldest first; ``model_ref`` is the line's name."""
-        items = self._items(f"/api/v1/lines/{part(model_ref)}/history")
+        """Every transition of the line ``model_ref`` is in (its name, or a version), oldest first.
+
+        The API reads a line's history by the line's name: a line registered
+        without one is refused (:class:`~atlas_registry.errors.InputError`).
+        """
+        line = model_ref
+        if "@" in model_ref or not self._is_line(model_ref):
+            found = self.get_model(model_ref)
+            if found.line_name is None:
+                raise InputError(
+                    f"the line of {found.id} has no name: the API reads a line's history by name"
+                )
+            line = found.line_name
+        items = self._items(f"/api/v1/lines/{part(line)}/history")
         return [decode.line_event(item) for item in items]
+
+    def history_of(self, ref: str) -> list[LineEvent]:
+        """What ``history REF`` shows: a line's name means the whole line; any other
+        reference (``NAME@N``, an id) that one version."""
+        if "@" not in ref and self._is_line(ref):
+            return self.line_history(ref)
+        found = self.get_model(ref)
+        name = decode.kind("VersionName")(
+            found.id, found.title, found.line_name, found.version_number
+        )
+        event = decode.kind("LineEvent")
+        return [event(each, name) for each in self.history(found.id)]
+
+    def _is_line(self, ref: str) -> bool:
+        """True when ``ref`` is a line's name with a registered version."""
+        try:
+            self.session.get(f"/api/v1/lines/{part(ref)}", {"page_size": 1})
+        except NotFoundError:
+            return False
+        return True
 
     def promoted_version(self, model_ref: str) -> ModelRecord | None:
         try:

@@ -60,8 +60,8 @@ def error_from_problem(status: int, body: Any) -> RegistryError:
             f"{detail}: {said}" if said else detail, status=status, problem_code=named
         )
     if issubclass(kind, ValidationError):
-        listed = problem.get("unmet_conditions", problem.get("violations"))
-        return kind(detail, _violations(listed))
+        conditions = problem.get("unmet_conditions", problem.get("violations"))
+        return kind(detail, _violations(conditions))
     if issubclass(kind, IllegalTransitionError):
         return kind(detail, problem.get("from_state"), problem.get("to_state"))
     return kind(detail)

@@ -64,15 +64,6 @@ class RemoteRegistry(CatalogCalls):
             return f"/api/v1/models/{part(ref)}/tags"
         return f"/api/v1/lines/{part(ref)}/tags"
 
-    def _is_line(self, ref: str) -> bool:
-        from atlas_registry.errors import NotFoundError
-
-        try:
-            self.session.get(f"/api/v1/lines/{part(ref)}", {"page_size": 1})
-        except NotFoundError:
-            return False
-        return True
-
     def change_tags(
         self,
         ref: str,
@@ -282,18 +273,18 @@ class RemoteRegistry(CatalogCalls):
         types: Sequence[str] = (),
         line: str | None = None,
         stop: threading.Event | None = None,
+        poll: int = LONG_POLL_SECONDS,
     ) -> Iterator[Event]:
         """Every event after ``after`` as it comes, for ever (or until ``stop`` is set).
 
-        Long polls the log from the last event yielded, so a dropped connection
-        or a restarted server loses nothing and repeats nothing: the next poll
-        starts after the last id this iterator gave out.
+        Long polls the log (``poll`` seconds at most each) from the last event
+        yielded, so a dropped connection or a restarted server loses nothing
+        and repeats nothing: the next poll starts after the last id this
+        iterator gave out. ``stop`` is looked at between polls.
         """
         while stop is None or not stop.is_set():
             try:
-                found = self.wait_for_events(
-                    after, timeout=LONG_POLL_SECONDS, types=types, line=line
-                )
+                found = self.wait_for_events(after, timeout=poll, types=types, line=line)
             except DatabaseNotFoundError:  # still down after the session's retries: go on trying
                 if stop is not None and stop.wait(1.0):
                     return
