@@ -11,6 +11,7 @@ copied into the pin. git is run with a fixed argument list, never a shell.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 from atlas_registry.errors import ConfigurationError, InputError, capped
 
 MAX_DIRTY_LISTED = 10
+# git's scp-like address: [user@]host:path (not a transport such as ext::...).
+_SCP_LIKE = re.compile(r"(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^:].*)")
 GIT_TIMEOUT = 30
 
 
@@ -57,9 +60,9 @@ def public_repo_url(url: str) -> str:
     https address of the same path, which is what a pin stores (docs/client.md).
     """
     text = url.strip()
-    if "://" not in text and ":" in text:  # scp-like: [user@]host:path
-        host, _, path = text.partition(":")
-        text = f"ssh://{host}/{path.lstrip('/')}"
+    scp_like = _SCP_LIKE.fullmatch(text)
+    if "://" not in text and scp_like:
+        text = f"ssh://{scp_like['host']}/{scp_like['path'].lstrip('/')}"
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https", "ssh", "git+ssh") or not parts.hostname:
         raise InputError(f"the origin remote {capped(url, 100)!r} is not an http(s) or SSH URL")
