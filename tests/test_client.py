@@ -208,3 +208,27 @@ def test_connect_opens_a_database_in_process_by_its_url(migrated_url: str) -> No
         assert isinstance(registry, Registry)
     with pytest.raises(TypeError):
         connect(migrated_url, token="atl_x")
+
+
+def test_the_review_queue_pin_report_and_datasets_page_as_in_the_library(legacy_url: str) -> None:
+    with both(legacy_url) as (local, remote):
+        local.backfill()
+        assert remote.list_reviews() == local.list_reviews() != []
+        assert remote.list_reviews(None) == local.list_reviews(None)
+        page = remote.review_page("open", page_size=1)
+        assert page == local.review_page("open", page_size=1)
+        [item] = local.list_reviews()
+        assert remote.get_review(item.artifact_id) == local.get_review(item.artifact_id)
+        pin = [
+            "code_repo_url=https://github.com/atlas-platform/glia-models",
+            "code_commit_sha=1a2b3c4d5e6f",
+        ]
+        resolved = remote.resolve_review(item.artifact_id, pin, actor="x", notes="found it")
+        assert resolved == local.get_review(item.artifact_id)
+        assert resolved.resolved_by == "trainer"
+        assert remote.get_model(item.artifact_id).code_commit_sha == "1a2b3c4d5e6f"
+        with pytest.raises(ValidationError):
+            remote.resolve_review(item.artifact_id, ["no equals sign"], actor="x")
+        assert remote.pin_report() == local.pin_report()
+        assert remote.pin_report_page(page_size=2) == local.pin_report_page(page_size=2)
+        assert remote.datasets(page_size=2) == local.datasets(page_size=2)

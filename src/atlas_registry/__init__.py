@@ -112,7 +112,7 @@ if TYPE_CHECKING:
         check_idempotency_key,
     )
     from atlas_registry.store.migration_runner import Migration, MigrationState
-    from atlas_registry.store.paging import MAX_PAGE
+    from atlas_registry.store.paging import MAX_PAGE, ListingPage
     from atlas_registry.store.urls import DEFAULT_URL, ENV_VAR, resolve_url
     from atlas_registry.store.whole_files import read_document, target_file
     from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
@@ -213,6 +213,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "check_idempotency_key": ("atlas_registry.store.idempotency", "check_idempotency_key"),
     "Migration": ("atlas_registry.store.migration_runner", "Migration"),
     "MigrationState": ("atlas_registry.store.migration_runner", "MigrationState"),
+    "ListingPage": ("atlas_registry.store.paging", "ListingPage"),
     "MAX_PAGE": ("atlas_registry.store.paging", "MAX_PAGE"),
     "DEFAULT_URL": ("atlas_registry.store.urls", "DEFAULT_URL"),
     "ENV_VAR": ("atlas_registry.store.urls", "ENV_VAR"),
@@ -299,6 +300,7 @@ __all__ = [
     "LineSummary",
     "Lineage",
     "LineageEntry",
+    "ListingPage",
     "LoadResult",
     "Location",
     "LockTimeoutError",

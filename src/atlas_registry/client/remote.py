@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from atlas_registry import ModelRecord
 from atlas_registry.client import decode
 from atlas_registry.client.calls import part
-from atlas_registry.client.catalog_calls import CatalogCalls
+from atlas_registry.client.review_calls import ReviewCalls
 from atlas_registry.errors import DatabaseNotFoundError
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ LONG_POLL_SECONDS = 25
 LONG_POLL_SLACK = 15.0
 
 
-class RemoteRegistry(CatalogCalls):
+class RemoteRegistry(ReviewCalls):
     """A registry server, with the verbs and records of the in-process :class:`Registry`."""
 
     # ------------------------------------------------------------ tags and edited text
