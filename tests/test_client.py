@@ -148,6 +148,14 @@ def test_each_verb_answers_what_the_library_answers(migrated_url: str) -> None:
         assert remote.leaderboard(*board) == local.leaderboard(*board)
         assert remote.benchmarks() == local.benchmarks()
 
+        assert remote.recent_events(3) == local.recent_events(3)
+        newest = local.recent_events(2)[-1].id
+        assert remote.recent_events(before_id=newest) == local.recent_events(before_id=newest)
+        assert remote.recent_events(overrides_only=True) == local.recent_events(overrides_only=True)
+        document = {"title": "AD risk", "metadata": logistic_regression(), **PIN}
+        assert remote.validate_registration(document) == local.validate_registration(document)
+        with pytest.raises(ValidationError):
+            remote.validate_metadata({"model_family": 3})
         assert remote.events_after(0, limit=1000) == local.events_after(0, limit=1000)
         types = ("model.registered",)
         assert remote.events_after(2, types=types) == local.events_after(2, types=types)

@@ -82,6 +82,11 @@ class CatalogCalls(Calls):
         """Raise :class:`~atlas_registry.errors.MetadataValidationError` unless it is valid."""
         self._validate(metadata, "metadata")
 
+    def validate_registration(self, document: Any) -> ModelRegistration:
+        """A registration document checked whole by the server, without writing anything."""
+        self._validate(document, "registration")
+        return ModelRegistration.from_dict(document)
+
     def _validate(self, document: Any, what: str) -> None:
         from atlas_registry.errors import MetadataValidationError, Violation
 
@@ -179,6 +184,23 @@ class CatalogCalls(Calls):
             self.get_model(model_ref)  # a missing model is still an error, as in the library
             return None
         return decode.record(ModelRecord, found)
+
+    def recent_events(
+        self,
+        limit: int = 50,
+        *,
+        before_id: int | None = None,
+        actor: str | None = None,
+        overrides_only: bool = False,
+    ) -> list[PromotionEvent]:
+        """Transitions across the registry, newest first; ``before_id`` pages back."""
+        params = {
+            "page_size": limit,
+            "before_id": before_id,
+            "actor": actor,
+            "overrides_only": "true" if overrides_only else None,
+        }
+        return decode.records(decode.kind("PromotionEvent"), self._items("/api/v1/events", params))
 
     def model_card(self, model_ref: str) -> str:
         return self.session.text(f"/api/v1/models/{part(model_ref)}/card")

@@ -162,8 +162,6 @@ LOCAL_ONLY: dict[str, str] = {
     "lines_overview": "the pages' listing; lines() reads the named lines",
     "lines_page": "lines() reads every page",
     "unnamed_page": "the pages' listing of versions without a line",
-    "recent_events": "the promotion feed; events_after() reads the log of every change",
-    "validate_registration": "POST /api/v1/validate checks it; validate_metadata() maps it",
     "provenance": "no route",
     "versions_evaluated_on": "no route; dataset_use() lists the versions evaluated on one",
 }
