@@ -14,7 +14,12 @@ import pytest
 
 from atlas_registry import ModelRegistration, Registry, connect
 from atlas_registry.client import RemoteRegistry, RetryPolicy, Session
-from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError, NotFoundError
+from atlas_registry.errors import (
+    ConfigurationError,
+    DatabaseNotFoundError,
+    InputError,
+    NotFoundError,
+)
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 
@@ -166,3 +171,23 @@ def test_a_write_whose_answer_is_lost_is_made_once_and_answered_as_the_first_tim
 def test_connect_refuses_database_options_for_a_server() -> None:
     with pytest.raises(TypeError):
         connect("http://registry.test", policy="gate.toml")
+
+
+def test_dot_references_stay_one_path_segment() -> None:
+    session, sent, _ = scripted([(404, NOT_FOUND, {})] * 3)
+    remote = RemoteRegistry(session)
+    for ref in ("..", ".", "a/../b"):
+        with pytest.raises(NotFoundError):
+            remote.get_model(ref)
+    assert [r.url.raw_path.decode() for r in sent] == [
+        "/api/v1/models/%2E%2E",
+        "/api/v1/models/%2E",
+        "/api/v1/models/a%2F..%2Fb",
+    ]
+
+
+def test_a_wait_longer_than_a_server_holds_is_refused_as_the_library_refuses_it() -> None:
+    session, sent, _ = scripted([])
+    with pytest.raises(InputError, match="between 0 and 60"):
+        RemoteRegistry(session).wait_for_events(0, timeout=61)
+    assert sent == []

@@ -9,8 +9,13 @@ from atlas_registry.client.transport import Session
 
 
 def part(ref: str) -> str:
-    """A reference as one path segment: ``/`` and the rest escaped, ``@`` kept readable."""
-    return quote(ref, safe="@")
+    """A reference as one path segment: ``/`` and the rest escaped, ``@`` kept readable.
+
+    ``.`` and ``..`` are escaped too: as they are, a URL library would read them
+    as "this folder" and "the folder above" and send the request to another route.
+    """
+    quoted = quote(ref, safe="@")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 class Calls:

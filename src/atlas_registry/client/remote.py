@@ -10,6 +10,7 @@ run against both; a server records the token's name instead, so they are not sen
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from atlas_registry import ModelRecord
 from atlas_registry.client import decode
 from atlas_registry.client.calls import part
 from atlas_registry.client.review_calls import ReviewCalls
-from atlas_registry.errors import DatabaseNotFoundError
+from atlas_registry.errors import DatabaseNotFoundError, InputError
 
 if TYPE_CHECKING:
     from atlas_registry import (
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 # The longest a long poll waits on the server (its `wait` limit), and the slack past it.
 LONG_POLL_SECONDS = 25
 LONG_POLL_SLACK = 15.0
+MAX_WAIT_SECONDS = 60  # the most a server holds a long poll (GET /api/v1/events?wait=)
 
 
 class RemoteRegistry(ReviewCalls):
@@ -249,7 +251,9 @@ class RemoteRegistry(ReviewCalls):
         limit: int = 100,
     ) -> list[Event]:
         """:meth:`events_after`, the server holding the request up to ``timeout`` seconds."""
-        return self._events(after, types, line, limit, wait=round(timeout))
+        if not 0 <= timeout <= MAX_WAIT_SECONDS:
+            raise InputError(f"a wait must be between 0 and {MAX_WAIT_SECONDS} seconds")
+        return self._events(after, types, line, limit, wait=math.ceil(timeout))
 
     def _events(
         self, after: int, types: Sequence[str], line: str | None, limit: int, wait: int
