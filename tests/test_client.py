@@ -14,6 +14,7 @@ import pytest
 
 from atlas_registry import (
     DatasetRegistration,
+    IdempotencyKeyReusedError,
     IllegalTransitionError,
     ModelRegistration,
     NotFoundError,
@@ -186,6 +187,11 @@ def test_errors_are_the_librarys_classes(migrated_url: str) -> None:
         with pytest.raises(PromotionGateError) as remote_gate:
             remote.promote(second.id, actor="x")
         assert remote_gate.value.paths == gate.value.paths != []
+        key = "5f0c6f7e-the-same-key"
+        body = {"notes": "first"}
+        remote.session.send("POST", f"/api/v1/models/{second.id}/reject", body=body, key=key)
+        with pytest.raises(IdempotencyKeyReusedError):  # the same key, another body: 422
+            remote.session.send("POST", f"/api/v1/models/{second.id}/reject", body={}, key=key)
         with pytest.raises(RemoteError) as unknown:  # no registry class: the HTTP layer's own
             remote.session.get("/api/v1/no-such-route")
         assert unknown.value.status == 404
