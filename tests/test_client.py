@@ -246,3 +246,7 @@ def test_the_review_queue_pin_report_and_datasets_page_as_in_the_library(legacy_
         assert remote.pin_report() == local.pin_report()
         assert remote.pin_report_page(page_size=2) == local.pin_report_page(page_size=2)
         assert remote.datasets(page_size=2) == local.datasets(page_size=2)
+        every = local.datasets(page_size=1000).items
+        assert list(remote.iter_datasets(page_size=2)) == every
+        assert list(remote.iter_reviews("resolved", page_size=1)) == local.list_reviews("resolved")
+        assert list(remote.iter_pin_report(page_size=1)) == local.pin_report()

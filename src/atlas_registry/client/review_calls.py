@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from atlas_registry.client import decode
@@ -21,15 +21,15 @@ def _page(kind: str, body: dict[str, Any]) -> Any:
     return decode.kind("ListingPage")(items, body["next_page_token"])
 
 
-def _every(page_after: Any) -> list[Any]:
-    found: list[Any] = []
+def _every(page_after: Callable[[str | None], Any]) -> Iterator[Any]:
+    """Each item of a paged listing, reading the next page only when the last is used up."""
     token = None
     while True:
         page = page_after(token)
-        found += page.items
+        yield from page.items
         token = page.next_page_token
         if token is None:
-            return found
+            return
 
 
 class ReviewCalls(CatalogCalls):
@@ -53,11 +53,15 @@ class ReviewCalls(CatalogCalls):
         """Review items of one status (None: any), of the artifacts ``artifact_ids`` if given."""
         found: list[ReviewItem] = []
         for each in (status,) if status is not None else STATUSES:
-            found += _every(lambda token, s=each: self.review_page(s, page_token=token))
+            found += self.iter_reviews(each)
         if artifact_ids is not None:
             wanted = set(artifact_ids)
             found = [item for item in found if item.artifact_id in wanted]
         return sorted(found, key=lambda item: item.artifact_id)
+
+    def iter_reviews(self, status: str = "open", *, page_size: int = 1000) -> Iterator[ReviewItem]:
+        """Every review item of ``status`` by artifact id, a page read only when reached."""
+        return _every(lambda token: self.review_page(status, page_size=page_size, page_token=token))
 
     def get_review(self, artifact_ref: str) -> ReviewItem:
         found = self.session.get(f"/api/v1/review-queue/{part(artifact_ref)}")
@@ -105,9 +109,15 @@ class ReviewCalls(CatalogCalls):
         self, *, status: str | None = None, promoted_only: bool = False
     ) -> list[PinCheck]:
         """The newest check of every model whose current pin was checked, by model id."""
+        return list(self.iter_pin_report(status=status, promoted_only=promoted_only))
+
+    def iter_pin_report(
+        self, *, status: str | None = None, promoted_only: bool = False, page_size: int = 1000
+    ) -> Iterator[PinCheck]:
+        """:meth:`pin_report`, a page read only when reached."""
         return _every(
             lambda token: self.pin_report_page(
-                status=status, promoted_only=promoted_only, page_token=token
+                status=status, promoted_only=promoted_only, page_size=page_size, page_token=token
             )
         )
 
@@ -119,3 +129,7 @@ class ReviewCalls(CatalogCalls):
             "DatasetRecord", self.session.get("/api/v1/datasets", params)
         )
         return page
+
+    def iter_datasets(self, *, page_size: int = 100) -> Iterator[DatasetRecord]:
+        """Every dataset in id order, a page read only when reached."""
+        return _every(lambda token: self.datasets(page_size=page_size, page_token=token))
