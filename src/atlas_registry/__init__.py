@@ -102,6 +102,9 @@ from atlas_registry.store.urls import DEFAULT_URL, ENV_VAR, resolve_url
 from atlas_registry.store.whole_files import read_document, target_file
 from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
 from atlas_registry.tokens import ApiToken, NewToken
+from atlas_registry.webhooks.records import Attempt as WebhookAttempt
+from atlas_registry.webhooks.records import Delivery as WebhookDelivery
+from atlas_registry.webhooks.records import NewWebhook, Webhook
 
 if TYPE_CHECKING:
     from atlas_registry.backfill.legacy_fixture import LoadResult
@@ -221,6 +224,7 @@ __all__ = [
     "ModelRegistration",
     "NamedAt",
     "NewToken",
+    "NewWebhook",
     "NotFoundError",
     "Outcome",
     "Page",
@@ -251,6 +255,9 @@ __all__ = [
     "ValueRejectedError",
     "VersionName",
     "Violation",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "asking_how",
     "batch_registrations",
     "best_in_context",
