@@ -34,6 +34,7 @@ sending.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -58,6 +59,9 @@ GIVE_UP_AFTER = timedelta(days=1)
 LEASE = timedelta(seconds=60)
 ENQUEUE_BATCH = 500
 IDLE_POLL_SECONDS = 1.0
+OUTAGE_PAUSE_SECONDS = 5.0
+
+log = logging.getLogger("atlas_registry.webhooks")
 
 
 def utc_now() -> datetime:
@@ -305,9 +309,14 @@ class Worker:
         try:
             while not stop.is_set():
                 woken.clear()
-                if self.run_once() == 0:
-                    wait = min(IDLE_POLL_SECONDS, wakeups.poll_interval(self.db))
-                    woken.wait(wait)
+                try:
+                    busy = self.run_once() > 0
+                except Exception as exc:  # an outage or a wrong key: said, then tried again
+                    log.warning("webhook delivery stopped for now: %s", exc)
+                    stop.wait(OUTAGE_PAUSE_SECONDS)
+                    continue
+                if not busy:
+                    woken.wait(min(IDLE_POLL_SECONDS, wakeups.poll_interval(self.db)))
         finally:
             unsubscribe()
 
