@@ -137,3 +137,30 @@ def test_bad_bodies_are_problems_saying_what_and_where(api: Api) -> None:
     assert extra["violations"]
     assert _problem(api.client.get("/api/v1/webhooks/42", headers=api.admin), 404)
     assert api.registry.webhooks() == []
+
+
+def test_the_pages_show_origins_and_escaped_answers_never_paths_or_secrets(api: Api) -> None:
+    def hostile(_n: int) -> tuple[int, dict[str, str], bytes]:
+        return 500, {}, b"<script>alert(1)</script>"
+
+    with receiving(hostile) as receiver:
+        url = receiver.url.replace("team=ml", "token=s3cret-capability")
+        made = api.registry.create_webhook(url, ["model.registered"], actor="root", allow_http=True)
+        api.registry.register_model(
+            ModelRegistration(title="t", metadata=logistic_regression(), artifact_id="m-1"),
+            actor="trainer",
+        )
+        api.registry.webhook_worker(allowed_hosts=["127.0.0.1"]).run_once()
+    listing = api.client.get("/webhooks")
+    assert listing.status_code == 200
+    one = api.client.get(f"/webhooks/{made.webhook.id}")
+    assert one.status_code == 200
+    for html in (listing.text, one.text):
+        assert receiver.url.split("/hook")[0] in html  # the origin
+        assert "s3cret-capability" not in html
+        assert "/hook" not in html
+        assert made.secret not in html
+        assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in one.text
+    assert "answered 500" in one.text
+    assert api.client.get("/webhooks/77").status_code == 404
