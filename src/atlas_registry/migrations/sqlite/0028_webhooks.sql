@@ -44,10 +44,10 @@ CREATE TABLE webhook_deliveries (
     first_attempt_at TEXT,
     next_attempt_at TEXT NOT NULL,
     delivered_at TEXT,
-    created_at TEXT NOT NULL,
-    CONSTRAINT uq_webhook_deliveries_event UNIQUE (webhook_id, event_id)
+    created_at TEXT NOT NULL
 );
 
+CREATE UNIQUE INDEX ux_webhook_deliveries_event ON webhook_deliveries (webhook_id, event_id);
 CREATE INDEX idx_webhook_deliveries_due ON webhook_deliveries (webhook_id, state, event_id);
 
 -- Every attempt to deliver, append-only: its outcome, how long it took, the
