@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from standardwebhooks import Webhook as Verifier
 
 from atlas_registry import ModelRegistration, Registry
@@ -164,3 +165,22 @@ def test_the_pages_show_origins_and_escaped_answers_never_paths_or_secrets(api: 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in one.text
     assert "answered 500" in one.text
     assert api.client.get("/webhooks/77").status_code == 404
+
+
+def test_a_keyed_create_keeps_no_secret_and_a_retry_does_not_show_it(api: Api) -> None:
+    body = {"url": "https://hooks.example.com/x", "types": ["model.promoted"]}
+    headers = {**api.admin, "Idempotency-Key": "create-hook-1"}
+    first = api.client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    secret = first.json()["secret"]
+    assert secret.startswith("whsec_")
+    again = api.client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["secret"] is None
+    assert again.json()["id"] == first.json()["id"]
+    assert len(api.registry.webhooks()) == 1
+    with api.registry.database.transaction() as conn:
+        kept = [str(row) for row in conn.execute(text("SELECT * FROM idempotency_keys"))]
+    assert kept
+    assert not any(secret in row or secret[6:] in row for row in kept)

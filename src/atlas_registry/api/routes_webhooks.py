@@ -3,8 +3,8 @@
 Every route, reads included, needs a token with the admin scope: a
 subscription's URL may carry a capability in its path or query, and its
 delivery log says what a receiver answered. A new webhook's secret is in the
-create answer and in no later one (nor in the answer an Idempotency-Key
-replays: that is the same answer, kept for the one client that sent it).
+create answer and in no later one: the answer an Idempotency-Key keeps (in
+the database) and replays has ``"secret": null``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from atlas_registry import Registry, ValidationError, Violation
+from atlas_registry import KeptAnswer, NewWebhook, Registry, ValidationError, Violation
 from atlas_registry.api.bodies import OBJECT, answer, answered, body_fields, json_response
 from atlas_registry.api.deps import Access, Caller, reader, writer
 from atlas_registry.api.openapi import responses, write_body
@@ -89,11 +90,19 @@ async def create_webhook(access: Access = Depends(writer("admin"))) -> Response:
             url, types, actor=caller.actor, secret=secret, allow_http=allow_http
         )
 
+    secrets: list[str] = []
+
+    def kept(made: NewWebhook) -> KeptAnswer:
+        # What an Idempotency-Key keeps is stored in the database: never the secret.
+        secrets.append(made.secret)
+        shown = {"secret": None, **made.webhook.to_dict()}
+        return answer(shown, 201, f"/api/v1/webhooks/{made.webhook.id}")
+
+    written = await access.write(create, kept)
+    if written.replayed or not secrets:
+        return answered(written)  # the secret was in the first answer only
     return answered(
-        await access.write(
-            create,
-            lambda made: answer(made.to_dict(), 201, f"/api/v1/webhooks/{made.webhook.id}"),
-        )
+        replace(written, body=orjson.dumps({**orjson.loads(written.body), "secret": secrets[0]}))
     )
 
 
