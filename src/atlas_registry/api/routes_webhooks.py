@@ -148,7 +148,9 @@ async def replay(delivery_id: int, access: Access = Depends(writer("admin"))) ->
     return answered(await access.write(replay_it, lambda done: answer(done.to_dict())))
 
 
-@router.delete("/webhooks/{webhook_id}", responses=_WRITES, response_model=OBJECT)
+@router.delete(
+    "/webhooks/{webhook_id}", responses=_WRITES, openapi_extra=EMPTY_BODY, response_model=OBJECT
+)
 async def delete_webhook(webhook_id: int, access: Access = Depends(writer("admin"))) -> Response:
     """Stop delivering to the webhook and destroy its secret; its delivery log stays.
 
