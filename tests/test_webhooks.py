@@ -385,3 +385,37 @@ def test_the_running_worker_wakes_on_new_events(registry: Registry, stop: thread
             stop.set()
             thread.join(timeout=10)
     assert [json.loads(r.body)["model_id"] for r in receiver.acknowledged] == ["m-1"]
+
+
+def test_a_refused_address_and_a_redirect_are_failed_attempts_in_the_log(
+    registry: Registry,
+) -> None:
+    with receiving() as inner:
+
+        def redirect(_n: int) -> tuple[int, dict[str, str], bytes]:
+            return 307, {"location": inner.url}, b"moved"
+
+        with receiving(redirect) as outer:
+            redirected = registry.create_webhook(
+                outer.url, ["model.registered"], actor="a", allow_http=True
+            )
+            port = inner.url.split(":")[2].split("/")[0]
+            refused = registry.create_webhook(
+                f"http://localhost:{port}/hook", ["model.registered"], actor="a", allow_http=True
+            )
+            _register(registry, "m-1")
+            registry.webhook_worker(allowed_hosts=LOOPBACK).run_once()  # localhost is not listed
+    (bounced,) = registry.webhook_deliveries(redirected.webhook.id)[0].attempt_log
+    assert (bounced.outcome, bounced.status_code, bounced.error) == (
+        "failed",
+        307,
+        "a redirect, not followed",
+    )
+    assert bounced.response_excerpt == "moved"
+    (stopped,) = registry.webhook_deliveries(refused.webhook.id)[0].attempt_log
+    assert stopped.outcome == "failed"
+    assert stopped.status_code is None
+    assert stopped.error is not None
+    assert stopped.error.startswith("refused: localhost resolves to")
+    assert len(outer.requests) == 1
+    assert inner.requests == []
