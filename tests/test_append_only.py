@@ -80,6 +80,23 @@ ROWS = {
         "INSERT INTO model_alias_moves (line_id, alias, artifact_id, moved_by, moved_at) "
         f"VALUES ('model-x', 'champion', 'model-x', 'a', '{NOW}')"
     ),
+    # An attempt names no artifact: its error column holds 'model-x' for the statements below.
+    "webhook_attempts": (
+        "INSERT INTO webhook_attempts (delivery_id, webhook_id, attempted_at, outcome, "
+        "latency_ms, error) VALUES ((SELECT min(id) FROM webhook_deliveries), "
+        f"(SELECT min(id) FROM webhooks), '{NOW}', 'failed', 5, 'model-x')"
+    ),
+}
+# What a row of a table above stands on, inserted before it.
+PREREQUISITES = {
+    "webhook_attempts": [
+        "INSERT INTO webhooks (url, event_types, secret_encrypted, allow_http, state, "
+        f"event_cursor, created_at, created_by) VALUES ('https://h.example/', 'model.rejected', "
+        f"'sealed', 0, 'active', 0, '{NOW}', 'a')",
+        "INSERT INTO webhook_deliveries (webhook_id, event_id, state, next_attempt_at, "
+        "created_at) VALUES ((SELECT min(id) FROM webhooks), "
+        f"(SELECT min(id) FROM registry_events), 'pending', '{NOW}', '{NOW}')",
+    ],
 }
 
 
@@ -87,12 +104,18 @@ def _with_one_row_each(db: Database) -> None:
     register(db, logistic_regression(), artifact_id="model-x")
     with db.transaction(write=True) as conn:
         for table in ROWS:  # in order: a file before its check, an evaluation before its metrics
+            for needed in PREREQUISITES.get(table, []):
+                conn.execute(text(needed))
             conn.execute(text(ROWS[table]))
 
 
 # The column naming each row's artifact, where it is not artifact_id (a tag's
 # subject is a version or a line's root artifact; an event names its model).
-ARTIFACT_COLUMN = {"model_tag_events": "subject_id", "registry_events": "model_id"}
+ARTIFACT_COLUMN = {
+    "model_tag_events": "subject_id",
+    "registry_events": "model_id",
+    "webhook_attempts": "error",
+}
 
 
 def _count(db: Database, table: str) -> int:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from atlas_registry import (
@@ -18,6 +19,7 @@ from atlas_registry import (
     Registry,
     check_idempotency_key,
 )
+from atlas_registry.webhooks.keys import KEY_ENV_VAR
 from tests.catalog_helpers import add_artifact
 from tests.payloads import logistic_regression
 from tests.test_api import (
@@ -70,6 +72,8 @@ WRITTEN = (
     "model_text_edits",
     "model_files",
     "model_alias_moves",
+    "webhooks",
+    "registry_events",  # every write records one: what a delete or a replay is seen by
 )
 
 
@@ -90,7 +94,11 @@ def _models(svc: Service) -> int:  # noqa: F811
     return _count(svc, "SELECT count(*) FROM model_versions")
 
 
-def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -> None:  # noqa: F811
+def test_every_write_route_answers_a_retry_with_its_first_answer(
+    svc: Service,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(KEY_ENV_VAR, Fernet.generate_key().decode())
     covered: set[str] = set()
 
     def once(template: str, path: str, body: Any, scope: str = "admin") -> Any:
@@ -148,6 +156,7 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
     once("/api/v1/models/{model_ref}/text", f"/api/v1/models/{model}/text", {"changelog": "x"})
     listed = {"uri": "s3://lab/w.bin", "sha256": "a" * 64, "size_bytes": 1, "role": "weights"}
     once("/api/v1/models/{model_ref}/files", f"/api/v1/models/{model}/files", listed, "register")
+    _webhook_writes(svc, covered, once)
     fastapi_app = svc.client.app.fastapi  # type: ignore[attr-defined]
     writes = {
         r.path
@@ -155,6 +164,40 @@ def test_every_write_route_answers_a_retry_with_its_first_answer(svc: Service) -
         if (r.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"} and r.path not in READS_BY_POST
     }
     assert covered == writes  # a new write route must be added here
+
+
+def _webhook_writes(svc: Service, covered: set[str], once: Any) -> None:  # noqa: F811
+    """The webhook routes: a retried create gets its first answer without the secret (which
+    no kept answer holds); a retried replay or delete gets its first answer."""
+    covered.add("/api/v1/webhooks")
+    hook = {"url": "https://hooks.example.com/idem", "types": ["model.registered"]}
+    before = _state(svc)
+    first = keyed(svc, "/api/v1/webhooks", hook, "admin", "key-webhook")
+    written = _state(svc)
+    again = keyed(svc, "/api/v1/webhooks", hook, "admin", "key-webhook")
+    assert written != before
+    assert _state(svc) == written
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.json()["secret"].startswith("whsec_")
+    assert again.json() == {**first.json(), "secret": None}
+    hook_id = first.json()["id"]
+    svc.register()  # an event the webhook is owed
+    svc.registry.webhook_worker().enqueue()
+    [delivery] = svc.registry.webhook_deliveries(hook_id)
+    replay = "/api/v1/webhooks/deliveries/{delivery_id}/replay"
+    once(replay, f"/api/v1/webhooks/deliveries/{delivery.id}/replay", {})
+    covered.add("/api/v1/webhooks/{webhook_id}")
+    headers = {**svc.auth("admin"), "Idempotency-Key": "key-webhook-delete"}
+    before = _state(svc)
+    gone = svc.client.request("DELETE", f"/api/v1/webhooks/{hook_id}", json={}, headers=headers)
+    written = _state(svc)
+    again = svc.client.request("DELETE", f"/api/v1/webhooks/{hook_id}", json={}, headers=headers)
+    assert gone.status_code == again.status_code == 200
+    assert written != before
+    assert _state(svc) == written
+    assert again.content == gone.content
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_a_key_sent_with_another_body_or_route_is_refused(svc: Service) -> None:  # noqa: F811

@@ -38,6 +38,7 @@ FLOORS: dict[str, int] = {
     "backfill": 7,  # features ...
     "pins": 7,
     "files": 7,  # re-reading listed model files (fsspec)
+    "webhooks": 7,  # subscriptions, signing, the SSRF-safe transport, the delivery worker
     "interop": 8,  # ... the imports reuse the backfill's reading of values
     # Finishing a review item goes back through the feature that held it.
     "review.resolution": 9,

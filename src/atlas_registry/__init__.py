@@ -117,6 +117,9 @@ if TYPE_CHECKING:
     from atlas_registry.store.whole_files import read_document, target_file
     from atlas_registry.tokens import SCOPES as TOKEN_SCOPES
     from atlas_registry.tokens import ApiToken, NewToken
+    from atlas_registry.webhooks.records import Attempt as WebhookAttempt
+    from atlas_registry.webhooks.records import Delivery as WebhookDelivery
+    from atlas_registry.webhooks.records import NewWebhook, Webhook
 
 # Everything but the errors and the plain records is imported on first use, so
 # `import atlas_registry` stays light: a CLI `list` does not load the backfill's
@@ -223,6 +226,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ApiToken": ("atlas_registry.tokens", "ApiToken"),
     "NewToken": ("atlas_registry.tokens", "NewToken"),
     "TOKEN_SCOPES": ("atlas_registry.tokens", "SCOPES"),
+    "NewWebhook": ("atlas_registry.webhooks.records", "NewWebhook"),
+    "Webhook": ("atlas_registry.webhooks.records", "Webhook"),
+    "WebhookAttempt": ("atlas_registry.webhooks.records", "Attempt"),
+    "WebhookDelivery": ("atlas_registry.webhooks.records", "Delivery"),
 }
 
 
@@ -316,6 +323,7 @@ __all__ = [
     "ModelRegistration",
     "NamedAt",
     "NewToken",
+    "NewWebhook",
     "NotFoundError",
     "Outcome",
     "Page",
@@ -348,6 +356,9 @@ __all__ = [
     "ValueRejectedError",
     "VersionName",
     "Violation",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "asking_how",
     "batch_registrations",
     "best_in_context",

@@ -27,6 +27,7 @@ from atlas_registry.api import (
     routes_lines,
     routes_models,
     routes_registry,
+    routes_webhooks,
 )
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
@@ -56,6 +57,7 @@ def routes() -> tuple[BaseRoute, ...]:
         *annotations_router.routes,
         *routes_datasets.router.routes,
         *routes_aliases.router.routes,
+        *routes_webhooks.router.routes,
         *routes_registry.router.routes,
         *web.router.routes,
         *web.problem_router.routes,

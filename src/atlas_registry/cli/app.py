@@ -21,6 +21,7 @@ from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.cli.pins import pins_app
 from atlas_registry.cli.schema import schema_app
 from atlas_registry.cli.tagging import describe, tag_app
+from atlas_registry.cli.webhooks import webhook_app, webhooks_app
 
 app = CommandApp(
     name="atlas-registry",
@@ -63,6 +64,8 @@ app.command("backup")(backup.backup)
 app.add_typer(dataset_app, name="dataset")
 app.command("restore")(backup.restore)
 app.add_typer(events_app, name="events")
+app.add_typer(webhook_app, name="webhook")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from typing import Annotated
 
 import typer
@@ -132,6 +133,10 @@ def serve(
             help="Seconds a client has to send a request's head, and again its body.",
         ),
     ] = 30,
+    webhooks: Annotated[
+        bool,
+        typer.Option("--webhooks", help="Also deliver webhooks, in this process (one worker)."),
+    ] = False,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
@@ -161,5 +166,28 @@ def serve(
             request_timeout=request_timeout,
         )
         _check_can_listen(host, port)
+        delivering = _start_webhooks(db) if webhooks else None
     stdout.print(f"serving {url} on http://{host}:{port} (reference: /docs)")
-    run(host, port, workers)
+    try:
+        run(host, port, workers)
+    finally:
+        if delivering is not None:
+            delivering.set()
+
+
+def _start_webhooks(db: str | None) -> threading.Event:
+    """The webhook worker on a thread of this process; its key is checked before serving."""
+    registry = Registry.open(db)
+    try:
+        worker = registry.webhook_worker()
+    except BaseException:
+        registry.close()
+        raise
+    stop = threading.Event()
+
+    def deliver() -> None:
+        with registry:
+            worker.run(stop)
+
+    threading.Thread(target=deliver, name="atlas-webhooks", daemon=True).start()
+    return stop

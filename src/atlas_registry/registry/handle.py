@@ -28,6 +28,7 @@ from atlas_registry.registry.dataset_verbs import DatasetVerbs
 from atlas_registry.registry.evaluation_verbs import EvaluationVerbs
 from atlas_registry.registry.event_verbs import EventVerbs
 from atlas_registry.registry.file_verbs import FileVerbs
+from atlas_registry.registry.webhook_verbs import WebhookVerbs
 from atlas_registry.schema.validation import (
     MetadataValidator,
     default_validator,
@@ -48,7 +49,15 @@ if TYPE_CHECKING:  # the backfill is imported when used: a CLI `list` should not
     from atlas_registry.store.backup import BackupSummary
 
 
-class Registry(AliasVerbs, AnnotationVerbs, FileVerbs, DatasetVerbs, EvaluationVerbs, EventVerbs):
+class Registry(
+    AliasVerbs,
+    AnnotationVerbs,
+    FileVerbs,
+    DatasetVerbs,
+    EvaluationVerbs,
+    EventVerbs,
+    WebhookVerbs,
+):
     """The catalog, the lifecycle, the backfill and the review queue of one database."""
 
     @classmethod

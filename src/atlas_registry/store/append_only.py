@@ -54,6 +54,10 @@ APPEND_ONLY: tuple[AppendOnly, ...] = (
         goes_with_artifact=True,
     ),
     AppendOnly("model_alias_moves", "every set, move and delete of a line's alias: who, when, why"),
+    AppendOnly(
+        "webhook_attempts",
+        "every attempt to deliver a webhook: outcome, latency, status code, a short excerpt",
+    ),
 )
 
 # Tables whose rows change in place, each with the reason it may.
@@ -69,6 +73,10 @@ MUTABLE: dict[str, str] = {
     "schema_migrations": "the migration runner's bookkeeping, one row per applied migration",
     "model_aliases": "each live alias's current version moves with every set and delete; "
     "every change is also appended to model_alias_moves",
+    "webhooks": "a subscription's cursor, lease and state (active, failing, deleted) move as "
+    "the worker delivers; deleting one destroys its secret (its creation and deletion are events)",
+    "webhook_deliveries": "a delivery's state, attempt count and next attempt move with each "
+    "attempt; every attempt is also appended to webhook_attempts",
     "idempotency_keys": "the answers kept for retried HTTP writes: each keyed write deletes "
     "the keys older than 24 hours",
 }

@@ -33,6 +33,9 @@ class EventType(StrEnum):
     FILE_LISTED = "file.listed"
     FILE_CHECKED = "file.checked"
     DATASET_REGISTERED = "dataset.registered"  # no model: the payload names the dataset
+    WEBHOOK_CREATED = "webhook.created"  # an admin subscribed a URL (the payload: its origin)
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_REPLAYED = "webhook.replayed"  # one delivery queued to be sent again
 
 
 EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)

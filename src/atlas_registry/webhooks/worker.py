@@ -1,0 +1,354 @@
+"""The delivery worker: new events become deliveries, and deliveries are sent in order.
+
+**Owed.** Each subscription keeps ``event_cursor``, the last event id it has
+turned into deliveries. :meth:`Worker.enqueue` reads the newest event id, then
+the subscribed events between the cursor and it, inserts one ``pending``
+delivery per event and moves the cursor, in one transaction (the
+subscription's row locked on PostgreSQL). Event ids are commit order
+(:mod:`atlas_registry.store.events.record`), so no event can later appear
+below a cursor: none is skipped, none is owed twice.
+
+**Sent.** A subscription is delivered by one worker at a time: the worker
+takes a lease on its row (a conditional UPDATE: only one of several workers,
+on any number of machines, gets it) and renews it before each send. It sends
+the subscription's pending deliveries in event order; the first that fails
+stops the subscription until it is due again (a failing delivery blocks the
+ones behind it). The attempt's record, the delivery's new state and, after
+about a day of failures, the subscription's ``failing`` state are written in
+one transaction. A delivery is acknowledged (``delivered``) only in the
+transaction that records the 2xx attempt, so a worker that dies mid-send
+leaves it pending: it is sent again (at least once), and a delivery whose
+acknowledgement committed is never sent again except by a replay.
+
+**Retries** wait 5 s, 10 s, 20 s ... doubling up to 4 h; once the first attempt
+is a day old, a failure gives the delivery up (``failed``) and marks the
+subscription ``failing``: nothing more is sent to it until an admin replays
+the failed delivery (:func:`~.subscriptions.replay`); new events keep being
+owed meanwhile, so none is lost.
+
+Time comes from an injectable clock, so tests drive a day of retries without
+waiting for it; the ``webhook-timestamp`` a receiver checks is the real time of
+sending.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from atlas_registry.errors import ValidationError
+from atlas_registry.store.db import TIMESTAMP_FORMAT, Database
+from atlas_registry.store.events import wakeups
+from atlas_registry.store.events.feed import Event
+from atlas_registry.webhooks.keys import SecretBox
+from atlas_registry.webhooks.signing import signed_headers
+from atlas_registry.webhooks.transport import Outcome, Transport, parse_target
+
+Clock = Callable[[], datetime]
+
+FIRST_RETRY = timedelta(seconds=5)
+LONGEST_RETRY = timedelta(hours=4)
+GIVE_UP_AFTER = timedelta(days=1)
+LEASE = timedelta(seconds=60)
+ENQUEUE_BATCH = 500
+IDLE_POLL_SECONDS = 1.0
+OUTAGE_PAUSE_SECONDS = 5.0
+
+log = logging.getLogger("atlas_registry.webhooks")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait after the ``failures``-th failed attempt of a delivery."""
+    delay: timedelta = FIRST_RETRY * 2 ** min(failures - 1, 20)
+    return min(delay, LONGEST_RETRY)
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def _parsed(stored: str) -> datetime:
+    return datetime.strptime(stored, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+
+
+class Worker:
+    """Delivers every subscription of one database; see the module docstring."""
+
+    def __init__(
+        self,
+        db: Database,
+        box: SecretBox,
+        transport: Transport,
+        *,
+        clock: Clock = utc_now,
+        worker_id: str | None = None,
+    ) -> None:
+        self.db = db
+        self.box = box
+        self.transport = transport
+        self.clock = clock
+        self.worker_id = worker_id or uuid.uuid4().hex
+
+    # ------------------------------------------------------------ owed
+
+    def enqueue(self) -> int:
+        """New subscribed events of every live subscription as pending deliveries; how many."""
+        # A read first: most rounds find nothing new, and on SQLite a write
+        # transaction would take the database's one write lock for nothing.
+        with self.db.transaction() as conn:
+            top = int(
+                conn.execute(text("SELECT coalesce(max(id), 0) FROM registry_events")).scalar_one()
+            )
+            behind = [
+                int(r[0])
+                for r in conn.execute(
+                    text(
+                        "SELECT id FROM webhooks WHERE state <> 'deleted' AND event_cursor < :top"
+                    ),
+                    {"top": top},
+                )
+            ]
+        return sum(self._enqueue_one(webhook_id) for webhook_id in behind)
+
+    def _enqueue_one(self, webhook_id: int) -> int:
+        lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
+        with self.db.transaction(write=True) as conn:
+            row = conn.execute(
+                text(f"SELECT event_cursor, event_types, state FROM webhooks WHERE id = :id{lock}"),
+                {"id": webhook_id},
+            ).first()
+            if row is None or row.state == "deleted":
+                return 0
+            newest = conn.execute(text("SELECT coalesce(max(id), 0) FROM registry_events"))
+            top = int(newest.scalar_one())
+            if top <= row.event_cursor:
+                return 0
+            types = row.event_types.split(",")
+            marks = ", ".join(f":t{n}" for n in range(len(types)))
+            events = [
+                int(r[0])
+                for r in conn.execute(
+                    text(
+                        "SELECT id FROM registry_events WHERE id > :after AND id <= :top "
+                        f"AND event_type IN ({marks}) ORDER BY id LIMIT :n"
+                    ),
+                    {
+                        "after": row.event_cursor,
+                        "top": top,
+                        "n": ENQUEUE_BATCH,
+                        **{f"t{n}": t for n, t in enumerate(types)},
+                    },
+                )
+            ]
+            cursor = events[-1] if len(events) == ENQUEUE_BATCH else top
+            now = _at(self.clock())
+            if events:
+                conn.execute(
+                    text(
+                        "INSERT INTO webhook_deliveries (webhook_id, event_id, state, attempts, "
+                        "next_attempt_at, created_at) VALUES (:w, :e, 'pending', 0, :now, :now)"
+                    ),
+                    [{"w": webhook_id, "e": e, "now": now} for e in events],
+                )
+            conn.execute(
+                text("UPDATE webhooks SET event_cursor = :c WHERE id = :id"),
+                {"c": cursor, "id": webhook_id},
+            )
+        return len(events)
+
+    # ------------------------------------------------------------ sent
+
+    def deliver_due(self) -> int:
+        """Send what is due, subscription by subscription; the number of attempts made."""
+        now = _at(self.clock())
+        with self.db.transaction() as conn:
+            due = [
+                int(r[0])
+                for r in conn.execute(
+                    text(
+                        "SELECT w.id FROM webhooks w WHERE w.state = 'active' "
+                        "AND (w.leased_until IS NULL OR w.leased_until < :now) AND EXISTS "
+                        "(SELECT 1 FROM webhook_deliveries d WHERE d.webhook_id = w.id "
+                        "AND d.state = 'pending' AND d.next_attempt_at <= :now) ORDER BY w.id"
+                    ),
+                    {"now": now},
+                )
+            ]
+        return sum(self._deliver_one(webhook_id) for webhook_id in due)
+
+    def _lease(self, webhook_id: int) -> bool:
+        """Take or renew this worker's lease on the subscription; False if another holds it."""
+        now = self.clock()
+        with self.db.transaction(write=True) as conn:
+            taken = conn.execute(
+                text(
+                    "UPDATE webhooks SET lease_owner = :me, leased_until = :until "
+                    "WHERE id = :id AND state = 'active' AND (lease_owner = :me "
+                    "OR leased_until IS NULL OR leased_until < :now)"
+                ),
+                {
+                    "me": self.worker_id,
+                    "until": _at(now + LEASE),
+                    "now": _at(now),
+                    "id": webhook_id,
+                },
+            )
+            return bool(taken.rowcount == 1)
+
+    def _release(self, webhook_id: int) -> None:
+        with self.db.transaction(write=True) as conn:
+            conn.execute(
+                text(
+                    "UPDATE webhooks SET lease_owner = NULL, leased_until = NULL "
+                    "WHERE id = :id AND lease_owner = :me"
+                ),
+                {"id": webhook_id, "me": self.worker_id},
+            )
+
+    def _deliver_one(self, webhook_id: int) -> int:
+        sent = 0
+        try:
+            while self._lease(webhook_id):
+                head = self._head(webhook_id)
+                if head is None or _parsed(head["next_attempt_at"]) > self.clock():
+                    break
+                outcome = self._send(head)
+                self._record(head, outcome)
+                sent += 1
+                if not outcome.delivered:
+                    break  # the ones behind it wait for it
+        finally:
+            self._release(webhook_id)
+        return sent
+
+    def _head(self, webhook_id: int) -> dict[str, Any] | None:
+        """The subscription's oldest pending delivery, with what sending it needs."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT d.id, d.event_id, d.attempts, d.first_attempt_at, d.next_attempt_at, "
+                    "w.url, w.allow_http, w.secret_encrypted, e.event_type, e.occurred_at, "
+                    "e.actor, e.model_id, e.line_id, e.payload "
+                    "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
+                    "JOIN registry_events e ON e.id = d.event_id "
+                    "WHERE d.webhook_id = :id AND d.state = 'pending' "
+                    "ORDER BY d.event_id LIMIT 1"
+                ),
+                {"id": webhook_id},
+            ).first()
+        if row is None or row.secret_encrypted is None:
+            return None
+        return {"webhook_id": webhook_id, **row._asdict()}
+
+    def _send(self, head: dict[str, Any]) -> Outcome:
+        event = Event(
+            int(head["event_id"]),
+            head["event_type"],
+            head["occurred_at"],
+            head["actor"],
+            head["model_id"],
+            head["line_id"],
+            json.loads(head["payload"]),
+        )
+        body = json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        data = body.encode("utf-8")
+        secret = self.box.open(head["secret_encrypted"], head["webhook_id"])
+        headers = {
+            **signed_headers(secret, f"msg_{head['id']}", data, utc_now()),
+            "content-type": "application/json",
+            "user-agent": "atlas-registry-webhooks",
+        }
+        try:
+            target = parse_target(head["url"], allow_http=bool(head["allow_http"]))
+        except ValidationError as refused:  # stored before a rule tightened
+            return Outcome(False, None, 0, None, str(refused)[:300])
+        return self.transport.post(target, headers, data)
+
+    def _record(self, head: dict[str, Any], outcome: Outcome) -> None:
+        """The attempt, the delivery's state and the subscription's, in one transaction."""
+        now = self.clock()
+        failures = int(head["attempts"]) + 1
+        first = _parsed(head["first_attempt_at"]) if head["first_attempt_at"] else now
+        given_up = not outcome.delivered and now - first >= GIVE_UP_AFTER
+        state = "delivered" if outcome.delivered else "failed" if given_up else "pending"
+        with self.db.transaction(write=True) as conn:
+            _insert_attempt(conn, head, outcome, now)
+            conn.execute(
+                text(
+                    "UPDATE webhook_deliveries SET state = :state, attempts = :n, "
+                    "first_attempt_at = :first, next_attempt_at = :next, delivered_at = :done "
+                    "WHERE id = :id AND state = 'pending'"
+                ),
+                {
+                    "state": state,
+                    "n": failures,
+                    "first": _at(first),
+                    "next": _at(now + retry_delay(failures)) if state == "pending" else _at(now),
+                    "done": _at(now) if outcome.delivered else None,
+                    "id": head["id"],
+                },
+            )
+            if given_up:
+                conn.execute(
+                    text(
+                        "UPDATE webhooks SET state = 'failing' WHERE id = :id AND state = 'active'"
+                    ),
+                    {"id": head["webhook_id"]},
+                )
+
+    # ------------------------------------------------------------ running
+
+    def run_once(self) -> int:
+        """Enqueue, then send what is due: the number of deliveries owed and attempts made."""
+        return self.enqueue() + self.deliver_due()
+
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until ``stop`` is set, woken by new events (LISTEN/NOTIFY on PostgreSQL)."""
+        woken = threading.Event()
+        unsubscribe = wakeups.subscribe(self.db, woken.set)
+        try:
+            while not stop.is_set():
+                woken.clear()
+                try:
+                    busy = self.run_once() > 0
+                except Exception as exc:  # an outage or a wrong key: said, then tried again
+                    log.warning("webhook delivery stopped for now: %s", exc)
+                    stop.wait(OUTAGE_PAUSE_SECONDS)
+                    continue
+                if not busy:
+                    woken.wait(min(IDLE_POLL_SECONDS, wakeups.poll_interval(self.db)))
+        finally:
+            unsubscribe()
+
+
+def _insert_attempt(
+    conn: Connection, head: dict[str, Any], outcome: Outcome, now: datetime
+) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO webhook_attempts (delivery_id, webhook_id, attempted_at, outcome, "
+            "status_code, latency_ms, response_excerpt, error) VALUES (:d, :w, :at, :outcome, "
+            ":code, :ms, :excerpt, :error)"
+        ),
+        {
+            "d": head["id"],
+            "w": head["webhook_id"],
+            "at": _at(now),
+            "outcome": "delivered" if outcome.delivered else "failed",
+            "code": outcome.status_code,
+            "ms": outcome.latency_ms,
+            "excerpt": outcome.excerpt,
+            "error": outcome.error,
+        },
+    )
