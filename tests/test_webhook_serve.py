@@ -15,7 +15,7 @@ from atlas_registry import Registry
 from atlas_registry.webhooks.keys import KEY_ENV_VAR
 from atlas_registry.webhooks.transport import ALLOW_HOSTS_ENV_VAR
 from tests.payloads import logistic_regression
-from tests.server_helpers import CLI, _free_port, _wait_ready, call
+from tests.server_helpers import CLI, free_port, _wait_ready, call
 from tests.webhook_receiver import receiving
 
 
@@ -24,7 +24,7 @@ def test_serve_with_webhooks_delivers_what_its_api_wrote(migrated_url: str) -> N
     with Registry.open(migrated_url) as registry:
         admin = registry.create_token("root", ["admin"]).token
         trainer = registry.create_token("trainer", ["register"]).token
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
