@@ -54,11 +54,14 @@ async def add_evaluation(
     model_ref: str,
     access: Access = Depends(writer("register")),
 ) -> Response:
-    """Add an evaluation to a version; the token's name is who evaluated (201 + Location)."""
+    """Add an evaluation to a version; the token's name is who evaluated (201 + Location).
+
+    The token's scopes are kept with it: a gate rule may count only evaluations
+    recorded by a token holding a given scope."""
 
     def evaluate(found: Registry, caller: Caller) -> Evaluation:
         given = EvaluationInput.from_dict(access.document())
-        return found.add_evaluation(model_ref, given, by=caller.actor)
+        return found.add_evaluation(model_ref, given, by=caller.actor, scopes=caller.scopes)
 
     return answered(
         await access.write(

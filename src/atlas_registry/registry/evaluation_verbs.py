@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from atlas_registry.catalog import evaluations
@@ -19,6 +20,7 @@ class EvaluationVerbs(Verbs):
         evaluation: EvaluationInput | None = None,
         *,
         by: str,
+        scopes: Collection[str] | None = None,
         **fields: Any,
     ) -> Evaluation:
         """Record an evaluation of a version: a benchmark, a catalog dataset (at a revision
@@ -27,12 +29,15 @@ class EvaluationVerbs(Verbs):
         Give an :class:`EvaluationInput`, or its fields as keyword arguments
         (``benchmark_id=``, ``dataset_id=``, ``metrics=``, ``split=``,
         ``dataset_revision=``, ``harness_repo_url=``, ``harness_commit_sha=``,
-        ``notes=``); ``by`` is who evaluated (a token's name over HTTP). Every
+        ``notes=``); ``by`` is who evaluated (a token's name over HTTP) and ``scopes`` the
+        scopes its token holds, kept for the gate's scope rules. Every
         problem is refused with its field named, and nothing is written.
         """
         given = evaluation if evaluation is not None else check_evaluation(**fields)
         return self._on_model(
-            lambda model_id: evaluations.add_evaluation(self.database, model_id, given, actor=by),
+            lambda model_id: evaluations.add_evaluation(
+                self.database, model_id, given, actor=by, scopes=scopes
+            ),
             model_ref,
         )
 
