@@ -164,7 +164,7 @@ def test_reading_datasets_and_their_models_over_http(svc: Service) -> None:  # n
         "not_found_error",
     )
     assert_problem(
-        svc.client.get("/api/v1/datasets", params={"page_token": "x"}), 422, "validation_error"
+        svc.client.get("/api/v1/datasets", params={"page_token": "x"}), 400, "page_token_error"
     )
 
 

@@ -69,9 +69,7 @@ def test_only_an_evaluation_by_a_token_holding_the_scope_then_counts(migrated_ur
             registry.promote(model, actor="release")
         # Revoking the token later does not take back what it held when it evaluated.
         registry.revoke_token("eval-reviewer")
-        registry.add_evaluation(
-            model, by="eval-reviewer", scopes=["review"], **{**BODY, "metrics": {"auroc": 0.8}}
-        )
+        _evaluate(registry, model, by="eval-reviewer", scopes=["review"], metrics={"auroc": 0.8})
         assert registry.promote(model, actor="release").model.promotion_state == "promoted"
 
 

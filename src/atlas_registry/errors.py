@@ -220,6 +220,17 @@ class ValidationError(RegistryError):
         }
 
 
+class PageTokenError(ValidationError):
+    """A paging cursor this listing did not give out, or gave out for other filters.
+
+    A bad request, not a broken rule of stored data: the one violation names
+    the parameter that carried the cursor (``page_token`` for every listing).
+    """
+
+    http_status = 400
+    exit_code = 2
+
+
 class MetadataValidationError(ValidationError):
     """Model metadata that does not satisfy the model metadata JSON Schema."""
 

@@ -313,14 +313,14 @@ def _revision_of(metadata_text: str | None) -> str | None:
     return None
 
 
-_COLUMNS = (
+EVALUATION_COLUMNS = (
     "id, artifact_id, origin, benchmark_id, dataset_artifact_id, dataset_revision, "
     "dataset_key, dataset_json, split, harness_repo_url, harness_commit_sha, evaluated_by, "
     "notes, created_at, evaluator_scopes"
 )
 # Newest first; within one second an added evaluation is newer than the registration's.
 _OF_VERSION = f"""
-SELECT {_COLUMNS} FROM model_evaluations WHERE artifact_id = ?
+SELECT {EVALUATION_COLUMNS} FROM model_evaluations WHERE artifact_id = ?
 ORDER BY created_at DESC, CASE WHEN origin = 'registration' THEN 0 ELSE 1 END DESC, id DESC
 LIMIT ?"""
 
@@ -328,7 +328,7 @@ LIMIT ?"""
 def evaluations_in(session: SqlSession, model_id: str, limit: int = MAX_LISTED) -> list[Evaluation]:
     """The evaluations of one version, newest first (at most ``limit``)."""
     rows = session.rows(_OF_VERSION, (model_id, limit))
-    return _with_metrics(session, rows)
+    return with_metrics(session, rows)
 
 
 def evaluations_of(db: Database, model_id: str, limit: int = MAX_LISTED) -> list[Evaluation]:
@@ -338,8 +338,8 @@ def evaluations_of(db: Database, model_id: str, limit: int = MAX_LISTED) -> list
         return evaluations_in(session, model_id, limit)
 
 
-def _with_metrics(session: SqlSession, rows: Sequence[tuple[Any, ...]]) -> list[Evaluation]:
-    names = _COLUMNS.split(", ")
+def with_metrics(session: SqlSession, rows: Sequence[tuple[Any, ...]]) -> list[Evaluation]:
+    names = EVALUATION_COLUMNS.split(", ")
     found = [dict(zip(names, row, strict=True)) for row in rows]
     metrics: dict[str, dict[str, float]] = {row["id"]: {} for row in found}
     for chunk in chunked(list(metrics)):
