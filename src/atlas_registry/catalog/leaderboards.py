@@ -237,12 +237,7 @@ def _leaderboard_query(direction: Direction) -> Select[Any]:
                 evaluation, evaluation.c.id == top.c.evaluation_id
             )
         )
-        .order_by(
-            *(
-                c.desc() if descending else c.asc()
-                for c in (top.c.value, top.c.artifact_id)
-            )
-        )
+        .order_by(*(c.desc() if descending else c.asc() for c in (top.c.value, top.c.artifact_id)))
     )
 
 
