@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from atlas_registry import NotFoundError, Registry, ValidationError
+from atlas_registry import NotFoundError, QueryValueError, Registry, ValidationError
 from atlas_registry.lifecycle import alias_moves, moves
 from tests.cli_helpers import invoke
 from tests.test_aliases import line_of
@@ -159,7 +159,7 @@ def test_show_at_and_the_apis_at_answer_the_same(
     code, _, err = invoke(
         "show", "ad-risk@champion", "--at", "2026-05-01 11:00", "--db", migrated_url
     )
-    assert code == ValidationError.exit_code
+    assert code == QueryValueError.exit_code
     assert "has no zone" in err
     with TestClient(create_app(registry), base_url="http://127.0.0.1") as client:
         read = client.get("/api/v1/models/ad-risk@champion", params={"at": "2026-05-01T11:00Z"})
@@ -178,7 +178,8 @@ def test_show_at_and_the_apis_at_answer_the_same(
         assert promoted.status_code == 404
         assert "named nothing" in promoted.json()["detail"]
         bad = client.get("/api/v1/models/ad-risk@champion", params={"at": "2026-05-01T11:00"})
-        assert (bad.status_code, bad.json()["violations"][0]["path"]) == (422, "at")
+        assert (bad.status_code, bad.json()["violations"][0]["path"]) == (400, "at")
+        assert bad.json()["code"] == "query_value_error"
         before = client.get("/api/v1/models/ad-risk@champion", params={"at": "2020-01-01T00:00Z"})
         assert before.status_code == 404
         assert "named nothing at 2020-01-01 00:00:00 UTC" in before.json()["detail"]

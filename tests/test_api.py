@@ -137,7 +137,9 @@ def test_paging_with_a_link_header_and_refused_foreign_tokens(svc: Service) -> N
     assert len(seen) == len(set(seen))
     token = first.json()["next_page_token"]
     other = svc.client.get("/api/v1/models", params={"page_size": 2, "page_token": token})
-    assert_problem(other, 422, "validation_error")
+    problem = assert_problem(other, 400, "page_token_error")  # SPEC: a replayed token is 400
+    assert problem["type"] == "/problems/page_token_error"
+    assert [v["path"] for v in problem["violations"]] == ["page_token"]
 
 
 def test_an_unknown_query_parameter_is_refused_not_ignored(svc: Service) -> None:
@@ -267,7 +269,7 @@ def test_lines_and_rollback(svc: Service) -> None:
     last = svc.client.get("/api/v1/lines", params={"page_size": 1, "page_token": token}).json()
     assert ([line["name"] for line in last["items"]], last["next_page_token"]) == (["second"], None)
     assert_problem(
-        svc.client.get("/api/v1/lines", params={"page_token": "x"}), 422, "validation_error"
+        svc.client.get("/api/v1/lines", params={"page_token": "x"}), 400, "page_token_error"
     )
     line = svc.client.get("/api/v1/lines/roll").json()
     assert line["line"]["promoted_id"] == v2

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry.lifecycle import alias_moves
 from tests import test_browser as shared
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
@@ -45,7 +46,10 @@ def alias_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     **shared.REAL_PIN,
                 )
             )
-        for number in (1, 2, 3, 1, 2):
+        with pytest.MonkeyPatch.context() as patch:  # the first move, at a time to ask about
+            patch.setattr(alias_moves, "utc_timestamp", lambda: "2026-05-01 10:00:00")
+            registry.set_alias("ad-risk", "champion", to_version=1, actor="agent-eval")
+        for number in (2, 3, 1, 2):
             registry.set_alias("ad-risk", "champion", to_version=number, actor="agent-eval")
         registry.set_alias(
             "ad-risk", "challenger-" + "x" * 50, to_version=3, actor="a" * 200, notes=HOSTILE
@@ -96,3 +100,33 @@ def test_an_alias_link_leads_to_the_version_it_names(guarded_page: Any, alias_si
     assert "has no alias 'nope'" in page.locator("main").inner_text()
     page.goto(alias_site + "/models/lone")
     assert page.locator("section#aliases").count() == 0  # no name, so no NAME@ALIAS
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_model_page_as_of_a_time_says_what_the_alias_named_then(
+    guarded_page: Any, alias_site: str, width: int
+) -> None:
+    page = guarded_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(alias_site + "/models/ad-risk@champion?at=2026-05-01T11:00Z")
+    assert "ad-risk@1" in page.locator("p.subtitle").inner_text()
+    said = page.locator("p.as-of")
+    assert said.is_visible()
+    assert said.inner_text().startswith("As of 2026-05-01 11:00:00 UTC, champion named ad-risk@1")
+    box = said.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    looks = os.environ.get("ATLAS_REGISTRY_PAGE_LOOKS")
+    if looks:
+        page.screenshot(path=str(Path(looks) / f"model-as-of-{width}.png"), full_page=True)
+    said.locator("a").click()  # what it names now
+    page.wait_for_url("**/models/ad-risk@champion")
+    assert "ad-risk@2" in page.locator("p.subtitle").inner_text()
+    assert page.locator("p.as-of").count() == 0
+    response = page.goto(alias_site + "/models/ad-risk@champion?at=2026-05-01T11:00")
+    assert response is not None
+    assert response.status == 400
+    assert "has no zone" in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

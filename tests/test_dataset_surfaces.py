@@ -113,6 +113,32 @@ def test_registering_a_dataset_over_http(svc: Service) -> None:  # noqa: F811
     assert wrong_scope.status_code == 403
 
 
+def test_a_dataset_registered_over_http_keeps_the_author_its_body_claimed(
+    svc: Service,  # noqa: F811
+) -> None:
+    answer = svc.post("/api/v1/datasets", {**DATASET, "created_by": "someone"}, "register")
+    assert (answer.json()["created_by"], answer.json()["claimed_by"]) == (
+        "agent-register",
+        "someone",
+    )
+    read = svc.client.get("/api/v1/datasets/dataset-sea-ad").json()
+    assert (read["created_by"], read["claimed_by"]) == ("agent-register", "someone")
+    # Claiming the token's own name, or nothing, claims nothing apart.
+    for n, claim in enumerate(({"created_by": "agent-register"}, {})):
+        body = {**DATASET, **claim, "artifact_id": f"dataset-{n}"}
+        assert svc.post("/api/v1/datasets", body, "register").json()["claimed_by"] is None
+    # A claim is checked as an author would be, and a bad one writes nothing.
+    long_claim = {**DATASET, "artifact_id": "dataset-long", "created_by": "x" * 10_000}
+    problem = assert_problem(
+        svc.post("/api/v1/datasets", long_claim, "register"), 422, "validation_error"
+    )
+    assert [v["path"] for v in problem["violations"]] == ["created_by"]
+    assert svc.client.get("/api/v1/datasets/dataset-long").status_code == 404
+    # Without a token (the library, the command line) the document's word stands.
+    local = svc.registry.register_dataset({**DATASET, "artifact_id": "d-local", "created_by": "me"})
+    assert (local.created_by, local.claimed_by) == ("me", None)
+
+
 def test_reading_datasets_and_their_models_over_http(svc: Service) -> None:  # noqa: F811
     for index in range(3):
         svc.registry.register_dataset({**DATASET, "artifact_id": f"dataset-{index}"})
@@ -138,7 +164,7 @@ def test_reading_datasets_and_their_models_over_http(svc: Service) -> None:  # n
         "not_found_error",
     )
     assert_problem(
-        svc.client.get("/api/v1/datasets", params={"page_token": "x"}), 422, "validation_error"
+        svc.client.get("/api/v1/datasets", params={"page_token": "x"}), 400, "page_token_error"
     )
 
 

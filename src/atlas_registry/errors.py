@@ -232,6 +232,20 @@ class ValidationError(RegistryError):
         }
 
 
+class QueryValueError(ValidationError):
+    """A query parameter (a command-line option) whose value cannot be read: a time
+    without its zone, say. A bad request, not a broken rule of stored data: the
+    violation names the parameter."""
+
+    http_status = 400
+    exit_code = 2
+
+
+class PageTokenError(QueryValueError):
+    """A paging cursor this listing did not give out, or gave out for other filters;
+    the violation names the parameter that carried it (``page_token``)."""
+
+
 class MetadataValidationError(ValidationError):
     """Model metadata that does not satisfy the model metadata JSON Schema."""
 

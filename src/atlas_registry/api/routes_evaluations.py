@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from fastapi import APIRouter, Depends, Query, Response
-
-from atlas_registry import Evaluation, EvaluationInput, Registry
+from atlas_registry import MAX_PAGE, Evaluation, EvaluationInput, Registry
 from atlas_registry.api.bodies import OBJECT, answer, answered, json_response
 from atlas_registry.api.deps import Access, Caller, reader, writer
 from atlas_registry.api.openapi import responses, write_body
+from atlas_registry.api.paging import link_next
 from atlas_registry.api.strict_query import StrictQueryRoute
 
 router = APIRouter(prefix="/api/v1", route_class=StrictQueryRoute)
@@ -54,11 +53,14 @@ async def add_evaluation(
     model_ref: str,
     access: Access = Depends(writer("register")),
 ) -> Response:
-    """Add an evaluation to a version; the token's name is who evaluated (201 + Location)."""
+    """Add an evaluation to a version; the token's name is who evaluated (201 + Location).
+
+    The token's scopes are kept with it: a gate rule may count only evaluations
+    recorded by a token holding a given scope."""
 
     def evaluate(found: Registry, caller: Caller) -> Evaluation:
         given = EvaluationInput.from_dict(access.document())
-        return found.add_evaluation(model_ref, given, by=caller.actor)
+        return found.add_evaluation(model_ref, given, by=caller.actor, scopes=caller.scopes)
 
     return answered(
         await access.write(
@@ -68,15 +70,26 @@ async def add_evaluation(
     )
 
 
-@router.get("/models/{model_ref}/evaluations", responses=responses(400, 401, 404, 503))
+@router.get(
+    "/models/{model_ref}/evaluations",
+    responses=responses(400, 401, 404, 503),
+    response_model=OBJECT,
+)
 async def evaluations(
+    request: Request,
     model_ref: str,
-    limit: int = Query(100, ge=1, le=1000),
+    page_size: int = Query(50, ge=1, le=MAX_PAGE),
+    page_token: str | None = None,
     access: Access = Depends(reader),
 ) -> Response:
-    """A version's evaluations, newest first; the last is its registration's metrics."""
-    found: list[Evaluation] = await access.run(
-        lambda registry, _caller: registry.evaluations(model_ref, limit=limit)
+    """A version's evaluations, newest first, paged; the last is its registration's metrics.
+
+    ``next_page_token`` (and the ``Link`` header) name the next page; a token
+    made for another version, or not given out at all, is 400.
+    """
+    page = await access.run(
+        lambda registry, _caller: registry.evaluation_page(
+            model_ref, page_size=page_size, page_token=page_token
+        )
     )
-    body: dict[str, Any] = {"items": [e.to_dict() for e in found]}
-    return json_response(body)
+    return link_next(request, json_response(page.to_dict()), "page_token", page.next_page_token)

@@ -98,6 +98,8 @@ class DatasetRecord:
     lifecycle_state: str
     created_by: str | None
     created_at: str
+    # Registered over HTTP: the created_by the body gave, when not the token's name.
+    claimed_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

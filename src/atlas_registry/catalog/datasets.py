@@ -68,6 +68,13 @@ def prepare_dataset(registration: DatasetRegistration) -> tuple[dict[str, Any], 
     return row, artifact_id
 
 
+def _check_claim(claimed: str) -> None:
+    """The body's own ``created_by``, checked as the author would have been."""
+    problems = _text_problems(DatasetRegistration("t", "u", "l", created_by=claimed))
+    if problems:
+        raise ValidationError("the dataset registration is invalid", problems)
+
+
 def _text_problems(registration: DatasetRegistration) -> list[Violation]:
     problems: list[Violation] = []
     for name in _TEXT_FIELDS:
@@ -93,12 +100,20 @@ def register_dataset(
 ) -> DatasetRecord:
     """Register one dataset; returns it as stored. Bad input writes nothing.
 
-    ``actor`` (a token's name over HTTP) is recorded as ``created_by``, in place
-    of any the document gives: over HTTP the author is who sent it.
+    ``actor`` (a token's name over HTTP) is recorded as ``created_by``: over
+    HTTP the author is who sent it. A different ``created_by`` the document
+    gives is kept apart as ``claimed_by``, as a model's is: recorded, never
+    taken for the author. Without an ``actor`` the document's word stands.
     """
+    claimed = None
     if actor is not None:
+        given = registration.created_by
+        claimed = None if given in (None, actor) else given
         registration = dataclasses.replace(registration, created_by=actor)
     row, artifact_id = prepare_dataset(registration)
+    if claimed is not None:
+        _check_claim(claimed)
+        row["claimed_by"] = claimed
     now = utc_timestamp()
     row.update(created_at=now, updated_at=now)
     with db.transaction(write=True) as conn:
@@ -129,6 +144,7 @@ _COLUMNS = (
     artifacts.c.lifecycle_state,
     artifacts.c.created_by,
     artifacts.c.created_at,
+    artifacts.c.claimed_by,
 )
 
 
@@ -154,6 +170,7 @@ def _record(row: Any) -> DatasetRecord:
         lifecycle_state=row.lifecycle_state,
         created_by=row.created_by,
         created_at=str(row.created_at),
+        claimed_by=row.claimed_by,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,9 @@ class Evaluation:
     evaluated_by: str | None
     notes: str | None
     created_at: str
+    # The token scopes the evaluator held when it recorded this (over HTTP); None
+    # without a token. A gate rule's ``scopes`` counts only these.
+    evaluator_scopes: tuple[str, ...] | None = None
 
     @property
     def data(self) -> str:
@@ -178,6 +181,7 @@ def first_evaluations(
                 "evaluated_by": authors.get(item.artifact_id),
                 "notes": None,
                 "created_at": now,
+                "evaluator_scopes": None,
             }
         )
         metrics.append({row["metric"]: row["value"] for row in item.metric_rows})
@@ -225,8 +229,13 @@ def add_evaluation(
     *,
     actor: str,
     origin: str = "evaluate",
+    scopes: Collection[str] | None = None,
 ) -> Evaluation:
-    """Record one evaluation of ``model_id``, in one transaction; bad input writes nothing."""
+    """Record one evaluation of ``model_id``, in one transaction; bad input writes nothing.
+
+    ``scopes``: those of the token ``actor`` names, kept with the evaluation so a
+    gate rule asking for a scope reads what the evaluator held then.
+    """
     if not isinstance(actor, str) or not actor.strip():
         raise ValidationError(
             "the evaluation is invalid", [Violation("evaluated_by", "say who evaluated")]
@@ -277,6 +286,7 @@ def add_evaluation(
             "evaluated_by": actor,
             "notes": given.notes,
             "created_at": utc_timestamp(),
+            "evaluator_scopes": ",".join(sorted(set(scopes))) if scopes is not None else None,
         }
         write_evaluations(session, [row], [given.metrics])
         # Reverse lineage (list --evaluated-on): the version was evaluated on this dataset.
@@ -303,14 +313,14 @@ def _revision_of(metadata_text: str | None) -> str | None:
     return None
 
 
-_COLUMNS = (
+EVALUATION_COLUMNS = (
     "id, artifact_id, origin, benchmark_id, dataset_artifact_id, dataset_revision, "
     "dataset_key, dataset_json, split, harness_repo_url, harness_commit_sha, evaluated_by, "
-    "notes, created_at"
+    "notes, created_at, evaluator_scopes"
 )
 # Newest first; within one second an added evaluation is newer than the registration's.
 _OF_VERSION = f"""
-SELECT {_COLUMNS} FROM model_evaluations WHERE artifact_id = ?
+SELECT {EVALUATION_COLUMNS} FROM model_evaluations WHERE artifact_id = ?
 ORDER BY created_at DESC, CASE WHEN origin = 'registration' THEN 0 ELSE 1 END DESC, id DESC
 LIMIT ?"""
 
@@ -318,7 +328,7 @@ LIMIT ?"""
 def evaluations_in(session: SqlSession, model_id: str, limit: int = MAX_LISTED) -> list[Evaluation]:
     """The evaluations of one version, newest first (at most ``limit``)."""
     rows = session.rows(_OF_VERSION, (model_id, limit))
-    return _with_metrics(session, rows)
+    return with_metrics(session, rows)
 
 
 def evaluations_of(db: Database, model_id: str, limit: int = MAX_LISTED) -> list[Evaluation]:
@@ -328,8 +338,8 @@ def evaluations_of(db: Database, model_id: str, limit: int = MAX_LISTED) -> list
         return evaluations_in(session, model_id, limit)
 
 
-def _with_metrics(session: SqlSession, rows: Sequence[tuple[Any, ...]]) -> list[Evaluation]:
-    names = _COLUMNS.split(", ")
+def with_metrics(session: SqlSession, rows: Sequence[tuple[Any, ...]]) -> list[Evaluation]:
+    names = EVALUATION_COLUMNS.split(", ")
     found = [dict(zip(names, row, strict=True)) for row in rows]
     metrics: dict[str, dict[str, float]] = {row["id"]: {} for row in found}
     for chunk in chunked(list(metrics)):
@@ -359,7 +369,12 @@ def _record(row: Mapping[str, Any], metrics: Mapping[str, float]) -> Evaluation:
         evaluated_by=row["evaluated_by"],
         notes=row["notes"],
         created_at=row["created_at"],
+        evaluator_scopes=_scopes(row["evaluator_scopes"]),
     )
+
+
+def _scopes(stored: str | None) -> tuple[str, ...] | None:
+    return None if stored is None else tuple(s for s in stored.split(",") if s)
 
 
 _EVALUATED_ON = """

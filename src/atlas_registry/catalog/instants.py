@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.errors import QueryValueError, Violation
 
 # Longer than any ISO 8601 time with a zone (2026-05-01T12:00:00.123456+05:30 is 32).
 MAX_INSTANT_LENGTH = 40
@@ -22,7 +22,7 @@ _EXAMPLE = "such as 2026-05-01T12:00Z or 2026-05-01T14:00:00+02:00"
 def parse_instant(value: object, path: str = "at") -> str:
     """``value`` (ISO 8601 with a zone) as the registry stores time: UTC to the second.
 
-    A ValidationError at ``path`` says what is wrong: not text, not a time,
+    A QueryValueError (400) at ``path`` says what is wrong: not text, not a time,
     or a time without its zone.
     """
     if not isinstance(value, str) or not value.strip():
@@ -48,5 +48,5 @@ def parse_instant(value: object, path: str = "at") -> str:
     return utc.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
 
 
-def _refused(path: str, message: str) -> ValidationError:
-    return ValidationError("the time is invalid", [Violation(path, message)])
+def _refused(path: str, message: str) -> QueryValueError:
+    return QueryValueError("the time is invalid", [Violation(path, message)])

@@ -196,12 +196,35 @@ def _refuse_unknown_board(
 
 @functools.cache
 def _leaderboard_query(direction: Direction) -> Select[Any]:
-    order = board.c.value.desc() if direction == "higher" else board.c.value.asc()
+    """The top of one board, then the models and evaluations of those entries only.
+
+    The top is read from ``idx_model_evaluation_board_rank`` alone, in its own
+    order: forward for lower-is-better, backward for higher-is-better, so
+    tied values come in ``artifact_id`` order one way or the other (a tie's
+    order says nothing). Sorting ties the other way than the index runs made
+    PostgreSQL join every entry of a small board before sorting it: 16 ms for
+    200 tied entries at 200,000 versions, against a fraction of one now.
+    Only the ``limit`` entries found are joined to their models.
+    """
+    descending = direction == "higher"
+    order = [board.c.value, board.c.artifact_id]
+    top = (
+        select(board.c.artifact_id, board.c.value, board.c.evaluation_id)
+        .where(
+            board.c.benchmark_id == bindparam("benchmark_id"),
+            board.c.dataset_key == bindparam("dataset_key"),
+            board.c.split_key == bindparam("split_key"),
+            board.c.metric == bindparam("metric"),
+        )
+        .order_by(*(c.desc() if descending else c.asc() for c in order))
+        .limit(inline_count("page_limit"))
+        .subquery("top")
+    )
     evaluation = model_evaluations
     return (
         select(
             *MODEL_COLUMNS,
-            board.c.value.label("metric_value"),
+            top.c.value.label("metric_value"),
             evaluation.c.id.label("evaluation_id"),
             evaluation.c.evaluated_by,
             evaluation.c.created_at.label("evaluated_at"),
@@ -210,18 +233,11 @@ def _leaderboard_query(direction: Direction) -> Select[Any]:
             evaluation.c.split.label("evaluation_split"),
         )
         .select_from(
-            MODEL_TABLES.join(board, board.c.artifact_id == artifacts.c.id).join(
-                evaluation, evaluation.c.id == board.c.evaluation_id
+            MODEL_TABLES.join(top, top.c.artifact_id == artifacts.c.id).join(
+                evaluation, evaluation.c.id == top.c.evaluation_id
             )
         )
-        .where(
-            board.c.benchmark_id == bindparam("benchmark_id"),
-            board.c.dataset_key == bindparam("dataset_key"),
-            board.c.split_key == bindparam("split_key"),
-            board.c.metric == bindparam("metric"),
-        )
-        .order_by(order, board.c.artifact_id)
-        .limit(inline_count("page_limit"))
+        .order_by(*(c.desc() if descending else c.asc() for c in (top.c.value, top.c.artifact_id)))
     )
 
 

@@ -42,7 +42,7 @@ from atlas_registry.catalog.queries import (
     model_record,
 )
 from atlas_registry.catalog.tag_filter import rarest_few, tag_conditions, tag_params
-from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.errors import PageTokenError, ValidationError, Violation
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.db import Database
 from atlas_registry.store.paging import MAX_PAGE, make_page_token, read_page_token
@@ -186,7 +186,7 @@ def _position(page_token: str, fingerprint: str, in_line: bool) -> tuple[Any, ..
 def _version_number(number: str) -> int:
     """A token's version number; one no INTEGER column holds was never given out."""
     if not (number.isascii() and number.isdigit() and int(number[:11] or "x") < 2**31):
-        raise ValidationError(
+        raise PageTokenError(
             "bad page token", [Violation("page_token", "is not a token this listing gave out")]
         )
     return int(number)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -60,6 +60,7 @@ def register_model(
     dry_run: bool = False,
     actor: str | None = None,
     evaluations: Sequence[ReportedEvaluation] = (),
+    also: Callable[[SqlSession, str], None] | None = None,
 ) -> ModelRecord:
     """Register one model version; returns it as stored. Bad input writes nothing.
 
@@ -67,13 +68,16 @@ def register_model(
     then rolls them back: the record returned is what would have been stored.
     ``actor``: who is known to register it (see :func:`attributed`).
     ``evaluations``: results the version is registered with beside its own
-    metrics (a model card's other results), written in the same transaction.
+    metrics (a model card's other results), written in the same transaction;
+    ``also(session, id)``: more writes about the new version (a card's tags), there too.
     """
     prepared = _prepare_all([registration], validator, batch=False, actor=actor)
     if evaluations:
         prepared = [dataclasses.replace(prepared[0], evaluations=tuple(evaluations))]
     with db.session(write=True, commit=not dry_run) as session:
         written = write_prepared(db, session, prepared, batch=False)
+        if also is not None:
+            also(session, prepared[0].artifact_id)
     return record_from_rows(written.artifact_rows[0], written.version_rows[0], written.line_name(0))
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry.catalog import registrar
+from atlas_registry.catalog import registrar, tags
 from atlas_registry.errors import AlreadyExistsError, NotFoundError, ValidationError
 from atlas_registry.interop.card_in import (
     CardReading,
@@ -30,6 +31,7 @@ from atlas_registry.interop.card_in import (
 from atlas_registry.records import ModelRecord
 from atlas_registry.schema.validation import MetadataValidator
 from atlas_registry.store.db import Database
+from atlas_registry.store.sql_session import SqlSession
 
 
 def card_model_id(content: str, revision: str, source_url: str, result: int | None) -> str:
@@ -117,6 +119,7 @@ def import_card(
             validator=validator,
             dry_run=dry_run,
             evaluations=reading.evaluations,
+            also=_tagged(db, reading),
         )
     except AlreadyExistsError:  # the same card, imported by another process since the look-up
         if model_id is None or (earlier := _existing(db, model_id)) is None:
@@ -131,6 +134,24 @@ def import_card(
         evaluations=len(reading.evaluations),
         left_out=list(reading.left_out),
     )
+
+
+# Who set a card's tags on the version it made, in the tag history.
+CARD_IMPORT_ACTOR = "card-import"
+
+
+def _tagged(db: Database, reading: CardReading) -> Callable[[SqlSession, str], None] | None:
+    """The write of the card's tags on the new version, in its registration's transaction."""
+    if not reading.tags:
+        return None
+
+    def tag(session: SqlSession, model_id: str) -> None:
+        subject = tags.subject_of(session, model_id)
+        tags.change_tags_in(
+            db, session, subject, to_set=reading.tags, to_remove=(), actor=CARD_IMPORT_ACTOR
+        )
+
+    return tag
 
 
 def _reading(

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from atlas_registry.catalog.line_listing import search_pattern
 from atlas_registry.catalog.prepare import ReportedEvaluation
+from atlas_registry.catalog.tags import checked_tags
 from atlas_registry.errors import InputError, ValidationError, Violation
 from atlas_registry.interop.card_files import card_files
 from atlas_registry.interop.card_front_matter import read_front_matter
@@ -147,6 +148,9 @@ class CardReading:
     # cannot be (a value that is no finite number), named.
     evaluations: tuple[ReportedEvaluation, ...] = ()
     left_out: tuple[str, ...] = ()
+    # The tags a card this registry wrote keeps exactly (``atlas_registry.tags``),
+    # set on the imported version as tag events of its own.
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def card_registration(
@@ -182,6 +186,8 @@ def card_registration(
     problems += result_problems
     files, file_problems = card_files(own, source_url, revision)
     problems += file_problems
+    tags, tag_problems = _tags(own)
+    problems += tag_problems
     extensions = _extensions(data, base_lookup, metadata)
     metrics: dict[str, Any] = {}
     if chosen is not None:
@@ -208,7 +214,19 @@ def card_registration(
     registration = ModelRegistration(title=title[:200], metadata=metadata, line=line, files=files)
     others, left_out = _other_results(chosen, reported, metadata.get("benchmark_id"))
     number = chosen.number if chosen else None
-    return CardReading(registration, number, len(reported), others, tuple(left_out))
+    return CardReading(registration, number, len(reported), others, tuple(left_out), tags)
+
+
+def _tags(own: Mapping[str, Any]) -> tuple[dict[str, str], list[Violation]]:
+    """The card's ``atlas_registry.tags``, checked as any tag is; the Hub's own ``tags``
+    list (``k:v`` for search) is not read back: it cannot tell a colon in a key apart."""
+    said = own.get("tags")
+    if said is None:
+        return {}, []
+    try:
+        return checked_tags(said, "atlas_registry.tags"), []
+    except ValidationError as refused:
+        return {}, list(refused.violations)
 
 
 def _described(

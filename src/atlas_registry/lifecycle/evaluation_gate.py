@@ -2,7 +2,8 @@
 
 A registration's own metrics are the trainer's word. A platform whose
 evaluation service re-measures every candidate wants the gate to ask for that
-service's result: on a named benchmark, from named evaluators, newer than the
+service's result: on a named benchmark, from named evaluators or from a
+token holding a named scope when it recorded the result, newer than the
 version's registration, on the worse side of a threshold (the side the
 metric's direction says). The ``[evaluations."BENCHMARK"]`` tables of the
 policy file hold these rules; this module reads them and checks a version's
@@ -19,8 +20,18 @@ from typing import Any
 from atlas_registry.catalog.evaluations import REGISTRATION, Evaluation
 from atlas_registry.errors import ConfigurationError, Violation
 from atlas_registry.records import ModelRecord
+from atlas_registry.tokens import SCOPES
 
-_KEYS = {"metric", "minimum", "maximum", "evaluators", "dataset", "split", "after_registration"}
+_KEYS = {
+    "metric",
+    "minimum",
+    "maximum",
+    "evaluators",
+    "scopes",
+    "dataset",
+    "split",
+    "after_registration",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,9 @@ class EvaluationRule:
     minimum: float | None = None
     maximum: float | None = None
     evaluators: tuple[str, ...] = ()  # empty: anyone
+    # Token scopes, one of which the evaluator's token held when it recorded the
+    # evaluation (admin holds them all); empty: any evaluator, token or not.
+    scopes: tuple[str, ...] = ()
     dataset: str | None = None  # a dataset's catalog id; None: any data
     split: str | None = None
     after_registration: bool = True  # the registration's own metrics do not count
@@ -69,6 +83,15 @@ def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
         isinstance(e, str) and e.strip() for e in evaluators
     ):
         raise ConfigurationError(f'{where} evaluators must be a list of names, e.g. ["eval-ci"]')
+    scopes = spec.get("scopes", [])
+    if not isinstance(scopes, list) or (not scopes and "scopes" in spec):
+        raise ConfigurationError(f'{where} scopes must be a list of token scopes, e.g. ["review"]')
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ConfigurationError(
+            f"{where} scopes names {', '.join(map(repr, unknown))}: "
+            f"a token scope is one of {', '.join(SCOPES)}"
+        )
     for key in ("dataset", "split"):
         if spec.get(key) is not None and not isinstance(spec[key], str):
             raise ConfigurationError(f"{where} {key} must be text")
@@ -83,6 +106,7 @@ def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
         bounds["minimum"],
         bounds["maximum"],
         tuple(evaluators),
+        tuple(scopes),
         spec.get("dataset"),
         spec.get("split"),
         after,
@@ -95,6 +119,8 @@ def _counts(rule: EvaluationRule, model: ModelRecord, evaluation: Evaluation) ->
         return False
     if rule.evaluators and evaluation.evaluated_by not in rule.evaluators:
         return False
+    if rule.scopes and not _held(rule.scopes, evaluation.evaluator_scopes):
+        return False
     if rule.dataset is not None and evaluation.dataset_id != rule.dataset:
         return False
     if rule.split is not None and evaluation.split != rule.split:
@@ -105,12 +131,25 @@ def _counts(rule: EvaluationRule, model: ModelRecord, evaluation: Evaluation) ->
     return True
 
 
+def _held(wanted: Sequence[str], held: Sequence[str] | None) -> bool:
+    """Whether an evaluator's token held one of the ``wanted`` scopes when it evaluated.
+
+    As :meth:`atlas_registry.tokens.ApiToken.allows` judges a write: ``admin``
+    holds every scope. An evaluation recorded without a token holds none.
+    """
+    if held is None:
+        return False
+    return "admin" in held or any(scope in held for scope in wanted)
+
+
 def _wanted(rule: EvaluationRule) -> str:
     parts = [f"an evaluation on {rule.benchmark_id}"]
     if rule.dataset:
         parts.append(f"dataset {rule.dataset}" + (f" split {rule.split}" if rule.split else ""))
     if rule.evaluators:
         parts.append(f"by {' or '.join(rule.evaluators)}")
+    if rule.scopes:
+        parts.append(f"by a token with the {' or '.join(rule.scopes)} scope")
     if rule.after_registration:
         parts.append("added after registration")
     return ", ".join(parts)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from atlas_registry.documents import is_storable_text
-from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.errors import PageTokenError, Violation
 
 # The most rows one page of any listing holds, and the default page of the
 # library's listings (the HTTP API's own default is smaller).
@@ -42,22 +42,22 @@ def read_page_token(token: str, fingerprint: str, parts: int) -> tuple[str, ...]
         padded = token + "=" * (-len(token) % 4)
         *position, made_for = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, TypeError):
-        raise ValidationError("bad page token", [problem]) from None
+        raise PageTokenError("bad page token", [problem]) from None
     values = (*position, made_for)
     if not all(isinstance(v, str) for v in values):
-        raise ValidationError("bad page token", [problem])
+        raise PageTokenError("bad page token", [problem])
     if not all(is_storable_text(v) for v in values):  # a NUL no database would compare
-        raise ValidationError("bad page token", [problem])
+        raise PageTokenError("bad page token", [problem])
     if made_for == fingerprint and len(position) != parts:
         # This listing's token from a release that ordered it by other keys.
-        raise ValidationError(
+        raise PageTokenError(
             "bad page token",
             [Violation("page_token", "is from an earlier order of this listing; start again")],
         )
     if len(position) != parts:
-        raise ValidationError("bad page token", [problem])
+        raise PageTokenError("bad page token", [problem])
     if made_for != fingerprint:
-        raise ValidationError(
+        raise PageTokenError(
             "bad page token",
             [Violation("page_token", "was made for other filters; start again without it")],
         )

@@ -32,6 +32,7 @@ artifacts = Table(
     Column("origin_type", Text),
     Column("origin_url", Text),
     Column("lineage_id", Text),
+    Column("claimed_by", Text),
 )
 
 model_versions = Table(
@@ -255,6 +256,7 @@ model_evaluations = Table(
     Column("evaluated_by", Text),
     Column("notes", Text),
     Column("created_at", Text, nullable=False),
+    Column("evaluator_scopes", Text),
 )
 
 model_evaluation_metrics = Table(

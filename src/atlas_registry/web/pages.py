@@ -13,7 +13,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -282,10 +282,15 @@ def _gate_line(found: Registry, model: ModelRecord, metric: str) -> GateLine | N
 def model_page(
     model_ref: str,
     request: Request,
+    at: str | None = None,
     access: Access = Depends(reader),
 ) -> HTMLResponse:
+    """One version's page; ``NAME@ALIAS?at=T`` (or ``NAME@promoted``) is the version the
+    alias named at T, as ``show --at`` and the API's ``?at=`` read it, saying so."""
+
     def build(found: Registry) -> HTMLResponse:
-        model = found.get_model(model_ref)
+        as_of = found.named_at(model_ref, at) if at is not None else None
+        model = found.get_model(as_of.artifact_id if as_of else model_ref)
         lineage = found.lineage(model.id)
         versions, trend, left_out = _trend(found, model)
         reviews = found.list_reviews(None, artifact_ids=[model.id])
@@ -313,7 +318,11 @@ def model_page(
             tag_history=found.tag_history(model.id),
             text_edits=found.text_history(model.id),
             aliases=alias_panel(found, model),
-            json_url=f"/api/v1/models/{model.id}",
+            as_of=as_of,
+            now_url=f"/models/{quote(model_ref, safe='@')}",
+            json_url=f"/api/v1/models/{model.id}"
+            if as_of is None
+            else f"/api/v1/models/{quote(model_ref, safe='@')}?{urlencode({'at': at})}",
         )
 
     return guarded(request, access, build)

@@ -174,6 +174,18 @@ REGISTRY_PROBLEMS: dict[str, tuple[str, str]] = {
         "with the path of the field it concerns.",
         "Correct every field the violations name and send the request again; nothing was written.",
     ),
+    "query_value_error": (
+        "A query parameter's value cannot be read: a time (at) that is not ISO 8601 or has "
+        "no zone, say. The answer's violations name the parameter and say what it takes.",
+        "Send the parameter as the violation says, e.g. at=2026-05-01T12:00Z.",
+    ),
+    "page_token_error": (
+        "The paging cursor is not one this listing gave out, or it was given out for "
+        "other filters or another order. The answer's violation names the parameter "
+        "(page_token).",
+        "Start again without the cursor, or follow the Link header (rel=next) of the page "
+        "before, keeping the filters it was made with.",
+    ),
     "metadata_validation_error": (
         "The model's metadata does not satisfy the metadata JSON Schema; the violations "
         "name each field.",
