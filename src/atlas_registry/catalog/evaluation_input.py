@@ -25,6 +25,7 @@ from atlas_registry.schema.patterns import ARTIFACT_ID, BENCHMARK_ID, METRIC_NAM
 MAX_METRICS = 100
 MAX_NOTES = 10_000
 MAX_LABEL = 200
+NO_METRICS = "is empty: an evaluation reports at least one metric (name -> number)"
 # A split is a short label (``test``, ``validation``, ``test[:10%]``, ``fold-3``).
 SPLIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:%\[\]/+-]{0,99}$")
 # The fields an evaluation document (``evaluate --from FILE.json``, the API body) may hold.
@@ -141,11 +142,16 @@ def check_evaluation(
 
 
 def metric_values(metrics: Any) -> tuple[dict[str, float], list[Violation]]:
-    """Metric name -> finite number, and every name or value that is not one."""
+    """Metric name -> finite number, and every name or value that is not one.
+
+    No metrics at all, whether none was given (``evaluate`` without ``--metric``,
+    a body without ``metrics``) or an empty object was, is one problem with one
+    message on every surface.
+    """
+    if metrics is None or (isinstance(metrics, Mapping) and not metrics):
+        return {}, [Violation("metrics", NO_METRICS)]
     if not isinstance(metrics, Mapping):
         return {}, [Violation("metrics", "must be an object of metric name -> number")]
-    if not metrics:
-        return {}, [Violation("metrics", "is empty: an evaluation reports at least one metric")]
     if len(metrics) > MAX_METRICS:
         return {}, [Violation("metrics", f"has {len(metrics)} metrics; at most {MAX_METRICS}")]
     checked: dict[str, float] = {}
