@@ -8,11 +8,19 @@ version's registration, on the worse side of a threshold (the side the
 metric's direction says). The ``[evaluations."BENCHMARK"]`` tables of the
 policy file hold these rules; this module reads them and checks a version's
 evaluations against them. ``[benchmarks]`` rules are unchanged.
+
+A rule reaches the versions registered on its benchmark, as a
+``[benchmarks."BENCHMARK"]`` threshold does: a policy asking for a
+speech-recognition result must not stop every clinical model from being
+promoted. A rule that should reach versions registered elsewhere (an
+external validation of a model trained on another benchmark) names them:
+``lines = [...]`` by line name, ``model_families = [...]`` by family.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +28,7 @@ from typing import Any
 from atlas_registry.catalog.evaluations import REGISTRATION, Evaluation
 from atlas_registry.errors import ConfigurationError, Violation
 from atlas_registry.records import ModelRecord
+from atlas_registry.schema.patterns import LINE_NAME, MODEL_FAMILY, matches
 from atlas_registry.tokens import SCOPES
 
 _KEYS = {
@@ -31,6 +40,8 @@ _KEYS = {
     "dataset",
     "split",
     "after_registration",
+    "lines",
+    "model_families",
 }
 
 
@@ -49,6 +60,18 @@ class EvaluationRule:
     dataset: str | None = None  # a dataset's catalog id; None: any data
     split: str | None = None
     after_registration: bool = True  # the registration's own metrics do not count
+    # Whom the rule reaches besides the versions registered on its benchmark.
+    lines: tuple[str, ...] = ()  # every version of these lines
+    model_families: tuple[str, ...] = ()  # every version of these families
+
+    def reaches(self, model: ModelRecord) -> bool:
+        """Whether ``model`` must meet this rule: registered on its benchmark, or named by
+        its line or family."""
+        return (
+            model.benchmark_id == self.benchmark_id
+            or (model.line_name is not None and model.line_name in self.lines)
+            or (model.model_family is not None and model.model_family in self.model_families)
+        )
 
 
 def parse_rules(table: Any, source: str) -> dict[str, EvaluationRule]:
@@ -100,6 +123,10 @@ def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
     after = spec.get("after_registration", True)
     if not isinstance(after, bool):
         raise ConfigurationError(f"{where} after_registration must be true or false")
+    lines = _names(spec, "lines", LINE_NAME, where, "a line name such as ad-risk-predictor")
+    families = _names(
+        spec, "model_families", MODEL_FAMILY, where, "a model family such as logistic_regression"
+    )
     return EvaluationRule(
         name,
         spec["metric"],
@@ -110,7 +137,29 @@ def _rule(name: str, spec: Any, source: str) -> EvaluationRule:
         spec.get("dataset"),
         spec.get("split"),
         after,
+        lines,
+        families,
     )
+
+
+def _names(
+    spec: Mapping[str, Any], key: str, pattern: re.Pattern[str], where: str, what: str
+) -> tuple[str, ...]:
+    """A reach list (``lines``, ``model_families``): names in their pattern, at least one.
+
+    A misspelt name would reach nobody and hide the rule, so it is refused
+    when the file is read.
+    """
+    if key not in spec:
+        return ()
+    names = spec[key]
+    if not isinstance(names, list) or not names:
+        raise ConfigurationError(f"{where} {key} must be a list of names, each {what}")
+    wrong = [n for n in names if not matches(pattern, n)]
+    if wrong:
+        shown = ", ".join(repr(n)[:80] for n in wrong)
+        raise ConfigurationError(f"{where} {key} names {shown}: each must be {what}")
+    return tuple(names)
 
 
 def _counts(rule: EvaluationRule, model: ModelRecord, evaluation: Evaluation) -> bool:
@@ -158,13 +207,15 @@ def _wanted(rule: EvaluationRule) -> str:
 def unmet(
     model: ModelRecord, rules: Mapping[str, EvaluationRule], found: Sequence[Evaluation]
 ) -> list[Violation]:
-    """Every evaluation rule ``model``'s evaluations (newest first) do not meet.
+    """Every evaluation rule that reaches ``model`` its evaluations (newest first) do not meet.
 
     The newest evaluation a rule counts is the one judged: a newer, worse
     result is not hidden by an older, better one.
     """
     problems = []
     for rule in rules.values():
+        if not rule.reaches(model):
+            continue
         path = f"evaluations.{rule.benchmark_id}.{rule.metric}"
         newest = next(
             (e for e in found if _counts(rule, model, e) and rule.metric in e.metrics), None
