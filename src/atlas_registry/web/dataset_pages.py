@@ -3,8 +3,10 @@ models trained and evaluated on it).
 
 A dataset's page answers "this dataset was withdrawn: which promoted models are
 affected?": the promoted versions come first in each list, are counted at the
-top, and ``?state=promoted`` shows only them. Legacy rows show their metadata
-as stored.
+top, and ``?state=promoted`` shows only them. Each count and list says what
+it counts: "evaluated on it" is the registration's evaluation data *or* any
+evaluation recorded since, which a reader would not guess from the words
+alone. Legacy rows show their metadata as stored.
 """
 
 from __future__ import annotations
@@ -21,6 +23,20 @@ from atlas_registry.web.render import page
 
 DATASETS_PER_PAGE = 100
 MODELS_PER_LIST = 200
+# What each list holds, said where it is counted (short) and above the list (whole):
+# the registration's own references, and for evaluations also every one recorded
+# since on this dataset by its catalog id (a card's results name their data by URL).
+_COUNTED = {
+    "trained_on": (
+        "its training data names it",
+        "Versions whose registration names this dataset in its training data.",
+    ),
+    "evaluated_on": (
+        "its registration's evaluation data, or an evaluation recorded since",
+        "Versions whose registration names this dataset as its evaluation data, and "
+        "versions with an evaluation recorded on it since (by its catalog id).",
+    ),
+}
 
 
 @router.get("/datasets", response_class=HTMLResponse)
@@ -55,6 +71,7 @@ def dataset_page(
             ("trained_on", "Trained on it", use.trained, use.trained_more),
             ("evaluated_on", "Evaluated on it", use.evaluated, use.evaluated_more),
         ):
+            reason, counted = _COUNTED[key]
             promoted = [m for m in models if m.promotion_state == "promoted"]
             shown = promoted if promoted_only else models
             every = {
@@ -65,6 +82,8 @@ def dataset_page(
                 {
                     "key": key,
                     "title": title,
+                    "reason": reason,
+                    "counted": counted,
                     "models": shown,
                     "promoted": len(promoted),
                     "more": more,
