@@ -28,9 +28,16 @@ def test_no_metrics_reads_the_same_on_every_surface(
     add_artifact(registry.database, "dataset-holdout", "dataset")
     model = _version(registry)
     said = []
-    for metrics in (None, {}):
+    nothing: tuple[dict[str, float] | None, ...] = (None, {})
+    for metrics in nothing:
         try:
-            registry.add_evaluation(model, by="eval-service", **FIELDS, metrics=metrics)
+            registry.add_evaluation(
+                model,
+                by="eval-service",
+                benchmark_id=FIELDS["benchmark_id"],
+                dataset_id=FIELDS["dataset_id"],
+                metrics=metrics,
+            )
         except ValidationError as refused:
             said += [f"{v.path}: {v.message}" for v in refused.violations]
     options = ["--benchmark", FIELDS["benchmark_id"], "--dataset", FIELDS["dataset_id"]]
