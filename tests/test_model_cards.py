@@ -604,32 +604,36 @@ SETS = [
 @pytest.mark.parametrize(
     ("card", "count"), [(LEADERBOARD, 3), (SPLITS, 2)], ids=["datasets", "splits"]
 )
-def test_a_card_with_several_results_is_refused_naming_each(
+def test_a_card_with_several_results_makes_one_version(
     registry: Registry, tmp_path: Path, card: str, count: int
 ) -> None:
     path = _card(tmp_path, card)
-    with pytest.raises(ValidationError) as refused:
-        registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS)
-    problems = {v.path: v.message for v in refused.value.violations}
-    assert f"reports {count} results" in problems["result"]
-    assert "--result N" in problems["result"]
-    assert [f"result {n}" for n in range(1, count + 1)] == [
-        p for p in problems if p.startswith("result ")
-    ]
-    assert registry.list_models() == []
     with pytest.raises(ValidationError) as beyond:
         registry.import_card(
             path, revision=REVISION, source_url=HUB, assignments=SETS, result=count + 1
         )
-    assert f"but the card reports results 1 to {count}" in str(beyond.value)
-    assert registry.list_models() == []
-    # Once one result is imported, the card still names them all when none is chosen.
-    registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS, result=1)
-    with pytest.raises(ValidationError) as again:
-        registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS)
-    assert "result" in again.value.paths
+    problems = {v.path: v.message for v in beyond.value.violations}
+    assert f"but the card reports results 1 to {count}" in problems["result"]
+    assert [f"result {n}" for n in range(1, count + 1)] == [
+        p for p in problems if p.startswith("result ")
+    ]
     # Neither a result not chosen nor its absent metrics are listed as missing facts.
-    assert not {"evaluation_dataset", "evaluation_metrics"} & set(again.value.paths)
+    assert not {"evaluation_dataset", "evaluation_metrics"} & set(problems)
+    assert registry.list_models() == []
+    # None chosen: the first is the registration's own, every other its evaluation.
+    first = registry.import_card(path, revision=REVISION, source_url=HUB, assignments=SETS)
+    assert (first.status, first.result, first.results) == ("registered", 1, count)
+    assert first.evaluations == count - 1
+    assert [e.origin for e in registry.evaluations(first.model.id)] == ["card"] * (count - 1) + [
+        "registration"
+    ]
+    # The same weights again, another result chosen: the same version, the difference named.
+    again = registry.import_card(
+        path, revision=REVISION, source_url=HUB, assignments=SETS, result=2
+    )
+    assert (again.status, again.model.id) == ("already_imported", first.model.id)
+    assert "evaluation_metrics" in again.differs
+    assert [m.id for m in registry.list_models()] == [first.model.id]
 
 
 def test_each_result_keeps_its_own_data_set_split_and_values(
@@ -654,11 +658,10 @@ def test_each_result_keeps_its_own_data_set_split_and_values(
     assert [r["dataset"]["type"] for r in others] == ["ai2_arc", "cais/mmlu"]
     assert written["dataset"]["args"] == {"num_few_shot": 10}
     assert written["dataset"]["split"] == "validation"
-    mmlu = registry.import_card(
-        board, revision=REVISION, source_url=HUB, assignments=SETS, result=3
-    ).model.metadata
-    assert mmlu["evaluation_metrics"] == {"acc": 64.16}
-    assert mmlu["evaluation_dataset"]["url"] == "https://huggingface.co/datasets/cais/mmlu"
+    [mmlu] = [e for e in registry.evaluations(hellaswag.model.id) if e.metrics == {"acc": 64.16}]
+    assert mmlu.origin == "card"
+    assert (mmlu.dataset or {})["url"] == "https://huggingface.co/datasets/cais/mmlu"
+    assert (mmlu.split, mmlu.dataset_id) == ("test", None)
 
     folder = tmp_path / "splits"
     folder.mkdir()

@@ -29,6 +29,7 @@ from atlas_registry.store.sql_session import SqlSession, chunked, marks
 
 ANY = "*"  # a board row of any dataset, or of any split
 REGISTRATION = "registration"
+CARD = "card"  # a model card's other results, written with its registration
 MAX_LISTED = 1000
 EVALUATION_TABLES = ("model_evaluations", "model_evaluation_metrics", "model_evaluation_board")
 
@@ -131,9 +132,12 @@ def write_evaluations(
         for entry in board_rows(row, values)
     ]
     if new_versions:
+        # A card's results on one benchmark share its any-data entry: the last written,
+        # the newest in a listing's order, holds it, as an upsert would leave it.
+        newest = {entry[:5]: entry for entry in board}
         session.insert(
             "model_evaluation_board",
-            [dict(zip(_BOARD_COLUMNS.split(", "), e, strict=True)) for e in board],
+            [dict(zip(_BOARD_COLUMNS.split(", "), e, strict=True)) for e in newest.values()],
         )
     else:
         session.run_many(_UPSERT, board)

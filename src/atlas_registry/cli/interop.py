@@ -86,7 +86,8 @@ def import_card(
         typer.Option(
             "--result",
             min=1,
-            help="Import result N of a model-index that reports several (numbered from 1).",
+            help="Register result N of the model-index as the version's own metrics "
+            "(numbered from 1; default 1); every other result is kept as an evaluation.",
         ),
     ] = None,
     check: Annotated[
@@ -97,9 +98,10 @@ def import_card(
 ) -> None:
     """Register the external model a model card describes, once; what it lacks is listed at once.
 
-    A card whose model-index reports several results (data sets, splits) is
-    imported one result at a time: --result N. The same card, revision and
-    source imported again registers nothing.
+    A card whose model-index reports several results (data sets, splits) makes
+    one version: result 1 (or --result N) is its own metrics, every other an
+    evaluation of it. The same card, revision and source imported again
+    registers nothing.
     """
 
     def work(registry: Registry) -> CardImport:
@@ -136,6 +138,10 @@ def _render_card_import(report: CardImport) -> None:
     of = f" (result {report.result} of {report.results})" if (report.results or 0) > 1 else ""
     stdout.print(f"{verb} version {record.version_number} of {line_name}{of} as:")
     print(record.id)
+    if report.evaluations:
+        stdout.print(f"with the card's {report.evaluations} other result(s) as its evaluations")
+    for left in report.left_out:
+        stdout.print(Text(f"not kept (no evaluation can hold it): {visible_text(left)}"))
     if report.status == "would_register":
         stdout.print_json(data=record.metadata)
 

@@ -1,8 +1,12 @@
-"""Importing a model card: one version per card, revision, source and result, however often run.
+"""Importing a model card: one version per card, revision and source, however often run.
 
-The imported version's id is derived from the card's exact text, the revision,
-the source and the result imported, as an MLflow import derives its ids
-from the store, model and version. The source is the address the URL names,
+The imported version's id is derived from the card's exact text, the revision
+and the source, as an MLflow import derives its ids from the store, model and
+version; not from the result registered as the version's own metrics (the
+card's other results are evaluations of that same version), so importing the
+card again with another ``--result`` finds the version and names what differs.
+A version an earlier release imported with ``--result N`` (N > 1), when each
+result made a version of its own, is found by that id too. The source is the address the URL names,
 not its spelling (:func:`source_identity`): the version keeps the URL as first
 given, and the same card given its source as ``http://HuggingFace.co/org/x/``
 finds it. Importing the same card again finds that
@@ -34,16 +38,18 @@ from atlas_registry.store.db import Database
 from atlas_registry.store.sql_session import SqlSession
 
 
-def card_model_id(content: str, revision: str, source_url: str, result: int | None) -> str:
-    """The id of the version a card makes: the same for the same card, revision, source, result.
+def card_model_id(content: str, revision: str, source_url: str) -> str:
+    """The id of the version a card makes: the same for the same card, revision and source.
 
     ``source_url`` is taken as the address it names, so its spellings make one id.
     """
-    return _card_id(content, revision, source_identity(source_url), result)
+    return _card_id(content, revision, source_identity(source_url))
 
 
-def _card_id(content: str, revision: str, source: str, result: int | None) -> str:
-    key = f"{content}\0{revision}\0{source}\0{result or 1}"
+def _card_id(content: str, revision: str, source: str, result: int = 1) -> str:
+    # ``result`` stays in the key, as 1, so versions imported when it was part of the
+    # id (result 1, or none chosen) keep theirs.
+    key = f"{content}\0{revision}\0{source}\0{result}"
     return f"model-card-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
@@ -53,14 +59,19 @@ def _imported_before(
     """The id this import makes, and the version already imported from the same card, if any.
 
     A card imported before sources were compared as addresses has the id its
-    URL as given made; it is found by that id too, so it is not registered again.
+    URL as given made; one imported with ``--result N`` when each result made
+    its own version has the id N made, and is the version that import meant.
+    Each is found by that id too, so it is not registered again.
     """
-    model_id = card_model_id(content, revision, source_url, result)
-    earlier = _existing(db, model_id)
-    as_given = _card_id(content, revision, source_url, result)
-    if earlier is None and as_given != model_id:
-        earlier = _existing(db, as_given)
-    return model_id, earlier
+    model_id = card_model_id(content, revision, source_url)
+    sources = dict.fromkeys([source_identity(source_url), source_url])
+    numbers = [n for n in (result,) if n is not None and n != 1] + [1]
+    for number in numbers:
+        for source in sources:
+            earlier = _existing(db, _card_id(content, revision, source, number))
+            if earlier is not None:
+                return model_id, earlier
+    return model_id, None
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ say the model's family or parameter count, and never its own immutable
 revision. What the card says is mapped; what a person supplies (``--revision``,
 ``--source-url``, ``--set field=value``) is added; anything still missing is
 listed, every field at once, in one error. Nothing is filled in by guessing.
-The metrics come from one result of the card's ``model-index``, kept with the
-data set, config and split they were measured on (:mod:`card_results`); each
-other result is kept as an evaluation of its own, with its own data set.
+The metrics come from one result of the card's ``model-index`` (the first, or
+the one a person names), kept with the data set, config and split they were
+measured on (:mod:`card_results`); each other result is kept as an evaluation
+of the same version, with its own data set, written in the registration's
+transaction. One card, revision and source make one version, whichever
+result is registered as its own.
 """
 
 from __future__ import annotations
@@ -98,16 +101,20 @@ def _evaluation(
 
 
 def _other_results(
-    chosen: CardResult | None, results: list[CardResult], benchmark_id: Any
+    chosen: CardResult | None, results: list[CardResult], benchmark_id: Any, ours: bool
 ) -> tuple[tuple[ReportedEvaluation, ...], list[str]]:
     """The card's results beside the one registered, each an evaluation of its own; and the
-    ones that cannot be (a value that is no finite number), named."""
+    ones that cannot be (a value that is no finite number), named.
+
+    Each is on the registration's benchmark, or, in a card this registry wrote
+    (``ours``), on the benchmark its task name gives.
+    """
     kept, left_out = [], []
-    benchmark = benchmark_id if isinstance(benchmark_id, str) else None
+    registered = benchmark_id if isinstance(benchmark_id, str) else None
     for result in results:
         if result is chosen:
             continue
-        evaluation = result.as_evaluation(benchmark)
+        evaluation = result.as_evaluation(result.benchmark(registered, ours))
         if evaluation is None:
             left_out.append(f"result {result.number}: {result.label()}")
         else:
@@ -171,7 +178,8 @@ def card_registration(
     ``url``, or None: a card's ``base_model`` becomes ``base_model_id`` only
     when the base is registered, else it is kept as ``extensions.hf_base_model``.
     The metrics and evaluation data set come from one result of the card's
-    ``model-index``: the only one, or ``result`` (see :mod:`card_results`).
+    ``model-index``: the first, or ``result`` (see :mod:`card_results`); the
+    others are returned as evaluations of the same version.
     """
     data = _parsed(content, source)
     own = _own(data)
@@ -212,7 +220,8 @@ def card_registration(
         )
     title = str(data.model_name or own.get("title") or Path(source).parent.name or "model")
     registration = ModelRegistration(title=title[:200], metadata=metadata, line=line, files=files)
-    others, left_out = _other_results(chosen, reported, metadata.get("benchmark_id"))
+    ours = "id" in own  # written by `card`: each result's task name is its benchmark
+    others, left_out = _other_results(chosen, reported, metadata.get("benchmark_id"), ours)
     number = chosen.number if chosen else None
     return CardReading(registration, number, len(reported), others, tuple(left_out), tags)
 

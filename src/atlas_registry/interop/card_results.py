@@ -1,13 +1,14 @@
 """A card's ``model-index`` read as results: each is one task on one data set, config and split.
 
 ``huggingface_hub`` flattens ``model-index`` into one ``EvalResult`` per
-metric. A version holds the metrics of one evaluation data set, so the
-metrics are grouped back into the results the card reported (the same task,
-data set, config, split, revision and arguments) and every metric is kept
-with the result it was reported in. Mixing them would store a value against
-a data set or split it was never measured on. A card that reports several
-results is imported one result at a time (``--result N``); the others are
-named in the refusal, never dropped without a word.
+metric. A version's registered metrics are those of one evaluation data set,
+so the metrics are grouped back into the results the card reported (the same
+task, data set, config, split, revision and arguments) and every metric is
+kept with the result it was reported in. Mixing them would store a value
+against a data set or split it was never measured on. One result (the first,
+or ``--result N``) is the registration's own; every other is an evaluation of
+the same version (origin ``card``), or, when no evaluation can hold it, named
+in the report, never dropped without a word.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atlas_registry.catalog.evaluation_input import metric_values
+from atlas_registry.catalog.evaluations import CARD
 from atlas_registry.catalog.prepare import ReportedEvaluation
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.interop.card_out_results import HUB_HOST
+from atlas_registry.schema.patterns import BENCHMARK_ID, matches
 
 # The fields of an EvalResult that say what was evaluated (not which metric).
 _RESULT_FIELDS = (
@@ -97,7 +100,14 @@ class CardResult:
         config = self.facts.get("dataset_config")
         key = f"url:{dataset['url']}" + (f"#{config}" if config else "")
         split = self.facts.get("dataset_split")
-        return ReportedEvaluation("card", benchmark_id, dataset, key, split, checked)
+        return ReportedEvaluation(CARD, benchmark_id, dataset, key, split, checked)
+
+    def benchmark(self, registered: str | None, ours: bool) -> str | None:
+        """The benchmark this result is on: ``registered``, the registration's, unless the
+        card is one this registry wrote (``ours``), which names each result's benchmark
+        as its task name (a task name the card kept from elsewhere is no benchmark id)."""
+        named = self.facts.get("task_name")
+        return named if ours and matches(BENCHMARK_ID, named) else registered
 
     def metric_values(self) -> tuple[dict[str, Any], list[Violation]]:
         """Metric name -> value; a value that is not a number or a name given twice is a problem."""
@@ -159,22 +169,17 @@ def card_results(eval_results: list[Any]) -> list[CardResult]:
 def chosen_result(
     results: list[CardResult], number: int | None
 ) -> tuple[CardResult | None, list[Violation]]:
-    """The result to import: the only one, or result ``number``; else every result, named."""
-    if number is not None:
-        if 1 <= number <= len(results):
-            return results[number - 1], []
-        reported = f"results 1 to {len(results)}" if results else "no model-index results"
-        return None, [Violation("result", f"is {number}, but the card reports {reported}")]
-    if len(results) <= 1:
+    """The result registered as the version's own metrics: result ``number``, else the first.
+
+    The card's other results are not lost by the choice: each becomes an
+    evaluation of the same version (:meth:`CardResult.as_evaluation`).
+    """
+    if number is None:
         return (results[0] if results else None), []
-    problems = [
-        Violation(
-            "result",
-            f"the card's model-index reports {len(results)} results on different tasks, "
-            "data sets or splits, and a version holds the metrics of one: choose it with "
-            "--result N",
-        )
-    ]
+    if 1 <= number <= len(results):
+        return results[number - 1], []
+    reported = f"results 1 to {len(results)}" if results else "no model-index results"
+    problems = [Violation("result", f"is {number}, but the card reports {reported}")]
     problems += [Violation(f"result {r.number}", r.label()) for r in results]
     return None, problems
 

@@ -25,7 +25,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.catalog.evaluations import REGISTRATION, Evaluation
+from atlas_registry.catalog.evaluations import CARD, REGISTRATION, Evaluation
 from atlas_registry.errors import ConfigurationError, Violation
 from atlas_registry.records import ModelRecord
 from atlas_registry.schema.patterns import LINE_NAME, MODEL_FAMILY, matches
@@ -175,8 +175,9 @@ def _counts(rule: EvaluationRule, model: ModelRecord, evaluation: Evaluation) ->
     if rule.split is not None and evaluation.split != rule.split:
         return False
     if rule.after_registration:
+        # A card's results came with the registration: the publisher's word, not a re-measure.
         registered = model.registered_at
-        return evaluation.origin != REGISTRATION and evaluation.created_at >= registered
+        return evaluation.origin not in (REGISTRATION, CARD) and evaluation.created_at >= registered
     return True
 
 

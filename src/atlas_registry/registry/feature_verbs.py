@@ -266,9 +266,10 @@ class FeatureVerbs(CatalogVerbs):
     ) -> CardImport:
         """Register the external model a model card describes, once; ``dry_run`` writes nothing.
 
-        ``result`` picks one result of a card whose ``model-index`` reports
-        several; the same card, revision, source and result imported again
-        registers nothing (see :class:`CardImport`).
+        ``result`` picks the result of a card's ``model-index`` registered as the
+        version's own metrics (default: the first); every other result is an
+        evaluation of the same version. The same card, revision and source
+        imported again registers nothing (see :class:`CardImport`).
         """
         from atlas_registry.interop.card_import import CardRequest, import_card
 
