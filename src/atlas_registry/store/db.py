@@ -147,7 +147,8 @@ class Database:
         commits until the unit ends. What the caller writes through the
         session it is given, after the verb and before COMMIT, is therefore
         saved exactly when the verb's writes are: an idempotency key and the
-        answer it stands for (:mod:`.idempotency`).
+        answer it stands for (:mod:`.idempotency`). Events go last, at COMMIT,
+        less those of savepoints rolled back (:mod:`.events.pending`).
         """
         if self._joined() is not None:
             raise RuntimeError("a unit of work is already open: units do not nest")
@@ -168,8 +169,7 @@ class Database:
         """A transaction inside the unit of work: kept with it, or rolled back alone."""
         session = SqlSession.of(conn)
         name = f"atlas_{next(_SAVEPOINTS)}"
-        # The events recorded inside are held to the unit's COMMIT; rolled back, they are dropped.
-        held = pending.mark(session.connection)
+        held = pending.mark(session.connection)  # events recorded inside go if it rolls back
         try:
             session.run(f"SAVEPOINT {name}")
             try:
