@@ -27,7 +27,7 @@ from typing import Any
 import httpx2 as httpx
 
 from tests.payloads import logistic_regression
-from tests.server_helpers import CLI, _free_port, _wait_ready
+from tests.server_helpers import CLI, _wait_ready, free_port
 
 # What a write meets while its server restarts: it is sent again with its key.
 LOST = (httpx.TransportError, httpx.RemoteProtocolError)
@@ -38,7 +38,7 @@ class Server:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (kept across restarts, closed in close)
