@@ -135,7 +135,7 @@ def rollback(
         int | None,
         typer.Option(
             "--to",
-            help="The version to re-promote (default: the one in production just before the current one).",
+            help="Version to re-promote (default: the one in production before the current one).",
         ),
     ] = None,
     notes: NotesOption = None,
