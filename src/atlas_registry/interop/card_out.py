@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import yaml
+
 from atlas_registry.catalog.evaluations import Evaluation
 from atlas_registry.errors import InputError
 from atlas_registry.interop.card_out_results import (
@@ -33,7 +35,7 @@ from atlas_registry.interop.card_out_results import (
 )
 from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord, short_id_of
-from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
+from atlas_registry.schema.shown_text import FORMAT_CHARACTERS, visible_text
 from atlas_registry.store.whole_files import read_start, target_file, written_whole
 
 # Registry framework names and the Hub's library names, where they differ.
@@ -59,7 +61,7 @@ def code(value: Any) -> str:
 
 def link(url: str) -> str:
     """An http(s) URL as a Markdown link target that nothing in it can break out of or reorder."""
-    unsafe = f"[<>\\s\\\\{BIDI_CONTROLS}]"
+    unsafe = f"[<>\\s\\\\{FORMAT_CHARACTERS}]"
     return "<" + re.sub(unsafe, lambda m: quote(m.group(), safe=""), url) + ">"
 
 
@@ -108,7 +110,7 @@ def card_data(facts: CardFacts) -> dict[str, Any]:
     ]
     framework = model.framework or ""
     name = model.line_name or model.title
-    data = ModelCardData(
+    card: Any = ModelCardData(
         model_name=name,
         base_model=_base_model(facts),
         datasets=[d for d in (data_id(r) for r in metadata.get("training_data") or []) if d]
@@ -127,12 +129,13 @@ def card_data(facts: CardFacts) -> dict[str, Any]:
             **({"tags": facts.tags} if facts.tags else {}),
             **({"files": facts.files} if facts.files else {}),
         },
-    ).to_dict()
+    )
+    data: dict[str, Any] = card.to_dict()
     index = model_index(name, results)
     if index:  # where ModelCardData puts it, in place of its model_name
         del data["model_name"]
         data["model-index"] = index
-    return shown(data)
+    return {shown(k): shown(v) for k, v in data.items()}
 
 
 def shown(value: Any) -> Any:
@@ -252,9 +255,8 @@ def model_card_text(facts: CardFacts) -> str:
         *_lifecycle(facts),
         *_lineage(facts),
     ]
-    from huggingface_hub.utils import yaml_dump
-
-    front = yaml_dump(card_data(facts), sort_keys=False).strip()
+    # As huggingface_hub's own to_yaml writes it.
+    front = yaml.dump(card_data(facts), sort_keys=False, allow_unicode=True).strip()
     return f"---\n{front}\n---\n\n" + "\n".join(body) + "\n"
 
 
