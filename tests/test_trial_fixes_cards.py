@@ -116,12 +116,13 @@ def test_the_registry_imports_the_card_it_exported_with_every_result(
 
 def test_stored_text_in_the_front_matter_is_shown_as_its_escape(registry: Registry) -> None:
     model = _model_with_reruns(registry)
-    registry.set_tags(model, {"team": "asr\u202e\u2066x"}, actor="a")
+    registry.set_tags(model, {"team": "asr\u202e\u2066x\u200f"}, actor="a")
     card = registry.model_card(model)
-    for character in ("\u202e", "\u2066"):
+    for character in ("\u202e", "\u2066", "\u200f"):
         assert character not in card
     names = {r["dataset"]["name"] for r in _results(card)}
     assert "Libri other \\u202ecod.exe" in names
-    front: Any = ModelCard(card).data.to_dict()
-    assert front["atlas_registry"]["tags"] == {"team": "asr\\u202e\\u2066x"}
-    assert "team:asr\\u202e\\u2066x" in front["tags"]
+    data: Any = ModelCard(card).data
+    front = data.to_dict()
+    assert front["atlas_registry"]["tags"] == {"team": "asr\\u202e\\u2066x\\u200f"}
+    assert "team:asr\\u202e\\u2066x\\u200f" in front["tags"]
