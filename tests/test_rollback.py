@@ -101,7 +101,7 @@ def test_after_a_withdrawal_a_rollback_must_name_its_version(registry: Registry)
     registry.supersede(v2, actor="ops", notes="withdrawn: leaks labels")
     with pytest.raises(
         IllegalTransitionError,
-        match=r"say which version to promote again with --to \(superseded: 1, 2\)",
+        match=r"say which version to promote again \(superseded: 1, 2\)",
     ):
         registry.rollback("ad-risk", actor="ops", notes="back")
     assert _states(registry) == ["superseded", "superseded"]
@@ -170,7 +170,7 @@ def test_a_second_rollback_goes_further_back_never_to_the_version_rolled_back_fr
     with pytest.raises(IllegalTransitionError) as refused:
         registry.rollback("ad-risk", actor="oncall", notes="again")
     assert "nothing was in production before version 1" in str(refused.value)
-    assert "name one with --to (superseded: 2, 3)" in str(refused.value)
+    assert "name the version to roll back to (superseded: 2, 3)" in str(refused.value)
     assert _states(registry) == ["promoted", "superseded", "superseded"]
 
 
@@ -195,7 +195,7 @@ def test_a_withdrawn_version_promoted_before_is_named_not_put_back(registry: Reg
         registry.rollback("ad-risk", actor="oncall", notes="v3 bad")
     message = str(refused.value)
     assert "version 2 of ad-risk, promoted before the current one, was withdrawn" in message
-    assert "--to 2" in message
+    assert "name the version to roll back to (2 or another)" in message
     assert _states(registry) == ["superseded", "superseded", "promoted"]
     assert registry.rollback("ad-risk", to_version=1, actor="o", notes="v1").model.id == v1
 

@@ -61,6 +61,19 @@ def _superseded_list(rows: list[LineMember]) -> str:
     return f" (superseded: {versions})" if versions else ""
 
 
+def _candidate_hint(rows: list[LineMember], below: int | None, line: str) -> str:
+    """A first-hour trap: v2 promoted straight over a v1 that never was (or none promoted)."""
+    candidates = [
+        r
+        for r in rows
+        if r.promotion_state == "candidate" and (below is None or r.version_number < below)
+    ]
+    if not candidates:
+        return ""
+    number = candidates[-1].version_number
+    return f"; version {number} is a candidate, never promoted: promote {line}@{number} instead"
+
+
 def _previous_promotion(
     session: SqlSession, model_id: str, rows: list[LineMember], line: str
 ) -> LineMember:
@@ -71,19 +84,9 @@ def _previous_promotion(
     )
     at = order.index(promoted.id) if promoted.id in order else -1
     if at <= 0:
-        candidates = [
-            r
-            for r in rows
-            if r.promotion_state == "candidate" and r.version_number < promoted.version_number
-        ]
         superseded = _superseded_list(rows)
-        hint = f"; name one with --to{superseded}" if superseded else ""
-        if candidates and not superseded:
-            # A first-hour trap: v2 promoted straight over a v1 that never was.
-            hint = (
-                f"; version {candidates[-1].version_number} is a candidate, never promoted: "
-                f"promote {line}@{candidates[-1].version_number} instead"
-            )
+        hint = f"; name the version to roll back to{superseded}" if superseded else ""
+        hint = hint or _candidate_hint(rows, promoted.version_number, line)
         raise IllegalTransitionError(
             f"model line {line} has no earlier promoted version to roll back to: nothing was "
             f"in production before version {promoted.version_number} that a rollback has "
@@ -104,12 +107,13 @@ def _rollback_target(
         if not _superseded_list(rows):
             raise IllegalTransitionError(
                 f"model line {line} has no earlier superseded version to roll back to"
+                + _candidate_hint(rows, None, line)
             )
         # Its promotion was withdrawn: "back" could mean the withdrawn version
         # itself or the one before it, and guessing would put either in production.
         raise IllegalTransitionError(
             f"model line {line} has no promoted version to roll back from; say which "
-            f"version to promote again with --to{_superseded_list(rows)}"
+            f"version to promote again{_superseded_list(rows)}"
         )
     else:
         target = _previous_promotion(session, model_id, rows, line)
@@ -128,8 +132,8 @@ def _refuse_withdrawn(target: ModelRecord, line: str, defaulted: bool) -> None:
         raise IllegalTransitionError(
             f"version {target.version_number} of {line}, promoted before the current one, "
             "was withdrawn (superseded with no successor), so a rollback does not put it "
-            f"back unasked; name the version to promote again with --to {target.version_number}"
-            " or another"
+            f"back unasked; name the version to roll back to ({target.version_number} "
+            "or another)"
         )
 
 
