@@ -114,7 +114,7 @@ def test_bidirectional_overrides_are_shown_not_obeyed(site: tuple[Registry, Test
     """A right-to-left override would make "report\u202egnp.exe" read as "reportexe.png"."""
     registry, client = site
     spoof = "report\u202egnp.exe \u2066isolated\u2069 \x1b[2J"
-    hebrew = "\u05de\u05d5\u05d3\u05dc \u200f(RLM kept)"
+    hebrew = "\u05de\u05d5\u05d3\u05dc \u200f(RLM shown)"
     model = _register(
         registry, title=spoof, description=hebrew, code_repo_url="https://x.example/\u202erepo"
     )
@@ -123,7 +123,7 @@ def test_bidirectional_overrides_are_shown_not_obeyed(site: tuple[Registry, Test
         for character in ("\u202e", "\u2066", "\u2069", "\x1b"):
             assert character not in html
         assert "report\\u202egnp.exe \\u2066isolated\\u2069 \\x1b[2J" in html
-    assert hebrew in pages[0]
+    assert "\u05de\u05d5\u05d3\u05dc \\u200f(RLM shown)" in pages[0]  # an invisible mark
     assert "v1 · report\\u202egnp.exe \\u206…</text>" in pages[0]  # cut to its box as shown
     assert 'href="https://x.example/' not in pages[0]  # a URL that reorders itself is no link
     assert registry.get_model(model).title == spoof  # stored as registered
