@@ -113,12 +113,12 @@ def test_a_line_tag_reaches_every_version_and_a_version_value_wins(
 @pytest.mark.parametrize(
     ("tags", "path"),
     [
-        ({"bad key": "x"}, "set"),
-        ({"": "x"}, "set"),
-        ({"k" * 65: "x"}, "set"),
-        ({"a=b": "x"}, "set"),
-        ({"<script>": "x"}, "set"),
-        ({"\u05e9\u05dc\u05d5\u05dd": "x"}, "set"),
+        ({"bad key": "x"}, "set.bad key"),
+        ({"": "x"}, "set.''"),
+        ({"k" * 65: "x"}, "set." + "k" * 64 + "... (1 more characters)"),
+        ({"a=b": "x"}, "set.a=b"),
+        ({"<script>": "x"}, "set.<script>"),
+        ({"\u05e9\u05dc\u05d5\u05dd": "x"}, "set.\u05e9\u05dc\u05d5\u05dd"),
         ({"ok": "v" * 501}, "set.ok"),
         ({"ok": "nul\x00"}, "set.ok"),
         ({"ok": " padded"}, "set.ok"),

@@ -77,7 +77,11 @@ def test_searching_lines_and_reading_a_lines_history(guarded_page: Any, site: st
     page.locator("table.lines a", has_text="history").first.click()
     page.wait_for_url("**/history?line=**")
     versions = page.locator("table.history tbody td:nth-child(2) a").all_inner_texts()
-    assert versions == ["ad-risk@1", "ad-risk@1", "ad-risk@2", "ad-risk@2", "ad-risk@3"]
+    types = page.locator("table.history tbody td:nth-child(3)").all_inner_texts()
+    assert versions[0] == "ad-risk@3"  # newest first: the last promotion
+    assert types[0] == "model.promoted"
+    assert set(versions) == {"ad-risk@1", "ad-risk@2", "ad-risk@3"}
+    assert types.count("model.registered") == 3
     _look(page, "line-history")
     page.goto(site + "/models/ad-risk@2")
     assert "ad-risk@3" in page.locator("ol.timeline").inner_text()

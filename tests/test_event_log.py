@@ -26,7 +26,7 @@ from atlas_registry import (
     SchemaAdmin,
     ValidationError,
 )
-from atlas_registry.store.events.record import MAX_PAYLOAD_BYTES, record_event
+from atlas_registry.store.events.record import MAX_PAYLOAD_BYTES, record_event, write_now
 from atlas_registry.store.events.types import EventType
 from tests.payloads import logistic_regression
 
@@ -199,15 +199,17 @@ def test_concurrent_writers_leave_a_log_a_follower_reads_exactly_once(reg: Regis
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_late_commit_holds_later_event_ids_back_on_postgresql(reg: Registry) -> None:
-    """Writer A records an event and has not committed; writer B must wait for A's COMMIT.
+    """Writer A has written its event and not committed; writer B must wait for A's COMMIT.
 
     Without the lock B would take a higher id and commit first: a follower
-    reading ``id > last`` after B would never see A's lower id.
+    reading ``id > last`` after B would never see A's lower id. (A writes its
+    event now, as every writer does just before COMMIT, and its COMMIT is late.)
     """
     database = reg.database
     b_done = threading.Event()
     with database.session(write=True) as session:
         record_event(session, EventType.TOKEN_CREATED, actor="A", payload={})
+        write_now(session)
         session.rows("SELECT 1")  # the pipeline has sent the lock and the insert
 
         def writer_b() -> None:

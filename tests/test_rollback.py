@@ -100,7 +100,8 @@ def test_after_a_withdrawal_a_rollback_must_name_its_version(registry: Registry)
     registry.promote(v2, actor="eval")
     registry.supersede(v2, actor="ops", notes="withdrawn: leaks labels")
     with pytest.raises(
-        IllegalTransitionError, match=r"say which version to promote again \(superseded: 1, 2\)"
+        IllegalTransitionError,
+        match=r"say which version to promote again \(superseded: 1, 2\)",
     ):
         registry.rollback("ad-risk", actor="ops", notes="back")
     assert _states(registry) == ["superseded", "superseded"]
@@ -132,3 +133,80 @@ def test_a_rollback_past_a_never_promoted_version_says_how_to_promote_it(
         registry.rollback("ad-risk", actor="oncall", notes="v2 regressed")
     assert "version 1 is a candidate, never promoted" in str(refused.value)
     assert "promote ad-risk@1 instead" in str(refused.value)
+
+
+def test_rollback_puts_back_the_version_promoted_just_before_not_the_highest_below(
+    registry: Registry,
+) -> None:
+    """@1, then @3, then @2 promoted: v3 was in production just before v2, so it goes back."""
+    v1, _v2, v3 = (_version(registry) for _ in range(3))
+    for number in (1, 3, 2):
+        registry.promote(f"ad-risk@{number}", actor="eval")
+    assert registry.rollback("ad-risk", actor="oncall", notes="v2 regressed").model.id == v3
+    assert _states(registry) == ["superseded", "superseded", "promoted"]
+    assert registry.get_model(v1).promotion_state == "superseded"
+
+
+def test_rollback_to_a_higher_version_promoted_before_an_override(registry: Registry) -> None:
+    """v3 promoted, then v2 over it with an override; v1 never was: back is v3."""
+    _version(registry)
+    _v2, v3 = _version(registry, auroc=0.6), _version(registry)
+    registry.promote(v3, actor="eval")
+    registry.promote("ad-risk@2", actor="eval", override=True, notes="pilot")
+    assert registry.rollback("ad-risk", actor="oncall", notes="pilot over").model.id == v3
+    assert _states(registry) == ["candidate", "superseded", "promoted"]
+
+
+def test_a_second_rollback_goes_further_back_never_to_the_version_rolled_back_from(
+    registry: Registry,
+) -> None:
+    v1, v2, _v3 = (_version(registry) for _ in range(3))
+    for number in (1, 2, 3):
+        registry.promote(f"ad-risk@{number}", actor="eval")
+    assert registry.rollback("ad-risk", actor="oncall", notes="v3 bad").model.id == v2
+    assert registry.rollback("ad-risk", actor="oncall", notes="v2 bad too").model.id == v1
+    assert _states(registry) == ["promoted", "superseded", "superseded"]
+    # Nothing was in production before v1: a third rollback names no version to go forward to.
+    with pytest.raises(IllegalTransitionError) as refused:
+        registry.rollback("ad-risk", actor="oncall", notes="again")
+    assert "nothing was in production before version 1" in str(refused.value)
+    assert "name the version to roll back to (superseded: 2, 3)" in str(refused.value)
+    assert _states(registry) == ["promoted", "superseded", "superseded"]
+
+
+def test_after_a_rollback_a_new_promotion_rolls_back_to_the_restored_version(
+    registry: Registry,
+) -> None:
+    v1, _v2, _v3 = (_version(registry) for _ in range(3))
+    registry.promote("ad-risk@1", actor="eval")
+    registry.promote("ad-risk@2", actor="eval")
+    registry.rollback("ad-risk", actor="oncall", notes="v2 bad")
+    registry.promote("ad-risk@3", actor="eval")
+    assert registry.rollback("ad-risk", actor="oncall", notes="v3 bad").model.id == v1
+
+
+def test_a_withdrawn_version_promoted_before_is_named_not_put_back(registry: Registry) -> None:
+    v1, v2, _v3 = (_version(registry) for _ in range(3))
+    registry.promote(v1, actor="eval")
+    registry.promote(v2, actor="eval")
+    registry.supersede(v2, actor="ops", notes="leaks labels")
+    registry.promote("ad-risk@3", actor="eval")
+    with pytest.raises(IllegalTransitionError) as refused:
+        registry.rollback("ad-risk", actor="oncall", notes="v3 bad")
+    message = str(refused.value)
+    assert "version 2 of ad-risk, promoted before the current one, was withdrawn" in message
+    assert "name the version to roll back to (2 or another)" in message
+    assert _states(registry) == ["superseded", "superseded", "promoted"]
+    assert registry.rollback("ad-risk", to_version=1, actor="o", notes="v1").model.id == v1
+
+
+def test_rollback_default_from_the_cli_follows_the_promotion_order(
+    registry: Registry, db_url: str
+) -> None:
+    for _ in range(3):
+        _version(registry)
+    for number in ("1", "3", "2"):
+        assert invoke("promote", f"ad-risk@{number}", "--db", db_url)[0] == 0
+    code, out, _ = invoke("rollback", "ad-risk", "--notes", "x", "--db", db_url, "--json")
+    assert code == 0
+    assert json.loads(out)["model"]["version_number"] == 3

@@ -114,7 +114,7 @@ def test_bidirectional_overrides_are_shown_not_obeyed(site: tuple[Registry, Test
     """A right-to-left override would make "report\u202egnp.exe" read as "reportexe.png"."""
     registry, client = site
     spoof = "report\u202egnp.exe \u2066isolated\u2069 \x1b[2J"
-    hebrew = "\u05de\u05d5\u05d3\u05dc \u200f(RLM kept)"
+    hebrew = "\u05de\u05d5\u05d3\u05dc \u200f(RLM shown)"
     model = _register(
         registry, title=spoof, description=hebrew, code_repo_url="https://x.example/\u202erepo"
     )
@@ -123,7 +123,7 @@ def test_bidirectional_overrides_are_shown_not_obeyed(site: tuple[Registry, Test
         for character in ("\u202e", "\u2066", "\u2069", "\x1b"):
             assert character not in html
         assert "report\\u202egnp.exe \\u2066isolated\\u2069 \\x1b[2J" in html
-    assert hebrew in pages[0]
+    assert "\u05de\u05d5\u05d3\u05dc \\u200f(RLM shown)" in pages[0]  # an invisible mark
     assert "v1 · report\\u202egnp.exe \\u206…</text>" in pages[0]  # cut to its box as shown
     assert 'href="https://x.example/' not in pages[0]  # a URL that reorders itself is no link
     assert registry.get_model(model).title == spoof  # stored as registered
@@ -168,7 +168,7 @@ def test_overrides_only_finds_an_override_older_than_the_last_50_events(
     for _ in range(26):  # 51 plain transitions after it: a promotion and a supersession each
         registry.promote(_register(registry, line="busy"), actor="eval")
     page = client.get("/history", params={"overrides": "1"}).text
-    assert "<td>pilot</td>" in page
+    assert '<div class="notes">pilot</div>' in page
     assert page.count('<tr class="">') == 0  # nothing but overrides
     assert 'href="/api/v1/events?overrides_only=true"' in page
     api = client.get("/api/v1/events", params={"overrides_only": "true"}).json()["items"]
@@ -373,24 +373,40 @@ def test_pages_name_versions_line_at_n(site: tuple[Registry, TestClient]) -> Non
 
 
 def test_the_history_page_shows_a_lines_whole_history(site: tuple[Registry, TestClient]) -> None:
+    """The line's every event from the log, newest first: the rollback moves both versions."""
     registry, client = site
     first = _register(registry, line="whole-line")
     second = _register(registry, line="whole-line")
     registry.promote(first, actor="eval")
     registry.promote(second, actor="eval")
     registry.rollback("whole-line", actor="oncall", notes="second one drifted")
+    registry.set_tags(second, {"stage": "<b>x</b>"}, actor="<i>eval</i>")
     _register(registry, line="elsewhere")
     registry.promote("elsewhere", actor="eval")
     for line in ("whole-line", "whole-line@2", second):
         page = client.get("/history", params={"line": line})
         assert page.status_code == 200
         assert "<h1>History of line whole-line</h1>" in page.text
-        shown = re.findall(r">(whole-line@\d)</a> .*?<td>(\w+) → (\w+)", page.text)
-        assert [s[0] for s in shown] == ["whole-line@1"] * 2 + ["whole-line@2"] * 2 + [
-            "whole-line@1"
+        shown = re.findall(
+            r'>(whole-line@\d)</a>.*?<code>([a-z_.]+)</code></td><td class="what">([^<]*)',
+            page.text,
+        )
+        assert shown == [
+            ("whole-line@2", "tags.changed", "tags changed: set stage"),
+            ("whole-line@1", "model.rolled_back", "superseded → promoted"),
+            ("whole-line@2", "model.superseded", "promoted → superseded"),
+            ("whole-line@2", "model.promoted", "candidate → promoted"),
+            ("whole-line@1", "model.superseded", "promoted → superseded"),
+            ("whole-line@1", "model.promoted", "candidate → promoted"),
+            ("whole-line@2", "model.registered", "registered as version 2"),
+            ("whole-line@1", "line.named", "line named whole-line"),
+            ("whole-line@1", "model.registered", "registered as version 1"),
         ]
+        assert '<td class="actor">&lt;i&gt;eval&lt;/i&gt;</td>' in page.text
+        root = registry.get_model(first).id
+        assert f'href="/api/v1/events?after=0&amp;line={root}"' in page.text
         assert "elsewhere" not in page.text.split("<tbody>")[1]
-        assert 'href="/api/v1/lines/whole-line/history"' in page.text
+        assert "<i>eval</i>" not in page.text
     assert client.get("/api/v1/lines/whole-line/history").status_code == 200
     missing = client.get("/history", params={"line": "whole-l"})
     assert missing.status_code == 404

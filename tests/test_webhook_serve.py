@@ -15,7 +15,7 @@ from atlas_registry import Registry
 from atlas_registry.webhooks.keys import KEY_ENV_VAR
 from atlas_registry.webhooks.transport import ALLOW_HOSTS_ENV_VAR
 from tests.payloads import logistic_regression
-from tests.server_helpers import CLI, free_port, _wait_ready, call
+from tests.server_helpers import CLI, _wait_ready, call, free_port
 from tests.webhook_receiver import receiving
 
 

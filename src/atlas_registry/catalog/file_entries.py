@@ -5,8 +5,16 @@ bytes. A URI is stored text that `files verify` later opens, and `locate`
 hands to a deployment, so it is held to more than text: a scheme from a short
 list (so no ``javascript:`` or ``ftp:`` ever reaches a page or a loader), no
 credentials (``user:pass@``, or a signed URL's token in its query: a listing is
-readable by anyone who can read the model), a bounded length, and no control
-character or white space. Every problem is found at once, with its path.
+readable by anyone who can read the model), a bounded length, and no control,
+invisible format character or white space. Every problem is found at once,
+with its path.
+
+One location has one spelling (:func:`normal_uri`): the scheme and an
+``https`` host are lower-cased and ``file://localhost/`` is ``file:///``, so
+the same bytes cannot be listed twice and ``locate`` print both. A ``file://``
+path with a ``.`` or ``..`` segment is refused rather than resolved: the
+registry does not decide which file a path names, and ``/tmp/../etc/shadow``
+is not a path to hand to a loader.
 """
 
 from __future__ import annotations
@@ -15,9 +23,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from atlas_registry.errors import ValidationError, Violation, under
+from atlas_registry.errors import ValidationError, Violation, capped, under
+from atlas_registry.schema.shown_text import FORMAT_CHARACTERS
 
 # Where a model's bytes may be, by URI scheme. file, https and the object stores
 # go through fsspec (S3, GCS and the Hub need their extra installed); runs:/,
@@ -43,7 +52,7 @@ MAX_NOTES = 2000
 MAX_SIZE = 2**63 - 1
 MAX_FILES_PER_CALL = 1000
 SHA256 = re.compile(r"[0-9a-f]{64}")
-_UNFIT = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNFIT = re.compile(f"[\x00-\x20\x7f-\x9f\u2028\u2029{FORMAT_CHARACTERS}]")
 # Query parameters that carry a credential: a pre-signed S3 or GCS URL, a SAS token.
 _SECRET_PARAMETERS = frozenset(
     {
@@ -94,7 +103,8 @@ def uri_problems(uri: Any, path: str = "uri") -> list[Violation]:
         return [
             Violation(
                 path,
-                "holds white space or a control character: percent-encode it (%20 for a space)",
+                "holds white space, a control character or an invisible format character: "
+                "percent-encode it (%20 for a space)",
             )
         ]
     scheme, _, rest = uri.partition(":")
@@ -138,11 +148,37 @@ def _shape_problems(uri: str, scheme: str, path: str) -> list[Violation]:
         ]
     if scheme == "file" and (parts.netloc not in ("", "localhost") or parts.path[:1] != "/"):
         return [Violation(path, "must be an absolute local path: file:///folder/file")]
+    if scheme == "file" and any(unquote(s) in (".", "..") for s in parts.path.split("/")):
+        return [
+            Violation(
+                path,
+                "has a '.' or '..' path segment, which the registry does not resolve: "
+                f"give the path it means without them (got {capped(uri, 80)!r})",
+            )
+        ]
     if scheme == "https" and not parts.hostname:
         return [Violation(path, "must name a host: https://host/path")]
     if scheme in {"s3", "gs", "gcs", "hf", "az", "abfs"} and not parts.netloc:
         return [Violation(path, f"must name a bucket or repository: {scheme}://name/path")]
     return []
+
+
+def normal_uri(uri: str) -> str:
+    """``uri`` (one :func:`uri_problems` accepts) in its one spelling: scheme lower-cased,
+    an ``https`` host lower-cased, ``file://localhost/`` written ``file:///``.
+
+    Only what names the same place whatever the case: a bucket's or a
+    repository's name and every path are kept as given.
+    """
+    scheme, _, rest = uri.partition(":")
+    scheme = scheme.lower()
+    if scheme == "https" and rest.startswith("//"):
+        host = re.match(r"//[^/?#]*", rest)
+        end = host.end() if host else 2
+        rest = rest[:end].lower() + rest[end:]
+    if scheme == "file" and rest[:12].lower() == "//localhost/":
+        rest = "//" + rest[11:]
+    return f"{scheme}:{rest}"
 
 
 def _sha256_problems(value: Any, path: str) -> tuple[str | None, list[Violation]]:
@@ -200,7 +236,7 @@ def checked_entry(
         ]
     if problems:
         return None, problems
-    return FileEntry(given["uri"], sha256, size, given.get("role")), []
+    return FileEntry(normal_uri(given["uri"]), sha256, size, given.get("role")), []
 
 
 def checked_entries(given: Any, path: str = "files") -> tuple[list[FileEntry], list[Violation]]:
@@ -219,7 +255,9 @@ def checked_entries(given: Any, path: str = "files") -> tuple[list[FileEntry], l
         if entry is None:
             continue
         if entry.uri in seen:
-            problems.append(Violation(f"{path}[{index}].uri", "is listed twice"))
+            problems.append(
+                Violation(f"{path}[{index}].uri", f"is listed twice (as {capped(entry.uri, 80)})")
+            )
         seen.add(entry.uri)
         entries.append(entry)
     return entries, problems

@@ -10,6 +10,7 @@ counts as made by then.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from atlas_registry.errors import QueryValueError, Violation
@@ -17,6 +18,8 @@ from atlas_registry.errors import QueryValueError, Violation
 # Longer than any ISO 8601 time with a zone (2026-05-01T12:00:00.123456+05:30 is 32).
 MAX_INSTANT_LENGTH = 40
 _EXAMPLE = "such as 2026-05-01T12:00Z or 2026-05-01T14:00:00+02:00"
+# A time whose zone's "+" became a space: a URL's query reads an unencoded "+" as one.
+_PLUS_AS_SPACE = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)? \d{2}(:?\d{2})?$")
 
 
 def parse_instant(value: object, path: str = "at") -> str:
@@ -33,7 +36,16 @@ def parse_instant(value: object, path: str = "at") -> str:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise _refused(path, f"{text!r} is not an ISO 8601 time; give one {_EXAMPLE}") from None
+        hint = ""
+        if _PLUS_AS_SPACE.search(text):
+            sign = text.rindex(" ")
+            hint = (
+                " (a space stands where its zone's sign would be: in a URL, a '+' is read as "
+                f"a space and must be written %2B, as in {text[:sign]}%2B{text[sign + 1 :]})"
+            )
+        raise _refused(
+            path, f"{text!r} is not an ISO 8601 time{hint}; give one {_EXAMPLE}"
+        ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise _refused(
             path,

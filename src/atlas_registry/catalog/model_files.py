@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.catalog.file_entries import FileEntry, notes_problems
+from atlas_registry.catalog.file_entries import FileEntry, normal_uri, notes_problems
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database, utc_timestamp
@@ -235,7 +235,9 @@ def add_file(
         db.lock(session, f"model-files:{model_id}")
         fetch_model(session, model_id)
         listed = listed_files(session, [model_id])
-        same_uri = next((f for f in listed if f.uri == entry.uri), None)
+        # Compared in their one spelling: a URI listed before spellings were normalised
+        # is the same location, and the new entry replaces it.
+        same_uri = next((f for f in listed if normal_uri(f.uri) == entry.uri), None)
         if replaces is None and same_uri is not None:
             if same_uri.entry == entry:
                 return FileAddition(same_uri, written=False)

@@ -24,7 +24,7 @@ from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.catalog.refs import resolve_model_ref
 from atlas_registry.catalog.version_names import version_label
 from atlas_registry.documents import is_storable_text
-from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.errors import ValidationError, Violation, capped
 from atlas_registry.schema.recorded_text import required_text
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.events.record import record_event
@@ -114,8 +114,21 @@ class TagChanges:
 # ------------------------------------------------------------------ checking input
 
 
+# How much of a refused key or value an error echoes: a key is at most 64 characters.
+_ECHO = 64
+
+
 def _shown(value: object) -> str:
-    return f"{value!r:.60}"
+    """A refused key or value as an error quotes it: cut with :func:`capped`, in quotes."""
+    return repr(capped(value, _ECHO)) if isinstance(value, str) else capped(repr(value), _ECHO)
+
+
+def _at(what: str, key: object) -> str:
+    """The path of one tag in an error: ``set.team``, however bad the key (cut, quoted
+    when it is empty or not text), so each refused tag is told apart."""
+    if isinstance(key, str) and key:
+        return f"{what}.{capped(key, _ECHO)}"
+    return f"{what}.{_shown(key)}"
 
 
 def key_problem(key: object) -> str | None:
@@ -135,25 +148,28 @@ def value_problem(value: object) -> str | None:
     if len(value) > MAX_TAG_VALUE or not is_storable_text(value) or value != value.strip():
         return (
             f"must be text of at most {MAX_TAG_VALUE} characters, without surrounding "
-            "spaces, NUL or lone surrogates"
+            f"spaces, NUL or lone surrogates, got {_shown(value)}"
         )
     return None
 
 
-def checked_tags(tags: Mapping[Any, Any], what: str = "tags") -> dict[str, str]:
+def _tag_problems(what: str, key: object, value: object) -> list[Violation]:
+    return [Violation(_at(what, key), p) for p in (key_problem(key), value_problem(value)) if p]
+
+
+def checked_tags(tags: Mapping[Any, Any], what: str = "set") -> dict[str, str]:
     """``tags`` as key -> value, or a ValidationError naming every bad key and value."""
     if not isinstance(tags, Mapping):
-        raise ValidationError(f"{what} are invalid", [Violation(what, "must be key: value pairs")])
+        raise ValidationError(
+            f"the tags to {what} are invalid", [Violation(what, "must be key: value pairs")]
+        )
     problems = (
         [Violation(what, f"at most {MAX_TAGS} tags at a time")] if len(tags) > MAX_TAGS else []
     )
     for key, value in list(tags.items())[: MAX_TAGS + 1]:
-        where = f"{what}.{key}" if isinstance(key, str) and TAG_KEY.fullmatch(key) else what
-        for problem in (key_problem(key), value_problem(value)):
-            if problem:
-                problems.append(Violation(where, problem))
+        problems += _tag_problems(what, key, value)
     if problems:
-        raise ValidationError(f"{what} are invalid", problems)
+        raise ValidationError(f"the tags to {what} are invalid", problems)
     return {str(k): str(v) for k, v in tags.items()}
 
 
@@ -161,39 +177,42 @@ def checked_keys(keys: Iterable[Any], what: str = "remove") -> list[str]:
     """``keys`` as tag keys, each once, or a ValidationError naming every bad one."""
     listed = list(keys) if not isinstance(keys, str | bytes | Mapping) else None
     if listed is None:
-        raise ValidationError(f"{what} is invalid", [Violation(what, "must be a list of keys")])
+        raise ValidationError(
+            f"the keys to {what} are invalid", [Violation(what, "must be a list of keys")]
+        )
     problems = (
         [Violation(what, f"at most {MAX_TAGS} keys at a time")] if len(listed) > MAX_TAGS else []
     )
-    problems += [Violation(what, p) for k in listed[: MAX_TAGS + 1] if (p := key_problem(k))]
+    problems += [
+        Violation(f"{what}[{n}]", p)
+        for n, k in enumerate(listed[: MAX_TAGS + 1])
+        if (p := key_problem(k))
+    ]
     if problems:
-        raise ValidationError(f"{what} is invalid", problems)
+        raise ValidationError(f"the keys to {what} are invalid", problems)
     return list(dict.fromkeys(str(k) for k in listed))
 
 
-def parse_tag(text: str, what: str = "tag") -> tuple[str, str]:
-    """``k=v`` as (k, v); a bare ``k`` is the key-only tag (k, "")."""
-    key, _, value = text.partition("=")
-    problems = [Violation(what, p) for p in (key_problem(key), value_problem(value)) if p]
-    if problems:
-        raise ValidationError(f"the {what} {_shown(text)} is invalid", problems)
-    return key, value
-
-
 def parse_tags(texts: Sequence[str], what: str = "tag") -> dict[str, str]:
-    """Each ``k=v`` of ``texts`` parsed; a key given twice with two values is refused."""
+    """Each ``k=v`` of ``texts`` parsed, or a ValidationError naming every bad one (the
+    same words as :func:`checked_tags`); a key given twice with two values is refused."""
     parsed: dict[str, str] = {}
+    problems = [Violation(what, f"at most {MAX_TAGS} at a time")] if len(texts) > MAX_TAGS else []
     for text in texts[: MAX_TAGS + 1]:
-        key, value = parse_tag(text, what)
-        if parsed.get(key, value) != value:
-            raise ValidationError(
-                f"the {what}s are invalid", [Violation(what, f"{key} is given two values")]
-            )
-        parsed[key] = value
-    if len(texts) > MAX_TAGS:
-        raise ValidationError(
-            f"the {what}s are invalid", [Violation(what, f"at most {MAX_TAGS} at a time")]
-        )
+        key, _, value = text.partition("=")
+        found = _tag_problems(what, key, value)
+        if not found and parsed.get(key, value) != value:
+            found = [
+                Violation(
+                    _at(what, key),
+                    f"is given two values, {_shown(parsed[key])} and {_shown(value)}",
+                )
+            ]
+        problems += found
+        if not found:
+            parsed[key] = value
+    if problems:
+        raise ValidationError(f"the {what}s are invalid", problems)
     return parsed
 
 

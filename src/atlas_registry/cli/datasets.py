@@ -123,7 +123,7 @@ def _show(use: DatasetUse) -> None:
         ["sha256", d.sha256 or "not recorded"],
         ["license", d.license or "not recorded"],
         ["state", d.lifecycle_state],
-        ["registered", f"{d.created_at}" + (f" by {d.created_by}" if d.created_by else "")],
+        ["registered (UTC)", f"{d.created_at}" + (f" by {d.created_by}" if d.created_by else "")],
     ]
     if d.description:
         facts.append(["description", d.description])

@@ -112,7 +112,7 @@ def rows(found: list[Evaluation]) -> list[list[Any]]:
             e.data,
             e.split,
             ", ".join(f"{k}={v:g}" for k, v in e.metrics.items()),
-            e.evaluated_by,
+            e.evaluated_by or NOT_RECORDED,
             e.origin,
             e.id,
         ]
@@ -120,7 +120,10 @@ def rows(found: list[Evaluation]) -> list[list[Any]]:
     ]
 
 
-COLUMNS = ["when", "benchmark", "data", "split", "metrics", "by", "origin", "id"]
+# What a page says of an evaluation whose evaluator was not recorded (a registration's,
+# when the registration named no created_by): the same words here.
+NOT_RECORDED = "not recorded"
+COLUMNS = ["when (UTC)", "benchmark", "data", "split", "metrics", "by", "origin", "id"]
 
 
 def print_table(found: list[Evaluation]) -> None:
@@ -137,7 +140,7 @@ def _print(added: Evaluation) -> None:
         ["split", added.split],
         *([metric, f"{value:g}"] for metric, value in added.metrics.items()),
         ["evaluated by", added.evaluated_by],
-        ["at", added.created_at],
+        ["at (UTC)", added.created_at],
         ["harness", harness],
     ]
     stdout.print(table(None, ["field", "value"], [row for row in fields if row[1] is not None]))

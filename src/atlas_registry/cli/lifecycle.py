@@ -133,7 +133,10 @@ def rollback(
     line: Annotated[str, typer.Argument(help="The line: its name, or any of its versions.")],
     to: Annotated[
         int | None,
-        typer.Option("--to", help="The version to re-promote (default: the one promoted before)."),
+        typer.Option(
+            "--to",
+            help="Version to re-promote (default: the one in production before the current one).",
+        ),
     ] = None,
     notes: NotesOption = None,
     override: Annotated[

@@ -76,7 +76,7 @@ class _Status:
             ]
             for s in self.states
         ]
-        columns = ["number", "name", "status", "checksum", "applied_at"]
+        columns = ["number", "name", "status", "checksum", "applied (UTC)"]
         stdout.print(table(f"Migrations on {self.url}", columns, rows))
 
 

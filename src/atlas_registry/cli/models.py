@@ -396,12 +396,12 @@ def leaderboard(
                 named.get(e.model.id, e.model.id),
                 e.model.title,
                 e.model.promotion_state,
-                e.evaluated_by,
+                e.evaluated_by or "not recorded",
                 e.evaluated_at,
             ]
             for e in result.entries
         ]
-        columns = ["rank", metric, "version", "title", "state", "evaluated by", "at"]
+        columns = ["rank", metric, "version", "title", "state", "evaluated by", "at (UTC)"]
         title = f"{benchmark}: top {limit} by {metric} ({result.ranked_by.said})"
         stdout.print(table(title, columns, rows))
 

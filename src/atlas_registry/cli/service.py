@@ -63,7 +63,14 @@ def token_list(db: DbOption = None, as_json: JsonOption = False) -> None:
             [t.name, ",".join(t.scopes), t.created_at, t.expires_at, t.last_used_at, t.revoked_at]
             for t in found
         ]
-        columns = ["name", "scopes", "created", "expires", "last used", "revoked"]
+        columns = [
+            "name",
+            "scopes",
+            "created (UTC)",
+            "expires (UTC)",
+            "last used (UTC)",
+            "revoked (UTC)",
+        ]
         stdout.print(table(f"{len(found)} token(s)", columns, rows))
 
     call(db, as_json, lambda registry: registry.list_tokens(), render)

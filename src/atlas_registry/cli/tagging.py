@@ -105,7 +105,7 @@ def tag_history(ref: TagRef, db: DbOption = None, as_json: JsonOption = False) -
             for e in events
         ]
         stdout.print(
-            table(f"{len(events)} tag change(s)", ["when", "key", "old", "new", "by"], rows)
+            table(f"{len(events)} tag change(s)", ["when (UTC)", "key", "old", "new", "by"], rows)
         )
 
     call(db, as_json, lambda registry: registry.tag_history(ref), render)
@@ -158,4 +158,6 @@ def describe(
 
 def _print_edits(edits: list[Any]) -> None:
     rows = [[e.created_at, e.field, e.actor, e.before or "", e.after or ""] for e in edits]
-    stdout.print(table(f"{len(edits)} edit(s)", ["when", "field", "by", "before", "after"], rows))
+    stdout.print(
+        table(f"{len(edits)} edit(s)", ["when (UTC)", "field", "by", "before", "after"], rows)
+    )

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import yaml
+
 from atlas_registry.catalog.evaluations import Evaluation
 from atlas_registry.errors import InputError
 from atlas_registry.interop.card_out_results import (
@@ -28,11 +30,12 @@ from atlas_registry.interop.card_out_results import (
     evaluated_as_said,
     hub_id,
     later_results,
+    model_index,
     results_of,
 )
 from atlas_registry.lifecycle.moves import PromotionEvent
 from atlas_registry.records import Lineage, ModelRecord, short_id_of
-from atlas_registry.schema.shown_text import BIDI_CONTROLS, visible_text
+from atlas_registry.schema.shown_text import FORMAT_CHARACTERS, visible_text
 from atlas_registry.store.whole_files import read_start, target_file, written_whole
 
 # Registry framework names and the Hub's library names, where they differ.
@@ -58,7 +61,7 @@ def code(value: Any) -> str:
 
 def link(url: str) -> str:
     """An http(s) URL as a Markdown link target that nothing in it can break out of or reorder."""
-    unsafe = f"[<>\\s\\\\{BIDI_CONTROLS}]"
+    unsafe = f"[<>\\s\\\\{FORMAT_CHARACTERS}]"
     return "<" + re.sub(unsafe, lambda m: quote(m.group(), safe=""), url) + ">"
 
 
@@ -88,7 +91,8 @@ def _base_model(facts: CardFacts) -> str | None:
     return hub_id(facts.base.external_source_url) or facts.base.id
 
 
-def card_data(facts: CardFacts) -> Any:
+def card_data(facts: CardFacts) -> dict[str, Any]:
+    """The card's front matter as the Hub's ``ModelCardData`` writes it, its text made shown."""
     from huggingface_hub import ModelCardData
 
     model = facts.model
@@ -100,20 +104,20 @@ def card_data(facts: CardFacts) -> Any:
     evaluated = evaluated_as_said(metadata, dataset)
     hf_task = str(extensions.get("hf_task") or "other")
     task = str(evaluated.get("task_type") or hf_task)
-    results = results_of(
-        evaluation, evaluated, model.eval_metrics or {}, task=task, benchmark=benchmark
-    )
-    results += later_results(facts.evaluations, hf_task)
+    results = [
+        results_of(evaluation, evaluated, model.eval_metrics or {}, task=task, benchmark=benchmark),
+        *later_results(facts.evaluations, hf_task),
+    ]
     framework = model.framework or ""
-    return ModelCardData(
-        model_name=model.line_name or model.title,
+    name = model.line_name or model.title
+    card: Any = ModelCardData(
+        model_name=name,
         base_model=_base_model(facts),
         datasets=[d for d in (data_id(r) for r in metadata.get("training_data") or []) if d]
         or None,
         library_name=HUB_LIBRARY.get(framework, framework) or None,
         tags=[t for t in ("atlas-registry", model.model_family) if t]
         + [f"{k}:{v}" if v else k for k, v in facts.tags.items()],
-        eval_results=results or None,
         atlas_registry={
             "id": model.id,
             "version": model.version_number,
@@ -126,6 +130,30 @@ def card_data(facts: CardFacts) -> Any:
             **({"files": facts.files} if facts.files else {}),
         },
     )
+    data: dict[str, Any] = card.to_dict()
+    index = model_index(name, results)
+    if index:  # where ModelCardData puts it, in place of its model_name
+        del data["model_name"]
+        data["model-index"] = index
+    return {shown(k): shown(v) for k, v in data.items()}
+
+
+def shown(value: Any) -> Any:
+    """Every string of the front matter, keys too, as the other outputs show stored text.
+
+    A card is read by people, on the Hub and in editors: a data set's title with
+    U+202E reorders what follows it there as anywhere. YAML would keep the
+    character as it is, so it is written as its escape (``\\u202e``) like on the
+    pages and in the terminal; such text does not come back from `import card`
+    as registered, but as its visible escape.
+    """
+    if isinstance(value, str):
+        return visible_text(value)
+    if isinstance(value, dict):
+        return {shown(k): shown(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [shown(v) for v in value]
+    return value
 
 
 def _provenance(facts: CardFacts) -> list[str]:
@@ -203,9 +231,11 @@ def card_notice(facts: CardFacts) -> str | None:
 
 
 def model_card_text(facts: CardFacts) -> str:
-    """The card as README.md text: front matter, then a body of escaped facts."""
-    from huggingface_hub import ModelCard
+    """The card as README.md text: front matter, then a body of escaped facts.
 
+    Not passed through ``ModelCard``: its parser would read the model-index back
+    into ``EvalResult``s and merge results that differ only in their benchmark.
+    """
     model = facts.model
     notice = card_notice(facts)
     body = [
@@ -225,8 +255,9 @@ def model_card_text(facts: CardFacts) -> str:
         *_lifecycle(facts),
         *_lineage(facts),
     ]
-    front = card_data(facts).to_yaml()
-    return str(ModelCard(f"---\n{front}\n---\n\n" + "\n".join(body) + "\n").content)
+    # As huggingface_hub's own to_yaml writes it.
+    front = yaml.dump(card_data(facts), sort_keys=False, allow_unicode=True).strip()
+    return f"---\n{front}\n---\n\n" + "\n".join(body) + "\n"
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,14 @@ Each evaluation of a version is a result of its card: the registration's
 metrics first (on its ``evaluation_dataset``), then the card's own other
 results as the card said them (kept with each evaluation at import), then the
 evaluations added since, each naming its catalog dataset, split and revision.
+Re-runs of one benchmark on one data set and split are one result, with the
+newest run's metrics (:func:`model_index`), so `import card` reads back each
+result with each metric once.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,8 +58,6 @@ def evaluated_as_said(metadata: dict[str, Any], dataset: str) -> dict[str, Any]:
 
 def _json_kept(evaluated: dict[str, Any], key: str) -> Any:
     """A structured value ``card_results`` kept as JSON text (``args``), read back."""
-    import json
-
     raw = evaluated.get(key)
     if not isinstance(raw, str):
         return None
@@ -120,8 +122,8 @@ def results_of(
     ]
 
 
-def later_results(evaluations: Sequence[Evaluation], task: str) -> list[Any]:
-    """Every evaluation beside the registration's, oldest first, as the card's further results.
+def later_results(evaluations: Sequence[Evaluation], task: str) -> list[list[Any]]:
+    """Every evaluation beside the registration's, oldest first, each as one result's metrics.
 
     A card's own other results are written back as the card said them; an
     evaluation added later names its catalog dataset, split and revision.
@@ -135,13 +137,53 @@ def later_results(evaluations: Sequence[Evaluation], task: str) -> list[Any]:
         if later.dataset_id and not reference.get("url"):
             reference["artifact_id"] = later.dataset_id
         evaluated = kept if isinstance(kept, dict) else {}
-        results += results_of(
-            reference,
-            evaluated,
-            later.metrics,
-            task=str(evaluated.get("task_type") or task),
-            benchmark=later.benchmark_id,
-            split=later.split,
-            revision=later.dataset_revision,
+        results.append(
+            results_of(
+                reference,
+                evaluated,
+                later.metrics,
+                task=str(evaluated.get("task_type") or task),
+                benchmark=later.benchmark_id,
+                split=later.split,
+                revision=later.dataset_revision,
+            )
         )
     return results
+
+
+# What tells one model-index result from another, as `import card` groups a card's
+# metrics back into results (card_results): the task, the benchmark under its
+# name, and the data set with its config, split, revision and arguments.
+_RESULT_KEY = (
+    "task_type",
+    "task_name",
+    "dataset_type",
+    "dataset_name",
+    "dataset_config",
+    "dataset_split",
+    "dataset_revision",
+    "dataset_args",
+)
+
+
+def model_index(name: str, results: Sequence[list[Any]]) -> list[dict[str, Any]]:
+    """The card's ``model-index``: one result per task, benchmark and data set, each metric once.
+
+    ``results`` are the evaluations' results, oldest first. Evaluations that
+    share all of a result's key (re-runs of one benchmark on one split) are one
+    result, holding the newest one's metrics, at the place the first took.
+    ``huggingface_hub`` would merge results that differ only in their task
+    name (the benchmark) and repeat each metric in them; each is built alone.
+    """
+    from huggingface_hub.repocard_data import eval_results_to_model_index
+
+    newest: dict[str, list[Any]] = {}
+    for metrics in results:
+        if metrics:
+            first = metrics[0]
+            key = json.dumps([getattr(first, f) for f in _RESULT_KEY], sort_keys=True, default=str)
+            newest[key] = metrics  # a dict keeps a key's first place when its value changes
+    entries = []
+    for metrics in newest.values():
+        entries += eval_results_to_model_index(name, metrics)[0]["results"]
+    return [{"name": name, "results": entries}] if entries else []

@@ -88,10 +88,13 @@ def _check_transition(model: ModelRecord, to_state: str) -> None:
     if to_state not in TRANSITIONS[model.promotion_state]:
         allowed = sorted(TRANSITIONS[model.promotion_state])
         onward = f"it can only become {' or '.join(allowed)}" if allowed else "that state is final"
-        if model.promotion_state == "superseded" and to_state == "promoted":
+        if model.promotion_state == "superseded":
+            # Not final: a rollback re-promotes it (TRANSITIONS holds the verbs' moves only).
             onward = (
                 f"only a rollback of its line to version {model.version_number} promotes it again"
             )
+            if to_state == "rejected":
+                onward = f"only a candidate can be rejected; {onward}"
         raise IllegalTransitionError(
             f"{model.id} is {model.promotion_state} and cannot become {to_state}: {onward}",
             from_state=model.promotion_state,

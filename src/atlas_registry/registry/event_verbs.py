@@ -35,6 +35,30 @@ class EventVerbs(FeatureVerbs):
         """Up to ``limit`` events with an id above ``after``, oldest first (see :mod:`.feed`)."""
         return feed.events_after(self.database, after, types=types, line=line, limit=limit)
 
+    def events_before(
+        self,
+        before: int | None = None,
+        *,
+        types: Sequence[str] = (),
+        line: str | None = None,
+        actor: str | None = None,
+        overrides_only: bool = False,
+        limit: int = 50,
+    ) -> list[Event]:
+        """Up to ``limit`` events below ``before`` (the newest when None), newest first.
+
+        The history page's read, paged back in time; see :func:`.feed.events_before`.
+        """
+        return feed.events_before(
+            self.database,
+            before,
+            types=types,
+            line=line,
+            actor=actor,
+            overrides_only=overrides_only,
+            limit=limit,
+        )
+
     def last_event_id(self) -> int:
         """The newest event's id, 0 for an empty log."""
         return feed.last_event_id(self.database)

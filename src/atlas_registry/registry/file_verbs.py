@@ -61,7 +61,8 @@ class FileVerbs(CatalogVerbs):
         ``replaces`` names the entry (by id) a new URI corrects. Nothing listed
         is ever rewritten.
         """
-        checked = entry if isinstance(entry, FileEntry) else require_entry(entry)
+        # A FileEntry made by hand is checked too: its URI is normalised and held to the rules.
+        checked = require_entry(entry.to_dict() if isinstance(entry, FileEntry) else entry)
         if checked.sha256 is None or checked.size_bytes is None:
             missing = [k for k in ("sha256", "size_bytes") if getattr(checked, k) is None]
             raise ValidationError(

@@ -44,6 +44,7 @@ from atlas_registry.store.driver_errors import (
     mark_commit_sent,
     translate,
 )
+from atlas_registry.store.events import pending
 from atlas_registry.store.sql_session import SqlSession, session_lost, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
@@ -122,11 +123,12 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 conn = conn.execution_options(**options)
-                with conn.begin() as unit:
+                with conn.begin() as unit, pending.opened(conn.connection.driver_connection):
                     yield conn
                     if not commit:
                         unit.rollback()
                     else:
+                        pending.write(SqlSession.of(conn))  # events last: see .events.pending
                         try:
                             unit.commit()
                         except DBAPIError as exc:
@@ -145,7 +147,8 @@ class Database:
         commits until the unit ends. What the caller writes through the
         session it is given, after the verb and before COMMIT, is therefore
         saved exactly when the verb's writes are: an idempotency key and the
-        answer it stands for (:mod:`.idempotency`).
+        answer it stands for (:mod:`.idempotency`). Events go last, at COMMIT,
+        less those of savepoints rolled back (:mod:`.events.pending`).
         """
         if self._joined() is not None:
             raise RuntimeError("a unit of work is already open: units do not nest")
@@ -166,14 +169,18 @@ class Database:
         """A transaction inside the unit of work: kept with it, or rolled back alone."""
         session = SqlSession.of(conn)
         name = f"atlas_{next(_SAVEPOINTS)}"
+        held = pending.mark(session.connection)  # events recorded inside go if it rolls back
         try:
             session.run(f"SAVEPOINT {name}")
             try:
                 yield
             except BaseException:
+                pending.drop_after(session.connection, held)
                 with contextlib.suppress(DBAPIError):  # a lost connection fails the unit anyway
                     session.run(f"ROLLBACK TO SAVEPOINT {name}")
                 raise
+            if not commit:
+                pending.drop_after(session.connection, held)
             session.run(f"{'RELEASE' if commit else 'ROLLBACK TO'} SAVEPOINT {name}")
         except DBAPIError as exc:
             raise self._translate(exc) from exc
@@ -282,8 +289,14 @@ class Database:
                 # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
                 # that a failed statement aborted, a rollback would fail and hide
                 # the statement's own error behind "pipeline aborted".
-                with self._backend.unit(driver, write=write, pipelined=not bulk) as end:
-                    yield SqlSession(driver, self.dialect, driver_error)
+                with (
+                    self._backend.unit(driver, write=write, pipelined=not bulk) as end,
+                    pending.opened(driver),
+                ):
+                    session = SqlSession(driver, self.dialect, driver_error)
+                    yield session
+                    if commit:
+                        pending.write(session)  # events last: see .events.pending
                     committing = commit
                     end(commit)
             except BaseException as exc:

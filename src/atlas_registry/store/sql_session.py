@@ -96,6 +96,11 @@ class SqlSession:
         driver = conn.connection.driver_connection
         return cls(driver, conn.dialect.name, conn.dialect.loaded_dbapi.Error, conn.invalidate)
 
+    @property
+    def connection(self) -> Any:
+        """The driver connection the statements run on (what identifies the transaction)."""
+        return self._connection
+
     def _sql(self, sql: str) -> str:
         return sql if self.dialect != "postgresql" else _psycopg_marks(sql)
 

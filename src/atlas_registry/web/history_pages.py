@@ -1,79 +1,87 @@
-"""The pages of what happened: the recent promotion events (``/history``), filtered by
-actor or to overrides, and one line's whole history (``/history?line=NAME``)."""
+"""The page of what happened (``/history``): the event log, newest first, 50 at a time.
+
+It reads the one log of every change (registrations, promotions, evaluations,
+alias moves, tags, files, reviews, pins, tokens), filtered to one line
+(``?line=`` a line's name or any of its versions), one type, one actor or the
+gate's overrides, and pages back with ``before_id``. Each event is a sentence
+(:mod:`.event_text`); every stored value in it is escaped where it is printed.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
-from atlas_registry import Registry
+from atlas_registry import EVENT_TYPES, Registry
 from atlas_registry.api.deps import Access, reader
+from atlas_registry.web.event_text import event_row
 from atlas_registry.web.pages import guarded, router
 from atlas_registry.web.render import page
+
+EVENTS_PER_PAGE = 50
 
 
 @router.get("/history", response_class=HTMLResponse)
 def history_page(request: Request, access: Access = Depends(reader)) -> HTMLResponse:
     def build(found: Registry) -> HTMLResponse:
-        line = (request.query_params.get("line") or "").strip()
-        if line:
-            return _line_history_page(request, found, line)
-        actor = request.query_params.get("actor") or None
-        before = request.query_params.get("before_id")
+        query = request.query_params
+        line = (query.get("line") or "").strip()
+        kind = (query.get("type") or "").strip()
+        actor = query.get("actor") or None
+        overrides_only = query.get("overrides") == "1"
+        before = query.get("before_id")
         before_id = int(before) if before and before.isdigit() and len(before) < 19 else None
-        overrides_only = request.query_params.get("overrides") == "1"
-        events = found.recent_events(
-            50, before_id=before_id, actor=actor, overrides_only=overrides_only
-        )
-        names = found.version_names(e.artifact_id for e in events)
-        kept = {k: v for k, v in request.query_params.items() if v and k != "before_id"}
-        older = None
-        if events and len(events) == 50:
-            older = "/history?" + urlencode({**kept, "before_id": events[-1].id})
-        return page(
-            request,
-            "history.html",
-            title="History",
-            events=[(e, names.get(e.artifact_id)) for e in events],
-            line="",
-            actor=actor or "",
+        root, line_name = None, None
+        if line:  # any name of a version stands for its line: the error page says what is wrong
+            model = found.get_model(line)
+            root, line_name = model.lineage_id, model.line_name
+        events = found.events_before(
+            before_id,
+            types=[kind] if kind else [],
+            line=root,
+            actor=actor,
             overrides_only=overrides_only,
-            older_url=older,
-            json_url="/api/v1/events?"
-            + urlencode(
-                {
-                    **({"actor": actor} if actor else {}),
-                    **({"overrides_only": "true"} if overrides_only else {}),
-                }
-            ),
+            limit=EVENTS_PER_PAGE,
         )
+        names = found.version_names(e.model_id for e in events if e.model_id)
+        kept = {k: v for k, v in query.items() if v and k != "before_id"}
+        older = None
+        if len(events) == EVENTS_PER_PAGE:
+            older = "/history?" + urlencode({**kept, "before_id": events[-1].id})
+        context: dict[str, Any] = {
+            "title": f"History of {line_name or line}" if line else "History",
+            "rows": [(event_row(e), names.get(e.model_id or "")) for e in events],
+            "line": line,
+            "line_name": line_name,
+            "kind": kind,
+            "types": EVENT_TYPES,
+            "actor": actor or "",
+            "overrides_only": overrides_only,
+            "older_url": older,
+            "newest_url": "/history?" + urlencode(kept) if before_id is not None else None,
+        }
+        json_url = _json_twin(root, kind, actor, overrides_only)
+        if json_url is not None:
+            context["json_url"] = json_url
+        return page(request, "history.html", **context)
 
     return guarded(request, access, build)
 
 
-def _line_history_page(request: Request, found: Registry, line: str) -> HTMLResponse:
-    """One line's whole history, oldest first: a rollback shows as the moves of both versions.
+def _json_twin(root: str | None, kind: str, actor: str | None, overrides: bool) -> str | None:
+    """The same events as JSON: the log after a cursor, or the promotion feed for overrides.
 
-    ``line`` is the line's name or any of its versions (``NAME@N``, an id), as
-    everywhere else a model is named.
+    The log's API filters by line and type; the promotion feed by actor and
+    override. A page filtered by actor over every type has no twin.
     """
-    events = found.line_history(line)
-    named = events[0].version.line_name if events else found.get_model(line).line_name
-    return page(
-        request,
-        "history.html",
-        title=f"History of {named or line}",
-        events=[(e.event, e.version) for e in events],
-        line=line,
-        line_name=named,
-        actor="",
-        overrides_only=False,
-        older_url=None,
-        json_url=(
-            f"/api/v1/lines/{quote(named, safe='')}/history"
-            if named
-            else f"/api/v1/models/{quote(found.resolve(line), safe='')}/history"
-        ),
-    )
+    if overrides:
+        return "/api/v1/events?" + urlencode(
+            {**({"actor": actor} if actor else {}), "overrides_only": "true"}
+        )
+    if actor:
+        return None
+    params = {"after": "0", **({"line": root} if root else {}), **({"types": kind} if kind else {})}
+    return "/api/v1/events?" + urlencode(params)

@@ -95,6 +95,60 @@ def events_after(
     return [_event(row) for row in rows]
 
 
+def events_before(
+    db: Database,
+    before: int | None = None,
+    *,
+    types: Sequence[str] = (),
+    line: str | None = None,
+    actor: str | None = None,
+    overrides_only: bool = False,
+    limit: int = 50,
+) -> list[Event]:
+    """Up to ``limit`` events with an id below ``before`` (the newest when None), newest first.
+
+    The history a person pages back through; ``line`` as in :func:`events_after`,
+    ``actor`` keeps one author's events and ``overrides_only`` the promotions
+    that overrode the gate. A follower reads forward with :func:`events_after`.
+    """
+    if before is not None and not 0 <= before <= MAX_CURSOR:
+        raise InputError(f"before must be between 0 and {MAX_CURSOR}")
+    if not 1 <= limit <= MAX_EVENTS:
+        raise InputError(f"limit must be between 1 and {MAX_EVENTS}")
+    wanted = check_types(types)
+    where, params = ["1 = 1"], list[Any]()
+    if before is not None:
+        where.append("id < ?")
+        params.append(before)
+    if wanted:
+        where.append(f"event_type IN ({marks(len(wanted))})")
+        params += wanted
+    if actor is not None:
+        if not is_storable_text(actor):
+            return []  # no event was written by a name no text may hold
+        where.append("actor = ?")
+        params.append(actor)
+    if overrides_only:
+        where.append(_OVERRIDE[db.dialect])
+    with db.single_read_session() as session:
+        if line is not None:
+            where.append("line_id = ?")
+            params.append(_line_root(session, line))
+        rows = session.rows(
+            "SELECT id, event_type, occurred_at, actor, model_id, line_id, payload "
+            f"FROM registry_events WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        )
+    return [_event(row) for row in rows]
+
+
+# A promotion-state move whose payload says the gate was overridden (a JSON true).
+_OVERRIDE = {
+    "sqlite": "json_extract(payload, '$.override') = 1 AND event_type LIKE 'model.%'",
+    "postgresql": "(payload::jsonb ->> 'override') = 'true' AND event_type LIKE 'model.%'",
+}
+
+
 def _event(row: tuple[Any, ...]) -> Event:
     id_, type_, occurred_at, actor, model_id, line_id, payload = row
     return Event(int(id_), type_, occurred_at, actor, model_id, line_id, json.loads(payload))

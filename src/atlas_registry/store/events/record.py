@@ -14,11 +14,16 @@ preceded by a transaction-level advisory lock, held to COMMIT or ROLLBACK:
 writers that record events take their ids one after the other, each after
 the previous one's COMMIT. A lock and not a one-row counter table: the lock
 writes no row (no dead tuples to vacuum on every event), and it is the
-mechanism the registry already uses for lines. The cost is that recording
-serialises the tail of writing transactions, from the event to COMMIT; so
-writers record their events last, just before they commit.
+mechanism the registry already uses for lines.
 
-In the same transaction a ``pg_notify`` on :data:`CHANNEL` is sent, which
+**Recorded now, written at COMMIT.** Inside a transaction the registry opened,
+:func:`record_events` checks and stamps the events at once but holds their
+insert back to just before COMMIT (:mod:`.pending`): the id lock is then the
+last lock any transaction takes, so it cannot deadlock with a line lock taken
+after an event was recorded, and it is held only for the insert and COMMIT.
+Events recorded in a savepoint that rolls back are dropped with it.
+
+With the insert a ``pg_notify`` on :data:`.pending.CHANNEL` is sent, which
 PostgreSQL delivers at COMMIT (and never on rollback) to every listening
 server process (:mod:`.wakeups`).
 """
@@ -33,17 +38,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from atlas_registry.store.db import utc_timestamp
+from atlas_registry.store.events import pending
 from atlas_registry.store.events.types import EventType
-from atlas_registry.store.sql_session import SqlSession, marks
+from atlas_registry.store.sql_session import SqlSession
 
-CHANNEL = "atlas_registry_events"
-# The advisory lock key of event ids (any constant no line key hashes to in practice).
-ID_LOCK = "atlas_registry.event_ids"
 MAX_PAYLOAD_BYTES = 4096
 # A notes text in a payload is cut here: the log says what happened, the tables keep all of it.
 NOTES_CHARS = 500
-_COLUMNS = ("event_type", "occurred_at", "actor", "model_id", "line_id", "payload")
-_LINE_OF = "(SELECT COALESCE(a.lineage_id, a.id) FROM artifacts a WHERE a.id = ?)"
 
 
 @dataclass(frozen=True)
@@ -76,31 +77,29 @@ def record_event(
 
 
 def record_events(session: SqlSession | Connection, events: Sequence[NewEvent]) -> None:
-    """Append ``events`` in order, in the caller's transaction, in one statement per kind.
+    """Append ``events`` in order to the caller's transaction, written at its COMMIT.
 
-    Events whose writer gave their line go in one multi-row insert (a batch of
-    registrations); the others look their line up from the model in the insert.
     A payload must be a JSON object of at most :data:`MAX_PAYLOAD_BYTES`: the
-    log is for small facts, the tables keep the rest (a ``ValueError`` here is
-    a bug in the writer, not bad input).
+    log is for small facts, the tables keep the rest (a ``ValueError`` here, at
+    the call and not at COMMIT, is a bug in the writer, not bad input). On a
+    connection the registry did not open, the events are written at once.
     """
     if not events:
         return
     sql = session if isinstance(session, SqlSession) else SqlSession.of(session)
     now = utc_timestamp()
     rows = [_row(event, now) for event in events]
-    _take_id_lock(sql)
-    if all(event.line_id is not None or event.model_id is None for event in events):
-        sql.insert("registry_events", rows)
-    else:
-        looked_up = [(*(r[c] for c in _COLUMNS[:4]), r["model_id"], r["payload"]) for r in rows]
-        sql.run_many(
-            f"INSERT INTO registry_events ({', '.join(_COLUMNS)}) "
-            f"VALUES ({marks(4)}, {_LINE_OF}, ?)",
-            looked_up,
-        )
-    if sql.dialect == "postgresql":
-        sql.run("SELECT pg_notify(?, '')", (CHANNEL,))
+    if not pending.hold(sql, rows):
+        pending.insert(sql, rows)
+
+
+def write_now(session: SqlSession | Connection) -> None:
+    """Write the events recorded so far in this transaction now, rather than at its COMMIT.
+
+    The transaction then holds the id lock until it ends: for a caller that
+    must see its own events in the log before committing (and tests of the lock).
+    """
+    pending.write(session if isinstance(session, SqlSession) else SqlSession.of(session))
 
 
 def _row(event: NewEvent, now: str) -> dict[str, Any]:
@@ -117,9 +116,3 @@ def _row(event: NewEvent, now: str) -> dict[str, Any]:
         "line_id": event.line_id,
         "payload": payload,
     }
-
-
-def _take_id_lock(sql: SqlSession) -> None:
-    """On PostgreSQL, wait for every other event-writing transaction to end first."""
-    if sql.dialect == "postgresql":
-        sql.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (ID_LOCK,))

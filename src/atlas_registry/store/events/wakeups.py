@@ -1,7 +1,7 @@
 """What wakes a reader waiting for new events: PostgreSQL's LISTEN/NOTIFY, else a short poll.
 
 Every event-writing transaction on PostgreSQL sends ``pg_notify`` on
-:data:`~.record.CHANNEL`, which the server delivers at COMMIT to every session
+:data:`~.pending.CHANNEL`, which the server delivers at COMMIT to every session
 listening, in every server process. Each process keeps ONE listening
 connection (a :class:`Listener` per database handle, started when the first
 reader waits) and fans its notifications out to the waiters in that process
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from atlas_registry.store.db import Database
-from atlas_registry.store.events.record import CHANNEL
+from atlas_registry.store.events.pending import CHANNEL
 
 Wake = Callable[[], object]
 
