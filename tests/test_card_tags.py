@@ -81,5 +81,9 @@ def test_a_card_with_bad_tags_is_refused_naming_them_and_writes_nothing(
         before = len(registry.list_models(limit=50))
         with pytest.raises(ValidationError) as refused:
             registry.import_card(str(folder), revision=REVISION, source_url=HUB)
-        assert set(refused.value.paths) == {"atlas_registry.tags", "atlas_registry.tags.team"}
+        # each bad tag at its own path: the key that cannot be a key, the value that is not text
+        assert set(refused.value.paths) == {
+            "atlas_registry.tags.bad key!",
+            "atlas_registry.tags.team",
+        }
         assert len(registry.list_models(limit=50)) == before
