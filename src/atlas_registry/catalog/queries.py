@@ -41,7 +41,9 @@ def inline_count(name: str | None = None, value: int | None = None) -> BindParam
 # models selects them (one model here, the listings, the leaderboards) and builds
 # its records with model_record.
 MODEL_COLUMNS = [
-    *artifacts.c,
+    # A model's claimed author is its version's (model_versions.claimed_by); the
+    # artifacts column of that name holds a dataset's, and is NULL on a model.
+    *(c for c in artifacts.c if c.name != "claimed_by"),
     ROOT.label("lineage_root"),
     # line_id repeats lineage_root: the database keeps it for its one-promoted index.
     *(c for c in model_versions.c if c.name not in {"artifact_id", "created_at", "line_id"}),
