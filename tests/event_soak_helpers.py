@@ -2,7 +2,8 @@
 
 A :class:`Server` is one ``atlas-registry serve`` process on a fixed loopback
 port, so it can be killed (SIGKILL: no goodbye to its clients) and started
-again where its clients look for it. Writers send mixed writes over plain
+again where its clients look for it, or stopped as a service manager stops it
+(SIGTERM: its streams and long polls end, it exits 0). Writers send mixed writes over plain
 HTTP, each with an ``Idempotency-Key`` and retried on a lost connection (a
 retry of a write that committed is answered as the first time, not made
 twice). Followers keep the id of the last event they saw: one long-polls
@@ -59,9 +60,27 @@ class Server:
             self._process.wait(timeout=30)
             self._process = None
 
-    def close(self) -> None:
-        self.kill()
-        self._log.close()
+    def stop(self, within: float = 30) -> int | None:
+        """SIGTERM, as a service manager stops it; its exit status (None if it was not running).
+
+        A server still running ``within`` seconds later is killed: its status is then -9.
+        """
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait(timeout=30)
+
+    def close(self) -> int | None:
+        """:meth:`stop` it (if it runs) and drop its output; its exit status."""
+        try:
+            return self.stop()
+        finally:
+            self._log.close()
 
     def output(self) -> str:
         """The end of what the server printed (for a failure's message)."""

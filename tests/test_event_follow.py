@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from atlas_registry import EVENT_TYPES, ModelRegistration, Registry
 from atlas_registry.api import create_app
 from tests.cli_helpers import invoke
+from tests.event_soak_helpers import Server
 from tests.payloads import logistic_regression
 from tests.server_helpers import call, served
 
@@ -353,3 +354,33 @@ def test_events_follow_prints_json_lines_from_the_cursor(migrated_url: str) -> N
     assert sorted(re.findall(r"[a-z_]+\.[a-z_]+", err.split("'nope'", 2)[-1])) == sorted(
         EVENT_TYPES
     )  # every valid type, none cut off
+
+
+@pytest.mark.slow
+def test_sigterm_ends_open_streams_and_long_polls_and_serve_exits_0(migrated_url: str) -> None:
+    """A service manager's stop is not held by followers: uvicorn would wait 30 s for them."""
+    server = Server(migrated_url)
+    server.start()
+    try:
+        polled: list[httpx.Response] = []
+        poll = threading.Thread(
+            target=lambda: polled.append(
+                httpx.get(f"{server.base}/api/v1/events", params={"after": 0, "wait": 60,
+                          "types": "model.promoted"}, timeout=90)
+            )
+        )  # fmt: skip
+        with httpx.stream(
+            "GET", f"{server.base}/api/v1/events/stream", params={"after": 0}, timeout=90
+        ) as response:
+            lines = response.iter_lines()
+            assert next(lines) == ": following the event log"
+            poll.start()
+            time.sleep(0.5)  # the long poll is waiting too
+            status = server.stop(within=10)
+            list(lines)  # the stream ends whole: a cut chunked body would raise here
+        poll.join(timeout=30)
+        assert status == 0, server.output()
+        assert polled[0].status_code == 200
+        assert polled[0].json()["items"] == []
+    finally:
+        server.close()

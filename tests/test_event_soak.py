@@ -93,8 +93,11 @@ def _follow_through_writes(url: str, events: int) -> None:
         ]
         assert not stuck, f"{stuck}; the followed server said: {followed.output()}"
     finally:
+        stopped = [writers_on.stop(), followed.stop()]
+        said = followed.output()
         writers_on.close()
         followed.close()
+    assert stopped == [0, 0], f"SIGTERM did not stop both servers cleanly: {stopped}; {said}"
     assert len(log) >= events
     for follower in followers:
         assert follower.error is None, follower.error
