@@ -6,7 +6,8 @@ which commits or rolls back as one unit and turns driver errors into
 which driver is below; a failure after COMMIT was sent is told apart from one
 before it. :meth:`Database.unit_of_work` makes the transactions a verb opens
 one, so that a caller can add its own rows to the verb's commit.
-The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`.
+The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`; a
+connection the server ended is dropped from the pool by :mod:`.lost_connections`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.errors import (
     RegistryError,
@@ -45,7 +44,8 @@ from atlas_registry.store.driver_errors import (
     translate,
 )
 from atlas_registry.store.events import pending
-from atlas_registry.store.sql_session import SqlSession, session_lost, wrapped
+from atlas_registry.store.lost_connections import forget_if_disconnected, lost_is_a_disconnect
+from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
 
@@ -77,7 +77,7 @@ class Database:
             self._prepare_sqlite_file(must_exist)
         self.engine = create_engine(self.url, **self._backend.engine_options(self.url))
         self._backend.install_hooks(self.engine)
-        event.listen(self.engine, "handle_error", _lost_is_a_disconnect)
+        event.listen(self.engine, "handle_error", lost_is_a_disconnect)
         # Same pool; each checkout runs outside a transaction (see single_read).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         fork_safety.track(self)
@@ -232,39 +232,16 @@ class Database:
         try:
             yield pooled.driver_connection, driver_error
         except DBAPIError as exc:
-            self._forget_if_disconnected(pooled, exc)
+            forget_if_disconnected(self.engine, pooled, exc)
             raise self._translate(exc) from exc
         except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
             error = wrapped("COMMIT", exc, driver_error)
             if commit_sent(exc):
                 mark_commit_sent(error)
-            self._forget_if_disconnected(pooled, error)
+            forget_if_disconnected(self.engine, pooled, error)
             raise self._translate(error) from exc
         finally:
             pooled.close()
-
-    def _forget_if_disconnected(self, pooled: PoolProxiedConnection, error: DBAPIError) -> None:
-        """After a lost connection, start a new pool: the server's restart lost the others too.
-
-        Lost is what the dialect calls a disconnect, and a session the driver
-        has not yet seen end (:func:`~.sql_session.session_lost`): pooled
-        again, it would fail its reset with a traceback in the log.
-
-        A restart or failover of PostgreSQL ends every session at once. Pooled
-        again, each dead connection would fail one more call (up to the pool's
-        size, each logging a failed reset); SQLAlchemy's own statements start a
-        new pool when they meet one, and so does the plain-SQL path here, so an
-        outage fails the one call that found it.
-        """
-        lost: Any = error.orig  # the driver's own error, which is what the dialect reads
-        dialect = self.engine.dialect
-        driver = pooled.driver_connection
-        if lost is not None and (
-            dialect.is_disconnect(lost, driver, None) or session_lost(lost, driver)
-        ):
-            error.connection_invalidated = True  # translated as the lost connection it is
-            pooled.invalidate(lost)
-            self.engine.dispose()
 
     @contextmanager
     def session(
@@ -361,22 +338,6 @@ class Database:
 
     def __exit__(self, *_exc: object) -> None:
         self.dispose()
-
-
-def _lost_is_a_disconnect(context: ExceptionContext) -> None:
-    """SQLAlchemy's own statements: a session lost is a disconnect, as in :class:`SqlSession`.
-
-    SQLAlchemy asks the dialect, which on psycopg looks only at ``broken``: a
-    session ended by the server whose end psycopg has not read yet would be
-    rolled back and pooled again, and its failed reset logged with tracebacks.
-    """
-    conn = context.connection
-    if context.is_disconnect or conn is None or conn.dialect.name != "postgresql":
-        return
-    driver = context.original_exception
-    with contextlib.suppress(Exception):  # an invalidated connection has no driver left
-        if session_lost(driver, conn.connection.driver_connection):
-            context.is_disconnect = True
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
