@@ -45,7 +45,7 @@ from atlas_registry.store.driver_errors import (
 )
 from atlas_registry.store.events import pending
 from atlas_registry.store.lost_connections import forget_if_disconnected, lost_is_a_disconnect
-from atlas_registry.store.sql_session import SqlSession, wrapped
+from atlas_registry.store.sql_session import SqlSession, session_lost, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
 
@@ -100,12 +100,16 @@ class Database:
         return self.url.render_as_string(hide_password=True).replace("+psycopg", "")
 
     @contextmanager
-    def transaction(self, *, write: bool = False, commit: bool = True) -> Iterator[Connection]:
+    def transaction(
+        self, *, write: bool = False, commit: bool = True, pipelined_events: bool = False
+    ) -> Iterator[Connection]:
         """One unit of work: commits on success, rolls back on any error.
 
         ``write=True`` takes SQLite's write lock at BEGIN, so a transaction that reads
         and then writes can never be overtaken by another writer. ``commit=False``
         rolls back even on success: a dry run does the real work, then undoes it.
+        ``pipelined_events`` sends the events in one round trip on PostgreSQL (a
+        unit of work's end; see :meth:`pipelined`).
 
         A read (``write=False``) sees one snapshot on both databases: SQLite gives
         every transaction one, and on PostgreSQL it runs in REPEATABLE READ
@@ -128,7 +132,8 @@ class Database:
                     if not commit:
                         unit.rollback()
                     else:
-                        pending.write(SqlSession.of(conn))  # events last: see .events.pending
+                        with self.pipelined(conn if pipelined_events else None):
+                            pending.write(SqlSession.of(conn))  # events last: see .events.pending
                         try:
                             unit.commit()
                         except DBAPIError as exc:
@@ -149,10 +154,15 @@ class Database:
         saved exactly when the verb's writes are: an idempotency key and the
         answer it stands for (:mod:`.idempotency`). Events go last, at COMMIT,
         less those of savepoints rolled back (:mod:`.events.pending`).
+
+        On PostgreSQL the events go in one round trip (:meth:`pipelined`); the
+        verbs' statements do not, as they would in a session of their own:
+        SQLAlchemy Core reads a result as soon as it is sent, and a statement
+        of a savepoint must fail inside it (docs/benchmarks.md).
         """
         if self._joined() is not None:
             raise RuntimeError("a unit of work is already open: units do not nest")
-        with self.transaction(write=True) as conn:
+        with self.transaction(write=True, pipelined_events=True) as conn:
             token = _UNIT.set((self, conn))
             try:
                 yield SqlSession.of(conn)
@@ -203,6 +213,33 @@ class Database:
                 yield conn
         except DBAPIError as exc:
             raise self._translate(exc) from exc
+
+    @contextmanager
+    def pipelined(self, conn: Connection | SqlSession | None) -> Iterator[None]:
+        """Plain-SQL statements sent inside travel together (PostgreSQL; elsewhere nothing).
+
+        A statement nobody reads waits for no answer of its own; one read with
+        :meth:`SqlSession.later` is read after the block, whose end sends them
+        all and raises the first failure, as a registry error. No SQLAlchemy
+        Core inside: it reads a result as soon as it is sent. ``None`` (or a
+        pipeline already open): nothing is done.
+        """
+        if conn is None or self.dialect != "postgresql":
+            yield
+            return
+        driver = (conn if isinstance(conn, SqlSession) else SqlSession.of(conn)).connection
+        if getattr(driver.info, "pipeline_status", 0):
+            yield
+            return
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            with driver.pipeline():
+                yield
+        except driver_error as exc:  # raised by the pipeline's end, which SqlSession does not wrap
+            error = wrapped(None, exc, driver_error)
+            if session_lost(exc, driver):
+                error.connection_invalidated = True
+            raise self._translate(error) from exc
 
     def _translate(self, exc: DBAPIError) -> RegistryError:
         """The registry error for a driver error: every one of them gets a class of its own."""
