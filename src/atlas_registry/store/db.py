@@ -108,8 +108,7 @@ class Database:
         ``write=True`` takes SQLite's write lock at BEGIN, so a transaction that reads
         and then writes can never be overtaken by another writer. ``commit=False``
         rolls back even on success: a dry run does the real work, then undoes it.
-        ``pipelined_events`` sends the events in one round trip on PostgreSQL (a
-        unit of work's end; see :meth:`pipelined`).
+        ``pipelined_events``: its events go in one round trip (:meth:`pipelined`).
 
         A read (``write=False``) sees one snapshot on both databases: SQLite gives
         every transaction one, and on PostgreSQL it runs in REPEATABLE READ
@@ -133,7 +132,7 @@ class Database:
                         unit.rollback()
                     else:
                         with self.pipelined(conn if pipelined_events else None):
-                            pending.write(SqlSession.of(conn))  # events last: see .events.pending
+                            pending.write(SqlSession.of(conn))  # events last: see .pending
                         try:
                             unit.commit()
                         except DBAPIError as exc:
@@ -154,11 +153,7 @@ class Database:
         saved exactly when the verb's writes are: an idempotency key and the
         answer it stands for (:mod:`.idempotency`). Events go last, at COMMIT,
         less those of savepoints rolled back (:mod:`.events.pending`).
-
-        On PostgreSQL the events go in one round trip (:meth:`pipelined`); the
-        verbs' statements do not, as they would in a session of their own:
-        SQLAlchemy Core reads a result as soon as it is sent, and a statement
-        of a savepoint must fail inside it (docs/benchmarks.md).
+        On PostgreSQL its events go in one round trip (:meth:`pipelined`).
         """
         if self._joined() is not None:
             raise RuntimeError("a unit of work is already open: units do not nest")
@@ -216,19 +211,14 @@ class Database:
 
     @contextmanager
     def pipelined(self, conn: Connection | SqlSession | None) -> Iterator[None]:
-        """Plain-SQL statements sent inside travel together (PostgreSQL; elsewhere nothing).
-
-        A statement nobody reads waits for no answer of its own; one read with
-        :meth:`SqlSession.later` is read after the block, whose end sends them
-        all and raises the first failure, as a registry error. No SQLAlchemy
-        Core inside: it reads a result as soon as it is sent. ``None`` (or a
-        pipeline already open): nothing is done.
-        """
-        if conn is None or self.dialect != "postgresql":
-            yield
-            return
-        driver = (conn if isinstance(conn, SqlSession) else SqlSession.of(conn)).connection
-        if getattr(driver.info, "pipeline_status", 0):
+        """Plain SQL sent inside travels in one round trip on PostgreSQL (no SQLAlchemy Core:
+        it reads each result as it is sent). Rows asked with :meth:`SqlSession.later` are read
+        after the block, whose end raises the first failure as a registry error. ``None``, or a
+        pipeline already open: nothing is done."""
+        driver: Any = None
+        if conn is not None and self.dialect == "postgresql":
+            driver = (conn if isinstance(conn, SqlSession) else SqlSession.of(conn)).connection
+        if driver is None or driver.info.pipeline_status:
             yield
             return
         driver_error = self.engine.dialect.loaded_dbapi.Error
