@@ -2,7 +2,8 @@
 
 A :class:`Server` is one ``atlas-registry serve`` process on a fixed loopback
 port, so it can be killed (SIGKILL: no goodbye to its clients) and started
-again where its clients look for it. Writers send mixed writes over plain
+again where its clients look for it, or stopped as a service manager stops it
+(SIGTERM: its streams and long polls end, it exits 0). Writers send mixed writes over plain
 HTTP, each with an ``Idempotency-Key`` and retried on a lost connection (a
 retry of a write that committed is answered as the first time, not made
 twice). Followers keep the id of the last event they saw: one long-polls
@@ -41,15 +42,24 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
+        self._terminated = False
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (kept across restarts, closed in close)
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (servers started together start faster)."""
+        self._terminated = False
         self._process = subprocess.Popen(
             [CLI, "serve", "--db", self.url, "--port", str(self.port)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+    def wait_ready(self) -> None:
         _wait_ready(self.base, self._log)
 
     def kill(self) -> None:
@@ -59,9 +69,33 @@ class Server:
             self._process.wait(timeout=30)
             self._process = None
 
-    def close(self) -> None:
-        self.kill()
-        self._log.close()
+    def terminate(self) -> None:
+        """Send SIGTERM, as a service manager stops it, without waiting (see :meth:`stop`)."""
+        if self._process is not None and not self._terminated:
+            self._process.send_signal(signal.SIGTERM)
+            self._terminated = True
+
+    def stop(self, within: float = 30) -> int | None:
+        """:meth:`terminate`, then its exit status (None if it was not running).
+
+        A server still running ``within`` seconds later is killed: its status is then -9.
+        """
+        self.terminate()
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        try:
+            return process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait(timeout=30)
+
+    def close(self) -> int | None:
+        """:meth:`stop` it (if it runs) and drop its output; its exit status."""
+        try:
+            return self.stop()
+        finally:
+            self._log.close()
 
     def output(self) -> str:
         """The end of what the server printed (for a failure's message)."""
@@ -158,7 +192,7 @@ class LongPoller(Follower):
             while not self._done():
                 try:
                     page = client.get(
-                        "/api/v1/events", params={"after": self.after, "wait": 5, "limit": 1000}
+                        "/api/v1/events", params={"after": self.after, "wait": 1, "limit": 1000}
                     )
                 except LOST:
                     self.reconnects += 1

@@ -10,6 +10,7 @@ through the other, by NOTIFY), and when it reconnects a stream with
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from atlas_registry import ModelRegistration, Registry
+from atlas_registry import EVENT_TYPES, ModelRegistration, Registry
 from atlas_registry.api import create_app
 from tests.cli_helpers import invoke
+from tests.event_soak_helpers import Server
 from tests.payloads import logistic_regression
 from tests.server_helpers import call, served
 
@@ -93,6 +95,21 @@ def test_the_promotion_feed_keeps_its_shape_without_a_cursor(
     assert set(feed["items"][0]) == {
         "id", "artifact_id", "from_state", "to_state", "actor", "notes", "override", "created_at"
     }  # fmt: skip
+
+
+def test_an_unknown_type_is_refused_naming_every_valid_type(
+    api: tuple[Registry, TestClient, str],
+) -> None:
+    _registry, client, _token = api
+    for path in ("/api/v1/events", "/api/v1/events/stream"):
+        response = client.get(path, params={"after": 0, "types": "model.promoted,bogus.type"})
+        assert response.status_code == 422, response.text
+        violations = response.json()["violations"]
+        assert {v["path"] for v in violations} == {"types"}  # the parameter as the API spells it
+        assert violations[0]["message"] == "'bogus.type' is not an event type"
+        named = ", ".join(v["message"] for v in violations[1:])
+        assert "more character" not in named
+        assert sorted(t for t in re.findall(r"[a-z_]+\.[a-z_]+", named)) == sorted(EVENT_TYPES)
 
 
 @pytest.mark.parametrize(
@@ -331,3 +348,39 @@ def test_events_follow_prints_json_lines_from_the_cursor(migrated_url: str) -> N
     code, _out, err = invoke("events", "follow", "--db", migrated_url, "--type", "nope")
     assert code != 0
     assert "unknown event type" in err
+    assert "--type: 'nope' is not an event type" in err  # the option as the command spells it
+    assert "types:" not in err
+    assert "more character" not in err
+    assert sorted(re.findall(r"[a-z_]+\.[a-z_]+", err.split("'nope'", 2)[-1])) == sorted(
+        EVENT_TYPES
+    )  # every valid type, none cut off
+
+
+@pytest.mark.slow
+def test_sigterm_ends_open_streams_and_long_polls_and_serve_exits_0(migrated_url: str) -> None:
+    """A service manager's stop is not held by followers: uvicorn would wait 30 s for them."""
+    server = Server(migrated_url)
+    server.start()
+    try:
+        polled: list[httpx.Response] = []
+        poll = threading.Thread(
+            target=lambda: polled.append(
+                httpx.get(f"{server.base}/api/v1/events", params={"after": 0, "wait": 60,
+                          "types": "model.promoted"}, timeout=90)
+            )
+        )  # fmt: skip
+        with httpx.stream(
+            "GET", f"{server.base}/api/v1/events/stream", params={"after": 0}, timeout=90
+        ) as response:
+            lines = response.iter_lines()
+            assert next(lines) == ": following the event log"
+            poll.start()
+            time.sleep(0.5)  # the long poll is waiting too
+            status = server.stop(within=10)
+            list(lines)  # the stream ends whole: a cut chunked body would raise here
+        poll.join(timeout=30)
+        assert status == 0, server.output()
+        assert polled[0].status_code == 200
+        assert polled[0].json()["items"] == []
+    finally:
+        server.close()

@@ -9,8 +9,10 @@ spread over both servers. Halfway through, the followers' server is killed
 and started again. Each follower must end with exactly the database's log:
 every event once, in id order, each as the log holds it.
 
-The normal lane writes about 600 events; the ``soak`` run (``-m soak``, a
-CI step of its own) about 10,000.
+Claims of units from halfway on wait for the restart, so writes come after
+it however fast the others go. The normal lane writes about 120 events (a few
+seconds a backend: the servers' starts are most of it); the ``soak`` run
+(``-m soak``, a CI step of its own) about 10,000.
 """
 
 from __future__ import annotations
@@ -31,7 +33,11 @@ WRITERS = 8
 EVENTS_PER_UNIT = 6
 
 
-def _claims(units: int, halfway: threading.Event) -> Callable[[], int | None]:
+def _claims(
+    units: int, halfway: threading.Event, restarted: threading.Event
+) -> Callable[[], int | None]:
+    """Hands out unit numbers; the writer that claims the middle one says so, and every claim
+    from there waits until the restart is done, so writes come after it whatever the timing."""
     counter, guard = itertools.count(), threading.Lock()
 
     def claim() -> int | None:
@@ -39,6 +45,8 @@ def _claims(units: int, halfway: threading.Event) -> Callable[[], int | None]:
             unit = next(counter)
         if unit == units // 2:
             halfway.set()
+        if unit >= units // 2:
+            assert restarted.wait(600), "the followed server did not come back"
         return unit if unit < units else None
 
     return claim
@@ -57,16 +65,18 @@ def _follow_through_writes(url: str, events: int) -> None:
             }
         )
     writers_on, followed = Server(url), Server(url)
-    writers_on.start()
-    followed.start()
+    halfway, restarted = threading.Event(), threading.Event()
     last: list[int] = []
     until: Callable[[], int | None] = lambda: last[0] if last else None  # noqa: E731
     followers = [LongPoller(followed.base, until), StreamReader(followed.base, until)]
     try:
+        for server in (writers_on, followed):
+            server.launch()  # both at once: a start is mostly imports
+        for server in (writers_on, followed):
+            server.wait_ready()
         for follower in followers:
             follower.thread.start()
-        halfway = threading.Event()
-        claim = _claims(-(-events // EVENTS_PER_UNIT), halfway)
+        claim = _claims(-(-events // EVENTS_PER_UNIT), halfway, restarted)
         bases = [writers_on.base, followed.base]
         writers = [
             threading.Thread(target=_guarded, args=(mixed_writes, bases[w % 2], token, w, claim))
@@ -75,8 +85,11 @@ def _follow_through_writes(url: str, events: int) -> None:
         for writer in writers:
             writer.start()
         assert halfway.wait(600), "the writers did not get halfway"
-        followed.kill()  # mid-write, mid-poll, mid-stream
-        followed.start()
+        try:
+            followed.kill()  # mid-write, mid-poll, mid-stream
+            followed.start()
+        finally:
+            restarted.set()
         for writer in writers:
             writer.join(timeout=1200)
         assert not any(w.is_alive() for w in writers)
@@ -93,8 +106,13 @@ def _follow_through_writes(url: str, events: int) -> None:
         ]
         assert not stuck, f"{stuck}; the followed server said: {followed.output()}"
     finally:
+        restarted.set()  # no writer waits for a restart that will not come
+        writers_on.terminate()  # both at once
+        stopped = [writers_on.stop(), followed.stop()]
+        said = followed.output()
         writers_on.close()
         followed.close()
+    assert stopped == [0, 0], f"SIGTERM did not stop both servers cleanly: {stopped}; {said}"
     assert len(log) >= events
     for follower in followers:
         assert follower.error is None, follower.error
@@ -128,7 +146,7 @@ def test_followers_see_each_event_once_across_two_servers_and_a_restart(
     migrated_url: str,
 ) -> None:
     _FAILED.clear()
-    _follow_through_writes(migrated_url, 600)
+    _follow_through_writes(migrated_url, 120)
 
 
 @pytest.mark.slow

@@ -17,6 +17,11 @@ an answer, the rest of an unread body (a refused 2 MiB upload) is read and
 dropped until the next deadline, so a client still sending gets its answer
 instead of a reset connection, and an endless body still ends.
 
+When the server begins a graceful stop (SIGTERM), the first connection it
+asks to close ends the event log's open streams and long polls
+(:func:`.events.stop_following`), which would otherwise hold the stop for the
+whole graceful timeout.
+
 Built on uvicorn's httptools protocol, the one ``serve`` runs (httptools is a
 dependency of the registry).
 """
@@ -29,6 +34,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from atlas_registry.api.events import stop_following
 from atlas_registry.api.server import current_settings
 
 log = logging.getLogger("atlas_registry.api")
@@ -63,6 +69,11 @@ class DeadlineProtocol(HttpToolsProtocol):
         # uvicorn armed its keep-alive timer: the connection waits for a next request.
         if self.timeout_keep_alive_task is not None:
             self._arm()
+
+    def shutdown(self) -> None:
+        # uvicorn stops taking connections and calls this on each open one.
+        stop_following()
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

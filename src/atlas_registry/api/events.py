@@ -7,6 +7,12 @@ have committed (PostgreSQL's NOTIFY, one listening connection per process),
 reading again every :meth:`Registry.event_poll_interval` seconds when nothing
 says so (SQLite; PostgreSQL while its listener is down). A waiter holds no
 thread and no connection while it waits.
+
+A server that is told to stop (SIGTERM) calls :func:`stop_following`: every
+open stream and long poll of its process ends at once, the stream cleanly (a
+client reconnects with ``Last-Event-ID``, to another process or this one
+restarted) and the long poll with the page it has. Left open, they would hold
+the stop until uvicorn's graceful timeout cut them.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,32 +89,63 @@ def resume_from(request: Request, after: int | None) -> int:
 
 
 class Waker:
-    """An asyncio event set from the registry's listener thread; unsubscribed on close."""
+    """An asyncio event set from the registry's listener thread; unsubscribed on close.
+
+    Also set when the server stops (:func:`stop_following`), after which it no
+    longer sleeps: its follower sees :func:`stopping` and ends.
+    """
 
     def __init__(self) -> None:
         self.event = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._unsubscribe: Callable[[], None] = lambda: None
         self.interval = 0.1
+        _waiting.add(self)
 
     async def start(self, access: Access) -> None:
         def subscribe(found: Registry, _caller: Caller) -> tuple[Callable[[], None], float]:
-            wake = self._wake
+            wake = self.wake
             return found.subscribe_events(wake), found.event_poll_interval()
 
         self._unsubscribe, self.interval = await access.run(subscribe)
 
-    def _wake(self) -> None:
-        self._loop.call_soon_threadsafe(self.event.set)
+    def wake(self) -> None:
+        with contextlib.suppress(RuntimeError):  # its loop closed: nothing waits in it
+            self._loop.call_soon_threadsafe(self.event.set)
 
     async def sleep(self, seconds: float) -> None:
-        """Until woken, or ``seconds`` (at most the poll interval) have passed."""
+        """Until woken, or ``seconds`` (at most the poll interval) have passed; not at all once
+        the server is stopping."""
+        if stopping():
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.event.wait(), timeout=max(0.0, min(seconds, self.interval)))
         self.event.clear()
 
     def close(self) -> None:
+        _waiting.discard(self)
         self._unsubscribe()
+
+
+# The wakers of this process's open streams and long polls, and whether the server is stopping.
+_waiting: weakref.WeakSet[Waker] = weakref.WeakSet()
+_stop = threading.Event()
+
+
+def stop_following() -> None:
+    """End every stream and long poll of this process now: the server is stopping.
+
+    Called once the server stops taking connections (:mod:`.connections`). Each
+    follower is woken and ends where it is; none starts waiting again.
+    """
+    _stop.set()
+    for waker in list(_waiting):
+        waker.wake()
+
+
+def stopping() -> bool:
+    """Whether :func:`stop_following` was called in this process."""
+    return _stop.is_set()
 
 
 async def waited_page(request: Request, access: Access, follow: Follow, wait: int) -> JSONResponse:
@@ -118,7 +157,7 @@ async def waited_page(request: Request, access: Access, follow: Follow, wait: in
         try:
             deadline = time.monotonic() + wait
             items = await follow.read(access)  # again: one may have come before the subscription
-            while not items and (left := deadline - time.monotonic()) > 0:
+            while not items and not stopping() and (left := deadline - time.monotonic()) > 0:
                 await waker.sleep(left)
                 items = await follow.read(access)
         finally:
@@ -162,7 +201,7 @@ async def _events(
             elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
                 yield b": keep-alive\n\n"
                 quiet_since = time.monotonic()
-            if await request.is_disconnected():
+            if stopping() or await request.is_disconnected():
                 return
             if not items:
                 await waker.sleep(HEARTBEAT_SECONDS)

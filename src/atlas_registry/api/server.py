@@ -112,10 +112,16 @@ def run(host: str, port: int, workers: int) -> None:
     Its own timeouts: an idle keep-alive connection is closed after 5 s
     (uvicorn's default); a request's head and body each get the request timeout
     (:mod:`.connections`, :mod:`.guards`); a stop waits up to
-    ``SHUTDOWN_TIMEOUT_SECONDS`` for the requests in flight.
+    ``SHUTDOWN_TIMEOUT_SECONDS`` for the requests in flight (the event log's
+    streams and long polls end at once: :func:`.events.stop_following`).
+
+    A stop by SIGTERM is how a service manager ends the server, so once uvicorn
+    has finished it (and, as it does, raised the signal again for the handler it
+    found) the process exits with status 0, not killed by the signal.
     """
     import uvicorn
 
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -127,6 +133,10 @@ def run(host: str, port: int, workers: int) -> None:
         timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_SECONDS,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+
+
+def _stopped(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def log_config() -> dict[str, Any]:

@@ -14,6 +14,8 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -21,6 +23,7 @@ import typer
 from atlas_registry import Event, Registry
 from atlas_registry.cli.common import DbOption, error_boundary
 from atlas_registry.cli.one_value import CommandApp
+from atlas_registry.errors import ValidationError, Violation
 
 events_app = CommandApp(
     help="The log of every change: follow it as JSON lines.", no_args_is_help=True
@@ -53,7 +56,7 @@ def follow(
 ) -> None:
     """Print every event after --after as a JSON line, then each new one as it commits."""
     seen = 0
-    with error_boundary(), Registry.open(db) as registry:
+    with error_boundary(), _as_option("types", "--type"), Registry.open(db) as registry:
         stop = threading.Event()
         quiet_since = time.monotonic()
         try:
@@ -73,6 +76,17 @@ def follow(
                     stop.set()
         except KeyboardInterrupt:
             return
+
+
+@contextmanager
+def _as_option(field: str, option: str) -> Iterator[None]:
+    """A refusal of the library's ``field`` told as the ``option`` a user typed."""
+    try:
+        yield
+    except ValidationError as refused:
+        said = refused.violations
+        named = [Violation(option if v.path == field else v.path, v.message) for v in said]
+        raise ValidationError(refused.summary, named) from refused
 
 
 def _next_wait(idle: float | None, quiet_since: float) -> float:

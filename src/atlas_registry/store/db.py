@@ -6,7 +6,8 @@ which commits or rolls back as one unit and turns driver errors into
 which driver is below; a failure after COMMIT was sent is told apart from one
 before it. :meth:`Database.unit_of_work` makes the transactions a verb opens
 one, so that a caller can add its own rows to the verb's commit.
-The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`.
+The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`; a
+connection the server ended is dropped from the pool by :mod:`.lost_connections`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.errors import (
     RegistryError,
@@ -45,6 +44,7 @@ from atlas_registry.store.driver_errors import (
     translate,
 )
 from atlas_registry.store.events import pending
+from atlas_registry.store.lost_connections import forget_if_disconnected, lost_is_a_disconnect
 from atlas_registry.store.sql_session import SqlSession, session_lost, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
@@ -77,7 +77,7 @@ class Database:
             self._prepare_sqlite_file(must_exist)
         self.engine = create_engine(self.url, **self._backend.engine_options(self.url))
         self._backend.install_hooks(self.engine)
-        event.listen(self.engine, "handle_error", _lost_is_a_disconnect)
+        event.listen(self.engine, "handle_error", lost_is_a_disconnect)
         # Same pool; each checkout runs outside a transaction (see single_read).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         fork_safety.track(self)
@@ -100,12 +100,15 @@ class Database:
         return self.url.render_as_string(hide_password=True).replace("+psycopg", "")
 
     @contextmanager
-    def transaction(self, *, write: bool = False, commit: bool = True) -> Iterator[Connection]:
+    def transaction(
+        self, *, write: bool = False, commit: bool = True, pipelined_events: bool = False
+    ) -> Iterator[Connection]:
         """One unit of work: commits on success, rolls back on any error.
 
         ``write=True`` takes SQLite's write lock at BEGIN, so a transaction that reads
         and then writes can never be overtaken by another writer. ``commit=False``
         rolls back even on success: a dry run does the real work, then undoes it.
+        ``pipelined_events``: its events go in one round trip (:meth:`pipelined`).
 
         A read (``write=False``) sees one snapshot on both databases: SQLite gives
         every transaction one, and on PostgreSQL it runs in REPEATABLE READ
@@ -128,7 +131,8 @@ class Database:
                     if not commit:
                         unit.rollback()
                     else:
-                        pending.write(SqlSession.of(conn))  # events last: see .events.pending
+                        with self.pipelined(conn if pipelined_events else None):
+                            pending.write(SqlSession.of(conn))  # events last: see .pending
                         try:
                             unit.commit()
                         except DBAPIError as exc:
@@ -149,10 +153,11 @@ class Database:
         saved exactly when the verb's writes are: an idempotency key and the
         answer it stands for (:mod:`.idempotency`). Events go last, at COMMIT,
         less those of savepoints rolled back (:mod:`.events.pending`).
+        On PostgreSQL its events go in one round trip (:meth:`pipelined`).
         """
         if self._joined() is not None:
             raise RuntimeError("a unit of work is already open: units do not nest")
-        with self.transaction(write=True) as conn:
+        with self.transaction(write=True, pipelined_events=True) as conn:
             token = _UNIT.set((self, conn))
             try:
                 yield SqlSession.of(conn)
@@ -204,6 +209,28 @@ class Database:
         except DBAPIError as exc:
             raise self._translate(exc) from exc
 
+    @contextmanager
+    def pipelined(self, conn: Connection | SqlSession | None) -> Iterator[None]:
+        """Plain SQL sent inside travels in one round trip on PostgreSQL (no SQLAlchemy Core:
+        it reads each result as it is sent). Rows asked with :meth:`SqlSession.later` are read
+        after the block, whose end raises the first failure as a registry error. ``None``, or a
+        pipeline already open: nothing is done."""
+        driver: Any = None
+        if conn is not None and self.dialect == "postgresql":
+            driver = (conn if isinstance(conn, SqlSession) else SqlSession.of(conn)).connection
+        if driver is None or driver.info.pipeline_status:
+            yield
+            return
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            with driver.pipeline():
+                yield
+        except driver_error as exc:  # raised by the pipeline's end, which SqlSession does not wrap
+            error = wrapped(None, exc, driver_error)
+            if session_lost(exc, driver):
+                error.connection_invalidated = True
+            raise self._translate(error) from exc
+
     def _translate(self, exc: DBAPIError) -> RegistryError:
         """The registry error for a driver error: every one of them gets a class of its own."""
         return translate(exc, self.dialect, self.display_url, self._backend.is_lock_timeout(exc))
@@ -232,39 +259,16 @@ class Database:
         try:
             yield pooled.driver_connection, driver_error
         except DBAPIError as exc:
-            self._forget_if_disconnected(pooled, exc)
+            forget_if_disconnected(self.engine, pooled, exc)
             raise self._translate(exc) from exc
         except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
             error = wrapped("COMMIT", exc, driver_error)
             if commit_sent(exc):
                 mark_commit_sent(error)
-            self._forget_if_disconnected(pooled, error)
+            forget_if_disconnected(self.engine, pooled, error)
             raise self._translate(error) from exc
         finally:
             pooled.close()
-
-    def _forget_if_disconnected(self, pooled: PoolProxiedConnection, error: DBAPIError) -> None:
-        """After a lost connection, start a new pool: the server's restart lost the others too.
-
-        Lost is what the dialect calls a disconnect, and a session the driver
-        has not yet seen end (:func:`~.sql_session.session_lost`): pooled
-        again, it would fail its reset with a traceback in the log.
-
-        A restart or failover of PostgreSQL ends every session at once. Pooled
-        again, each dead connection would fail one more call (up to the pool's
-        size, each logging a failed reset); SQLAlchemy's own statements start a
-        new pool when they meet one, and so does the plain-SQL path here, so an
-        outage fails the one call that found it.
-        """
-        lost: Any = error.orig  # the driver's own error, which is what the dialect reads
-        dialect = self.engine.dialect
-        driver = pooled.driver_connection
-        if lost is not None and (
-            dialect.is_disconnect(lost, driver, None) or session_lost(lost, driver)
-        ):
-            error.connection_invalidated = True  # translated as the lost connection it is
-            pooled.invalidate(lost)
-            self.engine.dispose()
 
     @contextmanager
     def session(
@@ -361,22 +365,6 @@ class Database:
 
     def __exit__(self, *_exc: object) -> None:
         self.dispose()
-
-
-def _lost_is_a_disconnect(context: ExceptionContext) -> None:
-    """SQLAlchemy's own statements: a session lost is a disconnect, as in :class:`SqlSession`.
-
-    SQLAlchemy asks the dialect, which on psycopg looks only at ``broken``: a
-    session ended by the server whose end psycopg has not read yet would be
-    rolled back and pooled again, and its failed reset logged with tracebacks.
-    """
-    conn = context.connection
-    if context.is_disconnect or conn is None or conn.dialect.name != "postgresql":
-        return
-    driver = context.original_exception
-    with contextlib.suppress(Exception):  # an invalidated connection has no driver left
-        if session_lost(driver, conn.connection.driver_connection):
-            context.is_disconnect = True
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -117,13 +117,16 @@ def run_once(
     """
     check_idempotency_key(request.key)
     with db.unit_of_work() as session:
-        db.lock(session, f"idempotency-key:{request.owner}:{request.key}")
-        session.run("DELETE FROM idempotency_keys WHERE created_at < ?", (_expired_before(),))
-        kept = session.first(
-            "SELECT request_hash, request_line, status, headers, body FROM idempotency_keys "
-            "WHERE owner = ? AND idempotency_key = ?",
-            (request.owner, request.key),
-        )
+        # One round trip on PostgreSQL: the SELECT still runs after the lock is held.
+        with db.pipelined(session):
+            db.lock(session, f"idempotency-key:{request.owner}:{request.key}")
+            session.run("DELETE FROM idempotency_keys WHERE created_at < ?", (_expired_before(),))
+            found = session.later(
+                "SELECT request_hash, request_line, status, headers, body FROM idempotency_keys "
+                "WHERE owner = ? AND idempotency_key = ?",
+                (request.owner, request.key),
+            )
+        kept = next(iter(found.rows()), None)
         if kept is not None:
             request_hash, first_line, status, headers, body = kept
             if request_hash != request.request_hash:

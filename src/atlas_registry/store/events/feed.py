@@ -49,13 +49,19 @@ class Event:
 
 
 def check_types(types: Sequence[str]) -> list[str]:
-    """``types`` as given, refused if one is not in the vocabulary (a typo would match nothing)."""
+    """``types`` without repeats, refused if one is not in the vocabulary (a typo would match
+    nothing).
+
+    The refusal names each unknown type and then every valid one, one violation per
+    subject (``model``, ``line``...), so no list is cut by the cap on a message's length.
+    """
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
-        raise ValidationError(
-            f"unknown event type {unknown[0][:100]!r}",
-            [Violation("types", f"the types are {', '.join(EVENT_TYPES)}")],
-        )
+        wrong = [Violation("types", f"{t[:100]!r} is not an event type") for t in unknown]
+        subjects = dict.fromkeys(t.split(".")[0] for t in EVENT_TYPES)
+        of = {s: ", ".join(t for t in EVENT_TYPES if t.startswith(s + ".")) for s in subjects}
+        valid = [Violation("types", f"valid: {named}") for named in of.values()]
+        raise ValidationError(f"unknown event type {unknown[0][:100]!r}", wrong + valid)
     return list(dict.fromkeys(types))
 
 
