@@ -17,7 +17,9 @@ for ``db_url`` alone and get an empty database.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -266,19 +268,20 @@ SELECT DISTINCT COALESCE(i.indrelid, c.oid)::regclass FROM pg_class c
 class MigratedPostgres:
     """A migrated template database and one working database cloned from it.
 
-    A clone costs about half a second and dropping it as much again (a new
-    clone per test would cost what migrating did); emptying the working
-    database (rows deleted, identities restarted) costs a few hundredths.
-    So the working database is emptied between tests while its shape still
-    matches the template's, and cloned again after a test changed its schema
-    or its statistics.
+    A clone costs a few hundredths of a second, but dropping one waits for a
+    checkpoint (half a second to seconds, and server work either way);
+    emptying the working database (rows deleted, identities restarted)
+    costs about as much as the clone. So the working database is emptied
+    between tests while its shape still matches the template's; after a test
+    changed its schema or its statistics, a new clone under a new name takes
+    over and the used one is dropped on a thread of its own (``_Dropper``).
     """
 
     def __init__(self, admin: psycopg.Connection[Any], template: str) -> None:
         self.admin = admin
         self.template = template
-        self.working = f"{template}_work"
-        self.url = _database_url(self.working)
+        self.working = ""
+        self.url = ""
         self._conn: psycopg.Connection[Any] | None = None
         with psycopg.connect(_libpq(_database_url(template)), autocommit=True) as conn:
             self.shape = self._shape(conn)
@@ -304,9 +307,10 @@ class MigratedPostgres:
                 rows = conn.execute(f"SELECT * FROM {table}").fetchall()
                 if rows:
                     self.seeds[table] = rows
+        self._clones = 0
+        self._dropper = _Dropper()
         self._clone()
         _POSTGRES_USED.append(self.working)
-        _TO_DROP.append(self.working)
         self.used = False
 
     @staticmethod
@@ -321,7 +325,15 @@ class MigratedPostgres:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self.admin.execute(f'DROP DATABASE IF EXISTS "{self.working}" WITH (FORCE)')
+        # A new name each time: the clone takes a few hundredths of a second,
+        # dropping the used one (a checkpoint) up to seconds, so that is left
+        # to a thread of its own while the next test runs.
+        if self.working:
+            self._dropper.drop(self.working)
+        self._clones += 1
+        self.working = f"{self.template}_work{self._clones}"
+        self.url = _database_url(self.working)
+        _TO_DROP.append(self.working)
         self.admin.execute(f'CREATE DATABASE "{self.working}" TEMPLATE "{self.template}"')
 
     def fresh(self) -> str:
@@ -387,9 +399,38 @@ class MigratedPostgres:
         return ";\n".join(statements).encode()
 
     def close(self) -> None:
-        """Close the kept session; the databases go with the run's (``_drop_all``)."""
+        """Close the kept session and wait for the drops under way; the rest go with the run's."""
         if self._conn is not None:
             self._conn.close()
+        self._dropper.close()
+
+
+class _Dropper:
+    """Drops used working databases on a thread of its own, one after another.
+
+    DROP DATABASE waits for a checkpoint (up to seconds on a busy machine);
+    the test that needed a new clone does not wait for the old one to go.
+    """
+
+    def __init__(self) -> None:
+        self._names: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def drop(self, name: str) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="drop-databases", daemon=True)
+            self._thread.start()
+        self._names.put(name)
+
+    def _run(self) -> None:
+        with psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True) as conn:
+            while (name := self._names.get()) is not None:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._names.put(None)
+            self._thread.join()
 
 
 def _make_template(url: str, *, legacy: bool) -> None:
