@@ -23,6 +23,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,10 @@ def _postgres_unreachable() -> str | None:
 
 def _needs_postgres(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and callspec.params.get("backend") == "postgresql":
+    if callspec is not None and "postgresql" in (
+        callspec.params.get("backend"),
+        callspec.params.get("shared_backend"),
+    ):
         return True
     return "postgres_url" in getattr(item, "fixturenames", ())
 
@@ -414,6 +418,22 @@ class MigratedPostgres:
         ]
         return ";\n".join(statements).encode()
 
+    @contextmanager
+    def own_clone(self) -> Iterator[str]:
+        """A database of its own, cloned from the template; dropped in the background after.
+
+        For a set-up a whole module shares (``shared_migrated_url``), beside the
+        working database the module's other tests empty and reuse.
+        """
+        self._clones += 1
+        name = f"{self.template}_own{self._clones}"
+        _TO_DROP.append(name)
+        _create_database(self.admin, name, template=self.template)
+        try:
+            yield _database_url(name)
+        finally:
+            self._dropper.drop(name)
+
     def close(self) -> None:
         """Close the kept session and wait for the drops under way; the rest go with the run's."""
         if self._conn is not None:
@@ -538,6 +558,48 @@ def migrated_copy(
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_backend(request: pytest.FixtureRequest) -> str:
+    """The backend of a module's shared set-up (``shared_migrated_url``)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def shared_migrated_url(
+    shared_backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A migrated database one module shares, per backend: for tests that only read.
+
+    A module's fixture writes what its tests read once (a registry, a site, a
+    served app: see ``shared_served_url``), instead of each test writing it
+    again into a database of its own. A test that writes must not use it: the
+    next test would see its rows. The module's tests run on one worker.
+    """
+    if shared_backend == "sqlite":
+        path = tmp_path_factory.mktemp("shared") / "registry.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    migrated: MigratedPostgres = request.getfixturevalue("migrated_postgres")
+    with migrated.own_clone() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def shared_served_url(shared_migrated_url: str) -> Iterator[str]:
+    """A real ``atlas-registry serve`` over ``shared_migrated_url``, once per module: its base URL.
+
+    A module whose tests talk HTTP to a real server (a client, webhooks, a
+    follower) pays the server's start (a second or more: imports, readiness)
+    once instead of per test. Seed the database through a module fixture that
+    asks for ``shared_migrated_url`` before this one.
+    """
+    from tests.server_helpers import served
+
+    with served(shared_migrated_url) as base:
+        yield base
 
 
 @pytest.fixture
