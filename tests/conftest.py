@@ -11,7 +11,22 @@ SQLite; on PostgreSQL one working database cloned from the template with
 a test changed its schema). A second template holds a platform's database
 before its backfill (0001, the 8 legacy models, then migrated): ``legacy_url``;
 its rows go back after each emptying. Tests of the migrations themselves ask
-for ``db_url`` alone and get an empty database.
+for ``db_url`` alone and get an empty database. The throwaway PostgreSQL
+databases commit without waiting for fsync (``_create_database``).
+
+What keeps a new module cheap:
+
+- a set-up many tests only read is written once per module and backend:
+  ``shared_migrated_url`` (a database of the module's own) and
+  ``shared_served_url`` (one real ``atlas-registry serve`` over it); a
+  module SQLite site copies the template (``copy_migrated``) instead of
+  migrating a new file;
+- the CLI runs in-process (``tests.cli_helpers.invoke``); a subprocess only
+  where the real entry point or a process boundary is what is tested;
+- a server per test (``tests.server_helpers.served``) only for what one test
+  does to a server alone (killing it, racing it, cutting its connections);
+- waits poll for the condition (``tests.transport_server.wait_for``) rather
+  than sleeping a fixed time.
 """
 
 from __future__ import annotations
