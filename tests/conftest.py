@@ -11,16 +11,34 @@ SQLite; on PostgreSQL one working database cloned from the template with
 a test changed its schema). A second template holds a platform's database
 before its backfill (0001, the 8 legacy models, then migrated): ``legacy_url``;
 its rows go back after each emptying. Tests of the migrations themselves ask
-for ``db_url`` alone and get an empty database.
+for ``db_url`` alone and get an empty database. The throwaway PostgreSQL
+databases commit without waiting for fsync (``_create_database``).
+
+What keeps a new module cheap:
+
+- a set-up many tests only read is written once per module and backend:
+  ``shared_migrated_url`` (a database of the module's own) and
+  ``shared_served_url`` (one real ``atlas-registry serve`` over it); a
+  module SQLite site copies the template (``copy_migrated``) instead of
+  migrating a new file;
+- the CLI runs in-process (``tests.cli_helpers.invoke``); a subprocess only
+  where the real entry point or a process boundary is what is tested;
+- a server per test (``tests.server_helpers.served``) only for what one test
+  does to a server alone (killing it, racing it, cutting its connections);
+- waits poll for the condition (``tests.transport_server.wait_for``) rather
+  than sleeping a fixed time.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +73,10 @@ def _postgres_unreachable() -> str | None:
 
 def _needs_postgres(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and callspec.params.get("backend") == "postgresql":
+    if callspec is not None and "postgresql" in (
+        callspec.params.get("backend"),
+        callspec.params.get("shared_backend"),
+    ):
         return True
     return "postgres_url" in getattr(item, "fixturenames", ())
 
@@ -170,6 +191,22 @@ def _drop_all(names: list[str]) -> None:
         list(pool.map(drop, dict.fromkeys(names)))
 
 
+def _create_database(
+    admin: psycopg.Connection[Any], name: str, *, template: str | None = None
+) -> None:
+    """Create a throwaway database whose commits do not wait for the disk.
+
+    ``synchronous_commit = off``: a commit is acknowledged once it is in the
+    server's WAL buffers, not once fsync returned (about 5 ms a commit on a
+    virtual disk). Every other session sees it at once, as before; only a
+    crash of the server itself could lose it, and no test crashes the server.
+    A clone does not inherit its template's settings, so each database is set.
+    """
+    like = f' TEMPLATE "{template}"' if template else ""
+    admin.execute(f'CREATE DATABASE "{name}"{like}')
+    admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+
+
 @pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[psycopg.Connection[Any]]:
     """One connection to the server's own database, for creating and dropping databases.
@@ -190,7 +227,7 @@ def postgres_admin() -> Iterator[psycopg.Connection[Any]]:
 def postgres_url(postgres_admin: psycopg.Connection[Any]) -> str:
     """A scratch database of this run, dropped at the end; tests reset it as they need."""
     name = f"atlas_test_{uuid.uuid4().hex[:12]}"
-    postgres_admin.execute(f'CREATE DATABASE "{name}"')
+    _create_database(postgres_admin, name)
     _POSTGRES_USED.append(name)
     _TO_DROP.append(name)
     return _database_url(name)
@@ -266,19 +303,20 @@ SELECT DISTINCT COALESCE(i.indrelid, c.oid)::regclass FROM pg_class c
 class MigratedPostgres:
     """A migrated template database and one working database cloned from it.
 
-    A clone costs about half a second and dropping it as much again (a new
-    clone per test would cost what migrating did); emptying the working
-    database (rows deleted, identities restarted) costs a few hundredths.
-    So the working database is emptied between tests while its shape still
-    matches the template's, and cloned again after a test changed its schema
-    or its statistics.
+    A clone costs a few hundredths of a second, but dropping one waits for a
+    checkpoint (half a second to seconds, and server work either way);
+    emptying the working database (rows deleted, identities restarted)
+    costs about as much as the clone. So the working database is emptied
+    between tests while its shape still matches the template's; after a test
+    changed its schema or its statistics, a new clone under a new name takes
+    over and the used one is dropped on a thread of its own (``_Dropper``).
     """
 
     def __init__(self, admin: psycopg.Connection[Any], template: str) -> None:
         self.admin = admin
         self.template = template
-        self.working = f"{template}_work"
-        self.url = _database_url(self.working)
+        self.working = ""
+        self.url = ""
         self._conn: psycopg.Connection[Any] | None = None
         with psycopg.connect(_libpq(_database_url(template)), autocommit=True) as conn:
             self.shape = self._shape(conn)
@@ -304,9 +342,10 @@ class MigratedPostgres:
                 rows = conn.execute(f"SELECT * FROM {table}").fetchall()
                 if rows:
                     self.seeds[table] = rows
+        self._clones = 0
+        self._dropper = _Dropper()
         self._clone()
         _POSTGRES_USED.append(self.working)
-        _TO_DROP.append(self.working)
         self.used = False
 
     @staticmethod
@@ -321,8 +360,16 @@ class MigratedPostgres:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self.admin.execute(f'DROP DATABASE IF EXISTS "{self.working}" WITH (FORCE)')
-        self.admin.execute(f'CREATE DATABASE "{self.working}" TEMPLATE "{self.template}"')
+        # A new name each time: the clone takes a few hundredths of a second,
+        # dropping the used one (a checkpoint) up to seconds, so that is left
+        # to a thread of its own while the next test runs.
+        if self.working:
+            self._dropper.drop(self.working)
+        self._clones += 1
+        self.working = f"{self.template}_work{self._clones}"
+        self.url = _database_url(self.working)
+        _TO_DROP.append(self.working)
+        _create_database(self.admin, self.working, template=self.template)
 
     def fresh(self) -> str:
         """The working database as the template left it: emptied, or cloned again."""
@@ -386,10 +433,55 @@ class MigratedPostgres:
         ]
         return ";\n".join(statements).encode()
 
+    @contextmanager
+    def own_clone(self) -> Iterator[str]:
+        """A database of its own, cloned from the template; dropped in the background after.
+
+        For a set-up a whole module shares (``shared_migrated_url``), beside the
+        working database the module's other tests empty and reuse.
+        """
+        self._clones += 1
+        name = f"{self.template}_own{self._clones}"
+        _TO_DROP.append(name)
+        _create_database(self.admin, name, template=self.template)
+        try:
+            yield _database_url(name)
+        finally:
+            self._dropper.drop(name)
+
     def close(self) -> None:
-        """Close the kept session; the databases go with the run's (``_drop_all``)."""
+        """Close the kept session and wait for the drops under way; the rest go with the run's."""
         if self._conn is not None:
             self._conn.close()
+        self._dropper.close()
+
+
+class _Dropper:
+    """Drops used working databases on a thread of its own, one after another.
+
+    DROP DATABASE waits for a checkpoint (up to seconds on a busy machine);
+    the test that needed a new clone does not wait for the old one to go.
+    """
+
+    def __init__(self) -> None:
+        self._names: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def drop(self, name: str) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="drop-databases", daemon=True)
+            self._thread.start()
+        self._names.put(name)
+
+    def _run(self) -> None:
+        with psycopg.connect(_libpq(POSTGRES_SERVER_URL), autocommit=True) as conn:
+            while (name := self._names.get()) is not None:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._names.put(None)
+            self._thread.join()
 
 
 def _make_template(url: str, *, legacy: bool) -> None:
@@ -408,7 +500,7 @@ def _postgres_template(
     admin: psycopg.Connection[Any], postgres_url: str, suffix: str, *, legacy: bool
 ) -> Iterator[MigratedPostgres]:
     template = f"{make_url(postgres_url).database}_{suffix}"
-    admin.execute(f'CREATE DATABASE "{template}"')
+    _create_database(admin, template)
     _TO_DROP.append(template)
     _make_template(_database_url(template), legacy=legacy)
     migrated = MigratedPostgres(admin, template)
@@ -454,6 +546,16 @@ def legacy_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _sqlite_template(tmp_path_factory, legacy=True)
 
 
+def copy_migrated(migrated_sqlite: Path, path: Path) -> str:
+    """A SQLite file at ``path`` as the migrations leave it (the run's template copied): its URL.
+
+    For a module's site (pages in a browser, a fuzzed app) built once on
+    SQLite: a copy costs milliseconds where migrating a new file costs seconds.
+    """
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
 def fresh_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """An empty database of the backend: a new SQLite file, or the scratch database reset."""
     if backend == "sqlite":
@@ -481,6 +583,48 @@ def migrated_copy(
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_backend(request: pytest.FixtureRequest) -> str:
+    """The backend of a module's shared set-up (``shared_migrated_url``)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def shared_migrated_url(
+    shared_backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A migrated database one module shares, per backend: for tests that only read.
+
+    A module's fixture writes what its tests read once (a registry, a site, a
+    served app: see ``shared_served_url``), instead of each test writing it
+    again into a database of its own. A test that writes must not use it: the
+    next test would see its rows. The module's tests run on one worker.
+    """
+    if shared_backend == "sqlite":
+        path = tmp_path_factory.mktemp("shared") / "registry.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    migrated: MigratedPostgres = request.getfixturevalue("migrated_postgres")
+    with migrated.own_clone() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def shared_served_url(shared_migrated_url: str) -> Iterator[str]:
+    """A real ``atlas-registry serve`` over ``shared_migrated_url``, once per module: its base URL.
+
+    A module whose tests talk HTTP to a real server (a client, webhooks, a
+    follower) pays the server's start (a second or more: imports, readiness)
+    once instead of per test. Seed the database through a module fixture that
+    asks for ``shared_migrated_url`` before this one.
+    """
+    from tests.server_helpers import served
+
+    with served(shared_migrated_url) as base:
+        yield base
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ in-process over a migrated SQLite database holding the legacy models.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, settings
 
 from atlas_registry import Registry, SchemaAdmin
 from atlas_registry.api import create_app
+from tests.conftest import copy_migrated
 from tests.openapi_snapshot import COMMITTED, current_document, render
 
 
@@ -27,11 +29,12 @@ def test_the_committed_openapi_document_is_current() -> None:
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+def fuzzed_app(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[tuple[Any, str]]:
     """The app over the legacy models, and an admin token for it; closed after the module."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("fuzz") / "fuzz.db")
+    with SchemaAdmin.open(url) as admin:
         admin.load_legacy()
     with Registry.open(url) as registry:
         registry.backfill()

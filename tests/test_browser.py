@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, copy_migrated
 from tests.payloads import external_fine_tune, logistic_regression
 from tests.server_helpers import served
 from tests.test_backfill import add_legacy
@@ -85,11 +85,10 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[str]:
     """A server over a database with the legacy models, a line of three, hostile text."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('site') / 'site.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("site") / "site.db")
+    with SchemaAdmin.open(url) as admin:
         admin.load_legacy()
     with Registry.open(url) as registry:
         registry.backfill()
@@ -137,11 +136,10 @@ def _ad_risk_line(registry: Registry) -> None:
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def real_site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[str]:
     """The site's realistic data only, no hostile text: what the README's screenshots show."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("real") / "real.db")
+    with SchemaAdmin.open(url) as admin:
         admin.load_legacy()
     with Registry.open(url) as registry:
         registry.backfill()

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry
 from atlas_registry.lifecycle import alias_moves
 from tests import test_browser as shared
+from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 
@@ -31,11 +32,9 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> {{ 7*7 }} [b]x[
 
 
 @pytest.fixture(scope="module")
-def alias_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def alias_site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[str]:
     """A line of three versions with two live aliases, one deleted, and many moves."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('aliases') / 'site.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("aliases") / "site.db")
     with Registry.open(url) as registry:
         for _ in range(3):
             registry.register_model(

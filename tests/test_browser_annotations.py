@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry
 from tests import test_browser as shared
+from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 
@@ -36,10 +37,10 @@ PIN = {
 
 
 @pytest.fixture(scope="module")
-def annotated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('notes') / 'notes.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+def annotated(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[tuple[str, str]]:
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("notes") / "notes.db")
     with Registry.open(url) as registry:
         model = registry.register_model(
             ModelRegistration(

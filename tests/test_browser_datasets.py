@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import DatasetRegistration, ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import DatasetRegistration, ModelRegistration, Registry
 from tests import test_browser as shared
+from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 
@@ -28,11 +29,9 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[str]:
     """A dataset used by a promoted and a candidate model, and one with unbroken long text."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('datasets') / 'site.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("datasets") / "site.db")
     with Registry.open(url) as registry:
         registry.register_dataset(
             DatasetRegistration(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from atlas_registry import POLICY_ENV_VAR, ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import POLICY_ENV_VAR, ModelRegistration, Registry
 from tests import test_browser as shared
+from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 from tests.test_metric_directions import (
@@ -39,14 +41,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[str]:
     """A server whose policy declares hausdorff95, over the three models of BENCHMARK."""
     folder = tmp_path_factory.mktemp("directions")
-    url = f"sqlite:///{folder / 'site.db'}"
+    url = copy_migrated(migrated_sqlite, folder / "site.db")
     policy = folder / "gate.toml"
     policy.write_text(PLATFORM_POLICY, "utf-8")
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
     with Registry.open(url) as registry:
         for title, metrics in MODELS.items():
             metadata = {**logistic_regression(), "benchmark_id": BENCHMARK}

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry
 from tests import test_browser as shared
 from tests.catalog_helpers import add_artifact
+from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 
@@ -28,10 +29,8 @@ LONG = "evaluation-service-" + "x" * 120
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('evals') / 'site.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[str]:
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("evals") / "site.db")
     with Registry.open(url) as registry:
         add_artifact(registry.database, "dataset-adni-external-holdout-2026", "dataset")
         for line, auroc in (("ad-risk", 0.84), ("ad-risk-plasma", 0.79)):

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry
 from tests import test_browser as shared
+from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 from tests.test_api import Service, svc  # noqa: F401
@@ -74,11 +75,11 @@ def test_a_version_without_files_says_how_to_list_them(svc: Service) -> None:  #
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[tuple[str, str]]:
     folder: Path = tmp_path_factory.mktemp("files-page")
-    url = f"sqlite:///{folder / 'site.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+    url = copy_migrated(migrated_sqlite, folder / "site.db")
     with Registry.open(url) as registry:
         model_id = _with_files(registry, folder)
     with served(url) as base:

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry, RepositoryLocations, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry, RepositoryLocations
 from tests import test_browser as shared
+from tests.conftest import copy_migrated
 from tests.git_repos import BASE_TIME, RepoBuilder
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
@@ -32,16 +33,16 @@ GREEN = "rgb(214, 242, 223)"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[tuple[str, dict[str, str]]]:
     """A server over a model whose pin verified and one whose commit was force-pushed away."""
     folder: Path = tmp_path_factory.mktemp("pin-badges")
     build = RepoBuilder(folder / "mirrors" / "github.com" / "lab" / "ad-risk.git")
     released = build.commit({"train.py": "v1\n"}, "release", at=BASE_TIME)
     gone = build.commit({"train.py": "v2\n"}, "wip", at=BASE_TIME + 60, branch="wip")
     build.force_branch("wip", released)
-    url = f"sqlite:///{folder / 'site.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+    url = copy_migrated(migrated_sqlite, folder / "site.db")
     ids = {}
     with Registry.open(url) as registry:
         for name, sha in (("verified", released), ("failed", gone)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -116,12 +117,18 @@ def test_every_error_class_has_its_explanation_written() -> None:
     assert set(REGISTRY_PROBLEMS) <= codes, "an explanation for no error class"
 
 
+@pytest.fixture(scope="module")
+def pages(shared_migrated_url: str) -> Iterator[Service]:
+    """One service per backend for the pages of the problem types: reading them writes nothing."""
+    service = Service(shared_migrated_url)
+    yield service
+    service.client.close()
+    service.registry.close()
+
+
 @pytest.mark.parametrize("code", _every_code_the_api_answers())
-def test_every_problem_type_resolves_to_a_page_that_explains_it(
-    svc: Service,  # noqa: F811
-    code: str,
-) -> None:
-    answer = svc.client.get(f"/problems/{code}")
+def test_every_problem_type_resolves_to_a_page_that_explains_it(pages: Service, code: str) -> None:
+    answer = pages.client.get(f"/problems/{code}")
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/html")
     html = answer.text

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry import ModelRegistration, Registry
 from tests import test_browser as shared
+from tests.conftest import copy_migrated
 from tests.payloads import biophysical_ode, logistic_regression
 from tests.server_helpers import served
 
@@ -85,10 +86,8 @@ MEASURE = """svg => {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('trends') / 'site.db'}"
-    with SchemaAdmin.open(url, create=True) as admin:
-        admin.migrate()
+def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[str]:
+    url = copy_migrated(migrated_sqlite, tmp_path_factory.mktemp("trends") / "site.db")
     with Registry.open(url) as registry:
         for line, (payload, metric, benchmark, values) in SHAPES.items():
             for value in values:
