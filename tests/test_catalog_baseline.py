@@ -14,7 +14,7 @@ from atlas_registry.errors import MigrationError, ValidationError
 from atlas_registry.store import migration_runner
 from atlas_registry.store.baseline import baseline, column_definitions
 from atlas_registry.store.db import Database
-from atlas_registry.store.tables import artifacts
+from atlas_registry.store.tables import ARTIFACT_COLUMNS_OF_0001
 from tests.cli_helpers import invoke
 
 UNIQUE_INDEXES = {"ux_artifacts_latest_per_lineage", "ux_artifacts_lineage_version"}
@@ -33,7 +33,7 @@ def _platform_table(
 ) -> None:
     """The catalog as a platform made it: its own DDL, no 0001 indexes or checks, a column more."""
     columns = []
-    for column in artifacts.columns:
+    for column in ARTIFACT_COLUMNS_OF_0001:
         if column.name in leave_out:
             continue
         kind = "INTEGER" if column.name in {"version_number", "is_latest"} else "TEXT"
@@ -187,7 +187,7 @@ def test_add_columns_leaves_nothing_changed_when_the_table_is_still_refused(db: 
 def test_every_column_of_0001_is_read_whole_from_its_file(dialect: str) -> None:
     catalog = migration_runner.load_migrations(dialect)[0]
     definitions = column_definitions(catalog)
-    assert list(definitions) == [column.name for column in artifacts.columns]
+    assert list(definitions) == [column.name for column in ARTIFACT_COLUMNS_OF_0001]
     assert definitions["is_latest"] == (
         "is_latest INTEGER NOT NULL DEFAULT 1 "
         "CONSTRAINT ck_artifacts_is_latest CHECK (is_latest IN (0, 1))"

@@ -13,7 +13,7 @@ from atlas_registry.backfill.legacy_fixture import insertion_order, load_legacy
 from atlas_registry.errors import ValidationError
 from atlas_registry.store.db import Database
 from atlas_registry.store.migration_runner import migrate
-from atlas_registry.store.tables import artifacts
+from atlas_registry.store.tables import ARTIFACT_COLUMNS_OF_0001, artifacts
 
 
 def _file(tmp_path: Path, rows: list[dict[str, Any]]) -> str:
@@ -50,7 +50,7 @@ def test_a_platform_line_keeps_its_versions_parents_and_supersession(
     result = load_legacy(catalog, _file(tmp_path, rows))
     assert result.inserted == ["m2", "m1"]
     with catalog.transaction() as conn:
-        stored = {r.id: r for r in conn.execute(select(artifacts))}
+        stored = {r.id: r for r in conn.execute(select(*ARTIFACT_COLUMNS_OF_0001))}
     assert stored["m2"].parent_version_id == stored["m2"].lineage_id == "m1"
     assert (stored["m2"].version_number, stored["m2"].version_tag) == (2, "v2")
     assert (stored["m1"].superseded_by, stored["m1"].is_latest) == ("m2", 0)

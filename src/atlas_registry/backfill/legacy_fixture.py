@@ -26,13 +26,13 @@ from atlas_registry.documents import dump_json, parse_json
 from atlas_registry.errors import InputError, SchemaOutOfDateError, ValidationError, Violation
 from atlas_registry.store.db import Database
 from atlas_registry.store.driver_errors import driver_message
-from atlas_registry.store.tables import artifacts
+from atlas_registry.store.tables import ARTIFACT_COLUMNS_OF_0001, artifacts
 from atlas_registry.store.whole_files import read_document
 
 FIXTURE = "legacy_model_artifacts.json"
 REQUIRED = ("id", "artifact_type", "title", "metadata")
 WHOLE_NUMBER_COLUMNS = frozenset({"version_number", "is_latest"})
-COLUMNS = tuple(column.name for column in artifacts.columns)
+COLUMNS = tuple(column.name for column in ARTIFACT_COLUMNS_OF_0001)
 # Rows naming another row of the file go in after it, so every foreign key holds
 # as each row is inserted. ``superseded_by`` names a later version, the reverse
 # direction, so it is set once every row is in.

@@ -36,7 +36,7 @@ from atlas_registry.store.migration_runner import (
     split_statements,
     verify_checksums,
 )
-from atlas_registry.store.tables import artifacts
+from atlas_registry.store.tables import ARTIFACT_COLUMNS_OF_0001, artifacts
 
 CATALOG_MIGRATION = 1
 # The longest text the registry writes to each bounded column; a VARCHAR(n) with
@@ -108,7 +108,7 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
     inspector = inspect(conn)
     found = {column["name"]: column for column in inspector.get_columns(artifacts.name)}
     problems = []
-    for column in artifacts.columns:
+    for column in ARTIFACT_COLUMNS_OF_0001:
         existing = found.get(column.name)
         where = f"artifacts.{column.name}"
         if existing is None:
@@ -204,7 +204,7 @@ def _family(column_type: Any) -> str:
 
 def _null_problems(conn: Connection) -> list[Violation]:
     """NULLs where 0001 has NOT NULL: the registry reads those columns as always set."""
-    required = [c for c in artifacts.columns if not c.nullable]
+    required = [c for c in ARTIFACT_COLUMNS_OF_0001 if not c.nullable]
     counts = conn.execute(
         select(*(func.count().filter(c.is_(None)) for c in required)).select_from(artifacts)
     ).one()

@@ -32,8 +32,13 @@ artifacts = Table(
     Column("origin_type", Text),
     Column("origin_url", Text),
     Column("lineage_id", Text),
-    Column("claimed_by", Text),
+    Column("claimed_by", Text),  # 0027: a dataset's claimed author (a model's is its version's)
 )
+
+# artifacts as 0001 creates it: what a platform's own table must have to be adopted
+# as 0001 (store/baseline.py) and what its legacy rows hold; later migrations add
+# the other columns.
+ARTIFACT_COLUMNS_OF_0001 = tuple(c for c in artifacts.columns if c.name != "claimed_by")
 
 model_versions = Table(
     "model_versions",
