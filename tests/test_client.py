@@ -43,10 +43,12 @@ def registration(line: str = "ad-risk", **fields: Any) -> ModelRegistration:
 
 
 @contextmanager
-def both(url: str, scopes: tuple[str, ...] = ("admin",)) -> Iterator[tuple[Registry, Any]]:
+def both(
+    url: str, scopes: tuple[str, ...] = ("admin",), name: str = "trainer"
+) -> Iterator[tuple[Registry, Any]]:
     """The in-process registry and a client of a server on the same database."""
     with Registry.open(url) as local:
-        token = local.create_token("trainer", list(scopes)).token
+        token = local.create_token(name, list(scopes)).token
         with served(url) as base, connect(base, token=token) as remote:
             assert isinstance(remote, RemoteRegistry)
             yield local, remote
@@ -250,3 +252,30 @@ def test_the_review_queue_pin_report_and_datasets_page_as_in_the_library(legacy_
         assert list(remote.iter_datasets(page_size=2)) == every
         assert list(remote.iter_reviews("resolved", page_size=1)) == local.list_reviews("resolved")
         assert list(remote.iter_pin_report(page_size=1)) == local.pin_report()
+
+
+def test_an_admin_manages_webhooks_through_the_client(
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("ATLAS_REGISTRY_WEBHOOK_KEY", Fernet.generate_key().decode())
+    with both(migrated_url) as (local, remote):
+        made = remote.create_webhook(
+            "https://hooks.example.com/atlas?k=1", ["model.promoted"], actor="ignored"
+        )
+        assert made.secret.startswith("whsec_")  # shown once, in the answer to the create
+        assert made.webhook == local.webhook(made.webhook.id)
+        assert made.webhook.created_by == "trainer"  # the token's name, not the actor given
+        assert remote.webhooks() == local.webhooks()
+        assert remote.webhook(made.webhook.id) == local.webhook(made.webhook.id)
+        assert remote.webhook_deliveries(made.webhook.id) == []
+        gone = remote.delete_webhook(made.webhook.id, actor="ignored")
+        assert gone == local.webhook(made.webhook.id)
+        assert gone.state == "deleted"
+        assert remote.webhooks() == [] and remote.webhooks(deleted=True) == [gone]
+        with pytest.raises(NotFoundError):
+            remote.replay_delivery(999_999, actor="ignored")
+    with both(migrated_url, scopes=("register",), name="no-admin") as (_local, remote):
+        with pytest.raises(PermissionDeniedError):
+            remote.create_webhook("https://hooks.example.com/", ["model.promoted"], actor="x")

@@ -37,10 +37,15 @@ def error_classes() -> list[type[RegistryError]]:
 
     The one table behind an error's ``code`` on every surface: the API's problem
     pages list it, and the HTTP client maps a problem's ``code`` back through it.
+    Only the classes of this module: a subclass made elsewhere (the client's
+    ``RemoteError`` for a code it does not know) is no code the server answers,
+    and the table must not depend on what else a process happened to import.
     """
     found: list[type[RegistryError]] = [RegistryError]
     for kind in found:
-        found.extend(k for k in kind.__subclasses__() if k not in found)
+        found.extend(
+            k for k in kind.__subclasses__() if k not in found and k.__module__ == __name__
+        )
     return found
 
 

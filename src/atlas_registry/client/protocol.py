@@ -9,7 +9,7 @@ and :class:`~atlas_registry.RemoteRegistry` satisfy it (tests/test_client_parity
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from atlas_registry import Lineage, ModelRecord, ModelRegistration
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         LineAlias,
         LineEvent,
         LineSummary,
+        ListingPage,
         Location,
         NamedAt,
         Page,
@@ -90,9 +91,13 @@ class RegistryVerbs(Protocol):
         evaluation: EvaluationInput | None = None,
         *,
         by: str,
+        scopes: Collection[str] | None = None,
         **fields: Any,
     ) -> Evaluation: ...
     def evaluations(self, model_ref: str, *, limit: int = 1000) -> list[Evaluation]: ...
+    def evaluation_page(
+        self, model_ref: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> ListingPage[Evaluation]: ...
     def set_alias(
         self,
         line: str,
@@ -164,4 +169,7 @@ LOCAL_ONLY: dict[str, str] = {
     "unnamed_page": "the pages' listing of versions without a line",
     "provenance": "no route",
     "versions_evaluated_on": "no route; dataset_use() lists the versions evaluated on one",
+    "events_before": "the history page's read; no route: events_after() follows the log",
+    "webhook_worker": "sends deliveries from the process holding the database (webhooks run)",
+    "run_webhooks": "sends deliveries from the process holding the database (webhooks run)",
 }

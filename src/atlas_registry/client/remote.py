@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from atlas_registry import ModelRecord
 from atlas_registry.client import decode
 from atlas_registry.client.calls import part
-from atlas_registry.client.review_calls import ReviewCalls
+from atlas_registry.client.review_calls import every_item, listing_page
+from atlas_registry.client.webhook_calls import WebhookCalls
 from atlas_registry.errors import DatabaseNotFoundError, InputError
+from atlas_registry.store.paging import MAX_PAGE
 
 if TYPE_CHECKING:
     from atlas_registry import (
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
         FileCheck,
         FileEntry,
         LineAlias,
+        ListingPage,
         Location,
         ModelFile,
         NamedAt,
@@ -52,7 +56,7 @@ LONG_POLL_SLACK = 15.0
 MAX_WAIT_SECONDS = 60  # the most a server holds a long poll (GET /api/v1/events?wait=)
 
 
-class RemoteRegistry(ReviewCalls):
+class RemoteRegistry(WebhookCalls):
     """A registry server, with the verbs and records of the in-process :class:`Registry`."""
 
     # ------------------------------------------------------------ tags and edited text
@@ -189,10 +193,12 @@ class RemoteRegistry(ReviewCalls):
         evaluation: EvaluationInput | None = None,
         *,
         by: str,
+        scopes: Collection[str] | None = None,
         **fields: Any,
     ) -> Evaluation:
-        """Record an evaluation; ``by`` is the token's name on a server (not sent)."""
-        del by
+        """Record an evaluation; ``by`` and ``scopes`` are the token's name and scopes on
+        a server (not sent: the server records its caller's)."""
+        del by, scopes
         given = dict(vars(evaluation)) if evaluation is not None else dict(fields)
         body = {k: v for k, v in given.items() if v is not None}
         found = self.session.post(f"/api/v1/models/{part(model_ref)}/evaluations", body)
@@ -200,8 +206,20 @@ class RemoteRegistry(ReviewCalls):
         return added
 
     def evaluations(self, model_ref: str, *, limit: int = 1000) -> list[Evaluation]:
-        items = self._items(f"/api/v1/models/{part(model_ref)}/evaluations", {"limit": limit})
-        return decode.records(decode.kind("Evaluation"), items)
+        size = max(1, min(limit, MAX_PAGE))
+        pages = every_item(
+            lambda token: self.evaluation_page(model_ref, page_size=size, page_token=token)
+        )
+        return list(islice(pages, limit))
+
+    def evaluation_page(
+        self, model_ref: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> ListingPage[Evaluation]:
+        params: dict[str, Any] = {"page_size": page_size}
+        params |= {"page_token": page_token} if page_token is not None else {}
+        body = self.session.get(f"/api/v1/models/{part(model_ref)}/evaluations", params)
+        page: ListingPage[Evaluation] = listing_page("Evaluation", body)
+        return page
 
     def register_dataset(self, registration: Any, *, actor: str | None = None) -> DatasetRecord:
         del actor

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 STATUSES = ("open", "resolved")
 
 
-def _page(kind: str, body: dict[str, Any]) -> Any:
+def listing_page(kind: str, body: dict[str, Any]) -> Any:
     items = decode.records(decode.kind(kind), body["items"])
     return decode.kind("ListingPage")(items, body["next_page_token"])
 
 
-def _every(page_after: Callable[[str | None], Any]) -> Iterator[Any]:
+def every_item(page_after: Callable[[str | None], Any]) -> Iterator[Any]:
     """Each item of a paged listing, reading the next page only when the last is used up."""
     token = None
     while True:
@@ -42,7 +42,7 @@ class ReviewCalls(CatalogCalls):
         if status not in STATUSES:
             raise InputError(f"the review queue is paged by status: {' or '.join(STATUSES)}")
         params = {"status": status, "page_size": page_size, "page_token": page_token}
-        page: ListingPage[ReviewItem] = _page(
+        page: ListingPage[ReviewItem] = listing_page(
             "ReviewItem", self.session.get("/api/v1/review-queue", params)
         )
         return page
@@ -61,7 +61,9 @@ class ReviewCalls(CatalogCalls):
 
     def iter_reviews(self, status: str = "open", *, page_size: int = 1000) -> Iterator[ReviewItem]:
         """Every review item of ``status`` by artifact id, a page read only when reached."""
-        return _every(lambda token: self.review_page(status, page_size=page_size, page_token=token))
+        return every_item(
+            lambda token: self.review_page(status, page_size=page_size, page_token=token)
+        )
 
     def get_review(self, artifact_ref: str) -> ReviewItem:
         found = self.session.get(f"/api/v1/review-queue/{part(artifact_ref)}")
@@ -100,7 +102,7 @@ class ReviewCalls(CatalogCalls):
             "page_size": page_size,
             "page_token": page_token,
         }
-        page: ListingPage[PinCheck] = _page(
+        page: ListingPage[PinCheck] = listing_page(
             "PinCheck", self.session.get("/api/v1/pin-checks", params)
         )
         return page
@@ -115,7 +117,7 @@ class ReviewCalls(CatalogCalls):
         self, *, status: str | None = None, promoted_only: bool = False, page_size: int = 1000
     ) -> Iterator[PinCheck]:
         """:meth:`pin_report`, a page read only when reached."""
-        return _every(
+        return every_item(
             lambda token: self.pin_report_page(
                 status=status, promoted_only=promoted_only, page_size=page_size, page_token=token
             )
@@ -125,11 +127,11 @@ class ReviewCalls(CatalogCalls):
         self, *, page_size: int = 50, page_token: str | None = None
     ) -> ListingPage[DatasetRecord]:
         params = {"page_size": page_size, "page_token": page_token}
-        page: ListingPage[DatasetRecord] = _page(
+        page: ListingPage[DatasetRecord] = listing_page(
             "DatasetRecord", self.session.get("/api/v1/datasets", params)
         )
         return page
 
     def iter_datasets(self, *, page_size: int = 100) -> Iterator[DatasetRecord]:
         """Every dataset in id order, a page read only when reached."""
-        return _every(lambda token: self.datasets(page_size=page_size, page_token=token))
+        return every_item(lambda token: self.datasets(page_size=page_size, page_token=token))

@@ -103,6 +103,10 @@ class Session:
         """A write, with one Idempotency-Key for all of its tries."""
         return _decoded(self.send("POST", path, params=params, body=body, key=str(uuid.uuid4())))
 
+    def delete(self, path: str) -> Any:
+        """A write that removes, with an empty JSON body (every write is JSON) and one key."""
+        return _decoded(self.send("DELETE", path, body={}, key=str(uuid.uuid4())))
+
     def send(
         self,
         method: str,
