@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import event
 
 from atlas_registry import (
@@ -161,6 +163,16 @@ def exercise(registry: Registry) -> None:
     # A keyed write (the HTTP API's Idempotency-Key) purges expired keys, then looks its own up.
     keyed = IdempotentRequest("me", "key", "POST /api/v1/models", "digest")
     registry.idempotent(keyed, lambda: None, lambda _: KeptAnswer(201, b"{}"))
+    # A webhook whose receiver is refused (loopback, not allow-listed): the worker
+    # owes it deliveries, attempts one, logs the failure; then the log is read and
+    # a delivery replayed.
+    hook = registry.create_webhook("https://127.0.0.1:9/", ["model.registered"], actor="me")
+    registry.register_model(ModelRegistration(title="hooked", metadata=logistic_regression()))
+    registry.webhook_worker(allowed_hosts=(), timeout=0.5).run_once()
+    delivered = registry.webhook_deliveries(hook.webhook.id)
+    registry.replay_delivery(delivered[0].id, actor="me")
+    registry.webhook(hook.webhook.id)
+    registry.webhooks()
 
 
 def plan_of(registry: Registry, statement: Statement) -> str:
@@ -173,7 +185,10 @@ def plan_of(registry: Registry, statement: Statement) -> str:
     return " | ".join(str(row[-1]) for row in rows)
 
 
-def test_every_index_is_used_by_a_query_the_registry_runs(tmp_path: Path) -> None:
+def test_every_index_is_used_by_a_query_the_registry_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATLAS_REGISTRY_WEBHOOK_KEY", Fernet.generate_key().decode())
     url = f"sqlite:///{tmp_path / 'indexes.db'}"
     with SchemaAdmin.open(url, create=True) as admin:
         admin.migrate(to=1)

@@ -72,7 +72,6 @@ CREATE TABLE webhook_attempts (
 );
 
 CREATE INDEX idx_webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
-CREATE INDEX idx_webhook_attempts_webhook ON webhook_attempts (webhook_id, id);
 
 COMMENT ON TABLE webhooks IS 'Webhook subscriptions: URL, event types, encrypted secret, cursor, lease.';
 COMMENT ON COLUMN webhooks.secret_encrypted IS 'Fernet token of the signing secret; the key is kept outside the database.';

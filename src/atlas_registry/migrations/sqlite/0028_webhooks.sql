@@ -72,7 +72,6 @@ CREATE TABLE webhook_attempts (
 );
 
 CREATE INDEX idx_webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
-CREATE INDEX idx_webhook_attempts_webhook ON webhook_attempts (webhook_id, id);
 
 CREATE TRIGGER trg_webhook_attempts_no_update BEFORE UPDATE ON webhook_attempts
 BEGIN
