@@ -16,13 +16,12 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from atlas_registry import ModelRecord
+from atlas_registry import MAX_PAGE, ModelRecord
 from atlas_registry.client import decode
 from atlas_registry.client.calls import part
 from atlas_registry.client.review_calls import every_item, listing_page
 from atlas_registry.client.webhook_calls import WebhookCalls
 from atlas_registry.errors import DatabaseNotFoundError, InputError
-from atlas_registry.store.paging import MAX_PAGE
 
 if TYPE_CHECKING:
     from atlas_registry import (
