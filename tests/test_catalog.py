@@ -536,3 +536,7 @@ def test_generated_ids_sort_in_the_order_they_were_made_even_within_a_millisecon
     assert len(set(made)) == len(made)
     assert {u.version for u in made} == {7}
     assert {u.variant for u in made} == {"specified in RFC 4122"}
+    # A short id is an id's last 8 hex digits, and 7 of them name a model: ids made
+    # one after the other must not share them (2**-28 odds a pair, as for any two).
+    tails = [str(u)[-8:-1] for u in made]
+    assert all(a != b for a, b in zip(tails, tails[1:], strict=False))

@@ -67,15 +67,15 @@ class PreparedModel:
     evaluations: tuple[ReportedEvaluation, ...] = ()  # beside the registration's own
 
 
-_RANDOM_BITS = 74  # rand_a (12 bits) and rand_b (62 bits) of RFC 9562's layout
+_COUNTER_LIMIT = 1 << 12  # rand_a of RFC 9562's layout: 12 bits, counted within a millisecond
 _last_millis = -1
-_last_random = 0
+_last_counter = 0
 _uuid_lock = threading.Lock()
 
 
 def _forget_last_id() -> None:
     """A forked child starts its own sequence: two children counting on from the
-    parent's last id in the same millisecond would make the same id."""
+    parent's last id in the same millisecond would share their counter values."""
     global _last_millis, _uuid_lock
     _last_millis, _uuid_lock = -1, threading.Lock()
 
@@ -84,31 +84,34 @@ os.register_at_fork(after_in_child=_forget_last_id)
 
 
 def time_ordered_uuid() -> uuid.UUID:
-    """A version-7 UUID: 48 bits of Unix milliseconds, then random bits.
+    """A version-7 UUID: 48 bits of Unix milliseconds, a 12-bit counter, 62 random bits.
 
     New ids sort by creation time, so every index keyed by artifact id grows at
     its right-hand edge instead of splitting pages at random: bulk registration
-    into a million-row catalog stays fast. Still a standard, unguessable UUID.
-    Within one process they also sort in the order they were made, inside one
-    millisecond too (RFC 9562 §6.2, method 2: the random part of an id made in
-    the same millisecond as the last is the last one's plus one), so "newest
-    first, then by id" orders a process's own writes as they happened.
+    into a million-row catalog stays fast. Within one process they also sort in
+    the order they were made inside one millisecond (RFC 9562 §6.2, method 1:
+    the counter starts at a random value below 2,048 each millisecond and counts
+    up), so "newest first, then by id" orders a process's own writes as they
+    happened. The last 62 bits stay random for every id: a short id (the last 8
+    hex digits) of two ids made together is no more alike than any two.
     """
-    global _last_millis, _last_random
+    global _last_millis, _last_counter
     millis = time.time_ns() // 1_000_000
-    random_part = int.from_bytes(os.urandom(10), "big") >> (80 - _RANDOM_BITS)
+    random_bits = int.from_bytes(os.urandom(10), "big")
     with _uuid_lock:
         if millis <= _last_millis:  # the same millisecond, or the clock stepped back
-            millis, random_part = _last_millis, _last_random + 1
-            if random_part >> _RANDOM_BITS:  # 2**74 ids in one millisecond: take the next
-                millis, random_part = millis + 1, 0
-        _last_millis, _last_random = millis, random_part
+            millis, counter = _last_millis, _last_counter + 1
+            if counter >= _COUNTER_LIMIT:  # 2,048 ids or more in one millisecond
+                millis, counter = millis + 1, 0
+        else:
+            counter = random_bits >> 69  # 11 random bits: room to count up
+        _last_millis, _last_counter = millis, counter
     value = (
         (millis & (2**48 - 1)) << 80
         | 0x7 << 76  # version 7
-        | (random_part >> 62) << 64  # rand_a
+        | counter << 64  # rand_a
         | 0x2 << 62  # RFC 4122 variant
-        | random_part & (2**62 - 1)  # rand_b
+        | random_bits & (2**62 - 1)  # rand_b
     )
     return uuid.UUID(int=value)
 
