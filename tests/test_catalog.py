@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -539,4 +540,4 @@ def test_generated_ids_sort_in_the_order_they_were_made_even_within_a_millisecon
     # A short id is an id's last 8 hex digits, and 7 of them name a model: ids made
     # one after the other must not share them (2**-28 odds a pair, as for any two).
     tails = [str(u)[-8:-1] for u in made]
-    assert all(a != b for a, b in zip(tails, tails[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(tails))

@@ -273,7 +273,8 @@ def test_an_admin_manages_webhooks_through_the_client(
         gone = remote.delete_webhook(made.webhook.id, actor="ignored")
         assert gone == local.webhook(made.webhook.id)
         assert gone.state == "deleted"
-        assert remote.webhooks() == [] and remote.webhooks(deleted=True) == [gone]
+        assert remote.webhooks() == []
+        assert remote.webhooks(deleted=True) == [gone]
         with pytest.raises(NotFoundError):
             remote.replay_delivery(999_999, actor="ignored")
     with both(migrated_url, scopes=("register",), name="no-admin") as (_local, remote):
