@@ -277,6 +277,8 @@ def test_an_admin_manages_webhooks_through_the_client(
         assert remote.webhooks(deleted=True) == [gone]
         with pytest.raises(NotFoundError):
             remote.replay_delivery(999_999, actor="ignored")
-    with both(migrated_url, scopes=("register",), name="no-admin") as (_local, remote):
-        with pytest.raises(PermissionDeniedError):
-            remote.create_webhook("https://hooks.example.com/", ["model.promoted"], actor="x")
+    with (
+        both(migrated_url, scopes=("register",), name="no-admin") as (_local, remote),
+        pytest.raises(PermissionDeniedError),
+    ):
+        remote.create_webhook("https://hooks.example.com/", ["model.promoted"], actor="x")
