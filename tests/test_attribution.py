@@ -142,3 +142,20 @@ def test_the_model_page_says_when_nobody_was_recorded(svc: Service) -> None:  # 
     assert "by <strong>ana</strong>" in _registered_line(
         svc.client.get(f"/models/{by_name.id}").text
     )
+
+
+def test_a_line_its_first_registration_names_over_http_is_named_by_the_token(
+    svc: Service,  # noqa: F811
+) -> None:
+    made = svc.post("/api/v1/models", {**REGISTRATION, "line": "named-by-token"}, "register")
+    assert made.status_code == 201
+    named = [e for e in svc.registry.events_after(0, types=["line.named"]) if e.line_id]
+    [event] = [e for e in named if e.payload["name"] == "named-by-token"]
+    registered = svc.registry.events_after(0, types=["model.registered"])
+    assert event.actor == "agent-register"  # as the model.registered beside it says
+    assert [e.actor for e in registered if e.model_id == made.json()["id"]] == ["agent-register"]
+    with svc.registry.database.transaction() as conn:
+        named_by = conn.execute(
+            text("SELECT named_by FROM model_lines WHERE name = 'named-by-token'")
+        ).scalar_one()
+    assert named_by == "agent-register"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from atlas_registry.catalog.prepare import PreparedModel
 from atlas_registry.errors import ValidationError, Violation
@@ -278,3 +279,22 @@ def name_lines_in(
     record_events(
         session, [NewEvent(EventType.LINE_NAMED, named_by, r, {"name": n}, r) for n, r in ordered]
     )
+
+
+def name_new_lines(
+    session: SqlSession,
+    new_names: dict[str, str],
+    artifact_rows: Sequence[dict[str, Any]],
+    roots_of: dict[str, str],
+    now: str,
+) -> None:
+    """Name the lines a registration starts, each by whoever registered its first version
+    here: the same actor as that version's ``model.registered`` (a token's name over HTTP)."""
+    first_author: dict[str, str | None] = {}
+    for row in artifact_rows:
+        first_author.setdefault(roots_of[row["id"]], row["created_by"])
+    by_author: dict[str | None, dict[str, str]] = {}
+    for name, root in new_names.items():
+        by_author.setdefault(first_author.get(root), {})[name] = root
+    for author, names in by_author.items():
+        name_lines_in(session, names, now, named_by=author)

@@ -26,7 +26,7 @@ from atlas_registry.catalog.lines import (
     NamedLine,
     join_lines,
     lock_lines_of,
-    name_lines_in,
+    name_new_lines,
     names_to_create,
     refuse_id_names,
 )
@@ -200,7 +200,7 @@ def write_prepared(
     session.insert(artifacts.name, artifact_rows)
     version_rows = write_model_facts(session, prepared, now, new_models=True)
     record_events(session, [_registered(row, roots_of[row["id"]]) for row in artifact_rows])
-    name_lines_in(session, new_names, now)
+    name_new_lines(session, new_names, artifact_rows, roots_of, now)
     named_roots = {root: name for root in moved_roots if (name := lines[root][1])}
     named_roots.update({root: name for name, root in new_names.items()})
     return Written(artifact_rows, version_rows, named_roots)
