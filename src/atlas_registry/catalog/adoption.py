@@ -10,7 +10,6 @@ the facts go through the same writer as a registration's.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +27,6 @@ from atlas_registry.store.events.record import NewEvent, record_events
 from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession, chunked
 from atlas_registry.store.tables import artifacts, legacy_metadata, model_versions
-
-# How the registry stores a time (UTC, to the second), which sorts as text.
-_STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 
 @dataclass(frozen=True)
@@ -170,18 +166,5 @@ def _write_adoptions(conn: Connection, accepted: Sequence[LegacyAdoption]) -> No
         ],
     )
     session = SqlSession.of(conn)
-    # The metrics came with the legacy artifact: its first evaluation is dated when the
-    # artifact was created (what the legacy row says), not when it was adopted. A time
-    # not in the registry's form, or later than now, is not trusted: the adoption's is kept.
-    created = {
-        artifact_id: str(created_at)
-        for chunk in chunked(ids)
-        for artifact_id, created_at in conn.execute(
-            select(artifacts.c.id, artifacts.c.created_at).where(artifacts.c.id.in_(chunk))
-        )
-        if isinstance(created_at, str) and _STORED_TIME.fullmatch(created_at) and created_at <= now
-    }
-    write_model_facts(
-        session, [a.prepared for a in accepted], now, new_models=False, measured_at=created
-    )
+    write_model_facts(session, [a.prepared for a in accepted], now, new_models=False)
     record_events(session, [NewEvent(EventType.MODEL_ADOPTED, None, i) for i in ids])

@@ -10,7 +10,7 @@ Later changes to those facts (a code pin supplied by a reviewer) are here too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, update
@@ -55,12 +55,7 @@ _BASE_OF = "SELECT base_model_id FROM model_versions WHERE artifact_id = ?"
 
 
 def write_model_facts(
-    session: SqlSession,
-    prepared: Sequence[PreparedModel],
-    now: str,
-    *,
-    new_models: bool,
-    measured_at: Mapping[str, str] | None = None,
+    session: SqlSession, prepared: Sequence[PreparedModel], now: str, *, new_models: bool
 ) -> list[dict[str, Any]]:
     """Insert the facts of models whose ``artifacts`` rows exist; returns the version rows.
 
@@ -70,19 +65,11 @@ def write_model_facts(
     stored model names them as its base (``base_model_id`` is a foreign key),
     and a batch item may name only earlier items; the check, a round trip on
     PostgreSQL, is left out.
-
-    ``measured_at`` (artifact id -> time) dates a version's first evaluation
-    when its metrics are older than its registration: an adopted artifact's
-    were recorded when the artifact was created, not when it was adopted.
     """
     version_rows = [{**item.version_row, "created_at": now} for item in prepared]
     session.insert(model_versions.name, version_rows)
     session.insert(model_metrics.name, [row for item in prepared for row in item.metric_rows])
-    by_time: dict[str, list[PreparedModel]] = {}
-    for item in prepared:
-        by_time.setdefault((measured_at or {}).get(item.artifact_id, now), []).append(item)
-    for measured, items in by_time.items():
-        first_evaluations(session, items, measured, new_models=new_models)
+    first_evaluations(session, prepared, now, new_models=new_models)
     session.insert(model_files.name, [row for item in prepared for row in _file_rows(item, now)])
     session.insert(
         model_dataset_uses.name,
