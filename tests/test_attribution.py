@@ -103,7 +103,8 @@ def test_a_line_named_over_http_records_its_token(svc: Service) -> None:  # noqa
     svc.registry.name_line(svc.register()["id"], "named-in-code")
     assert _named_by(svc, "named-in-code") is None  # the library knows no token
     svc.register(line="named-at-registration")
-    assert _named_by(svc, "named-at-registration") is None  # its first version's created_by
+    # named by its first registration: by that registration's token, as its event says
+    assert _named_by(svc, "named-at-registration") == "agent-register"
 
 
 def _registered_line(page: str) -> str:
