@@ -98,7 +98,25 @@ def events_after(
             f"FROM registry_events WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
             [*params, limit],
         )
+        if not rows and after > 0:
+            _refuse_a_cursor_past_the_end(session, after)
     return [_event(row) for row in rows]
+
+
+def _refuse_a_cursor_past_the_end(session: Any, after: int) -> None:
+    """A cursor no event of this log ever had: a follower would wait for ever, silently.
+
+    Every id a follower holds came from a committed event, and the log only
+    grows, so an ``after`` beyond its newest id came from another database, a
+    log rebuilt below migration 0026, or a backup restored behind the follower.
+    """
+    found = session.first("SELECT max(id) FROM registry_events")
+    newest = int(found[0]) if found and found[0] is not None else 0
+    if after > newest:
+        raise InputError(
+            f"after={after} is past the newest event of this log ({newest}): a cursor from "
+            "another database, or from before a restore; start again from an id it has"
+        )
 
 
 def events_before(
