@@ -58,11 +58,11 @@ def test_a_tree_with_uncommitted_changes_is_refused_naming_them(repo: Path) -> N
 
 def test_an_untracked_script_or_a_folder_outside_git_is_refused(repo: Path, tmp_path: Path) -> None:
     (repo / "training" / "new.py").write_text("print('new')\n", "utf-8")
-    with pytest.raises(InputError, match="ls-files"):
+    with pytest.raises(InputError, match=r"the script training/new.py is not committed"):
         registration_from_git(repo / "training" / "new.py")
     outside = tmp_path / "plain"
     outside.mkdir()
-    with pytest.raises(InputError, match="rev-parse"):
+    with pytest.raises(InputError, match="is not in a git working tree"):
         registration_from_git(outside)
 
 
@@ -77,6 +77,12 @@ def test_an_untracked_script_or_a_folder_outside_git_is_refused(repo: Path, tmp_
 )
 def test_remote_urls_become_http_addresses_without_credentials(remote: str, pinned: str) -> None:
     assert public_repo_url(remote) == pinned
+
+
+def test_a_local_remote_is_named_without_the_newline_git_prints() -> None:
+    with pytest.raises(InputError) as refused:
+        public_repo_url("/srv/git/ad-risk\n")
+    assert str(refused.value) == "the origin remote '/srv/git/ad-risk' is not an http(s) or SSH URL"
 
 
 @pytest.mark.parametrize("remote", ["/srv/git/ad-risk.git", "file:///srv/git/ad.git", "ext::sh"])

@@ -65,7 +65,7 @@ def public_repo_url(url: str) -> str:
         text = f"ssh://{scp_like['host']}/{scp_like['path'].lstrip('/')}"
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https", "ssh", "git+ssh") or not parts.hostname:
-        raise InputError(f"the origin remote {capped(url, 100)!r} is not an http(s) or SSH URL")
+        raise InputError(f"the origin remote {capped(text, 100)!r} is not an http(s) or SSH URL")
     scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
     host = parts.hostname + (f":{parts.port}" if parts.port and scheme == parts.scheme else "")
     return urlunsplit((scheme, host, parts.path, "", ""))
@@ -80,7 +80,13 @@ def registration_from_git(path: str | Path = ".", *, remote: str = "origin") -> 
     """
     given = Path(path).resolve()
     folder = given if given.is_dir() else given.parent
-    root = Path(_git(folder, "rev-parse", "--show-toplevel").strip())
+    try:
+        root = Path(_git(folder, "rev-parse", "--show-toplevel").strip())
+    except InputError as error:
+        raise InputError(
+            f"{capped(str(given), 200)} is not in a git working tree ({error}): a code pin "
+            "names a commit of the repository the script runs from"
+        ) from None
     dirty = [line[3:] for line in _git(root, "status", "--porcelain=v1", "-uno").splitlines()]
     if dirty:
         listed = ", ".join(capped(name, 100) for name in dirty[:MAX_DIRTY_LISTED])
@@ -94,5 +100,9 @@ def registration_from_git(path: str | Path = ".", *, remote: str = "origin") -> 
     entrypoint = None
     if not given.is_dir():
         entrypoint = given.relative_to(root.resolve()).as_posix()
-        _git(root, "ls-files", "--error-unmatch", "--", entrypoint)  # refused when untracked
+        if not _git(root, "ls-files", "--", entrypoint).strip():
+            raise InputError(
+                f"the script {capped(entrypoint, 200)} is not committed (git does not track it): "
+                "commit it first, so the pinned commit holds the code that ran"
+            )
     return CodePin(code_repo_url=url, code_commit_sha=commit, code_entrypoint=entrypoint)
