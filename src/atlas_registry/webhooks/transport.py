@@ -34,6 +34,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import time
@@ -143,9 +144,13 @@ def parse_target(url: str, *, allow_http: bool) -> Target:
 
     if not url or len(url) > MAX_URL_CHARS:
         raise refuse(f"must be 1 to {MAX_URL_CHARS} characters")
-    if any(ord(c) < 0x21 or ord(c) == 0x7F or ord(c) > 0x7E for c in url):
-        raise refuse("may hold no space, control or non-ASCII character (percent-encode them)")
     parts: SplitResult = urlsplit(url)
+    if any(ord(c) < 0x21 or ord(c) == 0x7F or ord(c) > 0x7E for c in url):
+        raise refuse(
+            "may hold no space, control or non-ASCII character (percent-encode them"
+            + _idna_hint(parts)
+            + ")"
+        )
     scheme = parts.scheme.lower()
     if scheme == "http" and not allow_http:
         raise refuse("must be https (an admin may allow http for one webhook: --allow-http)")
@@ -159,10 +164,49 @@ def parse_target(url: str, *, allow_http: bool) -> Target:
         raise refuse(f"has a bad host or port: {exc}") from None
     if not host:
         raise refuse("names no host")
+    why = _bad_host(host)
+    if why is not None:
+        raise refuse(why)
     path = parts.path or "/"
     return Target(
         scheme, host, port or (443 if scheme == "https" else 80), path + _query(parts.query)
     )
+
+
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _bad_host(host: str) -> str | None:
+    """Why ``host`` (lower-case, no brackets) is neither a host name of LDH labels nor an IP
+    literal; None when it is one. Checked at create, so a mistyped URL fails there, not at
+    every delivery."""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"has a bad IPv6 address {host[:100]!r} (write it as [2001:db8::1])"
+        return None
+    name = host[:-1] if host.endswith(".") else host
+    if len(name) > 253:
+        return "has a host name longer than 253 characters"
+    for label in name.split("."):
+        if not _LABEL.fullmatch(label):
+            return (
+                f"has a bad host name {host[:100]!r}: {label[:63]!r} is not a label of letters, "
+                "digits and inner hyphens, 1 to 63 long (an IP address or a host name)"
+            )
+    return None
+
+
+def _idna_hint(parts: SplitResult) -> str:
+    """For a non-ASCII host name, how to write it: its IDNA (``xn--``) form."""
+    try:
+        host = parts.hostname
+        if not host or host.isascii():
+            return ""
+        return f"; write the host as {host.encode('idna').decode('ascii')}"
+    except (ValueError, UnicodeError):
+        return ""
 
 
 def _query(query: str) -> str:
