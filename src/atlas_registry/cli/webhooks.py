@@ -100,12 +100,13 @@ def delete(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Stop delivering to a webhook and destroy its secret; its delivery log stays."""
+    """Stop delivering to a webhook and destroy its secret; its delivery log stays, what it was
+    still owed is cancelled. A webhook already deleted is an error saying when it was."""
     call(
         db,
         as_json,
         lambda registry: registry.delete_webhook(webhook_id, actor=actor_name(actor)),
-        lambda gone: stdout.print(f"webhook {gone.id} deleted"),
+        lambda gone: stdout.print(f"webhook {gone.id} deleted; deliveries still owed cancelled"),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 STATES = ("active", "failing", "deleted")
-DELIVERY_STATES = ("pending", "delivered", "failed")
+DELIVERY_STATES = ("pending", "delivered", "failed", "cancelled")
 
 
 @dataclass(frozen=True)

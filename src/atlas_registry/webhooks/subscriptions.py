@@ -142,18 +142,35 @@ def get(db: Database, webhook_id: int) -> Webhook:
 
 
 def delete(db: Database, webhook_id: int, *, actor: str) -> Webhook:
-    """Stop the subscription for good and destroy its secret; its delivery log stays."""
+    """Stop the subscription for good and destroy its secret; its delivery log stays, what it
+    was still owed ``cancelled``. Deleting it again is refused, saying when it was."""
     with db.transaction(write=True) as conn:
         found = _one(conn, webhook_id)
         if found.state == "deleted":
-            return found
+            raise ValidationError(
+                "the webhook is already deleted",
+                [
+                    Violation(
+                        "webhook",
+                        f"{webhook_id} was deleted at {found.deleted_at} by {found.deleted_by}",
+                    )
+                ],
+            )
+        now = utc_timestamp()
         conn.execute(
             text(
                 "UPDATE webhooks SET state = 'deleted', secret_encrypted = NULL, "
                 "lease_owner = NULL, leased_until = NULL, deleted_at = :now, deleted_by = :actor "
                 "WHERE id = :id"
             ),
-            {"id": webhook_id, "now": utc_timestamp(), "actor": actor},
+            {"id": webhook_id, "now": now, "actor": actor},
+        )
+        conn.execute(
+            text(
+                "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = :now "
+                "WHERE webhook_id = :id AND state = 'pending'"
+            ),
+            {"id": webhook_id, "now": now},
         )
         said = {"webhook_id": webhook_id, "origin": found.origin}
         record_event(conn, EventType.WEBHOOK_DELETED, actor=actor, payload=said)

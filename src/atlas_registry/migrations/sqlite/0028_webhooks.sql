@@ -31,7 +31,8 @@ CREATE TABLE webhooks (
 
 -- One event owed to one subscription. pending: not yet acknowledged (due at
 -- next_attempt_at); delivered: the receiver answered 2xx; failed: retried for
--- about a day, then given up (the subscription is then failing).
+-- about a day, then given up (the subscription is then failing); cancelled:
+-- its subscription was deleted before it was delivered.
 CREATE TABLE webhook_deliveries (
     id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     webhook_id INTEGER NOT NULL
@@ -39,7 +40,7 @@ CREATE TABLE webhook_deliveries (
     event_id INTEGER NOT NULL
         CONSTRAINT fk_webhook_deliveries_event REFERENCES registry_events(id),
     state TEXT NOT NULL
-        CONSTRAINT ck_webhook_deliveries_state CHECK (state IN ('pending', 'delivered', 'failed')),
+        CONSTRAINT ck_webhook_deliveries_state CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
     attempts INTEGER NOT NULL DEFAULT 0,
     first_attempt_at TEXT,
     next_attempt_at TEXT NOT NULL,
