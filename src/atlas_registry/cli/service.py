@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -179,11 +180,19 @@ def serve(
         run(host, port, workers)
     finally:
         if delivering is not None:
-            delivering.set()
+            delivering()
 
 
-def _start_webhooks(db: str | None) -> threading.Event:
-    """The webhook worker on a thread of this process; its key is checked before serving."""
+STOP_GRACE_SECONDS = 2.0
+
+
+def _start_webhooks(db: str | None) -> Callable[[], None]:
+    """The webhook worker on a thread of this process; its key is checked before serving.
+
+    The answer stops it: the worker is given a moment to finish and give its
+    leases up; one still sending has its leases released for it (its attempt,
+    not recorded, is sent again), so a server started next delivers at once.
+    """
     registry = Registry.open(db)
     try:
         worker = registry.webhook_worker()
@@ -196,5 +205,13 @@ def _start_webhooks(db: str | None) -> threading.Event:
         with registry:
             worker.run(stop)
 
-    threading.Thread(target=deliver, name="atlas-webhooks", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=deliver, name="atlas-webhooks", daemon=True)
+    thread.start()
+
+    def stop_delivering() -> None:
+        stop.set()
+        thread.join(STOP_GRACE_SECONDS)
+        if thread.is_alive():
+            worker.release_leases()
+
+    return stop_delivering

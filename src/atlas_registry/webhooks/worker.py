@@ -234,6 +234,18 @@ class Worker:
 
     def _head(self, webhook_id: int) -> dict[str, Any] | None:
         """The subscription's oldest pending delivery, with what sending it needs."""
+    def release_leases(self) -> None:
+        """Give up every lease this worker holds, so a worker started next need not wait for
+        them to run out. An attempt in flight and not recorded is simply sent again."""
+        with self.db.transaction(write=True) as conn:
+            conn.execute(
+                text(
+                    "UPDATE webhooks SET lease_owner = NULL, leased_until = NULL "
+                    "WHERE lease_owner = :me"
+                ),
+                {"me": self.worker_id},
+            )
+
         with self.db.transaction() as conn:
             row = conn.execute(
                 text(
@@ -330,6 +342,10 @@ class Worker:
                     woken.wait(min(IDLE_POLL_SECONDS, wakeups.poll_interval(self.db)))
         finally:
             unsubscribe()
+            try:
+                self.release_leases()
+            except Exception as exc:  # an outage: the leases run out by themselves
+                log.warning("webhook leases not released: %s", exc)
 
 
 def _insert_attempt(
