@@ -36,12 +36,22 @@ AllowHostOption = Annotated[
 
 def _rows(found: list[Webhook]) -> list[list[object]]:
     return [
-        [w.id, w.state, w.url, ",".join(w.types), w.pending, w.failed, w.created_by, w.created_at]
+        [
+            w.id,
+            w.state,
+            w.url,
+            ",".join(w.types),
+            w.pending,
+            w.failed,
+            w.created_by,
+            w.created_at,
+            w.failing_reason,
+        ]
         for w in found
     ]
 
 
-_COLUMNS = ["id", "state", "url", "types", "pending", "failed", "by", "created"]
+_COLUMNS = ["id", "state", "url", "types", "pending", "failed", "by", "created", "why failing"]
 
 
 @webhook_app.command("create")

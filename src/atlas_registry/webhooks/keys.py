@@ -9,12 +9,17 @@ the file ``$ATLAS_REGISTRY_WEBHOOK_KEY_FILE``, else
 ``~/.config/atlas-registry/webhook.key`` (under ``$XDG_CONFIG_HOME`` when set).
 The file is made, readable by its owner only, the first time a webhook is
 created; it is never made by the worker, which could only hold a key that
-decrypts nothing.
+decrypts nothing, nor while the database holds a webhook sealed with another
+key: each webhook keeps the :attr:`SecretBox.fingerprint` of its key, so a
+create run where the key is not (another ``$XDG_CONFIG_HOME``, a server whose
+key file is missing) is refused, naming where the key was looked for, instead
+of sealing a webhook the worker could not open beside ones it can.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -39,6 +44,7 @@ class SecretBox:
 
     fernet: Fernet
     source: str
+    fingerprint: str
 
     def seal(self, secret: str) -> str:
         return self.fernet.encrypt(secret.encode("ascii")).decode("ascii")
@@ -54,9 +60,17 @@ class SecretBox:
             ) from None
 
 
-def _fernet(text: str, source: str) -> Fernet:
+def _box(text: str, source: str) -> SecretBox:
+    """The box of the key ``text``; its fingerprint is a hash of the key, which reveals nothing
+    of it, kept with each webhook to tell which key sealed it."""
+    key = text.strip().encode("ascii", errors="replace")
+    fingerprint = hashlib.sha256(b"atlas-registry webhook key\0" + key).hexdigest()[:16]
+    return SecretBox(_fernet(key, source), source, fingerprint)
+
+
+def _fernet(key: bytes, source: str) -> Fernet:
     try:
-        return Fernet(text.strip().encode("ascii"))
+        return Fernet(key)
     except (ValueError, UnicodeEncodeError):
         raise ConfigurationError(
             f"the webhook key from {source} is not a Fernet key (32 url-safe base64 bytes; "
@@ -69,8 +83,8 @@ def load_key(*, create: bool = False) -> SecretBox:
     """The key in force; with ``create``, the key file is made when there is none yet."""
     given = os.environ.get(KEY_ENV_VAR)
     if given:
-        return SecretBox(_fernet(given, f"${KEY_ENV_VAR}"), f"${KEY_ENV_VAR}")
-    path = Path(os.environ.get(KEY_FILE_ENV_VAR) or default_key_file())
+        return _box(given, f"${KEY_ENV_VAR}")
+    path = key_file()
     source = f"the key file {path}"
     if not path.exists():
         if not create:
@@ -85,7 +99,12 @@ def load_key(*, create: bool = False) -> SecretBox:
         raise ConfigurationError(
             f"{source} is readable by others (mode {stat.S_IMODE(mode):o}): chmod 600 it"
         )
-    return SecretBox(_fernet(path.read_text("ascii", errors="replace"), source), source)
+    return _box(path.read_text("ascii", errors="replace"), source)
+
+
+def key_file() -> Path:
+    """Where the key file is looked for (``$ATLAS_REGISTRY_WEBHOOK_KEY`` aside)."""
+    return Path(os.environ.get(KEY_FILE_ENV_VAR) or default_key_file())
 
 
 def _write_new_key(path: Path) -> None:

@@ -14,7 +14,8 @@ DELIVERY_STATES = ("pending", "delivered", "failed", "cancelled")
 
 @dataclass(frozen=True)
 class Webhook:
-    """A subscription as listed. ``origin`` is its URL without path and query, for pages."""
+    """A subscription as listed. ``origin`` is its URL without path and query, for pages;
+    ``failing_reason`` says why a ``failing`` one stopped (None otherwise)."""
 
     id: int
     url: str
@@ -26,6 +27,7 @@ class Webhook:
     created_by: str
     deleted_at: str | None
     deleted_by: str | None
+    failing_reason: str | None
     pending: int
     failed: int
 

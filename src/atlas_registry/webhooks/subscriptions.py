@@ -5,6 +5,10 @@ subscription starts after the newest event at its creation (its own
 ``webhook.created`` included): it is owed what happens from then on. Its URL
 is checked for form here (:func:`~.transport.parse_target`); where it leads
 is checked when the worker connects, every time.
+
+Its secret is sealed with the key in force (:mod:`.keys`), and only when that
+is the key every live webhook of the database was sealed with: a second key
+would make webhooks the worker cannot open.
 """
 
 from __future__ import annotations
@@ -15,11 +19,17 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from atlas_registry.errors import NotFoundError, ValidationError, Violation
+from atlas_registry.errors import ConfigurationError, NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import TIMESTAMP_FORMAT, Database, utc_timestamp
 from atlas_registry.store.events.record import record_event
 from atlas_registry.store.events.types import EVENT_TYPES, EventType
-from atlas_registry.webhooks.keys import load_key
+from atlas_registry.webhooks.keys import (
+    KEY_ENV_VAR,
+    KEY_FILE_ENV_VAR,
+    SecretBox,
+    key_file,
+    load_key,
+)
 from atlas_registry.webhooks.records import Attempt, Delivery, NewWebhook, Webhook
 from atlas_registry.webhooks.signing import check_secret, new_secret
 from atlas_registry.webhooks.transport import parse_target
@@ -28,7 +38,7 @@ MAX_DELIVERIES = 500
 
 _WEBHOOK = (
     "SELECT w.id, w.url, w.event_types, w.allow_http, w.state, w.created_at, w.created_by, "
-    "w.deleted_at, w.deleted_by, "
+    "w.deleted_at, w.deleted_by, w.failing_reason, "
     "(SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id "
     "AND d.state = 'pending') AS pending, "
     "(SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id "
@@ -53,6 +63,7 @@ def _webhook(row: Any) -> Webhook:
         created_by=row.created_by,
         deleted_at=row.deleted_at,
         deleted_by=row.deleted_by,
+        failing_reason=row.failing_reason,
         pending=int(row.pending),
         failed=int(row.failed),
     )
@@ -82,21 +93,23 @@ def create(
         )
     wanted = _checked_types(types)
     chosen = check_secret(secret) if secret is not None else new_secret()
-    sealed = load_key(create=True).seal(chosen)
+    box = _sealing_key(db)
     row = {
         "url": url,
         "types": ",".join(wanted),
-        "secret": sealed,
+        "secret": box.seal(chosen),
+        "fingerprint": box.fingerprint,
         "allow_http": int(allow_http),
         "now": utc_timestamp(),
         "actor": actor,
     }
     with db.transaction(write=True) as conn:
+        _check_same_key(conn, box)  # again, in the write: another create may have run meanwhile
         webhook_id = conn.execute(
             text(
-                "INSERT INTO webhooks (url, event_types, secret_encrypted, allow_http, state, "
-                "event_cursor, created_at, created_by) VALUES (:url, :types, :secret, "
-                ":allow_http, 'active', 0, :now, :actor) RETURNING id"
+                "INSERT INTO webhooks (url, event_types, secret_encrypted, key_fingerprint, "
+                "allow_http, state, event_cursor, created_at, created_by) VALUES (:url, :types, "
+                ":secret, :fingerprint, :allow_http, 'active', 0, :now, :actor) RETURNING id"
             ),
             row,
         ).scalar_one()
@@ -111,6 +124,50 @@ def create(
             {"id": webhook_id},
         )
         return NewWebhook(chosen, _one(conn, webhook_id))
+
+
+def _sealed_with(conn: Connection) -> dict[int, str | None]:
+    """Each live webhook's id and the fingerprint of the key that sealed its secret."""
+    found = conn.execute(
+        text("SELECT id, key_fingerprint FROM webhooks WHERE state <> 'deleted' ORDER BY id")
+    )
+    return {int(r.id): r.key_fingerprint for r in found}
+
+
+def _ids(ids: Sequence[int]) -> str:
+    shown = ", ".join(str(i) for i in ids[:10])
+    return f"{shown} (and {len(ids) - 10} more)" if len(ids) > 10 else shown
+
+
+def _sealing_key(db: Database) -> SecretBox:
+    """The key to seal a new secret with: the one in force, made only for a database with no
+    live webhook; refused where it is not the key the live webhooks were sealed with."""
+    with db.transaction() as conn:
+        sealed = _sealed_with(conn)
+    if not sealed:
+        return load_key(create=True)
+    try:
+        box = load_key()
+    except ConfigurationError as missing:
+        raise ConfigurationError(
+            f"webhook(s) {_ids(list(sealed))} of this database were sealed with a key that is "
+            f"not here: {missing.message}. Create webhooks where that key is, or point "
+            f"{KEY_FILE_ENV_VAR} at it (expected at {key_file()} unless {KEY_ENV_VAR} is set); "
+            "no new key is made, as the worker could not open webhooks sealed with two keys"
+        ) from None
+    with db.transaction() as conn:
+        _check_same_key(conn, box)
+    return box
+
+
+def _check_same_key(conn: Connection, box: SecretBox) -> None:
+    others = [i for i, f in _sealed_with(conn).items() if f is not None and f != box.fingerprint]
+    if others:
+        raise ConfigurationError(
+            f"the webhook key from {box.source} is not the key that sealed webhook(s) "
+            f"{_ids(others)} of this database: set {KEY_ENV_VAR} or {KEY_FILE_ENV_VAR} to that "
+            "key (a webhook sealed with a second key could not be delivered beside them)"
+        )
 
 
 def _checked_types(types: Sequence[str]) -> list[str]:
@@ -261,7 +318,10 @@ def replay(db: Database, delivery_id: int, *, actor: str, now: datetime) -> Deli
             ),
             {"id": delivery_id, "now": now.strftime(TIMESTAMP_FORMAT)},
         )
-        conn.execute(text("UPDATE webhooks SET state = 'active' WHERE id = :id"), {"id": owner.id})
+        conn.execute(
+            text("UPDATE webhooks SET state = 'active', failing_reason = NULL WHERE id = :id"),
+            {"id": owner.id},
+        )
         said = {"webhook_id": owner.id, "delivery_id": delivery_id, "event_id": found.event_id}
         record_event(conn, EventType.WEBHOOK_REPLAYED, actor=actor, payload=said)
         return delivery(conn, delivery_id)

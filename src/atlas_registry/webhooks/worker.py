@@ -18,7 +18,12 @@ about a day of failures, the subscription's ``failing`` state are written in
 one transaction. A delivery is acknowledged (``delivered``) only in the
 transaction that records the 2xx attempt, so a worker that dies mid-send
 leaves it pending: it is sent again (at least once), and a delivery whose
-acknowledgement committed is never sent again except by a replay.
+acknowledgement committed is never sent again except by a replay. A worker
+that stops cleanly gives its leases up (:meth:`Worker.release_leases`), so the
+next one starts at once rather than after the lease runs out. A secret the
+worker's key cannot open (sealed with another key) fences its subscription:
+the delivery is given up at once with the reason, the subscription is
+``failing``, and every other subscription is delivered as usual.
 
 **Retries** wait 5 s, 10 s, 20 s ... doubling up to 4 h; once the first attempt
 is a day old, a failure gives the delivery up (``failed``) and marks the
@@ -43,7 +48,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from atlas_registry.errors import ValidationError
+from atlas_registry.errors import ConfigurationError, ValidationError
 from atlas_registry.store.db import TIMESTAMP_FORMAT, Database
 from atlas_registry.store.events import wakeups
 from atlas_registry.store.events.feed import Event
@@ -170,7 +175,11 @@ class Worker:
     # ------------------------------------------------------------ sent
 
     def deliver_due(self) -> int:
-        """Send what is due, subscription by subscription; the number of attempts made."""
+        """Send what is due, subscription by subscription; the number of attempts made.
+
+        One subscription's trouble does not hold up the others: it is logged and
+        the pass goes on; only a pass where every subscription failed raises.
+        """
         now = _at(self.clock())
         with self.db.transaction() as conn:
             due = [
@@ -185,7 +194,16 @@ class Worker:
                     {"now": now},
                 )
             ]
-        return sum(self._deliver_one(webhook_id) for webhook_id in due)
+        sent, troubles = 0, []
+        for webhook_id in due:
+            try:
+                sent += self._deliver_one(webhook_id)
+            except Exception as exc:
+                log.warning("webhook %s not delivered for now: %s", webhook_id, exc)
+                troubles.append(exc)
+        if due and len(troubles) == len(due):
+            raise troubles[0]
+        return sent
 
     def _lease(self, webhook_id: int) -> bool:
         """Take or renew this worker's lease on the subscription; False if another holds it."""
@@ -216,24 +234,6 @@ class Worker:
                 {"id": webhook_id, "me": self.worker_id},
             )
 
-    def _deliver_one(self, webhook_id: int) -> int:
-        sent = 0
-        try:
-            while self._lease(webhook_id):
-                head = self._head(webhook_id)
-                if head is None or _parsed(head["next_attempt_at"]) > self.clock():
-                    break
-                outcome = self._send(head)
-                self._record(head, outcome)
-                sent += 1
-                if not outcome.delivered:
-                    break  # the ones behind it wait for it
-        finally:
-            self._release(webhook_id)
-        return sent
-
-    def _head(self, webhook_id: int) -> dict[str, Any] | None:
-        """The subscription's oldest pending delivery, with what sending it needs."""
     def release_leases(self) -> None:
         """Give up every lease this worker holds, so a worker started next need not wait for
         them to run out. An attempt in flight and not recorded is simply sent again."""
@@ -246,6 +246,32 @@ class Worker:
                 {"me": self.worker_id},
             )
 
+    def _deliver_one(self, webhook_id: int) -> int:
+        sent = 0
+        try:
+            while self._lease(webhook_id):
+                head = self._head(webhook_id)
+                if head is None or _parsed(head["next_attempt_at"]) > self.clock():
+                    break
+                try:
+                    secret = self.box.open(head["secret_encrypted"], head["webhook_id"])
+                except ConfigurationError as unopened:
+                    # Sealed with another key: fenced (given up, the subscription failing,
+                    # saying why) rather than retried, so it holds up no other subscription.
+                    self._record(head, Outcome(False, None, 0, None, unopened.message[:300]), True)
+                    sent += 1
+                    break
+                outcome = self._send(head, secret)
+                self._record(head, outcome)
+                sent += 1
+                if not outcome.delivered:
+                    break  # the ones behind it wait for it
+        finally:
+            self._release(webhook_id)
+        return sent
+
+    def _head(self, webhook_id: int) -> dict[str, Any] | None:
+        """The subscription's oldest pending delivery, with what sending it needs."""
         with self.db.transaction() as conn:
             row = conn.execute(
                 text(
@@ -263,7 +289,7 @@ class Worker:
             return None
         return {"webhook_id": webhook_id, **row._asdict()}
 
-    def _send(self, head: dict[str, Any]) -> Outcome:
+    def _send(self, head: dict[str, Any], secret: str) -> Outcome:
         event = Event(
             int(head["event_id"]),
             head["event_type"],
@@ -275,7 +301,6 @@ class Worker:
         )
         body = json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
         data = body.encode("utf-8")
-        secret = self.box.open(head["secret_encrypted"], head["webhook_id"])
         headers = {
             **signed_headers(secret, f"msg_{head['id']}", data, utc_now()),
             "content-type": "application/json",
@@ -287,12 +312,14 @@ class Worker:
             return Outcome(False, None, 0, None, str(refused)[:300])
         return self.transport.post(target, headers, data)
 
-    def _record(self, head: dict[str, Any], outcome: Outcome) -> None:
-        """The attempt, the delivery's state and the subscription's, in one transaction."""
+    def _record(self, head: dict[str, Any], outcome: Outcome, give_up: bool = False) -> None:
+        """The attempt, the delivery's state and the subscription's, in one transaction
+        (``give_up``: at once, not after a day of retries)."""
         now = self.clock()
         failures = int(head["attempts"]) + 1
         first = _parsed(head["first_attempt_at"]) if head["first_attempt_at"] else now
-        given_up = not outcome.delivered and now - first >= GIVE_UP_AFTER
+        given_up = not outcome.delivered and (give_up or now - first >= GIVE_UP_AFTER)
+        reason = outcome.error if give_up else f"gave up after a day of retries: {outcome.error}"
         state = "delivered" if outcome.delivered else "failed" if given_up else "pending"
         with self.db.transaction(write=True) as conn:
             _insert_attempt(conn, head, outcome, now)
@@ -314,9 +341,10 @@ class Worker:
             if given_up:
                 conn.execute(
                     text(
-                        "UPDATE webhooks SET state = 'failing' WHERE id = :id AND state = 'active'"
+                        "UPDATE webhooks SET state = 'failing', failing_reason = :why "
+                        "WHERE id = :id AND state = 'active'"
                     ),
-                    {"id": head["webhook_id"]},
+                    {"id": head["webhook_id"], "why": (reason or "")[:300]},
                 )
 
     # ------------------------------------------------------------ running

@@ -7,6 +7,9 @@
 -- event_cursor is the last event id the worker has turned into deliveries;
 -- lease_owner and leased_until say which worker is delivering it now, so two
 -- workers never send the same subscription's deliveries at once.
+-- key_fingerprint names the key that sealed the secret (a hash of it, which
+-- reveals nothing of it), so a webhook is never sealed with a second key by
+-- mistake; failing_reason says why a failing subscription stopped.
 CREATE TABLE webhooks (
     id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     url TEXT NOT NULL
@@ -14,6 +17,9 @@ CREATE TABLE webhooks (
     event_types TEXT NOT NULL
         CONSTRAINT ck_webhooks_event_types CHECK (length(event_types) > 0),
     secret_encrypted TEXT,
+    key_fingerprint TEXT
+        CONSTRAINT ck_webhooks_key_fingerprint
+        CHECK (key_fingerprint IS NULL OR length(key_fingerprint) = 16),
     allow_http INTEGER NOT NULL
         CONSTRAINT ck_webhooks_allow_http CHECK (allow_http IN (0, 1)),
     state TEXT NOT NULL
@@ -25,6 +31,9 @@ CREATE TABLE webhooks (
     created_by TEXT NOT NULL,
     deleted_at TEXT,
     deleted_by TEXT,
+    failing_reason TEXT
+        CONSTRAINT ck_webhooks_failing_reason
+        CHECK (failing_reason IS NULL OR length(failing_reason) <= 300),
     CONSTRAINT ck_webhooks_deleted_secret
         CHECK ((state = 'deleted') = (secret_encrypted IS NULL))
 );
