@@ -302,7 +302,7 @@ def test_a_wrong_or_missing_key_is_a_clear_error(
         registry.webhook_worker(allowed_hosts=LOOPBACK).run_once()  # fences, does not stop
         [fenced] = registry.webhooks()
         assert fenced.state == "failing"
-        assert "not the key the secret was sealed with" in (fenced.failing_reason or "")
+        assert "sealed with another key" in (fenced.failing_reason or "")
         monkeypatch.setenv(KEY_ENV_VAR, "not-a-key")
         with pytest.raises(ConfigurationError, match="not a Fernet key"):
             registry.webhook_worker(allowed_hosts=LOOPBACK)

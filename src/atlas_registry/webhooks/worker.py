@@ -65,6 +65,12 @@ LEASE = timedelta(seconds=60)
 ENQUEUE_BATCH = 500
 IDLE_POLL_SECONDS = 1.0
 OUTAGE_PAUSE_SECONDS = 5.0
+# Why a webhook sealed with another key is fenced: said where anyone may read it, so
+# it names no key file (the worker's log says which key it holds).
+UNOPENED = (
+    "the webhook key this worker holds does not open this webhook's secret: it was sealed "
+    "with another key (give the server that key, or delete and create the webhook again)"
+)
 
 log = logging.getLogger("atlas_registry.webhooks")
 
@@ -258,7 +264,9 @@ class Worker:
                 except ConfigurationError as unopened:
                     # Sealed with another key: fenced (given up, the subscription failing,
                     # saying why) rather than retried, so it holds up no other subscription.
-                    self._record(head, Outcome(False, None, 0, None, unopened.message[:300]), True)
+                    # The log names no key file: the pages show it to anyone who may read.
+                    log.warning("%s", unopened.message)
+                    self._record(head, Outcome(False, None, 0, None, UNOPENED), True)
                     sent += 1
                     break
                 outcome = self._send(head, secret)
