@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from atlas_registry.catalog.facts import closes_cycle, write_model_facts
 from atlas_registry.catalog.prepare import PreparedModel
 from atlas_registry.catalog.queries import ids_in
-from atlas_registry.catalog.registrar import known_artifacts, reference_problems
+from atlas_registry.catalog.references import known_artifacts, reference_problems
 from atlas_registry.documents import dump_json
 from atlas_registry.errors import Violation
 from atlas_registry.store.db import insert_many, utc_timestamp

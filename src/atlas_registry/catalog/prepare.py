@@ -269,7 +269,7 @@ def _as_the_schema_reads_it(metadata: Any) -> Any:
 
     The schema's id pattern has no ``@``; the reference is a model reference like
     any other, resolved to the id it names inside the write transaction
-    (registrar.resolve_base_models), which also writes that id into the
+    (references.resolve_base_models), which also writes that id into the
     stored metadata. Every other value is checked as given.
     """
     base = metadata.get("base_model_id") if isinstance(metadata, Mapping) else None
