@@ -131,8 +131,9 @@ class Database:
                     if not commit:
                         unit.rollback()
                     else:
-                        with self.pipelined(conn if pipelined_events else None):
-                            pending.write(SqlSession.of(conn))  # events last: see .pending
+                        if pending.mark(conn.connection.driver_connection):  # any held
+                            with self.pipelined(conn if pipelined_events else None):
+                                pending.write(SqlSession.of(conn))  # events last: see .pending
                         try:
                             unit.commit()
                         except DBAPIError as exc:

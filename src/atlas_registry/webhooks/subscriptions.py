@@ -21,8 +21,9 @@ from sqlalchemy import Connection, text
 
 from atlas_registry.errors import ConfigurationError, NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import TIMESTAMP_FORMAT, Database, utc_timestamp
+from atlas_registry.store.events.feed import check_types
 from atlas_registry.store.events.record import record_event
-from atlas_registry.store.events.types import EVENT_TYPES, EventType
+from atlas_registry.store.events.types import EventType
 from atlas_registry.webhooks.keys import (
     KEY_ENV_VAR,
     KEY_FILE_ENV_VAR,
@@ -91,7 +92,7 @@ def create(
         raise ValidationError(
             "the webhook needs event types", [Violation("types", "name at least one event type")]
         )
-    wanted = _checked_types(types)
+    wanted = check_types(types)
     chosen = check_secret(secret) if secret is not None else new_secret()
     box = _sealing_key(db)
     row = {
@@ -168,23 +169,6 @@ def _check_same_key(conn: Connection, box: SecretBox) -> None:
             f"{_ids(others)} of this database: set {KEY_ENV_VAR} or {KEY_FILE_ENV_VAR} to that "
             "key (a webhook sealed with a second key could not be delivered beside them)"
         )
-
-
-def _checked_types(types: Sequence[str]) -> list[str]:
-    """``types`` without repeats, or a ValidationError naming each unknown one and every valid
-    type (one violation per subject, so no list is cut short)."""
-    unknown = [t for t in types if t not in EVENT_TYPES]
-    if unknown:
-        subjects = dict.fromkeys(t.split(".")[0] for t in EVENT_TYPES)
-        valid = [
-            Violation(
-                "types", f"valid: {', '.join(t for t in EVENT_TYPES if t.startswith(s + '.'))}"
-            )
-            for s in subjects
-        ]
-        wrong = [Violation("types", f"{t[:100]!r} is not an event type") for t in unknown]
-        raise ValidationError("unknown event type", wrong + valid)
-    return list(dict.fromkeys(types))
 
 
 def list_all(db: Database, *, deleted: bool = False) -> list[Webhook]:
