@@ -9,6 +9,7 @@ route, a refused host, a server error) is a :class:`RemoteError`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from atlas_registry.errors import (
@@ -32,6 +33,7 @@ class RemoteError(RegistryError):
         self.http_status = status
 
 
+@functools.cache
 def _by_code() -> dict[str, type[RegistryError]]:
     return {kind.code(): kind for kind in error_classes()}
 

@@ -25,8 +25,6 @@ import orjson
 from atlas_registry.client.problems import error_from_problem
 from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError
 
-RETRIED_STATUSES = (503, 429)
-
 
 @dataclass(frozen=True)
 class RetryPolicy:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from atlas_registry.catalog.alias_names import check_alias_name, no_such_alias
+from atlas_registry.catalog.alias_names import SHOWN_ALIASES, check_alias_name, no_such_alias
 from atlas_registry.catalog.aliases import AliasMove, line_root, move_of
 from atlas_registry.catalog.lines import lock_lines
 from atlas_registry.catalog.registrar import fetch_model
@@ -57,7 +57,9 @@ JOIN model_alias_moves m ON m.id = l.move_id
 LEFT JOIN artifacts f ON f.id = m.from_artifact_id
 WHERE l.line_id = ? AND l.alias = ?"""
 
-_LIVE = "SELECT alias FROM model_aliases WHERE line_id = ? ORDER BY alias LIMIT 21"
+_LIVE = (
+    f"SELECT alias FROM model_aliases WHERE line_id = ? ORDER BY alias LIMIT {SHOWN_ALIASES + 1}"
+)
 
 _INSERT_MOVE = (
     "INSERT INTO model_alias_moves "
