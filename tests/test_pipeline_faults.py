@@ -300,3 +300,28 @@ def test_a_keyed_registration_cut_while_writing_its_metrics_is_a_lost_connection
         retried = registry.idempotent(request, register, answer)
         assert not retried.replayed
         assert [m.id for m in registry.list_models(limit=50)] == [retried.body.decode()]
+
+
+def test_a_session_ended_inside_a_pipeline_is_dropped_before_any_rollback(
+    migrated_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The pipeline's end reports the loss: the caller hears it, not a failed ROLLBACK after it."""
+    db = Database(migrated_url)
+    caplog.set_level(logging.INFO)
+    try:
+        with (
+            pytest.raises(DatabaseNotFoundError) as lost,
+            db.unit_of_work() as session,
+            db.pipelined(session),
+        ):
+            session.run("SELECT pg_terminate_backend(pg_backend_pid())")
+        error = lost.value
+        assert "ROLLBACK" not in str(error)
+        assert "the connection is lost" not in str(error)  # what a failed ROLLBACK says
+        assert "server closed the connection" in str(error)
+        assert error.__context__ is None or "rollback" not in repr(error.__context__).lower()
+        assert _told(caplog) == [], [r.getMessage() for r in _told(caplog)]
+        with db.unit_of_work() as session:  # the pool gave a new connection, not the dead one
+            assert session.rows("SELECT 1") == [(1,)]
+    finally:
+        db.dispose()

@@ -45,7 +45,7 @@ from atlas_registry.store.driver_errors import (
 )
 from atlas_registry.store.events import pending
 from atlas_registry.store.lost_connections import forget_if_disconnected, lost_is_a_disconnect
-from atlas_registry.store.sql_session import SqlSession, session_lost, wrapped
+from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
 
@@ -216,10 +216,12 @@ class Database:
         it reads each result as it is sent). Rows asked with :meth:`SqlSession.later` are read
         after the block, whose end raises the first failure as a registry error. ``None``, or a
         pipeline already open: nothing is done."""
-        driver: Any = None
-        if conn is not None and self.dialect == "postgresql":
-            driver = (conn if isinstance(conn, SqlSession) else SqlSession.of(conn)).connection
-        if driver is None or driver.info.pipeline_status:
+        if conn is None or self.dialect != "postgresql":
+            yield
+            return
+        session = conn if isinstance(conn, SqlSession) else SqlSession.of(conn)
+        driver: Any = session.connection
+        if driver.info.pipeline_status:
             yield
             return
         driver_error = self.engine.dialect.loaded_dbapi.Error
@@ -227,10 +229,8 @@ class Database:
             with driver.pipeline():
                 yield
         except driver_error as exc:  # raised by the pipeline's end, which SqlSession does not wrap
-            error = wrapped(None, exc, driver_error)
-            if session_lost(exc, driver):
-                error.connection_invalidated = True
-            raise self._translate(error) from exc
+            # A lost session is invalidated here, so the pool never gets it back.
+            raise self._translate(session.failed(None, exc)) from exc
 
     def _translate(self, exc: DBAPIError) -> RegistryError:
         """The registry error for a driver error: every one of them gets a class of its own."""

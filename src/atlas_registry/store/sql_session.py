@@ -124,7 +124,7 @@ class SqlSession:
         try:
             return list(cursor.fetchall())
         except self._driver_error as exc:
-            raise self._failed(sql, exc) from exc
+            raise self.failed(sql, exc) from exc
         finally:
             cursor.close()
 
@@ -148,7 +148,7 @@ class SqlSession:
         try:
             cursor.executemany(self._sql(sql), rows)
         except self._driver_error as exc:
-            raise self._failed(sql, exc) from exc
+            raise self.failed(sql, exc) from exc
         finally:
             cursor.close()
 
@@ -172,9 +172,9 @@ class SqlSession:
         try:
             return self._connection.cursor()
         except self._driver_error as exc:
-            raise self._failed(sql, exc) from exc
+            raise self.failed(sql, exc) from exc
 
-    def _failed(self, sql: str, exc: Exception) -> DBAPIError:
+    def failed(self, sql: str | None, exc: Exception) -> DBAPIError:
         """The SQLAlchemy error for a driver error; a lost session is invalidated and said so."""
         error = wrapped(sql, exc, self._driver_error)
         if self._on_lost is not None and session_lost(exc, self._connection):
@@ -196,7 +196,7 @@ class SqlSession:
                 for row in values:
                     copy.write_row(row)
         except self._driver_error as exc:
-            raise self._failed(sql, exc) from exc
+            raise self.failed(sql, exc) from exc
         finally:
             cursor.close()
 
@@ -206,7 +206,7 @@ class SqlSession:
             cursor.execute(self._sql(sql), params)
         except self._driver_error as exc:
             cursor.close()
-            raise self._failed(sql, exc) from exc
+            raise self.failed(sql, exc) from exc
         return cursor
 
 
