@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from atlas_registry import (
     FILE_ROLES,
     FILE_SCHEMES,
+    MAX_PAGE,
     FileAddition,
     Registry,
     ValidationError,
@@ -113,9 +114,13 @@ async def add_file(model_ref: str, access: Access = Depends(writer("register")))
     responses=responses(400, 401, 404, 503),
     response_model=OBJECT,
 )
-async def file_checks(model_ref: str, access: Access = Depends(reader)) -> Response:
-    """Every recorded check of the version's files (`files verify`), newest first."""
-    checks = await access.run(lambda found, _caller: found.file_checks(model_ref))
+async def file_checks(
+    model_ref: str,
+    limit: int = Query(100, ge=1, le=MAX_PAGE),
+    access: Access = Depends(reader),
+) -> Response:
+    """The newest `limit` recorded checks of the version's files (`files verify`), newest first."""
+    checks = await access.run(lambda found, _caller: found.file_checks(model_ref, limit))
     return json_response({"items": [check.to_dict() for check in checks]})
 
 

@@ -198,9 +198,13 @@ async def history(model_ref: str, access: Access = Depends(reader)) -> Response:
 @router.get(
     "/models/{model_ref}/pin-checks", responses=responses(400, 401, 404, 503), response_model=OBJECT
 )
-async def pin_checks(model_ref: str, access: Access = Depends(reader)) -> Response:
-    """The model's recorded code-pin checks (`pins verify`), newest first."""
-    checks = await access.run(lambda found, _caller: found.pin_checks(model_ref))
+async def pin_checks(
+    model_ref: str,
+    limit: int = Query(20, ge=1, le=MAX_PAGE),
+    access: Access = Depends(reader),
+) -> Response:
+    """The model's newest `limit` recorded code-pin checks (`pins verify`), newest first."""
+    checks = await access.run(lambda found, _caller: found.pin_checks(model_ref, limit))
     return json_response({"items": [check.to_dict() for check in checks]})
 
 

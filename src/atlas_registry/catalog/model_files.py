@@ -187,7 +187,7 @@ def promoted_files(db: Database, page: int = 500) -> Iterator[list[ModelFile]]:
 
 
 def checks_of_model(db: Database, model_id: str, limit: int = 100) -> list[FileCheck]:
-    """Every check of the model's files (replaced entries' too), newest first."""
+    """The newest `limit` checks of the model's files (replaced entries' too), newest first."""
     sql = (
         "SELECT id, file_id, artifact_id, checked_at, status, size_found, sha256_found, "
         f"detail, checked_by FROM {model_file_checks.name} WHERE artifact_id = ? "

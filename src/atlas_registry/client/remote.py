@@ -168,8 +168,8 @@ class RemoteRegistry(WebhookCalls):
         return decode.file_addition(added)
 
     def file_checks(self, model_ref: str, limit: int = 100) -> list[FileCheck]:
-        items = self._items(f"/api/v1/models/{part(model_ref)}/file-checks")
-        return decode.records(decode.kind("FileCheck"), items[:limit])
+        items = self._items(f"/api/v1/models/{part(model_ref)}/file-checks", {"limit": limit})
+        return decode.records(decode.kind("FileCheck"), items)
 
     def locate(self, model_ref: str) -> Location:
         found = self.session.get(f"/api/v1/models/{part(model_ref)}/locate")
@@ -177,8 +177,8 @@ class RemoteRegistry(WebhookCalls):
         return location
 
     def pin_checks(self, model_ref: str, limit: int = 20) -> list[PinCheck]:
-        items = self._items(f"/api/v1/models/{part(model_ref)}/pin-checks")
-        return decode.records(decode.kind("PinCheck"), items[:limit])
+        items = self._items(f"/api/v1/models/{part(model_ref)}/pin-checks", {"limit": limit})
+        return decode.records(decode.kind("PinCheck"), items)
 
     def pin_changes(self, model_ref: str) -> list[PinChange]:
         items = self._items(f"/api/v1/models/{part(model_ref)}/pin-changes")

@@ -80,7 +80,7 @@ class FileVerbs(CatalogVerbs):
         )
 
     def file_checks(self, model_ref: str, limit: int = 100) -> list[FileCheck]:
-        """Every recorded check of the version's files, newest first."""
+        """The newest `limit` recorded checks of the version's files, newest first."""
         return self._read(
             lambda db, model_id: model_files.checks_of_model(db, model_id, limit), model_ref
         )
