@@ -21,8 +21,8 @@ from sqlalchemy import Connection, text
 
 from atlas_registry.errors import ConfigurationError, NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import TIMESTAMP_FORMAT, Database, utc_timestamp
-from atlas_registry.store.events.feed import check_types
-from atlas_registry.store.events.record import record_event
+from atlas_registry.store.events.feed import NEWEST_EVENT_ID_SQL, check_types
+from atlas_registry.store.events.record import record_event, write_now
 from atlas_registry.store.events.types import EventType
 from atlas_registry.webhooks.keys import (
     KEY_ENV_VAR,
@@ -116,12 +116,11 @@ def create(
         ).scalar_one()
         said = {"webhook_id": webhook_id, "types": wanted, "origin": target.origin}
         record_event(conn, EventType.WEBHOOK_CREATED, actor=actor, payload=said)
-        # Owed only what comes after it: its cursor is the newest event, its own.
+        # Owed only what comes after it: its cursor is the newest event, its own,
+        # which is therefore written now rather than at COMMIT.
+        write_now(conn)
         conn.execute(
-            text(
-                "UPDATE webhooks SET event_cursor = "
-                "(SELECT coalesce(max(id), 0) FROM registry_events) WHERE id = :id"
-            ),
+            text(f"UPDATE webhooks SET event_cursor = ({NEWEST_EVENT_ID_SQL}) WHERE id = :id"),
             {"id": webhook_id},
         )
         return NewWebhook(chosen, _one(conn, webhook_id))

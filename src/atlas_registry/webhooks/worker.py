@@ -46,12 +46,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from atlas_registry.errors import ConfigurationError, ValidationError
 from atlas_registry.store.db import TIMESTAMP_FORMAT, Database
 from atlas_registry.store.events import wakeups
-from atlas_registry.store.events.feed import Event
+from atlas_registry.store.events.feed import (
+    EVENT_COLUMNS,
+    NEWEST_EVENT_ID_SQL,
+    Event,
+    event_from_row,
+)
 from atlas_registry.webhooks.keys import SecretBox
 from atlas_registry.webhooks.signing import signed_headers
 from atlas_registry.webhooks.transport import Outcome, Transport, parse_target
@@ -73,6 +78,23 @@ UNOPENED = (
 )
 
 log = logging.getLogger("atlas_registry.webhooks")
+
+# A subscription's events after its cursor, up to a committed top, of its types.
+_OWED = text(
+    "SELECT id FROM registry_events WHERE id > :after AND id <= :top "
+    "AND event_type IN :types ORDER BY id LIMIT :n"
+).bindparams(bindparam("types", expanding=True))
+# What a delivery's head holds besides its event, in the order _head selects them.
+_HEAD_FIELDS = (
+    "id",
+    "attempts",
+    "first_attempt_at",
+    "next_attempt_at",
+    "url",
+    "allow_http",
+    "secret_encrypted",
+)
+_EVENT_COLUMNS = ", ".join(f"e.{column}" for column in EVENT_COLUMNS.split(", "))
 
 
 def utc_now() -> datetime:
@@ -118,9 +140,7 @@ class Worker:
         # A read first: most rounds find nothing new, and on SQLite a write
         # transaction would take the database's one write lock for nothing.
         with self.db.transaction() as conn:
-            top = int(
-                conn.execute(text("SELECT coalesce(max(id), 0) FROM registry_events")).scalar_one()
-            )
+            top = int(conn.execute(text(NEWEST_EVENT_ID_SQL)).scalar_one())
             behind = [
                 int(r[0])
                 for r in conn.execute(
@@ -130,35 +150,28 @@ class Worker:
                     {"top": top},
                 )
             ]
-        return sum(self._enqueue_one(webhook_id) for webhook_id in behind)
+        return sum(self._enqueue_one(webhook_id, top) for webhook_id in behind)
 
-    def _enqueue_one(self, webhook_id: int) -> int:
+    def _enqueue_one(self, webhook_id: int, top: int) -> int:
+        """Owe the subscription its events up to ``top``, an id every event below had
+        committed by (ids are taken at COMMIT, in order: see :mod:`.events.pending`)."""
         lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
         with self.db.transaction(write=True) as conn:
             row = conn.execute(
                 text(f"SELECT event_cursor, event_types, state FROM webhooks WHERE id = :id{lock}"),
                 {"id": webhook_id},
             ).first()
-            if row is None or row.state == "deleted":
+            if row is None or row.state == "deleted" or top <= row.event_cursor:
                 return 0
-            newest = conn.execute(text("SELECT coalesce(max(id), 0) FROM registry_events"))
-            top = int(newest.scalar_one())
-            if top <= row.event_cursor:
-                return 0
-            types = row.event_types.split(",")
-            marks = ", ".join(f":t{n}" for n in range(len(types)))
             events = [
                 int(r[0])
                 for r in conn.execute(
-                    text(
-                        "SELECT id FROM registry_events WHERE id > :after AND id <= :top "
-                        f"AND event_type IN ({marks}) ORDER BY id LIMIT :n"
-                    ),
+                    _OWED,
                     {
                         "after": row.event_cursor,
                         "top": top,
                         "n": ENQUEUE_BATCH,
-                        **{f"t{n}": t for n, t in enumerate(types)},
+                        "types": row.event_types.split(","),
                     },
                 )
             ]
@@ -230,26 +243,18 @@ class Worker:
             )
             return bool(taken.rowcount == 1)
 
-    def _release(self, webhook_id: int) -> None:
+    def release_leases(self, webhook_id: int | None = None) -> None:
+        """Give up this worker's lease on ``webhook_id``, or every lease it holds (at a stop,
+        so a worker started next need not wait for them to run out). An attempt in flight
+        and not recorded is simply sent again."""
+        one = "" if webhook_id is None else " AND id = :id"
         with self.db.transaction(write=True) as conn:
             conn.execute(
                 text(
                     "UPDATE webhooks SET lease_owner = NULL, leased_until = NULL "
-                    "WHERE id = :id AND lease_owner = :me"
+                    f"WHERE lease_owner = :me{one}"
                 ),
                 {"id": webhook_id, "me": self.worker_id},
-            )
-
-    def release_leases(self) -> None:
-        """Give up every lease this worker holds, so a worker started next need not wait for
-        them to run out. An attempt in flight and not recorded is simply sent again."""
-        with self.db.transaction(write=True) as conn:
-            conn.execute(
-                text(
-                    "UPDATE webhooks SET lease_owner = NULL, leased_until = NULL "
-                    "WHERE lease_owner = :me"
-                ),
-                {"me": self.worker_id},
             )
 
     def _deliver_one(self, webhook_id: int) -> int:
@@ -275,7 +280,7 @@ class Worker:
                 if not outcome.delivered:
                     break  # the ones behind it wait for it
         finally:
-            self._release(webhook_id)
+            self.release_leases(webhook_id)
         return sent
 
     def _head(self, webhook_id: int) -> dict[str, Any] | None:
@@ -283,9 +288,8 @@ class Worker:
         with self.db.transaction() as conn:
             row = conn.execute(
                 text(
-                    "SELECT d.id, d.event_id, d.attempts, d.first_attempt_at, d.next_attempt_at, "
-                    "w.url, w.allow_http, w.secret_encrypted, e.event_type, e.occurred_at, "
-                    "e.actor, e.model_id, e.line_id, e.payload "
+                    "SELECT d.id, d.attempts, d.first_attempt_at, d.next_attempt_at, "
+                    f"w.url, w.allow_http, w.secret_encrypted, {_EVENT_COLUMNS} "
                     "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
                     "JOIN registry_events e ON e.id = d.event_id "
                     "WHERE d.webhook_id = :id AND d.state = 'pending' "
@@ -295,18 +299,11 @@ class Worker:
             ).first()
         if row is None or row.secret_encrypted is None:
             return None
-        return {"webhook_id": webhook_id, **row._asdict()}
+        head = dict(zip(_HEAD_FIELDS, row[: len(_HEAD_FIELDS)], strict=True))
+        return {"webhook_id": webhook_id, **head, "event": event_from_row(row[len(_HEAD_FIELDS) :])}
 
     def _send(self, head: dict[str, Any], secret: str) -> Outcome:
-        event = Event(
-            int(head["event_id"]),
-            head["event_type"],
-            head["occurred_at"],
-            head["actor"],
-            head["model_id"],
-            head["line_id"],
-            json.loads(head["payload"]),
-        )
+        event: Event = head["event"]
         body = json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
         data = body.encode("utf-8")
         headers = {

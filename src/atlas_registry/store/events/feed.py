@@ -20,6 +20,9 @@ from atlas_registry.store.sql_session import marks
 
 MAX_EVENTS = 1000
 MAX_CURSOR = 2**63 - 1
+# The columns an event is read from, in the order event_from_row takes them.
+EVENT_COLUMNS = "id, event_type, occurred_at, actor, model_id, line_id, payload"
+NEWEST_EVENT_ID_SQL = "SELECT coalesce(max(id), 0) FROM registry_events"
 
 
 @dataclass(frozen=True)
@@ -85,22 +88,16 @@ def events_after(
     if not 1 <= limit <= MAX_EVENTS:
         raise InputError(f"limit must be between 1 and {MAX_EVENTS}")
     wanted = check_types(types)
-    where, params = ["id > ?"], list[Any]([after])
-    if wanted:
-        where.append(f"event_type IN ({marks(len(wanted))})")
-        params += wanted
     with db.single_read_session() as session:
-        if line is not None:
-            where.append("line_id = ?")
-            params.append(_line_root(session, line))
+        where, params = _of_types_and_line(session, wanted, line)
         rows = session.rows(
-            "SELECT id, event_type, occurred_at, actor, model_id, line_id, payload "
-            f"FROM registry_events WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
-            [*params, limit],
+            f"SELECT {EVENT_COLUMNS} FROM registry_events WHERE id > ? AND {where} "
+            "ORDER BY id LIMIT ?",
+            [after, *params, limit],
         )
         if not rows and after > 0:
             _refuse_a_cursor_past_the_end(session, after)
-    return [_event(row) for row in rows]
+    return [event_from_row(row) for row in rows]
 
 
 def _refuse_a_cursor_past_the_end(session: Any, after: int) -> None:
@@ -110,8 +107,7 @@ def _refuse_a_cursor_past_the_end(session: Any, after: int) -> None:
     grows, so an ``after`` beyond its newest id came from another database, a
     log rebuilt below migration 0026, or a backup restored behind the follower.
     """
-    found = session.first("SELECT max(id) FROM registry_events")
-    newest = int(found[0]) if found and found[0] is not None else 0
+    newest = newest_event_id(session)
     if after > newest:
         raise InputError(
             f"after={after} is past the newest event of this log ({newest}): a cursor from "
@@ -140,30 +136,21 @@ def events_before(
     if not 1 <= limit <= MAX_EVENTS:
         raise InputError(f"limit must be between 1 and {MAX_EVENTS}")
     wanted = check_types(types)
-    where, params = ["1 = 1"], list[Any]()
-    if before is not None:
-        where.append("id < ?")
-        params.append(before)
-    if wanted:
-        where.append(f"event_type IN ({marks(len(wanted))})")
-        params += wanted
-    if actor is not None:
-        if not is_storable_text(actor):
-            return []  # no event was written by a name no text may hold
-        where.append("actor = ?")
-        params.append(actor)
-    if overrides_only:
-        where.append(_OVERRIDE[db.dialect])
+    if actor is not None and not is_storable_text(actor):
+        return []  # no event was written by a name no text may hold
     with db.single_read_session() as session:
-        if line is not None:
-            where.append("line_id = ?")
-            params.append(_line_root(session, line))
+        where, params = _of_types_and_line(session, wanted, line)
+        if before is not None:
+            where, params = f"{where} AND id < ?", [*params, before]
+        if actor is not None:
+            where, params = f"{where} AND actor = ?", [*params, actor]
+        if overrides_only:
+            where = f"{where} AND {_OVERRIDE[db.dialect]}"
         rows = session.rows(
-            "SELECT id, event_type, occurred_at, actor, model_id, line_id, payload "
-            f"FROM registry_events WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            f"SELECT {EVENT_COLUMNS} FROM registry_events WHERE {where} ORDER BY id DESC LIMIT ?",
             [*params, limit],
         )
-    return [_event(row) for row in rows]
+    return [event_from_row(row) for row in rows]
 
 
 # A promotion-state move whose payload says the gate was overridden (a JSON true).
@@ -173,9 +160,24 @@ _OVERRIDE = {
 }
 
 
-def _event(row: tuple[Any, ...]) -> Event:
+def event_from_row(row: Sequence[Any]) -> Event:
+    """An event from a row of :data:`EVENT_COLUMNS`, in that order."""
     id_, type_, occurred_at, actor, model_id, line_id, payload = row
     return Event(int(id_), type_, occurred_at, actor, model_id, line_id, json.loads(payload))
+
+
+def _of_types_and_line(
+    session: Any, types: Sequence[str], line: str | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its values) both reads share: these types, this line."""
+    where, params = ["1 = 1"], list[Any]()
+    if types:
+        where.append(f"event_type IN ({marks(len(types))})")
+        params += types
+    if line is not None:
+        where.append("line_id = ?")
+        params.append(_line_root(session, line))
+    return " AND ".join(where), params
 
 
 def _line_root(session: Any, line: str) -> str:
@@ -194,5 +196,10 @@ def _line_root(session: Any, line: str) -> str:
 def last_event_id(db: Database) -> int:
     """The newest event's id (0 for an empty log): where a follower of only new events starts."""
     with db.single_read_session() as session:
-        found = session.first("SELECT max(id) FROM registry_events")
-    return int(found[0]) if found and found[0] is not None else 0
+        return newest_event_id(session)
+
+
+def newest_event_id(session: Any) -> int:
+    """The newest committed event's id in ``session``'s view (0 for an empty log)."""
+    found = session.first(NEWEST_EVENT_ID_SQL)
+    return int(found[0]) if found else 0
