@@ -258,9 +258,19 @@ def test_wait_is_bounded_and_returns_empty_when_nothing_comes(reg: Registry) -> 
         reg.wait_for_events(0, timeout=61)
 
 
-def test_follow_yields_what_comes_in_order_until_stopped(reg: Registry) -> None:
+def test_follow_yields_what_comes_in_order_until_stopped(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stop = threading.Event()
     got: list[str] = []
+    subscriptions: list[object] = []
+    subscribe = reg.subscribe_events
+
+    def counted(wake: Any) -> Any:
+        subscriptions.append(wake)
+        return subscribe(wake)
+
+    monkeypatch.setattr(reg, "subscribe_events", counted)
 
     def consume() -> None:
         for event in reg.follow(0, types=["model.registered"], stop=stop):
@@ -272,8 +282,10 @@ def test_follow_yields_what_comes_in_order_until_stopped(reg: Registry) -> None:
     consumer.start()
     for name in ("a-1", "a-2", "a-3"):
         reg.register_model(_registration(name))
+        time.sleep(0.05)  # each registration a wake-up of its own
     consumer.join(timeout=30)
     assert got == ["a-1", "a-2", "a-3"]
+    assert len(subscriptions) == 1  # one for the whole follow, not one per wait
 
 
 def test_the_migration_writes_the_past_and_down_is_refused_unless_named(

@@ -19,6 +19,8 @@ from atlas_registry.store.events import feed, wakeups
 from atlas_registry.store.events.feed import Event
 
 MAX_WAIT_SECONDS = 60
+# How long a follower may go without looking at its stop signal.
+STOP_CHECK_SECONDS = 1.0
 
 
 class EventVerbs(FeatureVerbs):
@@ -102,11 +104,22 @@ class EventVerbs(FeatureVerbs):
         line: str | None = None,
         stop: threading.Event | None = None,
     ) -> Iterator[Event]:
-        """Every event after ``after`` as it comes, for ever (or until ``stop`` is set)."""
-        while stop is None or not stop.is_set():
-            for event in self.wait_for_events(after, timeout=1.0, types=types, line=line):
-                after = event.id
-                yield event
+        """Every event after ``after`` as it comes, for ever (or until ``stop`` is set,
+        which is looked at least once a second). One subscription to wake-ups for the
+        whole follow, not one per wait."""
+        woken = threading.Event()
+        unsubscribe = self.subscribe_events(woken.set)
+        try:
+            while stop is None or not stop.is_set():
+                woken.clear()
+                found = self.events_after(after, types=types, line=line)
+                for event in found:
+                    after = event.id
+                    yield event
+                if not found:
+                    woken.wait(min(STOP_CHECK_SECONDS, self.event_poll_interval()))
+        finally:
+            unsubscribe()
 
     def subscribe_events(self, wake: Callable[[], object]) -> Callable[[], None]:
         """Call ``wake`` (from another thread) when new events may have committed.
