@@ -148,6 +148,11 @@ def test_a_lines_history_is_that_line_alone(site: tuple[Registry, TestClient]) -
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Each event type (`model.registered`) on one line: a word, never broken in two.
+ONE_LINE_TYPES = (
+    "[...document.querySelectorAll('td.type code')]"
+    ".every(code => code.getClientRects().length === 1)"
+)
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +189,7 @@ def test_the_history_reads_on_a_laptop_and_a_phone(page: Any, tmp_path: Path) ->
                 page.set_viewport_size({"width": width, "height": 900})
                 wide = page.evaluate("document.scrollingElement.scrollWidth")
                 assert wide <= page.evaluate("innerWidth"), f"{path} at {width} px"
+                assert page.evaluate(ONE_LINE_TYPES), f"an event type broke at {width} px"
             assert not page.locator("table.history thead").is_visible()  # cards on a phone
             first = page.locator("table.history tbody tr").first
             assert first.locator("td.what").is_visible()
