@@ -284,20 +284,22 @@ def _check_replaced(
 
 
 def record_checks(db: Database, checks: Sequence[dict[str, Any]]) -> list[FileCheck]:
-    """Append checks (rows of ``model_file_checks`` without id), in one transaction."""
-    recorded = []
+    """Append checks (rows of ``model_file_checks`` without id), in one transaction.
+
+    Every INSERT is sent before any id is read: on PostgreSQL one round trip
+    for them all, however many files a version lists.
+    """
     columns = (
         "file_id, artifact_id, checked_at, status, size_found, sha256_found, detail, checked_by"
     )
+    insert = f"INSERT INTO {model_file_checks.name} ({columns}) VALUES ({marks(8)}) RETURNING id"
     with db.session(write=True) as session:
-        for check in checks:
-            values = [check[name.strip()] for name in columns.split(",")]
-            found = session.rows(
-                f"INSERT INTO {model_file_checks.name} ({columns}) VALUES ({marks(8)}) "
-                "RETURNING id",
-                values,
-            )
-            recorded.append(FileCheck(int(found[0][0]), *values))
+        rows = [[check[name.strip()] for name in columns.split(",")] for check in checks]
+        sent = [session.later(insert, values) for values in rows]
+        recorded = [
+            FileCheck(int(ids.rows()[0][0]), *values)
+            for ids, values in zip(sent, rows, strict=True)
+        ]
         record_events(
             session,
             [
