@@ -121,11 +121,11 @@ def apply_moves(
             for v in (m.model_id, m.from_state, m.to_state, actor, m.notes, int(m.override), now)
         ],
     )
-    record_events(session, [_event(m, actor) for m in moves])
+    record_events(session, [event_of(m, actor) for m in moves])
     return Recorded(moves, actor, now, ids)
 
 
-def _event(move: Move, actor: str) -> NewEvent:
+def event_of(move: Move, actor: str) -> NewEvent:
     """The log's event of one move: its type says which transition it was."""
     payload = {
         "from_state": move.from_state,

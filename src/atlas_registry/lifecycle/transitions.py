@@ -5,7 +5,9 @@ both write their moves and events through :mod:`.moves`).
 Each transition is one transaction that changes ``model_versions`` and appends
 its event, under the model line's lock, so two promotions in one line cannot
 both win: the second sees the first and supersedes it, or is told the model
-is no longer a candidate.
+is no longer a candidate. On PostgreSQL a promotion, rejection or retirement is
+first sent as one server-side call (:mod:`.server_side`), which makes the same
+moves; what it leaves to the client (every refusal among them) is done here.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from atlas_registry.errors import (
     PromotionGateError,
     Violation,
 )
+from atlas_registry.lifecycle import server_side
 from atlas_registry.lifecycle.file_gate import file_conditions
 from atlas_registry.lifecycle.moves import (
     CATALOG_STATES,
@@ -53,6 +56,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "rejected": frozenset(),
     "superseded": frozenset(),
 }
+# The one state each verb's move starts from (every target above has one source).
+_SOURCE = {to: source for source, targets in TRANSITIONS.items() for to in targets}
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,10 @@ def promote(
     else:
         notes = optional_notes(notes)
     policy = policy or load_policy()
+    if not policy.require_verified_files:  # which no version's own row can show it meets
+        done = _in_one_call(db, model_id, "promoted", actor, notes, server_side.gate_of(policy))
+        if done is not None:
+            return done
     with transition_session(db) as session:
         gated = gate_in(db, session, model_id, policy)
         unmet = gated.unmet
@@ -267,9 +276,38 @@ def promote_checked_in(
     return apply_moves(session, moves, actor, dict.fromkeys(retired, (model.id, "superseded")))
 
 
+def _in_one_call(
+    db: Database, model_id: str, to_state: str, actor: str, notes: str | None, gate: str | None
+) -> TransitionResult | None:
+    """The transition in one server-side call on PostgreSQL; None when it is left to this
+    module (SQLite, or a version the function did not move: see :mod:`.server_side`)."""
+    if db.dialect != "postgresql":
+        return None
+    moves = (_SOURCE[to_state], to_state)
+    with transition_session(db) as session:
+        sent = server_side.send(
+            session,
+            model_id,
+            moves,
+            actor=actor,
+            notes=notes,
+            gate=gate,
+            in_unit=db.in_unit_of_work,
+        )
+    found = sent.result()  # read after the COMMIT, with whose round trip it came
+    if found is None:
+        return None
+    model, recorded = found
+    events = recorded.events()
+    return TransitionResult(as_left(model, events), events)
+
+
 def _simple_transition(
     db: Database, model_id: str, to_state: str, actor: str, notes: str
 ) -> TransitionResult:
+    done = _in_one_call(db, model_id, to_state, actor, notes, None)
+    if done is not None:
+        return done
     with transition_session(db) as session:
         model = _locked_model(db, session, model_id)
         _check_transition(model, to_state)
