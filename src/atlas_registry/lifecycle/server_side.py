@@ -26,10 +26,9 @@ from decimal import Decimal
 
 from atlas_registry.catalog.lines import line_lock
 from atlas_registry.catalog.queries import model_later, model_record
-from atlas_registry.lifecycle.moves import CATALOG_STATES, Move, Recorded, event_of
+from atlas_registry.lifecycle.moves import CATALOG_STATES, Move, Recorded, event_of, moment
 from atlas_registry.lifecycle.policy import GatePolicy
 from atlas_registry.records import ModelRecord, short_id_of
-from atlas_registry.store.db import utc_timestamp
 from atlas_registry.store.events import pending
 from atlas_registry.store.events.record import NOTES_CHARS, record_events
 from atlas_registry.store.sql_session import Pending, SqlSession
@@ -140,7 +139,7 @@ def send(
     COMMIT (:mod:`atlas_registry.store.events.pending`), which costs this call its
     one round trip before it.
     """
-    now = utc_timestamp()
+    now = moment()
     from_state, to_state = moves
     params = (model_id, from_state, to_state, actor, notes, gate, now, short_id_of(model_id))
     moved = session.later(_CALL, (*params, _CONTEXT, not in_unit))
