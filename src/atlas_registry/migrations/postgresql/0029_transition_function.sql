@@ -124,13 +124,12 @@ BEGIN
     END IF;
 
     IF p_to_state = 'promoted' THEN
-        -- The line's promoted version (any other): a select-list lookup per member, as
-        -- lifecycle/transitions.py's PROMOTED_IN_LINE, whatever the statistics say.
-        SELECT array_agg(a.id ORDER BY a.version_number) INTO v_retired
-        FROM artifacts a
-        WHERE COALESCE(a.lineage_id, a.id) = v_root AND a.id <> p_model_id
-            AND (SELECT mv.promotion_state FROM model_versions mv
-                 WHERE mv.artifact_id = a.id) = 'promoted';
+        -- The line's promoted version (any other): one probe of the index that keeps
+        -- one per line, as lifecycle/transitions.py's PROMOTED_IN_LINE.
+        SELECT array_agg(mv.artifact_id ORDER BY a.version_number) INTO v_retired
+        FROM model_versions mv JOIN artifacts a ON a.id = mv.artifact_id
+        WHERE mv.line_id = v_root AND mv.promotion_state = 'promoted'
+            AND mv.artifact_id <> p_model_id;
     END IF;
     v_retired := COALESCE(v_retired, ARRAY[]::TEXT[]);
     v_note := 'superseded by ' || COALESCE(v_line || '@' || v_version, p_short_id);
