@@ -2,7 +2,8 @@
 
 On a network every round trip is the server's latency again, so the write
 path sends what it can before it waits: a registration or a transition waits
-once for what it reads (locks included) and once for its writes and COMMIT.
+once for what it reads (locks included) and once for its writes and COMMIT;
+a lifecycle transition is one call of a server-side function, and waits once.
 The trace records every message the client sends: the client waits after a
 Flush (psycopg sends one in a pipeline before it reads results) and after a
 Sync that no Flush follows (a statement outside a pipeline).
@@ -86,11 +87,16 @@ def test_a_registration_into_a_named_line_waits_twice(pg_registry: Registry) -> 
     assert pg_registry.get_model("ad-risk@2").line_name == "ad-risk"
 
 
-def test_a_transition_by_id_waits_twice(pg_registry: Registry) -> None:
+def test_a_transition_by_id_waits_once(pg_registry: Registry) -> None:
+    """One server-side call (migration 0029): lock, gate, moves, events, read and COMMIT."""
     first = _register(pg_registry, line="ad-risk")
     second = _register(pg_registry, line="ad-risk")
     third = _register(pg_registry, line="ad-risk")
     pg_registry.promote(first, actor="lead")
     # superseding the line's promoted version; the model named by its id, not looked up first
-    assert round_trips(pg_registry, lambda: pg_registry.promote(second, actor="lead")) == 2
-    assert round_trips(pg_registry, lambda: pg_registry.reject(third, actor="lead", notes="n")) == 2
+    assert round_trips(pg_registry, lambda: pg_registry.promote(second, actor="lead")) == 1
+    assert round_trips(pg_registry, lambda: pg_registry.reject(third, actor="lead", notes="n")) == 1
+    assert (
+        round_trips(pg_registry, lambda: pg_registry.supersede(second, actor="l", notes="n")) == 1
+    )
+    assert [e.to_state for e in pg_registry.history(first)] == ["promoted", "superseded"]

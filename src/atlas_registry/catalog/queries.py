@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from atlas_registry.errors import NotFoundError
 from atlas_registry.records import ModelRecord, decode_json
 from atlas_registry.store.db import Database
-from atlas_registry.store.sql_session import SqlSession, chunked
+from atlas_registry.store.sql_session import Pending, SqlSession, chunked
 from atlas_registry.store.tables import artifacts, model_lines, model_versions
 
 ROOT = func.coalesce(artifacts.c.lineage_id, artifacts.c.id)
@@ -138,6 +138,12 @@ def fetch_model(conn: Connection | SqlSession, artifact_id: str) -> ModelRecord:
         "run `atlas-registry backfill`, or resolve it if the backfill held it "
         "(`atlas-registry review list`)"
     )
+
+
+def model_later(session: SqlSession, artifact_id: str) -> Pending:
+    """:func:`fetch_model`'s read sent now, its row read when asked (:meth:`SqlSession.later`):
+    a transition sent in one pipeline reads the model with its COMMIT's round trip."""
+    return session.later(_FETCH_SQL, (artifact_id,))
 
 
 def get_model(db: Database, artifact_id: str) -> ModelRecord:

@@ -87,6 +87,11 @@ class Recorded:
         ]
 
 
+def moment() -> str:
+    """The time a transition's moves are recorded at, whichever side writes them."""
+    return utc_timestamp()
+
+
 def apply_moves(
     session: SqlSession,
     moves: list[Move],
@@ -106,7 +111,7 @@ def apply_moves(
     no new state (the CASE has no ELSE), which the column's NOT NULL refuses:
     the whole transaction fails, and :func:`.transitions.transition_session` says why.
     """
-    now = utc_timestamp()
+    now = moment()
     for group in _leaving_promoted_first(moves):
         _write_states(session, group)
     _write_catalog_states(session, moves, catalog or {}, now)
@@ -121,11 +126,11 @@ def apply_moves(
             for v in (m.model_id, m.from_state, m.to_state, actor, m.notes, int(m.override), now)
         ],
     )
-    record_events(session, [_event(m, actor) for m in moves])
+    record_events(session, [event_of(m, actor) for m in moves])
     return Recorded(moves, actor, now, ids)
 
 
-def _event(move: Move, actor: str) -> NewEvent:
+def event_of(move: Move, actor: str) -> NewEvent:
     """The log's event of one move: its type says which transition it was."""
     payload = {
         "from_state": move.from_state,

@@ -165,6 +165,11 @@ class Database:
             finally:
                 _UNIT.reset(token)
 
+    @property
+    def in_unit_of_work(self) -> bool:
+        """Whether a transaction opened here joins a unit of work (whose COMMIT writes events)."""
+        return self._joined() is not None
+
     def _joined(self) -> Connection | None:
         """The connection of the unit of work open here on this database, if any."""
         unit = _UNIT.get()
