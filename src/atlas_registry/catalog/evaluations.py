@@ -22,6 +22,7 @@ from atlas_registry.catalog.prepare import PreparedModel, dump_validated_json, t
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.documents import dump_json
 from atlas_registry.errors import ValidationError, Violation
+from atlas_registry.records import decode_json
 from atlas_registry.store.db import Database, utc_timestamp
 from atlas_registry.store.events.record import record_event
 from atlas_registry.store.events.types import EventType
@@ -101,6 +102,7 @@ def board_rows(
 
 
 _BOARD_COLUMNS = "benchmark_id, dataset_key, split_key, metric, artifact_id, value, evaluation_id"
+_BOARD_KEYS = tuple(_BOARD_COLUMNS.split(", "))
 _UPSERT = f"""
 INSERT INTO model_evaluation_board ({_BOARD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (benchmark_id, dataset_key, split_key, metric, artifact_id)
@@ -137,7 +139,7 @@ def write_evaluations(
         newest = {entry[:5]: entry for entry in board}
         session.insert(
             "model_evaluation_board",
-            [dict(zip(_BOARD_COLUMNS.split(", "), e, strict=True)) for e in newest.values()],
+            [dict(zip(_BOARD_KEYS, e, strict=True)) for e in newest.values()],
         )
     else:
         session.run_many(_UPSERT, board)
@@ -165,7 +167,7 @@ def first_evaluations(
     for item in prepared:
         if not item.metric_rows:
             continue
-        metadata = json.loads(item.artifact_row["metadata"])
+        metadata = decode_json(item.artifact_row["metadata"])
         reference = metadata.get("evaluation_dataset")
         reference = reference if isinstance(reference, dict) else None
         dataset_id = item.version_row["eval_dataset_artifact_id"]

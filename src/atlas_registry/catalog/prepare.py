@@ -95,6 +95,17 @@ def time_ordered_uuid() -> uuid.UUID:
     happened. The last 62 bits stay random for every id: a short id (the last 8
     hex digits) of two ids made together is no more alike than any two.
     """
+    return uuid.UUID(int=_time_ordered_int())
+
+
+def time_ordered_id() -> str:
+    """``str(time_ordered_uuid())``, without building the UUID object on the way (a new id
+    for every registration: the object and its checks cost more than the bits)."""
+    digits = f"{_time_ordered_int():032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+def _time_ordered_int() -> int:
     global _last_millis, _last_counter
     millis = time.time_ns() // 1_000_000
     random_bits = int.from_bytes(os.urandom(10), "big")
@@ -106,14 +117,13 @@ def time_ordered_uuid() -> uuid.UUID:
         else:
             counter = random_bits >> 69  # 11 random bits: room to count up
         _last_millis, _last_counter = millis, counter
-    value = (
+    return (
         (millis & (2**48 - 1)) << 80
         | 0x7 << 76  # version 7
         | counter << 64  # rand_a
         | 0x2 << 62  # RFC 4122 variant
         | random_bits & (2**62 - 1)  # rand_b
     )
-    return uuid.UUID(int=value)
 
 
 def dump_validated_json(value: Any) -> str:
@@ -304,7 +314,7 @@ def prepare(
     if problems:
         return None, problems
     metadata = dict(registration.metadata)
-    artifact_id = registration.artifact_id or f"model-{time_ordered_uuid()}"
+    artifact_id = registration.artifact_id or f"model-{time_ordered_id()}"
     if metadata.get("base_model_id") == artifact_id:
         return None, [Violation("metadata.base_model_id", "must not be the model itself")]
     is_external = metadata.get("is_external") is True

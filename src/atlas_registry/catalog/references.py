@@ -98,7 +98,10 @@ def known_artifacts(session: SqlSession, prepared: Sequence[PreparedModel]) -> d
 
 
 def refuse_existing(prepared: Sequence[PreparedModel], known: Mapping[str, Known]) -> None:
-    counts = Counter(p.artifact_id for p in prepared)
+    ids = [p.artifact_id for p in prepared]
+    if len(set(ids)) == len(ids) and known.keys().isdisjoint(ids):
+        return  # the usual case, without counting
+    counts = Counter(ids)
     taken = sorted({i for i in counts if i in known} | {i for i, n in counts.items() if n > 1})
     if taken:
         raise AlreadyExistsError(

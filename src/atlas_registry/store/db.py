@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +58,12 @@ _SAVEPOINTS = itertools.count(1)
 
 
 def utc_timestamp() -> str:
-    """Now as the registry stores time on both dialects: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
-    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
+    """Now as the registry stores time on both dialects: ``YYYY-MM-DD HH:MM:SS`` in UTC.
+
+    From ``time.gmtime``: the same text as ``datetime.now(UTC).strftime`` at a
+    third of the cost (every write stamps its rows and its events).
+    """
+    return time.strftime(TIMESTAMP_FORMAT, time.gmtime())
 
 
 class Database:

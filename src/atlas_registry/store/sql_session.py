@@ -16,6 +16,7 @@ errors exactly as it does for Core statements.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -34,6 +35,22 @@ COPY_FROM_ROWS = 200
 def _psycopg_marks(sql: str) -> str:
     """``?`` marks as psycopg's ``%s`` (a literal ``%`` doubled); our SQL holds no literal ``?``."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """The INSERT of one row of ``columns``, written once per table and set of columns."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})"
+
+
+@functools.lru_cache(maxsize=256)
+def _values_of(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A row's values in the order of ``columns``, picked in C (a registration inserts
+    eight kinds of rows; a batch, tens of thousands of rows)."""
+    pick = operator.itemgetter(*columns)
+    if len(columns) == 1:
+        return lambda row: (pick(row),)
+    return pick  # several keys: itemgetter returns a tuple
 
 
 # The most values one ``IN (...)`` list carries; longer lists go as several statements.
@@ -156,12 +173,12 @@ class SqlSession:
         """Insert rows that all have the same keys (our own column names), in one go."""
         if not rows:
             return
-        columns = list(rows[0])
-        values = [tuple(map(row.__getitem__, columns)) for row in rows]
+        columns = tuple(rows[0])
+        values = list(map(_values_of(columns), rows))
         if self.dialect == "postgresql" and len(values) >= COPY_FROM_ROWS and not self._pipelined:
-            self._copy(table, columns, values)
+            self._copy(table, list(columns), values)
             return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})"
+        sql = _insert_sql(table, columns)
         if len(values) == 1:
             self.run(sql, values[0])
         else:
