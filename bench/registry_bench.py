@@ -37,7 +37,7 @@ from atlas_registry.schema.validation import default_validator
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database, insert_many
 from atlas_registry.store.tables import artifacts
-from bench import atlas_side, markdown, synthetic, write_path
+from bench import atlas_side, markdown, scale_fill, synthetic, write_path
 from bench.concurrency import run_concurrent
 
 WORKERS = 4
@@ -177,8 +177,9 @@ def mlflow_workloads(args: argparse.Namespace, url: str, report: dict[str, Any])
 def scale_workloads(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
     side = atlas_side.AtlasSide(url)
     try:
-        progress(f"scale: {args.scale} versions through the batch path")
-        report["register_batch"] = side.register_batch(args.scale)
+        progress(f"scale: {args.scale} versions through the batch path, shaped like a catalog")
+        report["register_batch"] = scale_fill.fill(side.db, args.scale)
+        side.scale = args.scale
         report["analyzed_after_fill"] = refresh_statistics(url)
         progress("scale: queries")
         report["queries_at_scale"] = side.queries(args.repeat)
