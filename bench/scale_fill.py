@@ -148,7 +148,22 @@ def fill(db: Database, count: int, batch: int = 5000) -> dict[str, float]:
         registrar.register_models(db, items)
         wall += time.perf_counter() - began
         _shape(db, planned, superseded)
+    _vacuum(db)
     return {"count": count, "per_second": count / wall, "seconds": wall}
+
+
+def _vacuum(db: Database) -> None:
+    """On PostgreSQL, clear the index entries the rewritten times left behind.
+
+    Each version was indexed first under the second it was registered in, the
+    newest of all; until a vacuum, a newest-first scan walks past every one of
+    those dead entries (0.7 s for a page at 330,000 versions), which no catalog
+    grown a registration at a time has.
+    """
+    if db.dialect != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE) model_versions, artifacts")
 
 
 def _shape(db: Database, planned: list[Planned], superseded: list[str]) -> None:
