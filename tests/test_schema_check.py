@@ -96,3 +96,59 @@ def test_the_command_exits_1_when_anything_would_break(
     code, _, err = invoke("schema", "check", "--schema", str(proposed), "--db", db_url)
     assert code == InputError.exit_code
     assert "$id" in err
+
+
+# Stored metadata the registry would not write today (an older release, a hand edit):
+# each breaks a document limit that the schema alone cannot see, where it hides.
+HOSTILE_HYPERPARAMETERS = {
+    "a NUL": '{"C": "0.5\\u0000"}',
+    "an integer past 2^53": '{"C": 9007199254740993}',
+    "a negative one": '{"C": -90071992547409930}',
+    "a key of 1,001 characters": '{"' + "k" * 1001 + '": 1}',
+    "a lone surrogate": '{"C": "\\ud800"}',
+    "nesting past the limit": '{"C": ' + "[" * 20 + "]" * 20 + "}",
+}
+# Look-alikes of those that break nothing: the check must accept them.
+PLAIN_HYPERPARAMETERS = {
+    "sixteen digits in text": '{"run": "9007199254740993"}',
+    "an escaped backslash before u0000": '{"path": "C:\\\\u0000"}',
+    "a surrogate pair": '{"name": "\\ud83d\\ude00"}',
+    "a long key-like value": '{"note": "' + "k" * 1001 + '"}',
+}
+
+
+def _store_hyperparameters(registry: Registry, model_id: str, hyperparameters: str) -> None:
+    from sqlalchemy import text
+
+    stored = json.dumps({**logistic_regression(), "training_config": {"hyperparameters": 0}})
+    with registry.database.transaction(write=True) as conn:
+        conn.execute(
+            text("UPDATE artifacts SET metadata = :m WHERE id = :id"),
+            {
+                "m": stored.replace(
+                    '"hyperparameters": 0', f'"hyperparameters": {hyperparameters}'
+                ),
+                "id": model_id,
+            },
+        )
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_HYPERPARAMETERS))
+def test_stored_metadata_past_a_document_limit_is_reported_where_it_is(
+    registry: Registry, case: str
+) -> None:
+    small, _ = _stored(registry)
+    _store_hyperparameters(registry, small, HOSTILE_HYPERPARAMETERS[case])
+    result = registry.check_schema()
+    assert (result.checked, result.breaking) == (2, 1)
+    [refused] = result.shown
+    assert refused.model_id == small
+    assert all(v.path.startswith("training_config.hyperparameters") for v in refused.violations)
+
+
+@pytest.mark.parametrize("case", sorted(PLAIN_HYPERPARAMETERS))
+def test_stored_metadata_that_only_looks_hostile_is_accepted(registry: Registry, case: str) -> None:
+    small, _ = _stored(registry)
+    _store_hyperparameters(registry, small, PLAIN_HYPERPARAMETERS[case])
+    result = registry.check_schema()
+    assert (result.checked, result.breaking) == (2, 0)

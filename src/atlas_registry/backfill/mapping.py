@@ -9,6 +9,7 @@ a person (:class:`Held`) with the reason. That choice is made here, in
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -54,6 +55,7 @@ class LegacyMapping:
         }
 
 
+@functools.lru_cache(maxsize=4096)
 def spelling(key: str) -> str:
     """A legacy key as the vocabulary spells it.
 
@@ -77,6 +79,12 @@ def spelt_like(node: Any, key: str) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in node.items() if k == key or spelling(k) == key]
 
 
+@functools.lru_cache(maxsize=1024)
+def _parts(path: str) -> tuple[str, ...]:
+    """A dotted vocabulary path's parts (a rule asks for the same few paths of every blob)."""
+    return tuple(path.split("."))
+
+
 class Context:
     """The legacy document being mapped, the keys used so far, and the result."""
 
@@ -91,9 +99,11 @@ class Context:
 
     def lookup(self, path: str) -> list[tuple[str, Any]]:
         """Every legacy value at the dotted vocabulary ``path``, with the path as spelt there."""
-        first, *rest = path.split(".") if "." in path else (path,)
+        first, *rest = _parts(path)
         found = [(k, self.legacy[k]) for k in self._top.get(first, ())]
         for part in rest:
+            if not found:  # most vocabulary words are absent from a given blob
+                break
             found = [(f"{at}.{k}", v) for at, node in found for k, v in spelt_like(node, part)]
         return found
 
@@ -160,7 +170,7 @@ def held_if_they_disagree(
 ) -> bool:
     """Hold ``target`` when the legacy keys ``found`` say different things (as ``compared``,
     their values read alike); True when they do. Never resolved by picking one."""
-    if len({json.dumps(value, sort_keys=True) for value in compared}) <= 1:
+    if len(compared) <= 1 or len({json.dumps(v, sort_keys=True) for v in compared}) <= 1:
         return False
     listed = ", ".join(f"{key}={short(raw)}" for key, raw in found)
     ctx.hold(target, f"legacy keys contradict each other: {listed}", blocking=blocking)

@@ -9,6 +9,7 @@ listings and leaderboards select the same columns and build the same records.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -86,6 +87,9 @@ def _converters() -> list[tuple[int, Callable[[Any], Any] | None]]:
 
 
 _CONVERTERS = _converters()
+# The same, as one C-level pick of every field's column and the few fields to convert.
+_PICK = operator.itemgetter(*(position for position, _ in _CONVERTERS))
+_CONVERTED = [(field, convert) for field, (_, convert) in enumerate(_CONVERTERS) if convert]
 
 
 def record_from_rows(
@@ -103,9 +107,14 @@ def model_record(row: Sequence[Any]) -> ModelRecord:
     """A joined artifacts + model_versions row as a record: JSON decoded, 0/1 as booleans.
 
     Positional, with converters worked out once: lists of a thousand models are
-    built at the speed the database returns them.
+    built at the speed the database returns them. The columns are picked in one
+    call and only the five converted fields touched in Python: a page of 50 at
+    a million versions spent more time here than in the database.
     """
-    return ModelRecord(*[row[i] if f is None else f(row[i]) for i, f in _CONVERTERS])
+    values = list(_PICK(row))
+    for field, convert in _CONVERTED:
+        values[field] = convert(values[field])
+    return ModelRecord(*values)
 
 
 # The same statement as plain SQL with a '?' mark, for SqlSession: a get and every

@@ -11,13 +11,13 @@ upgrade leaves whole pages done and can simply be run again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas_registry.catalog.schema_check import MAX_SHOWN, ModelBreak, page_sql
+from atlas_registry.catalog.schema_check import MAX_SHOWN, ModelBreak, page_sql, stored_violations
 from atlas_registry.errors import NotFoundError, Violation
-from atlas_registry.records import decode_json
 from atlas_registry.review.queue import REVIEW_LOCK, Held, get_review, queue_in, reopen
 from atlas_registry.schema.validation import MetadataValidator, version_key
 from atlas_registry.store.db import Database
@@ -26,11 +26,21 @@ from atlas_registry.store.sql_session import SqlSession, marks
 PAGE = 1000
 
 
-def _restamp_sql(count: int) -> str:
-    """One statement re-stamps a page's accepted models (not one statement per model)."""
-    return (
+def _restamp(session: SqlSession, target: str, model_ids: list[str]) -> None:
+    """One statement re-stamps a page's accepted models (not one statement per model).
+
+    On PostgreSQL the ids go as one array: a list of a thousand marks made a
+    statement text psycopg parsed afresh for every page size, and PostgreSQL
+    planned afresh too.
+    """
+    if session.dialect == "postgresql":
+        sql = "UPDATE model_versions SET metadata_schema_version = ? WHERE artifact_id = ANY(?)"
+        session.run(sql, (target, model_ids))
+        return
+    session.run(
         "UPDATE model_versions SET metadata_schema_version = ? "
-        f"WHERE artifact_id IN ({marks(count)})"
+        f"WHERE artifact_id IN ({marks(len(model_ids))})",
+        [target, *model_ids],
     )
 
 
@@ -59,11 +69,21 @@ class SchemaUpgrade:
         }
 
 
-def _is_newer(stamped: str | None, target: str) -> bool:
+@functools.lru_cache(maxsize=256)
+def _version_key(stamp: str) -> tuple[int, ...] | None:
+    """A stamp's order, worked out once per distinct stamp (a catalog holds a few)."""
     try:
-        return stamped is not None and version_key(stamped) > version_key(target)
+        return version_key(stamp)
     except ValueError:
-        return False  # an unreadable stamp is treated as older: the row is re-checked
+        return None
+
+
+def _is_newer(stamped: str | None, target: str) -> bool:
+    """An unreadable stamp is treated as older: the row is re-checked."""
+    if stamped is None:
+        return False
+    stamped_key, target_key = _version_key(stamped), _version_key(target)
+    return stamped_key is not None and target_key is not None and stamped_key > target_key
 
 
 def upgrade_stored(
@@ -89,7 +109,7 @@ def upgrade_stored(
                 elif _is_newer(stamped, validator.version):
                     result.newer += 1
                 else:
-                    problems = _violations(validator, text)
+                    problems = stored_violations(validator, text)
                     if not problems:
                         restamp.append(model_id)
                         continue
@@ -98,19 +118,11 @@ def upgrade_stored(
                     if len(result.shown) < MAX_SHOWN:
                         result.shown.append(ModelBreak(model_id, stamped, problems))
             if restamp:
-                session.run(_restamp_sql(len(restamp)), [validator.version, *restamp])
+                _restamp(session, validator.version, restamp)
             result.restamped += len(restamp)
         after = rows[-1][0]
         if on_page:
             on_page(len(rows))
-
-
-def _violations(validator: MetadataValidator, text: Any) -> list[Violation]:
-    try:
-        metadata = decode_json(text)
-    except ValueError:
-        return [Violation("$", "the stored metadata is not JSON")]
-    return validator.violations(metadata)
 
 
 def _hold(

@@ -177,6 +177,11 @@ class MetadataValidator:
             self._fast_valid(metadata)
         )
 
+    def schema_accepts(self, metadata: dict[str, Any]) -> bool:
+        """The schema's verdict alone, for a caller that has already ruled out what
+        :func:`value_problems` looks for (a stored document, checked by its text)."""
+        return self._fast_valid(metadata)
+
     def _fast_valid(self, metadata: dict[str, Any]) -> bool:
         try:
             return bool(self._validator.is_valid(metadata))
