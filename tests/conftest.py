@@ -139,7 +139,10 @@ _POSTGRES_USED: list[str] = []
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """In a pytest-xdist worker, hand what the summary says to the controller."""
+    """Wait for the servers tests left stopping; in a pytest-xdist worker, report to the controller."""
+    from tests.server_helpers import reap_stopped_servers
+
+    reap_stopped_servers()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["atlas_left_out"] = session.config.stash.get(_LEFT_OUT, "")
@@ -220,6 +223,9 @@ def postgres_admin() -> Iterator[psycopg.Connection[Any]]:
         ) as admin:
             yield admin
     finally:
+        from tests.server_helpers import reap_stopped_servers
+
+        reap_stopped_servers()  # their sessions gone before their databases are
         _drop_all(_TO_DROP)
 
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -40,12 +41,28 @@ def call(base: str, method: str, path: str, body: Any = None, token: str = "") -
         return error.code, json.loads(error.read() or b"null")
 
 
+# Servers told to stop whose exit nobody needed to wait for (see ``served``).
+_STOPPING: list[subprocess.Popen[bytes]] = []
+
+
+def reap_stopped_servers() -> None:
+    """Wait for every server ``served`` left stopping; the test run's end calls it."""
+    while _STOPPING:
+        _STOPPING.pop().wait(timeout=60)
+
+
 @contextmanager
 def served(url: str, port: int | None = None) -> Iterator[str]:
     """``atlas-registry serve`` on ``port`` (else a free one) until the block ends; its base URL.
 
-    A port given again serves the same address: a restart, as a client sees it.
+    A port given again serves the same address: a restart, as a client sees it,
+    so a server on a given port is waited for until it has exited. One on a
+    port of its own is told to stop (SIGTERM) and left to finish while the
+    test goes on: its exit (uvicorn's shutdown, the interpreter's) takes half
+    a second to a second, which no test reads; ``reap_stopped_servers`` waits
+    for them all at the end.
     """
+    chosen = port is not None
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
@@ -60,16 +77,69 @@ def served(url: str, port: int | None = None) -> Iterator[str]:
             yield base
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            if chosen:
+                server.wait(timeout=30)
+            else:
+                _STOPPING.append(server)
 
 
 def _wait_ready(base: str, log: Any) -> None:
+    # A server takes one to two seconds to import and listen: polled every 50 ms,
+    # a test waits at most that much longer than the server took.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if call(base, "GET", "/-/ready")[0] == 200:
                 return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)
     log.seek(0)
     pytest.fail(f"the server did not become ready in 60 s: {log.read()[-2000:]!r}")
+
+
+@contextmanager
+def served_in_thread(url: str) -> Iterator[str]:
+    """The app ``serve`` runs, served by uvicorn on a thread of this process: its base URL.
+
+    For pages in a browser, which read what a server answers and not how its
+    process starts or stops: the same app (``create_app`` with ``serve``'s
+    defaults), the same connection protocol, on a real loopback socket,
+    without a new interpreter importing the whole stack (a second or two of
+    CPU per module).
+    """
+    import asyncio
+
+    import uvicorn
+
+    from atlas_registry import Registry
+    from atlas_registry.api import create_app
+    from atlas_registry.api.server import PROTOCOL
+
+    port = free_port()
+    with Registry.open(url) as registry:
+        config = uvicorn.Config(
+            create_app(registry),
+            host="127.0.0.1",
+            port=port,
+            http=PROTOCOL,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        # uvicorn installs signal handlers only on the main thread; this one has none.
+        thread = threading.Thread(
+            target=lambda: asyncio.run(server.serve()), name=f"serve-{port}", daemon=True
+        )
+        thread.start()
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    pytest.fail(f"the in-process server on port {port} did not start")
+                time.sleep(0.02)
+            yield base
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
