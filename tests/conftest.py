@@ -4,11 +4,12 @@ PostgreSQL tests run against throwaway databases created for this test run
 (``ATLAS_TEST_POSTGRES_URL`` names the server; default: the local one). With
 ``CI=true`` an unreachable server fails the run instead of skipping it.
 
-The migrations run once per test run and per backend, into a template; a
-test that asks for a migrated database gets a copy of it (a file copy on
-SQLite; on PostgreSQL one working database cloned from the template with
-``CREATE DATABASE ... TEMPLATE``, emptied between tests, cloned again when
-a test changed its schema). A second template holds a platform's database
+The migrations run once per test run and per backend, into a template (made
+by the first pytest-xdist worker that needs it, copied by the others:
+``tests.run_templates``); a test that asks for a migrated database gets a
+copy of it (a file copy on SQLite; on PostgreSQL one working database cloned
+from the template with ``CREATE DATABASE ... TEMPLATE``, emptied between
+tests, cloned again when a test changed its schema). A second template holds a platform's database
 before its backfill (0001, the 8 legacy models, then migrated): ``legacy_url``;
 its rows go back after each emptying. Tests of the migrations themselves ask
 for ``db_url`` alone and get an empty database. The throwaway PostgreSQL
@@ -25,6 +26,8 @@ What keeps a new module cheap:
   where the real entry point or a process boundary is what is tested;
 - a server per test (``tests.server_helpers.served``) only for what one test
   does to a server alone (killing it, racing it, cutting its connections);
+  pages in a browser read a site served from a thread of the worker
+  (``served_in_thread``), with no interpreter of its own to start;
 - waits poll for the condition (``tests.transport_server.wait_for``) rather
   than sleeping a fixed time.
 """
@@ -50,6 +53,7 @@ from atlas_registry import Registry
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
+from tests import run_templates
 
 POSTGRES_SERVER_URL = os.environ.get(
     "ATLAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -139,7 +143,10 @@ _POSTGRES_USED: list[str] = []
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """In a pytest-xdist worker, hand what the summary says to the controller."""
+    """Wait for the servers left stopping; in a pytest-xdist worker, report to the controller."""
+    from tests.server_helpers import reap_stopped_servers
+
+    reap_stopped_servers()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["atlas_left_out"] = session.config.stash.get(_LEFT_OUT, "")
@@ -164,7 +171,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         server = make_url(POSTGRES_SERVER_URL).render_as_string(hide_password=True)
         terminalreporter.write_line(
             f"PostgreSQL tests ran against {server} "
-            f"(throwaway databases {', '.join(_POSTGRES_USED)}, dropped)"
+            f"(throwaway databases {', '.join(dict.fromkeys(_POSTGRES_USED))}, dropped)"
         )
 
 
@@ -207,8 +214,12 @@ def _create_database(
     admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
+# The run's shared templates (tests.run_templates) this worker made or cloned.
+_SHARED_TEMPLATES: list[str] = []
+
+
 @pytest.fixture(scope="session")
-def postgres_admin() -> Iterator[psycopg.Connection[Any]]:
+def postgres_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[psycopg.Connection[Any]]:
     """One connection to the server's own database, for creating and dropping databases.
 
     Every database the run made is dropped when this, the first PostgreSQL
@@ -220,6 +231,13 @@ def postgres_admin() -> Iterator[psycopg.Connection[Any]]:
         ) as admin:
             yield admin
     finally:
+        from tests.server_helpers import reap_stopped_servers
+
+        reap_stopped_servers()  # their sessions gone before their databases are
+        root = run_templates.shared_root(tmp_path_factory)
+        if root is not None:
+            run_templates.drop_shared(root, _drop_all, _SHARED_TEMPLATES)
+            _POSTGRES_USED.extend(_SHARED_TEMPLATES)
         _drop_all(_TO_DROP)
 
 
@@ -497,12 +515,31 @@ def _make_template(url: str, *, legacy: bool) -> None:
 
 
 def _postgres_template(
-    admin: psycopg.Connection[Any], postgres_url: str, suffix: str, *, legacy: bool
+    admin: psycopg.Connection[Any],
+    postgres_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    suffix: str,
+    *,
+    legacy: bool,
 ) -> Iterator[MigratedPostgres]:
     template = f"{make_url(postgres_url).database}_{suffix}"
-    _create_database(admin, template)
     _TO_DROP.append(template)
-    _make_template(_database_url(template), legacy=legacy)
+    root = run_templates.shared_root(tmp_path_factory)
+    if root is None:
+        _create_database(admin, template)
+        _make_template(_database_url(template), legacy=legacy)
+    else:
+
+        def make(name: str) -> None:
+            _SHARED_TEMPLATES.append(name)
+            _create_database(admin, name)
+            _make_template(_database_url(name), legacy=legacy)
+
+        shared = run_templates.clone_postgres_template(
+            root, admin, suffix, make, lambda name: _create_database(admin, template, template=name)
+        )
+        if shared not in _SHARED_TEMPLATES:
+            _SHARED_TEMPLATES.append(shared)
     migrated = MigratedPostgres(admin, template)
     try:
         yield migrated
@@ -512,26 +549,43 @@ def _postgres_template(
 
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory, *, legacy: bool) -> Path:
     path = tmp_path_factory.mktemp("template") / "migrated.db"
-    _make_template(f"sqlite:///{path}", legacy=legacy)
-    leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert not leftovers, f"the closed template left {leftovers} beside it"
+
+    def make(at: Path) -> None:
+        _make_template(f"sqlite:///{at}", legacy=legacy)
+        leftovers = [p.name for p in at.parent.iterdir() if p != at]
+        assert not leftovers, f"the closed template left {leftovers} beside it"
+
+    root = run_templates.shared_root(tmp_path_factory)
+    if root is None:
+        make(path)
+    else:
+        name = "legacy.db" if legacy else "migrated.db"
+        run_templates.copy_sqlite_template(root, name, make, path)
     return path
 
 
 @pytest.fixture(scope="session")
 def migrated_postgres(
-    postgres_admin: psycopg.Connection[Any], postgres_url: str
+    postgres_admin: psycopg.Connection[Any],
+    postgres_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[MigratedPostgres]:
     """The migrations, run once for this test run into a template database."""
-    yield from _postgres_template(postgres_admin, postgres_url, "migrated", legacy=False)
+    yield from _postgres_template(
+        postgres_admin, postgres_url, tmp_path_factory, "migrated", legacy=False
+    )
 
 
 @pytest.fixture(scope="session")
 def legacy_postgres(
-    postgres_admin: psycopg.Connection[Any], postgres_url: str
+    postgres_admin: psycopg.Connection[Any],
+    postgres_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[MigratedPostgres]:
     """A platform's database before its backfill, made once: 0001, the legacy rows, migrated."""
-    yield from _postgres_template(postgres_admin, postgres_url, "legacy", legacy=True)
+    yield from _postgres_template(
+        postgres_admin, postgres_url, tmp_path_factory, "legacy", legacy=True
+    )
 
 
 @pytest.fixture(scope="session")

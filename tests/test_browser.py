@@ -21,7 +21,7 @@ import pytest
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
 from tests.conftest import IN_CI, copy_migrated
 from tests.payloads import external_fine_tune, logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 from tests.test_backfill import add_legacy
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -116,7 +116,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
             {"model_type": HOSTILE, "repo": "javascript:alert(1)"},
         )
         registry.backfill()
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base
 
 
@@ -145,7 +145,7 @@ def real_site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -
         registry.backfill()
         _ad_risk_line(registry)
         _real_data(registry)
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base
 
 

@@ -21,7 +21,7 @@ from atlas_registry.lifecycle import alias_moves
 from tests import test_browser as shared
 from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 
 browser_type_launch_args = shared.browser_type_launch_args
 guarded_page = shared.guarded_page
@@ -58,7 +58,7 @@ def alias_site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) 
         registry.register_model(
             ModelRegistration(title="unnamed", metadata=logistic_regression(), artifact_id="lone")
         )
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base
 
 

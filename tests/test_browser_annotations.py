@@ -19,7 +19,7 @@ from atlas_registry import ModelRegistration, Registry
 from tests import test_browser as shared
 from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 
 browser_type_launch_args = shared.browser_type_launch_args
 guarded_page = shared.guarded_page
@@ -64,7 +64,7 @@ def annotated(
         registry.register_model(
             ModelRegistration(title="Plain", line="plain", metadata=logistic_regression(), **PIN)
         )
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base, model
 
 

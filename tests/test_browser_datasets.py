@@ -18,7 +18,7 @@ from atlas_registry import DatasetRegistration, ModelRegistration, Registry
 from tests import test_browser as shared
 from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 
 browser_type_launch_args = shared.browser_type_launch_args
 guarded_page = shared.guarded_page
@@ -62,7 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
             )
             if promote:
                 registry.promote(model.id, actor="agent-eval", override=True, notes="test")
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base
 
 

@@ -19,7 +19,7 @@ from atlas_registry import POLICY_ENV_VAR, ModelRegistration, Registry
 from tests import test_browser as shared
 from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 from tests.test_metric_directions import (
     BENCHMARK,
     BEST_FIRST,
@@ -59,7 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
     before = os.environ.get(POLICY_ENV_VAR)
     os.environ[POLICY_ENV_VAR] = str(policy)  # the server reads its policy from here
     try:
-        with served(url) as base:
+        with served_in_thread(url) as base:
             yield base
     finally:
         if before is None:

@@ -18,7 +18,7 @@ from tests import test_browser as shared
 from tests.catalog_helpers import add_artifact
 from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 
 browser_type_launch_args = shared.browser_type_launch_args
 guarded_page = shared.guarded_page
@@ -48,7 +48,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
                 harness_repo_url="https://github.com/example-lab/evaluation-harness",
                 harness_commit_sha="0123456789abcdef0123456789abcdef01234567",
             )
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base
 
 

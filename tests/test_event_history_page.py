@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
 from atlas_registry.api import create_app
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -180,7 +180,7 @@ def test_the_history_reads_on_a_laptop_and_a_phone(page: Any, tmp_path: Path) ->
         dialog.dismiss()
 
     page.on("dialog", refuse)
-    with served(url) as base:
+    with served_in_thread(url) as base:
         for path in ("/history", "/history?line=long-words", "/history?line=ad-risk"):
             page.set_viewport_size({"width": 1280, "height": 900})
             page.goto(base + path)

@@ -18,7 +18,7 @@ from atlas_registry import ModelRegistration, Registry
 from tests import test_browser as shared
 from tests.conftest import copy_migrated
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 from tests.test_api import Service, svc  # noqa: F401
 
 browser_type_launch_args = shared.browser_type_launch_args
@@ -82,7 +82,7 @@ def site(
     url = copy_migrated(migrated_sqlite, folder / "site.db")
     with Registry.open(url) as registry:
         model_id = _with_files(registry, folder)
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base, model_id
 
 

@@ -19,7 +19,7 @@ from tests import test_browser as shared
 from tests.conftest import copy_migrated
 from tests.git_repos import BASE_TIME, RepoBuilder
 from tests.payloads import logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 
 # The page tests' fixtures (test_browser skips every page test without chromium):
 # Debian's chromium, and a page that fails on any request leaving localhost.
@@ -57,7 +57,7 @@ def site(
             ).id
         locations = RepositoryLocations(mirrors=folder / "mirrors")
         registry.verify_pins(list(ids.values()), locations=locations, actor="nightly-ci")
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base, ids
 
 

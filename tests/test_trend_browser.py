@@ -19,7 +19,7 @@ from atlas_registry import ModelRegistration, Registry
 from tests import test_browser as shared
 from tests.conftest import copy_migrated
 from tests.payloads import biophysical_ode, logistic_regression
-from tests.server_helpers import served
+from tests.server_helpers import served_in_thread
 
 browser_type_launch_args = shared.browser_type_launch_args
 guarded_page = shared.guarded_page
@@ -98,7 +98,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
                 registry.register_model(
                     ModelRegistration(title=line, line=line, metadata=metadata, **PIN)
                 )
-    with served(url) as base:
+    with served_in_thread(url) as base:
         yield base
 
 
