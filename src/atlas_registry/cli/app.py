@@ -15,8 +15,8 @@ import importlib
 from collections.abc import MutableMapping
 from typing import Any, NamedTuple
 
-import click
 import typer.main
+from typer.core import TyperCommand
 
 from atlas_registry.cli.one_value import CommandApp, OneValueGroup
 
@@ -81,8 +81,7 @@ COMMANDS: dict[str, Entry] = {
     "evaluations": Entry(
         "evaluations",
         "evaluations",
-        "Every evaluation of one version, newest first; the first is its registration's "
-        "metrics.",
+        "Every evaluation of one version, newest first; the first is its registration's metrics.",
     ),
     "promote": Entry(
         "lifecycle",
@@ -94,8 +93,7 @@ COMMANDS: dict[str, Entry] = {
     "rollback": Entry(
         "lifecycle",
         "rollback",
-        "Re-promote an earlier version of a line and supersede the current one "
-        "(--notes says why).",
+        "Re-promote an earlier version of a line and supersede the current one (--notes says why).",
     ),
     "history": Entry(
         "lifecycle",
@@ -110,8 +108,7 @@ COMMANDS: dict[str, Entry] = {
     "backfill": Entry(
         "backfill",
         "backfill_command",
-        "Give every legacy model artifact its registry facts, or hold it for review. "
-        "Idempotent.",
+        "Give every legacy model artifact its registry facts, or hold it for review. Idempotent.",
     ),
     "serve": Entry(
         "service",
@@ -152,8 +149,7 @@ GROUPS: dict[str, Entry] = {
     "alias": Entry(
         "aliases",
         "alias_app",
-        "Aliases of a line (champion, staging ...): named, movable pointers read as "
-        "NAME@ALIAS.",
+        "Aliases of a line (champion, staging ...): named, movable pointers read as NAME@ALIAS.",
     ),
     "legacy": Entry("backfill", "legacy_app", "The platform's legacy model artifacts."),
     "review": Entry("backfill", "review_app", "Legacy facts held for human review."),
@@ -182,8 +178,7 @@ GROUPS: dict[str, Entry] = {
     "dataset": Entry(
         "datasets",
         "dataset_app",
-        "Datasets: register them, list them, show one with the models trained or evaluated "
-        "on it.",
+        "Datasets: register them, list them, show one with the models trained or evaluated on it.",
     ),
     "events": Entry("events", "events_app", "The log of every change: follow it as JSON lines."),
     "webhook": Entry(
@@ -203,7 +198,7 @@ OPTIONS: dict[str, Any] = {
 }
 
 
-def build(name: str) -> click.Command:
+def build(name: str) -> Any:
     """The command ``name``, built from its module exactly as a whole application builds it."""
     single = CommandApp(**OPTIONS)
     if name in COMMANDS:
@@ -227,38 +222,38 @@ class LazyGroup(OneValueGroup):
     """
 
     def __init__(self, *args: Any, **options: Any) -> None:
-        self._built: dict[str, click.Command] = {}
+        self._built: dict[str, Any] = {}
         self._writing_help = False
         super().__init__(*args, **options)
 
-    @property  # type: ignore[override]
-    def commands(self) -> MutableMapping[str, click.Command]:
+    @property
+    def commands(self) -> MutableMapping[str, Any]:
         """Every command, built: for callers that walk the whole tree."""
-        return {name: self._command(name) for name in self.list_commands(None)}  # type: ignore[arg-type]
+        return {name: self._command(name) for name in [*COMMANDS, *GROUPS]}
 
     @commands.setter
-    def commands(self, given: MutableMapping[str, click.Command]) -> None:
+    def commands(self, given: MutableMapping[str, Any]) -> None:
         self._built.update(given)
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return [*COMMANDS, *GROUPS]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         entry = COMMANDS.get(cmd_name) or GROUPS.get(cmd_name)
         if entry is None:
             return None
         if self._writing_help and cmd_name not in self._built:
-            return click.Command(cmd_name, help=entry.summary)
+            return TyperCommand(cmd_name, help=entry.summary)
         return self._command(cmd_name)
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         self._writing_help = True
         try:
             super().format_help(ctx, formatter)
         finally:
             self._writing_help = False
 
-    def _command(self, name: str) -> click.Command:
+    def _command(self, name: str) -> Any:
         if name not in self._built:
             self._built[name] = build(name)
         return self._built[name]

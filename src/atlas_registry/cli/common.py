@@ -13,15 +13,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin, visible_text
+from atlas_registry import DEFAULT_URL, ENV_VAR, visible_text
 from atlas_registry.errors import PromotionGateError, RegistryError
+
+if TYPE_CHECKING:  # the handles load SQLAlchemy: imported by the calls that open one
+    from atlas_registry import Registry, SchemaAdmin
 
 T = TypeVar("T")
 Given = TypeVar("Given")
@@ -175,6 +178,8 @@ def call_reading(
     the registry's own.
     """
 
+    from atlas_registry import Registry
+
     def opened() -> T:
         given = read()
         with Registry.open(db, policy=policy) as registry:
@@ -193,6 +198,8 @@ def call_admin(
     to_json: Callable[[T], Any] = jsonable,
 ) -> T:
     """:func:`run` one verb of a :class:`SchemaAdmin` opened on ``db``."""
+
+    from atlas_registry import SchemaAdmin
 
     def opened() -> T:
         with SchemaAdmin.open(db, create=create) as admin:

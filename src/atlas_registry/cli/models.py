@@ -5,31 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
 from atlas_registry import (
     MAX_PAGE,
-    LeaderboardEntry,
-    ModelFile,
     ModelFilters,
     ModelRecord,
     ModelRegistration,
-    NamedAt,
-    Page,
-    PinCheck,
-    PinStatus,
-    RankedBy,
     RegisteredModel,
-    Registry,
     RegistryError,
     ValidationError,
     Violation,
-    asking_how,
-    read_document,
-    validate_metadata,
-    validate_registration,
+    read_first_page,
 )
 from atlas_registry.cli.common import (
     DbOption,
@@ -43,8 +32,18 @@ from atlas_registry.cli.common import (
 )
 from atlas_registry.cli.filter_options import with_model_filters
 
-if TYPE_CHECKING:
-    from atlas_registry import Evaluation, PinChange
+if TYPE_CHECKING:  # loaded by the commands that use them: `list` and `--help` need none
+    from atlas_registry import (
+        Evaluation,
+        LeaderboardEntry,
+        ModelFile,
+        NamedAt,
+        PinChange,
+        PinCheck,
+        PinStatus,
+        RankedBy,
+        Registry,
+    )
 
 
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
@@ -66,6 +65,8 @@ def _is_registration(document: Any) -> bool:
 
 
 def _validate(source: str) -> str:
+    from atlas_registry import read_document, validate_metadata, validate_registration
+
     document = read_document(source)
     if _is_registration(document):
         validate_registration(document)
@@ -124,6 +125,8 @@ def register(
     """
 
     def read() -> ModelRegistration:
+        from atlas_registry import read_document
+
         document = read_document(file)
         if line is not None and isinstance(document, dict):
             document = {**document, "line": line}
@@ -262,7 +265,19 @@ def show(
     call(db, as_json, work, _show, to_json=_shown_json)
 
 
-def _list_table(page: Page) -> None:
+class Listed(Protocol):
+    """A page of models as the table shows it: the library's, or the fast read's first."""
+
+    @property
+    def items(self) -> list[ModelRecord]: ...
+
+    @property
+    def next_page_token(self) -> str | None: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def _list_table(page: Listed) -> None:
     rows = [
         [
             r.id,
@@ -313,7 +328,7 @@ def list_command(
     """List models, newest first, filtered by any combination of facts; paged."""
     more_after_offset = False
 
-    def page(registry: Registry) -> Page:
+    def page(registry: Registry) -> Listed:
         nonlocal more_after_offset
         if offset and page_token:
             raise ValidationError(
@@ -321,16 +336,25 @@ def list_command(
                 [Violation("offset", "--offset and --page-token are two ways to page: use one")],
             )
         if offset:
+            from atlas_registry import Page
+
             items = registry.list_models(**filters.to_dict(), limit=limit + 1, offset=offset)
             more_after_offset = len(items) > limit
             return Page(items[:limit], None)
         return registry.list_page(page_size=limit, page_token=page_token, **filters.to_dict())
 
-    def render(found: Page) -> None:
+    def render(found: Listed) -> None:
         _list_table(found)
         if more_after_offset:
             stdout.print(f"showing {len(found.items)}; more match: use --offset {offset + limit}")
 
+    if page_token is None and not offset and filters == ModelFilters():
+        # The plain first page on SQLite is read without loading the library's
+        # database layer; whatever that read is not sure of, the library answers.
+        first = read_first_page(db, limit)
+        if first is not None:
+            run(as_json, lambda: first, render)
+            return
     call(db, as_json, page, render)
 
 
@@ -378,6 +402,8 @@ def leaderboard(
     given = "higher" if higher_is_better else "lower" if lower_is_better else None
 
     def ranked(registry: Registry) -> _Board:
+        from atlas_registry import asking_how
+
         try:
             board = registry.leaderboard(
                 benchmark, metric, limit=limit, direction=given, dataset=dataset, split=split
