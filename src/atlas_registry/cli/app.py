@@ -203,14 +203,15 @@ def build(name: str) -> Any:
     single = CommandApp(**OPTIONS)
     if name in COMMANDS:
         entry = COMMANDS[name]
-        single.command(name)(_attribute(entry))
+        single.command(name)(load(entry))
     else:
         entry = GROUPS[name]
-        single.add_typer(_attribute(entry), name=name)
+        single.add_typer(load(entry), name=name)
     return typer.main.get_group(single).commands[name]
 
 
-def _attribute(entry: Entry) -> Any:
+def load(entry: Entry) -> Any:
+    """The function or Typer ``entry`` names (importing its module)."""
     return getattr(importlib.import_module(f"atlas_registry.cli.{entry.module}"), entry.attribute)
 
 
