@@ -9,8 +9,11 @@ byte, exit code or message fails.
 
 from __future__ import annotations
 
+import io
 import json
+import random
 import sqlite3
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +26,10 @@ from typer.testing import CliRunner
 from atlas_registry import ModelRegistration, Registry, read_first_page
 from atlas_registry.cli import models
 from atlas_registry.cli.app import COMMANDS, GROUPS, OPTIONS, app, build, load
+from atlas_registry.cli.common import table, visible_cells
+from atlas_registry.cli.consoles import SafeConsole
 from atlas_registry.cli.one_value import CommandApp
+from atlas_registry.cli.plain_table import plain_table, writes_plain
 from atlas_registry.fastread import generate, sqlite_reads
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
@@ -255,12 +261,14 @@ def test_a_mistyped_command_is_still_named_with_its_nearest() -> None:
 
 @pytest.mark.slow  # new interpreters
 @pytest.mark.parametrize("command", [["--help"], ["list"], ["list", "--json"]])
-def test_help_and_the_plain_list_load_no_sqlalchemy(
+def test_help_and_the_plain_list_load_no_sqlalchemy_and_a_piped_list_no_rich(
     migrated_sqlite: Path, tmp_path: Path, command: list[str]
 ) -> None:
     path = tmp_path / "registry.db"
     path.write_bytes(migrated_sqlite.read_bytes())
     _register(f"sqlite:///{path}", 2)
+    # Piped, a listing is written without Rich; Typer writes its help with it.
+    rich = "rich" if command != ["--help"] else "-"
     argv = ["atlas-registry", *command]
     if command != ["--help"]:
         argv += ["--db", f"sqlite:///{path}"]
@@ -268,8 +276,8 @@ def test_help_and_the_plain_list_load_no_sqlalchemy(
         "import sys; from atlas_registry.cli import app\n"
         f"sys.argv = {argv!r}\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
-        "loaded = [m for m in ('sqlalchemy', 'atlas_registry.registry', 'jsonschema') "
-        "if m in sys.modules]\n"
+        f"unwanted = ('sqlalchemy', 'atlas_registry.registry', 'jsonschema', {rich!r})\n"
+        "loaded = [m for m in unwanted if m in sys.modules]\n"
         "print('LOADED', ','.join(loaded))"
     )
     result = subprocess.run(
@@ -278,3 +286,95 @@ def test_help_and_the_plain_list_load_no_sqlalchemy(
     assert result.stdout.rsplit("LOADED", 1)[1].strip() == ""
     if command != ["--help"]:
         assert "AD risk" in result.stdout
+
+
+# ------------------------------------------------------------ piped tables without Rich
+
+TABLES: list[tuple[str | None, list[str], list[list[Any]]]] = [
+    ("2 model(s)", ["id", "line", "v"], [["model-1", "ad-risk", 1], ["model-2", None, 12]]),
+    (None, ["a"], [["x"]]),
+    ("  spaced title  ", ["a", "b"], [[" lead", "trail "], ["", "  "]]),
+    ("t", ["a much longer header", "b"], [["1", "2"]]),
+    ("[bold]markup[/] :x:", ["[i]", ":warning:"], [["[link=x]y[/link]", ":+1:"]]),
+    ("x" * 40, ["narrow"], [["y"]]),  # a title wider than the table: Rich wraps it
+    ("wide", ["a"], [["\u00e9t\u00e9 \u4e2d\u6587"]]),  # not ASCII: Rich measures it
+    ("hostile", ["a"], [["\x1b[31mred\u202e"]]),  # shown escaped by visible_text
+    ("empty", ["a", "b"], []),
+    ("too wide", ["a", "b"], [["x" * 120, "y" * 90]]),
+]
+
+
+def _rich(title: str | None, columns: list[str], rows: list[list[Any]], width: int) -> str:
+    written = io.StringIO()
+    SafeConsole(file=written, width=width, soft_wrap=True).print(
+        table(title, columns, rows, width=width)
+    )
+    return written.getvalue()
+
+
+@pytest.mark.parametrize(("title", "columns", "rows"), TABLES)
+def test_a_piped_table_is_rich_s_table_byte_for_byte_or_left_to_rich(
+    title: str | None, columns: list[str], rows: list[list[Any]]
+) -> None:
+    plain = plain_table(title, columns, visible_cells(rows), 200)
+    if plain is not None:
+        assert plain == _rich(title, columns, rows, 200)
+
+
+def test_many_piped_tables_are_rich_s_tables() -> None:
+    pick = random.Random(34)
+    letters = string.ascii_letters + string.digits + " -_.:/[]@"
+    compared = 0
+    for _ in range(300):
+        columns = [
+            pick.choice(["id", "line", "v", "state", "title"]) for _ in range(pick.randint(1, 8))
+        ]
+        rows = [
+            [
+                pick.choice(
+                    [
+                        None,
+                        pick.randint(0, 10**6),
+                        "".join(pick.choices(letters, k=pick.randint(0, 30))),
+                    ]
+                )
+                for _ in columns
+            ]
+            for _ in range(pick.randint(1, 4))
+        ]
+        title, width = pick.choice([None, "3 model(s)", "t" * 30]), pick.choice([80, 200])
+        plain = plain_table(title, columns, visible_cells(rows), width)
+        if plain is not None:
+            compared += 1
+            assert plain == _rich(title, columns, rows, width)
+    assert compared > 100
+
+
+@pytest.mark.parametrize(
+    ("environ", "plain"),
+    [
+        ({}, True),
+        ({"FORCE_COLOR": "1"}, False),
+        ({"FORCE_COLOR": ""}, True),
+        ({"TTY_COMPATIBLE": "1"}, False),
+        ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, True),
+    ],
+)
+def test_styles_forced_on_by_the_environment_leave_the_table_to_rich(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], plain: bool
+) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert writes_plain() is plain
+
+
+def test_a_listing_piped_with_styles_forced_on_is_the_same_as_before(
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _register(migrated_url, 2)
+    plain = invoke("list", "--db", migrated_url)
+    monkeypatch.setattr("atlas_registry.cli.models.writes_plain", lambda: False)
+    assert invoke("list", "--db", migrated_url) == plain

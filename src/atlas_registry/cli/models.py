@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
@@ -26,11 +27,13 @@ from atlas_registry.cli.common import (
     PolicyOption,
     call,
     call_reading,
+    console,
     run,
-    stdout,
     table,
+    visible_cells,
 )
 from atlas_registry.cli.filter_options import with_model_filters
+from atlas_registry.cli.plain_table import PIPED_WIDTH, plain_table, writes_plain
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `list` and `--help` need none
     from atlas_registry import (
@@ -85,7 +88,7 @@ def validate(file: FileArgument, as_json: JsonOption = False) -> None:
     run(
         as_json,
         lambda: _validate(file),
-        lambda kind: stdout.print(f"valid {kind}"),
+        lambda kind: console().print(f"valid {kind}"),
         lambda kind: {"valid": True, "document": kind},
     )
 
@@ -144,10 +147,10 @@ def register(
         line_name = record.line_name or "an unnamed line"
         what = f"version {record.version_number} of {line_name} ({record.promotion_state})"
         if dry_run:
-            stdout.print(f"dry run, nothing written: would register {what} as:")
+            console().print(f"dry run, nothing written: would register {what} as:")
         else:
             short = f" (short id {record.short_id})" if record.short_id != record.id else ""
-            stdout.print(f"registered {what} as{short}:")
+            console().print(f"registered {what} as{short}:")
         print(record.id)
 
     call_reading(db, as_json, read, work, render)
@@ -201,11 +204,11 @@ def _show(shown_model: ShownModel) -> None:
         rows.append(["tags", json.dumps(shown_model.tags, ensure_ascii=False)])
     for listed in shown_model.files:
         rows.append(["file", _file_line(listed)])
-    stdout.print(table(record.title, ["field", "value"], rows))
+    console().print(table(record.title, ["field", "value"], rows))
     from atlas_registry.cli.evaluations import print_table
 
     print_table(shown_model.evaluations)
-    stdout.print_json(json.dumps(record.metadata))
+    console().print_json(json.dumps(record.metadata))
 
 
 def _file_line(listed: ModelFile) -> str:
@@ -297,19 +300,37 @@ def _list_table(page: Listed) -> None:
     columns = ["id", "line", "v", "state", "short id"]
     columns += ["title", "family", "framework", "benchmark", "by"]
     title = f"{len(page.items)} model(s)"
+    more = None
+    if page.next_page_token:
+        more = (
+            f"showing {len(page.items)}; more match: use --limit (up to {MAX_PAGE}) or "
+            f"--page-token {page.next_page_token}"
+        )
+    if _print_plain(title, columns, rows, more):
+        return
     shown = table(title, columns, rows)
     if "short id" in str(shown.caption or ""):
         # Too narrow even for the short id: it is the whole id's last 8 characters,
         # so the table goes on without it, as if it had never had the column.
         at = columns.index("short id")
         shown = table(title, columns[:at] + columns[at + 1 :], [r[:at] + r[at + 1 :] for r in rows])
-    stdout.print(shown)
-    if page.next_page_token:
-        stdout.print(
-            f"showing {len(page.items)}; more match: use --limit (up to {MAX_PAGE}) or "
-            f"--page-token {page.next_page_token}",
-            soft_wrap=True,
-        )
+    console().print(shown)
+    if more:
+        console().print(more, soft_wrap=True)
+
+
+def _print_plain(title: str, columns: list[str], rows: list[list[Any]], more: str | None) -> bool:
+    """Write the listing without Rich when output is not a terminal and the table is plain
+    (:mod:`.plain_table`); False when Rich must write it."""
+    if not writes_plain():
+        return False
+    loaded = sys.modules.get("atlas_registry.cli.consoles")
+    width = loaded.stdout.width if loaded else PIPED_WIDTH
+    text = plain_table(title, columns, visible_cells(rows), width)
+    if text is None or (more is not None and not (more.isascii() and more.isprintable())):
+        return False
+    sys.stdout.write(text + (f"{more}\n" if more else ""))
+    return True
 
 
 @with_model_filters
@@ -346,7 +367,9 @@ def list_command(
     def render(found: Listed) -> None:
         _list_table(found)
         if more_after_offset:
-            stdout.print(f"showing {len(found.items)}; more match: use --offset {offset + limit}")
+            console().print(
+                f"showing {len(found.items)}; more match: use --offset {offset + limit}"
+            )
 
     if page_token is None and not offset and filters == ModelFilters():
         # The plain first page on SQLite is read without loading the library's
@@ -429,7 +452,7 @@ def leaderboard(
         ]
         columns = ["rank", metric, "version", "title", "state", "evaluated by", "at (UTC)"]
         title = f"{benchmark}: top {limit} by {metric} ({result.ranked_by.said})"
-        stdout.print(table(title, columns, rows))
+        console().print(table(title, columns, rows))
 
     call(db, as_json, ranked, render, policy=policy, to_json=_board_json)
 
