@@ -325,6 +325,8 @@ def _print_plain(title: str, columns: list[str], rows: list[list[Any]], more: st
     if not writes_plain():
         return False
     loaded = sys.modules.get("atlas_registry.cli.consoles")
+    if loaded is None and sys.stdout.isatty():
+        return False  # a terminal told to show no styles: its width is for Rich to find
     width = loaded.stdout.width if loaded else PIPED_WIDTH
     text = plain_table(title, columns, visible_cells(rows), width)
     if text is None or (more is not None and not (more.isascii() and more.isprintable())):
