@@ -148,6 +148,9 @@ def startup(report: dict[str, Any]) -> str:
         return ""
     rows = [
         ("`python -c pass`", "python_only_s"),
+        ("`python -c 'import sqlalchemy'`", "import_sqlalchemy_s"),
+        ("a bare Typer app's `--help`", "typer_help_s"),
+        ("`sqlite-utils rows FILE model_versions --limit 50 --table`", "sqlite_utils_rows_s"),
         ("`atlas-registry --help`", "help_s"),
         ("`atlas-registry list` (SQLite)", "list_s"),
         ("`atlas-registry show ID` (SQLite)", "show_s"),
@@ -155,6 +158,12 @@ def startup(report: dict[str, Any]) -> str:
     ]
     lines = ["| process | seconds (median) |", "|---|---|"]
     lines += [f"| {label} | {found[key]:.3f} |" for label, key in rows if key in found]
+    ratios = [
+        ("`--help` / bare Typer `--help`", "help_vs_typer_help"),
+        ("`list` / `sqlite-utils rows`", "list_vs_sqlite_utils"),
+        ("`show` / `sqlite-utils rows`", "show_vs_sqlite_utils"),
+    ]
+    lines += [f"| {label} | {found[key]:.2f}x |" for label, key in ratios if key in found]
     return "\n".join(lines)
 
 

@@ -382,8 +382,11 @@ TARGETS = [
         3.0,
         backend="postgresql",
     ),
-    Target("CLI `list` start-up (s)", "atlas.startup.list_s", "<=", 0.15),
-    Target("CLI `show` start-up (s)", "atlas.startup.show_s", "<=", 0.15),
+    Target("CLI `list` start-up, SQLite (s)", "atlas.startup.list_s", "<=", 0.20),
+    Target("CLI `show` start-up, SQLite (s)", "atlas.startup.show_s", "<=", 0.20),
+    Target("CLI `--help` start-up (s)", "atlas.startup.help_s", "<=", 0.12),
+    Target("CLI `list` / `sqlite-utils rows`", "atlas.startup.list_vs_sqlite_utils", "<=", 1.25),
+    Target("CLI `show` / `sqlite-utils rows`", "atlas.startup.show_vs_sqlite_utils", "<=", 1.25),
     Target(
         "batch registration (versions/s)",
         "atlas.scale.register_batch.per_second",

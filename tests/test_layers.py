@@ -42,6 +42,8 @@ FLOORS: dict[str, int] = {
     "interop": 8,  # ... the imports reuse the backfill's reading of values
     # Finishing a review item goes back through the feature that held it.
     "review.resolution": 9,
+    # The CLI's reads of SQLite on the bare driver: the library's statements as text.
+    "fastread": 9,
     "registry": 10,  # the one handle
     "": 11,  # the public face: atlas_registry/__init__.py
     "cli": 12,  # shells

@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from atlas_registry.catalog.version_names import VersionName, version_label
     from atlas_registry.client import RegistryVerbs, RemoteRegistry, connect, registration_from_git
     from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json
+    from atlas_registry.fastread.sqlite_reads import first_page as read_first_page
     from atlas_registry.interop.card_import import CardImport
     from atlas_registry.interop.card_out import CardExport
     from atlas_registry.interop.mlflow_import import MlflowImport
@@ -129,6 +130,8 @@ if TYPE_CHECKING:
 # (`atlas_registry.connect("https://...")`) loads neither SQLAlchemy nor FastAPI.
 # Each public name: (module, name in it).
 _LAZY: dict[str, tuple[str, str]] = {
+    # The CLI's `list` on SQLite without SQLAlchemy (None: ask a Registry).
+    "read_first_page": ("atlas_registry.fastread.sqlite_reads", "first_page"),
     "LoadResult": ("atlas_registry.backfill.legacy_fixture", "LoadResult"),
     "BackfillResult": ("atlas_registry.backfill.runner", "BackfillResult"),
     "Outcome": ("atlas_registry.backfill.runner", "Outcome"),
@@ -374,6 +377,7 @@ __all__ = [
     "parse_json",
     "parse_tags",
     "read_document",
+    "read_first_page",
     "registration_from_git",
     "resolve_url",
     "short_id_of",

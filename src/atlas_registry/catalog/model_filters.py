@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from atlas_registry.catalog.tag_filter import tag_pairs
 from atlas_registry.documents import refuse_unstorable
 from atlas_registry.errors import ValidationError, Violation
 from atlas_registry.records import PROMOTION_STATES
@@ -64,6 +63,9 @@ class ModelFilters:
     def facts(self) -> dict[str, Any]:
         """The facts a listed version must have: the filters given but latest_only, checked,
         with ``is_external`` as the 0 or 1 the catalog stores."""
+        # Imported here: the CLI builds its options from this module without SQLAlchemy.
+        from atlas_registry.catalog.tag_filter import tag_pairs
+
         given: dict[str, Any] = {n: v for n in FACT_FILTERS if (v := getattr(self, n)) is not None}
         refuse_unstorable("the filter", given)
         if tags := tag_pairs(given.pop("tag", None)):

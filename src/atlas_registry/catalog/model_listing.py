@@ -290,3 +290,9 @@ def _list_query(
     else:
         limit, offset = inline_count("page_limit"), inline_count("page_offset")
     return query.order_by(*order).limit(limit).offset(offset)
+
+
+# The statement of a listing and its tokens' fingerprint, for the command line's
+# fast read (atlas_registry.fastread), which compiles the statement for SQLite once.
+list_query = _list_query
+filters_fingerprint = _fingerprint

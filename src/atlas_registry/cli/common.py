@@ -13,15 +13,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from atlas_registry import DEFAULT_URL, ENV_VAR, Registry, SchemaAdmin, visible_text
+from atlas_registry import DEFAULT_URL, ENV_VAR, visible_text
 from atlas_registry.errors import PromotionGateError, RegistryError
+
+if TYPE_CHECKING:  # the handles load SQLAlchemy, the consoles Rich: imported when used
+    from rich.table import Table
+
+    from atlas_registry import Registry, SchemaAdmin
+    from atlas_registry.cli.consoles import SafeConsole
 
 T = TypeVar("T")
 Given = TypeVar("Given")
@@ -45,29 +48,23 @@ PolicyOption = Annotated[
 
 ID_COLUMNS = {"id", "artifact", "model"}
 
-# Piped output is read by people in logs and pagers: do not fold tables to 80 columns.
-_PIPED_WIDTH = None if sys.stdout.isatty() else 200
+
+def __getattr__(name: str) -> SafeConsole:
+    """``stdout`` and ``stderr``, the consoles of :mod:`.consoles`, loaded (with Rich) when
+    a command first takes one."""
+    if name in ("stdout", "stderr"):
+        from atlas_registry.cli import consoles
+
+        console: SafeConsole = getattr(consoles, name)
+        return console
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SafeConsole(Console):
-    """A console for stored text: no Rich markup is read, control characters are shown.
+def console() -> SafeConsole:
+    """Standard output's console (loading Rich): for modules that must not load it on import."""
+    from atlas_registry.cli.consoles import stdout
 
-    Registered text reaches the terminal through every command, so the guard is
-    here once rather than at each print: ``[link=...]`` in a title stays text,
-    and so does ``:warning:``.
-    """
-
-    def __init__(self, **options: Any) -> None:
-        # No emoji codes either: a title or an id holding ":x:" is printed as typed.
-        super().__init__(markup=False, emoji=False, **options)
-
-    def print(self, *objects: Any, **options: Any) -> None:
-        shown = [visible_text(item) if isinstance(item, str) else item for item in objects]
-        super().print(*shown, **options)
-
-
-stdout = SafeConsole(soft_wrap=True, width=_PIPED_WIDTH)
-stderr = SafeConsole(stderr=True, soft_wrap=True, width=_PIPED_WIDTH)
+    return stdout
 
 
 def print_json(payload: Any) -> None:
@@ -105,6 +102,10 @@ def fail(error: RegistryError, as_json: bool) -> NoReturn:
         payload = {**error.to_dict(), **({"hint": hint} if hint else {})}
         sys.stderr.write(json.dumps(payload, indent=2) + "\n")
     else:
+        from rich.text import Text
+
+        from atlas_registry.cli.consoles import stderr
+
         stderr.print(Text.assemble(("error:", "bold red"), " ", visible_text(error.message)))
         if hint:
             stderr.print(Text.assemble(("hint:", "bold"), " ", hint))
@@ -175,6 +176,8 @@ def call_reading(
     the registry's own.
     """
 
+    from atlas_registry import Registry
+
     def opened() -> T:
         given = read()
         with Registry.open(db, policy=policy) as registry:
@@ -193,6 +196,8 @@ def call_admin(
     to_json: Callable[[T], Any] = jsonable,
 ) -> T:
     """:func:`run` one verb of a :class:`SchemaAdmin` opened on ``db``."""
+
+    from atlas_registry import SchemaAdmin
 
     def opened() -> T:
         with SchemaAdmin.open(db, create=create) as admin:
@@ -216,7 +221,12 @@ def table(
     every column :data:`MIN_COLUMN_WIDTH`, the last ones are left out (never
     the first, never an id) and the table's caption names them.
     """
-    cells = [["" if cell is None else visible_text(str(cell)) for cell in row] for row in rows]
+    from rich.table import Table
+    from rich.text import Text
+
+    from atlas_registry.cli.consoles import stdout
+
+    cells = visible_cells(rows)
     widest = [
         max([len(column), *(len(row[index]) for row in cells)])
         for index, column in enumerate(columns)
@@ -254,6 +264,11 @@ def table(
         left_out = ", ".join(c for i, c in enumerate(columns) if i not in shown)
         grid.caption = f"to fit, not shown: {left_out} (--json shows all)"
     return grid
+
+
+def visible_cells(rows: list[list[Any]]) -> list[list[str]]:
+    """Each cell as a table shows it: stored text made visible, nothing for None."""
+    return [["" if cell is None else visible_text(str(cell)) for cell in row] for row in rows]
 
 
 def _table_width(column_widths: list[int]) -> int:

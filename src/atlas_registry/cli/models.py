@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
 from atlas_registry import (
     MAX_PAGE,
-    LeaderboardEntry,
-    ModelFile,
     ModelFilters,
     ModelRecord,
     ModelRegistration,
-    NamedAt,
-    Page,
-    PinCheck,
-    PinStatus,
-    RankedBy,
     RegisteredModel,
-    Registry,
     RegistryError,
     ValidationError,
     Violation,
-    asking_how,
-    read_document,
-    validate_metadata,
-    validate_registration,
+    read_first_page,
 )
 from atlas_registry.cli.common import (
     DbOption,
@@ -37,14 +27,26 @@ from atlas_registry.cli.common import (
     PolicyOption,
     call,
     call_reading,
+    console,
     run,
-    stdout,
     table,
+    visible_cells,
 )
 from atlas_registry.cli.filter_options import with_model_filters
+from atlas_registry.cli.plain_table import PIPED_WIDTH, plain_table, writes_plain
 
-if TYPE_CHECKING:
-    from atlas_registry import Evaluation, PinChange
+if TYPE_CHECKING:  # loaded by the commands that use them: `list` and `--help` need none
+    from atlas_registry import (
+        Evaluation,
+        LeaderboardEntry,
+        ModelFile,
+        NamedAt,
+        PinChange,
+        PinCheck,
+        PinStatus,
+        RankedBy,
+        Registry,
+    )
 
 
 FileArgument = Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")]
@@ -66,6 +68,8 @@ def _is_registration(document: Any) -> bool:
 
 
 def _validate(source: str) -> str:
+    from atlas_registry import read_document, validate_metadata, validate_registration
+
     document = read_document(source)
     if _is_registration(document):
         validate_registration(document)
@@ -84,7 +88,7 @@ def validate(file: FileArgument, as_json: JsonOption = False) -> None:
     run(
         as_json,
         lambda: _validate(file),
-        lambda kind: stdout.print(f"valid {kind}"),
+        lambda kind: console().print(f"valid {kind}"),
         lambda kind: {"valid": True, "document": kind},
     )
 
@@ -124,6 +128,8 @@ def register(
     """
 
     def read() -> ModelRegistration:
+        from atlas_registry import read_document
+
         document = read_document(file)
         if line is not None and isinstance(document, dict):
             document = {**document, "line": line}
@@ -141,10 +147,10 @@ def register(
         line_name = record.line_name or "an unnamed line"
         what = f"version {record.version_number} of {line_name} ({record.promotion_state})"
         if dry_run:
-            stdout.print(f"dry run, nothing written: would register {what} as:")
+            console().print(f"dry run, nothing written: would register {what} as:")
         else:
             short = f" (short id {record.short_id})" if record.short_id != record.id else ""
-            stdout.print(f"registered {what} as{short}:")
+            console().print(f"registered {what} as{short}:")
         print(record.id)
 
     call_reading(db, as_json, read, work, render)
@@ -198,11 +204,11 @@ def _show(shown_model: ShownModel) -> None:
         rows.append(["tags", json.dumps(shown_model.tags, ensure_ascii=False)])
     for listed in shown_model.files:
         rows.append(["file", _file_line(listed)])
-    stdout.print(table(record.title, ["field", "value"], rows))
+    console().print(table(record.title, ["field", "value"], rows))
     from atlas_registry.cli.evaluations import print_table
 
     print_table(shown_model.evaluations)
-    stdout.print_json(json.dumps(record.metadata))
+    console().print_json(json.dumps(record.metadata))
 
 
 def _file_line(listed: ModelFile) -> str:
@@ -262,7 +268,19 @@ def show(
     call(db, as_json, work, _show, to_json=_shown_json)
 
 
-def _list_table(page: Page) -> None:
+class Listed(Protocol):
+    """A page of models as the table shows it: the library's, or the fast read's first."""
+
+    @property
+    def items(self) -> list[ModelRecord]: ...
+
+    @property
+    def next_page_token(self) -> str | None: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def _list_table(page: Listed) -> None:
     rows = [
         [
             r.id,
@@ -282,19 +300,39 @@ def _list_table(page: Page) -> None:
     columns = ["id", "line", "v", "state", "short id"]
     columns += ["title", "family", "framework", "benchmark", "by"]
     title = f"{len(page.items)} model(s)"
+    more = None
+    if page.next_page_token:
+        more = (
+            f"showing {len(page.items)}; more match: use --limit (up to {MAX_PAGE}) or "
+            f"--page-token {page.next_page_token}"
+        )
+    if _print_plain(title, columns, rows, more):
+        return
     shown = table(title, columns, rows)
     if "short id" in str(shown.caption or ""):
         # Too narrow even for the short id: it is the whole id's last 8 characters,
         # so the table goes on without it, as if it had never had the column.
         at = columns.index("short id")
         shown = table(title, columns[:at] + columns[at + 1 :], [r[:at] + r[at + 1 :] for r in rows])
-    stdout.print(shown)
-    if page.next_page_token:
-        stdout.print(
-            f"showing {len(page.items)}; more match: use --limit (up to {MAX_PAGE}) or "
-            f"--page-token {page.next_page_token}",
-            soft_wrap=True,
-        )
+    console().print(shown)
+    if more:
+        console().print(more, soft_wrap=True)
+
+
+def _print_plain(title: str, columns: list[str], rows: list[list[Any]], more: str | None) -> bool:
+    """Write the listing without Rich when output is not a terminal and the table is plain
+    (:mod:`.plain_table`); False when Rich must write it."""
+    if not writes_plain():
+        return False
+    loaded = sys.modules.get("atlas_registry.cli.consoles")
+    if loaded is None and sys.stdout.isatty():
+        return False  # a terminal told to show no styles: its width is for Rich to find
+    width = loaded.stdout.width if loaded else PIPED_WIDTH
+    text = plain_table(title, columns, visible_cells(rows), width)
+    if text is None or (more is not None and not (more.isascii() and more.isprintable())):
+        return False
+    sys.stdout.write(text + (f"{more}\n" if more else ""))
+    return True
 
 
 @with_model_filters
@@ -313,7 +351,7 @@ def list_command(
     """List models, newest first, filtered by any combination of facts; paged."""
     more_after_offset = False
 
-    def page(registry: Registry) -> Page:
+    def page(registry: Registry) -> Listed:
         nonlocal more_after_offset
         if offset and page_token:
             raise ValidationError(
@@ -321,16 +359,27 @@ def list_command(
                 [Violation("offset", "--offset and --page-token are two ways to page: use one")],
             )
         if offset:
+            from atlas_registry import Page
+
             items = registry.list_models(**filters.to_dict(), limit=limit + 1, offset=offset)
             more_after_offset = len(items) > limit
             return Page(items[:limit], None)
         return registry.list_page(page_size=limit, page_token=page_token, **filters.to_dict())
 
-    def render(found: Page) -> None:
+    def render(found: Listed) -> None:
         _list_table(found)
         if more_after_offset:
-            stdout.print(f"showing {len(found.items)}; more match: use --offset {offset + limit}")
+            console().print(
+                f"showing {len(found.items)}; more match: use --offset {offset + limit}"
+            )
 
+    if page_token is None and not offset and filters == ModelFilters():
+        # The plain first page on SQLite is read without loading the library's
+        # database layer; whatever that read is not sure of, the library answers.
+        first = read_first_page(db, limit)
+        if first is not None:
+            run(as_json, lambda: first, render)
+            return
     call(db, as_json, page, render)
 
 
@@ -378,6 +427,8 @@ def leaderboard(
     given = "higher" if higher_is_better else "lower" if lower_is_better else None
 
     def ranked(registry: Registry) -> _Board:
+        from atlas_registry import asking_how
+
         try:
             board = registry.leaderboard(
                 benchmark, metric, limit=limit, direction=given, dataset=dataset, split=split
@@ -403,7 +454,7 @@ def leaderboard(
         ]
         columns = ["rank", metric, "version", "title", "state", "evaluated by", "at (UTC)"]
         title = f"{benchmark}: top {limit} by {metric} ({result.ranked_by.said})"
-        stdout.print(table(title, columns, rows))
+        console().print(table(title, columns, rows))
 
     call(db, as_json, ranked, render, policy=policy, to_json=_board_json)
 

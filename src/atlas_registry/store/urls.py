@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
 
 from atlas_registry.errors import ConfigurationError, capped
-from atlas_registry.store.backends import BACKENDS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 ENV_VAR = "ATLAS_REGISTRY_DB"
 
@@ -47,6 +47,12 @@ def resolve_url(flag: str | None = None) -> str:
 
 def parse_url(raw: str) -> URL:
     """``raw`` as a SQLAlchemy URL with its driver chosen; ConfigurationError says what is wrong."""
+    # Imported here: resolving a URL (the CLI's fast reads) must not load SQLAlchemy.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from atlas_registry.store.backends import BACKENDS
+
     shown = capped(repr(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)), 200)
     try:
         url = make_url(raw)
