@@ -33,7 +33,8 @@ class FastPaths:
     """ASGI app: the two hot requests here, everything else to ``framework``."""
 
     def __init__(self, framework: Any) -> None:
-        self.framework: App = framework
+        self.framework: App = framework  # where every other request goes
+        self.fastapi = framework  # what the guards and endpoints read settings from
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["query_string"]:
@@ -41,14 +42,14 @@ class FastPaths:
             return
         method, path = scope["method"], scope["path"]
         if method == "POST" and path == MODELS:
-            scope["app"] = self.framework
+            scope["app"] = self.fastapi
             await self._answer(scope, receive, send, None)
         elif method == "GET" and path.startswith(_MODEL_PREFIX):
             model_ref = path[len(_MODEL_PREFIX) :]
             if not model_ref or "/" in model_ref:
                 await self.framework(scope, receive, send)
                 return
-            scope["app"] = self.framework
+            scope["app"] = self.fastapi
             await self._answer(scope, receive, send, model_ref)
         else:
             await self.framework(scope, receive, send)
