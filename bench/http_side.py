@@ -226,7 +226,7 @@ def _library_round(registry: Registry, first: int, count: int, found: dict[str, 
         found["get_cpu"] += time.process_time() - cpu
 
 
-def side_by_side(url: str, each: int, rounds: int = ROUNDS) -> dict[str, Any]:
+def side_by_side(url: str, each: int, rounds: int = ROUNDS, mlflow: bool = True) -> dict[str, Any]:
     """Floor, ``serve``, MLflow's server and the library, one client, rounds interleaved."""
     count = max(1, each // rounds)
     library: dict[str, Any] = {"register": [], "get": [], "register_cpu": 0.0, "get_cpu": 0.0}
@@ -236,18 +236,18 @@ def side_by_side(url: str, each: int, rounds: int = ROUNDS) -> dict[str, Any]:
         sides = {"floor": Side(port, pid, "-", atlas_requests)}
         port, token, pid = stack.enter_context(served_process(url, 1))
         sides["atlas"] = Side(port, pid, token, atlas_requests)
-        mlflow = stack.enter_context(mlflow_rest.mlflow_served(url))
-        if mlflow is not None:
-            sides["mlflow"] = Side(mlflow.port, mlflow.pid, "-", mlflow.requests)
+        server = stack.enter_context(mlflow_rest.mlflow_served(url)) if mlflow else None
+        if server is not None:
+            sides["mlflow"] = Side(server.port, server.pid, "-", server.requests)
         first = 70_000_000
         for name, side in sides.items():  # warm-up, not counted: imports, caches, pools
-            target = mlflow.get_target if name == "mlflow" and mlflow else model_id
+            target = server.get_target if name == "mlflow" and server else model_id
             for operation in ("register", "get"):
                 send_all(side.port, side.token, side.make(operation, first, WARM_UP, target))
                 first += WARM_UP
         for _ in range(rounds):
             for name, side in sides.items():
-                target = mlflow.get_target if name == "mlflow" and mlflow else model_id
+                target = server.get_target if name == "mlflow" and server else model_id
                 side.round("register", first, count, target)
                 first += count
                 side.round("get", first, count, target)
@@ -261,7 +261,7 @@ def side_by_side(url: str, each: int, rounds: int = ROUNDS) -> dict[str, Any]:
         }
         for operation in ("register", "get")
     }
-    found["mlflow_note"] = mlflow_rest.note() if mlflow is None else mlflow.version
+    found["mlflow_note"] = mlflow_rest.note() if server is None else server.version
     return found
 
 
@@ -297,9 +297,9 @@ def scaling(url: str, each: int, workers: int) -> dict[str, Any]:
     return found
 
 
-def http_workloads(url: str, each: int, workers: int) -> dict[str, Any]:
+def http_workloads(url: str, each: int, workers: int, mlflow: bool = True) -> dict[str, Any]:
     """The side-by-side and the scaling, with the figures the targets read."""
-    side = side_by_side(url, each)
+    side = side_by_side(url, each, mlflow=mlflow)
     found: dict[str, Any] = {"side_by_side": side, "scaling": scaling(url, each, workers)}
     for operation in ("register", "get"):
         atlas, floor = side["atlas"][operation], side["floor"][operation]

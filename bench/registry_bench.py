@@ -216,7 +216,7 @@ def http_workloads(args: argparse.Namespace, report: dict[str, Any]) -> None:
         with Database(url, must_exist=False) as created:
             migration_runner.migrate(created)
         progress(f"http: floor, serve and MLflow side by side; 1/16 clients, {workers} workers")
-        report.update(run_http(url, args.http_each, workers))
+        report.update(run_http(url, args.http_each, workers, mlflow=not args.no_mlflow))
 
 
 def startup_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
