@@ -11,6 +11,7 @@ runs (a ``sitecustomize`` sets both on every SQLite connection its processes
 open), on PostgreSQL a fresh database on the same server. A register is
 MLflow's best case, one ``model-versions/create`` call on an existing
 registered model with the same facts as tags; a get is ``model-versions/get``.
+On PostgreSQL its environment needs ``psycopg2``.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _store(url: str, folder: Path) -> Iterator[str]:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
     try:
-        yield server.set(database=name).render_as_string(False)
+        # psycopg2: what MLflow's own PostgreSQL instructions install.
+        yield server.set(drivername="postgresql+psycopg2", database=name).render_as_string(False)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
