@@ -119,26 +119,49 @@ def write_path(report: dict[str, Any]) -> str:
 
 
 def service(report: dict[str, Any]) -> str:
-    """Register, get and list over HTTP with 1, 4 and 16 clients."""
+    """The service beside its floor (a bare ASGI app) and MLflow's server; 1 and 16 clients."""
     found = _get(report, "atlas", "http")
     if not found:
         return ""
+    side = found["side_by_side"]
     lines = [
-        f"Service: `atlas-registry serve` with {found['workers']} worker process(es); the "
-        f"library's register p50 in the same run is {found['library_register']['p50_ms']:.2f} ms, "
-        f"so the service adds {found['register_overhead_ms']:.2f} ms to it.",
+        "One client, rounds interleaved. The floor is a bare ASGI app on the same server "
+        "stack doing the same verb; CPU is the server process's (and its children's) per "
+        "request, and the client's own.",
         "",
-        "| request | clients | p50 ms | p95 ms | requests/s | errors |",
-        "|---|---|---|---|---|---|",
+        "| server | request | p50 ms | p95 ms | server CPU ms | client CPU ms | errors |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for operation in ("register", "get", "list"):
-        for clients in (1, 4, 16):
-            row = found.get(f"{operation}_{clients}")
+    for name, label in (("floor", "bare ASGI app"), ("atlas", "`serve`"), ("mlflow", "MLflow")):
+        for operation in ("register", "get"):
+            row = side.get(name, {}).get(operation)
             if row:
                 lines.append(
-                    f"| {operation} | {clients} | {row['p50_ms']:.2f} | {row['p95_ms']:.2f} | "
-                    f"{row['per_second']:,.0f} | {row['errors']} |"
+                    f"| {label} | {operation} | {row['p50_ms']:.3f} | {row['p95_ms']:.3f} | "
+                    f"{row['server_cpu_ms']:.2f} | {row['client_cpu_ms']:.2f} | {row['errors']} |"
                 )
+    for operation in ("register", "get"):
+        row = side["library"][operation]
+        lines.append(
+            f"| library, in process | {operation} | {row['p50_ms']:.3f} | {row['p95_ms']:.3f} | "
+            f"{row['cpu_ms']:.2f} | - | - |"
+        )
+    if "mlflow" not in side:
+        lines += ["", f"MLflow's server: {side['mlflow_note']}."]
+    scaling = found["scaling"]
+    lines += [
+        "",
+        f"`serve --workers {scaling['workers']}`, register, each client its own process:",
+        "",
+        "| clients | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|",
+    ]
+    for key, row in scaling.items():
+        if key.startswith("register_"):
+            lines.append(
+                f"| {key.removeprefix('register_')} | {row['per_second']:,.0f} | "
+                f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['errors']} |"
+            )
     return "\n".join(lines)
 
 

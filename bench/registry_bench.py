@@ -44,7 +44,7 @@ WORKERS = 4
 # side-by-side: workloads 1-5 on both registries (with the database's bare floor);
 # scale: batch fill + queries at --scale; backfill: workload 6; validation: 7;
 # write-path: one big batch, and a batch as the tables grow; http: the service
-# with 1, 4 and 16 clients; startup: CLI processes.
+# against a bare ASGI app and MLflow's server, and with 1 and 16 clients; startup: CLI processes.
 WORKLOAD_GROUPS = (
     "side-by-side",
     "scale",
@@ -227,12 +227,12 @@ def write_path_workloads(args: argparse.Namespace, report: dict[str, Any]) -> No
 def http_workloads(args: argparse.Namespace, report: dict[str, Any]) -> None:
     from bench.http_side import http_workloads as run_http
 
-    workers = args.http_workers or (4 if args.backend == "postgresql" else 1)
+    workers = args.http_workers or (2 if args.backend == "postgresql" else 1)
     with fresh_database(args.backend, args.pg_url, "http") as url:
         with Database(url, must_exist=False) as created:
             migration_runner.migrate(created)
-        progress(f"http: register, get, list with 1/4/16 clients, {workers} server workers")
-        report.update(run_http(url, args.http_each, workers))
+        progress(f"http: floor, serve and MLflow side by side; 1/16 clients, {workers} workers")
+        report.update(run_http(url, args.http_each, workers, mlflow=not args.no_mlflow))
 
 
 def startup_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
@@ -374,12 +374,45 @@ TARGETS = [
         1.5,
         backend="postgresql",
     ),
-    Target("service overhead on register p50 (ms)", "atlas.http.register_overhead_ms", "<=", 0.5),
+    Target(
+        "service over a bare ASGI app, register p50 (ms)",
+        "atlas.http.register_overhead_ms",
+        "<=",
+        0.4,
+    ),
+    Target("service over a bare ASGI app, get p50 (ms)", "atlas.http.get_overhead_ms", "<=", 0.25),
+    Target(
+        "serve vs MLflow's tracking server, register p50",
+        "atlas.http.register_vs_mlflow",
+        ">=",
+        5.0,
+    ),
+    Target("serve vs MLflow's tracking server, get p50", "atlas.http.get_vs_mlflow", ">=", 5.0),
+    Target(
+        "server CPU per HTTP register minus the library's (ms)",
+        "atlas.http.register_server_cpu_over_library_ms",
+        "<=",
+        0.6,
+    ),
     Target(
         "16 clients / 1 client, register throughput",
         "atlas.http.register_scaling_16",
         ">=",
-        3.0,
+        1.8,
+        backend="postgresql",
+    ),
+    Target(
+        "16 clients: register errors",
+        "atlas.http.scaling.register_16.errors",
+        "<=",
+        0,
+        backend="postgresql",
+    ),
+    Target(
+        "16 clients: register p99 / p50",
+        "atlas.http.scaling.p99_over_p50",
+        "<=",
+        5.0,
         backend="postgresql",
     ),
     Target("CLI `list` start-up, SQLite (s)", "atlas.startup.list_s", "<=", 0.20),
@@ -608,7 +641,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--grow-to", type=int, default=300_000, help="versions held before the second batch"
     )
     parser.add_argument("--http-each", type=int, default=300, help="requests per HTTP client")
-    parser.add_argument("--http-workers", type=int, help="server processes (default 4 on PG, 1)")
+    parser.add_argument("--http-workers", type=int, help="server processes (default 2 on PG, 1)")
     parser.add_argument("--startup-runs", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
     parser.add_argument(

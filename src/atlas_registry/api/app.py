@@ -31,6 +31,7 @@ from atlas_registry.api import (
 )
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
+from atlas_registry.api.fast_paths import FastPaths
 from atlas_registry.api.guards import BODY_TIMEOUT_SECONDS, Guards
 from atlas_registry.api.openapi import with_problem_schema
 from atlas_registry.api.routes_annotations import router as annotations_router
@@ -101,6 +102,7 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    guarded = Guards(app, frozenset(host.lower() for host in allowed_hosts), body_timeout)
+    hosts = frozenset(host.lower() for host in allowed_hosts)
+    guarded = Guards(FastPaths(app), hosts, body_timeout)
     guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded

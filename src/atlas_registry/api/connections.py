@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import socket
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from atlas_registry.api.events import stop_following
+from atlas_registry.api.guards import CLIENT_GONE
 from atlas_registry.api.server import current_settings
 
 log = logging.getLogger("atlas_registry.api")
@@ -62,6 +64,29 @@ class DeadlineProtocol(HttpToolsProtocol):
         self._disarm()
         self.head_begun = False
         super().on_headers_complete()
+        # The request's task has not run yet: it sees this in its scope (see client_gone).
+        cast(dict[str, Any], self.scope)[CLIENT_GONE] = self.client_gone
+
+    def client_gone(self) -> bool:
+        """Whether the client has closed its side, asked of the socket itself, now.
+
+        A verb run on the event loop (:meth:`.deps.Access.inline`) gives the
+        loop no turn to read a hang-up before the answer is sent; the guards
+        ask here instead, so such a hang-up is still logged (:mod:`.guards`).
+        """
+        if self.transport.is_closing():
+            return True
+        sock = self.transport.get_extra_info("socket")
+        if sock is None:
+            return False
+        # A duplicate of the descriptor: asyncio's socket wrapper refuses recv().
+        with socket.fromfd(sock.fileno(), sock.family, sock.type) as peek:
+            try:
+                return peek.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True
 
     def on_response_complete(self) -> None:
         self.answered += 1

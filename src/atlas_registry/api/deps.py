@@ -85,9 +85,28 @@ class Access:
     # A write's Idempotency-Key header as sent (its bytes), and the method, path and query.
     idempotency_key: bytes | None = None
     request_line: str = ""
+    # Run the verb on the event loop itself (see :meth:`inline`).
+    on_loop: bool = False
+
+    def inline(self, *, allowed: bool = True) -> Access:
+        """This access, its verb run on the event loop where the driver is in-process.
+
+        SQLite answers in this process: a registration or a read by id
+        (:mod:`.fast_paths`) takes less time than the hop to a thread and back
+        (~0.1 ms idle, milliseconds on a busy machine, where each hop waits for
+        the scheduler twice). Only those ask, and only when ``allowed``: a verb
+        that can run long (a page, a list, a batch) keeps the thread pool, and
+        a write takes it too while a stream or long poll of the event log is
+        open in this process (a write may wait for another process's write
+        lock, and the event loop must keep serving the followers meanwhile).
+        """
+        inline = allowed and self._registry.database.dialect == "sqlite"
+        return replace(self, on_loop=inline)
 
     async def run(self, verb: Callable[[Registry, Caller], T]) -> T:
         """``verb(registry, caller)`` in the thread pool, once the caller is allowed."""
+        if self.on_loop:
+            return self.checked(verb)
         return await run_in_threadpool(self.checked, verb)
 
     async def write(
@@ -99,6 +118,8 @@ class Access:
         with it (:meth:`Registry.idempotent`): a retry of a write that was saved
         gets this answer back, ``replayed``, instead of writing again.
         """
+        if self.on_loop:
+            return self._written(verb, answer)
         return await run_in_threadpool(self._written, verb, answer)
 
     def _written(

@@ -143,6 +143,11 @@ def stop_following() -> None:
         waker.wake()
 
 
+def following() -> bool:
+    """Whether a stream or long poll of this process is waiting for events now."""
+    return bool(_waiting)
+
+
 def stopping() -> bool:
     """Whether :func:`stop_following` was called in this process."""
     return _stop.is_set()

@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 MAX_BODY_BYTES = 1024 * 1024
+# The scope key of the server's own "has the client closed?" (:mod:`.connections`).
+CLIENT_GONE = "atlas.client_gone"
 BODY_TIMEOUT_SECONDS = 30.0
 CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 SECURITY_HEADERS = [
@@ -197,7 +199,8 @@ class Guards:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if _hung_up(after_body):
+                gone = scope.get(CLIENT_GONE)
+                if _hung_up(after_body) or (gone is not None and gone()):
                     log.info(
                         "%s: the client hung up before its answer (%s); the request was "
                         "carried out",

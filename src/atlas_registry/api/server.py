@@ -106,8 +106,12 @@ def app() -> Guards:
     )
 
 
-def run(host: str, port: int, workers: int) -> None:
+def run(host: str, port: int, workers: int, *, access_log: bool = False) -> None:
     """uvicorn on ``host:port`` as ``configure`` set it up, until it is told to stop.
+
+    uvicorn's access log (a line per request) is off unless ``access_log``:
+    formatting and writing it cost more per request than routing one; a proxy
+    in front usually keeps its own.
 
     Its own timeouts: an idle keep-alive connection is closed after 5 s
     (uvicorn's default); a request's head and body each get the request timeout
@@ -130,6 +134,7 @@ def run(host: str, port: int, workers: int) -> None:
         workers=workers,
         http=PROTOCOL,
         log_config=log_config(),
+        access_log=access_log,
         timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_SECONDS,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

@@ -145,6 +145,9 @@ def serve(
         bool,
         typer.Option("--webhooks", help="Also deliver webhooks, in this process (one worker)."),
     ] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log a line per request (off by default).")
+    ] = False,
     db: DbOption = None,
     policy: PolicyOption = None,
 ) -> None:
@@ -177,7 +180,7 @@ def serve(
         delivering = _start_webhooks(db) if webhooks else None
     stdout.print(f"serving {url} on http://{host}:{port} (reference: /docs)")
     try:
-        run(host, port, workers)
+        run(host, port, workers, access_log=access_log)
     finally:
         if delivering is not None:
             delivering()
