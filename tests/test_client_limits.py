@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atlas_registry import ModelRegistration, Registry, connect
+from atlas_registry.client import RemoteRegistry
 from tests.payloads import logistic_regression
 from tests.server_helpers import served
 
@@ -21,6 +22,7 @@ def test_file_checks_beyond_the_default_page(migrated_url: str) -> None:
         )
         local.verify_files([model.id], actor="nightly")
         with served(migrated_url) as base, connect(base, token=token) as remote:
+            assert isinstance(remote, RemoteRegistry)
             every = remote.file_checks(model.id, limit=len(entries))
             assert len(every) == len(entries)
             assert every == local.file_checks(model.id, limit=len(entries))
