@@ -420,13 +420,6 @@ TARGETS = [
     Target("CLI `--help` start-up (s)", "atlas.startup.help_s", "<=", 0.12),
     Target("CLI `list` / `sqlite-utils rows`", "atlas.startup.list_vs_sqlite_utils", "<=", 1.25),
     Target("CLI `show` / `sqlite-utils rows`", "atlas.startup.show_vs_sqlite_utils", "<=", 1.25),
-    Target(
-        "batch registration (versions/s)",
-        "atlas.scale.register_batch.per_second",
-        ">=",
-        20_000.0,
-        backend="sqlite",
-    ),
     *[
         Target(f"{q} at scale p50 (ms)", f"atlas.scale.queries_at_scale.{q}.p50_ms", "<=", 2.0)
         for q in QUERIES
