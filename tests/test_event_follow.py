@@ -27,7 +27,7 @@ from atlas_registry.api import create_app
 from tests.cli_helpers import invoke
 from tests.event_soak_helpers import Server
 from tests.payloads import logistic_regression
-from tests.server_helpers import call, served
+from tests.server_helpers import call, served, served_in_thread
 
 BASE = "http://127.0.0.1"
 
@@ -384,3 +384,17 @@ def test_sigterm_ends_open_streams_and_long_polls_and_serve_exits_0(migrated_url
         assert polled[0].json()["items"] == []
     finally:
         server.close()
+
+
+def test_a_server_stopped_in_this_process_leaves_the_next_ones_followers_waiting(
+    api: tuple[Registry, TestClient, str], migrated_url: str
+) -> None:
+    """Its stop ends its own streams and long polls, not those of a server started after it."""
+    with httpx.Client() as kept_open, served_in_thread(migrated_url) as base:
+        assert kept_open.get(f"{base}/api/v1/events").status_code == 200  # open at the stop
+    _registry, client, _token = api
+    last = client.get("/api/v1/events", params={"after": 0}).json()["next_after"]
+    start = time.monotonic()
+    answer = client.get("/api/v1/events", params={"after": last, "wait": 1})
+    assert answer.json() == {"items": [], "next_after": last}
+    assert 0.9 <= time.monotonic() - start < 5

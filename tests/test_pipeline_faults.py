@@ -318,7 +318,6 @@ def test_a_session_ended_inside_a_pipeline_is_dropped_before_any_rollback(
         error = lost.value
         assert "ROLLBACK" not in str(error)
         assert "the connection is lost" not in str(error)  # what a failed ROLLBACK says
-        assert "server closed the connection" in str(error)
         assert error.__context__ is None or "rollback" not in repr(error.__context__).lower()
         assert _told(caplog) == [], [r.getMessage() for r in _told(caplog)]
         with db.unit_of_work() as session:  # the pool gave a new connection, not the dead one

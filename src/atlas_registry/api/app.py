@@ -8,7 +8,8 @@ problem with the status its class carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,7 @@ from atlas_registry.api import (
 )
 from atlas_registry.api.deps import Settings
 from atlas_registry.api.docs import ASSETS_URL, docs_assets, docs_router
+from atlas_registry.api.events import resume_following
 from atlas_registry.api.fast_paths import FastPaths
 from atlas_registry.api.guards import BODY_TIMEOUT_SECONDS, Guards
 from atlas_registry.api.openapi import with_problem_schema
@@ -66,6 +68,13 @@ def routes() -> tuple[BaseRoute, ...]:
     )
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Run once the server has stopped (SIGTERM ended its streams: events.stop_following).
+    resume_following()
+
+
 def create_app(
     registry: Registry,
     *,
@@ -79,6 +88,7 @@ def create_app(
     ``body_timeout`` is how long a request's body may take to arrive, in seconds.
     """
     app = FastAPI(
+        lifespan=_lifespan,
         title="Atlas Model Registry",
         version=__version__,
         description="Model registry API: models, lines, promotion lifecycle, lineage, review.",

@@ -143,6 +143,12 @@ def stop_following() -> None:
         waker.wake()
 
 
+def resume_following() -> None:
+    """A server of this process has stopped, its followers ended: let a server started
+    next in this process (an embedding program's, a test's) keep its followers waiting."""
+    _stop.clear()
+
+
 def following() -> bool:
     """Whether a stream or long poll of this process is waiting for events now."""
     return bool(_waiting)

@@ -178,7 +178,7 @@ BEGIN
             || ',"to_state":' || to_json(m.to_state)::TEXT
             || ',"override":false,"notes":'
             || COALESCE(to_json(CASE WHEN length(m.notes) > v_cut
-                                     THEN left(m.notes, v_cut) || '…'
+                                     THEN left(m.notes, v_cut) || chr(8230)  -- '...' in ASCII: sent in the database's encoding
                                      ELSE m.notes END)::TEXT, 'null')
             || '}'
         FROM (
