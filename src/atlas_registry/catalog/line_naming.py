@@ -77,10 +77,11 @@ def name_adopted_lines(
     """
     session = SqlSession.of(conn)
     found = conn.execute(_ROOTS_OF, {"ids": sorted(titles)}).all()
-    roots = {row.id: row.root for row in found}
+    members: dict[str, list[str]] = {}  # root -> the batch's artifacts of that line
     oldest: dict[str, str] = {}  # root -> the artifact whose title names the line
     for row in sorted(found, key=lambda r: (r.version_number, r.id)):
         oldest.setdefault(row.root, row.id)
+        members.setdefault(row.root, []).append(row.id)
     named = line_names(session, sorted(oldest))
     wanted: dict[str, list[str]] = {}
     reasons: dict[str, str] = {}
@@ -90,7 +91,7 @@ def name_adopted_lines(
         slug = slug_of(titles[artifact_id])
         if slug is None:
             reason = f"no line name can be made from the title {titles[artifact_id]!r:.80}"
-            reasons.update({a: reason for a, r in roots.items() if r == root})
+            reasons.update(dict.fromkeys(members[root], reason))
             continue
         wanted.setdefault(slug, []).append(root)
     lock_line_names(db, session, sorted(wanted))
@@ -98,7 +99,7 @@ def name_adopted_lines(
     ids = ids_in(conn, artifacts.c.id, sorted(wanted))
     create = {}
     for slug, slug_roots in wanted.items():
-        claimants = sorted(a for a, r in roots.items() if r in slug_roots)
+        claimants = sorted(a for root in slug_roots for a in members[root])
         if slug in taken or slug in ids or len(slug_roots) > 1:
             if slug in taken:
                 clash = f"already names the line of {taken[slug]}"
