@@ -112,6 +112,7 @@ class Client:
         self.lines, self.count = lines, count
         self.random = random.Random(number)
         self.writes: list[Write] = []
+        self.acknowledged = 0  # writes answered as saved, read by the faults' thread
         self.failure: str | None = None
 
     def run(self, start: threading.Barrier) -> None:
@@ -142,6 +143,7 @@ class Client:
             answer = send(port, write.path, write.body, write.key, self.token)
             write.attempts.append(answer)
             if not answer.retry:
+                self.acknowledged += answer.saved
                 break
             time.sleep(0.02 * (attempt + 1) + self.random.uniform(0, 0.03))
         return write
