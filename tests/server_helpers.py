@@ -43,15 +43,22 @@ def call(base: str, method: str, path: str, body: Any = None, token: str = "") -
         return error.code, json.loads(error.read() or b"null")
 
 
-class _Forked:
-    """A ``serve`` process the worker's forker started: stopped and waited for by pid."""
+class ForkedServer:
+    """A ``serve`` process the worker's forker started: signalled and waited for by pid."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
 
-    def terminate(self) -> None:
+    def send_signal(self, number: int) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
+            os.kill(self.pid, number)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def poll(self) -> int | None:
+        """None while it runs; once it ended, 0 (the forker reaped it and kept its status)."""
+        return None if Path(f"/proc/{self.pid}").exists() else 0
 
     def wait(self, timeout: float) -> None:
         """Until the process has exited (the forker reaps it, so its /proc entry goes)."""
@@ -69,7 +76,7 @@ class _Forker:
     def __init__(self) -> None:
         self.process: subprocess.Popen[str] | None = None
 
-    def start(self, argv: list[str], log: Path) -> _Forked:
+    def start(self, argv: list[str], log: Path) -> ForkedServer:
         if self.process is not None and self.process.poll() is not None:
             self.close()
         if self.process is None:
@@ -85,7 +92,7 @@ class _Forker:
         request = {"argv": argv, "env": dict(os.environ), "cwd": str(Path.cwd()), "log": str(log)}
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
-        return _Forked(int(json.loads(self.process.stdout.readline())["pid"]))
+        return ForkedServer(int(json.loads(self.process.stdout.readline())["pid"]))
 
     def close(self) -> None:
         """End the forker (it ends on its input closing), its pipes closed too."""
@@ -96,8 +103,16 @@ class _Forker:
 
 
 _FORKER = _Forker()
+
+
+def fork_serve(argv: list[str], log: Path) -> ForkedServer:
+    """``argv`` (``atlas-registry serve ...``) run by a child of the forker, logging to ``log``."""
+    log.touch()
+    return _FORKER.start(argv, log)
+
+
 # Servers told to stop whose exit nobody needed to wait for (see ``served``).
-_STOPPING: list[_Forked] = []
+_STOPPING: list[ForkedServer] = []
 
 
 def reap_stopped_servers() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.server_helpers import CLI, free_port
+from tests.server_helpers import ForkedServer, fork_serve, free_port
 
 
 class Served:
     """One ``serve`` process: its port, its process, and everything it logged so far."""
 
-    def __init__(self, process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    def __init__(self, process: ForkedServer, port: int, log: Path) -> None:
         self.process, self.port, self.log_path = process, port, log
 
     def log_lines(self) -> list[str]:
@@ -95,15 +93,15 @@ def answers(port: int) -> bool:
 
 @contextmanager
 def serve(url: str, log: Path, *options: str, port: int | None = None) -> Iterator[Served]:
-    """``atlas-registry serve`` with ``options`` until the block ends, once it answers."""
+    """``atlas-registry serve`` with ``options`` until the block ends, once it answers.
+
+    A process of its own, forked from the worker's warm interpreter
+    (``tests.server_helpers.fork_serve``): the command line as the installed
+    command runs it, without a new interpreter importing the stack again.
+    """
     port = port or free_port()
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            [CLI, "serve", "--db", url, "--port", str(port), *options],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+    argv = ["atlas-registry", "serve", "--db", url, "--port", str(port), *options]
+    process = fork_serve(argv, log)
     served = Served(process, port, log)
     try:
         wait_for(lambda: answers(port) or process.poll() is not None, 60, "serving")
