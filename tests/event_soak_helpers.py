@@ -15,35 +15,39 @@ from __future__ import annotations
 
 import abc
 import json
-import os
-import signal
 import subprocess
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 
 from tests.payloads import logistic_regression
-from tests.server_helpers import CLI, _wait_ready, free_port
+from tests.server_helpers import ForkedServer, _wait_ready, fork_serve, free_port
 
 # What a write meets while its server restarts: it is sent again with its key.
 LOST = (httpx.TransportError, httpx.RemoteProtocolError)
 
 
 class Server:
-    """``atlas-registry serve`` on one port, for as long as it is not killed."""
+    """``atlas-registry serve`` on one port, for as long as it is not killed.
+
+    Forked from the worker's warm interpreter (``tests.server_helpers.fork_serve``),
+    a process of its own as the installed command's would be, with its exit status.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: ForkedServer | None = None
         self._terminated = False
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (kept across restarts, closed in close)
+        self._folder = tempfile.TemporaryDirectory()  # kept across restarts, removed in close
+        self._log = Path(self._folder.name) / "serve.log"
 
     def start(self) -> None:
         self.launch()
@@ -52,27 +56,24 @@ class Server:
     def launch(self) -> None:
         """Start the process without waiting for it (servers started together start faster)."""
         self._terminated = False
-        self._process = subprocess.Popen(
-            [CLI, "serve", "--db", self.url, "--port", str(self.port)],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        argv = ["atlas-registry", "serve", "--db", self.url, "--port", str(self.port)]
+        self._process = fork_serve(argv, self._log)
 
     def wait_ready(self) -> None:
-        _wait_ready(self.base, self._log)
+        with self._log.open("rb") as log:
+            _wait_ready(self.base, log)
 
     def kill(self) -> None:
         """SIGKILL: the process ends mid-request, its streams and long polls cut."""
         if self._process is not None:
-            self._process.send_signal(signal.SIGKILL)
+            self._process.kill()
             self._process.wait(timeout=30)
             self._process = None
 
     def terminate(self) -> None:
         """Send SIGTERM, as a service manager stops it, without waiting (see :meth:`stop`)."""
         if self._process is not None and not self._terminated:
-            self._process.send_signal(signal.SIGTERM)
+            self._process.terminate()
             self._terminated = True
 
     def stop(self, within: float = 30) -> int | None:
@@ -87,7 +88,6 @@ class Server:
         try:
             return process.wait(timeout=within)
         except subprocess.TimeoutExpired:
-            process.kill()
             return process.wait(timeout=30)
 
     def close(self) -> int | None:
@@ -95,12 +95,11 @@ class Server:
         try:
             return self.stop()
         finally:
-            self._log.close()
+            self._folder.cleanup()
 
     def output(self) -> str:
         """The end of what the server printed (for a failure's message)."""
-        self._log.seek(0)
-        return self._log.read()[-3000:].decode("utf-8", "replace")
+        return self._log.read_bytes()[-3000:].decode("utf-8", "replace")
 
 
 def send(client: httpx.Client, method: str, path: str, body: Any, token: str) -> Any:

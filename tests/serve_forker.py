@@ -11,8 +11,9 @@ signals and sockets). The forker has no threads, so forking it is safe.
 
 Protocol, one JSON line each way on stdin/stdout: ``{"argv", "env", "cwd",
 "log"}`` is answered ``{"pid"}``. The forker reaps its children as they end
-(their CPU time counted in its own, as for any child); a test sees one has
-exited when ``/proc/PID`` shows it gone.
+(their CPU time counted in its own, as for any child) and writes each one's
+exit status, as ``subprocess`` gives it (``-9`` for SIGKILL), to the file
+``LOG.exit``: a test sees one has exited when that file is there.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 # What ``serve`` imports before it listens (the app factory imports the rest).
@@ -68,11 +70,22 @@ def _child(request: dict[str, Any]) -> None:
     os._exit(code)
 
 
+# Each running child's exit status file, by pid.
+_EXIT_FILES: dict[int, str] = {}
+
+
 def _reap(_signal: int, _frame: object) -> None:
-    """Reap every child that ended, so its CPU time counts as this process tree's."""
+    """Reap every child that ended (its CPU time counts as this process tree's); keep its status."""
     with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
+        while (ended := os.waitpid(-1, os.WNOHANG))[0] > 0:
+            pid, status = ended
+            exit_file = _EXIT_FILES.pop(pid, None)
+            if exit_file is not None:
+                part = Path(exit_file + ".part")
+                # Its folder is gone when the test did not wait for the exit: nobody reads it.
+                with contextlib.suppress(OSError):
+                    part.write_text(str(os.waitstatus_to_exitcode(status)))
+                    part.replace(exit_file)  # whole, or not there yet
 
 
 def serve_forever() -> None:
@@ -84,9 +97,13 @@ def serve_forever() -> None:
     started: list[int] = []
     for line in sys.stdin:
         request = json.loads(line)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])  # not reaped before it is known
         pid = os.fork()
         if pid == 0:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
             _child(request)
+        _EXIT_FILES[pid] = f"{request['log']}.exit"
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
         started.append(pid)
         sys.stdout.write(json.dumps({"pid": pid}) + "\n")
         sys.stdout.flush()

@@ -44,30 +44,42 @@ def call(base: str, method: str, path: str, body: Any = None, token: str = "") -
 
 
 class ForkedServer:
-    """A ``serve`` process the worker's forker started: signalled and waited for by pid."""
+    """A ``serve`` process the worker's forker started: signalled and waited for by pid.
 
-    def __init__(self, pid: int) -> None:
+    Its exit status is what the forker wrote to ``LOG.exit`` when it reaped it.
+    """
+
+    def __init__(self, pid: int, log: Path) -> None:
         self.pid = pid
+        self._exit_file = Path(f"{log}.exit")
 
     def send_signal(self, number: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, number)
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, number)
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
 
-    def poll(self) -> int | None:
-        """None while it runs; once it ended, 0 (the forker reaped it and kept its status)."""
-        return None if Path(f"/proc/{self.pid}").exists() else 0
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
-    def wait(self, timeout: float) -> None:
-        """Until the process has exited (the forker reaps it, so its /proc entry goes)."""
+    def poll(self) -> int | None:
+        """None while it runs; once it ended, its exit status (``-N``: ended by signal N)."""
+        try:
+            return int(self._exit_file.read_text())
+        except FileNotFoundError:
+            return None
+
+    def wait(self, timeout: float) -> int:
+        """Its exit status once it ended; killed, and ``TimeoutExpired``, after ``timeout`` s."""
         deadline = time.monotonic() + timeout
-        while Path(f"/proc/{self.pid}").exists():
+        while (code := self.poll()) is None:
             if time.monotonic() > deadline:
-                os.kill(self.pid, signal.SIGKILL)
+                self.kill()
                 raise subprocess.TimeoutExpired(f"serve (pid {self.pid})", timeout)
             time.sleep(0.02)
+        return code
 
 
 class _Forker:
@@ -76,7 +88,7 @@ class _Forker:
     def __init__(self) -> None:
         self.process: subprocess.Popen[str] | None = None
 
-    def start(self, argv: list[str], log: Path) -> ForkedServer:
+    def start(self, argv: list[str], log: Path, env: dict[str, str]) -> ForkedServer:
         if self.process is not None and self.process.poll() is not None:
             self.close()
         if self.process is None:
@@ -89,10 +101,10 @@ class _Forker:
             )
         assert self.process.stdin is not None
         assert self.process.stdout is not None
-        request = {"argv": argv, "env": dict(os.environ), "cwd": str(Path.cwd()), "log": str(log)}
+        request = {"argv": argv, "env": env, "cwd": str(Path.cwd()), "log": str(log)}
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
-        return ForkedServer(int(json.loads(self.process.stdout.readline())["pid"]))
+        return ForkedServer(int(json.loads(self.process.stdout.readline())["pid"]), log)
 
     def close(self) -> None:
         """End the forker (it ends on its input closing), its pipes closed too."""
@@ -105,14 +117,28 @@ class _Forker:
 _FORKER = _Forker()
 
 
-def fork_serve(argv: list[str], log: Path) -> ForkedServer:
+def fork_serve(argv: list[str], log: Path, env: dict[str, str] | None = None) -> ForkedServer:
     """``argv`` (``atlas-registry serve ...``) run by a child of the forker, logging to ``log``."""
     log.touch()
-    return _FORKER.start(argv, log)
+    Path(f"{log}.exit").unlink(missing_ok=True)  # a restart logging to the same file
+    return _FORKER.start(argv, log, dict(os.environ) if env is None else env)
 
 
 # Servers told to stop whose exit nobody needed to wait for (see ``served``).
 _STOPPING: list[ForkedServer] = []
+
+
+# Where ``served`` logs: a folder that outlives the servers left stopping (their
+# exit statuses are written beside their logs), removed at the run's end.
+_LOGS: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _log_path() -> Path:
+    if not _LOGS:
+        _LOGS.append(tempfile.TemporaryDirectory(prefix="atlas-serve-"))
+    descriptor, name = tempfile.mkstemp(suffix=".log", dir=_LOGS[0].name)
+    os.close(descriptor)
+    return Path(name)
 
 
 def reap_stopped_servers() -> None:
@@ -120,6 +146,8 @@ def reap_stopped_servers() -> None:
     while _STOPPING:
         _STOPPING.pop().wait(timeout=60)
     _FORKER.close()
+    while _LOGS:
+        _LOGS.pop().cleanup()
 
 
 @contextmanager
@@ -140,20 +168,18 @@ def served(url: str, port: int | None = None) -> Iterator[str]:
     chosen = port is not None
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "serve.log"
-        path.touch()
-        server = _FORKER.start(["atlas-registry", "serve", "--db", url, "--port", str(port)], path)
-        try:
-            with path.open("rb") as log:
-                _wait_ready(base, log)
-            yield base
-        finally:
-            server.terminate()
-            if chosen:
-                server.wait(timeout=30)
-            else:
-                _STOPPING.append(server)
+    path = _log_path()
+    server = fork_serve(["atlas-registry", "serve", "--db", url, "--port", str(port)], path)
+    try:
+        with path.open("rb") as log:
+            _wait_ready(base, log)
+        yield base
+    finally:
+        server.terminate()
+        if chosen:
+            server.wait(timeout=30)
+        else:
+            _STOPPING.append(server)
 
 
 def _wait_ready(base: str, log: Any) -> None:

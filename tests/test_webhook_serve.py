@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -16,7 +16,7 @@ from atlas_registry import ModelRegistration, Registry
 from atlas_registry.webhooks.keys import KEY_ENV_VAR
 from atlas_registry.webhooks.transport import ALLOW_HOSTS_ENV_VAR
 from tests.payloads import logistic_regression
-from tests.server_helpers import CLI, _wait_ready, call, free_port
+from tests.server_helpers import _wait_ready, call, fork_serve, free_port
 from tests.webhook_receiver import receiving
 
 
@@ -33,15 +33,13 @@ def test_serve_with_webhooks_delivers_what_its_api_wrote(migrated_url: str) -> N
         ALLOW_HOSTS_ENV_VAR: "127.0.0.1",
         "PYTHONUNBUFFERED": "1",
     }
-    with receiving() as receiver, tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            [CLI, "serve", "--db", migrated_url, "--port", str(port), "--webhooks"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+    with receiving() as receiver, tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "serve.log"
+        argv = ["atlas-registry", "serve", "--db", migrated_url, "--port", str(port), "--webhooks"]
+        server = fork_serve(argv, log, env)
         try:
-            _wait_ready(base, log)
+            with log.open("rb") as output:
+                _wait_ready(base, output)
             status, made = call(
                 base,
                 "POST",
@@ -86,7 +84,7 @@ def test_a_server_stopped_mid_send_leaves_no_lease_and_the_delivery_is_sent_agai
     env = {**os.environ, KEY_ENV_VAR: key, ALLOW_HOSTS_ENV_VAR: "127.0.0.1"}
     port = free_port()
     monkeypatch.setenv(KEY_ENV_VAR, key)
-    with receiving(slow) as receiver, tempfile.TemporaryFile() as log:
+    with receiving(slow) as receiver, tempfile.TemporaryDirectory() as folder:
         try:
             with Registry.open(migrated_url) as registry:
                 made = registry.create_webhook(
@@ -96,14 +94,12 @@ def test_a_server_stopped_mid_send_leaves_no_lease_and_the_delivery_is_sent_agai
                     ModelRegistration(title="t", metadata=logistic_regression(), artifact_id="m"),
                     actor="trainer",
                 )
-            server = subprocess.Popen(
-                [CLI, "serve", "--db", migrated_url, "--port", str(port), "--webhooks"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
+            log = Path(folder) / "serve.log"
+            argv = ["atlas-registry", "serve", "--db", migrated_url, "--port", str(port)]
+            server = fork_serve([*argv, "--webhooks"], log, env)
             try:
-                _wait_ready(f"http://127.0.0.1:{port}", log)
+                with log.open("rb") as output:
+                    _wait_ready(f"http://127.0.0.1:{port}", output)
                 deadline = time.monotonic() + 20
                 while not receiver.requests and time.monotonic() < deadline:
                     time.sleep(0.05)
