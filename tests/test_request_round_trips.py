@@ -128,3 +128,13 @@ def test_a_session_ended_after_the_look_costs_the_token_lookup_a_second_try(
     served.get(token=True)
     served.server_ends_its_sessions()
     served.register()
+
+
+def test_a_connection_just_opened_is_used_without_a_second_look(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool tries a checkout twice: a second refusal would be a 500, not a lost connection."""
+    monkeypatch.setattr(backends, "looks_alive", lambda _driver: False)
+    served.get(token=True)
+    served.register()
+    served.get(token=False)
