@@ -7,9 +7,9 @@ which driver is below; a failure after COMMIT was sent is told apart from one
 before it. :meth:`Database.unit_of_work` makes the transactions a verb opens
 one, so that a caller can add its own rows to the verb's commit;
 :meth:`Database.one_connection` lets the plain-SQL sessions of one request
-share one pooled connection. The dialects' hooks (pragmas, BEGIN mode, locks)
-are :mod:`.backends`; a connection the server ended is dropped from the pool
-by :mod:`.lost_connections`.
+share one pooled connection (:mod:`.shared_connection`). The dialects' hooks
+(pragmas, BEGIN mode, locks) are :mod:`.backends`; a connection the server
+ended is dropped from the pool by :mod:`.lost_connections`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ from atlas_registry.store.driver_errors import (
 )
 from atlas_registry.store.events import pending
 from atlas_registry.store.lost_connections import forget_if_disconnected, lost_is_a_disconnect
-from atlas_registry.store.sql_session import SqlSession, session_lost, wrapped
+from atlas_registry.store.shared_connection import Checkout, FirstSentTwice, release_idle, sharing
+from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
 
@@ -58,81 +59,6 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 # connection. A context variable, so each thread (and each request) has its own.
 _UNIT: ContextVar[tuple[Database, Connection] | None] = ContextVar("atlas_unit", default=None)
 _SAVEPOINTS = itertools.count(1)
-
-
-class _Shared:
-    """The pooled connection the plain-SQL sessions inside :meth:`Database.one_connection`
-    take in turn; ``busy`` while one of them runs on it."""
-
-    __slots__ = ("busy", "db", "pooled")
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.pooled: PoolProxiedConnection | None = None
-        self.busy = False
-
-    def release(self) -> None:
-        """Back to the pool (its reset rolls back whatever was left open)."""
-        if self.pooled is not None:
-            pooled, self.pooled = self.pooled, None
-            pooled.close()
-
-
-_SHARED: ContextVar[_Shared | None] = ContextVar("atlas_shared", default=None)
-
-
-class _Checkout:
-    """The pooled connection a plain-SQL session runs on, and the way to trade it for a new
-    one when the server turns out to have ended it."""
-
-    __slots__ = ("db", "driver_error", "pooled", "shared")
-
-    def __init__(self, db: Database, shared: _Shared | None, pooled: PoolProxiedConnection) -> None:
-        self.db, self.shared, self.pooled = db, shared, pooled
-        self.driver_error: type[Exception] = db.engine.dialect.loaded_dbapi.Error
-        if shared is not None:
-            shared.pooled, shared.busy = pooled, True
-
-    @property
-    def driver(self) -> Any:
-        return self.pooled.driver_connection
-
-    def renew(self, lost: DBAPIError) -> Any:
-        """A new connection in place of the lost one (dropped, with the pool it came from)."""
-        forget_if_disconnected(self.db.engine, self.pooled, lost)
-        self.pooled.close()
-        self.pooled = self.db._checked_out()
-        if self.shared is not None:
-            self.shared.pooled = self.pooled
-        return self.pooled.driver_connection
-
-
-class _FirstSentTwice(SqlSession):
-    """A session outside any transaction whose first statement, met by a session the
-    server ended, is sent once more on a new connection (see single_read_session)."""
-
-    def __init__(self, taken: _Checkout, dialect: str) -> None:
-        super().__init__(taken.driver, dialect, taken.driver_error)
-        self._taken: _Checkout | None = taken
-        self._renewed: Any = None
-
-    def _run(self, sql: str, params: Sequence[Any]) -> Any:
-        taken, self._taken = self._taken, None
-        try:
-            return super()._run(sql, params)
-        except DBAPIError as exc:
-            lost = exc.orig
-            if taken is None or lost is None or not session_lost(lost, self.connection):
-                raise
-            self._connection = self._renewed = taken.renew(exc)
-            self._renewed.autocommit = True
-            return super()._run(sql, params)
-
-    def restore(self) -> None:
-        """A new connection goes back to the pool as it came (the lost one is gone)."""
-        if self._renewed is not None:
-            with contextlib.suppress(Exception):  # broken: the pool's reset drops it
-                self._renewed.autocommit = False
 
 
 def utc_timestamp() -> str:
@@ -202,7 +128,7 @@ class Database:
             with self._savepoint(joined, commit):
                 yield joined
             return
-        self._release_shared()
+        release_idle(self)
         options: dict[str, Any] = {"write": write}
         if not write and self.dialect == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
@@ -292,7 +218,7 @@ class Database:
             with self.transaction() as conn:
                 yield conn
             return
-        self._release_shared()
+        release_idle(self)
         try:
             with self._autocommit.connect() as conn:
                 yield conn
@@ -338,64 +264,23 @@ class Database:
 
     @contextmanager
     def one_connection(self) -> Iterator[None]:
-        """The plain-SQL sessions opened inside take one pooled connection in turn.
-
-        A request checks its caller's token and then runs its verb: two
-        sessions, each of which would take a connection from the pool and give
-        it back. Inside this block the second finds the first's connection,
-        just proven alive by the token's lookup, and takes it again if it still
-        looks alive and has no transaction open (:meth:`.Backend.reusable`).
-        No transaction spans two sessions: each still commits or rolls back on
-        its own, so the errors and their order are those of two connections.
-        A SQLAlchemy transaction opened inside gives the connection back first,
-        so that no request ever holds two. Only requests that do not wait (a
-        get, a registration) share one: an idle connection held through a long
-        poll would starve the pool.
-        """
-        if _SHARED.get() is not None or self._joined() is not None:
+        """The plain-SQL sessions opened inside take one pooled connection in turn
+        (:func:`.shared_connection.sharing`): one checkout a request, not two."""
+        with sharing(self, in_unit=self._joined() is not None):
             yield
-            return
-        shared = _Shared(self)
-        token = _SHARED.set(shared)
-        try:
-            yield
-        finally:
-            _SHARED.reset(token)
-            shared.release()
-
-    def _shared(self) -> _Shared | None:
-        """The connection this database's sessions share here, when none of them holds it."""
-        shared = _SHARED.get()
-        return shared if shared is not None and shared.db is self and not shared.busy else None
-
-    def _release_shared(self) -> None:
-        shared = self._shared()
-        if shared is not None:
-            shared.release()
-
-    def _reused(self, shared: _Shared | None) -> PoolProxiedConnection | None:
-        """The shared connection, if it is there, idle and still looks alive (else released)."""
-        if shared is None or shared.pooled is None:
-            return None
-        if self._backend.reusable(shared.pooled.driver_connection):
-            return shared.pooled
-        shared.release()
-        return None
 
     @contextmanager
-    def _driver(self) -> Iterator[_Checkout]:
+    def _driver(self) -> Iterator[Checkout]:
         """A pooled driver connection and its error class; its errors become registry errors.
 
         Inside :meth:`one_connection`, the connection the block shares.
         """
         driver_error = self.engine.dialect.loaded_dbapi.Error
-        shared = self._shared()
-        pooled = self._reused(shared)
-        taken = _Checkout(self, shared, pooled if pooled is not None else self._checked_out())
+        taken = Checkout.take(self, self._backend.reusable)
         kept = False
         try:
             yield taken
-            kept = shared is not None
+            kept = taken.shared is not None
         except DBAPIError as exc:
             forget_if_disconnected(self.engine, taken.pooled, exc)
             raise self._translate(exc) from exc
@@ -406,12 +291,7 @@ class Database:
             forget_if_disconnected(self.engine, taken.pooled, error)
             raise self._translate(error) from exc
         finally:
-            if shared is not None:
-                shared.busy = False
-                if not kept:  # after a failure, the pool's reset decides what it is worth
-                    shared.pooled = None
-            if not kept:
-                taken.pooled.close()
+            taken.give_back(kept)
 
     def _checked_out(self) -> PoolProxiedConnection:
         """A connection from the pool (a new one when the pool has none idle)."""
@@ -474,14 +354,8 @@ class Database:
         check of every authenticated request and every get run here: 16 µs
         against 42 µs through a SQLAlchemy connection on SQLite.
 
-        A pooled connection is looked at, not asked (a round trip), whether it
-        is alive (:func:`.lost_connections.looks_alive`), so a session the
-        server ends between that look and the first statement is met by that
-        statement. It is a read outside any transaction, so sending it again
-        changes nothing: it is sent once more on a new connection
-        (:class:`_FirstSentTwice`), and the caller is not answered with the
-        death of a connection it never chose. A loss met later, or a second
-        one, is reported as it was met.
+        A first statement that meets a session the server ended is sent once
+        more on a new connection (:class:`.shared_connection.FirstSentTwice`).
         """
         joined = self._joined()
         if joined is not None:
@@ -489,7 +363,7 @@ class Database:
                 yield SqlSession.of(joined)
             return
         with self._driver() as taken, self._backend.autocommit(taken.driver):
-            session = _FirstSentTwice(taken, self.dialect)
+            session = FirstSentTwice(taken, self.dialect)
             try:
                 yield session
             finally:
@@ -514,7 +388,7 @@ class Database:
         """
         if self.dialect != "postgresql" or grown_by < self.STATISTICS_AFTER_ROWS:
             return False
-        self._release_shared()
+        release_idle(self)
         with self._autocommit.connect() as conn:
             estimate = conn.exec_driver_sql(
                 "SELECT coalesce(max(reltuples), 0) FROM pg_class WHERE relname = %(table)s",
