@@ -1,5 +1,6 @@
 """PostgreSQL ends every session at once (a restart, a failover): no later call fails, not
-even the first; each pooled connection is checked as it is taken and replaced."""
+even the first; each pooled connection is looked at as it is taken and replaced, and a
+read whose first statement meets a session ended after that look is sent once more."""
 
 from __future__ import annotations
 

@@ -5,8 +5,10 @@ path sends what it can before it waits: a registration or a transition waits
 once for what it reads (locks included) and once for its writes and COMMIT;
 a lifecycle transition is one call of a server-side function, and waits once.
 The trace records every message the client sends: the client waits after a
-Flush (psycopg sends one in a pipeline before it reads results) and after a
-Sync that no Flush follows (a statement outside a pipeline).
+Flush (psycopg sends one in a pipeline before it reads results), after a
+Sync that no Flush follows (a statement outside a pipeline), and after a
+simple Query (SQLAlchemy's pre-ping sends ``;`` so, a wait the extended
+protocol's messages alone would not show).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def round_trips(registry: Registry, call: Callable[[], object]) -> int:
     assert "Execute" in sent_by_client  # the trace saw the statements
     following = [*sent_by_client[1:], None]
     return sum(
-        message == "Flush" or (message == "Sync" and after != "Flush")
+        message in ("Flush", "Query") or (message == "Sync" and after != "Flush")
         for message, after in zip(sent_by_client, following, strict=True)
     )
 

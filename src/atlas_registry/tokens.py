@@ -182,9 +182,10 @@ def verify_token(db: Database, presented: str) -> ApiToken:
     refused = AuthenticationError("the bearer token is not valid")
     if match is None:
         raise refused
+    # Plain SQL on the driver: every authenticated request runs this, and building
+    # it through Core cost more than the lookup itself. Never cached: a token
+    # revoked is refused on the very next request, by every process.
     with db.single_read_session() as session:
-        # Plain SQL on the driver: every authenticated request runs this, and
-        # building it through Core cost more than the lookup itself.
         found = session.first(_VERIFY_SQL, (match["id"],))
     row = _Stored(*found) if found is not None else None
     stored = row.secret_sha256 if row is not None else _hash("x" * 43)

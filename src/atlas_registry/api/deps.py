@@ -12,8 +12,10 @@ has this one dependency: FastAPI's solving of each costs a request tens of µs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -87,9 +89,12 @@ class Access:
     request_line: str = ""
     # Run the verb on the event loop itself (see :meth:`inline`).
     on_loop: bool = False
+    # Check the token on the connection the verb then uses (see :meth:`inline`).
+    one_connection: bool = False
 
     def inline(self, *, allowed: bool = True) -> Access:
-        """This access, its verb run on the event loop where the driver is in-process.
+        """This access, its verb run on the event loop where the driver is in-process,
+        and on the connection the token was checked on.
 
         SQLite answers in this process: a registration or a read by id
         (:mod:`.fast_paths`) takes less time than the hop to a thread and back
@@ -99,9 +104,20 @@ class Access:
         a write takes it too while a stream or long poll of the event log is
         open in this process (a write may wait for another process's write
         lock, and the event loop must keep serving the followers meanwhile).
+
+        Either way the token's lookup and the verb take one pooled connection
+        between them (:meth:`Database.one_connection`): one checkout a request,
+        not two, and the verb runs on a connection the lookup just found alive.
+        Both verbs are short, so the connection is not held idle through a wait.
         """
         inline = allowed and self._registry.database.dialect == "sqlite"
-        return replace(self, on_loop=inline)
+        return replace(self, on_loop=inline, one_connection=True)
+
+    def _connection(self) -> AbstractContextManager[None]:
+        """Where the check and the verb run: one shared connection, or each its own."""
+        if self.one_connection:
+            return self._registry.database.one_connection()
+        return contextlib.nullcontext()
 
     async def run(self, verb: Callable[[Registry, Caller], T]) -> T:
         """``verb(registry, caller)`` in the thread pool, once the caller is allowed."""
@@ -125,15 +141,16 @@ class Access:
     def _written(
         self, verb: Callable[[Registry, Caller], T], answer: Callable[[T], KeptAnswer]
     ) -> KeptAnswer:
-        caller = self._caller()
-        key = self._key()
-        if key is None:
-            return answer(verb(self._registry, caller))
-        digest = hashlib.sha256(self.request_line.encode("utf-8"))
-        digest.update(b"\n")
-        digest.update(self.body)
-        request = IdempotentRequest(caller.actor, key, self.request_line, digest.hexdigest())
-        return self._registry.idempotent(request, lambda: verb(self._registry, caller), answer)
+        with self._connection():
+            caller = self._caller()
+            key = self._key()
+            if key is None:
+                return answer(verb(self._registry, caller))
+            digest = hashlib.sha256(self.request_line.encode("utf-8"))
+            digest.update(b"\n")
+            digest.update(self.body)
+            request = IdempotentRequest(caller.actor, key, self.request_line, digest.hexdigest())
+            return self._registry.idempotent(request, lambda: verb(self._registry, caller), answer)
 
     def checked(self, verb: Callable[[Registry, Caller], T]) -> T:
         """:meth:`run` for code already off the event loop (the pages).
@@ -142,9 +159,10 @@ class Access:
         Idempotency-Key checked: a key refused on a write is refused on its
         dry run, so a dry run does not pass what the write would not.
         """
-        caller = self._caller()
-        self._key()
-        return verb(self._registry, caller)
+        with self._connection():
+            caller = self._caller()
+            self._key()
+            return verb(self._registry, caller)
 
     def _key(self) -> str | None:
         """The Idempotency-Key as text, once its form is checked; None when none was sent."""

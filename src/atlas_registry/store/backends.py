@@ -18,11 +18,15 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
+from atlas_registry.store.lost_connections import looks_alive
 from atlas_registry.store.sql_session import SqlSession
 
 LOCK_TIMEOUT_SECONDS = 30
+
+# Marks a pooled connection's record between its opening and its first checkout.
+_FRESH = "atlas_fresh"
 
 
 SQLITE_CACHE_MB = 64
@@ -50,6 +54,11 @@ class Backend:
 
     def install_hooks(self, engine: Engine) -> None:
         """Attach per-connection set-up (pragmas, BEGIN mode)."""
+
+    def reusable(self, driver: Any) -> bool:
+        """Whether a connection a session gave back may serve the next, judged without a
+        round trip: no transaction left open on it, and (PostgreSQL) still alive."""
+        return not getattr(driver, "in_transaction", False)
 
     @contextmanager
     def unit(self, driver: Any, *, write: bool, pipelined: bool) -> Iterator[UnitEnd]:
@@ -119,19 +128,30 @@ class PostgresBackend(Backend):
 
     name = "postgresql"
 
-    def engine_options(self, url: URL) -> dict[str, Any]:
-        # A pooled connection the server ended while it sat idle (a restart, a
-        # failover, a cut) is found by one round trip when it is taken, and
-        # replaced: the next request is not answered with its death.
-        return {"pool_pre_ping": True}
-
     def install_hooks(self, engine: Engine) -> None:
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        def _on_connect(dbapi_connection: Any, record: Any) -> None:
             # Once per connection, not per transaction: every round trip counts on a network.
             with dbapi_connection.cursor() as cursor:
                 cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
             dbapi_connection.commit()
+            record.info[_FRESH] = True
+
+        @event.listens_for(engine, "checkout")
+        def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+            # A pooled connection the server ended while it sat idle (a restart, a
+            # failover) is replaced as it is taken: the pool opens a new one in its
+            # place, and the request is not answered with its death. SQLAlchemy's
+            # pre-ping would ask the server (a SELECT 1 on every checkout, one round
+            # trip per request or two); the socket already says so (see looks_alive).
+            # A connection just opened is not looked at, as the pre-ping did not ping
+            # one: the pool tries twice, and a second refusal is not a lost
+            # connection but SQLAlchemy's own "This connection is closed" (a 500).
+            if not record.info.pop(_FRESH, False) and not looks_alive(dbapi_connection):
+                raise DisconnectionError("the server ended this pooled connection")
+
+    def reusable(self, driver: Any) -> bool:
+        return driver.info.transaction_status.name == "IDLE" and looks_alive(driver)
 
     @contextmanager
     def unit(self, driver: Any, *, write: bool, pipelined: bool) -> Iterator[UnitEnd]:

@@ -5,9 +5,11 @@ which commits or rolls back as one unit and turns driver errors into
 :mod:`atlas_registry.errors` (:mod:`.driver_errors`), so no caller has to know
 which driver is below; a failure after COMMIT was sent is told apart from one
 before it. :meth:`Database.unit_of_work` makes the transactions a verb opens
-one, so that a caller can add its own rows to the verb's commit.
-The dialects' hooks (pragmas, BEGIN mode, locks) are :mod:`.backends`; a
-connection the server ended is dropped from the pool by :mod:`.lost_connections`.
+one, so that a caller can add its own rows to the verb's commit;
+:meth:`Database.one_connection` lets the plain-SQL sessions of one request
+share one pooled connection (:mod:`.shared_connection`). The dialects' hooks
+(pragmas, BEGIN mode, locks) are :mod:`.backends`; a connection the server
+ended is dropped from the pool by :mod:`.lost_connections`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.errors import (
     RegistryError,
@@ -45,6 +48,7 @@ from atlas_registry.store.driver_errors import (
 )
 from atlas_registry.store.events import pending
 from atlas_registry.store.lost_connections import forget_if_disconnected, lost_is_a_disconnect
+from atlas_registry.store.shared_connection import Checkout, FirstSentTwice, release_idle, sharing
 from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
 from atlas_registry.store.urls import parse_url
@@ -124,6 +128,7 @@ class Database:
             with self._savepoint(joined, commit):
                 yield joined
             return
+        release_idle(self)
         options: dict[str, Any] = {"write": write}
         if not write and self.dialect == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
@@ -213,6 +218,7 @@ class Database:
             with self.transaction() as conn:
                 yield conn
             return
+        release_idle(self)
         try:
             with self._autocommit.connect() as conn:
                 yield conn
@@ -257,28 +263,45 @@ class Database:
         self._backend.lock_keyed_by(session, key_sql, source_sql, params)
 
     @contextmanager
-    def _driver(self) -> Iterator[tuple[Any, type[Exception]]]:
-        """A pooled driver connection and its error class; its errors become registry errors."""
+    def one_connection(self) -> Iterator[None]:
+        """The plain-SQL sessions opened inside take one pooled connection in turn
+        (:func:`.shared_connection.sharing`): one checkout a request, not two."""
+        with sharing(self, in_unit=self._joined() is not None):
+            yield
+
+    @contextmanager
+    def _driver(self) -> Iterator[Checkout]:
+        """A pooled driver connection and its error class; its errors become registry errors.
+
+        Inside :meth:`one_connection`, the connection the block shares.
+        """
         driver_error = self.engine.dialect.loaded_dbapi.Error
+        taken = Checkout.take(self, self._backend.reusable)
+        kept = False
         try:
-            pooled = self.engine.raw_connection()
-        except DBAPIError as exc:  # the server went away since the handle was opened
-            raise self._translate(exc) from exc
-        except driver_error as exc:  # the pool lets the driver's own connect error through
-            raise self._translate(wrapped(None, exc, driver_error)) from exc
-        try:
-            yield pooled.driver_connection, driver_error
+            yield taken
+            kept = taken.shared is not None
         except DBAPIError as exc:
-            forget_if_disconnected(self.engine, pooled, exc)
+            forget_if_disconnected(self.engine, taken.pooled, exc)
             raise self._translate(exc) from exc
         except driver_error as exc:  # COMMIT, the one statement SqlSession does not wrap
             error = wrapped("COMMIT", exc, driver_error)
             if commit_sent(exc):
                 mark_commit_sent(error)
-            forget_if_disconnected(self.engine, pooled, error)
+            forget_if_disconnected(self.engine, taken.pooled, error)
             raise self._translate(error) from exc
         finally:
-            pooled.close()
+            taken.give_back(kept)
+
+    def _checked_out(self) -> PoolProxiedConnection:
+        """A connection from the pool (a new one when the pool has none idle)."""
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            return self.engine.raw_connection()
+        except DBAPIError as exc:  # the server went away since the handle was opened
+            raise self._translate(exc) from exc
+        except driver_error as exc:  # the pool lets the driver's own connect error through
+            raise self._translate(wrapped(None, exc, driver_error)) from exc
 
     @contextmanager
     def session(
@@ -297,7 +320,8 @@ class Database:
             with self._savepoint(joined, commit):
                 yield SqlSession.of(joined)
             return
-        with self._driver() as (driver, driver_error):
+        with self._driver() as taken:
+            driver, driver_error = taken.driver, taken.driver_error
             committing = False
             try:
                 # The pipeline (PostgreSQL) ends before any rollback: in a pipeline
@@ -329,14 +353,21 @@ class Database:
         PostgreSQL's connection is put in autocommit for the read). The token
         check of every authenticated request and every get run here: 16 µs
         against 42 µs through a SQLAlchemy connection on SQLite.
+
+        A first statement that meets a session the server ended is sent once
+        more on a new connection (:class:`.shared_connection.FirstSentTwice`).
         """
         joined = self._joined()
         if joined is not None:
             with self._savepoint(joined, commit=True):
                 yield SqlSession.of(joined)
             return
-        with self._driver() as (driver, driver_error), self._backend.autocommit(driver):
-            yield SqlSession(driver, self.dialect, driver_error)
+        with self._driver() as taken, self._backend.autocommit(taken.driver):
+            session = FirstSentTwice(taken, self.dialect)
+            try:
+                yield session
+            finally:
+                session.restore()
 
     def lock(self, conn: Connection | SqlSession, key: str) -> None:
         """Serialise writers on ``key`` (a model line, the migration runner) within ``conn``."""
@@ -357,6 +388,7 @@ class Database:
         """
         if self.dialect != "postgresql" or grown_by < self.STATISTICS_AFTER_ROWS:
             return False
+        release_idle(self)
         with self._autocommit.connect() as conn:
             estimate = conn.exec_driver_sql(
                 "SELECT coalesce(max(reltuples), 0) FROM pg_class WHERE relname = %(table)s",

@@ -10,11 +10,17 @@ one call that found it.
 Lost is what the dialect calls a disconnect, and also a session the driver
 has not yet seen end (:func:`~.sql_session.session_lost`): psycopg looks only
 at its ``broken`` flag, which it sets only once it has read the end.
+
+A pooled connection is judged without a round trip before it is used
+(:func:`looks_alive`): a server that ends a session says so on its socket,
+so one the server ended while it sat idle is replaced before any statement
+is sent on it, and no statement has to be spent finding out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
 from typing import Any
 
 from sqlalchemy import Engine
@@ -23,6 +29,30 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from atlas_registry.store.sql_session import session_lost
+
+
+def looks_alive(driver: Any) -> bool:
+    """False when an idle psycopg connection is closed, or its socket has news.
+
+    An idle connection is sent nothing unasked but the server's last words as
+    it ends the session (and then the socket's end), so anything to read on it
+    means it is gone; a notification would be news too, and none is listened
+    for on a pooled connection. A poll of the socket costs microseconds, where
+    a ``SELECT 1`` costs a round trip on every checkout. A session that ends
+    after this look is met by its first statement (see :mod:`.db`).
+    """
+    if driver.closed or driver.broken:
+        return False
+    try:
+        socket = driver.fileno()
+    except Exception:  # psycopg's own error for a connection without a socket
+        return False
+    if not hasattr(select, "poll"):  # Windows
+        readable, _, failed = select.select([socket], [], [socket], 0)
+        return not readable and not failed
+    poller = select.poll()
+    poller.register(socket, select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)  # POLLHUP and POLLERR come whether asked or not
 
 
 def forget_if_disconnected(
