@@ -102,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pg-url", default="postgresql://postgres@127.0.0.1:5432/test", help="an admin database"
     )
+    parser.add_argument(
+        "--mlflow-url",
+        help="an MLflow registry already holding the N versions (as registry_bench fills it), "
+        "used as it is instead of filling a new one: MLflow's fill is most of a run",
+    )
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args(argv)
 
@@ -116,10 +121,13 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"atlas: {args.n} single-call registrations")
             atlas.register_single(args.n)
             refresh_statistics(atlas_url)
-            progress(f"mlflow: {args.n} single-call registrations")
-            mlflow = mlflow_side.MlflowSide(mlflow_url(mlflow_db))
-            mlflow.register_single(args.n)
-            refresh_statistics(mlflow_db)
+            if args.mlflow_url:
+                mlflow = mlflow_side.MlflowSide(mlflow_url(args.mlflow_url))
+            else:
+                progress(f"mlflow: {args.n} single-call registrations")
+                mlflow = mlflow_side.MlflowSide(mlflow_url(mlflow_db))
+                mlflow.register_single(args.n)
+                refresh_statistics(mlflow_db)
             progress(f"filters: {args.rounds} rounds of {args.runs} runs, interleaved")
             result = {
                 "backend": args.backend,
