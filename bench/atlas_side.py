@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from atlas_registry.catalog import lineage, registrar
@@ -124,29 +125,20 @@ class AtlasSide:
         }
 
     def queries(self, repeat: int) -> dict[str, dict[str, float]]:
+        return {name: timed(call, repeat) for name, call in self.query_calls().items()}
+
+    def query_calls(self) -> dict[str, Callable[[], Any]]:
+        """Each filter as a call, so a run can time them interleaved with MLflow's."""
         f = facts(1)
         db = self.db
         return {
-            "state_and_family": timed(
-                lambda: registrar.list_models(
-                    db, promotion_state="candidate", model_family=f["family"], limit=50
-                ),
-                repeat,
+            "state_and_family": lambda: registrar.list_models(
+                db, promotion_state="candidate", model_family=f["family"], limit=50
             ),
-            "trained_by": timed(
-                lambda: registrar.list_models(db, trained_by=f["trained_by"], limit=50),
-                repeat,
-            ),
-            "benchmark": timed(
-                lambda: registrar.list_models(db, benchmark_id=f["benchmark"], limit=50),
-                repeat,
-            ),
-            "latest_only": timed(
-                lambda: registrar.list_models(db, latest_only=True, limit=50), repeat
-            ),
-            "leaderboard": timed(
-                lambda: registrar.leaderboard(db, f["benchmark"], "auroc", limit=10), repeat
-            ),
+            "trained_by": lambda: registrar.list_models(db, trained_by=f["trained_by"], limit=50),
+            "benchmark": lambda: registrar.list_models(db, benchmark_id=f["benchmark"], limit=50),
+            "latest_only": lambda: registrar.list_models(db, latest_only=True, limit=50),
+            "leaderboard": lambda: registrar.leaderboard(db, f["benchmark"], "auroc", limit=10),
         }
 
     def evaluations_at_scale(self, repeat: int) -> dict[str, dict[str, float]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from bench.concurrency import StartSignal, count_outcomes
@@ -81,6 +82,14 @@ class MlflowSide:
         return summary(latencies, time.perf_counter() - start)
 
     def queries(self, repeat: int) -> dict[str, dict[str, float]]:
+        calls = self.query_calls()
+        return {
+            name: timed(call, max(3, repeat // 10) if name == "leaderboard" else repeat)
+            for name, call in calls.items()
+        }
+
+    def query_calls(self) -> dict[str, Callable[[], Any]]:
+        """Each filter as a call, so a run can time them interleaved with this registry's."""
         f = facts(1)
         search = self.store.search_model_versions
 
@@ -100,29 +109,18 @@ class MlflowSide:
             return sorted(found, key=lambda v: float(v.tags.get("auroc", "nan")), reverse=True)[:10]
 
         return {
-            "state_and_family": timed(
-                lambda: search(
-                    filter_string=f"tags.state = 'candidate' and tags.family = '{f['family']}'",
-                    max_results=50,
-                ),
-                repeat,
+            "state_and_family": lambda: search(
+                filter_string=f"tags.state = 'candidate' and tags.family = '{f['family']}'",
+                max_results=50,
             ),
-            "trained_by": timed(
-                lambda: search(
-                    filter_string=f"tags.trained_by = '{f['trained_by']}'", max_results=50
-                ),
-                repeat,
+            "trained_by": lambda: search(
+                filter_string=f"tags.trained_by = '{f['trained_by']}'", max_results=50
             ),
-            "benchmark": timed(
-                lambda: search(
-                    filter_string=f"tags.benchmark = '{f['benchmark']}'", max_results=50
-                ),
-                repeat,
+            "benchmark": lambda: search(
+                filter_string=f"tags.benchmark = '{f['benchmark']}'", max_results=50
             ),
-            "latest_only": timed(
-                lambda: self.store.search_registered_models(max_results=50), repeat
-            ),
-            "leaderboard": timed(leaderboard, max(3, repeat // 10)),
+            "latest_only": lambda: self.store.search_registered_models(max_results=50),
+            "leaderboard": leaderboard,
         }
 
     def get_one(self, repeat: int) -> dict[str, float]:
