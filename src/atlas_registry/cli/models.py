@@ -205,7 +205,7 @@ def _show(shown_model: ShownModel) -> None:
     for listed in shown_model.files:
         rows.append(["file", _file_line(listed)])
     console().print(table(record.title, ["field", "value"], rows))
-    from atlas_registry.cli.evaluations import print_table
+    from atlas_registry.cli.evaluation_table import print_table
 
     print_table(shown_model.evaluations)
     console().print_json(json.dumps(record.metadata))
