@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from atlas_registry import (
@@ -25,7 +25,8 @@ from atlas_registry import (
     RegistryError,
     read_shown_model,
 )
-from atlas_registry.cli import models
+from atlas_registry.cli import consoles, models
+from atlas_registry.cli.consoles import SafeConsole
 from atlas_registry.fastread import sqlite_reads
 from tests.cli_helpers import invoke
 from tests.conftest import copy_migrated
@@ -42,8 +43,6 @@ from tests.test_cli_fast_read import (
 )
 
 NOW = "2026-05-01 12:00:00"
-# Terminal output: Rich's styles and its own width, as a person's terminal gets them.
-TERMINAL = {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1", "COLUMNS": "120"}
 
 
 def _version(url: str, title: str = "AD risk", *, line: str = "ad-risk") -> str:
@@ -135,14 +134,16 @@ def test_show_by_id_is_read_fast_and_prints_what_the_library_path_prints(
     assert (len(parts.evaluations), len(parts.files), len(parts.pin_changes)) == (2, 1, 1)
     assert parts.pin_status.state == "verified"
     assert parts.tags == {"area": "neuro", "team": HOSTILE_TITLE}
-    if terminal:
-        for name, value in TERMINAL.items():
-            monkeypatch.setenv(name, value)
+    if terminal:  # Rich's styles at a terminal's width, as a person's terminal gets them
+        shown = SafeConsole(soft_wrap=True, width=120, force_terminal=True, color_system="256")
+        monkeypatch.setattr(consoles, "stdout", shown)
     fast, library = _both(monkeypatch, "show", model_id, *as_json, "--db", url)
     assert fast == library
     assert fast[0] == 0
     if as_json:
         assert json.loads(fast[1])["title"] == HOSTILE_TITLE
+    else:
+        assert ("\x1b[1m" in fast[1]) is terminal  # styled only at a terminal
 
 
 def test_a_bare_model_shows_the_same(
@@ -341,7 +342,7 @@ def test_hostile_stored_text_shows_and_lists_the_same_both_ways(
         model_id = _version(url, text or "untitled")
         _with_everything(url, path, model_id, text)
     except RegistryError:  # text no registration may hold: nothing to show
-        return
+        reject()
     assert read_shown_model(url, model_id) is not None
     with pytest.MonkeyPatch.context() as patched:
         for args in (("show", model_id), ("show", model_id, "--json"), ("list",)):
