@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from atlas_registry.catalog.version_names import VersionName, version_label
     from atlas_registry.client import RegistryVerbs, RemoteRegistry, connect, registration_from_git
     from atlas_registry.documents import MAX_DOCUMENT_BYTES, parse_json
+    from atlas_registry.fastread.show_reads import shown_model as read_shown_model
     from atlas_registry.fastread.sqlite_reads import first_page as read_first_page
     from atlas_registry.interop.card_import import CardImport
     from atlas_registry.interop.card_out import CardExport
@@ -132,6 +133,8 @@ if TYPE_CHECKING:
 _LAZY: dict[str, tuple[str, str]] = {
     # The CLI's `list` on SQLite without SQLAlchemy (None: ask a Registry).
     "read_first_page": ("atlas_registry.fastread.sqlite_reads", "first_page"),
+    # The CLI's `show` of a model by its id on SQLite, the same way.
+    "read_shown_model": ("atlas_registry.fastread.show_reads", "shown_model"),
     "LoadResult": ("atlas_registry.backfill.legacy_fixture", "LoadResult"),
     "BackfillResult": ("atlas_registry.backfill.runner", "BackfillResult"),
     "Outcome": ("atlas_registry.backfill.runner", "Outcome"),
@@ -378,6 +381,7 @@ __all__ = [
     "parse_tags",
     "read_document",
     "read_first_page",
+    "read_shown_model",
     "registration_from_git",
     "resolve_url",
     "short_id_of",

@@ -11,13 +11,22 @@ scan over the newest evaluation of each version.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.catalog.evaluation_input import EvaluationInput
+from atlas_registry.catalog.evaluation_records import (
+    EVALUATION_COLUMNS as EVALUATION_COLUMNS,
+)
+from atlas_registry.catalog.evaluation_records import (
+    Evaluation as Evaluation,
+)
+from atlas_registry.catalog.evaluation_records import (
+    evaluation_from_row,
+    evaluations_from,
+    metrics_sql,
+)
 from atlas_registry.catalog.prepare import PreparedModel, dump_validated_json, time_ordered_uuid
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.documents import dump_json
@@ -33,40 +42,6 @@ REGISTRATION = "registration"
 CARD = "card"  # a model card's other results, written with its registration
 MAX_LISTED = 1000
 EVALUATION_TABLES = ("model_evaluations", "model_evaluation_metrics", "model_evaluation_board")
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One evaluation of one version, as stored."""
-
-    id: str
-    model_id: str
-    origin: str  # registration, evaluate or card
-    benchmark_id: str | None
-    dataset_id: str | None  # the catalog dataset artifact, when the data is one
-    dataset_revision: str | None
-    dataset: dict[str, Any] | None  # the data reference as recorded
-    split: str | None
-    metrics: dict[str, float]
-    harness_repo_url: str | None
-    harness_commit_sha: str | None
-    evaluated_by: str | None
-    notes: str | None
-    created_at: str
-    # The token scopes the evaluator held when it recorded this (over HTTP); None
-    # without a token. A gate rule's ``scopes`` counts only these.
-    evaluator_scopes: tuple[str, ...] | None = None
-
-    @property
-    def data(self) -> str:
-        """The evaluation data as a person reads it."""
-        reference = self.dataset or {}
-        shown = self.dataset_id or reference.get("name") or reference.get("url") or "not recorded"
-        revision = f"@{self.dataset_revision}" if self.dataset_revision else ""
-        return f"{shown}{revision}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def dataset_key(dataset_id: str | None, reference: Mapping[str, Any] | None) -> str:
@@ -302,7 +277,7 @@ def add_evaluation(
         record_event(
             session, EventType.EVALUATION_ADDED, actor=actor, model_id=model_id, payload=said
         )
-    return _record(row, given.metrics)
+    return evaluation_from_row(row, given.metrics)
 
 
 def _revision_of(metadata_text: str | None) -> str | None:
@@ -319,11 +294,6 @@ def _revision_of(metadata_text: str | None) -> str | None:
     return None
 
 
-EVALUATION_COLUMNS = (
-    "id, artifact_id, origin, benchmark_id, dataset_artifact_id, dataset_revision, "
-    "dataset_key, dataset_json, split, harness_repo_url, harness_commit_sha, evaluated_by, "
-    "notes, created_at, evaluator_scopes"
-)
 # Newest first; within one second an added evaluation is newer than the registration's.
 _OF_VERSION = f"""
 SELECT {EVALUATION_COLUMNS} FROM model_evaluations WHERE artifact_id = ?
@@ -345,42 +315,11 @@ def evaluations_of(db: Database, model_id: str, limit: int = MAX_LISTED) -> list
 
 
 def with_metrics(session: SqlSession, rows: Sequence[tuple[Any, ...]]) -> list[Evaluation]:
-    names = EVALUATION_COLUMNS.split(", ")
-    found = [dict(zip(names, row, strict=True)) for row in rows]
-    metrics: dict[str, dict[str, float]] = {row["id"]: {} for row in found}
-    for chunk in chunked(list(metrics)):
-        sql = (
-            "SELECT evaluation_id, metric, value FROM model_evaluation_metrics "
-            f"WHERE evaluation_id IN ({marks(len(chunk))}) ORDER BY evaluation_id, metric"
-        )
-        for evaluation_id, metric, value in session.rows(sql, chunk):
-            metrics[evaluation_id][metric] = float(value)
-    return [_record(row, metrics[row["id"]]) for row in found]
-
-
-def _record(row: Mapping[str, Any], metrics: Mapping[str, float]) -> Evaluation:
-    reference = json.loads(row["dataset_json"]) if row["dataset_json"] else None
-    return Evaluation(
-        id=row["id"],
-        model_id=row["artifact_id"],
-        origin=row["origin"],
-        benchmark_id=row["benchmark_id"],
-        dataset_id=row["dataset_artifact_id"],
-        dataset_revision=row["dataset_revision"],
-        dataset=reference if isinstance(reference, dict) else None,
-        split=row["split"],
-        metrics=dict(metrics),
-        harness_repo_url=row["harness_repo_url"],
-        harness_commit_sha=row["harness_commit_sha"],
-        evaluated_by=row["evaluated_by"],
-        notes=row["notes"],
-        created_at=row["created_at"],
-        evaluator_scopes=_scopes(row["evaluator_scopes"]),
-    )
-
-
-def _scopes(stored: str | None) -> tuple[str, ...] | None:
-    return None if stored is None else tuple(s for s in stored.split(",") if s)
+    ids = list(dict.fromkeys(row[0] for row in rows))
+    metric_rows: list[tuple[Any, ...]] = []
+    for chunk in chunked(ids):
+        metric_rows += session.rows(metrics_sql(len(chunk)), chunk)
+    return evaluations_from(rows, metric_rows)
 
 
 _EVALUATED_ON = """

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas_registry.catalog.file_entries import FileEntry, normal_uri, notes_problems
+from atlas_registry.catalog.file_records import FileCheck as FileCheck
+from atlas_registry.catalog.file_records import ModelFile as ModelFile
+from atlas_registry.catalog.file_records import file_from_row
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.errors import NotFoundError, ValidationError, Violation
 from atlas_registry.store.db import Database, utc_timestamp
@@ -25,80 +28,6 @@ from atlas_registry.store.tables import model_file_checks, model_files
 # Check outcomes; only "passed" proves the bytes are the ones listed.
 CHECK_STATUSES = ("passed", "mismatch", "unreachable", "unpinned")
 ORIGINS = ("registration", "added", "mlflow")
-
-
-@dataclass(frozen=True)
-class FileCheck:
-    """One re-read of a listed file: what was found at its URI, and the verdict."""
-
-    id: int
-    file_id: int
-    model_id: str
-    checked_at: str
-    status: str
-    size_found: int | None
-    sha256_found: str | None
-    detail: str
-    checked_by: str
-
-    @property
-    def failing(self) -> bool:
-        """True unless the bytes were found and are the ones listed."""
-        return self.status != "passed"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "file_id": self.file_id,
-            "model_id": self.model_id,
-            "checked_at": self.checked_at,
-            "status": self.status,
-            "size_found": self.size_found,
-            "sha256_found": self.sha256_found,
-            "detail": self.detail,
-            "checked_by": self.checked_by,
-        }
-
-
-@dataclass(frozen=True)
-class ModelFile:
-    """A listed file of a model version, with its newest check (None: never checked)."""
-
-    id: int
-    model_id: str
-    uri: str
-    sha256: str | None
-    size_bytes: int | None
-    role: str | None
-    origin: str
-    added_at: str
-    added_by: str
-    notes: str | None
-    replaces_id: int | None
-    newest_check: FileCheck | None
-
-    @property
-    def entry(self) -> FileEntry:
-        return FileEntry(self.uri, self.sha256, self.size_bytes, self.role)
-
-    @property
-    def verification(self) -> str:
-        """What a reader is told: the newest check's outcome, or ``not_checked``."""
-        return self.newest_check.status if self.newest_check else "not_checked"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.entry.to_dict(),
-            "id": self.id,
-            "model_id": self.model_id,
-            "origin": self.origin,
-            "added_at": self.added_at,
-            "added_by": self.added_by,
-            "notes": self.notes,
-            "replaces_id": self.replaces_id,
-            "verification": self.verification,
-            "newest_check": self.newest_check.to_dict() if self.newest_check else None,
-        }
 
 
 def file_rows(
@@ -134,18 +63,6 @@ _NEWEST_CHECK = (
 _LISTED = f"NOT EXISTS (SELECT 1 FROM {model_files.name} r WHERE r.replaces_id = f.id)"
 
 
-def _file(row: Sequence[Any]) -> ModelFile:
-    check = None
-    if row[11] is not None:
-        check = FileCheck(
-            int(row[11]), int(row[0]), row[1], row[12], row[13], row[14], row[15], row[16], row[17]
-        )
-    return ModelFile(
-        int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9],
-        row[10], check,
-    )  # fmt: skip
-
-
 def listed_files(
     session: SqlSession, model_ids: Sequence[str], *, replaced: bool = False
 ) -> list[ModelFile]:
@@ -157,7 +74,7 @@ def listed_files(
             f"SELECT {_FILE_COLUMNS} FROM {model_files.name} f {_NEWEST_CHECK} "
             f"WHERE f.artifact_id IN ({marks(len(chunk))}) {listed} ORDER BY f.id"
         )
-        found += [_file(row) for row in session.rows(sql, chunk)]
+        found += [file_from_row(row) for row in session.rows(sql, chunk)]
     return found
 
 
@@ -179,7 +96,7 @@ def promoted_files(db: Database, page: int = 500) -> Iterator[list[ModelFile]]:
             f"AND {_LISTED} ORDER BY f.id LIMIT {int(page)}"
         )
         with db.session() as session:
-            found = [_file(row) for row in session.rows(sql, (after,))]
+            found = [file_from_row(row) for row in session.rows(sql, (after,))]
         if not found:
             return
         yield found
@@ -262,7 +179,7 @@ def add_file(
         )
         values = [row[k] for k in ("artifact_id", "uri", "sha256", "size_bytes", "role")]
         values += [row[k] for k in ("origin", "added_at", "added_by", "notes", "replaces_id")]
-        return FileAddition(_file([inserted[0][0], *values, *([None] * 7)]), written=True)
+        return FileAddition(file_from_row([inserted[0][0], *values, *([None] * 7)]), written=True)
 
 
 def _check_replaced(

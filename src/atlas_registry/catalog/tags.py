@@ -22,6 +22,7 @@ from typing import Any
 
 from atlas_registry.catalog.queries import fetch_model
 from atlas_registry.catalog.refs import resolve_model_ref
+from atlas_registry.catalog.tag_records import effective_from
 from atlas_registry.catalog.version_names import version_label
 from atlas_registry.documents import is_storable_text
 from atlas_registry.errors import ValidationError, Violation, capped
@@ -255,12 +256,9 @@ def effective_tags(db: Database, model_ids: Sequence[str]) -> dict[str, dict[str
         "OR (t.scope = 'line' AND t.subject_id = COALESCE(a.lineage_id, a.id)) "
         f"WHERE a.id IN ({marks}) ORDER BY a.id, t.scope, t.tag_key"
     )
-    found: dict[str, dict[str, str]] = {model_id: {} for model_id in model_ids}
     with db.single_read_session() as session:
-        # "line" sorts before "version": a version's own value overwrites its line's.
-        for model_id, _scope, key, value in session.rows(sql, list(model_ids)):
-            found[model_id][key] = value
-    return {k: dict(sorted(v.items())) for k, v in found.items()}
+        rows = session.rows(sql, list(model_ids))
+    return effective_from(model_ids, rows)
 
 
 _EVENT_COLUMNS = "id, scope, subject_id, tag_key, old_value, new_value, actor, created_at"

@@ -8,6 +8,7 @@ import typer
 
 from atlas_registry import Evaluation, EvaluationInput, Registry, metrics_from_pairs, read_document
 from atlas_registry.cli.common import DbOption, JsonOption, call, call_reading, stdout, table
+from atlas_registry.cli.evaluation_table import print_table
 from atlas_registry.cli.lifecycle import ACTOR_ENV_VAR, actor_name
 from atlas_registry.cli.models import ModelId
 
@@ -101,33 +102,6 @@ def evaluations(
 ) -> None:
     """Every evaluation of one version, newest first; the first is its registration's metrics."""
     call(db, as_json, lambda registry: registry.evaluations(model_id, limit=limit), print_table)
-
-
-def rows(found: list[Evaluation]) -> list[list[Any]]:
-    """Each evaluation as a row of the tables `show` and `evaluations` print."""
-    return [
-        [
-            e.created_at,
-            e.benchmark_id,
-            e.data,
-            e.split,
-            ", ".join(f"{k}={v:g}" for k, v in e.metrics.items()),
-            e.evaluated_by or NOT_RECORDED,
-            e.origin,
-            e.id,
-        ]
-        for e in found
-    ]
-
-
-# What a page says of an evaluation whose evaluator was not recorded (a registration's,
-# when the registration named no created_by): the same words here.
-NOT_RECORDED = "not recorded"
-COLUMNS = ["when (UTC)", "benchmark", "data", "split", "metrics", "by", "origin", "id"]
-
-
-def print_table(found: list[Evaluation]) -> None:
-    stdout.print(table(f"{len(found)} evaluation(s), newest first", COLUMNS, rows(found)))
 
 
 def _print(added: Evaluation) -> None:

@@ -20,6 +20,7 @@ from atlas_registry import (
     ValidationError,
     Violation,
     read_first_page,
+    read_shown_model,
 )
 from atlas_registry.cli.common import (
     DbOption,
@@ -205,7 +206,7 @@ def _show(shown_model: ShownModel) -> None:
     for listed in shown_model.files:
         rows.append(["file", _file_line(listed)])
     console().print(table(record.title, ["field", "value"], rows))
-    from atlas_registry.cli.evaluations import print_table
+    from atlas_registry.cli.evaluation_table import print_table
 
     print_table(shown_model.evaluations)
     console().print_json(json.dumps(record.metadata))
@@ -265,6 +266,22 @@ def show(
             files=registry.files(record.id),
         )
 
+    if at is None:
+        # A model named by its id on SQLite is read without loading the library's
+        # database layer; whatever that read is not sure of, the library answers.
+        parts = read_shown_model(db, model_id)
+        if parts is not None:
+            fast = ShownModel(
+                parts.record,
+                parts.pin_check,
+                parts.pin_status,
+                parts.pin_changes,
+                evaluations=parts.evaluations,
+                tags=parts.tags,
+                files=parts.files,
+            )
+            run(as_json, lambda: fast, _show, to_json=_shown_json)
+            return
     call(db, as_json, work, _show, to_json=_shown_json)
 
 

@@ -1,8 +1,10 @@
 """Writes ``data/fast_reads.json``: the library's read statements compiled for SQLite, as text.
 
 Run ``python -m atlas_registry.fastread.generate`` after changing a statement
-the CLI's fast reads run (the model listing, a model row's columns, the
-migrations); ``tests/test_cli_fast_read.py`` fails until the text is current.
+the CLI's fast reads run (the model listing, a model row's columns, the reads
+of `show`, the migrations); ``tests/test_cli_fast_read.py`` fails until the
+text is current. The reads of `show` are written by the library's own reading
+functions, run here on a session that keeps each statement instead of running it.
 This module imports the library and SQLAlchemy; nothing imports it at run time.
 """
 
@@ -10,17 +12,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
+from atlas_registry.catalog import evaluations, model_files, pin_checks, queries, tags
 from atlas_registry.catalog.model_listing import filters_fingerprint, list_query
 from atlas_registry.catalog.queries import model_record
+from atlas_registry.errors import NotFoundError
 from atlas_registry.lifecycle.policy import POLICY_ENV_VAR
+from atlas_registry.pins import changes, status
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS
 from atlas_registry.store.migration_runner import BOOKKEEPING_TABLE, load_migrations
+from atlas_registry.store.sql_session import IN_LIST_CHUNK, SqlSession
 
 TARGET = Path(__file__).parents[1] / "data" / "fast_reads.json"
 
@@ -68,6 +76,66 @@ def _changed(before: ModelRecord, after: ModelRecord, names: list[str]) -> list[
     return [(n, getattr(after, n)) for n in names if getattr(after, n) != getattr(before, n)]
 
 
+# Stands for the model's id in a kept statement's parameters (the reads of one model).
+_MODEL = "model-00000000-0000-0000-0000-000000000000"
+
+
+class _Keeper(SqlSession):
+    """A session that keeps each statement and its parameters, and returns no rows."""
+
+    def __init__(self) -> None:
+        super().__init__(None, "sqlite", Exception)
+        self.kept: list[tuple[str, tuple[Any, ...]]] = []
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.kept.append((sql, tuple(params)))
+        return []
+
+
+class _KeptDatabase:
+    """Enough of a Database for a read that opens its own session: it gets the keeper."""
+
+    def __init__(self, keeper: _Keeper) -> None:
+        self.keeper = keeper
+
+    @contextmanager
+    def single_read_session(self) -> Iterator[_Keeper]:
+        yield self.keeper
+
+
+def _statement(read: Any) -> dict[str, Any]:
+    """The one statement ``read(keeper)`` runs: its text, and its parameters (the model's
+    id as ``"id"``)."""
+    keeper = _Keeper()
+    # fetch_model, finding no row, asks why and raises: its first statement is the read.
+    with suppress(NotFoundError):
+        read(keeper)
+    sql, params = keeper.kept[0]
+    return {"sql": sql, "parameters": ["id" if p == _MODEL else p for p in params]}
+
+
+def show_reads() -> dict[str, Any]:
+    """What `show` reads of one model by its id, each statement as the library runs it.
+
+    The model's row is built with :func:`record_fields`, worked out on the
+    listing's statement: both must select the same columns.
+    """
+    model = _statement(lambda k: queries.fetch_model(k, _MODEL))
+    listed = compiled(list_query((), False, "sqlite"))[0]
+    if listed.split("\nFROM ")[0] != model["sql"].split("\nFROM ")[0]:
+        raise RuntimeError("the listing and the read of one model select other columns")
+    return {
+        "model": model,
+        "pin_check": _statement(lambda k: pin_checks.checks_of(k, _MODEL, limit=1)),
+        "newest_pin_check": _statement(lambda k: status.newest_checks(k, [_MODEL])),
+        "pin_changes": _statement(lambda k: changes.changes_of(k, _MODEL)),
+        "evaluations": _statement(lambda k: evaluations.evaluations_in(k, _MODEL)),
+        "tags": _statement(lambda k: tags.effective_tags(_KeptDatabase(k), [_MODEL])),  # type: ignore[arg-type]
+        "files": _statement(lambda k: model_files.listed_files(k, [_MODEL])),
+        "in_list_chunk": IN_LIST_CHUNK,
+    }
+
+
 def statements() -> dict[str, Any]:
     """What :mod:`.sqlite_reads` runs and how it reads the rows, as the library has them now."""
     first_page = compiled(list_query((), False, "sqlite"))
@@ -77,6 +145,7 @@ def statements() -> dict[str, Any]:
         "list_first_page_parameters": first_page[1],
         "list_fingerprint": filters_fingerprint({}, False),
         "record_fields": record_fields(),
+        "show": show_reads(),
         "applied_migrations": f"SELECT number, checksum FROM {BOOKKEEPING_TABLE} ORDER BY number",
         "migrations": tuple((m.number, m.checksum) for m in load_migrations("sqlite")),
         "policy_env_var": POLICY_ENV_VAR,

@@ -1,4 +1,5 @@
-"""The first page of the model listing, read from a SQLite registry with ``sqlite3`` alone.
+"""The first page of the model listing, read from a SQLite registry with ``sqlite3`` alone;
+and what every fast read shares: the file a URL names, a database at this head, a model row.
 
 Every step that could go another way than the library's returns None instead
 of an answer: a URL that is not a plain ``sqlite:///PATH``, a missing file, a
@@ -13,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -61,7 +64,7 @@ def first_page(flag: str | None, page_size: int) -> FirstPage | None:
         return None
     if rows is None:
         return None
-    items = [_record(row, known["record_fields"]) for row in rows[:page_size]]
+    items = [model_from_row(row, known["record_fields"]) for row in rows[:page_size]]
     token = None
     if len(rows) > page_size:
         last = items[-1]
@@ -86,7 +89,20 @@ def sqlite_path(flag: str | None) -> Path | None:
 
 
 def _read(path: Path, limit: int) -> list[Any] | None:
-    """The listing's rows, or None when the database is not at exactly this version's head.
+    """The listing's rows, or None when the database is not at exactly this version's head."""
+    with at_head(path) as conn:
+        if conn is None:
+            return None
+        text = statements()["list_first_page"]
+        text = text.replace("__[POSTCOMPILE_page_limit]", str(int(limit)))
+        text = text.replace("__[POSTCOMPILE_page_offset]", "0")
+        return conn.execute(text).fetchall()
+
+
+@contextmanager
+def at_head(path: Path) -> Iterator[sqlite3.Connection | None]:
+    """A connection in one read transaction, or None when the database is not at exactly
+    this version's head (its migrations and their checksums).
 
     Opened read-write, as the library opens it (a read-only connection cannot
     take part in the write-ahead log's bookkeeping), but no statement here writes.
@@ -102,12 +118,7 @@ def _read(path: Path, limit: int) -> list[Any] | None:
         conn.execute("PRAGMA query_only = ON")
         conn.execute("BEGIN")
         applied = [list(row) for row in conn.execute(known["applied_migrations"])]
-        if applied != known["migrations"]:
-            return None
-        text = known["list_first_page"]
-        text = text.replace("__[POSTCOMPILE_page_limit]", str(int(limit)))
-        text = text.replace("__[POSTCOMPILE_page_offset]", "0")
-        return conn.execute(text).fetchall()
+        yield conn if applied == known["migrations"] else None
     finally:
         conn.close()
 
@@ -115,7 +126,7 @@ def _read(path: Path, limit: int) -> list[Any] | None:
 _READ = {"text": None, "json": decode_json, "bool": bool}
 
 
-def _record(row: Any, fields: list[list[Any]]) -> ModelRecord:
+def model_from_row(row: Any, fields: list[list[Any]]) -> ModelRecord:
     """A model row as the library's ``model_record`` builds it (the columns it reads, and how)."""
     values: list[Any] = []
     for _name, column, how in fields:

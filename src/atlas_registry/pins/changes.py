@@ -9,65 +9,24 @@ the failed check that made a repair necessary. Nothing here rewrites a row.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
 from atlas_registry.catalog.facts import set_code_pin_in
 from atlas_registry.catalog.queries import fetch_model
+from atlas_registry.pins.change_records import CHANGE_COLUMNS, change_from_row
+from atlas_registry.pins.change_records import PinChange as PinChange
 from atlas_registry.store.db import utc_timestamp
 from atlas_registry.store.events.record import record_event, short
 from atlas_registry.store.events.types import EventType
 from atlas_registry.store.sql_session import SqlSession
 
 
-@dataclass(frozen=True)
-class PinChange:
-    """One change of a model's code pin: from what, to what, by whom, why."""
-
-    model_id: str
-    changed_at: str
-    old_repo_url: str | None
-    old_commit_sha: str | None
-    old_entrypoint: str | None
-    new_repo_url: str
-    new_commit_sha: str
-    new_entrypoint: str | None
-    replaced_check_id: int | None
-    changed_by: str
-    notes: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-_COLUMNS = (
-    "artifact_id, changed_at, old_repo_url, old_commit_sha, old_entrypoint, new_repo_url, "
-    "new_commit_sha, new_entrypoint, replaced_check_id, changed_by, notes"
-)
-
-
 def changes_of(session: SqlSession, model_id: str) -> list[PinChange]:
     """Every change of the model's code pin, newest first."""
-    sql = f"SELECT {_COLUMNS} FROM code_pin_changes WHERE artifact_id = ? ORDER BY id DESC"
-    return [_change(row) for row in session.rows(sql, (model_id,))]
-
-
-def _change(row: Any) -> PinChange:
-    return PinChange(
-        model_id=row[0],
-        changed_at=row[1],
-        old_repo_url=row[2],
-        old_commit_sha=row[3],
-        old_entrypoint=row[4],
-        new_repo_url=row[5],
-        new_commit_sha=row[6],
-        new_entrypoint=row[7],
-        replaced_check_id=None if row[8] is None else int(row[8]),
-        changed_by=row[9],
-        notes=row[10],
-    )
+    sql = f"SELECT {CHANGE_COLUMNS} FROM code_pin_changes WHERE artifact_id = ? ORDER BY id DESC"
+    return [change_from_row(row) for row in session.rows(sql, (model_id,))]
 
 
 @dataclass(frozen=True)
@@ -92,7 +51,7 @@ def change_code_pin_in(
     old = fetch_model(conn, model_id)
     set_code_pin_in(conn, model_id, pin.repo_url, pin.commit_sha, pin.entrypoint)
     SqlSession.of(conn).run(
-        f"INSERT INTO code_pin_changes ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO code_pin_changes ({CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             model_id,
             utc_timestamp(),
