@@ -23,7 +23,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from atlas_registry import ModelRegistration, Registry, read_first_page
+from atlas_registry import ModelRegistration, Registry, read_first_page, read_shown_model
 from atlas_registry.cli import models
 from atlas_registry.cli.app import COMMANDS, GROUPS, OPTIONS, app, build, load
 from atlas_registry.cli.common import table, visible_cells
@@ -157,6 +157,7 @@ def test_a_database_the_fast_read_is_not_sure_of_gets_the_librarys_error(
     make(path)
     url = f"sqlite:///{path}"
     assert read_first_page(url, 50) is None
+    assert read_shown_model(url, "model-01a250eb-d0ac-7609-b418-8fecf910959e") is None  # `show`
     fast, library = _both(monkeypatch, "list", "--db", url)
     assert fast == library
     assert fast[0] != 0

@@ -34,12 +34,6 @@ from tests.payloads import logistic_regression
 from tests.test_cli_fast_read import (
     HOSTILE_TITLE,
     PIN,
-    _a_directory,
-    _edited,
-    _missing,
-    _not_a_database,
-    _not_migrated,
-    _too_new,
 )
 
 NOW = "2026-05-01 12:00:00"
@@ -211,23 +205,6 @@ def test_at_is_left_to_the_library(
     assert calls == []
     assert invoke("show", model_id, "--db", url)[0] == 0
     assert calls == [(url, model_id)]
-
-
-@pytest.mark.parametrize(
-    "make", [_not_migrated, _too_new, _edited, _not_a_database, _a_directory, _missing]
-)
-def test_a_database_the_fast_read_is_not_sure_of_gets_the_librarys_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any
-) -> None:
-    path = tmp_path / "registry.db"
-    make(path)
-    url = f"sqlite:///{path}"
-    model_id = "model-01a250eb-d0ac-7609-b418-8fecf910959e"
-    assert read_shown_model(url, model_id) is None
-    fast, library = _both(monkeypatch, "show", model_id, "--db", url)
-    assert fast == library
-    assert fast[0] != 0
-    assert fast[2]
 
 
 def test_a_policy_in_the_environment_is_left_to_the_library(
