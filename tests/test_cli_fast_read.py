@@ -53,10 +53,14 @@ def _register(url: str, count: int, *, title: str = "AD risk") -> list[str]:
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Any, Any]:
-    """(fast, library): the command's exit code, stdout and stderr each way."""
+    """(fast, library): the command's exit code, stdout and stderr each way.
+
+    The library's way has every fast read (``list``'s and ``show``'s) answer None.
+    """
     fast = invoke(*args)
     with monkeypatch.context() as patched:
         patched.setattr(models, "read_first_page", lambda *_: None)
+        patched.setattr(models, "read_shown_model", lambda *_: None)
         library = invoke(*args)
     return fast, library
 

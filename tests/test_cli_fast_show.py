@@ -34,6 +34,7 @@ from tests.payloads import logistic_regression
 from tests.test_cli_fast_read import (
     HOSTILE_TITLE,
     PIN,
+    _both,
 )
 
 NOW = "2026-05-01 12:00:00"
@@ -94,15 +95,6 @@ def _dataset(registry: Registry, title: str) -> str:
         )
     )
     return str(found.id)
-
-
-def _both(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Any, Any]:
-    """(fast, library): the command's exit code, stdout and stderr each way."""
-    fast = invoke(*args)
-    with monkeypatch.context() as patched:
-        patched.setattr(models, "read_shown_model", lambda *_: None)
-        library = invoke(*args)
-    return fast, library
 
 
 @pytest.fixture
