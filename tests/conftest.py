@@ -308,6 +308,32 @@ SELECT md5(string_agg(part, E'\\n' ORDER BY part)) FROM (
 """
 
 
+# Whether anything _SHAPE reads may have changed since the working database was
+# last known to match it: a count and a sum of the row versions' xmin in each
+# catalog it reads (user objects only), so a created, altered or dropped object
+# changes it. ANALYZE and VACUUM update reltuples in place, so the tables counted
+# are counted here too. About a millisecond, against _SHAPE's ten or more; only
+# a change here costs the full comparison.
+_CATALOG_WRITES = """
+SELECT
+  (SELECT (count(*), sum(xmin::text::bigint), count(*) FILTER (WHERE reltuples >= 0))
+     FROM pg_class WHERE oid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_attribute WHERE attrelid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_attrdef WHERE oid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_constraint WHERE oid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_index WHERE indexrelid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_trigger WHERE oid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_proc WHERE oid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_rewrite WHERE oid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_namespace),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_extension),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_statistic WHERE starelid >= 16384),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM pg_db_role_setting
+     WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())),
+  (SELECT (count(*), sum(xmin::text::bigint)) FROM schema_migrations)
+"""
+
+
 # Tables whose file, or an index's, grew past the ten pages the planner assumes
 # of a table never analysed.
 _GROWN = """
@@ -386,6 +412,7 @@ class MigratedPostgres:
         self._clones += 1
         self.working = f"{self.template}_work{self._clones}"
         self.url = _database_url(self.working)
+        self._clean_catalogs: tuple[Any, ...] | None = None  # the first reuse compares shapes
         _TO_DROP.append(self.working)
         _create_database(self.admin, self.working, template=self.template)
 
@@ -409,11 +436,15 @@ class MigratedPostgres:
             self._conn = None
             conn = self._keeper()
             conn.execute(terminate_others)
-        if self._shape(conn) != self.shape:
+        catalogs = self._catalog_writes(conn)
+        touched = catalogs is None or catalogs != self._clean_catalogs
+        if touched and self._shape(conn) != self.shape:
             return False
         # A table grown past that gets new empty files, as in a new clone
         # (before the seeds go back, which the TRUNCATE would take with it).
         grown = [str(row[0]) for row in conn.execute(_GROWN)]
+        if grown or touched:
+            catalogs = None  # changed, or about to be by the TRUNCATE: read again once emptied
         if grown:
             with conn.transaction():
                 conn.execute("SET LOCAL session_replication_role = replica")
@@ -429,7 +460,16 @@ class MigratedPostgres:
         # The activity counters start again, as in a new clone, so that
         # autovacuum does not analyse a table in the middle of a later test.
         conn.execute("SELECT pg_stat_reset()")
+        self._clean_catalogs = catalogs if catalogs is not None else self._catalog_writes(conn)
         return True
+
+    @staticmethod
+    def _catalog_writes(conn: psycopg.Connection[Any]) -> tuple[Any, ...] | None:
+        try:
+            row = conn.execute(_CATALOG_WRITES, prepare=True).fetchone()
+        except psycopg.Error:
+            return None  # schema_migrations is gone: _SHAPE decides
+        return None if row is None else tuple(row)
 
     def _keeper(self) -> psycopg.Connection[Any]:
         """The fixture's own connection to the working database, kept between tests.
