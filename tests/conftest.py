@@ -55,6 +55,7 @@ from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
 from tests import run_templates
 
+pytest_plugins = ("tests.run_guards",)
 POSTGRES_SERVER_URL = os.environ.get(
     "ATLAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
