@@ -55,7 +55,9 @@ from atlas_registry.store import migration_runner
 from atlas_registry.store.db import Database
 from tests import run_templates
 
+# Fails a test whose id another shares, or whose xdist group did not reach its id.
 pytest_plugins = ("tests.run_guards",)
+
 POSTGRES_SERVER_URL = os.environ.get(
     "ATLAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
