@@ -24,7 +24,7 @@ from atlas_registry.catalog.model_listing import filters_fingerprint, list_query
 from atlas_registry.catalog.queries import model_record
 from atlas_registry.errors import NotFoundError
 from atlas_registry.lifecycle.policy import POLICY_ENV_VAR
-from atlas_registry.pins import changes, status
+from atlas_registry.pins import changes
 from atlas_registry.records import ModelRecord
 from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS
 from atlas_registry.store.migration_runner import BOOKKEEPING_TABLE, load_migrations
@@ -127,7 +127,6 @@ def show_reads() -> dict[str, Any]:
     return {
         "model": model,
         "pin_check": _statement(lambda k: pin_checks.checks_of(k, _MODEL, limit=1)),
-        "newest_pin_check": _statement(lambda k: status.newest_checks(k, [_MODEL])),
         "pin_changes": _statement(lambda k: changes.changes_of(k, _MODEL)),
         "evaluations": _statement(lambda k: evaluations.evaluations_in(k, _MODEL)),
         "tags": _statement(lambda k: tags.effective_tags(_KeptDatabase(k), [_MODEL])),  # type: ignore[arg-type]

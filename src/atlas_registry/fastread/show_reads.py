@@ -69,11 +69,10 @@ def _read(conn: sqlite3.Connection, ref: str) -> ShownParts | None:
         return None  # not a model's id: the library resolves the reference, or says why not
     record = model_from_row(row[0], known["record_fields"])
     model_id = record.id
-    checks = [check_from_row(found) for found in _rows(conn, reads["pin_check"], model_id)]
-    newest = {}
-    for found in _rows(conn, reads["newest_pin_check"], model_id):
-        check = check_from_row(found)
-        newest[check.model_id] = check
+    # The newest check, which is also what the pin's state is decided on (the
+    # library reads that row a second time for the state).
+    newest = next(iter(_rows(conn, reads["pin_check"], model_id)), None)
+    check = None if newest is None else check_from_row(newest)
     evaluation_rows = _rows(conn, reads["evaluations"], model_id)
     ids = list(dict.fromkeys(found[0] for found in evaluation_rows))
     if len(ids) > reads["in_list_chunk"]:
@@ -82,8 +81,8 @@ def _read(conn: sqlite3.Connection, ref: str) -> ShownParts | None:
     tag_rows = _rows(conn, reads["tags"], model_id)
     return ShownParts(
         record,
-        next(iter(checks), None),
-        pin_status(record, newest.get(model_id)),
+        check,
+        pin_status(record, check),
         [change_from_row(found) for found in _rows(conn, reads["pin_changes"], model_id)],
         evaluations_from(evaluation_rows, metric_rows),
         effective_from([model_id], tag_rows)[model_id],
