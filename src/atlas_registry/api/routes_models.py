@@ -165,8 +165,9 @@ async def get_model(
     def read(found: Registry, _caller: Caller) -> dict[str, Any]:
         if at is None:
             return found.get_model(model_ref).to_dict()
-        named = found.named_at(model_ref, at)
-        return {**found.get_model(named.artifact_id).to_dict(), "as_of": named.to_dict()}
+        with found.snapshot():  # the version named then, as it is now: read at one moment
+            named = found.named_at(model_ref, at)
+            return {**found.get_model(named.artifact_id).to_dict(), "as_of": named.to_dict()}
 
     record = await access.run(read)
     body = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)

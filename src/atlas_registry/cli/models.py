@@ -253,6 +253,10 @@ def show(
     """Show one model version: catalog row, version facts, metadata, and its pin's state."""
 
     def work(registry: Registry) -> ShownModel:
+        with registry.snapshot():  # the parts shown side by side, as of one moment
+            return _shown(registry)
+
+    def _shown(registry: Registry) -> ShownModel:
         as_of = registry.named_at(model_id, at) if at is not None else None
         record = registry.get_model(as_of.artifact_id if as_of else model_id)
         return ShownModel(

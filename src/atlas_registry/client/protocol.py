@@ -135,6 +135,7 @@ class RegistryVerbs(Protocol):
 # The library's public verbs a server does not offer over HTTP, and why.
 LOCAL_ONLY: dict[str, str] = {
     "open": "opens a database; connect() opens either",
+    "snapshot": "holds a read transaction open in the process holding the database",
     "idempotent": "the server runs each write through it; the client sends Idempotency-Key",
     "check_ready": "GET /-/ready answers it for a server's operator",
     "check_schema": "reads every stored model: an operator's command (schema check)",

@@ -3,7 +3,8 @@ and reading a model reference once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Self, TypeVar
 
 from atlas_registry.catalog.refs import resolve_model_ref
@@ -46,6 +47,24 @@ class Verbs(Handle):
         super().__init__(database)
         self.policy = policy
         self.validator = validator
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The verbs called inside read the database as it was at one moment.
+
+        Each verb reads in a transaction of its own, so answers read one after
+        another may come from either side of another writer's COMMIT: a model's
+        newest pin check beside the pin state of the check before it. Inside,
+        every read joins one read-only transaction instead; a write inside
+        raises ``RuntimeError`` before it sends anything. ``show`` and a model's
+        page read their parts this way::
+
+            with registry.snapshot():
+                record = registry.get_model(ref)
+                files = registry.files(record.id)
+        """
+        with self.database.snapshot():
+            yield
 
     def resolve(self, ref: str) -> str:
         """The model id a reference names: an id, ``line``, ``line@3``, ``line@promoted``,

@@ -5,7 +5,8 @@ which commits or rolls back as one unit and turns driver errors into
 :mod:`atlas_registry.errors` (:mod:`.driver_errors`), so no caller has to know
 which driver is below; a failure after COMMIT was sent is told apart from one
 before it. :meth:`Database.unit_of_work` makes the transactions a verb opens
-one, so that a caller can add its own rows to the verb's commit;
+one, so that a caller can add its own rows to the verb's commit, and
+:meth:`Database.snapshot` makes several verbs' reads one (:mod:`.units`);
 :meth:`Database.one_connection` lets the plain-SQL sessions of one request
 share one pooled connection (:mod:`.shared_connection`). The dialects' hooks
 (pragmas, BEGIN mode, locks) are :mod:`.backends`; a connection the server
@@ -15,11 +16,9 @@ ended is dropped from the pool by :mod:`.lost_connections`.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +50,10 @@ from atlas_registry.store.lost_connections import forget_if_disconnected, lost_i
 from atlas_registry.store.shared_connection import Checkout, FirstSentTwice, release_idle, sharing
 from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
+from atlas_registry.store.units import Unit, entered, inside, joined
 from atlas_registry.store.urls import parse_url
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-# The unit of work the running code is in (see Database.unit_of_work): its database and
-# connection. A context variable, so each thread (and each request) has its own.
-_UNIT: ContextVar[tuple[Database, Connection] | None] = ContextVar("atlas_unit", default=None)
-_SAVEPOINTS = itertools.count(1)
 
 
 def utc_timestamp() -> str:
@@ -109,7 +104,12 @@ class Database:
 
     @contextmanager
     def transaction(
-        self, *, write: bool = False, commit: bool = True, pipelined_events: bool = False
+        self,
+        *,
+        write: bool = False,
+        commit: bool = True,
+        pipelined_events: bool = False,
+        read_only: bool = False,
     ) -> Iterator[Connection]:
         """One unit of work: commits on success, rolls back on any error.
 
@@ -121,17 +121,21 @@ class Database:
         A read (``write=False``) sees one snapshot on both databases: SQLite gives
         every transaction one, and on PostgreSQL it runs in REPEATABLE READ
         (psycopg names the level in its BEGIN: no round trip more), so the parts
-        of a lineage or a history agree with each other.
+        of a lineage or a history agree with each other. ``read_only`` also has
+        PostgreSQL refuse any write in it (the BEGIN says READ ONLY); SQLite's
+        read-only use is :meth:`snapshot`'s, which refuses writes itself.
         """
-        joined = self._joined()
-        if joined is not None:
-            with self._savepoint(joined, commit):
-                yield joined
+        open_unit = joined(self)
+        if open_unit is not None:
+            with inside(open_unit, write=write, commit=commit, translate=self._translate):
+                yield open_unit.connection
             return
         release_idle(self)
         options: dict[str, Any] = {"write": write}
         if not write and self.dialect == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
+            if read_only:
+                options["postgresql_readonly"] = True
         try:
             with self.engine.connect() as conn:
                 conn = conn.execution_options(**options)
@@ -166,44 +170,44 @@ class Database:
         On PostgreSQL its events go in one round trip (:meth:`pipelined`).
         """
         if self._joined() is not None:
-            raise RuntimeError("a unit of work is already open: units do not nest")
-        with self.transaction(write=True, pipelined_events=True) as conn:
-            token = _UNIT.set((self, conn))
-            try:
-                yield SqlSession.of(conn)
-            finally:
-                _UNIT.reset(token)
+            raise RuntimeError("a unit of work or a snapshot is already open: units do not nest")
+        with (
+            self.transaction(write=True, pipelined_events=True) as conn,
+            entered(Unit(self, conn, read_only=False)),
+        ):
+            yield SqlSession.of(conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read opened inside runs in one read-only transaction: one snapshot.
+
+        A verb reads in transactions of its own, so a caller that shows the
+        answers of several verbs side by side (``show``, a model's page) could
+        show parts of two moments: a new pin check beside the old pin state.
+        Inside, they join this transaction instead (REPEATABLE READ on
+        PostgreSQL; on SQLite every transaction reads one snapshot); a write is
+        refused (:mod:`.units`). Inside a unit of work, or another snapshot, the
+        reads join that one.
+        """
+        if self._joined() is not None:
+            yield
+            return
+        with (
+            self.transaction(commit=False, read_only=True) as conn,
+            entered(Unit(self, conn, read_only=True)),
+        ):
+            yield
 
     @property
     def in_unit_of_work(self) -> bool:
         """Whether a transaction opened here joins a unit of work (whose COMMIT writes events)."""
-        return self._joined() is not None
+        unit = joined(self)
+        return unit is not None and not unit.read_only
 
     def _joined(self) -> Connection | None:
-        """The connection of the unit of work open here on this database, if any."""
-        unit = _UNIT.get()
-        return unit[1] if unit is not None and unit[0] is self else None
-
-    @contextmanager
-    def _savepoint(self, conn: Connection, commit: bool) -> Iterator[None]:
-        """A transaction inside the unit of work: kept with it, or rolled back alone."""
-        session = SqlSession.of(conn)
-        name = f"atlas_{next(_SAVEPOINTS)}"
-        held = pending.mark(session.connection)  # events recorded inside go if it rolls back
-        try:
-            session.run(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException:
-                pending.drop_after(session.connection, held)
-                with contextlib.suppress(DBAPIError):  # a lost connection fails the unit anyway
-                    session.run(f"ROLLBACK TO SAVEPOINT {name}")
-                raise
-            if not commit:
-                pending.drop_after(session.connection, held)
-            session.run(f"{'RELEASE' if commit else 'ROLLBACK TO'} SAVEPOINT {name}")
-        except DBAPIError as exc:
-            raise self._translate(exc) from exc
+        """The connection of the unit of work or snapshot open here on this database, if any."""
+        unit = joined(self)
+        return None if unit is None else unit.connection
 
     @contextmanager
     def single_read(self) -> Iterator[Connection]:
@@ -315,10 +319,10 @@ class Database:
         unless it is ``bulk``: large inserts then go through COPY, which a
         pipeline cannot carry.
         """
-        joined = self._joined()
-        if joined is not None:
-            with self._savepoint(joined, commit):
-                yield SqlSession.of(joined)
+        unit = joined(self)
+        if unit is not None:
+            with inside(unit, write=write, commit=commit, translate=self._translate):
+                yield SqlSession.of(unit.connection)
             return
         with self._driver() as taken:
             driver, driver_error = taken.driver, taken.driver_error
@@ -357,10 +361,10 @@ class Database:
         A first statement that meets a session the server ended is sent once
         more on a new connection (:class:`.shared_connection.FirstSentTwice`).
         """
-        joined = self._joined()
-        if joined is not None:
-            with self._savepoint(joined, commit=True):
-                yield SqlSession.of(joined)
+        unit = joined(self)
+        if unit is not None:
+            with inside(unit, write=False, commit=True, translate=self._translate):
+                yield SqlSession.of(unit.connection)
             return
         with self._driver() as taken, self._backend.autocommit(taken.driver):
             session = FirstSentTwice(taken, self.dialect)

@@ -289,6 +289,10 @@ def model_page(
     alias named at T, as ``show --at`` and the API's ``?at=`` read it, saying so."""
 
     def build(found: Registry) -> HTMLResponse:
+        with found.snapshot():  # a page of facts side by side, all as of one moment
+            return built(found)
+
+    def built(found: Registry) -> HTMLResponse:
         as_of = found.named_at(model_ref, at) if at is not None else None
         model = found.get_model(as_of.artifact_id if as_of else model_ref)
         lineage = found.lineage(model.id)

@@ -1,0 +1,121 @@
+"""``Registry.snapshot()``: verbs called inside read the database as it was at one moment.
+
+``show`` and a model's page put the answers of several verbs side by side (a
+model, its pin's state and newest check, evaluations, tags, files). Read in
+a transaction each, they could straddle another writer's COMMIT. Inside a
+snapshot they share one read-only transaction, on one pooled connection, and
+a write there is refused before it sends anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from atlas_registry import ModelRegistration, Registry
+from tests.cli_helpers import invoke
+from tests.payloads import logistic_regression
+
+PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
+
+
+def _register(registry: Registry, title: str) -> str:
+    registration = ModelRegistration(title=title, metadata=logistic_regression(), **PIN)
+    return registry.register_model(registration).id
+
+
+@pytest.fixture
+def other(migrated_url: str) -> Iterator[Registry]:
+    """A second handle on the same database: another writer."""
+    with Registry.open(migrated_url) as opened:
+        yield opened
+
+
+def _titles(registry: Registry) -> list[str]:
+    return sorted(model.title for model in registry.list_models())
+
+
+def test_reads_inside_do_not_see_a_commit_made_meanwhile(
+    registry: Registry, other: Registry
+) -> None:
+    first = _register(registry, "first")
+    with registry.snapshot():
+        assert _titles(registry) == ["first"]
+        second = _register(other, "second")  # committed while the snapshot is open
+        assert _titles(registry) == ["first"]
+        assert registry.get_model(first).title == "first"
+        with pytest.raises(Exception, match=second):
+            registry.get_model(second)
+    assert _titles(registry) == ["first", "second"]
+    assert registry.get_model(second).title == "second"
+
+
+def test_a_write_inside_is_refused_and_nothing_is_written(registry: Registry) -> None:
+    _register(registry, "first")
+    with pytest.raises(RuntimeError, match="a write inside a snapshot"), registry.snapshot():
+        _register(registry, "refused")
+    model = registry.get_model(_register(registry, "after"))  # the handle still writes
+    assert model.title == "after"
+    assert _titles(registry) == ["after", "first"]
+
+
+def test_a_promotion_inside_is_refused(registry: Registry) -> None:
+    model = _register(registry, "m")
+    with pytest.raises(RuntimeError, match="a write inside a snapshot"), registry.snapshot():
+        registry.promote(model, actor="a", override=True, notes="inside")
+    assert registry.get_model(model).promotion_state == "candidate"
+
+
+def _checkouts(registry: Registry) -> list[Any]:
+    taken: list[Any] = []
+
+    @event.listens_for(registry.database.engine, "checkout")
+    def _counted(*args: Any) -> None:
+        taken.append(args)
+
+    return taken
+
+
+def test_the_parts_of_show_take_one_connection_and_nest(registry: Registry) -> None:
+    model = _register(registry, "m")
+    taken = _checkouts(registry)
+    with registry.snapshot():
+        record = registry.get_model(model)
+        registry.pin_checks(record.id, limit=1)
+        registry.pin_statuses([record])
+        registry.pin_changes(record.id)
+        registry.evaluations(record.id)
+        registry.effective_tags([record.id])
+        registry.files(record.id)
+        with registry.snapshot():  # nested: the same transaction
+            registry.lineage(record.id)
+    assert len(taken) == 1
+    taken.clear()
+    registry.get_model(model)
+    registry.files(model)
+    assert len(taken) == 2  # outside, each verb reads on its own
+
+
+def test_show_reads_its_parts_in_one_snapshot(
+    migrated_url: str, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``show`` of a line's name goes through the library (the fast read takes only an id)."""
+    registration = ModelRegistration(
+        title="shown", line="ad-risk", metadata=logistic_regression(), **PIN
+    )
+    registry.register_model(registration)
+    opened: list[Registry] = []
+    real_snapshot = Registry.snapshot
+
+    def watched(self: Registry) -> Any:
+        opened.append(self)
+        return real_snapshot(self)
+
+    monkeypatch.setattr(Registry, "snapshot", watched)
+    code, out, err = invoke("show", "ad-risk", "--db", migrated_url, "--json")
+    assert code == 0, err
+    assert '"title": "shown"' in out
+    assert len(opened) == 1, "show read its parts outside a snapshot"
