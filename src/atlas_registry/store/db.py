@@ -192,8 +192,11 @@ class Database:
         if self._joined() is not None:
             yield
             return
+        # It ends with COMMIT, not ROLLBACK: psycopg forgets every statement it
+        # prepared on a connection when it sees a ROLLBACK, and reads are planned
+        # afresh until it has prepared them again.
         with (
-            self.transaction(commit=False, read_only=True) as conn,
+            self.transaction(read_only=True) as conn,
             entered(Unit(self, conn, read_only=True)),
         ):
             yield
