@@ -119,3 +119,32 @@ def test_show_reads_its_parts_in_one_snapshot(
     assert code == 0, err
     assert '"title": "shown"' in out
     assert len(opened) == 1, "show read its parts outside a snapshot"
+
+
+def test_a_snapshot_leaves_the_connection_its_prepared_statements(
+    registry: Registry, backend: str
+) -> None:
+    """psycopg forgets what it prepared on a ROLLBACK: a snapshot ends with COMMIT."""
+    if backend != "postgresql":
+        pytest.skip("prepared statements kept on the server are PostgreSQL's")
+    model = _register(registry, "m")
+    for _ in range(8):  # psycopg prepares a statement on its fifth run
+        registry.get_model(model)
+
+    def prepared() -> int:
+        pooled = registry.database.engine.raw_connection()  # the one connection pooled
+        try:
+            driver: Any = pooled.driver_connection
+            with driver.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_prepared_statements", prepare=False)
+                count = cursor.fetchone()[0]
+            driver.commit()
+            return int(count)
+        finally:
+            pooled.close()
+
+    before = prepared()
+    assert before > 0
+    with registry.snapshot():
+        registry.get_model(model)
+    assert prepared() == before
