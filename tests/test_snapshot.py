@@ -1,6 +1,6 @@
 """``Registry.snapshot()``: verbs called inside read the database as it was at one moment.
 
-``show`` and a model's page put the answers of several verbs side by side (a
+``show`` and every page put the answers of several verbs side by side (a
 model, its pin's state and newest check, evaluations, tags, files). Read in
 a transaction each, they could straddle another writer's COMMIT. Inside a
 snapshot they share one read-only transaction, on one pooled connection, and
@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from atlas_registry import ModelRegistration, Registry
+from atlas_registry.api import create_app
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 
@@ -148,3 +150,32 @@ def test_a_snapshot_leaves_the_connection_its_prepared_statements(
     with registry.snapshot():
         registry.get_model(model)
     assert prepared() == before
+
+
+def test_each_page_reads_what_it_shows_in_one_snapshot(registry: Registry) -> None:
+    """A page takes one connection for its caller's check and one for all it reads.
+
+    Read apart, the model page alone opened a transaction (and took the pool's
+    connection) for each of its twenty parts.
+    """
+    registration = ModelRegistration(
+        title="paged", line="ad-risk", metadata=logistic_regression(), **PIN
+    )
+    model = registry.register_model(registration).id
+    client = TestClient(create_app(registry), base_url="http://127.0.0.1")
+    taken = _checkouts(registry)
+    for path in (
+        "/",
+        "/versions",
+        f"/models/{model}",
+        "/models/ad-risk@1",
+        "/history",
+        "/review",
+        f"/compare?ids={model}",
+        "/leaderboards",
+        "/datasets",
+    ):
+        taken.clear()
+        answer = client.get(path)
+        assert answer.status_code == 200, (path, answer.text[:300])
+        assert len(taken) <= 2, (path, len(taken))

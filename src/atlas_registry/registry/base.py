@@ -56,8 +56,8 @@ class Verbs(Handle):
         another may come from either side of another writer's COMMIT: a model's
         newest pin check beside the pin state of the check before it. Inside,
         every read joins one read-only transaction instead; a write inside
-        raises ``RuntimeError`` before it sends anything. ``show`` and a model's
-        page read their parts this way::
+        raises ``RuntimeError`` before it sends anything. ``show`` and every
+        page of the web interface read their parts this way::
 
             with registry.snapshot():
                 record = registry.get_model(ref)

@@ -73,11 +73,15 @@ def guarded(
 
     A caller the server refuses gets the API's 401 problem (with its
     ``WWW-Authenticate``), not a page: the check is outside the page's own.
+    A page reads all it shows in one snapshot, so that the facts it puts side
+    by side (a model and its pin's state, a list and its badges) were true at
+    one moment, whatever was written meanwhile.
     """
 
     def rendered(found: Registry, _caller: Caller) -> HTMLResponse:
         try:
-            return build(found)
+            with found.snapshot():
+                return build(found)
         except RegistryError as error:
             return page(request, "error.html", error.http_status, error=error, title="Error")
 
@@ -289,10 +293,6 @@ def model_page(
     alias named at T, as ``show --at`` and the API's ``?at=`` read it, saying so."""
 
     def build(found: Registry) -> HTMLResponse:
-        with found.snapshot():  # a page of facts side by side, all as of one moment
-            return built(found)
-
-    def built(found: Registry) -> HTMLResponse:
         as_of = found.named_at(model_ref, at) if at is not None else None
         model = found.get_model(as_of.artifact_id if as_of else model_ref)
         lineage = found.lineage(model.id)
