@@ -179,3 +179,13 @@ def test_each_page_reads_what_it_shows_in_one_snapshot(registry: Registry) -> No
         answer = client.get(path)
         assert answer.status_code == 200, (path, answer.text[:300])
         assert len(taken) <= 2, (path, len(taken))
+
+
+def test_a_token_checked_inside_is_verified_and_its_use_noted_later(registry: Registry) -> None:
+    """Noting a token's last use is a write: inside a snapshot it waits for the next check."""
+    token = registry.create_token("reader", ["register"])
+    with registry.snapshot():
+        assert registry.verify_token(token.token).name == "reader"
+    assert next(t for t in registry.list_tokens() if t.name == "reader").last_used_at is None
+    registry.verify_token(token.token)
+    assert next(t for t in registry.list_tokens() if t.name == "reader").last_used_at is not None

@@ -209,8 +209,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 def _note_use(db: Database, token_id: str, last_used_at: str | None) -> None:
     now = datetime.now(UTC)
     stale = (now - LAST_USED_RESOLUTION).strftime(TIMESTAMP_FORMAT)
-    if last_used_at is not None and last_used_at > stale:
-        return
+    if (last_used_at is not None and last_used_at > stale) or db.in_snapshot:
+        return  # noted this minute; or checked inside a snapshot, which writes nothing
     # Best effort: the request is not the caller's write, so a lost connection or
     # a busy database here must not answer it (a read least of all) with "your
     # write may have been saved"; the request's own verb meets any real outage.

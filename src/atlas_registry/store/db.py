@@ -207,6 +207,12 @@ class Database:
         unit = joined(self)
         return unit is not None and not unit.read_only
 
+    @property
+    def in_snapshot(self) -> bool:
+        """Whether a read here joins a snapshot (:meth:`snapshot`), where writes are refused."""
+        unit = joined(self)
+        return unit is not None and unit.read_only
+
     def _joined(self) -> Connection | None:
         """The connection of the unit of work or snapshot open here on this database, if any."""
         unit = joined(self)
