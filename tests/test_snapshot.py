@@ -18,6 +18,8 @@ from sqlalchemy import event
 
 from atlas_registry import ModelRegistration, Registry
 from atlas_registry.api import create_app
+from atlas_registry.errors import NotFoundError, RegistryError
+from atlas_registry.store.db import Database
 from tests.cli_helpers import invoke
 from tests.payloads import logistic_regression
 
@@ -49,7 +51,7 @@ def test_reads_inside_do_not_see_a_commit_made_meanwhile(
         second = _register(other, "second")  # committed while the snapshot is open
         assert _titles(registry) == ["first"]
         assert registry.get_model(first).title == "first"
-        with pytest.raises(Exception, match=second):
+        with pytest.raises(NotFoundError, match=second):
             registry.get_model(second)
     assert _titles(registry) == ["first", "second"]
     assert registry.get_model(second).title == "second"
@@ -123,33 +125,73 @@ def test_show_reads_its_parts_in_one_snapshot(
     assert len(opened) == 1, "show read its parts outside a snapshot"
 
 
+def _prepared(registry: Registry) -> int:
+    """How many statements the pool's one connection has prepared on the server."""
+    pooled = registry.database.engine.raw_connection()
+    try:
+        driver: Any = pooled.driver_connection
+        with driver.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements", prepare=False)
+            count = cursor.fetchone()[0]
+        driver.commit()
+        return int(count)
+    finally:
+        pooled.close()
+
+
 def test_a_snapshot_leaves_the_connection_its_prepared_statements(
     registry: Registry, backend: str
 ) -> None:
-    """psycopg forgets what it prepared on a ROLLBACK: a snapshot ends with COMMIT."""
+    """psycopg forgets what it prepared on a ROLLBACK: a snapshot ends with COMMIT, also
+    when what ran inside raised an error of its own (a page of a model not found)."""
     if backend != "postgresql":
         pytest.skip("prepared statements kept on the server are PostgreSQL's")
     model = _register(registry, "m")
     for _ in range(8):  # psycopg prepares a statement on its fifth run
         registry.get_model(model)
-
-    def prepared() -> int:
-        pooled = registry.database.engine.raw_connection()  # the one connection pooled
-        try:
-            driver: Any = pooled.driver_connection
-            with driver.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_prepared_statements", prepare=False)
-                count = cursor.fetchone()[0]
-            driver.commit()
-            return int(count)
-        finally:
-            pooled.close()
-
-    before = prepared()
+    before = _prepared(registry)
     assert before > 0
     with registry.snapshot():
         registry.get_model(model)
-    assert prepared() == before
+    assert _prepared(registry) == before
+
+    def read_a_missing_model() -> None:
+        with registry.snapshot():
+            registry.get_model(model)
+            registry.get_model("no-such-model")
+
+    with pytest.raises(NotFoundError):
+        read_a_missing_model()
+    assert _prepared(registry) == before
+
+
+def test_a_write_sent_as_a_read_is_refused_by_the_database(migrated_url: str) -> None:
+    """Past the verbs' own refusal: SQLite is told query_only, PostgreSQL's BEGIN says READ
+    ONLY. The database's refusal is a registry error, and the handle reads and writes after."""
+    with Database(migrated_url) as db:
+        # The refusal is a registry error already inside the snapshot.
+        with db.snapshot(), pytest.raises(RegistryError), db.session() as session:
+            session.run("DELETE FROM artifacts")
+        with db.session(write=True) as session:
+            session.run("DELETE FROM artifacts")  # outside, the same statement runs
+        with db.snapshot(), db.session() as session:
+            assert session.rows("SELECT count(*) FROM artifacts") == [(0,)]
+
+
+def test_the_as_of_read_of_the_api_takes_one_connection(registry: Registry) -> None:
+    """``GET /api/v1/models/NAME@ALIAS?at=T``: the version named then, and its record, read
+    in one snapshot."""
+    registration = ModelRegistration(
+        title="named", line="ad-risk", metadata=logistic_regression(), **PIN
+    )
+    model = registry.register_model(registration).id
+    registry.promote(model, actor="a", override=True, notes="for the as-of read")
+    client = TestClient(create_app(registry), base_url="http://127.0.0.1")
+    taken = _checkouts(registry)
+    answer = client.get("/api/v1/models/ad-risk@promoted", params={"at": "2999-01-01T00:00Z"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == model
+    assert len(taken) == 1
 
 
 def test_each_page_reads_what_it_shows_in_one_snapshot(registry: Registry) -> None:

@@ -50,7 +50,7 @@ from atlas_registry.store.lost_connections import forget_if_disconnected, lost_i
 from atlas_registry.store.shared_connection import Checkout, FirstSentTwice, release_idle, sharing
 from atlas_registry.store.sql_session import SqlSession, wrapped
 from atlas_registry.store.sqlite_file import prepare_sqlite_file
-from atlas_registry.store.units import Unit, entered, inside, joined
+from atlas_registry.store.units import Unit, entered, inside, joined, read_snapshot
 from atlas_registry.store.urls import parse_url
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -182,23 +182,14 @@ class Database:
         """Every read opened inside runs in one read-only transaction: one snapshot.
 
         A verb reads in transactions of its own, so a caller that shows the
-        answers of several verbs side by side (``show``, a model's page) could
-        show parts of two moments: a new pin check beside the old pin state.
-        Inside, they join this transaction instead (REPEATABLE READ on
-        PostgreSQL; on SQLite every transaction reads one snapshot); a write is
-        refused (:mod:`.units`). Inside a unit of work, or another snapshot, the
-        reads join that one.
+        answers of several verbs side by side (``show``, a page) could show
+        parts of two moments: a new pin check beside the old pin state. Inside,
+        they join this transaction instead (REPEATABLE READ on PostgreSQL; on
+        SQLite every transaction reads one snapshot); a write is refused
+        (:mod:`.units`). Inside a unit of work the reads join its transaction,
+        whose writes are the unit's.
         """
-        if self._joined() is not None:
-            yield
-            return
-        # It ends with COMMIT, not ROLLBACK: psycopg forgets every statement it
-        # prepared on a connection when it sees a ROLLBACK, and reads are planned
-        # afresh until it has prepared them again.
-        with (
-            self.transaction(read_only=True) as conn,
-            entered(Unit(self, conn, read_only=True)),
-        ):
+        with read_snapshot(self, lambda: self.transaction(read_only=True)):
             yield
 
     @property

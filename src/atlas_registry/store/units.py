@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
@@ -84,10 +84,55 @@ def inside(
     if unit.read_only:
         if write:
             raise RuntimeError(WRITE_IN_SNAPSHOT)
-        yield
+        try:
+            yield
+        except DBAPIError as exc:  # as a transaction of its own would say it
+            raise translate(exc) from exc
         return
     with _savepoint(unit.connection, commit, translate):
         yield
+
+
+@contextmanager
+def read_snapshot(
+    database: Any, begin: Callable[[], AbstractContextManager[Connection]]
+) -> Iterator[None]:
+    """``database``'s snapshot: the reads inside join the read-only transaction ``begin`` opens.
+
+    Inside a unit already open here (a unit of work, another snapshot) they
+    join that one instead. It ends with COMMIT even when the block raised an
+    error of its own (a model not found, a bad argument): psycopg forgets
+    every statement it prepared on a connection when it sees a ROLLBACK, and
+    the next reads on it would be planned afresh. A database error still
+    rolls it back. SQLite is told ``query_only`` meanwhile, so that a write
+    sent as a read is refused there too (PostgreSQL's BEGIN says READ ONLY).
+    """
+    if joined(database) is not None:
+        yield
+        return
+    caught: Exception | None = None
+    with begin() as conn, entered(Unit(database, conn, read_only=True)), _query_only(conn):
+        try:
+            yield
+        except Exception as exc:
+            if isinstance(exc, DBAPIError) or isinstance(exc.__cause__, DBAPIError):
+                raise
+            caught = exc
+    if caught is not None:
+        raise caught
+
+
+@contextmanager
+def _query_only(conn: Connection) -> Iterator[None]:
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA query_only = ON")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DBAPIError):  # a broken connection is dropped by the pool
+            conn.exec_driver_sql("PRAGMA query_only = OFF")
 
 
 @contextmanager
