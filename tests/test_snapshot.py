@@ -112,10 +112,12 @@ def test_show_reads_its_parts_in_one_snapshot(
     )
     registry.register_model(registration)
     opened: list[Registry] = []
+    taken: list[Any] = []
     real_snapshot = Registry.snapshot
 
     def watched(self: Registry) -> Any:
         opened.append(self)
+        event.listen(self.database.engine, "checkout", lambda *args: taken.append(args))
         return real_snapshot(self)
 
     monkeypatch.setattr(Registry, "snapshot", watched)
@@ -123,6 +125,7 @@ def test_show_reads_its_parts_in_one_snapshot(
     assert code == 0, err
     assert '"title": "shown"' in out
     assert len(opened) == 1, "show read its parts outside a snapshot"
+    assert len(taken) == 1, "show's parts took more than the snapshot's one connection"
 
 
 def _prepared(registry: Registry) -> int:
