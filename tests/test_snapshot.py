@@ -234,3 +234,39 @@ def test_a_token_checked_inside_is_verified_and_its_use_noted_later(registry: Re
     assert next(t for t in registry.list_tokens() if t.name == "reader").last_used_at is None
     registry.verify_token(token.token)
     assert next(t for t in registry.list_tokens() if t.name == "reader").last_used_at is not None
+
+
+def test_a_reference_is_resolved_and_read_at_one_moment(
+    registry: Registry, other: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``NAME@latest`` read apart could name the version a registration committed between the
+    lookup and the read had just made not the latest, and say ``is_latest: false``."""
+    first = _line_version(registry, "busy")
+    real_resolve = Registry.resolve
+    newer: list[str] = []
+
+    def resolve_then_register(self: Registry, ref: str) -> str:
+        found = real_resolve(self, ref)
+        if self is registry and not newer:  # another writer commits right after the lookup
+            newer.append(_line_version(other, "busy"))
+        return found
+
+    monkeypatch.setattr(Registry, "resolve", resolve_then_register)
+    record = registry.get_model("busy@latest")
+    assert (record.id, record.is_latest) == (first, True)
+    assert registry.get_model("busy@latest").id == newer[0]
+
+
+def _line_version(registry: Registry, line: str) -> str:
+    registration = ModelRegistration(title=line, line=line, metadata=logistic_regression(), **PIN)
+    return registry.register_model(registration).id
+
+
+def test_a_wait_for_events_inside_is_refused_not_left_waiting(registry: Registry) -> None:
+    """A snapshot reads one moment: a wait there for what others commit would never end."""
+    with registry.snapshot(), pytest.raises(RuntimeError, match="a wait for events inside"):
+        registry.wait_for_events(0, timeout=5)
+    followed = registry.follow(0)
+    with registry.snapshot(), pytest.raises(RuntimeError, match="a wait for events inside"):
+        next(followed)
+    assert registry.wait_for_events(0, timeout=0) == []  # outside, it answers

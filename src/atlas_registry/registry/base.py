@@ -3,6 +3,7 @@ and reading a model reference once."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Self, TypeVar
@@ -74,22 +75,29 @@ class Verbs(Handle):
             return resolve_model_ref(conn, ref)
 
     def _read(self, verb: Callable[[Database, str], T], model_ref: str) -> T:
-        return self._on_model(lambda model_id: verb(self.database, model_id), model_ref)
+        return self._on_model(
+            lambda model_id: verb(self.database, model_id), model_ref, reading=True
+        )
 
-    def _on_model(self, verb: Callable[[str], T], model_ref: str) -> T:
+    def _on_model(self, verb: Callable[[str], T], model_ref: str, *, reading: bool = False) -> T:
         """``verb`` on the model ``model_ref`` names, with no lookup first when it is an exact id.
 
         Most calls name a model by its id; only when that finds nothing is the
         reference resolved (line name, ``NAME@N``, short id, id prefix) and the call
         repeated. A transition that finds no model has written nothing (it
-        reads the model before any write), so repeating it is safe.
+        reads the model before any write), so repeating it is safe. A read
+        (``reading``) resolves and reads again in one snapshot: ``line@latest``
+        read apart could name a version that a registration committed in
+        between had already made not the latest, and say so beside its name.
         """
         if not is_storable_text(model_ref):
             self.resolve(model_ref)  # names nothing: NotFoundError, on either database
         try:
             return verb(model_ref)
-        except NotFoundError:
+        except NotFoundError as missing:
+            not_found = missing
+        with self.database.snapshot() if reading else contextlib.nullcontext():
             resolved = self.resolve(model_ref)
             if resolved == model_ref:
-                raise
-        return verb(resolved)
+                raise not_found
+            return verb(resolved)

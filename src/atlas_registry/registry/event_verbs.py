@@ -21,6 +21,10 @@ from atlas_registry.store.events.feed import Event
 MAX_WAIT_SECONDS = 60
 # How long a follower may go without looking at its stop signal.
 STOP_CHECK_SECONDS = 1.0
+WAIT_IN_SNAPSHOT = (
+    "a wait for events inside a snapshot: Registry.snapshot() reads one moment, so what "
+    "others commit would never come; wait outside it"
+)
 
 
 class EventVerbs(FeatureVerbs):
@@ -82,6 +86,7 @@ class EventVerbs(FeatureVerbs):
         """
         if not 0 <= timeout <= MAX_WAIT_SECONDS:
             raise InputError(f"a wait must be between 0 and {MAX_WAIT_SECONDS} seconds")
+        self._not_in_snapshot()
         woken = threading.Event()
         unsubscribe = self.subscribe_events(woken.set)
         try:
@@ -111,6 +116,7 @@ class EventVerbs(FeatureVerbs):
         unsubscribe = self.subscribe_events(woken.set)
         try:
             while stop is None or not stop.is_set():
+                self._not_in_snapshot()  # looked at each turn: the caller's context then
                 woken.clear()
                 found = self.events_after(after, types=types, line=line)
                 for event in found:
@@ -120,6 +126,12 @@ class EventVerbs(FeatureVerbs):
                     woken.wait(min(STOP_CHECK_SECONDS, self.event_poll_interval()))
         finally:
             unsubscribe()
+
+    def _not_in_snapshot(self) -> None:
+        """A wait for what others commit would never end inside a snapshot, which reads one
+        moment: refused, as a write there is."""
+        if self.database.in_snapshot:
+            raise RuntimeError(WAIT_IN_SNAPSHOT)
 
     def subscribe_events(self, wake: Callable[[], object]) -> Callable[[], None]:
         """Call ``wake`` (from another thread) when new events may have committed.
