@@ -118,6 +118,8 @@ def test_references_name_versions_promoted_and_prefixes(registry: Registry) -> N
             registry.resolve(f"ad-risk@{huge}")
     with pytest.raises(NotFoundError, match="after @ comes"):
         registry.resolve("ad-risk@newest")
+    with pytest.raises(NotFoundError, match="ad-risk@: after @ comes"):  # not @latest
+        registry.resolve("ad-risk@")
     with pytest.raises(NotFoundError, match="needs 8 characters"):
         registry.resolve("model-")
     with pytest.raises(NotFoundError, match="similar names: ad-risk"):

@@ -107,7 +107,7 @@ def resolve_model_ref(conn: Readable, ref: str) -> str:
     name, _, spec = ref.partition("@")
     root = _scalar(conn, _LINE_ROOT, {"name": name})
     if root is not None:
-        return _in_line(conn, name, root, spec or "latest")
+        return _in_line(conn, name, root, spec if "@" in ref else "latest")
     if "@" not in ref and (len(ref) >= MIN_PREFIX or _SHORT_ID_START.fullmatch(ref)):
         return _by_short_id_or_prefix(conn, ref)
     hint = (
