@@ -165,6 +165,11 @@ def test_the_pages_show_origins_and_escaped_answers_never_paths_or_secrets(api: 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in one.text
     assert "answered 500" in one.text
     assert api.client.get("/webhooks/77").status_code == 404
+    for not_an_id in ("nosuch", "1.5", "9" * 40, "<b>x"):  # the 404 page, not JSON
+        missing = api.client.get(f"/webhooks/{not_an_id}")
+        assert missing.status_code == 404, not_an_id
+        assert missing.headers["content-type"].startswith("text/html")
+        assert "<b>x" not in missing.text
 
 
 def test_a_keyed_create_keeps_no_secret_and_a_retry_does_not_show_it(api: Api) -> None:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from atlas_registry import Registry
 from atlas_registry.api.deps import Access, reader
+from atlas_registry.errors import NotFoundError
 from atlas_registry.web.pages import guarded, router
 from atlas_registry.web.render import page
 
@@ -32,11 +33,15 @@ def webhooks_page(request: Request, access: Access = Depends(reader)) -> HTMLRes
 
 @router.get("/webhooks/{webhook_id}", response_class=HTMLResponse)
 def webhook_page(
-    webhook_id: int, request: Request, access: Access = Depends(reader)
+    webhook_id: str, request: Request, access: Access = Depends(reader)
 ) -> HTMLResponse:
+    """A subscription's page; an id that is not a number gets the 404 page, not the API's
+    JSON problem that the path parameter's validation would send."""
+
     def build(found: Registry) -> HTMLResponse:
-        hook = found.webhook(webhook_id)
-        deliveries = found.webhook_deliveries(webhook_id, limit=DELIVERIES_SHOWN)
+        number = _webhook_number(webhook_id)
+        hook = found.webhook(number)
+        deliveries = found.webhook_deliveries(number, limit=DELIVERIES_SHOWN)
         return page(
             request,
             "webhook.html",
@@ -46,3 +51,9 @@ def webhook_page(
         )
 
     return guarded(request, access, build)
+
+
+def _webhook_number(webhook_id: str) -> int:
+    if webhook_id.isascii() and webhook_id.isdigit() and len(webhook_id) <= 18:
+        return int(webhook_id)
+    raise NotFoundError(f"no webhook has id {webhook_id[:40]!r}: a webhook's id is a number")
