@@ -14,8 +14,8 @@ ask :func:`joined` first):
   its pin's state, its newest check, its evaluations, tags and files) was
   true at one moment. A read inside takes no savepoint (a read leaves
   nothing to undo, and on PostgreSQL each savepoint is a round trip more);
-  a write inside is refused: it would otherwise wait for a COMMIT that a
-  snapshot never sends.
+  a write inside is refused before it sends anything, as the database
+  would refuse it half-way (PostgreSQL's READ ONLY, SQLite's query_only).
 
 A context variable holds the open unit, so each thread and each request has
 its own.
