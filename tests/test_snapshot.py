@@ -26,8 +26,8 @@ from tests.payloads import logistic_regression
 PIN = {"code_repo_url": "https://github.com/lab/ad-risk", "code_commit_sha": "3f1c2a9"}
 
 
-def _register(registry: Registry, title: str) -> str:
-    registration = ModelRegistration(title=title, metadata=logistic_regression(), **PIN)
+def _register(registry: Registry, title: str, line: str | None = None) -> str:
+    registration = ModelRegistration(title=title, line=line, metadata=logistic_regression(), **PIN)
     return registry.register_model(registration).id
 
 
@@ -107,10 +107,7 @@ def test_show_reads_its_parts_in_one_snapshot(
     migrated_url: str, registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``show`` of a line's name goes through the library (the fast read takes only an id)."""
-    registration = ModelRegistration(
-        title="shown", line="ad-risk", metadata=logistic_regression(), **PIN
-    )
-    registry.register_model(registration)
+    _register(registry, "shown", line="ad-risk")
     opened: list[Registry] = []
     taken: list[Any] = []
     real_snapshot = Registry.snapshot
@@ -184,10 +181,7 @@ def test_a_write_sent_as_a_read_is_refused_by_the_database(migrated_url: str) ->
 def test_the_as_of_read_of_the_api_takes_one_connection(registry: Registry) -> None:
     """``GET /api/v1/models/NAME@ALIAS?at=T``: the version named then, and its record, read
     in one snapshot."""
-    registration = ModelRegistration(
-        title="named", line="ad-risk", metadata=logistic_regression(), **PIN
-    )
-    model = registry.register_model(registration).id
+    model = _register(registry, "named", line="ad-risk")
     registry.promote(model, actor="a", override=True, notes="for the as-of read")
     client = TestClient(create_app(registry), base_url="http://127.0.0.1")
     taken = _checkouts(registry)
@@ -203,10 +197,7 @@ def test_each_page_reads_what_it_shows_in_one_snapshot(registry: Registry) -> No
     Read apart, the model page alone opened a transaction (and took the pool's
     connection) for each of its twenty parts.
     """
-    registration = ModelRegistration(
-        title="paged", line="ad-risk", metadata=logistic_regression(), **PIN
-    )
-    model = registry.register_model(registration).id
+    model = _register(registry, "paged", line="ad-risk")
     client = TestClient(create_app(registry), base_url="http://127.0.0.1")
     taken = _checkouts(registry)
     for path in (
@@ -241,25 +232,20 @@ def test_a_reference_is_resolved_and_read_at_one_moment(
 ) -> None:
     """``NAME@latest`` read apart could name the version a registration committed between the
     lookup and the read had just made not the latest, and say ``is_latest: false``."""
-    first = _line_version(registry, "busy")
+    first = _register(registry, "busy", line="busy")
     real_resolve = Registry.resolve
     newer: list[str] = []
 
     def resolve_then_register(self: Registry, ref: str) -> str:
         found = real_resolve(self, ref)
         if self is registry and not newer:  # another writer commits right after the lookup
-            newer.append(_line_version(other, "busy"))
+            newer.append(_register(other, "busy", line="busy"))
         return found
 
     monkeypatch.setattr(Registry, "resolve", resolve_then_register)
     record = registry.get_model("busy@latest")
     assert (record.id, record.is_latest) == (first, True)
     assert registry.get_model("busy@latest").id == newer[0]
-
-
-def _line_version(registry: Registry, line: str) -> str:
-    registration = ModelRegistration(title=line, line=line, metadata=logistic_regression(), **PIN)
-    return registry.register_model(registration).id
 
 
 def test_a_wait_for_events_inside_is_refused_not_left_waiting(registry: Registry) -> None:
