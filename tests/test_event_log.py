@@ -365,6 +365,29 @@ def test_a_dropped_listener_falls_back_to_polling_and_comes_back(reg: Registry) 
     assert listener.listening.wait(10), "the listener did not reconnect"
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_closing_a_handle_ends_its_listener_at_once(migrated_url: str) -> None:
+    """A server's shutdown (and each closed handle) waited up to a second for the listener."""
+    from atlas_registry.store.events import wakeups
+
+    for _ in range(3):
+        with Registry.open(migrated_url) as opened:
+            opened.wait_for_events(0, timeout=0.01)
+            listener = wakeups.listener(opened.database)
+            assert listener is not None
+            assert listener.listening.wait(5)
+            time.sleep(0.05)  # the thread is in its wait on the socket
+            started = time.monotonic()
+        assert time.monotonic() - started < 0.3
+        assert not listener._thread.is_alive()
+    with Registry.open(migrated_url) as checking, checking.database.session() as session:
+        [(listening,)] = session.rows(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        )
+    assert listening == 0
+
+
 def test_each_change_after_registration_is_one_event_too(reg: Registry, tmp_path: Any) -> None:
     """Evaluations, alias moves, tags, text edits, files and datasets are in the log."""
     weights = tmp_path / "weights.bin"

@@ -18,6 +18,8 @@ does, since it may have missed something.
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import threading
 import weakref
 from collections.abc import Callable
@@ -45,6 +47,9 @@ class Listener:
         self._next = 0
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        # Written to by stop(): it wakes the thread out of its wait on the socket at
+        # once, so closing a handle (a server's shutdown, each test) does not wait.
+        self._stop_read, self._stop_write = os.pipe()
         self.listening = threading.Event()
         self._thread = threading.Thread(target=self._run, name="atlas-event-listener", daemon=True)
         self._thread.start()
@@ -71,15 +76,19 @@ class Listener:
 
     def _run(self) -> None:
         delay = 0.1
-        while not self._stopped.is_set():
-            try:
-                self._listen()
-                delay = 0.1
-            except Exception:  # the connection dropped or could not be made: poll meanwhile
-                self.listening.clear()
-                self._wake_all()
-                self._stopped.wait(delay)
-                delay = min(delay * 2, _RECONNECT_MAX)
+        try:
+            while not self._stopped.is_set():
+                try:
+                    self._listen()
+                    delay = 0.1
+                except Exception:  # the connection dropped or could not be made: poll meanwhile
+                    self.listening.clear()
+                    self._wake_all()
+                    self._stopped.wait(delay)
+                    delay = min(delay * 2, _RECONNECT_MAX)
+        finally:
+            os.close(self._stop_read)
+            os.close(self._stop_write)
 
     def _listen(self) -> None:
         connection = self._connect()
@@ -89,7 +98,12 @@ class Listener:
             self.listening.set()
             self._wake_all()  # anything committed while nobody listened is read now
             while not self._stopped.is_set():
-                for _ in connection.notifies(timeout=1.0, stop_after=1):
+                # Until the server sends something (a notify, or the end of the
+                # connection, which notifies() then raises) or stop() is called.
+                ready, _, _ = select.select([connection.fileno(), self._stop_read], [], [])
+                if self._stop_read in ready:
+                    break
+                for _ in connection.notifies(timeout=0, stop_after=1):
                     self._wake_all()
         finally:
             self.listening.clear()
@@ -97,8 +111,10 @@ class Listener:
                 connection.close()
 
     def stop(self) -> None:
-        """End the thread: it sees the flag within a second (its wait for notifies times out)."""
+        """End the thread and close its connection before returning."""
         self._stopped.set()
+        with contextlib.suppress(OSError):  # a second stop: the thread closed the pipe
+            os.write(self._stop_write, b"x")
         self._thread.join(timeout=3)
 
 
