@@ -99,6 +99,33 @@ def _mark_browser_tests_slow(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+_BACKEND_PARAMS = ("backend", "shared_backend")
+
+
+def _twin_key(item: pytest.Item, backend: str) -> tuple[Any, ...] | None:
+    """What names a test's run on ``backend`` apart from the backend; None if not run on it."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or backend not in (callspec.params.get(p) for p in _BACKEND_PARAMS):
+        return None
+    others = sorted((k, repr(v)) for k, v in callspec.params.items() if k not in _BACKEND_PARAMS)
+    return (item.path, getattr(item, "cls", None), getattr(item, "originalname", ""), *others)
+
+
+def _mark_postgresql_twins_slow(items: list[pytest.Item]) -> None:
+    """The PostgreSQL run of a test that also runs on SQLite belongs to the slow lane.
+
+    It was two thirds of the fast lane's time (a new server session and its
+    catalogs per test); the SQLite run of the same test stays in the lane, and
+    so does every test that runs on PostgreSQL alone. ``-m postgresql_twin``
+    runs just these; ``./scripts/test`` runs everything.
+    """
+    on_sqlite = {key for item in items if (key := _twin_key(item, "sqlite")) is not None}
+    for item in items:
+        if _twin_key(item, "postgresql") in on_sqlite:
+            item.add_marker(pytest.mark.postgresql_twin)
+            item.add_marker(pytest.mark.slow)
+
+
 def _keep_shared_set_ups_on_one_worker(items: list[pytest.Item]) -> None:
     """Run a module's tests on one pytest-xdist worker when they share a set-up.
 
@@ -114,7 +141,7 @@ def _keep_shared_set_ups_on_one_worker(items: list[pytest.Item]) -> None:
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue
-        if _BROWSER_FIXTURES & set(item.fixturenames):
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("browser"))
             continue
         shared = any(
@@ -128,8 +155,12 @@ def _keep_shared_set_ups_on_one_worker(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests are slow; without a server, leave the PostgreSQL half out; under CI, fail."""
+    """Mark the slow lane and the shared set-ups; without a server, leave PostgreSQL out.
+
+    Under CI an unreachable server fails the run instead.
+    """
     _mark_browser_tests_slow(items)
+    _mark_postgresql_twins_slow(items)
     _keep_shared_set_ups_on_one_worker(items)
     if not any(_needs_postgres(item) for item in items):
         return
