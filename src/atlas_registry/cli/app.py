@@ -69,7 +69,7 @@ COMMANDS: dict[str, Entry] = {
         "Name the line of a model that has no name yet (e.g. one registered before names).",
     ),
     "leaderboard": Entry(
-        "models",
+        "leaderboard",
         "leaderboard",
         "The best models of one benchmark by one evaluation metric, best first.",
     ),

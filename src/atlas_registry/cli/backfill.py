@@ -17,9 +17,10 @@ from atlas_registry.cli.common import (
     stderr,
     stdout,
     table,
+    version_labels,
 )
 from atlas_registry.cli.lifecycle import ActorOption, NotesOption, actor_name
-from atlas_registry.cli.models import ModelId, version_labels
+from atlas_registry.cli.models import ModelId
 from atlas_registry.cli.one_value import CommandApp
 
 if TYPE_CHECKING:

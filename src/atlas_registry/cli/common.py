@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -274,3 +274,12 @@ def visible_cells(rows: list[list[Any]]) -> list[list[str]]:
 def _table_width(column_widths: list[int]) -> int:
     """A boxed table's width: each column padded by a space each side, and the rules."""
     return sum(column_widths) + 3 * len(column_widths) + 1
+
+
+def version_labels(registry: Registry, model_ids: Iterable[str]) -> dict[str, str]:
+    """id -> ``line@N`` (else the short id), in one read: how a table names each version.
+
+    A title may repeat across versions and a full id is unreadable; ``--json``
+    keeps the ids. An id not in the catalog is left out (shown as it is).
+    """
+    return {model_id: name.label for model_id, name in registry.version_names(model_ids).items()}

@@ -15,9 +15,9 @@ from atlas_registry import (
     Registry,
     visible_text,
 )
-from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table
+from atlas_registry.cli.common import DbOption, JsonOption, call, stdout, table, version_labels
 from atlas_registry.cli.lifecycle import ActorOption, actor_name
-from atlas_registry.cli.models import ModelId, version_labels
+from atlas_registry.cli.models import ModelId
 from atlas_registry.cli.one_value import CommandApp
 
 files_app = CommandApp(help="A version's files: list them, add one, verify them byte for byte.")

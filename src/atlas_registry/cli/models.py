@@ -1,10 +1,9 @@
-"""Model commands: validate, register, show, list, leaderboard (lineage, lines: :mod:`.lines`)."""
+"""Model commands: validate, register, show, list (leaderboard, lines: modules of their own)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
@@ -16,7 +15,6 @@ from atlas_registry import (
     ModelRecord,
     ModelRegistration,
     RegisteredModel,
-    RegistryError,
     ValidationError,
     Violation,
     read_first_page,
@@ -25,7 +23,6 @@ from atlas_registry import (
 from atlas_registry.cli.common import (
     DbOption,
     JsonOption,
-    PolicyOption,
     call,
     call_reading,
     console,
@@ -39,13 +36,11 @@ from atlas_registry.cli.plain_table import PIPED_WIDTH, plain_table, writes_plai
 if TYPE_CHECKING:  # loaded by the commands that use them: `list` and `--help` need none
     from atlas_registry import (
         Evaluation,
-        LeaderboardEntry,
         ModelFile,
         NamedAt,
         PinChange,
         PinCheck,
         PinStatus,
-        RankedBy,
         Registry,
     )
 
@@ -402,105 +397,3 @@ def list_command(
             run(as_json, lambda: first, render)
             return
     call(db, as_json, page, render)
-
-
-def leaderboard(
-    benchmark: Annotated[str, typer.Argument(help="The benchmark id.")],
-    metric: Annotated[str, typer.Argument(help="The metric to rank by, e.g. auroc.")],
-    higher_is_better: Annotated[
-        bool,
-        typer.Option(
-            "--higher-is-better",
-            help="For a metric of unknown direction: rank the highest first.",
-        ),
-    ] = False,
-    lower_is_better: Annotated[
-        bool,
-        typer.Option(
-            "--lower-is-better",
-            help="For a metric of unknown direction: rank the lowest first.",
-        ),
-    ] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_PAGE)] = 10,
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", help="Only evaluations on this dataset (its id).")
-    ] = None,
-    split: Annotated[
-        str | None, typer.Option("--split", help="Only evaluations on this split of --dataset.")
-    ] = None,
-    db: DbOption = None,
-    policy: PolicyOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """The best models of one benchmark by one evaluation metric, best first.
-
-    Each version is ranked by its newest evaluation on the benchmark (on
-    --dataset and --split when given), and the table says who evaluated it.
-    The metric's direction (a lower brier is better) comes from the metric
-    vocabulary or the policy's [metrics]; a direction flag is needed only for a
-    metric neither knows, and may not reverse a known one.
-    """
-    if higher_is_better and lower_is_better:
-        raise typer.BadParameter(
-            "give one of --higher-is-better and --lower-is-better, not both",
-            param_hint="--higher-is-better / --lower-is-better",
-        )
-    given = "higher" if higher_is_better else "lower" if lower_is_better else None
-
-    def ranked(registry: Registry) -> _Board:
-        from atlas_registry import asking_how
-
-        try:
-            board = registry.leaderboard(
-                benchmark, metric, limit=limit, direction=given, dataset=dataset, split=split
-            )
-        except RegistryError as error:
-            raise asking_how(error, "pass --higher-is-better or --lower-is-better") from None
-        labels = version_labels(registry, (e.model.id for e in board))
-        return _Board(registry.ranked_by(metric, given), board, labels)
-
-    def render(result: _Board) -> None:
-        named = result.labels
-        rows = [
-            [
-                e.rank,
-                e.value,
-                named.get(e.model.id, e.model.id),
-                e.model.title,
-                e.model.promotion_state,
-                e.evaluated_by or "not recorded",
-                e.evaluated_at,
-            ]
-            for e in result.entries
-        ]
-        columns = ["rank", metric, "version", "title", "state", "evaluated by", "at (UTC)"]
-        title = f"{benchmark}: top {limit} by {metric} ({result.ranked_by.said})"
-        console().print(table(title, columns, rows))
-
-    call(db, as_json, ranked, render, policy=policy, to_json=_board_json)
-
-
-@dataclass(frozen=True)
-class _Board:
-    """A leaderboard as the CLI shows it: what ranked it, its entries, each version's name."""
-
-    ranked_by: RankedBy
-    entries: list[LeaderboardEntry]
-    labels: dict[str, str]
-
-
-def version_labels(registry: Registry, model_ids: Iterable[str]) -> dict[str, str]:
-    """id -> ``line@N`` (else the short id), in one read: how a table names each version.
-
-    A title may repeat across versions and a full id is unreadable; ``--json``
-    keeps the ids. An id not in the catalog is left out (shown as it is).
-    """
-    return {model_id: name.label for model_id, name in registry.version_names(model_ids).items()}
-
-
-def _board_json(board: _Board) -> list[dict[str, Any]]:
-    """Each entry as the library gives it, with the ``version`` a person names it by."""
-    return [
-        {**entry.to_dict(), "version": board.labels.get(entry.model.id, entry.model.id)}
-        for entry in board.entries
-    ]

@@ -17,9 +17,17 @@ from atlas_registry import (
     Registry,
     RepositoryLocations,
 )
-from atlas_registry.cli.common import DbOption, JsonOption, call, jsonable, stdout, table
+from atlas_registry.cli.common import (
+    DbOption,
+    JsonOption,
+    call,
+    jsonable,
+    stdout,
+    table,
+    version_labels,
+)
 from atlas_registry.cli.lifecycle import ActorOption, actor_name
-from atlas_registry.cli.models import ModelId, version_labels
+from atlas_registry.cli.models import ModelId
 from atlas_registry.cli.one_value import CommandApp
 from atlas_registry.errors import ValidationError, Violation
 
