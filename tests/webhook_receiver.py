@@ -61,7 +61,9 @@ def receiving(
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     receiver = Receiver(f"http://127.0.0.1:{server.server_address[1]}/hook?team=ml", answer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 20 ms for shutdown(), not every 0.5 s: each receiver stopped
+    # cost a test half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield receiver
