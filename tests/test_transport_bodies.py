@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from atlas_registry import Registry
+from atlas_registry import ModelRegistration, Registry
 from atlas_registry.api.guards import MAX_BODY_BYTES, Guards, Message
 from atlas_registry.web.problem_types import HTTP_PROBLEMS
 from tests import test_api
@@ -211,3 +212,30 @@ def test_a_real_server_refuses_big_chunked_bodies_and_logs_a_hang_up_once(
         lines = _one_more_line(served, before)
         assert len(lines) == 1, lines
         assert "Traceback" not in lines[0]
+
+
+@pytest.mark.slow  # a server process
+def test_a_client_that_hangs_up_before_its_answer_is_logged_once(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A read answered on the event loop gives the loop no turn to see the hang-up itself."""
+    url = migrated_copy("sqlite", tmp_path, request)
+    with Registry.open(url) as registry:
+        token = registry.create_token("reader", ["register"]).token
+        model = registry.register_model(
+            ModelRegistration(title="m", metadata=logistic_regression(), line="hang-up")
+        )
+    with serve(url, tmp_path / "serve.log") as served:
+        before = len(served.log_lines())
+        with served.connect() as conn:
+            conn.sendall(
+                f"GET /api/v1/models/{model.id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {token}\r\n\r\n".encode()
+            )
+            conn.shutdown(socket.SHUT_WR)  # said all it will say, and stops listening
+            status, _body = read_answer(conn)
+        assert status == 200
+        lines = _one_more_line(served, before)
+    assert len(lines) == 1, lines
+    assert f"GET '/api/v1/models/{model.id}'" in lines[0]
+    assert "the client hung up before its answer (200); the request was carried out" in lines[0]
