@@ -49,7 +49,13 @@ class Listener:
         self._stopped = threading.Event()
         # Written to by stop(): it wakes the thread out of its wait on the socket at
         # once, so closing a handle (a server's shutdown, each test) does not wait.
+        # Closed once the thread has ended, never under it (a closed descriptor's
+        # number is soon another file's); see stop().
         self._stop_read, self._stop_write = os.pipe()
+        self._pid = os.getpid()
+        self._stopping = threading.Lock()
+        self._ended = False
+        self._abandoned = False  # stop() gave up waiting: the thread closes the pipe
         self.listening = threading.Event()
         self._thread = threading.Thread(target=self._run, name="atlas-event-listener", daemon=True)
         self._thread.start()
@@ -87,8 +93,10 @@ class Listener:
                     self._stopped.wait(delay)
                     delay = min(delay * 2, _RECONNECT_MAX)
         finally:
-            os.close(self._stop_read)
-            os.close(self._stop_write)
+            with self._stopping:
+                self._ended = True
+                if self._abandoned:
+                    self._close_pipe()
 
     def _listen(self) -> None:
         connection = self._connect()
@@ -111,11 +119,27 @@ class Listener:
                 connection.close()
 
     def stop(self) -> None:
-        """End the thread and close its connection before returning."""
-        self._stopped.set()
-        with contextlib.suppress(OSError):  # a second stop: the thread closed the pipe
+        """End the thread and close its connection before returning; a second call does nothing."""
+        with self._stopping:
+            if self._stopped.is_set():
+                return
+            self._stopped.set()
+            if os.getpid() != self._pid:
+                # A forked child's copy of the handle: the thread is the parent's and
+                # the pipe is shared with it; only this process's copies are closed.
+                self._close_pipe()
+                return
             os.write(self._stop_write, b"x")
         self._thread.join(timeout=3)
+        with self._stopping:
+            if self._ended:
+                self._close_pipe()
+            else:
+                self._abandoned = True  # still connecting: it closes the pipe as it ends
+
+    def _close_pipe(self) -> None:
+        os.close(self._stop_read)
+        os.close(self._stop_write)
 
 
 _LISTENERS: weakref.WeakKeyDictionary[Database, Listener] = weakref.WeakKeyDictionary()
