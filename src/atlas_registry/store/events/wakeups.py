@@ -105,11 +105,14 @@ class Listener:
             connection.execute(f"LISTEN {CHANNEL}")
             self.listening.set()
             self._wake_all()  # anything committed while nobody listened is read now
+            # poll, not select: a busy server's descriptors pass select's limit of 1024.
+            waiting = select.poll()
+            waiting.register(connection.fileno(), select.POLLIN)
+            waiting.register(self._stop_read, select.POLLIN)
             while not self._stopped.is_set():
                 # Until the server sends something (a notify, or the end of the
                 # connection, which notifies() then raises) or stop() is called.
-                ready, _, _ = select.select([connection.fileno(), self._stop_read], [], [])
-                if self._stop_read in ready:
+                if any(fd == self._stop_read for fd, _ in waiting.poll()):
                     break
                 for _ in connection.notifies(timeout=0, stop_after=1):
                     self._wake_all()
