@@ -17,12 +17,15 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
 from atlas_registry import ModelRegistration, Registry, SchemaAdmin
+from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS
 from tests.conftest import reset_postgres
 from tests.payloads import logistic_regression
 
@@ -61,8 +64,13 @@ def round_trips(registry: Registry, call: Callable[[], object]) -> int:
             finally:
                 pgconn.untrace()
         sent = path.read_text()
+    return _waits(sent)
+
+
+def _waits(sent: str) -> int:
+    """The client's waits in a libpq trace (see the module's docstring)."""
     sent_by_client = re.findall(r"^F\t\d+\t(\w+)", sent, re.MULTILINE)
-    assert "Execute" in sent_by_client  # the trace saw the statements
+    assert "Execute" in sent_by_client or "Query" in sent_by_client  # it saw statements
     following = [*sent_by_client[1:], None]
     return sum(
         message in ("Flush", "Query") or (message == "Sync" and after != "Flush")
@@ -102,3 +110,35 @@ def test_a_transition_by_id_waits_once(pg_registry: Registry) -> None:
         round_trips(pg_registry, lambda: pg_registry.supersede(second, actor="l", notes="n")) == 1
     )
     assert [e.to_state for e in pg_registry.history(first)] == ["promoted", "superseded"]
+
+
+def test_a_new_connection_sets_its_lock_timeout_in_one_round_trip(
+    pg_registry: Registry, tmp_path: Path
+) -> None:
+    """Once per connection: it was three (BEGIN, SET, COMMIT), for every command on PostgreSQL."""
+    engine = pg_registry.database.engine
+    path = tmp_path / "trace"
+
+    def start(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    left_in_autocommit: list[bool] = []
+
+    def stop(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.pgconn.untrace()
+        left_in_autocommit.append(dbapi_connection.autocommit)
+
+    with path.open("w") as trace:
+        event.listen(engine, "connect", start, insert=True)  # before the registry's own hook
+        event.listen(engine, "connect", stop)  # and after it
+        try:
+            engine.pool.dispose()  # the next checkout opens a new connection
+            with pg_registry.database.session() as session:
+                [(timeout,)] = session.rows("SELECT current_setting('lock_timeout')")
+        finally:
+            event.remove(engine, "connect", start)
+            event.remove(engine, "connect", stop)
+    assert timeout == f"{LOCK_TIMEOUT_SECONDS}s"
+    assert left_in_autocommit == [False]  # its transactions are the registry's, as before
+    assert _waits(path.read_text()) == 1

@@ -131,10 +131,12 @@ class PostgresBackend(Backend):
     def install_hooks(self, engine: Engine) -> None:
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, record: Any) -> None:
-            # Once per connection, not per transaction: every round trip counts on a network.
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
-            dbapi_connection.commit()
+            # Once per connection, not per transaction: every round trip counts on a
+            # network. Sent in autocommit, the SET is one round trip; inside the
+            # driver's implicit transaction it was three (BEGIN, SET, COMMIT).
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
+            dbapi_connection.autocommit = False
             record.info[_FRESH] = True
 
         @event.listens_for(engine, "checkout")
