@@ -92,10 +92,14 @@ def _needs_postgres(item: pytest.Item) -> bool:
 _BROWSER_FIXTURES = frozenset({"page", "context", "browser"})
 
 
+def _uses_a_browser(item: pytest.Item) -> bool:
+    return bool(_BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
 def _mark_browser_tests_slow(items: list[pytest.Item]) -> None:
     """A browser test belongs to the slow lane even when its module forgets to say so."""
     for item in items:
-        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if _uses_a_browser(item):
             item.add_marker(pytest.mark.slow)
 
 
@@ -141,7 +145,7 @@ def _keep_shared_set_ups_on_one_worker(items: list[pytest.Item]) -> None:
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue
-        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if _uses_a_browser(item):
             item.add_marker(pytest.mark.xdist_group("browser"))
             continue
         shared = any(
