@@ -7,6 +7,7 @@ processed them.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,8 +37,9 @@ def ok(_n: int) -> tuple[int, dict[str, str], bytes]:
 @contextmanager
 def receiving(
     answer: Callable[[int], tuple[int, dict[str, str], bytes]] = ok,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[Receiver]:
-    """A receiver on 127.0.0.1 at a free port, for as long as the block runs."""
+    """A receiver on 127.0.0.1 at a free port, for as long as the block runs; https with ``tls``."""
     receiver: Receiver
 
     class Handler(BaseHTTPRequestHandler):
@@ -60,7 +62,11 @@ def receiving(
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver = Receiver(f"http://127.0.0.1:{server.server_address[1]}/hook?team=ml", answer)
+    scheme = "http"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    receiver = Receiver(f"{scheme}://127.0.0.1:{server.server_address[1]}/hook?team=ml", answer)
     # Polled every 20 ms for shutdown(), not every 0.5 s: each receiver stopped
     # cost a test half a second.
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)

@@ -31,6 +31,7 @@ redirect.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import ipaddress
 import os
@@ -277,7 +278,16 @@ class Transport:
         self.allowed_hosts = frozenset(h.lower().strip("[]") for h in hosts)
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
-        self.tls = ssl.create_default_context()
+
+    @functools.cached_property
+    def tls(self) -> ssl.SSLContext:
+        """The certificate checks for https targets, made at the first one.
+
+        Reading the system's certificate authorities takes about 20 ms; a
+        worker that posts only to http receivers (a test's, one on localhost)
+        never needs them.
+        """
+        return ssl.create_default_context()
 
     def post(self, target: Target, headers: dict[str, str], body: bytes) -> Outcome:
         started = time.monotonic()
