@@ -34,6 +34,7 @@ What keeps a new module cheap:
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import shutil
@@ -180,6 +181,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _LEFT_OUT = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Keep what collection built (it stays for the whole run) out of the cyclic collector's scans.
+
+    ``gc.freeze`` moves every object alive now (the collected tests, the
+    imported modules, Hypothesis's and Schemathesis's strategies) to a
+    generation the collector never scans again; its first generation then
+    waits for 50,000 new objects instead of 700, since the tests allocate in
+    bursts (SQLAlchemy's statements, Hypothesis's examples) and most of it is
+    freed by reference counting anyway. The fast lane, run serially: 3.8 s of
+    the collector's CPU before, 2.3-2.9 s after.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
 
 
 # The throwaway databases of this run, once a PostgreSQL test has made them.
