@@ -5,6 +5,9 @@ on a shared machine falls on every side alike:
 
 - the floor: a bare ASGI app on the same server stack doing the same verb
   (:mod:`bench.http_floor`); the service's overhead is its p50 minus this one;
+- the guarded floor: the same app checking the bearer token in the database
+  and, on PostgreSQL, running the verb on a worker thread, as ``serve`` does;
+  it splits the overhead into what those guarantees cost and the rest;
 - ``atlas-registry serve`` (one worker), the real command;
 - MLflow's tracking server over its REST API, when ``ATLAS_BENCH_MLFLOW`` names
   the ``mlflow`` command of an environment with the full ``mlflow`` package
@@ -101,10 +104,11 @@ def served_process(url: str, workers: int) -> Iterator[tuple[int, str, int]]:
 
 
 @contextmanager
-def floor_served(url: str) -> Iterator[tuple[int, int]]:
+def floor_served(url: str, *, guarded: bool = False) -> Iterator[tuple[int, int]]:
     """The bare ASGI app (:mod:`bench.http_floor`) on a free port; (port, pid)."""
     port = _free_port()
-    with _process([sys.executable, "-m", "bench.http_floor", url, str(port)], port) as pid:
+    command = [sys.executable, "-m", "bench.http_floor", url, str(port)]
+    with _process([*command, *(["--guarded"] if guarded else [])], port) as pid:
         yield port, pid
 
 
@@ -235,7 +239,10 @@ def side_by_side(url: str, each: int, rounds: int = ROUNDS, mlflow: bool = True)
         port, pid = stack.enter_context(floor_served(url))
         sides = {"floor": Side(port, pid, "-", atlas_requests)}
         port, token, pid = stack.enter_context(served_process(url, 1))
-        sides["atlas"] = Side(port, pid, token, atlas_requests)
+        atlas = Side(port, pid, token, atlas_requests)
+        port, pid = stack.enter_context(floor_served(url, guarded=True))
+        sides["guarded_floor"] = Side(port, pid, token, atlas_requests)
+        sides["atlas"] = atlas
         server = stack.enter_context(mlflow_rest.mlflow_served(url)) if mlflow else None
         if server is not None:
             sides["mlflow"] = Side(server.port, server.pid, "-", server.requests)
@@ -304,6 +311,8 @@ def http_workloads(url: str, each: int, workers: int, mlflow: bool = True) -> di
     for operation in ("register", "get"):
         atlas, floor = side["atlas"][operation], side["floor"][operation]
         found[f"{operation}_overhead_ms"] = atlas["p50_ms"] - floor["p50_ms"]
+        guarded = side["guarded_floor"][operation]
+        found[f"{operation}_guarantees_ms"] = guarded["p50_ms"] - floor["p50_ms"]
         if "mlflow" in side:
             found[f"{operation}_vs_mlflow"] = side["mlflow"][operation]["p50_ms"] / atlas["p50_ms"]
     library_cpu = side["library"]["register"]["cpu_ms"]

@@ -132,7 +132,13 @@ def service(report: dict[str, Any]) -> str:
         "| server | request | p50 ms | p95 ms | server CPU ms | client CPU ms | errors |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name, label in (("floor", "bare ASGI app"), ("atlas", "`serve`"), ("mlflow", "MLflow")):
+    labels = (
+        ("floor", "bare ASGI app"),
+        ("guarded_floor", "bare app, token checked in the database, verb on a thread (PostgreSQL)"),
+        ("atlas", "`serve`"),
+        ("mlflow", "MLflow"),
+    )
+    for name, label in labels:
         for operation in ("register", "get"):
             row = side.get(name, {}).get(operation)
             if row:
