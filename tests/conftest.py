@@ -192,7 +192,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     waits for 50,000 new objects instead of 700, since the tests allocate in
     bursts (SQLAlchemy's statements, Hypothesis's examples) and most of it is
     freed by reference counting anyway. The fast lane, run serially: 3.8 s of
-    the collector's CPU before, 2.3-2.9 s after.
+    the collector's CPU before, 2.3-3.1 s after.
     """
     gc.collect()
     gc.freeze()
