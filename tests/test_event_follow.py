@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from atlas_registry import EVENT_TYPES, ModelRegistration, Registry
 from atlas_registry.api import create_app
 from tests.cli_helpers import invoke
-from tests.event_soak_helpers import Server
+from tests.event_soak_helpers import PLAIN_HTTP, Server
 from tests.payloads import logistic_regression
 from tests.server_helpers import call, served, served_in_thread
 
@@ -183,7 +183,7 @@ def _stream_events(
     got: list[dict[str, Any]] = []
     message: dict[str, Any] = {}
     with httpx.stream(
-        "GET", f"{base}{path}", headers=headers, params=params, timeout=30
+        "GET", f"{base}{path}", headers=headers, params=params, timeout=30, verify=PLAIN_HTTP
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -242,7 +242,9 @@ def test_a_stream_resumes_after_last_event_id_and_after_a_restart(migrated_url: 
         _post(base, token, "m-4")
         page = call(base, "GET", f"/api/v1/events?after={last}")[1]
         assert [e["model_id"] for e in page["items"]] == ["m-4"]
-        bad = httpx.get(f"{base}/api/v1/events/stream", headers={"Last-Event-ID": "12a"})
+        bad = httpx.get(
+            f"{base}/api/v1/events/stream", headers={"Last-Event-ID": "12a"}, verify=PLAIN_HTTP
+        )
         assert bad.status_code == 400
 
 
@@ -250,7 +252,7 @@ def _follow(base: str, after: int, stop: threading.Event, seen: list[int]) -> No
     """A follower over HTTP: long polls from ``after`` until ``stop``, then one last read."""
     while True:
         finished = stop.is_set()
-        with httpx.Client(timeout=60) as client:
+        with httpx.Client(timeout=60, verify=PLAIN_HTTP) as client:
             page = client.get(
                 f"{base}/api/v1/events", params={"after": after, "wait": 0 if finished else 2}
             ).json()
@@ -370,11 +372,15 @@ def test_sigterm_ends_open_streams_and_long_polls_and_serve_exits_0(migrated_url
         poll = threading.Thread(
             target=lambda: polled.append(
                 httpx.get(f"{server.base}/api/v1/events", params={"after": 0, "wait": 60,
-                          "types": "model.promoted"}, timeout=90)
+                          "types": "model.promoted"}, timeout=90, verify=PLAIN_HTTP)
             )
         )  # fmt: skip
         with httpx.stream(
-            "GET", f"{server.base}/api/v1/events/stream", params={"after": 0}, timeout=90
+            "GET",
+            f"{server.base}/api/v1/events/stream",
+            params={"after": 0},
+            timeout=90,
+            verify=PLAIN_HTTP,
         ) as response:
             lines = response.iter_lines()
             assert next(lines) == ": following the event log"
@@ -394,7 +400,7 @@ def test_a_server_stopped_in_this_process_leaves_the_next_ones_followers_waiting
     api: tuple[Registry, TestClient, str], migrated_url: str
 ) -> None:
     """Its stop ends its own streams and long polls, not those of a server started after it."""
-    with httpx.Client() as kept_open, served_in_thread(migrated_url) as base:
+    with httpx.Client(verify=PLAIN_HTTP) as kept_open, served_in_thread(migrated_url) as base:
         assert kept_open.get(f"{base}/api/v1/events").status_code == 200  # open at the stop
     _registry, client, _token = api
     _waits_its_second_and_returns_nothing(client)

@@ -1,0 +1,64 @@
+"""Which certificates a client session trusts: the system's for https, none for plain http.
+
+The server is a loopback TLS receiver with a certificate of its own making,
+trusted the way an operator trusts a private CA: through ``SSL_CERT_FILE``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from atlas_registry.client import RetryPolicy, Session
+from atlas_registry.errors import DatabaseNotFoundError
+from tests.tls_certificate import loopback_certificate, server_context
+from tests.webhook_receiver import receiving
+
+ONCE = RetryPolicy(attempts=1)
+
+
+def origin(url: str) -> str:
+    """The receiver's scheme, host and port (its URL ends in a path and a query)."""
+    return url.partition("/hook")[0]
+
+
+def json_answer(_n: int) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "application/json"}, b'{"ok": true}'
+
+
+def test_an_https_session_trusts_what_the_system_trusts_as_it_is_when_the_session_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = loopback_certificate(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with receiving(json_answer, tls=server_context(cert, key)) as receiver:
+        untrusting = Session(origin(receiver.url), retry=ONCE)
+        with pytest.raises(DatabaseNotFoundError) as refused:
+            untrusting.post("/hook", {"n": 1})
+        assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value.__cause__)
+        assert receiver.requests == []
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        trusting = Session(origin(receiver.url), retry=ONCE)
+        assert trusting.post("/hook", {"n": 2}) == {"ok": True}
+        with pytest.raises(DatabaseNotFoundError):
+            untrusting.post("/hook", {"n": 3})  # a session keeps what it trusted when made
+        untrusting.close()
+        trusting.close()
+    assert [r.body for r in receiver.requests] == [b'{"n":2}']
+
+
+def test_a_plain_http_session_trusts_no_certificate_even_one_the_system_trusts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = loopback_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with receiving(json_answer, tls=server_context(cert, key)) as receiver:
+        plain = Session("http://127.0.0.1:9", retry=ONCE)
+        with pytest.raises(DatabaseNotFoundError) as refused:
+            plain.send("POST", f"{origin(receiver.url)}/hook", body={"n": 1})  # an absolute URL
+        plain.close()
+        assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value.__cause__)
+    assert receiver.requests == []
