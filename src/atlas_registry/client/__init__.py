@@ -4,7 +4,7 @@
 :class:`RemoteRegistry`), anything else a database (the in-process
 :class:`~atlas_registry.Registry`), so a script moves from a local database to
 a server by changing one URL. Importing this package loads neither SQLAlchemy
-nor FastAPI (tests/test_client_import.py); a database URL loads them when opened.
+nor FastAPI (tests/test_client_parity.py); a database URL loads them when opened.
 """
 
 from __future__ import annotations
