@@ -85,6 +85,12 @@ def _parts(path: str) -> tuple[str, ...]:
     return tuple(path.split("."))
 
 
+@functools.lru_cache(maxsize=256)
+def _first_parts(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each dotted path with its first part (the vocabulary's lists are asked for by every blob)."""
+    return tuple((_parts(path)[0], path) for path in paths)
+
+
 class Context:
     """The legacy document being mapped, the keys used so far, and the result."""
 
@@ -113,7 +119,12 @@ class Context:
         return found[0][1] if len(found) == 1 else None
 
     def present(self, keys: Iterable[str]) -> list[tuple[str, Any]]:
-        found = [item for key in keys for item in self.lookup(key)]
+        # A rule asks for every spelling its fact has ever had, and a blob holds a
+        # few: a path whose first part is not a key of the blob is skipped here,
+        # without a lookup (most of what mapping a blob cost).
+        top = self._top
+        paths = _first_parts(keys if isinstance(keys, tuple) else tuple(keys))
+        found = [item for first, key in paths if first in top for item in self.lookup(key)]
         found = list(dict(found).items())  # a key spelt like two vocabulary keys counts once
         found = [(key, value) for key, value in found if value not in (None, "", [], {})]
         self.used.update(key.split(".")[0] for key, _ in found)
