@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from atlas_registry.backfill.legacy_fixture import load_legacy
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.errors import MigrationError, ValidationError
+from atlas_registry.review.queue import list_reviews
 from atlas_registry.store import migration_runner
 from atlas_registry.store.baseline import baseline, column_definitions
 from atlas_registry.store.db import Database
@@ -79,6 +80,42 @@ def test_a_platform_catalog_is_adopted_then_migrated_and_backfilled(db: Database
     assert (result.backfilled, result.promoted) == (8, 6)
     with db.transaction() as conn:  # the platform's own column is untouched
         assert conn.execute(text("SELECT count(platform_notes) FROM artifacts")).scalar() == 0
+
+
+def test_every_model_the_catalog_counts_is_backfilled_or_held_however_its_types_compare(
+    db: Database,
+) -> None:
+    """A platform's type column may compare loosely; what the database calls a model is one.
+
+    A case-blind collation on SQLite (one model typed "Model"), a blank-padded
+    CHAR column on PostgreSQL (every type padded to 64 characters): no model
+    the database counts may be passed over in silence.
+    """
+    loose = "TEXT COLLATE NOCASE" if db.dialect == "sqlite" else "CHAR(64)"
+    _platform_table(db, types={"artifact_type": loose})
+    load_legacy(db)
+    if db.dialect == "sqlite":
+        with db.transaction(write=True) as conn:
+            conn.execute(
+                text(
+                    "UPDATE artifacts SET artifact_type = 'Model' WHERE id = "
+                    "(SELECT min(id) FROM artifacts WHERE artifact_type = 'model')"
+                )
+            )
+    baseline(db)
+    migration_runner.migrate(db)
+
+    result = backfill(db)
+
+    with db.transaction() as conn:
+        models = set(
+            conn.execute(text("SELECT id FROM artifacts WHERE artifact_type = 'model'")).scalars()
+        )
+        with_version = set(conn.execute(text("SELECT artifact_id FROM model_versions")).scalars())
+    held = {item.artifact_id for item in list_reviews(db)}
+    assert len(models) == 8
+    assert models <= with_version | held, f"passed over: {sorted(models - with_version - held)}"
+    assert result.backfilled == len(models & with_version)
 
 
 def test_a_table_the_registry_cannot_read_is_refused_whole(db: Database) -> None:

@@ -95,10 +95,14 @@ def count_pending(db: Database) -> int:
 # query let planners without statistics (PostgreSQL after the legacy rows were
 # loaded, or with autovacuum off) collect every pending model past the cursor
 # and sort them, per chunk: quadratic in the size of the catalog. The window
-# reads each row's type, so the pending models are then looked up by primary key
-# alone: given "artifact_type = 'model'" too, SQLite without statistics walked
-# every model of the catalog through the type's index for each window (17 ms a
-# window at 50,000 models, a tenth of a 100,000-artifact backfill).
+# reads whether each row is a model, so the pending models are then looked up by
+# primary key alone: given "artifact_type = 'model'" too, SQLite without
+# statistics walked every model of the catalog through the type's index for each
+# window (17 ms a window at 50,000 models, a tenth of a 100,000-artifact
+# backfill). The database answers "is a model", as it does for count_pending: a
+# catalog adopted by ``migrate baseline`` may compare its types loosely (a
+# NOCASE collation, a blank-padded CHAR column), and a comparison in Python
+# would skip the models it spells otherwise.
 _WITH_FACTS = select(model_versions.c.artifact_id).where(
     model_versions.c.artifact_id.in_(bindparam("ids", expanding=True))
 )
@@ -109,7 +113,7 @@ def _with_facts(conn: Connection, ids: list[str]) -> set[str]:
 
 
 _WINDOW = (
-    select(artifacts.c.id, artifacts.c.artifact_type)
+    select(artifacts.c.id, (artifacts.c.artifact_type == "model").label("is_model"))
     .where(artifacts.c.id > bindparam("after"))
     .order_by(artifacts.c.id)
 )
@@ -139,7 +143,7 @@ def _chunks(db: Database, size: int) -> Iterator[list[LegacyArtifact]]:
             window = conn.execute(query, {"after": after}).all()
             if not window:
                 return
-            models = [row.id for row in window if row.artifact_type == "model"]
+            models = [row.id for row in window if row.is_model]
             rows = conn.execute(_pending_in(db.dialect), {"ids": models}).all() if models else []
         if rows:
             yield [LegacyArtifact(r.id, r.title, decoded(r.metadata) or "") for r in rows]
