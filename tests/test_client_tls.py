@@ -62,3 +62,25 @@ def test_a_plain_http_session_trusts_no_certificate_even_one_the_system_trusts(
         plain.close()
         assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value.__cause__)
     assert receiver.requests == []
+
+
+def test_trust_withdrawn_from_the_store_holds_for_the_next_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = loopback_certificate(tmp_path)
+    (tmp_path / "other").mkdir()
+    other, _ = loopback_certificate(tmp_path / "other")
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(cert.read_bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    with receiving(json_answer, tls=server_context(cert, key)) as receiver:
+        trusting = Session(origin(receiver.url), retry=ONCE)
+        assert trusting.post("/hook", {"n": 1}) == {"ok": True}
+        bundle.write_bytes(other.read_bytes())  # the operator withdraws it, same file
+        withdrawn = Session(origin(receiver.url), retry=ONCE)
+        with pytest.raises(DatabaseNotFoundError) as refused:
+            withdrawn.post("/hook", {"n": 2})
+        assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value.__cause__)
+        trusting.close()
+        withdrawn.close()
+    assert [r.body for r in receiver.requests] == [b'{"n":1}']

@@ -11,14 +11,12 @@ step. Reads are retried the same way; they change nothing.
 
 from __future__ import annotations
 
-import os
 import random
 import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,23 +60,18 @@ def check_base_url(url: str) -> str:
 def tls_context(base_url: str) -> ssl.SSLContext:
     """The certificate authorities a session to ``base_url`` trusts.
 
-    Why not httpx's default: it builds a context for every client, reading
-    every certificate of the system's store (48 ms of CPU, on every
-    ``connect()``), even for a plain http server. A plain http session gets
-    a context that trusts no authority: it never makes a TLS connection (its
-    requests go to its base URL and redirects are not followed), and were it
-    ever to, every certificate would be refused, never accepted unchecked.
-    https sessions share the system's store, read once per process and again
-    when ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` names another.
+    Why not httpx's default for every session: it reads every certificate of
+    the system's store (48 ms of CPU), even for a plain http server. A plain
+    http session gets a context that trusts no authority: it never makes a
+    TLS connection (its requests go to its base URL and redirects are not
+    followed), and were it ever to, every certificate would be refused, never
+    accepted unchecked. An https session reads the system's store as it is
+    when the session is made (``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` as
+    httpx reads them), so trust withdrawn from the store holds for the next
+    session.
     """
     if urlsplit(base_url).scheme == "http":
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return _system_store(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-
-
-@lru_cache(maxsize=4)
-def _system_store(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    """httpx's own default context; the arguments are the environment it reads (the cache key)."""
     return httpx2.create_ssl_context()
 
 
