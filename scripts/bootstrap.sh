@@ -15,9 +15,10 @@ fi
 STAMP="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
     # uv fetches and unpacks the packages in parallel: on 2 CPUs with empty
-    # caches it installed them in 10 s, pip in 30 s. pip remains the way in where
-    # uv cannot be had or cannot reach the index (no wheel for this platform, an
-    # index on the local disk alone); where both fail, both say why.
+    # caches it installed them in 5-10 s, pip in 30 s. pip remains the way in
+    # where uv cannot be had or cannot reach the index (no wheel for this
+    # platform, an index on the local disk alone): uv's own install is a fast
+    # path and says nothing when it fails; pip's says why if it fails too.
     if ! { "$VENV/bin/python" -m pip install --quiet 'uv>=0.5' 2>/dev/null &&
         "$VENV/bin/python" -m uv pip install --quiet --python "$VENV/bin/python" -e "$ROOT[test]"; }; then
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
