@@ -78,11 +78,13 @@ class BackfillResult:
         return {**asdict(self), "changed": self.changed}
 
 
-_PENDING = (
+# Artifacts with no version row yet; of the models among them, the backfill's work.
+_UNVERSIONED = (
     select(artifacts.c.id)
     .outerjoin(model_versions, model_versions.c.artifact_id == artifacts.c.id)
-    .where(artifacts.c.artifact_type == "model", model_versions.c.artifact_id.is_(None))
+    .where(model_versions.c.artifact_id.is_(None))
 )
+_PENDING = _UNVERSIONED.where(artifacts.c.artifact_type == "model")
 
 
 def count_pending(db: Database) -> int:
@@ -124,12 +126,8 @@ def _pending_in(dialect: str) -> Select[Any]:
     """Which of some models have no version row yet, with their legacy text as the dialect
     can read it."""
     return (
-        select(artifacts.c.id, artifacts.c.title, legacy_text(dialect, artifacts.c.metadata))
-        .outerjoin(model_versions, model_versions.c.artifact_id == artifacts.c.id)
-        .where(
-            artifacts.c.id.in_(bindparam("ids", expanding=True)),
-            model_versions.c.artifact_id.is_(None),
-        )
+        _UNVERSIONED.add_columns(artifacts.c.title, legacy_text(dialect, artifacts.c.metadata))
+        .where(artifacts.c.id.in_(bindparam("ids", expanding=True)))
         .order_by(artifacts.c.id)
     )
 
