@@ -121,7 +121,7 @@ class Context:
     def present(self, keys: Iterable[str]) -> list[tuple[str, Any]]:
         # A rule asks for every spelling its fact has ever had, and a blob holds a
         # few: a path whose first part is not a key of the blob is skipped here,
-        # without a lookup (most of what mapping a blob cost).
+        # without a lookup (the largest part of mapping a blob).
         top = self._top
         paths = _first_parts(keys if isinstance(keys, tuple) else tuple(keys))
         found = [item for first, key in paths if first in top for item in self.lookup(key)]
