@@ -84,3 +84,44 @@ def test_trust_withdrawn_from_the_store_holds_for_the_next_session(
         trusting.close()
         withdrawn.close()
     assert [r.body for r in receiver.requests] == [b'{"n":1}']
+
+
+def test_a_refused_certificate_fails_at_once_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = loopback_certificate(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    waits: list[float] = []
+    with receiving(json_answer, tls=server_context(cert, key)) as receiver:
+        session = Session(origin(receiver.url), sleep=waits.append)  # six tries by default
+        with pytest.raises(DatabaseNotFoundError) as refused:
+            session.post("/hook", {"n": 1})
+        session.close()
+    assert waits == []  # a refused certificate is not sent again
+    message = str(refused.value)
+    assert origin(receiver.url) in message
+    assert "TLS certificate is not trusted" in message
+    assert "certificate verify failed" in message or "self-signed" in message
+    assert "SSL_CERT_FILE" in message
+    assert receiver.requests == []
+
+
+def test_an_https_url_to_a_plain_http_server_fails_at_once_and_says_so() -> None:
+    waits: list[float] = []
+    with receiving(json_answer) as receiver:
+        session = Session(origin(receiver.url).replace("http://", "https://"), sleep=waits.append)
+        with pytest.raises(DatabaseNotFoundError, match=r"does not answer in TLS .*http://"):
+            session.get("/hook")
+        session.close()
+    assert waits == []
+    assert receiver.requests == []
+
+
+def test_a_server_that_is_not_there_is_still_tried_again() -> None:
+    waits: list[float] = []
+    session = Session("https://127.0.0.1:9", retry=RetryPolicy(attempts=3), sleep=waits.append)
+    with pytest.raises(DatabaseNotFoundError, match=r"cannot be reached \(ConnectError, 3 tries\)"):
+        session.get("/api/v1/models")
+    session.close()
+    assert len(waits) == 2

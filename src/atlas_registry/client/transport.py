@@ -6,7 +6,9 @@ sent again with the same key: the server keeps a write's answer with the write,
 so a retry of a write it already saved gets that first answer back instead of
 writing twice (``store/idempotency.py``). Waits between tries grow
 exponentially, are capped, and are jittered so many clients do not retry in
-step. Reads are retried the same way; they change nothing.
+step. Reads are retried the same way; they change nothing. A refused TLS
+handshake (an untrusted certificate, a server not speaking TLS) is not an
+answer lost: it fails at once.
 """
 
 from __future__ import annotations
@@ -73,6 +75,34 @@ def tls_context(base_url: str) -> ssl.SSLContext:
     if urlsplit(base_url).scheme == "http":
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     return httpx2.create_ssl_context()
+
+
+# TLS errors that a retry cannot heal: the server's certificate refused, or an
+# answer that is not TLS at all. (An EOF in the middle of a handshake is a
+# server going away, which a retry may well find back.)
+_LASTING_TLS_ERRORS = (ssl.SSLCertVerificationError,)
+_PASSING_TLS_ERRORS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+
+
+def _tls_refusal(error: BaseException) -> str | None:
+    """Why the TLS handshake behind ``error`` failed for good; None when it may heal."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, _LASTING_TLS_ERRORS):
+            detail = getattr(cause, "verify_message", "") or str(cause)
+            return (
+                f"its TLS certificate is not trusted ({detail}); trust its authority "
+                "through SSL_CERT_FILE or SSL_CERT_DIR"
+            )
+        if isinstance(cause, ssl.SSLError) and not isinstance(cause, _PASSING_TLS_ERRORS):
+            reason = getattr(cause, "reason", None) or str(cause)
+            if reason == "WRONG_VERSION_NUMBER":
+                return "it does not answer in TLS (is it an http:// server?)"
+            return f"the TLS handshake failed ({reason})"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _retry_after(response: httpx2.Response) -> float | None:
@@ -150,6 +180,11 @@ class Session:
                     method, path, params=query, content=content, headers=headers, **extra
                 )
             except httpx2.TransportError as error:
+                refusal = _tls_refusal(error)
+                if refusal:  # a refused certificate is refused again: not retried
+                    raise DatabaseNotFoundError(
+                        f"the registry server at {self.base_url} cannot be reached: {refusal}"
+                    ) from error
                 if last:
                     raise DatabaseNotFoundError(
                         f"the registry server at {self.base_url} cannot be reached "
