@@ -3,14 +3,16 @@
 The catalog exists before the registry: a platform database already holds an
 ``artifacts`` table, made by its own code, and 0001 (which creates one) cannot
 run there. ``baseline`` checks that the table has every column 0001 defines,
-with the types the registry reads (timestamps as text, for one), that the
-columns 0001 makes NOT NULL hold no NULL, and that ``id`` is its key; it then
-builds 0001's indexes where they are missing (the unique ones are what keeps
-version numbering race-safe) and records 0001 as applied, all in one
-transaction. Anything it would have to change in the table itself is refused
-with the list, and nothing is written: the platform's table is the platform's.
-The one change it makes when asked (``add_columns``) is to add the columns
-of 0001 the table lacks, as 0001 defines them.
+with the types the registry reads (timestamps as text, for one; on
+PostgreSQL, no fixed-length ``CHAR(n)``, whose values come back padded with
+blanks), that the columns 0001 makes NOT NULL hold no NULL, and that ``id`` is
+its key; it then builds 0001's indexes where they are missing (the unique
+ones are what keeps version numbering race-safe) and records 0001 as
+applied, all in one transaction. Anything it would have to change in the
+table itself is refused with the list, and nothing is written: the
+platform's table is the platform's. The one change it makes when asked
+(``add_columns``) is to add the columns of 0001 the table lacks, as 0001
+defines them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.types import Integer, String
+from sqlalchemy.types import CHAR, NCHAR, Integer, String
 
 from atlas_registry.errors import MigrationError, ValidationError, Violation
 from atlas_registry.records import REGISTRATION_TEXT_LIMITS
@@ -120,7 +122,9 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
         enforced = conn.dialect.name != "sqlite"
         length = getattr(existing["type"], "length", None) if enforced else None
         needed = WRITTEN_LENGTHS.get(column.name)
-        if wanted == "text" and length is not None and (needed is None or length < needed):
+        if wanted == "text" and enforced and isinstance(existing["type"], CHAR | NCHAR):
+            problems.append(Violation(where, _padded(column.name, existing["type"])))
+        elif wanted == "text" and length is not None and (needed is None or length < needed):
             at_most = f"up to {needed:,} characters" if needed else "text of any length"
             problems.append(
                 Violation(where, f"is {existing['type']}; the registry writes {at_most} here")
@@ -146,6 +150,15 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
     if not problems:
         problems += _null_problems(conn)
     return problems
+
+
+def _padded(name: str, column_type: Any) -> str:
+    """Why a fixed-length text column cannot stand: its values come back padded."""
+    return (
+        f"is {column_type}: PostgreSQL pads its values with blanks to that length, and the "
+        f"registry would read the blanks as part of the text (ALTER TABLE artifacts ALTER "
+        f"COLUMN {name} TYPE text keeps every value, without the padding)"
+    )
 
 
 def _add_missing_columns(conn: Connection, catalog: Migration, dialect: str) -> None:
