@@ -1,8 +1,9 @@
 """The floors every write figure is divided by: the database doing the same work bare.
 
 A write's floor is **the replay of its own SQL on the bare driver**: the
-statements and parameters one registration (or one batch) sent, captured on
-its driver connection (:func:`capturing`), then sent again on a raw
+statements and parameters one registration (or one batch, or a whole
+backfill) sent, captured on its driver connection, including what it sent
+through SQLAlchemy's Core on that connection (:func:`capturing`), then sent again on a raw
 ``sqlite3`` / ``psycopg`` connection with the registry's own settings
 (:func:`bare_connection`), in the same order, with the same waits for results
 (in a psycopg pipeline, a result read is a round trip: the replay reads it at
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -83,6 +84,10 @@ class _Cursor:
     def fetchone(self) -> Any:
         self._recorder.add("fetch", self._number)
         return self._cursor.fetchone()
+
+    def fetchmany(self, size: int | None = None) -> Any:
+        self._recorder.add("fetch", self._number)
+        return self._cursor.fetchmany(*(() if size is None else (size,)))
 
     def close(self) -> None:
         self._recorder.add("close", self._number)
@@ -146,8 +151,10 @@ class _Connection:
 
 
 def _frozen(params: Any) -> Any:
-    """Parameters as sent, copied (the caller may reuse its list)."""
-    return None if params is None else tuple(params)
+    """Parameters as sent, copied (the caller may reuse its list); named ones as a dict."""
+    if params is None:
+        return None
+    return dict(params) if isinstance(params, Mapping) else tuple(params)
 
 
 class Capture:
@@ -194,8 +201,24 @@ def capturing(db: Database) -> Iterator[Capture]:
 
 
 class _Pooled:
+    """The pool's connection as SQLAlchemy's Core uses it, its statements and commits recorded
+    too: a write may run some of its SQL through Core (a unit of work's BEGIN and COMMIT,
+    a query built with Core) and the rest on the driver connection."""
+
     def __init__(self, pooled: Any, driver: _Connection) -> None:
         self._pooled, self.driver_connection = pooled, driver
+
+    def cursor(self, *args: Any, **kw: Any) -> _Cursor:
+        driver = self.driver_connection
+        return _Cursor(
+            driver._driver.cursor(*args, **kw), driver._recorder.new_cursor(), driver._recorder
+        )
+
+    def commit(self) -> None:
+        self.driver_connection.commit()
+
+    def rollback(self) -> None:
+        self.driver_connection.rollback()
 
     def close(self) -> None:
         self._pooled.close()
