@@ -35,9 +35,17 @@ import atlas_registry
 from atlas_registry.backfill.runner import backfill
 from atlas_registry.schema.validation import default_validator
 from atlas_registry.store import migration_runner
-from atlas_registry.store.db import Database, insert_many
-from atlas_registry.store.tables import artifacts
-from bench import atlas_side, floors, markdown, promote_floor, scale_fill, synthetic, write_path
+from atlas_registry.store.db import Database
+from bench import (
+    atlas_side,
+    backfill_floor,
+    floors,
+    markdown,
+    promote_floor,
+    scale_fill,
+    synthetic,
+    write_path,
+)
 from bench.concurrency import run_concurrent
 
 WORKERS = 4
@@ -252,13 +260,7 @@ def _rss_mb() -> float:
 
 def backfill_workload(args: argparse.Namespace, url: str, report: dict[str, Any]) -> None:
     progress(f"backfill: loading {args.backfill} legacy artifacts")
-    db = Database(url, must_exist=False)
-    migration_runner.migrate(db, to=1)
-    for start in range(0, args.backfill, 10_000):
-        rows = synthetic.legacy_rows(min(10_000, args.backfill - start), start)
-        with db.transaction(write=True) as conn:
-            insert_many(conn, artifacts, rows)
-    migration_runner.migrate(db)
+    db = backfill_floor.legacy_catalog(url, args.backfill)
     marks: dict[str, float] = {}
     backfilled = {"done": 0}
 
@@ -284,6 +286,14 @@ def backfill_workload(args: argparse.Namespace, url: str, report: dict[str, Any]
         "rss_end_mb": _rss_mb(),
         **marks,
     }
+    if args.no_backfill_floor:
+        return
+    progress("backfill: captured once more, then its SQL replayed on the bare driver")
+    report["backfill"]["floor"] = backfill_floor.backfill_vs_replay(
+        lambda label: fresh_database(args.backend, args.pg_url, label), args.backfill
+    )
+    progress("backfill: the mapping rules alone, no database")
+    report["backfill"]["mapping_alone"] = backfill_floor.mapping_alone(args.backfill)
 
 
 def validation_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
@@ -507,6 +517,10 @@ def ratios(report: dict[str, Any]) -> dict[str, Any]:
         found["backfill_memory"] = (
             backfill_result["rss_end_mb"] / backfill_result["rss_at_10_percent_mb"]
         )
+    if backfill_result.get("floor"):
+        found["backfill_over_replay"] = (
+            backfill_result["seconds"] / backfill_result["floor"]["replay_seconds"]
+        )
     if not mlflow:
         return found
     found["register_single"] = (
@@ -611,6 +625,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--backfill", type=int, default=100_000, help="synthetic legacy artifacts to backfill"
+    )
+    parser.add_argument(
+        "--no-backfill-floor",
+        action="store_true",
+        help="time the backfill only, not the replay of its SQL (two more loads and runs)",
     )
     parser.add_argument("--validations", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=50, help="runs of each query")
