@@ -2,13 +2,13 @@
 
 A write's floor is **the replay of its own SQL on the bare driver**: the
 statements and parameters one registration (or one batch, or a whole
-backfill) sent, captured on its driver connection, including what it sent
-through SQLAlchemy's Core on that connection (:func:`capturing`), then sent again on a raw
-``sqlite3`` / ``psycopg`` connection with the registry's own settings
-(:func:`bare_connection`), in the same order, with the same waits for results
-(in a psycopg pipeline, a result read is a round trip: the replay reads it at
-the same point), into a twin database that holds what the registry's
-database held. No registry code runs in a replay: what it costs is what the
+backfill) sent, captured on its driver connection, what it sent through
+SQLAlchemy's Core on that connection included (:func:`capturing`), then sent
+again on a raw ``sqlite3`` / ``psycopg`` connection with the registry's own
+settings (:func:`bare_connection`), in the same order, with the same waits
+for results (in a psycopg pipeline, a result read is a round trip: the replay
+reads it at the same point), into a twin database that holds what the
+registry's database held. No registry code runs in a replay: what it costs is what the
 database and the driver cost for that write, and what a write costs above it
 is the registry's own work (checks, rows, glue).
 
