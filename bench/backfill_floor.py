@@ -70,7 +70,9 @@ def backfill_vs_replay(fresh: Fresh, count: int) -> dict[str, Any]:
     kinds = [op[0] for op in ops]
     return {
         "replay_seconds": seconds,
-        "statements": kinds.count("execute") + kinds.count("executemany"),
+        "statements": sum(
+            kinds.count(kind) for kind in ("execute", "executemany", "copy", "outside")
+        ),
         "transactions": kinds.count("commit"),
     }
 

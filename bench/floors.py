@@ -64,11 +64,17 @@ class _Copy:
 
 
 class _Cursor:
-    def __init__(self, cursor: Any, number: int, recorder: _Recorder) -> None:
+    """A driver cursor that records what it sends; ``kind`` "outside" for a statement sent
+    on the autocommit engine's connection, which the replay runs outside any transaction."""
+
+    def __init__(
+        self, cursor: Any, number: int, recorder: _Recorder, kind: str = "execute"
+    ) -> None:
         self._cursor, self._number, self._recorder = cursor, number, recorder
+        self._kind = kind
 
     def execute(self, sql: str, params: Any = None, **kw: Any) -> _Cursor:
-        self._recorder.add("execute", self._number, sql, _frozen(params), **kw)
+        self._recorder.add(self._kind, self._number, sql, _frozen(params), **kw)
         self._cursor.execute(sql, *(() if params is None else (params,)), **kw)
         return self
 
@@ -181,22 +187,27 @@ def capturing(db: Database) -> Iterator[Capture]:
     """
     capture = Capture()
     engine, dialect = db.engine, db.engine.dialect
+    # The statistics refresh between a backfill's chunks (``Database.refresh_statistics``)
+    # runs on the engine's autocommit twin, outside the write's transactions.
+    autocommit_engine = db._autocommit
     taken, pinged = engine.raw_connection, dialect.do_ping
+    taken_outside = autocommit_engine.raw_connection
 
-    def raw_connection() -> Any:
-        pooled = taken()
-        return _Pooled(pooled, _Connection(pooled.driver_connection, capture.recorder))
+    def wrapped(pooled: Any, *, outside: bool) -> Any:
+        return _Pooled(pooled, _Connection(pooled.driver_connection, capture.recorder), outside)
 
     def do_ping(dbapi_connection: Any) -> bool:
         capture.recorder.add("ping")
         return bool(pinged(dbapi_connection))
 
-    engine.raw_connection = raw_connection  # type: ignore[method-assign]
+    engine.raw_connection = lambda: wrapped(taken(), outside=False)  # type: ignore[method-assign]
+    autocommit_engine.raw_connection = lambda: wrapped(taken_outside(), outside=True)  # type: ignore[method-assign]
     dialect.do_ping = do_ping  # type: ignore[method-assign]
     try:
         yield capture
     finally:
         del engine.raw_connection
+        del autocommit_engine.raw_connection
         del dialect.do_ping
 
 
@@ -205,14 +216,14 @@ class _Pooled:
     too: a write may run some of its SQL through Core (a unit of work's BEGIN and COMMIT,
     a query built with Core) and the rest on the driver connection."""
 
-    def __init__(self, pooled: Any, driver: _Connection) -> None:
-        self._pooled, self.driver_connection = pooled, driver
+    def __init__(self, pooled: Any, driver: _Connection, outside: bool = False) -> None:
+        self._pooled, self.driver_connection, self._outside = pooled, driver, outside
 
     def cursor(self, *args: Any, **kw: Any) -> _Cursor:
         driver = self.driver_connection
-        return _Cursor(
-            driver._driver.cursor(*args, **kw), driver._recorder.new_cursor(), driver._recorder
-        )
+        cursor = driver._driver.cursor(*args, **kw)
+        kind = "outside" if self._outside else "execute"
+        return _Cursor(cursor, driver._recorder.new_cursor(), driver._recorder, kind)
 
     def commit(self) -> None:
         self.driver_connection.commit()
@@ -298,6 +309,9 @@ def replay(conn: Any, ops: Sequence[Op]) -> None:
             pipelines.pop().__exit__(None, None, None)
         elif what == "ping":
             _ping(conn)
+        elif what == "outside":
+            cursor = cursors.get(number) or cursors.setdefault(number, conn.cursor())
+            _outside(conn, cursor, sql, params, kw)
     for cursor in cursors.values():
         cursor.close()
 
@@ -309,6 +323,22 @@ def _ping(conn: Any) -> None:
     with conn.cursor() as cursor:
         cursor.execute("SELECT 1")
     conn.autocommit = before
+
+
+def _outside(conn: Any, cursor: Any, sql: str, params: Any, kw: dict[str, Any]) -> None:
+    """A statement the write sent on its autocommit connection, sent outside a transaction.
+
+    psycopg's connection is put in autocommit for it, as SQLAlchemy's autocommit engine
+    did; SQLite's bare connection is always in autocommit at the driver.
+    """
+    before = getattr(conn, "autocommit", None)
+    if before is not None:
+        conn.autocommit = True
+    try:
+        cursor.execute(sql, params, **kw) if params is not None else cursor.execute(sql, **kw)
+    finally:
+        if before is not None:
+            conn.autocommit = before
 
 
 def _copy(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:

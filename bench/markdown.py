@@ -55,7 +55,7 @@ def side_by_side(report: dict[str, Any]) -> str:
             ratio = f"{(ours / theirs) if higher_is_better else (theirs / ours):.1f}x faster"
         shown_theirs = "-" if theirs is None else f"{theirs:,.2f} {unit}"
         lines.append(f"| {label} | {ours:,.2f} {unit} | {shown_theirs} | {ratio} |")
-    return "\n".join(lines)
+    return "\n".join(lines) if len(lines) > 2 else ""  # a run without these workloads
 
 
 def scale(report: dict[str, Any]) -> str:
@@ -115,7 +115,7 @@ def write_path(report: dict[str, Any]) -> str:
             f"catalog | {grow['grown_seconds']:.2f} s vs {grow['empty_seconds']:.2f} s "
             f"({grow['slowdown']:.2f}x) | - | - | - | - |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines) if len(lines) > 2 else ""  # a run without these workloads
 
 
 def service(report: dict[str, Any]) -> str:
@@ -196,6 +196,30 @@ def startup(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def backfill(report: dict[str, Any]) -> str:
+    """The backfill, the replay of its own SQL, and the mapping rules alone."""
+    found = _get(report, "atlas", "backfill")
+    if not found:
+        return ""
+    lines = [
+        "| backfill of legacy artifacts | seconds | per second |",
+        "|---|---|---|",
+        f"| the backfill of {found['artifacts']:,} | {found['seconds']:.1f} "
+        f"| {found['per_second']:,.0f} |",
+    ]
+    floor = found.get("floor")
+    if floor:
+        lines.append(
+            f"| the replay of its own SQL on the bare driver ({floor['statements']:,} "
+            f"statements, {floor['transactions']:,} transactions) "
+            f"| {floor['replay_seconds']:.1f} | - |"
+        )
+    mapping = found.get("mapping_alone")
+    if mapping:
+        lines.append(f"| the mapping rules alone, no database | {mapping['seconds']:.1f} | - |")
+    return "\n".join(lines)
+
+
 def targets(report: dict[str, Any]) -> str:
     """Every target this run measured (a workload left out with --only has no verdict)."""
     lines = ["| target | goal | value | status |", "|---|---|---|---|"]
@@ -216,6 +240,7 @@ def render(report: dict[str, Any]) -> str:
         scale(report),
         service(report),
         startup(report),
+        backfill(report),
         targets(report),
     ]
     return "\n\n".join(part for part in parts if part)

@@ -593,15 +593,27 @@ def machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "platform": platform.platform(), "versions": versions}
 
 
+def _meaning(ratio: str) -> str:
+    """How to read a ratio of :func:`ratios` (they measure different things)."""
+    if ratio == "backfill_memory":
+        return "(resident memory at the end / at 10%; flat is about 1)"
+    if "_over_" in ratio:
+        return "(this registry's time / its floor's: lower is better, 1 is the floor)"
+    if ratio == "batch_vs_rows":
+        return "(this registry's rows per second / the database's own: higher is better)"
+    return "(faster than MLflow)"
+
+
 def print_table(report: dict[str, Any]) -> None:
     found = report["ratios"]
-    print("\nthis registry / MLflow (x faster):")
+    print("\nratios:")
     for key, value in found.items():
         if isinstance(value, dict):
             for sub, number in value.items():
-                print(f"  {key}.{sub:<20} {number:10.1f}x")
+                print(f"  {key}.{sub:<20} {number:10.1f}x  {_meaning(key)}")
         else:
-            print(f"  {key:<27} {value:10.2f}{'' if key == 'backfill_memory' else 'x'}")
+            unit = "" if key == "backfill_memory" else "x"
+            print(f"  {key:<27} {value:10.2f}{unit}  {_meaning(key)}")
     print("\ntargets:")
     for verdict in report["targets"]:
         value = verdict["value"]
