@@ -79,26 +79,48 @@ def tls_context(base_url: str) -> ssl.SSLContext:
 
 # TLS errors that a retry cannot heal: the server's certificate refused, or an
 # answer that is not TLS at all. (An EOF in the middle of a handshake is a
-# server going away, which a retry may well find back.)
+# server going away, or one hanging up on TLS: a retry may well find it back.)
 _LASTING_TLS_ERRORS = (ssl.SSLCertVerificationError,)
 _PASSING_TLS_ERRORS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+# OpenSSL's verification codes (X509_V_ERR_*), by what would make the certificate pass.
+_UNKNOWN_AUTHORITY = {2, 18, 19, 20, 21}  # self-signed, or an issuer not in the trust store
+_WRONG_NAME = {62, 64}  # the certificate names another host, or another IP address
+_OUT_OF_DATE = {9, 10}  # not yet valid, or expired
 
 
-def _tls_refusal(error: BaseException) -> str | None:
+def _certificate_refusal(error: ssl.SSLCertVerificationError, host: str) -> str:
+    detail = (getattr(error, "verify_message", "") or str(error)).rstrip(".")
+    code = getattr(error, "verify_code", None)
+    if code in _UNKNOWN_AUTHORITY:
+        return (
+            f"its TLS certificate is signed by no authority this client trusts ({detail}): "
+            "name a PEM bundle holding that authority in SSL_CERT_FILE, which replaces the "
+            "system's store (or, with SSL_CERT_FILE unset, a hashed folder in SSL_CERT_DIR)"
+        )
+    if code in _WRONG_NAME:
+        return (
+            f"its TLS certificate is not valid for {host} ({detail}): use a name the "
+            "certificate carries, or have the certificate issued for this one"
+        )
+    if code in _OUT_OF_DATE:
+        return (
+            f"its TLS certificate is outside its validity period ({detail}): the server's "
+            "certificate needs renewing (or this machine's clock is wrong)"
+        )
+    return f"its TLS certificate was refused ({detail})"
+
+
+def _tls_refusal(error: BaseException, host: str) -> str | None:
     """Why the TLS handshake behind ``error`` failed for good; None when it may heal."""
     seen: set[int] = set()
     cause: BaseException | None = error
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
         if isinstance(cause, _LASTING_TLS_ERRORS):
-            detail = getattr(cause, "verify_message", "") or str(cause)
-            return (
-                f"its TLS certificate is not trusted ({detail}); trust its authority "
-                "through SSL_CERT_FILE or SSL_CERT_DIR"
-            )
+            return _certificate_refusal(cause, host)
         if isinstance(cause, ssl.SSLError) and not isinstance(cause, _PASSING_TLS_ERRORS):
             reason = getattr(cause, "reason", None) or str(cause)
-            if reason == "WRONG_VERSION_NUMBER":
+            if reason == "WRONG_VERSION_NUMBER":  # OpenSSL's word for "this is not TLS"
                 return "it does not answer in TLS (is it an http:// server?)"
             return f"the TLS handshake failed ({reason})"
         cause = cause.__cause__ or cause.__context__
@@ -180,15 +202,16 @@ class Session:
                     method, path, params=query, content=content, headers=headers, **extra
                 )
             except httpx2.TransportError as error:
-                refusal = _tls_refusal(error)
+                refusal = _tls_refusal(error, urlsplit(self.base_url).hostname or "")
                 if refusal:  # a refused certificate is refused again: not retried
                     raise DatabaseNotFoundError(
                         f"the registry server at {self.base_url} cannot be reached: {refusal}"
                     ) from error
                 if last:
+                    why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
                     raise DatabaseNotFoundError(
                         f"the registry server at {self.base_url} cannot be reached "
-                        f"({type(error).__name__}, {self.retry.attempts} tries)"
+                        f"({why}, {self.retry.attempts} tries)"
                     ) from error
                 self._sleep(self.retry.delay(retry))
                 continue
