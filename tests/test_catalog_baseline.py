@@ -259,25 +259,47 @@ def test_a_column_too_short_for_what_the_registry_writes_is_refused(db: Database
     assert "TYPE text keeps every value" in found["artifacts.title"]
 
 
-def test_a_fixed_length_text_column_is_refused_with_the_change_that_drops_its_padding(
+def test_text_postgresql_would_pad_or_cut_is_refused_with_the_change_that_fixes_it(
     db: Database,
 ) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite's CHAR(n) is text of any length, never padded")
-    _platform_table(db, types={"artifact_type": "CHAR(64)", "title": "NCHAR(300)"})
+    with db.transaction(write=True) as conn:
+        conn.execute(text("CREATE DOMAIN short_code AS char(20)"))
+        conn.execute(text("CREATE DOMAIN code_again AS short_code"))
+        conn.execute(text("CREATE DOMAIN plain_text AS text"))
+        conn.execute(text("CREATE DOMAIN tiny AS varchar(10)"))
+    unfit = {
+        "artifact_type": "CHAR(64)",
+        "title": "NCHAR(300)",
+        "description": '"char"',  # one byte
+        "created_by": "bpchar",  # blank-padded, no length
+        "origin_type": "code_again",  # a domain over a domain over char(20)
+        "lineage_id": "tiny",  # a domain over a VARCHAR too short for an id
+    }
+    _platform_table(db, types={**unfit, "origin_url": "plain_text"})
     load_legacy(db)
     with pytest.raises(ValidationError) as refused:
         baseline(db)
-    found = {v.path: v.message for v in refused.value.violations}
-    assert set(found) == {"artifacts.artifact_type", "artifacts.title"}
-    assert found["artifacts.artifact_type"].startswith("is CHAR(64): PostgreSQL pads its values")
-    change = "ALTER TABLE artifacts ALTER COLUMN artifact_type TYPE text"
-    assert change in found["artifacts.artifact_type"]
+    found = {v.path.removeprefix("artifacts."): v.message for v in refused.value.violations}
+    assert set(found) == set(unfit)  # a domain over text is text
+    assert found["artifact_type"].startswith("is character(64), PostgreSQL's blank-padded text")
+    assert found["created_by"].startswith("is bpchar, PostgreSQL's blank-padded text")
+    assert found["origin_type"].startswith(
+        "is code_again (a domain over character(20)), PostgreSQL's blank-padded text"
+    )
+    assert found["description"].startswith('is "char", PostgreSQL\'s one-byte "char"')
+    assert found["lineage_id"] == (
+        "is tiny (a domain over character varying(10)); "
+        "the registry writes up to 200 characters here"
+    )
+    for column in ("artifact_type", "title", "description", "created_by", "origin_type"):
+        assert f"ALTER TABLE artifacts ALTER COLUMN {column} TYPE text" in found[column]
     assert _recorded(db) == []
 
-    with db.transaction(write=True) as conn:  # the change the message gives, and the title's
-        conn.execute(text(change))
-        conn.execute(text("ALTER TABLE artifacts ALTER COLUMN title TYPE text"))
+    with db.transaction(write=True) as conn:  # the changes the messages give
+        for column in unfit:
+            conn.execute(text(f"ALTER TABLE artifacts ALTER COLUMN {column} TYPE text"))
     baseline(db)
     migration_runner.migrate(db)
     assert backfill(db).backfilled == 8

@@ -4,8 +4,8 @@ The catalog exists before the registry: a platform database already holds an
 ``artifacts`` table, made by its own code, and 0001 (which creates one) cannot
 run there. ``baseline`` checks that the table has every column 0001 defines,
 with the types the registry reads (timestamps as text, for one; on
-PostgreSQL, no fixed-length ``CHAR(n)``, whose values come back padded with
-blanks), that the columns 0001 makes NOT NULL hold no NULL, and that ``id`` is
+PostgreSQL, no text it would pad or cut: ``CHAR(n)``, ``"char"``, or a domain
+over either), that the columns 0001 makes NOT NULL hold no NULL, and that ``id`` is
 its key; it then builds 0001's indexes where they are missing (the unique
 ones are what keeps version numbering race-safe) and records 0001 as
 applied, all in one transaction. Anything it would have to change in the
@@ -18,11 +18,12 @@ defines them.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from sqlalchemy import Connection, func, inspect, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.types import CHAR, NCHAR, Integer, String
+from sqlalchemy.exc import DBAPIError, SAWarning
+from sqlalchemy.types import Integer, String, TypeEngine
 
 from atlas_registry.errors import MigrationError, ValidationError, Violation
 from atlas_registry.records import REGISTRATION_TEXT_LIMITS
@@ -38,6 +39,7 @@ from atlas_registry.store.migration_runner import (
     split_statements,
     verify_checksums,
 )
+from atlas_registry.store.stored_types import stored_types
 from atlas_registry.store.tables import ARTIFACT_COLUMNS_OF_0001, artifacts
 
 CATALOG_MIGRATION = 1
@@ -108,7 +110,13 @@ def baseline(db: Database, *, add_columns: bool = False) -> Migration:
 def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Violation]:
     """Every way the existing table differs from what the registry reads and writes."""
     inspector = inspect(conn)
-    found = {column["name"]: column for column in inspector.get_columns(artifacts.name)}
+    with warnings.catch_warnings():
+        # A type SQLAlchemy does not map (bpchar without a length) is read from the
+        # catalog below; its reflection need not warn of it.
+        warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
+        found = {column["name"]: column for column in inspector.get_columns(artifacts.name)}
+    # SQLite keeps text of any length whatever its declared type says; PostgreSQL does not.
+    stored = stored_types(conn, artifacts.name) if conn.dialect.name == "postgresql" else {}
     problems = []
     for column in ARTIFACT_COLUMNS_OF_0001:
         existing = found.get(column.name)
@@ -118,18 +126,16 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
             problems.append(Violation(where, f"is missing: {how} as 0001_artifacts.sql defines it"))
             continue
         wanted = _family(column.type)
-        # SQLite keeps text of any length whatever VARCHAR(n) says; PostgreSQL refuses.
-        enforced = conn.dialect.name != "sqlite"
-        length = getattr(existing["type"], "length", None) if enforced else None
+        kept = stored.get(column.name)
+        shown = kept.described if kept is not None else str(existing["type"])
         needed = WRITTEN_LENGTHS.get(column.name)
-        if wanted == "text" and enforced and isinstance(existing["type"], CHAR | NCHAR):
-            problems.append(Violation(where, _padded(column.name, existing["type"])))
+        length = kept.length if kept is not None else None
+        if wanted == "text" and kept is not None and kept.base_name in _UNFIT_TEXT:
+            problems.append(Violation(where, _UNFIT_TEXT[kept.base_name](column.name, shown)))
         elif wanted == "text" and length is not None and (needed is None or length < needed):
             at_most = f"up to {needed:,} characters" if needed else "text of any length"
-            problems.append(
-                Violation(where, f"is {existing['type']}; the registry writes {at_most} here")
-            )
-        elif _family(existing["type"]) != wanted:
+            problems.append(Violation(where, f"is {shown}; the registry writes {at_most} here"))
+        elif _family(_under_domains(existing["type"])) != wanted:
             hint = ""
             if str(existing["type"]).upper() in {"JSON", "JSONB", "UUID"}:  # a lossless change
                 hint = (
@@ -137,10 +143,7 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
                     "keeps every value)"
                 )
             problems.append(
-                Violation(
-                    where,
-                    f"is {existing['type']}; the registry reads and writes it as {wanted}{hint}",
-                )
+                Violation(where, f"is {shown}; the registry reads and writes it as {wanted}{hint}")
             )
     key = inspector.get_pk_constraint(artifacts.name).get("constrained_columns") or []
     if key != ["id"]:
@@ -152,13 +155,32 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
     return problems
 
 
-def _padded(name: str, column_type: Any) -> str:
-    """Why a fixed-length text column cannot stand: its values come back padded."""
+def _padded(name: str, shown: str) -> str:
     return (
-        f"is {column_type}: PostgreSQL pads its values with blanks to that length, and the "
-        f"registry would read the blanks as part of the text (ALTER TABLE artifacts ALTER "
-        f"COLUMN {name} TYPE text keeps every value, without the padding)"
+        f"is {shown}, PostgreSQL's blank-padded text: its values are padded with blanks "
+        f"to its length and compared without them, and the registry would read the blanks "
+        f"as part of the text (ALTER TABLE artifacts ALTER COLUMN {name} TYPE text keeps "
+        f"every value, without the padding)"
     )
+
+
+def _one_byte(name: str, shown: str) -> str:
+    return (
+        f'is {shown}, PostgreSQL\'s one-byte "char": it keeps the first byte of the text the '
+        f"registry writes here and drops the rest (ALTER TABLE artifacts ALTER COLUMN {name} "
+        f"TYPE text)"
+    )
+
+
+# Text types (under any domain) the registry cannot store its text in as written.
+_UNFIT_TEXT = {"bpchar": _padded, "char": _one_byte}
+
+
+def _under_domains(column_type: Any) -> Any:
+    """The type a domain is over (SQLAlchemy reflects a PostgreSQL domain as DOMAIN)."""
+    while isinstance(getattr(column_type, "data_type", None), TypeEngine):
+        column_type = column_type.data_type
+    return column_type
 
 
 def _add_missing_columns(conn: Connection, catalog: Migration, dialect: str) -> None:

@@ -1,0 +1,58 @@
+"""What PostgreSQL keeps in each column of a table: the declared type, and the one under it.
+
+SQLAlchemy's reflection names a column's type as its driver maps it, which
+hides what matters to a table the registry adopts (``migrate baseline``):
+``"char"`` (one byte) reads as plain text, ``bpchar`` without a length is not
+recognised at all, and a domain loses its base type's length. The catalog
+says it exactly, through any number of domains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+# Each column, followed through its domains down to the base type.
+_STORED_TYPES = text(
+    """
+WITH RECURSIVE walk(attname, declared, typid, typmod, depth) AS (
+  SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, 0
+  FROM pg_attribute a
+  WHERE a.attrelid = to_regclass(:table) AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT w.attname, w.declared, t.typbasetype, t.typtypmod, w.depth + 1
+  FROM walk w JOIN pg_type t ON t.oid = w.typid
+  WHERE t.typtype = 'd'
+)
+SELECT DISTINCT ON (w.attname) w.attname, w.declared, format_type(w.typid, w.typmod),
+       t.typname, CASE WHEN t.typname IN ('bpchar', 'varchar') AND w.typmod >= 4
+                       THEN w.typmod - 4 END
+FROM walk w JOIN pg_type t ON t.oid = w.typid
+ORDER BY w.attname, w.depth DESC
+"""
+)
+
+
+@dataclass(frozen=True)
+class StoredType:
+    declared: str  # as the table names it: a domain's own name, for a domain
+    base: str  # the type under any domains, with its length: character(20)
+    base_name: str  # the base type's catalog name: bpchar, char, varchar, text ...
+    length: int | None  # the most characters the base type keeps, when it says
+
+    @property
+    def described(self) -> str:
+        """The type as a person would look for it in the table's definition."""
+        if self.declared == self.base:
+            return self.declared
+        return f"{self.declared} (a domain over {self.base})"
+
+
+def stored_types(conn: Connection, table: str) -> dict[str, StoredType]:
+    """Each column of ``table`` (found on the search path) by name; PostgreSQL only."""
+    rows = conn.execute(_STORED_TYPES, {"table": table})
+    return {
+        name: StoredType(declared, base, base_name, length)
+        for name, declared, base, base_name, length in rows
+    }
