@@ -556,11 +556,9 @@ def judge(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, An
             # judges the correctness targets (errors, gapless numbering).
             status = "not judged at --quick sizes (run without --quick)"
         elif value is None:
-            status = (
-                "not measured (MLflow not installed?)"
-                if target.path.startswith("ratios")
-                else "not measured"
-            )
+            status = "not measured"  # its workload left out by --only, or this one's
+            if target.path.startswith("ratios") and "side-by-side" in args.only:
+                status += " (--no-mlflow)" if args.no_mlflow else " (MLflow not installed?)"
         else:
             met = {
                 ">=": value >= target.goal,
