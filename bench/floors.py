@@ -8,9 +8,11 @@ again on a raw ``sqlite3`` / ``psycopg`` connection with the registry's own
 settings (:func:`bare_connection`), in the same order, with the same waits
 for results (in a psycopg pipeline, a result read is a round trip: the replay
 reads it at the same point), into a twin database that holds what the
-registry's database held. No registry code runs in a replay: what it costs is what the
-database and the driver cost for that write, and what a write costs above it
-is the registry's own work (checks, rows, glue).
+registry's database held (a statistics refresh the write sent on its
+autocommit connection is replayed outside any transaction, as it ran). No
+registry code runs in a replay: what it costs is what the database and the
+driver cost for that write, and what a write costs above it is the
+registry's own work (checks, rows, glue).
 
 The floor of a batch is what the database does with the same rows at its
 fastest: on SQLite an ``executemany`` of every table's rows in one
