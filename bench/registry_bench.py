@@ -491,6 +491,12 @@ def _lookup(report: dict[str, Any], path: str) -> Any:
     return node
 
 
+# The ratios to MLflow's side of the side-by-side (the rest are to floors, or memory).
+MLFLOW_RATIOS = frozenset(
+    {"register_single", "register_single_p50", "query", "get_model", "promote", "concurrent"}
+)
+
+
 def ratios(report: dict[str, Any]) -> dict[str, Any]:
     atlas, mlflow = report["atlas"], report.get("mlflow")
     found: dict[str, Any] = {}
@@ -545,19 +551,20 @@ def judge(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, An
     verdicts = []
     for target in TARGETS:
         value = _lookup(report, target.path)
+        measured = "measured" if value is None else "judged"  # a value of another backend or size
         if target.backend and target.backend != args.backend:
-            status = "not measured on this backend"
+            status = f"not {measured} on this backend ({target.backend}'s target)"
         elif target.min_backfill and args.backfill < target.min_backfill:
-            status = f"not measured at this size (run with --backfill {target.min_backfill})"
+            status = f"not {measured} at this size (run with --backfill {target.min_backfill})"
         elif target.min_scale and args.scale < target.min_scale:
-            status = f"not measured at this size (run with --scale {target.min_scale})"
+            status = f"not {measured} at this size (run with --scale {target.min_scale})"
         elif value is not None and args.quick and target.op != "==" and target.goal != 0:
             # Timings and ratios are targets for full-size runs; a quick run only
             # judges the correctness targets (errors, gapless numbering).
             status = "not judged at --quick sizes (run without --quick)"
         elif value is None:
-            status = "not measured"  # its workload left out by --only, or this one's
-            if target.path.startswith("ratios") and "side-by-side" in args.only:
+            status = "not measured"  # its workload left out by --only
+            if target.path.split(".")[1] in MLFLOW_RATIOS and "side-by-side" in args.only:
                 status += " (--no-mlflow)" if args.no_mlflow else " (MLflow not installed?)"
         else:
             met = {
