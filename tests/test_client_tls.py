@@ -6,12 +6,14 @@ trusted the way an operator trusts a private CA: through ``SSL_CERT_FILE``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from atlas_registry.client import RetryPolicy, Session
-from atlas_registry.errors import DatabaseNotFoundError
+from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError
 from tests.tls_certificate import loopback_certificate, server_context
 from tests.webhook_receiver import receiving
 
@@ -91,13 +93,16 @@ def test_trust_withdrawn_from_the_store_holds_for_the_next_session(
     [
         ("untrusted", "signed by no authority this client trusts", "SSL_CERT_FILE"),
         ("another name", "not valid for localhost", "use a name the certificate carries"),
-        ("expired", "outside its validity period", "needs renewing"),
+        ("expired", "has expired", "needs renewing"),
+        ("not yet valid", "is not valid yet", "clock is behind"),
     ],
 )
 def test_a_refused_certificate_fails_at_once_and_says_why(
     case: str, reason: str, way_out: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cert, key = loopback_certificate(tmp_path, expired=case == "expired")
+    cert, key = loopback_certificate(
+        tmp_path, expired=case == "expired", not_yet_valid=case == "not yet valid"
+    )
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     if case == "untrusted":
         monkeypatch.delenv("SSL_CERT_FILE", raising=False)
@@ -141,3 +146,40 @@ def test_a_server_that_is_not_there_is_still_tried_again() -> None:
         session.get("/api/v1/models")
     session.close()
     assert len(waits) == 2
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+def test_a_trust_store_that_cannot_be_read_is_named(
+    content: bytes | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "bundle.pem"
+    if content is not None:
+        bundle.write_bytes(content)
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    with pytest.raises(ConfigurationError) as refused:
+        Session("https://127.0.0.1:9")
+    message = str(refused.value)
+    assert message.startswith("the certificates to trust cannot be read from SSL_CERT_FILE=")
+    assert str(bundle) in message
+    Session("http://127.0.0.1:9").close()  # a plain http session reads no trust store
+
+
+@pytest.mark.parametrize(
+    ("fields", "wrong"),
+    [
+        ({"attempts": 0}, "attempts counts the first try: at least 1, not 0"),
+        ({"attempts": 2.5}, "attempts is a whole number of tries, not 2.5"),
+        ({"base_delay": -1}, "base_delay is seconds, 0 or more, not -1"),
+        ({"max_delay": float("nan")}, "max_delay is seconds, 0 or more, not nan"),
+    ],
+)
+def test_a_retry_policy_that_could_not_send_is_refused(fields: dict[str, Any], wrong: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(wrong)):
+        RetryPolicy(**fields)
+
+
+def test_one_try_is_one_try() -> None:
+    session = Session("http://127.0.0.1:9", retry=RetryPolicy(attempts=1))
+    with pytest.raises(DatabaseNotFoundError, match=r"\(ConnectError: .+, 1 try\)$"):
+        session.get("/api/v1/models")
+    session.close()

@@ -13,6 +13,7 @@ answer lost: it fails at once.
 
 from __future__ import annotations
 
+import os
 import random
 import ssl
 import time
@@ -36,6 +37,18 @@ class RetryPolicy:
     attempts: int = 6  # tries in all, the first included
     base_delay: float = 0.2  # seconds before the first retry; doubled each time
     max_delay: float = 10.0  # no wait is longer, whatever Retry-After asks
+
+    def __post_init__(self) -> None:
+        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int):
+            raise ConfigurationError(f"attempts is a whole number of tries, not {self.attempts!r}")
+        if self.attempts < 1:
+            raise ConfigurationError(
+                f"attempts counts the first try: at least 1, not {self.attempts}"
+            )
+        for name in ("base_delay", "max_delay"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+                raise ConfigurationError(f"{name} is seconds, 0 or more, not {value!r}")
 
     def delay(self, retry: int, retry_after: float | None = None) -> float:
         """The wait before retry number ``retry`` (0 for the first), with full jitter."""
@@ -74,7 +87,16 @@ def tls_context(base_url: str) -> ssl.SSLContext:
     """
     if urlsplit(base_url).scheme == "http":
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return httpx2.create_ssl_context()
+    try:
+        return httpx2.create_ssl_context()
+    except (OSError, ssl.SSLError) as error:  # a trust store named but unreadable
+        named = [
+            f"{v}={os.environ[v]!r}" for v in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(v)
+        ]
+        where = " and ".join(named) if named else "the system's certificate store"
+        raise ConfigurationError(
+            f"the certificates to trust cannot be read from {where}: {error}"
+        ) from error
 
 
 # TLS errors that a retry cannot heal: the server's certificate refused, or an
@@ -85,7 +107,7 @@ _PASSING_TLS_ERRORS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallEr
 # OpenSSL's verification codes (X509_V_ERR_*), by what would make the certificate pass.
 _UNKNOWN_AUTHORITY = {2, 18, 19, 20, 21}  # self-signed, or an issuer not in the trust store
 _WRONG_NAME = {62, 64}  # the certificate names another host, or another IP address
-_OUT_OF_DATE = {9, 10}  # not yet valid, or expired
+_EXPIRED, _NOT_YET_VALID = 10, 9
 
 
 def _certificate_refusal(error: ssl.SSLCertVerificationError, host: str) -> str:
@@ -102,10 +124,15 @@ def _certificate_refusal(error: ssl.SSLCertVerificationError, host: str) -> str:
             f"its TLS certificate is not valid for {host} ({detail}): use a name the "
             "certificate carries, or have the certificate issued for this one"
         )
-    if code in _OUT_OF_DATE:
+    if code == _EXPIRED:
         return (
-            f"its TLS certificate is outside its validity period ({detail}): the server's "
-            "certificate needs renewing (or this machine's clock is wrong)"
+            f"its TLS certificate has expired ({detail}): the server's certificate needs "
+            "renewing (or this machine's clock is ahead)"
+        )
+    if code == _NOT_YET_VALID:
+        return (
+            f"its TLS certificate is not valid yet ({detail}): this machine's clock is behind, "
+            "or the certificate was issued with a start date still to come"
         )
     return f"its TLS certificate was refused ({detail})"
 
@@ -209,9 +236,9 @@ class Session:
                     ) from error
                 if last:
                     why = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+                    tries = "1 try" if self.retry.attempts == 1 else f"{self.retry.attempts} tries"
                     raise DatabaseNotFoundError(
-                        f"the registry server at {self.base_url} cannot be reached "
-                        f"({why}, {self.retry.attempts} tries)"
+                        f"the registry server at {self.base_url} cannot be reached ({why}, {tries})"
                     ) from error
                 self._sleep(self.retry.delay(retry))
                 continue
