@@ -264,45 +264,77 @@ def test_text_postgresql_would_pad_or_cut_is_refused_with_the_change_that_fixes_
 ) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite's CHAR(n) is text of any length, never padded")
+    long_name = "platform_fixed_width_version_tag_domain_v2_" + "x" * 19  # 63, PostgreSQL's most
     with db.transaction(write=True) as conn:
-        conn.execute(text("CREATE DOMAIN short_code AS char(20)"))
-        conn.execute(text("CREATE DOMAIN code_again AS short_code"))
-        conn.execute(text("CREATE DOMAIN plain_text AS text"))
-        conn.execute(text("CREATE DOMAIN tiny AS varchar(10)"))
+        for statement in (
+            "CREATE DOMAIN short_code AS char(20)",
+            "CREATE DOMAIN code_again AS short_code",
+            f"CREATE DOMAIN {long_name} AS character(10)",
+            "CREATE DOMAIN plain_text AS text CHECK (VALUE <> '')",
+            "CREATE DOMAIN tiny AS varchar(10)",
+            "CREATE DOMAIN json_doc AS jsonb",
+            "CREATE TYPE lifecycle AS ENUM ('active', 'deprecated', 'archived')",
+        ):
+            conn.execute(text(statement))
     unfit = {
         "artifact_type": "CHAR(64)",
-        "title": "NCHAR(300)",
+        "title": "name",  # cut to 63 bytes
         "description": '"char"',  # one byte
         "created_by": "bpchar",  # blank-padded, no length
         "origin_type": "code_again",  # a domain over a domain over char(20)
+        "superseded_by": "NCHAR(300)",
+        "parent_version_id": long_name,
         "lineage_id": "tiny",  # a domain over a VARCHAR too short for an id
+        "lifecycle_state": "lifecycle",  # an enum without the registry's states
+        "metadata": "json_doc",
     }
-    _platform_table(db, types={**unfit, "origin_url": "plain_text"})
-    load_legacy(db)
+    accepted = {"origin_url": "plain_text", "changelog": "varchar", "version_tag": "text"}
+    _platform_table(db, types={**unfit, **accepted})
     with pytest.raises(ValidationError) as refused:
         baseline(db)
     found = {v.path.removeprefix("artifacts."): v.message for v in refused.value.violations}
     assert set(found) == set(unfit)  # a domain over text is text
-    assert found["artifact_type"].startswith("is character(64), PostgreSQL's blank-padded text")
-    assert found["created_by"].startswith("is bpchar, PostgreSQL's blank-padded text")
-    assert found["origin_type"].startswith(
-        "is code_again (a domain over character(20)), PostgreSQL's blank-padded text"
+
+    def change(column: str) -> str:
+        return f"ALTER TABLE artifacts ALTER COLUMN {column} TYPE text"
+
+    padded = "PostgreSQL pads it with blanks, read back as text"
+    assert (
+        found["artifact_type"]
+        == f"is character(64): {padded}; {change('artifact_type')} drops them"
     )
-    assert found["description"].startswith('is "char", PostgreSQL\'s one-byte "char"')
+    assert found["created_by"] == f"is bpchar: {padded}; {change('created_by')} drops them"
+    assert found["origin_type"].startswith(f"is code_again (a domain over character(20)): {padded}")
+    assert found["title"] == f"is name: PostgreSQL cuts it to 63 bytes; {change('title')}"
+    assert (
+        found["description"]
+        == f'is "char": PostgreSQL keeps one byte of it; {change("description")}'
+    )
+    assert found["lifecycle_state"] == (
+        "is lifecycle, an enum: the registry writes values of its own here; "
+        + change("lifecycle_state")
+    )
+    assert found["metadata"] == (
+        "is json_doc (a domain over jsonb); the registry reads and writes it as text "
+        f"({change('metadata')} keeps every value)"
+    )
     assert found["lineage_id"] == (
         "is tiny (a domain over character varying(10)); "
         "the registry writes up to 200 characters here"
     )
-    for column in ("artifact_type", "title", "description", "created_by", "origin_type"):
-        assert f"ALTER TABLE artifacts ALTER COLUMN {column} TYPE text" in found[column]
+    # The longest names PostgreSQL allows still leave the change whole (messages are capped).
+    assert found["parent_version_id"].endswith(f"{change('parent_version_id')} drops them")
     assert _recorded(db) == []
 
     with db.transaction(write=True) as conn:  # the changes the messages give
         for column in unfit:
-            conn.execute(text(f"ALTER TABLE artifacts ALTER COLUMN {column} TYPE text"))
+            conn.execute(text(change(column)))
+    load_legacy(db)
     baseline(db)
     migration_runner.migrate(db)
     assert backfill(db).backfilled == 8
     with db.transaction() as conn:
-        padded = "SELECT count(*) FROM artifacts WHERE artifact_type LIKE '% ' OR title LIKE '% '"
-        assert conn.execute(text(padded)).scalar() == 0
+        padded_rows = (
+            "SELECT count(*) FROM artifacts WHERE artifact_type LIKE '% ' OR title LIKE '% '"
+        )
+        assert conn.execute(text(padded_rows)).scalar() == 0

@@ -4,15 +4,15 @@ The catalog exists before the registry: a platform database already holds an
 ``artifacts`` table, made by its own code, and 0001 (which creates one) cannot
 run there. ``baseline`` checks that the table has every column 0001 defines,
 with the types the registry reads (timestamps as text, for one; on
-PostgreSQL, no text it would pad or cut: ``CHAR(n)``, ``"char"``, or a domain
-over either), that the columns 0001 makes NOT NULL hold no NULL, and that ``id`` is
-its key; it then builds 0001's indexes where they are missing (the unique
-ones are what keeps version numbering race-safe) and records 0001 as
-applied, all in one transaction. Anything it would have to change in the
-table itself is refused with the list, and nothing is written: the
-platform's table is the platform's. The one change it makes when asked
-(``add_columns``) is to add the columns of 0001 the table lacks, as 0001
-defines them.
+PostgreSQL, no text it would pad or cut, judged from its catalog through any
+domain: :mod:`~atlas_registry.store.stored_types`), that the columns 0001
+makes NOT NULL hold no NULL, and that ``id`` is its key; it then builds
+0001's indexes where they are missing (the unique ones are what keeps
+version numbering race-safe) and records 0001 as applied, all in one
+transaction. Anything it would have to change in the table itself is
+refused with the list, and nothing is written: the platform's table is the
+platform's. The one change it makes when asked (``add_columns``) is to add
+the columns of 0001 the table lacks, as 0001 defines them.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from atlas_registry.store.migration_runner import (
     split_statements,
     verify_checksums,
 )
-from atlas_registry.store.stored_types import stored_types
+from atlas_registry.store.stored_types import stored_types, unfit_for_text
 from atlas_registry.store.tables import ARTIFACT_COLUMNS_OF_0001, artifacts
 
 CATALOG_MIGRATION = 1
@@ -115,7 +115,6 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
         # catalog below; its reflection need not warn of it.
         warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
         found = {column["name"]: column for column in inspector.get_columns(artifacts.name)}
-    # SQLite keeps text of any length whatever its declared type says; PostgreSQL does not.
     stored = stored_types(conn, artifacts.name) if conn.dialect.name == "postgresql" else {}
     problems = []
     for column in ARTIFACT_COLUMNS_OF_0001:
@@ -127,24 +126,14 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
             continue
         wanted = _family(column.type)
         kept = stored.get(column.name)
-        shown = kept.described if kept is not None else str(existing["type"])
-        needed = WRITTEN_LENGTHS.get(column.name)
-        length = kept.length if kept is not None else None
-        if wanted == "text" and kept is not None and kept.base_name in _UNFIT_TEXT:
-            problems.append(Violation(where, _UNFIT_TEXT[kept.base_name](column.name, shown)))
-        elif wanted == "text" and length is not None and (needed is None or length < needed):
-            at_most = f"up to {needed:,} characters" if needed else "text of any length"
-            problems.append(Violation(where, f"is {shown}; the registry writes {at_most} here"))
-        elif _family(_under_domains(existing["type"])) != wanted:
-            hint = ""
-            if str(existing["type"]).upper() in {"JSON", "JSONB", "UUID"}:  # a lossless change
-                hint = (
-                    f" (ALTER TABLE artifacts ALTER COLUMN {column.name} TYPE text "
-                    "keeps every value)"
-                )
-            problems.append(
-                Violation(where, f"is {shown}; the registry reads and writes it as {wanted}{hint}")
+        if kept is not None and wanted == "text":  # PostgreSQL: its catalog says what it keeps
+            why = unfit_for_text(artifacts.name, column.name, kept) or _too_short(
+                kept.described, kept.length, WRITTEN_LENGTHS.get(column.name)
             )
+        else:  # SQLite (text of any length whatever its type says), or an integer column
+            why = _family_problem(column.name, existing["type"], wanted)
+        if why:
+            problems.append(Violation(where, why))
     key = inspector.get_pk_constraint(artifacts.name).get("constrained_columns") or []
     if key != ["id"]:
         problems.append(
@@ -155,25 +144,22 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
     return problems
 
 
-def _padded(name: str, shown: str) -> str:
-    return (
-        f"is {shown}, PostgreSQL's blank-padded text: its values are padded with blanks "
-        f"to its length and compared without them, and the registry would read the blanks "
-        f"as part of the text (ALTER TABLE artifacts ALTER COLUMN {name} TYPE text keeps "
-        f"every value, without the padding)"
-    )
+def _too_short(shown: str, length: int | None, needed: int | None) -> str | None:
+    """Why a text column with a length cannot hold what the registry writes there."""
+    if length is None or (needed is not None and length >= needed):
+        return None
+    at_most = f"up to {needed:,} characters" if needed else "text of any length"
+    return f"is {shown}; the registry writes {at_most} here"
 
 
-def _one_byte(name: str, shown: str) -> str:
-    return (
-        f'is {shown}, PostgreSQL\'s one-byte "char": it keeps the first byte of the text the '
-        f"registry writes here and drops the rest (ALTER TABLE artifacts ALTER COLUMN {name} "
-        f"TYPE text)"
-    )
-
-
-# Text types (under any domain) the registry cannot store its text in as written.
-_UNFIT_TEXT = {"bpchar": _padded, "char": _one_byte}
+def _family_problem(name: str, column_type: Any, wanted: str) -> str | None:
+    """Why a column is not of the family (text, integer) the registry reads it as."""
+    if _family(_under_domains(column_type)) == wanted:
+        return None
+    hint = ""
+    if str(column_type).upper() in {"JSON", "JSONB", "UUID"}:  # a lossless change
+        hint = f" (ALTER TABLE artifacts ALTER COLUMN {name} TYPE text keeps every value)"
+    return f"is {column_type}; the registry reads and writes it as {wanted}{hint}"
 
 
 def _under_domains(column_type: Any) -> Any:

@@ -26,8 +26,8 @@ WITH RECURSIVE walk(attname, declared, typid, typmod, depth) AS (
   WHERE t.typtype = 'd'
 )
 SELECT DISTINCT ON (w.attname) w.attname, w.declared, format_type(w.typid, w.typmod),
-       t.typname, CASE WHEN t.typname IN ('bpchar', 'varchar') AND w.typmod >= 4
-                       THEN w.typmod - 4 END
+       t.typname, t.typtype, CASE WHEN t.typname IN ('bpchar', 'varchar') AND w.typmod >= 4
+                                  THEN w.typmod - 4 END
 FROM walk w JOIN pg_type t ON t.oid = w.typid
 ORDER BY w.attname, w.depth DESC
 """
@@ -39,6 +39,7 @@ class StoredType:
     declared: str  # as the table names it: a domain's own name, for a domain
     base: str  # the type under any domains, with its length: character(20)
     base_name: str  # the base type's catalog name: bpchar, char, varchar, text ...
+    kind: str  # the base type's kind (pg_type.typtype): b a base type, e an enum ...
     length: int | None  # the most characters the base type keeps, when it says
 
     @property
@@ -52,7 +53,29 @@ class StoredType:
 def stored_types(conn: Connection, table: str) -> dict[str, StoredType]:
     """Each column of ``table`` (found on the search path) by name; PostgreSQL only."""
     rows = conn.execute(_STORED_TYPES, {"table": table})
-    return {
-        name: StoredType(declared, base, base_name, length)
-        for name, declared, base, base_name, length in rows
-    }
+    return {name: StoredType(*described) for name, *described in rows}
+
+
+# Types that keep any text as written (a length aside, checked on its own).
+TEXT_TYPES = frozenset({"text", "varchar", "citext"})
+# Types whose every value ALTER ... TYPE text keeps, character for character.
+LOSSLESS_TO_TEXT = frozenset({"json", "jsonb", "uuid", "bpchar", "name", "char"})
+
+
+def unfit_for_text(table: str, column: str, kept: StoredType) -> str | None:
+    """Why PostgreSQL would not keep, as written, the text the registry writes to ``column``;
+    None when it would. Each reason ends with the change that fixes it, where one does."""
+    if kept.base_name in TEXT_TYPES:
+        return None
+    change = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE text"
+    shown = kept.described
+    if kept.base_name == "bpchar":
+        return f"is {shown}: PostgreSQL pads it with blanks, read back as text; {change} drops them"
+    if kept.base_name == "char":
+        return f"is {shown}: PostgreSQL keeps one byte of it; {change}"
+    if kept.base_name == "name":
+        return f"is {shown}: PostgreSQL cuts it to 63 bytes; {change}"
+    if kept.kind == "e":
+        return f"is {shown}, an enum: the registry writes values of its own here; {change}"
+    hint = f" ({change} keeps every value)" if kept.base_name in LOSSLESS_TO_TEXT else ""
+    return f"is {shown}; the registry reads and writes it as text{hint}"
