@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from atlas_registry.client import RetryPolicy, Session
+from atlas_registry.client import RemoteError, RetryPolicy, Session
 from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError
 from tests.tls_certificate import loopback_certificate, server_context
 from tests.webhook_receiver import receiving
@@ -171,6 +171,7 @@ def test_a_trust_store_that_cannot_be_read_is_named(
         ({"attempts": 2.5}, "attempts is a whole number of tries, not 2.5"),
         ({"base_delay": -1}, "base_delay is seconds, 0 or more, not -1"),
         ({"max_delay": float("nan")}, "max_delay is seconds, 0 or more, not nan"),
+        ({"base_delay": float("inf")}, "base_delay is seconds, 0 or more, not inf"),
     ],
 )
 def test_a_retry_policy_that_could_not_send_is_refused(fields: dict[str, Any], wrong: str) -> None:
@@ -183,3 +184,30 @@ def test_one_try_is_one_try() -> None:
     with pytest.raises(DatabaseNotFoundError, match=r"\(ConnectError: .+, 1 try\)$"):
         session.get("/api/v1/models")
     session.close()
+
+
+def test_a_trust_folder_that_is_not_there_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "no such folder"))
+    with pytest.raises(
+        ConfigurationError, match=r"SSL_CERT_DIR=.*no such folder.* is not a folder"
+    ):
+        Session("https://127.0.0.1:9")
+
+
+def test_an_answer_that_is_not_json_is_a_remote_error_saying_so() -> None:
+    def login_page(_n: int) -> tuple[int, dict[str, str], bytes]:
+        return 200, {"Content-Type": "text/html"}, b"<html>sign in</html>"
+
+    with receiving(login_page) as receiver:
+        session = Session(origin(receiver.url))
+        with pytest.raises(RemoteError) as answered:
+            session.post("/hook", {"n": 1})
+        session.close()
+    assert answered.value.status == 200
+    assert str(answered.value) == (
+        f"{origin(receiver.url)}/hook answered 200 with 'text/html', not JSON: "
+        "is the base URL the registry server's?"
+    )

@@ -13,6 +13,7 @@ answer lost: it fails at once.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import ssl
@@ -20,13 +21,14 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 import orjson
 
-from atlas_registry.client.problems import error_from_problem
+from atlas_registry.client.problems import RemoteError, error_from_problem
 from atlas_registry.errors import ConfigurationError, DatabaseNotFoundError
 
 
@@ -47,7 +49,8 @@ class RetryPolicy:
             )
         for name in ("base_delay", "max_delay"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            number = not isinstance(value, bool) and isinstance(value, int | float)
+            if not (number and math.isfinite(value) and value >= 0):
                 raise ConfigurationError(f"{name} is seconds, 0 or more, not {value!r}")
 
     def delay(self, retry: int, retry_after: float | None = None) -> float:
@@ -87,6 +90,11 @@ def tls_context(base_url: str) -> ssl.SSLContext:
     """
     if urlsplit(base_url).scheme == "http":
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    folder = os.environ.get("SSL_CERT_DIR")
+    if folder and not os.environ.get("SSL_CERT_FILE") and not Path(folder).is_dir():
+        # OpenSSL reads a folder lazily, so a missing one would only show as every
+        # certificate refused.
+        raise ConfigurationError(f"SSL_CERT_DIR={folder!r} is not a folder of certificates")
     try:
         return httpx2.create_ssl_context()
     except (OSError, ssl.SSLError) as error:  # a trust store named but unreadable
@@ -263,4 +271,14 @@ def _problem_body(response: httpx2.Response) -> Any:
 
 
 def _decoded(response: httpx2.Response) -> Any:
-    return orjson.loads(response.content) if response.content else None
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError as error:  # a proxy's login page, a wrong base URL
+        kind = response.headers.get("content-type", "no content type")
+        raise RemoteError(
+            f"{response.url.copy_with(query=None)} answered {response.status_code} with "
+            f"{kind[:80]!r}, not JSON: is the base URL the registry server's?",
+            status=response.status_code,
+        ) from error
