@@ -259,17 +259,26 @@ def test_a_column_too_short_for_what_the_registry_writes_is_refused(db: Database
     assert "TYPE text keeps every value" in found["artifacts.title"]
 
 
+def _drop_schema(db: Database, name: str) -> None:
+    with db.transaction(write=True) as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+
+
 def test_text_postgresql_would_pad_or_cut_is_refused_with_the_change_that_fixes_it(
-    db: Database,
+    db: Database, request: pytest.FixtureRequest
 ) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite's CHAR(n) is text of any length, never padded")
-    long_name = "platform_fixed_width_version_tag_domain_v2_" + "x" * 19  # 63, PostgreSQL's most
+    # The longest name PostgreSQL keeps, shown twice as long, for a schema off the search
+    # path and a domain in it: the type's name alone is 258 characters.
+    quotes = '"' + '"' * 126 + '"'
+    request.addfinalizer(lambda: _drop_schema(db, quotes))
     with db.transaction(write=True) as conn:
         for statement in (
             "CREATE DOMAIN short_code AS char(20)",
             "CREATE DOMAIN code_again AS short_code",
-            f"CREATE DOMAIN {long_name} AS character(10)",
+            f"CREATE SCHEMA {quotes}",
+            f"CREATE DOMAIN {quotes}.{quotes} AS character(10)",
             "CREATE DOMAIN plain_text AS text CHECK (VALUE <> '')",
             "CREATE DOMAIN tiny AS varchar(10)",
             "CREATE DOMAIN json_doc AS jsonb",
@@ -283,7 +292,7 @@ def test_text_postgresql_would_pad_or_cut_is_refused_with_the_change_that_fixes_
         "created_by": "bpchar",  # blank-padded, no length
         "origin_type": "code_again",  # a domain over a domain over char(20)
         "superseded_by": "NCHAR(300)",
-        "parent_version_id": long_name,
+        "parent_version_id": f"{quotes}.{quotes}",
         "lineage_id": "tiny",  # a domain over a VARCHAR too short for an id
         "lifecycle_state": "lifecycle",  # an enum without the registry's states
         "metadata": "json_doc",
@@ -322,7 +331,7 @@ def test_text_postgresql_would_pad_or_cut_is_refused_with_the_change_that_fixes_
         "is tiny (a domain over character varying(10)); "
         "the registry writes up to 200 characters here"
     )
-    # The longest names PostgreSQL allows still leave the change whole (messages are capped).
+    # The longest name PostgreSQL keeps still leaves the change whole (messages are capped).
     assert found["parent_version_id"].endswith(f"{change('parent_version_id')} drops them")
     assert _recorded(db) == []
 
@@ -338,3 +347,33 @@ def test_text_postgresql_would_pad_or_cut_is_refused_with_the_change_that_fixes_
             "SELECT count(*) FROM artifacts WHERE artifact_type LIKE '% ' OR title LIKE '% '"
         )
         assert conn.execute(text(padded_rows)).scalar() == 0
+
+
+def test_a_column_not_of_its_family_is_named_as_the_table_declares_it(db: Database) -> None:
+    """SQLite changes a column's type only by rebuilding its table: no ALTER is suggested."""
+    integer_domain = ""
+    if db.dialect == "postgresql":
+        with db.transaction(write=True) as conn:
+            conn.execute(text("CREATE DOMAIN fractional AS double precision"))
+        integer_domain = "fractional"
+    types = {"metadata": "JSON", "is_latest": "REAL"}
+    if integer_domain:
+        types["version_number"] = integer_domain
+    _platform_table(db, types=types)
+    with pytest.raises(ValidationError) as refused:
+        baseline(db)
+    found = {v.path.removeprefix("artifacts."): v.message for v in refused.value.violations}
+    if db.dialect == "sqlite":
+        assert found == {
+            "metadata": "is JSON; the registry reads and writes it as text",
+            "is_latest": "is REAL; the registry reads and writes it as an integer",
+        }
+    else:
+        assert found["version_number"] == (
+            "is fractional (a domain over double precision); "
+            "the registry reads and writes it as an integer"
+        )
+        assert found["is_latest"] == "is real; the registry reads and writes it as an integer"
+        assert found["metadata"].endswith(
+            "(ALTER TABLE artifacts ALTER COLUMN metadata TYPE text keeps every value)"
+        )

@@ -131,7 +131,8 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
                 kept.described, kept.length, WRITTEN_LENGTHS.get(column.name)
             )
         else:  # SQLite (text of any length whatever its type says), or an integer column
-            why = _family_problem(column.name, existing["type"], wanted)
+            shown = kept.described if kept is not None else str(existing["type"])
+            why = _family_problem(existing["type"], wanted, shown)
         if why:
             problems.append(Violation(where, why))
     key = inspector.get_pk_constraint(artifacts.name).get("constrained_columns") or []
@@ -152,14 +153,15 @@ def _too_short(shown: str, length: int | None, needed: int | None) -> str | None
     return f"is {shown}; the registry writes {at_most} here"
 
 
-def _family_problem(name: str, column_type: Any, wanted: str) -> str | None:
-    """Why a column is not of the family (text, integer) the registry reads it as."""
+def _family_problem(column_type: Any, wanted: str, shown: str) -> str | None:
+    """Why a column is not of the family (text, integer) the registry reads it as.
+
+    No change is suggested: on SQLite a column's type changes only with the
+    table rebuilt, and PostgreSQL's text columns are judged by :func:`unfit_for_text`.
+    """
     if _family(_under_domains(column_type)) == wanted:
         return None
-    hint = ""
-    if str(column_type).upper() in {"JSON", "JSONB", "UUID"}:  # a lossless change
-        hint = f" (ALTER TABLE artifacts ALTER COLUMN {name} TYPE text keeps every value)"
-    return f"is {column_type}; the registry reads and writes it as {wanted}{hint}"
+    return f"is {shown}; the registry reads and writes it as {wanted}"
 
 
 def _under_domains(column_type: Any) -> Any:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from atlas_registry.errors import capped
+
 # Each column, followed through its domains down to the base type.
 _STORED_TYPES = text(
     """
@@ -44,10 +46,14 @@ class StoredType:
 
     @property
     def described(self) -> str:
-        """The type as a person would look for it in the table's definition."""
+        """The type as a person would look for it in the table's definition.
+
+        Cut at 120 characters (names of 63 quotes can double to 128): a message
+        quoting it must keep, within a violation's cap, the change that fixes it.
+        """
         if self.declared == self.base:
-            return self.declared
-        return f"{self.declared} (a domain over {self.base})"
+            return capped(self.declared, 120)
+        return capped(f"{self.declared} (a domain over {self.base})", 120)
 
 
 def stored_types(conn: Connection, table: str) -> dict[str, StoredType]:
