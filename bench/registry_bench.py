@@ -563,9 +563,13 @@ def judge(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, An
             # judges the correctness targets (errors, gapless numbering).
             status = "not judged at --quick sizes (run without --quick)"
         elif value is None:
-            status = "not measured"  # its workload left out by --only
+            status = "not measured"  # its workload left out by --only, unless said here
             if target.path.split(".")[1] in MLFLOW_RATIOS and "side-by-side" in args.only:
                 status += " (--no-mlflow)" if args.no_mlflow else " (MLflow not installed?)"
+            elif target.path.endswith("_vs_mlflow") and "http" in args.only:
+                note = str(_lookup(report, "atlas.http.side_by_side.mlflow_note") or "")
+                if note.startswith("not measured: "):  # why MLflow's server was not run
+                    status += f" ({note.removeprefix('not measured: ')})"
         else:
             met = {
                 ">=": value >= target.goal,
