@@ -224,6 +224,29 @@ def test_add_columns_leaves_nothing_changed_when_the_table_is_still_refused(db: 
     assert not columns & set(LINEAGE_COLUMNS)  # the added columns were rolled back
 
 
+def test_a_column_add_columns_cannot_add_is_refused_saying_why(db: Database) -> None:
+    _platform_table(db, leave_out=("title", "created_at", "version_number"))
+    one_row = "INSERT INTO artifacts (id, artifact_type, metadata) VALUES ('m1', 'model', '{}')"
+    with db.transaction(write=True) as conn:
+        conn.execute(text(one_row))
+    with pytest.raises(ValidationError) as refused:
+        baseline(db, add_columns=True)
+    found = {v.path.removeprefix("artifacts."): v.message for v in refused.value.violations}
+    cannot = "is missing, and --add-columns cannot add it: "
+    assert found["title"] == (
+        f"{cannot}0001 makes it NOT NULL with no default, and the rows here would have no "
+        "value; add it with a value for each row"
+    )
+    if db.dialect == "sqlite":
+        assert found["created_at"].startswith(f"{cannot}SQLite adds no column whose default")
+        assert set(found) == {"title", "created_at"}  # version_number: added with its default
+    else:
+        assert set(found) == {"title"}
+    with db.transaction() as conn:  # nothing was added
+        columns = {column["name"] for column in inspect(conn).get_columns("artifacts")}
+    assert "version_number" not in columns
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_every_column_of_0001_is_read_whole_from_its_file(dialect: str) -> None:
     catalog = migration_runner.load_migrations(dialect)[0]

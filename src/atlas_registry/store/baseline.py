@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, func, inspect, select
@@ -87,9 +88,10 @@ def baseline(db: Database, *, add_columns: bool = False) -> Migration:
                 "there is no artifacts table to adopt: run `atlas-registry migrate`, "
                 "which creates one"
             )
+        left_out: dict[str, str] = {}
         if add_columns:
-            _add_missing_columns(conn, catalog, db.dialect)
-        problems = table_problems(conn, suggest_adding=not add_columns)
+            left_out = _add_missing_columns(conn, catalog, db.dialect)
+        problems = table_problems(conn, suggest_adding=not add_columns, left_out=left_out)
         if problems:
             raise ValidationError(
                 "the existing artifacts table cannot stand for 0001_artifacts as it is", problems
@@ -107,8 +109,13 @@ def baseline(db: Database, *, add_columns: bool = False) -> Migration:
     return catalog
 
 
-def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Violation]:
-    """Every way the existing table differs from what the registry reads and writes."""
+def table_problems(
+    conn: Connection, *, suggest_adding: bool = True, left_out: Mapping[str, str] | None = None
+) -> list[Violation]:
+    """Every way the existing table differs from what the registry reads and writes.
+
+    ``left_out``: the missing columns ``--add-columns`` could not add, and why.
+    """
     inspector = inspect(conn)
     with warnings.catch_warnings():
         # A type SQLAlchemy does not map (bpchar without a length) is read from the
@@ -122,7 +129,10 @@ def table_problems(conn: Connection, *, suggest_adding: bool = True) -> list[Vio
         where = f"artifacts.{column.name}"
         if existing is None:
             how = "`migrate baseline --add-columns` adds it" if suggest_adding else "add it"
-            problems.append(Violation(where, f"is missing: {how} as 0001_artifacts.sql defines it"))
+            missing = f"is missing: {how} as 0001_artifacts.sql defines it"
+            if left_out and column.name in left_out:
+                missing = f"is missing, and --add-columns cannot add it: {left_out[column.name]}"
+            problems.append(Violation(where, missing))
             continue
         wanted = _family(column.type)
         kept = stored.get(column.name)
@@ -171,15 +181,26 @@ def _under_domains(column_type: Any) -> Any:
     return column_type
 
 
-def _add_missing_columns(conn: Connection, catalog: Migration, dialect: str) -> None:
+def _add_missing_columns(conn: Connection, catalog: Migration, dialect: str) -> dict[str, str]:
+    """Add the columns of 0001 the table lacks, as 0001 defines them; those it cannot, and why."""
     present = {column["name"] for column in inspect(conn).get_columns(artifacts.name)}
+    has_rows = conn.execute(select(artifacts.c.id).limit(1)).first() is not None
+    left_out = {}
     for name, definition in column_definitions(catalog).items():
         if name in present:
             continue
-        if _NOT_NULL.search(definition) and "DEFAULT" not in definition.upper():
-            continue  # no value for the rows already there: left to the report
+        if has_rows and _NOT_NULL.search(definition) and "DEFAULT" not in definition.upper():
+            left_out[name] = (
+                "0001 makes it NOT NULL with no default, and the rows here would have no value; "
+                "add it with a value for each row"
+            )
+            continue
         if dialect == "sqlite" and _EXPRESSION_DEFAULT.search(definition):
-            continue  # SQLite adds no column whose default is an expression: left to report
+            left_out[name] = (
+                "SQLite adds no column whose default is an expression, as 0001's is; add it "
+                "with a value for each row (the registry fills it on every write)"
+            )
+            continue
         try:
             conn.exec_driver_sql(f"ALTER TABLE {artifacts.name} ADD COLUMN {definition}")
         except DBAPIError as exc:
@@ -187,6 +208,7 @@ def _add_missing_columns(conn: Connection, catalog: Migration, dialect: str) -> 
                 f"cannot add artifacts.{name} as 0001 defines it: {driver_message(exc)}; "
                 "nothing was changed"
             ) from exc
+    return left_out
 
 
 # A column's definition in 0001: from its name at four spaces' indent to the next one.
