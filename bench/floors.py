@@ -27,10 +27,11 @@ the fixed yardstick of CI's regression check (see its docstring).
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from atlas_registry.store.backends import LOCK_TIMEOUT_SECONDS, SQLITE_CACHE_MB, SQLITE_MMAP_MB
@@ -251,8 +252,6 @@ def bare_connection(db: Database) -> Iterator[Any]:
     """
     conn: Any
     if db.dialect == "sqlite":
-        import sqlite3
-
         conn = sqlite3.connect(
             str(db.sqlite_file), timeout=LOCK_TIMEOUT_SECONDS, check_same_thread=False
         )
@@ -284,9 +283,12 @@ def replay(conn: Any, ops: Sequence[Op]) -> None:
     cursors: dict[int, Any] = {}
     pipelines: list[Any] = []
     for what, number, sql, params, kw in ops:
-        if what == "execute":
+        if what in ("execute", "outside"):
             cursor = cursors.get(number) or cursors.setdefault(number, conn.cursor())
-            cursor.execute(sql, params, **kw) if params is not None else cursor.execute(sql, **kw)
+            with _autocommitted(conn) if what == "outside" else nullcontext():
+                cursor.execute(sql, params, **kw) if params is not None else cursor.execute(
+                    sql, **kw
+                )
         elif what == "fetch":
             cursors[number].fetchall()
         elif what == "close":
@@ -311,36 +313,29 @@ def replay(conn: Any, ops: Sequence[Op]) -> None:
             pipelines.pop().__exit__(None, None, None)
         elif what == "ping":
             _ping(conn)
-        elif what == "outside":
-            cursor = cursors.get(number) or cursors.setdefault(number, conn.cursor())
-            _outside(conn, cursor, sql, params, kw)
     for cursor in cursors.values():
         cursor.close()
 
 
 def _ping(conn: Any) -> None:
     """The pool's liveness check as SQLAlchemy sends it: ``SELECT 1`` outside a transaction."""
+    with _autocommitted(conn), conn.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+@contextmanager
+def _autocommitted(conn: Any) -> Iterator[None]:
+    """psycopg's connection in autocommit meanwhile, as SQLAlchemy's autocommit engine and its
+    pool's liveness check use it; SQLite's bare connection is in autocommit at the driver."""
+    if isinstance(conn, sqlite3.Connection):
+        yield
+        return
     before = conn.autocommit
     conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    conn.autocommit = before
-
-
-def _outside(conn: Any, cursor: Any, sql: str, params: Any, kw: dict[str, Any]) -> None:
-    """A statement the write sent on its autocommit connection, sent outside a transaction.
-
-    psycopg's connection is put in autocommit for it, as SQLAlchemy's autocommit engine
-    did; SQLite's bare connection is always in autocommit at the driver.
-    """
-    before = getattr(conn, "autocommit", None)
-    if before is not None:
-        conn.autocommit = True
     try:
-        cursor.execute(sql, params, **kw) if params is not None else cursor.execute(sql, **kw)
+        yield
     finally:
-        if before is not None:
-            conn.autocommit = before
+        conn.autocommit = before
 
 
 def _copy(conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
