@@ -64,8 +64,8 @@ def stored_types(conn: Connection, table: str) -> dict[str, StoredType]:
 
 # Types that keep any text as written (a length aside, checked on its own).
 TEXT_TYPES = frozenset({"text", "varchar", "citext"})
-# Types whose every value ALTER ... TYPE text keeps, character for character.
-LOSSLESS_TO_TEXT = frozenset({"json", "jsonb", "uuid", "bpchar", "name", "char"})
+# Types, not text, whose every value ALTER ... TYPE text keeps, character for character.
+LOSSLESS_TO_TEXT = frozenset({"json", "jsonb", "uuid"})
 
 
 def unfit_for_text(table: str, column: str, kept: StoredType) -> str | None:
