@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import abc
 import json
-import ssl
 import subprocess
 import tempfile
 import threading
@@ -27,13 +26,15 @@ from typing import Any
 
 import httpx2 as httpx
 
+from atlas_registry.client.transport import tls_context
 from tests.payloads import logistic_regression
 from tests.server_helpers import ForkedServer, _wait_ready, fork_serve, free_port
 
 # Every client of these tests speaks plain http to a server on loopback. httpx
 # builds a TLS context for each one all the same, reading every certificate the
-# system trusts (48 ms of CPU a client); this one trusts none and is never used.
-PLAIN_HTTP = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+# system trusts (48 ms of CPU a client); the registry's client gives a plain http
+# session one that trusts none and is never used.
+PLAIN_HTTP = tls_context("http://127.0.0.1")
 
 # What a write meets while its server restarts: it is sent again with its key.
 LOST = (httpx.TransportError, httpx.RemoteProtocolError)
